@@ -1,0 +1,3 @@
+from brokerlens.cli.main import run
+
+run()

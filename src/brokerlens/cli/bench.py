@@ -1,0 +1,3 @@
+"""`brokerlens bench`: placeholder until its service lands."""
+
+from __future__ import annotations

@@ -1,0 +1,82 @@
+"""The `brokerlens` command. Each sub-command is a thin caller of a service function."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from brokerlens import __version__
+from brokerlens.config import Settings, load_settings
+from brokerlens.console import err_console
+
+app = typer.Typer(
+    name="brokerlens",
+    help="Customer analytics for securities brokerages: feeds -> lake -> indicators -> service.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"brokerlens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            envvar="BROKERLENS_HOME",
+            help="Data home holding all state \\[default: ./brokerlens-data].",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    ctx.obj = load_settings(home=home)
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def _register() -> None:
+    # Sub-command modules attach themselves to `app`; imported here to keep start-up light.
+    from brokerlens.cli import bench, generate, ingest, sql  # noqa: F401
+
+
+def run() -> None:
+    """Entry point: user errors become one clear message and an exit code, never a traceback."""
+    from brokerlens.errors import BrokerlensError
+
+    _register()
+    try:
+        app(standalone_mode=False)
+    except BrokerlensError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        err_console.print("aborted")
+        raise SystemExit(130) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        raise SystemExit(130) from None
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except typer.TyperException as exc:  # usage errors (bad option values) in non-standalone mode
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(f"[bold red]error:[/] {exc}")
+        raise SystemExit(getattr(exc, "exit_code", 2)) from None

@@ -1,0 +1,40 @@
+"""Typed settings, read once and passed in. Everything lives under one data home."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HOME = Path("brokerlens-data")
+
+
+class Settings(BaseSettings):
+    """Settings from the environment (prefix BROKERLENS_) and the command line."""
+
+    model_config = SettingsConfigDict(env_prefix="BROKERLENS_", extra="ignore")
+
+    home: Path = Field(default=DEFAULT_HOME, description="data home holding all state")
+    quarantine_threshold: float = Field(
+        default=0.01,
+        ge=0.0,
+        le=1.0,
+        description="share of a feed's rows that may be quarantined before the date is rejected",
+    )
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def bench_dir(self) -> Path:
+        return self.home / "bench"
+
+
+def load_settings(home: Path | None = None, **overrides: object) -> Settings:
+    """Build settings once; explicit arguments win over the environment."""
+    values: dict[str, object] = {k: v for k, v in overrides.items() if v is not None}
+    if home is not None:
+        values["home"] = home
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,64 @@
+"""One error tree. Every error a user can meet says what went wrong and what to do."""
+
+from __future__ import annotations
+
+
+class BrokerlensError(Exception):
+    """Root of every error brokerlens raises on purpose. The CLI prints these without a traceback."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  -> {self.hint}"
+
+
+class ConfigError(BrokerlensError):
+    """A setting or command-line parameter is invalid."""
+
+
+class InputError(BrokerlensError):
+    """Input data is unusable. Names the file, and where it applies the line and column."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = ", ".join(
+            part
+            for part in (
+                file,
+                f"line {line}" if line is not None else None,
+                f"column {column!r}" if column else None,
+            )
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message, hint=hint)
+        self.file = file
+        self.line = line
+        self.column = column
+
+
+class DateRejected(InputError):
+    """A whole business date was refused; nothing of it became visible."""
+
+
+class CalendarError(BrokerlensError):
+    """A date is outside the trading calendar, or not a trading day where one is needed."""
+
+
+class ReadOnlyError(BrokerlensError):
+    """A statement tried to write through a read-only interface."""
+
+
+class LakeError(BrokerlensError):
+    """The lake is missing or in a state that needs an operator."""
