@@ -59,9 +59,12 @@ def next_trading_days(start: dt.date, count: int) -> tuple[dt.date, ...]:
 
 
 def previous_trading_day(day: dt.date) -> dt.date:
+    """The last trading day strictly before day."""
     _check_bounds(day)
     cal = _calendar()
-    return cal.date_to_session(day.isoformat(), direction="previous").date()  # type: ignore[no-any-return]
+    earlier = day - dt.timedelta(days=1)
+    _check_bounds(earlier)
+    return cal.date_to_session(earlier.isoformat(), direction="previous").date()  # type: ignore[no-any-return]
 
 
 def missing_between(earlier: dt.date, later: dt.date) -> tuple[dt.date, ...]:
