@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class BrokerlensError(Exception):
-    """Root of every error brokerlens raises on purpose. The CLI prints these without a traceback."""
+    """Root of every error raised on purpose. The CLI prints these without a traceback."""
 
     exit_code = 2
 

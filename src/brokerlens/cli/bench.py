@@ -1,3 +1,77 @@
-"""`brokerlens bench`: placeholder until its service lands."""
+"""`brokerlens bench`: time every stage at a given scale and record peak memory."""
 
 from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from brokerlens.bench.harness import SUITES, BenchPlan, StageResult, default_workdir, run_bench
+from brokerlens.cli.main import app, settings_of
+from brokerlens.console import console
+from brokerlens.errors import ConfigError
+
+
+@app.command()
+def bench(
+    ctx: typer.Context,
+    suite: Annotated[
+        str, typer.Option(help="pipeline (generate, ingest, query) or ingest-day (one big date).")
+    ] = "pipeline",
+    customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
+    days: Annotated[int, typer.Option(min=1, help="Trading days to generate.")] = 20,
+    start: Annotated[str, typer.Option(help="First business date, YYYY-MM-DD.")] = "2025-01-02",
+    seed: Annotated[int, typer.Option(help="Generator seed.")] = 42,
+    fmt: Annotated[str, typer.Option("--format", help="Feed format: csv or parquet.")] = "csv",
+    bad_rows: Annotated[float, typer.Option(help="Share of broken rows to inject.")] = 0.0,
+    output: Annotated[
+        Path | None, typer.Option(help="JSON report path [default: <home>/bench/<time>.json].")
+    ] = None,
+    workdir: Annotated[
+        Path | None, typer.Option(help="Scratch folder [default: a new temporary folder].")
+    ] = None,
+    keep: Annotated[bool, typer.Option(help="Keep the scratch folder afterwards.")] = False,
+) -> None:
+    """Generate at a scale into a scratch home, time every stage, print a table, write JSON."""
+    settings = settings_of(ctx)
+    try:
+        start_date = dt.date.fromisoformat(start)
+    except ValueError:
+        raise ConfigError(
+            f"--start {start!r} is not a date", hint="write it as YYYY-MM-DD"
+        ) from None
+    if suite not in SUITES:
+        raise ConfigError(
+            f"--suite {suite!r} is unknown", hint=f"choose one of: {', '.join(SUITES)}"
+        )
+    plan = BenchPlan(
+        customers=customers,
+        days=days,
+        start=start_date,
+        seed=seed,
+        fmt=fmt,
+        bad_rows=bad_rows,
+        workdir=workdir or default_workdir(),
+        suite=suite,
+    )
+    console.print(f"bench {suite}: {customers:,} customers x {days} trading days in {plan.workdir}")
+
+    def show(result: StageResult) -> None:
+        console.print(f"  {result.name}: {result.seconds:.1f} s, peak {result.peak_rss_mb:,.0f} MB")
+
+    report = run_bench(plan, on_stage=show, keep=keep)
+    table = Table(title=f"brokerlens bench: {suite}, {customers:,} customers x {days} days")
+    for column in ("stage", "seconds", "peak RSS MB", "exit", "target"):
+        table.add_column(column, justify="right" if column != "stage" else "left")
+    for r in report.stages:
+        table.add_row(
+            r.name, f"{r.seconds:.1f}", f"{r.peak_rss_mb:,.0f}", str(r.exit_code), r.target
+        )
+    console.print(table)
+    path = output or settings.bench_dir / f"{report.started.replace(':', '')}-{suite}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report.to_json(), encoding="utf-8")
+    console.print(f"report written to {path}")

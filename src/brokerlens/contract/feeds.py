@@ -114,7 +114,7 @@ class Feed:
         raise KeyError(f"feed {self.name} has no column {name}")
 
 
-S, I, M, P, N, D, TS, B, J = (
+S, I, M, P, N, D, TS, B, J = (  # noqa: E741
     ColumnType.STRING,
     ColumnType.INTEGER,
     ColumnType.MONEY,

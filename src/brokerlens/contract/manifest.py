@@ -73,5 +73,5 @@ def read_manifest(folder: Path) -> Manifest | None:
         raise InputError(
             f"manifest is malformed ({exc})",
             file=str(path),
-            hint='expected {"business_date": ..., "encoding": ..., "feeds": {name: {rows, sha256}}}',
+            hint='expected {"business_date", "encoding", "feeds": {name: {"rows", "sha256"}}}',
         ) from exc

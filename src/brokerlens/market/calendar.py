@@ -64,7 +64,7 @@ def previous_trading_day(day: dt.date) -> dt.date:
     cal = _calendar()
     earlier = day - dt.timedelta(days=1)
     _check_bounds(earlier)
-    return cal.date_to_session(earlier.isoformat(), direction="previous").date()  # type: ignore[no-any-return]
+    return cal.date_to_session(earlier.isoformat(), direction="previous").date()
 
 
 def missing_between(earlier: dt.date, later: dt.date) -> tuple[dt.date, ...]:

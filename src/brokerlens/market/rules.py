@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 SHENWAN_L1: tuple[str, ...] = (
-    "农林牧渔", "基础化工", "钢铁", "有色金属", "电子", "汽车", "家用电器", "食品饮料", "纺织服饰",
-    "轻工制造", "医药生物", "公用事业", "交通运输", "房地产", "商贸零售", "社会服务", "银行",
-    "非银金融", "综合", "建筑材料", "建筑装饰", "电力设备", "机械设备", "国防军工", "计算机", "传媒",
-    "通信", "煤炭", "石油石化", "环保", "美容护理",
+    "农林牧渔", "基础化工", "钢铁", "有色金属", "电子", "汽车", "家用电器", "食品饮料",
+    "纺织服饰", "轻工制造", "医药生物", "公用事业", "交通运输", "房地产", "商贸零售", "社会服务",
+    "银行", "非银金融", "综合", "建筑材料", "建筑装饰", "电力设备", "机械设备", "国防军工",
+    "计算机", "传媒", "通信", "煤炭", "石油石化", "环保", "美容护理",
 )  # fmt: skip
 
 
@@ -59,7 +59,9 @@ class FeeSchedule:
     regulator_fee: float = 0.00002
 
     def stamp_duty_rate(self, day: dt.date) -> float:
-        return self.stamp_duty_sell if day >= self.stamp_duty_change else self.stamp_duty_sell_before
+        if day >= self.stamp_duty_change:
+            return self.stamp_duty_sell
+        return self.stamp_duty_sell_before
 
 
 DEFAULT_FEES = FeeSchedule()

@@ -1,0 +1,219 @@
+"""`brokerlens bench`: a benchmark harness, not a test.
+
+Each stage runs as its own `brokerlens` subprocess so that its wall time and its peak resident
+memory (from wait4's rusage) are its own. Stages are entries of a registry: later work adds its
+stages with `register_stage` and they appear in the table and the JSON without other changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from brokerlens.errors import BrokerlensError, ConfigError
+
+
+@dataclass(frozen=True)
+class BenchPlan:
+    """What one bench run measures, and where it works."""
+
+    customers: int
+    days: int
+    start: dt.date
+    seed: int
+    fmt: str
+    bad_rows: float
+    workdir: Path
+    suite: str
+
+
+@dataclass
+class StageResult:
+    name: str
+    seconds: float
+    peak_rss_mb: float
+    exit_code: int
+    detail: str = ""
+    target: str = ""
+
+
+@dataclass
+class BenchReport:
+    suite: str
+    started: str
+    machine: dict[str, object]
+    plan: dict[str, object]
+    stages: list[StageResult] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2, default=str)
+
+
+StageCommand = Callable[[BenchPlan], list[str]]
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    command: StageCommand
+    target: str = ""
+    # An exit code the stage may end with and still count as a success (e.g. ingest's
+    # "loaded with quarantine" when bad rows were injected on purpose).
+    ok_exit_codes: tuple[int, ...] = (0,)
+
+
+SUITES: dict[str, list[Stage]] = {}
+
+
+def register_stage(suite: str, stage: Stage) -> None:
+    SUITES.setdefault(suite, []).append(stage)
+
+
+def _cli(plan: BenchPlan, *args: str) -> list[str]:
+    return [sys.executable, "-m", "brokerlens", "--home", str(plan.workdir / "home"), *args]
+
+
+def _generate(plan: BenchPlan) -> list[str]:
+    return _cli(
+        plan,
+        "generate",
+        "--out",
+        str(plan.workdir / "inbox"),
+        "--customers",
+        str(plan.customers),
+        "--start",
+        plan.start.isoformat(),
+        "--days",
+        str(plan.days),
+        "--seed",
+        str(plan.seed),
+        "--format",
+        plan.fmt,
+        "--bad-rows",
+        str(plan.bad_rows),
+    )
+
+
+def _ingest(plan: BenchPlan) -> list[str]:
+    return _cli(plan, "ingest", str(plan.workdir / "inbox"))
+
+
+def _query(plan: BenchPlan) -> list[str]:
+    return _cli(
+        plan,
+        "sql",
+        "select count(*) as days, sum(total_assets) as assets from daily_assets",
+        "--format",
+        "csv",
+    )
+
+
+register_stage("pipeline", Stage("generate", _generate, "1M x 20 days <= 180 s, <= 8 GB"))
+register_stage("pipeline", Stage("ingest", _ingest, "", ok_exit_codes=(0, 1)))
+register_stage("pipeline", Stage("sql: assets over all days", _query))
+_SPLIT_DATES = (
+    "import pathlib, sys; inbox = pathlib.Path(sys.argv[1]); later = pathlib.Path(sys.argv[2]);"
+    "later.mkdir(); dates = sorted(p for p in inbox.iterdir() if p.name[:2] == '20');"
+    "[d.rename(later / d.name) for d in dates[1:]]"
+)
+
+
+def _split(plan: BenchPlan) -> list[str]:
+    """Keep the first date in the inbox and move the later ones aside, to load them on their own."""
+    inbox = plan.workdir / "inbox"
+    return [sys.executable, "-c", _SPLIT_DATES, str(inbox), str(plan.workdir / "later")]
+
+
+def _ingest_later(plan: BenchPlan) -> list[str]:
+    return _cli(plan, "ingest", str(plan.workdir / "later"))
+
+
+# One ordinary business date at production scale: the first date carries the full reference
+# snapshots, so it is loaded first and the second date (facts plus reference changes) is timed.
+register_stage("ingest-day", Stage("generate", _generate))
+register_stage("ingest-day", Stage("split first date", _split))
+register_stage("ingest-day", Stage("ingest first date (snapshots)", _ingest, "", (0, 1)))
+register_stage(
+    "ingest-day",
+    Stage("ingest one date", _ingest_later, "3M assets, 6M positions, 0.5M trades <= 60 s", (0, 1)),
+)
+
+
+def run_stage(stage: Stage, plan: BenchPlan, log_dir: Path) -> StageResult:
+    """Run one stage as a child process; its own peak RSS comes from wait4."""
+    log_path = log_dir / f"{stage.name.split(':')[0].replace(' ', '_')}.log"
+    argv = stage.command(plan)
+    started = time.perf_counter()
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
+    return StageResult(
+        name=stage.name,
+        seconds=round(seconds, 2),
+        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
+        exit_code=proc.returncode,
+        detail=" | ".join(tail)[-300:],
+        target=stage.target,
+    )
+
+
+def _machine() -> dict[str, object]:
+    import psutil
+
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def run_bench(
+    plan: BenchPlan,
+    on_stage: Callable[[StageResult], None] | None = None,
+    keep: bool = False,
+) -> BenchReport:
+    """Run every stage of the plan's suite in order; stop at the first failing stage."""
+    if plan.suite not in SUITES:
+        raise ConfigError(
+            f"unknown bench suite {plan.suite!r}", hint=f"choose one of: {', '.join(SUITES)}"
+        )
+    plan.workdir.mkdir(parents=True, exist_ok=True)
+    report = BenchReport(
+        suite=plan.suite,
+        started=dt.datetime.now().isoformat(timespec="seconds"),
+        machine=_machine(),
+        plan={k: str(v) for k, v in asdict(plan).items()},
+    )
+    try:
+        for stage in SUITES[plan.suite]:
+            result = run_stage(stage, plan, plan.workdir)
+            report.stages.append(result)
+            if on_stage:
+                on_stage(result)
+            if result.exit_code not in stage.ok_exit_codes:
+                raise BrokerlensError(
+                    f"bench stage {stage.name!r} failed with exit code {result.exit_code}: "
+                    f"{result.detail}"
+                )
+    finally:
+        if not keep:
+            shutil.rmtree(plan.workdir, ignore_errors=True)
+    return report
+
+
+def default_workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="brokerlens-bench-"))
