@@ -34,7 +34,19 @@ class Settings(BaseSettings):
 
 def load_settings(home: Path | None = None, **overrides: object) -> Settings:
     """Build settings once; explicit arguments win over the environment."""
+    from pydantic import ValidationError
+
+    from brokerlens.errors import ConfigError
+
     values: dict[str, object] = {k: v for k, v in overrides.items() if v is not None}
     if home is not None:
         values["home"] = home
-    return Settings(**values)  # type: ignore[arg-type]
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"BROKERLENS_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(
+            f"invalid setting: {problems}", hint="fix the environment variable"
+        ) from None

@@ -1,0 +1,44 @@
+"""The command as a user meets it: help, version, and errors without tracebacks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def brokerlens(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "brokerlens", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def test_help_lists_the_commands() -> None:
+    result = brokerlens("--help")
+    assert result.returncode == 0
+    for command in ("generate", "ingest", "sql", "bench"):
+        assert command in result.stdout
+
+
+def test_version() -> None:
+    result = brokerlens("--version")
+    assert result.returncode == 0 and result.stdout.startswith("brokerlens ")
+
+
+def test_bad_setting_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    result = brokerlens(
+        "--home", str(tmp_path), "sql", "select 1", env={"BROKERLENS_QUARANTINE_THRESHOLD": "x"}
+    )
+    assert result.returncode == 2
+    assert "BROKERLENS_QUARANTINE_THRESHOLD" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_bench_suite_is_named(tmp_path: Path) -> None:
+    result = brokerlens("--home", str(tmp_path), "bench", "--suite", "nope")
+    assert result.returncode == 2
+    assert "--suite 'nope' is unknown" in result.stderr
+    assert "Traceback" not in result.stderr
