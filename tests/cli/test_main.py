@@ -42,3 +42,14 @@ def test_unknown_bench_suite_is_named(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--suite 'nope' is unknown" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    from brokerlens.cli.main import _register, app
+
+    _register()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    names = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
+    assert names, "no command registered"
+    for name in names:
+        assert f"brokerlens {name}" in readme, name
