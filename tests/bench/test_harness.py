@@ -1,0 +1,47 @@
+"""The harness measures each stage on its own and stops at the first failure."""
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+
+from brokerlens.bench import harness
+from brokerlens.bench.harness import BenchPlan, Stage, run_bench
+from brokerlens.errors import BrokerlensError
+
+ALLOCATE_200MB = "b = bytearray(200 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"
+
+
+def plan(tmp_path: Path, suite: str) -> BenchPlan:
+    return BenchPlan(10, 1, dt.date(2025, 1, 2), 1, "csv", 0.0, tmp_path / "work", suite)
+
+
+@pytest.fixture
+def suites(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Stage]]:
+    fake: dict[str, list[Stage]] = {}
+    monkeypatch.setattr(harness, "SUITES", fake)
+    return fake
+
+
+def test_each_stage_reports_its_own_peak_memory(
+    tmp_path: Path, suites: dict[str, list[Stage]]
+) -> None:
+    harness.register_stage("t", Stage("small", lambda p: [sys.executable, "-c", "pass"]))
+    harness.register_stage("t", Stage("big", lambda p: [sys.executable, "-c", ALLOCATE_200MB]))
+    report = run_bench(plan(tmp_path, "t"))
+    small, big = report.stages
+    assert small.exit_code == big.exit_code == 0
+    assert big.peak_rss_mb > 200 > small.peak_rss_mb
+    assert '"name": "big"' in report.to_json()
+    assert not (tmp_path / "work").exists()  # scratch removed unless kept
+
+
+def test_a_failing_stage_stops_the_run(tmp_path: Path, suites: dict[str, list[Stage]]) -> None:
+    harness.register_stage(
+        "t", Stage("fails", lambda p: [sys.executable, "-c", "raise SystemExit(4)"])
+    )
+    harness.register_stage("t", Stage("never", lambda p: [sys.executable, "-c", "pass"]))
+    with pytest.raises(BrokerlensError, match="'fails' failed with exit code 4"):
+        run_bench(plan(tmp_path, "t"), keep=True)
+    assert (tmp_path / "work" / "fails.log").exists()
