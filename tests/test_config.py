@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+
 from brokerlens.config import DEFAULT_HOME, load_settings
 from brokerlens.errors import ConfigError
 
