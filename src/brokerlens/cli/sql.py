@@ -1,3 +1,75 @@
-"""`brokerlens sql`: placeholder until its service lands."""
+"""`brokerlens sql "QUERY"`: read-only SQL over the warehouse."""
 
 from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import io
+import json
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from brokerlens.cli.main import app, settings_of
+from brokerlens.console import console, err_console
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+@app.command()
+def sql(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="One SELECT statement.")],
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
+    limit: Annotated[
+        int, typer.Option(min=0, help="Show at most this many rows (0 = all).")
+    ] = 1000,
+) -> None:
+    """Run one read-only SELECT over the warehouse.
+
+    Tables: every feed by its name (reference feeds: latest version of each key), `<feed>_history`
+    for reference feeds, complaints and corporate_actions (valid_from / valid_to), `quarantine`
+    and `ingest_log`. Statements that write, and reads of files outside the lake, are refused.
+    """
+    from brokerlens.warehouse import run_query
+
+    result = run_query(settings_of(ctx), query, limit=limit or None)
+    if fmt is Format.JSON:
+        records = [dict(zip(result.columns, map(_plain, row), strict=True)) for row in result.rows]
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=1))
+    elif fmt is Format.CSV:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(result.columns)
+        writer.writerows([_plain(v) for v in row] for row in result.rows)
+        typer.echo(buffer.getvalue(), nl=False)
+    else:
+        table = Table()
+        for name, kind in zip(result.columns, result.types, strict=True):
+            numeric = any(
+                t in kind.upper() for t in ("INT", "DECIMAL", "DOUBLE", "FLOAT", "NUMBER")
+            )
+            table.add_column(name, justify="right" if numeric else "left")
+        for row in result.rows:
+            table.add_row(*("" if v is None else str(_plain(v)) for v in row))
+        console.print(table, markup=False)
+        console.print(f"{len(result.rows)} row(s)", markup=False)
+    if result.truncated:
+        err_console.print(f"(only the first {limit} rows shown; use --limit 0 for all)")

@@ -1,0 +1,111 @@
+"""DuckDB views over the lake: what `brokerlens sql` and later SQL models read.
+
+Views, built from the catalog (only directories it names are read):
+- `<feed>` for every contract feed. Reference feeds (and the undated facts complaints and
+  corporate_actions, delivered again when they change): the latest version of each key, with
+  `valid_from`. Dated facts: every loaded date.
+- `<feed>_history` for reference and undated feeds: every delivered version with `valid_from`
+  (its delivery date) and `valid_to` (the next delivery of the same key, exclusive; NULL = valid).
+- `quarantine`: every quarantined row; `ingest_log`: every load attempt, rejected ones too.
+Use `reference_as_of` for a reference feed as it was on a past date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from brokerlens.contract.feeds import FEEDS, LAKE_TYPES, LOAD_ORDER, Feed
+from brokerlens.ingest.sqltext import ident, literal, path_list
+from brokerlens.ingest.validate import QUARANTINE_COLUMNS, keeps_delivery_date
+from brokerlens.lake.catalog import Catalog
+from brokerlens.lake.layout import DELIVERED_COLUMN, QUARANTINE_FILE, LakeLayout
+from brokerlens.lake.log import LOG_COLUMNS
+
+
+def versioned(feed: Feed) -> bool:
+    """Feeds whose rows are versions of a key (latest + history views) rather than daily facts."""
+    return keeps_delivery_date(feed)
+
+
+def _empty(columns: list[tuple[str, str]]) -> str:
+    cols = ", ".join(f"CAST(NULL AS {t}) AS {ident(n)}" for n, t in columns)
+    return f"SELECT {cols} WHERE false"
+
+
+def _feed_source(feed: Feed, layout: LakeLayout, catalog: Catalog) -> str:
+    files = [p for _, p in catalog.files_of(layout, feed.name)]
+    columns = [(c.name, LAKE_TYPES[c.type]) for c in feed.columns]
+    if versioned(feed):
+        columns.append((DELIVERED_COLUMN, "DATE"))
+    if not files:
+        return _empty(columns)
+    names = ", ".join(ident(n) for n, _ in columns)
+    return f"SELECT {names} FROM read_parquet({path_list(files)})"
+
+
+def history_sql(feed: Feed, source: str) -> str:
+    key = ", ".join(ident(k) for k in feed.key)
+    cols = ", ".join(ident(c) for c in feed.column_names)
+    delivered = ident(DELIVERED_COLUMN)
+    return (
+        f"SELECT {cols}, {delivered} AS valid_from, "
+        f"lead({delivered}) OVER (PARTITION BY {key} ORDER BY {delivered}) AS valid_to "
+        f"FROM ({source})"
+    )
+
+
+def as_of_sql(feed_name: str, day: dt.date) -> str:
+    """SQL for a versioned feed as it was on `day`: the version of each key valid that day."""
+    feed = FEEDS[feed_name]
+    if not versioned(feed):
+        raise ValueError(f"{feed_name} is a daily fact feed; filter it by its date instead")
+    cols = ", ".join(ident(c) for c in feed.column_names)
+    when = f"DATE {literal(day.isoformat())}"
+    return (
+        f"SELECT {cols}, valid_from, valid_to FROM {ident(feed_name + '_history')} "
+        f"WHERE valid_from <= {when} AND (valid_to IS NULL OR valid_to > {when})"
+    )
+
+
+def reference_as_of(
+    conn: duckdb.DuckDBPyConnection, feed_name: str, day: dt.date
+) -> duckdb.DuckDBPyRelation:
+    """A reference (or undated) feed as it was on `day`, over a connection with the views."""
+    return conn.sql(as_of_sql(feed_name, day))
+
+
+def create_views(conn: duckdb.DuckDBPyConnection, layout: LakeLayout, catalog: Catalog) -> None:
+    """(Re)create every view of the warehouse on `conn` from the catalog."""
+    for name in LOAD_ORDER:
+        feed = FEEDS[name]
+        source = _feed_source(feed, layout, catalog)
+        if versioned(feed):
+            conn.execute(
+                f"CREATE OR REPLACE VIEW {ident(name + '_history')} AS {history_sql(feed, source)}"
+            )
+            cols = ", ".join(ident(c) for c in feed.column_names)
+            conn.execute(
+                f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT {cols}, valid_from "
+                f"FROM {ident(name + '_history')} WHERE valid_to IS NULL"
+            )
+        else:
+            conn.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS {source}")
+    quarantine = [layout.date_dir(e.dirname) / QUARANTINE_FILE for _, e in catalog.ordered()]
+    q_columns = [tuple(part.rsplit(" ", 1)) for part in QUARANTINE_COLUMNS.split(", ")]
+    q_source = (
+        f"SELECT * FROM read_parquet({path_list(quarantine)})"
+        if quarantine
+        else _empty([(n.strip('"'), t) for n, t in q_columns])
+    )
+    conn.execute(f"CREATE OR REPLACE VIEW quarantine AS {q_source}")
+    if layout.log_path.exists():
+        spec = "{" + ", ".join(f"{literal(n)}: {literal(t)}" for n, t in LOG_COLUMNS.items()) + "}"
+        log = (
+            f"SELECT {', '.join(ident(n) for n in LOG_COLUMNS)} FROM read_json("
+            f"{literal(str(layout.log_path))}, format = 'newline_delimited', columns = {spec})"
+        )
+    else:
+        log = _empty(list(LOG_COLUMNS.items()))
+    conn.execute(f"CREATE OR REPLACE VIEW ingest_log AS {log}")
