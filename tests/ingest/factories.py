@@ -225,7 +225,8 @@ def write_manifest(folder: Path, day: dt.date | str, *, encoding: str = "utf-8")
         stem, _, ext = path.name.partition(".")
         if stem in FEEDS and ext == "csv":
             with path.open("rb") as fh:
-                rows = sum(1 for _ in csv.reader(line.decode(encoding) for line in fh)) - 1
+                lines = (line.decode(encoding, "replace") for line in fh)
+                rows = sum(1 for _ in csv.reader(lines)) - 1
             feeds[stem] = FeedEntry(rows, sha256_of(path))
         elif stem in FEEDS and ext == "parquet":
             import pyarrow.parquet as pq
@@ -235,7 +236,9 @@ def write_manifest(folder: Path, day: dt.date | str, *, encoding: str = "utf-8")
     return folder / "_manifest.json"
 
 
-def reference_date(inbox: Path, day: dt.date, **extra: list[Row]) -> Path:
+def reference_date(
+    inbox: Path, day: dt.date, *, encoding: str = "utf-8", **extra: list[Row]
+) -> Path:
     """A date with the basic reference feeds (unit B1, staff S1, customers C1-C3, accounts
     A1-A3, security 600000.SH, product P1) plus any `feed=[rows]` given."""
     folder = inbox / day.isoformat()
@@ -249,11 +252,11 @@ def reference_date(inbox: Path, day: dt.date, **extra: list[Row]) -> Path:
     }
     feeds.update(extra)
     for feed, rows in feeds.items():
-        write_feed(folder, feed, rows)
+        write_feed(folder, feed, rows, encoding=encoding)
     return folder
 
 
-def fact_date(inbox: Path, day: dt.date, **extra: list[Row]) -> Path:
+def fact_date(inbox: Path, day: dt.date, *, encoding: str = "utf-8", **extra: list[Row]) -> Path:
     """A date with clean facts for C1-C3 (assets, positions, one trade) plus `feed=[rows]`."""
     folder = inbox / day.isoformat()
     feeds: dict[str, list[Row]] = {
@@ -263,9 +266,40 @@ def fact_date(inbox: Path, day: dt.date, **extra: list[Row]) -> Path:
     }
     feeds.update(extra)
     for feed, rows in feeds.items():
-        write_feed(folder, feed, rows)
+        write_feed(folder, feed, rows, encoding=encoding)
     return folder
 
 
 def as_json(row: Row) -> str:
     return json.dumps(row, ensure_ascii=False)
+
+
+# -- running an ingest in tests ---------------------------------------------------------------
+
+D1 = dt.date(2025, 1, 2)  # Thursday, a trading day
+D2 = dt.date(2025, 1, 3)
+D3 = dt.date(2025, 1, 6)  # Monday after
+D4 = dt.date(2025, 1, 7)
+SATURDAY = dt.date(2025, 1, 4)
+
+
+def settings_for(home: Path, threshold: float = 1.0) -> Any:
+    from brokerlens.config import Settings
+
+    return Settings(home=home, quarantine_threshold=threshold)
+
+
+def query(settings: Any, sql: str) -> list[tuple[Any, ...]]:
+    from brokerlens.warehouse import run_query
+
+    return run_query(settings, sql).rows
+
+
+def quarantine_rows(settings: Any, feed: str) -> list[tuple[Any, ...]]:
+    """(line, rule, column, value, raw as dict) of a feed's quarantined rows, by line."""
+    rows = query(
+        settings,
+        f"select line, rule, \"column\", value, raw from quarantine where feed = '{feed}' "
+        "order by line",
+    )
+    return [(line, rule, col, value, json.loads(raw)) for line, rule, col, value, raw in rows]
