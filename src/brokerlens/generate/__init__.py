@@ -1,0 +1,78 @@
+"""`brokerlens generate`: a synthetic brokerage delivering the feed contract day by day."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from brokerlens.console import progress_over
+from brokerlens.contract.feeds import LOAD_ORDER
+from brokerlens.generate.options import MARKER, GenerateOptions
+
+__all__ = ["GenerateOptions", "GenerateSummary", "generate"]
+
+
+@dataclass
+class GenerateSummary:
+    out: str
+    dates: int
+    rows: dict[str, int] = field(default_factory=dict)
+    bad_rows: int = 0
+    seconds: float = 0.0
+
+
+def generate(options: GenerateOptions) -> GenerateSummary:
+    """Generate the brokerage into options.out; see GenerateOptions for the parameters."""
+    from brokerlens.generate import badrows, ground_truth
+    from brokerlens.generate.rand import Streams
+    from brokerlens.generate.simulate import Simulation
+    from brokerlens.generate.writer import DateWriter
+
+    began = time.perf_counter()
+    days = options.trading_days()
+    options.prepare_out()
+    encoding = options.encoding.lower()
+    sim = Simulation(options.customers, days, options.seed)
+    summary = GenerateSummary(out=str(options.out), dates=len(days))
+    bad: list[pa.Table] = []
+    streams = Streams(options.seed)
+    for day in progress_over(sim.run(), len(days), "generating"):
+        folder = options.out / day.date.isoformat()
+        writer = DateWriter(folder, day.date.isoformat(), options.format, encoding)
+        for name in LOAD_ORDER:
+            table = day.tables.get(name)
+            if table is None:
+                continue
+            if options.bad_rows > 0 and table.num_rows:
+                table, found = badrows.inject(
+                    name, table, options.bad_rows, streams.get("bad", day.t, LOAD_ORDER.index(name)),
+                    csv=options.format == "csv", biz_date=day.date,
+                )  # fmt: skip
+                if found is not None:
+                    bad.append(found)
+                    summary.bad_rows += found.num_rows
+            writer.write(name, table)
+            summary.rows[name] = summary.rows.get(name, 0) + table.num_rows
+        writer.close()
+    ground_truth.write_customers(sim, options.out)
+    ground_truth.write_bad_rows(bad, options.out)
+    (options.out / MARKER).write_text(
+        json.dumps(
+            {
+                "generator": "brokerlens generate",
+                "customers": options.customers,
+                "start": days[0].isoformat(),
+                "end": days[-1].isoformat(),
+                "seed": options.seed,
+                "bad_rows": options.bad_rows,
+                "format": options.format,
+                "encoding": encoding,
+            },
+            indent=2,
+        )
+    )
+    summary.seconds = round(time.perf_counter() - began, 2)
+    return summary

@@ -1,0 +1,98 @@
+"""Churn for reasons: signals (underperformance, no contact, a cheaper competitor) come first,
+then, some weeks later, hard churn (account closed / transferred out / designation cancelled)
+or soft churn (money drained out). Signals are visible in the feeds before the churn date."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from brokerlens.generate import archetypes as ar
+from brokerlens.generate.customers import Population
+from brokerlens.generate.state import State
+
+CAUSES = ("", "underperformance", "no_service_contact", "cheaper_competitor")
+LOSS, NO_CONTACT, COMPETITOR = 1, 2, 3
+HARD, SOFT = 1, 2
+HARD_KINDS = ("", "closed", "transferred_out", "designation_cancelled")
+EVAL_EVERY = 5
+LEAD = (10, 26)  # trading days from signal to churn
+
+
+def snapshot(s: State, t: int, index_level: float) -> None:
+    if t % EVAL_EVERY == 0:
+        s.snap_assets.append(s.assets.copy())
+        s.snap_flow.append(s.netflow.copy())
+        s.snap_index.append(index_level)
+        if len(s.snap_assets) > 5:
+            s.snap_assets.pop(0), s.snap_flow.pop(0), s.snap_index.pop(0)
+
+
+def evaluate(
+    s: State, pop: Population, t: int, day: int, active: np.ndarray, index_level: float,
+    rng: np.random.Generator,
+) -> np.ndarray:  # fmt: skip
+    """Signal new churners (evaluated every few days); returns their indices."""
+    if t % EVAL_EVERY != 0:
+        return np.zeros(0, np.int64)
+    free = active & (s.ch_stage == 0) & (pop.arch != ar.DORMANT) & (pop.arch != ar.EMPTY)
+    free &= s.liab == 0
+    cause = np.zeros(s.n, np.int64)
+    if s.snap_assets and t > 0:
+        base, flow, idx0 = s.snap_assets[0], s.snap_flow[0], s.snap_index[0]
+        ret = (s.assets - base - (s.netflow - flow)) / np.maximum(base, 1)
+        excess = ret - (index_level / idx0 - 1)
+        loss = free & (base > 500_000) & (excess < -0.04) & (rng.random(s.n) < 0.3)
+        cause[loss] = LOSS
+    quiet = free & (cause == 0) & s.neglected & (day - s.last_contact >= 150) & (s.assets > 500_000)
+    cause[quiet & (rng.random(s.n) < 0.05)] = NO_CONTACT
+    trader = ar.column("trades_per_day")[pop.arch] >= 0.1
+    pricey = free & (cause == 0) & trader & (pop.rate >= 0.00024) & (s.assets > 2_000_000)
+    cause[pricey & (rng.random(s.n) < 0.015)] = COMPETITOR
+    who = np.flatnonzero(cause > 0)
+    s.ch_stage[who] = 1
+    s.ch_cause[who] = cause[who]
+    s.ch_signal_t[who] = t
+    s.ch_churn_t[who] = t + rng.integers(*LEAD, len(who))
+    hard_p = np.array([0, 0.45, 0.5, 0.6])[cause[who]]
+    s.ch_kind[who] = np.where(rng.random(len(who)) < hard_p, HARD, SOFT)
+    s.ch_hard[who] = np.where(
+        s.ch_kind[who] == HARD,
+        np.searchsorted([0.5, 0.85], rng.random(len(who)), side="right") + 1,
+        0,
+    )
+    return who
+
+
+def trade_damping(s: State, t: int) -> np.ndarray:
+    """Multiplier on trade rates: signalled customers trade less, churning ones only sell."""
+    f = np.ones(s.n)
+    sig = s.ch_stage == 1
+    f[sig & (s.ch_cause == COMPETITOR)] = 0.3
+    f[sig & (s.ch_kind == SOFT) & (t - s.ch_signal_t >= 2)] = 0.0
+    f[sig & (s.ch_kind == HARD) & (s.ch_churn_t - t <= 3)] = 0.0
+    f[s.ch_stage == 2] = 0.0
+    return f
+
+
+def plan_today(s: State, t: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """What churning customers do today: forced sells, withdrawals, closures."""
+    sig = s.ch_stage == 1
+    left = s.ch_churn_t - t
+    soft = sig & (s.ch_kind == SOFT)
+    hard = sig & (s.ch_kind == HARD)
+    competitor = sig & (s.ch_cause == COMPETITOR)
+    drain = soft & (t - s.ch_signal_t >= 2) & (rng.random(s.n) < 0.35)
+    sell_one = np.flatnonzero(drain & (left > 0))
+    sell_all = np.flatnonzero((soft & (left == 0)) | (hard & (left == 3) & (s.ch_hard != 2)))
+    redeem_all = np.flatnonzero((soft & (left == 0)) | (hard & (left == 3)))
+    w_part = np.flatnonzero(
+        (drain | (competitor & (rng.random(s.n) < 0.3)) | (competitor & (s.ch_signal_t == t)))
+        & (left > 0)
+    )
+    w_all = np.flatnonzero((soft & (left == 0)) | (hard & ((left == 2) | (left == 0))))
+    close = np.flatnonzero(hard & (left == 0))
+    soft_done = np.flatnonzero(soft & (left == 0))
+    return {
+        "sell_one": sell_one, "sell_all": sell_all, "redeem_all": redeem_all,
+        "withdraw_part": w_part, "withdraw_all": w_all, "close": close, "soft_done": soft_done,
+    }  # fmt: skip

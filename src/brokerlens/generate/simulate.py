@@ -1,0 +1,558 @@
+"""The daily loop: market, customers' flows and trades, service, churn; one Day of tables each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from brokerlens.generate import archetypes as ar
+from brokerlens.generate import churn, flows, ipo, otc, prices, service
+from brokerlens.generate import customers as cu
+from brokerlens.generate.market import CLASSES, TYPE_ASSET_CLASS, build_market, securities_table
+from brokerlens.generate.org import BROKER, build_org, org_units_table, staff_table
+from brokerlens.generate.products import build_products, nav_table, products_table, step_nav
+from brokerlens.generate.rand import Streams
+from brokerlens.generate.relations import Relations, initial, reassign, staff_in_branch
+from brokerlens.generate.state import State
+from brokerlens.generate.tables import NULL_INT, build, day_number, ids
+from brokerlens.generate.trading import (
+    TRADE_TYPES,
+    Fills,
+    buy,
+    class_pickers,
+    regular,
+    sell,
+)
+
+SESSION_SECONDS = np.concatenate(
+    [np.arange(9 * 3600 + 1800, 11 * 3600 + 1800), np.arange(13 * 3600, 14 * 3600 + 3420)]
+)
+
+
+@dataclass
+class Day:
+    t: int
+    date: dt.date
+    tables: dict[str, pa.Table]
+
+
+class Simulation:
+    def __init__(self, customers: int, days: tuple[dt.date, ...], seed: int) -> None:
+        self.days = days
+        self.st = Streams(seed)
+        self.day_numbers = [day_number(d) for d in days]
+        start = self.day_numbers[0]
+        self.start = start
+        self.org = build_org(self.st.get("org"), customers, start)
+        self.m = build_market(self.st.get("market"), days, start)
+        self.p = build_products(self.st.get("products"), start, len(days))
+        self.pop = cu.build_population(
+            self.st.get("customers"), customers, self.org, start, len(days)
+        )
+        cu.set_open_days(self.pop, self.day_numbers)
+        self.s = State(customers, self.m.n, self.p.n)
+        self.rel = Relations(customers)
+        rng = self.st.get("relations")
+        advisory = (self.pop.wealth > 10_000_000) & (rng.random(customers) < 0.08)
+        initial(self.rel, self.org, self.pop.branch, self.pop.open_day, advisory, rng)
+        self.assess = service.Assessments()
+        self.agree = service.Agreements()
+        self.complaints = service.Complaints()
+        self.pending = ipo.Pending()
+        self.drift = float(self.st.get("regime").normal(0.0002, 0.0012))
+        self.mix_cdf = np.cumsum(ar.mix_matrix(), axis=1)
+        self.cust_ids = ids("C", np.arange(customers), 9)
+        self.sec_ids = pa.array(self.m.code, pa.string())
+        self.prod_ids = ids("P", np.arange(self.p.n), 5)
+        self.contact_seq = 0
+        self.churn_day = np.full(customers, NULL_INT, np.int64)
+        self._suitability(np.flatnonzero(self.pop.open_t < 0), advisory, first=True)
+        self._initial_holdings()
+
+    # ------------------------------------------------------------------ set-up
+    def _suitability(
+        self, cust: np.ndarray, advisory: np.ndarray, first: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        rng = self.st.get("suitability", int(first), len(self.assess.cust))
+        pop = self.pop
+        if first:
+            day = np.maximum(self.start - rng.integers(1, 900, len(cust)), pop.open_day[cust])
+        else:
+            day = pop.open_day[cust]
+        a_rows = self.assess.add(cust, day, pop.appetite[cust], rng)
+        mix = ar.mix_matrix()[pop.arch[cust]]
+        wants = {
+            0: advisory[cust], 1: pop.margin[cust], 2: pop.has_option[cust],
+            3: mix[:, CLASSES.index("chinext")] > 0, 4: mix[:, CLASSES.index("star")] > 0,
+            5: mix[:, CLASSES.index("bse")] > 0, 6: pop.has_hk[cust], 7: rng.random(len(cust)) < 0.03,
+        }  # fmt: skip
+        g_rows = []
+        for service_id, mask in wants.items():
+            c = cust[mask]
+            sign = (
+                np.maximum(self.start - rng.integers(1, 2000, len(c)), pop.open_day[c])
+                if first
+                else pop.open_day[c]
+            )
+            g_rows.append(self.agree.add(c, np.full(len(c), service_id), sign))
+        return a_rows, np.concatenate(g_rows)
+
+    def _initial_holdings(self) -> None:
+        rng = self.st.get("holdings")
+        pop, s, m = self.pop, self.s, self.m
+        old = np.flatnonzero(pop.open_t < 0)
+        w = pop.wealth[old]
+        cash_share = np.clip(
+            ar.column("cash_share")[pop.arch[old]] * rng.uniform(0.5, 1.5, len(old)), 0, 1
+        )
+        cash = (w * cash_share).astype(np.int64)
+        invested = w - cash
+        liab = np.where(pop.margin[old], invested // 4, 0)
+        k = np.clip(np.log10(np.maximum(w, 1) / 1e6).astype(np.int64) + 2, 1, 6)
+        slots = np.where(invested > 100_000, k, 0)
+        cust = np.repeat(old, slots)
+        budget = np.repeat((invested + liab) // np.maximum(slots, 1), slots)
+        u = rng.random(len(cust))
+        cls = np.minimum(
+            (u[:, None] > self.mix_cdf[pop.arch[cust]]).sum(axis=1), self.mix_cdf.shape[1] - 1
+        )
+        m.listed = m.list_t < 0
+        pickers = class_pickers(m, rng)
+        leftover = np.zeros(pop.n, np.int64)
+        mk = np.flatnonzero(cls < 12)
+        sec = np.full(len(mk), -1, np.int64)
+        for c in range(12):
+            sel = np.flatnonzero(cls[mk] == c)
+            members, cdf = pickers[c]
+            if len(sel) and len(members):
+                sec[sel] = members[np.searchsorted(cdf, rng.random(len(sel)) * cdf[-1])]
+        ok = sec >= 0
+        mc, sec, mb = cust[mk][ok], sec[ok], budget[mk][ok]
+        step = m.lot_step[sec]
+        qty = (mb * 100 // m.close[sec] // step) * step
+        good = qty >= m.lot_min[sec]
+        spent = np.where(good, (qty * m.close[sec] + 50) // 100, 0)
+        np.add.at(leftover, mc, mb - spent)
+        s.book.add(
+            mc[good],
+            sec[good],
+            qty[good],
+            (spent[good] * rng.uniform(0.7, 1.3, good.sum())).astype(np.int64),
+        )
+        oc = np.flatnonzero(cls >= ar.OTC_EQUITY)
+        group = cls[oc] - ar.OTC_EQUITY
+        ob = budget[oc]
+        prod = np.full(len(oc), -1, np.int64)
+        for g in range(3):
+            cand = np.flatnonzero((self.p.group == g) & (self.p.launch_t < 0))
+            sel = np.flatnonzero(group == g)
+            if len(cand) and len(sel):
+                prod[sel] = cand[rng.integers(0, len(cand), len(sel))]
+        ok = (prod >= 0) & (ob >= self.p.min_amount[np.maximum(prod, 0)])
+        units = np.where(ok, ob * 10000 // self.p.nav[np.maximum(prod, 0)], 0)
+        spent = np.where(ok, (units * self.p.nav[np.maximum(prod, 0)] + 5000) // 10000, 0)
+        np.add.at(leftover, cust[oc], ob - spent)
+        s.pbook.add(cust[oc][ok], prod[ok], units[ok], spent[ok])
+        other = np.setdiff1d(np.arange(len(cust)), np.concatenate([mk, oc]))
+        np.add.at(leftover, cust[other], budget[other])
+        s.cash[old] = cash
+        s.cash += leftover
+        s.liab[old] = liab
+        s.cash[old] -= np.minimum(s.cash[old], 0)
+        neglected = rng.random(pop.n) < 0.12
+        s.neglected = neglected | (pop.arch == ar.DORMANT)
+        s.last_contact = self.start - np.where(
+            s.neglected, rng.integers(100, 400, pop.n), rng.integers(1, 60, pop.n)
+        )
+        s.assets = s.cash - s.liab
+
+    # ------------------------------------------------------------------ the loop
+    def run(self) -> Iterator[Day]:
+        for t, day in enumerate(self.days):
+            yield self.step(t, day)
+
+    def step(self, t: int, day: dt.date) -> Day:
+        st, pop, s, m, p = self.st, self.pop, self.s, self.m, self.p
+        biz = self.day_numbers[t]
+        tag = day.strftime("%Y%m%d")
+        prices.step(m, t, day, st.get("prices", t), self.drift)
+        step_nav(p, t, st.get("nav", t), m.market_return)
+        self._corporate_actions()
+        rng = st.get("day", t)
+        tables: dict[str, pa.Table] = {}
+        transfers: list[flows.Transfers] = []
+        fills: list[Fills] = []
+        orders: list[otc.Orders] = []
+        # new customers open and deposit
+        new = np.flatnonzero(pop.open_t == t)
+        if len(new):
+            transfers.append(flows.deposit(s, new, pop.wealth[new]))
+        opened = pop.open_t <= t
+        active = opened & ~s.closed & (pop.status == 0) & (s.ch_stage != 2) & (pop.open_t < t)
+        # churners act first: forced sells, redemptions, withdrawals
+        plan = churn.plan_today(s, t, rng)
+        start, count = s.book.ranges(s.n)
+        one = plan["sell_one"][count[plan["sell_one"]] > 0]
+        rows_one = s.book.pick(rng, one, start, count)
+        rows_all = np.flatnonzero(np.isin(s.book.cust, plan["sell_all"]))
+        fills.append(sell(m, pop, s, day, rng, rows_all, np.ones(len(rows_all), bool)))
+        fills.append(
+            sell(
+                m, pop, s, day, rng, np.setdiff1d(rows_one, rows_all), np.zeros(len(rows_one), bool)
+            )
+        )
+        prow = np.flatnonzero(np.isin(s.pbook.cust, plan["redeem_all"]))
+        orders.append(otc.redeem(p, s, prow, True, rng))
+        # IPOs
+        fills.append(ipo.allot(m, s, self.pending, t, rng))
+        fills.append(ipo.subscribe(m, pop, s, self.pending, t, active & (s.ch_stage == 0), rng))
+        # ordinary trading
+        rate = np.where(active, ar.column("trades_per_day")[pop.arch], 0.0) * churn.trade_damping(
+            s, t
+        )
+        sells, buys, otc_cust, otc_group = regular(
+            m, pop, s, day, rng, rate, self.mix_cdf, ar.column("sell_prob")[pop.arch]
+        )
+        fills += [sells, buys]
+        orders.append(otc.purchase(p, pop, s, t, rng, otc_cust, otc_group))
+        hold_active = np.flatnonzero(active[s.pbook.cust] & (rng.random(len(s.pbook)) < 0.004))
+        orders.append(otc.redeem(p, s, hold_active, False, rng))
+        if t == 0 or self.days[t - 1].month != day.month:
+            orders.append(otc.mmf_dividend(p, s))
+        s.book.drop_empty()
+        s.pbook.drop_empty()
+        # transfers: churn withdrawals, salaries, everyday in and out
+        transfers.append(
+            flows.withdraw(s, plan["withdraw_all"], np.ones(len(plan["withdraw_all"])))
+        )
+        part = plan["withdraw_part"]
+        transfers.append(flows.withdraw(s, part, rng.uniform(0.3, 0.8, len(part))))
+        prev_dom = self.days[t - 1].day if t else day.day - 1
+        if t and self.days[t - 1].month != day.month:
+            paid = (pop.salary_dom > prev_dom) | (pop.salary_dom <= day.day)
+        else:
+            paid = (pop.salary_dom > prev_dom) & (pop.salary_dom <= day.day)
+        calm = active & (s.ch_stage == 0)
+        sal = np.flatnonzero(calm & paid & (pop.salary_dom > 0))
+        amount = np.maximum(pop.wealth[sal] // 50, 50_000) * rng.lognormal(0, 0.3, len(sal))
+        transfers.append(flows.deposit(s, sal, (amount // 100 * 100).astype(np.int64)))
+        ins = np.flatnonzero(calm & (rng.random(s.n) < 0.004))
+        transfers.append(
+            flows.deposit(
+                s,
+                ins,
+                (np.maximum(pop.wealth[ins], 100_000) * rng.uniform(0.02, 0.2, len(ins))).astype(
+                    np.int64
+                )
+                // 100
+                * 100,
+            )
+        )
+        outs = np.flatnonzero(calm & (rng.random(s.n) < 0.004))
+        transfers.append(flows.withdraw(s, outs, rng.uniform(0.05, 0.5, len(outs))))
+        # churn outcomes
+        ref = self._churn_outcomes(plan, t, biz)
+        # service, staff, suitability
+        ref_rows = self._service(t, biz, rng, new, tables)
+        # valuation and facts
+        tables.update(
+            self._facts(
+                t,
+                biz,
+                tag,
+                rng,
+                Fills.concat(fills),
+                otc.Orders.concat(orders),
+                flows.Transfers.concat(transfers),
+            )
+        )
+        churn.snapshot(s, t, float(m.index_level[0]))
+        churn.evaluate(s, pop, t, biz, opened & ~s.closed, float(m.index_level[0]), rng)
+        tables.update(self._references(t, new, ref, ref_rows))
+        return Day(t, day, tables)
+
+    def _corporate_actions(self) -> None:
+        m, s = self.m, self.s
+        b = s.book
+        for sec, kind, value in zip(
+            m.ca_sec.tolist(), m.ca_type.tolist(), m.ca_value.tolist(), strict=True
+        ):
+            rows = np.flatnonzero(b.item == sec)
+            if kind == 0:
+                np.add.at(
+                    s.cash, b.cust[rows], np.round(b.qty[rows] * value * 100).astype(np.int64)
+                )
+            elif kind == 1:
+                b.qty[rows] += (b.qty[rows] * value).astype(np.int64)
+
+    def _churn_outcomes(
+        self, plan: dict[str, np.ndarray], t: int, biz: int
+    ) -> dict[str, np.ndarray]:
+        s, pop = self.s, self.pop
+        close = plan["close"]
+        gone = close[s.ch_hard[close] == 2]
+        s.book.drop_customers(gone)
+        s.pbook.drop_customers(close)
+        s.liab[close] = 0
+        s.ch_stage[close] = 2
+        s.closed[close] = True
+        pop.status[close] = 3
+        pop.close_day[close] = biz
+        pop.acc_close[close] = biz
+        pop.acc_status[close] = np.where(
+            pop.acc_status[close] == 0, s.ch_hard[close][:, None], pop.acc_status[close]
+        )
+        done = plan["soft_done"]
+        s.ch_stage[done] = 2
+        self.churn_day[close] = biz
+        self.churn_day[done] = biz
+        return {"closed": close}
+
+    def _service(
+        self,
+        t: int,
+        biz: int,
+        rng: np.random.Generator,
+        new: np.ndarray,
+        tables: dict[str, pa.Table],
+    ) -> dict[str, np.ndarray]:
+        s, pop, org, rel = self.s, self.pop, self.org, self.rel
+        opened = (pop.open_t <= t) & ~s.closed
+        n_assess, n_agree = len(self.assess.cust), len(self.agree.cust)
+        touched: list[np.ndarray] = []
+        staff_rows: list[int] = []
+        # staff who leave; their customers go to a new hire or a colleague
+        brokers = np.flatnonzero((org.staff_position == BROKER) & (org.staff_leave == NULL_INT))
+        leavers = brokers[rng.random(len(brokers)) < 0.0006] if t > 0 else brokers[:0]
+        for leaver in leavers.tolist():
+            org.staff_leave[leaver] = biz
+            hire = org.hire(leaver, biz)
+            staff_rows += [leaver, hire]
+            live = np.flatnonzero((rel.staff == leaver) & (rel.end == NULL_INT))
+            live = live[~s.closed[rel.cust[live]]]
+            colleague = staff_in_branch(
+                org, np.full(len(live), org.staff_branch[leaver]), BROKER, rng
+            )
+            target = np.where(rng.random(len(live)) < 0.7, hire, colleague)
+            target = np.where(target == leaver, hire, target)
+            seen = opened[rel.cust[live]]
+            rel.staff[live[~seen]] = target[~seen]
+            touched.append(reassign(rel, live[seen], target[seen], biz))
+        # occasional servicer reassignment
+        moving = (
+            np.flatnonzero(opened & (rng.random(s.n) < 0.0003) & (rel.current[:, 1] >= 0))
+            if t > 0
+            else np.zeros(0, np.int64)
+        )
+        rows = rel.current[moving, 1]
+        target = staff_in_branch(org, pop.branch[moving], BROKER, rng)
+        differs = target != rel.staff[rows]
+        touched.append(reassign(rel, rows[differs], target[differs], biz))
+        # suitability for new customers, renewals of expiring questionnaires
+        if len(new):
+            self._suitability(new, np.zeros(s.n, bool), first=False)
+        latest = np.full(s.n, -1, np.int64)
+        latest[self.assess.cust] = np.arange(len(self.assess.cust))
+        has = np.flatnonzero(opened & (latest >= 0))
+        expire = service._plus_two_years(self.assess.day[latest[has]])
+        due = has[
+            (expire - biz >= -5)
+            & (expire - biz <= 10)
+            & (rng.random(len(has)) < 0.12)
+            & (self.assess.day[latest[has]] < biz)
+        ]
+        self.assess.add(due, np.full(len(due), biz), pop.appetite[due], rng)
+        # agreements: new permissions, cancellations (advisory, and everything of closed customers)
+        signing = (
+            np.flatnonzero(opened & (s.ch_stage == 0) & (rng.random(s.n) < 0.0003))
+            if t > 0
+            else np.zeros(0, np.int64)
+        )
+        self.agree.add(signing, rng.choice([3, 4, 7], len(signing)), np.full(len(signing), biz))
+        live_ag = self.agree.cancel == NULL_INT
+        cancel = live_ag & ((np.isin(self.agree.cust, np.flatnonzero(s.closed & (pop.close_day == biz))))
+                            | ((self.agree.service == 0) & (rng.random(len(self.agree.cust)) < 0.0005) & (self.agree.sign < biz)))  # fmt: skip
+        cancel &= self.agree.sign < biz
+        self.agree.cancel[cancel] = biz
+        # contacts and complaints
+        reachable = opened & ~s.neglected & (pop.open_t < t)
+        loss = (s.ch_stage == 1) & (s.ch_cause == churn.LOSS)
+        p_contact = 0.004 + 0.015 * (s.assets > 100_000_000) + 0.03 * loss
+        who = np.flatnonzero(reachable & (rng.random(s.n) < p_contact))
+        k = len(who)
+        channel = rng.choice(6, k, p=[0.4, 0.15, 0.2, 0.05, 0.05, 0.15])
+        purpose = np.where(loss[who], 3, rng.choice(5, k, p=[0.45, 0.3, 0.15, 0.08, 0.02]))
+        result = rng.choice(4, k, p=[0.55, 0.2, 0.05, 0.2])
+        duration = np.select(
+            [channel == 0, channel == 2, channel == 3],
+            [rng.integers(20, 900, k), rng.integers(10, 400, k), rng.integers(900, 3600, k)],
+            default=0,
+        )
+        duration = np.where((channel == 0) & (result == 1), 0, duration)
+        serv = rel.staff[rel.current[who, 1]]
+        desk = staff_in_branch(org, pop.branch[who], 4, rng)
+        staff = np.where(np.isin(channel, (1, 5)), desk, serv)
+        s.last_contact[who] = biz
+        if k:
+            tables["contacts"] = service.contacts_table(
+                biz, self.contact_seq, who, staff, channel, purpose, result, duration
+            )
+            self.contact_seq += k
+        p_complain = 1 / 20000 + loss * 0.002
+        opening = np.flatnonzero(opened & (pop.open_t < t) & (rng.random(s.n) < p_complain))
+        c_rows = np.concatenate(
+            [self.complaints.open(opening, biz, t, rng), self.complaints.advance(biz, t, rng)]
+        )
+        if len(c_rows):
+            tables["complaints"] = self.complaints.table(np.sort(c_rows))
+        return {
+            "staff": np.array(staff_rows, np.int64),
+            "relationships": np.concatenate(touched) if touched else np.zeros(0, np.int64),
+            "assessments": np.arange(n_assess, len(self.assess.cust)),
+            "agreements": np.union1d(
+                np.arange(n_agree, len(self.agree.cust)), np.flatnonzero(cancel)
+            ),
+        }
+
+    def _facts(
+        self,
+        t: int,
+        biz: int,
+        tag: str,
+        rng: np.random.Generator,
+        f: Fills,
+        o: otc.Orders,
+        tr: flows.Transfers,
+    ) -> dict[str, pa.Table]:
+        s, pop, m, p = self.s, self.pop, self.m, self.p
+        out: dict[str, pa.Table] = {}
+        # trades, in time order
+        secs = rng.choice(SESSION_SECONDS, len(f)) + biz * 86400
+        order = np.lexsort((np.arange(len(f)), secs))
+        f = Fills(*(getattr(f, name)[order] for name in Fills.__dataclass_fields__))
+        secs = secs[order]
+        if len(f):
+            acct = pop.trade_account(f.cust)
+            chan = np.where(
+                rng.random(len(f)) < 0.85, pop.channel[f.cust], rng.integers(0, 5, len(f))
+            )
+            out["trades"] = build(
+                "trades",
+                {
+                    "biz_date": np.full(len(f), biz), "trade_id": ids(f"T{tag}", np.arange(len(f)), 8),
+                    "customer_id": self.cust_ids.take(pa.array(f.cust)),
+                    "account_id": ids("A", acct, 10), "security_id": self.sec_ids.take(pa.array(f.sec)),
+                    "side": pa.array(np.where(f.side == 0, "buy", "sell").astype(object)),
+                    "trade_type": pa.array(np.asarray(TRADE_TYPES, dtype=object)[f.ttype]),
+                    "quantity": f.qty, "price": f.price, "amount": f.amount, "commission": f.commission,
+                    "net_commission": f.net, "stamp_duty": f.stamp, "transfer_fee": f.transfer,
+                    "other_fee": np.zeros(len(f), np.int64),
+                    "channel": pa.array(np.asarray(cu.CHANNELS, dtype=object)[chan]), "trade_time": secs,
+                },
+            )  # fmt: skip
+        if len(tr.cust):
+            out["fund_transfers"] = flows.table(biz, tag, tr, rng)
+        if len(o):
+            out["product_trades"] = build(
+                "product_trades",
+                {
+                    "biz_date": np.full(len(o), biz), "order_id": ids(f"O{tag}", np.arange(len(o)), 7),
+                    "customer_id": self.cust_ids.take(pa.array(o.cust)),
+                    "product_id": self.prod_ids.take(pa.array(o.prod)),
+                    "action": pa.array(np.asarray(otc.ACTIONS, dtype=object)[o.action]),
+                    "amount": o.amount, "units": o.units / 100, "fee": o.fee,
+                    "channel": pa.array(np.where(o.cust % 3 == 0, "app", "counter").astype(object)),
+                },
+            )  # fmt: skip
+        # valuation
+        b = s.book
+        mv = (b.qty * m.close[b.item] + 50) // 100
+        klass = TYPE_ASSET_CLASS[m.sec_type[b.item]]
+        parts = (
+            np.bincount(b.cust * 4 + klass, weights=mv, minlength=s.n * 4)
+            .round()
+            .astype(np.int64)
+            .reshape(s.n, 4)
+        )
+        pb = s.pbook
+        pmv = (pb.qty * p.nav[pb.item] + 5000) // 10000
+        prod_value = np.bincount(pb.cust, weights=pmv, minlength=s.n).round().astype(np.int64)
+        total = s.cash + parts.sum(axis=1) + prod_value - s.liab
+        s.assets = total
+        show = np.flatnonzero((pop.open_t <= t) & (~s.closed | (pop.close_day == biz)))
+        out["daily_assets"] = build(
+            "daily_assets",
+            {
+                "biz_date": np.full(len(show), biz), "customer_id": self.cust_ids.take(pa.array(show)),
+                "cash": s.cash[show], "available_cash": s.cash[show] - s.frozen[show],
+                "stock_value": parts[show, 0], "fund_value": parts[show, 1], "bond_value": parts[show, 2],
+                "product_value": prod_value[show], "other_value": parts[show, 3],
+                "liabilities": s.liab[show], "total_assets": total[show],
+            },
+        )  # fmt: skip
+        out["positions"] = build(
+            "positions",
+            {
+                "biz_date": np.full(len(b), biz), "customer_id": self.cust_ids.take(pa.array(b.cust)),
+                "account_id": ids("A", pop.trade_account(b.cust), 10),
+                "security_id": self.sec_ids.take(pa.array(b.item)),
+                "quantity": b.qty, "cost_amount": b.cost, "market_value": mv,
+            },
+        )  # fmt: skip
+        out["product_holdings"] = build(
+            "product_holdings",
+            {
+                "biz_date": np.full(len(pb), biz), "customer_id": self.cust_ids.take(pa.array(pb.cust)),
+                "product_id": self.prod_ids.take(pa.array(pb.item)), "units": pb.qty / 100,
+                "market_value": pmv, "cost_amount": pb.cost,
+            },
+        )  # fmt: skip
+        out["quotes"] = prices.quotes_table(m, biz)
+        out["index_quotes"] = prices.index_table(m, biz)
+        out["product_nav"] = nav_table(p, t, biz)
+        if len(m.ca_sec):
+            out["corporate_actions"] = prices.corporate_actions_table(m, biz)
+        return out
+
+    def _references(
+        self, t: int, new: np.ndarray, ref: dict[str, np.ndarray], rows: dict[str, np.ndarray]
+    ) -> dict[str, pa.Table]:
+        pop, org, rel, m, p = self.pop, self.org, self.rel, self.m, self.p
+        out: dict[str, pa.Table] = {}
+        if t == 0:
+            cust = np.flatnonzero(pop.open_t < 0)
+            out["org_units"] = org_units_table(org, np.arange(org.n_units))
+            staff = np.arange(org.n_staff)
+            rel_rows = np.flatnonzero(pop.open_t[rel.cust] < 0)
+            assess = np.flatnonzero(pop.open_t[self.assess.cust] < 0)
+            agree = np.flatnonzero(pop.open_t[self.agree.cust] < 0)
+            secs = np.flatnonzero(m.announce_t == 0)
+            prods = np.flatnonzero(p.launch_t < 0)
+        else:
+            cust = np.union1d(new, ref["closed"])
+            staff = rows["staff"]
+            rel_rows = np.union1d(np.flatnonzero(np.isin(rel.cust, new)), rows["relationships"])
+            assess, agree = rows["assessments"], rows["agreements"]
+            secs = np.flatnonzero((m.announce_t == t) & (m.list_t - 3 == t))
+            prods = np.flatnonzero(p.launch_t == t)
+        if len(staff):
+            out["staff"] = staff_table(org, staff)
+        if len(cust):
+            out["customers"] = cu.customers_table(pop, cust, org)
+            ac, ak = cu.accounts_of(pop, cust)
+            out["accounts"] = cu.accounts_table(pop, ac, ak)
+        if len(rel_rows):
+            out["relationships"] = rel.table(rel_rows)
+        if len(secs):
+            out["securities"] = securities_table(m, secs)
+        if len(prods):
+            out["products"] = products_table(p, prods)
+        if len(assess):
+            out["risk_assessments"] = self.assess.table(assess)
+        if len(agree):
+            out["service_agreements"] = self.agree.table(agree)
+        return out
