@@ -9,6 +9,7 @@ import typer
 
 from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console
+from brokerlens.errors import LakeError
 
 
 @app.command()
@@ -42,7 +43,10 @@ def ingest(
     from brokerlens.ingest import ingest_inbox
     from brokerlens.ingest.summary import date_table, feed_table
 
-    report = ingest_inbox(settings_of(ctx), inbox, allow_gap=allow_gap, threshold=threshold)
+    try:
+        report = ingest_inbox(settings_of(ctx), inbox, allow_gap=allow_gap, threshold=threshold)
+    except OSError as exc:  # disk full, permissions ...: a clear message, not a traceback
+        raise LakeError(f"the ingest stopped: {exc}", hint="the lake is unchanged") from exc
     console.print(feed_table(report))
     console.print(date_table(report))
     loaded = len(report.dates) - len(report.rejected)

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console, err_console
+from brokerlens.errors import LakeError
 
 
 class Format(StrEnum):
@@ -50,7 +51,10 @@ def sql(
     """
     from brokerlens.warehouse import run_query
 
-    result = run_query(settings_of(ctx), query, limit=limit or None)
+    try:
+        result = run_query(settings_of(ctx), query, limit=limit or None)
+    except OSError as exc:
+        raise LakeError(f"the lake cannot be read: {exc}") from exc
     if fmt is Format.JSON:
         records = [dict(zip(result.columns, map(_plain, row), strict=True)) for row in result.rows]
         typer.echo(json.dumps(records, ensure_ascii=False, indent=1))
