@@ -39,9 +39,10 @@ def generate(options: GenerateOptions) -> GenerateSummary:
     summary = GenerateSummary(out=str(options.out), dates=len(days))
     bad: list[pa.Table] = []
     streams = Streams(options.seed)
+    writer = DateWriter(options.format, encoding)
     for day in progress_over(sim.run(), len(days), "generating"):
         folder = options.out / day.date.isoformat()
-        writer = DateWriter(folder, day.date.isoformat(), options.format, encoding)
+        ready: list[tuple[str, pa.Table]] = []
         for name in LOAD_ORDER:
             table = day.tables.get(name)
             if table is None:
@@ -54,9 +55,10 @@ def generate(options: GenerateOptions) -> GenerateSummary:
                 if found is not None:
                     bad.append(found)
                     summary.bad_rows += found.num_rows
-            writer.write(name, table)
+            ready.append((name, table))
             summary.rows[name] = summary.rows.get(name, 0) + table.num_rows
-        writer.close()
+        writer.submit(folder, day.date.isoformat(), ready)
+    writer.close()
     ground_truth.write_customers(sim, options.out)
     ground_truth.write_bad_rows(bad, options.out)
     (options.out / MARKER).write_text(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from brokerlens.generate.products import TYPES
 from brokerlens.generate.tables import NULL_INT, build, ids
@@ -63,11 +64,12 @@ class Assessments:
         ans = self.answers[rows]
         score = POINTS[ans].sum(axis=1)
         klass = risk_class(score)
-        letters = np.asarray(list("ABCD"))[ans]
-        answers = [
-            "{" + ",".join(f'"q{k + 1}":"{a}"' for k, a in enumerate(row)) + "}"
-            for row in letters.tolist()
-        ]
+        parts = []
+        for q in range(N_QUESTIONS):
+            lookup = np.asarray([f'"q{q + 1}":"{x}"' for x in "ABCD"], dtype=object)
+            parts.append(pa.array(lookup[ans[:, q]], pa.string()))
+        body = pc.binary_join_element_wise(*parts, ",")
+        answers = pc.binary_join_element_wise(pa.scalar("{"), body, pa.scalar("}"), "")
         varieties_by_class = [
             "["
             + ",".join(f'"{TYPES[i]}"' for i in range(len(TYPES)) if TYPE_RISK[i] <= c + 1)
@@ -99,13 +101,11 @@ class Assessments:
 
 
 def _plus_two_years(day: np.ndarray) -> np.ndarray:
-    d = day.astype("datetime64[D]")
-    y = d.astype("datetime64[Y]").astype(np.int64) + 1970
-    md = d - d.astype("datetime64[Y]")
-    out = (np.array(y + 2 - 1970, dtype="datetime64[Y]").astype("datetime64[D]") + md).astype(
-        np.int64
-    )
-    return out
+    """Same calendar day two years later (29 Feb -> 1 Mar), as day numbers."""
+    d = np.asarray(day, dtype=np.int64).astype("datetime64[D]")
+    month = d.astype("datetime64[M]")
+    offset = d - month.astype("datetime64[D]")
+    return ((month + 24).astype("datetime64[D]") + offset).astype(np.int64)
 
 
 @dataclass

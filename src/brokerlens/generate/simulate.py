@@ -66,6 +66,7 @@ class Simulation:
         self.drift = float(self.st.get("regime").normal(0.0002, 0.0012))
         self.mix_cdf = np.cumsum(ar.mix_matrix(), axis=1)
         self.cust_ids = ids("C", np.arange(customers), 9)
+        self.acct_ids = ids("A", self.pop.trade_account(np.arange(customers)), 10)
         self.sec_ids = pa.array(self.m.code, pa.string())
         self.prod_ids = ids("P", np.arange(self.p.n), 5)
         self.contact_seq = 0
@@ -157,7 +158,10 @@ class Simulation:
         spent = np.where(ok, (units * self.p.nav[np.maximum(prod, 0)] + 5000) // 10000, 0)
         np.add.at(leftover, cust[oc], ob - spent)
         s.pbook.add(cust[oc][ok], prod[ok], units[ok], spent[ok])
-        other = np.setdiff1d(np.arange(len(cust)), np.concatenate([mk, oc]))
+        used = np.zeros(len(cust), bool)
+        used[mk] = True
+        used[oc] = True
+        other = np.flatnonzero(~used)
         np.add.at(leftover, cust[other], budget[other])
         s.cash[old] = cash
         s.cash += leftover
@@ -202,7 +206,7 @@ class Simulation:
         fills.append(sell(m, pop, s, day, rng, rows_all, np.ones(len(rows_all), bool)))
         fills.append(
             sell(
-                m, pop, s, day, rng, np.setdiff1d(rows_one, rows_all), np.zeros(len(rows_one), bool)
+                m, pop, s, day, rng, rows_one[~np.isin(rows_one, rows_all)], np.zeros(len(rows_one), bool)
             )
         )
         prow = np.flatnonzero(np.isin(s.pbook.cust, plan["redeem_all"]))
@@ -436,7 +440,6 @@ class Simulation:
         f = Fills(*(getattr(f, name)[order] for name in Fills.__dataclass_fields__))
         secs = secs[order]
         if len(f):
-            acct = pop.trade_account(f.cust)
             chan = np.where(
                 rng.random(len(f)) < 0.85, pop.channel[f.cust], rng.integers(0, 5, len(f))
             )
@@ -445,7 +448,7 @@ class Simulation:
                 {
                     "biz_date": np.full(len(f), biz), "trade_id": ids(f"T{tag}", np.arange(len(f)), 8),
                     "customer_id": self.cust_ids.take(pa.array(f.cust)),
-                    "account_id": ids("A", acct, 10), "security_id": self.sec_ids.take(pa.array(f.sec)),
+                    "account_id": self.acct_ids.take(pa.array(f.cust)), "security_id": self.sec_ids.take(pa.array(f.sec)),
                     "side": pa.array(np.where(f.side == 0, "buy", "sell").astype(object)),
                     "trade_type": pa.array(np.asarray(TRADE_TYPES, dtype=object)[f.ttype]),
                     "quantity": f.qty, "price": f.price, "amount": f.amount, "commission": f.commission,
@@ -498,7 +501,7 @@ class Simulation:
             "positions",
             {
                 "biz_date": np.full(len(b), biz), "customer_id": self.cust_ids.take(pa.array(b.cust)),
-                "account_id": ids("A", pop.trade_account(b.cust), 10),
+                "account_id": self.acct_ids.take(pa.array(b.cust)),
                 "security_id": self.sec_ids.take(pa.array(b.item)),
                 "quantity": b.qty, "cost_amount": b.cost, "market_value": mv,
             },

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
@@ -48,9 +50,9 @@ def csv_bytes(table: pa.Table) -> bytes:
     offsets = lines.buffers()[1]
     data = lines.buffers()[2]
     assert offsets is not None and data is not None
-    off = memoryview(offsets).cast("i")
-    start, end = off[lines.offset], off[lines.offset + len(lines)]
-    return header + data.to_pybytes()[start:end]
+    off = np.frombuffer(offsets, dtype=np.int32)
+    start, end = int(off[lines.offset]), int(off[lines.offset + len(lines)])
+    return header + memoryview(data)[start:end].tobytes()
 
 
 def write_feed(table: pa.Table, folder: Path, name: str, fmt: str, encoding: str) -> Path:
@@ -67,18 +69,35 @@ def write_feed(table: pa.Table, folder: Path, name: str, fmt: str, encoding: str
 
 
 class DateWriter:
-    """Collects the files of one date folder and writes its manifest."""
+    """Writes the files of one date folder and its manifest on a background thread.
 
-    def __init__(self, folder: Path, business_date: str, fmt: str, encoding: str) -> None:
-        self.folder = folder
+    The simulation of the next date overlaps with encoding and writing this one (pyarrow releases
+    the GIL); at most `depth` dates are in flight, so memory stays bounded.
+    """
+
+    def __init__(self, fmt: str, encoding: str, depth: int = 1) -> None:
         self.fmt = fmt
         self.encoding = encoding
-        folder.mkdir(parents=True, exist_ok=True)
-        self.manifest = Manifest(business_date, encoding)
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.pending: list[Future[None]] = []
+        self.depth = depth
 
-    def write(self, name: str, table: pa.Table) -> None:
-        path = write_feed(table, self.folder, name, self.fmt, self.encoding)
-        self.manifest.feeds[name] = FeedEntry(rows=table.num_rows, sha256=sha256_of(path))
+    def submit(self, folder: Path, business_date: str, tables: list[tuple[str, pa.Table]]) -> None:
+        while len(self.pending) >= self.depth:
+            self.pending.pop(0).result()
+        self.pending.append(self.pool.submit(self._write, folder, business_date, tables))
+
+    def _write(self, folder: Path, business_date: str, tables: list[tuple[str, pa.Table]]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        manifest = Manifest(business_date, self.encoding)
+        for name, table in tables:
+            path = write_feed(table, folder, name, self.fmt, self.encoding)
+            manifest.feeds[name] = FeedEntry(rows=table.num_rows, sha256=sha256_of(path))
+        manifest.write(folder)
 
     def close(self) -> None:
-        self.manifest.write(self.folder)
+        try:
+            for job in self.pending:
+                job.result()
+        finally:
+            self.pool.shutdown(wait=True)
