@@ -84,9 +84,9 @@ def test_parquet_input_with_manifest(tmp_path: Path) -> None:
         ("T1", 10, "2025-01-03 10:30:00"),
         ("T3", 10, "2025-01-03 10:30:00"),
     ]
-    # Parquet has no lines: `line` is the 1-based row number
+    # Parquet has no lines: `line` is the row's line in a CSV rendering (row number + 1)
     assert [(r[0], r[1], r[3]) for r in quarantine_rows(settings, "trades")] == [
-        (2, "bad_enum", "hold")
+        (3, "bad_enum", "hold")
     ]
 
 

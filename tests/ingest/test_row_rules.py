@@ -14,6 +14,7 @@ from factories import (
     make_customer,
     make_daily_assets,
     make_position,
+    make_product,
     make_staff,
     make_trade,
     quarantine_rows,
@@ -180,6 +181,16 @@ def test_missing_value_in_a_reference_feed(tmp_path: Path) -> None:
     # C2's account, assets and position then name an unknown customer
     assert {r[1] for r in quarantine_rows(settings, "accounts")} == {"unknown_reference"}
     assert query(settings, "select count(*) from daily_assets") == [(2,)]
+
+
+def test_nan_is_not_a_number(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    rows = [make_product("P1"), make_product("P2", fee_rate="nan"), make_product("P3")]
+    reference_date(inbox, D1, products=rows)
+    settings = load(tmp_path)
+    assert [(r[0], r[1], r[2]) for r in quarantine_rows(settings, "products")] == [
+        (3, "bad_type", "fee_rate")
+    ]
 
 
 def test_out_of_range_share(tmp_path: Path) -> None:

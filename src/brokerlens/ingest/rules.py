@@ -60,6 +60,8 @@ def _type_failed(col: Column) -> str:
     cond = f"{typed} IS NULL"
     if col.type in (ColumnType.MONEY, ColumnType.PRICE):  # more decimals than the type holds
         cond += f" OR TRY_CAST({raw} AS DECIMAL(38,10)) <> {typed}"
+    if col.type is ColumnType.NUMBER:  # 'nan' and 'inf' cast to DOUBLE but are no numbers
+        cond += f" OR NOT isfinite({typed})"
     return f"{raw} IS NOT NULL AND ({cond})"
 
 
