@@ -20,7 +20,9 @@ def _date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"{option} {value!r} is not a date", hint="write it as YYYY-MM-DD") from None
+        raise ConfigError(
+            f"{option} {value!r} is not a date", hint="write it as YYYY-MM-DD"
+        ) from None
 
 
 @app.command()
@@ -29,9 +31,7 @@ def generate(
     customers: Annotated[int, typer.Option(help="Customers over the whole run.")] = 10_000,
     start: Annotated[str, typer.Option(help="First business date, YYYY-MM-DD.")] = "2025-01-02",
     end: Annotated[str | None, typer.Option(help="Last business date (or use --days).")] = None,
-    days: Annotated[
-        int | None, typer.Option(help="Number of trading days [default: 20].")
-    ] = None,
+    days: Annotated[int | None, typer.Option(help="Number of trading days [default: 20].")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same bytes.")] = 42,
     bad_rows: Annotated[
         float, typer.Option("--bad-rows", help="Share of broken rows to inject, 0..0.5.")
@@ -68,5 +68,7 @@ def generate(
         table.add_row(name, f"{rows:,}")
     console.print(table)
     if summary.bad_rows:
-        console.print(f"bad rows injected: {summary.bad_rows:,} (see _ground_truth/bad_rows.parquet)")
+        console.print(
+            f"bad rows injected: {summary.bad_rows:,} (see _ground_truth/bad_rows.parquet)"
+        )
     console.print(f"done in {summary.seconds:.1f} s")

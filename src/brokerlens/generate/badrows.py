@@ -37,17 +37,24 @@ def _candidates(spec: Feed, csv: bool) -> dict[Rule, list[str]]:
         Rule.BAD_ENUM: [c.name for c in spec.columns if c.enum and c.name not in keys],
         Rule.DUPLICATE_KEY: list(spec.key),
         Rule.UNKNOWN_REFERENCE: [
-            c.name for c in spec.columns if c.references is not None and c.references.feed != spec.name
+            c.name
+            for c in spec.columns
+            if c.references is not None and c.references.feed != spec.name
         ],
         Rule.NEGATIVE_AMOUNT: [
-            c.name for c in spec.columns
-            if c.type == ColumnType.MONEY and (c.min_value == 0 or c.positive) and c.name not in recon
+            c.name
+            for c in spec.columns
+            if c.type == ColumnType.MONEY
+            and (c.min_value == 0 or c.positive)
+            and c.name not in recon
         ],  # fmt: skip
         Rule.UNRECONCILED_TOTAL: [r.total for r in spec.reconciliations],
     }
     if csv:
         out[Rule.BAD_TYPE] = [
-            c.name for c in spec.columns if c.type in TYPED and c.name not in keys and c.name != spec.date_column
+            c.name
+            for c in spec.columns
+            if c.type in TYPED and c.name not in keys and c.name != spec.date_column
         ]
     if not spec.is_reference and len(spec.key) > 1:
         # composite keys: an unknown reference must sit in the key to stay a single defect
@@ -115,8 +122,10 @@ def inject(
                 row[col] = (value * decimal.Decimal("1.05") + decimal.Decimal("100.00")).quantize(
                     decimal.Decimal("0.01")
                 )
-        if composite_fact and rule != Rule.DUPLICATE_KEY and not (
-            rule == Rule.UNKNOWN_REFERENCE and col in keys
+        if (
+            composite_fact
+            and rule != Rule.DUPLICATE_KEY
+            and not (rule == Rule.UNKNOWN_REFERENCE and col in keys)
         ):
             in_place[j] = True
             order[j] = rows[j]

@@ -15,7 +15,13 @@ from brokerlens.generate.simulate import Simulation
 from brokerlens.generate.tables import NULL_INT
 
 BAD_ROWS_SCHEMA = pa.schema(
-    [("biz_date", pa.date32()), ("feed", pa.string()), ("line", pa.int64()), ("rule", pa.string()), ("key", pa.string())]
+    [
+        ("biz_date", pa.date32()),
+        ("feed", pa.string()),
+        ("line", pa.int64()),
+        ("rule", pa.string()),
+        ("key", pa.string()),
+    ]
 )
 
 
@@ -25,18 +31,28 @@ def write_customers(sim: Simulation, out: Path) -> None:
     s, pop = sim.s, sim.pop
     happened = sim.churn_day != NULL_INT
     signalled = s.ch_signal_t >= 0
-    signal_day = np.where(signalled, np.asarray(sim.day_numbers)[np.maximum(s.ch_signal_t, 0)], NULL_INT)
-    kind = np.where(happened & (s.ch_kind == HARD), "hard", np.where(happened & (s.ch_kind == SOFT), "soft", None))
+    signal_day = np.where(
+        signalled, np.asarray(sim.day_numbers)[np.maximum(s.ch_signal_t, 0)], NULL_INT
+    )
+    kind = np.where(
+        happened & (s.ch_kind == HARD),
+        "hard",
+        np.where(happened & (s.ch_kind == SOFT), "soft", None),
+    )
     cause = np.where(signalled, np.asarray(CAUSES, dtype=object)[s.ch_cause], None)
     table = pa.table(
         {
             "customer_id": sim.cust_ids,
             "archetype": pa.array(np.asarray(ar.NAMES, dtype=object)[pop.arch], pa.string()),
             "true_risk_appetite": pa.array(pop.appetite.astype(np.int64)),
-            "churn_date": pa.array(np.where(happened, sim.churn_day, 0).astype(np.int32), pa.date32(), mask=~happened),
+            "churn_date": pa.array(
+                np.where(happened, sim.churn_day, 0).astype(np.int32), pa.date32(), mask=~happened
+            ),
             "churn_kind": pa.array(kind, pa.string()),
             "churn_cause": pa.array(cause, pa.string()),
-            "signal_date": pa.array(np.where(signalled, signal_day, 0).astype(np.int32), pa.date32(), mask=~signalled),
+            "signal_date": pa.array(
+                np.where(signalled, signal_day, 0).astype(np.int32), pa.date32(), mask=~signalled
+            ),
         }
     )
     pq.write_table(table, folder / "customers.parquet")

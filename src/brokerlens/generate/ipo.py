@@ -71,6 +71,7 @@ def allot(m: Market, s: State, pending: Pending, t: int, rng: np.random.Generato
     cust, sec, amount = pending.cust[due], pending.sec[due], pending.amount[due]
     np.subtract.at(s.frozen, cust, amount)
     won = rng.random(len(cust)) < 0.05 + 0.1 * (pending.qty[due] >= 20 * UNIT)
+    won &= s.ch_stage[cust] == 0  # churning customers hold nothing new
     keep = ~due
     pending.sec, pending.cust = pending.sec[keep], pending.cust[keep]
     pending.qty, pending.amount = pending.qty[keep], pending.amount[keep]

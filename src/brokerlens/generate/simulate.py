@@ -206,7 +206,13 @@ class Simulation:
         fills.append(sell(m, pop, s, day, rng, rows_all, np.ones(len(rows_all), bool)))
         fills.append(
             sell(
-                m, pop, s, day, rng, rows_one[~np.isin(rows_one, rows_all)], np.zeros(len(rows_one), bool)
+                m,
+                pop,
+                s,
+                day,
+                rng,
+                rows_one[~np.isin(rows_one, rows_all)],
+                np.zeros(len(rows_one), bool),
             )
         )
         prow = np.flatnonzero(np.isin(s.pbook.cust, plan["redeem_all"]))
