@@ -144,8 +144,16 @@ def check_reconciliations(data: dict[str, dict[str, pd.DataFrame]]) -> None:
                     zip(day["securities"].security_id, day["securities"].security_type, strict=True)
                 )
             )
-    klass = {"stock": "stock_value", "etf": "fund_value", "lof": "fund_value", "closed_fund": "fund_value",
-             "bond": "bond_value", "convertible": "bond_value", "repo": "bond_value", "warrant": "other_value"}  # fmt: skip
+    klass = {
+        "stock": "stock_value",
+        "etf": "fund_value",
+        "lof": "fund_value",
+        "closed_fund": "fund_value",
+        "bond": "bond_value",
+        "convertible": "bond_value",
+        "repo": "bond_value",
+        "warrant": "other_value",
+    }
     for date, day in data.items():
         da = day["daily_assets"].set_index("customer_id")
         m = {c: money(da[c]) for c in da.columns if c != "biz_date"}

@@ -6,13 +6,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import gen_checks as checks
+from gen_checks import Make
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from brokerlens.contract.feeds import FEEDS
 from brokerlens.generate import GenerateOptions, generate
-import gen_checks as checks
-from gen_checks import Make
 
 
 @settings(
@@ -43,7 +43,7 @@ def test_layout_manifest_and_snapshots(make: Make) -> None:
     out = make()
     dates = checks.date_dirs(out)
     assert [p.name for p in dates][:2] == ["2025-01-02", "2025-01-03"]
-    assert sorted(p.name for p in out.iterdir() if not p.name[:2] == "20") == [
+    assert sorted(p.name for p in out.iterdir() if p.name[:2] != "20") == [
         "_generator.json",
         "_ground_truth",
     ]

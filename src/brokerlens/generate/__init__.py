@@ -49,9 +49,13 @@ def generate(options: GenerateOptions) -> GenerateSummary:
                 continue
             if options.bad_rows > 0 and table.num_rows:
                 table, found = badrows.inject(
-                    name, table, options.bad_rows, streams.get("bad", day.t, LOAD_ORDER.index(name)),
-                    csv=options.format == "csv", biz_date=day.date,
-                )  # fmt: skip
+                    name,
+                    table,
+                    options.bad_rows,
+                    streams.get("bad", day.t, LOAD_ORDER.index(name)),
+                    csv=options.format == "csv",
+                    biz_date=day.date,
+                )
                 if found is not None:
                     bad.append(found)
                     summary.bad_rows += found.num_rows

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Behavioural customer archetypes: the 18 groups of seed 002 table 3 plus a few more.
 
 Each archetype has a true risk appetite (1 = lowest .. 5 = highest, the C1..C5 direction), a mix

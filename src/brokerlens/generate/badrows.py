@@ -19,9 +19,14 @@ import pyarrow.compute as pc
 from brokerlens.contract.feeds import ColumnType, Feed, Rule, feed
 
 TYPED = (
-    ColumnType.INTEGER, ColumnType.MONEY, ColumnType.PRICE, ColumnType.NUMBER, ColumnType.DATE,
-    ColumnType.TIMESTAMP, ColumnType.BOOLEAN,
-)  # fmt: skip
+    ColumnType.INTEGER,
+    ColumnType.MONEY,
+    ColumnType.PRICE,
+    ColumnType.NUMBER,
+    ColumnType.DATE,
+    ColumnType.TIMESTAMP,
+    ColumnType.BOOLEAN,
+)
 NOT_A_VALUE = {
     ColumnType.DATE: "2025-02-30",
     ColumnType.TIMESTAMP: "2025-01-02 25:61:00",
@@ -47,7 +52,7 @@ def _candidates(spec: Feed, csv: bool) -> dict[Rule, list[str]]:
             if c.type == ColumnType.MONEY
             and (c.min_value == 0 or c.positive)
             and c.name not in recon
-        ],  # fmt: skip
+        ],
         Rule.UNRECONCILED_TOTAL: [r.total for r in spec.reconciliations],
     }
     if csv:
@@ -64,18 +69,30 @@ def _candidates(spec: Feed, csv: bool) -> dict[Rule, list[str]]:
     return {rule: cols for rule, cols in out.items() if cols}
 
 
+def _dec(value: object) -> decimal.Decimal:
+    return decimal.Decimal(str(value)).quantize(decimal.Decimal("0.01"))
+
+
+def _like(before: object, value: decimal.Decimal) -> object:
+    """A money value in the representation the column has (Decimal, or text after a cast)."""
+    return str(value) if isinstance(before, str) else value
+
+
 def _negative(value: object) -> object:
-    if isinstance(value, decimal.Decimal):
-        return -(abs(value) + decimal.Decimal("1.00"))
-    if isinstance(value, float):
-        return -(abs(value) + 1.0)
-    return value
+    if value is None:
+        return None
+    return _like(value, -(abs(_dec(value)) + decimal.Decimal("1.00")))
 
 
 def inject(
-    name: str, table: pa.Table, share: float, rng: np.random.Generator, *, csv: bool,
+    name: str,
+    table: pa.Table,
+    share: float,
+    rng: np.random.Generator,
+    *,
+    csv: bool,
     biz_date: dt.date,
-) -> tuple[pa.Table, pa.Table | None]:  # fmt: skip
+) -> tuple[pa.Table, pa.Table | None]:
     spec = feed(name)
     n = table.num_rows
     k = int(rng.binomial(n, share))
@@ -92,7 +109,9 @@ def inject(
         i = table.column_names.index(col)
         table = table.set_column(i, col, pc.cast(table.column(col), pa.string()))
     copies = table.take(pa.array(rows)).to_pylist()
-    composite_fact = not spec.is_reference and len(spec.key) > 1 or spec.name == "corporate_actions"
+    composite_fact = (
+        not spec.is_reference and len(spec.key) > 1
+    ) or spec.name == "corporate_actions"
     keys = list(spec.key)
     in_place = np.zeros(k, bool)
     order = rows.astype(np.float64) + 0.5
@@ -114,14 +133,14 @@ def inject(
         elif rule == Rule.NEGATIVE_AMOUNT:
             before = row[col]
             row[col] = _negative(before)
-            if name == "daily_assets" and isinstance(before, decimal.Decimal):
-                row["total_assets"] = row["total_assets"] - before + row[col]
+            if name == "daily_assets" and before is not None and row["total_assets"] is not None:
+                total = row["total_assets"]
+                row["total_assets"] = _like(total, _dec(total) - _dec(before) + _dec(row[col]))
         elif rule == Rule.UNRECONCILED_TOTAL:
             value = row[col]
-            if isinstance(value, decimal.Decimal):
-                row[col] = (value * decimal.Decimal("1.05") + decimal.Decimal("100.00")).quantize(
-                    decimal.Decimal("0.01")
-                )
+            if value is not None:
+                broken = _dec(_dec(value) * decimal.Decimal("1.05") + decimal.Decimal("100.00"))
+                row[col] = _like(value, broken)
         if (
             composite_fact
             and rule != Rule.DUPLICATE_KEY

@@ -63,7 +63,7 @@ def build_population(
     appetite = ar.column("appetite")[arch]
     ctype = np.searchsorted([0.995, 0.999], rng.random(n), side="right")
     branch = rng.integers(0, len(org.branch_units), n)
-    n_new = int(round(n * min(0.2, 0.0006 * n_days))) if n_days > 1 else 0
+    n_new = round(n * min(0.2, 0.0006 * n_days)) if n_days > 1 else 0
     open_t = np.full(n, -1, dtype=np.int64)
     new = rng.choice(n, size=n_new, replace=False) if n_new else np.zeros(0, np.int64)
     open_t[new] = rng.integers(1, n_days, n_new)

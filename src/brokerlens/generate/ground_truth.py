@@ -34,12 +34,11 @@ def write_customers(sim: Simulation, out: Path) -> None:
     signal_day = np.where(
         signalled, np.asarray(sim.day_numbers)[np.maximum(s.ch_signal_t, 0)], NULL_INT
     )
-    kind = np.where(
-        happened & (s.ch_kind == HARD),
-        "hard",
-        np.where(happened & (s.ch_kind == SOFT), "soft", None),
-    )
-    cause = np.where(signalled, np.asarray(CAUSES, dtype=object)[s.ch_cause], None)
+    kind = np.full(len(happened), None, dtype=object)
+    kind[happened & (s.ch_kind == HARD)] = "hard"
+    kind[happened & (s.ch_kind == SOFT)] = "soft"
+    cause = np.full(len(happened), None, dtype=object)
+    cause[signalled] = np.asarray(CAUSES, dtype=object)[s.ch_cause[signalled]]
     table = pa.table(
         {
             "customer_id": sim.cust_ids,

@@ -32,9 +32,14 @@ def _fills(
 
 
 def subscribe(
-    m: Market, pop: Population, s: State, pending: Pending, t: int, active: np.ndarray,
+    m: Market,
+    pop: Population,
+    s: State,
+    pending: Pending,
+    t: int,
+    active: np.ndarray,
     rng: np.random.Generator,
-) -> Fills:  # fmt: skip
+) -> Fills:
     """Subscriptions to the IPOs announced today (listing three trading days later)."""
     today = np.flatnonzero((m.list_t >= 0) & (m.list_t - 3 == t))
     parts = []

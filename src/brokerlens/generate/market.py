@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from brokerlens.contract.feeds import INDEX_IDS
 from brokerlens.generate import names as nm
 from brokerlens.generate.tables import NULL_INT, build
 from brokerlens.market import rules
@@ -102,8 +101,12 @@ def build_market(rng: np.random.Generator, days: tuple[dt.date, ...], start_day:
         for k in nums.tolist():
             code = f"{prefix}{k:03d}.{market}"
             used.add(code)
-            codes.append(code), mkt.append(MARKETS.index(market)), typ.append(t), brd.append(b)
-            is_b.append(prefix in ("900", "200")), ipo.append(False)
+            codes.append(code)
+            mkt.append(MARKETS.index(market))
+            typ.append(t)
+            brd.append(b)
+            is_b.append(prefix in ("900", "200"))
+            ipo.append(False)
     # new listings during the window, one every ~3 trading days, cycling the boards
     n_ipo = max(2, n_days // 3)
     ipo_prefix = [
@@ -120,8 +123,12 @@ def build_market(rng: np.random.Generator, days: tuple[dt.date, ...], start_day:
             k += 1
         code = f"{prefix}{k % 1000:03d}.{market}"
         used.add(code)
-        codes.append(code), mkt.append(MARKETS.index(market)), typ.append(0), brd.append(b)
-        is_b.append(False), ipo.append(True)
+        codes.append(code)
+        mkt.append(MARKETS.index(market))
+        typ.append(0)
+        brd.append(b)
+        is_b.append(False)
+        ipo.append(True)
     n = len(codes)
     sec_type = np.array(typ)
     board = np.array(brd)
@@ -136,7 +143,7 @@ def build_market(rng: np.random.Generator, days: tuple[dt.date, ...], start_day:
             stock & (board == 3), sec_type == 1, (sec_type == 2) | (sec_type == 3),
             sec_type == 4, sec_type == 5, sec_type == 6, sec_type == 7,
         ],
-        [B_SHARE, ST, A_MAIN, CHINEXT, STAR, BSE, ETF, LOF_CLOSED, BOND, CONVERTIBLE, WARRANT, REPO],
+        [B_SHARE, ST, A_MAIN, CHINEXT, STAR, BSE, ETF, LOF_CLOSED, BOND, CONVERTIBLE, WARRANT, REPO],  # noqa: E501
     )  # fmt: skip
     price_yuan = np.select(
         [stock & is_st, stock, sec_type == 1, sec_type == 2, sec_type == 3, sec_type == 4,

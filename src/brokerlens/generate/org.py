@@ -76,7 +76,10 @@ def build_org(rng: np.random.Generator, customers: int, start_day: int) -> Org:
     for r in range(n_regions):
         city = nm.CITIES[int(cities[r % len(cities)])]
         region_units.append(len(parent))
-        parent.append(0), utype.append(1), uname.append(f"{city}分公司"), ucity.append(city)
+        parent.append(0)
+        utype.append(1)
+        uname.append(f"{city}分公司")
+        ucity.append(city)
     branch_units = []
     for b in range(n_branches):
         reg = region_units[b % n_regions]
@@ -84,13 +87,17 @@ def build_org(rng: np.random.Generator, customers: int, start_day: int) -> Org:
         road = nm.ROADS[b // n_regions % len(nm.ROADS)]
         branch_units.append(len(parent))
         suffix = "" if b < n_regions * len(nm.ROADS) else str(b)
-        parent.append(reg), utype.append(2), ucity.append(city)
+        parent.append(reg)
+        utype.append(2)
+        ucity.append(city)
         uname.append(f"{city}{road}{suffix}证券营业部")
     team_units = []
     for t in range(n_teams):
         br = branch_units[t % n_branches]
         team_units.append(len(parent))
-        parent.append(br), utype.append(3), ucity.append(ucity[br])
+        parent.append(br)
+        utype.append(3)
+        ucity.append(ucity[br])
         uname.append(f"{uname[br]}财富{t // n_branches + 1}组")
     n_units = len(parent)
     unit_open = start_day - rng.integers(400, 8000, n_units)
@@ -100,24 +107,42 @@ def build_org(rng: np.random.Generator, customers: int, start_day: int) -> Org:
     s_mgr: list[int] = []
     s_branch: list[int] = []
     for _ in range(max(1, n_branches // 4)):
-        s_unit.append(0), s_pos.append(HQ_MARKETING), s_mgr.append(-1), s_branch.append(-1)
+        s_unit.append(0)
+        s_pos.append(HQ_MARKETING)
+        s_mgr.append(-1)
+        s_branch.append(-1)
     managers = {}
     for b, bu in enumerate(branch_units):
         managers[bu] = len(s_unit)
-        s_unit.append(bu), s_pos.append(BRANCH_MANAGER), s_mgr.append(-1), s_branch.append(b)
+        s_unit.append(bu)
+        s_pos.append(BRANCH_MANAGER)
+        s_mgr.append(-1)
+        s_branch.append(b)
         for _ in range(1 + (b % 2)):
-            s_unit.append(bu), s_pos.append(ADVISOR), s_mgr.append(managers[bu]), s_branch.append(b)
-        s_unit.append(bu), s_pos.append(SERVICE), s_mgr.append(managers[bu]), s_branch.append(b)
+            s_unit.append(bu)
+            s_pos.append(ADVISOR)
+            s_mgr.append(managers[bu])
+            s_branch.append(b)
+        s_unit.append(bu)
+        s_pos.append(SERVICE)
+        s_mgr.append(managers[bu])
+        s_branch.append(b)
     brokers_left = n_brokers
     for t, tu in enumerate(team_units):
         bu = parent[tu]
         b = t % n_branches
         lead = len(s_unit)
-        s_unit.append(tu), s_pos.append(TEAM_LEAD), s_mgr.append(managers[bu]), s_branch.append(b)
+        s_unit.append(tu)
+        s_pos.append(TEAM_LEAD)
+        s_mgr.append(managers[bu])
+        s_branch.append(b)
         k = min(brokers_left, -(-n_brokers // n_teams)) if t < n_teams - 1 else max(1, brokers_left)
         brokers_left -= k
         for _ in range(max(1, k)):
-            s_unit.append(tu), s_pos.append(BROKER), s_mgr.append(lead), s_branch.append(b)
+            s_unit.append(tu)
+            s_pos.append(BROKER)
+            s_mgr.append(lead)
+            s_branch.append(b)
     n = len(s_unit)
     return Org(
         unit_parent=np.array(parent),

@@ -26,13 +26,29 @@ SPEC: dict[str, tuple[int, tuple[int, ...], float, float, float, float, float]] 
     "advisory": (3, (3, 4), 10_000.0, 0.01, 0.0, 0.0, 0.0),
     "info_service": (2, (1, 2), 0.0, 0.0, 0.0, 0.0, 0.0),
 }
-VALUED = ("money_market", "bond_fund", "hybrid_fund", "equity_fund", "index_fund", "qdii_fund",
-          "private_fund", "asset_mgmt", "structured_note")  # fmt: skip
+VALUED = (
+    "money_market",
+    "bond_fund",
+    "hybrid_fund",
+    "equity_fund",
+    "index_fund",
+    "qdii_fund",
+    "private_fund",
+    "asset_mgmt",
+    "structured_note",
+)
 # groups archetypes choose from: 0 equity-like funds, 1 bond & money funds, 2 other OTC
 GROUP_OF = {
-    "equity_fund": 0, "index_fund": 0, "hybrid_fund": 0, "money_market": 1, "bond_fund": 1,
-    "qdii_fund": 2, "private_fund": 2, "asset_mgmt": 2, "structured_note": 2,
-}  # fmt: skip
+    "equity_fund": 0,
+    "index_fund": 0,
+    "hybrid_fund": 0,
+    "money_market": 1,
+    "bond_fund": 1,
+    "qdii_fund": 2,
+    "private_fund": 2,
+    "asset_mgmt": 2,
+    "structured_note": 2,
+}
 
 
 @dataclass
@@ -91,22 +107,39 @@ def build_products(rng: np.random.Generator, start_day: int, n_days: int) -> Pro
     acc = nav + bonus
     houses = np.asarray(nm.FUND_HOUSES)[rng.integers(0, len(nm.FUND_HOUSES), n)]
     labels = {
-        "money_market": "货币", "bond_fund": "纯债", "hybrid_fund": "灵活配置混合",
-        "equity_fund": "成长股票", "index_fund": "沪深300指数", "qdii_fund": "全球精选QDII",
-        "private_fund": "私募证券投资基金", "asset_mgmt": "集合资产管理计划",
-        "structured_note": "收益凭证", "advisory": "投顾服务", "info_service": "资讯服务",
-    }  # fmt: skip
+        "money_market": "货币",
+        "bond_fund": "纯债",
+        "hybrid_fund": "灵活配置混合",
+        "equity_fund": "成长股票",
+        "index_fund": "沪深300指数",
+        "qdii_fund": "全球精选QDII",
+        "private_fund": "私募证券投资基金",
+        "asset_mgmt": "集合资产管理计划",
+        "structured_note": "收益凭证",
+        "advisory": "投顾服务",
+        "info_service": "资讯服务",
+    }
     names = [f"{houses[i]}{labels[tn[i]]}{i % 7 + 1}号" for i in range(n)]
     valued = np.isin(tn, VALUED)
     return Products(
-        ptype=ptype, risk=risk,
+        ptype=ptype,
+        risk=risk,
         min_amount=np.array([round(s[2] * 100) for s in spec], dtype=np.int64),
-        fee_rate=np.array([s[3] for s in spec]), vol=np.array([s[4] for s in spec]),
-        beta=np.array([s[5] for s in spec]), drift=np.array([s[6] for s in spec]) / 250,
-        term_days=term, launch_day=launch_day, launch_t=launch_t, status=status, names=names,
-        managers=[f"{h}基金管理有限公司" for h in houses.tolist()], nav=nav, acc_nav=acc,
-        valued=valued, group=np.array([GROUP_OF.get(x, -1) for x in tn]),
-    )  # fmt: skip
+        fee_rate=np.array([s[3] for s in spec]),
+        vol=np.array([s[4] for s in spec]),
+        beta=np.array([s[5] for s in spec]),
+        drift=np.array([s[6] for s in spec]) / 250,
+        term_days=term,
+        launch_day=launch_day,
+        launch_t=launch_t,
+        status=status,
+        names=names,
+        managers=[f"{h}基金管理有限公司" for h in houses.tolist()],
+        nav=nav,
+        acc_nav=acc,
+        valued=valued,
+        group=np.array([GROUP_OF.get(x, -1) for x in tn]),
+    )
 
 
 def step_nav(p: Products, t: int, rng: np.random.Generator, market_return: float) -> None:
@@ -148,7 +181,7 @@ def products_table(p: Products, idx: np.ndarray) -> pa.Table:
                     for i in il
                 ],
                 pa.string(),
-            ),  # fmt: skip
+            ),
             "fee_rate": p.fee_rate[idx],
         },
     )

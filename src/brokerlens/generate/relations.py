@@ -92,7 +92,7 @@ def initial(
 
 
 def reassign(rel: Relations, rows: np.ndarray, new_staff: np.ndarray, day: int) -> np.ndarray:
-    """End the given rows today and start the same role/share with new staff; returns touched rows."""
+    """End the rows today; start the same role and share with new staff. Returns touched rows."""
     if len(rows) == 0:
         return rows
     rel.end[rows] = day

@@ -22,7 +22,6 @@ from brokerlens.generate.tables import NULL_INT, build, day_number, ids
 from brokerlens.generate.trading import (
     TRADE_TYPES,
     Fills,
-    buy,
     class_pickers,
     regular,
     sell,
@@ -87,10 +86,15 @@ class Simulation:
         a_rows = self.assess.add(cust, day, pop.appetite[cust], rng)
         mix = ar.mix_matrix()[pop.arch[cust]]
         wants = {
-            0: advisory[cust], 1: pop.margin[cust], 2: pop.has_option[cust],
-            3: mix[:, CLASSES.index("chinext")] > 0, 4: mix[:, CLASSES.index("star")] > 0,
-            5: mix[:, CLASSES.index("bse")] > 0, 6: pop.has_hk[cust], 7: rng.random(len(cust)) < 0.03,
-        }  # fmt: skip
+            0: advisory[cust],
+            1: pop.margin[cust],
+            2: pop.has_option[cust],
+            3: mix[:, CLASSES.index("chinext")] > 0,
+            4: mix[:, CLASSES.index("star")] > 0,
+            5: mix[:, CLASSES.index("bse")] > 0,
+            6: pop.has_hk[cust],
+            7: rng.random(len(cust)) < 0.03,
+        }
         g_rows = []
         for service_id, mask in wants.items():
             c = cust[mask]
@@ -384,8 +388,14 @@ class Simulation:
         )
         self.agree.add(signing, rng.choice([3, 4, 7], len(signing)), np.full(len(signing), biz))
         live_ag = self.agree.cancel == NULL_INT
-        cancel = live_ag & ((np.isin(self.agree.cust, np.flatnonzero(s.closed & (pop.close_day == biz))))
-                            | ((self.agree.service == 0) & (rng.random(len(self.agree.cust)) < 0.0005) & (self.agree.sign < biz)))  # fmt: skip
+        cancel = live_ag & (
+            (np.isin(self.agree.cust, np.flatnonzero(s.closed & (pop.close_day == biz))))
+            | (
+                (self.agree.service == 0)
+                & (rng.random(len(self.agree.cust)) < 0.0005)
+                & (self.agree.sign < biz)
+            )
+        )
         cancel &= self.agree.sign < biz
         self.agree.cancel[cancel] = biz
         # contacts and complaints
@@ -452,31 +462,42 @@ class Simulation:
             out["trades"] = build(
                 "trades",
                 {
-                    "biz_date": np.full(len(f), biz), "trade_id": ids(f"T{tag}", np.arange(len(f)), 8),
+                    "biz_date": np.full(len(f), biz),
+                    "trade_id": ids(f"T{tag}", np.arange(len(f)), 8),
                     "customer_id": self.cust_ids.take(pa.array(f.cust)),
-                    "account_id": self.acct_ids.take(pa.array(f.cust)), "security_id": self.sec_ids.take(pa.array(f.sec)),
+                    "account_id": self.acct_ids.take(pa.array(f.cust)),
+                    "security_id": self.sec_ids.take(pa.array(f.sec)),
                     "side": pa.array(np.where(f.side == 0, "buy", "sell").astype(object)),
                     "trade_type": pa.array(np.asarray(TRADE_TYPES, dtype=object)[f.ttype]),
-                    "quantity": f.qty, "price": f.price, "amount": f.amount, "commission": f.commission,
-                    "net_commission": f.net, "stamp_duty": f.stamp, "transfer_fee": f.transfer,
+                    "quantity": f.qty,
+                    "price": f.price,
+                    "amount": f.amount,
+                    "commission": f.commission,
+                    "net_commission": f.net,
+                    "stamp_duty": f.stamp,
+                    "transfer_fee": f.transfer,
                     "other_fee": np.zeros(len(f), np.int64),
-                    "channel": pa.array(np.asarray(cu.CHANNELS, dtype=object)[chan]), "trade_time": secs,
+                    "channel": pa.array(np.asarray(cu.CHANNELS, dtype=object)[chan]),
+                    "trade_time": secs,
                 },
-            )  # fmt: skip
+            )
         if len(tr.cust):
             out["fund_transfers"] = flows.table(biz, tag, tr, rng)
         if len(o):
             out["product_trades"] = build(
                 "product_trades",
                 {
-                    "biz_date": np.full(len(o), biz), "order_id": ids(f"O{tag}", np.arange(len(o)), 7),
+                    "biz_date": np.full(len(o), biz),
+                    "order_id": ids(f"O{tag}", np.arange(len(o)), 7),
                     "customer_id": self.cust_ids.take(pa.array(o.cust)),
                     "product_id": self.prod_ids.take(pa.array(o.prod)),
                     "action": pa.array(np.asarray(otc.ACTIONS, dtype=object)[o.action]),
-                    "amount": o.amount, "units": o.units / 100, "fee": o.fee,
+                    "amount": o.amount,
+                    "units": o.units / 100,
+                    "fee": o.fee,
                     "channel": pa.array(np.where(o.cust % 3 == 0, "app", "counter").astype(object)),
                 },
-            )  # fmt: skip
+            )
         # valuation
         b = s.book
         mv = (b.qty * m.close[b.item] + 50) // 100
@@ -496,30 +517,42 @@ class Simulation:
         out["daily_assets"] = build(
             "daily_assets",
             {
-                "biz_date": np.full(len(show), biz), "customer_id": self.cust_ids.take(pa.array(show)),
-                "cash": s.cash[show], "available_cash": s.cash[show] - s.frozen[show],
-                "stock_value": parts[show, 0], "fund_value": parts[show, 1], "bond_value": parts[show, 2],
-                "product_value": prod_value[show], "other_value": parts[show, 3],
-                "liabilities": s.liab[show], "total_assets": total[show],
+                "biz_date": np.full(len(show), biz),
+                "customer_id": self.cust_ids.take(pa.array(show)),
+                "cash": s.cash[show],
+                "available_cash": s.cash[show] - s.frozen[show],
+                "stock_value": parts[show, 0],
+                "fund_value": parts[show, 1],
+                "bond_value": parts[show, 2],
+                "product_value": prod_value[show],
+                "other_value": parts[show, 3],
+                "liabilities": s.liab[show],
+                "total_assets": total[show],
             },
-        )  # fmt: skip
+        )
         out["positions"] = build(
             "positions",
             {
-                "biz_date": np.full(len(b), biz), "customer_id": self.cust_ids.take(pa.array(b.cust)),
+                "biz_date": np.full(len(b), biz),
+                "customer_id": self.cust_ids.take(pa.array(b.cust)),
                 "account_id": self.acct_ids.take(pa.array(b.cust)),
                 "security_id": self.sec_ids.take(pa.array(b.item)),
-                "quantity": b.qty, "cost_amount": b.cost, "market_value": mv,
+                "quantity": b.qty,
+                "cost_amount": b.cost,
+                "market_value": mv,
             },
-        )  # fmt: skip
+        )
         out["product_holdings"] = build(
             "product_holdings",
             {
-                "biz_date": np.full(len(pb), biz), "customer_id": self.cust_ids.take(pa.array(pb.cust)),
-                "product_id": self.prod_ids.take(pa.array(pb.item)), "units": pb.qty / 100,
-                "market_value": pmv, "cost_amount": pb.cost,
+                "biz_date": np.full(len(pb), biz),
+                "customer_id": self.cust_ids.take(pa.array(pb.cust)),
+                "product_id": self.prod_ids.take(pa.array(pb.item)),
+                "units": pb.qty / 100,
+                "market_value": pmv,
+                "cost_amount": pb.cost,
             },
-        )  # fmt: skip
+        )
         out["quotes"] = prices.quotes_table(m, biz)
         out["index_quotes"] = prices.index_table(m, biz)
         out["product_nav"] = nav_table(p, t, biz)

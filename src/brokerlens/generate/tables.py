@@ -118,4 +118,4 @@ def ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
 
 def day_number(day: Any) -> int:
     """A date as days since 1970-01-01."""
-    return int((np.datetime64(day, "D") - EPOCH).astype(np.int64))
+    return int((np.datetime64(day, "D") - EPOCH) // np.timedelta64(1, "D"))

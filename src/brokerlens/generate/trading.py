@@ -50,9 +50,14 @@ class Fills:
 
 
 def fees(
-    m: Market, pop: Population, day: dt.date, cust: np.ndarray, sec: np.ndarray, side: np.ndarray,
+    m: Market,
+    pop: Population,
+    day: dt.date,
+    cust: np.ndarray,
+    sec: np.ndarray,
+    side: np.ndarray,
     amount: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """commission, net commission, stamp duty, transfer fee (cents) per domain.md section 2."""
     f = DEFAULT_FEES
     a = amount.astype(np.float64)
@@ -85,9 +90,14 @@ def class_pickers(m: Market, rng: np.random.Generator) -> list[tuple[np.ndarray,
 
 
 def sell(
-    m: Market, pop: Population, s: State, day: dt.date, rng: np.random.Generator,
-    rows: np.ndarray, frac_all: np.ndarray,
-) -> Fills:  # fmt: skip
+    m: Market,
+    pop: Population,
+    s: State,
+    day: dt.date,
+    rng: np.random.Generator,
+    rows: np.ndarray,
+    frac_all: np.ndarray,
+) -> Fills:
     """Sell from the given holding rows (start-of-day quantities); frac_all True sells it all."""
     if len(rows) == 0:
         return Fills.empty()
@@ -136,9 +146,15 @@ def sell(
 
 
 def buy(
-    m: Market, pop: Population, s: State, day: dt.date, rng: np.random.Generator,
-    cust: np.ndarray, cls: np.ndarray, pickers: list[tuple[np.ndarray, np.ndarray]],
-) -> Fills:  # fmt: skip
+    m: Market,
+    pop: Population,
+    s: State,
+    day: dt.date,
+    rng: np.random.Generator,
+    cust: np.ndarray,
+    cls: np.ndarray,
+    pickers: list[tuple[np.ndarray, np.ndarray]],
+) -> Fills:
     """Buy one security of the chosen class per slot, within available cash (or margin credit)."""
     if len(cust) == 0:
         return Fills.empty()
@@ -200,9 +216,15 @@ def buy(
 
 
 def regular(
-    m: Market, pop: Population, s: State, day: dt.date, rng: np.random.Generator,
-    rate: np.ndarray, mix_cdf: np.ndarray, sell_prob: np.ndarray,
-) -> tuple[Fills, Fills, np.ndarray, np.ndarray]:  # fmt: skip
+    m: Market,
+    pop: Population,
+    s: State,
+    day: dt.date,
+    rng: np.random.Generator,
+    rate: np.ndarray,
+    mix_cdf: np.ndarray,
+    sell_prob: np.ndarray,
+) -> tuple[Fills, Fills, np.ndarray, np.ndarray]:
     """Ordinary trading: returns sells, buys and the (customer, otc group) purchase slots."""
     slots = np.minimum(rng.poisson(rate), 4)
     cust = np.repeat(np.arange(s.n), slots)
