@@ -55,6 +55,4 @@ def ingest(
         f"{sum(d.rows_quarantined for d in report.dates):,} row(s) quarantined"
     )
     if report.exit_code:
-        # SystemExit, not typer.Exit: main.run() calls the app with standalone_mode=False, where
-        # click turns typer.Exit into a return value and the code would be lost.
-        raise SystemExit(report.exit_code)
+        raise typer.Exit(report.exit_code)

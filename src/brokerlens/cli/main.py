@@ -61,7 +61,10 @@ def run() -> None:
 
     _register()
     try:
-        app(standalone_mode=False)
+        # In non-standalone mode click returns typer.Exit's code instead of exiting with it.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            raise SystemExit(code)
     except BrokerlensError as exc:
         err_console.print(f"[bold red]error:[/] {exc}")
         raise SystemExit(exc.exit_code) from None
