@@ -1,4 +1,4 @@
-"""--bad-rows F: about F broken rows, every kind, each exactly at the line the ground truth names."""
+"""--bad-rows F: about F broken rows of every kind, each at the line the ground truth names."""
 
 from __future__ import annotations
 

@@ -51,8 +51,9 @@ def evaluate(
     who = np.flatnonzero(cause > 0)
     s.ch_stage[who] = 1
     s.ch_cause[who] = cause[who]
-    s.ch_signal_t[who] = t
-    s.ch_churn_t[who] = t + rng.integers(*LEAD, len(who))
+    # a competitor shows first as a withdrawal, on the next day
+    s.ch_signal_t[who] = np.where(cause[who] == COMPETITOR, t + 1, t)
+    s.ch_churn_t[who] = s.ch_signal_t[who] + rng.integers(*LEAD, len(who))
     hard_p = np.array([0, 0.45, 0.5, 0.6])[cause[who]]
     s.ch_kind[who] = np.where(rng.random(len(who)) < hard_p, HARD, SOFT)
     s.ch_hard[who] = np.where(

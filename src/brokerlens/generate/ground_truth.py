@@ -30,9 +30,11 @@ def write_customers(sim: Simulation, out: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     s, pop = sim.s, sim.pop
     happened = sim.churn_day != NULL_INT
-    signalled = s.ch_signal_t >= 0
+    signalled = (s.ch_signal_t >= 0) & (s.ch_signal_t < len(sim.day_numbers))
     signal_day = np.where(
-        signalled, np.asarray(sim.day_numbers)[np.maximum(s.ch_signal_t, 0)], NULL_INT
+        signalled,
+        np.asarray(sim.day_numbers)[np.clip(s.ch_signal_t, 0, len(sim.day_numbers) - 1)],
+        NULL_INT,
     )
     kind = np.full(len(happened), None, dtype=object)
     kind[happened & (s.ch_kind == HARD)] = "hard"

@@ -84,12 +84,16 @@ class GenerateOptions:
                     )
                 days = calendar.trading_days(self.start, self.end)
             else:
-                days = calendar.next_trading_days(self.start, self.days or 20)
+                wanted = self.days or 20
+                days = calendar.trading_days(self.start, last)[:wanted]
+                if len(days) < wanted:
+                    raise ConfigError(
+                        f"--days {wanted} runs past the end of the SSE calendar ({last}):"
+                        f" only {len(days)} trading days from {self.start}",
+                        hint="use fewer days or an earlier --start",
+                    )
         except CalendarError as exc:
-            raise ConfigError(
-                f"--days {self.days} runs past the SSE calendar ({exc.message})",
-                hint="use fewer days or an earlier --start",
-            ) from None
+            raise ConfigError(f"the dates are outside the SSE calendar ({exc.message})") from None
         return days
 
     def prepare_out(self) -> None:
