@@ -41,13 +41,13 @@ def evaluate(
         base, flow, idx0 = s.snap_assets[0], s.snap_flow[0], s.snap_index[0]
         ret = (s.assets - base - (s.netflow - flow)) / np.maximum(base, 1)
         excess = ret - (index_level / idx0 - 1)
-        loss = free & (base > 500_000) & (excess < -0.04) & (rng.random(s.n) < 0.08)
+        loss = free & (base > 500_000) & (excess < -0.08) & (rng.random(s.n) < 0.02)
         cause[loss] = LOSS
     quiet = free & (cause == 0) & s.neglected & (day - s.last_contact >= 150) & (s.assets > 500_000)
-    cause[quiet & (rng.random(s.n) < 0.02)] = NO_CONTACT
+    cause[quiet & (rng.random(s.n) < 0.008)] = NO_CONTACT
     trader = ar.column("trades_per_day")[pop.arch] >= 0.1
     pricey = free & (cause == 0) & trader & (pop.rate >= 0.00024) & (s.assets > 2_000_000)
-    cause[pricey & (rng.random(s.n) < 0.006)] = COMPETITOR
+    cause[pricey & (rng.random(s.n) < 0.003)] = COMPETITOR
     who = np.flatnonzero(cause > 0)
     s.ch_stage[who] = 1
     s.ch_cause[who] = cause[who]

@@ -60,6 +60,7 @@ def step(m: Market, t: int, day: dt.date, rng: np.random.Generator, drift: float
         + m.sigma * rng.standard_normal(n)
     )
     r[m.sec_type == 4] += 0.00012
+    r += 0.5 * m.sigma**2  # no volatility drag: prices keep their level over long runs
     r[new] = rng.lognormal(np.log(0.5), 0.5, new.sum())
     lim = limits(m, day, t)
     base = ref_tick.astype(np.float64)

@@ -62,7 +62,7 @@ class Simulation:
         self.agree = service.Agreements()
         self.complaints = service.Complaints()
         self.pending = ipo.Pending()
-        self.drift = float(self.st.get("regime").normal(0.0002, 0.0012))
+        self.drift = float(self.st.get("regime").normal(0.0003, 0.0008))
         self.mix_cdf = np.cumsum(ar.mix_matrix(), axis=1)
         self.cust_ids = ids("C", np.arange(customers), 9)
         self.acct_ids = ids("A", self.pop.trade_account(np.arange(customers)), 10)
@@ -222,7 +222,6 @@ class Simulation:
         prow = np.flatnonzero(np.isin(s.pbook.cust, plan["redeem_all"]))
         orders.append(otc.redeem(p, s, prow, True, rng))
         # IPOs
-        fills.append(ipo.allot(m, s, self.pending, t, rng))
         fills.append(ipo.subscribe(m, pop, s, self.pending, t, active & (s.ch_stage == 0), rng))
         # ordinary trading
         rate = np.where(active, ar.column("trades_per_day")[pop.arch], 0.0) * churn.trade_damping(
@@ -232,6 +231,8 @@ class Simulation:
             m, pop, s, day, rng, rate, self.mix_cdf, ar.column("sell_prob")[pop.arch]
         )
         fills += [sells, buys]
+        # allotments after the day's sells: shares allotted today cannot be sold today (T+1)
+        fills.append(ipo.allot(m, s, self.pending, t, rng))
         orders.append(otc.purchase(p, pop, s, t, rng, otc_cust, otc_group))
         hold_active = np.flatnonzero(active[s.pbook.cust] & (rng.random(len(s.pbook)) < 0.004))
         orders.append(otc.redeem(p, s, hold_active, False, rng))
