@@ -61,6 +61,8 @@ def generate(options: GenerateOptions) -> GenerateSummary:
                     summary.bad_rows += found.num_rows
             ready.append((name, table))
             summary.rows[name] = summary.rows.get(name, 0) + table.num_rows
+        day.tables.clear()  # the writer holds the only references now
+        table = None
         writer.submit(folder, day.date.isoformat(), ready)
     writer.close()
     ground_truth.write_customers(sim, options.out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -29,12 +30,14 @@ def _quote_minimal(col: pa.Array) -> pa.Array:
     return pc.if_else(needs, quoted, text)
 
 
-def csv_bytes(table: pa.Table) -> bytes:
-    header = (",".join(table.column_names) + "\n").encode()
+BATCH_ROWS = 250_000
+
+
+def csv_body(table: pa.Table | pa.RecordBatch) -> bytes:
+    """CSV lines without header; RFC 4180 quotes only around values that need them."""
     if table.num_rows == 0:
-        return header
+        return b""
     sink = io.BytesIO()
-    sink.write(header)
     try:
         pcsv.write_csv(
             table,
@@ -44,7 +47,12 @@ def csv_bytes(table: pa.Table) -> bytes:
         return sink.getvalue()
     except pa.ArrowInvalid:
         pass  # some value holds a comma, quote or newline: format column by column instead
-    cols = [_quote_minimal(c.combine_chunks()) for c in table.columns]
+    columns = (
+        table.columns
+        if isinstance(table, pa.RecordBatch)
+        else [c.combine_chunks() for c in table.columns]
+    )
+    cols = [_quote_minimal(c) for c in columns]
     lines = pc.binary_join_element_wise(*cols, ",", null_handling="replace", null_replacement="")
     lines = pc.binary_join_element_wise(lines, pa.scalar(""), "\n")
     offsets = lines.buffers()[1]
@@ -52,20 +60,39 @@ def csv_bytes(table: pa.Table) -> bytes:
     assert offsets is not None and data is not None
     off = np.frombuffer(offsets, dtype=np.int32)
     start, end = int(off[lines.offset]), int(off[lines.offset + len(lines)])
-    return header + memoryview(data)[start:end].tobytes()
+    return memoryview(data)[start:end].tobytes()
 
 
-def write_feed(table: pa.Table, folder: Path, name: str, fmt: str, encoding: str) -> Path:
+def csv_bytes(table: pa.Table) -> bytes:
+    """The whole CSV file (header included), UTF-8."""
+    header = (",".join(table.column_names) + "\n").encode()
+    return header + b"".join(csv_body(batch) for batch in table.to_batches(BATCH_ROWS))
+
+
+def write_feed(
+    table: pa.Table, folder: Path, name: str, fmt: str, encoding: str
+) -> tuple[Path, str]:
+    """Write one feed file batch by batch (bounded memory); returns its path and sha256."""
     if fmt == "parquet":
         path = folder / f"{name}.parquet"
         pq.write_table(table, path, compression="zstd")
-        return path
+        return path, sha256_of(path)
     path = folder / f"{name}.csv"
-    data = csv_bytes(table)
-    if encoding == "gbk":
-        data = data.decode("utf-8").encode("gbk")
-    path.write_bytes(data)
-    return path
+    digest = hashlib.sha256()
+    with path.open("wb") as fh:
+        chunks = [(",".join(table.column_names) + "\n").encode()]
+        for batch in table.to_batches(BATCH_ROWS):
+            chunks.append(csv_body(batch))
+            for chunk in chunks:
+                data = chunk.decode("utf-8").encode("gbk") if encoding == "gbk" else chunk
+                digest.update(data)
+                fh.write(data)
+            chunks = []
+        for chunk in chunks:
+            data = chunk.decode("utf-8").encode("gbk") if encoding == "gbk" else chunk
+            digest.update(data)
+            fh.write(data)
+    return path, digest.hexdigest()
 
 
 class DateWriter:
@@ -90,9 +117,11 @@ class DateWriter:
     def _write(self, folder: Path, business_date: str, tables: list[tuple[str, pa.Table]]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         manifest = Manifest(business_date, self.encoding)
-        for name, table in tables:
-            path = write_feed(table, folder, name, self.fmt, self.encoding)
-            manifest.feeds[name] = FeedEntry(rows=table.num_rows, sha256=sha256_of(path))
+        while tables:
+            name, table = tables.pop(0)  # let each table go as soon as it is written
+            _, sha = write_feed(table, folder, name, self.fmt, self.encoding)
+            manifest.feeds[name] = FeedEntry(rows=table.num_rows, sha256=sha)
+            del table
         manifest.write(folder)
 
     def close(self) -> None:
