@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 from brokerlens.generate import archetypes as ar
 from brokerlens.generate import names as nm
 from brokerlens.generate.org import Org
-from brokerlens.generate.tables import NULL_INT, build, ids
+from brokerlens.generate.tables import NULL_INT, build, ids, labels
 
 CTYPES = ("individual", "institution", "product")
 STATUS = ("normal", "dormant", "frozen", "closed")
@@ -151,18 +151,11 @@ def customers_table(pop: Population, idx: np.ndarray, org: Org) -> pa.Table:
         {
             "customer_id": ids("C", idx, 9),
             "name": pop.name.take(take),
-            "customer_type": pa.array(
-                np.asarray(CTYPES, dtype=object)[pop.ctype[idx]], pa.string()
-            ),
-            "id_type": pa.array(
-                np.where(
-                    ind, "id_card", np.where(pop.ctype[idx] == 1, "business_license", "other")
-                ).astype(object),
-                pa.string(),
-            ),
+            "customer_type": labels(CTYPES, pop.ctype[idx]),
+            "id_type": labels(["id_card", "business_license", "other"], pop.ctype[idx]),
             "id_no": pop.id_no.take(take),
-            "gender": pa.array(
-                np.where(pop.gender[idx] == 0, "M", "F").astype(object), pa.string(), mask=~ind
+            "gender": pc.if_else(
+                pa.array(ind), labels(["M", "F"], pop.gender[idx]), pa.scalar(None, pa.string())
             ),
             "birth_date": np.where(ind, pop.birth_day[idx], NULL_INT),
             "phone": pop.phone.take(take),
@@ -170,14 +163,9 @@ def customers_table(pop: Population, idx: np.ndarray, org: Org) -> pa.Table:
             "city": pop.city.take(take),
             "branch_id": ids("U", org.branch_units[pop.branch[idx]], 5),
             "open_date": pop.open_day[idx],
-            "open_channel": pa.array(
-                np.asarray(OPEN_CHANNELS, dtype=object)[pop.open_channel[idx]], pa.string()
-            ),
-            "investor_class": pa.array(
-                np.where(pop.professional[idx], "professional", "ordinary").astype(object),
-                pa.string(),
-            ),
-            "status": pa.array(np.asarray(STATUS, dtype=object)[pop.status[idx]], pa.string()),
+            "open_channel": labels(OPEN_CHANNELS, pop.open_channel[idx]),
+            "investor_class": labels(["ordinary", "professional"], pop.professional[idx]),
+            "status": labels(STATUS, pop.status[idx]),
             "close_date": pop.close_day[idx],
         },
     )
@@ -206,9 +194,9 @@ def accounts_table(pop: Population, cust: np.ndarray, kind: np.ndarray) -> pa.Ta
         {
             "account_id": ids("A", cust.astype(np.int64) * 10 + kind, 10),
             "customer_id": ids("C", cust, 9),
-            "account_type": pa.array(np.asarray(ACC_TYPES, dtype=object)[kind], pa.string()),
+            "account_type": labels(ACC_TYPES, kind),
             "open_date": pop.open_day[cust],
-            "status": pa.array(np.asarray(ACC_STATUS, dtype=object)[status], pa.string()),
+            "status": labels(ACC_STATUS, status),
             "close_date": np.where(status > 0, pop.acc_close[cust], NULL_INT),
         },
     )

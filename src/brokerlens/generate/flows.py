@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from brokerlens.generate import names as nm
 from brokerlens.generate.state import State
-from brokerlens.generate.tables import build, ids
+from brokerlens.generate.tables import build, ids, labels
 
 TRANSFER_CHANNELS = ("bank_app", "securities_app", "counter", "phone")
 
@@ -62,9 +62,9 @@ def table(biz: int, day_tag: str, tr: Transfers, rng: np.random.Generator) -> pa
             "biz_date": np.full(n, biz),
             "transfer_id": ids(f"F{day_tag}", np.arange(n), 7),
             "customer_id": ids("C", tr.cust, 9),
-            "direction": pa.array(np.where(tr.direction == 0, "in", "out").astype(object)),
+            "direction": labels(["out", "in"], tr.direction == 0),
             "amount": tr.amount,
-            "bank": pa.array(np.asarray(nm.BANKS, dtype=object)[tr.cust % len(nm.BANKS)]),
-            "channel": pa.array(np.asarray(TRANSFER_CHANNELS, dtype=object)[rng.integers(0, 4, n)]),
+            "bank": labels(nm.BANKS, tr.cust % len(nm.BANKS)),
+            "channel": labels(TRANSFER_CHANNELS, rng.integers(0, 4, n)),
         },
     )

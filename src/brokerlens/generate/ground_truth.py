@@ -12,7 +12,7 @@ from brokerlens.generate import archetypes as ar
 from brokerlens.generate.churn import CAUSES, HARD, SOFT
 from brokerlens.generate.options import GROUND_TRUTH_DIR
 from brokerlens.generate.simulate import Simulation
-from brokerlens.generate.tables import NULL_INT
+from brokerlens.generate.tables import NULL_INT, labels
 
 BAD_ROWS_SCHEMA = pa.schema(
     [
@@ -44,7 +44,7 @@ def write_customers(sim: Simulation, out: Path) -> None:
     table = pa.table(
         {
             "customer_id": sim.cust_ids,
-            "archetype": pa.array(np.asarray(ar.NAMES, dtype=object)[pop.arch], pa.string()),
+            "archetype": labels(ar.NAMES, pop.arch),
             "true_risk_appetite": pa.array(pop.appetite.astype(np.int64)),
             "churn_date": pa.array(
                 np.where(happened, sim.churn_day, 0).astype(np.int32), pa.date32(), mask=~happened

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from brokerlens.generate.org import ADVISOR, BROKER, Org
-from brokerlens.generate.tables import NULL_INT, build, ids
+from brokerlens.generate.tables import NULL_INT, build, ids, labels
 
 ROLES = ("developer", "servicer", "advisor")
 
@@ -41,7 +41,7 @@ class Relations:
             {
                 "customer_id": ids("C", self.cust[rows], 9),
                 "staff_id": ids("S", self.staff[rows], 6),
-                "role": pa.array(np.asarray(ROLES, dtype=object)[self.role[rows]], pa.string()),
+                "role": labels(ROLES, self.role[rows]),
                 "start_date": self.start[rows],
                 "end_date": self.end[rows],
                 "share_pct": self.share[rows],

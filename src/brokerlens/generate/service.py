@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from brokerlens.generate.products import TYPES
-from brokerlens.generate.tables import NULL_INT, build, ids
+from brokerlens.generate.tables import NULL_INT, build, ids, labels
 
 N_QUESTIONS = 10
 POINTS = np.array([1, 4, 7, 10])  # points of options A..D; the score is their sum (10..100)
@@ -83,18 +83,12 @@ class Assessments:
                 "assessment_id": ids("Q", rows, 9),
                 "customer_id": ids("C", self.cust[rows], 9),
                 "assess_date": day,
-                "questionnaire_version": pa.array(
-                    np.where(day >= 19723, "V2024.1", "V2021.2").astype(object)
-                ),
+                "questionnaire_version": labels(["V2021.2", "V2024.1"], day >= 19723),
                 "answers": pa.array(answers, pa.string()),
                 "score": score.astype(np.float64),
-                "risk_class": pa.array(
-                    np.asarray(["C1", "C2", "C3", "C4", "C5"], dtype=object)[klass]
-                ),
-                "horizon": pa.array(
-                    np.asarray(["short", "medium", "long"], dtype=object)[np.minimum(ans[:, 2], 2)]
-                ),
-                "varieties": pa.array(np.asarray(varieties_by_class, dtype=object)[klass]),
+                "risk_class": labels(["C1", "C2", "C3", "C4", "C5"], klass),
+                "horizon": labels(["short", "medium", "long"], np.minimum(ans[:, 2], 2)),
+                "varieties": labels(varieties_by_class, klass),
                 "expire_date": _plus_two_years(day),
             },
         )
@@ -129,7 +123,7 @@ class Agreements:
             {
                 "agreement_id": ids("G", rows, 9),
                 "customer_id": ids("C", self.cust[rows], 9),
-                "service": pa.array(np.asarray(SERVICES, dtype=object)[self.service[rows]]),
+                "service": labels(SERVICES, self.service[rows]),
                 "sign_date": self.sign[rows],
                 "cancel_date": self.cancel[rows],
             },
@@ -175,10 +169,8 @@ class Complaints:
                 "complaint_id": ids("K", rows, 8),
                 "customer_id": ids("C", self.cust[rows], 9),
                 "open_date": self.open_day[rows],
-                "category": pa.array(
-                    np.asarray(COMPLAINT_CATEGORIES, dtype=object)[self.category[rows]]
-                ),
-                "status": pa.array(np.asarray(COMPLAINT_STATUS, dtype=object)[self.status[rows]]),
+                "category": labels(COMPLAINT_CATEGORIES, self.category[rows]),
+                "status": labels(COMPLAINT_STATUS, self.status[rows]),
                 "close_date": self.close_day[rows],
             },
         )
@@ -196,9 +188,9 @@ def contacts_table(
             "contact_id": ids("N", first_id + np.arange(n), 10),
             "customer_id": ids("C", cust, 9),
             "staff_id": ids("S", staff, 6),
-            "channel": pa.array(np.asarray(CONTACT_CHANNELS, dtype=object)[channel]),
-            "purpose": pa.array(np.asarray(PURPOSES, dtype=object)[purpose]),
-            "result": pa.array(np.asarray(RESULTS, dtype=object)[result]),
+            "channel": labels(CONTACT_CHANNELS, channel),
+            "purpose": labels(PURPOSES, purpose),
+            "result": labels(RESULTS, result),
             "duration_s": duration,
         },
     )

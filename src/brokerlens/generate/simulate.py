@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from brokerlens.contract.feeds import REFERENCE_FEEDS
 from brokerlens.generate import archetypes as ar
 from brokerlens.generate import churn, flows, ipo, otc, prices, service
 from brokerlens.generate import customers as cu
@@ -18,7 +19,7 @@ from brokerlens.generate.products import build_products, nav_table, products_tab
 from brokerlens.generate.rand import Streams
 from brokerlens.generate.relations import Relations, initial, reassign, staff_in_branch
 from brokerlens.generate.state import State
-from brokerlens.generate.tables import NULL_INT, build, day_number, ids
+from brokerlens.generate.tables import NULL_INT, build, day_number, empty, ids, labels
 from brokerlens.generate.trading import (
     TRADE_TYPES,
     Fills,
@@ -468,8 +469,8 @@ class Simulation:
                     "customer_id": self.cust_ids.take(pa.array(f.cust)),
                     "account_id": self.acct_ids.take(pa.array(f.cust)),
                     "security_id": self.sec_ids.take(pa.array(f.sec)),
-                    "side": pa.array(np.where(f.side == 0, "buy", "sell").astype(object)),
-                    "trade_type": pa.array(np.asarray(TRADE_TYPES, dtype=object)[f.ttype]),
+                    "side": labels(["sell", "buy"], f.side == 0),
+                    "trade_type": labels(TRADE_TYPES, f.ttype),
                     "quantity": f.qty,
                     "price": f.price,
                     "amount": f.amount,
@@ -478,7 +479,7 @@ class Simulation:
                     "stamp_duty": f.stamp,
                     "transfer_fee": f.transfer,
                     "other_fee": np.zeros(len(f), np.int64),
-                    "channel": pa.array(np.asarray(cu.CHANNELS, dtype=object)[chan]),
+                    "channel": labels(cu.CHANNELS, chan),
                     "trade_time": secs,
                 },
             )
@@ -492,11 +493,11 @@ class Simulation:
                     "order_id": ids(f"O{tag}", np.arange(len(o)), 7),
                     "customer_id": self.cust_ids.take(pa.array(o.cust)),
                     "product_id": self.prod_ids.take(pa.array(o.prod)),
-                    "action": pa.array(np.asarray(otc.ACTIONS, dtype=object)[o.action]),
+                    "action": labels(otc.ACTIONS, o.action),
                     "amount": o.amount,
                     "units": o.units / 100,
                     "fee": o.fee,
-                    "channel": pa.array(np.where(o.cust % 3 == 0, "app", "counter").astype(object)),
+                    "channel": labels(["counter", "app"], o.cust % 3 == 0),
                 },
             )
         # valuation
@@ -598,4 +599,7 @@ class Simulation:
             out["risk_assessments"] = self.assess.table(assess)
         if len(agree):
             out["service_agreements"] = self.agree.table(agree)
+        if t == 0:  # the first delivery is a full snapshot of every reference feed
+            for spec in REFERENCE_FEEDS:
+                out.setdefault(spec.name, empty(spec.name))
         return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -119,3 +120,8 @@ def ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
 def day_number(day: Any) -> int:
     """A date as days since 1970-01-01."""
     return int((np.datetime64(day, "D") - EPOCH) // np.timedelta64(1, "D"))
+
+
+def labels(values: Sequence[str], codes: np.ndarray) -> pa.Array:
+    """Vectorised lookup of string labels by integer code (no Python objects per row)."""
+    return pa.array(list(values), pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
