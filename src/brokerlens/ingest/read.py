@@ -117,14 +117,14 @@ def read_csv_file(
     spec = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in columns) + "}"
     rejects, scans = f"{table}_rejects", f"{table}_scans"
     try:
-        conn.execute(
+        created = conn.execute(
             f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT * FROM read_csv($path, "
             "header = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
             f"all_varchar = true, null_padding = false, columns = {spec}, "
             f"store_rejects = true, rejects_table = {literal(rejects)}, "
             f"rejects_scan = {literal(scans)}, max_line_size = 10000000)",
             {"path": str(source)},
-        )
+        ).fetchone()
         errors = conn.execute(
             f"SELECT line_byte_position, column_name, error_type, error_message, csv_line "
             f"FROM {ident(rejects)} ORDER BY line_byte_position LIMIT 1"
@@ -132,8 +132,7 @@ def read_csv_file(
     except duckdb.Error as exc:
         raise DateRejected(f"the file cannot be parsed as CSV: {exc}", file=str(ff.path)) from None
     finally:
-        conn.execute(f"DROP TABLE IF EXISTS {ident(rejects)}")
-        conn.execute(f"DROP TABLE IF EXISTS {ident(scans)}")
+        conn.execute(f"DROP TABLE IF EXISTS {ident(rejects)}; DROP TABLE IF EXISTS {ident(scans)}")
     if errors:
         position, column, kind, message, text = errors[0]
         raise DateRejected(
@@ -142,7 +141,7 @@ def read_csv_file(
             line=_line_of_byte(source, int(position)),
             column=column,
         )
-    rows = _scalar_int(conn, f"SELECT count(*) FROM {ident(table)}")
+    rows = int(created[0]) if created else 0
     raw = RawTable(table, ff, rows, columns, first_line=2)
     _, physical = _count_lines(source)
     if physical > rows + 1:  # quoted fields hold line breaks: map each row to its physical line

@@ -11,7 +11,7 @@ from brokerlens.config import Settings
 from brokerlens.console import progress_over
 from brokerlens.errors import ConfigError, DateRejected, InputError
 from brokerlens.ingest.discover import check_calendar, discover_dates
-from brokerlens.ingest.load import stage_date
+from brokerlens.ingest.load import IngestSession, stage_date
 from brokerlens.ingest.summary import REJECTED, DateResult, IngestReport
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.commit import collect_garbage, commit_date
@@ -44,8 +44,10 @@ def ingest_inbox(
         catalog = read_catalog(layout)
         report.garbage_collected = collect_garbage(layout, catalog)
         rejected: set[dt.date] = set()
-        with tempfile.TemporaryDirectory(prefix=".work-", dir=layout.root) as tmp:
-            workdir = Path(tmp)
+        with (
+            tempfile.TemporaryDirectory(prefix=".work-", dir=layout.root) as tmp,
+            IngestSession(layout, Path(tmp)) as session,
+        ):
             for folder in progress_over(folders, len(folders), "ingest"):
                 started = dt.datetime.now()
                 reason: str | None = None
@@ -54,9 +56,10 @@ def ingest_inbox(
                     check_calendar(
                         folder.day, catalog.latest, allow_gap=allow_gap, rejected=rejected
                     )
-                    entry = stage_date(layout, catalog, folder, limit, workdir)
+                    entry = stage_date(session, catalog, folder, limit)
                     replaced = folder.day in catalog.dates
                     catalog = commit_date(layout, catalog, folder.day, entry)
+                    session.committed(folder.day, entry)
                     result = DateResult(
                         folder.day,
                         entry.status,
@@ -64,6 +67,7 @@ def ingest_inbox(
                         replaced=replaced,
                     )
                 except DateRejected as exc:
+                    session.discard()
                     rejected.add(folder.day)
                     result = DateResult(folder.day, REJECTED, reason=exc.message)
                     reason = str(exc).replace("\n", " ")

@@ -5,7 +5,10 @@ Passes, each one SQL statement over the whole delivery:
 2. duplicate_key: among rows that passed 1, every copy of a key after its first (by line) goes;
 3. unknown_reference: among rows still good, a reference not in the keys known in the lake
    before this date plus this delivery's good rows of the referenced feed.
-Quarantined rows keep their raw text values as JSON; the rest is written with COPY.
+1-3 are one statement (typed table with `_v`, the first violation's code, or NULL when the row
+loads). The lake's keys are kept in temp tables across dates (`KnownKeys`), so a date does not
+re-read the earlier ones. Quarantined rows keep their raw text values as JSON; the rest is
+written with COPY.
 """
 
 from __future__ import annotations
@@ -42,142 +45,188 @@ class FeedOutcome:
         return self.rows - self.quarantined
 
 
+# Feeds some column references: their keys are looked up by the unknown_reference rule.
+REFERENCED: tuple[str, ...] = tuple(
+    sorted({c.references.feed for f in FEEDS.values() for c in f.columns if c.references})
+)
+
+
 def keeps_delivery_date(feed: Feed) -> bool:
     """Reference feeds and undated facts (complaints, corporate_actions) record their delivery."""
     return feed.is_reference or feed.date_column is None
 
 
+class KnownKeys:
+    """The distinct keys of every referenced feed in a set of committed lake dates.
+
+    One temp table per referenced feed lives for the whole run; `covered` names the date
+    directories whose keys it holds. `prepare` makes it hold exactly the dates before the one
+    being loaded: in calendar order it only adds the date committed last (`add_committed`); a
+    date delivered out of order makes it rebuild from the lake (the slower, exact path).
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, layout: LakeLayout) -> None:
+        self.conn, self.layout = conn, layout
+        self.covered: dict[dt.date, str] | None = None
+
+    @staticmethod
+    def table(feed: str) -> str:
+        return f"lake_keys_{feed}"
+
+    def _add(self, feed: str, source: str) -> None:
+        table = ident(self.table(feed))
+        self.conn.execute(
+            f"INSERT INTO {table} SELECT DISTINCT k FROM ({source}) WHERE k IS NOT NULL "
+            f"AND k NOT IN (SELECT k FROM {table})"
+        )
+
+    def prepare(self, catalog: Catalog, day: dt.date) -> None:
+        """Hold the keys of the catalog's dates before `day`, as the lake has them."""
+        needed = {d: e.dirname for d, e in catalog.dates.items() if d < day}
+        if self.covered is not None and self.covered.items() <= needed.items():
+            covered = self.covered
+        else:
+            self.covered, covered = None, {}
+            for feed in REFERENCED:
+                self.conn.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {ident(self.table(feed))} (k VARCHAR)"
+                )
+        missing = sorted(d for d in needed if d not in covered)
+        self.covered = None  # unknown until the keys are in
+        for feed in REFERENCED:
+            key = ident(FEEDS[feed].key[0])
+            files = [
+                self.layout.feed_file(needed[d], feed)
+                for d in missing
+                if feed in catalog.dates[d].feeds
+            ]
+            if files:
+                self._add(feed, f"SELECT {key} AS k FROM read_parquet({path_list(files)})")
+        self.covered = {**covered, **{d: needed[d] for d in missing}}
+
+    def add_committed(self, day: dt.date, dirname: str, sources: dict[str, str]) -> None:
+        """`day` (loaded into `dirname`) is committed: add its keys, given as SQL per feed."""
+        covered, self.covered = self.covered, None
+        if covered is None or any(d >= day for d in covered):
+            return
+        for feed, source in sources.items():
+            self._add(feed, source)
+        self.covered = {**covered, day: dirname}
+
+    def invalidate(self) -> None:
+        self.covered = None
+
+
 class DateValidator:
-    """Validates the feeds of one business date in load order, staging into `stage_dir`."""
+    """Validates the feeds of one business date in load order, staging into `stage_dir`.
+
+    `known` must hold the lake's keys as of the dates before `day` (see `KnownKeys.prepare`).
+    The typed tables of referenced feeds are kept until `finish`: their good rows are this
+    delivery's keys, which later feeds of the date may reference.
+    """
 
     def __init__(
         self,
         conn: duckdb.DuckDBPyConnection,
-        layout: LakeLayout,
-        catalog: Catalog,
+        known: KnownKeys,
         day: dt.date,
         stage_dir: Path,
         threshold: float,
     ) -> None:
-        self.conn, self.layout, self.catalog = conn, layout, catalog
+        self.conn, self.known = conn, known
         self.day, self.stage_dir, self.threshold = day, stage_dir, threshold
         self.staged: dict[str, Path] = {}
-        self.known: dict[str, str] = {}
-        self.scratch: list[str] = []
+        self.kept: dict[str, str] = {}  # referenced feed -> its typed table (good rows: _v NULL)
         conn.execute(f"CREATE OR REPLACE TEMP TABLE {QUARANTINE_TABLE} ({QUARANTINE_COLUMNS})")
 
-    # -- known keys -------------------------------------------------------------------------
-    def _known_sources(self, feed: str) -> list[str]:
-        key = ident(FEEDS[feed].key[0])
-        files = [p for _, p in self.catalog.files_of(self.layout, feed, before=self.day)]
-        if feed in self.staged:
-            files.append(self.staged[feed])
-        return [f"SELECT {key} AS k FROM read_parquet({path_list(files)})"] if files else []
+    def delivered_keys(self) -> dict[str, str]:
+        """SQL (column `k`) of the keys this delivery loads, per referenced feed staged."""
+        return {
+            feed: f"SELECT {ident(FEEDS[feed].key[0])} AS k FROM {ident(table)} WHERE _v IS NULL"
+            for feed, table in self.kept.items()
+        }
 
-    def _known_table(self, feed: str, current: str | None = None) -> str:
-        """A temp table of the distinct keys of `feed` known as of this date."""
-        if current is None and feed in self.known:
-            return self.known[feed]
-        sources = self._known_sources(feed)
-        if current is not None:  # a feed referencing itself: its own good rows count too
-            sources.append(current)
-        table = f"known_{feed}" + ("_self" if current else "")
-        body = " UNION ".join(sources) if sources else "SELECT NULL::VARCHAR AS k WHERE false"
-        self.conn.execute(f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS {body}")
-        if current is None:
-            self.known[feed] = table
-        else:
-            self.scratch.append(table)
-        return table
+    def finish(self) -> None:
+        """Drop what the date left in the connection."""
+        drop_tables(self.conn, [QUARANTINE_TABLE, *self.kept.values()])
+        self.kept.clear()
 
     # -- one feed ---------------------------------------------------------------------------
     def validate(self, raw: RawTable) -> FeedOutcome:
         feed = FEEDS[raw.file.feed]
-        t, bad = f"typed_{feed.name}", f"bad_{feed.name}"
+        t = f"typed_{feed.name}"
         params = Params()
         rules, typed, case = row_rules(feed, self.day, params)
         renamed = ", ".join(f"{ident(c)} AS {raw_name(c)}" for c in feed.column_names)
         columns = ", ".join(ident(c) for c in feed.column_names)
+        duplicate = self._duplicates(feed, rules)
+        prefixed = ", ".join(f"r1.{ident(c)}" for c in feed.column_names)
+        keys = ", ".join(ident(k) for k in feed.key)
+        on = " AND ".join(f"r1.{ident(k)} = d.{ident(k)}" for k in feed.key)
+        references = self._references(feed, rules)
         self.conn.execute(
             f"CREATE OR REPLACE TEMP TABLE {ident(t)} AS "
-            f"SELECT _rid, {columns}, {case} AS _v FROM ("
+            f"WITH r1 AS (SELECT _rid, {columns}, {case} AS _v FROM ("
             f"SELECT _rid, {typed}, {', '.join(raw_name(c) for c in feed.column_names)} FROM ("
-            f"SELECT rowid AS _rid, {renamed} FROM {ident(raw.table)}))",
+            f"SELECT rowid AS _rid, {renamed} FROM {ident(raw.table)}))), "
+            f"r2 AS (SELECT r1._rid, {prefixed}, coalesce(r1._v, {duplicate}) AS _v FROM r1 "
+            f"LEFT JOIN (SELECT {keys}, min(_rid) AS _first FROM r1 WHERE _v IS NULL "
+            f"GROUP BY ALL HAVING count(*) > 1) d ON {on}) "
+            f"SELECT _rid, {columns}, coalesce(_v, {references}) AS _v FROM r2",
             params.values,
         )
-        self.conn.execute(
-            f"CREATE OR REPLACE TEMP TABLE {ident(bad)} AS "
-            f"SELECT _rid, _v AS code FROM {ident(t)} WHERE _v IS NOT NULL"
-        )
-        self._duplicates(feed, rules, t, bad)
-        self._references(feed, rules, t, bad)
-        quarantined = self._quarantine(raw, rules, bad)
-        self._check_threshold(raw, quarantined)
-        self._stage(feed, t, bad)
-        for table in (t, bad, raw.table, raw.line_table):
-            if table:
-                self.conn.execute(f"DROP TABLE IF EXISTS {ident(table)}")
+        # Staged first: COPY counts the good rows, so a clean feed needs no quarantine query.
+        # A date rejected by the threshold loses its whole stage directory anyway.
+        quarantined = raw.rows - self._stage(feed, t)
+        if quarantined:
+            self._quarantine(raw, rules, t)
+            self._check_threshold(raw, quarantined)
+        drop = [raw.table, raw.line_table]
+        if feed.name in REFERENCED:
+            self.kept[feed.name] = t
+        else:
+            drop.append(t)
+        drop_tables(self.conn, [d for d in drop if d])
         return FeedOutcome(feed.name, raw.rows, quarantined)
 
-    def _duplicates(self, feed: Feed, rules: RuleSet, t: str, bad: str) -> None:
+    @staticmethod
+    def _duplicates(feed: Feed, rules: RuleSet) -> str:
+        """Over r1: every copy of a key after its first (by line) among rows still good."""
         v = rules.add(
             Rule.DUPLICATE_KEY,
             feed.key,
             f"key ({', '.join(feed.key)}) repeats an earlier row of this delivery",
         )
-        keys = ", ".join(ident(k) for k in feed.key)
-        on = " AND ".join(f"t.{ident(k)} = d.{ident(k)}" for k in feed.key)
-        self.conn.execute(
-            f"INSERT INTO {ident(bad)} SELECT t._rid, {v.code} FROM {ident(t)} t JOIN ("
-            f"SELECT {keys}, min(_rid) AS _first FROM {ident(t)} WHERE _v IS NULL "
-            f"GROUP BY ALL HAVING count(*) > 1) d ON {on} "
-            "WHERE t._v IS NULL AND t._rid <> d._first"
-        )
+        return f"CASE WHEN r1._v IS NULL AND r1._rid <> d._first THEN {v.code} END"
 
-    def _references(self, feed: Feed, rules: RuleSet, t: str, bad: str) -> None:
+    def _references(self, feed: Feed, rules: RuleSet) -> str:
+        """Over r2: a reference not among the keys known as of this date."""
         refs = [c for c in feed.columns if c.references is not None]
-        if not refs:
-            return
-        joins, whens, cols = [], [], []
-        for i, col in enumerate(refs):
+        whens = []
+        for col in refs:
             assert col.references is not None
             target = col.references.feed
-            if target == feed.name:
-                own = ident(feed.key[0])
-                current = (
-                    f"SELECT {own} AS k FROM {ident(t)} WHERE _v IS NULL "
-                    f"AND _rid NOT IN (SELECT _rid FROM {ident(bad)})"
+            sources = [f"SELECT k FROM {ident(self.known.table(target))}"]
+            own = ident(FEEDS[target].key[0])
+            if target == feed.name:  # a feed referencing itself: its own good rows count too
+                sources.append(f"SELECT {own} AS k FROM r2 WHERE _v IS NULL")
+            elif target in self.kept:
+                sources.append(
+                    f"SELECT {own} AS k FROM {ident(self.kept[target])} WHERE _v IS NULL"
                 )
-                table = self._known_table(target, current)
-            else:
-                table = self._known_table(target)
             v = rules.add(
                 Rule.UNKNOWN_REFERENCE,
                 (col.name,),
                 f"{col.name} names no known {target} row ({col.references.column})",
             )
-            alias = f"k{i}"
-            joins.append(
-                f"LEFT JOIN (SELECT DISTINCT k FROM {ident(table)}) {alias} "
-                f"ON t.{ident(col.name)} = {alias}.k"
-            )
+            known = " UNION ALL ".join(sources)
             whens.append(
-                f"WHEN t.{ident(col.name)} IS NOT NULL AND {alias}.k IS NULL THEN {v.code}"
+                f"WHEN {ident(col.name)} IS NOT NULL AND {ident(col.name)} NOT IN "
+                f"(SELECT k FROM ({known}) WHERE k IS NOT NULL) THEN {v.code}"
             )
-            cols.append(col.name)
-        code = "CASE " + " ".join(whens) + " END"
-        self.conn.execute(
-            f"INSERT INTO {ident(bad)} SELECT _rid, code FROM ("
-            f"SELECT t._rid, {code} AS code FROM (SELECT * FROM {ident(t)} WHERE _v IS NULL "
-            f"AND _rid NOT IN (SELECT _rid FROM {ident(bad)})) t {' '.join(joins)}"
-            ") WHERE code IS NOT NULL"
-        )
+        return ("CASE " + " ".join(whens) + " END") if whens else "NULL"
 
-    def _quarantine(self, raw: RawTable, rules: RuleSet, bad: str) -> int:
-        count_row = self.conn.execute(f"SELECT count(*) FROM {ident(bad)}").fetchone()
-        count = int(count_row[0]) if count_row else 0
-        if not count:
-            return 0
+    def _quarantine(self, raw: RawTable, rules: RuleSet, t: str) -> None:
         codes = self._codes_case(rules.violations)
         raw_json = (
             "json_object(" + ", ".join(f"{literal(c)}, r.{ident(c)}" for c in raw.columns) + ")"
@@ -193,11 +242,10 @@ class DateValidator:
             f"INSERT INTO {QUARANTINE_TABLE} SELECT {params.bind(raw.file.feed)}, "
             f"{params.bind(self.day)}, {params.bind(raw.file.path.name)}, {line}, "
             f"{codes['rule']}, {codes['column']}, {codes['value']}, {codes['message']}, "
-            f"{raw_json} FROM {ident(bad)} b JOIN {ident(raw.table)} r ON r.rowid = b._rid "
-            f"{join} ORDER BY 4",
+            f"{raw_json} FROM (SELECT _rid, _v AS code FROM {ident(t)} WHERE _v IS NOT NULL) b "
+            f"JOIN {ident(raw.table)} r ON r.rowid = b._rid {join} ORDER BY 4",
             params.values,
         )
-        return count
 
     @staticmethod
     def _codes_case(violations: list[Violation]) -> dict[str, str]:
@@ -236,20 +284,20 @@ class DateValidator:
             hint="fix the feed and deliver the date again, or raise --threshold",
         )
 
-    def _stage(self, feed: Feed, t: str, bad: str) -> None:
+    def _stage(self, feed: Feed, t: str) -> int:
+        """Write the good rows (in file order) to the stage directory; return their count."""
         target = self.stage_dir / f"{feed.name}.parquet"
         columns = ", ".join(ident(c) for c in feed.column_names)
         params = Params()
         if keeps_delivery_date(feed):
             columns += f", {params.bind(self.day)}::DATE AS {ident(DELIVERED_COLUMN)}"
-        self.conn.execute(
-            f"COPY (SELECT {columns} FROM {ident(t)} WHERE _v IS NULL "
-            f"AND _rid NOT IN (SELECT _rid FROM {ident(bad)})) "
+        written = self.conn.execute(
+            f"COPY (SELECT {columns} FROM {ident(t)} WHERE _v IS NULL ORDER BY _rid) "
             f"TO {literal(str(target))} (FORMAT parquet, COMPRESSION zstd)",
             params.values,
-        )
+        ).fetchone()
         self.staged[feed.name] = target
-        self.known.pop(feed.name, None)
+        return int(written[0]) if written else 0
 
     def write_quarantine(self) -> None:
         target = self.stage_dir / "_quarantine.parquet"
@@ -257,8 +305,9 @@ class DateValidator:
             f"COPY (SELECT * FROM {QUARANTINE_TABLE} ORDER BY feed, line) "
             f"TO {literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
         )
-        self.conn.execute(f"DROP TABLE IF EXISTS {QUARANTINE_TABLE}")
-        for table in [*self.known.values(), *self.scratch]:
-            self.conn.execute(f"DROP TABLE IF EXISTS {ident(table)}")
-        self.known.clear()
-        self.scratch.clear()
+
+
+def drop_tables(conn: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Drop temp tables (those that exist) in one round trip."""
+    if tables:
+        conn.execute("; ".join(f"DROP TABLE IF EXISTS {ident(t)}" for t in tables))
