@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import gen_checks as checks
 import pyarrow.parquet as pq
@@ -55,6 +56,10 @@ def test_share_kinds_and_lines(make: Make) -> None:
         for _, item in rows.iterrows():
             row = dict(zip(header, parsed[item.line - 1], strict=True))
             key = "|".join(row[k] for k in spec.key)
+            if item.rule != "unknown_reference":  # one defect per row
+                for c in spec.columns:
+                    if c.references is not None and c.references.feed != name and row[c.name]:
+                        assert not re.search(r"X\d+$|^ZZ", row[c.name]), (name, item.rule, row)
             if item.rule == "duplicate_key":
                 assert keys.count(key) >= 2, (date, name, item.line)
             elif item.rule == "missing_value":

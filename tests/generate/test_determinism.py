@@ -32,3 +32,9 @@ def test_rerun_into_previous_output_replaces_it(tmp_path: Path) -> None:
     generate(GenerateOptions(out=tmp_path / "o", customers=50, days=4))
     generate(GenerateOptions(out=tmp_path / "o", customers=50, days=2))
     assert len([p for p in (tmp_path / "o").iterdir() if p.name[:2] == "20"]) == 2
+
+
+def test_parquet_is_deterministic_too(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        generate(GenerateOptions(out=tmp_path / name, customers=120, days=3, format="parquet"))
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")

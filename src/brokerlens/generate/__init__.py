@@ -1,4 +1,19 @@
-"""`brokerlens generate`: a synthetic brokerage delivering the feed contract day by day."""
+"""`brokerlens generate`: a synthetic brokerage delivering the feed contract day by day.
+
+Layout of an output folder:
+- `<out>/<YYYY-MM-DD>/<feed>.csv|parquet` and `_manifest.json` per SSE trading day. The first date
+  holds full snapshots of all nine reference feeds; later dates hold only new or changed
+  reference rows. daily_assets, positions, quotes, index_quotes and product_nav come every day;
+  other fact feeds only on days with rows (corporate_actions on ex-dates; a complaint when it
+  opens and again on each status change, with the same complaint_id).
+- `<out>/_ground_truth/customers.parquet` and `bad_rows.parquet`: never part of a delivery.
+- `<out>/_generator.json`: the options of the run (marks the folder as generator output).
+
+Conventions: empty field = null; money in yuan with 2 decimals, prices with 4; positions are
+valued at the day's close; daily_assets stock_value = stock positions, fund_value = etf, lof,
+closed_fund, bond_value = bond, convertible, repo, other_value = warrants, product_value = OTC
+product holdings at NAV. available_cash = cash less IPO subscriptions awaiting allotment.
+"""
 
 from __future__ import annotations
 

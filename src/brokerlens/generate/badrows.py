@@ -113,6 +113,11 @@ def inject(
         not spec.is_reference and len(spec.key) > 1
     ) or spec.name == "corporate_actions"
     keys = list(spec.key)
+    # key columns that can take a fresh value without breaking another rule
+    fresh_cols = [
+        c for c in keys if spec.column(c).references is None and spec.column(c).enum is None
+        and spec.column(c).type == ColumnType.STRING
+    ]  # fmt: skip
     in_place = np.zeros(k, bool)
     order = rows.astype(np.float64) + 0.5
     for j, (rule, col) in enumerate(zip(picked, columns, strict=True)):
@@ -149,7 +154,7 @@ def inject(
             in_place[j] = True
             order[j] = rows[j]
         elif fresh_key:
-            kcol = next((c for c in keys if isinstance(row[c], str) and c != col), None)
+            kcol = next((c for c in fresh_cols if isinstance(row[c], str) and c != col), None)
             if kcol is not None:
                 row[kcol] = f"{row[kcol]}X{j}"
             else:  # relationships: a start date no real row has

@@ -64,9 +64,9 @@ class Org:
 
 def build_org(rng: np.random.Generator, customers: int, start_day: int) -> Org:
     n_brokers = max(4, customers // 220)
-    n_teams = max(2, -(-n_brokers // 8))
-    n_branches = max(2, -(-n_teams // 3))
-    n_regions = int(np.clip(2 + n_branches // 20, 3, 6)) if n_branches >= 3 else 1
+    n_branches = max(3, -(-n_brokers // 24))
+    n_regions = int(np.clip(2 + n_branches // 20, 3, 6))
+    n_teams = max(n_branches, -(-n_brokers // 8))
     parent: list[int] = [-1]
     utype: list[int] = [0]
     uname: list[str] = ["总部"]

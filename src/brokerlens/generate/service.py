@@ -41,7 +41,7 @@ def risk_class(score: np.ndarray) -> np.ndarray:
 class Assessments:
     cust: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    answers: np.ndarray = field(default_factory=lambda: np.zeros((0, N_QUESTIONS), np.int64))
+    answers: np.ndarray = field(default_factory=lambda: np.zeros((0, N_QUESTIONS), np.int8))
 
     def add(
         self, cust: np.ndarray, day: np.ndarray, appetite: np.ndarray, rng: np.random.Generator
@@ -53,7 +53,7 @@ class Assessments:
         centre = (level - 1) * 0.75
         ans = np.clip(
             np.round(centre[:, None] + rng.normal(0, 0.7, (n, N_QUESTIONS))), 0, 3
-        ).astype(np.int64)
+        ).astype(np.int8)
         first = len(self.cust)
         self.cust = np.concatenate([self.cust, cust])
         self.day = np.concatenate([self.day, day])
@@ -66,8 +66,7 @@ class Assessments:
         klass = risk_class(score)
         parts = []
         for q in range(N_QUESTIONS):
-            lookup = np.asarray([f'"q{q + 1}":"{x}"' for x in "ABCD"], dtype=object)
-            parts.append(pa.array(lookup[ans[:, q]], pa.string()))
+            parts.append(labels([f'"q{q + 1}":"{x}"' for x in "ABCD"], ans[:, q]))
         body = pc.binary_join_element_wise(*parts, ",")
         answers = pc.binary_join_element_wise(pa.scalar("{"), body, pa.scalar("}"), "")
         varieties_by_class = [
