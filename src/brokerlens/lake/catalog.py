@@ -7,6 +7,7 @@ os.replace, fsync of the directory), so a reader sees either the old or the new 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -69,14 +70,34 @@ class Catalog:
         return Catalog(dates)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "version": CATALOG_VERSION,
-                "dates": {d.isoformat(): asdict(e) for d, e in self.ordered()},
-            },
-            indent=1,
-            sort_keys=True,
+        """`json.dumps({"dates": ..., "version": ...}, indent=1, sort_keys=True)`, built from
+        cached per-date pieces: the catalog is rewritten after every date, so its cost would
+        grow with the lake."""
+        if not self.dates:
+            return json.dumps({"version": CATALOG_VERSION, "dates": {}}, indent=1, sort_keys=True)
+        entries = ",\n".join(
+            f"  {json.dumps(d.isoformat())}: {_entry_json(_entry_key(e))}"
+            for d, e in self.ordered()
         )
+        return (
+            '{\n "dates": {\n' + entries + f'\n }},\n "version": {json.dumps(CATALOG_VERSION)}\n}}'
+        )
+
+
+def _entry_key(entry: DateEntry) -> tuple[object, ...]:
+    feeds = tuple((name, c.loaded, c.quarantined) for name, c in entry.feeds.items())
+    return (entry.dirname, entry.status, entry.loaded_at, feeds)
+
+
+@functools.lru_cache(maxsize=8192)
+def _entry_json(key: tuple[object, ...]) -> str:
+    """One date's entry as `to_json` nests it (two levels deep)."""
+    dirname, status, loaded_at, feeds = key
+    assert isinstance(feeds, tuple)
+    entry = DateEntry(
+        str(dirname), str(status), str(loaded_at), {n: FeedCounts(a, b) for n, a, b in feeds}
+    )
+    return json.dumps(asdict(entry), indent=1, sort_keys=True).replace("\n", "\n  ")
 
 
 def read_catalog(layout: LakeLayout) -> Catalog:
