@@ -158,7 +158,7 @@ class Complaints:
         self.status[due] += 1
         closing = due[self.status[due] == 2]
         self.close_day[closing] = day
-        self.next_t[due] = t + rng.integers(2, 12, len(due))
+        self.next_t[due] = t + rng.integers(2, 25, len(due))  # some stay open for weeks
         return due
 
     def table(self, rows: np.ndarray) -> pa.Table:

@@ -71,6 +71,7 @@ class Simulation:
         self.prod_ids = ids("P", np.arange(self.p.n), 5)
         self.contact_seq = 0
         self.churn_day = np.full(customers, NULL_INT, np.int64)
+        self.products_changed = np.zeros(0, np.int64)
         self._suitability(np.flatnonzero(self.pop.open_t < 0), advisory, first=True)
         self._initial_holdings()
 
@@ -326,7 +327,26 @@ class Simulation:
         s.ch_stage[done] = 2
         self.churn_day[close] = biz
         self.churn_day[done] = biz
-        return {"closed": close}
+        # status changes: dormant accounts that wake up, quiet ones that go dormant
+        rng = self.st.get("status", t)
+        wake = np.flatnonzero(
+            (pop.status == 1) & ~s.closed & (pop.open_t < t) & (rng.random(s.n) < 0.001)
+        )
+        sleep = np.flatnonzero(
+            (pop.arch == ar.DORMANT) & (pop.status == 0) & ~s.closed & (pop.open_t < t)
+            & (rng.random(s.n) < 0.002)
+        )  # fmt: skip
+        pop.status[wake] = 0
+        pop.status[sleep] = 1
+        # products: now and then one stops selling (delivered as a changed product row)
+        self.products_changed = np.zeros(0, np.int64)
+        if t > 0 and rng.random() < 0.03:
+            on_sale = np.flatnonzero((self.p.status == 0) & (self.p.launch_t < t))
+            if len(on_sale):
+                closing = on_sale[rng.integers(0, len(on_sale), 1)]
+                self.p.status[closing] = 1
+                self.products_changed = closing
+        return {"closed": close, "status": np.union1d(wake, sleep)}
 
     def _service(
         self,
@@ -577,12 +597,12 @@ class Simulation:
             secs = np.flatnonzero(m.announce_t == 0)
             prods = np.flatnonzero(p.launch_t < 0)
         else:
-            cust = np.union1d(new, ref["closed"])
+            cust = np.union1d(np.union1d(new, ref["closed"]), ref["status"])
             staff = rows["staff"]
             rel_rows = np.union1d(np.flatnonzero(np.isin(rel.cust, new)), rows["relationships"])
             assess, agree = rows["assessments"], rows["agreements"]
             secs = np.flatnonzero((m.announce_t == t) & (m.list_t - 3 == t))
-            prods = np.flatnonzero(p.launch_t == t)
+            prods = np.union1d(np.flatnonzero(p.launch_t == t), self.products_changed)
         if len(staff):
             out["staff"] = staff_table(org, staff)
         if len(cust):
