@@ -363,7 +363,7 @@ class Simulation:
         staff_rows: list[int] = []
         # staff who leave; their customers go to a new hire or a colleague
         brokers = np.flatnonzero((org.staff_position == BROKER) & (org.staff_leave == NULL_INT))
-        leavers = brokers[rng.random(len(brokers)) < 0.0006] if t > 0 else brokers[:0]
+        leavers = brokers[rng.random(len(brokers)) < 0.001] if t > 0 else brokers[:0]
         for leaver in leavers.tolist():
             org.staff_leave[leaver] = biz
             hire = org.hire(leaver, biz)
