@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
+import shutil
+import tempfile
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +16,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from brokerlens.contract.feeds import FEEDS, ColumnType
+from brokerlens.generate import GenerateOptions, generate
 from brokerlens.market import calendar
 from brokerlens.market.rules import price_limit
 
@@ -288,4 +291,22 @@ def check_trading_rules(data: dict[str, dict[str, pd.DataFrame]]) -> None:
         )
 
 
-Make = Callable[..., Path]
+_GENERATED: dict[tuple[tuple[str, object], ...], Path] = {}
+_ROOT: list[Path] = []
+
+
+def generated(**kw: object) -> Path:
+    """An output folder for these options (defaults: 400 customers x 8 days), generated once per
+    test session and removed at exit. Plain function rather than a fixture: a conftest here would
+    shadow the root tests/conftest.py module."""
+    key = tuple(sorted(kw.items()))
+    if key not in _GENERATED:
+        if not _ROOT:
+            _ROOT.append(Path(tempfile.mkdtemp(prefix="brokerlens-gen-")))
+            atexit.register(shutil.rmtree, _ROOT[0], True)
+        out = _ROOT[0] / f"run{len(_GENERATED)}" / "inbox"
+        options: dict[str, object] = {"customers": 400, "days": 8, "start": dt.date(2025, 1, 2)}
+        options.update(kw)
+        generate(GenerateOptions(out=out, **options))  # type: ignore[arg-type]
+        _GENERATED[key] = out
+    return _GENERATED[key]

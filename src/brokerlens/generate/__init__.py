@@ -56,12 +56,12 @@ def generate(options: GenerateOptions) -> GenerateSummary:
     streams = Streams(options.seed)
     writer = DateWriter(options.format, encoding)
     for day in progress_over(sim.run(), len(days), "generating"):
-        folder = options.out / day.date.isoformat()
-        ready: list[tuple[str, pa.Table]] = []
+        writer.begin(options.out / day.date.isoformat(), day.date.isoformat())
         for name in LOAD_ORDER:
-            table = day.tables.get(name)
-            if table is None:
+            item = day.tables.pop(name, None)
+            if item is None:
                 continue
+            table = item if isinstance(item, pa.Table) else item()
             if options.bad_rows > 0 and table.num_rows:
                 table, found = badrows.inject(
                     name,
@@ -74,11 +74,10 @@ def generate(options: GenerateOptions) -> GenerateSummary:
                 if found is not None:
                     bad.append(found)
                     summary.bad_rows += found.num_rows
-            ready.append((name, table))
             summary.rows[name] = summary.rows.get(name, 0) + table.num_rows
-        day.tables.clear()  # the writer holds the only references now
-        table = None
-        writer.submit(folder, day.date.isoformat(), ready)
+            writer.add(name, table)
+            del table, item  # the writer holds the only reference now
+        writer.end()
     writer.close()
     ground_truth.write_customers(sim, options.out)
     ground_truth.write_bad_rows(bad, options.out)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -33,11 +35,19 @@ SESSION_SECONDS = np.concatenate(
 )
 
 
+TableOrBuilder: TypeAlias = pa.Table | Callable[[], pa.Table]
+
+
+def _accounts(pop: cu.Population, cust: np.ndarray) -> pa.Table:
+    ac, ak = cu.accounts_of(pop, cust)
+    return cu.accounts_table(pop, ac, ak)
+
+
 @dataclass
 class Day:
     t: int
     date: dt.date
-    tables: dict[str, pa.Table]
+    tables: dict[str, TableOrBuilder]  # a builder must be called before the next day is simulated
 
 
 class Simulation:
@@ -193,7 +203,7 @@ class Simulation:
         step_nav(p, t, st.get("nav", t), m.market_return)
         self._corporate_actions()
         rng = st.get("day", t)
-        tables: dict[str, pa.Table] = {}
+        tables: dict[str, TableOrBuilder] = {}
         transfers: list[flows.Transfers] = []
         fills: list[Fills] = []
         orders: list[otc.Orders] = []
@@ -584,9 +594,9 @@ class Simulation:
 
     def _references(
         self, t: int, new: np.ndarray, ref: dict[str, np.ndarray], rows: dict[str, np.ndarray]
-    ) -> dict[str, pa.Table]:
+    ) -> dict[str, TableOrBuilder]:
         pop, org, rel, m, p = self.pop, self.org, self.rel, self.m, self.p
-        out: dict[str, pa.Table] = {}
+        out: dict[str, TableOrBuilder] = {}
         if t == 0:
             cust = np.flatnonzero(pop.open_t < 0)
             out["org_units"] = org_units_table(org, np.arange(org.n_units))
@@ -603,22 +613,22 @@ class Simulation:
             assess, agree = rows["assessments"], rows["agreements"]
             secs = np.flatnonzero((m.announce_t == t) & (m.list_t - 3 == t))
             prods = np.union1d(np.flatnonzero(p.launch_t == t), self.products_changed)
+        # built when written (bounded memory for big snapshots); state does not move meanwhile
         if len(staff):
-            out["staff"] = staff_table(org, staff)
+            out["staff"] = partial(staff_table, org, staff)
         if len(cust):
-            out["customers"] = cu.customers_table(pop, cust, org)
-            ac, ak = cu.accounts_of(pop, cust)
-            out["accounts"] = cu.accounts_table(pop, ac, ak)
+            out["customers"] = partial(cu.customers_table, pop, cust, org)
+            out["accounts"] = partial(_accounts, pop, cust)
         if len(rel_rows):
-            out["relationships"] = rel.table(rel_rows)
+            out["relationships"] = partial(rel.table, rel_rows)
         if len(secs):
-            out["securities"] = securities_table(m, secs)
+            out["securities"] = partial(securities_table, m, secs)
         if len(prods):
-            out["products"] = products_table(p, prods)
+            out["products"] = partial(products_table, p, prods)
         if len(assess):
-            out["risk_assessments"] = self.assess.table(assess)
+            out["risk_assessments"] = partial(self.assess.table, assess)
         if len(agree):
-            out["service_agreements"] = self.agree.table(agree)
+            out["service_agreements"] = partial(self.agree.table, agree)
         if t == 0:  # the first delivery is a full snapshot of every reference feed
             for spec in REFERENCE_FEEDS:
                 out.setdefault(spec.name, empty(spec.name))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -96,33 +97,43 @@ def write_feed(
 
 
 class DateWriter:
-    """Writes the files of one date folder and its manifest on a background thread.
+    """Writes feed files and date manifests on one background thread, in submission order.
 
-    The simulation of the next date overlaps with encoding and writing this one (pyarrow releases
-    the GIL); at most `depth` dates are in flight, so memory stays bounded.
+    The simulation overlaps with encoding and writing (pyarrow releases the GIL); at most `depth`
+    files are in flight, so memory stays bounded.
     """
 
-    def __init__(self, fmt: str, encoding: str, depth: int = 1) -> None:
+    def __init__(self, fmt: str, encoding: str, depth: int = 3) -> None:
         self.fmt = fmt
         self.encoding = encoding
         self.pool = ThreadPoolExecutor(max_workers=1)
         self.pending: list[Future[None]] = []
         self.depth = depth
+        self.folder = Path()
+        self.manifest = Manifest("")
 
-    def submit(self, folder: Path, business_date: str, tables: list[tuple[str, pa.Table]]) -> None:
+    def _submit(self, job: Callable[[], None]) -> None:
         while len(self.pending) >= self.depth:
             self.pending.pop(0).result()
-        self.pending.append(self.pool.submit(self._write, folder, business_date, tables))
+        self.pending.append(self.pool.submit(job))
 
-    def _write(self, folder: Path, business_date: str, tables: list[tuple[str, pa.Table]]) -> None:
+    def begin(self, folder: Path, business_date: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         manifest = Manifest(business_date, self.encoding)
-        while tables:
-            name, table = tables.pop(0)  # let each table go as soon as it is written
-            _, sha = write_feed(table, folder, name, self.fmt, self.encoding)
+        self.folder, self.manifest = folder, manifest
+
+    def add(self, name: str, table: pa.Table) -> None:
+        folder, manifest, fmt, encoding = self.folder, self.manifest, self.fmt, self.encoding
+
+        def job() -> None:
+            _, sha = write_feed(table, folder, name, fmt, encoding)
             manifest.feeds[name] = FeedEntry(rows=table.num_rows, sha256=sha)
-            del table
-        manifest.write(folder)
+
+        self._submit(job)
+
+    def end(self) -> None:
+        folder, manifest = self.folder, self.manifest
+        self._submit(lambda: manifest.write(folder))
 
     def close(self) -> None:
         try:

@@ -10,7 +10,7 @@ import re
 
 import gen_checks as checks
 import pyarrow.parquet as pq
-from gen_checks import Make
+from gen_checks import generated
 
 from brokerlens.contract.feeds import FEEDS, ColumnType, Rule
 
@@ -32,9 +32,9 @@ def _parses(kind: ColumnType, text: str) -> bool:
         return False
 
 
-def test_share_kinds_and_lines(make: Make) -> None:
+def test_share_kinds_and_lines() -> None:
     share = 0.05
-    out = make(customers=600, days=4, bad_rows=share)
+    out = generated(customers=600, days=4, bad_rows=share)
     bad = pq.read_table(out / "_ground_truth" / "bad_rows.parquet").to_pandas()
     total = 0
     for folder in checks.date_dirs(out):
@@ -95,6 +95,6 @@ def test_share_kinds_and_lines(make: Make) -> None:
     checks.check_contract(out)
 
 
-def test_no_bad_rows_by_default(make: Make) -> None:
-    out = make()
+def test_no_bad_rows_by_default() -> None:
+    out = generated()
     assert pq.read_table(out / "_ground_truth" / "bad_rows.parquet").num_rows == 0

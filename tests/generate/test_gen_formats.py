@@ -7,14 +7,14 @@ from pathlib import Path
 
 import gen_checks as checks
 import pyarrow.parquet as pq
-from gen_checks import Make
+from gen_checks import generated
 
 from brokerlens.contract.feeds import FEEDS
 from brokerlens.contract.manifest import read_manifest, sha256_of
 
 
-def test_gbk_round_trip_with_manifest(make: Make) -> None:
-    utf8, gbk = make(customers=200, days=3), make(customers=200, days=3, encoding="gbk")
+def test_gbk_round_trip_with_manifest() -> None:
+    utf8, gbk = generated(customers=200, days=3), generated(customers=200, days=3, encoding="gbk")
     for folder in checks.date_dirs(gbk):
         manifest = read_manifest(folder)
         assert manifest is not None and manifest.encoding == "gbk"
@@ -33,8 +33,11 @@ def test_gbk_round_trip_with_manifest(make: Make) -> None:
     checks.check_contract(gbk)
 
 
-def test_parquet_is_the_same_data(make: Make) -> None:
-    csv, parquet = make(customers=200, days=3), make(customers=200, days=3, format="parquet")
+def test_parquet_is_the_same_data() -> None:
+    csv, parquet = (
+        generated(customers=200, days=3),
+        generated(customers=200, days=3, format="parquet"),
+    )
     assert not list(parquet.rglob("*.csv"))
     for folder in checks.date_dirs(parquet):
         manifest = json.loads((folder / "_manifest.json").read_text())
@@ -52,8 +55,8 @@ def test_parquet_is_the_same_data(make: Make) -> None:
     checks.check_reconciliations(data)
 
 
-def test_money_and_price_formats(make: Make) -> None:
-    folder = checks.date_dirs(make(customers=200, days=3))[1]
+def test_money_and_price_formats() -> None:
+    folder = checks.date_dirs(generated(customers=200, days=3))[1]
     lines = (folder / "trades.csv").read_text().splitlines()
     header = lines[0].split(",")
     for line in lines[1:20]:
@@ -64,8 +67,8 @@ def test_money_and_price_formats(make: Make) -> None:
         assert row["biz_date"] == folder.name
 
 
-def test_ground_truth_is_outside_date_folders(make: Make) -> None:
-    out = make(customers=200, days=3)
+def test_ground_truth_is_outside_date_folders() -> None:
+    out = generated(customers=200, days=3)
     gt = pq.read_table(out / "_ground_truth" / "customers.parquet")
     assert gt.column_names == [
         "customer_id", "archetype", "true_risk_appetite", "churn_date", "churn_kind",

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import gen_checks as checks
-from gen_checks import Make
+from gen_checks import generated
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,16 +31,16 @@ def test_any_seed_satisfies_the_contract(
     checks.check_trading_rules(data)
 
 
-def test_a_longer_run_satisfies_every_rule(make: Make) -> None:
-    out = make(customers=1500, days=25)
+def test_a_longer_run_satisfies_every_rule() -> None:
+    out = generated(customers=1500, days=25)
     data = checks.check_contract(out)
     checks.check_reconciliations(data)
     checks.check_market(data)
     checks.check_trading_rules(data)
 
 
-def test_layout_manifest_and_snapshots(make: Make) -> None:
-    out = make()
+def test_layout_manifest_and_snapshots() -> None:
+    out = generated()
     dates = checks.date_dirs(out)
     assert [p.name for p in dates][:2] == ["2025-01-02", "2025-01-03"]
     assert sorted(p.name for p in out.iterdir() if p.name[:2] != "20") == [
@@ -66,8 +66,8 @@ def test_layout_manifest_and_snapshots(make: Make) -> None:
     assert later is None or len(later) < len(snapshot) / 5
 
 
-def test_realism_basics(make: Make) -> None:
-    data = checks.load(make(customers=1500, days=25))
+def test_realism_basics() -> None:
+    data = checks.load(generated(customers=1500, days=25))
     first = data["2025-01-02"]
     secs = first["securities"]
     assert set(secs.security_type) == {
@@ -132,8 +132,8 @@ def test_realism_basics(make: Make) -> None:
     assert (shares == 100).all()
 
 
-def test_index_follows_constituents(make: Make) -> None:
-    data = checks.load(make(customers=1500, days=25))
+def test_index_follows_constituents() -> None:
+    data = checks.load(generated(customers=1500, days=25))
     secs = data["2025-01-02"]["securities"]
     chinext = set(secs[(secs.board == "chinext")].security_id)
     for day in list(data.values())[1:3]:

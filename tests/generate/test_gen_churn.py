@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from gen_checks import Make
+from gen_checks import generated
 
 
 def _sql(out: Path) -> duckdb.DuckDBPyConnection:
@@ -33,8 +33,8 @@ def _sql(out: Path) -> duckdb.DuckDBPyConnection:
 
 
 @pytest.fixture(scope="module")
-def churned(make: Make) -> tuple[Path, pd.DataFrame, duckdb.DuckDBPyConnection]:
-    out = make(customers=6000, days=45)
+def churned() -> tuple[Path, pd.DataFrame, duckdb.DuckDBPyConnection]:
+    out = generated(customers=6000, days=45)
     con = _sql(out)
     truth = con.execute("select * from truth where churn_date is not null").df()
     return out, truth, con

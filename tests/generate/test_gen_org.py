@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import duckdb
-from gen_checks import Make
+from gen_checks import generated
 
 
-def test_org_and_relationship_history(make: Make) -> None:
-    out = make(customers=6000, days=45)
+def test_org_and_relationship_history() -> None:
+    out = generated(customers=6000, days=45)
     con = duckdb.connect()
     for feed in ("org_units", "staff", "relationships", "customers"):
         con.execute(
