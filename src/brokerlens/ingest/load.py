@@ -1,21 +1,36 @@
-"""Load one date folder: read, validate and stage every feed, then commit it to the lake."""
+"""Load one date folder: read, validate and stage every feed, then commit it to the lake.
+
+A run keeps one DuckDB connection (`IngestSession`). While a small date is validated, a second
+cursor on a worker thread already reads the next date folder's files (manifest, sha256, CSV
+parsing) into tables: the two halves run on two cores. What the reader finds wrong is raised
+only when the date is reached, at the feed where a sequential load would have found it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from brokerlens.contract.manifest import Manifest
 from brokerlens.errors import DateRejected
 from brokerlens.ingest.discover import DateFolder, check_manifest, list_feed_files
-from brokerlens.ingest.read import read_feed_file
+from brokerlens.ingest.read import RawTable, read_feed_file
 from brokerlens.ingest.sqltext import ident
 from brokerlens.ingest.summary import LOADED, LOADED_WITH_QUARANTINE
 from brokerlens.ingest.validate import DateValidator, FeedOutcome, KnownKeys
 from brokerlens.lake.catalog import Catalog, DateEntry, FeedCounts
 from brokerlens.lake.layout import LakeLayout
+
+# A date folder up to this size is "small": it is read ahead while the previous one is
+# validated, with one DuckDB thread per query. Bigger dates get every thread and no read-ahead
+# (so two big dates are never in memory at once).
+SMALL_DATE_BYTES = 256 << 20
 
 
 def connect(workdir: Path) -> duckdb.DuckDBPyConnection:
@@ -26,17 +41,108 @@ def connect(workdir: Path) -> duckdb.DuckDBPyConnection:
     return conn
 
 
+def folder_bytes(folder: DateFolder) -> int:
+    try:
+        return sum(p.stat().st_size for p in folder.path.iterdir() if p.is_file())
+    except OSError:
+        return SMALL_DATE_BYTES + 1  # let the sequential path report it
+
+
+@dataclass
+class ReadDate:
+    """A date folder's files as read: raw tables in load order, then the error that stopped it."""
+
+    folder: DateFolder
+    workdir: Path
+    manifest: Manifest | None = None
+    raws: list[RawTable] = field(default_factory=list)
+    error: Exception | None = None
+
+    @property
+    def tables(self) -> list[str]:
+        return [t for r in self.raws for t in (r.table, r.line_table) if t]
+
+
+def read_date(
+    conn: duckdb.DuckDBPyConnection, folder: DateFolder, workdir: Path, suffix: str
+) -> ReadDate:
+    """List, check the manifest of and read every feed file of `folder`; never raises."""
+    read = ReadDate(folder, workdir)
+    try:
+        list_feed_files(folder)
+        read.manifest = check_manifest(folder)
+        encoding = read.manifest.encoding if read.manifest else "utf-8"
+        workdir.mkdir(parents=True, exist_ok=True)
+        for ff in folder.files:
+            read.raws.append(read_feed_file(conn, ff, encoding, f"raw_{ff.feed}{suffix}", workdir))
+    except Exception as exc:  # handed to the loading thread, raised where it belongs
+        read.error = exc
+    return read
+
+
 class IngestSession:
-    """One DuckDB connection for a whole ingest run, and the lake's keys kept in it.
+    """One DuckDB connection for a whole ingest run, the lake's keys kept in it, a read-ahead.
 
     Per date: `stage_date`, then either `committed` (after the catalog swap) or `discard`.
     """
 
     def __init__(self, layout: LakeLayout, workdir: Path) -> None:
         self.layout, self.workdir = layout, workdir
-        self.conn = connect(workdir)
-        self.known = KnownKeys(self.conn, layout)
         self.pending: DateValidator | None = None
+        self.ahead: Future[ReadDate] | None = None
+        self.pool: ThreadPoolExecutor | None = None
+        self._count = 0
+        self._open()
+
+    def _open(self) -> None:
+        self.conn = connect(self.workdir)
+        self.reader = self.conn.cursor()
+        row = self.conn.execute("SELECT current_setting('threads')").fetchone()
+        self.threads = int(row[0]) if row else 1
+        self.current_threads = self.threads
+        self.known = KnownKeys(self.conn, self.layout)
+
+    def set_threads(self, threads: int) -> None:
+        """DuckDB's worker threads (no read-ahead may be running)."""
+        if threads != self.current_threads:
+            self.conn.execute(f"SET threads = {int(threads)}")
+            self.current_threads = threads
+
+    def _scratch(self) -> tuple[Path, str]:
+        self._count += 1
+        return self.workdir / f"read{self._count}", f"_{self._count}"
+
+    def read_ahead(self, folder: DateFolder) -> None:
+        """Start reading `folder` on the worker thread (the caller validates meanwhile)."""
+        self.drop_ahead()
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read")
+        workdir, suffix = self._scratch()
+        self.ahead = self.pool.submit(read_date, self.reader, folder, workdir, suffix)
+
+    def take(self, folder: DateFolder) -> ReadDate:
+        """`folder` as read: by the read-ahead when it read this folder, else now."""
+        if self.ahead is not None:
+            ahead, self.ahead = self.ahead, None
+            read = ahead.result()
+            if read.folder is folder:
+                return read
+            self.drop_tables(read.tables)
+        workdir, suffix = self._scratch()
+        return read_date(self.conn, folder, workdir, suffix)
+
+    def drop_ahead(self) -> None:
+        """Wait for the read-ahead, if any, and drop what it read."""
+        if self.ahead is not None:
+            ahead, self.ahead = self.ahead, None
+            self.drop_tables(ahead.result().tables)
+
+    def drop_tables(self, tables: list[str]) -> None:
+        if tables:
+            try:
+                self.conn.execute("; ".join(f"DROP TABLE IF EXISTS {ident(t)}" for t in tables))
+            except duckdb.Error:
+                self.reset()
 
     def committed(self, day: dt.date, entry: DateEntry) -> None:
         """The staged date is visible: its keys join the known ones; its tables go."""
@@ -58,14 +164,35 @@ class IngestSession:
             except duckdb.Error:
                 self.known.invalidate()
 
+    def drop_scratch(self) -> None:
+        """Drop every table a refused date may have left half-way (raw_*, typed_*, ...)."""
+        try:
+            names = self.conn.execute(
+                "SELECT table_name FROM duckdb_tables() "
+                "WHERE NOT starts_with(table_name, 'lake_keys_')"
+            ).fetchall()
+            self.drop_tables([str(n) for (n,) in names])
+        except duckdb.Error:
+            self.reset()
+
     def reset(self) -> None:
         """A fresh connection (after a DuckDB error): the lake's keys are read again."""
+        self._stop_reader()
         self.pending = None
         self.conn.close()
-        self.conn = connect(self.workdir)
-        self.known = KnownKeys(self.conn, self.layout)
+        self._open()
+
+    def _stop_reader(self) -> None:
+        if self.ahead is not None:
+            self.ahead.cancel()
+            with contextlib.suppress(Exception):  # what it read is thrown away
+                self.ahead.result()
+            self.ahead = None
 
     def close(self) -> None:
+        self._stop_reader()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
         self.conn.close()
 
     def __enter__(self) -> IngestSession:
@@ -76,26 +203,43 @@ class IngestSession:
 
 
 def stage_date(
-    session: IngestSession, catalog: Catalog, folder: DateFolder, threshold: float
+    session: IngestSession,
+    catalog: Catalog,
+    folder: DateFolder,
+    threshold: float,
+    upcoming: DateFolder | None = None,
 ) -> DateEntry:
     """Write the date's directory (not yet visible) and return its catalog entry.
 
+    `upcoming` (the next date folder of the run, if any) is read ahead meanwhile.
     Raises DateRejected (and leaves nothing behind) when the date must be refused.
     """
-    layout, workdir, conn = session.layout, session.workdir, session.conn
+    layout, conn = session.layout, session.conn
     session.discard()
-    list_feed_files(folder)
-    manifest = check_manifest(folder)
-    encoding = manifest.encoding if manifest else "utf-8"
-    stage = layout.new_date_dir(folder.day)
-    stage.mkdir(parents=True)
+    small = folder_bytes(folder) <= SMALL_DATE_BYTES
+    ahead = small and upcoming is not None and folder_bytes(upcoming) <= SMALL_DATE_BYTES
+    threads = 1 if ahead else session.threads
+    if not ahead:
+        session.drop_ahead()  # a big date gets every thread, and the memory, to itself
+    if session.ahead is None:
+        session.set_threads(threads)
+    read = session.take(folder)
+    session.set_threads(threads)
+    if ahead and upcoming is not None:
+        session.read_ahead(upcoming)
     outcomes: list[FeedOutcome] = []
+    stage: Path | None = None
     try:
+        if read.manifest is None and read.error is not None and not read.raws:
+            raise read.error  # the folder or its manifest is refused: nothing to stage
+        manifest = read.manifest
+        stage = layout.new_date_dir(folder.day)
+        stage.mkdir(parents=True)
         session.known.prepare(catalog, folder.day)
         validator = DateValidator(conn, session.known, folder.day, stage, threshold)
         session.pending = validator
-        for ff in folder.files:
-            raw = read_feed_file(conn, ff, encoding, f"raw_{ff.feed}", workdir)
+        for raw in read.raws:
+            ff = raw.file
             expected = manifest.feeds.get(ff.feed) if manifest else None
             if expected is not None and expected.rows != raw.rows:
                 raise DateRejected(
@@ -104,16 +248,23 @@ def stage_date(
                     hint="the file is incomplete or the manifest is wrong",
                 )
             outcomes.append(validator.validate(raw))
+        if read.error is not None:
+            raise read.error
         validator.write_quarantine()
     except duckdb.Error as exc:
-        shutil.rmtree(stage, ignore_errors=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+        session.drop_ahead()
         session.reset()
         raise DateRejected(f"the date could not be loaded: {exc}", file=str(folder.path)) from exc
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
         session.discard()
-        _drop_scratch(session)
+        session.drop_tables(read.tables)
         raise
+    finally:
+        shutil.rmtree(read.workdir, ignore_errors=True)  # GBK transcodes
     quarantined = sum(o.quarantined for o in outcomes)
     return DateEntry(
         dirname=stage.name,
@@ -121,16 +272,3 @@ def stage_date(
         loaded_at=dt.datetime.now().isoformat(timespec="seconds"),
         feeds={o.feed: FeedCounts(o.loaded, o.quarantined) for o in outcomes},
     )
-
-
-def _drop_scratch(session: IngestSession) -> None:
-    """Drop the tables a refused date may have left half-way (raw_*, typed_*, ...)."""
-    try:
-        names = session.conn.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE temporary "
-            "AND NOT starts_with(table_name, 'lake_keys_')"
-        ).fetchall()
-        for (name,) in names:
-            session.conn.execute(f"DROP TABLE IF EXISTS {ident(name)}")
-    except duckdb.Error:
-        session.reset()

@@ -1,5 +1,8 @@
 """Read one delivered feed file into a DuckDB table of text columns, or reject the date.
 
+The tables are plain (not TEMP) tables of the in-memory database, so a second cursor can read
+the next date while the current one is validated (see `brokerlens.ingest.load`).
+
 CSV is read by DuckDB with explicit options (no sniffing) and `store_rejects`, so every
 malformed line is found and reported with its physical line number. GBK files are transcoded to
 UTF-8 first (DuckDB cannot read GBK without a downloadable extension). Parquet is read and its
@@ -118,7 +121,7 @@ def read_csv_file(
     rejects, scans = f"{table}_rejects", f"{table}_scans"
     try:
         created = conn.execute(
-            f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT * FROM read_csv($path, "
+            f"CREATE OR REPLACE TABLE {ident(table)} AS SELECT * FROM read_csv($path, "
             "header = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
             f"all_varchar = true, null_padding = false, columns = {spec}, "
             f"store_rejects = true, rejects_table = {literal(rejects)}, "
@@ -156,7 +159,7 @@ def _build_line_table(conn: duckdb.DuckDBPyConnection, raw: RawTable) -> str:
     )
     lines = f"{raw.table}_lines"
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE {ident(lines)} AS "
+        f"CREATE OR REPLACE TABLE {ident(lines)} AS "
         f"SELECT rowid AS _rid, {raw.first_line} + rowid + coalesce(sum({breaks}) OVER "
         "(ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS _line "
         f"FROM {ident(raw.table)}"
@@ -174,8 +177,7 @@ def read_parquet_file(conn: duckdb.DuckDBPyConnection, ff: FeedFile, table: str)
         _check_columns(ff, columns)
         casts = ", ".join(f"CAST({ident(c)} AS VARCHAR) AS {ident(c)}" for c in columns)
         conn.execute(
-            f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS "
-            f"SELECT {casts} FROM read_parquet($path)",
+            f"CREATE OR REPLACE TABLE {ident(table)} AS SELECT {casts} FROM read_parquet($path)",
             {"path": str(ff.path)},
         )
     except duckdb.Error as exc:

@@ -48,7 +48,9 @@ def ingest_inbox(
             tempfile.TemporaryDirectory(prefix=".work-", dir=layout.root) as tmp,
             IngestSession(layout, Path(tmp)) as session,
         ):
+            upcoming = iter([*folders[1:], None])
             for folder in progress_over(folders, len(folders), "ingest"):
+                following = next(upcoming)
                 started = dt.datetime.now()
                 reason: str | None = None
                 clock = time.perf_counter()
@@ -56,7 +58,7 @@ def ingest_inbox(
                     check_calendar(
                         folder.day, catalog.latest, allow_gap=allow_gap, rejected=rejected
                     )
-                    entry = stage_date(session, catalog, folder, limit)
+                    entry = stage_date(session, catalog, folder, limit, following)
                     replaced = folder.day in catalog.dates
                     catalog = commit_date(layout, catalog, folder.day, entry)
                     session.committed(folder.day, entry)
