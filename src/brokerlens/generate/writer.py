@@ -99,23 +99,31 @@ def write_feed(
 class DateWriter:
     """Writes feed files and date manifests on one background thread, in submission order.
 
-    The simulation overlaps with encoding and writing (pyarrow releases the GIL); at most `depth`
-    files are in flight, so memory stays bounded.
+    The simulation overlaps with encoding and writing (pyarrow releases the GIL). Submitting
+    waits while more than `max_rows` rows are queued, so memory stays bounded (a whole ordinary
+    day fits, so the next day is simulated while this one is written).
     """
 
-    def __init__(self, fmt: str, encoding: str, depth: int = 3) -> None:
+    def __init__(self, fmt: str, encoding: str, max_rows: int = 8_000_000) -> None:
         self.fmt = fmt
         self.encoding = encoding
         self.pool = ThreadPoolExecutor(max_workers=1)
-        self.pending: list[Future[None]] = []
-        self.depth = depth
+        self.pending: list[tuple[Future[None], int]] = []
+        self.max_rows = max_rows
         self.folder = Path()
         self.manifest = Manifest("")
 
-    def _submit(self, job: Callable[[], None]) -> None:
-        while len(self.pending) >= self.depth:
-            self.pending.pop(0).result()
-        self.pending.append(self.pool.submit(job))
+    def _submit(self, job: Callable[[], None], rows: int = 0) -> None:
+        while self.pending and sum(r for _, r in self.pending) + rows > self.max_rows:
+            self.pending.pop(0)[0].result()
+        still = []
+        for future, queued in self.pending:
+            if future.done():
+                future.result()  # surface a failed write now
+            else:
+                still.append((future, queued))
+        self.pending = still
+        self.pending.append((self.pool.submit(job), rows))
 
     def begin(self, folder: Path, business_date: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -129,7 +137,7 @@ class DateWriter:
             _, sha = write_feed(table, folder, name, fmt, encoding)
             manifest.feeds[name] = FeedEntry(rows=table.num_rows, sha256=sha)
 
-        self._submit(job)
+        self._submit(job, table.num_rows)
 
     def end(self) -> None:
         folder, manifest = self.folder, self.manifest
@@ -137,7 +145,7 @@ class DateWriter:
 
     def close(self) -> None:
         try:
-            for job in self.pending:
+            for job, _ in self.pending:
                 job.result()
         finally:
             self.pool.shutdown(wait=True)
