@@ -121,8 +121,8 @@ class DateValidator:
     """Validates the feeds of one business date in load order, staging into `stage_dir`.
 
     `known` must hold the lake's keys as of the dates before `day` (see `KnownKeys.prepare`).
-    The typed tables of referenced feeds are kept until `finish`: their good rows are this
-    delivery's keys, which later feeds of the date may reference.
+    The keys a referenced feed loads are kept until `finish` (`delivered_<feed>`): later feeds
+    of the date may reference them, and they join `known` once the date is committed.
     """
 
     def __init__(
@@ -136,15 +136,12 @@ class DateValidator:
         self.conn, self.known = conn, known
         self.day, self.stage_dir, self.threshold = day, stage_dir, threshold
         self.staged: dict[str, Path] = {}
-        self.kept: dict[str, str] = {}  # referenced feed -> its typed table (good rows: _v NULL)
+        self.kept: dict[str, str] = {}  # referenced feed -> table of its delivered keys (k)
         conn.execute(f"CREATE OR REPLACE TEMP TABLE {QUARANTINE_TABLE} ({QUARANTINE_COLUMNS})")
 
     def delivered_keys(self) -> dict[str, str]:
         """SQL (column `k`) of the keys this delivery loads, per referenced feed staged."""
-        return {
-            feed: f"SELECT {ident(FEEDS[feed].key[0])} AS k FROM {ident(table)} WHERE _v IS NULL"
-            for feed, table in self.kept.items()
-        }
+        return {feed: f"SELECT k FROM {ident(table)}" for feed, table in self.kept.items()}
 
     def finish(self) -> None:
         """Drop what the date left in the connection."""
@@ -181,12 +178,14 @@ class DateValidator:
         if quarantined:
             self._quarantine(raw, rules, t)
             self._check_threshold(raw, quarantined)
-        drop = [raw.table, raw.line_table]
-        if feed.name in REFERENCED:
-            self.kept[feed.name] = t
-        else:
-            drop.append(t)
-        drop_tables(self.conn, [d for d in drop if d])
+        if feed.name in REFERENCED:  # its good rows' keys, for the feeds after it
+            keys = f"delivered_{feed.name}"
+            self.conn.execute(
+                f"CREATE OR REPLACE TEMP TABLE {ident(keys)} AS SELECT DISTINCT "
+                f"{ident(feed.key[0])} AS k FROM {ident(t)} WHERE _v IS NULL"
+            )
+            self.kept[feed.name] = keys
+        drop_tables(self.conn, [d for d in (t, raw.table, raw.line_table) if d])
         return FeedOutcome(feed.name, raw.rows, quarantined)
 
     @staticmethod
@@ -211,9 +210,7 @@ class DateValidator:
             if target == feed.name:  # a feed referencing itself: its own good rows count too
                 sources.append(f"SELECT {own} AS k FROM r2 WHERE _v IS NULL")
             elif target in self.kept:
-                sources.append(
-                    f"SELECT {own} AS k FROM {ident(self.kept[target])} WHERE _v IS NULL"
-                )
+                sources.append(f"SELECT k FROM {ident(self.kept[target])}")
             v = rules.add(
                 Rule.UNKNOWN_REFERENCE,
                 (col.name,),
