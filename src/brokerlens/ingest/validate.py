@@ -157,6 +157,8 @@ class DateValidator:
         renamed = ", ".join(f"{ident(c)} AS {raw_name(c)}" for c in feed.column_names)
         columns = ", ".join(ident(c) for c in feed.column_names)
         duplicate = self._duplicates(feed, rules)
+        # d: the keys repeated among rows still good, with their first row. Grouping by one
+        # hash first is cheap; only rows whose key hash repeats are grouped by the key itself.
         prefixed = ", ".join(f"r1.{ident(c)}" for c in feed.column_names)
         keys = ", ".join(ident(k) for k in feed.key)
         on = " AND ".join(f"r1.{ident(k)} = d.{ident(k)}" for k in feed.key)
@@ -168,6 +170,8 @@ class DateValidator:
             f"SELECT rowid AS _rid, {renamed} FROM {ident(raw.table)}))), "
             f"r2 AS (SELECT r1._rid, {prefixed}, coalesce(r1._v, {duplicate}) AS _v FROM r1 "
             f"LEFT JOIN (SELECT {keys}, min(_rid) AS _first FROM r1 WHERE _v IS NULL "
+            f"AND hash({keys}) IN (SELECT h FROM (SELECT hash({keys}) AS h FROM r1 "
+            "WHERE _v IS NULL GROUP BY h HAVING count(*) > 1)) "
             f"GROUP BY ALL HAVING count(*) > 1) d ON {on}) "
             f"SELECT _rid, {columns}, coalesce(_v, {references}) AS _v FROM r2",
             params.values,
