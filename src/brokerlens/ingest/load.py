@@ -23,7 +23,7 @@ from brokerlens.ingest.discover import DateFolder, check_manifest, list_feed_fil
 from brokerlens.ingest.read import RawTable, read_feed_file
 from brokerlens.ingest.sqltext import ident
 from brokerlens.ingest.summary import LOADED, LOADED_WITH_QUARANTINE
-from brokerlens.ingest.validate import DateValidator, FeedOutcome, KnownKeys
+from brokerlens.ingest.validate import DateValidator, FeedOutcome, KnownKeys, StageWriter
 from brokerlens.lake.catalog import Catalog, DateEntry, FeedCounts
 from brokerlens.lake.layout import LakeLayout
 
@@ -101,6 +101,7 @@ class IngestSession:
         self.threads = int(row[0]) if row else 1
         self.current_threads = self.threads
         self.known = KnownKeys(self.conn, self.layout)
+        self.writer = StageWriter(self.conn)
 
     def set_threads(self, threads: int) -> None:
         """DuckDB's worker threads (no read-ahead may be running)."""
@@ -178,7 +179,8 @@ class IngestSession:
     def reset(self) -> None:
         """A fresh connection (after a DuckDB error): the lake's keys are read again."""
         self._stop_reader()
-        self.pending = None
+        self.discard()
+        self.writer.close()
         self.conn.close()
         self._open()
 
@@ -193,6 +195,8 @@ class IngestSession:
         self._stop_reader()
         if self.pool is not None:
             self.pool.shutdown(wait=True)
+        self.discard()
+        self.writer.close()
         self.conn.close()
 
     def __enter__(self) -> IngestSession:
@@ -236,7 +240,7 @@ def stage_date(
         stage = layout.new_date_dir(folder.day)
         stage.mkdir(parents=True)
         session.known.prepare(catalog, folder.day)
-        validator = DateValidator(conn, session.known, folder.day, stage, threshold)
+        validator = DateValidator(conn, session.known, folder.day, stage, threshold, session.writer)
         session.pending = validator
         for raw in read.raws:
             ff = raw.file
@@ -252,15 +256,16 @@ def stage_date(
             raise read.error
         validator.write_quarantine()
     except duckdb.Error as exc:
+        session.discard()  # waits for the writer: nothing more lands in `stage`
         if stage is not None:
             shutil.rmtree(stage, ignore_errors=True)
         session.drop_ahead()
         session.reset()
         raise DateRejected(f"the date could not be loaded: {exc}", file=str(folder.path)) from exc
     except BaseException:
+        session.discard()  # waits for the writer: nothing more lands in `stage`
         if stage is not None:
             shutil.rmtree(stage, ignore_errors=True)
-        session.discard()
         session.drop_tables(read.tables)
         raise
     finally:

@@ -13,7 +13,9 @@ written with COPY.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,10 +134,13 @@ class DateValidator:
         day: dt.date,
         stage_dir: Path,
         threshold: float,
+        writer: StageWriter | None = None,
     ) -> None:
-        self.conn, self.known = conn, known
+        self.conn, self.known, self.writer = conn, known, writer
         self.day, self.stage_dir, self.threshold = day, stage_dir, threshold
+        self.suffix = f"_{day:%Y%m%d}"
         self.staged: dict[str, Path] = {}
+        self.writes: list[Future[None]] = []
         self.kept: dict[str, str] = {}  # referenced feed -> table of its delivered keys (k)
         conn.execute(f"CREATE OR REPLACE TEMP TABLE {QUARANTINE_TABLE} ({QUARANTINE_COLUMNS})")
 
@@ -143,15 +148,28 @@ class DateValidator:
         """SQL (column `k`) of the keys this delivery loads, per referenced feed staged."""
         return {feed: f"SELECT k FROM {ident(table)}" for feed, table in self.kept.items()}
 
+    def wait_for_writes(self) -> None:
+        """Until every staged file is written; the first failure is raised."""
+        writes, self.writes = self.writes, []
+        failure: BaseException | None = None
+        for write in writes:
+            error = write.exception()
+            failure = failure or error
+        if failure is not None:
+            raise failure
+
     def finish(self) -> None:
-        """Drop what the date left in the connection."""
-        drop_tables(self.conn, [QUARANTINE_TABLE, *self.kept.values()])
+        """Drop what the date left in the connection (after its writes are done)."""
+        with contextlib.suppress(duckdb.Error):
+            self.wait_for_writes()
+        typed = [f"typed_{f}{self.suffix}" for f in FEEDS]
+        drop_tables(self.conn, [QUARANTINE_TABLE, *self.kept.values(), *typed])
         self.kept.clear()
 
     # -- one feed ---------------------------------------------------------------------------
     def validate(self, raw: RawTable) -> FeedOutcome:
         feed = FEEDS[raw.file.feed]
-        t = f"typed_{feed.name}"
+        t = f"typed_{feed.name}{self.suffix}"  # a plain table: the writer's cursor reads it
         params = Params()
         rules, typed, case = row_rules(feed, self.day, params)
         renamed = ", ".join(f"{ident(c)} AS {raw_name(c)}" for c in feed.column_names)
@@ -164,7 +182,7 @@ class DateValidator:
         on = " AND ".join(f"r1.{ident(k)} = d.{ident(k)}" for k in feed.key)
         references = self._references(feed, rules)
         self.conn.execute(
-            f"CREATE OR REPLACE TEMP TABLE {ident(t)} AS "
+            f"CREATE OR REPLACE TABLE {ident(t)} AS "
             f"WITH r1 AS (SELECT _rid, {columns}, {case} AS _v FROM ("
             f"SELECT _rid, {typed}, {', '.join(raw_name(c) for c in feed.column_names)} FROM ("
             f"SELECT rowid AS _rid, {renamed} FROM {ident(raw.table)}))), "
@@ -176,9 +194,10 @@ class DateValidator:
             f"SELECT _rid, {columns}, coalesce(_v, {references}) AS _v FROM r2",
             params.values,
         )
-        # Staged first: COPY counts the good rows, so a clean feed needs no quarantine query.
-        # A date rejected by the threshold loses its whole stage directory anyway.
-        quarantined = raw.rows - self._stage(feed, t)
+        counted = self.conn.execute(
+            f"SELECT count(*) FROM {ident(t)} WHERE _v IS NOT NULL"
+        ).fetchone()
+        quarantined = int(counted[0]) if counted else 0
         if quarantined:
             self._quarantine(raw, rules, t)
             self._check_threshold(raw, quarantined)
@@ -189,7 +208,8 @@ class DateValidator:
                 f"{ident(feed.key[0])} AS k FROM {ident(t)} WHERE _v IS NULL"
             )
             self.kept[feed.name] = keys
-        drop_tables(self.conn, [d for d in (t, raw.table, raw.line_table) if d])
+        drop_tables(self.conn, [d for d in (raw.table, raw.line_table) if d])
+        self._stage(feed, t)
         return FeedOutcome(feed.name, raw.rows, quarantined)
 
     @staticmethod
@@ -285,27 +305,52 @@ class DateValidator:
             hint="fix the feed and deliver the date again, or raise --threshold",
         )
 
-    def _stage(self, feed: Feed, t: str) -> int:
-        """Write the good rows (in file order) to the stage directory; return their count."""
+    def _stage(self, feed: Feed, t: str) -> None:
+        """Write the good rows (in file order) to the stage directory, then drop `t`: on the
+        writer's thread when there is one (the next feed is validated meanwhile)."""
         target = self.stage_dir / f"{feed.name}.parquet"
         columns = ", ".join(ident(c) for c in feed.column_names)
         params = Params()
         if keeps_delivery_date(feed):
             columns += f", {params.bind(self.day)}::DATE AS {ident(DELIVERED_COLUMN)}"
-        written = self.conn.execute(
+        copy = (
             f"COPY (SELECT {columns} FROM {ident(t)} WHERE _v IS NULL ORDER BY _rid) "
-            f"TO {literal(str(target))} (FORMAT parquet, COMPRESSION zstd)",
-            params.values,
-        ).fetchone()
+            f"TO {literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
+        )
         self.staged[feed.name] = target
-        return int(written[0]) if written else 0
+        if self.writer is None:
+            self.conn.execute(copy, params.values)
+            drop_tables(self.conn, [t])
+        else:
+            self.writes.append(self.writer.submit(copy, params.values, t))
 
     def write_quarantine(self) -> None:
+        self.wait_for_writes()
         target = self.stage_dir / "_quarantine.parquet"
         self.conn.execute(
             f"COPY (SELECT * FROM {QUARANTINE_TABLE} ORDER BY feed, line) "
             f"TO {literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
         )
+
+
+class StageWriter:
+    """Runs COPY statements on its own cursor and thread, one after the other."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        self.cursor = conn.cursor()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write")
+
+    def _run(self, sql: str, params: dict[str, object], table: str) -> None:
+        self.cursor.execute(sql, params)
+        drop_tables(self.cursor, [table])
+
+    def submit(self, sql: str, params: dict[str, object], table: str) -> Future[None]:
+        """Run `sql`, then drop `table` (which it read)."""
+        return self.pool.submit(self._run, sql, params, table)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.cursor.close()
 
 
 def drop_tables(conn: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
