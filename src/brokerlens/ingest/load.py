@@ -165,17 +165,6 @@ class IngestSession:
             except duckdb.Error:
                 self.known.invalidate()
 
-    def drop_scratch(self) -> None:
-        """Drop every table a refused date may have left half-way (raw_*, typed_*, ...)."""
-        try:
-            names = self.conn.execute(
-                "SELECT table_name FROM duckdb_tables() "
-                "WHERE NOT starts_with(table_name, 'lake_keys_')"
-            ).fetchall()
-            self.drop_tables([str(n) for (n,) in names])
-        except duckdb.Error:
-            self.reset()
-
     def reset(self) -> None:
         """A fresh connection (after a DuckDB error): the lake's keys are read again."""
         self._stop_reader()
@@ -218,7 +207,7 @@ def stage_date(
     `upcoming` (the next date folder of the run, if any) is read ahead meanwhile.
     Raises DateRejected (and leaves nothing behind) when the date must be refused.
     """
-    layout, conn = session.layout, session.conn
+    layout = session.layout
     session.discard()
     small = folder_bytes(folder) <= SMALL_DATE_BYTES
     ahead = small and upcoming is not None and folder_bytes(upcoming) <= SMALL_DATE_BYTES
@@ -240,7 +229,9 @@ def stage_date(
         stage = layout.new_date_dir(folder.day)
         stage.mkdir(parents=True)
         session.known.prepare(catalog, folder.day)
-        validator = DateValidator(conn, session.known, folder.day, stage, threshold, session.writer)
+        validator = DateValidator(
+            session.conn, session.known, folder.day, stage, threshold, session.writer
+        )
         session.pending = validator
         for raw in read.raws:
             ff = raw.file
