@@ -4,20 +4,13 @@ test that needs a realistic lake rather than hand-built rows."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from brokerlens.config import Settings, load_settings
+from brokerlens.config import load_settings
+from support.brokerage import Brokerage
 
 SMALL_SEED = 20261122
-
-
-@dataclass(frozen=True)
-class Brokerage:
-    inbox: Path
-    settings: Settings
 
 
 @pytest.fixture(scope="session")

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from brokerlens.contract.manifest import read_manifest
 from brokerlens.warehouse import run_query
-from conftest import Brokerage
+from support.brokerage import Brokerage
+from support.cli import brokerlens
 
 
 def scalar(b: Brokerage, sql: str) -> object:
@@ -73,21 +71,12 @@ def test_reference_history_answers_as_of_a_date(small_brokerage: Brokerage) -> N
 
 
 def test_the_cli_round_trip(small_brokerage: Brokerage, tmp_path: Path) -> None:
-    env = {**os.environ, "BROKERLENS_HOME": str(small_brokerage.settings.home)}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "brokerlens",
-            "sql",
-            "select count(distinct biz_date) as days from daily_assets",
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
+    result = brokerlens(
+        "sql",
+        "select count(distinct biz_date) as days from daily_assets",
+        "--format",
+        "json",
+        env={"BROKERLENS_HOME": str(small_brokerage.settings.home)},
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [{"days": 12}]

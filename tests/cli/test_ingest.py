@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))
-from factories import D1, D4, fact_date, make_trade, reference_date
-
-
-def brokerlens(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "brokerlens", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=120,
-    )
+from support.cli import brokerlens
+from support.factories import D1, D4, fact_date, make_trade, reference_date
 
 
 def test_clean_load_exits_0_and_prints_the_summary(tmp_path: Path) -> None:

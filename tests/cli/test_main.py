@@ -1,19 +1,8 @@
 """The command as a user meets it: help, version, and errors without tracebacks."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-
-def brokerlens(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "brokerlens", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
+from support.cli import brokerlens
 
 
 def test_help_lists_the_commands() -> None:

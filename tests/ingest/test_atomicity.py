@@ -9,10 +9,18 @@ import sys
 import time
 from pathlib import Path
 
-from factories import D1, D2, D3, fact_date, make_daily_assets, query, reference_date, settings_for
-
 from brokerlens.ingest import ingest_inbox
 from brokerlens.lake.commit import PAUSE_ENV
+from support.factories import (
+    D1,
+    D2,
+    D3,
+    fact_date,
+    make_daily_assets,
+    query,
+    reference_date,
+    settings_for,
+)
 
 SNAPSHOT = (
     "select (select count(*) from daily_assets), (select sum(cash) from daily_assets), "

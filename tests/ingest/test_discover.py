@@ -6,10 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from factories import D1, D2, make_trade, write_feed
 
 from brokerlens.errors import DateRejected, InputError
 from brokerlens.ingest.discover import check_calendar, discover_dates, list_feed_files
+from support.factories import D1, D2, make_trade, write_feed
 
 
 def test_date_folders_in_order_other_entries_ignored(tmp_path: Path) -> None:

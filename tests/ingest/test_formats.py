@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from factories import (
+from brokerlens.ingest import ingest_inbox
+from support.factories import (
     D1,
     D2,
     fact_date,
@@ -17,8 +18,6 @@ from factories import (
     write_feed,
     write_manifest,
 )
-
-from brokerlens.ingest import ingest_inbox
 
 
 def test_gbk_with_manifest(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from factories import (
+from brokerlens.ingest import ingest_inbox
+from support.factories import (
     D1,
     D2,
     fact_date,
@@ -15,8 +16,6 @@ from factories import (
     reference_date,
     settings_for,
 )
-
-from brokerlens.ingest import ingest_inbox
 
 COUNTS = (
     "select (select count(*) from daily_assets), (select count(*) from positions), "

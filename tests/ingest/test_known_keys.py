@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from factories import (
+from brokerlens.ingest import ingest_inbox
+from support.factories import (
     D1,
     D2,
     D3,
@@ -19,8 +20,6 @@ from factories import (
     settings_for,
     write_feed,
 )
-
-from brokerlens.ingest import ingest_inbox
 
 
 def unknown(settings: object, feed: str) -> list[str]:

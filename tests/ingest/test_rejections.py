@@ -6,7 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from factories import (
+
+from brokerlens.ingest import IngestReport, ingest_inbox
+from brokerlens.lake.catalog import read_catalog
+from brokerlens.lake.layout import LakeLayout
+from support.factories import (
     D1,
     D2,
     D3,
@@ -20,10 +24,6 @@ from factories import (
     write_feed,
     write_manifest,
 )
-
-from brokerlens.ingest import IngestReport, ingest_inbox
-from brokerlens.lake.catalog import read_catalog
-from brokerlens.lake.layout import LakeLayout
 
 
 def run(tmp_path: Path, **kw: object) -> IngestReport:

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import (
+
+from brokerlens.ingest import ingest_inbox
+from support.factories import (
     D1,
     D2,
     fact_date,
@@ -23,8 +25,6 @@ from factories import (
     settings_for,
     write_feed,
 )
-
-from brokerlens.ingest import ingest_inbox
 
 
 def load(tmp_path: Path) -> Any:
@@ -194,7 +194,7 @@ def test_nan_is_not_a_number(tmp_path: Path) -> None:
 
 
 def test_out_of_range_share(tmp_path: Path) -> None:
-    from factories import make_org_unit
+    from support.factories import make_org_unit
 
     inbox = tmp_path / "inbox"
     rel = [

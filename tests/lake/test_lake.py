@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))
-from factories import D1, fact_date, reference_date, settings_for
 
 from brokerlens.errors import LakeError
 from brokerlens.ingest import ingest_inbox
 from brokerlens.lake import Catalog, DateEntry, FeedCounts, LakeLayout, lake_lock
 from brokerlens.lake.catalog import read_catalog, write_catalog
 from brokerlens.lake.commit import collect_garbage, commit_date
+from support.factories import D1, fact_date, reference_date, settings_for
 
 
 def entry(dirname: str) -> DateEntry:

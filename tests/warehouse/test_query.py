@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))
-from factories import D1, fact_date, reference_date, settings_for
-
 from brokerlens.config import Settings
 from brokerlens.errors import BrokerlensError, LakeError, ReadOnlyError
 from brokerlens.ingest import ingest_inbox
 from brokerlens.warehouse import open_warehouse, run_query
+from support.factories import D1, fact_date, reference_date, settings_for
 
 
 @pytest.fixture(scope="module")

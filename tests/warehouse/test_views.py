@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))
-from factories import (
+from brokerlens.config import Settings
+from brokerlens.ingest import ingest_inbox
+from brokerlens.warehouse import as_of_sql, open_warehouse, reference_as_of
+from support.factories import (
     D1,
     D2,
     D3,
@@ -20,10 +21,6 @@ from factories import (
     settings_for,
     write_feed,
 )
-
-from brokerlens.config import Settings
-from brokerlens.ingest import ingest_inbox
-from brokerlens.warehouse import as_of_sql, open_warehouse, reference_as_of
 
 
 @pytest.fixture
