@@ -10,7 +10,11 @@ from brokerlens.bench import harness
 from brokerlens.bench.harness import BenchPlan, Stage, run_bench
 from brokerlens.errors import BrokerlensError
 
-ALLOCATE_200MB = "b = bytearray(200 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"
+# Memory is sampled while a stage runs, so the allocation is held long enough to be seen.
+ALLOCATE_200MB = (
+    "import time; b = bytearray(200 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096]); "
+    "time.sleep(0.5)"
+)
 
 
 def plan(tmp_path: Path, suite: str) -> BenchPlan:
@@ -24,10 +28,14 @@ def suites(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Stage]]:
     return fake
 
 
-def test_each_stage_reports_its_own_peak_memory(
+def test_each_stage_reports_its_own_peak_memory_not_the_parents(
     tmp_path: Path, suites: dict[str, list[Stage]]
 ) -> None:
-    harness.register_stage("t", Stage("small", lambda p: [sys.executable, "-c", "pass"]))
+    ballast = bytearray(300 * 1024 * 1024)  # the bench process itself is large
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    harness.register_stage(
+        "t", Stage("small", lambda p: [sys.executable, "-c", "import time; time.sleep(0.3)"])
+    )
     harness.register_stage("t", Stage("big", lambda p: [sys.executable, "-c", ALLOCATE_200MB]))
     report = run_bench(plan(tmp_path, "t"))
     small, big = report.stages

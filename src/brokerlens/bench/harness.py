@@ -1,8 +1,8 @@
 """`brokerlens bench`: a benchmark harness, not a test.
 
 Each stage runs as its own `brokerlens` subprocess so that its wall time and its peak resident
-memory (from wait4's rusage) are its own. Stages are entries of a registry: later work adds its
-stages with `register_stage` and they appear in the table and the JSON without other changes.
+memory (sampled from /proc while it runs) are its own. Stages are entries of a registry: later
+work adds its stages with `register_stage`; they appear in the table and the JSON unchanged.
 """
 
 from __future__ import annotations
@@ -149,21 +149,42 @@ register_stage(
 )
 
 
+POLL_SECONDS = 0.05
+
+
+def _high_water_kib(pid: int) -> int:
+    """The process's peak resident set (VmHWM) so far, 0 once it has gone.
+
+    Read from /proc rather than taken from wait4's ru_maxrss: a child forked from a large parent
+    starts with the parent's high-water mark in ru_maxrss, while VmHWM belongs to its own image.
+    """
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError, ValueError):
+        pass
+    return 0
+
+
 def run_stage(stage: Stage, plan: BenchPlan, log_dir: Path) -> StageResult:
-    """Run one stage as a child process; its own peak RSS comes from wait4."""
+    """Run one stage as a child process, sampling its peak resident memory while it runs."""
     log_path = log_dir / f"{stage.name.split(':')[0].replace(' ', '_')}.log"
     argv = stage.command(plan)
     started = time.perf_counter()
+    peak_kib = 0
     with log_path.open("wb") as log:
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        while proc.poll() is None:
+            peak_kib = max(peak_kib, _high_water_kib(proc.pid))
+            time.sleep(POLL_SECONDS)
     seconds = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
     tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
     return StageResult(
         name=stage.name,
         seconds=round(seconds, 2),
-        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
+        peak_rss_mb=round(peak_kib / 1024, 1),
         exit_code=proc.returncode,
         detail=" | ".join(tail)[-300:],
         target=stage.target,
