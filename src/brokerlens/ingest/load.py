@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shutil
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ import duckdb
 
 from brokerlens.contract.manifest import Manifest
 from brokerlens.errors import DateRejected
-from brokerlens.ingest.discover import DateFolder, check_manifest, list_feed_files
+from brokerlens.ingest.discover import DateFolder, FeedFile, check_manifest, list_feed_files
 from brokerlens.ingest.read import RawTable, read_feed_file
 from brokerlens.ingest.sqltext import ident
 from brokerlens.ingest.summary import LOADED, LOADED_WITH_QUARANTINE
@@ -28,8 +29,9 @@ from brokerlens.lake.catalog import Catalog, DateEntry, FeedCounts
 from brokerlens.lake.layout import LakeLayout
 
 # A date folder up to this size is "small": it is read ahead while the previous one is
-# validated, with one DuckDB thread per query. Bigger dates get every thread and no read-ahead
-# (so two big dates are never in memory at once).
+# validated, with one DuckDB thread per query. Bigger dates get every thread and no read-ahead,
+# and are read one feed file at a time as they are validated (so a big date's text is never
+# in memory all at once).
 SMALL_DATE_BYTES = 256 << 20
 
 
@@ -50,31 +52,69 @@ def folder_bytes(folder: DateFolder) -> int:
 
 @dataclass
 class ReadDate:
-    """A date folder's files as read: raw tables in load order, then the error that stopped it."""
+    """A date folder's files as read: raw tables in load order, then the error that stopped it.
+
+    Files in `unread` (a lazy read, see `read_date`) are read one at a time by `each`.
+    """
 
     folder: DateFolder
     workdir: Path
+    suffix: str = ""
     manifest: Manifest | None = None
     raws: list[RawTable] = field(default_factory=list)
     error: Exception | None = None
+    unread: list[FeedFile] = field(default_factory=list)
+    conn: duckdb.DuckDBPyConnection | None = None
 
     @property
     def tables(self) -> list[str]:
         return [t for r in self.raws for t in (r.table, r.line_table) if t]
 
+    def _read_next(self) -> None:
+        ff = self.unread.pop(0)
+        assert self.conn is not None
+        encoding = self.manifest.encoding if self.manifest else "utf-8"
+        try:
+            table = f"raw_{ff.feed}{self.suffix}"
+            self.raws.append(read_feed_file(self.conn, ff, encoding, table, self.workdir))
+        except Exception as exc:  # raised by the caller where it belongs, as when read ahead
+            self.error = exc
+            self.unread.clear()
+
+    def each(self) -> Iterator[RawTable]:
+        """The raw tables in load order, reading a file not read yet only when it is reached
+        (so a big date holds one feed's text at a time); stops at the error, if any."""
+        i = 0
+        while True:
+            if i == len(self.raws):
+                if not self.unread:
+                    return
+                self._read_next()
+                continue
+            yield self.raws[i]
+            i += 1
+
 
 def read_date(
-    conn: duckdb.DuckDBPyConnection, folder: DateFolder, workdir: Path, suffix: str
+    conn: duckdb.DuckDBPyConnection,
+    folder: DateFolder,
+    workdir: Path,
+    suffix: str,
+    lazy: bool = False,
 ) -> ReadDate:
-    """List, check the manifest of and read every feed file of `folder`; never raises."""
-    read = ReadDate(folder, workdir)
+    """List, check the manifest of and read every feed file of `folder`; never raises.
+
+    `lazy`: read no file yet; `ReadDate.each` reads them, on `conn`, as they are reached.
+    """
+    read = ReadDate(folder, workdir, suffix, conn=conn)
     try:
         list_feed_files(folder)
         read.manifest = check_manifest(folder)
-        encoding = read.manifest.encoding if read.manifest else "utf-8"
         workdir.mkdir(parents=True, exist_ok=True)
-        for ff in folder.files:
-            read.raws.append(read_feed_file(conn, ff, encoding, f"raw_{ff.feed}{suffix}", workdir))
+        read.unread = list(folder.files)
+        if not lazy:
+            while read.unread:
+                read._read_next()
     except Exception as exc:  # handed to the loading thread, raised where it belongs
         read.error = exc
     return read
@@ -122,7 +162,8 @@ class IngestSession:
         self.ahead = self.pool.submit(read_date, self.reader, folder, workdir, suffix)
 
     def take(self, folder: DateFolder) -> ReadDate:
-        """`folder` as read: by the read-ahead when it read this folder, else now."""
+        """`folder` as read: by the read-ahead when it read this folder, else a lazy read
+        (its files are read one at a time as they are validated, as in a sequential load)."""
         if self.ahead is not None:
             ahead, self.ahead = self.ahead, None
             read = ahead.result()
@@ -130,7 +171,7 @@ class IngestSession:
                 return read
             self.drop_tables(read.tables)
         workdir, suffix = self._scratch()
-        return read_date(self.conn, folder, workdir, suffix)
+        return read_date(self.conn, folder, workdir, suffix, lazy=True)
 
     def drop_ahead(self) -> None:
         """Wait for the read-ahead, if any, and drop what it read."""
@@ -233,7 +274,7 @@ def stage_date(
             session.conn, session.known, folder.day, stage, threshold, session.writer
         )
         session.pending = validator
-        for raw in read.raws:
+        for raw in read.each():
             ff = raw.file
             expected = manifest.feeds.get(ff.feed) if manifest else None
             if expected is not None and expected.rows != raw.rows:
