@@ -41,14 +41,6 @@ class Org:
     def n_staff(self) -> int:
         return len(self.staff_unit)
 
-    def active_brokers(self, branch: int) -> np.ndarray:
-        mask = (
-            (self.staff_branch == branch)
-            & (self.staff_position == BROKER)
-            & (self.staff_leave == NULL_INT)
-        )
-        return np.flatnonzero(mask)
-
     def hire(self, like: int, day: int) -> int:
         """A new staff member in the same unit and position as `like`; returns its index."""
         self.staff_unit = np.append(self.staff_unit, self.staff_unit[like])

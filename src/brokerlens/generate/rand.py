@@ -16,10 +16,3 @@ class Streams:
     def get(self, name: str, *extra: int) -> np.random.Generator:
         words = [self.seed & 0xFFFFFFFF, self.seed >> 32, zlib.crc32(name.encode()), *extra]
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(words)))
-
-
-def lognormal_cents(
-    rng: np.random.Generator, median_yuan: float, sigma: float, n: int
-) -> np.ndarray:
-    """Log-normal amounts in integer cents."""
-    return np.round(rng.lognormal(np.log(median_yuan), sigma, n) * 100).astype(np.int64)

@@ -9,7 +9,7 @@ import numpy as np
 
 from brokerlens.generate import archetypes as ar
 from brokerlens.generate.customers import Population
-from brokerlens.generate.market import BOARD_NAMES, Market
+from brokerlens.generate.market import Market
 from brokerlens.generate.state import State
 from brokerlens.market.rules import DEFAULT_FEES
 
@@ -244,7 +244,3 @@ def regular(
     buys = buy(m, pop, s, day, rng, bc[market_slot], cls[market_slot], class_pickers(m, rng))
     otc = cls >= ar.OTC_EQUITY
     return sells, buys, bc[otc], cls[otc] - ar.OTC_EQUITY
-
-
-def board_name(m: Market, sec: int) -> str:
-    return BOARD_NAMES[m.board[sec]] if m.board[sec] >= 0 else ""

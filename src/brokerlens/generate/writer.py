@@ -64,12 +64,6 @@ def csv_body(table: pa.Table | pa.RecordBatch) -> bytes:
     return memoryview(data)[start:end].tobytes()
 
 
-def csv_bytes(table: pa.Table) -> bytes:
-    """The whole CSV file (header included), UTF-8."""
-    header = (",".join(table.column_names) + "\n").encode()
-    return header + b"".join(csv_body(batch) for batch in table.to_batches(BATCH_ROWS))
-
-
 def write_feed(
     table: pa.Table, folder: Path, name: str, fmt: str, encoding: str
 ) -> tuple[Path, str]:

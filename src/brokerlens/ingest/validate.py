@@ -27,7 +27,7 @@ from brokerlens.ingest.read import RawTable
 from brokerlens.ingest.rules import RuleSet, Violation, raw_name, row_rules
 from brokerlens.ingest.sqltext import Params, ident, literal, path_list
 from brokerlens.lake.catalog import Catalog
-from brokerlens.lake.layout import DELIVERED_COLUMN, LakeLayout
+from brokerlens.lake.layout import DELIVERED_COLUMN, QUARANTINE_FILE, LakeLayout
 
 QUARANTINE_TABLE = "quarantine_rows"
 QUARANTINE_COLUMNS = (
@@ -326,7 +326,7 @@ class DateValidator:
 
     def write_quarantine(self) -> None:
         self.wait_for_writes()
-        target = self.stage_dir / "_quarantine.parquet"
+        target = self.stage_dir / QUARANTINE_FILE
         self.conn.execute(
             f"COPY (SELECT * FROM {QUARANTINE_TABLE} ORDER BY feed, line) "
             f"TO {literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"

@@ -20,7 +20,7 @@ from brokerlens.contract.feeds import FEEDS, LAKE_TYPES, LOAD_ORDER, Feed
 from brokerlens.ingest.sqltext import ident, literal, path_list
 from brokerlens.ingest.validate import QUARANTINE_COLUMNS, keeps_delivery_date
 from brokerlens.lake.catalog import Catalog
-from brokerlens.lake.layout import DELIVERED_COLUMN, QUARANTINE_FILE, LakeLayout
+from brokerlens.lake.layout import DELIVERED_COLUMN, LakeLayout
 from brokerlens.lake.log import LOG_COLUMNS
 
 
@@ -92,7 +92,7 @@ def create_views(conn: duckdb.DuckDBPyConnection, layout: LakeLayout, catalog: C
             )
         else:
             conn.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS {source}")
-    quarantine = [layout.date_dir(e.dirname) / QUARANTINE_FILE for _, e in catalog.ordered()]
+    quarantine = [layout.quarantine_file(e.dirname) for _, e in catalog.ordered()]
     q_columns = [tuple(part.rsplit(" ", 1)) for part in QUARANTINE_COLUMNS.split(", ")]
     q_source = (
         f"SELECT * FROM read_parquet({path_list(quarantine)})"
