@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     def bench_dir(self) -> Path:
         return self.home / "bench"
 
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def catalog_dir(self) -> Path:
+        """The installation's classification catalog: the active file and every earlier version."""
+        return self.home / "catalog"
+
 
 def load_settings(home: Path | None = None, **overrides: object) -> Settings:
     """Build settings once; explicit arguments win over the environment."""

@@ -52,7 +52,7 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 def _register() -> None:
     # Sub-command modules attach themselves to `app`; imported here to keep start-up light.
-    from brokerlens.cli import bench, generate, ingest, sql  # noqa: F401
+    from brokerlens.cli import bench, catalog, generate, ingest, run, sql  # noqa: F401
 
 
 def run() -> None:

@@ -16,7 +16,8 @@ from brokerlens.config import Settings
 from brokerlens.errors import BrokerlensError, LakeError, ReadOnlyError
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
-from brokerlens.warehouse.views import create_views
+from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.views import create_computed_views, create_views
 
 ALLOWED = {"SELECT"}  # not EXPLAIN: EXPLAIN ANALYZE would run what it explains
 
@@ -40,11 +41,13 @@ def open_warehouse(settings: Settings, *, lock_down: bool = True) -> duckdb.Duck
         )
     conn = duckdb.connect(":memory:")
     create_views(conn, layout, catalog)
+    store = WarehouseStore(settings.warehouse_dir)
+    create_computed_views(conn, store)
     if lock_down:
-        root = str(layout.root.resolve())
+        roots = [str(p.resolve()) + "/" for p in (layout.root, store.root)]
         conn.execute("SET autoinstall_known_extensions = false")
         conn.execute("SET autoload_known_extensions = false")
-        conn.execute("SET allowed_directories = $dirs", {"dirs": [root + "/"]})
+        conn.execute("SET allowed_directories = $dirs", {"dirs": roots})
         conn.execute("SET enable_external_access = false")
         conn.execute("SET lock_configuration = true")
     return conn

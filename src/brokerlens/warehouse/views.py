@@ -7,6 +7,8 @@ Views, built from the catalog (only directories it names are read):
 - `<feed>_history` for reference and undated feeds: every delivered version with `valid_from`
   (its delivery date) and `valid_to` (the next delivery of the same key, exclusive; NULL = valid).
 - `quarantine`: every quarantined row; `ingest_log`: every load attempt, rejected ones too.
+- `customer_indicators` and `customer_profile`: every as-of date computed by `brokerlens run`
+  (one row per customer and `as_of_date`), once a run has made them.
 Use `reference_as_of` for a reference feed as it was on a past date.
 """
 
@@ -22,6 +24,7 @@ from brokerlens.ingest.validate import QUARANTINE_COLUMNS, keeps_delivery_date
 from brokerlens.lake.catalog import Catalog
 from brokerlens.lake.layout import DELIVERED_COLUMN, LakeLayout
 from brokerlens.lake.log import LOG_COLUMNS
+from brokerlens.warehouse.store import WarehouseStore
 
 
 def versioned(feed: Feed) -> bool:
@@ -109,3 +112,18 @@ def create_views(conn: duckdb.DuckDBPyConnection, layout: LakeLayout, catalog: C
     else:
         log = _empty(list(LOG_COLUMNS.items()))
     conn.execute(f"CREATE OR REPLACE VIEW ingest_log AS {log}")
+
+
+def create_computed_views(conn: duckdb.DuckDBPyConnection, store: WarehouseStore) -> None:
+    """`customer_indicators` and `customer_profile` over every computed as-of date, if any.
+
+    Files of different catalog versions may differ in columns: they are united by name."""
+    for name, files in (
+        ("customer_indicators", [store.indicators_file(d) for d in store.indicator_dates()]),
+        ("customer_profile", [store.profile_file(d) for d in store.profile_dates()]),
+    ):
+        if files:
+            conn.execute(
+                f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT * FROM "
+                f"read_parquet({path_list(files)}, union_by_name = true)"
+            )

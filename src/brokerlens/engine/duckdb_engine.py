@@ -1,0 +1,62 @@
+"""The embedded engine: DuckDB in-process, over Parquet files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+import duckdb
+import pyarrow as pa
+
+from brokerlens.engine.base import Columns, Params
+from brokerlens.engine.render import render
+from brokerlens.ingest.sqltext import ident, literal, path_list
+
+
+def empty_select(columns: Columns) -> str:
+    cols = ", ".join(f"CAST(NULL AS {t}) AS {ident(n)}" for n, t in columns)
+    return f"SELECT {cols} WHERE false"
+
+
+class DuckDBEngine:
+    name: ClassVar[str] = "duckdb"
+    dialect: ClassVar[str] = "duckdb"
+
+    def __init__(self, *, memory_limit: str | None = None, threads: int | None = None) -> None:
+        self.conn = duckdb.connect(":memory:")
+        if memory_limit:
+            self.conn.execute(f"SET memory_limit = {literal(memory_limit)}")
+        if threads:
+            self.conn.execute(f"SET threads = {int(threads)}")
+        self.conn.execute("SET preserve_insertion_order = false")
+
+    def register_parquet(self, name: str, files: Sequence[Path], columns: Columns) -> None:
+        names = ", ".join(ident(n) for n, _ in columns)
+        source = (
+            f"SELECT {names} FROM read_parquet({path_list(files)}, union_by_name = true)"
+            if files
+            else empty_select(columns)
+        )
+        self.conn.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS {source}")
+
+    def create_view(self, name: str, sql: str, params: Params | None = None) -> None:
+        self.conn.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS {render(sql, params=params)}")
+
+    def write_parquet(self, sql: str, path: Path, params: Params | None = None) -> int:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        query = render(sql, params=params)
+        written = self.conn.execute(
+            f"COPY ({query}) TO {literal(str(partial))} "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+        ).fetchone()
+        os.replace(partial, path)
+        return int(written[0]) if written else 0
+
+    def fetch(self, sql: str, params: Params | None = None) -> pa.Table:
+        return self.conn.sql(render(sql, params=params)).to_arrow_table()
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,116 @@
+"""FIFO lots, advanced in batches of new dates.
+
+All loaded dates not yet processed form one batch: the first run matches the whole history in
+one set-based pass, a daily run matches one day. Matching by places on cumulative quantities
+gives the same pieces whatever the batching. A processed date that was re-delivered (new lake
+directory) or a date loaded into the past rebuilds the lots from the start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from brokerlens.engine import Engine
+from brokerlens.models import load_model
+from brokerlens.pipeline.state import LotState, WarehouseState
+from brokerlens.warehouse.store import WarehouseStore
+
+LOT_COLUMNS = [
+    ("customer_id", "VARCHAR"),
+    ("instrument_id", "VARCHAR"),
+    ("asset_class", "VARCHAR"),
+    ("lot_id", "VARCHAR"),
+    ("buy_date", "DATE"),
+    ("buy_price", "DOUBLE"),
+    ("quantity", "DOUBLE"),
+    ("hi", "DOUBLE"),
+]
+PIECE_COLUMNS = [
+    *LOT_COLUMNS[:6],
+    ("sell_id", "VARCHAR"),
+    ("sell_date", "DATE"),
+    ("sell_price", "DOUBLE"),
+    ("quantity", "DOUBLE"),
+]
+SELL_COLUMNS = [
+    ("customer_id", "VARCHAR"),
+    ("instrument_id", "VARCHAR"),
+    ("sell_id", "VARCHAR"),
+    ("sell_date", "DATE"),
+    ("sell_price", "DOUBLE"),
+    ("quantity", "DOUBLE"),
+    ("shi", "DOUBLE"),
+]
+COUNTER_COLUMNS = [
+    ("customer_id", "VARCHAR"),
+    ("instrument_id", "VARCHAR"),
+    ("bought", "DOUBLE"),
+    ("sold", "DOUBLE"),
+]
+
+
+@dataclass(frozen=True)
+class LotAdvance:
+    days: list[dt.date]
+    obsolete: list[Path]
+
+
+def _stale(lots: LotState, lake_days: dict[dt.date, str]) -> bool:
+    if not lots.days:
+        return False
+    done = max(dt.date.fromisoformat(d) for d in lots.days)
+    for day, dirname in lake_days.items():
+        if day <= done and lots.days.get(day.isoformat()) != dirname:
+            return True
+    return False
+
+
+def advance_lots(
+    engine: Engine,
+    store: WarehouseStore,
+    state: WarehouseState,
+    lake_days: dict[dt.date, str],
+    through: dt.date,
+) -> LotAdvance:
+    """Match every loaded date <= `through` not yet processed.
+
+    The superseded state files are returned, to be removed once the new state is saved."""
+    if _stale(state.lots, lake_days):
+        shutil.rmtree(store.lots_dir, ignore_errors=True)
+        state.lots = LotState()
+    lots = state.lots
+    batch = sorted(d for d in lake_days if d <= through and d.isoformat() not in lots.days)
+    if not batch:
+        return LotAdvance([], [])
+    root = store.lots_dir
+    engine.register_parquet(
+        "lot_counters", [root / "state" / lots.counters] if lots.counters else [], COUNTER_COLUMNS
+    )
+    engine.register_parquet(
+        "lot_open", [root / "state" / lots.open] if lots.open else [], LOT_COLUMNS
+    )
+    params = {"batch_start": batch[0], "batch_end": batch[-1], "first_day": min(lake_days)}
+    engine.create_view("lot_events", load_model("lot_events").sql, params)
+    stem = f"{batch[0].isoformat()}_{batch[-1].isoformat()}"
+    buys, pieces = root / "buys" / f"{stem}.parquet", root / "pieces" / f"{stem}.parquet"
+    sells = root / "state" / f"sells-{uuid.uuid4().hex}.parquet"
+    engine.write_parquet(load_model("lot_buys").sql, buys)
+    engine.register_parquet("lot_buys", [buys], LOT_COLUMNS)
+    engine.write_parquet(load_model("lot_sells").sql, sells)
+    engine.register_parquet("lot_sells", [sells], SELL_COLUMNS)
+    engine.write_parquet(load_model("lot_pieces").sql, pieces)
+    counters = f"counters-{uuid.uuid4().hex}.parquet"
+    engine.write_parquet(load_model("lot_counters_next").sql, root / "state" / counters)
+    engine.register_parquet("lot_counters_next", [root / "state" / counters], COUNTER_COLUMNS)
+    opened = f"open-{uuid.uuid4().hex}.parquet"
+    engine.write_parquet(load_model("lot_open_next").sql, root / "state" / opened)
+    old = [lots.counters, lots.open]
+    lots.counters, lots.open = counters, opened
+    lots.batches.append(stem)
+    lots.days.update({d.isoformat(): lake_days[d] for d in batch})
+    sells.unlink()
+    return LotAdvance(batch, [root / "state" / name for name in old if name])
