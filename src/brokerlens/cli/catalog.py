@@ -1,0 +1,175 @@
+"""`brokerlens catalog ...`: check, preview, apply, history, show and why for classifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from brokerlens.cli.main import app, settings_of
+from brokerlens.console import console, err_console
+
+catalog_app = typer.Typer(help="The classification catalog: rules, versions, previews, why.")
+app.add_typer(catalog_app, name="catalog")
+
+ClassificationOpt = Annotated[
+    str | None, typer.Option("--classification", "-c", help="Only this classification id.")
+]
+AsOfOpt = Annotated[
+    dt.datetime | None,
+    typer.Option("--as-of", formats=["%Y-%m-%d"], help="As-of date [default: latest]."),
+]
+
+
+@catalog_app.command()
+def check(file: Annotated[Path, typer.Argument(help="A catalog YAML file.")]) -> None:
+    """Validate a catalog file without applying it."""
+    from brokerlens.classify import load_catalog
+
+    catalog = load_catalog(file)
+    console.print(f"{file}: valid, {len(catalog.classifications)} classifications", markup=False)
+
+
+@catalog_app.command()
+def preview(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The edited catalog YAML file.")],
+    classification: ClassificationOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Who would move if FILE were applied: old value -> new value -> customers."""
+    from brokerlens.classify import load_catalog, preview_catalog
+
+    result = preview_catalog(
+        settings_of(ctx),
+        load_catalog(file),
+        classification_id=classification,
+        as_of=as_of.date() if as_of else None,
+    )
+    _print_preview(result)
+
+
+@catalog_app.command()
+def apply(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The catalog YAML file to make active.")],
+    user: Annotated[str | None, typer.Option(help="Who applies it [default: OS user].")] = None,
+    note: Annotated[str | None, typer.Option(help="Why, kept in the history.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    recompute: Annotated[
+        bool, typer.Option(help="Recompute the latest profile after applying.")
+    ] = True,
+) -> None:
+    """Validate FILE, preview it, store it as a new version, make it active, recompute."""
+    from brokerlens.classify import UnknownName, apply_catalog, load_catalog, preview_catalog
+
+    settings = settings_of(ctx)
+    candidate = load_catalog(file)
+    try:
+        _print_preview(preview_catalog(settings, candidate))
+    except UnknownName as exc:  # nothing computed yet: nothing can move
+        err_console.print(f"no preview: {exc.message}", markup=False)
+    if not yes and not typer.confirm("Apply this catalog?"):
+        raise typer.Abort()
+    record = apply_catalog(settings, file, user=user, note=note)
+    console.print(f"catalog version {record.version} applied by {record.applied_by}", markup=False)
+    if recompute:
+        _recompute(ctx)
+
+
+def _recompute(ctx: typer.Context) -> None:
+    # Imported here: the pipeline sits above classifications and is heavy to import.
+    from brokerlens.pipeline import run_pipeline
+    from brokerlens.warehouse.store import WarehouseStore
+
+    settings = settings_of(ctx)
+    dates = WarehouseStore(settings.warehouse_dir).indicator_dates()
+    run_pipeline(settings, as_of=dates[-1] if dates else None)
+    console.print("profile recomputed", markup=False)
+
+
+@catalog_app.command("history")
+def history_command(ctx: typer.Context) -> None:
+    """Every applied catalog version, oldest first."""
+    from brokerlens.classify import catalog_version, history
+
+    settings = settings_of(ctx)
+    table = Table("version", "applied at", "applied by", "sha256", "note")
+    for record in history(settings):
+        table.add_row(
+            str(record.version),
+            record.applied_at,
+            record.applied_by,
+            record.sha256[:12],
+            record.note or "",
+        )
+    console.print(table, markup=False)
+    console.print(f"active: {catalog_version(settings)}", markup=False)
+
+
+@catalog_app.command()
+def show(
+    ctx: typer.Context,
+    version: Annotated[
+        int | None, typer.Option(help="A stored version (0: shipped default) [default: active].")
+    ] = None,
+    classification: ClassificationOpt = None,
+) -> None:
+    """Print the classifications of the active catalog or of a stored version."""
+    from brokerlens.classify import UnknownName, load_version
+    from brokerlens.classify.buckets import rules_of
+
+    catalog = load_version(settings_of(ctx), version)
+    items = [c for c in catalog.classifications if classification in (None, c.id)]
+    if not items:
+        raise UnknownName(f"unknown classification {classification!r}")
+    for item in items:
+        table = Table(title=f"{item.id}  {item.zh} / {item.en}", title_justify="left")
+        table.add_column("#", justify="right")
+        table.add_column("value")
+        table.add_column("when")
+        for number, rule in enumerate(rules_of(item), start=1):
+            table.add_row(str(number), _label(rule.label, rule.value_en), rule.when)
+        table.add_row("", _label(item.default, item.default_en), "otherwise (default)")
+        console.print(table, markup=False)
+
+
+@catalog_app.command()
+def why(
+    ctx: typer.Context,
+    customer_id: Annotated[str, typer.Argument(help="The customer id.")],
+    classification: ClassificationOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Which rule gave a customer each classification value, with the figures."""
+    from brokerlens.classify import explain
+
+    day = as_of.date() if as_of else None
+    for explanation in explain(settings_of(ctx), customer_id, classification, day):
+        console.print(explanation.render(), markup=False)
+
+
+def _label(zh: str, en: str | None) -> str:
+    return f"{zh} ({en})" if en else zh
+
+
+def _print_preview(result: object) -> None:
+    from brokerlens.classify.preview import Preview
+
+    assert isinstance(result, Preview)
+    console.print(f"preview over the indicators as of {result.as_of}", markup=False)
+    for change in result.changes:
+        table = Table("old value", "new value", "customers", title=f"{change.id} ({change.status})")
+        for t in change.transitions:
+            if t.old != t.new:
+                table.add_row(t.old or "-", t.new or "-", f"{t.customers:,}")
+        console.print(table, markup=False)
+        console.print(
+            f"{change.moved:,} of {change.customers:,} customers move ({change.seconds:.2f} s)",
+            markup=False,
+        )
+    if not result.changes:
+        console.print("no classification changes", markup=False)

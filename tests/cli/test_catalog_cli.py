@@ -1,0 +1,59 @@
+"""`brokerlens catalog ...` as a user runs it: a subprocess, its output and exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from brokerlens.classify.loader import default_catalog_text
+from brokerlens.config import load_settings
+from support.cli import brokerlens
+
+
+def _write_indicators(home: Path, rows: list[dict[str, object]]) -> None:
+    # The row factory lives beside the classify tests; this directory is not on the path.
+    sys.path.insert(0, str(Path(__file__).parents[1] / "classify"))
+    from classify_rows import write_indicators
+
+    write_indicators(load_settings(home=home), rows)
+
+
+def test_check_preview_apply_history_show_why(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _write_indicators(
+        home, [{"customer_id": "C1", "total_assets_t": 999_999.99}, {"customer_id": "C2"}]
+    )
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(
+        default_catalog_text().replace("total_assets_t >= 1000000", "total_assets_t >= 999999"),
+        "utf-8",
+    )
+    env = {"BROKERLENS_HOME": str(home)}
+    assert (
+        "valid, 17 classifications" in brokerlens("catalog", "check", str(edited), env=env).stdout
+    )
+    preview = brokerlens("catalog", "preview", str(edited), env=env)
+    assert preview.returncode == 0, preview.stderr
+    assert "金算盘" in preview.stdout and "1 of 2 customers move" in preview.stdout
+    applied = brokerlens(
+        "catalog", "apply", str(edited), "--yes", "--user", "carol", "--no-recompute", env=env
+    )
+    assert applied.returncode == 0, applied.stderr
+    assert "catalog version 1 applied by carol" in applied.stdout
+    listed = brokerlens("catalog", "history", env=env)
+    assert "carol" in listed.stdout and "active: 1" in listed.stdout
+    shown = brokerlens("catalog", "show", "--version", "1", "-c", "service_level", env=env).stdout
+    assert "total_assets_t >= 999999" in shown
+    why = brokerlens("catalog", "why", "C1", "--classification", "service_level", env=env)
+    assert "total_assets_t = 999,999.99 >= 999,999 ✓" in why.stdout
+
+
+def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(default_catalog_text().replace("> 90", "> 90 -- sneaky"), "utf-8")
+    result = brokerlens("catalog", "check", str(bad), env={"BROKERLENS_HOME": str(tmp_path)})
+    assert result.returncode == 2
+    assert "classification 'stock_habit', rule 1" in result.stderr
+    assert "Traceback" not in result.stderr
+    missing = brokerlens("catalog", "why", "C1", env={"BROKERLENS_HOME": str(tmp_path)})
+    assert missing.returncode == 2 and "no indicators have been computed" in missing.stderr
