@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+import brokerlens.bench.indicators  # noqa: F401  (registers its suites)
 from brokerlens.bench.harness import SUITES, BenchPlan, StageResult, default_workdir, run_bench
 from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console
@@ -19,7 +20,11 @@ from brokerlens.errors import ConfigError
 def bench(
     ctx: typer.Context,
     suite: Annotated[
-        str, typer.Option(help="pipeline (generate, ingest, query) or ingest-day (one big date).")
+        str,
+        typer.Option(
+            help="pipeline (generate, ingest, query), ingest-day (one big date), indicators "
+            "(full run, next-day run, catalog preview) or engines (DuckDB beside Spark)."
+        ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
     days: Annotated[int, typer.Option(min=1, help="Trading days to generate.")] = 20,
@@ -34,9 +39,18 @@ def bench(
         Path | None, typer.Option(help="Scratch folder [default: a new temporary folder].")
     ] = None,
     keep: Annotated[bool, typer.Option(help="Keep the scratch folder afterwards.")] = False,
+    inbox: Annotated[
+        Path | None,
+        typer.Option(help="Reuse an inbox generated earlier instead of generating (read only)."),
+    ] = None,
 ) -> None:
     """Generate at a scale into a scratch home, time every stage, print a table, write JSON."""
     settings = settings_of(ctx)
+    if inbox is not None and not (inbox / "_generator.json").exists():
+        raise ConfigError(
+            f"--inbox {inbox} holds no generated brokerage (no _generator.json)",
+            hint="point it at a folder made by `brokerlens generate`",
+        )
     try:
         start_date = dt.date.fromisoformat(start)
     except ValueError:
@@ -56,6 +70,7 @@ def bench(
         bad_rows=bad_rows,
         workdir=workdir or default_workdir(),
         suite=suite,
+        inbox=inbox,
     )
     console.print(f"bench {suite}: {customers:,} customers x {days} trading days in {plan.workdir}")
 

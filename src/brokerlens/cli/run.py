@@ -35,11 +35,17 @@ def run(
     engine: Annotated[
         str, typer.Option("--engine", help=f"SQL engine: {', '.join(ENGINES)}.")
     ] = "duckdb",
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Discard the running aggregates and recompute them from the lake."
+        ),
+    ] = False,
 ) -> None:
     """Compute every customer's indicators and classifications as of a loaded date."""
     from brokerlens.pipeline import run_pipeline
 
-    report = run_pipeline(settings_of(ctx), as_of=_date(as_of), engine=engine)
+    report = run_pipeline(settings_of(ctx), as_of=_date(as_of), engine=engine, full=full)
     table = Table(title=f"brokerlens run as of {report.as_of} ({report.engine})")
     table.add_column("step")
     table.add_column("seconds", justify="right")

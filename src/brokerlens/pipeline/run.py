@@ -52,14 +52,23 @@ def _pick_as_of(loaded: list[dt.date], as_of: dt.date | None) -> dt.date:
 
 
 def run_pipeline(
-    settings: Settings, *, as_of: dt.date | None = None, engine: str = "duckdb"
+    settings: Settings,
+    *,
+    as_of: dt.date | None = None,
+    engine: str = "duckdb",
+    full: bool = False,
 ) -> RunReport:
-    """Bring the running aggregates up to T, then compute indicators and the profile as of T."""
+    """Bring the running aggregates up to T, then compute indicators and the profile as of T.
+
+    `full` discards the running aggregates first (not the indicators and profiles of other
+    dates), so everything is recomputed from the lake."""
     layout = LakeLayout(settings.lake_dir)
     catalog = read_catalog(layout)
     lake_days = {day: entry.dirname for day, entry in catalog.ordered()}
     day = _pick_as_of(sorted(lake_days), as_of)
     store = WarehouseStore(settings.warehouse_dir)
+    if full:
+        store.discard_aggregates()
     state = read_state(store.state_path)
     report = RunReport(as_of=day, engine=engine)
     clock = time.perf_counter()

@@ -12,6 +12,7 @@ Every file is written whole and swapped in atomically, so a reader sees a date o
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,12 @@ class WarehouseStore:
 
     def profile_file(self, as_of: dt.date) -> Path:
         return self.root / "profile" / f"{as_of.isoformat()}.parquet"
+
+    def discard_aggregates(self) -> None:
+        """Remove the running aggregates and their state; indicators and profiles stay."""
+        self.state_path.unlink(missing_ok=True)
+        for folder in ("customer_day", "customer_month", "lots", "_run"):
+            shutil.rmtree(self.root / folder, ignore_errors=True)
 
     def _dated(self, folder: str) -> list[dt.date]:
         found = []
