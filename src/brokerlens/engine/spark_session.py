@@ -1,0 +1,176 @@
+"""One local SparkSession per process, created on first use and stopped at exit.
+
+Every `SparkEngine` (and every test) shares it: starting a JVM costs seconds, and Spark allows
+only one active SparkContext per process anyway. `SparkEngine.close()` therefore only drops its
+own temp views; the session itself is stopped by `atexit` (or by `stop_session()`).
+
+Settings (environment):
+- `BROKERLENS_SPARK_MASTER`        default `local[2]`
+- `BROKERLENS_SPARK_DRIVER_MEMORY` default `1g`
+- `BROKERLENS_SPARK_SHUFFLE_PARTITIONS` default `4` (local runs; the default 200 is for clusters)
+- `BROKERLENS_SPARK_JAVA_OPTIONS`  extra driver JVM options (the tests use
+  `-XX:TieredStopAtLevel=1`: many tiny queries warm up faster without the C2 compiler)
+- `BROKERLENS_SPARK_LOG`           where the JVM's own stderr goes, default
+  `<tmp>/brokerlens-spark-<user>.log`; `-` keeps it on this process's stderr
+
+The JVM prints start-up banners and warnings on its stderr, which would land in the middle of CLI
+output; it inherits the file descriptor at launch, so stderr is pointed at the log file while the
+JVM starts and restored right after.
+
+Time: the JVM and the session run in UTC, and SQL `TIMESTAMP` means `TIMESTAMP_NTZ`, like
+DuckDB's `TIMESTAMP` (a wall-clock time without zone). So a date or a timestamp read from the
+lake is never shifted by the machine's zone, and one written back carries no zone either.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import getpass
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from brokerlens.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+_lock = threading.Lock()
+_session: SparkSession | None = None
+
+# Config every session gets; the values that vary by machine come from the environment.
+_FIXED_CONF: dict[str, str] = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.extraJavaOptions": "-Duser.timezone=UTC -Dlog4j2.level=ERROR",
+    "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+    # DuckDB's TIMESTAMP is zone-less; Spark's plain TIMESTAMP would be zoned (LTZ).
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",
+    # DuckDB reads these back; INT96 and millisecond timestamps would not round-trip.
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.parquet.compression.codec": "zstd",
+    # ANSI stays on (the Spark 4 default): the portable subset must run under it.
+    "spark.sql.ansi.enabled": "true",
+    "spark.sql.adaptive.enabled": "true",
+    # No _SUCCESS marker: the single part file is moved out of a scratch directory anyway.
+    "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+    "spark.hadoop.parquet.enable.summary-metadata": "false",
+}
+
+
+def java_missing_reason() -> str | None:
+    """Why Spark cannot start here (no Java), or None when a `java` is available."""
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and os.path.exists(os.path.join(java_home, "bin", "java")):
+        return None
+    if shutil.which("java"):
+        return None
+    return "Java 17+ is not installed (no `java` on PATH and no JAVA_HOME): Spark cannot start"
+
+
+def session_conf() -> dict[str, str]:
+    """The full configuration of the shared session (fixed values plus the environment)."""
+    conf = dict(_FIXED_CONF)
+    conf["spark.master"] = os.environ.get("BROKERLENS_SPARK_MASTER", "local[2]")
+    conf["spark.driver.memory"] = os.environ.get("BROKERLENS_SPARK_DRIVER_MEMORY", "1g")
+    extra = os.environ.get("BROKERLENS_SPARK_JAVA_OPTIONS", "").strip()
+    if extra:
+        conf["spark.driver.extraJavaOptions"] += " " + extra
+    conf["spark.sql.shuffle.partitions"] = os.environ.get(
+        "BROKERLENS_SPARK_SHUFFLE_PARTITIONS", "4"
+    )
+    return conf
+
+
+def get_session() -> SparkSession:
+    """The process's SparkSession, started on first call."""
+    global _session
+    with _lock:
+        if _session is not None and not _is_stopped(_session):
+            return _session
+        reason = java_missing_reason()
+        if reason:
+            raise ConfigError(reason, hint="install a JDK 17+ or set JAVA_HOME")
+        # A local driver must not try to resolve the machine's name to bind (no network).
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        from pyspark.sql import SparkSession
+
+        builder = SparkSession.builder.appName("brokerlens")
+        for key, value in session_conf().items():
+            builder = builder.config(key, value)
+        with _jvm_stderr_to(log_path()):
+            _session = builder.getOrCreate()
+        _session.sparkContext.setLogLevel("ERROR")
+        _quiet_python_loggers()
+        atexit.register(stop_session)
+        return _session
+
+
+def log_path() -> Path | None:
+    """Where the JVM's stderr goes (None: inherit this process's stderr)."""
+    configured = os.environ.get("BROKERLENS_SPARK_LOG")
+    if configured == "-":
+        return None
+    if configured:
+        return Path(configured)
+    return Path(tempfile.gettempdir()) / f"brokerlens-spark-{_user()}.log"
+
+
+@contextlib.contextmanager
+def _jvm_stderr_to(path: Path | None) -> Iterator[None]:
+    # The JVM is a child process started inside getOrCreate(); it keeps whatever fd 2 is then.
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, "ab") as log:
+            os.dup2(log.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _quiet_python_loggers() -> None:
+    # PySpark logs every failed query as a JSON record on stderr before raising it; the raised
+    # exception already carries the message, so the record is only noise in CLI output.
+    import logging
+
+    from pyspark.logger import PySparkLogger
+
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        # Created through PySparkLogger: PySpark calls it with keyword fields a plain Logger
+        # would reject.
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+def stop_session() -> None:
+    """Stop the shared session (idempotent); the next `get_session()` starts a new one."""
+    global _session
+    with _lock:
+        if _session is not None:
+            _session.stop()
+            _session = None
+
+
+def _is_stopped(session: SparkSession) -> bool:
+    # A session stopped elsewhere (e.g. by a test) keeps its Python object but loses its JVM side.
+    context = session.sparkContext
+    return context._jsc is None
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # a container user without a passwd entry
+        return str(os.getuid())
