@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
@@ -9,8 +10,9 @@ import pyarrow.parquet as pq
 
 from brokerlens.engine import Engine
 from brokerlens.models import load_model
-from brokerlens.pipeline.days import DAY_COLUMNS, MONTH_COLUMNS
+from brokerlens.pipeline.days import DAY_COLUMNS, MONTH_COLUMNS, day_files_covering
 from brokerlens.pipeline.lots import LOT_COLUMNS, PIECE_COLUMNS
+from brokerlens.pipeline.sources import LakeFiles
 from brokerlens.pipeline.state import WarehouseState
 from brokerlens.pipeline.windows import AsOfCalendar
 from brokerlens.warehouse.store import WarehouseStore
@@ -33,16 +35,32 @@ def _lot_files(store: WarehouseStore, state: WarehouseState, kind: str) -> list[
     return [store.lots_dir / kind / f"{stem}.parquet" for stem in state.lots.batches]
 
 
+def _register_facts(engine: Engine, lake: LakeFiles, cal: AsOfCalendar) -> None:
+    """The dated feeds the indicator models read, over just the dates they read."""
+    start_3m, start_20d = cal.params["start_3m"], cal.params["start_20d"]
+    assert isinstance(start_3m, dt.date) and isinstance(start_20d, dt.date)
+    lake.register_facts(engine, ("daily_assets", "positions"), [cal.as_of])
+    lake.register_facts(
+        engine, ("quotes", "product_holdings"), [d for d in cal.days if d >= start_20d]
+    )
+    lake.register_facts(engine, ("trades",), [d for d in cal.days if d >= start_3m])
+
+
 def compute_indicators(
-    engine: Engine, store: WarehouseStore, state: WarehouseState, cal: AsOfCalendar
+    engine: Engine, lake: LakeFiles, store: WarehouseStore, state: WarehouseState, cal: AsOfCalendar
 ) -> int:
-    """Write `indicators/<T>.parquet`; returns the number of customers."""
-    days_file = store.root / "_run" / "business_days.parquet"
+    """Write `indicators/<T>.parquet`; returns the number of customers.
+
+    Each model is materialised in turn under `_run/` (several later models read it: a view
+    would be computed again by each of them)."""
+    scratch = store.root / "_run"
+    days_file = scratch / "business_days.parquet"
     days_file.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table({"biz_date": pa.array(cal.days, pa.date32())}), days_file)
     engine.register_parquet("business_days", [days_file], [("biz_date", "DATE")])
+    _register_facts(engine, lake, cal)
     engine.register_parquet(
-        "customer_day", [store.day_file(d) for d in cal.needed_days()], DAY_COLUMNS
+        "customer_day", day_files_covering(store, state, cal.needed_days()), DAY_COLUMNS
     )
     engine.register_parquet(
         "customer_month", [store.month_file(m) for m in cal.complete_months()], MONTH_COLUMNS
@@ -54,6 +72,31 @@ def compute_indicators(
         engine.create_view(name, window, w.params)
     for name in INDICATOR_MODELS:
         model = load_model(name)
-        engine.create_view(name, model.sql, {k: cal.params[k] for k in model.params})
+        path = scratch / f"{name}.parquet"
+        engine.write_parquet(model.sql, path, {k: cal.params[k] for k in model.params})
+        engine.register_parquet(name, [path], parquet_columns(path))
     final = load_model("customer_indicators")
     return engine.write_parquet(final.sql, store.indicators_file(cal.as_of), {"as_of": cal.as_of})
+
+
+def parquet_columns(path: Path) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of a Parquet file the pipeline wrote itself."""
+    schema = pq.read_schema(path)
+    return [(f.name, _duck_type(f.type)) for f in schema]
+
+
+def _duck_type(arrow: pa.DataType) -> str:
+    if pa.types.is_decimal(arrow):
+        return f"DECIMAL({arrow.precision},{arrow.scale})"
+    for test, name in (
+        (pa.types.is_string, "VARCHAR"),
+        (pa.types.is_large_string, "VARCHAR"),
+        (pa.types.is_date32, "DATE"),
+        (pa.types.is_timestamp, "TIMESTAMP"),
+        (pa.types.is_boolean, "BOOLEAN"),
+        (pa.types.is_integer, "BIGINT"),
+        (pa.types.is_floating, "DOUBLE"),
+    ):
+        if test(arrow):
+            return name
+    raise TypeError(f"no SQL type for {arrow}")

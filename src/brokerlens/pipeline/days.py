@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from pathlib import Path
 
 from brokerlens.console import progress_over
 from brokerlens.engine import Engine
 from brokerlens.models import load_model
+from brokerlens.pipeline.sources import LakeFiles
 from brokerlens.pipeline.state import WarehouseState, fingerprint
 from brokerlens.pipeline.windows import month_start, next_month
 from brokerlens.warehouse.store import WarehouseStore
@@ -50,36 +52,80 @@ MONTH_COLUMNS = [
 ]
 
 
+DAY_FEEDS = ("daily_assets", "trades", "fund_transfers", "product_trades")
+
+
+def _batches(days: list[dt.date]) -> list[list[dt.date]]:
+    """Consecutive stale days of one month form one batch (one query, one file)."""
+    batches: list[list[dt.date]] = []
+    for day in sorted(days):
+        if batches and month_start(batches[-1][-1]) == month_start(day):
+            batches[-1].append(day)
+        else:
+            batches.append([day])
+    return batches
+
+
+def _stale_days(
+    store: WarehouseStore, state: WarehouseState, lake_days: dict[dt.date, str], through: dt.date
+) -> set[dt.date]:
+    """Days to build: new, re-delivered, or sharing a file with one of those (or a lost file)."""
+    loaded = {d for d in lake_days if d <= through}
+    stale = {d for d in loaded if state.days.get(d.isoformat()) != lake_days[d]}
+    for stem, covered in list(state.day_files.items()):
+        dates = {dt.date.fromisoformat(d) for d in covered}
+        if dates & stale or not store.day_file(stem).exists() or not dates <= set(lake_days):
+            stale |= dates & loaded
+            del state.day_files[stem]
+            store.day_file(stem).unlink(missing_ok=True)
+            for d in covered:
+                state.days.pop(d, None)
+    return stale
+
+
 def build_days(
     engine: Engine,
+    lake: LakeFiles,
     store: WarehouseStore,
     state: WarehouseState,
-    lake_days: dict[dt.date, str],
     through: dt.date,
 ) -> list[dt.date]:
     """Compute customer_day for every loaded date <= `through` that is missing or stale."""
     model = load_model("customer_day")
-    todo = [
-        d
-        for d, dirname in sorted(lake_days.items())
-        if d <= through
-        and (state.days.get(d.isoformat()) != dirname or not store.day_file(d).exists())
-    ]
-    for day in progress_over(todo, len(todo), "customer_day"):
-        engine.write_parquet(model.sql, store.day_file(day), {"day": day})
-        state.days[day.isoformat()] = lake_days[day]
+    lake_days = lake.days
+    todo = sorted(_stale_days(store, state, lake_days, through))
+    batches = _batches(todo)
+    for batch in progress_over(batches, len(batches), "customer_day"):
+        lake.register_facts(engine, DAY_FEEDS, batch)
+        stem = f"{batch[0].isoformat()}_{batch[-1].isoformat()}"
+        params = {"first_day": batch[0], "last_day": batch[-1]}
+        engine.write_parquet(model.sql, store.day_file(stem), params)
+        state.day_files[stem] = [d.isoformat() for d in batch]
+        state.days.update({d.isoformat(): lake_days[d] for d in batch})
     return todo
+
+
+def day_files_covering(
+    store: WarehouseStore, state: WarehouseState, days: list[dt.date]
+) -> list[Path]:
+    wanted = {d.isoformat() for d in days}
+    return [
+        store.day_file(stem)
+        for stem, dates in sorted(state.day_files.items())
+        if wanted & set(dates)
+    ]
 
 
 def build_months(
     engine: Engine,
+    lake: LakeFiles,
     store: WarehouseStore,
     state: WarehouseState,
-    lake_days: dict[dt.date, str],
     months: list[dt.date],
 ) -> list[dt.date]:
     """Compute customer_month for each month start in `months` that is missing or stale."""
     model = load_model("customer_month")
+    lake_days = lake.days
     by_month: dict[dt.date, list[dt.date]] = defaultdict(list)
     for day in lake_days:
         by_month[month_start(day)].append(day)
@@ -89,7 +135,7 @@ def build_months(
         stamp = fingerprint([lake_days[d] for d in days])
         if state.months.get(month.isoformat()) == stamp and store.month_file(month).exists():
             continue
-        engine.register_parquet("customer_day", [store.day_file(d) for d in days], DAY_COLUMNS)
+        engine.register_parquet("customer_day", day_files_covering(store, state, days), DAY_COLUMNS)
         params = {"month_start": month, "month_end": next_month(month)}
         engine.write_parquet(model.sql, store.month_file(month), params)
         state.months[month.isoformat()] = stamp

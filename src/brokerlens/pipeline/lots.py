@@ -16,6 +16,7 @@ from pathlib import Path
 
 from brokerlens.engine import Engine
 from brokerlens.models import load_model
+from brokerlens.pipeline.sources import LakeFiles
 from brokerlens.pipeline.state import LotState, WarehouseState
 from brokerlens.warehouse.store import WarehouseStore
 
@@ -45,6 +46,18 @@ SELL_COLUMNS = [
     ("quantity", "DOUBLE"),
     ("shi", "DOUBLE"),
 ]
+EVENT_COLUMNS = [
+    ("customer_id", "VARCHAR"),
+    ("instrument_id", "VARCHAR"),
+    ("asset_class", "VARCHAR"),
+    ("side", "VARCHAR"),
+    ("event_id", "VARCHAR"),
+    ("biz_date", "DATE"),
+    ("seq", "INTEGER"),
+    ("event_time", "TIMESTAMP"),
+    ("quantity", "DOUBLE"),
+    ("price", "DOUBLE"),
+]
 COUNTER_COLUMNS = [
     ("customer_id", "VARCHAR"),
     ("instrument_id", "VARCHAR"),
@@ -71,14 +84,15 @@ def _stale(lots: LotState, lake_days: dict[dt.date, str]) -> bool:
 
 def advance_lots(
     engine: Engine,
+    lake: LakeFiles,
     store: WarehouseStore,
     state: WarehouseState,
-    lake_days: dict[dt.date, str],
     through: dt.date,
 ) -> LotAdvance:
     """Match every loaded date <= `through` not yet processed.
 
     The superseded state files are returned, to be removed once the new state is saved."""
+    lake_days = lake.days
     if _stale(state.lots, lake_days):
         shutil.rmtree(store.lots_dir, ignore_errors=True)
         state.lots = LotState()
@@ -93,8 +107,13 @@ def advance_lots(
     engine.register_parquet(
         "lot_open", [root / "state" / lots.open] if lots.open else [], LOT_COLUMNS
     )
-    params = {"batch_start": batch[0], "batch_end": batch[-1], "first_day": min(lake_days)}
-    engine.create_view("lot_events", load_model("lot_events").sql, params)
+    first_day = min(lake_days)
+    params = {"batch_start": batch[0], "batch_end": batch[-1], "first_day": first_day}
+    lake.register_facts(engine, ("trades", "product_trades"), batch)
+    lake.register_facts(engine, ("positions", "product_holdings"), [first_day])
+    events = root / "state" / f"events-{uuid.uuid4().hex}.parquet"
+    engine.write_parquet(load_model("lot_events").sql, events, params)
+    engine.register_parquet("lot_events", [events], EVENT_COLUMNS)
     stem = f"{batch[0].isoformat()}_{batch[-1].isoformat()}"
     buys, pieces = root / "buys" / f"{stem}.parquet", root / "pieces" / f"{stem}.parquet"
     sells = root / "state" / f"sells-{uuid.uuid4().hex}.parquet"
@@ -113,4 +132,5 @@ def advance_lots(
     lots.batches.append(stem)
     lots.days.update({d.isoformat(): lake_days[d] for d in batch})
     sells.unlink()
+    events.unlink()
     return LotAdvance(batch, [root / "state" / name for name in old if name])

@@ -15,7 +15,7 @@ from brokerlens.pipeline.asof import compute_indicators
 from brokerlens.pipeline.days import build_days, build_months
 from brokerlens.pipeline.lots import advance_lots
 from brokerlens.pipeline.profile import compute_profile
-from brokerlens.pipeline.sources import register_lake
+from brokerlens.pipeline.sources import LakeFiles
 from brokerlens.pipeline.state import read_state, write_state
 from brokerlens.pipeline.windows import as_of_calendar
 from brokerlens.warehouse.store import WarehouseStore
@@ -62,10 +62,8 @@ def run_pipeline(
 
     `full` discards the running aggregates first (not the indicators and profiles of other
     dates), so everything is recomputed from the lake."""
-    layout = LakeLayout(settings.lake_dir)
-    catalog = read_catalog(layout)
-    lake_days = {day: entry.dirname for day, entry in catalog.ordered()}
-    day = _pick_as_of(sorted(lake_days), as_of)
+    lake = LakeFiles(LakeLayout(settings.lake_dir), read_catalog(LakeLayout(settings.lake_dir)))
+    day = _pick_as_of(sorted(lake.days), as_of)
     store = WarehouseStore(settings.warehouse_dir)
     if full:
         store.discard_aggregates()
@@ -81,23 +79,21 @@ def run_pipeline(
 
     runner = open_engine(engine, settings)
     try:
-        register_lake(runner, layout, catalog)
-        report.days_built = len(build_days(runner, store, state, lake_days, day))
+        lake.register_all(runner)
+        report.days_built = len(build_days(runner, lake, store, state, day))
         write_state(store.state_path, state)
         lap("customer_day")
-        advanced = advance_lots(runner, store, state, lake_days, day)
+        advanced = advance_lots(runner, lake, store, state, day)
         write_state(store.state_path, state)
         for path in advanced.obsolete:
             path.unlink(missing_ok=True)
         report.lot_days = len(advanced.days)
         lap("lots")
-        cal = as_of_calendar(day, sorted(lake_days))
-        report.months_built = len(
-            build_months(runner, store, state, lake_days, cal.complete_months())
-        )
+        cal = as_of_calendar(day, sorted(lake.days))
+        report.months_built = len(build_months(runner, lake, store, state, cal.complete_months()))
         write_state(store.state_path, state)
         lap("customer_month")
-        report.customers = compute_indicators(runner, store, state, cal)
+        report.customers = compute_indicators(runner, lake, store, state, cal)
         lap("indicators")
         _, report.catalog_version = compute_profile(runner, settings, store, day)
         lap("profile")

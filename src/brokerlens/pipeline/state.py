@@ -24,6 +24,7 @@ class LotState:
 @dataclass
 class WarehouseState:
     days: dict[str, str] = field(default_factory=dict)  # customer_day date -> lake dirname
+    day_files: dict[str, list[str]] = field(default_factory=dict)  # file stem -> its dates
     months: dict[str, str] = field(default_factory=dict)  # YYYY-MM-01 -> fingerprint of its days
     lots: LotState = field(default_factory=LotState)
 
@@ -33,7 +34,10 @@ def read_state(path: Path) -> WarehouseState:
         return WarehouseState()
     raw = json.loads(path.read_text("utf-8"))
     return WarehouseState(
-        days=raw.get("days", {}), months=raw.get("months", {}), lots=LotState(**raw.get("lots", {}))
+        days=raw.get("days", {}),
+        day_files=raw.get("day_files", {}),
+        months=raw.get("months", {}),
+        lots=LotState(**raw.get("lots", {})),
     )
 
 

@@ -1,6 +1,7 @@
 """Where the computed warehouse lives under the home: `<home>/warehouse/`.
 
-- `customer_day/<date>.parquet`: one row per customer and business date (running aggregates).
+- `customer_day/<first>_<last>.parquet`: one row per customer and business date (running
+  aggregates); a full build writes a file per month, a daily run a file per day.
 - `customer_month/<month start>.parquet`: customer_day summed over each complete month.
 - `lots/`: FIFO lots (`buys/`, `pieces/` per batch of dates; `state/` counters and open lots).
 - `indicators/<as_of>.parquet`: `customer_indicators` as of that date.
@@ -25,8 +26,9 @@ class WarehouseStore:
     def state_path(self) -> Path:
         return self.root / "state.json"
 
-    def day_file(self, day: dt.date) -> Path:
-        return self.root / "customer_day" / f"{day.isoformat()}.parquet"
+    def day_file(self, stem: str) -> Path:
+        """A customer_day file; its stem names the dates it covers, `<first>_<last>`."""
+        return self.root / "customer_day" / f"{stem}.parquet"
 
     def month_file(self, month_start: dt.date) -> Path:
         return self.root / "customer_month" / f"{month_start.isoformat()}.parquet"

@@ -1,5 +1,6 @@
 -- customer_day: the running daily aggregate every window indicator is summed from.
--- grain: one row per customer with any row on :day (assets, trades, transfers or product orders)
+-- grain: one row per customer and business date in [:first_day, :last_day] with any row that day
+--   (assets, trades, transfers or product orders)
 -- columns: biz_date, customer_id, total_assets, available_cash, cash, stock_value, fund_value,
 --   bond_value, product_value, other_value, trade_amount, trade_count, net_commission,
 --   buy_stock, buy_fund, buy_bond, buy_warrant, buy_other, stock_buy_qty, stock_buy_value,
@@ -8,15 +9,16 @@
 WITH securities_on_day AS (
     SELECT security_id, security_type
     FROM securities_history
-    WHERE valid_from <= :day AND (valid_to IS NULL OR valid_to > :day)
+    WHERE valid_from <= :last_day AND (valid_to IS NULL OR valid_to > :last_day)
 ),
 products_on_day AS (
     SELECT product_id, product_type
     FROM products_history
-    WHERE valid_from <= :day AND (valid_to IS NULL OR valid_to > :day)
+    WHERE valid_from <= :last_day AND (valid_to IS NULL OR valid_to > :last_day)
 ),
 trade_day AS (
     SELECT
+        t.biz_date,
         t.customer_id,
         sum(CASE WHEN t.trade_type <> 'ipo_subscribe' THEN t.amount ELSE 0 END) AS trade_amount,
         sum(CASE WHEN t.trade_type <> 'ipo_subscribe' THEN 1 ELSE 0 END) AS trade_count,
@@ -38,11 +40,12 @@ trade_day AS (
             AS stock_buy_value
     FROM trades AS t
     LEFT JOIN securities_on_day AS s ON s.security_id = t.security_id
-    WHERE t.biz_date = :day
-    GROUP BY t.customer_id
+    WHERE t.biz_date >= :first_day AND t.biz_date <= :last_day
+    GROUP BY t.biz_date, t.customer_id
 ),
 product_day AS (
     SELECT
+        o.biz_date,
         o.customer_id,
         sum(CASE WHEN p.product_type IN ('money_market', 'bond_fund', 'hybrid_fund',
             'equity_fund', 'index_fund', 'qdii_fund', 'private_fund') THEN o.amount ELSE 0 END)
@@ -52,35 +55,37 @@ product_day AS (
             AS buy_other
     FROM product_trades AS o
     LEFT JOIN products_on_day AS p ON p.product_id = o.product_id
-    WHERE o.biz_date = :day AND o.action IN ('subscribe', 'purchase')
-    GROUP BY o.customer_id
+    WHERE o.biz_date >= :first_day AND o.biz_date <= :last_day
+        AND o.action IN ('subscribe', 'purchase')
+    GROUP BY o.biz_date, o.customer_id
 ),
 transfer_day AS (
     SELECT
+        biz_date,
         customer_id,
         sum(CASE WHEN direction = 'in' THEN amount ELSE 0 END) AS transfer_in,
         sum(CASE WHEN direction = 'out' THEN amount ELSE 0 END) AS transfer_out
     FROM fund_transfers
-    WHERE biz_date = :day
-    GROUP BY customer_id
+    WHERE biz_date >= :first_day AND biz_date <= :last_day
+    GROUP BY biz_date, customer_id
 ),
 assets_day AS (
-    SELECT customer_id, total_assets, available_cash, cash, stock_value, fund_value,
+    SELECT biz_date, customer_id, total_assets, available_cash, cash, stock_value, fund_value,
         bond_value, product_value, other_value
     FROM daily_assets
-    WHERE biz_date = :day
+    WHERE biz_date >= :first_day AND biz_date <= :last_day
 ),
 ids AS (
-    SELECT customer_id FROM assets_day
+    SELECT biz_date, customer_id FROM assets_day
     UNION
-    SELECT customer_id FROM trade_day
+    SELECT biz_date, customer_id FROM trade_day
     UNION
-    SELECT customer_id FROM product_day
+    SELECT biz_date, customer_id FROM product_day
     UNION
-    SELECT customer_id FROM transfer_day
+    SELECT biz_date, customer_id FROM transfer_day
 )
 SELECT
-    CAST(:day AS DATE) AS biz_date,
+    i.biz_date,
     i.customer_id,
     coalesce(a.total_assets, 0) AS total_assets,
     coalesce(a.available_cash, 0) AS available_cash,
@@ -104,9 +109,9 @@ SELECT
     CAST(coalesce(f.transfer_in, 0) AS DECIMAL(38, 2)) AS transfer_in,
     CAST(coalesce(f.transfer_out, 0) AS DECIMAL(38, 2)) AS transfer_out,
     CAST((coalesce(f.transfer_in, 0) - coalesce(f.transfer_out, 0))
-        * date_diff('day', DATE '1970-01-01', :day) AS DECIMAL(38, 2)) AS flow_epoch
+        * date_diff('day', DATE '1970-01-01', i.biz_date) AS DECIMAL(38, 2)) AS flow_epoch
 FROM ids AS i
-LEFT JOIN assets_day AS a ON a.customer_id = i.customer_id
-LEFT JOIN trade_day AS t ON t.customer_id = i.customer_id
-LEFT JOIN product_day AS p ON p.customer_id = i.customer_id
-LEFT JOIN transfer_day AS f ON f.customer_id = i.customer_id
+LEFT JOIN assets_day AS a ON a.biz_date = i.biz_date AND a.customer_id = i.customer_id
+LEFT JOIN trade_day AS t ON t.biz_date = i.biz_date AND t.customer_id = i.customer_id
+LEFT JOIN product_day AS p ON p.biz_date = i.biz_date AND p.customer_id = i.customer_id
+LEFT JOIN transfer_day AS f ON f.biz_date = i.biz_date AND f.customer_id = i.customer_id

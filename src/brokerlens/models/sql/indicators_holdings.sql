@@ -1,7 +1,8 @@
 -- indicators_holdings: what the customer holds on T - hot-stock and top-fund shares, risk score.
 -- Hot stocks: the 50 stocks with the highest market trade amount (quotes) over the business days
 -- [:start_20d, :as_of]; top funds: the 10 fund products with the largest firm-wide mean holding
--- over the same days.
+-- over the same days. Money is summed as DECIMAL (exact, so the same whatever the order the
+-- rows arrive in) and only the sums are turned into DOUBLE.
 -- grain: one row per customer holding anything (positions, products or cash) on T
 -- columns: customer_id, hot_stock_share_t, top_fund_share_t, holdings_risk
 WITH securities_on_t AS (
@@ -19,7 +20,7 @@ products_on_t AS (
 hot_stocks AS (
     SELECT security_id FROM (
         SELECT q.security_id, row_number() OVER (
-            ORDER BY sum(CAST(q.amount AS DOUBLE)) DESC, q.security_id) AS rank
+            ORDER BY sum(q.amount) DESC, q.security_id) AS rank
         FROM quotes AS q
         INNER JOIN securities_on_t AS s ON s.security_id = q.security_id
         WHERE q.biz_date >= :start_20d AND q.biz_date <= :as_of AND s.security_type = 'stock'
@@ -29,7 +30,7 @@ hot_stocks AS (
 top_funds AS (
     SELECT product_id FROM (
         SELECT h.product_id, row_number() OVER (
-            ORDER BY sum(CAST(h.market_value AS DOUBLE)) DESC, h.product_id) AS rank
+            ORDER BY sum(h.market_value) DESC, h.product_id) AS rank
         FROM product_holdings AS h
         INNER JOIN products_on_t AS p ON p.product_id = h.product_id
         WHERE h.biz_date >= :start_20d AND h.biz_date <= :as_of AND p.is_fund
@@ -45,7 +46,7 @@ holdings AS (
         FALSE AS is_top_fund,
         CASE WHEN s.security_type = 'stock' THEN 4 WHEN s.security_type = 'warrant' THEN 5
             WHEN s.security_type IN ('etf', 'lof', 'closed_fund') THEN 3 ELSE 2 END AS risk,
-        CAST(p.market_value AS DOUBLE) AS value
+        p.market_value AS value
     FROM positions AS p
     INNER JOIN securities_on_t AS s ON s.security_id = p.security_id
     LEFT JOIN hot_stocks AS hs ON hs.security_id = p.security_id
@@ -54,23 +55,26 @@ holdings AS (
     SELECT
         h.customer_id, FALSE, FALSE, pr.is_fund, tf.product_id IS NOT NULL,
         CAST(substr(pr.risk_level, 2, 1) AS INTEGER),
-        CAST(h.market_value AS DOUBLE)
+        h.market_value
     FROM product_holdings AS h
     INNER JOIN products_on_t AS pr ON pr.product_id = h.product_id
     LEFT JOIN top_funds AS tf ON tf.product_id = h.product_id
     WHERE h.biz_date = :as_of
     UNION ALL
-    SELECT customer_id, FALSE, FALSE, FALSE, FALSE, 1, CAST(cash AS DOUBLE)
+    SELECT customer_id, FALSE, FALSE, FALSE, FALSE, 1, cash
     FROM daily_assets
     WHERE biz_date = :as_of AND cash > 0
 )
 SELECT
     customer_id,
-    sum(CASE WHEN is_stock AND is_hot THEN value ELSE 0 END)
-        / nullif(sum(CASE WHEN is_stock THEN value ELSE 0 END), 0) AS hot_stock_share_t,
-    sum(CASE WHEN is_fund AND is_top_fund THEN value ELSE 0 END)
-        / nullif(sum(CASE WHEN is_fund THEN value ELSE 0 END), 0) AS top_fund_share_t,
-    sum(CASE WHEN value > 0 THEN value * risk ELSE 0 END)
-        / nullif(sum(CASE WHEN value > 0 THEN value ELSE 0 END), 0) AS holdings_risk
+    CAST(sum(CASE WHEN is_stock AND is_hot THEN value ELSE 0 END) AS DOUBLE)
+        / nullif(CAST(sum(CASE WHEN is_stock THEN value ELSE 0 END) AS DOUBLE), 0)
+        AS hot_stock_share_t,
+    CAST(sum(CASE WHEN is_fund AND is_top_fund THEN value ELSE 0 END) AS DOUBLE)
+        / nullif(CAST(sum(CASE WHEN is_fund THEN value ELSE 0 END) AS DOUBLE), 0)
+        AS top_fund_share_t,
+    CAST(sum(CASE WHEN value > 0 THEN value * risk ELSE 0 END) AS DOUBLE)
+        / nullif(CAST(sum(CASE WHEN value > 0 THEN value ELSE 0 END) AS DOUBLE), 0)
+        AS holdings_risk
 FROM holdings
 GROUP BY customer_id

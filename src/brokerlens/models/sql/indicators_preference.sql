@@ -1,5 +1,6 @@
 -- indicators_preference: the industry and the board that take most of 3 months' stock buys.
--- Ties go to the alphabetically first name, so the result never depends on the engine.
+-- Ties go to the alphabetically first name, so the result never depends on the engine; amounts
+-- are summed as DECIMAL (exact in any order) and only the shares are DOUBLE.
 -- grain: one row per customer with stock buys in [:start_3m, :as_of]
 -- columns: customer_id, top_industry_3m, top_industry_share_3m, top_board_3m, top_board_share_3m
 WITH securities_on_t AS (
@@ -12,7 +13,7 @@ WITH securities_on_t AS (
     WHERE valid_from <= :as_of AND (valid_to IS NULL OR valid_to > :as_of)
 ),
 stock_buys AS (
-    SELECT t.customer_id, s.industry, s.board_label, CAST(t.amount AS DOUBLE) AS amount
+    SELECT t.customer_id, s.industry, s.board_label, t.amount
     FROM trades AS t
     INNER JOIN securities_on_t AS s ON s.security_id = t.security_id
     WHERE t.biz_date >= :start_3m AND t.biz_date <= :as_of
@@ -42,9 +43,9 @@ top_board AS (
 SELECT
     t.customer_id,
     i.industry AS top_industry_3m,
-    i.amount / nullif(t.amount, 0) AS top_industry_share_3m,
+    CAST(i.amount AS DOUBLE) / nullif(CAST(t.amount AS DOUBLE), 0) AS top_industry_share_3m,
     b.board_label AS top_board_3m,
-    b.amount / nullif(t.amount, 0) AS top_board_share_3m
+    CAST(b.amount AS DOUBLE) / nullif(CAST(t.amount AS DOUBLE), 0) AS top_board_share_3m
 FROM totals AS t
 LEFT JOIN top_industry AS i ON i.customer_id = t.customer_id AND i.rank = 1
 LEFT JOIN top_board AS b ON b.customer_id = t.customer_id AND b.rank = 1
