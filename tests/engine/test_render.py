@@ -112,7 +112,14 @@ def test_spark_rendering(canonical: str, spark: str) -> None:
         ("SELECT x / c FROM t", "division by a value that may be 0"),
         ("SELECT c // 0 FROM t", "division by a value that may be 0"),
         ("SELECT c % c FROM t", "division by a value that may be 0"),
+        ("SELECT x / :n FROM t", "division by a value that may be 0"),
+        # A CASE that tests something else does not guard the division.
+        ("SELECT CASE WHEN x > 0 THEN x / c END FROM t", "division by a value that may be 0"),
+        ("SELECT CASE WHEN c > 0 THEN 1 ELSE x / c END FROM t", "division by a value"),
         ("SELECT m / NULLIF(m, 0) FROM t", "DECIMAL / DECIMAL"),
+        ("SELECT sum(c) FROM t", "sum() of integers"),
+        ("SELECT sum(CASE WHEN x > 0 THEN 1 ELSE 0 END) FROM t", "sum() of integers"),
+        ("SELECT sum(c) OVER (ORDER BY b) FROM t", "sum() of integers"),
         ("SELECT quantile_cont(x, 0.5) FROM t", "quantile/percentile"),
         ("SELECT epoch(b) FROM t", "epoch()"),
     ],
@@ -131,7 +138,11 @@ def test_check_portable_reports(sql: str, finding: str) -> None:
         "SELECT CAST(round(x) AS BIGINT), CAST(floor(m) AS INTEGER), CAST(c AS INTEGER) FROM t",
         "SELECT date_diff('day', lo, hi), b + 7, CAST(b + INTERVAL 1 MONTH AS DATE) FROM t",
         "SELECT x / NULLIF(c, 0), x / 2, CAST(m AS DOUBLE) / NULLIF(m, 0) FROM t",
+        "SELECT CASE WHEN c > 0 THEN (x - 1) / c END, CASE WHEN c <> 0 THEN x / CAST(c AS DOUBLE) "
+        "ELSE 0 END FROM t",
         "SELECT string_agg(s, ',' ORDER BY c), median(x), l[1] FROM t",
+        "SELECT CAST(sum(c) AS BIGINT), CAST(sum(c) OVER (ORDER BY b) AS BIGINT), sum(x), sum(m) "
+        "FROM t",
         "SELECT sum(x) OVER (PARTITION BY s ORDER BY b, c ROWS BETWEEN UNBOUNDED PRECEDING AND "
         "CURRENT ROW) FROM t",
     ],

@@ -356,3 +356,12 @@ def test_outside_subset_types_differ(engines: tuple[DuckDBEngine, SparkEngine]) 
     assert check_portable(plus, SCHEMA)
     assert pa.types.is_timestamp(duck.fetch(plus).schema.field("d").type)
     assert pa.types.is_date(spark.fetch(plus).schema.field("d").type)
+    # sum() of integers: HUGEINT on DuckDB (DECIMAL(38, 0) in Arrow, DOUBLE once written to
+    # Parquet), BIGINT on Spark. The portable spelling casts it.
+    total = "SELECT sum(c) AS n FROM t"
+    assert check_portable(total, SCHEMA)
+    assert duck.fetch(total).schema.field("n").type == pa.decimal128(38, 0)
+    assert spark.fetch(total).schema.field("n").type == pa.int64()
+    cast = "SELECT CAST(sum(c) AS BIGINT) AS n FROM t"
+    assert check_portable(cast, SCHEMA) == []
+    assert spark.fetch(cast) == duck.fetch(cast)

@@ -38,10 +38,15 @@ Outside the portable subset (`check_portable` names them; write the alternative 
 - `date - date`: BIGINT days on DuckDB, an INTERVAL on Spark; use `date_diff('day', a, b)`.
 - `date + INTERVAL ...`: TIMESTAMP on DuckDB, DATE on Spark; wrap it: `CAST(d + INTERVAL 1 MONTH
   AS DATE)`, or add an integer number of days: `d + 7` (DATE on both).
-- a division (`/`, `//`, `%`) by anything but a non-zero number or `NULLIF(x, 0)`: DuckDB gives
-  NULL or inf, Spark in ANSI mode raises DIVIDE_BY_ZERO.
+- a division (`/`, `//`, `%`) by anything but a non-zero number, `NULLIF(x, 0)`, or inside a
+  `CASE WHEN <test of the divisor> THEN ... END` branch: by zero, DuckDB gives inf or NULL or
+  raises (by operator), Spark in ANSI mode raises DIVIDE_BY_ZERO. A bound parameter counts as
+  unguarded: write `NULLIF(:n, 0)`.
 - a DECIMAL divided by a DECIMAL: DOUBLE on DuckDB, DECIMAL(38, s) on Spark; cast one side to
   DOUBLE first (reported only when the schema shows both are decimals).
+- `sum()` of integers: HUGEINT on DuckDB (fetched as DECIMAL(38, 0), written to Parquet as
+  DOUBLE), BIGINT on Spark; write `CAST(sum(x) AS BIGINT)` (or `count(*) FILTER (WHERE ...)`
+  for a sum of CASE ... 1 ELSE 0).
 - `quantile_cont` / `percentile_cont`: SQLGlot emits an argument order Spark rejects; use
   `median(x)`.
 - `CAST(x AS JSON)`: becomes TO_JSON (serialises instead of parsing); JSON stays VARCHAR.
@@ -255,10 +260,20 @@ def _problem(node: exp.Expr) -> str | None:
         return "date - date: an INTERVAL on Spark; use date_diff('day', a, b)"
     if isinstance(node, exp.Add | exp.Sub) and _date_plus_interval(node):
         return "date +/- INTERVAL: TIMESTAMP on DuckDB, DATE on Spark; wrap in CAST(... AS DATE)"
-    if isinstance(node, exp.Div | exp.IntDiv | exp.Mod) and not _safe_divisor(node.expression):
+    if (
+        isinstance(node, exp.Div | exp.IntDiv | exp.Mod)
+        and not _safe_divisor(node.expression)
+        and not _guarded_by_case(node)
+    ):
         return "division by a value that may be 0: use NULLIF(x, 0) (Spark ANSI raises)"
     if isinstance(node, exp.Div) and _is_decimal(node.this) and _is_decimal(node.expression):
         return "DECIMAL / DECIMAL: DOUBLE on DuckDB, DECIMAL on Spark; cast a side to DOUBLE"
+    if (
+        isinstance(node, exp.Sum)
+        and _is_integer_typed(node.this)
+        and not isinstance(_unwindowed(node).parent, exp.Cast)
+    ):
+        return "sum() of integers: HUGEINT on DuckDB (DOUBLE in Parquet), BIGINT on Spark; CAST it"
     if isinstance(node, exp.PercentileCont | exp.PercentileDisc | exp.Quantile):
         return "quantile/percentile: not translated to Spark; use median()"
     if isinstance(node, exp.TimeToUnix):
@@ -268,6 +283,15 @@ def _problem(node: exp.Expr) -> str | None:
 
 def _is_date(node: exp.Expr) -> bool:
     return bool(node.type and node.type.this == exp.DataType.Type.DATE)
+
+
+def _is_integer_typed(node: exp.Expr) -> bool:
+    return bool(node.type and node.type.this in _INTEGER_TYPES)
+
+
+def _unwindowed(node: exp.Expr) -> exp.Expr:
+    # sum(x) OVER (...) is cast as a whole: CAST(sum(x) OVER (...) AS BIGINT).
+    return node.parent if isinstance(node.parent, exp.Window) else node
 
 
 def _is_decimal(node: exp.Expr) -> bool:
@@ -291,6 +315,23 @@ def _safe_divisor(node: exp.Expr) -> bool:
         return True
     if isinstance(node, exp.Literal) and not node.is_string:
         return float(node.name) != 0
+    return False
+
+
+def _guarded_by_case(node: exp.Binary) -> bool:
+    """A division in a CASE branch whose WHEN tests the divisor (Spark evaluates it lazily)."""
+    divisor = node.expression
+    while isinstance(divisor, exp.Paren | exp.Cast):
+        divisor = divisor.this
+    wanted = divisor.sql(dialect=CANONICAL)
+    child: exp.Expr = node
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, exp.If) and parent.args.get("true") is child:
+            tested = parent.this
+            if any(e.sql(dialect=CANONICAL) == wanted for e in tested.walk()):
+                return True
+        child, parent = parent, parent.parent
     return False
 
 
