@@ -41,6 +41,9 @@ demo: $(STAMP)
 	$(BIN)/brokerlens --home $(DEMO_HOME) ingest $(DEMO_INBOX)
 	$(BIN)/brokerlens --home $(DEMO_HOME) sql \
 		"select biz_date, count(*) customers, round(sum(total_assets)/1e8, 2) assets_100m from daily_assets group by 1 order by 1 desc limit 5"
+	$(BIN)/brokerlens --home $(DEMO_HOME) run
+	$(BIN)/brokerlens --home $(DEMO_HOME) sql \
+		"select service_level, customer_tier, count(*) customers from customer_profile group by all order by 3 desc limit 10"
 
 clean:
 	rm -rf $(DEMO_INBOX) $(DEMO_HOME) .pytest_cache .mypy_cache .ruff_cache
