@@ -41,8 +41,11 @@ from brokerlens.errors import ConfigError
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+_LOG_LIMIT = 10 * 1024 * 1024
+
 _lock = threading.Lock()
 _session: SparkSession | None = None
+_stop_registered = False
 
 # Config every session gets; the values that vary by machine come from the environment.
 _FIXED_CONF: dict[str, str] = {
@@ -79,6 +82,11 @@ def session_conf() -> dict[str, str]:
     """The full configuration of the shared session (fixed values plus the environment)."""
     conf = dict(_FIXED_CONF)
     conf["spark.master"] = os.environ.get("BROKERLENS_SPARK_MASTER", "local[2]")
+    # Spark creates its (unused: only temp views here) warehouse directory at start-up, by
+    # default `./spark-warehouse` in whatever directory the command runs from.
+    conf["spark.sql.warehouse.dir"] = str(
+        Path(tempfile.gettempdir()) / "brokerlens-spark-warehouse"
+    )
     conf["spark.driver.memory"] = os.environ.get("BROKERLENS_SPARK_DRIVER_MEMORY", "1g")
     extra = os.environ.get("BROKERLENS_SPARK_JAVA_OPTIONS", "").strip()
     if extra:
@@ -91,7 +99,7 @@ def session_conf() -> dict[str, str]:
 
 def get_session() -> SparkSession:
     """The process's SparkSession, started on first call."""
-    global _session
+    global _session, _stop_registered
     with _lock:
         if _session is not None and not _is_stopped(_session):
             return _session
@@ -109,7 +117,9 @@ def get_session() -> SparkSession:
             _session = builder.getOrCreate()
         _session.sparkContext.setLogLevel("ERROR")
         _quiet_python_loggers()
-        atexit.register(stop_session)
+        if not _stop_registered:
+            atexit.register(stop_session)
+            _stop_registered = True
         return _session
 
 
@@ -132,8 +142,10 @@ def _jvm_stderr_to(path: Path | None) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     sys.stderr.flush()
     saved = os.dup(2)
+    # Appended to (several processes may share it), started afresh once it grows large.
+    mode = "wb" if path.exists() and path.stat().st_size > _LOG_LIMIT else "ab"
     try:
-        with open(path, "ab") as log:
+        with open(path, mode) as log:
             os.dup2(log.fileno(), 2)
         yield
     finally:
