@@ -24,8 +24,9 @@ Fixed by `render` for Spark:
   a safety net: `render` has no schema and cannot see a column's type, so the rule below holds.
 
 Outside the portable subset (`check_portable` names them; write the alternative instead):
-- `* EXCLUDE (...)` / `* REPLACE (...)`: Spark before 4.x has no `* EXCEPT`; list the columns (or
-  expand with `expand_stars` and a schema).
+- `* EXCLUDE (...)` / `* REPLACE (...)`: rendered `* EXCEPT (...)`, which the installed Spark 4.3
+  runs but which is not known to be in every Spark >= 4.0 the project allows; REPLACE has no
+  Spark form at all. List the columns (or expand with `expand_stars` and a schema).
 - list slices `l[a:b]`, negative indexes `l[-1]`: SQLGlot shifts -1 to -2 and Spark has no slice
   syntax; use `l[1]` (1-based, translated) or restructure.
 - `list(x ORDER BY y)` / `array_agg(x ORDER BY y)`: becomes COLLECT_LIST, order lost. (An ordered
