@@ -21,7 +21,7 @@ trade_day AS (
         t.biz_date,
         t.customer_id,
         sum(CASE WHEN t.trade_type <> 'ipo_subscribe' THEN t.amount ELSE 0 END) AS trade_amount,
-        sum(CASE WHEN t.trade_type <> 'ipo_subscribe' THEN 1 ELSE 0 END) AS trade_count,
+        count(CASE WHEN t.trade_type <> 'ipo_subscribe' THEN 1 END) AS trade_count,
         sum(t.net_commission) AS net_commission,
         sum(CASE WHEN t.side = 'buy' AND t.trade_type <> 'ipo_subscribe'
             AND s.security_type = 'stock' THEN t.amount ELSE 0 END) AS buy_stock,

@@ -43,9 +43,9 @@ sells_6m AS (
 ),
 gains AS (
     SELECT customer_id,
-        sum(CASE WHEN gain > 0 THEN 1 ELSE 0 END) AS profitable,
-        sum(CASE WHEN gain > 0 AND gain < 0.10 THEN 1 ELSE 0 END) AS small,
-        sum(CASE WHEN gain > 0.20 THEN 1 ELSE 0 END) AS big
+        count(CASE WHEN gain > 0 THEN 1 END) AS profitable,
+        count(CASE WHEN gain > 0 AND gain < 0.10 THEN 1 END) AS small,
+        count(CASE WHEN gain > 0.20 THEN 1 END) AS big
     FROM sells_6m
     GROUP BY customer_id
 ),

@@ -70,9 +70,9 @@ dietz AS (
     SELECT
         l.*,
         l.v0_3m + l.flow_3m
-            - (l.flow_epoch_3m - :epoch_start_3m * l.flow_3m) / :days_3m AS base_3m,
+            - (l.flow_epoch_3m - :epoch_start_3m * l.flow_3m) / nullif(:days_3m, 0) AS base_3m,
         l.v0_6m + l.flow_6m
-            - (l.flow_epoch_6m - :epoch_start_6m * l.flow_6m) / :days_6m AS base_6m
+            - (l.flow_epoch_6m - :epoch_start_6m * l.flow_6m) / nullif(:days_6m, 0) AS base_6m
     FROM legs AS l
 )
 SELECT

@@ -16,7 +16,7 @@ SELECT
         / nullif(CAST(coalesce(wm.sum_assets, 0) AS DOUBLE) / nullif(n.days_last_month, 0), 0)
         AS monthly_turnover,
     CAST(coalesce(wm.trade_count, 0) AS DOUBLE) AS trades_per_month,
-    CAST(coalesce(wm.trade_count, 0) AS DOUBLE) / :weeks_last_month AS trades_per_week,
+    CAST(coalesce(wm.trade_count, 0) AS DOUBLE) / nullif(:weeks_last_month, 0) AS trades_per_week,
     CAST(wa.stock_buy_value AS DOUBLE) / nullif(CAST(wa.stock_buy_qty AS DOUBLE), 0)
         AS avg_buy_price
 FROM customers_asof AS c

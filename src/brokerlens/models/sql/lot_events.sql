@@ -35,7 +35,7 @@ otc AS (
         CASE WHEN o.action = 'redeem' THEN 'sell' ELSE 'buy' END AS side,
         o.order_id AS event_id, o.biz_date, 1 AS seq, CAST(o.biz_date AS TIMESTAMP) AS event_time,
         CAST(o.units AS DOUBLE) AS quantity,
-        CAST(o.amount AS DOUBLE) / CAST(o.units AS DOUBLE) AS price
+        CAST(o.amount AS DOUBLE) / nullif(CAST(o.units AS DOUBLE), 0) AS price
     FROM product_trades AS o
     INNER JOIN funds_on_to AS f ON f.product_id = o.product_id
     WHERE o.biz_date >= :batch_start AND o.biz_date <= :batch_end AND o.units > 0
@@ -57,13 +57,13 @@ held_first_day AS (
     SELECT p.customer_id, p.security_id AS instrument_id,
         CASE WHEN s.security_type = 'stock' THEN 'stock' ELSE 'fund' END AS asset_class,
         CAST(p.quantity AS DOUBLE) AS quantity,
-        CAST(p.cost_amount AS DOUBLE) / CAST(p.quantity AS DOUBLE) AS price
+        CAST(p.cost_amount AS DOUBLE) / nullif(CAST(p.quantity AS DOUBLE), 0) AS price
     FROM positions AS p
     INNER JOIN securities_on_to AS s ON s.security_id = p.security_id
     WHERE p.biz_date = :first_day AND p.quantity > 0 AND :batch_start = :first_day
     UNION ALL
     SELECT h.customer_id, h.product_id, 'fund',
-        CAST(h.units AS DOUBLE), CAST(h.cost_amount AS DOUBLE) / CAST(h.units AS DOUBLE)
+        CAST(h.units AS DOUBLE), CAST(h.cost_amount AS DOUBLE) / nullif(CAST(h.units AS DOUBLE), 0)
     FROM product_holdings AS h
     INNER JOIN funds_on_to AS f ON f.product_id = h.product_id
     WHERE h.biz_date = :first_day AND h.units > 0 AND :batch_start = :first_day

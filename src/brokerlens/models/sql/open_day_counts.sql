@@ -7,12 +7,12 @@ WITH opened AS (
 )
 SELECT
     o.open_date,
-    sum(CASE WHEN b.biz_date >= :start_3m THEN 1 ELSE 0 END) AS days_3m,
-    sum(CASE WHEN b.biz_date >= :start_ytd THEN 1 ELSE 0 END) AS days_ytd,
-    sum(CASE WHEN b.biz_date >= :start_last_year AND b.biz_date <= :end_last_year
-        THEN 1 ELSE 0 END) AS days_last_year,
-    sum(CASE WHEN b.biz_date >= :start_last_month AND b.biz_date <= :end_last_month
-        THEN 1 ELSE 0 END) AS days_last_month
+    CAST(sum(CASE WHEN b.biz_date >= :start_3m THEN 1 ELSE 0 END) AS BIGINT) AS days_3m,
+    CAST(sum(CASE WHEN b.biz_date >= :start_ytd THEN 1 ELSE 0 END) AS BIGINT) AS days_ytd,
+    CAST(sum(CASE WHEN b.biz_date >= :start_last_year AND b.biz_date <= :end_last_year
+        THEN 1 ELSE 0 END) AS BIGINT) AS days_last_year,
+    CAST(sum(CASE WHEN b.biz_date >= :start_last_month AND b.biz_date <= :end_last_month
+        THEN 1 ELSE 0 END) AS BIGINT) AS days_last_month
 FROM opened AS o
 INNER JOIN business_days AS b ON b.biz_date >= o.open_date AND b.biz_date <= :as_of
 GROUP BY o.open_date
