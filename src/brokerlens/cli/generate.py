@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from brokerlens.cli.main import app
+from brokerlens.cli.main import app, parse_date
 from brokerlens.console import console
-from brokerlens.errors import ConfigError
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(
-            f"{option} {value!r} is not a date", hint="write it as YYYY-MM-DD"
-        ) from None
 
 
 @app.command()
@@ -46,13 +33,13 @@ def generate(
     from brokerlens.generate import GenerateOptions
     from brokerlens.generate import generate as run
 
-    start_date = _date(start, "--start")
+    start_date = parse_date(start, "--start")
     assert start_date is not None
     options = GenerateOptions(
         out=out,
         customers=customers,
         start=start_date,
-        end=_date(end, "--end"),
+        end=parse_date(end, "--end"),
         days=days,
         seed=seed,
         bad_rows=bad_rows,

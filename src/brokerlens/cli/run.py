@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from brokerlens.cli.main import app, settings_of
+from brokerlens.cli.main import app, parse_date, settings_of
 from brokerlens.console import console
 from brokerlens.engine import ENGINES
-from brokerlens.errors import ConfigError
-
-
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(
-            f"--as-of {value!r} is not a date", hint="write it as YYYY-MM-DD"
-        ) from None
 
 
 @app.command()
@@ -45,7 +32,8 @@ def run(
     """Compute every customer's indicators and classifications as of a loaded date."""
     from brokerlens.pipeline import run_pipeline
 
-    report = run_pipeline(settings_of(ctx), as_of=_date(as_of), engine=engine, full=full)
+    day = parse_date(as_of, "--as-of")
+    report = run_pipeline(settings_of(ctx), as_of=day, engine=engine, full=full)
     table = Table(title=f"brokerlens run as of {report.as_of} ({report.engine})")
     table.add_column("step")
     table.add_column("seconds", justify="right")
