@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from brokerlens.config import load_settings
-from brokerlens.engine.spark_session import java_missing_reason
+from brokerlens.engine.spark_session import java_missing_reason, stop_session
 from brokerlens.pipeline import run_pipeline
 from brokerlens.warehouse.store import WarehouseStore
 from support.brokerage import Brokerage
@@ -39,6 +39,10 @@ def test_duckdb_and_spark_compute_the_same_profile(
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI must run the Spark parity test: {reason}")
         pytest.skip(reason)
+    # A whole pipeline needs more driver memory than the dialect tests' shared session has:
+    # start this test's own session (the dialect tests, which run first, are done with theirs).
+    stop_session()
+    os.environ["BROKERLENS_SPARK_DRIVER_MEMORY"] = "2g"
     os.environ.setdefault("BROKERLENS_SPARK_SHUFFLE_PARTITIONS", "2")
     stores = {}
     for engine in ("duckdb", "spark"):
