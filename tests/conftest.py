@@ -9,6 +9,7 @@ import pytest
 
 from brokerlens.config import load_settings
 from support.brokerage import Brokerage
+from support.store import pg_schema_url, store_settings  # noqa: F401  (shared fixtures)
 
 SMALL_SEED = 20261122
 

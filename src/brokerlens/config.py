@@ -23,6 +23,20 @@ class Settings(BaseSettings):
         description="share of a feed's rows that may be quarantined before the date is rejected",
     )
 
+    database_url: str | None = Field(
+        default=None,
+        description="operational store: a SQLAlchemy URL (postgresql+psycopg://...); "
+        "unset = a SQLite file in the home",
+    )
+    secure_cookies: bool = Field(
+        default=False, description="mark session cookies Secure (serve over HTTPS)"
+    )
+
+    @property
+    def store_url(self) -> str:
+        """The operational store's URL: BROKERLENS_DATABASE_URL, or SQLite in the home."""
+        return self.database_url or f"sqlite:///{(self.home / 'brokerlens.db').resolve()}"
+
     @property
     def lake_dir(self) -> Path:
         return self.home / "lake"

@@ -1,0 +1,80 @@
+"""Who is asking: a signed-in user's role and place in the organisation.
+
+Roles follow seed 001: each sees customers through one rule of `brokerlens.access.scope`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    BROKER = "broker"  # 营销代表/经纪人: customers in an active relationship with them
+    ADVISOR = "advisor"  # 投资顾问: the same
+    TEAM_LEAD = "team_lead"  # 团队长: customers of the staff in their team
+    BRANCH_MANAGER = "branch_manager"  # 营业部经理: customers of their branch
+    REGION_MANAGER = "region_manager"  # 分公司: customers of their region's branches
+    HQ_MARKETING = "hq_marketing"  # 总部营销管理岗: every customer; edits the catalog
+    COMPLIANCE = "compliance"  # 合规: every customer; reads the audit log
+    ADMIN = "admin"  # 系统管理员: manages users; sees no customer data
+
+
+ROLE_NAMES_ZH = {
+    Role.BROKER: "营销代表/经纪人",
+    Role.ADVISOR: "投资顾问",
+    Role.TEAM_LEAD: "团队长",
+    Role.BRANCH_MANAGER: "营业部经理",
+    Role.REGION_MANAGER: "分公司负责人",
+    Role.HQ_MARKETING: "总部营销管理岗",
+    Role.COMPLIANCE: "合规",
+    Role.ADMIN: "系统管理员",
+}
+
+# Roles anchored on a staff member (their unit comes from `staff`) or on an org unit.
+STAFF_ROLES = frozenset({Role.BROKER, Role.ADVISOR, Role.TEAM_LEAD})
+UNIT_ROLES = frozenset({Role.BRANCH_MANAGER, Role.REGION_MANAGER})
+ALL_CUSTOMER_ROLES = frozenset({Role.HQ_MARKETING, Role.COMPLIANCE})
+
+
+class Permission(StrEnum):
+    REVEAL_PII = "reveal_pii"  # see an unmasked ID number, phone or e-mail (with a reason)
+    EXPORT = "export"  # export customer lists and segment members
+    EDIT_CATALOG = "edit_catalog"  # preview and apply classification changes
+    READ_AUDIT = "read_audit"  # the audit log
+    MANAGE_USERS = "manage_users"
+
+
+DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.BROKER: frozenset({Permission.EXPORT}),
+    Role.ADVISOR: frozenset({Permission.EXPORT}),
+    Role.TEAM_LEAD: frozenset({Permission.EXPORT}),
+    Role.BRANCH_MANAGER: frozenset({Permission.EXPORT}),
+    Role.REGION_MANAGER: frozenset({Permission.EXPORT}),
+    Role.HQ_MARKETING: frozenset({Permission.EXPORT, Permission.EDIT_CATALOG}),
+    Role.COMPLIANCE: frozenset({Permission.EXPORT, Permission.READ_AUDIT, Permission.REVEAL_PII}),
+    Role.ADMIN: frozenset({Permission.MANAGE_USERS}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user as every service function receives it."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+    staff_id: str | None = None
+    unit_id: str | None = None
+    extra_permissions: frozenset[Permission] = field(default_factory=frozenset)
+    ip: str | None = None
+    user_agent: str | None = None
+    language: str = "zh"
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return DEFAULT_PERMISSIONS[self.role] | self.extra_permissions
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions

@@ -1,0 +1,41 @@
+"""Alembic migrations, run from code: `open_store` brings the store to the newest schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from brokerlens.config import Settings
+from brokerlens.store.db import store_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_migrated: set[str] = set()
+
+
+def alembic_config(url: str) -> object:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(settings: Settings) -> None:
+    """Migrate the store to head (idempotent)."""
+    from alembic import command
+
+    engine = store_engine(settings)
+    with engine.begin() as connection:
+        config = alembic_config(settings.store_url)
+        config.attributes["connection"] = connection  # type: ignore[attr-defined]
+        command.upgrade(config, "head")  # type: ignore[arg-type]
+    _migrated.add(settings.store_url)
+
+
+def open_store(settings: Settings) -> Engine:
+    """The store's engine, migrated to the newest schema once per process."""
+    if settings.store_url not in _migrated:
+        upgrade(settings)
+    return store_engine(settings)

@@ -1,0 +1,21 @@
+"""Alembic environment: migrations run on the connection `upgrade` hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from brokerlens.store.schema import metadata
+
+config = context.config
+connection = config.attributes.get("connection")
+
+if connection is None:  # `alembic` from the command line (autogenerate while developing)
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    with engine.begin() as own:
+        context.configure(connection=own, target_metadata=metadata, render_as_batch=True)
+        context.run_migrations()
+else:
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()

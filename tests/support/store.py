@@ -1,0 +1,68 @@
+"""Operational stores for tests: a SQLite file, and a real PostgreSQL in a schema of its own.
+
+PostgreSQL is expected at 127.0.0.1:5432 (database `test`, user `postgres`), or wherever
+BROKERLENS_TEST_DATABASE_URL points. Absent, the PostgreSQL cases fail under CI=true and are
+skipped elsewhere, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from brokerlens.config import Settings, load_settings
+from brokerlens.store import dispose_engines
+
+PG_URL = os.environ.get(
+    "BROKERLENS_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def require_postgres() -> None:
+    try:
+        engine = sa.create_engine(PG_URL)
+        with engine.connect() as connection:
+            connection.execute(sa.text("select 1"))
+        engine.dispose()
+    except Exception as exc:
+        why = f"PostgreSQL is not reachable at {PG_URL}: {exc.__class__.__name__}: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{why} (CI needs it: start it, see README)")
+        pytest.skip(why)
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A URL whose connections live in a fresh PostgreSQL schema, dropped afterwards."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    joiner = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{joiner}options=-csearch_path%3D{schema}"
+    dispose_engines()
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def settings_for(backend: str, home: Path, request: pytest.FixtureRequest) -> Settings:
+    if backend == "sqlite":
+        return load_settings(home=home)
+    url = request.getfixturevalue("pg_schema_url")
+    return load_settings(home=home, database_url=url)
+
+
+@pytest.fixture(params=BACKENDS)
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Settings with an empty store, once on SQLite and once on PostgreSQL."""
+    settings = settings_for(request.param, tmp_path / "home", request)
+    yield settings
+    dispose_engines()
