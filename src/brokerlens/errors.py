@@ -62,3 +62,19 @@ class ReadOnlyError(BrokerlensError):
 
 class LakeError(BrokerlensError):
     """The lake is missing or in a state that needs an operator."""
+
+
+class InvalidRequest(ConfigError):
+    """A request's parameter or field is unusable; the message names it and what to do."""
+
+
+class NotFound(BrokerlensError):
+    """Nothing there, or nothing the user may see: the two answer alike (404)."""
+
+
+class Forbidden(BrokerlensError):
+    """The user's role or permissions do not allow the action (403). Never hides customers."""
+
+
+class AuthError(BrokerlensError):
+    """Sign-in failed, the account is locked, or the session has ended (401)."""
