@@ -9,8 +9,10 @@ DEMO_INBOX ?= demo-inbox
 DEMO_CUSTOMERS ?= 20000
 DEMO_DAYS ?= 250
 DEMO_START ?= 2025-01-02
+DEMO_HOST ?= 127.0.0.1
+DEMO_PORT ?= 8000
 
-.PHONY: demo test lint typecheck unit install clean
+.PHONY: demo test lint typecheck unit install browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +24,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The browser tests drive Debian's chromium (never a downloaded browser): install it when missing.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser:
+	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
+	@$(CHROMIUM) --version 2>/dev/null
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
@@ -29,7 +40,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) browser
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
@@ -44,6 +55,8 @@ demo: $(STAMP)
 	$(BIN)/brokerlens --home $(DEMO_HOME) run
 	$(BIN)/brokerlens --home $(DEMO_HOME) sql \
 		"select service_level, customer_tier, count(*) customers from customer_profile group by all order by 3 desc limit 10"
+	$(BIN)/brokerlens --home $(DEMO_HOME) user demo
+	$(BIN)/brokerlens --home $(DEMO_HOME) serve --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 clean:
 	rm -rf $(DEMO_INBOX) $(DEMO_HOME) .pytest_cache .mypy_cache .ruff_cache
