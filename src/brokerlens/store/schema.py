@@ -184,3 +184,27 @@ segment_counts = Table(
     Column("customers", Integer, nullable=False),
     Column("refreshed_at", DateTime(timezone=True), nullable=False),
 )
+
+# --- published history (appended by each publish) -----------------------------------------------
+
+profile_changes = Table(
+    "profile_changes",
+    metadata,
+    Column("snapshot_id", Integer, ForeignKey("snapshots.snapshot_id"), primary_key=True),
+    Column("customer_id", String(32), primary_key=True),
+    # a classification id, or `_customer` with new_value `new` / `closed`
+    Column("field", String(64), primary_key=True),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Index("ix_profile_changes_snapshot_id_field", "snapshot_id", "field"),
+)
+
+scope_daily = Table(
+    "scope_daily",
+    metadata,
+    Column("kind", String(8), primary_key=True),  # branch, staff
+    Column("scope_id", String(32), primary_key=True),  # a branch's unit_id or a staff_id
+    Column("biz_date", Date, primary_key=True),
+    Column("customers", Integer, nullable=False),
+    Column("total_assets", Float, nullable=False),
+)
