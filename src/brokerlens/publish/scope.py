@@ -1,0 +1,85 @@
+"""scope_daily: customers and total assets per branch and per staff member per business date.
+
+Each publish adds the loaded dates (up to T, among the last `BACKFILL_DATES` of them) that the
+store does not hold yet, so the first publish backfills the trend and later ones add a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import sqlalchemy as sa
+
+from brokerlens.ingest.sqltext import literal
+from brokerlens.publish.bulk import bulk_load
+from brokerlens.publish.source import BATCH_ROWS
+from brokerlens.store.schema import scope_daily
+
+BACKFILL_DATES = 60
+
+
+def _valid_on(alias: str) -> str:
+    # The reference version delivered by that date and not yet replaced.
+    return (
+        f"{alias}.valid_from <= a.biz_date "
+        f"AND ({alias}.valid_to IS NULL OR {alias}.valid_to > a.biz_date)"
+    )
+
+
+def scope_sql(days: list[dt.date], *, sqlite: bool) -> str:
+    wanted = ", ".join(f"DATE {literal(d.isoformat())}" for d in days)
+    biz = "CAST(biz_date AS VARCHAR)" if sqlite else "biz_date"
+    return f"""
+        WITH a AS (
+            SELECT biz_date, customer_id, CAST(total_assets AS DOUBLE) AS total_assets
+            FROM daily_assets WHERE biz_date IN ({wanted})
+        ),
+        branch AS (
+            SELECT 'branch' AS kind, c.branch_id AS scope_id, a.biz_date,
+                   count(*) AS customers, sum(a.total_assets) AS total_assets
+            FROM a JOIN customers_history c
+              ON c.customer_id = a.customer_id AND {_valid_on("c")}
+            GROUP BY c.branch_id, a.biz_date
+        ),
+        served AS (  -- one row per staff member, customer and date, whatever the roles
+            SELECT DISTINCT r.staff_id, a.customer_id, a.biz_date, a.total_assets
+            FROM a JOIN relationships_history r
+              ON r.customer_id = a.customer_id AND {_valid_on("r")}
+             AND r.start_date <= a.biz_date
+             AND (r.end_date IS NULL OR r.end_date > a.biz_date)
+        ),
+        per_staff AS (
+            SELECT 'staff' AS kind, staff_id AS scope_id, biz_date,
+                   count(*) AS customers, sum(total_assets) AS total_assets
+            FROM served GROUP BY staff_id, biz_date
+        ),
+        scopes AS (SELECT * FROM branch UNION ALL SELECT * FROM per_staff)
+        SELECT kind, scope_id, {biz} AS biz_date, CAST(customers AS BIGINT) AS customers,
+               coalesce(total_assets, 0) AS total_assets
+        FROM scopes
+    """
+
+
+def missing_days(connection: sa.Connection, loaded: list[dt.date], as_of: dt.date) -> list[dt.date]:
+    window = [d for d in sorted(loaded) if d <= as_of][-BACKFILL_DATES:]
+    if not window:
+        return []
+    held = set(
+        connection.execute(
+            sa.select(scope_daily.c.biz_date).where(scope_daily.c.biz_date >= window[0]).distinct()
+        ).scalars()
+    )
+    return [d for d in window if d not in held]
+
+
+def add_scope_days(
+    connection: sa.Connection,
+    duck: duckdb.DuckDBPyConnection,
+    loaded: list[dt.date],
+    as_of: dt.date,
+) -> list[dt.date]:
+    days = missing_days(connection, loaded, as_of)
+    if days:
+        sql = scope_sql(days, sqlite=connection.dialect.name == "sqlite")
+        bulk_load(connection, scope_daily, duck.sql(sql).to_arrow_reader(BATCH_ROWS))
+    return days

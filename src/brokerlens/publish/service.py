@@ -1,0 +1,224 @@
+"""`publish(settings, as_of)`: the profile and reference data as of T into the operational store.
+
+Everything happens in one transaction (DDL included: SQLite and PostgreSQL both roll it back):
+the snapshot row, the new profile table with its rows and indexes, the reference tables,
+profile_changes, scope_daily, the `serving` flip, and dropping snapshots older than the
+previous one. Readers see the previous date until the commit, then the new one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import sqlalchemy as sa
+
+from brokerlens.classify import Catalog, load_active_catalog
+from brokerlens.config import Settings
+from brokerlens.errors import BrokerlensError, ConfigError, LakeError
+from brokerlens.lake.catalog import read_catalog
+from brokerlens.lake.layout import LakeLayout
+from brokerlens.publish.bulk import bulk_load
+from brokerlens.publish.changes import write_changes
+from brokerlens.publish.columns import ColumnSpec
+from brokerlens.publish.profile_table import create_indexes, profile_table, table_name
+from brokerlens.publish.reference import replace_reference
+from brokerlens.publish.scope import add_scope_days
+from brokerlens.publish.source import (
+    PROFILE_VIEW,
+    batches,
+    column_specs,
+    create_profile_view,
+    load_select,
+)
+from brokerlens.store import open_store
+from brokerlens.store.schema import profile_changes, serving, snapshots
+from brokerlens.warehouse import open_warehouse
+from brokerlens.warehouse.store import WarehouseStore
+
+# Two publishes at once on PostgreSQL would race for `serving`: the second waits for the first.
+_PG_LOCK = 0x62726B6C  # "brkl"
+
+
+class PublishError(BrokerlensError):
+    """The store refused or failed a publish; the previously served date stays served."""
+
+
+@dataclass
+class PublishReport:
+    rows: int
+    seconds: float
+    snapshot_id: int
+    as_of_date: dt.date
+    table_name: str
+    changes: int = 0
+    scope_days: list[dt.date] = field(default_factory=list)
+    reference: dict[str, int] = field(default_factory=dict)
+
+
+def pick_profile(settings: Settings, as_of: dt.date | None) -> tuple[dt.date, Path]:
+    store = WarehouseStore(settings.warehouse_dir)
+    computed = store.profile_dates()
+    if not computed:
+        raise LakeError(
+            f"no computed profile under {store.root}",
+            hint="run `brokerlens run` first (it computes the profile, then publishes it)",
+        )
+    if as_of is None:
+        return computed[-1], store.profile_file(computed[-1])
+    if as_of not in computed:
+        raise ConfigError(
+            f"--as-of {as_of}: no profile has been computed as of that date",
+            hint=f"run `brokerlens run --as-of {as_of}` first; computed dates: "
+            + ", ".join(str(d) for d in computed[-5:]),
+        )
+    return as_of, store.profile_file(as_of)
+
+
+def catalog_json(catalog: Catalog) -> dict[str, Any]:
+    return catalog.model_dump(mode="json", exclude_none=True)
+
+
+def publish(settings: Settings, as_of: dt.date | None = None) -> PublishReport:
+    """Publish the profile as of T (default: the latest computed) and serve it."""
+    started = time.perf_counter()
+    day, profile_path = pick_profile(settings, as_of)
+    catalog = load_active_catalog(settings)
+    loaded = sorted(read_catalog(LakeLayout(settings.lake_dir)).dates)
+    duck = open_warehouse(settings, lock_down=False)
+    try:
+        create_profile_view(duck, profile_path, day)
+        columns = column_specs(duck, PROFILE_VIEW, catalog)
+        version = _catalog_version(duck, profile_path)
+        engine = open_store(settings)
+        try:
+            with engine.begin() as connection:
+                report = _publish_in(
+                    connection, duck, settings, day, profile_path, columns, catalog, version, loaded
+                )
+        except sa.exc.SQLAlchemyError as exc:
+            raise PublishError(
+                f"publishing {day} to the store failed: {exc.__class__.__name__}: "
+                f"{str(exc).splitlines()[0]}",
+                hint="nothing was changed and the previously published date stays served; "
+                "check the store (BROKERLENS_DATABASE_URL) and run `brokerlens publish` again",
+            ) from None
+    finally:
+        duck.close()
+    report.seconds = round(time.perf_counter() - started, 2)
+    return report
+
+
+def _catalog_version(duck: duckdb.DuckDBPyConnection, path: Path) -> str:
+    from brokerlens.ingest.sqltext import literal
+
+    rows = duck.execute(
+        f"SELECT any_value(catalog_version) FROM read_parquet({literal(str(path))})"
+    ).fetchall()
+    return str(rows[0][0]) if rows and rows[0][0] is not None else "unknown"
+
+
+def _publish_in(
+    connection: sa.Connection,
+    duck: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    day: dt.date,
+    profile_path: Path,
+    columns: list[ColumnSpec],
+    catalog: Catalog,
+    version: str,
+    loaded: list[dt.date],
+) -> PublishReport:
+    sqlite = connection.dialect.name == "sqlite"
+    if not sqlite:
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK)))
+    previous = connection.execute(
+        sa.select(snapshots.c.snapshot_id, snapshots.c.as_of_date)
+        .join(serving, serving.c.snapshot_id == snapshots.c.snapshot_id)
+        .where(serving.c.id == 1)
+    ).first()
+    # A write first: on SQLite it opens the transaction, so the DDL below is inside it too.
+    inserted = connection.execute(
+        snapshots.insert().values(
+            as_of_date=day,
+            table_name="profile_pending",
+            columns=[c.to_json() for c in columns],
+            catalog_version=version,
+            catalog=catalog_json(catalog),
+            rows=0,
+            status="loading",
+            started_at=dt.datetime.now(dt.UTC),
+        )
+    ).inserted_primary_key
+    assert inserted is not None
+    snapshot_id = int(inserted[0])
+    name = table_name(snapshot_id)
+    table = profile_table(name, columns)
+    table.create(connection)
+    rows = bulk_load(
+        connection, table, batches(duck, load_select(columns, PROFILE_VIEW, sqlite=sqlite))
+    )
+    create_indexes(connection, table)
+    reference = replace_reference(connection, duck, day)
+    changes = 0
+    if previous is not None:
+        old = WarehouseStore(settings.warehouse_dir).profile_file(previous.as_of_date)
+        if old.exists():
+            changes = write_changes(
+                connection,
+                duck,
+                old=old,
+                new=profile_path,
+                classifications=[c.name for c in columns if c.kind == "classification"],
+                snapshot_id=snapshot_id,
+            )
+    scope_days = add_scope_days(connection, duck, loaded, day)
+    _flip(connection, snapshot_id, name, rows, previous.snapshot_id if previous else None)
+    return PublishReport(
+        rows=rows,
+        seconds=0.0,
+        snapshot_id=snapshot_id,
+        as_of_date=day,
+        table_name=name,
+        changes=changes,
+        scope_days=scope_days,
+        reference=reference,
+    )
+
+
+def _flip(
+    connection: sa.Connection, snapshot_id: int, name: str, rows: int, previous: int | None
+) -> None:
+    connection.execute(
+        snapshots.update()
+        .where(snapshots.c.snapshot_id == snapshot_id)
+        .values(table_name=name, rows=rows, status="served", published_at=dt.datetime.now(dt.UTC))
+    )
+    if previous is None:
+        connection.execute(serving.insert().values(id=1, snapshot_id=snapshot_id))
+        return
+    connection.execute(serving.update().where(serving.c.id == 1).values(snapshot_id=snapshot_id))
+    connection.execute(
+        snapshots.update().where(snapshots.c.snapshot_id == previous).values(status="retired")
+    )
+    _drop_older(connection, keep={snapshot_id, previous})
+
+
+def _drop_older(connection: sa.Connection, keep: set[int]) -> None:
+    """Drop profile tables of snapshots before the previous one; their rows stay as history."""
+    existing = set(sa.inspect(connection).get_table_names())
+    older = connection.execute(
+        sa.select(snapshots.c.snapshot_id, snapshots.c.table_name).where(
+            snapshots.c.snapshot_id.not_in(keep)
+        )
+    ).all()
+    quote = connection.dialect.identifier_preparer.quote
+    for snapshot_id, name in older:
+        if name in existing:
+            connection.execute(sa.text(f"DROP TABLE {quote(name)}"))
+        connection.execute(
+            profile_changes.delete().where(profile_changes.c.snapshot_id == snapshot_id)
+        )
