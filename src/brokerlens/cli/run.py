@@ -1,4 +1,5 @@
-"""`brokerlens run [--as-of T] [--engine duckdb|spark]`: indicators and classifications as of T."""
+"""`brokerlens run [--as-of T] [--engine duckdb|spark] [--no-publish]`: indicators and
+classifications as of T, then published to the store."""
 
 from __future__ import annotations
 
@@ -28,12 +29,17 @@ def run(
             "--full", help="Discard the running aggregates and recompute them from the lake."
         ),
     ] = False,
+    no_publish: Annotated[
+        bool,
+        typer.Option("--no-publish", help="Compute only; do not publish to the store."),
+    ] = False,
 ) -> None:
     """Compute every customer's indicators and classifications as of a loaded date."""
     from brokerlens.pipeline import run_pipeline
 
     day = parse_date(as_of, "--as-of")
-    report = run_pipeline(settings_of(ctx), as_of=day, engine=engine, full=full)
+    settings = settings_of(ctx)
+    report = run_pipeline(settings, as_of=day, engine=engine, full=full)
     table = Table(title=f"brokerlens run as of {report.as_of} ({report.engine})")
     table.add_column("step")
     table.add_column("seconds", justify="right")
@@ -46,3 +52,8 @@ def run(
         f"matched lots for {report.lot_days} day(s)"
     )
     console.print('query them: brokerlens sql "select * from customer_profile limit 10"')
+    if not no_publish:
+        from brokerlens.cli.publish import report_line
+        from brokerlens.publish import publish
+
+        console.print(report_line(publish(settings, as_of=report.as_of)))
