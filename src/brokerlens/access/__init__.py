@@ -1,0 +1,73 @@
+"""The data access layer: every read of customer data goes through here, where scope is
+enforced (`scope.customer_scope`), personal data masked and sensitive actions audited."""
+
+from brokerlens.access.audit import AuditPage, AuditQuery, record_audit, search_audit
+from brokerlens.access.conditions import Condition, CustomerQuery, parse_conditions, parse_query
+from brokerlens.access.customers import (
+    CustomerPage,
+    count_customers,
+    customer_360,
+    customer_assets,
+    list_customers,
+)
+from brokerlens.access.exports import MAX_EXPORT_ROWS, export_customers, export_segment
+from brokerlens.access.home import HomeSummary, home_summary
+from brokerlens.access.masking import mask_email, mask_id_no, mask_phone, reveal
+from brokerlens.access.org import list_staff, org_tree
+from brokerlens.access.principal import Permission, Principal, Role
+from brokerlens.access.scope import customer_scope
+from brokerlens.access.segments import (
+    create_segment,
+    delete_segment,
+    get_segment,
+    list_segments,
+    refresh_segment_counts,
+    segment_count,
+    segment_members,
+    update_segment,
+)
+from brokerlens.access.snapshot import ColumnInfo, Snapshot, served_snapshot
+from brokerlens.access.why import explain_customer
+
+__all__ = [
+    "MAX_EXPORT_ROWS",
+    "AuditPage",
+    "AuditQuery",
+    "ColumnInfo",
+    "Condition",
+    "CustomerPage",
+    "CustomerQuery",
+    "HomeSummary",
+    "Permission",
+    "Principal",
+    "Role",
+    "Snapshot",
+    "count_customers",
+    "create_segment",
+    "customer_360",
+    "customer_assets",
+    "customer_scope",
+    "delete_segment",
+    "explain_customer",
+    "export_customers",
+    "export_segment",
+    "get_segment",
+    "home_summary",
+    "list_customers",
+    "list_segments",
+    "list_staff",
+    "mask_email",
+    "mask_id_no",
+    "mask_phone",
+    "org_tree",
+    "parse_conditions",
+    "parse_query",
+    "record_audit",
+    "refresh_segment_counts",
+    "reveal",
+    "search_audit",
+    "segment_count",
+    "segment_members",
+    "served_snapshot",
+    "update_segment",
+]

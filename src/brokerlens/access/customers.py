@@ -1,0 +1,256 @@
+"""Customer lists, counts, the 360 view and the assets curve, always within the caller's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from brokerlens.access.audit import record_audit
+from brokerlens.access.conditions import (
+    MAX_PAGE_SIZE,
+    Condition,
+    CustomerQuery,
+    conditions_clauses,
+    order_by,
+    search_clause,
+)
+from brokerlens.access.detail import INDEX_ID, assets_history, customer_facts
+from brokerlens.access.masking import mask_row
+from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Principal
+from brokerlens.access.scope import customer_scope, served_by, unit_staff
+from brokerlens.access.snapshot import Snapshot, served_snapshot_on
+from brokerlens.classify.model import Classification
+from brokerlens.config import Settings
+from brokerlens.errors import InvalidRequest, LakeError, NotFound
+from brokerlens.store.schema import relationships, staff
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+    as_of_date: dt.date
+
+
+def not_found(customer_id: str) -> NotFound:
+    """The one answer for an unknown customer and for one outside the caller's scope."""
+    return NotFound(f"no customer {customer_id[:64]!r}")
+
+
+def query_filters(principal: Principal, snapshot: Snapshot, query: CustomerQuery) -> list[Any]:
+    """Scope first, then the query's own filters (checked and bound)."""
+    table = snapshot.table
+    where: list[Any] = [customer_scope(principal, snapshot)]
+    where += conditions_clauses(snapshot, query.conditions)
+    if query.branch_id:
+        where.append(table.c.branch_id == query.branch_id)
+    if query.team_id:
+        where.append(
+            table.c.customer_id.in_(served_by(unit_staff(query.team_id), snapshot.as_of_date))
+        )
+    if query.staff_id:
+        where.append(table.c.customer_id.in_(served_by(query.staff_id, snapshot.as_of_date)))
+    if query.search and query.search.strip():
+        where.append(search_clause(snapshot, query.search))
+    return where
+
+
+def _unfiltered_all(principal: Principal, snapshot: Snapshot, query: CustomerQuery) -> bool:
+    return (
+        principal.role in ALL_CUSTOMER_ROLES
+        and snapshot.rows > 0
+        and not (query.conditions or query.branch_id or query.team_id or query.staff_id)
+        and not (query.search and query.search.strip())
+    )
+
+
+def page_of(
+    connection: sa.Connection,
+    snapshot: Snapshot,
+    where: list[Any],
+    query: CustomerQuery,
+    *,
+    known_total: int | None = None,
+) -> CustomerPage:
+    if query.page_size > MAX_PAGE_SIZE:
+        raise InvalidRequest(f"page_size: at most {MAX_PAGE_SIZE}")
+    table = snapshot.table
+    total = known_total
+    if total is None:
+        total = connection.execute(
+            sa.select(sa.func.count()).select_from(table).where(*where)
+        ).scalar_one()
+    rows = connection.execute(
+        sa.select(table)
+        .where(*where)
+        .order_by(*order_by(snapshot, query.sort, query.descending))
+        .limit(query.page_size)
+        .offset((query.page - 1) * query.page_size)
+    ).mappings()
+    return CustomerPage(
+        [mask_row(r) for r in rows], int(total), query.page, query.page_size, snapshot.as_of_date
+    )
+
+
+def list_customers(engine: sa.Engine, principal: Principal, query: CustomerQuery) -> CustomerPage:
+    """One page of customers in scope matching the query (masked), and how many match."""
+    with engine.connect() as connection:
+        snapshot = served_snapshot_on(connection)
+        where = query_filters(principal, snapshot, query)
+        # The whole book unfiltered: the snapshot knows its row count, no 3-million-row count.
+        known = snapshot.rows if _unfiltered_all(principal, snapshot, query) else None
+        return page_of(connection, snapshot, where, query, known_total=known)
+
+
+def count_customers(
+    engine: sa.Engine, principal: Principal, conditions: list[Condition] | None = None
+) -> int:
+    with engine.connect() as connection:
+        snapshot = served_snapshot_on(connection)
+        where = [
+            customer_scope(principal, snapshot),
+            *conditions_clauses(snapshot, conditions or []),
+        ]
+        table = snapshot.table
+        return int(
+            connection.execute(
+                sa.select(sa.func.count()).select_from(table).where(*where)
+            ).scalar_one()
+        )
+
+
+def scoped_row(
+    connection: sa.Connection, principal: Principal, snapshot: Snapshot, customer_id: str
+) -> dict[str, Any]:
+    """The customer's profile row (unmasked) if in scope; NotFound alike for unknown ids."""
+    table = snapshot.table
+    row = (
+        connection.execute(
+            sa.select(table).where(
+                table.c.customer_id == customer_id, customer_scope(principal, snapshot)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise not_found(customer_id)
+    return dict(row)
+
+
+def _value_en(item: Classification, value: Any) -> str | None:
+    if value is None:
+        return None
+    if value == item.default:
+        return item.default_en
+    if item.buckets is not None and item.buckets.labels_en:
+        for label, en in zip(item.buckets.labels, item.buckets.labels_en, strict=True):
+            if label == value:
+                return en
+    return next((r.value_en for r in item.rules if r.value == value), None)
+
+
+def grouped(snapshot: Snapshot, row: dict[str, Any]) -> dict[str, Any]:
+    """A profile row split into customer, indicators, classifications (labelled) and meta."""
+    out: dict[str, Any] = {"customer": {}, "indicators": {}, "classifications": [], "meta": {}}
+    for col in snapshot.columns:
+        value = row.get(col.name)
+        if col.kind == "classification":
+            item = snapshot.catalog.get(col.name) if snapshot.catalog else None
+            out["classifications"].append(
+                {
+                    "id": col.name,
+                    "zh": item.zh if item else col.name,
+                    "en": item.en if item else col.name,
+                    "value": value,
+                    "value_en": _value_en(item, value) if item else None,
+                }
+            )
+        elif col.kind in ("customer", "indicator"):
+            out[col.kind if col.kind == "customer" else "indicators"][col.name] = value
+        else:
+            out["meta"][col.name] = value
+    out["customer"] = mask_row(out["customer"])
+    return out
+
+
+def _relationships(
+    connection: sa.Connection, customer_id: str, as_of: dt.date
+) -> list[dict[str, Any]]:
+    rows = connection.execute(
+        sa.select(
+            relationships.c.staff_id,
+            staff.c.name.label("staff_name"),
+            staff.c.unit_id,
+            relationships.c.role,
+            relationships.c.start_date,
+            relationships.c.end_date,
+            relationships.c.share_pct,
+        )
+        .select_from(relationships.outerjoin(staff, staff.c.staff_id == relationships.c.staff_id))
+        .where(relationships.c.customer_id == customer_id)
+        .order_by(relationships.c.start_date.desc(), relationships.c.role)
+    ).mappings()
+    return [
+        {
+            **r,
+            "active": r["start_date"] <= as_of and (r["end_date"] is None or r["end_date"] > as_of),
+        }
+        for r in rows
+    ]
+
+
+def customer_360(
+    engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
+) -> dict[str, Any]:
+    """Everything about one customer in scope; audited `view_360`."""
+    with engine.begin() as connection:
+        snapshot = served_snapshot_on(connection)
+        row = scoped_row(connection, principal, snapshot, customer_id)
+        rels = _relationships(connection, customer_id, snapshot.as_of_date)
+        record_audit(connection, principal, "view_360", [customer_id], {})
+    result = grouped(snapshot, row)
+    result["customer_id"] = customer_id
+    result["as_of_date"] = snapshot.as_of_date
+    result["snapshot_id"] = snapshot.snapshot_id
+    result["relationships"] = rels
+    try:
+        facts = customer_facts(settings, customer_id, snapshot.as_of_date)
+        result["facts_error"] = None
+    except LakeError as exc:
+        # The published profile still answers when the lake cannot be read; say so.
+        facts = {
+            k: []
+            for k in (
+                "positions",
+                "product_holdings",
+                "recent_trades",
+                "transfers",
+                "contacts",
+                "agreements",
+            )
+        }
+        facts["risk_assessment"] = None
+        result["facts_error"] = exc.message
+    result.update(facts)
+    return result
+
+
+def customer_assets(
+    engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
+) -> dict[str, Any]:
+    """The customer's daily assets (last 250 loaded dates to the as-of date) with 000300.SH."""
+    with engine.connect() as connection:
+        snapshot = served_snapshot_on(connection)
+        scoped_row(connection, principal, snapshot, customer_id)
+    return {
+        "customer_id": customer_id,
+        "as_of_date": snapshot.as_of_date,
+        "index_id": INDEX_ID,
+        "points": assets_history(settings, customer_id, snapshot.as_of_date),
+    }

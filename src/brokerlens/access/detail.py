@@ -1,0 +1,251 @@
+"""A customer's facts from the lake (DuckDB), for the 360 view and the assets curve.
+
+Callers have already checked the customer is in scope. Each query reads only the Parquet files
+of the dates it needs (one day for positions, 90 days for transfers ...), never every date, and
+binds the customer id as a parameter. One DuckDB connection per lake and process, reopened when
+the lake's catalog changes; each call works on a cursor of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from brokerlens.config import Settings
+from brokerlens.contract.feeds import FEEDS
+from brokerlens.ingest.sqltext import ident, path_list
+from brokerlens.lake.catalog import Catalog, read_catalog
+from brokerlens.lake.layout import DELIVERED_COLUMN, LakeLayout
+from brokerlens.warehouse.query import open_warehouse
+
+RECENT_DAYS = 90  # calendar days of transfers and contacts
+RECENT_TRADES = 20
+ASSET_DATES = 250  # loaded dates on the assets curve
+INDEX_ID = "000300.SH"
+
+
+@dataclass(frozen=True)
+class _Lake:
+    stamp: int
+    layout: LakeLayout
+    catalog: Catalog
+    connection: duckdb.DuckDBPyConnection
+
+    def files(self, feed: str, days: Iterable[dt.date] | None = None) -> list[Path]:
+        wanted = set(days) if days is not None else None
+        return [
+            p for d, p in self.catalog.files_of(self.layout, feed) if wanted is None or d in wanted
+        ]
+
+    def days_of(self, feed: str, first: dt.date, last: dt.date) -> list[dt.date]:
+        return [d for d, _ in self.catalog.files_of(self.layout, feed) if first <= d <= last]
+
+
+_lakes: dict[str, _Lake] = {}
+_lock = threading.Lock()
+
+
+def _lake(settings: Settings) -> _Lake:
+    layout = LakeLayout(settings.lake_dir)
+    try:
+        stamp = layout.catalog_path.stat().st_mtime_ns
+    except FileNotFoundError:
+        stamp = 0
+    key = str(layout.root)
+    with _lock:
+        held = _lakes.get(key)
+        if held is None or held.stamp != stamp:
+            # A new load changed the catalog: a fresh connection sees its dates and references.
+            # The old one is left to in-flight cursors and the garbage collector.
+            connection = open_warehouse(settings, lock_down=False)
+            held = _Lake(stamp, layout, read_catalog(layout), connection)
+            _lakes[key] = held
+        return held
+
+
+def _plain(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _rows(cursor: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    result = cursor.execute(sql, params)
+    names = [str(d[0]) for d in result.description or []]
+    return [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in result.fetchall()]
+
+
+def _read(files: list[Path]) -> str:
+    return f"read_parquet({path_list(files)}, union_by_name = true)"
+
+
+def _reference_as_of(lake: _Lake, feed: str, as_of: dt.date) -> tuple[str, list[Path]]:
+    """SQL over one customer's versions of a reference feed (parameter 1: customer id), as of
+    the day: only deliveries up to that day are read, so the last version of each key holds."""
+    files = [p for d, p in lake.catalog.files_of(lake.layout, feed) if d <= as_of]
+    spec = FEEDS[feed]
+    cols = ", ".join(ident(c) for c in spec.column_names)
+    key = ", ".join(ident(k) for k in spec.key)
+    sql = (
+        f"WITH v AS (SELECT {cols}, {ident(DELIVERED_COLUMN)} AS valid_from "
+        f"FROM {_read(files)} WHERE customer_id = ?), "
+        f"h AS (SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY valid_from DESC) AS n "
+        f"FROM v) SELECT {cols} FROM h WHERE n = 1"
+    )
+    return sql, files
+
+
+def customer_facts(settings: Settings, customer_id: str, as_of: dt.date) -> dict[str, Any]:
+    """Positions and product holdings on `as_of`, the last trades, recent transfers and
+    contacts, the latest risk assessment and the service agreements."""
+    lake = _lake(settings)
+    cursor = lake.connection.cursor()
+    try:
+        return _facts(lake, cursor, customer_id, as_of)
+    finally:
+        cursor.close()
+
+
+def _facts(
+    lake: _Lake, cursor: duckdb.DuckDBPyConnection, customer_id: str, as_of: dt.date
+) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    day = [as_of]
+    files = lake.files("positions", day)
+    facts["positions"] = (
+        _rows(
+            cursor,
+            "SELECT p.account_id, p.security_id, s.name AS security_name, s.security_type, "
+            "p.quantity, p.cost_amount, p.market_value "
+            f"FROM {_read(files)} p LEFT JOIN securities s ON s.security_id = p.security_id "
+            "WHERE p.customer_id = ? ORDER BY p.market_value DESC NULLS LAST, p.security_id",
+            [customer_id],
+        )
+        if files
+        else []
+    )
+    files = lake.files("product_holdings", day)
+    facts["product_holdings"] = (
+        _rows(
+            cursor,
+            "SELECT h.product_id, p.name AS product_name, p.product_type, p.risk_level, "
+            "h.units, h.market_value, h.cost_amount "
+            f"FROM {_read(files)} h LEFT JOIN products p ON p.product_id = h.product_id "
+            "WHERE h.customer_id = ? ORDER BY h.market_value DESC NULLS LAST, h.product_id",
+            [customer_id],
+        )
+        if files
+        else []
+    )
+    since = as_of - dt.timedelta(days=RECENT_DAYS)
+    recent = lake.days_of("trades", since + dt.timedelta(days=1), as_of)
+    trade_sql = (
+        "SELECT t.biz_date, t.trade_id, t.account_id, t.security_id, s.name AS security_name, "
+        "t.side, t.trade_type, t.quantity, t.price, t.amount, t.commission, t.net_commission, "
+        "t.channel, t.trade_time "
+        "FROM {src} t LEFT JOIN securities s ON s.security_id = t.security_id "
+        "WHERE t.customer_id = ? ORDER BY t.biz_date DESC, t.trade_time DESC, t.trade_id DESC "
+        f"LIMIT {RECENT_TRADES}"
+    )
+    trades: list[dict[str, Any]] = []
+    files = lake.files("trades", recent)
+    if files:
+        trades = _rows(cursor, trade_sql.format(src=_read(files)), [customer_id])
+    if len(trades) < RECENT_TRADES:
+        # A quiet customer: look further back, once, over the older dates too.
+        older = lake.days_of("trades", dt.date.min, as_of)
+        files = lake.files("trades", older)
+        if files and len(older) > len(recent):
+            trades = _rows(cursor, trade_sql.format(src=_read(files)), [customer_id])
+    facts["recent_trades"] = trades
+    files = lake.files("fund_transfers", lake.days_of("fund_transfers", since, as_of))
+    facts["transfers"] = (
+        _rows(
+            cursor,
+            "SELECT biz_date, transfer_id, direction, amount, bank, channel "
+            f"FROM {_read(files)} WHERE customer_id = ? AND biz_date > ? "
+            "ORDER BY biz_date DESC, transfer_id DESC",
+            [customer_id, since],
+        )
+        if files
+        else []
+    )
+    files = lake.files("contacts", lake.days_of("contacts", since, as_of))
+    facts["contacts"] = (
+        _rows(
+            cursor,
+            "SELECT c.biz_date, c.contact_id, c.staff_id, s.name AS staff_name, c.channel, "
+            "c.purpose, c.result, c.duration_s "
+            f"FROM {_read(files)} c LEFT JOIN staff s ON s.staff_id = c.staff_id "
+            "WHERE c.customer_id = ? AND c.biz_date > ? "
+            "ORDER BY c.biz_date DESC, c.contact_id DESC",
+            [customer_id, since],
+        )
+        if files
+        else []
+    )
+    sql, files = _reference_as_of(lake, "risk_assessments", as_of)
+    assessments = (
+        _rows(
+            cursor,
+            f"SELECT * FROM ({sql}) WHERE assess_date <= ? "
+            "ORDER BY assess_date DESC, assessment_id DESC LIMIT 1",
+            [customer_id, as_of],
+        )
+        if files
+        else []
+    )
+    facts["risk_assessment"] = assessments[0] if assessments else None
+    sql, files = _reference_as_of(lake, "service_agreements", as_of)
+    facts["agreements"] = (
+        _rows(
+            cursor,
+            f"SELECT * FROM ({sql}) WHERE sign_date <= ? ORDER BY sign_date, agreement_id",
+            [customer_id, as_of],
+        )
+        if files
+        else []
+    )
+    return facts
+
+
+def assets_history(
+    settings: Settings,
+    customer_id: str,
+    as_of: dt.date,
+    *,
+    index_id: str = INDEX_ID,
+    dates: int = ASSET_DATES,
+) -> list[dict[str, Any]]:
+    """Daily total assets and their parts over the last `dates` loaded dates up to `as_of`,
+    with the index's close on the same dates (None where the index has no quote)."""
+    lake = _lake(settings)
+    days = lake.days_of("daily_assets", dt.date.min, as_of)[-dates:]
+    assets = lake.files("daily_assets", days)
+    if not assets:
+        return []
+    quotes = lake.files("index_quotes", days)
+    index = (
+        f"SELECT biz_date, close FROM {_read(quotes)} WHERE index_id = ?"
+        if quotes
+        else "SELECT CAST(NULL AS DATE) AS biz_date, CAST(NULL AS DOUBLE) AS close WHERE ?"
+    )
+    cursor = lake.connection.cursor()
+    try:
+        return _rows(
+            cursor,
+            f"WITH i AS ({index}) "
+            "SELECT a.biz_date, a.total_assets, a.cash, a.available_cash, a.stock_value, "
+            "a.fund_value, a.bond_value, a.product_value, a.other_value, a.liabilities, "
+            "i.close AS index_close "
+            f"FROM {_read(assets)} a LEFT JOIN i ON i.biz_date = a.biz_date "
+            "WHERE a.customer_id = ? ORDER BY a.biz_date",
+            [index_id if quotes else False, customer_id],
+        )
+    finally:
+        cursor.close()

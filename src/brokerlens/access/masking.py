@@ -1,0 +1,85 @@
+"""Personal data leaves `access` masked; `reveal` shows one value to a permitted user, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from brokerlens.access.audit import record_audit
+from brokerlens.access.principal import Permission, Principal
+from brokerlens.access.scope import customer_scope
+from brokerlens.access.snapshot import served_snapshot_on
+from brokerlens.errors import Forbidden, InvalidRequest, NotFound
+
+
+def _keep(value: str, head: int, tail: int) -> str:
+    if len(value) <= head + tail:
+        return "*" * len(value)  # too short to show anything without showing most of it
+    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
+
+
+def mask_id_no(value: str | None) -> str | None:
+    """'110101199001011234' -> '110***********1234'."""
+    return None if value is None else _keep(value, 3, 4)
+
+
+def mask_phone(value: str | None) -> str | None:
+    """'13812345678' -> '138****5678'."""
+    return None if value is None else _keep(value, 3, 4)
+
+
+def mask_email(value: str | None) -> str | None:
+    """'zhang.san@example.com' -> 'z***@example.com'."""
+    if value is None:
+        return None
+    local, at, domain = value.partition("@")
+    if not at or not local or not domain:
+        return "*" * len(value)
+    return f"{local[0]}***@{domain}"
+
+
+MASKERS = {"id_no": mask_id_no, "phone": mask_phone, "email": mask_email}
+PII_FIELDS = tuple(MASKERS)
+
+
+def mask_row(row: Mapping[str, Any] | sa.RowMapping) -> dict[str, Any]:
+    out = dict(row)
+    for name, masker in MASKERS.items():
+        if name in out and out[name] is not None:
+            out[name] = masker(str(out[name]))
+    return out
+
+
+def reveal(
+    engine: sa.Engine, principal: Principal, customer_id: str, field: str, reason: str
+) -> str | None:
+    """The unmasked value of one personal field of one customer; audited `reveal`."""
+    if not principal.can(Permission.REVEAL_PII):
+        raise Forbidden("revealing personal data needs the reveal_pii permission")
+    if field not in MASKERS:
+        raise InvalidRequest(f"field {field[:50]!r} cannot be revealed; use one of {PII_FIELDS}")
+    if not reason or not reason.strip():
+        raise InvalidRequest("reason: say why the value is needed (it is kept in the audit log)")
+    with engine.begin() as connection:
+        snapshot = served_snapshot_on(connection)
+        if field not in snapshot.table.c:
+            raise InvalidRequest(f"field {field!r} is not in the published profile")
+        table = snapshot.table
+        row = connection.execute(
+            sa.select(table.c[field]).where(
+                table.c.customer_id == customer_id, customer_scope(principal, snapshot)
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"no customer {customer_id!r}")
+        record_audit(
+            connection,
+            principal,
+            "reveal",
+            [customer_id],
+            {"field": field, "reason": reason.strip()[:500]},
+        )
+    value = row[0]
+    return None if value is None else str(value)

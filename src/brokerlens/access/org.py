@@ -1,0 +1,118 @@
+"""The organisation as a principal may see it: the unit tree and its staff (no customer data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from brokerlens.access.principal import ALL_CUSTOMER_ROLES, STAFF_ROLES, Principal, Role
+from brokerlens.errors import NotFound
+from brokerlens.store.schema import org_units, staff
+
+
+def principal_unit(connection: sa.Connection, principal: Principal) -> str | None:
+    """The unit a principal belongs to: their own (managers) or their staff record's."""
+    if principal.unit_id:
+        return principal.unit_id
+    if principal.role in STAFF_ROLES and principal.staff_id:
+        unit = connection.execute(
+            sa.select(staff.c.unit_id).where(staff.c.staff_id == principal.staff_id)
+        ).scalar()
+        return str(unit) if unit is not None else None
+    return None
+
+
+def parents(connection: sa.Connection) -> dict[str, str | None]:
+    rows = connection.execute(sa.select(org_units.c.unit_id, org_units.c.parent_id))
+    return {str(r.unit_id): r.parent_id for r in rows}
+
+
+def ancestors(unit_id: str, parent_of: dict[str, str | None]) -> list[str]:
+    """The unit and every unit above it, nearest first (cycles cut)."""
+    chain: list[str] = []
+    current: str | None = unit_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parent_of.get(current)
+    return chain
+
+
+def descendants(unit_id: str, parent_of: dict[str, str | None]) -> set[str]:
+    children: dict[str, list[str]] = {}
+    for unit, parent in parent_of.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(unit)
+    found, todo = set(), [unit_id]
+    while todo:
+        unit = todo.pop()
+        if unit in found:
+            continue
+        found.add(unit)
+        todo.extend(children.get(unit, []))
+    return found
+
+
+def visible_units(connection: sa.Connection, principal: Principal) -> tuple[set[str], set[str]]:
+    """(visible units, roots of the visible subtrees)."""
+    parent_of = parents(connection)
+    if principal.role in ALL_CUSTOMER_ROLES or principal.role is Role.ADMIN:
+        roots = {u for u, p in parent_of.items() if p is None or p not in parent_of}
+        return set(parent_of), roots
+    unit = principal_unit(connection, principal)
+    if unit is None or unit not in parent_of:
+        return set(), set()
+    return descendants(unit, parent_of), {unit}
+
+
+def org_tree(engine: sa.Engine, principal: Principal) -> list[dict[str, Any]]:
+    """The unit tree cut to what the principal may see: a list of root units, each nested
+    `{unit_id, parent_id, unit_type, name, city, staff_count, children: [...]}`."""
+    with engine.connect() as connection:
+        units, roots = visible_units(connection, principal)
+        if not units:
+            return []
+        rows = connection.execute(sa.select(org_units).order_by(org_units.c.unit_id)).mappings()
+        counts: dict[str, int] = dict(
+            connection.execute(
+                sa.select(staff.c.unit_id, sa.func.count()).group_by(staff.c.unit_id)
+            ).all()
+        )
+    nodes: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["unit_id"] in units:
+            node = {k: row[k] for k in ("unit_id", "parent_id", "unit_type", "name", "city")}
+            node["staff_count"] = int(counts.get(row["unit_id"], 0))
+            node["children"] = []
+            nodes[row["unit_id"]] = node
+    for unit_id, node in nodes.items():
+        parent = node["parent_id"]
+        if unit_id not in roots and parent in nodes:
+            nodes[parent]["children"].append(node)
+    return [nodes[r] for r in sorted(roots) if r in nodes]
+
+
+def list_staff(
+    engine: sa.Engine, principal: Principal, unit_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Staff in the units the principal may see (or under `unit_id`, which must be visible)."""
+    with engine.connect() as connection:
+        units, _ = visible_units(connection, principal)
+        if unit_id is not None:
+            if unit_id not in units:
+                raise NotFound(f"no unit {unit_id[:64]!r}")
+            units = descendants(unit_id, parents(connection)) & units
+        if not units:
+            return []
+        everyone = unit_id is None and (
+            principal.role in ALL_CUSTOMER_ROLES or principal.role is Role.ADMIN
+        )
+        # The whole firm: no list of every unit as bound parameters.
+        where = [] if everyone else [staff.c.unit_id.in_(sorted(units))]
+        rows = connection.execute(
+            sa.select(staff, org_units.c.name.label("unit_name"))
+            .select_from(staff.outerjoin(org_units, org_units.c.unit_id == staff.c.unit_id))
+            .where(*where)
+            .order_by(staff.c.unit_id, staff.c.staff_id)
+        ).mappings()
+        return [dict(r) for r in rows]

@@ -1,0 +1,314 @@
+"""Saved segments: named condition lists, private or shared with a unit and the units below it.
+
+Members and counts are always cut to the viewer's scope: a segment shared by a branch manager
+shows a broker only the broker's own customers in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from brokerlens.access.conditions import Condition, CustomerQuery, conditions_clauses
+from brokerlens.access.customers import CustomerPage, page_of
+from brokerlens.access.org import ancestors, parents, principal_unit, visible_units
+from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Principal, Role
+from brokerlens.access.scope import customer_scope
+from brokerlens.access.snapshot import served_snapshot_on
+from brokerlens.errors import Forbidden, InvalidRequest, NotFound
+from brokerlens.store.schema import segment_counts, segments, users
+
+Visibility = Literal["private", "unit"]
+VISIBILITIES = ("private", "unit")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _not_found(segment_id: int) -> NotFound:
+    return NotFound(f"no segment {segment_id}")
+
+
+def _visible(connection: sa.Connection, principal: Principal) -> Any:
+    """Segments the principal may see: their own, and those shared with their unit or above."""
+    own = segments.c.owner_user_id == principal.user_id
+    shared = segments.c.visibility == "unit"
+    if principal.role in ALL_CUSTOMER_ROLES:
+        return sa.or_(own, shared)
+    unit = principal_unit(connection, principal)
+    if principal.role is Role.ADMIN or unit is None:
+        return own
+    return sa.or_(
+        own, sa.and_(shared, segments.c.unit_id.in_(ancestors(unit, parents(connection))))
+    )
+
+
+def _checked(
+    connection: sa.Connection, name: str, conditions: list[Condition], visibility: str
+) -> list[dict[str, Any]]:
+    if not name or not name.strip() or len(name) > 200:
+        raise InvalidRequest("name: give the segment a name of 1 to 200 characters")
+    if visibility not in VISIBILITIES:
+        raise InvalidRequest(f"visibility: one of {VISIBILITIES}")
+    conditions = [
+        c if isinstance(c, Condition) else Condition.model_validate(c) for c in conditions
+    ]
+    conditions_clauses(served_snapshot_on(connection), conditions)  # fields and values checked
+    return [c.model_dump(mode="json") for c in conditions]
+
+
+def _share_unit(connection: sa.Connection, principal: Principal, asked: str | None = None) -> str:
+    """The unit a shared segment goes to: the owner's unit, or one below it they name (HQ
+    roles: any unit)."""
+    if asked is not None:
+        units, _ = visible_units(connection, principal)
+        if asked not in units:
+            raise InvalidRequest(f"unit_id: {asked[:64]!r} is not your unit or one below it")
+        return asked
+    unit = principal_unit(connection, principal)
+    if unit is None and principal.role in ALL_CUSTOMER_ROLES:
+        parent_of = parents(connection)
+        unit = next((u for u, p in sorted(parent_of.items()) if p is None), None)
+    if unit is None:
+        raise InvalidRequest("visibility: you belong to no unit to share the segment with")
+    return unit
+
+
+def _record(row: Any, principal: Principal) -> dict[str, Any]:
+    item = dict(row)
+    item["conditions"] = [Condition.model_validate(c) for c in item["conditions"] or []]
+    item["editable"] = item["owner_user_id"] == principal.user_id
+    return item
+
+
+def _select() -> sa.Select[Any]:
+    return sa.select(segments, users.c.username.label("owner")).select_from(
+        segments.outerjoin(users, users.c.user_id == segments.c.owner_user_id)
+    )
+
+
+def _get(connection: sa.Connection, principal: Principal, segment_id: int) -> dict[str, Any]:
+    row = (
+        connection.execute(
+            _select().where(segments.c.segment_id == segment_id, _visible(connection, principal))
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise _not_found(segment_id)
+    return _record(row, principal)
+
+
+def create_segment(
+    engine: sa.Engine,
+    principal: Principal,
+    name: str,
+    conditions: list[Condition],
+    *,
+    visibility: Visibility = "private",
+    description: str | None = None,
+    unit_id: str | None = None,
+) -> dict[str, Any]:
+    with engine.begin() as connection:
+        saved = _checked(connection, name, conditions, visibility)
+        unit = _share_unit(connection, principal, unit_id) if visibility == "unit" else None
+        now = _now()
+        segment_id = connection.execute(
+            segments.insert()
+            .values(
+                name=name.strip(),
+                description=description,
+                owner_user_id=principal.user_id,
+                visibility=visibility,
+                unit_id=unit,
+                conditions=saved,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(segments.c.segment_id)
+        ).scalar_one()
+        return _get(connection, principal, int(segment_id))
+
+
+def list_segments(engine: sa.Engine, principal: Principal) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            _select().where(_visible(connection, principal)).order_by(segments.c.name)
+        ).mappings()
+        return [_record(r, principal) for r in rows]
+
+
+def get_segment(engine: sa.Engine, principal: Principal, segment_id: int) -> dict[str, Any]:
+    with engine.connect() as connection:
+        return _get(connection, principal, segment_id)
+
+
+def _owned(connection: sa.Connection, principal: Principal, segment_id: int) -> dict[str, Any]:
+    item = _get(connection, principal, segment_id)
+    if not item["editable"]:
+        raise Forbidden("only the segment's owner may change or delete it")
+    return item
+
+
+def update_segment(
+    engine: sa.Engine,
+    principal: Principal,
+    segment_id: int,
+    *,
+    name: str | None = None,
+    conditions: list[Condition] | None = None,
+    visibility: Visibility | None = None,
+    description: str | None = None,
+    unit_id: str | None = None,
+) -> dict[str, Any]:
+    with engine.begin() as connection:
+        item = _owned(connection, principal, segment_id)
+        new_visibility = visibility or item["visibility"]
+        saved = _checked(
+            connection,
+            name if name is not None else item["name"],
+            conditions if conditions is not None else item["conditions"],
+            new_visibility,
+        )
+        unit = item["unit_id"]
+        if new_visibility == "unit" and (unit is None or unit_id is not None):
+            unit = _share_unit(connection, principal, unit_id)
+        values: dict[str, Any] = {
+            "name": (name if name is not None else item["name"]).strip(),
+            "conditions": saved,
+            "visibility": new_visibility,
+            "unit_id": unit if new_visibility == "unit" else None,
+            "updated_at": _now(),
+        }
+        if description is not None:
+            values["description"] = description
+        connection.execute(
+            segments.update().where(segments.c.segment_id == segment_id).values(**values)
+        )
+        if conditions is not None:  # stale counts would mislead
+            connection.execute(
+                segment_counts.delete().where(segment_counts.c.segment_id == segment_id)
+            )
+        return _get(connection, principal, segment_id)
+
+
+def delete_segment(engine: sa.Engine, principal: Principal, segment_id: int) -> None:
+    with engine.begin() as connection:
+        _owned(connection, principal, segment_id)
+        connection.execute(segment_counts.delete().where(segment_counts.c.segment_id == segment_id))
+        connection.execute(segments.delete().where(segments.c.segment_id == segment_id))
+
+
+def segment_count(engine: sa.Engine, principal: Principal, segment_id: int) -> int:
+    """Customers of the segment within the viewer's scope."""
+    with engine.connect() as connection:
+        item = _get(connection, principal, segment_id)
+        snapshot = served_snapshot_on(connection)
+        where = [
+            customer_scope(principal, snapshot),
+            *conditions_clauses(snapshot, item["conditions"]),
+        ]
+        return int(
+            connection.execute(
+                sa.select(sa.func.count()).select_from(snapshot.table).where(*where)
+            ).scalar_one()
+        )
+
+
+def segment_members(
+    engine: sa.Engine,
+    principal: Principal,
+    segment_id: int,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    sort: str | None = None,
+    descending: bool = False,
+) -> CustomerPage:
+    """One page of the segment's customers within the viewer's scope (masked)."""
+    query = _page_query(page, page_size, sort, descending)
+    with engine.connect() as connection:
+        item = _get(connection, principal, segment_id)
+        snapshot = served_snapshot_on(connection)
+        where = [
+            customer_scope(principal, snapshot),
+            *conditions_clauses(snapshot, item["conditions"]),
+        ]
+        return page_of(connection, snapshot, where, query)
+
+
+def _page_query(page: int, page_size: int, sort: str | None, descending: bool) -> CustomerQuery:
+    from brokerlens.access.conditions import parse_query
+
+    return parse_query(
+        {"page": page, "page_size": page_size, "sort": sort, "descending": descending}
+    )
+
+
+def segment_conditions(engine: sa.Engine, principal: Principal, segment_id: int) -> list[Condition]:
+    with engine.connect() as connection:
+        return list(_get(connection, principal, segment_id)["conditions"])
+
+
+def _owner(row: Any) -> Principal:
+    return Principal(
+        user_id=int(row.user_id),
+        username=str(row.username),
+        display_name=str(row.display_name),
+        role=Role(row.role),
+        staff_id=row.staff_id,
+        unit_id=row.unit_id,
+    )
+
+
+def refresh_segment_counts(engine: sa.Engine) -> int:
+    """segment_counts for the served as-of date: each segment counted within its owner's scope.
+    Returns how many segments were counted (a segment whose conditions no longer fit the
+    published columns is skipped)."""
+    done = 0
+    with engine.begin() as connection:
+        snapshot = served_snapshot_on(connection)
+        owners = connection.execute(
+            sa.select(
+                segments.c.segment_id,
+                segments.c.conditions,
+                users.c.user_id,
+                users.c.username,
+                users.c.display_name,
+                users.c.role,
+                users.c.staff_id,
+                users.c.unit_id,
+            ).select_from(segments.join(users, users.c.user_id == segments.c.owner_user_id))
+        ).all()
+        for row in owners:
+            try:
+                conditions = [Condition.model_validate(c) for c in row.conditions or []]
+                where = [
+                    customer_scope(_owner(row), snapshot),
+                    *conditions_clauses(snapshot, conditions),
+                ]
+            except (InvalidRequest, ValueError):
+                continue
+            count = connection.execute(
+                sa.select(sa.func.count()).select_from(snapshot.table).where(*where)
+            ).scalar_one()
+            connection.execute(
+                segment_counts.delete().where(
+                    segment_counts.c.segment_id == row.segment_id,
+                    segment_counts.c.as_of_date == snapshot.as_of_date,
+                )
+            )
+            connection.execute(
+                segment_counts.insert().values(
+                    segment_id=row.segment_id,
+                    as_of_date=snapshot.as_of_date,
+                    customers=int(count),
+                    refreshed_at=_now(),
+                )
+            )
+            done += 1
+    return done
