@@ -1,0 +1,20 @@
+"""REST API routers, one per resource, all under /api."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    from brokerlens.web.api import audit, auth, catalog, customers, home, org, segments, users
+
+    return [
+        auth.router,
+        home.router,
+        customers.router,
+        catalog.router,
+        segments.router,
+        org.router,
+        audit.router,
+        users.router,
+    ]

@@ -1,0 +1,83 @@
+"""The audit log, for compliance (Permission.READ_AUDIT)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.encoders import jsonable_encoder
+
+from brokerlens.access.principal import Permission
+from brokerlens.web.deps import AuditorDep, CsrfDep, EngineDep, require
+
+router = APIRouter(
+    prefix="/api/audit",
+    tags=["audit"],
+    dependencies=[CsrfDep, Depends(require(Permission.READ_AUDIT))],
+)
+
+
+class AuditParams:
+    def __init__(
+        self,
+        username: Annotated[str | None, Query(description="who")] = None,
+        action: Annotated[str | None, Query(description="view_360, reveal, export ...")] = None,
+        customer_id: Annotated[
+            str | None, Query(description="records naming this customer")
+        ] = None,
+        date_from: Annotated[dt.date | None, Query(description="from this day")] = None,
+        date_to: Annotated[
+            dt.date | None, Query(description="up to and including this day")
+        ] = None,
+        page: Annotated[int, Query(ge=1)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> None:
+        self.username = username or None
+        self.action = action or None
+        self.customer_id = customer_id or None
+        self.date_from = date_from
+        self.date_to = date_to
+        self.page = page
+        self.page_size = page_size
+
+    def query(self) -> Any:
+        from brokerlens.access import AuditQuery
+
+        return AuditQuery(
+            username=self.username,
+            action=self.action,
+            customer_id=self.customer_id,
+            since=_start(self.date_from),
+            until=_start(self.date_to + dt.timedelta(days=1)) if self.date_to else None,
+            page=self.page,
+            page_size=self.page_size,
+        )
+
+
+def _start(day: dt.date | None) -> dt.datetime | None:
+    # Days are the viewer's business days in China Standard Time, stored instants are UTC.
+    if day is None:
+        return None
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+AuditParamsDep = Annotated[AuditParams, Depends()]
+
+
+def audit_page(engine: Any, principal: Any, params: AuditParams) -> dict[str, Any]:
+    from brokerlens.access import search_audit
+
+    result = search_audit(engine, principal, params.query())
+    return {
+        "data": jsonable_encoder(list(result.rows)),
+        "count": result.total,
+        "page": params.page,
+        "page_size": params.page_size,
+    }
+
+
+@router.get("")
+def search(engine: EngineDep, principal: AuditorDep, params: AuditParamsDep) -> Any:
+    """Who did what to which customers, newest first."""
+    return audit_page(engine, principal, params)

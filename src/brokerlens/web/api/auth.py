@@ -1,0 +1,111 @@
+"""POST /api/login, POST /api/logout, GET /api/me."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from brokerlens.access.principal import Principal
+from brokerlens.config import Settings
+from brokerlens.web.deps import (
+    SESSION_COOKIE,
+    CsrfDep,
+    EngineDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    client_ip,
+)
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+SESSION_SECONDS = 8 * 3600  # auth ends sessions after 8 h; the cookie need not outlive that
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserPublic(BaseModel):
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    staff_id: str | None
+    unit_id: str | None
+    permissions: list[str]
+
+    @classmethod
+    def of(cls, principal: Principal) -> UserPublic:
+        return cls(
+            user_id=principal.user_id,
+            username=principal.username,
+            display_name=principal.display_name,
+            role=principal.role.value,
+            staff_id=principal.staff_id,
+            unit_id=principal.unit_id,
+            permissions=sorted(p.value for p in principal.permissions),
+        )
+
+
+class LoginOut(BaseModel):
+    user: UserPublic
+    csrf_token: str = Field(description="send as X-CSRF-Token on every unsafe request")
+
+
+class MeOut(LoginOut):
+    pass
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_SECONDS,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.secure_cookies
+    )
+
+
+@router.post("/login", response_model=LoginOut)
+def login(
+    body: LoginIn, request: Request, response: Response, engine: EngineDep, settings: SettingsDep
+) -> LoginOut:
+    """Sign in: sets the HttpOnly session cookie and returns the session's CSRF token."""
+    from brokerlens.auth import login as auth_login
+
+    ticket = auth_login(
+        engine,
+        body.username,
+        body.password,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    set_session_cookie(response, ticket.token, settings)
+    return LoginOut(user=UserPublic.of(ticket.principal), csrf_token=ticket.csrf_token)
+
+
+@router.post("/logout", status_code=204, dependencies=[CsrfDep])
+def logout(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
+    from brokerlens.auth import logout as auth_logout
+
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        auth_logout(engine, token)
+    response = Response(status_code=204)
+    clear_session_cookie(response, settings)
+    return response
+
+
+@router.get("/me", response_model=MeOut)
+def me(session: SessionDep, principal: PrincipalDep) -> MeOut:
+    return MeOut(user=UserPublic.of(principal), csrf_token=session.csrf_token)

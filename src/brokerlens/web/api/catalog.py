@@ -1,0 +1,157 @@
+"""Catalog: the classifications and their rules, why a customer got a value, change previews."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel
+
+from brokerlens.errors import InvalidRequest
+from brokerlens.web.deps import (
+    CatalogEditorDep,
+    CsrfDep,
+    EngineDep,
+    ReaderDep,
+    SettingsDep,
+    customer_reader,
+)
+
+router = APIRouter(
+    prefix="/api/catalog", tags=["catalog"], dependencies=[CsrfDep, Depends(customer_reader)]
+)
+
+MAX_CATALOG_BYTES = 1_000_000
+
+
+class RulePublic(BaseModel):
+    when: str
+    value: str
+
+
+class ClassificationPublic(BaseModel):
+    id: str
+    zh: str
+    en: str
+    meaning: str
+    rules: list[RulePublic]
+    default: str
+
+
+class CatalogPublic(BaseModel):
+    version: str
+    served_version: str | None
+    data: list[ClassificationPublic]
+    count: int
+
+
+def catalog_public(settings: Any, engine: Any) -> CatalogPublic:
+    """The active catalog (what a preview compares against), its rules written out."""
+    from brokerlens.access import served_snapshot
+    from brokerlens.classify import catalog_version, compile_catalog, load_active_catalog
+    from brokerlens.errors import NotFound
+
+    catalog = load_active_catalog(settings)
+    try:
+        served: str | None = str(served_snapshot(engine).catalog_version)
+    except (NotFound, AttributeError):
+        served = None
+    data = []
+    for compiled in compile_catalog(catalog):
+        item = compiled.classification
+        rules = [RulePublic(when=_display(r.condition), value=r.rule.label) for r in compiled.rules]
+        data.append(
+            ClassificationPublic(
+                id=item.id,
+                zh=item.zh,
+                en=item.en,
+                meaning=item.meaning,
+                rules=rules,
+                default=item.default,
+            )
+        )
+    return CatalogPublic(
+        version=catalog_version(settings), served_version=served, data=data, count=len(data)
+    )
+
+
+def _display(condition: Any) -> str:
+    from brokerlens.classify.explain import display
+
+    return display(condition)
+
+
+@router.get("", response_model=CatalogPublic)
+def get_catalog(settings: SettingsDep, engine: EngineDep) -> CatalogPublic:
+    return catalog_public(settings, engine)
+
+
+@router.get("/why/{customer_id}")
+def why(
+    customer_id: str,
+    engine: EngineDep,
+    principal: ReaderDep,
+    classification: Annotated[str | None, Query(description="one classification id")] = None,
+) -> Any:
+    """The same answer as GET /api/customers/{id}/why: rules tried with their figures."""
+    from brokerlens.access import explain_customer
+
+    return jsonable_encoder(explain_customer(engine, principal, customer_id, classification))
+
+
+def preview_of(settings: Any, text: str, classification: str | None) -> Any:
+    from brokerlens.classify import parse_catalog, preview_catalog
+
+    if not text.strip():
+        raise InvalidRequest("the catalog YAML is empty", hint="paste the edited catalog")
+    candidate = parse_catalog(text, "the edited catalog")
+    return preview_catalog(settings, candidate, classification_id=classification)
+
+
+def preview_public(preview: Any) -> dict[str, Any]:
+    return {
+        "as_of": preview.as_of,
+        "changes": [
+            {
+                "id": c.id,
+                "status": c.status,
+                "moved": c.moved,
+                "customers": c.customers,
+                "transitions": [
+                    {"old": t.old, "new": t.new, "customers": t.customers} for t in c.transitions
+                ],
+            }
+            for c in preview.changes
+        ],
+        "unchanged": list(preview.unchanged),
+    }
+
+
+@router.post(
+    "/preview",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/yaml": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def preview(
+    request: Request,
+    settings: SettingsDep,
+    _editor: CatalogEditorDep,
+    classification: Annotated[str | None, Query(description="only this classification")] = None,
+) -> Any:
+    """Who would move if this catalog YAML (the request body) were applied (HQ only)."""
+    body = await request.body()
+    if len(body) > MAX_CATALOG_BYTES:
+        raise InvalidRequest("the catalog is larger than 1 MB", hint="send only the catalog YAML")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequest("the catalog is not UTF-8", hint="send UTF-8 YAML") from None
+    from starlette.concurrency import run_in_threadpool
+
+    result = await run_in_threadpool(preview_of, settings, text, classification)
+    return jsonable_encoder(preview_public(result))

@@ -1,0 +1,192 @@
+"""Customers: the filtered list, the 360, assets history, why, reveal and CSV export.
+
+Every call goes through `brokerlens.access`, which cuts to the user's scope: a customer out of
+scope raises the same NotFound as one that does not exist, so both answer the same 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.responses import Response
+
+from brokerlens.web.deps import (
+    CsrfDep,
+    EngineDep,
+    ExporterDep,
+    ReaderDep,
+    SettingsDep,
+    customer_reader,
+)
+from brokerlens.web.export import csv_response
+from brokerlens.web.filters import conditions_from
+
+router = APIRouter(
+    prefix="/api/customers",
+    tags=["customers"],
+    dependencies=[CsrfDep, Depends(customer_reader)],
+)
+
+MAX_PAGE_SIZE = 200
+
+
+class CustomerListParams:
+    """The list's query parameters, shared by the API, the page and the export."""
+
+    def __init__(
+        self,
+        f: Annotated[
+            list[str],
+            Query(
+                description="condition field:op:value, repeatable; op in eq, ne, in, gt, ge, "
+                "lt, le, between, is_null, not_null; `in` and `between` take comma-separated "
+                "values, e.g. f=service_level:eq:金手指&f=total_assets_t:between:1e5,1e6"
+            ),
+        ] = [],  # noqa: B006  (FastAPI copies defaults per request)
+        branch_id: Annotated[str | None, Query(description="only this branch")] = None,
+        team_id: Annotated[str | None, Query(description="only this team's customers")] = None,
+        staff_id: Annotated[str | None, Query(description="only this staff member's")] = None,
+        search: Annotated[
+            str | None, Query(max_length=100, description="customer id or name contains")
+        ] = None,
+        sort: Annotated[str | None, Query(description="a column of the profile")] = None,
+        desc: Annotated[bool, Query(description="sort descending")] = False,
+        page: Annotated[int, Query(ge=1)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    ) -> None:
+        self.filters = [x for x in f if x]
+        self.branch_id = branch_id or None
+        self.team_id = team_id or None
+        self.staff_id = staff_id or None
+        self.search = (search or "").strip() or None
+        self.sort = sort or None
+        self.desc = desc
+        self.page = page
+        self.page_size = page_size
+
+    def query(self) -> Any:
+        from brokerlens.access import CustomerQuery
+
+        return CustomerQuery(
+            conditions=conditions_from(self.filters),
+            branch_id=self.branch_id,
+            team_id=self.team_id,
+            staff_id=self.staff_id,
+            search=self.search,
+            sort=self.sort,
+            descending=self.desc,
+            page=self.page,
+            page_size=self.page_size,
+        )
+
+
+ListParams = Annotated[CustomerListParams, Depends()]
+
+
+class CustomerListPublic(BaseModel):
+    data: list[dict[str, Any]]
+    count: int = Field(description="customers matching, over every page")
+    page: int
+    page_size: int
+    as_of_date: dt.date | None = None
+
+
+class Customer360Public(BaseModel):
+    """The customer 360 as `access.customer_360` gives it; PII masked."""
+
+    model_config = ConfigDict(extra="allow")
+
+    profile: dict[str, Any]
+
+
+class RevealIn(BaseModel):
+    field: Literal["id_no", "phone", "email"]
+    reason: str = Field(min_length=1, max_length=500, description="why; written to the audit log")
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a reason is required")
+        return value.strip()
+
+
+class RevealOut(BaseModel):
+    customer_id: str
+    field: str
+    value: str | None
+
+
+def page_of(result: Any) -> CustomerListPublic:
+    return CustomerListPublic(
+        data=jsonable_encoder(list(result.rows)),
+        count=result.total,
+        page=result.page,
+        page_size=result.page_size,
+        as_of_date=result.as_of_date,
+    )
+
+
+@router.get("", response_model=CustomerListPublic)
+def list_customers(
+    engine: EngineDep, principal: ReaderDep, params: ListParams
+) -> CustomerListPublic:
+    """Customers in your scope matching every condition, one page, sorted."""
+    from brokerlens.access import list_customers
+
+    return page_of(list_customers(engine, principal, params.query()))
+
+
+@router.get("/export.csv", response_class=Response)
+def export_customers(engine: EngineDep, principal: ExporterDep, params: ListParams) -> Response:
+    """Every customer matching the list's filters as CSV (PII masked); audited as an export."""
+    from brokerlens.access import export_customers
+
+    return csv_response(export_customers(engine, principal, params.query()))
+
+
+@router.get("/{customer_id}", response_model=Customer360Public)
+def customer_360(
+    customer_id: str, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
+) -> Any:
+    """Profile, classifications, positions, trades, transfers, products, risk, agreements,
+    contacts, relationships. Audited as `view_360`."""
+    from brokerlens.access import customer_360
+
+    return jsonable_encoder(customer_360(engine, settings, principal, customer_id))
+
+
+@router.get("/{customer_id}/assets")
+def customer_assets(
+    customer_id: str, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
+) -> Any:
+    """Daily total assets with the index over the same dates."""
+    from brokerlens.access import customer_assets
+
+    return jsonable_encoder(customer_assets(engine, settings, principal, customer_id))
+
+
+@router.get("/{customer_id}/why")
+def customer_why(
+    customer_id: str,
+    engine: EngineDep,
+    principal: ReaderDep,
+    classification: Annotated[str | None, Query(description="one classification id")] = None,
+) -> Any:
+    """Why the customer has each classification value: the rules tried and their figures."""
+    from brokerlens.access import explain_customer
+
+    return jsonable_encoder(explain_customer(engine, principal, customer_id, classification))
+
+
+@router.post("/{customer_id}/reveal", response_model=RevealOut)
+def reveal(customer_id: str, body: RevealIn, engine: EngineDep, principal: ReaderDep) -> RevealOut:
+    """One unmasked field; needs the reveal_pii permission and a reason; audited."""
+    from brokerlens.access import reveal
+
+    value = reveal(engine, principal, customer_id, body.field, body.reason)
+    return RevealOut(customer_id=customer_id, field=body.field, value=value)

@@ -1,0 +1,21 @@
+"""The workbench summary: customers by tier, assets trend, changes since the previous day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.encoders import jsonable_encoder
+
+from brokerlens.web.deps import CsrfDep, EngineDep, ReaderDep, customer_reader
+
+router = APIRouter(
+    prefix="/api/home", tags=["home"], dependencies=[CsrfDep, Depends(customer_reader)]
+)
+
+
+@router.get("")
+def home(engine: EngineDep, principal: ReaderDep) -> Any:
+    from brokerlens.access import home_summary
+
+    return jsonable_encoder(home_summary(engine, principal))

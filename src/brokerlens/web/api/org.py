@@ -1,0 +1,34 @@
+"""The organisation tree and staff, as far as the user's scope reaches."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.encoders import jsonable_encoder
+
+from brokerlens.web.deps import CsrfDep, EngineDep, ReaderDep, customer_reader
+
+router = APIRouter(
+    prefix="/api/org", tags=["org"], dependencies=[CsrfDep, Depends(customer_reader)]
+)
+
+
+@router.get("/tree")
+def tree(engine: EngineDep, principal: ReaderDep) -> Any:
+    """Units (HQ, regions, branches, teams) nested by parent."""
+    from brokerlens.access import org_tree
+
+    return jsonable_encoder(org_tree(engine, principal))
+
+
+@router.get("/staff")
+def staff(
+    engine: EngineDep,
+    principal: ReaderDep,
+    unit_id: Annotated[str | None, Query(description="only this unit and below")] = None,
+) -> Any:
+    from brokerlens.access import list_staff
+
+    data = jsonable_encoder(list_staff(engine, principal, unit_id=unit_id))
+    return {"data": data, "count": len(data)}

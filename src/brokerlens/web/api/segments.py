@@ -1,0 +1,175 @@
+"""Dynamic segments: saved conditions over the profile, private or shared with a unit.
+
+Counts and members are always cut to the viewer's scope by `access`; a segment the viewer may
+not see answers 404 like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from brokerlens.web.api.customers import CustomerListPublic, page_of
+from brokerlens.web.deps import CsrfDep, EngineDep, ExporterDep, ReaderDep, customer_reader
+from brokerlens.web.export import csv_response
+from brokerlens.web.filters import OPS, conditions_from_dicts
+
+router = APIRouter(
+    prefix="/api/segments", tags=["segments"], dependencies=[CsrfDep, Depends(customer_reader)]
+)
+
+Op = Literal["eq", "ne", "in", "gt", "ge", "lt", "le", "between", "is_null", "not_null"]
+assert set(Op.__args__) == set(OPS)  # type: ignore[attr-defined]
+
+
+class ConditionIn(BaseModel):
+    field: str = Field(min_length=1, max_length=100)
+    op: Op
+    value: Any = Field(
+        default=None, description="scalar; a list for `in`; [low, high] for `between`"
+    )
+
+
+class SegmentCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    visibility: Literal["private", "unit"] = Field(
+        default="private", description="private, or unit: shared with your unit and those below"
+    )
+    conditions: list[ConditionIn] = Field(min_length=1)
+
+
+class SegmentUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    visibility: Literal["private", "unit"] | None = None
+    conditions: list[ConditionIn] | None = Field(default=None, min_length=1)
+
+
+class SegmentPublic(BaseModel):
+    segment_id: int
+    name: str
+    description: str | None = None
+    owner_user_id: int | None = None
+    owner: str | None = None
+    visibility: str
+    unit_id: str | None = None
+    conditions: list[dict[str, Any]]
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    editable: bool = Field(default=False, description="you own it and may change it")
+
+
+class SegmentsPublic(BaseModel):
+    data: list[SegmentPublic]
+    count: int
+
+
+class CountIn(BaseModel):
+    conditions: list[ConditionIn] = Field(default_factory=list)
+
+
+class CountOut(BaseModel):
+    count: int
+
+
+def segment_public(segment: Any) -> SegmentPublic:
+    data = jsonable_encoder(segment)
+    return SegmentPublic.model_validate(data)
+
+
+def typed_conditions(conditions: list[ConditionIn]) -> list[Any]:
+    return conditions_from_dicts([c.model_dump() for c in conditions])
+
+
+@router.get("", response_model=SegmentsPublic)
+def list_segments(engine: EngineDep, principal: ReaderDep) -> SegmentsPublic:
+    """Your segments and those shared with your unit or a unit above it."""
+    from brokerlens.access import list_segments
+
+    data = [segment_public(s) for s in list_segments(engine, principal)]
+    return SegmentsPublic(data=data, count=len(data))
+
+
+@router.post("", response_model=SegmentPublic, status_code=201)
+def create_segment(body: SegmentCreate, engine: EngineDep, principal: ReaderDep) -> SegmentPublic:
+    from brokerlens.access import create_segment
+
+    segment = create_segment(
+        engine,
+        principal,
+        body.name,
+        typed_conditions(body.conditions),
+        visibility=body.visibility,
+        description=body.description,
+    )
+    return segment_public(segment)
+
+
+@router.post("/count", response_model=CountOut)
+def count_unsaved(body: CountIn, engine: EngineDep, principal: ReaderDep) -> CountOut:
+    """The live count of conditions not yet saved (the segment builder asks as you type)."""
+    from brokerlens.access import count_customers
+
+    return CountOut(count=count_customers(engine, principal, typed_conditions(body.conditions)))
+
+
+@router.get("/{segment_id}", response_model=SegmentPublic)
+def get_segment(segment_id: int, engine: EngineDep, principal: ReaderDep) -> SegmentPublic:
+    from brokerlens.access import get_segment
+
+    return segment_public(get_segment(engine, principal, segment_id))
+
+
+@router.patch("/{segment_id}", response_model=SegmentPublic)
+def update_segment(
+    segment_id: int, body: SegmentUpdate, engine: EngineDep, principal: ReaderDep
+) -> SegmentPublic:
+    from brokerlens.access import update_segment
+
+    changes = body.model_dump(exclude_unset=True)
+    if body.conditions is not None:
+        changes["conditions"] = typed_conditions(body.conditions)
+    return segment_public(update_segment(engine, principal, segment_id, **changes))
+
+
+@router.delete("/{segment_id}", status_code=204)
+def delete_segment(segment_id: int, engine: EngineDep, principal: ReaderDep) -> Response:
+    from brokerlens.access import delete_segment
+
+    delete_segment(engine, principal, segment_id)
+    return Response(status_code=204)
+
+
+@router.get("/{segment_id}/count", response_model=CountOut)
+def segment_count(segment_id: int, engine: EngineDep, principal: ReaderDep) -> CountOut:
+    """Members now, within your scope."""
+    from brokerlens.access import segment_count
+
+    return CountOut(count=segment_count(engine, principal, segment_id))
+
+
+@router.get("/{segment_id}/members", response_model=CustomerListPublic)
+def segment_members(
+    segment_id: int,
+    engine: EngineDep,
+    principal: ReaderDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> CustomerListPublic:
+    from brokerlens.access import segment_members
+
+    return page_of(segment_members(engine, principal, segment_id, page=page, page_size=page_size))
+
+
+@router.get("/{segment_id}/export.csv", response_class=Response)
+def export_segment(segment_id: int, engine: EngineDep, principal: ExporterDep) -> Response:
+    """Every member as CSV (PII masked); audited as an export naming the customers."""
+    from brokerlens.access import export_segment
+
+    return csv_response(export_segment(engine, principal, segment_id))

@@ -1,0 +1,81 @@
+"""The application: `create_app(settings)` wires routers, static files, errors and the store.
+
+Nothing happens at import; the store is opened (and migrated) when the app starts. Under
+uvicorn's factory mode each worker calls `app_from_env()` and reads settings from the
+environment, which `brokerlens serve` fills in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import HTMLResponse
+
+from brokerlens import __version__
+from brokerlens.config import Settings
+
+TAGS = [
+    {"name": "auth", "description": "Sign in and out; who am I."},
+    {
+        "name": "customers",
+        "description": "Customer list with filters, customer 360, reveal, export.",
+    },
+    {"name": "catalog", "description": "Classifications, why a customer got a value, previews."},
+    {"name": "segments", "description": "Saved conditions over the profile, counts and members."},
+    {"name": "org", "description": "Organisation tree and staff."},
+    {"name": "audit", "description": "The audit log (compliance)."},
+    {"name": "users", "description": "Accounts (administrator)."},
+    {"name": "home", "description": "The workbench summary."},
+]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    from brokerlens.web import api, errors, pages
+    from brokerlens.web.templating import STATIC_DIR
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from brokerlens.store import open_store
+
+        app.state.engine = open_store(settings)
+        yield
+
+    app = FastAPI(
+        title="brokerlens",
+        version=__version__,
+        description="Customer analytics for securities brokerages. Sign in with POST /api/login; "
+        "send the returned csrf_token as X-CSRF-Token on every POST, PUT, PATCH and DELETE.",
+        docs_url=None,  # served below from the vendored swagger-ui, so it works offline
+        redoc_url=None,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    errors.install(app)
+    for router in (*api.routers(), *pages.routers()):
+        app.include_router(router)
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="brokerlens API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-favicon.png",
+            swagger_ui_parameters={"validatorUrl": None},  # no call to validator.swagger.io
+        )
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory: settings from the environment (BROKERLENS_HOME, _DATABASE_URL ...)."""
+    from brokerlens.config import load_settings
+
+    return create_app(load_settings())

@@ -1,0 +1,163 @@
+"""Dependencies every route declares: the store, the signed-in user, CSRF, roles and permissions.
+
+Access rules are written here once, as dependencies, and routers declare them; no handler
+repeats a role or permission check. Which customers a user may see is not decided here at all:
+`brokerlens.access` cuts every query to the user's scope.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+from collections.abc import Callable
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+
+from brokerlens.access.principal import Permission, Principal, Role
+from brokerlens.config import Settings
+from brokerlens.errors import AuthError, Forbidden
+from brokerlens.web.i18n import LANG_COOKIE, pick_language
+
+SESSION_COOKIE = "bl_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class SessionLike(Protocol):
+    """What `brokerlens.auth.resolve_session` returns."""
+
+    principal: Principal
+    csrf_token: str
+
+
+def get_settings(request: Request) -> Settings:
+    settings = request.app.state.settings
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine = getattr(request.app.state, "engine", None)
+    if engine is None:  # a client that skipped the lifespan (startup) still gets a store
+        from brokerlens.store import open_store
+
+        engine = request.app.state.engine = open_store(get_settings(request))
+    assert isinstance(engine, Engine)
+    return engine
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def get_language(request: Request) -> str:
+    return pick_language(request.cookies.get(LANG_COOKIE))
+
+
+LanguageDep = Annotated[str, Depends(get_language)]
+
+
+def optional_session(request: Request, engine: EngineDep) -> SessionLike | None:
+    """The session named by the `bl_session` cookie, or None (absent, expired, user disabled)."""
+    if hasattr(request.state, "session"):
+        cached: SessionLike | None = request.state.session
+        return cached
+    token = request.cookies.get(SESSION_COOKIE)
+    info: SessionLike | None = None
+    if token:
+        from brokerlens.auth import resolve_session
+
+        info = resolve_session(  # type: ignore[assignment]
+            engine, token, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+        )
+    request.state.session = info
+    return info
+
+
+def current_session(
+    session: Annotated[SessionLike | None, Depends(optional_session)],
+) -> SessionLike:
+    if session is None:
+        raise AuthError("not signed in, or the session has ended", hint="sign in at /login")
+    return session
+
+
+SessionDep = Annotated[SessionLike, Depends(current_session)]
+
+
+def current_principal(request: Request, session: SessionDep, language: LanguageDep) -> Principal:
+    principal = session.principal
+    changes: dict[str, Any] = {}
+    if principal.language != language:
+        changes["language"] = language
+    if principal.ip is None and request.client:
+        changes["ip"] = request.client.host
+    if principal.user_agent is None and request.headers.get("user-agent"):
+        changes["user_agent"] = request.headers.get("user-agent")
+    return dataclasses.replace(principal, **changes) if changes else principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+async def csrf_protect(request: Request, session: SessionDep) -> None:
+    """Every unsafe request carries the session's CSRF token (form field or header)."""
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    content_type = request.headers.get("content-type", "")
+    if sent is None and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        value = (await request.form()).get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not sent or not hmac.compare_digest(sent, session.csrf_token):
+        raise Forbidden(
+            "the CSRF token is missing or wrong",
+            hint=f"send the session's token as the `{CSRF_FIELD}` field or {CSRF_HEADER} header; "
+            "reload the page to get a fresh one",
+        )
+
+
+CsrfDep = Depends(csrf_protect)
+
+
+def customer_reader(principal: PrincipalDep) -> Principal:
+    """Anyone but the administrator, who manages accounts and sees no customer data."""
+    if principal.role is Role.ADMIN:
+        raise Forbidden(
+            "the administrator role sees no customer data",
+            hint="sign in with a business role to work with customers",
+        )
+    return principal
+
+
+ReaderDep = Annotated[Principal, Depends(customer_reader)]
+
+
+def require(permission: Permission) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only users holding `permission`."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if not principal.can(permission):
+            raise Forbidden(
+                f"this needs the {permission.value} permission",
+                hint="ask an administrator if your work needs it",
+            )
+        return principal
+
+    check.__name__ = f"require_{permission.value}"
+    return check
+
+
+ExporterDep = Annotated[Principal, Depends(require(Permission.EXPORT))]
+CatalogEditorDep = Annotated[Principal, Depends(require(Permission.EDIT_CATALOG))]
+AuditorDep = Annotated[Principal, Depends(require(Permission.READ_AUDIT))]
+UserManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]

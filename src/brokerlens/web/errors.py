@@ -1,0 +1,118 @@
+"""Errors become answers: JSON {"error", "hint"} under /api, a styled page (or redirect) elsewhere.
+
+An out-of-scope customer raises the same NotFound as an unknown one in `access`, and both are
+answered here through the one handler, so the two responses are byte for byte alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from brokerlens.classify.errors import UnknownName
+from brokerlens.errors import AuthError, BrokerlensError, ConfigError, Forbidden, NotFound
+from brokerlens.web.deps import SESSION_COOKIE
+from brokerlens.web.i18n import LANG_COOKIE, pick_language
+
+STATUS_TITLES = {401: "error.401", 403: "error.403", 404: "error.404", 422: "error.422"}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/api"
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def status_of(exc: BrokerlensError) -> int:
+    if isinstance(exc, NotFound | UnknownName):
+        return 404
+    if isinstance(exc, Forbidden):
+        return 403
+    if isinstance(exc, AuthError):
+        return 401
+    if isinstance(exc, ConfigError):  # InvalidRequest, CatalogError: the request is unusable
+        return 422
+    return 500
+
+
+def error_response(
+    request: Request,
+    status: int,
+    message: str,
+    hint: str | None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    if is_api(request):
+        body: dict[str, Any] = {"error": message, "hint": hint}
+        if extra:
+            body.update(extra)
+        return JSONResponse(body, status_code=status)
+    if status == 401:
+        return _to_login(request)
+    return _error_page(request, status, message, hint)
+
+
+def _to_login(request: Request) -> Response:
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    url = "/login" if target in ("/", "/login") else f"/login?next={quote(target, safe='')}"
+    if is_htmx(request):  # htmx follows this header with a full page load
+        response: Response = Response(status_code=401, headers={"HX-Redirect": url})
+    else:
+        response = RedirectResponse(url, status_code=303)
+    if request.cookies.get(SESSION_COOKIE):
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _error_page(request: Request, status: int, message: str, hint: str | None) -> Response:
+    from brokerlens.web.templating import render
+
+    language = pick_language(request.cookies.get(LANG_COOKIE))
+    name = "_error.html" if is_htmx(request) else "error.html"
+    context = {
+        "status": status,
+        "title_id": STATUS_TITLES.get(status, "error.title"),
+        "message": message,
+        "hint": hint,
+        "principal": None,
+        "snapshot": None,
+        "nav": [],
+    }
+    return render(request, name, context, language=language, status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    async def on_brokerlens(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, BrokerlensError)
+        return error_response(request, status_of(exc), exc.message, exc.hint)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        problems = [
+            {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg")}
+            for e in exc.errors()
+        ]
+        first = problems[0] if problems else {"where": "request", "problem": "invalid"}
+        message = f"{first['where']}: {first['problem']}"
+        hint = "fix the named parameter or field and send the request again"
+        return error_response(request, 422, message, hint, {"detail": problems})
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        message = str(exc.detail) if exc.detail else "error"
+        if exc.status_code == 404:
+            message = "no such page" if not is_api(request) else "no such resource"
+        return error_response(request, exc.status_code, message, None)
+
+    app.add_exception_handler(BrokerlensError, on_brokerlens)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)

@@ -1,0 +1,20 @@
+"""Server-rendered pages, one router per page group."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    from brokerlens.web.pages import audit, auth, catalog, customers, home, org, segments, users
+
+    return [
+        auth.router,
+        home.router,
+        customers.router,
+        segments.router,
+        catalog.router,
+        audit.router,
+        org.router,
+        users.router,
+    ]

@@ -1,0 +1,139 @@
+"""What every page shares: the signed-in user, the served snapshot, the left nav by role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from starlette.responses import HTMLResponse
+
+from brokerlens.access.principal import Permission, Principal, Role
+from brokerlens.config import Settings
+from brokerlens.errors import NotFound
+from brokerlens.web.deps import (
+    EngineDep,
+    LanguageDep,
+    PrincipalDep,
+    ReaderDep,
+    SessionDep,
+    SettingsDep,
+    require,
+)
+from brokerlens.web.templating import render
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    href: str
+    label_id: str
+    active: bool = False
+
+
+def nav_for(principal: Principal, active: str) -> list[NavItem]:
+    items: list[tuple[str, str, str]] = [("home", "/", "nav.home")]
+    if principal.role is not Role.ADMIN:
+        items += [
+            ("customers", "/customers", "nav.customers"),
+            ("segments", "/segments", "nav.segments"),
+            ("catalog", "/catalog", "nav.catalog"),
+            ("org", "/org", "nav.org"),
+        ]
+    if principal.can(Permission.READ_AUDIT):
+        items.append(("audit", "/audit", "nav.audit"))
+    if principal.can(Permission.MANAGE_USERS):
+        items.append(("users", "/users", "nav.users"))
+    return [NavItem(k, h, label, k == active) for k, h, label in items]
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page request: who, in which language, against which store."""
+
+    request: Request
+    principal: Principal
+    csrf_token: str
+    language: str
+    engine: Engine
+    settings: Settings
+
+    def snapshot(self) -> Any | None:
+        from brokerlens.access import served_snapshot
+
+        try:
+            return served_snapshot(self.engine)
+        except NotFound:
+            return None
+
+    def render(
+        self,
+        name: str,
+        context: dict[str, Any],
+        *,
+        active: str,
+        snapshot: Any | None = None,
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        if snapshot is None and self.principal.role is not Role.ADMIN:
+            snapshot = self.snapshot()
+        full = {
+            "principal": self.principal,
+            "csrf_token": self.csrf_token,
+            "snapshot": snapshot,
+            "nav": nav_for(self.principal, active),
+            **context,
+        }
+        return render(self.request, name, full, language=self.language, status_code=status_code)
+
+    @property
+    def htmx(self) -> bool:
+        return self.request.headers.get("HX-Request") == "true"
+
+
+def page_context(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    language: LanguageDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> Page:
+    return Page(request, principal, session.csrf_token, language, engine, settings)
+
+
+PageDep = Annotated[Page, Depends(page_context)]
+
+
+def reader_page(page: PageDep, _reader: ReaderDep) -> Page:
+    return page
+
+
+ReaderPageDep = Annotated[Page, Depends(reader_page)]
+
+
+def permission_page(permission: Permission) -> Callable[..., Page]:
+    """A page dependency that lets through only users holding `permission`."""
+
+    def check(page: PageDep, _ok: Annotated[Principal, Depends(require(permission))]) -> Page:
+        return page
+
+    return check
+
+
+EditorPageDep = Annotated[Page, Depends(permission_page(Permission.EDIT_CATALOG))]
+AuditorPageDep = Annotated[Page, Depends(permission_page(Permission.READ_AUDIT))]
+AdminPageDep = Annotated[Page, Depends(permission_page(Permission.MANAGE_USERS))]

@@ -1,0 +1,337 @@
+"""Customer list (filters, sort, pages via htmx) and the customer 360 with charts and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import Response
+
+from brokerlens.access.principal import Permission
+from brokerlens.errors import InvalidRequest
+from brokerlens.web.api.customers import CustomerListParams
+from brokerlens.web.deps import CsrfDep
+from brokerlens.web.filters import ClassificationChoice, classification_choices, columns_of
+from brokerlens.web.pages.common import ReaderPageDep
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
+
+LIST_COLUMNS = (
+    "customer_id",
+    "name",
+    "branch_id",
+    "service_level",
+    "customer_tier",
+    "total_assets_t",
+    "avg_assets_3m",
+    "available_cash_t",
+    "net_commission_ytd",
+    "return_6m",
+    "activity",
+    "profitability",
+    "open_date",
+)
+RANGE_FIELDS = (
+    "total_assets_t",
+    "avg_assets_3m",
+    "available_cash_t",
+    "net_commission_last_year",
+    "return_6m",
+    "monthly_turnover",
+)
+TABLE_SECTIONS = (
+    ("positions", "c360.positions"),
+    ("product_holdings", "c360.products"),
+    ("recent_trades", "c360.trades"),
+    ("transfers", "c360.transfers"),
+    ("agreements", "c360.agreements"),
+    ("contacts", "c360.contacts"),
+    ("relationships", "c360.relationships"),
+)
+PII_FIELDS = ("id_no", "phone", "email")
+PROFILE_FIELDS = (
+    "customer_type",
+    "gender",
+    "birth_date",
+    "city",
+    "open_date",
+    "open_channel",
+    "investor_class",
+    "status",
+    "id_no",
+    "phone",
+    "email",
+)
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    name: str
+    label: str
+    kind: str  # amount, number, integer, text, date
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("amount", "number", "integer")
+
+
+@dataclass
+class ListView:
+    """The customer list page's context."""
+
+    columns: list[ListColumn]
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+    sort: str | None
+    desc: bool
+    filters: list[str]
+    params: list[tuple[str, str]]
+    choices: list[ClassificationChoice] = field(default_factory=list)
+    ranges: list[tuple[str, str, str, str]] = field(default_factory=list)  # name, label, lo, hi
+    can_export: bool = False
+
+    def url(self, **changes: Any) -> str:
+        """This list's URL with some parameters changed (sort, page)."""
+        keep = [(k, v) for k, v in self.params if k not in changes]
+        for key, value in changes.items():
+            if value is not None and value != "":
+                keep.append((key, str(value).lower() if isinstance(value, bool) else str(value)))
+        return "/customers?" + urlencode(keep)
+
+    def query_string(self, drop: tuple[str, ...] = ("page",)) -> str:
+        return urlencode([(k, v) for k, v in self.params if k not in drop])
+
+    def segment_url(self) -> str:
+        return "/segments/new?" + urlencode([("f", f) for f in self.filters])
+
+
+def column_label(name: str, snapshot: Any, language: str) -> str:
+    from brokerlens.web.i18n import MESSAGES
+
+    catalog = getattr(snapshot, "catalog", None)
+    item = catalog.get(name) if catalog is not None else None
+    if item is not None:
+        return str(item.en if language == "en" else item.zh)
+    for key in (f"field.{name}", f"cust.{name.removesuffix('_id')}"):
+        if key in MESSAGES:
+            return MESSAGES[key][1 if language == "en" else 0]
+    return name
+
+
+def column_kind(name: str, type_: str) -> str:
+    from brokerlens.web.formatting import is_amount_column
+
+    if type_ in ("number", "integer"):
+        return "amount" if is_amount_column(name) else type_
+    return type_
+
+
+def _range_filters(request: Request) -> tuple[list[str], dict[str, tuple[str, str]]]:
+    """`min_<field>` / `max_<field>` inputs of the filter panel as ge / le conditions."""
+    found: list[str] = []
+    values: dict[str, tuple[str, str]] = {}
+    for name in RANGE_FIELDS:
+        lo = request.query_params.get(f"min_{name}", "").strip()
+        hi = request.query_params.get(f"max_{name}", "").strip()
+        values[name] = (lo, hi)
+        for bound, op in ((lo, "ge"), (hi, "le")):
+            if bound:
+                try:
+                    float(bound.replace(",", ""))
+                except ValueError:
+                    raise InvalidRequest(
+                        f"{name}: {bound!r} is not a number", hint="type a number, e.g. 100000"
+                    ) from None
+                found.append(f"{name}:{op}:{bound.replace(',', '')}")
+    return found, values
+
+
+def list_view(page: Any, params: CustomerListParams, request: Request) -> ListView:
+    from brokerlens.access import list_customers
+
+    snapshot = page.snapshot()
+    ranges, range_values = _range_filters(request)
+    params.filters = [f for f in params.filters if f] + ranges
+    result = list_customers(page.engine, page.principal, params.query())
+    columns_info = columns_of(snapshot)
+    names = [c for c in LIST_COLUMNS if c in columns_info] or list(columns_info)[:10]
+    columns = [
+        ListColumn(
+            n, column_label(n, snapshot, page.language), column_kind(n, columns_info[n].type)
+        )
+        for n in names
+    ]
+    kept = [(k, v) for k, v in request.query_params.multi_items() if v != "" and k not in ("page",)]
+    return ListView(
+        columns=columns,
+        rows=list(result.rows),
+        total=result.total,
+        page=result.page,
+        page_size=result.page_size,
+        pages=max(1, -(-result.total // result.page_size)),
+        sort=params.sort,
+        desc=params.desc,
+        filters=params.filters,
+        params=kept,
+        choices=classification_choices(snapshot),
+        ranges=[
+            (n, column_label(n, snapshot, page.language), *range_values.get(n, ("", "")))
+            for n in RANGE_FIELDS
+            if n in columns_info
+        ],
+        can_export=page.principal.can(Permission.EXPORT),
+    )
+
+
+@router.get("/customers")
+def customers_page(
+    page: ReaderPageDep, request: Request, params: Annotated[CustomerListParams, Depends()]
+) -> Response:
+    view = list_view(page, params, request)
+    if page.htmx and request.headers.get("HX-Target") == "customer-table":
+        return page.render("_customer_table.html", {"view": view}, active="customers")
+    return page.render(
+        "customers.html", {"view": view, "org": _org_options(page)}, active="customers"
+    )
+
+
+def _org_options(page: Any) -> dict[str, list[tuple[str, str]]]:
+    """Branches and teams the user can pick, from the org tree in their scope."""
+    from brokerlens.access import org_tree
+
+    options: dict[str, list[tuple[str, str]]] = {"branch": [], "team": []}
+
+    def walk(node: Any) -> None:
+        kind = _get(node, "unit_type")
+        if kind in options:
+            options[kind].append((str(_get(node, "unit_id")), str(_get(node, "name"))))
+        for child in _get(node, "children") or []:
+            walk(child)
+
+    tree = org_tree(page.engine, page.principal)
+    for node in tree if isinstance(tree, list) else [tree]:
+        walk(node)
+    return options
+
+
+def _get(item: Any, key: str) -> Any:
+    return item.get(key) if isinstance(item, dict) else getattr(item, key, None)
+
+
+# --- customer 360 ------------------------------------------------------------------------------
+
+
+def charts_360(
+    assets: dict[str, Any], transfers: list[dict[str, Any]], language: str
+) -> dict[str, Any]:
+    """Data for the three charts: assets against the index, the mix on the last day, daily P&L."""
+    points = assets.get("points") or []
+    dates = [str(p["biz_date"]) for p in points]
+    curve = {
+        "dates": dates,
+        "series": [
+            {
+                "name": "总资产" if language == "zh" else "Total assets",
+                "values": [p.get("total_assets") for p in points],
+            }
+        ],
+        "index": {
+            "name": ("沪深300" if language == "zh" else "CSI 300"),
+            "values": [p.get("index_close") for p in points],
+        },
+    }
+    parts = (
+        ("cash", "现金", "Cash"),
+        ("stock_value", "股票", "Stocks"),
+        ("fund_value", "基金", "Funds"),
+        ("bond_value", "债券", "Bonds"),
+        ("product_value", "理财产品", "Products"),
+        ("other_value", "其他", "Other"),
+    )
+    last = points[-1] if points else {}
+    mix = {
+        "items": [
+            {"name": en if language == "en" else zh, "value": round(float(last.get(k) or 0), 2)}
+            for k, zh, en in parts
+            if (last.get(k) or 0) > 0
+        ]
+    }
+    # Daily P&L: the change in assets less the day's net transfers in (known for recent days).
+    flows: dict[str, float] = {}
+    for t in transfers:
+        sign = 1.0 if t.get("direction") == "in" else -1.0
+        day = str(t.get("biz_date"))
+        flows[day] = flows.get(day, 0.0) + sign * float(t.get("amount") or 0)
+    window = 30
+    labels, values = [], []
+    for before, now in list(itertools.pairwise(points))[-window:]:
+        if before.get("total_assets") is None or now.get("total_assets") is None:
+            continue
+        day = str(now["biz_date"])
+        labels.append(day)
+        pnl = float(now["total_assets"]) - float(before["total_assets"]) - flows.get(day, 0.0)
+        values.append(round(pnl, 2))
+    return {"curve": curve, "mix": mix, "pnl": {"labels": labels, "values": values}}
+
+
+@router.get("/customers/{customer_id}")
+def customer_page(customer_id: str, page: ReaderPageDep) -> Response:
+    from brokerlens.access import customer_360, customer_assets
+
+    data = customer_360(page.engine, page.settings, page.principal, customer_id)
+    assets = customer_assets(page.engine, page.settings, page.principal, customer_id)
+    charts = charts_360(assets, data.get("transfers") or [], page.language)
+    customer = data.get("customer") or {}
+    context = {
+        "c": data,
+        "customer": customer,
+        "profile_fields": [f for f in PROFILE_FIELDS if f in customer],
+        "pii_fields": PII_FIELDS,
+        "can_reveal": page.principal.can(Permission.REVEAL_PII),
+        "sections": [(key, label) for key, label in TABLE_SECTIONS],
+        "charts": charts,
+        "indicators": data.get("indicators") or {},
+    }
+    return page.render("customer.html", context, active="customers")
+
+
+@router.get("/customers/{customer_id}/why")
+def why_partial(
+    customer_id: str, page: ReaderPageDep, classification: str | None = None
+) -> Response:
+    from brokerlens.access import explain_customer
+
+    explanations = explain_customer(page.engine, page.principal, customer_id, classification)
+    return page.render(
+        "_why.html",
+        {"explanations": explanations, "customer_id": customer_id, "close_id": classification},
+        active="customers",
+    )
+
+
+@router.post("/customers/{customer_id}/reveal")
+def reveal_partial(
+    customer_id: str,
+    page: ReaderPageDep,
+    field: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    from brokerlens.access import reveal
+
+    if not reason.strip():
+        raise InvalidRequest(
+            "reason: say why the value is needed", hint="it is kept in the audit log"
+        )
+    value = reveal(page.engine, page.principal, customer_id, field, reason.strip())
+    return page.render(
+        "_revealed.html",
+        {"field": field, "value": value, "at": dt.datetime.now()},
+        active="customers",
+    )

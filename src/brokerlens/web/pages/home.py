@@ -1,0 +1,55 @@
+"""工作台: the home page for each role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from brokerlens.access.principal import Role
+from brokerlens.errors import NotFound
+from brokerlens.web.deps import CsrfDep
+from brokerlens.web.pages.common import PageDep
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
+
+TIER_ORDER = ("VIP", "核心A", "核心B", "潜力", "普通")
+LEVEL_ORDER = ("金手指", "金算盘", "金钥匙")
+
+
+def _ordered(counts: dict[str, int], order: tuple[str, ...]) -> list[tuple[str, int]]:
+    known = [(k, counts[k]) for k in order if k in counts]
+    rest = sorted(((k, v) for k, v in counts.items() if k not in order), key=lambda kv: -kv[1])
+    return known + rest
+
+
+@router.get("/")
+def home(page: PageDep) -> Response:
+    if page.principal.role is Role.ADMIN:
+        return page.render("home.html", {"summary": None, "admin": True}, active="home")
+    from brokerlens.access import home_summary
+
+    try:
+        summary = home_summary(page.engine, page.principal)
+    except NotFound:
+        return page.render("home.html", {"summary": None, "admin": False}, active="home")
+    trend: dict[str, Any] = {
+        "dates": [str(p["biz_date"]) for p in summary.trend],
+        "series": [
+            {
+                "name": "总资产" if page.language == "zh" else "Total assets",
+                "values": [p["total_assets"] for p in summary.trend],
+            }
+        ],
+    }
+    tiers = {"items": [{"name": k, "value": v} for k, v in _ordered(summary.by_tier, TIER_ORDER)]}
+    context = {
+        "summary": summary,
+        "admin": False,
+        "tiers": _ordered(summary.by_tier, TIER_ORDER),
+        "levels": _ordered(summary.by_service_level, LEVEL_ORDER),
+        "trend": trend,
+        "tier_chart": tiers,
+    }
+    return page.render("home.html", context, active="home")

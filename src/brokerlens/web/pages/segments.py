@@ -1,0 +1,224 @@
+"""Segments: the list, the builder with a live count, members and export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from brokerlens.access.principal import Permission
+from brokerlens.errors import InvalidRequest
+from brokerlens.web.deps import CsrfDep
+from brokerlens.web.filters import (
+    NO_VALUE_OPS,
+    OPS,
+    classification_choices,
+    columns_of,
+    conditions_from_dicts,
+    parse_filter,
+)
+from brokerlens.web.pages.common import Page, ReaderPageDep
+from brokerlens.web.pages.customers import LIST_COLUMNS, ListColumn, column_kind, column_label
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
+
+
+@dataclass(frozen=True)
+class Row:
+    field: str
+    op: str
+    value: str
+
+
+def _rows_from_filters(filters: list[str]) -> list[Row]:
+    rows = []
+    for text in filters:
+        if text:
+            field, op, value = parse_filter(text)
+            rows.append(Row(field, op, value or ""))
+    return rows
+
+
+def _rows_from_conditions(conditions: list[Any]) -> list[Row]:
+    rows = []
+    for c in conditions:
+        value = c.value
+        text = ",".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+        rows.append(Row(c.field, c.op, "" if text is None else str(text)))
+    return rows
+
+
+def _rows_from_form(form: FormData) -> list[Row]:
+    fields, ops, values = form.getlist("field"), form.getlist("op"), form.getlist("value")
+    rows = []
+    for field, op, value in zip(fields, ops, values, strict=False):
+        if isinstance(field, str) and isinstance(op, str) and field:
+            rows.append(Row(field, op, value if isinstance(value, str) else ""))
+    return rows
+
+
+def _conditions(rows: list[Row]) -> list[Any]:
+    usable = [r for r in rows if r.op in NO_VALUE_OPS or r.value.strip()]
+    return conditions_from_dicts([{"field": r.field, "op": r.op, "value": r.value} for r in usable])
+
+
+def _builder_context(page: Page, rows: list[Row]) -> dict[str, Any]:
+    snapshot = page.snapshot()
+    columns = columns_of(snapshot)
+    choices = classification_choices(snapshot)
+    groups: dict[str, list[tuple[str, str]]] = {
+        "classification": [],
+        "indicator": [],
+        "customer": [],
+    }
+    for name, info in columns.items():
+        if info.kind in groups and name != "customer_id":
+            groups[info.kind].append((name, column_label(name, snapshot, page.language)))
+    values = sorted({v for ch in choices for v in ch.values})
+    return {
+        "rows": rows or [Row("", "eq", "")],
+        "groups": groups,
+        "ops": OPS,
+        "all_values": values,
+        "snapshot": snapshot,
+    }
+
+
+@router.get("/segments")
+def segments_page(page: ReaderPageDep) -> Response:
+    from brokerlens.access import list_segments, segment_count
+
+    items = list_segments(page.engine, page.principal)
+    counts = {
+        s["segment_id"]: segment_count(page.engine, page.principal, s["segment_id"]) for s in items
+    }
+    return page.render("segments.html", {"segments": items, "counts": counts}, active="segments")
+
+
+@router.get("/segments/new")
+def new_segment(page: ReaderPageDep, request: Request) -> Response:
+    rows = _rows_from_filters(request.query_params.getlist("f"))
+    context = {**_builder_context(page, rows), "segment": None}
+    return page.render("segment.html", context, active="segments", snapshot=context["snapshot"])
+
+
+@router.post("/segments/count")
+async def live_count(page: ReaderPageDep, request: Request) -> Response:
+    from brokerlens.access import count_customers
+
+    rows = _rows_from_form(await request.form())
+    count = count_customers(page.engine, page.principal, _conditions(rows))
+    return page.render("_segment_count.html", {"count": count}, active="segments")
+
+
+Visibility = Literal["private", "unit"]
+
+
+def _form_fields(form: FormData) -> tuple[str, str | None, Visibility]:
+    name = str(form.get("name") or "").strip()
+    description = str(form.get("description") or "").strip() or None
+    visibility = str(form.get("visibility") or "private")
+    if not name:
+        raise InvalidRequest("name: give the segment a name")
+    if visibility == "unit":
+        return name, description, "unit"
+    if visibility != "private":
+        raise InvalidRequest("visibility: private or unit")
+    return name, description, "private"
+
+
+@router.post("/segments")
+async def create(page: ReaderPageDep, request: Request) -> Response:
+    from brokerlens.access import create_segment
+
+    form = await request.form()
+    name, description, visibility = _form_fields(form)
+    conditions = _conditions(_rows_from_form(form))
+    if not conditions:
+        raise InvalidRequest("conditions: add at least one condition")
+    segment = create_segment(
+        page.engine,
+        page.principal,
+        name,
+        conditions,
+        visibility=visibility,
+        description=description,
+    )
+    return RedirectResponse(f"/segments/{segment['segment_id']}", status_code=303)
+
+
+def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]:
+    from brokerlens.access import segment_members
+
+    result = segment_members(page.engine, page.principal, segment_id, page=number, page_size=50)
+    snapshot = page.snapshot()
+    info = columns_of(snapshot)
+    columns = [
+        ListColumn(n, column_label(n, snapshot, page.language), column_kind(n, info[n].type))
+        for n in LIST_COLUMNS
+        if n in info
+    ]
+    pages = max(1, -(-result.total // result.page_size))
+    return {
+        "members": result,
+        "columns": columns,
+        "pages": pages,
+        "segment_id": segment_id,
+        "url": lambda n: f"/segments/{segment_id}/members?" + urlencode({"page": n}),
+    }
+
+
+@router.get("/segments/{segment_id}")
+def segment_page(segment_id: int, page: ReaderPageDep) -> Response:
+    from brokerlens.access import get_segment, segment_count
+
+    segment = get_segment(page.engine, page.principal, segment_id)
+    context = {
+        **_builder_context(page, _rows_from_conditions(segment["conditions"])),
+        **_members_context(page, segment_id, 1),
+        "segment": segment,
+        "count": segment_count(page.engine, page.principal, segment_id),
+        "can_export": page.principal.can(Permission.EXPORT),
+    }
+    return page.render("segment.html", context, active="segments", snapshot=context["snapshot"])
+
+
+@router.get("/segments/{segment_id}/members")
+def members_partial(segment_id: int, page: ReaderPageDep, request: Request) -> Response:
+    number = max(1, int(request.query_params.get("page", "1") or 1))
+    return page.render(
+        "_members.html", _members_context(page, segment_id, number), active="segments"
+    )
+
+
+@router.post("/segments/{segment_id}")
+async def update(segment_id: int, page: ReaderPageDep, request: Request) -> Response:
+    from brokerlens.access import update_segment
+
+    form = await request.form()
+    name, description, visibility = _form_fields(form)
+    conditions = _conditions(_rows_from_form(form))
+    if not conditions:
+        raise InvalidRequest("conditions: add at least one condition")
+    update_segment(
+        page.engine,
+        page.principal,
+        segment_id,
+        name=name,
+        conditions=conditions,
+        visibility=visibility,
+        description=description,
+    )
+    return RedirectResponse(f"/segments/{segment_id}", status_code=303)
+
+
+@router.post("/segments/{segment_id}/delete")
+def delete(segment_id: int, page: ReaderPageDep) -> Response:
+    from brokerlens.access import delete_segment
+
+    delete_segment(page.engine, page.principal, segment_id)
+    return RedirectResponse("/segments", status_code=303)

@@ -1,0 +1,81 @@
+"""Users (administrator): list, add, disable/enable, reset password, through `brokerlens.auth`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form
+from starlette.responses import RedirectResponse, Response
+
+from brokerlens.access.principal import Permission, Role
+from brokerlens.errors import BrokerlensError
+from brokerlens.web.deps import CsrfDep
+from brokerlens.web.pages.common import AdminPageDep, Page
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
+
+
+def _users_page(page: Page, **extra: Any) -> Response:
+    from brokerlens.auth import list_users
+
+    context = {
+        "users": list_users(page.engine),
+        "roles": list(Role),
+        "permissions": list(Permission),
+        "error": None,
+        "notice": None,
+        **extra,
+    }
+    status = 422 if extra.get("error") else 200
+    return page.render("users.html", context, active="users", status_code=status)
+
+
+@router.get("/users")
+def users(page: AdminPageDep) -> Response:
+    return _users_page(page)
+
+
+@router.post("/users")
+def add(
+    page: AdminPageDep,
+    username: Annotated[str, Form(max_length=64)],
+    display_name: Annotated[str, Form(max_length=200)],
+    role: Annotated[str, Form()],
+    password: Annotated[str, Form(max_length=1024)],
+    staff_id: Annotated[str, Form()] = "",
+    unit_id: Annotated[str, Form()] = "",
+    permissions: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    from brokerlens.auth import add_user
+
+    try:
+        add_user(
+            page.engine,
+            username=username,
+            display_name=display_name,
+            role=role,
+            password=password,
+            staff_id=staff_id.strip() or None,
+            unit_id=unit_id.strip() or None,
+            permissions=tuple(permissions or ()),
+        )
+    except BrokerlensError as exc:
+        return _users_page(page, error=str(exc))
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{username}/{action}")
+def change(page: AdminPageDep, username: str, action: str) -> Response:
+    from brokerlens.auth import disable_user, enable_user, reset_password
+
+    engine = page.engine
+    if action == "disable":
+        disable_user(engine, username)
+    elif action == "enable":
+        enable_user(engine, username)
+    elif action == "reset":
+        temporary = reset_password(engine, username)
+        return _users_page(page, notice=(username, temporary))
+    else:
+        return _users_page(page, error=f"unknown action {action!r}")
+    return RedirectResponse("/users", status_code=303)
