@@ -59,3 +59,35 @@ def test_readers_see_a_consistent_snapshot_during_publishes(
     assert len({snapshot for snapshot, _ in seen}) >= 2, seen[-3:]
     with open_store(pub_settings).connect() as connection:
         assert str(connection.execute(SERVED).one().as_of_date) == str(computed.latest)
+
+
+def test_two_publishes_at_once_both_land_one_after_the_other(
+    pub_settings: Settings, computed: Computed
+) -> None:
+    publish(pub_settings, as_of=computed.earlier)
+    reports = []
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            reports.append(publish(pub_settings, as_of=computed.latest))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    with open_store(pub_settings).connect() as connection:
+        served = connection.execute(SERVED).one()
+        duplicated = connection.execute(
+            sa.text(
+                "select count(*) from (select kind, scope_id, biz_date from scope_daily "
+                "group by kind, scope_id, biz_date having count(*) > 1) d"
+            )
+        ).scalar_one()
+    assert served.snapshot_id == max(r.snapshot_id for r in reports)
+    assert sorted(len(r.scope_days) for r in reports) == [0, 1]  # the latest date added once
+    assert duplicated == 0

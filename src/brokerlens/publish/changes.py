@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import sqlalchemy as sa
 
 from brokerlens.ingest.sqltext import ident, literal
@@ -19,22 +20,21 @@ from brokerlens.store.schema import profile_changes
 CUSTOMER_FIELD = "_customer"
 
 
-def changes_sql(old: Path, new: Path, classifications: list[str], snapshot_id: int) -> str:
+def changes_sql(old: Path, new: Path, classifications: list[str]) -> str:
     o = f"read_parquet({literal(str(old))})"
     n = f"read_parquet({literal(str(new))})"
-    sid = int(snapshot_id)
     parts = [
-        f"SELECT {sid} AS snapshot_id, n.customer_id, '{CUSTOMER_FIELD}' AS field, "
+        f"SELECT n.customer_id, '{CUSTOMER_FIELD}' AS field, "
         "CAST(NULL AS VARCHAR) AS old_value, 'new' AS new_value "
         f"FROM {n} n ANTI JOIN {o} o ON o.customer_id = n.customer_id",
-        f"SELECT {sid}, o.customer_id, '{CUSTOMER_FIELD}', o.status, 'closed' "
+        f"SELECT o.customer_id, '{CUSTOMER_FIELD}', o.status, 'closed' "
         f"FROM {o} o LEFT JOIN {n} n ON n.customer_id = o.customer_id "
         "WHERE n.customer_id IS NULL OR (n.status = 'closed' AND o.status <> 'closed')",
     ]
     for field in classifications:
         was, now = ident("old_" + field), ident("new_" + field)
         parts.append(
-            f"SELECT {sid}, customer_id, {literal(field)}, CAST({was} AS VARCHAR), "
+            f"SELECT customer_id, {literal(field)}, CAST({was} AS VARCHAR), "
             f"CAST({now} AS VARCHAR) FROM joined WHERE {was} IS DISTINCT FROM {now}"
         )
     pairs = ", ".join(
@@ -48,21 +48,19 @@ def changes_sql(old: Path, new: Path, classifications: list[str], snapshot_id: i
     return f"WITH {joined} " + " UNION ALL ".join(parts)
 
 
-def write_changes(
-    connection: sa.Connection,
-    duck: duckdb.DuckDBPyConnection,
-    *,
-    old: Path,
-    new: Path,
-    classifications: list[str],
-    snapshot_id: int,
-) -> int:
-    """Insert the changes of `new` against `old`; only classifications both files carry."""
-    names_old = _columns(duck, old)
-    names_new = _columns(duck, new)
-    common = [c for c in classifications if c in names_old and c in names_new]
-    sql = changes_sql(old, new, common, snapshot_id)
-    return bulk_load(connection, profile_changes, duck.sql(sql).to_arrow_reader(BATCH_ROWS))
+def compute_changes(
+    duck: duckdb.DuckDBPyConnection, *, old: Path, new: Path, classifications: list[str]
+) -> pa.Table:
+    """The changes of `new` against `old` (customer_id, field, old_value, new_value); only
+    classifications both files carry are compared."""
+    common = [c for c in classifications if c in _columns(duck, old) & _columns(duck, new)]
+    return duck.sql(changes_sql(old, new, common)).to_arrow_table()
+
+
+def write_changes(connection: sa.Connection, snapshot_id: int, changes: pa.Table) -> int:
+    ids = pa.array([snapshot_id] * changes.num_rows, pa.int64())
+    rows = changes.add_column(0, "snapshot_id", ids)
+    return bulk_load(connection, profile_changes, rows.to_batches(BATCH_ROWS))
 
 
 def _columns(duck: duckdb.DuckDBPyConnection, path: Path) -> set[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import pyarrow as pa
 import sqlalchemy as sa
 
 from brokerlens.ingest.sqltext import literal
@@ -61,6 +62,7 @@ def scope_sql(days: list[dt.date], *, sqlite: bool) -> str:
 
 
 def missing_days(connection: sa.Connection, loaded: list[dt.date], as_of: dt.date) -> list[dt.date]:
+    """Loaded dates up to T, among the last BACKFILL_DATES, that scope_daily lacks."""
     window = [d for d in sorted(loaded) if d <= as_of][-BACKFILL_DATES:]
     if not window:
         return []
@@ -72,14 +74,13 @@ def missing_days(connection: sa.Connection, loaded: list[dt.date], as_of: dt.dat
     return [d for d in window if d not in held]
 
 
-def add_scope_days(
-    connection: sa.Connection,
-    duck: duckdb.DuckDBPyConnection,
-    loaded: list[dt.date],
-    as_of: dt.date,
-) -> list[dt.date]:
-    days = missing_days(connection, loaded, as_of)
-    if days:
-        sql = scope_sql(days, sqlite=connection.dialect.name == "sqlite")
-        bulk_load(connection, scope_daily, duck.sql(sql).to_arrow_reader(BATCH_ROWS))
-    return days
+def compute_scope(
+    duck: duckdb.DuckDBPyConnection, days: list[dt.date], *, sqlite: bool
+) -> pa.Table | None:
+    return duck.sql(scope_sql(days, sqlite=sqlite)).to_arrow_table() if days else None
+
+
+def add_scope_days(connection: sa.Connection, rows: pa.Table | None) -> int:
+    if rows is None:
+        return 0
+    return bulk_load(connection, scope_daily, rows.to_batches(BATCH_ROWS))

@@ -3,17 +3,23 @@
 Everything happens in one transaction (DDL included: SQLite and PostgreSQL both roll it back):
 the snapshot row, the new profile table with its rows and indexes, the reference tables,
 profile_changes, scope_daily, the `serving` flip, and dropping snapshots older than the
-previous one. Readers see the previous date until the commit, then the new one."""
+previous one. Readers see the previous date until the commit, then the new one.
+
+The changes and the trend are worked out by DuckDB in a second thread while the store takes the
+profile rows; the transaction checks they were made against what it finds (the previous
+snapshot, the trend dates held) and works them out again if another publish came between."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import sqlalchemy as sa
 
 from brokerlens.classify import Catalog, load_active_catalog
@@ -22,11 +28,11 @@ from brokerlens.errors import BrokerlensError, ConfigError, LakeError
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.publish.bulk import bulk_load
-from brokerlens.publish.changes import write_changes
+from brokerlens.publish.changes import compute_changes, write_changes
 from brokerlens.publish.columns import ColumnSpec
 from brokerlens.publish.profile_table import create_indexes, profile_table, table_name
 from brokerlens.publish.reference import replace_reference
-from brokerlens.publish.scope import add_scope_days
+from brokerlens.publish.scope import add_scope_days, compute_scope, missing_days
 from brokerlens.publish.source import (
     PROFILE_VIEW,
     batches,
@@ -57,6 +63,7 @@ class PublishReport:
     changes: int = 0
     scope_days: list[dt.date] = field(default_factory=list)
     reference: dict[str, int] = field(default_factory=dict)
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step
 
 
 def pick_profile(settings: Settings, as_of: dt.date | None) -> tuple[dt.date, Path]:
@@ -92,13 +99,18 @@ def publish(settings: Settings, as_of: dt.date | None = None) -> PublishReport:
     try:
         create_profile_view(duck, profile_path, day)
         columns = column_specs(duck, PROFILE_VIEW, catalog)
-        version = _catalog_version(duck, profile_path)
-        engine = open_store(settings)
+        job = _Job(
+            settings=settings,
+            duck=duck,
+            day=day,
+            profile_path=profile_path,
+            columns=columns,
+            catalog=catalog,
+            version=_catalog_version(duck, profile_path),
+            loaded=loaded,
+        )
         try:
-            with engine.begin() as connection:
-                report = _publish_in(
-                    connection, duck, settings, day, profile_path, columns, catalog, version, loaded
-                )
+            report = job.run(open_store(settings))
         except sa.exc.SQLAlchemyError as exc:
             raise PublishError(
                 f"publishing {day} to the store failed: {exc.__class__.__name__}: "
@@ -121,72 +133,137 @@ def _catalog_version(duck: duckdb.DuckDBPyConnection, path: Path) -> str:
     return str(rows[0][0]) if rows and rows[0][0] is not None else "unknown"
 
 
-def _publish_in(
-    connection: sa.Connection,
-    duck: duckdb.DuckDBPyConnection,
-    settings: Settings,
-    day: dt.date,
-    profile_path: Path,
-    columns: list[ColumnSpec],
-    catalog: Catalog,
-    version: str,
-    loaded: list[dt.date],
-) -> PublishReport:
-    sqlite = connection.dialect.name == "sqlite"
-    if not sqlite:
-        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK)))
-    previous = connection.execute(
-        sa.select(snapshots.c.snapshot_id, snapshots.c.as_of_date)
-        .join(serving, serving.c.snapshot_id == snapshots.c.snapshot_id)
-        .where(serving.c.id == 1)
-    ).first()
-    # A write first: on SQLite it opens the transaction, so the DDL below is inside it too.
-    inserted = connection.execute(
-        snapshots.insert().values(
-            as_of_date=day,
-            table_name="profile_pending",
-            columns=[c.to_json() for c in columns],
-            catalog_version=version,
-            catalog=catalog_json(catalog),
-            rows=0,
-            status="loading",
-            started_at=dt.datetime.now(dt.UTC),
+@dataclass
+class _Basis:
+    """What the changes and the trend rows are worked out against."""
+
+    previous: int | None
+    previous_date: dt.date | None
+    days: list[dt.date]
+
+
+@dataclass
+class _Derived:
+    basis: _Basis
+    changes: pa.Table | None
+    scope: pa.Table | None
+
+
+@dataclass
+class _Job:
+    settings: Settings
+    duck: duckdb.DuckDBPyConnection
+    day: dt.date
+    profile_path: Path
+    columns: list[ColumnSpec]
+    catalog: Catalog
+    version: str
+    loaded: list[dt.date]
+    steps: dict[str, float] = field(default_factory=dict)
+    _committing: float = 0.0  # when the flip was done: the commit's time is measured from it
+
+    def _basis(self, connection: sa.Connection) -> _Basis:
+        row = connection.execute(
+            sa.select(snapshots.c.snapshot_id, snapshots.c.as_of_date)
+            .join(serving, serving.c.snapshot_id == snapshots.c.snapshot_id)
+            .where(serving.c.id == 1)
+        ).first()
+        return _Basis(
+            previous=row.snapshot_id if row else None,
+            previous_date=row.as_of_date if row else None,
+            days=missing_days(connection, self.loaded, self.day),
         )
-    ).inserted_primary_key
-    assert inserted is not None
-    snapshot_id = int(inserted[0])
-    name = table_name(snapshot_id)
-    table = profile_table(name, columns)
-    table.create(connection)
-    rows = bulk_load(
-        connection, table, batches(duck, load_select(columns, PROFILE_VIEW, sqlite=sqlite))
-    )
-    create_indexes(connection, table)
-    reference = replace_reference(connection, duck, day)
-    changes = 0
-    if previous is not None:
-        old = WarehouseStore(settings.warehouse_dir).profile_file(previous.as_of_date)
-        if old.exists():
-            changes = write_changes(
-                connection,
-                duck,
-                old=old,
-                new=profile_path,
-                classifications=[c.name for c in columns if c.kind == "classification"],
-                snapshot_id=snapshot_id,
+
+    def _derive(self, basis: _Basis, sqlite: bool) -> _Derived:
+        # Its own DuckDB connection (same database, same views): runs beside the main one.
+        duck = self.duck.cursor()
+        try:
+            changes = None
+            if basis.previous_date is not None:
+                old = WarehouseStore(self.settings.warehouse_dir).profile_file(basis.previous_date)
+                if old.exists():
+                    changes = compute_changes(
+                        duck,
+                        old=old,
+                        new=self.profile_path,
+                        classifications=[
+                            c.name for c in self.columns if c.kind == "classification"
+                        ],
+                    )
+            return _Derived(basis, changes, compute_scope(duck, basis.days, sqlite=sqlite))
+        finally:
+            duck.close()
+
+    def _lap(self, step: str, since: float) -> float:
+        now = time.perf_counter()
+        self.steps[step] = round(now - since, 2)
+        return now
+
+    def run(self, engine: sa.Engine) -> PublishReport:
+        sqlite = engine.dialect.name == "sqlite"
+        with engine.connect() as connection:
+            basis = self._basis(connection)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            derived = pool.submit(self._derive, basis, sqlite)
+            with engine.begin() as connection:
+                report = self._in_transaction(connection, derived, sqlite)
+        self.steps["commit"] = round(time.perf_counter() - self._committing, 2)
+        report.steps = self.steps
+        return report
+
+    def _in_transaction(
+        self, connection: sa.Connection, pending: Future[_Derived], sqlite: bool
+    ) -> PublishReport:
+        clock = time.perf_counter()
+        if not sqlite:
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK)))
+        # A write first: on SQLite it opens the transaction, so the DDL below is inside it too.
+        inserted = connection.execute(
+            snapshots.insert().values(
+                as_of_date=self.day,
+                table_name="profile_pending",
+                columns=[c.to_json() for c in self.columns],
+                catalog_version=self.version,
+                catalog=catalog_json(self.catalog),
+                rows=0,
+                status="loading",
+                started_at=dt.datetime.now(dt.UTC),
             )
-    scope_days = add_scope_days(connection, duck, loaded, day)
-    _flip(connection, snapshot_id, name, rows, previous.snapshot_id if previous else None)
-    return PublishReport(
-        rows=rows,
-        seconds=0.0,
-        snapshot_id=snapshot_id,
-        as_of_date=day,
-        table_name=name,
-        changes=changes,
-        scope_days=scope_days,
-        reference=reference,
-    )
+        ).inserted_primary_key
+        assert inserted is not None
+        snapshot_id = int(inserted[0])
+        name = table_name(snapshot_id)
+        table = profile_table(name, self.columns)
+        table.create(connection)
+        select = load_select(self.columns, PROFILE_VIEW, sqlite=sqlite)
+        rows = bulk_load(connection, table, batches(self.duck, select))
+        clock = self._lap("profile rows", clock)
+        create_indexes(connection, table)
+        clock = self._lap("indexes", clock)
+        reference = replace_reference(connection, self.duck, self.day)
+        clock = self._lap("reference", clock)
+        derived = pending.result()
+        basis = self._basis(connection)
+        if basis != derived.basis:  # another publish committed meanwhile: redo against it
+            derived = self._derive(basis, sqlite)
+        clock = self._lap("changes and trend (wait)", clock)
+        changes = 0
+        if derived.changes is not None:
+            changes = write_changes(connection, snapshot_id, derived.changes)
+        add_scope_days(connection, derived.scope)
+        clock = self._lap("changes and trend (write)", clock)
+        _flip(connection, snapshot_id, name, rows, basis.previous)
+        self._committing = self._lap("flip", clock)
+        return PublishReport(
+            rows=rows,
+            seconds=0.0,
+            snapshot_id=snapshot_id,
+            as_of_date=self.day,
+            table_name=name,
+            changes=changes,
+            scope_days=basis.days,
+            reference=reference,
+        )
 
 
 def _flip(
