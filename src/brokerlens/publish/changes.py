@@ -58,9 +58,15 @@ def compute_changes(
 
 
 def write_changes(connection: sa.Connection, snapshot_id: int, changes: pa.Table) -> int:
-    ids = pa.array([snapshot_id] * changes.num_rows, pa.int64())
-    rows = changes.add_column(0, "snapshot_id", ids)
-    return bulk_load(connection, profile_changes, rows.to_batches(BATCH_ROWS))
+    # The id column is added by DuckDB: building it in pyarrow from Python ints would import
+    # pandas, a second of start-up for nothing.
+    duck = duckdb.connect(":memory:")
+    try:
+        duck.register("changes", changes)
+        rows = duck.sql(f"SELECT CAST({int(snapshot_id)} AS BIGINT) AS snapshot_id, * FROM changes")
+        return bulk_load(connection, profile_changes, rows.to_arrow_reader(BATCH_ROWS))
+    finally:
+        duck.close()
 
 
 def _columns(duck: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
