@@ -68,7 +68,7 @@ def _register() -> None:
     # Sub-command modules attach themselves to `app`; imported here to keep start-up light.
     import brokerlens.cli.publish  # noqa: F401
     from brokerlens.cli import bench, catalog, generate, ingest, run, serve, sql  # noqa: F401
-    from brokerlens.cli import user  # noqa: F401
+    from brokerlens.cli import user as _user  # noqa: F401
 
 
 def run() -> None:
