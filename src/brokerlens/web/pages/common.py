@@ -128,7 +128,11 @@ ReaderPageDep = Annotated[Page, Depends(reader_page)]
 def permission_page(permission: Permission) -> Callable[..., Page]:
     """A page dependency that lets through only users holding `permission`."""
 
-    def check(page: PageDep, _ok: Annotated[Principal, Depends(require(permission))]) -> Page:
+    allowed = require(permission)
+
+    # Annotations here name module-level aliases only: FastAPI resolves them as strings.
+    def check(page: PageDep) -> Page:
+        allowed(page.principal)
         return page
 
     return check
