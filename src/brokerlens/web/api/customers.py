@@ -95,12 +95,33 @@ class CustomerListPublic(BaseModel):
     as_of_date: dt.date | None = None
 
 
+class ClassificationValue(BaseModel):
+    id: str
+    zh: str
+    en: str
+    value: str | None
+    value_en: str | None = None
+
+
 class Customer360Public(BaseModel):
-    """The customer 360 as `access.customer_360` gives it; PII masked."""
+    """The customer 360 as `access.customer_360` gives it; personal data masked."""
 
     model_config = ConfigDict(extra="allow")
 
-    profile: dict[str, Any]
+    customer_id: str
+    as_of_date: dt.date
+    customer: dict[str, Any] = Field(description="reference data as of the date (masked)")
+    indicators: dict[str, Any]
+    classifications: list[ClassificationValue]
+    positions: list[dict[str, Any]] = Field(default_factory=list)
+    recent_trades: list[dict[str, Any]] = Field(default_factory=list)
+    transfers: list[dict[str, Any]] = Field(default_factory=list)
+    product_holdings: list[dict[str, Any]] = Field(default_factory=list)
+    risk_assessment: dict[str, Any] | None = None
+    agreements: list[dict[str, Any]] = Field(default_factory=list)
+    contacts: list[dict[str, Any]] = Field(default_factory=list)
+    relationships: list[dict[str, Any]] = Field(default_factory=list)
+    facts_error: str | None = Field(default=None, description="set when the lake was unreadable")
 
 
 class RevealIn(BaseModel):
