@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from web.conftest import Published, SignedIn
+from web.conftest import SignedIn
 
 CUSTOMER_GETS = [
     "/api/customers/{id}",
