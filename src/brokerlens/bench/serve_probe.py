@@ -1,0 +1,258 @@
+"""Serving-app probes for `brokerlens bench --suite serve`: a real server, real HTTP, real timings.
+
+Each probe starts `brokerlens serve` on a free loopback port over the bench home's published
+store, signs in as an HQ bench user (all customers in scope), and measures one thing:
+- `360`: GET /api/customers/{id} for random customers, one at a time -> p50/p95/p99.
+- `list`: a customer list page with three conditions, sorted, at a random page of the first five.
+- `count`: a segment count of three conditions (the live count of the segment builder).
+- `load`: an open-loop mix of those reads at a fixed rate for a fixed time -> p99 and errors.
+
+Run as `python -m brokerlens.bench.serve_probe PROBE --home HOME`; prints one summary line last
+(the bench table shows it) and exits 1 when a request failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+BENCH_USER = "bench_hq"
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What the probes ask for, drawn from the published profile."""
+
+    customer_ids: list[str]
+    list_params: list[tuple[str, str | int | float | bool | None]]
+    count_body: dict[str, Any]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ensure_user(home: Path) -> str:
+    """A fresh password for the bench's HQ user (created on first use)."""
+    from brokerlens.access.principal import Role
+    from brokerlens.auth import add_user, list_users, reset_password
+    from brokerlens.config import load_settings
+    from brokerlens.store import open_store
+
+    engine = open_store(load_settings(home=home))
+    password = "Bench-" + secrets.token_urlsafe(12)
+    if any(u.username == BENCH_USER for u in list_users(engine)):
+        temporary = reset_password(engine, BENCH_USER, password)
+        return temporary or password
+    add_user(
+        engine,
+        username=BENCH_USER,
+        display_name="bench",
+        role=Role.HQ_MARKETING,
+        password=password,
+    )
+    return password
+
+
+def _workload(home: Path, seed: int) -> Workload:
+    import sqlalchemy as sa
+
+    from brokerlens.access import served_snapshot
+    from brokerlens.config import load_settings
+    from brokerlens.store import open_store
+
+    engine = open_store(load_settings(home=home))
+    snapshot = served_snapshot(engine)
+    table = snapshot.table
+    with engine.connect() as connection:
+        ids = connection.execute(sa.select(table.c.customer_id)).scalars().all()
+        levels = connection.execute(
+            sa.select(table.c.service_level, sa.func.count())
+            .group_by(table.c.service_level)
+            .order_by(sa.func.count().desc())
+        ).all()
+    rng = random.Random(seed)
+    sample = rng.sample(list(ids), min(2000, len(ids)))
+    level = str(levels[0][0])  # the commonest level: the slowest honest filter
+    conditions: list[dict[str, Any]] = [
+        {"field": "service_level", "op": "eq", "value": level},
+        {"field": "total_assets_t", "op": "ge", "value": 10000},
+        {"field": "customer_type", "op": "eq", "value": "individual"},
+    ]
+    params: list[tuple[str, str | int | float | bool | None]] = [
+        ("f", f"{c['field']}:{c['op']}:{c['value']}") for c in conditions
+    ]
+    params += [("sort", "total_assets_t"), ("desc", "true"), ("page_size", "50")]
+    return Workload(sample, params, {"conditions": conditions})
+
+
+@contextmanager
+def _server(home: Path, port: int, workers: int) -> Iterator[str]:
+    argv = [sys.executable, "-m", "brokerlens", "--home", str(home), "serve"]
+    argv += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                raise SystemExit(f"the server exited: {err[-500:]}")
+            try:
+                if httpx.get(f"{base}/login", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise SystemExit("the server did not answer within 60 s")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _sign_in(base: str, password: str) -> tuple[dict[str, str], str]:
+    """Cookies and the CSRF token of a fresh session."""
+    response = httpx.post(
+        f"{base}/api/login", json={"username": BENCH_USER, "password": password}, timeout=30
+    )
+    response.raise_for_status()
+    return dict(response.cookies), str(response.json()["csrf_token"])
+
+
+def _percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return f"p50 {pick(0.5):.1f} ms, p95 {pick(0.95):.1f} ms, p99 {pick(0.99):.1f} ms"
+
+
+Request = Callable[[httpx.Client], httpx.Response]
+
+
+def _requests(work: Workload, csrf: str, rng: random.Random) -> dict[str, Request]:
+    def one_360(client: httpx.Client) -> httpx.Response:
+        return client.get(f"/api/customers/{rng.choice(work.customer_ids)}")
+
+    def one_list(client: httpx.Client) -> httpx.Response:
+        page: list[tuple[str, str | int | float | bool | None]] = [("page", rng.randint(1, 5))]
+        return client.get("/api/customers", params=work.list_params + page)
+
+    def one_count(client: httpx.Client) -> httpx.Response:
+        headers = {"X-CSRF-Token": csrf}
+        return client.post("/api/segments/count", json=work.count_body, headers=headers)
+
+    return {"360": one_360, "list": one_list, "count": one_count}
+
+
+def _serial(base: str, cookies: dict[str, str], call: Request, n: int) -> tuple[list[float], int]:
+    times, errors = [], 0
+    with httpx.Client(base_url=base, cookies=cookies, timeout=30) as client:
+        call(client)  # warm the worker's caches once, as a user's first click would
+        for _ in range(n):
+            started = time.perf_counter()
+            response = call(client)
+            times.append(time.perf_counter() - started)
+            errors += response.status_code != 200
+    return times, errors
+
+
+async def _open_loop(
+    base: str, cookies: dict[str, str], work: Workload, csrf: str, rate: float, seconds: float
+) -> tuple[list[float], int, int]:
+    """Requests started on a fixed schedule whatever the answers' speed: no coordinated omission."""
+    rng = random.Random(1)
+    mix = ["360"] * 6 + ["list"] * 3 + ["count"]
+    times: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    async with httpx.AsyncClient(
+        base_url=base, cookies=cookies, timeout=30, limits=limits
+    ) as client:
+
+        async def one(kind: str, due: float) -> None:
+            nonlocal errors
+            try:
+                if kind == "360":
+                    r = await client.get(f"/api/customers/{rng.choice(work.customer_ids)}")
+                elif kind == "list":
+                    page: list[tuple[str, str | int | float | bool | None]] = [
+                        ("page", rng.randint(1, 5))
+                    ]
+                    r = await client.get("/api/customers", params=work.list_params + page)
+                else:
+                    r = await client.post(
+                        "/api/segments/count", json=work.count_body, headers={"X-CSRF-Token": csrf}
+                    )
+                errors += r.status_code != 200
+            except httpx.HTTPError:
+                errors += 1
+            times.append(time.perf_counter() - due)
+
+        start = time.perf_counter()
+        tasks = []
+        total = int(rate * seconds)
+        for i in range(total):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(rng.choice(mix), due)))
+        await asyncio.gather(*tasks)
+    return times, errors, total
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="serve_probe")
+    parser.add_argument("probe", choices=["360", "list", "count", "load"])
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "2")))
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    work = _workload(args.home, args.seed)
+    password = _ensure_user(args.home)
+    with _server(args.home, _free_port(), args.workers) as base:
+        cookies, csrf = _sign_in(base, password)
+        if args.probe == "load":
+            times, errors, total = asyncio.run(
+                _open_loop(base, cookies, work, csrf, args.rate, args.seconds)
+            )
+            line = (
+                f"load {args.rate:.0f} req/s x {args.seconds:.0f} s: {total} requests, "
+                f"{errors} errors, {_percentiles(times)}"
+            )
+        else:
+            call = _requests(work, csrf, random.Random(args.seed))[args.probe]
+            n = args.requests if args.probe != "count" else max(10, args.requests // 30)
+            times, errors = _serial(base, cookies, call, n)
+            line = f"{args.probe}: {n} requests, {errors} errors, {_percentiles(times)}"
+    sys.stdout.write(line + "\n")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

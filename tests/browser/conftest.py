@@ -1,0 +1,122 @@
+"""A real server over a generated, computed and published brokerage, and Debian's chromium.
+
+The browser is /usr/bin/chromium (installed by `make test`), driven by Playwright through
+`executable_path`; Playwright never downloads one. A failed test leaves a screenshot in
+`test-artifacts/`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from brokerlens.config import load_settings
+from support.brokerage import Brokerage
+
+CHROMIUM = Path(os.environ.get("BROKERLENS_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@dataclass(frozen=True)
+class Served:
+    base_url: str
+    users: dict[str, tuple[str, str]]  # role -> (username, password)
+    home: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def served(
+    small_brokerage: Brokerage, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    from brokerlens.auth import create_demo_users
+    from brokerlens.ingest import ingest_inbox
+    from brokerlens.pipeline import run_pipeline
+    from brokerlens.publish import publish
+    from brokerlens.store import dispose_engines, open_store
+
+    home = tmp_path_factory.mktemp("served") / "home"
+    settings = load_settings(home=home)
+    assert ingest_inbox(settings, small_brokerage.inbox).exit_code == 0
+    run_pipeline(settings)
+    publish(settings)
+    demo = create_demo_users(open_store(settings))
+    dispose_engines()
+    users = {str(u.role): (u.username, u.password) for u in demo}
+    port = _free_port()
+    env = {**os.environ, "BROKERLENS_HOME": str(home)}
+    argv = [sys.executable, "-m", "brokerlens", "serve", "--host", "127.0.0.1"]
+    log_path = home.parent / "server.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        [*argv, "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/login", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            err = log_path.read_text(errors="replace")
+            pytest.fail(f"brokerlens serve did not start: {err[-1000:]}")
+        time.sleep(0.2)
+    yield Served(base, users, home)
+    proc.terminate()
+    proc.wait(timeout=15)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        why = f"no chromium at {CHROMIUM}: `make test` installs Debian's package (apt chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(why)
+        pytest.skip(why)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture
+def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
