@@ -24,13 +24,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# The browser tests drive Debian's chromium (never a downloaded browser): install it when missing.
+# The browser tests drive Debian's chromium (never a downloaded browser), with a CJK font so
+# pages and failure screenshots show Chinese: both installed when missing.
 CHROMIUM ?= /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 browser:
-	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
-		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
+	@[ -x $(CHROMIUM) ] && [ -f $(CJK_FONT) ] || { \
+		$(SUDO) apt-get install -y -q chromium fonts-wqy-zenhei >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && \
+		  $(SUDO) apt-get install -y -q chromium fonts-wqy-zenhei >/dev/null; }; }
 	@$(CHROMIUM) --version 2>/dev/null
 
 lint: $(STAMP)
