@@ -208,3 +208,19 @@ def test_a_date_not_computed_is_refused(computed: Computed, tmp_path: Path) -> N
         ConfigError, match="2020-01-02: no profile has been computed as of that date"
     ):
         publish(settings, as_of=dt.date(2020, 1, 2))
+
+
+def test_an_unreadable_profile_becomes_a_publish_error(
+    computed: Computed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    settings = load_settings(home=linked_home(computed, tmp_path))
+
+    def unreadable(*_args: object, **_kwargs: object) -> None:
+        raise duckdb.IOException("IO Error: could not read the Parquet file")
+
+    monkeypatch.setattr(publish_service, "compute_scope", unreadable)
+    with pytest.raises(PublishError, match="reading the warehouse for") as caught:
+        publish(settings)
+    assert "brokerlens run" in str(caught.value)

@@ -31,14 +31,15 @@ from brokerlens.publish.bulk import bulk_load
 from brokerlens.publish.changes import compute_changes, write_changes
 from brokerlens.publish.columns import ColumnSpec
 from brokerlens.publish.profile_table import create_indexes, profile_table, table_name
-from brokerlens.publish.reference import replace_reference
+from brokerlens.publish.reference import replace_reference, stage_reference
 from brokerlens.publish.scope import add_scope_days, compute_scope, missing_days
 from brokerlens.publish.source import (
+    PROFILE_ROWS,
     PROFILE_VIEW,
-    batches,
     column_specs,
     create_profile_view,
-    load_select,
+    stage_profile,
+    staged_batches,
 )
 from brokerlens.store import open_store
 from brokerlens.store.schema import profile_changes, serving, snapshots
@@ -97,6 +98,7 @@ def publish(settings: Settings, as_of: dt.date | None = None) -> PublishReport:
     loaded = sorted(read_catalog(LakeLayout(settings.lake_dir)).dates)
     duck = open_warehouse(settings, lock_down=False)
     try:
+        duck.execute("SET enable_progress_bar = false")  # the CLI prints its own line
         create_profile_view(duck, profile_path, day)
         columns = column_specs(duck, PROFILE_VIEW, catalog)
         job = _Job(
@@ -117,6 +119,12 @@ def publish(settings: Settings, as_of: dt.date | None = None) -> PublishReport:
                 f"{str(exc).splitlines()[0]}",
                 hint="nothing was changed and the previously published date stays served; "
                 "check the store (BROKERLENS_DATABASE_URL) and run `brokerlens publish` again",
+            ) from None
+        except duckdb.Error as exc:
+            raise PublishError(
+                f"reading the warehouse for {day} failed: {str(exc).splitlines()[0]}",
+                hint="nothing was published; run `brokerlens run` again to recompute the "
+                f"profile as of {day}, then `brokerlens publish`",
             ) from None
     finally:
         duck.close()
@@ -178,6 +186,7 @@ class _Job:
         # Its own DuckDB connection (same database, same views): runs beside the main one.
         duck = self.duck.cursor()
         try:
+            duck.execute("SET enable_progress_bar = false")
             changes = None
             if basis.previous_date is not None:
                 old = WarehouseStore(self.settings.warehouse_dir).profile_file(basis.previous_date)
@@ -205,6 +214,10 @@ class _Job:
             basis = self._basis(connection)
         with ThreadPoolExecutor(max_workers=1) as pool:
             derived = pool.submit(self._derive, basis, sqlite)
+            clock = time.perf_counter()
+            stage_profile(self.duck, self.columns, sqlite=sqlite)
+            stage_reference(self.duck, self.day, sqlite=sqlite)
+            self._lap("staging (DuckDB)", clock)
             with engine.begin() as connection:
                 report = self._in_transaction(connection, derived, sqlite)
         self.steps["commit"] = round(time.perf_counter() - self._committing, 2)
@@ -235,12 +248,11 @@ class _Job:
         name = table_name(snapshot_id)
         table = profile_table(name, self.columns)
         table.create(connection)
-        select = load_select(self.columns, PROFILE_VIEW, sqlite=sqlite)
-        rows = bulk_load(connection, table, batches(self.duck, select))
+        rows = bulk_load(connection, table, staged_batches(self.duck, PROFILE_ROWS))
         clock = self._lap("profile rows", clock)
         create_indexes(connection, table)
         clock = self._lap("indexes", clock)
-        reference = replace_reference(connection, self.duck, self.day)
+        reference = replace_reference(connection, self.duck)
         clock = self._lap("reference", clock)
         derived = pending.result()
         basis = self._basis(connection)

@@ -16,6 +16,7 @@ from brokerlens.publish.columns import CUSTOMER_COLUMNS, ColumnSpec, column_kind
 from brokerlens.warehouse.views import as_of_sql
 
 PROFILE_VIEW = "publish_profile"
+PROFILE_ROWS = "publish_profile_rows"
 BATCH_ROWS = 100_000
 
 
@@ -87,5 +88,16 @@ def load_select(columns: list[ColumnSpec], relation: str, *, sqlite: bool) -> st
     return f"SELECT {aliased} FROM {relation}"
 
 
-def batches(conn: duckdb.DuckDBPyConnection, sql: str) -> pa.RecordBatchReader:
-    return conn.sql(sql).to_arrow_reader(BATCH_ROWS)
+def stage_profile(
+    conn: duckdb.DuckDBPyConnection, columns: list[ColumnSpec], *, sqlite: bool
+) -> None:
+    """The rows to load, made whole by DuckDB before the store's transaction begins: the
+    transaction (and on SQLite the write lock) then lasts only as long as the inserts."""
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE {PROFILE_ROWS} AS "
+        f"{load_select(columns, PROFILE_VIEW, sqlite=sqlite)} ORDER BY customer_id"
+    )
+
+
+def staged_batches(conn: duckdb.DuckDBPyConnection, name: str) -> pa.RecordBatchReader:
+    return conn.sql(f"SELECT * FROM {ident(name)}").to_arrow_reader(BATCH_ROWS)
