@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-import brokerlens.bench.indicators  # noqa: F401  (registers its suites)
+import brokerlens.bench.indicators  # each import registers its suites
+import brokerlens.bench.serve  # noqa: F401
 from brokerlens.bench.harness import SUITES, BenchPlan, StageResult, default_workdir, run_bench
 from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console
