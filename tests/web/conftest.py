@@ -99,3 +99,21 @@ def other_client(published: Published) -> Iterator[Callable[[str], SignedIn]]:
     yield make
     for client in clients:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def clients(published: Published) -> Iterator[Callable[[], TestClient]]:
+    """Fresh, signed-out clients with their own cookie jars (say, two browsers of one user)."""
+    from brokerlens.web.app import create_app
+
+    made: list[TestClient] = []
+
+    def make() -> TestClient:
+        client = TestClient(create_app(published.settings), follow_redirects=False)
+        client.__enter__()
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.__exit__(None, None, None)

@@ -14,7 +14,13 @@ from brokerlens.auth.passwords import (
     verify_password,
 )
 from brokerlens.auth.policy import check_password_policy
-from brokerlens.auth.sessions import SESSION_LIFETIME, SessionInfo, logout, resolve_session
+from brokerlens.auth.sessions import (
+    SESSION_LIFETIME,
+    SessionInfo,
+    end_other_sessions,
+    logout,
+    resolve_session,
+)
 from brokerlens.auth.users import (
     UserRecord,
     add_user,
@@ -40,6 +46,7 @@ __all__ = [
     "create_demo_users",
     "disable_user",
     "enable_user",
+    "end_other_sessions",
     "generate_password",
     "get_user",
     "hash_password",

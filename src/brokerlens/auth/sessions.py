@@ -121,3 +121,18 @@ def logout(
             ip=ip,
             user_agent=user_agent,
         )
+
+
+def end_other_sessions(engine: Engine, user_id: int, keep_token: str) -> int:
+    """End every session of the user except the one `keep_token` names; how many ended.
+
+    After a password change: whoever else held a session (perhaps with the old password)
+    is signed out, while the user who changed it stays signed in."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            sa.delete(sessions).where(
+                sessions.c.user_id == user_id,
+                sessions.c.token_hash != token_hash(keep_token),
+            )
+        )
+    return int(result.rowcount)

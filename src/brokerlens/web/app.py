@@ -19,7 +19,7 @@ from brokerlens import __version__
 from brokerlens.config import Settings
 
 TAGS = [
-    {"name": "auth", "description": "Sign in and out; who am I."},
+    {"name": "auth", "description": "Sign in and out; who am I; change your password."},
     {
         "name": "customers",
         "description": "Customer list with filters, customer 360, reveal, export.",

@@ -3,6 +3,9 @@
 Access rules are written here once, as dependencies, and routers declare them; no handler
 repeats a role or permission check. Which customers a user may see is not decided here at all:
 `brokerlens.access` cuts every query to the user's scope.
+
+A user whose password must change (reset, or created temporary) passes `current_session`
+nowhere: only the routes that let them change it or leave declare `SignedInDep` instead.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class SessionLike(Protocol):
 
     principal: Principal
     csrf_token: str
+    must_change_password: bool
 
 
 def get_settings(request: Request) -> Settings:
@@ -81,18 +85,46 @@ def optional_session(request: Request, engine: EngineDep) -> SessionLike | None:
     return info
 
 
-def current_session(
+def signed_in_session(
     session: Annotated[SessionLike | None, Depends(optional_session)],
 ) -> SessionLike:
+    """Any live session, even one whose password must change first. Only the routes that
+    let such a user change the password or leave (logout, /me) declare this one."""
     if session is None:
         raise AuthError("not signed in, or the session has ended", hint="sign in at /login")
+    return session
+
+
+SignedInDep = Annotated[SessionLike, Depends(signed_in_session)]
+
+
+class PasswordChangeRequired(Forbidden):
+    """The password was reset or is temporary: nothing but changing it is allowed yet.
+    The error handlers answer it with a redirect to PASSWORD_PAGE (pages) or 403 (API)."""
+
+
+PASSWORD_PAGE = "/account/password"
+PASSWORD_API = "/api/account/password"
+
+
+def current_session(session: SignedInDep) -> SessionLike:
+    """The session every other route runs under: its user has a password of their own.
+
+    The one place the must-change-password rule is enforced: every route depends on this,
+    through PrincipalDep, CsrfDep or the role and permission dependencies built on them."""
+    if session.must_change_password:
+        raise PasswordChangeRequired(
+            "密码须先修改 / you must change the password before anything else "
+            "(it was reset or is temporary)",
+            hint=f"POST {PASSWORD_API}",
+        )
     return session
 
 
 SessionDep = Annotated[SessionLike, Depends(current_session)]
 
 
-def current_principal(request: Request, session: SessionDep, language: LanguageDep) -> Principal:
+def _principal(request: Request, session: SessionLike, language: str) -> Principal:
     principal = session.principal
     changes: dict[str, Any] = {}
     if principal.language != language:
@@ -104,11 +136,22 @@ def current_principal(request: Request, session: SessionDep, language: LanguageD
     return dataclasses.replace(principal, **changes) if changes else principal
 
 
+def current_principal(request: Request, session: SessionDep, language: LanguageDep) -> Principal:
+    return _principal(request, session, language)
+
+
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-async def csrf_protect(request: Request, session: SessionDep) -> None:
-    """Every unsafe request carries the session's CSRF token (form field or header)."""
+def signed_in_principal(request: Request, session: SignedInDep, language: LanguageDep) -> Principal:
+    """The principal even while the password must change (see `signed_in_session`)."""
+    return _principal(request, session, language)
+
+
+SignedInPrincipalDep = Annotated[Principal, Depends(signed_in_principal)]
+
+
+async def _check_csrf(request: Request, session: SessionLike) -> None:
     if request.method in SAFE_METHODS:
         return
     sent = request.headers.get(CSRF_HEADER)
@@ -126,7 +169,18 @@ async def csrf_protect(request: Request, session: SessionDep) -> None:
         )
 
 
+async def csrf_protect(request: Request, session: SessionDep) -> None:
+    """Every unsafe request carries the session's CSRF token (form field or header)."""
+    await _check_csrf(request, session)
+
+
+async def csrf_protect_signed_in(request: Request, session: SignedInDep) -> None:
+    """`csrf_protect` for the routes open while the password must change."""
+    await _check_csrf(request, session)
+
+
 CsrfDep = Depends(csrf_protect)
+SignedInCsrfDep = Depends(csrf_protect_signed_in)
 
 
 def customer_reader(principal: PrincipalDep) -> Principal:

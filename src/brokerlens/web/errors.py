@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from brokerlens.classify.errors import UnknownName
 from brokerlens.errors import AuthError, BrokerlensError, ConfigError, Forbidden, NotFound
-from brokerlens.web.deps import SESSION_COOKIE
+from brokerlens.web.deps import PASSWORD_PAGE, SESSION_COOKIE, PasswordChangeRequired
 from brokerlens.web.i18n import LANG_COOKIE, pick_language
 
 STATUS_TITLES = {401: "error.401", 403: "error.403", 404: "error.404", 422: "error.422"}
@@ -73,6 +73,18 @@ def _to_login(request: Request) -> Response:
     return response
 
 
+def _to_password_page(request: Request) -> Response:
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    # Back to a GET afterwards only: a form's POST is not worth repeating blind.
+    back = request.method == "GET" and target != "/"
+    url = f"{PASSWORD_PAGE}?next={quote(target, safe='')}" if back else PASSWORD_PAGE
+    if is_htmx(request):  # a 303 would be followed inside the XHR and swapped into the page
+        return Response(status_code=403, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
 def _error_page(request: Request, status: int, message: str, hint: str | None) -> Response:
     from brokerlens.web.templating import render
 
@@ -93,6 +105,8 @@ def _error_page(request: Request, status: int, message: str, hint: str | None) -
 def install(app: FastAPI) -> None:
     async def on_brokerlens(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, BrokerlensError)
+        if isinstance(exc, PasswordChangeRequired) and not is_api(request):
+            return _to_password_page(request)
         return error_response(request, status_of(exc), exc.message, exc.hint)
 
     async def on_validation(request: Request, exc: Exception) -> Response:

@@ -20,6 +20,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "top.as_of": ("数据日期", "As of"),
     "top.no_snapshot": ("尚未发布数据", "Nothing published yet"),
     "top.logout": ("退出", "Sign out"),
+    "top.password": ("修改密码", "Change password"),
     "top.lang": ("English", "中文"),
     "nav.home": ("工作台", "Workbench"),
     "nav.customers": ("客户", "Customers"),
@@ -37,6 +38,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.failed": ("登录失败", "Sign-in failed"),
     "login.expired": ("会话已结束，请重新登录", "Your session has ended; please sign in again"),
     "login.csrf": ("表单已过期，请重试", "The form expired; please try again"),
+    # account: the user's own password
+    "pw.title": ("修改密码", "Change password"),
+    "pw.required": (
+        "您的密码已被重置或为临时密码，请先修改密码后再继续使用。",
+        "Your password was reset or is temporary: change it before you go on.",
+    ),
+    "pw.old": ("当前密码", "Current password"),
+    "pw.new": ("新密码", "New password"),
+    "pw.again": ("再次输入新密码", "New password again"),
+    "pw.rules": (
+        "至少 {n} 个字符，包含小写字母、大写字母、数字、符号中的至少 {kinds} 类，且不含用户名。",
+        "At least {n} characters, {kinds} of 4 kinds (lower, upper, digits, symbols), "
+        "not containing the username.",
+    ),
+    "pw.submit": ("修改密码", "Change password"),
+    "pw.wrong_old": ("当前密码错误", "The current password is wrong"),
+    "pw.mismatch": ("两次输入的新密码不一致", "The two new passwords differ"),
+    "pw.same": ("新密码不能与当前密码相同", "The new password must differ from the current one"),
+    "pw.policy": ("新密码不符合要求：", "The new password does not meet the policy:"),
+    "pw.changed": (
+        "密码已修改，您在其他设备上的登录已退出。",
+        "Password changed; your other sessions were signed out.",
+    ),
     # roles
     "role.broker": ("营销代表/经纪人", "Broker"),
     "role.advisor": ("投资顾问", "Investment advisor"),

@@ -1,4 +1,4 @@
-"""POST /api/login, POST /api/logout, GET /api/me."""
+"""POST /api/login, POST /api/logout, GET /api/me, POST /api/account/password."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from brokerlens.access.principal import Principal
 from brokerlens.config import Settings
 from brokerlens.web.deps import (
     SESSION_COOKIE,
-    CsrfDep,
     EngineDep,
-    PrincipalDep,
-    SessionDep,
     SettingsDep,
+    SignedInCsrfDep,
+    SignedInDep,
+    SignedInPrincipalDep,
     client_ip,
 )
 
@@ -52,6 +52,10 @@ class UserPublic(BaseModel):
 class LoginOut(BaseModel):
     user: UserPublic
     csrf_token: str = Field(description="send as X-CSRF-Token on every unsafe request")
+    must_change_password: bool = Field(
+        default=False,
+        description="true: every other call answers 403 until POST /api/account/password",
+    )
 
 
 class MeOut(LoginOut):
@@ -91,10 +95,14 @@ def login(
         user_agent=request.headers.get("user-agent"),
     )
     set_session_cookie(response, ticket.token, settings)
-    return LoginOut(user=UserPublic.of(ticket.principal), csrf_token=ticket.csrf_token)
+    return LoginOut(
+        user=UserPublic.of(ticket.principal),
+        csrf_token=ticket.csrf_token,
+        must_change_password=ticket.must_change_password,
+    )
 
 
-@router.post("/logout", status_code=204, dependencies=[CsrfDep])
+@router.post("/logout", status_code=204, dependencies=[SignedInCsrfDep])
 def logout(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
     from brokerlens.auth import logout as auth_logout
 
@@ -107,5 +115,46 @@ def logout(request: Request, engine: EngineDep, settings: SettingsDep) -> Respon
 
 
 @router.get("/me", response_model=MeOut)
-def me(session: SessionDep, principal: PrincipalDep) -> MeOut:
-    return MeOut(user=UserPublic.of(principal), csrf_token=session.csrf_token)
+def me(session: SignedInDep, principal: SignedInPrincipalDep) -> MeOut:
+    return MeOut(
+        user=UserPublic.of(principal),
+        csrf_token=session.csrf_token,
+        must_change_password=session.must_change_password,
+    )
+
+
+class PasswordChangeIn(BaseModel):
+    old_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordChangeOut(BaseModel):
+    changed: bool = True
+    other_sessions_ended: int = Field(description="the user's other sessions, now signed out")
+
+
+@router.post(
+    "/account/password",
+    response_model=PasswordChangeOut,
+    dependencies=[SignedInCsrfDep],
+    responses={403: {"description": "old_password is wrong"}, 422: {"description": "policy"}},
+)
+def change_password(
+    body: PasswordChangeIn,
+    request: Request,
+    engine: EngineDep,
+    session: SignedInDep,
+    principal: SignedInPrincipalDep,
+) -> PasswordChangeOut:
+    """Change your own password (required first after a reset); ends your other sessions."""
+    from brokerlens.web.account import change_own_password
+
+    ended = change_own_password(
+        engine,
+        request,
+        principal,
+        body.old_password,
+        body.new_password,
+        required=session.must_change_password,
+    )
+    return PasswordChangeOut(other_sessions_ended=ended)

@@ -6,7 +6,17 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from brokerlens.web.pages import audit, auth, catalog, customers, home, org, segments, users
+    from brokerlens.web.pages import (
+        account,
+        audit,
+        auth,
+        catalog,
+        customers,
+        home,
+        org,
+        segments,
+        users,
+    )
 
     return [
         auth.router,
@@ -17,4 +27,5 @@ def routers() -> list[APIRouter]:
         audit.router,
         org.router,
         users.router,
+        account.router,
     ]

@@ -13,10 +13,10 @@ from brokerlens.errors import AuthError, InvalidRequest
 from brokerlens.web.api.auth import clear_session_cookie, set_session_cookie
 from brokerlens.web.deps import (
     SESSION_COOKIE,
-    CsrfDep,
     EngineDep,
     LanguageDep,
     SettingsDep,
+    SignedInCsrfDep,
     client_ip,
     optional_session,
 )
@@ -131,7 +131,7 @@ def login_submit(
     return response
 
 
-@router.post("/logout", dependencies=[CsrfDep])
+@router.post("/logout", dependencies=[SignedInCsrfDep])
 def logout_submit(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
     from brokerlens.auth import logout
 
