@@ -100,9 +100,69 @@ def _reference_as_of(lake: _Lake, feed: str, as_of: dt.date) -> tuple[str, list[
     return sql, files
 
 
+_lookups: dict[tuple[Path, int], duckdb.DuckDBPyConnection] = {}
+
+
+def _lookup(settings: Settings, as_of: dt.date) -> duckdb.DuckDBPyConnection | None:
+    """The run's indexed lookup file for `as_of` (one read-only connection per process)."""
+    from brokerlens.pipeline.lookup import lookup_file, open_lookup
+
+    path = lookup_file(settings, as_of)
+    try:
+        key = (path, path.stat().st_mtime_ns)  # a rebuilt file (a re-run of T) is reopened
+    except FileNotFoundError:
+        return None
+    with _lock:
+        held = _lookups.get(key)
+        if held is None:
+            held = open_lookup(settings, as_of)
+            if held is None:
+                return None
+            _lookups[key] = held
+        return held
+
+
+def _looked_up(connection: duckdb.DuckDBPyConnection, customer_id: str) -> dict[str, Any]:
+    tables = {row[0] for row in connection.execute("SHOW TABLES").fetchall()}
+    cursor = connection.cursor()
+    try:
+
+        def rows(table: str, order: str, keep_id: bool = False) -> list[dict[str, Any]]:
+            if table not in tables:
+                return []
+            found = _rows(
+                cursor,
+                f"SELECT * FROM {table} WHERE customer_id = ? ORDER BY {order}",
+                [customer_id],
+            )
+            if not keep_id:  # the fact tables' rows are shown without it, as the lake gives them
+                for row in found:
+                    row.pop("customer_id", None)
+            return found
+
+        assessment = rows("risk_assessment", "assess_date DESC", keep_id=True)
+        return {
+            "positions": rows("positions", "market_value DESC NULLS LAST, security_id"),
+            "product_holdings": rows(
+                "product_holdings", "market_value DESC NULLS LAST, product_id"
+            ),
+            "recent_trades": rows("recent_trades", "biz_date DESC, trade_time DESC, trade_id DESC"),
+            "transfers": rows("transfers", "biz_date DESC, transfer_id DESC"),
+            "contacts": rows("contacts", "biz_date DESC, contact_id DESC"),
+            "risk_assessment": assessment[0] if assessment else None,
+            "agreements": rows("agreements", "sign_date, agreement_id", keep_id=True),
+        }
+    finally:
+        cursor.close()
+
+
 def customer_facts(settings: Settings, customer_id: str, as_of: dt.date) -> dict[str, Any]:
     """Positions and product holdings on `as_of`, the last trades, recent transfers and
-    contacts, the latest risk assessment and the service agreements."""
+    contacts, the latest risk assessment and the service agreements: from the run's lookup
+    file when there is one, else from the lake."""
+    looked_up = _lookup(settings, as_of)
+    if looked_up is not None:
+        return _looked_up(looked_up, customer_id)
     lake = _lake(settings)
     cursor = lake.connection.cursor()
     try:

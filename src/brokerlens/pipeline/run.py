@@ -13,6 +13,7 @@ from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.pipeline.asof import compute_indicators
 from brokerlens.pipeline.days import build_days, build_months
+from brokerlens.pipeline.lookup import build_lookup
 from brokerlens.pipeline.lots import advance_lots
 from brokerlens.pipeline.profile import compute_profile
 from brokerlens.pipeline.sources import LakeFiles
@@ -99,4 +100,6 @@ def run_pipeline(
         lap("profile")
     finally:
         runner.close()
+    build_lookup(settings, day)
+    lap("360 lookup")
     return report
