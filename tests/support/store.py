@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,20 +38,39 @@ def require_postgres() -> None:
         pytest.skip(why)
 
 
-@pytest.fixture
-def pg_schema_url() -> Iterator[str]:
-    """A URL whose connections live in a fresh PostgreSQL schema, dropped afterwards."""
+@contextmanager
+def pg_schema(prefix: str = "t") -> Iterator[str]:
+    """A URL whose connections live in a fresh PostgreSQL schema, dropped on leaving.
+
+    Fails (CI) or skips when PostgreSQL is not reachable; see `require_postgres`."""
     require_postgres()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_URL)
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     joiner = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{joiner}options=-csearch_path%3D{schema}"
-    dispose_engines()
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{PG_URL}{joiner}options=-csearch_path%3D{schema}"
+    finally:
+        dispose_engines()  # pooled connections would hold locks the DROP waits for
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A URL whose connections live in a fresh PostgreSQL schema, dropped afterwards."""
+    with pg_schema() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_session_schema_url() -> Iterator[str]:
+    """`pg_schema_url` for the whole test session: for a store that is costly to fill (a
+    published brokerage) and only read, or written in ways tests tolerate, afterwards."""
+    with pg_schema("ts") as url:
+        yield url
 
 
 def settings_for(backend: str, home: Path, request: pytest.FixtureRequest) -> Settings:
