@@ -1,4 +1,4 @@
-"""publish(): the profile as of T, reference data, changes and trend in one transaction."""
+"""publish(): the profile as of T, reference data, changes and trend, served by one flip."""
 
 from __future__ import annotations
 
@@ -145,7 +145,10 @@ def _store_state(settings: Settings) -> tuple[object, ...]:
         return (
             tables,
             connection.execute(sa.text("select snapshot_id from serving")).all(),
-            connection.execute(sa.text("select snapshot_id, status from snapshots")).all(),
+            # a failed publish leaves its snapshot row, marked failed, and nothing else
+            connection.execute(
+                sa.text("select snapshot_id, status from snapshots where status <> 'failed'")
+            ).all(),
             connection.execute(sa.text("select count(*) from org_units")).scalar_one(),
             connection.execute(sa.text("select count(*) from relationships")).scalar_one(),
             connection.execute(sa.text("select count(*) from scope_daily")).scalar_one(),
@@ -153,7 +156,10 @@ def _store_state(settings: Settings) -> tuple[object, ...]:
         )
 
 
-@pytest.mark.parametrize("step", ["replace_reference", "write_changes", "add_scope_days"])
+@pytest.mark.parametrize(
+    "step",
+    ["load_profile", "create_indexes", "write_changes", "apply_reference", "add_scope_days"],
+)
 def test_a_publish_failing_midway_leaves_the_previous_date_served(
     pub_settings: Settings, computed: Computed, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
@@ -176,6 +182,11 @@ def test_a_publish_failing_midway_leaves_the_previous_date_served(
             sa.text(f"select customer_id, service_level from {first.table_name}")
         ).all()
     assert sorted(rows_after) == sorted(rows_before)
+    with open_store(pub_settings).connect() as connection:
+        failed = connection.execute(
+            sa.text("select count(*) from snapshots where status = 'failed'")
+        ).scalar_one()
+    assert failed == 1
     monkeypatch.undo()
     assert publish(pub_settings, as_of=computed.latest).rows > 0  # and the next one works
 

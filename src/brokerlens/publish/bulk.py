@@ -1,4 +1,5 @@
-"""Bulk loads into the store inside the caller's transaction.
+"""Bulk loads into the store: inside the caller's transaction (`bulk_load`), or in short
+transactions of their own (`load_in_batches`) so other writers get the store between them.
 
 PostgreSQL: COPY ... FROM STDIN (FORMAT csv), each Arrow batch written as CSV by Arrow's C++
 writer (strings come out quoted, NULLs as bare empty fields, which is what COPY expects).
@@ -11,7 +12,8 @@ import contextlib
 import io
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Generator, Iterable, Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -23,6 +25,79 @@ def bulk_load(connection: sa.Connection, table: sa.Table, batches: Iterable[pa.R
     if connection.dialect.name == "sqlite":
         return _sqlite(connection, table, batches)
     return _postgres(connection, table, batches)
+
+
+# SQLite has one write lock: a batch holds it at most about this long, then lets go for
+# PAUSE_SECONDS, longer than the busy handler's 100 ms between retries, so a waiting sign-in
+# or audit row gets in. PostgreSQL writers never wait on a new table: commits there only bound
+# what a failure throws away.
+HOLD_SECONDS = 0.5
+PAUSE_SECONDS = 0.11
+SQLITE_CHUNK_ROWS = 5_000
+PG_COMMIT_ROWS = 250_000
+
+
+def between_batches() -> None:
+    """Called after each committed batch (tests slow a load down here)."""
+
+
+def load_in_batches(engine: sa.Engine, table: sa.Table, batches: Iterable[pa.RecordBatch]) -> int:
+    """Load the rows into `table`, committing as it goes; returns the rows loaded. A failure
+    leaves the batches before it committed: the caller drops or deletes what it loaded."""
+    if engine.dialect.name == "sqlite":
+        return _sqlite_batched(engine, table, batches)
+    rows = 0
+    for chunk in _rechunk(batches, PG_COMMIT_ROWS):
+        with engine.begin() as connection:
+            rows += _postgres(connection, table, [chunk])
+        between_batches()
+    return rows
+
+
+def _sqlite_batched(engine: sa.Engine, table: sa.Table, batches: Iterable[pa.RecordBatch]) -> int:
+    name, columns = _quoted_names(engine.dialect, table)
+    marks = ", ".join("?" for _ in table.columns)
+    sql = f"INSERT INTO {name} ({columns}) VALUES ({marks})"
+    rows = 0
+    chunks = _as_tuples(_rechunk(batches, SQLITE_CHUNK_ROWS))
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
+        try:
+            chunk = next(chunks, None)
+            while chunk is not None:
+                cursor.execute("BEGIN IMMEDIATE")  # the lock up front: no upgrade to fail
+                began = time.perf_counter()
+                try:
+                    while chunk is not None:
+                        cursor.executemany(sql, chunk)
+                        rows += len(chunk)
+                        chunk = next(chunks, None)
+                        if time.perf_counter() - began >= HOLD_SECONDS:
+                            break
+                    cursor.execute("COMMIT")
+                except BaseException:
+                    driver.rollback()
+                    raise
+                between_batches()
+                if chunk is not None:
+                    time.sleep(PAUSE_SECONDS)
+        finally:
+            cursor.close()
+            chunks.close()
+    return rows
+
+
+def _rechunk(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        for start in range(0, batch.num_rows, size):
+            yield batch.slice(start, size)
+
+
+def _quoted_names(dialect: sa.Dialect, table: sa.Table) -> tuple[str, str]:
+    quote = dialect.identifier_preparer.quote
+    return quote(table.name), ", ".join(quote(c.name) for c in table.columns)
 
 
 def _quoted(connection: sa.Connection, table: sa.Table) -> tuple[str, str]:
@@ -49,7 +124,7 @@ def _sqlite(connection: sa.Connection, table: sa.Table, batches: Iterable[pa.Rec
 _DONE = object()
 
 
-def _as_tuples(batches: Iterable[pa.RecordBatch]) -> Iterator[list[tuple[Any, ...]]]:
+def _as_tuples(batches: Iterable[pa.RecordBatch]) -> Generator[list[tuple[Any, ...]], None, None]:
     """The batches as lists of row tuples, made one batch ahead in a second thread: SQLite
     steps without the GIL, so making the next rows overlaps inserting these (about 2x)."""
     ready: queue.Queue[object] = queue.Queue(maxsize=2)

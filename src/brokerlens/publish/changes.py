@@ -13,7 +13,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from brokerlens.ingest.sqltext import ident, literal
-from brokerlens.publish.bulk import bulk_load
+from brokerlens.publish.bulk import load_in_batches
 from brokerlens.publish.source import BATCH_ROWS
 from brokerlens.store.schema import profile_changes
 
@@ -57,14 +57,15 @@ def compute_changes(
     return duck.sql(changes_sql(old, new, common)).to_arrow_table()
 
 
-def write_changes(connection: sa.Connection, snapshot_id: int, changes: pa.Table) -> int:
+def write_changes(engine: sa.Engine, snapshot_id: int, changes: pa.Table) -> int:
+    """The changes under `snapshot_id`, committed in batches (see `bulk.load_in_batches`)."""
     # The id column is added by DuckDB: building it in pyarrow from Python ints would import
     # pandas, a second of start-up for nothing.
     duck = duckdb.connect(":memory:")
     try:
         duck.register("changes", changes)
         rows = duck.sql(f"SELECT CAST({int(snapshot_id)} AS BIGINT) AS snapshot_id, * FROM changes")
-        return bulk_load(connection, profile_changes, rows.to_arrow_reader(BATCH_ROWS))
+        return load_in_batches(engine, profile_changes, rows.to_arrow_reader(BATCH_ROWS))
     finally:
         duck.close()
 

@@ -1,19 +1,32 @@
 """`publish(settings, as_of)`: the profile and reference data as of T into the operational store.
 
-Everything happens in one transaction (DDL included: SQLite and PostgreSQL both roll it back):
-the snapshot row, the new profile table with its rows and indexes, the reference tables,
-profile_changes, scope_daily, the `serving` flip, and dropping snapshots older than the
-previous one. Readers see the previous date until the commit, then the new one.
+Readers find the profile table through `serving` -> `snapshots.table_name`, so a new table is
+invisible until the flip. The work is cut into short transactions so the serving app keeps
+writing (sign-ins, audit rows) meanwhile, SQLite having a single write lock:
 
-The changes and the trend are worked out by DuckDB in a second thread while the store takes the
-profile rows; the transaction checks they were made against what it finds (the previous
-snapshot, the trend dates held) and works them out again if another publish came between."""
+1. the snapshot row, status `loading`, naming `profile_<id>`;
+2. the table, its rows committed a batch at a time (`bulk.load_in_batches`), its indexes;
+3. profile_changes (keyed by the new snapshot, which nobody reads yet), in batches;
+4. the flip, one short transaction: the reference tables' differences as of T, the new
+   scope_daily rows, the snapshot served, `serving` pointed at it, the previous one retired;
+5. after it, tables older than the previous snapshot dropped.
+
+Readers see the previous date until the flip commits, then the new one. A failure before the
+flip drops the new table and marks the snapshot `failed`; each publish starts by clearing what
+a killed one left. Publishes queue on a lock (`publish_lock`).
+
+The changes and the trend are worked out by DuckDB in a second thread while the store takes
+the profile rows."""
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import logging
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,11 +40,11 @@ from brokerlens.config import Settings
 from brokerlens.errors import BrokerlensError, ConfigError, LakeError
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
-from brokerlens.publish.bulk import bulk_load
+from brokerlens.publish.bulk import load_in_batches
 from brokerlens.publish.changes import compute_changes, write_changes
 from brokerlens.publish.columns import ColumnSpec
 from brokerlens.publish.profile_table import create_indexes, profile_table, table_name
-from brokerlens.publish.reference import replace_reference, stage_reference
+from brokerlens.publish.reference import apply_reference, plan_reference, stage_reference
 from brokerlens.publish.scope import add_scope_days, compute_scope, missing_days
 from brokerlens.publish.source import (
     PROFILE_ROWS,
@@ -46,7 +59,9 @@ from brokerlens.store.schema import profile_changes, serving, snapshots
 from brokerlens.warehouse import open_warehouse
 from brokerlens.warehouse.store import WarehouseStore
 
-# Two publishes at once on PostgreSQL would race for `serving`: the second waits for the first.
+log = logging.getLogger(__name__)
+
+# Two publishes at once would race for `serving`: the second waits for the first.
 _PG_LOCK = 0x62726B6C  # "brkl"
 
 
@@ -63,7 +78,8 @@ class PublishReport:
     table_name: str
     changes: int = 0
     scope_days: list[dt.date] = field(default_factory=list)
-    reference: dict[str, int] = field(default_factory=dict)
+    reference: dict[str, int] = field(default_factory=dict)  # rows per reference table
+    reference_written: dict[str, int] = field(default_factory=dict)  # rows deleted + inserted
     steps: dict[str, float] = field(default_factory=dict)  # seconds per step
 
 
@@ -168,7 +184,6 @@ class _Job:
     version: str
     loaded: list[dt.date]
     steps: dict[str, float] = field(default_factory=dict)
-    _committing: float = 0.0  # when the flip was done: the commit's time is measured from it
 
     def _basis(self, connection: sa.Connection) -> _Basis:
         row = connection.execute(
@@ -210,62 +225,91 @@ class _Job:
 
     def run(self, engine: sa.Engine) -> PublishReport:
         sqlite = engine.dialect.name == "sqlite"
-        with engine.connect() as connection:
-            basis = self._basis(connection)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            derived = pool.submit(self._derive, basis, sqlite)
+        with publish_lock(engine):
             clock = time.perf_counter()
-            stage_profile(self.duck, self.columns, sqlite=sqlite)
-            stage_reference(self.duck, self.day, sqlite=sqlite)
-            self._lap("staging (DuckDB)", clock)
+            clear_leftovers(engine)
+            with engine.connect() as connection:
+                basis = self._basis(connection)
+            clock = self._lap("leftovers", clock)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                derived = pool.submit(self._derive, basis, sqlite)
+                stage_profile(self.duck, self.columns, sqlite=sqlite)
+                stage_reference(self.duck, self.day, basis.previous_date, sqlite=sqlite)
+                clock = self._lap("staging (DuckDB)", clock)
+                snapshot_id, name = self._record(engine)
+                try:
+                    report = self._load_and_flip(engine, snapshot_id, name, derived, clock)
+                except BaseException:
+                    abandon(engine, snapshot_id, name)
+                    raise
+            clock = time.perf_counter()
             with engine.begin() as connection:
-                report = self._in_transaction(connection, derived, sqlite)
-        self.steps["commit"] = round(time.perf_counter() - self._committing, 2)
+                _drop_older(connection, keep={snapshot_id, *_ids(basis.previous)})
+            self._lap("drop older", clock)
         report.steps = self.steps
         return report
 
-    def _in_transaction(
-        self, connection: sa.Connection, pending: Future[_Derived], sqlite: bool
-    ) -> PublishReport:
-        clock = time.perf_counter()
-        if not sqlite:
-            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK)))
-        # A write first: on SQLite it opens the transaction, so the DDL below is inside it too.
-        inserted = connection.execute(
-            snapshots.insert().values(
-                as_of_date=self.day,
-                table_name="profile_pending",
-                columns=[c.to_json() for c in self.columns],
-                catalog_version=self.version,
-                catalog=catalog_json(self.catalog),
-                rows=0,
-                status="loading",
-                started_at=dt.datetime.now(dt.UTC),
+    def _record(self, engine: sa.Engine) -> tuple[int, str]:
+        """The snapshot row, status `loading`, naming its table before the table exists: a
+        publish killed from here on leaves a row the next one finds and cleans up after."""
+        with engine.begin() as connection:
+            inserted = connection.execute(
+                snapshots.insert().values(
+                    as_of_date=self.day,
+                    table_name="profile_pending",
+                    columns=[c.to_json() for c in self.columns],
+                    catalog_version=self.version,
+                    catalog=catalog_json(self.catalog),
+                    rows=0,
+                    status="loading",
+                    started_at=dt.datetime.now(dt.UTC),
+                )
+            ).inserted_primary_key
+            assert inserted is not None
+            snapshot_id = int(inserted[0])
+            name = table_name(snapshot_id)
+            connection.execute(
+                snapshots.update()
+                .where(snapshots.c.snapshot_id == snapshot_id)
+                .values(table_name=name)
             )
-        ).inserted_primary_key
-        assert inserted is not None
-        snapshot_id = int(inserted[0])
-        name = table_name(snapshot_id)
+        return snapshot_id, name
+
+    def _load_and_flip(
+        self,
+        engine: sa.Engine,
+        snapshot_id: int,
+        name: str,
+        pending: Future[_Derived],
+        clock: float,
+    ) -> PublishReport:
         table = profile_table(name, self.columns)
-        table.create(connection)
-        rows = bulk_load(connection, table, staged_batches(self.duck, PROFILE_ROWS))
+        with engine.begin() as connection:
+            table.create(connection)
+        rows = load_profile(engine, table, staged_batches(self.duck, PROFILE_ROWS))
         clock = self._lap("profile rows", clock)
-        create_indexes(connection, table)
+        with engine.begin() as connection:
+            create_indexes(connection, table)
         clock = self._lap("indexes", clock)
-        reference = replace_reference(connection, self.duck)
-        clock = self._lap("reference", clock)
         derived = pending.result()
-        basis = self._basis(connection)
-        if basis != derived.basis:  # another publish committed meanwhile: redo against it
-            derived = self._derive(basis, sqlite)
         clock = self._lap("changes and trend (wait)", clock)
+        # Keyed by a snapshot not served yet: readers ask for the served one's changes only.
         changes = 0
         if derived.changes is not None:
-            changes = write_changes(connection, snapshot_id, derived.changes)
-        add_scope_days(connection, derived.scope)
-        clock = self._lap("changes and trend (write)", clock)
-        _flip(connection, snapshot_id, name, rows, basis.previous)
-        self._committing = self._lap("flip", clock)
+            changes = write_changes(engine, snapshot_id, derived.changes)
+        clock = self._lap("changes (write)", clock)
+        previous_date = derived.basis.previous_date
+        with engine.connect() as connection:
+            plan = plan_reference(connection, self.duck, previous_date)
+        clock = self._lap("reference (plan)", clock)
+        with engine.begin() as connection:
+            if engine.dialect.name == "sqlite":
+                # Take the write lock now, so the time below is all time it is held.
+                connection.exec_driver_sql("DELETE FROM serving WHERE 0")
+            reference = apply_reference(connection, self.duck, plan)
+            add_scope_days(connection, derived.scope)
+            _flip(connection, snapshot_id, name, rows, derived.basis.previous)
+        self._lap("flip (write lock)", clock)
         return PublishReport(
             rows=rows,
             seconds=0.0,
@@ -273,9 +317,101 @@ class _Job:
             as_of_date=self.day,
             table_name=name,
             changes=changes,
-            scope_days=basis.days,
-            reference=reference,
+            scope_days=derived.basis.days,
+            reference=plan.rows,
+            reference_written=reference,
         )
+
+
+def _ids(snapshot_id: int | None) -> set[int]:
+    return set() if snapshot_id is None else {snapshot_id}
+
+
+def load_profile(engine: sa.Engine, table: sa.Table, batches: pa.RecordBatchReader) -> int:
+    return load_in_batches(engine, table, batches)
+
+
+@contextmanager
+def publish_lock(engine: sa.Engine) -> Iterator[None]:
+    """One publish at a time per store; the next waits. PostgreSQL: a session advisory lock on
+    a connection held for the publish. SQLite: an flock on a file beside the database. Both
+    go with the process, so a killed publish never leaves the store locked."""
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        with open(f"{database}.publish-lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    with engine.connect() as connection:
+        connection.execute(sa.select(sa.func.pg_advisory_lock(_PG_LOCK)))
+        connection.commit()
+        try:
+            yield
+        finally:
+            try:
+                connection.execute(sa.select(sa.func.pg_advisory_unlock(_PG_LOCK)))
+                connection.commit()
+            except sa.exc.SQLAlchemyError:
+                connection.invalidate()  # closing the session is what releases it then
+
+
+def clear_leftovers(engine: sa.Engine) -> list[int]:
+    """Drop the tables (and changes) of snapshots a killed or failed publish left `loading` or
+    `failed`, and mark them `failed`. Runs under the publish lock: none is being loaded."""
+    with engine.begin() as connection:
+        left = connection.execute(
+            sa.select(snapshots.c.snapshot_id, snapshots.c.table_name).where(
+                snapshots.c.status.in_(("loading", "failed"))
+            )
+        ).all()
+        if not left:
+            return []
+        served = connection.execute(
+            sa.select(serving.c.snapshot_id).where(serving.c.id == 1)
+        ).scalar_one_or_none()
+        existing = set(sa.inspect(connection).get_table_names())
+        quote = connection.dialect.identifier_preparer.quote
+        for snapshot_id, name in left:
+            if snapshot_id == served:  # cannot happen; never drop what readers use
+                continue
+            if name in existing and name.startswith("profile_"):
+                connection.execute(sa.text(f"DROP TABLE {quote(name)}"))
+            connection.execute(
+                profile_changes.delete().where(profile_changes.c.snapshot_id == snapshot_id)
+            )
+        connection.execute(
+            snapshots.update()
+            .where(snapshots.c.snapshot_id.in_([r.snapshot_id for r in left]))
+            .where(snapshots.c.status == "loading")
+            .values(status="failed")
+        )
+    return [r.snapshot_id for r in left]
+
+
+def abandon(engine: sa.Engine, snapshot_id: int, name: str) -> None:
+    """After a failure: drop what this publish loaded and mark its snapshot failed. Best effort
+    (the store may be what failed); the next publish clears what is left."""
+    try:
+        with engine.begin() as connection:
+            quote = connection.dialect.identifier_preparer.quote
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {quote(name)}"))
+            connection.execute(
+                profile_changes.delete().where(profile_changes.c.snapshot_id == snapshot_id)
+            )
+            connection.execute(
+                snapshots.update()
+                .where(snapshots.c.snapshot_id == snapshot_id)
+                .where(snapshots.c.status == "loading")
+                .values(status="failed")
+            )
+    except sa.exc.SQLAlchemyError:
+        log.warning("could not clean up after the failed publish of snapshot %s", snapshot_id)
 
 
 def _flip(
@@ -293,7 +429,6 @@ def _flip(
     connection.execute(
         snapshots.update().where(snapshots.c.snapshot_id == previous).values(status="retired")
     )
-    _drop_older(connection, keep={snapshot_id, previous})
 
 
 def _drop_older(connection: sa.Connection, keep: set[int]) -> None:
