@@ -58,8 +58,7 @@ def _ensure_user(home: Path) -> str:
     engine = open_store(load_settings(home=home))
     password = "Bench-" + secrets.token_urlsafe(12)
     if any(u.username == BENCH_USER for u in list_users(engine)):
-        temporary = reset_password(engine, BENCH_USER, password)
-        return temporary or password
+        return reset_password(engine, BENCH_USER, password, temporary=False)
     add_user(
         engine,
         username=BENCH_USER,
