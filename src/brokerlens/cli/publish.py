@@ -35,3 +35,8 @@ def publish(
 
     report = publish_profile(settings_of(ctx), as_of=parse_date(as_of, "--as-of"))
     console.print(report_line(report))
+    if report.steps:  # seconds per step: where a slow publish spends its time
+        console.print(
+            "steps: " + ", ".join(f"{name} {sec:.2f} s" for name, sec in report.steps.items()),
+            highlight=False,
+        )

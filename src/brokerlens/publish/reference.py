@@ -16,7 +16,7 @@ import duckdb
 import sqlalchemy as sa
 
 from brokerlens.ingest.sqltext import ident
-from brokerlens.publish.bulk import bulk_load
+from brokerlens.publish.bulk import bulk_load, load_in_batches
 from brokerlens.publish.source import staged_batches
 from brokerlens.store.schema import org_units, relationships, staff
 from brokerlens.warehouse.views import as_of_sql
@@ -29,6 +29,7 @@ class ReferencePlan:
     """Per table: replaced whole, or the keys to delete and the rows to insert (staged)."""
 
     whole: set[str] = field(default_factory=set)
+    preloaded: bool = False  # written before the flip (nothing was served yet)
     rows: dict[str, int] = field(default_factory=dict)  # rows as of T
     touched: dict[str, int] = field(default_factory=dict)  # rows the flip deletes + inserts
 
@@ -98,10 +99,26 @@ def plan_reference(
     return plan
 
 
+def preload_reference(
+    engine: sa.Engine, duck: duckdb.DuckDBPyConnection, plan: ReferencePlan
+) -> None:
+    """First publish: nothing is served, so nobody reads the reference tables yet; they are
+    filled in committed batches before the flip instead of millions of rows inside it."""
+    for table in REFERENCE_TABLES:
+        with engine.begin() as connection:
+            connection.execute(table.delete())
+        plan.touched[table.name] = load_in_batches(
+            engine, table, staged_batches(duck, staged_name(table))
+        )
+    plan.preloaded = True
+
+
 def apply_reference(
     connection: sa.Connection, duck: duckdb.DuckDBPyConnection, plan: ReferencePlan
 ) -> dict[str, int]:
     """Bring the store's reference tables to T (caller's transaction); rows touched per table."""
+    if plan.preloaded:
+        return plan.touched
     for table in REFERENCE_TABLES:
         if table.name in plan.whole:
             connection.execute(table.delete())

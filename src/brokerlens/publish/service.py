@@ -7,6 +7,7 @@ writing (sign-ins, audit rows) meanwhile, SQLite having a single write lock:
 1. the snapshot row, status `loading`, naming `profile_<id>`;
 2. the table, its rows committed a batch at a time (`bulk.load_in_batches`), its indexes;
 3. profile_changes (keyed by the new snapshot, which nobody reads yet), in batches;
+   On a first publish (nothing served, so nobody reads them) the reference tables too;
 4. the flip, one short transaction: the reference tables' differences as of T, the new
    scope_daily rows, the snapshot served, `serving` pointed at it, the previous one retired;
 5. after it, tables older than the previous snapshot dropped.
@@ -44,7 +45,12 @@ from brokerlens.publish.bulk import load_in_batches
 from brokerlens.publish.changes import compute_changes, write_changes
 from brokerlens.publish.columns import ColumnSpec
 from brokerlens.publish.profile_table import create_indexes, profile_table, table_name
-from brokerlens.publish.reference import apply_reference, plan_reference, stage_reference
+from brokerlens.publish.reference import (
+    apply_reference,
+    plan_reference,
+    preload_reference,
+    stage_reference,
+)
 from brokerlens.publish.scope import add_scope_days, compute_scope, missing_days
 from brokerlens.publish.source import (
     PROFILE_ROWS,
@@ -288,8 +294,7 @@ class _Job:
             table.create(connection)
         rows = load_profile(engine, table, staged_batches(self.duck, PROFILE_ROWS))
         clock = self._lap("profile rows", clock)
-        with engine.begin() as connection:
-            create_indexes(connection, table)
+        create_indexes(engine, table)
         clock = self._lap("indexes", clock)
         derived = pending.result()
         clock = self._lap("changes and trend (wait)", clock)
@@ -301,7 +306,9 @@ class _Job:
         previous_date = derived.basis.previous_date
         with engine.connect() as connection:
             plan = plan_reference(connection, self.duck, previous_date)
-        clock = self._lap("reference (plan)", clock)
+        if derived.basis.previous is None:
+            preload_reference(engine, self.duck, plan)
+        clock = self._lap("reference (before the flip)", clock)
         with engine.begin() as connection:
             if engine.dialect.name == "sqlite":
                 # Take the write lock now, so the time below is all time it is held.
