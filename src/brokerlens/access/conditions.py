@@ -162,11 +162,70 @@ def search_clause(snapshot: Snapshot, search: str) -> ColumnElement[bool]:
 
 
 def order_by(snapshot: Snapshot, sort: str | None, descending: bool) -> list[Any]:
-    """ORDER BY a known column, then customer_id so that pages are stable."""
+    """ORDER BY a known column NULLS LAST, then customer_id so that pages are stable.
+
+    NULLS LAST both ways, as `duckdb_order_by`: the store and the columnar copy return the same
+    page (SQLite and PostgreSQL otherwise put NULLs at opposite ends)."""
     key = snapshot.table.c.customer_id
     if sort is None or sort == "customer_id":
         return [key.desc() if descending else key.asc()]
     column = _column(snapshot, sort, "sort")
-    # No NULLS FIRST/LAST: either would keep PostgreSQL from walking the column's index.
     first = column.desc() if descending else column.asc()
-    return [first, key.asc()]
+    return [first.nulls_last(), key.asc()]
+
+
+# --- the same, rendered for DuckDB over the profile's Parquet copy ----------------------------
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def duckdb_column(snapshot: Snapshot, name: str, what: str = "field") -> str:
+    """A column of the snapshot, quoted; only known names ever reach the SQL."""
+    _column(snapshot, name, what)
+    return quote_ident(name)
+
+
+def duckdb_condition(snapshot: Snapshot, condition: Condition) -> tuple[str, list[Any]]:
+    """One condition as DuckDB SQL and its bound values (checked as `condition_clause`)."""
+    column = duckdb_column(snapshot, condition.field)
+    info = snapshot.column(condition.field)
+    kind = info.type if info else "text"
+    op, value, field = condition.op, condition.value, condition.field
+    if op == "is_null":
+        return f"{column} IS NULL", []
+    if op == "not_null":
+        return f"{column} IS NOT NULL", []
+    if op == "in":
+        if not isinstance(value, list) or not value or len(value) > MAX_IN_VALUES:
+            raise InvalidRequest(
+                f"condition on {field!r}: `in` needs a list of 1 to {MAX_IN_VALUES} values"
+            )
+        values = [_coerce(kind, field, v) for v in value]
+        return f"{column} IN ({', '.join('?' for _ in values)})", values
+    if op == "between":
+        if not isinstance(value, list) or len(value) != 2:
+            raise InvalidRequest(f"condition on {field!r}: `between` needs [low, high]")
+        low, high = _coerce(kind, field, value[0]), _coerce(kind, field, value[1])
+        return f"{column} BETWEEN ? AND ?", [low, high]
+    symbol = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}[op]
+    return f"{column} {symbol} ?", [_coerce(kind, field, value)]
+
+
+def duckdb_search(snapshot: Snapshot, search: str) -> tuple[str, list[Any]]:
+    """As `search_clause`. LIKE is case-sensitive here as on PostgreSQL (SQLite's ignores ASCII
+    case)."""
+    text = like_escape(search.strip())
+    sql, params = "customer_id LIKE ? ESCAPE '\\'", [f"{text}%"]
+    if snapshot.column("name") is not None:
+        sql, params = f"({sql} OR name LIKE ? ESCAPE '\\')", [*params, f"%{text}%"]
+    return sql, params
+
+
+def duckdb_order_by(snapshot: Snapshot, sort: str | None, descending: bool) -> str:
+    """As `order_by`."""
+    if sort is None or sort == "customer_id":
+        return "customer_id DESC" if descending else "customer_id ASC"
+    column = duckdb_column(snapshot, sort, "sort")
+    return f"{column} {'DESC' if descending else 'ASC'} NULLS LAST, customer_id ASC"

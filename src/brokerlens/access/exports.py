@@ -5,12 +5,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
+from brokerlens.access import columnar
 from brokerlens.access.audit import record_audit
-from brokerlens.access.conditions import CustomerQuery, conditions_clauses, order_by
+from brokerlens.access.conditions import (
+    CustomerQuery,
+    conditions_clauses,
+    duckdb_order_by,
+    order_by,
+)
 from brokerlens.access.customers import query_filters
 from brokerlens.access.masking import mask_row
 from brokerlens.access.principal import Permission, Principal
@@ -34,30 +41,45 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _export(
-    connection: sa.Connection,
-    principal: Principal,
-    snapshot: Snapshot,
-    where: list[Any],
-    order: list[Any],
-    detail: dict[str, Any],
-) -> str:
-    table = snapshot.table
-    total = connection.execute(
-        sa.select(sa.func.count()).select_from(table).where(*where)
-    ).scalar_one()
+def _too_many(total: int) -> None:
     if total > MAX_EXPORT_ROWS:
         raise InvalidRequest(
             f"the export would hold {total:,} customers, more than the {MAX_EXPORT_ROWS:,} allowed",
             hint="narrow the filters (a branch, a tier, an assets range) and export in parts",
         )
+
+
+def _store_rows(
+    connection: sa.Connection, snapshot: Snapshot, where: list[Any], order: list[Any]
+) -> Iterable[Mapping[str, Any] | sa.RowMapping]:
+    table = snapshot.table
+    total = connection.execute(
+        sa.select(sa.func.count()).select_from(table).where(*where)
+    ).scalar_one()
+    _too_many(int(total))
+    return connection.execute(sa.select(table).where(*where).order_by(*order)).mappings()
+
+
+def _columnar_rows(
+    path: str, snapshot: Snapshot, where: columnar.Where, order: str
+) -> list[dict[str, Any]]:
+    _too_many(columnar.count(path, where))
+    return columnar.rows(path, snapshot, where, order)
+
+
+def _export(
+    connection: sa.Connection,
+    principal: Principal,
+    snapshot: Snapshot,
+    result: Iterable[Mapping[str, Any] | sa.RowMapping],
+    detail: dict[str, Any],
+) -> str:
     names = snapshot.names()
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(names)
     ids: list[str] = []
-    result = connection.execute(sa.select(table).where(*where).order_by(*order)).mappings()
     for row in result:
         masked = mask_row(row)
         ids.append(str(row["customer_id"]))
@@ -84,13 +106,22 @@ def export_customers(
     _require(principal)
     with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
-        where = query_filters(principal, snapshot, query)
-        order = order_by(snapshot, query.sort, query.descending)
         detail = {
             "kind": "customers",
             "query": query.model_dump(mode="json", exclude={"page", "page_size"}),
         }
-        text = _export(connection, principal, snapshot, where, order, detail)
+        path = columnar.columnar_file(snapshot)
+        result: Iterable[Mapping[str, Any] | sa.RowMapping]
+        if path is not None:
+            duck = columnar.query_where(connection, principal, snapshot, query)
+            order = duckdb_order_by(snapshot, query.sort, query.descending)
+            result = _columnar_rows(path, snapshot, duck, order)
+        else:
+            where = query_filters(principal, snapshot, query)
+            result = _store_rows(
+                connection, snapshot, where, order_by(snapshot, query.sort, query.descending)
+            )
+        text = _export(connection, principal, snapshot, result, detail)
     return _filename("customers", snapshot), text
 
 
@@ -100,14 +131,18 @@ def export_segment(engine: sa.Engine, principal: Principal, segment_id: int) -> 
     conditions = segment_conditions(engine, principal, segment_id)
     with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
-        where = [customer_scope(principal, snapshot), *conditions_clauses(snapshot, conditions)]
-        order = order_by(snapshot, None, False)
+        path = columnar.columnar_file(snapshot)
+        result: Iterable[Mapping[str, Any] | sa.RowMapping]
+        if path is not None:
+            duck = columnar.scoped_where(connection, principal, snapshot, conditions)
+            result = _columnar_rows(path, snapshot, duck, duckdb_order_by(snapshot, None, False))
+        else:
+            where = [
+                customer_scope(principal, snapshot),
+                *conditions_clauses(snapshot, conditions),
+            ]
+            result = _store_rows(connection, snapshot, where, order_by(snapshot, None, False))
         text = _export(
-            connection,
-            principal,
-            snapshot,
-            where,
-            order,
-            {"kind": "segment", "segment_id": segment_id},
+            connection, principal, snapshot, result, {"kind": "segment", "segment_id": segment_id}
         )
     return _filename(f"segment_{segment_id}", snapshot), text

@@ -4,11 +4,13 @@ assets trend and what changed since the previous snapshot, all within scope."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
+from brokerlens.access import columnar
 from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Principal, Role
 from brokerlens.access.scope import customer_scope, team_staff
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
@@ -55,14 +57,21 @@ def _trend_filter(principal: Principal) -> list[Any] | None:
 
 
 def _counts(
-    connection: sa.Connection, snapshot: Snapshot, scope: Any
+    connection: sa.Connection, principal: Principal, snapshot: Snapshot, scope: Any
 ) -> tuple[int, float, dict[str, int], dict[str, int]]:
     table = snapshot.table
-    keys = [table.c[n] for n in ("customer_tier", "service_level") if n in table.c]
-    assets = sa.func.sum(table.c[ASSETS]) if ASSETS in table.c else sa.literal(0.0)
-    rows = connection.execute(
-        sa.select(*keys, sa.func.count(), assets).where(scope).group_by(*keys)
-    ).all()
+    names = [n for n in ("customer_tier", "service_level") if n in table.c]
+    path = columnar.columnar_file(snapshot)
+    rows: Sequence[Sequence[Any]]
+    if path is not None:
+        where = columnar.scoped_where(connection, principal, snapshot, [])
+        rows = columnar.grouped_counts(path, where, names, ASSETS if ASSETS in table.c else None)
+    else:
+        keys = [table.c[n] for n in names]
+        assets = sa.func.sum(table.c[ASSETS]) if ASSETS in table.c else sa.literal(0.0)
+        rows = connection.execute(
+            sa.select(*keys, sa.func.count(), assets).where(scope).group_by(*keys)
+        ).all()
     total, money = 0, 0.0
     tiers: dict[str, int] = {}
     levels: dict[str, int] = {}
@@ -70,8 +79,8 @@ def _counts(
         count, amount = int(row[-2]), float(row[-1] or 0)
         total += count
         money += amount
-        for key, value in zip(keys, row[: len(keys)], strict=True):
-            into = tiers if key.name == "customer_tier" else levels
+        for key, value in zip(names, row[: len(names)], strict=True):
+            into = tiers if key == "customer_tier" else levels
             label = "" if value is None else str(value)
             into[label] = into.get(label, 0) + count
     return total, money, tiers, levels
@@ -81,7 +90,7 @@ def home_summary(engine: sa.Engine, principal: Principal) -> HomeSummary:
     with engine.connect() as connection:
         snapshot = served_snapshot_on(connection)
         scope = customer_scope(principal, snapshot)
-        total, money, tiers, levels = _counts(connection, snapshot, scope)
+        total, money, tiers, levels = _counts(connection, principal, snapshot, scope)
         trend: list[dict[str, Any]] = []
         where = _trend_filter(principal)
         if where is not None:

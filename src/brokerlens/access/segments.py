@@ -11,8 +11,9 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from brokerlens.access import columnar
 from brokerlens.access.conditions import Condition, CustomerQuery, conditions_clauses
-from brokerlens.access.customers import CustomerPage, page_of
+from brokerlens.access.customers import CustomerPage, columnar_page, page_of
 from brokerlens.access.org import ancestors, parents, principal_unit, visible_units
 from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Principal, Role
 from brokerlens.access.scope import customer_scope
@@ -208,6 +209,11 @@ def segment_count(engine: sa.Engine, principal: Principal, segment_id: int) -> i
     with engine.connect() as connection:
         item = _get(connection, principal, segment_id)
         snapshot = served_snapshot_on(connection)
+        path = columnar.columnar_file(snapshot)
+        if path is not None:
+            duck = columnar.scoped_where(connection, principal, snapshot, item["conditions"])
+            connection.rollback()
+            return columnar.count(path, duck)
         where = [
             customer_scope(principal, snapshot),
             *conditions_clauses(snapshot, item["conditions"]),
@@ -234,6 +240,11 @@ def segment_members(
     with engine.connect() as connection:
         item = _get(connection, principal, segment_id)
         snapshot = served_snapshot_on(connection)
+        path = columnar.columnar_file(snapshot)
+        if path is not None:
+            duck = columnar.scoped_where(connection, principal, snapshot, item["conditions"])
+            connection.rollback()
+            return columnar_page(path, snapshot, duck, query)
         where = [
             customer_scope(principal, snapshot),
             *conditions_clauses(snapshot, item["conditions"]),
@@ -272,6 +283,7 @@ def refresh_segment_counts(engine: sa.Engine) -> int:
     done = 0
     with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
+        path = columnar.columnar_file(snapshot)
         owners = connection.execute(
             sa.select(
                 segments.c.segment_id,
@@ -287,15 +299,21 @@ def refresh_segment_counts(engine: sa.Engine) -> int:
         for row in owners:
             try:
                 conditions = [Condition.model_validate(c) for c in row.conditions or []]
-                where = [
-                    customer_scope(_owner(row), snapshot),
-                    *conditions_clauses(snapshot, conditions),
-                ]
+                if path is not None:
+                    duck = columnar.scoped_where(connection, _owner(row), snapshot, conditions)
+                else:
+                    where = [
+                        customer_scope(_owner(row), snapshot),
+                        *conditions_clauses(snapshot, conditions),
+                    ]
             except (InvalidRequest, ValueError):
                 continue
-            count = connection.execute(
-                sa.select(sa.func.count()).select_from(snapshot.table).where(*where)
-            ).scalar_one()
+            if path is not None:
+                count = columnar.count(path, duck)
+            else:
+                count = connection.execute(
+                    sa.select(sa.func.count()).select_from(snapshot.table).where(*where)
+                ).scalar_one()
             connection.execute(
                 segment_counts.delete().where(
                     segment_counts.c.segment_id == row.segment_id,

@@ -46,6 +46,7 @@ class Snapshot:
     catalog: Catalog | None
     catalog_version: str = ""
     rows: int = 0
+    columnar_path: str | None = None  # the profile as Parquet, for lists and counts (DuckDB)
     by_name: dict[str, ColumnInfo] = field(default_factory=dict, repr=False)
 
     def column(self, name: str) -> ColumnInfo | None:
@@ -77,7 +78,12 @@ def served_snapshot(engine: sa.Engine) -> Snapshot:
 def served_snapshot_on(connection: sa.Connection) -> Snapshot:
     """As `served_snapshot`, on a connection already open (one round trip when cached)."""
     row = connection.execute(
-        sa.select(snapshots.c.snapshot_id, snapshots.c.as_of_date, snapshots.c.table_name)
+        sa.select(
+            snapshots.c.snapshot_id,
+            snapshots.c.as_of_date,
+            snapshots.c.table_name,
+            snapshots.c.columnar_path,
+        )
         .select_from(serving.join(snapshots, serving.c.snapshot_id == snapshots.c.snapshot_id))
         .where(serving.c.id == 1)
     ).first()
@@ -85,7 +91,11 @@ def served_snapshot_on(connection: sa.Connection) -> Snapshot:
         raise NotFound("nothing published yet", hint="run brokerlens run")
     key = (_engine_key(connection.engine), int(row.snapshot_id))
     cached = _cache.get(key)
-    if cached is not None and cached.table_name == row.table_name:
+    if (
+        cached is not None
+        and cached.table_name == row.table_name
+        and cached.columnar_path == row.columnar_path
+    ):
         return cached
     detail = connection.execute(
         sa.select(
@@ -127,6 +137,7 @@ def _build(row: Any, detail: Any) -> Snapshot:
         catalog=catalog,
         catalog_version=str(detail.catalog_version or ""),
         rows=int(detail.rows or 0),
+        columnar_path=row.columnar_path,
         by_name={c.name: c for c in columns},
     )
 

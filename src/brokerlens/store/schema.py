@@ -87,6 +87,7 @@ snapshots = Table(
     Column("status", String(16), nullable=False),  # loading, served, retired, failed
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("published_at", DateTime(timezone=True)),
+    Column("columnar_path", Text),  # the profile as Parquet (lists and counts read it)
 )
 
 serving = Table(

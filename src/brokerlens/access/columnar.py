@@ -1,0 +1,177 @@
+"""Lists and counts over the served profile's Parquet copy, read by DuckDB.
+
+The store is a row store: a filter that keeps many customers reads every wide row. The columnar
+copy (`Snapshot.columnar_path`, written by publish before the flip) is read instead when it is
+set and the file exists; scope still comes from `scope.scope_rule` (resolved on the store
+connection of the same call) and conditions from the same validated `Condition` objects.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import sqlalchemy as sa
+
+from brokerlens.access.conditions import (
+    Condition,
+    CustomerQuery,
+    duckdb_condition,
+    duckdb_order_by,
+    duckdb_search,
+    quote_ident,
+)
+from brokerlens.access.principal import Principal
+from brokerlens.access.scope import (
+    duckdb_ids_in,
+    duckdb_scope,
+    scope_rule,
+    served_by,
+    unit_staff,
+)
+from brokerlens.access.snapshot import Snapshot
+
+_duck: duckdb.DuckDBPyConnection | None = None
+_duck_lock = threading.Lock()
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    """The process's one DuckDB connection (in memory; callers take a cursor each)."""
+    global _duck
+    with _duck_lock:
+        if _duck is None:
+            duck = duckdb.connect(":memory:")
+            # Footers read once per file, not per query.
+            duck.execute("SET parquet_metadata_cache = true")
+            duck.execute("SET enable_progress_bar = false")
+            _duck = duck
+        return _duck
+
+
+def columnar_file(snapshot: Snapshot) -> str | None:
+    """The snapshot's Parquet copy when recorded and present; None: read the store."""
+    path = snapshot.columnar_path
+    if path and Path(path).is_file():
+        return path
+    return None
+
+
+@dataclass
+class Where:
+    """A DuckDB WHERE clause built up from parts, with its parameters in order."""
+
+    parts: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+    def add(self, sql: str, params: list[Any]) -> None:
+        self.parts.append(sql)
+        self.params.extend(params)
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(f"({p})" for p in self.parts) if self.parts else "TRUE"
+
+
+def _ids(connection: sa.Connection, query: sa.Select[tuple[str]]) -> list[str]:
+    return [str(i) for i in connection.execute(query).scalars()]
+
+
+def scoped_where(
+    connection: sa.Connection,
+    principal: Principal,
+    snapshot: Snapshot,
+    conditions: list[Condition],
+) -> Where:
+    """Scope first (resolved on the store connection now), then the conditions."""
+    where = Where()
+    where.add(*duckdb_scope(scope_rule(principal, snapshot, connection)))
+    for condition in conditions:
+        where.add(*duckdb_condition(snapshot, condition))
+    return where
+
+
+def query_where(
+    connection: sa.Connection, principal: Principal, snapshot: Snapshot, query: CustomerQuery
+) -> Where:
+    """As `customers.query_filters`."""
+    where = scoped_where(connection, principal, snapshot, query.conditions)
+    if query.branch_id:
+        where.add("branch_id = ?", [query.branch_id])
+    if query.team_id:
+        ids = _ids(connection, served_by(unit_staff(query.team_id), snapshot.as_of_date))
+        where.add(*duckdb_ids_in("customer_id", ids))
+    if query.staff_id:
+        ids = _ids(connection, served_by(query.staff_id, snapshot.as_of_date))
+        where.add(*duckdb_ids_in("customer_id", ids))
+    if query.search and query.search.strip():
+        where.add(*duckdb_search(snapshot, query.search))
+    return where
+
+
+def _source(path: str) -> str:
+    # The path is ours (the snapshot row publish wrote), never request text.
+    return "read_parquet('" + path.replace("'", "''") + "')"
+
+
+def _columns(snapshot: Snapshot) -> str:
+    return ", ".join(quote_ident(n) for n in snapshot.names())
+
+
+def count(path: str, where: Where) -> int:
+    cursor = _connection().cursor()
+    try:
+        row = cursor.execute(
+            f"SELECT count(*) FROM {_source(path)} WHERE {where.sql}", where.params
+        ).fetchone()
+        return int(row[0]) if row else 0
+    finally:
+        cursor.close()
+
+
+def rows(
+    path: str,
+    snapshot: Snapshot,
+    where: Where,
+    order: str,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """The matching rows, every column of the snapshot in its order (unmasked)."""
+    sql = f"SELECT {_columns(snapshot)} FROM {_source(path)} WHERE {where.sql} ORDER BY {order}"
+    params = list(where.params)
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    cursor = _connection().cursor()
+    try:
+        result = cursor.execute(sql, params)
+        names = [d[0] for d in result.description or []]
+        return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
+    finally:
+        cursor.close()
+
+
+def page_rows(
+    path: str, snapshot: Snapshot, where: Where, query: CustomerQuery
+) -> list[dict[str, Any]]:
+    order = duckdb_order_by(snapshot, query.sort, query.descending)
+    return rows(path, snapshot, where, order, query.page_size, (query.page - 1) * query.page_size)
+
+
+def grouped_counts(
+    path: str, where: Where, keys: list[str], assets: str | None
+) -> list[tuple[Any, ...]]:
+    """(key values..., count, sum(assets)) per group of `keys` (known column names)."""
+    cols = ", ".join(quote_ident(k) for k in keys)
+    money = f"sum({quote_ident(assets)})" if assets else "0.0"
+    select = f"{cols}, " if keys else ""
+    group = f" GROUP BY {cols}" if keys else ""
+    sql = f"SELECT {select}count(*), {money} FROM {_source(path)} WHERE {where.sql}{group}"
+    cursor = _connection().cursor()
+    try:
+        return cursor.execute(sql, where.params).fetchall()
+    finally:
+        cursor.close()
