@@ -1,0 +1,47 @@
+"""The Parquet copy of a test store's served profile, as publish writes it, and a switch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+
+from access.builders import World
+from brokerlens.access.snapshot import served_snapshot
+from brokerlens.store.schema import snapshots
+
+ARROW: dict[str, pa.DataType] = {
+    "text": pa.string(),
+    "number": pa.float64(),
+    "integer": pa.int64(),
+    "date": pa.date32(),
+    "boolean": pa.bool_(),
+}
+
+
+def write_columnar(world: World, path: Path) -> Path:
+    """The served profile table as Parquet (rows by customer_id), its columns and types."""
+    snapshot = served_snapshot(world.engine)
+    table = snapshot.table
+    with world.engine.connect() as connection:
+        rows: list[dict[str, Any]] = [
+            dict(r)
+            for r in connection.execute(sa.select(table).order_by(table.c.customer_id)).mappings()
+        ]
+    schema = pa.schema([(c.name, ARROW[c.type]) for c in snapshot.columns])
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path, compression="zstd")
+    return path
+
+
+def use_columnar(world: World, path: Path | str | None) -> None:
+    """Point the served snapshot at the Parquet copy (None: the store answers)."""
+    snapshot = served_snapshot(world.engine)
+    with world.engine.begin() as connection:
+        connection.execute(
+            snapshots.update()
+            .where(snapshots.c.snapshot_id == snapshot.snapshot_id)
+            .values(columnar_path=None if path is None else str(path))
+        )
