@@ -41,3 +41,39 @@ def test_run_no_publish_leaves_the_store_alone(home: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "published" not in done.stdout
     assert not (home / "brokerlens.db").exists()
+
+
+def test_publish_refreshes_every_segments_count(home: Path) -> None:
+    import sqlalchemy as sa
+
+    from brokerlens.access import Condition, count_customers, create_segment
+    from brokerlens.access.principal import Role
+    from brokerlens.auth import add_user, get_user, principal_of
+    from brokerlens.config import load_settings
+    from brokerlens.store import dispose_engines, open_store
+    from brokerlens.store.schema import segment_counts
+
+    env = {"BROKERLENS_DATABASE_URL": ""}
+    assert brokerlens("--home", str(home), "run", env=env).returncode == 0
+    settings = load_settings(home=home, database_url=None)
+    engine = open_store(settings)
+    add_user(
+        engine,
+        username="hq_user",
+        display_name="总部",
+        role=Role.HQ_MARKETING,
+        password="Segment-Refresh-2025",
+    )
+    hq = principal_of(get_user(engine, "hq_user"))
+    rich = [Condition(field="total_assets_t", op="ge", value=100000)]
+    create_segment(engine, hq, "十万以上", rich)
+    expected = count_customers(engine, hq, rich)
+    dispose_engines()
+
+    again = brokerlens("--home", str(home), "publish", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "refreshed the counts of 1 segment(s)" in again.stdout
+    with open_store(settings).connect() as connection:
+        counted = connection.execute(sa.select(segment_counts.c.customers)).scalars().all()
+    dispose_engines()
+    assert counted == [expected] and expected > 0

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-import brokerlens.bench.serve  # noqa: F401  (registers the `serve` bench suite)
 from brokerlens.cli.main import app, parse_date, settings_of
+from brokerlens.config import Settings
 from brokerlens.console import console
+
+if TYPE_CHECKING:
+    from brokerlens.publish import PublishReport
 
 
 def report_line(report: object) -> str:
@@ -22,6 +26,19 @@ def report_line(report: object) -> str:
     )
 
 
+def publish_and_refresh(settings: Settings, as_of: dt.date | None) -> PublishReport:
+    """Publish, then count every saved segment on the newly served date."""
+    from brokerlens.access import refresh_segment_counts
+    from brokerlens.publish import publish
+    from brokerlens.store import open_store
+
+    report = publish(settings, as_of=as_of)
+    console.print(report_line(report))
+    counted = refresh_segment_counts(open_store(settings))
+    console.print(f"refreshed the counts of {counted:,} segment(s) as of {report.as_of_date}")
+    return report
+
+
 @app.command()
 def publish(
     ctx: typer.Context,
@@ -31,10 +48,7 @@ def publish(
     ] = None,
 ) -> None:
     """Publish a computed profile and the reference data as of its date to the store."""
-    from brokerlens.publish import publish as publish_profile
-
-    report = publish_profile(settings_of(ctx), as_of=parse_date(as_of, "--as-of"))
-    console.print(report_line(report))
+    report = publish_and_refresh(settings_of(ctx), parse_date(as_of, "--as-of"))
     if report.steps:  # seconds per step: where a slow publish spends its time
         console.print(
             "steps: " + ", ".join(f"{name} {sec:.2f} s" for name, sec in report.steps.items()),

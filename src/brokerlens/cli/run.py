@@ -53,7 +53,6 @@ def run(
     )
     console.print('query them: brokerlens sql "select * from customer_profile limit 10"')
     if not no_publish:
-        from brokerlens.cli.publish import report_line
-        from brokerlens.publish import publish
+        from brokerlens.cli.publish import publish_and_refresh
 
-        console.print(report_line(publish(settings, as_of=report.as_of)))
+        publish_and_refresh(settings, report.as_of)
