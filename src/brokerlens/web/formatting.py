@@ -7,6 +7,8 @@ import math
 from decimal import Decimal
 from typing import Any
 
+from markupsafe import Markup, escape
+
 
 def _number(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
@@ -57,6 +59,15 @@ def pct(value: Any, digits: int = 2) -> str:
     return f"{number * 100:,.{digits}f}%"
 
 
+def pct100(value: Any, digits: int = 2) -> str:
+    """A percentage already in 0-100: 100 -> '100%', 60 -> '60%', 12.345 -> '12.35%'."""
+    number = _number(value)
+    if number is None:
+        return "—" if value is None else str(value)
+    text = f"{number:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{number:,.0f}"
+    return f"{text}%"
+
+
 def date(value: Any) -> str:
     if value is None:
         return "—"
@@ -87,6 +98,84 @@ def cell(value: Any, kind: str | None = None, language: str = "zh") -> str:
     if isinstance(value, float):
         return num(value, 0 if value.is_integer() else 2)
     return str(value)
+
+
+def _indicator_unit(name: str) -> str | None:
+    from brokerlens.indicators import load_indicators
+
+    indicator = load_indicators().get(name)
+    return indicator.unit if indicator is not None else None
+
+
+# Columns whose numbers are already percentages (0-100), and ratios held as decimals (0.35).
+PERCENT_COLUMNS = ("share_pct",)
+RATIO_SUFFIXES = ("_rate", "_share", "_ratio")
+SIGNED_RATIOS = ("return_", "_growth", "index_return")
+INTEGER_COLUMNS = ("quantity", "duration_s", "term_days")
+
+
+def value_kind(name: str) -> str:
+    """How a column's number reads: amount, ratio, percent, integer, days, number."""
+    unit = _indicator_unit(name)
+    if unit == "yuan":
+        return "amount"
+    if unit == "ratio":
+        return "ratio"
+    if unit == "count":
+        return "integer"
+    if unit == "days":
+        return "days"
+    if unit is not None:
+        return "number"
+    if name in PERCENT_COLUMNS or name.endswith("_pct"):
+        return "percent"
+    if name.endswith(RATIO_SUFFIXES):
+        return "ratio"
+    if is_amount_column(name):
+        return "amount"
+    if name in INTEGER_COLUMNS:
+        return "integer"
+    return "number"
+
+
+def value_html(value: Any, name: str, language: str = "zh", *, full: bool = False) -> Markup:
+    """One value for a page by its column: enums translated, numbers by unit, None as a dash.
+
+    `full` shows amounts whole with thousands separators (fact tables), else short in 万/亿.
+    """
+    from brokerlens.web.i18n import enum_label
+
+    if value is None:
+        return Markup('<span class="faint">—</span>')
+    if isinstance(value, bool):
+        return Markup("✓" if value else "✗")
+    label = enum_label(name, value, language)
+    if label is not None:
+        return Markup(escape(label))
+    if isinstance(value, dt.date):
+        return Markup(escape(date(value)))
+    number = _number(value) if isinstance(value, int | float | Decimal) else None
+    if number is None:
+        return Markup(escape(str(value)))
+    kind = value_kind(name)
+    if kind == "amount":
+        text = num(number, 2) if full else amount(number, language)
+    elif kind == "ratio":
+        text = pct(number)
+        if any(m in name for m in SIGNED_RATIOS):
+            css = "up" if number > 0 else ("down" if number < 0 else "")
+            return Markup(f'<span class="{css}">{escape(text)}</span>')
+    elif kind == "percent":
+        text = pct100(number)
+    elif kind == "integer":
+        text = num(number)
+    elif kind == "days":
+        text = num(number, 0 if number.is_integer() else 1) + (
+            " days" if language == "en" else " 天"
+        )
+    else:
+        text = num(number, 0 if number.is_integer() else 2)
+    return Markup(escape(text))
 
 
 def is_amount_column(name: str) -> bool:

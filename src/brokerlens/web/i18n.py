@@ -136,6 +136,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "c360.reason": ("查看原因（必填，将记入审计）", "Reason (required, audited)"),
     "c360.reason_required": ("请填写查看原因", "A reason is required"),
     "c360.empty": ("无记录", "None"),
+    "c360.expired": ("已过期", "Expired"),
+    "c360.answers": ("答题明细", "Answers"),
     "c360.rule": ("规则", "Rule"),
     "c360.matched": ("命中", "matched"),
     "c360.not_matched": ("未命中", "not matched"),
@@ -242,6 +244,230 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.filter": ("筛选", "Filter"),
     "common.date": ("日期", "Date"),
 }
+
+
+# Column names of the customer 360's tables and cards: column -> (zh, en).
+COLUMNS: dict[str, tuple[str, str]] = {
+    "biz_date": ("日期", "Date"),
+    "account_id": ("资金账号", "Account"),
+    "security_id": ("证券代码", "Security"),
+    "security_name": ("证券名称", "Name"),
+    "security_type": ("证券类别", "Type"),
+    "quantity": ("数量", "Quantity"),
+    "cost_amount": ("成本", "Cost"),
+    "market_value": ("市值", "Market value"),
+    "product_id": ("产品代码", "Product"),
+    "product_name": ("产品名称", "Name"),
+    "product_type": ("产品类型", "Type"),
+    "risk_level": ("风险等级", "Risk level"),
+    "units": ("份额", "Units"),
+    "trade_id": ("成交编号", "Trade"),
+    "side": ("买卖", "Side"),
+    "trade_type": ("交易类型", "Trade type"),
+    "price": ("价格", "Price"),
+    "amount": ("金额", "Amount"),
+    "commission": ("佣金", "Commission"),
+    "net_commission": ("净佣金", "Net commission"),
+    "stamp_duty": ("印花税", "Stamp duty"),
+    "transfer_fee": ("过户费", "Transfer fee"),
+    "other_fee": ("其他费用", "Other fees"),
+    "channel": ("渠道", "Channel"),
+    "trade_time": ("成交时间", "Time"),
+    "transfer_id": ("转账编号", "Transfer"),
+    "direction": ("方向", "Direction"),
+    "bank": ("银行", "Bank"),
+    "agreement_id": ("协议编号", "Agreement"),
+    "customer_id": ("客户号", "Customer"),
+    "service": ("业务", "Service"),
+    "sign_date": ("签署日期", "Signed"),
+    "cancel_date": ("解约日期", "Cancelled"),
+    "contact_id": ("记录编号", "Contact"),
+    "staff_id": ("员工号", "Staff"),
+    "staff_name": ("员工", "Staff name"),
+    "purpose": ("目的", "Purpose"),
+    "result": ("结果", "Result"),
+    "duration_s": ("时长（秒）", "Duration (s)"),
+    "unit_id": ("机构", "Unit"),
+    "role": ("角色", "Role"),
+    "start_date": ("开始日期", "From"),
+    "end_date": ("结束日期", "To"),
+    "share_pct": ("分成比例", "Share"),
+    "active": ("有效", "Active"),
+    "assessment_id": ("测评编号", "Assessment"),
+    "assess_date": ("测评日期", "Assessed"),
+    "questionnaire_version": ("问卷版本", "Questionnaire"),
+    "answers": ("答题", "Answers"),
+    "score": ("得分", "Score"),
+    "risk_class": ("风险等级", "Risk class"),
+    "horizon": ("投资期限", "Horizon"),
+    "varieties": ("投资品种", "Varieties"),
+    "expire_date": ("有效期至", "Valid until"),
+    "expired": ("已过期", "Expired"),
+    "fee_rate": ("费率", "Fee rate"),
+    "customer_type": ("客户类型", "Type"),
+    "gender": ("性别", "Gender"),
+    "status": ("状态", "Status"),
+    "investor_class": ("投资者分类", "Investor class"),
+    "open_channel": ("开户渠道", "Channel"),
+    "open_date": ("开户日期", "Opened"),
+    "name": ("姓名", "Name"),
+    "branch_id": ("营业部", "Branch"),
+}
+
+
+def _enum(*items: tuple[str, str, str]) -> dict[str, tuple[str, str]]:
+    return {value: (zh, en) for value, zh, en in items}
+
+
+_PRODUCT_TYPES = _enum(
+    ("money_market", "货币基金", "Money market fund"),
+    ("bond_fund", "债券基金", "Bond fund"),
+    ("hybrid_fund", "混合基金", "Hybrid fund"),
+    ("equity_fund", "股票基金", "Equity fund"),
+    ("index_fund", "指数基金", "Index fund"),
+    ("qdii_fund", "QDII基金", "QDII fund"),
+    ("private_fund", "私募基金", "Private fund"),
+    ("asset_mgmt", "资管计划", "Asset management plan"),
+    ("structured_note", "收益凭证", "Structured note"),
+    ("advisory", "投顾产品", "Advisory"),
+    ("info_service", "资讯服务", "Information service"),
+)
+_CHANNELS = _enum(
+    ("app", "App", "App"),
+    ("pc", "PC", "PC"),
+    ("phone", "电话", "Phone"),
+    ("counter", "柜台", "Counter"),
+    ("api", "API", "API"),
+    ("sms", "短信", "SMS"),
+    ("wechat", "微信", "WeChat"),
+    ("visit", "拜访", "Visit"),
+    ("email", "邮件", "E-mail"),
+    ("app_push", "App 推送", "App push"),
+    ("bank_app", "银行 App", "Bank app"),
+    ("securities_app", "证券 App", "Securities app"),
+    ("bank_counter", "银行柜台", "Bank counter"),
+    ("online_bank", "网上银行", "Online banking"),
+)
+
+# Enumerated values by column: column -> value -> (zh, en). A value not listed shows as is.
+ENUMS: dict[str, dict[str, tuple[str, str]]] = {
+    "side": _enum(("buy", "买入", "Buy"), ("sell", "卖出", "Sell")),
+    "direction": _enum(("in", "转入", "In"), ("out", "转出", "Out")),
+    "role": _enum(
+        ("developer", "开发", "Developer"),
+        ("servicer", "服务", "Servicer"),
+        ("advisor", "投顾", "Advisor"),
+    ),
+    "channel": _CHANNELS,
+    "purpose": _enum(
+        ("service", "服务", "Service"),
+        ("marketing", "营销", "Marketing"),
+        ("callback", "回访", "Callback"),
+        ("care", "关怀", "Care"),
+        ("complaint", "投诉处理", "Complaint"),
+    ),
+    "result": _enum(
+        ("reached", "已接通", "Reached"),
+        ("not_reached", "未接通", "Not reached"),
+        ("refused", "拒绝", "Refused"),
+        ("done", "已完成", "Done"),
+    ),
+    "service": _enum(
+        ("advisory", "投资顾问", "Advisory"),
+        ("margin", "融资融券", "Margin"),
+        ("option", "股票期权", "Options"),
+        ("chinext", "创业板", "ChiNext"),
+        ("star", "科创板", "STAR Market"),
+        ("bse", "北交所", "BSE"),
+        ("hk_connect", "港股通", "HK Connect"),
+        ("info_service", "资讯服务", "Information service"),
+    ),
+    "product_type": _PRODUCT_TYPES,
+    "varieties": _PRODUCT_TYPES,
+    "security_type": _enum(
+        ("stock", "股票", "Stock"),
+        ("etf", "ETF", "ETF"),
+        ("lof", "LOF", "LOF"),
+        ("closed_fund", "封闭式基金", "Closed-end fund"),
+        ("bond", "债券", "Bond"),
+        ("convertible", "可转债", "Convertible"),
+        ("warrant", "权证", "Warrant"),
+        ("repo", "回购", "Repo"),
+    ),
+    "trade_type": _enum(
+        ("normal", "普通", "Normal"),
+        ("ipo_subscribe", "新股申购", "IPO subscription"),
+        ("ipo_allot", "新股配售", "IPO allotment"),
+        ("margin_buy", "融资买入", "Margin buy"),
+        ("short_sell", "融券卖出", "Short sell"),
+        ("repay", "还款", "Repayment"),
+    ),
+    "customer_type": _enum(
+        ("individual", "个人", "Individual"),
+        ("institution", "机构", "Institution"),
+        ("product", "产品", "Product"),
+    ),
+    "status": _enum(
+        ("normal", "正常", "Normal"),
+        ("dormant", "休眠", "Dormant"),
+        ("frozen", "冻结", "Frozen"),
+        ("closed", "已销户", "Closed"),
+        ("on_sale", "在售", "On sale"),
+        ("liquidated", "已清算", "Liquidated"),
+    ),
+    "investor_class": _enum(
+        ("ordinary", "普通投资者", "Ordinary"), ("professional", "专业投资者", "Professional")
+    ),
+    "gender": _enum(("M", "男", "Male"), ("F", "女", "Female")),
+    "open_channel": _enum(
+        ("branch", "营业部", "Branch"),
+        ("online", "网上开户", "Online"),
+        ("bank", "银行", "Bank"),
+        ("app", "App", "App"),
+        ("referral", "推荐", "Referral"),
+    ),
+    "horizon": _enum(
+        ("short", "短期", "Short"), ("medium", "中期", "Medium"), ("long", "长期", "Long")
+    ),
+    "risk_class": _enum(
+        ("C1", "C1 保守型", "C1 conservative"),
+        ("C2", "C2 谨慎型", "C2 cautious"),
+        ("C3", "C3 稳健型", "C3 balanced"),
+        ("C4", "C4 积极型", "C4 growth"),
+        ("C5", "C5 激进型", "C5 aggressive"),
+    ),
+    "risk_level": _enum(
+        ("R1", "R1 低风险", "R1 low"),
+        ("R2", "R2 中低风险", "R2 low-medium"),
+        ("R3", "R3 中风险", "R3 medium"),
+        ("R4", "R4 中高风险", "R4 medium-high"),
+        ("R5", "R5 高风险", "R5 high"),
+    ),
+}
+
+
+def column_label(name: str, language: str) -> str:
+    """A data column's name: an indicator's zh/en name, a known column, else the id."""
+    from brokerlens.indicators import load_indicators
+
+    indicator = load_indicators().get(name)
+    if indicator is not None:
+        return indicator.en if language == "en" else indicator.zh
+    pair = COLUMNS.get(name) or MESSAGES.get(f"field.{name}")
+    if pair is None:
+        return name
+    return pair[1] if language == "en" else pair[0]
+
+
+def enum_label(column: str, value: object, language: str) -> str | None:
+    """An enumerated value's label (`side` `buy` -> 买入), or None when the column has no list."""
+    values = ENUMS.get(column)
+    if values is None or not isinstance(value, str):
+        return None
+    pair = values.get(value)
+    if pair is None:
+        return value
+    return pair[1] if language == "en" else pair[0]
 
 
 def pick_language(value: str | None) -> str:

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 
 from brokerlens import __version__
 from brokerlens.web import formatting
-from brokerlens.web.i18n import translator
+from brokerlens.web.i18n import column_label, translator
 
 WEB_DIR = Path(__file__).parent
 TEMPLATE_DIR = WEB_DIR / "templates"
@@ -36,6 +36,8 @@ def _build() -> Jinja2Templates:
     env.filters["cell"] = formatting.cell
     env.filters["jsondata"] = _tojson_attr
     env.globals["is_amount_column"] = formatting.is_amount_column
+    env.globals["value_html"] = formatting.value_html
+    env.globals["column_label"] = column_label
     env.globals["version"] = __version__
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -113,12 +114,16 @@ class ListView:
 
 
 def column_label(name: str, snapshot: Any, language: str) -> str:
+    from brokerlens.indicators import load_indicators
     from brokerlens.web.i18n import MESSAGES
 
     catalog = getattr(snapshot, "catalog", None)
     item = catalog.get(name) if catalog is not None else None
     if item is not None:
         return str(item.en if language == "en" else item.zh)
+    indicator = load_indicators().get(name)
+    if indicator is not None:
+        return indicator.en if language == "en" else indicator.zh
     for key in (f"field.{name}", f"cust.{name.removesuffix('_id')}"):
         if key in MESSAGES:
             return MESSAGES[key][1 if language == "en" else 0]
@@ -281,6 +286,106 @@ def charts_360(
     return {"curve": curve, "mix": mix, "pnl": {"labels": labels, "values": values}}
 
 
+RISK_FIELDS = (
+    "assessment_id",
+    "assess_date",
+    "questionnaire_version",
+    "score",
+    "risk_class",
+    "horizon",
+    "varieties",
+    "expire_date",
+)
+
+
+@dataclass
+class RiskView:
+    """The risk assessment card: labelled fields, the answers as a list, whether it expired."""
+
+    fields: list[tuple[str, str, Any]]  # name, label, value as HTML
+    answers: list[tuple[str, str]]
+    expired: bool
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def risk_view(risk: dict[str, Any] | None, as_of: Any, language: str) -> RiskView | None:
+    from markupsafe import Markup, escape
+
+    from brokerlens.web.formatting import value_html
+    from brokerlens.web.i18n import column_label as label_of
+    from brokerlens.web.i18n import enum_label, translate
+
+    if not risk:
+        return None
+    expire, today = _as_date(risk.get("expire_date")), _as_date(as_of)
+    expired = expire is not None and today is not None and expire < today
+    fields: list[tuple[str, str, Any]] = []
+    for name in RISK_FIELDS:
+        if name not in risk:
+            continue
+        value = risk[name]
+        if name == "varieties":
+            items = _json(value)
+            if isinstance(items, list):
+                html: Any = Markup("、" if language == "zh" else ", ").join(
+                    escape(enum_label("varieties", str(v), language) or str(v)) for v in items
+                )
+            else:
+                html = escape(str(items)) if items is not None else value_html(None, name)
+        elif name == "expire_date" and expired:
+            html = Markup('<span class="expired">{} · {}</span>').format(
+                value_html(value, name, language), translate("c360.expired", language)
+            )
+        else:
+            html = value_html(value, name, language)
+        fields.append((name, label_of(name, language), html))
+    answers_raw = _json(risk.get("answers"))
+    answers: list[tuple[str, str]] = []
+    if isinstance(answers_raw, dict):
+        answers = [(str(k), str(v)) for k, v in answers_raw.items()]
+    elif isinstance(answers_raw, list):
+        answers = [(str(i + 1), str(v)) for i, v in enumerate(answers_raw)]
+    elif answers_raw is not None:
+        answers = [("", str(answers_raw))]
+    return RiskView(fields, answers, expired)
+
+
+@dataclass(frozen=True)
+class IndicatorItem:
+    id: str
+    label: str
+    value: Any
+
+
+def indicator_items(values: dict[str, Any], language: str) -> list[IndicatorItem]:
+    from brokerlens.web.formatting import value_html
+    from brokerlens.web.i18n import column_label as label_of
+
+    return [
+        IndicatorItem(k, label_of(k, language), value_html(v, k, language))
+        for k, v in values.items()
+    ]
+
+
 @router.get("/customers/{customer_id}")
 def customer_page(customer_id: str, page: ReaderPageDep) -> Response:
     from brokerlens.access import customer_360, customer_assets
@@ -298,6 +403,8 @@ def customer_page(customer_id: str, page: ReaderPageDep) -> Response:
         "sections": [(key, label) for key, label in TABLE_SECTIONS],
         "charts": charts,
         "indicators": data.get("indicators") or {},
+        "indicator_items": indicator_items(data.get("indicators") or {}, page.language),
+        "risk": risk_view(data.get("risk_assessment"), data.get("as_of_date"), page.language),
     }
     return page.render("customer.html", context, active="customers")
 
