@@ -131,6 +131,7 @@ def test_list_headers_use_indicator_names(sign_in: Callable[[str], SignedIn]) ->
     zh = load_indicators()["avg_assets_3m"].zh
     assert zh in head.group(1) and 'title="avg_assets_3m"' in head.group(1)
     assert ">avg_assets_3m<" not in head.group(1) and "net_commission_ytd<" not in head.group(1)
+    assert "customer_id<" not in head.group(1) and "客户号" in head.group(1)
     me.client.cookies.set("lang", "en")
     english = me.client.get("/customers")
     assert load_indicators()["avg_assets_3m"].en in english.text

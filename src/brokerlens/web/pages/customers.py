@@ -127,7 +127,9 @@ def column_label(name: str, snapshot: Any, language: str) -> str:
     for key in (f"field.{name}", f"cust.{name.removesuffix('_id')}"):
         if key in MESSAGES:
             return MESSAGES[key][1 if language == "en" else 0]
-    return name
+    from brokerlens.web.i18n import column_label as known_column
+
+    return known_column(name, language)
 
 
 def column_kind(name: str, type_: str) -> str:
