@@ -243,8 +243,7 @@ def segment_members(
         path = columnar.columnar_file(snapshot)
         if path is not None:
             duck = columnar.scoped_where(connection, principal, snapshot, item["conditions"])
-            connection.rollback()
-            return columnar_page(path, snapshot, duck, query)
+            return columnar_page(connection, path, snapshot, duck, query)
         where = [
             customer_scope(principal, snapshot),
             *conditions_clauses(snapshot, item["conditions"]),
