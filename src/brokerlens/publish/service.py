@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from brokerlens.classify import Catalog, load_active_catalog
 from brokerlens.config import Settings
 from brokerlens.errors import BrokerlensError, ConfigError, LakeError
+from brokerlens.ingest.sqltext import ident, literal
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.publish.bulk import load_in_batches
@@ -281,6 +282,23 @@ class _Job:
             )
         return snapshot_id, name
 
+    def _write_columnar(self, snapshot_id: int) -> Path:
+        """The loaded rows as Parquet for access's lists and counts (DuckDB), written before
+        the flip; dates and booleans back to their own types where SQLite staging made text."""
+        served = self.settings.warehouse_dir / "served"
+        served.mkdir(parents=True, exist_ok=True)
+        path = served / f"{snapshot_id}.parquet"
+        exprs = []
+        for col in self.columns:
+            kind = {"date": "DATE", "boolean": "BOOLEAN"}.get(col.type)
+            name = ident(col.name)
+            exprs.append(f"CAST({name} AS {kind}) AS {name}" if kind else name)
+        self.duck.execute(
+            f"COPY (SELECT {', '.join(exprs)} FROM {PROFILE_ROWS} ORDER BY customer_id) "
+            f"TO {literal(str(path))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+        return path
+
     def _load_and_flip(
         self,
         engine: sa.Engine,
@@ -296,6 +314,8 @@ class _Job:
         clock = self._lap("profile rows", clock)
         create_indexes(engine, table)
         clock = self._lap("indexes", clock)
+        record_columnar(engine, snapshot_id, self._write_columnar(snapshot_id))
+        clock = self._lap("columnar copy", clock)
         derived = pending.result()
         clock = self._lap("changes and trend (wait)", clock)
         # Keyed by a snapshot not served yet: readers ask for the served one's changes only.
@@ -328,6 +348,22 @@ class _Job:
             reference=plan.rows,
             reference_written=reference,
         )
+
+
+def record_columnar(engine: sa.Engine, snapshot_id: int, path: Path) -> None:
+    # Recorded at once (the snapshot is not served yet): a failed publish's file is found and
+    # removed by the next one's clear_leftovers.
+    with engine.begin() as connection:
+        connection.execute(
+            snapshots.update()
+            .where(snapshots.c.snapshot_id == snapshot_id)
+            .values(columnar_path=str(path))
+        )
+
+
+def remove_columnar(path: str | None) -> None:
+    if path:
+        Path(path).unlink(missing_ok=True)
 
 
 def _ids(snapshot_id: int | None) -> set[int]:
@@ -373,9 +409,9 @@ def clear_leftovers(engine: sa.Engine) -> list[int]:
     `failed`, and mark them `failed`. Runs under the publish lock: none is being loaded."""
     with engine.begin() as connection:
         left = connection.execute(
-            sa.select(snapshots.c.snapshot_id, snapshots.c.table_name).where(
-                snapshots.c.status.in_(("loading", "failed"))
-            )
+            sa.select(
+                snapshots.c.snapshot_id, snapshots.c.table_name, snapshots.c.columnar_path
+            ).where(snapshots.c.status.in_(("loading", "failed")))
         ).all()
         if not left:
             return []
@@ -384,11 +420,12 @@ def clear_leftovers(engine: sa.Engine) -> list[int]:
         ).scalar_one_or_none()
         existing = set(sa.inspect(connection).get_table_names())
         quote = connection.dialect.identifier_preparer.quote
-        for snapshot_id, name in left:
+        for snapshot_id, name, columnar in left:
             if snapshot_id == served:  # cannot happen; never drop what readers use
                 continue
             if name in existing and name.startswith("profile_"):
                 connection.execute(sa.text(f"DROP TABLE {quote(name)}"))
+            remove_columnar(columnar)
             connection.execute(
                 profile_changes.delete().where(profile_changes.c.snapshot_id == snapshot_id)
             )
@@ -442,14 +479,15 @@ def _drop_older(connection: sa.Connection, keep: set[int]) -> None:
     """Drop profile tables of snapshots before the previous one; their rows stay as history."""
     existing = set(sa.inspect(connection).get_table_names())
     older = connection.execute(
-        sa.select(snapshots.c.snapshot_id, snapshots.c.table_name).where(
+        sa.select(snapshots.c.snapshot_id, snapshots.c.table_name, snapshots.c.columnar_path).where(
             snapshots.c.snapshot_id.not_in(keep)
         )
     ).all()
     quote = connection.dialect.identifier_preparer.quote
-    for snapshot_id, name in older:
+    for snapshot_id, name, columnar in older:
         if name in existing:
             connection.execute(sa.text(f"DROP TABLE {quote(name)}"))
+        remove_columnar(columnar)
         connection.execute(
             profile_changes.delete().where(profile_changes.c.snapshot_id == snapshot_id)
         )
