@@ -1,0 +1,7 @@
+"""Investor suitability (适当性): questionnaires, investor class, matching, the workflow.
+
+Data flows lake -> `lake` (facts per customer) -> `questionnaire`/`rescore` (regulatory class),
+`investor_class`, `matching` and `eligibility` (pure rules over facts) -> `workflow` (checks
+recorded in the operational store) and `report`. The CLI (`brokerlens suitability`) is a thin
+caller of these functions.
+"""

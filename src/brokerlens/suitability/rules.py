@@ -1,0 +1,130 @@
+"""Suitability rules as typed configuration: the shipped `rules.yaml` or an installation's."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from brokerlens.config import Settings
+from brokerlens.errors import ConfigError
+from brokerlens.suitability.grades import CLASSES, GRADES
+
+PERMISSIONS = ("margin", "chinext", "star", "bse", "option", "hk_connect")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class HorizonRules(_Frozen):
+    short_max_days: int = Field(gt=0)
+    medium_max_days: int = Field(gt=0)
+
+
+class CallbackRules(_Frozen):
+    min_grade: str
+    days: int = Field(ge=0)
+
+
+class ValidityRules(_Frozen):
+    expiring_days: int = Field(ge=0)
+
+
+class IndividualCriteria(_Frozen):
+    financial_assets: float
+    annual_income: float
+    experience_months: int
+
+
+class InstitutionCriteria(_Frozen):
+    net_assets: float
+    financial_assets: float
+    experience_months: int
+
+
+class ProfessionalRules(_Frozen):
+    individual: IndividualCriteria
+    institution: InstitutionCriteria
+    apply: IndividualCriteria
+
+
+class Permission(_Frozen):
+    name: str
+    grade: str
+    assets_20d: float = Field(ge=0)
+    experience_months: int = Field(default=0, ge=0)
+    min_class: str | None = None
+    age: tuple[int, int] | None = None
+    needs_margin_or_futures: bool = False
+    not_in_data: list[str] = Field(default_factory=list)
+
+    @field_validator("grade")
+    @classmethod
+    def _grade(cls, value: str) -> str:
+        if value not in GRADES:
+            raise ValueError(f"must be one of {', '.join(GRADES)}")
+        return value
+
+    @field_validator("min_class")
+    @classmethod
+    def _class(cls, value: str | None) -> str | None:
+        if value is not None and value not in CLASSES:
+            raise ValueError(f"must be one of {', '.join(CLASSES)}")
+        return value
+
+
+class Rules(_Frozen):
+    matching: dict[str, str]
+    lowest_category_max_grade: str
+    horizon: HorizonRules
+    callback: CallbackRules
+    validity: ValidityRules
+    professional: ProfessionalRules
+    permissions: dict[str, Permission]
+
+    @field_validator("matching")
+    @classmethod
+    def _matching(cls, value: dict[str, str]) -> dict[str, str]:
+        if sorted(value) != list(CLASSES) or any(g not in GRADES for g in value.values()):
+            raise ValueError(f"map each of {', '.join(CLASSES)} to one of {', '.join(GRADES)}")
+        return value
+
+    @field_validator("permissions")
+    @classmethod
+    def _known(cls, value: dict[str, Permission]) -> dict[str, Permission]:
+        unknown = sorted(set(value) - set(PERMISSIONS))
+        if unknown:
+            raise ValueError(f"unknown permission(s) {unknown}; known: {', '.join(PERMISSIONS)}")
+        return value
+
+
+def parse_rules(text: str, file: str) -> Rules:
+    try:
+        return Rules.model_validate(yaml.safe_load(text))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file}: not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field `{'.'.join(map(str, e['loc']))}`: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{file}: {problems}", hint="fix the rules file") from None
+
+
+def default_rules() -> Rules:
+    text = resources.files("brokerlens.suitability").joinpath("rules.yaml").read_text("utf-8")
+    return parse_rules(text, "brokerlens/suitability/rules.yaml")
+
+
+def rules_path(settings: Settings) -> Path:
+    return settings.home / "suitability" / "rules.yaml"
+
+
+def load_rules(settings: Settings | None = None) -> Rules:
+    """The installation's rules if it has a file, else the shipped defaults."""
+    if settings is not None and rules_path(settings).exists():
+        path = rules_path(settings)
+        return parse_rules(path.read_text("utf-8"), str(path))
+    return default_rules()
