@@ -1,0 +1,262 @@
+"""Suitability facts read from the lake with DuckDB (the warehouse's views), set-based.
+
+One query gives every customer's (or the named customers') facts as of a business date: the
+latest risk assessment delivered by then, total assets on the date, the mean over the last 20
+loaded trading days (days before the account opened left out; a missing row counts as 0), the
+first trade or position seen, margin accounts and live service agreements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from brokerlens.config import Settings
+from brokerlens.errors import LakeError, NotFound
+from brokerlens.suitability.errors import AnswersError
+from brokerlens.suitability.facts import Assessment, CustomerFacts, Target
+from brokerlens.suitability.matching import product_horizon
+from brokerlens.suitability.questionnaire import Definition, age_on, score_answers
+from brokerlens.suitability.rules import Rules
+
+FACTS_SQL = """
+WITH days AS (
+    SELECT DISTINCT biz_date FROM daily_assets WHERE biz_date <= $as_of
+    ORDER BY biz_date DESC LIMIT 20
+),
+cust AS (
+    SELECT * FROM customers WHERE $ids IS NULL OR list_contains($ids, customer_id)
+),
+assess AS (
+    SELECT * FROM risk_assessments
+    WHERE assess_date <= $as_of AND customer_id IN (SELECT customer_id FROM cust)
+    QUALIFY row_number() OVER (
+        PARTITION BY customer_id ORDER BY assess_date DESC, assessment_id DESC) = 1
+),
+sums AS (
+    SELECT customer_id,
+           sum(total_assets) AS sum_20d,
+           sum(CASE WHEN biz_date = $as_of THEN total_assets END) AS total_assets
+    FROM daily_assets
+    WHERE biz_date IN (SELECT biz_date FROM days)
+      AND customer_id IN (SELECT customer_id FROM cust)
+    GROUP BY customer_id
+),
+seen AS (
+    SELECT customer_id, min(d) AS first_seen FROM (
+        SELECT customer_id, min(biz_date) AS d FROM trades
+        WHERE biz_date <= $as_of GROUP BY customer_id
+        UNION ALL
+        SELECT customer_id, min(biz_date) AS d FROM positions
+        WHERE biz_date <= $as_of GROUP BY customer_id
+    ) GROUP BY customer_id
+),
+margin AS (
+    SELECT DISTINCT customer_id FROM accounts
+    WHERE account_type = 'margin' AND (open_date IS NULL OR open_date <= $as_of)
+    UNION
+    SELECT DISTINCT customer_id FROM service_agreements
+    WHERE service IN ('margin', 'option') AND sign_date <= $as_of
+),
+services AS (
+    SELECT customer_id, list(DISTINCT service ORDER BY service) AS services
+    FROM service_agreements
+    WHERE sign_date <= $as_of AND (cancel_date IS NULL OR cancel_date > $as_of)
+    GROUP BY customer_id
+)
+SELECT c.customer_id, c.name, c.customer_type, c.branch_id, c.birth_date, c.open_date,
+       c.investor_class,
+       a.assessment_id, a.questionnaire_version, a.assess_date, a.score, a.risk_class,
+       a.horizon, CAST(a.varieties AS VARCHAR) AS varieties, a.expire_date,
+       CAST(a.answers AS VARCHAR) AS answers,
+       s.total_assets, s.sum_20d,
+       (SELECT count(*) FROM days d
+        WHERE c.open_date IS NULL OR d.biz_date >= c.open_date) AS n_days,
+       seen.first_seen,
+       m.customer_id IS NOT NULL AS margin_or_futures,
+       sv.services
+FROM cust c
+LEFT JOIN assess a USING (customer_id)
+LEFT JOIN sums s USING (customer_id)
+LEFT JOIN seen USING (customer_id)
+LEFT JOIN (SELECT DISTINCT customer_id FROM margin) m USING (customer_id)
+LEFT JOIN services sv USING (customer_id)
+ORDER BY c.customer_id
+"""
+
+
+@contextmanager
+def lake_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    from brokerlens.warehouse import open_warehouse
+
+    conn = open_warehouse(settings)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def rows(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    result = conn.execute(sql, params)
+    names = [str(d[0]) for d in result.description or []]
+    return [
+        {n: float(v) if isinstance(v, Decimal) else v for n, v in zip(names, row, strict=True)}
+        for row in result.fetchall()
+    ]
+
+
+def history_bounds(conn: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
+    """The lake's first and last business dates with daily assets."""
+    first, last = conn.execute(
+        "SELECT min(biz_date), max(biz_date) FROM daily_assets"
+    ).fetchone() or (None, None)
+    if first is None or last is None:
+        raise LakeError(
+            "the lake holds no daily_assets", hint="ingest a delivery with daily_assets"
+        )
+    return first, last
+
+
+def resolve_as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None) -> dt.date:
+    first, last = history_bounds(conn)
+    if as_of is None:
+        return last
+    if as_of < first:
+        raise LakeError(
+            f"--as-of {as_of} is before the lake's first business date {first}",
+            hint=f"give a date from {first} to {last}",
+        )
+    return as_of
+
+
+def customer_facts(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    definitions: dict[str, Definition],
+    customer_ids: list[str] | None = None,
+) -> dict[str, CustomerFacts]:
+    """Facts per customer (all, or the named ones) as of `as_of`."""
+    first, _ = history_bounds(conn)
+    found = rows(conn, FACTS_SQL, {"as_of": as_of, "ids": customer_ids})
+    return {r["customer_id"]: _facts(r, as_of, first, definitions) for r in found}
+
+
+def one_customer(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    definitions: dict[str, Definition],
+    customer_id: str,
+) -> CustomerFacts:
+    found = customer_facts(conn, as_of, definitions, [customer_id])
+    if customer_id not in found:
+        raise NotFound(
+            f"customer {customer_id!r} is not in the lake",
+            hint="give a customer_id of the customers feed, e.g. C000000001",
+        )
+    return found[customer_id]
+
+
+def _facts(
+    r: dict[str, Any], as_of: dt.date, first: dt.date, definitions: dict[str, Definition]
+) -> CustomerFacts:
+    assessment = _assessment(r)
+    n_days = int(r["n_days"] or 0)
+    return CustomerFacts(
+        customer_id=r["customer_id"],
+        as_of=as_of,
+        name=r["name"] or "",
+        customer_type=r["customer_type"] or "individual",
+        branch_id=r["branch_id"],
+        birth_date=r["birth_date"],
+        open_date=r["open_date"],
+        investor_class=r["investor_class"] or "ordinary",
+        assessment=assessment,
+        lowest_reasons=lowest_reasons(assessment, r["birth_date"], definitions),
+        total_assets=r["total_assets"],
+        assets_20d=(r["sum_20d"] or 0.0) / n_days if n_days else None,
+        assets_days=n_days,
+        first_seen=r["first_seen"],
+        history_start=first,
+        margin_or_futures=bool(r["margin_or_futures"]),
+        services=frozenset(r["services"] or ()),
+    )
+
+
+def parse_answers(text: str | None) -> dict[str, str]:
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise AnswersError("answers are not a JSON object") from None
+    if not isinstance(data, dict):
+        raise AnswersError("answers are not a JSON object of question id -> option id")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def _assessment(r: dict[str, Any]) -> Assessment | None:
+    if r["assessment_id"] is None:
+        return None
+    try:
+        answers = parse_answers(r["answers"])
+    except AnswersError:
+        answers = {}
+    varieties = json.loads(r["varieties"]) if r["varieties"] else []
+    return Assessment(
+        assessment_id=r["assessment_id"],
+        version=r["questionnaire_version"] or "",
+        assess_date=r["assess_date"],
+        score=r["score"],
+        risk_class=r["risk_class"],
+        horizon=r["horizon"],
+        varieties=tuple(str(v) for v in varieties) if isinstance(varieties, list) else (),
+        expire_date=r["expire_date"],
+        answers=answers,
+    )
+
+
+def lowest_reasons(
+    assessment: Assessment | None, birth: dt.date | None, definitions: dict[str, Definition]
+) -> tuple[str, ...]:
+    """Why the answers place the investor in the lowest category (none if unscorable)."""
+    if assessment is None or assessment.version not in definitions:
+        return ()
+    try:
+        scored = score_answers(
+            definitions[assessment.version],
+            assessment.answers,
+            age=age_on(birth, assessment.assess_date),
+        )
+    except AnswersError:
+        return ()
+    return scored.lowest_reasons
+
+
+def product_target(conn: duckdb.DuckDBPyConnection, product_id: str, rules: Rules) -> Target:
+    found = rows(
+        conn,
+        "SELECT product_id, name, product_type, risk_level, term_days FROM products "
+        "WHERE product_id = $id",
+        {"id": product_id},
+    )
+    if not found:
+        raise NotFound(
+            f"product {product_id!r} is not in the lake",
+            hint="give a product_id of the products feed, or a permission: "
+            + ", ".join(rules.permissions),
+        )
+    p = found[0]
+    return Target(
+        kind="product",
+        target_id=p["product_id"],
+        name=p["name"] or p["product_id"],
+        grade=p["risk_level"],
+        horizon=product_horizon(p["term_days"], rules),
+        variety=p["product_type"],
+    )

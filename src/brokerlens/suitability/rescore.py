@@ -1,0 +1,192 @@
+"""Re-score every delivered risk assessment against its questionnaire version, and track
+validity. Disagreements with the source system are findings: listed, never silently fixed.
+
+Finding kinds: `unknown_version` (no definition for the version), `unscorable` (answers the
+version cannot score), `score`, `class` (by the version's cut-offs), `horizon`,
+`lowest_category` (the answers place the investor in the lowest category, which sits in C1, but
+the source delivered a higher class) and `expire_date` (not the assessment date plus the
+version's validity).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from brokerlens.suitability.errors import AnswersError
+from brokerlens.suitability.lake import parse_answers, rows
+from brokerlens.suitability.questionnaire import Definition, Scored, age_on, score_answers
+
+KINDS = (
+    "unknown_version",
+    "unscorable",
+    "score",
+    "class",
+    "horizon",
+    "lowest_category",
+    "expire_date",
+)
+STATES = ("valid", "expiring", "expired", "missing")
+
+ASSESSMENTS_SQL = """
+SELECT a.assessment_id, a.customer_id, c.branch_id, c.birth_date, a.assess_date,
+       a.questionnaire_version, CAST(a.answers AS VARCHAR) AS answers, a.score, a.risk_class,
+       a.horizon, a.expire_date
+FROM risk_assessments a LEFT JOIN customers c USING (customer_id)
+WHERE a.assess_date <= $as_of
+ORDER BY a.assessment_id
+"""
+
+VALIDITY_SQL = """
+WITH latest AS (
+    SELECT customer_id, assessment_id, expire_date FROM risk_assessments
+    WHERE assess_date <= $as_of
+    QUALIFY row_number() OVER (
+        PARTITION BY customer_id ORDER BY assess_date DESC, assessment_id DESC) = 1
+)
+SELECT c.customer_id, c.branch_id, l.assessment_id, l.expire_date
+FROM customers c LEFT JOIN latest l USING (customer_id)
+WHERE c.status IS DISTINCT FROM 'closed' AND (c.open_date IS NULL OR c.open_date <= $as_of)
+ORDER BY c.customer_id
+"""
+
+
+@dataclass(frozen=True)
+class Finding:
+    assessment_id: str
+    customer_id: str
+    branch_id: str | None
+    version: str
+    kind: str
+    delivered: str
+    rescored: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Validity:
+    customer_id: str
+    branch_id: str | None
+    state: str  # valid, expiring, expired, missing
+    assessment_id: str | None
+    expire_date: dt.date | None
+    days_left: int | None
+
+
+@dataclass(frozen=True)
+class BranchValidity:
+    branch_id: str | None
+    customers: int
+    valid: int
+    expiring: int
+    expired: int
+    missing: int
+
+
+@dataclass(frozen=True)
+class RescoreReport:
+    as_of: dt.date
+    assessments: int
+    findings: list[Finding]
+    validity: list[Validity]
+
+    def counts(self) -> dict[str, int]:
+        found = Counter(f.kind for f in self.findings)
+        return {k: found[k] for k in KINDS if found[k]}
+
+    def branches(self) -> list[BranchValidity]:
+        by: dict[str | None, Counter[str]] = {}
+        for v in self.validity:
+            by.setdefault(v.branch_id, Counter())[v.state] += 1
+        return [
+            BranchValidity(
+                b, sum(c.values()), c["valid"], c["expiring"], c["expired"], c["missing"]
+            )
+            for b, c in sorted(by.items(), key=lambda item: item[0] or "")
+        ]
+
+
+def rescore(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    definitions: dict[str, Definition],
+    *,
+    expiring_days: int = 30,
+) -> RescoreReport:
+    """Every assessment delivered up to `as_of` re-scored; every customer's validity."""
+    delivered = rows(conn, ASSESSMENTS_SQL, {"as_of": as_of})
+    findings = [f for r in delivered for f in rescore_row(r, definitions)]
+    validity = [
+        validity_of(r, as_of, expiring_days) for r in rows(conn, VALIDITY_SQL, {"as_of": as_of})
+    ]
+    return RescoreReport(as_of, len(delivered), findings, validity)
+
+
+def rescore_row(r: dict[str, Any], definitions: dict[str, Definition]) -> list[Finding]:
+    """The findings of one delivered assessment (none when it agrees)."""
+    version = r["questionnaire_version"] or ""
+
+    def finding(kind: str, delivered: object, rescored: object, detail: str) -> Finding:
+        return Finding(
+            r["assessment_id"], r["customer_id"], r["branch_id"], version, kind,
+            str(delivered), str(rescored), detail,
+        )  # fmt: skip
+
+    definition = definitions.get(version)
+    if definition is None:
+        known = ", ".join(sorted(definitions))
+        return [finding("unknown_version", version, "", f"无此问卷版本的定义 (已知: {known})")]
+    try:
+        age = age_on(r["birth_date"], r["assess_date"]) if r["assess_date"] else None
+        scored = score_answers(definition, parse_answers(r["answers"]), age=age)
+    except AnswersError as exc:
+        return [finding("unscorable", r["answers"], "", exc.message)]
+    return [finding(*f) for f in _differences(r, scored, definition)]
+
+
+def _differences(
+    r: dict[str, Any], scored: Scored, definition: Definition
+) -> list[tuple[str, object, object, str]]:
+    out: list[tuple[str, object, object, str]] = []
+    if r["score"] is None or abs(float(r["score"]) - scored.score) > 1e-6:
+        out.append(("score", _num(r["score"]), _num(scored.score), "得分与按答案重算不符"))
+    if r["risk_class"] != scored.risk_class:
+        detail = f"按 {definition.version} 的分档, {_num(scored.score)} 分应为 {scored.risk_class}"
+        out.append(("class", r["risk_class"], scored.risk_class, detail))
+    elif scored.lowest_category and r["risk_class"] != "C1":
+        detail = "最低类别 (只可购买 R1): " + "; ".join(scored.lowest_reasons)
+        out.append(("lowest_category", r["risk_class"], "C1", detail))
+    if r["horizon"] != scored.horizon:
+        out.append(("horizon", r["horizon"], scored.horizon, "投资期限与答案不符"))
+    expected = add_months(r["assess_date"], definition.valid_months) if r["assess_date"] else None
+    if expected is not None and r["expire_date"] != expected:
+        detail = f"有效期应为测评日起 {definition.valid_months} 个月"
+        out.append(("expire_date", r["expire_date"], expected, detail))
+    return out
+
+
+def _num(value: object) -> str:
+    return "" if value is None else f"{float(value):g}"  # type: ignore[arg-type]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Same day `months` later; a day past the month's end runs into the next (29 Feb -> 1 Mar)."""
+    index = day.year * 12 + day.month - 1 + months
+    first = dt.date(index // 12, index % 12 + 1, 1)
+    return first + dt.timedelta(days=day.day - 1)
+
+
+def validity_of(r: dict[str, Any], as_of: dt.date, expiring_days: int) -> Validity:
+    expire = r["expire_date"]
+    if r["assessment_id"] is None:
+        state, left = "missing", None
+    elif expire is None:
+        state, left = "valid", None
+    else:
+        left = (expire - as_of).days
+        state = "expired" if left < 0 else "expiring" if left <= expiring_days else "valid"
+    return Validity(r["customer_id"], r["branch_id"], state, r["assessment_id"], expire, left)
