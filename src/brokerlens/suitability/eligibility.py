@@ -49,7 +49,9 @@ def _spec(permission: str, rules: Rules) -> Permission:
 
 def eligibility(customer: CustomerFacts, permission: str, rules: Rules) -> Eligibility:
     spec = _spec(permission, rules)
-    found = [_assets(customer, spec), _experience(customer, spec)]
+    found = [_assets(customer, spec)]
+    if spec.experience_months:
+        found.append(_experience(customer, spec))
     if spec.min_class is not None:
         found.append(_class(customer, spec.min_class))
     if spec.age is not None and customer.customer_type == "individual":

@@ -84,6 +84,15 @@ class Rules(_Frozen):
     validity: ValidityRules
     professional: ProfessionalRules
     permissions: dict[str, Permission]
+    security_grades: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("security_grades")
+    @classmethod
+    def _security_grades(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = sorted(k for k, g in value.items() if g not in GRADES)
+        if bad:
+            raise ValueError(f"{', '.join(bad)}: grades must be one of {', '.join(GRADES)}")
+        return value
 
     @field_validator("matching")
     @classmethod
