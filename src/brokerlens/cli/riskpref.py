@@ -1,0 +1,116 @@
+"""`brokerlens riskpref ...`: fit a quarter's behavioural risk preference model, show a
+customer's levels, list the stored models."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+import brokerlens.bench.riskpref  # noqa: F401  (registers the bench suite `riskpref`)
+from brokerlens.cli.main import app, settings_of
+from brokerlens.console import console, err_console
+
+riskpref_app = typer.Typer(help="Behavioural risk preference (seed 002): quarterly models, levels.")
+app.add_typer(riskpref_app, name="riskpref")
+
+
+@riskpref_app.command()
+def fit(
+    ctx: typer.Context,
+    quarter: Annotated[str, typer.Option("--quarter", help="The quarter, e.g. 2025Q1.")],
+    seed: Annotated[int, typer.Option(help="Seed of PCA/k-means: same seed, same model.")] = 42,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Fit a quarter the lake holds only part of.")
+    ] = False,
+    k_min: Annotated[int, typer.Option("--k-min", help="Smallest k tried.")] = 5,
+    k_max: Annotated[int, typer.Option("--k-max", help="Largest k tried.")] = 24,
+) -> None:
+    """Fit the quarter's model on 3 months of behaviour, score every customer, store it."""
+    from brokerlens.riskpref import parse_quarter
+    from brokerlens.riskpref.service import fit_quarter
+
+    q = parse_quarter(quarter)
+    report = fit_quarter(
+        settings_of(ctx),
+        q,
+        seed=seed,
+        partial=partial,
+        k_range=(k_min, k_max),
+        progress=lambda message: err_console.print(message, markup=False),
+    )
+    table = Table(title=f"risk preference {report.quarter} v{report.version} as of {report.as_of}")
+    table.add_column("level")
+    table.add_column("customers", justify="right")
+    for level, count in report.level_counts.items():
+        table.add_row(level, f"{count:,}")
+    console.print(table)
+    console.print(
+        f"{report.customers:,} customers scored; fit on {report.fit_sample:,}; "
+        f"{report.components} principal components; k = {report.k}",
+        markup=False,
+    )
+    console.print(f"stored in {report.path}", markup=False)
+
+
+@riskpref_app.command()
+def show(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="Customer id.")],
+) -> None:
+    """A customer's level in every stored quarter, with the cluster's description."""
+    from brokerlens.riskpref.service import customer_history
+
+    rows = customer_history(settings_of(ctx), customer)
+    table = Table(title=f"risk preference of {customer}")
+    for column in (
+        "quarter",
+        "version",
+        "level",
+        "score",
+        "cluster",
+        "adjust",
+        "what sets it apart",
+    ):
+        table.add_column(column)
+    for r in rows:
+        adjust = f"timing {r['timing_adjust']:+d}, style {r['style_adjust']:+d}"
+        table.add_row(
+            r["quarter"],
+            str(r["version"]),
+            r["level"],
+            str(r["score"]),
+            f"{r['cluster']} {r['cluster_name']} ({r['cluster_score']})",
+            adjust,
+            r["description"],
+        )
+    console.print(table)
+
+
+@riskpref_app.command(name="models")
+def models_(ctx: typer.Context) -> None:
+    """The stored quarterly models: version, k, sample, clusters."""
+    from brokerlens.riskpref.service import riskpref_store
+
+    store = riskpref_store(settings_of(ctx))
+    quarters = store.quarters()
+    if not quarters:
+        console.print("no model stored yet: brokerlens riskpref fit --quarter 2025Q1")
+        return
+    table = Table(title="risk preference models")
+    for column in ("quarter", "versions", "as of", "k", "fit on", "scored", "levels"):
+        table.add_column(column)
+    for q in quarters:
+        m = store.read_model(q)
+        levels = " ".join(f"{k}{v}" for k, v in m.level_counts.items())
+        table.add_row(
+            str(q),
+            ",".join(map(str, store.versions(q))),
+            m.as_of,
+            str(m.product.k),
+            f"{m.fit_sample:,}",
+            f"{m.scored:,}",
+            levels,
+        )
+    console.print(table)

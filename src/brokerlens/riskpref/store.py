@@ -1,0 +1,158 @@
+"""Quarterly models under the warehouse, versioned, and every customer's level history.
+
+`<warehouse>/riskpref/<quarter>/v<N>/`: `model.json` (everything needed to score a customer
+again, the k scores, the clusters' descriptions and scores) and `levels.parquet` (one row per
+customer scored). A refit of a quarter writes the next version; readers take the highest.
+A version folder is written aside and renamed into place, so a reader sees it whole or not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from brokerlens.errors import LakeError, NotFound
+from brokerlens.riskpref.model import Clustering, KScore
+from brokerlens.riskpref.profile import ClusterProfile
+from brokerlens.riskpref.quarter import Quarter, parse_quarter
+
+FORMAT = "brokerlens.riskpref/1"
+
+
+@dataclass
+class SubModel:
+    clustering: Clustering
+    adjust: list[int]  # score adjustment of each group
+
+
+@dataclass
+class RiskprefModel:
+    quarter: str
+    version: int
+    as_of: str
+    window_3m: list[str]
+    window_12m: list[str]
+    seed: int
+    fitted_at: str
+    assets_bounds: list[float]
+    fit_sample: int
+    scored: int
+    product: Clustering
+    k_range: list[int]
+    k_rule: str
+    clusters: list[ClusterProfile]
+    timing: SubModel
+    style: SubModel
+    level_counts: dict[str, int] = field(default_factory=dict)
+    format: str = FORMAT
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> RiskprefModel:
+        raw = json.loads(text)
+        raw["product"] = _clustering(raw["product"])
+        raw["clusters"] = [ClusterProfile(**c) for c in raw["clusters"]]
+        for sub in ("timing", "style"):
+            raw[sub] = SubModel(_clustering(raw[sub]["clustering"]), raw[sub]["adjust"])
+        return cls(**raw)
+
+
+def _clustering(raw: dict[str, Any]) -> Clustering:
+    raw = dict(raw)
+    raw["k_scores"] = [KScore(**s) for s in raw.get("k_scores", [])]
+    return Clustering(**raw)
+
+
+@dataclass(frozen=True)
+class RiskprefStore:
+    root: Path  # <warehouse>/riskpref
+
+    def quarter_dir(self, quarter: Quarter) -> Path:
+        return self.root / str(quarter)
+
+    def versions(self, quarter: Quarter) -> list[int]:
+        folder = self.quarter_dir(quarter)
+        found = [int(p.name[1:]) for p in folder.glob("v*") if p.is_dir() and p.name[1:].isdigit()]
+        return sorted(found)
+
+    def quarters(self) -> list[Quarter]:
+        """Quarters with at least one stored version, oldest first."""
+        out = []
+        for p in self.root.glob("*Q*"):
+            try:
+                q = parse_quarter(p.name)
+            except Exception:
+                continue
+            if self.versions(q):
+                out.append(q)
+        return sorted(out)
+
+    def version_dir(self, quarter: Quarter, version: int | None = None) -> Path:
+        versions = self.versions(quarter)
+        if not versions:
+            raise NotFound(
+                f"no risk preference model for {quarter}",
+                hint=f"fit one: brokerlens riskpref fit --quarter {quarter}",
+            )
+        if version is None:
+            version = versions[-1]
+        elif version not in versions:
+            raise NotFound(
+                f"{quarter} has no model version {version}", hint=f"versions: {versions}"
+            )
+        return self.quarter_dir(quarter) / f"v{version}"
+
+    def next_version(self, quarter: Quarter) -> int:
+        versions = self.versions(quarter)
+        return versions[-1] + 1 if versions else 1
+
+    def save(self, model: RiskprefModel, levels: pa.Table) -> Path:
+        quarter = parse_quarter(model.quarter)
+        final = self.quarter_dir(quarter) / f"v{model.version}"
+        if final.exists():
+            raise LakeError(f"{final} exists already", hint="another fit wrote it; fit again")
+        partial = final.with_name(f".{final.name}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        (partial / "model.json").write_text(model.to_json(), encoding="utf-8")
+        pq.write_table(levels, partial / "levels.parquet", compression="zstd")
+        os.replace(partial, final)
+        return final
+
+    def read_model(self, quarter: Quarter, version: int | None = None) -> RiskprefModel:
+        path = self.version_dir(quarter, version) / "model.json"
+        return RiskprefModel.from_json(path.read_text(encoding="utf-8"))
+
+    def levels_file(self, quarter: Quarter, version: int | None = None) -> Path:
+        return self.version_dir(quarter, version) / "levels.parquet"
+
+    def read_levels(self, quarter: Quarter, version: int | None = None) -> pa.Table:
+        return pq.read_table(self.levels_file(quarter, version))
+
+    def history(self, customer_id: str) -> list[dict[str, Any]]:
+        """The customer's level in every stored quarter (latest version of each), oldest first."""
+        import duckdb
+
+        files = [str(self.levels_file(q)) for q in self.quarters()]
+        if not files:
+            return []
+        conn = duckdb.connect(":memory:")
+        try:
+            rel = conn.execute(
+                "SELECT * FROM read_parquet($files, union_by_name = true) "
+                "WHERE customer_id = $customer ORDER BY quarter",
+                {"files": files, "customer": customer_id},
+            )
+            columns = [d[0] for d in rel.description or []]
+            return [dict(zip(columns, row, strict=True)) for row in rel.fetchall()]
+        finally:
+            conn.close()

@@ -1,0 +1,64 @@
+"""Level history over two quarters of the hand-built brokerage, and the `riskpref` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from riskpref_handbox import CUSTOMERS, build_inbox
+
+from brokerlens.config import Settings, load_settings
+from brokerlens.errors import NotFound
+from brokerlens.ingest import ingest_inbox
+from brokerlens.riskpref import LEVELS
+from brokerlens.riskpref.quarter import Quarter
+from brokerlens.riskpref.service import customer_history, fit_quarter, riskpref_store
+from support.cli import brokerlens
+
+K = (2, 3)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    root = tmp_path_factory.mktemp("riskpref_history")
+    settings = load_settings(home=root / "home")
+    report = ingest_inbox(settings, build_inbox().write(root / "inbox"))
+    assert report.exit_code == 0
+    fit_quarter(settings, Quarter(2025, 1), seed=1, k_range=K)
+    fit_quarter(settings, Quarter(2025, 2), seed=1, partial=True, k_range=K)
+    return settings
+
+
+def test_every_customer_has_a_level_per_quarter(home: Settings) -> None:
+    for cid in CUSTOMERS:
+        rows = customer_history(home, cid)
+        assert [r["quarter"] for r in rows] == ["2025Q1", "2025Q2"], cid
+        assert all(r["level"] in LEVELS and r["description"] for r in rows)
+
+
+def test_a_refit_is_a_new_version_and_history_takes_it(home: Settings) -> None:
+    report = fit_quarter(home, Quarter(2025, 1), seed=1, k_range=K)
+    assert report.version == 2
+    store = riskpref_store(home)
+    assert store.versions(Quarter(2025, 1)) == [1, 2]
+    rows = customer_history(home, "CMIX")
+    assert [(r["quarter"], r["version"]) for r in rows] == [("2025Q1", 2), ("2025Q2", 1)]
+
+
+def test_unknown_customer(home: Settings) -> None:
+    with pytest.raises(NotFound, match="NOBODY"):
+        customer_history(home, "NOBODY")
+
+
+def test_cli_show_models_and_clear_errors(home: Settings, tmp_path: Path) -> None:
+    shown = brokerlens("--home", str(home.home), "riskpref", "show", "CMIX")
+    assert shown.returncode == 0, shown.stderr
+    assert "2025Q1" in shown.stdout and "2025Q2" in shown.stdout
+    listed = brokerlens("--home", str(home.home), "riskpref", "models")
+    assert listed.returncode == 0 and "2025Q2" in listed.stdout
+    bad = brokerlens("--home", str(home.home), "riskpref", "fit", "--quarter", "2025-1")
+    assert bad.returncode == 2 and "--quarter '2025-1' is not a quarter" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    empty = brokerlens("--home", str(tmp_path), "riskpref", "fit", "--quarter", "2025Q1")
+    assert empty.returncode == 2 and "Traceback" not in empty.stderr
+    assert "holds no loaded dates" in empty.stderr
