@@ -108,7 +108,10 @@ def _risk(customer: CustomerFacts, target: Target, rules: Rules) -> Reason:
         cap = rules.lowest_category_max_grade
         why = "; ".join(customer.lowest_reasons)
         if grade_rank(grade) > grade_rank(cap):
-            text = f"{LOWEST_CATEGORY} ({why}): 不得销售高于 {cap} 的产品, {grade} 即使本人要求"
+            text = (
+                f"{LOWEST_CATEGORY} ({why}): 不得销售高于 {cap} 的产品 ({grade}), "
+                "即使本人要求也不可"
+            )
             return Reason("risk", "forbidden", text)
         return Reason("risk", "match", f"{LOWEST_CATEGORY} ({why}): {grade} 不高于 {cap}")
     allowed = rules.matching[klass]

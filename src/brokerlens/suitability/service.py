@@ -1,0 +1,108 @@
+"""Suitability's service functions: what the CLI (and later the API) call.
+
+Each reads the lake as of a date (default: its latest), applies the installation's questionnaire
+definitions and rules, and the investor class treatment recorded in the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from brokerlens.config import Settings
+from brokerlens.suitability.eligibility import (
+    Eligibility,
+    all_eligibility,
+    eligibility,
+    permission_target,
+)
+from brokerlens.suitability.facts import CustomerFacts, Target
+from brokerlens.suitability.investor_class import ClassAssessment, assess_class
+from brokerlens.suitability.lake import (
+    customer_facts,
+    lake_connection,
+    one_customer,
+    product_target,
+    resolve_as_of,
+)
+from brokerlens.suitability.matching import CheckResult, check
+from brokerlens.suitability.questionnaire import load_definitions
+from brokerlens.suitability.report import HoldingsReport, holdings_above_class
+from brokerlens.suitability.rescore import RescoreReport, rescore
+from brokerlens.suitability.rules import Rules, load_rules
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    facts: CustomerFacts
+    rules: Rules
+
+
+def customer_view(settings: Settings, customer_id: str, as_of: dt.date | None) -> CustomerView:
+    """A customer's facts, with the class treatment recorded in the store."""
+    from brokerlens.store import open_store
+    from brokerlens.suitability.workflow import with_effective_class
+
+    definitions = load_definitions(settings)
+    with lake_connection(settings) as conn:
+        facts = one_customer(conn, resolve_as_of(conn, as_of), definitions, customer_id)
+    return CustomerView(with_effective_class(open_store(settings), facts), load_rules(settings))
+
+
+def target_of(settings: Settings, target_id: str, rules: Rules) -> Target:
+    """A business permission by its key (margin, chinext, ...), else a product by its id."""
+    if target_id in rules.permissions:
+        return permission_target(target_id, rules)
+    with lake_connection(settings) as conn:
+        return product_target(conn, target_id, rules)
+
+
+def check_customer(
+    settings: Settings,
+    customer_id: str,
+    target_id: str,
+    *,
+    context: str = "purchase",
+    as_of: dt.date | None = None,
+) -> tuple[CustomerView, CheckResult, Eligibility | None]:
+    """The check's verdict and reasons; for a permission also its eligibility."""
+    view = customer_view(settings, customer_id, as_of)
+    target = target_of(settings, target_id, view.rules)
+    result = check(view.facts, target, view.rules, context=context)
+    allowed = (
+        eligibility(view.facts, target_id, view.rules) if target.kind == "permission" else None
+    )
+    return view, result, allowed
+
+
+def customer_eligibility(
+    settings: Settings, customer_id: str, as_of: dt.date | None = None
+) -> tuple[CustomerView, list[Eligibility]]:
+    view = customer_view(settings, customer_id, as_of)
+    return view, all_eligibility(view.facts, view.rules)
+
+
+def customer_class(
+    settings: Settings, customer_id: str, as_of: dt.date | None = None
+) -> tuple[CustomerView, ClassAssessment]:
+    view = customer_view(settings, customer_id, as_of)
+    return view, assess_class(view.facts, view.rules)
+
+
+def rescore_lake(
+    settings: Settings, as_of: dt.date | None = None, expiring_days: int | None = None
+) -> RescoreReport:
+    rules = load_rules(settings)
+    days = rules.validity.expiring_days if expiring_days is None else expiring_days
+    with lake_connection(settings) as conn:
+        day = resolve_as_of(conn, as_of)
+        return rescore(conn, day, load_definitions(settings), expiring_days=days)
+
+
+def holdings_report(settings: Settings, as_of: dt.date | None = None) -> HoldingsReport:
+    definitions = load_definitions(settings)
+    rules = load_rules(settings)
+    with lake_connection(settings) as conn:
+        day = resolve_as_of(conn, as_of)
+        facts = customer_facts(conn, day, definitions)
+        return holdings_above_class(conn, day, facts, rules)

@@ -1,0 +1,132 @@
+"""`brokerlens suitability ...` as a user runs it: the entry point's exit code and output.
+
+One test runs the installed command in a subprocess; the others call the same entry point
+(`brokerlens.cli.main.run`) in-process, which is what the subprocess runs, to keep the suite fast.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from brokerlens.config import Settings
+from brokerlens.console import console, err_console
+from support.cli import brokerlens as brokerlens_process
+
+
+@pytest.fixture
+def home(suitability_lake: Settings, tmp_path: Path) -> dict[str, str]:
+    """A copy of the hand-built lake's home, so that the store written here stays here."""
+    own = tmp_path / "home"
+    shutil.copytree(suitability_lake.home, own)
+    return {"BROKERLENS_HOME": str(own)}
+
+
+@pytest.fixture
+def brokerlens(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> object:
+    """`brokerlens(*args, env=...)` -> a CompletedProcess from the in-process entry point."""
+    from brokerlens.cli.main import run
+    from brokerlens.store import dispose_engines
+
+    monkeypatch.setattr(console, "_width", 200)
+    monkeypatch.setattr(err_console, "_width", 200)
+
+    def call(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setattr(sys, "argv", ["brokerlens", *args])
+        code: int | str | None = 0
+        try:
+            run()
+        except SystemExit as exc:
+            code = exc.code
+        finally:
+            dispose_engines()
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code or 0, out, err)
+
+    return call
+
+
+def test_the_installed_command(home: dict[str, str]) -> None:
+    shown = brokerlens_process("suitability", "eligibility", "CMID", env=home)
+    assert shown.returncode == 0, shown.stderr
+    assert "[missing] 20日日均资产 412,300 < 500,000" in shown.stdout
+    refused = brokerlens_process("suitability", "confirm", "7", env=home)
+    assert refused.returncode == 2 and "check 7 does not exist" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_check_warn_confirm_sale_callbacks(home: dict[str, str], brokerlens: Any) -> None:
+    checked = brokerlens(
+        "suitability", "check", "CBAD", "P_EQ", "--record", "--by", "amy", env=home
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "CBAD -> product P_EQ 股票基金 (R4), purchase: mismatch" in checked.stdout
+    assert "[mismatch] 风险等级 R4 中高风险 高于 C3 稳健型 可匹配的 R3" in checked.stdout
+    assert "recorded as check 1" in checked.stdout
+    refused = brokerlens("suitability", "confirm", "1", "--by", "amy", env=home)
+    assert refused.returncode == 2
+    assert "check 1: no risk warning was shown, so it cannot be confirmed" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    for step in ("warn", "confirm", "sale"):
+        done = brokerlens("suitability", step, "1", "--by", "amy", env=home)
+        assert done.returncode == 0, done.stderr
+    assert "callback_scheduled, due" in done.stdout
+    due = brokerlens("suitability", "callbacks", "--on", "2999-01-01", env=home)
+    assert "高风险产品销售给普通投资者" in due.stdout
+
+
+def test_eligibility_rescore_class_and_report(home: dict[str, str], brokerlens: Any) -> None:
+    eligible = brokerlens("suitability", "eligibility", "CMID", env=home)
+    assert eligible.returncode == 0, eligible.stderr
+    assert "[missing] 20日日均资产 412,300 < 500,000" in eligible.stdout
+    assert "margin 融资融券: not_eligible (already open)" in eligible.stdout
+    rescored = brokerlens("suitability", "rescore", env=home)
+    assert "8 assessments re-scored as of 2025-03-07" in rescored.stdout
+    assert "Q2 CBAD (B2) V2024.1 score: 55 -> 40" in rescored.stdout
+    klass = brokerlens("suitability", "class", "CPRO", env=home)
+    assert (
+        "CPRO: recorded professional, treated as professional; data shows ordinary" in klass.stdout
+    )
+    reported = brokerlens("suitability", "report", "--branch", "B1", env=home)
+    assert "P_PRIV" in reported.stdout and "1,000,000.00" in reported.stdout
+    versions = brokerlens("suitability", "questionnaire", env=home)
+    assert "V2021.2" in versions.stdout and "V2024.1" in versions.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("check", "CX", "P_EQ"), "customer 'CX' is not in the lake"),
+        (("check", "CMID", "NOPE"), "a permission: margin, chinext"),
+        (("check", "CMID", "P_EQ", "--as-of", "2025-02-30"), "--as-of '2025-02-30' is not a date"),
+        (("check", "CMID", "P_EQ", "--context", "sale"), "context 'sale' is not one of"),
+        (("check", "CMID", "P_EQ", "--as-of", "2020-01-02"), "before the lake's first business"),
+        (("warn", "42"), "check 42 does not exist"),
+        (("request-class", "CMID", "upwards"), "direction 'upwards' is not one of"),
+        (("questionnaire", "V9"), "questionnaire version 'V9' is unknown"),
+    ],
+)
+def test_bad_input_gets_a_message_not_a_traceback(
+    home: dict[str, str], brokerlens: Any, args: tuple[str, ...], message: str
+) -> None:
+    result = brokerlens("suitability", *args, env=home)
+    assert result.returncode == 2, result.stdout
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_questionnaire_check_names_the_problem(
+    tmp_path: Path, home: dict[str, str], brokerlens: Any
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: V1\ntitle: t\nhorizon_question: q1\nclasses: {}\nquestions: []\n")
+    result = brokerlens("suitability", "questionnaire", "--check", str(bad), env=home)
+    assert result.returncode == 2
+    assert f"{bad}: " in result.stderr and "field `questions`" in result.stderr
