@@ -51,10 +51,12 @@ sums AS (
 seen AS (
     SELECT customer_id, min(d) AS first_seen FROM (
         SELECT customer_id, min(biz_date) AS d FROM trades
-        WHERE biz_date <= $as_of GROUP BY customer_id
+        WHERE biz_date <= $as_of AND customer_id IN (SELECT customer_id FROM cust)
+        GROUP BY customer_id
         UNION ALL
         SELECT customer_id, min(biz_date) AS d FROM positions
-        WHERE biz_date <= $as_of GROUP BY customer_id
+        WHERE biz_date <= $as_of AND customer_id IN (SELECT customer_id FROM cust)
+        GROUP BY customer_id
     ) GROUP BY customer_id
 ),
 margin AS (
@@ -68,6 +70,7 @@ services AS (
     SELECT customer_id, list(DISTINCT service ORDER BY service) AS services
     FROM service_agreements
     WHERE sign_date <= $as_of AND (cancel_date IS NULL OR cancel_date > $as_of)
+      AND customer_id IN (SELECT customer_id FROM cust)
     GROUP BY customer_id
 )
 SELECT c.customer_id, c.name, c.customer_type, c.branch_id, c.birth_date, c.open_date,
