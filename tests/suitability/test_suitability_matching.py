@@ -80,6 +80,30 @@ def test_lowest_category_never_above_r1(grade: str) -> None:
         assert any("最低类别" in t and "q7=A" in t for t in result.reason_texts())
 
 
+def test_lowest_category_cannot_confirm_a_horizon_or_variety_mismatch() -> None:
+    person = customer(
+        "C1",
+        lowest_reasons=("q7=A 不能承受任何投资损失",),
+        assessment=assessment("C1", horizon="short", varieties=("money_market",)),
+    )
+    result = check(person, product("R1", horizon="medium", variety="money_market"), RULES)
+    assert result.verdict == "forbidden"
+    assert "风险承受能力最低类别: 不匹配时不得销售, 不适用警示和确认程序" in result.reason_texts()
+    ordinary = dataclasses.replace(person, lowest_reasons=())
+    assert (
+        check(ordinary, product("R1", horizon="medium", variety="money_market"), RULES).verdict
+        == "mismatch"
+    )
+
+
+def test_an_expiring_assessment_is_said_beside_a_match() -> None:
+    soon = customer("C3", assessment=assessment("C3", expire_date=dt.date(2025, 4, 2)))
+    result = check(soon, product("R2"), RULES)
+    assert result.verdict == "match"
+    assert "风险测评将于 2025-04-02 到期 (还有 15 天): 请安排重新评估" in result.reason_texts()
+    assert not any("到期" in t for t in check(customer("C3"), product("R2"), RULES).reason_texts())
+
+
 def test_lowest_category_forbids_even_when_the_delivered_class_is_higher() -> None:
     person = customer("C4", lowest_reasons=("q7=A 不能承受任何投资损失",))
     assert check(person, product("R3"), RULES).verdict == "forbidden"

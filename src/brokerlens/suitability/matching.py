@@ -95,9 +95,17 @@ def _ordinary(customer: CustomerFacts, target: Target, rules: Rules, context: st
         _horizon(assessment.horizon, target),
         _variety(assessment.varieties, target),
     ]
+    mismatched = any(r.verdict == "mismatch" for r in reasons)
+    if customer.lowest_reasons and mismatched:
+        text = f"{LOWEST_CATEGORY}: 不匹配时不得销售, 不适用警示和确认程序"
+        reasons.append(Reason("risk", "forbidden", text))
     if context == "recommendation" and any(r.verdict != "match" for r in reasons):
         text = "不得向普通投资者主动推荐超出其风险承受能力或投资目标的产品"
         reasons.append(Reason("recommendation", "forbidden", text))
+    left = (assessment.expire_date - customer.as_of).days if assessment.expire_date else None
+    if left is not None and left <= rules.validity.expiring_days:
+        text = f"风险测评将于 {assessment.expire_date} 到期 (还有 {left} 天): 请安排重新评估"
+        reasons.append(Reason("assessment", "match", text))
     return reasons
 
 
