@@ -74,6 +74,12 @@ class HoldingsReport:
         ]
 
 
+def holders(conn: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[str]:
+    """Customers holding anything on the report's date: the only ones whose facts it needs."""
+    found = rows(conn, f"SELECT DISTINCT customer_id FROM ({HOLDINGS_SQL})", {"as_of": as_of})
+    return [r["customer_id"] for r in found]
+
+
 def holdings_above_class(
     conn: duckdb.DuckDBPyConnection,
     as_of: dt.date,

@@ -27,7 +27,7 @@ from brokerlens.suitability.lake import (
 )
 from brokerlens.suitability.matching import CheckResult, check
 from brokerlens.suitability.questionnaire import load_definitions
-from brokerlens.suitability.report import HoldingsReport, holdings_above_class
+from brokerlens.suitability.report import HoldingsReport, holders, holdings_above_class
 from brokerlens.suitability.rescore import RescoreReport, rescore
 from brokerlens.suitability.rules import Rules, load_rules
 
@@ -104,5 +104,5 @@ def holdings_report(settings: Settings, as_of: dt.date | None = None) -> Holding
     rules = load_rules(settings)
     with lake_connection(settings) as conn:
         day = resolve_as_of(conn, as_of)
-        facts = customer_facts(conn, day, definitions)
+        facts = customer_facts(conn, day, definitions, holders(conn, day))
         return holdings_above_class(conn, day, facts, rules)
