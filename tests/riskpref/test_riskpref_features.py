@@ -100,6 +100,7 @@ def test_warrant_trade_share_timing_and_turnover(lake: Lake) -> None:
     # A_MAIN bought at 12.60: previous close 11; the closes before 03-31 are 10, 10, 10, 11
     # (the history starts 03-25). The warrant bought at its flat price does not count.
     assert war["timing_prev_close"] == approx(12.6 / 11 - 1)
+    assert war["timing_buys"] == 2
     for ma in ("timing_ma5", "timing_ma10", "timing_ma20"):
         assert war[ma] == approx(12.6 / 10.25 - 1)
     # A-share turnover: 1,260 over 5 days x 20,000 of assets, x 250

@@ -34,22 +34,26 @@ class Clustering:
     explained: list[float]  # variance share of each kept component
     centroids: list[list[float]]
     k_scores: list[KScore] = field(default_factory=list)
+    bounds: list[list[float]] = field(default_factory=list)  # [low, high] per feature; [] = none
 
     @property
     def k(self) -> int:
         return len(self.centroids)
 
+    def standardised(self, x: np.ndarray) -> np.ndarray:
+        """Raw features clipped to the fit's bounds (if any), logged where asked, standardised."""
+        if self.bounds:
+            lower, upper = np.asarray(self.bounds).T
+            x = np.clip(x, lower, upper)
+        logged = np.where(np.asarray(self.log), np.log1p(np.maximum(x, 0.0)), x)
+        return (logged - np.asarray(self.mean)) / np.asarray(self.scale)
+
     def prepare(self, x: np.ndarray) -> np.ndarray:
         """Raw feature matrix -> the space the centroids live in."""
-        logged = np.where(np.asarray(self.log), np.log1p(np.maximum(x, 0.0)), x)
-        z = (logged - np.asarray(self.mean)) / np.asarray(self.scale)
+        z = self.standardised(x)
         if self.components:
             z = (z - np.asarray(self.pca_mean)) @ np.asarray(self.components).T
         return z
-
-    def standardised(self, x: np.ndarray) -> np.ndarray:
-        logged = np.where(np.asarray(self.log), np.log1p(np.maximum(x, 0.0)), x)
-        return (logged - np.asarray(self.mean)) / np.asarray(self.scale)
 
     def assign(self, x: np.ndarray) -> np.ndarray:
         """Index of the nearest centroid of each row (ties to the lower index)."""
@@ -95,11 +99,19 @@ def fit_clustering(
     seed: int,
     pca: bool,
     on_k: Callable[[int, float], None] | None = None,
+    winsorize: float | None = None,
 ) -> Clustering:
-    """Fit on the rows of `x`. `k` fixed, or (k_min, k_max): the k of the best silhouette."""
+    """Fit on the rows of `x`. `k` fixed, or (k_min, k_max): the k of the best silhouette.
+    `winsorize` q clips every feature to its [q, 1 - q] quantiles of `x` first (and keeps the
+    bounds, so that scoring clips alike)."""
     from sklearn.decomposition import PCA
     from sklearn.metrics import silhouette_score
 
+    bounds: list[list[float]] = []
+    if winsorize is not None and len(x):
+        low, high = np.quantile(x, [winsorize, 1 - winsorize], axis=0)
+        bounds = [[float(a), float(b)] for a, b in zip(low, high, strict=True)]
+        x = np.clip(x, low, high)
     z, mean, scale = _standardise(x, log)
     components: list[list[float]] = []
     pca_mean: list[float] = []
@@ -140,4 +152,5 @@ def fit_clustering(
         explained=explained,
         centroids=_ordered(centroids, labels).tolist(),
         k_scores=scores,
+        bounds=bounds,
     )

@@ -107,7 +107,7 @@ def describe(means: dict[str, float], population: dict[str, float]) -> tuple[str
         if means[f] >= STAND_OUT_SHARE and means[f] >= STAND_OUT_LIFT * population[f]
     ]
     standing.sort(key=lambda f: -means[f])
-    cash = 1.0 - sum(class_shares(means).values())
+    cash = means.get("cash_assets", 1.0 - sum(class_shares(means).values()))
     if not standing:
         held = sorted(candidates, key=lambda f: -means[f])
         if cash >= 0.5 or means[held[0]] < STAND_OUT_SHARE:

@@ -31,6 +31,10 @@ ASSETS_BOUNDS = (1_000.0, 10_000_000.0)  # avg_assets_3m of the customers the mo
 K_RANGE = (5, 24)  # k-means k tried; at least 5 so the five levels can all occur
 K_RULE = "highest silhouette over the k range (seeded sample of 5,000 rows)"
 TIMING_K, STYLE_K = 4, 5  # seed 002's sub-model group counts
+TIMING_PRIOR_BUYS = 5.0  # a customer's timing means shrink to 0 by n / (n + this) over n buys:
+# a mean over one or two buys says little, and would move the customer between groups
+SUB_MODEL_WINSORIZE = 0.01  # sub-model features clipped to their 1% .. 99% quantiles: a few
+# extreme customers would otherwise take a group of their own
 
 Progress = Callable[[str], None]
 
@@ -73,12 +77,24 @@ def _loaded_days(settings: Settings) -> list[dt.date]:
     return days
 
 
+def shrunk_timing(table: pa.Table, prior: float = TIMING_PRIOR_BUYS) -> np.ndarray:
+    """The timing features, each customer's means shrunk toward 0 by n / (n + prior)."""
+    buys = _matrix(table, ["timing_buys"])[:, 0]
+    return _matrix(table, names(TIMING)) * (buys / (buys + prior))[:, None]
+
+
 def _sub_model(
     x: np.ndarray, fit: np.ndarray, group: str, k: int, seed: int, by_rank: tuple[int, ...]
 ) -> tuple[SubModel, np.ndarray]:
     cols = names(group)
     clustering = fit_clustering(
-        x[fit], cols, [BY_NAME[c].log for c in cols], k=k, seed=seed, pca=False
+        x[fit],
+        cols,
+        [BY_NAME[c].log for c in cols],
+        k=k,
+        seed=seed,
+        pca=False,
+        winsorize=SUB_MODEL_WINSORIZE,
     )
     return SubModel(clustering, adjustments(clustering.centroids, by_rank)), clustering.assign(x)
 
@@ -140,7 +156,7 @@ def fit_quarter(
     points = row_points(x[fit], product_cols, held[fit])
     clusters = profiles(x[fit], product_cols, points, cluster[fit], product.k)
     timing, timing_group = _sub_model(
-        _matrix(table, names(TIMING)), fit, TIMING, TIMING_K, seed, TIMING_ADJUST
+        shrunk_timing(table), fit, TIMING, TIMING_K, seed, TIMING_ADJUST
     )
     style, style_group = _sub_model(
         _matrix(table, names(STYLE)), fit, STYLE, STYLE_K, seed, STYLE_ADJUST
@@ -189,6 +205,8 @@ def fit_quarter(
         timing=timing,
         style=style,
         level_counts=counts,
+        timing_prior_buys=TIMING_PRIOR_BUYS,
+        sub_model_winsorize=SUB_MODEL_WINSORIZE,
     )
     path = store.save(model, levels)
     lap("store")

@@ -51,6 +51,8 @@ class RiskprefModel:
     timing: SubModel
     style: SubModel
     level_counts: dict[str, int] = field(default_factory=dict)
+    timing_prior_buys: float = 0.0  # timing means shrunk by n / (n + this) before the sub-model
+    sub_model_winsorize: float = 0.0  # sub-model features clipped to these quantiles
     format: str = FORMAT
 
     def to_json(self) -> str:

@@ -9,7 +9,8 @@
 -- daily return volatility, A-share position (A-share value / assets) and annualised A-share
 -- turnover (A-share trade amount / assets x 250). Only data up to $as_of is read.
 -- grain: one row per customer known on $as_of (opened by then, not closed before $start_3m)
--- columns: customer_id, avg_assets_3m, market_value_share, <product shares>, timing_*, style_*
+-- columns: customer_id, avg_assets_3m, market_value_share, <product shares>, timing_* (and
+-- timing_buys, the market buys with a quote that day), style_*
 WITH customers_on_t AS (
     SELECT customer_id, coalesce(open_date, DATE '1900-01-01') AS open_date
     FROM customers_history
@@ -114,7 +115,8 @@ timing AS (
             AS timing_prev_close,
         avg(t.price / q.ma5 - 1) FILTER (WHERE q.ma5 > 0 AND t.price <> q.ma5) AS timing_ma5,
         avg(t.price / q.ma10 - 1) FILTER (WHERE q.ma10 > 0 AND t.price <> q.ma10) AS timing_ma10,
-        avg(t.price / q.ma20 - 1) FILTER (WHERE q.ma20 > 0 AND t.price <> q.ma20) AS timing_ma20
+        avg(t.price / q.ma20 - 1) FILTER (WHERE q.ma20 > 0 AND t.price <> q.ma20) AS timing_ma20,
+        count(*) AS timing_buys
     FROM trades AS t
     INNER JOIN quote_refs AS q ON q.security_id = t.security_id AND q.biz_date = t.biz_date
     WHERE t.biz_date >= $start_3m AND t.biz_date <= $as_of
@@ -166,7 +168,7 @@ base AS (
         p.exchange_fund, p.chinext, p.st, p.warrant, p.bond, p.a_share, p.b_share,
         o.equity_fund, o.money_fund, o.bond_fund,
         3 * t.ipo AS ipo, t.traded, t.warrant_traded,
-        g.timing_prev_close, g.timing_ma5, g.timing_ma10, g.timing_ma20,
+        g.timing_prev_close, g.timing_ma5, g.timing_ma10, g.timing_ma20, g.timing_buys,
         s.assets_sum AS assets_12m, s.volatility, v.a_value, r.a_traded
     FROM customers_on_t AS c
     INNER JOIN window_days AS w ON w.customer_id = c.customer_id
@@ -211,6 +213,7 @@ SELECT customer_id,
     CAST(timing_ma5 AS DOUBLE) AS timing_ma5,
     CAST(timing_ma10 AS DOUBLE) AS timing_ma10,
     CAST(timing_ma20 AS DOUBLE) AS timing_ma20,
+    coalesce(timing_buys, 0) AS timing_buys,
     coalesce(CAST(volatility AS DOUBLE), 0) AS style_volatility,
     least(coalesce(CAST(a_value AS DOUBLE) / nullif(assets_12m, 0), 0), 3) AS style_a_position,
     coalesce(CAST(a_traded AS DOUBLE) / nullif(assets_12m, 0) * 250, 0) AS style_a_turnover
