@@ -96,6 +96,14 @@ def test_eligibility_rescore_class_and_report(home: dict[str, str], brokerlens: 
     )
     reported = brokerlens("suitability", "report", "--branch", "B1", env=home)
     assert "P_PRIV" in reported.stdout and "1,000,000.00" in reported.stdout
+    asked = brokerlens("suitability", "request-class", "CPRO", "to_ordinary", env=home)
+    assert "class request 1 recorded (to_ordinary); data shows ordinary" in asked.stdout
+    brokerlens("suitability", "decide-class", "1", "--approve", env=home)
+    klass = brokerlens("suitability", "class", "CPRO", env=home)
+    assert "CPRO: recorded professional, treated as ordinary" in klass.stdout
+    checked = brokerlens("suitability", "check", "CPRO", "P_PRIV", env=home)
+    assert "P_PRIV 私募基金 (R5), purchase: mismatch" in checked.stdout  # no longer matches all
+    assert "[mismatch] 风险等级 R5 高风险 高于 C3 稳健型 可匹配的 R3" in checked.stdout
     versions = brokerlens("suitability", "questionnaire", env=home)
     assert "V2021.2" in versions.stdout and "V2024.1" in versions.stdout
 

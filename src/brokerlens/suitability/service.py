@@ -6,6 +6,7 @@ definitions and rules, and the investor class treatment recorded in the store.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -34,8 +35,9 @@ from brokerlens.suitability.rules import Rules, load_rules
 
 @dataclass(frozen=True)
 class CustomerView:
-    facts: CustomerFacts
+    facts: CustomerFacts  # investor_class: as treated (the source's, or an approved request's)
     rules: Rules
+    recorded_class: str  # as the source system records it
 
 
 def customer_view(settings: Settings, customer_id: str, as_of: dt.date | None) -> CustomerView:
@@ -46,7 +48,8 @@ def customer_view(settings: Settings, customer_id: str, as_of: dt.date | None) -
     definitions = load_definitions(settings)
     with lake_connection(settings) as conn:
         facts = one_customer(conn, resolve_as_of(conn, as_of), definitions, customer_id)
-    return CustomerView(with_effective_class(open_store(settings), facts), load_rules(settings))
+    treated = with_effective_class(open_store(settings), facts)
+    return CustomerView(treated, load_rules(settings), facts.investor_class)
 
 
 def target_of(settings: Settings, target_id: str, rules: Rules) -> Target:
@@ -86,7 +89,8 @@ def customer_class(
     settings: Settings, customer_id: str, as_of: dt.date | None = None
 ) -> tuple[CustomerView, ClassAssessment]:
     view = customer_view(settings, customer_id, as_of)
-    return view, assess_class(view.facts, view.rules)
+    recorded = dataclasses.replace(view.facts, investor_class=view.recorded_class)
+    return view, assess_class(recorded, view.rules)
 
 
 def rescore_lake(
