@@ -9,6 +9,8 @@ connection of the same call) and conditions from the same validated `Condition` 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,44 @@ def _connection() -> duckdb.DuckDBPyConnection:
             duck.execute("SET enable_progress_bar = false")
             _duck = duck
         return _duck
+
+
+# Answers over a served file, by (file, its mtime, statement, parameters). A served file never
+# changes (each publish writes its own), and scope is resolved into the parameters (a
+# reassignment changes them), so a hit is always the answer a fresh query would give. Only
+# small answers (pages of ids, counts) are kept, per process.
+_CACHE_ENTRIES = 1024
+_answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_answers_lock = threading.Lock()
+cache_stats = {"hits": 0, "misses": 0}
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(_frozen(v) for v in value) if isinstance(value, list | tuple) else value
+
+
+def _answer(path: str, sql: str, params: list[Any], compute: Callable[[], Any]) -> Any:
+    try:
+        key = (path, Path(path).stat().st_mtime_ns, sql, _frozen(params))
+    except OSError:
+        return compute()
+    with _answers_lock:
+        if key in _answers:
+            _answers.move_to_end(key)
+            cache_stats["hits"] += 1
+            return _answers[key]
+    value = compute()
+    with _answers_lock:
+        cache_stats["misses"] += 1
+        _answers[key] = value
+        while len(_answers) > _CACHE_ENTRIES:
+            _answers.popitem(last=False)
+    return value
+
+
+def clear_answers() -> None:
+    with _answers_lock:
+        _answers.clear()
 
 
 def columnar_file(snapshot: Snapshot) -> str | None:
@@ -120,15 +160,18 @@ def _columns(snapshot: Snapshot) -> str:
     return ", ".join(quote_ident(n) for n in snapshot.names())
 
 
-def count(path: str, where: Where) -> int:
+def _fetch_all(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     cursor = _connection().cursor()
     try:
-        row = cursor.execute(
-            f"SELECT count(*) FROM {_source(path)} WHERE {where.sql}", where.params
-        ).fetchone()
-        return int(row[0]) if row else 0
+        return cursor.execute(sql, params).fetchall()
     finally:
         cursor.close()
+
+
+def count(path: str, where: Where) -> int:
+    sql = f"SELECT count(*) FROM {_source(path)} WHERE {where.sql}"
+    found = _answer(path, sql, where.params, lambda: _fetch_all(sql, where.params))
+    return int(found[0][0]) if found else 0
 
 
 def rows(
@@ -164,11 +207,8 @@ def page_ids(path: str, snapshot: Snapshot, where: Where, query: CustomerQuery) 
         "LIMIT ? OFFSET ?"
     )
     params = [*where.params, query.page_size, (query.page - 1) * query.page_size]
-    cursor = _connection().cursor()
-    try:
-        return [str(r[0]) for r in cursor.execute(sql, params).fetchall()]
-    finally:
-        cursor.close()
+    found = _answer(path, sql, params, lambda: _fetch_all(sql, params))
+    return [str(r[0]) for r in found]
 
 
 def grouped_counts(
@@ -180,8 +220,4 @@ def grouped_counts(
     select = f"{cols}, " if keys else ""
     group = f" GROUP BY {cols}" if keys else ""
     sql = f"SELECT {select}count(*), {money} FROM {_source(path)} WHERE {where.sql}{group}"
-    cursor = _connection().cursor()
-    try:
-        return cursor.execute(sql, where.params).fetchall()
-    finally:
-        cursor.close()
+    return list(_answer(path, sql, where.params, lambda: _fetch_all(sql, where.params)))

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -100,11 +100,14 @@ def _reference_as_of(lake: _Lake, feed: str, as_of: dt.date) -> tuple[str, list[
     return sql, files
 
 
-_lookups: dict[tuple[Path, int], duckdb.DuckDBPyConnection] = {}
+if TYPE_CHECKING:
+    from brokerlens.pipeline.lookup import Lookup
+
+_lookups: dict[tuple[Path, int], Lookup] = {}
 
 
-def _lookup(settings: Settings, as_of: dt.date) -> duckdb.DuckDBPyConnection | None:
-    """The run's indexed lookup file for `as_of` (one read-only connection per process)."""
+def _lookup(settings: Settings, as_of: dt.date) -> Lookup | None:
+    """The run's lookup file for `as_of` (opened once per process; reopened when rebuilt)."""
     from brokerlens.pipeline.lookup import lookup_file, open_lookup
 
     path = lookup_file(settings, as_of)
@@ -122,38 +125,17 @@ def _lookup(settings: Settings, as_of: dt.date) -> duckdb.DuckDBPyConnection | N
         return held
 
 
-def _looked_up(connection: duckdb.DuckDBPyConnection, customer_id: str) -> dict[str, Any]:
-    tables = {row[0] for row in connection.execute("SHOW TABLES").fetchall()}
-    cursor = connection.cursor()
-    try:
+# Fact kinds shown with the customer id; the lookup's rows carry none (keyed by it).
+_KEEP_ID = ("risk_assessment", "agreements")
 
-        def rows(table: str, order: str, keep_id: bool = False) -> list[dict[str, Any]]:
-            if table not in tables:
-                return []
-            found = _rows(
-                cursor,
-                f"SELECT * FROM {table} WHERE customer_id = ? ORDER BY {order}",
-                [customer_id],
-            )
-            if not keep_id:  # the fact tables' rows are shown without it, as the lake gives them
-                for row in found:
-                    row.pop("customer_id", None)
-            return found
 
-        assessment = rows("risk_assessment", "assess_date DESC", keep_id=True)
-        return {
-            "positions": rows("positions", "market_value DESC NULLS LAST, security_id"),
-            "product_holdings": rows(
-                "product_holdings", "market_value DESC NULLS LAST, product_id"
-            ),
-            "recent_trades": rows("recent_trades", "biz_date DESC, trade_time DESC, trade_id DESC"),
-            "transfers": rows("transfers", "biz_date DESC, transfer_id DESC"),
-            "contacts": rows("contacts", "biz_date DESC, contact_id DESC"),
-            "risk_assessment": assessment[0] if assessment else None,
-            "agreements": rows("agreements", "sign_date, agreement_id", keep_id=True),
-        }
-    finally:
-        cursor.close()
+def _looked_up(lookup: Lookup, customer_id: str) -> dict[str, Any]:
+    facts = lookup.facts(customer_id)
+    for kind in _KEEP_ID:
+        facts[kind] = [{**row, "customer_id": customer_id} for row in facts[kind]]
+    assessments = facts.pop("risk_assessment")
+    facts["risk_assessment"] = assessments[0] if assessments else None
+    return facts
 
 
 def customer_facts(settings: Settings, customer_id: str, as_of: dt.date) -> dict[str, Any]:
