@@ -90,6 +90,28 @@ def _ordered(centroids: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return centroids[order]
 
 
+def _select_k(
+    z: np.ndarray, ks: range, seed: int, on_k: Callable[[int, float], None] | None
+) -> tuple[np.ndarray, np.ndarray, list[KScore]]:
+    """k-means for every k; the k with the highest silhouette (on a seeded sample) wins, the
+    smaller k on a tie."""
+    from sklearn.metrics import silhouette_score
+
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    scores = []
+    sample = min(len(z), SILHOUETTE_SAMPLE)
+    for kk in ks:
+        centroids, labels, inertia = _kmeans(z, kk, seed)
+        sil = float(silhouette_score(z, labels, sample_size=sample, random_state=seed))
+        scores.append(KScore(kk, sil, inertia))
+        if on_k is not None:
+            on_k(kk, sil)
+        if best is None or sil > best[0]:
+            best = (sil, centroids, labels)
+    assert best is not None
+    return best[1], best[2], scores
+
+
 def fit_clustering(
     x: np.ndarray,
     features: list[str],
@@ -105,7 +127,6 @@ def fit_clustering(
     `winsorize` q clips every feature to its [q, 1 - q] quantiles of `x` first (and keeps the
     bounds, so that scoring clips alike)."""
     from sklearn.decomposition import PCA
-    from sklearn.metrics import silhouette_score
 
     bounds: list[list[float]] = []
     if winsorize is not None and len(x):
@@ -122,26 +143,15 @@ def fit_clustering(
         pca_mean = model.mean_.tolist()
         explained = model.explained_variance_ratio_.tolist()
         z = (z - model.mean_) @ model.components_.T
-    scores: list[KScore] = []
     distinct = len(np.unique(z, axis=0))  # k-means cannot find more clusters than points
+    scores: list[KScore] = []
     if isinstance(k, int):
         centroids, labels, _ = _kmeans(z, max(1, min(k, distinct)), seed)
     elif min(k[1], distinct, len(z) - 1) < 2:  # no silhouette for fewer than 2 clusters
         centroids, labels, _ = _kmeans(z, 1, seed)
     else:
-        best: tuple[float, np.ndarray, np.ndarray] | None = None
-        sample = min(len(z), SILHOUETTE_SAMPLE)
         top = min(k[1], distinct, len(z) - 1)
-        for kk in range(max(2, min(k[0], top)), top + 1):
-            c, lab, inertia = _kmeans(z, kk, seed)
-            sil = float(silhouette_score(z, lab, sample_size=sample, random_state=seed))
-            scores.append(KScore(kk, round(sil, 6), round(inertia, 3)))
-            if on_k is not None:
-                on_k(kk, sil)
-            if best is None or sil > best[0]:
-                best = (sil, c, lab)
-        assert best is not None
-        _, centroids, labels = best
+        centroids, labels, scores = _select_k(z, range(max(2, min(k[0], top)), top + 1), seed, on_k)
     return Clustering(
         features=list(features),
         log=list(log),

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from brokerlens.errors import LakeError, NotFound
+from brokerlens.errors import ConfigError, LakeError, NotFound
 from brokerlens.riskpref.model import Clustering, KScore
 from brokerlens.riskpref.profile import ClusterProfile
 from brokerlens.riskpref.quarter import Quarter, parse_quarter
@@ -92,7 +92,7 @@ class RiskprefStore:
         for p in self.root.glob("*Q*"):
             try:
                 q = parse_quarter(p.name)
-            except Exception:
+            except ConfigError:  # not a quarter's folder
                 continue
             if self.versions(q):
                 out.append(q)
