@@ -31,6 +31,9 @@ def test_what_sets_a_cluster_apart() -> None:
     assert (name, text) == ("偏好创业板股票", "平均约40%资产为创业板股票")
     name, _ = describe(means(cash_assets=0.97, a_share_assets=0.01), POPULATION)
     assert name == "现金为主"
+    # nothing stands out: the classes it holds most of, never a sliver
+    name, text = describe(means(a_share_assets=0.6, chinext_assets=0.02), POPULATION)
+    assert (name, text) == ("偏好A股", "平均约60%资产为A股")
 
 
 def test_scores_from_the_mix_of_market_value() -> None:

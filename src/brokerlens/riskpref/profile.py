@@ -112,7 +112,7 @@ def describe(means: dict[str, float], population: dict[str, float]) -> tuple[str
         held = sorted(candidates, key=lambda f: -means[f])
         if cash >= 0.5 or means[held[0]] < STAND_OUT_SHARE:
             return "现金为主", f"约{round(max(cash, 0) * 100):d}%资产为现金及其他,少有投资"
-        standing = held[:2]
+        standing = [f for f in held[:2] if means[f] >= STAND_OUT_SHARE]
     top = standing[:3]
     first = top[0]
     label = "权证交易" if first == "warrant_trade_share" else CLASSES[first.removesuffix("_assets")]
