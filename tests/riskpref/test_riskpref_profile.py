@@ -26,9 +26,14 @@ def test_what_sets_a_cluster_apart() -> None:
     name, text = describe(means(ipo_assets=0.7, cash_assets=0.3), POPULATION)
     assert name == "偏好新股申购"
     assert text.startswith("平均约70%资产用于新股申购")
-    # A shares at the population's level do not set the cluster apart; ChiNext does
+    # what it mostly holds, and what it holds far more of than the population
     name, text = describe(means(a_share_assets=0.6, chinext_assets=0.4), POPULATION)
-    assert (name, text) == ("偏好创业板股票", "平均约40%资产为创业板股票")
+    assert (name, text) == ("偏好创业板股票", "平均约60%资产为A股,约40%资产为创业板股票")
+    name, text = describe(means(a_share_assets=0.6, cash_assets=0.4), POPULATION)
+    assert (name, text) == ("偏好A股", "平均约60%资产为A股,约40%为现金及其他")
+    # a minor class at the population's level is not named; one far above it is
+    name, text = describe(means(a_share_assets=0.2, chinext_assets=0.15), POPULATION)
+    assert (name, text) == ("偏好创业板股票", "平均约15%资产为创业板股票")
     name, _ = describe(means(cash_assets=0.97, a_share_assets=0.01), POPULATION)
     assert name == "现金为主"
     # nothing stands out: the classes it holds most of, never a sliver

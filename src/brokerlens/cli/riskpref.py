@@ -3,13 +3,17 @@ customer's levels, list the stored models."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
+if TYPE_CHECKING:
+    from brokerlens.riskpref.quarter import Quarter
+
 import brokerlens.bench.riskpref  # noqa: F401  (registers the bench suite `riskpref`)
 from brokerlens.cli.main import app, settings_of
+from brokerlens.config import Settings
 from brokerlens.console import console, err_console
 
 riskpref_app = typer.Typer(help="Behavioural risk preference (seed 002): quarterly models, levels.")
@@ -40,6 +44,7 @@ def fit(
         k_range=(k_min, k_max),
         progress=lambda message: err_console.print(message, markup=False),
     )
+    _print_clusters(settings_of(ctx), report.quarter, report.version)
     table = Table(title=f"risk preference {report.quarter} v{report.version} as of {report.as_of}")
     table.add_column("level")
     table.add_column("customers", justify="right")
@@ -52,6 +57,20 @@ def fit(
         markup=False,
     )
     console.print(f"stored in {report.path}", markup=False)
+
+
+def _print_clusters(settings: Settings, quarter: Quarter, version: int) -> None:
+    from brokerlens.riskpref.service import riskpref_store
+
+    model = riskpref_store(settings).read_model(quarter, version)
+    best = ", ".join(f"{s.k}: {s.silhouette:.3f}" for s in model.product.k_scores)
+    console.print(f"silhouette by k ({model.k_rule}): {best}", markup=False)
+    table = Table(title=f"{model.product.k} clusters of {quarter}")
+    for column in ("cluster", "customers", "score", "name", "what sets it apart"):
+        table.add_column(column)
+    for c in model.clusters:
+        table.add_row(str(c.cluster), f"{c.size:,}", str(c.score), c.name, c.description)
+    console.print(table)
 
 
 @riskpref_app.command()

@@ -38,6 +38,7 @@ TIMING_ADJUST = (-2, -1, 0, 0)  # by rank of the timing group, most aggressive f
 STYLE_ADJUST = (-2, -2, -1, 0, 1)  # by rank of the style group, most aggressive first
 STAND_OUT_SHARE = 0.05  # a class is named when its mean share is at least this ...
 STAND_OUT_LIFT = 1.5  # ... and at least this many times the population's
+MOSTLY_SHARE = 0.3  # a class this large is named whatever the population holds
 
 
 @dataclass
@@ -99,28 +100,31 @@ def _phrase(feature: str, value: float) -> str:
 
 
 def describe(means: dict[str, float], population: dict[str, float]) -> tuple[str, str]:
-    """(name, description) of a cluster from its means against the population's."""
+    """(name, description) of a cluster from its means against the population's: what it
+    mostly holds (a class of at least MOSTLY_SHARE) and what it holds far more of than the
+    population does, largest first, at most three; named after the first that stands out."""
     candidates = [f"{c}_assets" for c in CLASSES] + ["warrant_trade_share"]
-    standing = [
+    shown = [
         f
         for f in candidates
-        if means[f] >= STAND_OUT_SHARE and means[f] >= STAND_OUT_LIFT * population[f]
+        if means[f] >= STAND_OUT_SHARE
+        and (means[f] >= MOSTLY_SHARE or means[f] >= STAND_OUT_LIFT * population[f])
     ]
-    standing.sort(key=lambda f: -means[f])
+    shown.sort(key=lambda f: -means[f])
     cash = means.get("cash_assets", 1.0 - sum(class_shares(means).values()))
-    if not standing:
+    if not shown:
         held = sorted(candidates, key=lambda f: -means[f])
         if cash >= 0.5 or means[held[0]] < STAND_OUT_SHARE:
             return "现金为主", f"约{round(max(cash, 0) * 100):d}%资产为现金及其他,少有投资"
-        standing = [f for f in held[:2] if means[f] >= STAND_OUT_SHARE]
-    top = standing[:3]
-    first = top[0]
+        shown = [f for f in held[:2] if means[f] >= STAND_OUT_SHARE]
+    top = shown[:3]
+    apart = [f for f in top if means[f] >= STAND_OUT_LIFT * population[f]]
+    first = (apart or top)[0]
     label = "权证交易" if first == "warrant_trade_share" else CLASSES[first.removesuffix("_assets")]
-    name = f"偏好{label}"
     parts = [_phrase(f, means[f]) for f in top]
     if cash >= 0.3:
         parts.append(f"约{round(cash * 100):d}%为现金及其他")
-    return name, "平均" + ",".join(parts)
+    return f"偏好{label}", "平均" + ",".join(parts)
 
 
 def profiles(
