@@ -50,6 +50,16 @@ def test_unknown_customer(home: Settings) -> None:
         customer_history(home, "NOBODY")
 
 
+def test_cli_fit_shows_progress_and_the_clusters(home: Settings) -> None:
+    args = ("--home", str(home.home), "riskpref", "fit", "--quarter", "2025Q2", "--partial")
+    fitted = brokerlens(*args, "--k-min", "2", "--k-max", "3", "--seed", "1")
+    assert fitted.returncode == 0, fitted.stderr
+    assert "k=2: silhouette" in fitted.stderr and "stored 2025Q2 version 2" in fitted.stderr
+    assert "clusters of 2025Q2" in fitted.stdout and "最低" in fitted.stdout
+    incomplete = brokerlens(*args[:-1])
+    assert incomplete.returncode == 2 and "--partial" in incomplete.stderr
+
+
 def test_cli_show_models_and_clear_errors(home: Settings, tmp_path: Path) -> None:
     shown = brokerlens("--home", str(home.home), "riskpref", "show", "CMIX")
     assert shown.returncode == 0, shown.stderr
