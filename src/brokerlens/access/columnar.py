@@ -56,11 +56,13 @@ def _connection() -> duckdb.DuckDBPyConnection:
 # Answers over a served file, by (file, its mtime, statement, parameters). A served file never
 # changes (each publish writes its own), and scope is resolved into the parameters (a
 # reassignment changes them), so a hit is always the answer a fresh query would give. Only
-# small answers (pages of ids, counts) are kept, per process.
-_CACHE_ENTRIES = 1024
+# small answers (pages of ids, counts, a page's rows) are kept, per process, up to a number of
+# rows in all (a wide profile row is ~100 values).
+_CACHE_ROWS = 20_000
 _answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_weights: dict[tuple[Any, ...], int] = {}
 _answers_lock = threading.Lock()
-cache_stats = {"hits": 0, "misses": 0}
+cache_stats = {"hits": 0, "misses": 0, "rows": 0}
 
 
 def _frozen(value: Any) -> Any:
@@ -68,8 +70,13 @@ def _frozen(value: Any) -> Any:
 
 
 def _answer(path: str, sql: str, params: list[Any], compute: Callable[[], Any]) -> Any:
+    return remember(path, (sql, _frozen(params)), compute)
+
+
+def remember(path: str, question: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """The answer to `question` about the served file `path`, computed once while kept."""
     try:
-        key = (path, Path(path).stat().st_mtime_ns, sql, _frozen(params))
+        key = (path, Path(path).stat().st_mtime_ns, *question)
     except OSError:
         return compute()
     with _answers_lock:
@@ -80,15 +87,21 @@ def _answer(path: str, sql: str, params: list[Any], compute: Callable[[], Any]) 
     value = compute()
     with _answers_lock:
         cache_stats["misses"] += 1
-        _answers[key] = value
-        while len(_answers) > _CACHE_ENTRIES:
-            _answers.popitem(last=False)
+        if key not in _answers:
+            _answers[key] = value
+            _weights[key] = max(1, len(value)) if isinstance(value, list | dict) else 1
+            cache_stats["rows"] += _weights[key]
+        while cache_stats["rows"] > _CACHE_ROWS and len(_answers) > 1:
+            old, _ = _answers.popitem(last=False)
+            cache_stats["rows"] -= _weights.pop(old)
     return value
 
 
 def clear_answers() -> None:
     with _answers_lock:
         _answers.clear()
+        _weights.clear()
+        cache_stats["rows"] = 0
 
 
 def columnar_file(snapshot: Snapshot) -> str | None:

@@ -114,8 +114,13 @@ def columnar_page(
     table = snapshot.table
     by_id: dict[str, Any] = {}
     if ids:
-        found = connection.execute(sa.select(table).where(table.c.customer_id.in_(ids)))
-        by_id = {str(r["customer_id"]): r for r in found.mappings()}
+
+        def fetch() -> dict[str, Any]:
+            found = connection.execute(sa.select(table).where(table.c.customer_id.in_(ids)))
+            return {str(r["customer_id"]): dict(r) for r in found.mappings()}
+
+        # a served profile table never changes: the same page's rows are kept with its ids
+        by_id = columnar.remember(path, ("rows", snapshot.snapshot_id, *ids), fetch)
     rows = [mask_row(by_id[i]) for i in ids if i in by_id]
     return CustomerPage(rows, total, query.page, query.page_size, snapshot.as_of_date)
 

@@ -3,9 +3,15 @@
 Each probe starts `brokerlens serve` on a free loopback port over the bench home's published
 store, signs in as an HQ bench user (all customers in scope), and measures one thing:
 - `360`: GET /api/customers/{id} for random customers, one at a time -> p50/p95/p99.
-- `list`: a customer list page with three conditions, sorted, at a random page of the first five.
-- `count`: a segment count of three conditions (the live count of the segment builder).
-- `load`: an open-loop mix of those reads at a fixed rate for a fixed time -> p99 and errors.
+- `list`: a customer list page with three conditions, sorted, at a random page of the first five;
+  every request asks a query never asked before (a fresh assets threshold), so no answer kept
+  by the server is reused: the figure is a cold query's.
+- `count`: a segment count of three conditions (the live count of the segment builder), each
+  with a fresh threshold too.
+- `load`: an open-loop mix at a fixed rate for a fixed time -> p99 and errors: 60% customer 360s
+  of random customers, 30% list pages drawn from 18 list queries (3 service levels x 3 assets
+  thresholds x both orders) x 5 pages, 10% counts of their 9 condition sets: users paging
+  through their lists, so a served answer is reused as it would be in a working day.
 
 Run as `python -m brokerlens.bench.serve_probe PROBE --home HOME`; prints one summary line last
 (the bench table shows it) and exits 1 when a request failed.
@@ -30,7 +36,13 @@ from typing import Any
 
 import httpx
 
+from brokerlens.bench.loadgen import Planned, encode, open_loop
+
 BENCH_USER = "bench_hq"
+
+
+Params = list[tuple[str, str | int | float | bool | None]]
+LOAD_THRESHOLDS = (10_000, 100_000, 1_000_000)
 
 
 @dataclass(frozen=True)
@@ -38,8 +50,28 @@ class Workload:
     """What the probes ask for, drawn from the published profile."""
 
     customer_ids: list[str]
-    list_params: list[tuple[str, str | int | float | bool | None]]
-    count_body: dict[str, Any]
+    levels: list[str]  # the commonest service levels, commonest first
+
+    def conditions(self, level: str, threshold: float) -> list[dict[str, Any]]:
+        return [
+            {"field": "service_level", "op": "eq", "value": level},
+            {"field": "total_assets_t", "op": "ge", "value": threshold},
+            {"field": "customer_type", "op": "eq", "value": "individual"},
+        ]
+
+    def list_params(self, level: str, threshold: float, descending: bool = True) -> Params:
+        params: Params = [
+            ("f", f"{c['field']}:{c['op']}:{c['value']}") for c in self.conditions(level, threshold)
+        ]
+        return [
+            *params,
+            ("sort", "total_assets_t"),
+            ("desc", "true" if descending else "false"),
+            ("page_size", "50"),
+        ]
+
+    def count_body(self, level: str, threshold: float) -> dict[str, Any]:
+        return {"conditions": self.conditions(level, threshold)}
 
 
 def _free_port() -> int:
@@ -88,17 +120,8 @@ def _workload(home: Path, seed: int) -> Workload:
         ).all()
     rng = random.Random(seed)
     sample = rng.sample(list(ids), min(2000, len(ids)))
-    level = str(levels[0][0])  # the commonest level: the slowest honest filter
-    conditions: list[dict[str, Any]] = [
-        {"field": "service_level", "op": "eq", "value": level},
-        {"field": "total_assets_t", "op": "ge", "value": 10000},
-        {"field": "customer_type", "op": "eq", "value": "individual"},
-    ]
-    params: list[tuple[str, str | int | float | bool | None]] = [
-        ("f", f"{c['field']}:{c['op']}:{c['value']}") for c in conditions
-    ]
-    params += [("sort", "total_assets_t"), ("desc", "true"), ("page_size", "50")]
-    return Workload(sample, params, {"conditions": conditions})
+    # the commonest levels: the slowest honest filters
+    return Workload(sample, [str(level) for level, _ in levels[:3]])
 
 
 @contextmanager
@@ -150,17 +173,24 @@ def _percentiles(samples: list[float]) -> str:
 Request = Callable[[httpx.Client], httpx.Response]
 
 
+def _fresh_threshold(rng: random.Random) -> float:
+    """An assets threshold no earlier request used (a cent-exact random amount)."""
+    return round(rng.uniform(5_000, 50_000), 2)
+
+
 def _requests(work: Workload, csrf: str, rng: random.Random) -> dict[str, Request]:
+    """The serial probes' requests: each list and count query asked for the first time."""
+
     def one_360(client: httpx.Client) -> httpx.Response:
         return client.get(f"/api/customers/{rng.choice(work.customer_ids)}")
 
     def one_list(client: httpx.Client) -> httpx.Response:
-        page: list[tuple[str, str | int | float | bool | None]] = [("page", rng.randint(1, 5))]
-        return client.get("/api/customers", params=work.list_params + page)
+        params = work.list_params(work.levels[0], _fresh_threshold(rng))
+        return client.get("/api/customers", params=[*params, ("page", rng.randint(1, 5))])
 
     def one_count(client: httpx.Client) -> httpx.Response:
-        headers = {"X-CSRF-Token": csrf}
-        return client.post("/api/segments/count", json=work.count_body, headers=headers)
+        body = work.count_body(work.levels[0], _fresh_threshold(rng))
+        return client.post("/api/segments/count", json=body, headers={"X-CSRF-Token": csrf})
 
     return {"360": one_360, "list": one_list, "count": one_count}
 
@@ -177,49 +207,28 @@ def _serial(base: str, cookies: dict[str, str], call: Request, n: int) -> tuple[
     return times, errors
 
 
-async def _open_loop(
-    base: str, cookies: dict[str, str], work: Workload, csrf: str, rate: float, seconds: float
-) -> tuple[list[float], int, int]:
-    """Requests started on a fixed schedule whatever the answers' speed: no coordinated omission."""
+def _load_plan(
+    base: str, cookies: dict[str, str], work: Workload, csrf: str, total: int
+) -> list[Planned]:
+    """The load's requests, drawn and encoded before the clock starts (see the module doc)."""
     rng = random.Random(1)
     mix = ["360"] * 6 + ["list"] * 3 + ["count"]
-    times: list[float] = []
-    errors = 0
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
-    async with httpx.AsyncClient(
-        base_url=base, cookies=cookies, timeout=30, limits=limits
-    ) as client:
-
-        async def one(kind: str, due: float) -> None:
-            nonlocal errors
-            try:
-                if kind == "360":
-                    r = await client.get(f"/api/customers/{rng.choice(work.customer_ids)}")
-                elif kind == "list":
-                    page: list[tuple[str, str | int | float | bool | None]] = [
-                        ("page", rng.randint(1, 5))
-                    ]
-                    r = await client.get("/api/customers", params=work.list_params + page)
-                else:
-                    r = await client.post(
-                        "/api/segments/count", json=work.count_body, headers={"X-CSRF-Token": csrf}
-                    )
-                errors += r.status_code != 200
-            except httpx.HTTPError:
-                errors += 1
-            times.append(time.perf_counter() - due)
-
-        start = time.perf_counter()
-        tasks = []
-        total = int(rate * seconds)
-        for i in range(total):
-            due = start + i / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(rng.choice(mix), due)))
-        await asyncio.gather(*tasks)
-    return times, errors, total
+    plan = []
+    for _ in range(total):
+        kind = rng.choice(mix)
+        level, threshold = rng.choice(work.levels), rng.choice(LOAD_THRESHOLDS)
+        if kind == "360":
+            raw = encode(base, "GET", f"/api/customers/{rng.choice(work.customer_ids)}", cookies)
+        elif kind == "list":
+            params = work.list_params(level, threshold, rng.random() < 0.5)
+            params.append(("page", rng.randint(1, 5)))
+            raw = encode(base, "GET", "/api/customers", cookies, params=params)
+        else:
+            body = work.count_body(level, threshold)
+            headers = {"X-CSRF-Token": csrf}
+            raw = encode(base, "POST", "/api/segments/count", cookies, body=body, headers=headers)
+        plan.append(Planned(kind, raw))
+    return plan
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,9 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     with _server(args.home, _free_port(), args.workers) as base:
         cookies, csrf = _sign_in(base, password)
         if args.probe == "load":
-            times, errors, total = asyncio.run(
-                _open_loop(base, cookies, work, csrf, args.rate, args.seconds)
-            )
+            total = int(args.rate * args.seconds)
+            plan = _load_plan(base, cookies, work, csrf, total)
+            outcome = asyncio.run(open_loop(base, plan, args.rate))
+            times, errors = outcome.times, outcome.errors
             line = (
                 f"load {args.rate:.0f} req/s x {args.seconds:.0f} s: {total} requests, "
                 f"{errors} errors, {_percentiles(times)}"

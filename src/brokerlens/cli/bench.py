@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 import brokerlens.bench.indicators  # each import registers its suites
+import brokerlens.bench.riskpref
 import brokerlens.bench.serve  # noqa: F401
 from brokerlens.bench.harness import SUITES, BenchPlan, StageResult, default_workdir, run_bench
 from brokerlens.cli.main import app, settings_of
@@ -24,7 +25,9 @@ def bench(
         str,
         typer.Option(
             help="pipeline (generate, ingest, query), ingest-day (one big date), indicators "
-            "(full run, next-day run, catalog preview) or engines (DuckDB beside Spark)."
+            "(full run, next-day run, catalog preview), engines (DuckDB beside Spark), serve "
+            "(publish, 360, list, count, load over HTTP) or riskpref (behavioural risk "
+            "preference: stability and agreement with the ground truth)."
         ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
