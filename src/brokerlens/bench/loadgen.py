@@ -13,6 +13,7 @@ time of each is counted from when it was due, not from when a connection was fre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -81,20 +82,23 @@ async def open_loop(base: str, plan: list[Planned], rate: float, timeout: float 
 
     async def one(planned: Planned, due: float) -> None:
         reused = bool(idle)
-        connection = idle.pop() if reused else await asyncio.open_connection(host, port)
+        connection = idle.pop() if reused else None
         try:
+            if connection is None:
+                connection = await asyncio.open_connection(host, port)
             try:
                 status = await asyncio.wait_for(_exchange(*connection, planned.raw), timeout)
             except (ConnectionError, asyncio.IncompleteReadError):
                 if not reused:
                     raise
                 # the server closed a connection idle past its keep-alive: ask on a new one
-                connection[1].close()
+                await _close(connection[1])
                 connection = await asyncio.open_connection(host, port)
                 status = await asyncio.wait_for(_exchange(*connection, planned.raw), timeout)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
             outcome.errors += 1
-            connection[1].close()
+            if connection is not None:
+                await _close(connection[1])
             outcome.times.append(time.perf_counter() - due)
             return
         outcome.times.append(time.perf_counter() - due)
@@ -112,5 +116,11 @@ async def open_loop(base: str, plan: list[Planned], rate: float, timeout: float 
         tasks.append(asyncio.create_task(one(planned, due)))
     await asyncio.gather(*tasks)
     for _, writer in idle:
-        writer.close()
+        await _close(writer)
     return outcome
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()

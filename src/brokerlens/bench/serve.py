@@ -5,7 +5,7 @@ its own (profile table, reference data, changes, trend, flip), into the home's S
 into a fresh PostgreSQL database (BROKERLENS_BENCH_DATABASE_URL, default `brokerlens_bench` on
 127.0.0.1:5432). Then the probes of `serve_probe` time real HTTP requests against
 `brokerlens serve` over each store: the customer 360, a filtered sorted list page, a segment
-count, and a mixed load at 200 requests/s for 60 s.
+count, and a mixed load at 200 requests/s for 60 s, on a fresh server and after a warm-up.
 """
 
 from __future__ import annotations
@@ -52,14 +52,18 @@ def _publish_postgres(plan: BenchPlan) -> list[str]:
     return _on_postgres(cli(plan, "publish"))
 
 
-def _probe(probe: str, postgres: bool = False) -> Callable[[BenchPlan], list[str]]:
+def _probe(probe: str, postgres: bool = False, *extra: str) -> Callable[[BenchPlan], list[str]]:
     def command(plan: BenchPlan) -> list[str]:
-        argv = [sys.executable, "-m", "brokerlens.bench.serve_probe", probe]
+        argv = [sys.executable, "-m", "brokerlens.bench.serve_probe", probe, *extra]
         argv += ["--home", str(plan.workdir / "home")]
         return _on_postgres(argv) if postgres else argv
 
     return command
 
+
+# A server just started answers every list query cold; one that has worked a minute (uncounted,
+# at 50 requests/s) has its answers kept. Both are timed.
+_WARM = ("--warm-up", "60")
 
 for stage in (
     generate_stage,
@@ -69,12 +73,14 @@ for stage in (
     Stage("360 API (SQLite)", _probe("360"), "p95 <= 100 ms"),
     Stage("list page (SQLite)", _probe("list"), "3 conditions, sorted: p95 <= 300 ms"),
     Stage("segment count (SQLite)", _probe("count"), "<= 1 s"),
-    Stage("load (SQLite)", _probe("load"), "200 req/s x 60 s: p99 <= 500 ms, no errors"),
+    Stage("load, fresh server (SQLite)", _probe("load"), "200 req/s x 60 s: p99 <= 500 ms"),
+    Stage("load, after warm-up (SQLite)", _probe("load", False, *_WARM), "p99 <= 500 ms"),
     Stage("fresh PostgreSQL database", _fresh_database),
     Stage("publish (PostgreSQL)", _publish_postgres, "3M <= 120 s"),
     Stage("360 API (PostgreSQL)", _probe("360", True), "p95 <= 100 ms"),
     Stage("list page (PostgreSQL)", _probe("list", True), "3 conditions, sorted: p95 <= 300 ms"),
     Stage("segment count (PostgreSQL)", _probe("count", True), "<= 1 s"),
-    Stage("load (PostgreSQL)", _probe("load", True), "200 req/s x 60 s: p99 <= 500 ms"),
+    Stage("load, fresh server (PostgreSQL)", _probe("load", True), "200/s x 60 s: p99 <= 500 ms"),
+    Stage("load, after warm-up (PostgreSQL)", _probe("load", True, *_WARM), "p99 <= 500 ms"),
 ):
     register_stage("serve", stage)
