@@ -62,7 +62,7 @@ _CACHE_ROWS = 20_000
 _answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _weights: dict[tuple[Any, ...], int] = {}
 _answers_lock = threading.Lock()
-cache_stats = {"hits": 0, "misses": 0, "rows": 0}
+_kept_rows = 0
 
 
 def _frozen(value: Any) -> Any:
@@ -75,6 +75,7 @@ def _answer(path: str, sql: str, params: list[Any], compute: Callable[[], Any]) 
 
 def remember(path: str, question: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     """The answer to `question` about the served file `path`, computed once while kept."""
+    global _kept_rows
     try:
         key = (path, Path(path).stat().st_mtime_ns, *question)
     except OSError:
@@ -82,26 +83,17 @@ def remember(path: str, question: tuple[Any, ...], compute: Callable[[], Any]) -
     with _answers_lock:
         if key in _answers:
             _answers.move_to_end(key)
-            cache_stats["hits"] += 1
             return _answers[key]
     value = compute()
     with _answers_lock:
-        cache_stats["misses"] += 1
         if key not in _answers:
             _answers[key] = value
             _weights[key] = max(1, len(value)) if isinstance(value, list | dict) else 1
-            cache_stats["rows"] += _weights[key]
-        while cache_stats["rows"] > _CACHE_ROWS and len(_answers) > 1:
+            _kept_rows += _weights[key]
+        while _kept_rows > _CACHE_ROWS and len(_answers) > 1:
             old, _ = _answers.popitem(last=False)
-            cache_stats["rows"] -= _weights.pop(old)
+            _kept_rows -= _weights.pop(old)
     return value
-
-
-def clear_answers() -> None:
-    with _answers_lock:
-        _answers.clear()
-        _weights.clear()
-        cache_stats["rows"] = 0
 
 
 def columnar_file(snapshot: Snapshot) -> str | None:
