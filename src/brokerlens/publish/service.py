@@ -25,7 +25,7 @@ import datetime as dt
 import fcntl
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -313,6 +313,7 @@ class _Job:
         rows = load_profile(engine, table, staged_batches(self.duck, PROFILE_ROWS))
         clock = self._lap("profile rows", clock)
         create_indexes(engine, table)
+        refresh_statistics(engine, [table.name])
         clock = self._lap("indexes", clock)
         record_columnar(engine, snapshot_id, self._write_columnar(snapshot_id))
         clock = self._lap("columnar copy", clock)
@@ -336,7 +337,9 @@ class _Job:
             reference = apply_reference(connection, self.duck, plan)
             add_scope_days(connection, derived.scope)
             _flip(connection, snapshot_id, name, rows, derived.basis.previous)
-        self._lap("flip (write lock)", clock)
+        clock = self._lap("flip (write lock)", clock)
+        refresh_statistics(engine, REFERENCE_STATISTICS)
+        self._lap("statistics", clock)
         return PublishReport(
             rows=rows,
             seconds=0.0,
@@ -348,6 +351,23 @@ class _Job:
             reference=plan.rows,
             reference_written=reference,
         )
+
+
+# Tables a publish rewrites in bulk, besides the profile table.
+REFERENCE_STATISTICS = ("org_units", "staff", "relationships", "scope_daily", "profile_changes")
+
+
+def refresh_statistics(engine: sa.Engine, tables: Iterable[str]) -> None:
+    """PostgreSQL plans by its statistics, and a bulk load leaves them stale until autovacuum
+    comes round: the 360's relationships query then hashed the whole staff table (17 ms instead
+    of 0.2 ms at 3 million customers). ANALYZE samples (about a second for millions of rows)
+    and blocks neither readers nor writers. SQLite's planner does well without them."""
+    if engine.dialect.name != "postgresql":
+        return
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as connection:
+        for name in tables:
+            connection.exec_driver_sql(f"ANALYZE {quote(name)}")
 
 
 def record_columnar(engine: sa.Engine, snapshot_id: int, path: Path) -> None:
