@@ -31,6 +31,7 @@ IDS = [
     "investment_purpose",
     "year_result",
     "holdings_risk_score",
+    "risk_mismatch",
 ]
 
 
@@ -340,10 +341,13 @@ def test_every_indicator_zero_and_every_indicator_null() -> None:
         "investment_purpose": "其他",
         "year_result": "亏",
         "holdings_risk_score": "低",
+        "risk_mismatch": "一致",
     }
-    # All NULL: every classification's default, except "no buys" which a NULL amount also means.
+    # All NULL: every classification's default, except "no buys" which a NULL amount also means,
+    # and "no behavioural level" which only a NULL level means.
     expected = {c.id: c.default for c in load_default_catalog().classifications}
     expected |= dict.fromkeys(
         ("product_preference", "industry_preference", "board_preference"), "无交易"
     )
+    expected["risk_mismatch"] = "无行为模型"
     assert null_row == expected

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 
 from brokerlens.engine import Engine
 from brokerlens.models import load_model
+from brokerlens.pipeline.behaviour import register_levels
 from brokerlens.pipeline.days import DAY_COLUMNS, MONTH_COLUMNS, day_files_covering
 from brokerlens.pipeline.lots import LOT_COLUMNS, PIECE_COLUMNS
 from brokerlens.pipeline.sources import LakeFiles
@@ -28,6 +29,7 @@ INDICATOR_MODELS = [
     "indicators_preference",
     "indicators_holdings",
     "indicators_lots",
+    "indicators_risk",
 ]
 
 
@@ -59,6 +61,7 @@ def compute_indicators(
     pq.write_table(pa.table({"biz_date": pa.array(cal.days, pa.date32())}), days_file)
     engine.register_parquet("business_days", [days_file], [("biz_date", "DATE")])
     _register_facts(engine, lake, cal)
+    register_levels(engine, store.root, cal.as_of)
     engine.register_parquet(
         "customer_day", day_files_covering(store, state, cal.needed_days()), DAY_COLUMNS
     )

@@ -23,7 +23,9 @@ SELECT
     p.top_industry_3m, p.top_industry_share_3m, p.top_board_3m, p.top_board_share_3m,
     h.hot_stock_share_t, h.top_fund_share_t, h.holdings_risk,
     coalesce(l.profitable_sells_6m, 0) AS profitable_sells_6m,
-    l.small_gain_sell_share_6m, l.big_gain_sell_share_6m, l.ex_right_held_share_6m
+    l.small_gain_sell_share_6m, l.big_gain_sell_share_6m, l.ex_right_held_share_6m,
+    k.risk_class, k.risk_class_rank, k.behaviour_level, k.behaviour_risk_rank,
+    k.behaviour_level_gap
 FROM customers_asof AS c
 LEFT JOIN indicators_assets AS a ON a.customer_id = c.customer_id
 LEFT JOIN indicators_commission AS m ON m.customer_id = c.customer_id
@@ -32,3 +34,4 @@ LEFT JOIN indicators_returns AS r ON r.customer_id = c.customer_id
 LEFT JOIN indicators_lots AS l ON l.customer_id = c.customer_id
 LEFT JOIN indicators_preference AS p ON p.customer_id = c.customer_id
 LEFT JOIN indicators_holdings AS h ON h.customer_id = c.customer_id
+LEFT JOIN indicators_risk AS k ON k.customer_id = c.customer_id

@@ -1,0 +1,226 @@
+"""The composite risk characteristic (issue 5 section 4) through `run_pipeline`, by hand.
+
+The lake holds the 6 SSE trading days 2025-03-27 .. 2025-04-03; EARLY = 2025-03-28 (2025Q1 has
+not ended), T = 2025-04-03 (2025Q1 ended on 03-31, 2025Q2 has not). Quarterly risk preference
+levels are written by hand as riskpref stores them (`<warehouse>/riskpref/<quarter>/v<N>/`):
+- 2024Q4 v1: everyone score 4 (较低, rank 2) - the newest model ended by EARLY;
+- 2025Q1 v1: everyone score 3 (中等) - superseded by v2, never read;
+- 2025Q1 v2: the levels below - the newest model ended by T;
+- 2025Q2 v1: everyone score 1 (最高) - its quarter ends after T, never read.
+
+Customers (risk assessments, the class valid while expire_date >= the as-of date):
+- CAGG: C2, Q1 score 2 (较高, rank 4): gap 2 -> 行为激进于测评.
+- CNEAR: C3, score 2: gap 1 -> 一致.  CCALM: C5, score 5 (最低, rank 1): gap -4 -> 一致.
+- CNOLVL: C3, not scored by any model -> 无行为模型.
+- CNOASM: no assessment, score 1 -> 无有效测评.
+- CEXP: C1 expiring 2025-03-31, score 3: valid as of EARLY, expired as of T -> 无有效测评.
+- CRENEW: C1 (2023-05-06) then C4 assessed and delivered on 2025-04-01; score 1 (最高, rank 5):
+  as of T C4, gap 1 -> 一致; as of EARLY still C1 (and rank 2 of 2024Q4: gap 1).
+
+Before any model is stored the pipeline still runs, and every customer gets 无行为模型 (that rule
+is checked before the one for a missing assessment).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from brokerlens.classify import explain
+from brokerlens.config import Settings, load_settings
+from brokerlens.ingest import ingest_inbox
+from brokerlens.market.calendar import trading_days
+from brokerlens.pipeline.run import run_pipeline
+from brokerlens.warehouse.store import WarehouseStore
+from support.handbuilt import HandInbox, read_by_customer, row
+
+DAYS = trading_days(dt.date(2025, 3, 27), dt.date(2025, 4, 3))
+EARLY, T = dt.date(2025, 3, 28), DAYS[-1]
+RENEWED = dt.date(2025, 4, 1)
+CUSTOMERS = ["CAGG", "CNEAR", "CCALM", "CNOLVL", "CNOASM", "CEXP", "CRENEW"]
+Q1_SCORES = {"CAGG": 2, "CNEAR": 2, "CCALM": 5, "CNOASM": 1, "CEXP": 3, "CRENEW": 1}
+LEVELS = {1: "最高", 2: "较高", 3: "中等", 4: "较低", 5: "最低"}
+AGGRESSIVE, SAME, NO_MODEL, NO_ASSESSMENT = "行为激进于测评", "一致", "无行为模型", "无有效测评"
+
+
+def _assessment(aid: str, cid: str, day: str, klass: str, expire: str) -> dict[str, str]:
+    return row(
+        "risk_assessments",
+        assessment_id=aid,
+        customer_id=cid,
+        assess_date=day,
+        questionnaire_version="V2021.2",
+        answers=json.dumps({}),
+        score={"C1": 10, "C2": 30, "C3": 50, "C4": 70, "C5": 90}[klass],
+        risk_class=klass,
+        horizon="medium",
+        varieties=json.dumps(["bond_fund"]),
+        expire_date=expire,
+    )
+
+
+def build_inbox() -> HandInbox:
+    box = HandInbox(DAYS)
+    first = DAYS[0]
+    box.add(
+        first,
+        "org_units",
+        row("org_units", unit_id="HQ", unit_type="hq", name="总部", city="上海"),
+        row("org_units", unit_id="B1", parent_id="HQ", unit_type="branch", name="营业部"),
+    )
+    customers = [
+        row(
+            "customers",
+            customer_id=cid,
+            name=cid,
+            customer_type="individual",
+            id_type="id_card",
+            id_no=f"3101011990010100{i:02d}",
+            branch_id="B1",
+            open_date="2020-03-04",
+            open_channel="app",
+            investor_class="ordinary",
+            status="normal",
+        )
+        for i, cid in enumerate(CUSTOMERS)
+    ]
+    box.add(first, "customers", *customers)
+    box.add(
+        first,
+        "risk_assessments",
+        _assessment("RA1", "CAGG", "2024-06-03", "C2", "2026-06-03"),
+        _assessment("RA2", "CNEAR", "2024-06-03", "C3", "2026-06-03"),
+        _assessment("RA3", "CCALM", "2024-06-03", "C5", "2026-06-03"),
+        _assessment("RA4", "CNOLVL", "2024-06-03", "C3", "2026-06-03"),
+        _assessment("RA5", "CEXP", "2023-03-31", "C1", "2025-03-31"),
+        _assessment("RA6", "CRENEW", "2023-05-06", "C1", "2025-05-06"),
+    )
+    box.add(
+        RENEWED, "risk_assessments", _assessment("RA7", "CRENEW", "2025-04-01", "C4", "2027-04-01")
+    )
+    for day in DAYS:
+        for cid in CUSTOMERS:
+            box.assets(day, cid, cash=10_000)
+    return box
+
+
+def write_levels(settings: Settings, quarter: str, version: int, scores: dict[str, int]) -> None:
+    """A levels.parquet as riskpref's store writes it (the columns the pipeline reads, and more)."""
+    folder = settings.warehouse_dir / "riskpref" / quarter / f"v{version}"
+    folder.mkdir(parents=True)
+    ids = sorted(scores)
+    table = pa.table(
+        {
+            "customer_id": pa.array(ids, pa.string()),
+            "quarter": pa.array([quarter] * len(ids), pa.string()),
+            "version": pa.array([version] * len(ids), pa.int32()),
+            "score": pa.array([scores[c] for c in ids], pa.int32()),
+            "level": pa.array([LEVELS[scores[c]] for c in ids], pa.string()),
+        }
+    )
+    pq.write_table(table, folder / "levels.parquet")
+    (folder / "model.json").write_text("{}", "utf-8")
+
+
+@dataclass
+class Runs:
+    settings: Settings
+    no_model: dict[str, dict[str, Any]]  # profile as of T before any model is stored
+    early: dict[str, dict[str, Any]]  # profile as of EARLY, with the models
+    late: dict[str, dict[str, Any]]  # profile as of T, with the models
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    root = tmp_path_factory.mktemp("risk_characteristic")
+    settings = load_settings(home=root / "home")
+    report = ingest_inbox(settings, build_inbox().write(root / "inbox"))
+    assert report.exit_code == 0, [x.reason for x in report.dates if x.reason]
+    store = WarehouseStore(settings.warehouse_dir)
+    run_pipeline(settings, as_of=T)
+    no_model = read_by_customer(store.profile_file(T))
+    write_levels(settings, "2024Q4", 1, dict.fromkeys(CUSTOMERS[:3] + CUSTOMERS[4:], 4))
+    write_levels(settings, "2025Q1", 1, dict.fromkeys(Q1_SCORES, 3))
+    write_levels(settings, "2025Q1", 2, Q1_SCORES)
+    write_levels(settings, "2025Q2", 1, dict.fromkeys(CUSTOMERS, 1))
+    run_pipeline(settings, as_of=EARLY)
+    run_pipeline(settings, as_of=T)
+    return Runs(
+        settings,
+        no_model,
+        read_by_customer(store.profile_file(EARLY)),
+        read_by_customer(store.profile_file(T)),
+    )
+
+
+def _values(row: dict[str, Any]) -> tuple[Any, ...]:
+    keys = ("risk_class", "risk_class_rank", "behaviour_level", "behaviour_risk_rank")
+    return (*(row[k] for k in keys), row["behaviour_level_gap"], row["risk_mismatch"])
+
+
+@pytest.mark.parametrize(
+    ("customer", "expected"),
+    [
+        ("CAGG", ("C2", 2, "较高", 4, 2, AGGRESSIVE)),
+        ("CNEAR", ("C3", 3, "较高", 4, 1, SAME)),
+        ("CCALM", ("C5", 5, "最低", 1, -4, SAME)),
+        ("CNOLVL", ("C3", 3, None, None, None, NO_MODEL)),
+        ("CNOASM", (None, None, "最高", 5, None, NO_ASSESSMENT)),
+        ("CEXP", (None, None, "中等", 3, None, NO_ASSESSMENT)),
+        ("CRENEW", ("C4", 4, "最高", 5, 1, SAME)),
+    ],
+)
+def test_as_of_t_the_newest_model_of_an_ended_quarter(
+    runs: Runs, customer: str, expected: tuple[Any, ...]
+) -> None:
+    assert _values(runs.late[customer]) == expected
+
+
+@pytest.mark.parametrize(
+    ("customer", "expected"),
+    [
+        ("CAGG", ("C2", 2, "较低", 2, 0, SAME)),
+        ("CNOLVL", ("C3", 3, None, None, None, NO_MODEL)),
+        ("CEXP", ("C1", 1, "较低", 2, 1, SAME)),  # not yet expired on EARLY
+        ("CRENEW", ("C1", 1, "较低", 2, 1, SAME)),  # the C4 assessment comes later
+    ],
+)
+def test_a_quarter_ending_after_the_as_of_date_is_never_used(
+    runs: Runs, customer: str, expected: tuple[Any, ...]
+) -> None:
+    assert _values(runs.early[customer]) == expected
+
+
+def test_without_any_stored_model_the_pipeline_runs_and_says_so(runs: Runs) -> None:
+    assert set(runs.no_model) == set(CUSTOMERS)
+    for customer, got in runs.no_model.items():
+        assert got["behaviour_level"] is None and got["behaviour_risk_rank"] is None, customer
+        assert got["risk_mismatch"] == NO_MODEL, customer
+    assert runs.no_model["CAGG"]["risk_class_rank"] == 2
+
+
+def test_why_explains_the_mismatch(runs: Runs) -> None:
+    [why] = explain(runs.settings, "CAGG", "risk_mismatch", T)
+    assert (why.value, why.matched_rule) == (AGGRESSIVE, 1)
+    assert "behaviour_level_gap = 2 >= 2 ✓" in why.render()
+    [why] = explain(runs.settings, "CNOLVL", "risk_mismatch", T)
+    assert (why.value, why.matched_rule) == (NO_MODEL, 2)
+
+
+def test_the_model_is_chosen_by_quarter_end_then_version(runs: Runs, tmp_path: Path) -> None:
+    from brokerlens.pipeline.behaviour import levels_file_as_of
+
+    warehouse = runs.settings.warehouse_dir
+    assert levels_file_as_of(warehouse, dt.date(2024, 12, 30)) is None
+    assert levels_file_as_of(warehouse, dt.date(2024, 12, 31)) == (
+        warehouse / "riskpref" / "2024Q4" / "v1" / "levels.parquet"
+    )
+    assert levels_file_as_of(warehouse, T) == warehouse / "riskpref/2025Q1/v2/levels.parquet"
+    assert levels_file_as_of(tmp_path, T) is None
