@@ -42,6 +42,7 @@ class Permission(StrEnum):
     EXPORT = "export"  # export customer lists and segment members
     EDIT_CATALOG = "edit_catalog"  # preview and apply classification changes
     READ_AUDIT = "read_audit"  # the audit log
+    SUITABILITY_REPORTS = "suitability_reports"  # brokerage-wide suitability findings, by branch
     MANAGE_USERS = "manage_users"
 
 
@@ -51,8 +52,17 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.TEAM_LEAD: frozenset({Permission.EXPORT}),
     Role.BRANCH_MANAGER: frozenset({Permission.EXPORT}),
     Role.REGION_MANAGER: frozenset({Permission.EXPORT}),
-    Role.HQ_MARKETING: frozenset({Permission.EXPORT, Permission.EDIT_CATALOG}),
-    Role.COMPLIANCE: frozenset({Permission.EXPORT, Permission.READ_AUDIT, Permission.REVEAL_PII}),
+    Role.HQ_MARKETING: frozenset(
+        {Permission.EXPORT, Permission.EDIT_CATALOG, Permission.SUITABILITY_REPORTS}
+    ),
+    Role.COMPLIANCE: frozenset(
+        {
+            Permission.EXPORT,
+            Permission.READ_AUDIT,
+            Permission.REVEAL_PII,
+            Permission.SUITABILITY_REPORTS,
+        }
+    ),
     Role.ADMIN: frozenset({Permission.MANAGE_USERS}),
 }
 

@@ -26,6 +26,10 @@ TAGS = [
     },
     {"name": "catalog", "description": "Classifications, why a customer got a value, previews."},
     {"name": "segments", "description": "Saved conditions over the profile, counts and members."},
+    {
+        "name": "suitability",
+        "description": "Suitability (适当性): class, eligibility, checks; compliance reports.",
+    },
     {"name": "org", "description": "Organisation tree and staff."},
     {"name": "audit", "description": "The audit log (compliance)."},
     {"name": "users", "description": "Accounts (administrator)."},

@@ -6,12 +6,24 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from brokerlens.web.api import audit, auth, catalog, customers, home, org, segments, users
+    from brokerlens.web.api import (
+        audit,
+        auth,
+        catalog,
+        customers,
+        home,
+        org,
+        segments,
+        suitability,
+        users,
+    )
 
     return [
         auth.router,
         home.router,
         customers.router,
+        suitability.customer_router,
+        suitability.router,
         catalog.router,
         segments.router,
         org.router,

@@ -1,0 +1,360 @@
+"""Suitability (适当性) for the web, always within the caller's scope.
+
+Every customer function first finds the customer with `customers.scoped_row`, the 360's own
+check: a customer outside the caller's scope raises the same NotFound as an unknown one. The
+facts are then read by `brokerlens.suitability.service` as of the served snapshot's date, and
+checks and their warning and confirmation are kept by `brokerlens.suitability.workflow`.
+A recorded check is reached only through its customer: one out of scope is "no check", like a
+missing one. The brokerage-wide reports need Permission.SUITABILITY_REPORTS and a role that
+sees every customer (compliance, HQ).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from brokerlens.access.audit import record_audit
+from brokerlens.access.customers import scoped_row
+from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Permission, Principal
+from brokerlens.access.snapshot import served_snapshot_on
+from brokerlens.config import Settings
+from brokerlens.errors import Forbidden, InvalidRequest, NotFound
+
+REPORT_LIMIT = 500  # rows of a report's list answered at most (the counts cover every row)
+
+
+class SuitabilityRefused(InvalidRequest):
+    """A workflow step the library refused (e.g. a confirmation with no prior warning): 422."""
+
+
+def _scoped(
+    engine: sa.Engine,
+    principal: Principal,
+    customer_id: str,
+    action: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dt.date:
+    """The served date, once the customer is known in scope; audits `action` if given."""
+    with engine.begin() as connection:
+        snapshot = served_snapshot_on(connection)
+        scoped_row(connection, principal, snapshot, customer_id)
+        if action:
+            record_audit(connection, principal, action, [customer_id], detail or {})
+    return snapshot.as_of_date
+
+
+def _audit(
+    engine: sa.Engine,
+    principal: Principal,
+    action: str,
+    customer_ids: Sequence[str],
+    detail: dict[str, Any],
+) -> None:
+    with engine.begin() as connection:
+        record_audit(connection, principal, action, customer_ids, detail)
+
+
+# -- one customer ---------------------------------------------------------------------------------
+
+
+def _regulatory(facts: Any, expiring_days: int) -> dict[str, Any]:
+    a = facts.assessment
+    if a is None:
+        return {"state": "missing", "risk_class": None, "effective_class": None}
+    left = (a.expire_date - facts.as_of).days if a.expire_date else None
+    state = facts.assessment_state
+    if state == "valid" and left is not None and left <= expiring_days:
+        state = "expiring"
+    return {
+        "state": state,
+        "risk_class": a.risk_class,
+        # the lowest category sits in C1 whatever the delivered class (domain.md section 1)
+        "effective_class": "C1" if facts.lowest_reasons else a.risk_class,
+        "lowest_category": bool(facts.lowest_reasons),
+        "lowest_reasons": list(facts.lowest_reasons),
+        "assessment_id": a.assessment_id,
+        "version": a.version,
+        "score": a.score,
+        "assess_date": a.assess_date,
+        "expire_date": a.expire_date,
+        "days_left": left,
+        "horizon": a.horizon,
+        "varieties": list(a.varieties),
+    }
+
+
+def behaviour_history(settings: Settings, customer_id: str) -> list[dict[str, Any]]:
+    """The customer's behavioural level per stored quarter; empty when no model is stored."""
+    from brokerlens.riskpref.service import customer_history
+
+    try:
+        found = customer_history(settings, customer_id)
+    except NotFound:
+        return []
+    keep = ("quarter", "version", "level", "score", "cluster_name", "description")
+    return [{k: row.get(k) for k in keep} for row in found]
+
+
+def _composite(regulatory: dict[str, Any], levels: list[dict[str, Any]]) -> dict[str, Any]:
+    from brokerlens.suitability.riskmismatch import risk_gap, risk_mismatch
+
+    klass = regulatory.get("effective_class")
+    level = levels[-1]["level"] if levels else None
+    if klass is None or level is None:
+        return {"latest_level": level, "risk_gap": None, "risk_mismatch": None}
+    return {
+        "latest_level": level,
+        "risk_gap": risk_gap(klass, level),
+        "risk_mismatch": risk_mismatch(klass, level),
+    }
+
+
+def customer_suitability(
+    engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
+) -> dict[str, Any]:
+    """Regulatory class and validity, investor class with reasons, behavioural levels,
+    `risk_mismatch` of the latest level against the class, the recorded checks; audited
+    `view_suitability`."""
+    from brokerlens.suitability.investor_class import assess_class
+    from brokerlens.suitability.service import customer_view
+
+    as_of = _scoped(engine, principal, customer_id, "view_suitability")
+    view = customer_view(settings, customer_id, as_of)
+    recorded = dataclasses.replace(view.facts, investor_class=view.recorded_class)
+    assessed = assess_class(recorded, view.rules)
+    regulatory = _regulatory(view.facts, view.rules.validity.expiring_days)
+    levels = behaviour_history(settings, customer_id)
+    return {
+        "customer_id": customer_id,
+        "as_of_date": as_of,
+        "regulatory": regulatory,
+        "investor_class": {
+            "recorded": view.recorded_class,
+            "treated": view.facts.investor_class,
+            "outcome": assessed.outcome,
+            "reasons": list(assessed.reasons),
+            "agrees": assessed.agrees,
+        },
+        "behaviour": levels,
+        **_composite(regulatory, levels),
+        "checks": [check_dict(c) for c in _checks_of(engine, customer_id)],
+    }
+
+
+def _checks_of(engine: sa.Engine, customer_id: str) -> list[Any]:
+    from brokerlens.suitability.workflow import checks_of
+
+    return checks_of(engine, customer_id)[-10:][::-1]  # the latest ten, newest first
+
+
+def eligibility_dict(item: Any) -> dict[str, Any]:
+    return {
+        "permission": item.permission,
+        "name": item.name,
+        "status": item.status,
+        "already_open": item.already_open,
+        "requirements": [dataclasses.asdict(r) for r in item.requirements],
+        "missing": item.missing,
+    }
+
+
+def customer_eligibility(
+    engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
+) -> dict[str, Any]:
+    """Each business permission: eligible, to verify or not, with what is missing; audited
+    `view_eligibility`."""
+    from brokerlens.suitability import service
+
+    as_of = _scoped(engine, principal, customer_id, "view_eligibility")
+    _, items = service.customer_eligibility(settings, customer_id, as_of)
+    return {
+        "customer_id": customer_id,
+        "as_of_date": as_of,
+        "permissions": [eligibility_dict(e) for e in items],
+    }
+
+
+# -- checks and their workflow --------------------------------------------------------------------
+
+
+def check_dict(record: Any, result: Any = None, allowed: Any = None) -> dict[str, Any]:
+    """A recorded check with its events; with the live result, the target's details too."""
+    out: dict[str, Any] = {
+        "check_id": record.check_id,
+        "at": record.at,
+        "checked_by": record.checked_by,
+        "customer_id": record.customer_id,
+        "target_kind": record.target_kind,
+        "target_id": record.target_id,
+        "verdict": record.verdict,
+        "reasons": record.reasons,
+        "callback_required": record.callback_required,
+        "events": [dataclasses.asdict(e) for e in record.events],
+        "warned": record.has("warning_shown"),
+        "confirmed": record.has("confirmed"),
+    }
+    if result is not None:
+        out["target"] = dataclasses.asdict(result.target)
+        out["context"] = result.context
+        out["risk_class"] = result.risk_class
+        out["professional"] = result.professional
+    if allowed is not None:
+        out["eligibility"] = eligibility_dict(allowed)
+    return out
+
+
+def check_target(
+    engine: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    customer_id: str,
+    target: str,
+    context: str = "purchase",
+) -> dict[str, Any]:
+    """Check a product (by id) or business permission (margin, chinext, ...) for the customer:
+    the verdict with every reason, recorded in the store (who, when); audited."""
+    from brokerlens.suitability.service import check_customer
+    from brokerlens.suitability.workflow import get_check, record_check
+
+    detail = {"target": target, "context": context}
+    as_of = _scoped(engine, principal, customer_id, "suitability_check", detail)
+    view, result, allowed = check_customer(
+        settings, customer_id, target, context=context, as_of=as_of
+    )
+    check_id = record_check(
+        engine, result, by=principal.username, branch_id=view.facts.branch_id, as_of=as_of
+    )
+    return check_dict(get_check(engine, check_id), result, allowed)
+
+
+def _scoped_check(engine: sa.Engine, principal: Principal, check_id: int) -> Any:
+    """The check if its customer is in scope; one NotFound for a missing or hidden check."""
+    from brokerlens.suitability.workflow import get_check
+
+    try:
+        record = get_check(engine, check_id)
+        _scoped(engine, principal, record.customer_id)
+    except NotFound:
+        raise NotFound(f"no check {check_id}", hint="give a recorded check's id") from None
+    return record
+
+
+def _step(
+    engine: sa.Engine, principal: Principal, check_id: int, kind: str, note: str | None
+) -> dict[str, Any]:
+    from brokerlens.suitability import workflow
+    from brokerlens.suitability.errors import WorkflowError
+
+    record = _scoped_check(engine, principal, check_id)
+    step = workflow.show_warning if kind == "warning" else workflow.confirm
+    try:
+        step(engine, check_id, by=principal.username, note=note)
+    except WorkflowError as exc:
+        raise SuitabilityRefused(exc.message, hint=exc.hint) from None
+    _audit(engine, principal, f"suitability_{kind}", [record.customer_id], {"check_id": check_id})
+    return check_dict(workflow.get_check(engine, check_id))
+
+
+def record_warning(
+    engine: sa.Engine, principal: Principal, check_id: int, note: str | None = None
+) -> dict[str, Any]:
+    """Record that the mismatch's risk warning was shown; refused (422) for a match or a
+    forbidden check."""
+    return _step(engine, principal, check_id, "warning", note)
+
+
+def record_confirmation(
+    engine: sa.Engine, principal: Principal, check_id: int, note: str | None = None
+) -> dict[str, Any]:
+    """Record the customer's confirmation; refused (422) without a prior warning."""
+    return _step(engine, principal, check_id, "confirmation", note)
+
+
+# -- brokerage-wide reports -----------------------------------------------------------------------
+
+
+def _reports_allowed(principal: Principal) -> None:
+    if not principal.can(Permission.SUITABILITY_REPORTS) or principal.role not in (
+        ALL_CUSTOMER_ROLES
+    ):
+        raise Forbidden(
+            "suitability reports need the suitability_reports permission "
+            "(compliance or HQ: they cover every customer)",
+            hint="ask compliance for the findings of your customers",
+        )
+
+
+def _served_date(engine: sa.Engine) -> dt.date:
+    with engine.connect() as connection:
+        return served_snapshot_on(connection).as_of_date
+
+
+def rescore_findings(
+    engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
+) -> dict[str, Any]:
+    """Delivered assessments that disagree with their re-scoring (data-quality findings)."""
+    from brokerlens.suitability.service import rescore_lake
+
+    _reports_allowed(principal)
+    report = rescore_lake(settings, _served_date(engine))
+    shown = report.findings[:limit]
+    _audit(
+        engine, principal, "view_suitability_report",
+        sorted({f.customer_id for f in shown}), {"report": "findings"},
+    )  # fmt: skip
+    return {
+        "as_of_date": report.as_of,
+        "assessments": report.assessments,
+        "total": len(report.findings),
+        "counts": report.counts(),
+        "findings": [dataclasses.asdict(f) for f in shown],
+    }
+
+
+def validity_by_branch(
+    engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
+) -> dict[str, Any]:
+    """Per branch: valid, expiring, expired and missing assessments; the customers to re-assess."""
+    from brokerlens.suitability.service import rescore_lake
+
+    _reports_allowed(principal)
+    report = rescore_lake(settings, _served_date(engine))
+    due = [v for v in report.validity if v.state != "valid"]
+    due.sort(key=lambda v: (v.branch_id or "", v.days_left if v.days_left is not None else -1e9))
+    shown = due[:limit]
+    _audit(
+        engine, principal, "view_suitability_report",
+        sorted({v.customer_id for v in shown}), {"report": "validity"},
+    )  # fmt: skip
+    return {
+        "as_of_date": report.as_of,
+        "branches": [dataclasses.asdict(b) for b in report.branches()],
+        "total": len(due),
+        "customers": [dataclasses.asdict(v) for v in shown],
+    }
+
+
+def holdings_above_class(
+    engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
+) -> dict[str, Any]:
+    """Current holdings above the holder's class, summed by branch, and the holdings."""
+    from brokerlens.suitability.service import holdings_report
+
+    _reports_allowed(principal)
+    report = holdings_report(settings, _served_date(engine))
+    shown = report.holdings[:limit]
+    _audit(
+        engine, principal, "view_suitability_report",
+        sorted({h.customer_id for h in shown}), {"report": "holdings_above_class"},
+    )  # fmt: skip
+    return {
+        "as_of_date": report.as_of,
+        "branches": [dataclasses.asdict(b) for b in report.branches()],
+        "total": len(report.holdings),
+        "holdings": [dataclasses.asdict(h) for h in shown],
+    }

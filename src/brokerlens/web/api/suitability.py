@@ -1,0 +1,224 @@
+"""Suitability (适当性): a customer's class, behaviour, eligibility and checks; the warning and
+confirmation of a mismatch; the brokerage-wide reports for compliance and HQ.
+
+Scope is decided in `brokerlens.access` (the 360's own check): a customer, or a recorded check
+of a customer, outside the caller's scope answers the same 404 as one that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from brokerlens.access.principal import Permission
+from brokerlens.web.deps import CsrfDep, EngineDep, ReaderDep, SettingsDep, customer_reader, require
+
+customer_router = APIRouter(
+    prefix="/api/customers",
+    tags=["suitability"],
+    dependencies=[CsrfDep, Depends(customer_reader)],
+)
+router = APIRouter(
+    prefix="/api/suitability",
+    tags=["suitability"],
+    dependencies=[CsrfDep, Depends(customer_reader)],
+)
+ReportsDep = Depends(require(Permission.SUITABILITY_REPORTS))
+LimitQuery = Annotated[int, Query(ge=1, le=5000, description="rows of the list at most")]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Regulatory(_Open):
+    state: str = Field(description="valid, expiring, expired or missing (no assessment)")
+    risk_class: str | None = Field(description="C1..C5 as delivered")
+    effective_class: str | None = Field(description="C1 for the lowest category, else the class")
+    lowest_category: bool = False
+    lowest_reasons: list[str] = Field(default_factory=list)
+    assess_date: dt.date | None = None
+    expire_date: dt.date | None = None
+    days_left: int | None = None
+
+
+class InvestorClass(BaseModel):
+    recorded: str = Field(description="what the source system records")
+    treated: str = Field(description="as treated, after any approved class request")
+    outcome: str = Field(description="what the data shows: professional, to_verify, may_apply, …")
+    reasons: list[str]
+    agrees: bool
+
+
+class BehaviourLevel(_Open):
+    quarter: str
+    version: int | None = None
+    level: str | None = Field(description="最高 .. 最低")
+    score: int | None = None
+    cluster_name: str | None = None
+    description: str | None = None
+
+
+class CheckPublic(_Open):
+    check_id: int
+    at: dt.datetime
+    checked_by: str
+    customer_id: str
+    target_kind: str
+    target_id: str
+    verdict: Literal["match", "mismatch", "forbidden"]
+    reasons: list[dict[str, str]] = Field(description="dimension, verdict, text: every reason")
+    callback_required: bool
+    events: list[dict[str, Any]] = Field(description="warning_shown, confirmed … with who/when")
+    warned: bool
+    confirmed: bool
+
+
+class SuitabilityPublic(BaseModel):
+    customer_id: str
+    as_of_date: dt.date
+    regulatory: Regulatory
+    investor_class: InvestorClass
+    behaviour: list[BehaviourLevel] = Field(description="per stored quarter, oldest first")
+    latest_level: str | None
+    risk_gap: int | None = Field(description="levels behaviour is above the class")
+    risk_mismatch: bool | None = Field(description="behaviour >= 2 levels above the class")
+    checks: list[CheckPublic] = Field(description="the latest recorded checks, newest first")
+
+
+class PermissionEligibility(BaseModel):
+    permission: str
+    name: str
+    status: Literal["eligible", "to_verify", "not_eligible"]
+    already_open: bool
+    requirements: list[dict[str, str]]
+    missing: list[str] = Field(description="what is missing, e.g. 20日日均资产 412,300 < 500,000")
+
+
+class EligibilityPublic(BaseModel):
+    customer_id: str
+    as_of_date: dt.date
+    permissions: list[PermissionEligibility]
+
+
+class CheckIn(BaseModel):
+    target: str = Field(
+        min_length=1,
+        max_length=64,
+        description="a product id, or a business permission: margin, chinext, star, bse, "
+        "option, hk_connect",
+    )
+    context: Literal["purchase", "recommendation"] = "purchase"
+
+
+class StepIn(BaseModel):
+    note: str | None = Field(default=None, max_length=500)
+
+
+class FindingsPublic(BaseModel):
+    as_of_date: dt.date
+    assessments: int
+    total: int
+    counts: dict[str, int]
+    findings: list[dict[str, Any]]
+
+
+class ValidityPublic(BaseModel):
+    as_of_date: dt.date
+    branches: list[dict[str, Any]]
+    total: int
+    customers: list[dict[str, Any]]
+
+
+class HoldingsPublic(BaseModel):
+    as_of_date: dt.date
+    branches: list[dict[str, Any]]
+    total: int
+    holdings: list[dict[str, Any]]
+
+
+@customer_router.get("/{customer_id}/suitability", response_model=SuitabilityPublic)
+def customer_suitability(
+    customer_id: str, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
+) -> Any:
+    """Regulatory class and its validity, investor class with the reason, behavioural level
+    history, `risk_mismatch`, recent checks. Audited as `view_suitability`."""
+    from brokerlens.access.suitability import customer_suitability
+
+    return customer_suitability(engine, settings, principal, customer_id)
+
+
+@customer_router.get("/{customer_id}/eligibility", response_model=EligibilityPublic)
+def customer_eligibility(
+    customer_id: str, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
+) -> Any:
+    """Each business permission (margin, ChiNext, STAR, BSE, options, HK Connect) with every
+    requirement met, missing or to verify. Audited as `view_eligibility`."""
+    from brokerlens.access.suitability import customer_eligibility
+
+    return customer_eligibility(engine, settings, principal, customer_id)
+
+
+@customer_router.post("/{customer_id}/suitability/check", response_model=CheckPublic)
+def check(
+    customer_id: str, body: CheckIn, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
+) -> Any:
+    """The verdict (match, mismatch, forbidden) for a product or permission with every reason;
+    recorded with who and when."""
+    from brokerlens.access.suitability import check_target
+
+    return check_target(engine, settings, principal, customer_id, body.target, body.context)
+
+
+@router.post("/checks/{check_id}/warning", response_model=CheckPublic)
+def warning(
+    check_id: int, engine: EngineDep, principal: ReaderDep, body: StepIn | None = None
+) -> Any:
+    """Record that the risk warning of a mismatch was shown (422 for a match or forbidden)."""
+    from brokerlens.access.suitability import record_warning
+
+    return record_warning(engine, principal, check_id, body.note if body else None)
+
+
+@router.post("/checks/{check_id}/confirmation", response_model=CheckPublic)
+def confirmation(
+    check_id: int, engine: EngineDep, principal: ReaderDep, body: StepIn | None = None
+) -> Any:
+    """Record the customer's confirmation of a mismatch; refused (422) without a prior warning."""
+    from brokerlens.access.suitability import record_confirmation
+
+    return record_confirmation(engine, principal, check_id, body.note if body else None)
+
+
+@router.get("/findings", response_model=FindingsPublic, dependencies=[ReportsDep])
+def findings(
+    engine: EngineDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
+) -> Any:
+    """Delivered risk assessments that disagree with their re-scoring (compliance, HQ)."""
+    from brokerlens.access.suitability import rescore_findings
+
+    return rescore_findings(engine, settings, principal, limit)
+
+
+@router.get("/validity", response_model=ValidityPublic, dependencies=[ReportsDep])
+def validity(
+    engine: EngineDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
+) -> Any:
+    """Assessment validity by branch, and the customers whose assessment is expiring, expired
+    or missing (compliance, HQ)."""
+    from brokerlens.access.suitability import validity_by_branch
+
+    return validity_by_branch(engine, settings, principal, limit)
+
+
+@router.get("/holdings-above-class", response_model=HoldingsPublic, dependencies=[ReportsDep])
+def holdings_above_class(
+    engine: EngineDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
+) -> Any:
+    """Current holdings above the holder's class, by branch (compliance, HQ)."""
+    from brokerlens.access.suitability import holdings_above_class
+
+    return holdings_above_class(engine, settings, principal, limit)

@@ -1,0 +1,183 @@
+"""Suitability over the web: the customer endpoints in scope, 404 out of scope (IDOR), the
+warning before the confirmation, the compliance reports' gate, the 360 panel and the audit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from web.conftest import SignedIn
+
+CUSTOMER_GETS = [
+    "/api/customers/{id}/suitability",
+    "/api/customers/{id}/eligibility",
+]
+REPORTS = [
+    "/api/suitability/findings",
+    "/api/suitability/validity",
+    "/api/suitability/holdings-above-class",
+]
+
+
+def _mine(me: SignedIn) -> list[str]:
+    ids: list[str] = []
+    page = 1
+    while True:
+        body = me.client.get("/api/customers", params={"page_size": 200, "page": page}).json()
+        ids += [r["customer_id"] for r in body["data"]]
+        if page * 200 >= body["count"]:
+            return ids
+        page += 1
+
+
+def _outsider(broker: SignedIn, hq: SignedIn) -> str:
+    mine = set(_mine(broker))
+    everyone = hq.client.get("/api/customers", params={"page_size": 200}).json()["data"]
+    return next(r["customer_id"] for r in everyone if r["customer_id"] not in mine)
+
+
+def _mismatch_candidate(me: SignedIn) -> tuple[str, dict[str, Any]]:
+    """A customer of mine whose check of an R4 permission is a mismatch (not forbidden)."""
+    for cid in _mine(me)[:60]:
+        body = me.client.get(f"/api/customers/{cid}/suitability").json()
+        reg = body["regulatory"]
+        if (
+            reg["state"] in ("valid", "expiring")
+            and not reg["lowest_category"]
+            and reg["effective_class"] in ("C1", "C2", "C3")
+            and body["investor_class"]["treated"] == "ordinary"
+        ):
+            return cid, body
+    pytest.skip("no ordinary customer with a valid low class in the broker's book")
+
+
+def test_customer_suitability_and_eligibility_in_scope(
+    sign_in: Callable[[str], SignedIn],
+) -> None:
+    me = sign_in("broker")
+    cid = _mine(me)[0]
+    body = me.client.get(f"/api/customers/{cid}/suitability")
+    assert body.status_code == 200, body.text
+    summary = body.json()
+    assert summary["customer_id"] == cid
+    assert summary["regulatory"]["state"] in ("valid", "expiring", "expired", "missing")
+    assert summary["investor_class"]["reasons"]
+    assert summary["behaviour"] == [] and summary["risk_mismatch"] is None  # no model stored
+    eligible = me.client.get(f"/api/customers/{cid}/eligibility")
+    assert eligible.status_code == 200, eligible.text
+    permissions = eligible.json()["permissions"]
+    assert {p["permission"] for p in permissions} >= {"margin", "chinext", "star"}
+    for p in permissions:
+        assert p["requirements"]
+        if p["status"] == "not_eligible":
+            assert p["missing"]
+
+
+def test_check_warn_confirm_and_refusals(sign_in: Callable[[str], SignedIn]) -> None:
+    me = sign_in("broker")
+    cid, _ = _mismatch_candidate(me)
+    url = f"/api/customers/{cid}/suitability/check"
+    body = {"target": "margin", "context": "purchase"}
+    assert me.client.post(url, json=body).status_code == 403  # no CSRF token
+    checked = me.client.post(url, json=body, headers=me.headers())
+    assert checked.status_code == 200, checked.text
+    check = checked.json()
+    assert check["verdict"] == "mismatch" and check["checked_by"] == me.username
+    assert any(r["verdict"] == "mismatch" for r in check["reasons"])
+    assert check["eligibility"]["permission"] == "margin"
+    steps = f"/api/suitability/checks/{check['check_id']}"
+    early = me.client.post(f"{steps}/confirmation", json={}, headers=me.headers())
+    assert early.status_code == 422
+    assert "no risk warning" in early.json()["error"]
+    warned = me.client.post(f"{steps}/warning", json={"note": "书面警示"}, headers=me.headers())
+    assert warned.status_code == 200 and warned.json()["warned"], warned.text
+    confirmed = me.client.post(f"{steps}/confirmation", json={}, headers=me.headers())
+    assert confirmed.status_code == 200 and confirmed.json()["confirmed"]
+    kinds = [e["kind"] for e in confirmed.json()["events"]]
+    assert kinds == ["warning_shown", "confirmed"]
+    summary = me.client.get(f"/api/customers/{cid}/suitability").json()
+    assert summary["checks"][0]["check_id"] == check["check_id"]
+    # an unknown target names what to give
+    unknown = me.client.post(url, json={"target": "NOPE"}, headers=me.headers())
+    assert unknown.status_code == 404
+
+
+def test_out_of_scope_answers_like_nonexistent(
+    other_client: Callable[[str], SignedIn],
+) -> None:
+    broker = other_client("broker")
+    hq = other_client("hq_marketing")
+    theirs = _outsider(broker, hq)
+    ghost = "C9999999999"
+    for template in CUSTOMER_GETS:
+        outside = broker.client.get(template.format(id=theirs))
+        missing = broker.client.get(template.format(id=ghost))
+        assert outside.status_code == missing.status_code == 404, template
+        assert outside.text.replace(theirs, "X") == missing.text.replace(ghost, "X"), template
+    for cid in (theirs, ghost):
+        check = broker.client.post(
+            f"/api/customers/{cid}/suitability/check",
+            json={"target": "margin"},
+            headers=broker.headers(),
+        )
+        assert check.status_code == 404
+    # a check recorded by HQ on the outsider is hidden from the broker like a missing one
+    made = hq.client.post(
+        f"/api/customers/{theirs}/suitability/check",
+        json={"target": "margin"},
+        headers=hq.headers(),
+    )
+    assert made.status_code == 200, made.text
+    check_id = made.json()["check_id"]
+    for step in ("warning", "confirmation"):
+        hidden = broker.client.post(
+            f"/api/suitability/checks/{check_id}/{step}", json={}, headers=broker.headers()
+        )
+        absent = broker.client.post(
+            f"/api/suitability/checks/999999999/{step}", json={}, headers=broker.headers()
+        )
+        assert hidden.status_code == absent.status_code == 404
+        assert hidden.json()["error"].replace(str(check_id), "N") == absent.json()["error"].replace(
+            "999999999", "N"
+        )
+
+
+def test_reports_for_compliance_and_hq_only(
+    other_client: Callable[[str], SignedIn],
+) -> None:
+    broker = other_client("broker")
+    for path in REPORTS:
+        assert broker.client.get(path).status_code == 403, path
+    compliance = other_client("compliance")
+    findings = compliance.client.get(REPORTS[0])
+    assert findings.status_code == 200, findings.text
+    assert findings.json()["assessments"] > 0
+    validity = compliance.client.get(REPORTS[1])
+    assert validity.status_code == 200 and validity.json()["branches"], validity.text
+    hq = other_client("hq_marketing")
+    holdings = hq.client.get(REPORTS[2])
+    assert holdings.status_code == 200, holdings.text
+    assert {"branches", "holdings", "total"} <= set(holdings.json())
+
+
+def test_reads_are_audited(other_client: Callable[[str], SignedIn]) -> None:
+    broker = other_client("broker")
+    cid = _mine(broker)[0]
+    assert broker.client.get(f"/api/customers/{cid}/suitability").status_code == 200
+    assert broker.client.get(f"/api/customers/{cid}/eligibility").status_code == 200
+    compliance = other_client("compliance")
+    for action in ("view_suitability", "view_eligibility"):
+        found = compliance.client.get(
+            "/api/audit",
+            params={"action": action, "customer_id": cid, "username": broker.username},
+        ).json()
+        assert found["count"] >= 1, action
+
+
+def test_openapi_lists_the_suitability_routes(sign_in: Callable[[str], SignedIn]) -> None:
+    me = sign_in("broker")
+    paths = me.client.get("/openapi.json").json()["paths"]
+    assert "/api/customers/{customer_id}/suitability" in paths
+    assert "/api/suitability/checks/{check_id}/confirmation" in paths
