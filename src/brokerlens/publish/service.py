@@ -293,8 +293,14 @@ class _Job:
             kind = {"date": "DATE", "boolean": "BOOLEAN"}.get(col.type)
             name = ident(col.name)
             exprs.append(f"CAST({name} AS {kind}) AS {name}" if kind else name)
+        # Largest assets first: the row groups' min/max let DuckDB skip most of the file for an
+        # assets condition and stop a top-N by assets early (3M rows: a sorted list page 190 ->
+        # 20 ms); a sort by customer id scans instead (30 -> 340 ms, once per kept answer).
+        names = {col.name for col in self.columns}
+        order = f"{ident(ASSETS_ORDER)} DESC NULLS LAST, " if ASSETS_ORDER in names else ""
         self.duck.execute(
-            f"COPY (SELECT {', '.join(exprs)} FROM {PROFILE_ROWS} ORDER BY customer_id) "
+            f"COPY (SELECT {', '.join(exprs)} FROM {PROFILE_ROWS} "
+            f"ORDER BY {order}customer_id) "
             f"TO {literal(str(path))} (FORMAT parquet, COMPRESSION zstd)"
         )
         return path
@@ -352,6 +358,8 @@ class _Job:
             reference_written=reference,
         )
 
+
+ASSETS_ORDER = "total_assets_t"  # the served Parquet copy's order (see _write_columnar)
 
 # Tables a publish rewrites in bulk, besides the profile table.
 REFERENCE_STATISTICS = ("org_units", "staff", "relationships", "scope_daily", "profile_changes")
