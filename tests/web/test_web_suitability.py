@@ -3,6 +3,7 @@ warning before the confirmation, the compliance reports' gate, the 360 panel and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -181,3 +182,49 @@ def test_openapi_lists_the_suitability_routes(sign_in: Callable[[str], SignedIn]
     paths = me.client.get("/openapi.json").json()["paths"]
     assert "/api/customers/{customer_id}/suitability" in paths
     assert "/api/suitability/checks/{check_id}/confirmation" in paths
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def test_360_shows_the_panel_and_its_check_steps(sign_in: Callable[[str], SignedIn]) -> None:
+    me = sign_in("broker")
+    cid, summary = _mismatch_candidate(me)
+    page = me.client.get(f"/customers/{cid}")
+    assert page.status_code == 200
+    assert 'id="suitability-panel"' in page.text and f"/customers/{cid}/suitability" in page.text
+    panel = me.client.get(f"/customers/{cid}/suitability", headers={"HX-Request": "true"})
+    assert panel.status_code == 200, panel.text
+    for marker in ("suit-class", "suit-validity", "suit-investor", "suit-mismatch", "elig-margin"):
+        assert f'id="{marker}"' in panel.text, marker
+    assert summary["regulatory"]["risk_class"] in panel.text
+    assert "风险承受能力" in panel.text  # Chinese by default
+    form = {"target": "chinext", "context": "purchase", "csrf_token": me.csrf}
+    checked = me.client.post(f"/customers/{cid}/suitability/check", data=form)
+    assert checked.status_code == 200, checked.text
+    assert 'data-verdict="mismatch"' in checked.text and 'id="suit-warn"' in checked.text
+    check_id = re.search(r'id="suit-check-(\d+)"', checked.text)
+    assert check_id
+    steps = f"/suitability/checks/{check_id.group(1)}"
+    warned = me.client.post(f"{steps}/warning", data={"csrf_token": me.csrf})
+    assert warned.status_code == 200 and 'id="suit-confirm"' in warned.text
+    confirmed = me.client.post(f"{steps}/confirmation", data={"csrf_token": me.csrf})
+    assert confirmed.status_code == 200 and 'id="suit-confirmed"' in confirmed.text
+    me.client.cookies.set("lang", "en")
+    english = me.client.get(f"/customers/{cid}/suitability")
+    assert "Business permissions" in english.text
+
+
+def test_compliance_page_and_nav_for_compliance_and_hq_only(
+    other_client: Callable[[str], SignedIn],
+) -> None:
+    broker = other_client("broker")
+    assert broker.client.get("/suitability").status_code == 403
+    assert 'id="nav-suitability"' not in broker.client.get("/").text
+    for role in ("compliance", "hq_marketing"):
+        me = other_client(role)
+        assert 'id="nav-suitability"' in me.client.get("/").text, role
+    page = me.client.get("/suitability")
+    assert page.status_code == 200, page.text
+    for section in ("suit-findings", "suit-validity", "suit-holdings"):
+        assert f'id="{section}"' in page.text

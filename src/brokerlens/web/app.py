@@ -39,6 +39,7 @@ TAGS = [
 
 def create_app(settings: Settings) -> FastAPI:
     from brokerlens.web import api, errors, pages
+    from brokerlens.web.pages import suitability as suitability_pages
     from brokerlens.web.templating import STATIC_DIR
 
     @asynccontextmanager
@@ -63,6 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     for router in (*api.routers(), *pages.routers()):
         app.include_router(router)
+    app.include_router(suitability_pages.router)
 
     @app.get("/docs", include_in_schema=False)
     def swagger() -> HTMLResponse:
