@@ -16,6 +16,10 @@ Customers (risk assessments, the class valid while expire_date >= the as-of date
 - CEXP: C1 expiring 2025-03-31, score 3: valid as of EARLY, expired as of T -> 无有效测评.
 - CRENEW: C1 (2023-05-06) then C4 assessed and delivered on 2025-04-01; score 1 (最高, rank 5):
   as of T C4, gap 1 -> 一致; as of EARLY still C1 (and rank 2 of 2024Q4: gap 1).
+- The lowest category (V2021.2: answer q7=A, or under 18 when assessed) is the regulatory class
+  C1 whatever was delivered: CLOWQ (delivered C3, q7=A, score 2: gap 3 -> 行为激进于测评),
+  CYOUNG (delivered C2, 17 on the assessment day, score 4: gap 1); CADULT (C2, 18 that very day,
+  score 4: gap 0) and CNEAR (q7=B) are not in it.
 
 Before any model is stored the pipeline still runs, and every customer gets 无行为模型 (that rule
 is checked before the one for a missing assessment).
@@ -38,6 +42,7 @@ from brokerlens.config import Settings, load_settings
 from brokerlens.ingest import ingest_inbox
 from brokerlens.market.calendar import trading_days
 from brokerlens.pipeline.run import run_pipeline
+from brokerlens.suitability.questionnaire import shipped_definitions
 from brokerlens.warehouse.store import WarehouseStore
 from support.handbuilt import HandInbox, read_by_customer, row
 
@@ -45,19 +50,32 @@ DAYS = trading_days(dt.date(2025, 3, 27), dt.date(2025, 4, 3))
 EARLY, T = dt.date(2025, 3, 28), DAYS[-1]
 RENEWED = dt.date(2025, 4, 1)
 CUSTOMERS = ["CAGG", "CNEAR", "CCALM", "CNOLVL", "CNOASM", "CEXP", "CRENEW"]
+LOWEST = ["CLOWQ", "CYOUNG", "CADULT"]
 Q1_SCORES = {"CAGG": 2, "CNEAR": 2, "CCALM": 5, "CNOASM": 1, "CEXP": 3, "CRENEW": 1}
+Q1_SCORES |= {"CLOWQ": 2, "CYOUNG": 4, "CADULT": 4}
+BIRTHS = {"CYOUNG": "2006-06-04", "CADULT": "2006-06-03"}
+
+
+def _answers(q7: str) -> dict[str, str]:
+    """A complete V2021.2 answer sheet (the last option of each question) with q7 given."""
+    definition = shipped_definitions()["V2021.2"]
+    return {q.id: q.options[-1].id for q in definition.questions} | {"q7": q7}
+
+
 LEVELS = {1: "最高", 2: "较高", 3: "中等", 4: "较低", 5: "最低"}
 AGGRESSIVE, SAME, NO_MODEL, NO_ASSESSMENT = "行为激进于测评", "一致", "无行为模型", "无有效测评"
 
 
-def _assessment(aid: str, cid: str, day: str, klass: str, expire: str) -> dict[str, str]:
+def _assessment(
+    aid: str, cid: str, day: str, klass: str, expire: str, answers: dict[str, str] | None = None
+) -> dict[str, str]:
     return row(
         "risk_assessments",
         assessment_id=aid,
         customer_id=cid,
         assess_date=day,
         questionnaire_version="V2021.2",
-        answers=json.dumps({}),
+        answers=json.dumps(answers or {}),
         score={"C1": 10, "C2": 30, "C3": 50, "C4": 70, "C5": 90}[klass],
         risk_class=klass,
         horizon="medium",
@@ -88,25 +106,29 @@ def build_inbox() -> HandInbox:
             open_channel="app",
             investor_class="ordinary",
             status="normal",
+            birth_date=BIRTHS.get(cid, "1980-01-02"),
         )
-        for i, cid in enumerate(CUSTOMERS)
+        for i, cid in enumerate(CUSTOMERS + LOWEST)
     ]
     box.add(first, "customers", *customers)
     box.add(
         first,
         "risk_assessments",
         _assessment("RA1", "CAGG", "2024-06-03", "C2", "2026-06-03"),
-        _assessment("RA2", "CNEAR", "2024-06-03", "C3", "2026-06-03"),
+        _assessment("RA2", "CNEAR", "2024-06-03", "C3", "2026-06-03", _answers("B")),
         _assessment("RA3", "CCALM", "2024-06-03", "C5", "2026-06-03"),
         _assessment("RA4", "CNOLVL", "2024-06-03", "C3", "2026-06-03"),
         _assessment("RA5", "CEXP", "2023-03-31", "C1", "2025-03-31"),
         _assessment("RA6", "CRENEW", "2023-05-06", "C1", "2025-05-06"),
+        _assessment("RA8", "CLOWQ", "2024-06-03", "C3", "2026-06-03", _answers("A")),
+        _assessment("RA9", "CYOUNG", "2024-06-03", "C2", "2026-06-03", _answers("B")),
+        _assessment("RA10", "CADULT", "2024-06-03", "C2", "2026-06-03", _answers("B")),
     )
     box.add(
         RENEWED, "risk_assessments", _assessment("RA7", "CRENEW", "2025-04-01", "C4", "2027-04-01")
     )
     for day in DAYS:
-        for cid in CUSTOMERS:
+        for cid in CUSTOMERS + LOWEST:
             box.assets(day, cid, cash=10_000)
     return box
 
@@ -198,8 +220,34 @@ def test_a_quarter_ending_after_the_as_of_date_is_never_used(
     assert _values(runs.early[customer]) == expected
 
 
+@pytest.mark.parametrize(
+    ("customer", "expected"),
+    [
+        ("CLOWQ", ("C1", 1, 1, 3, AGGRESSIVE)),
+        ("CYOUNG", ("C1", 1, 1, 1, SAME)),
+        ("CADULT", ("C2", 2, 0, 0, SAME)),
+        ("CNEAR", ("C3", 3, 0, 1, SAME)),
+        ("CNOASM", (None, None, None, None, NO_ASSESSMENT)),
+    ],
+)
+def test_the_lowest_category_is_c1(runs: Runs, customer: str, expected: tuple[Any, ...]) -> None:
+    got = runs.late[customer]
+    keys = ("risk_class", "risk_class_rank", "risk_lowest_category", "behaviour_level_gap")
+    assert (*(got[k] for k in keys), got["risk_mismatch"]) == expected
+
+
+def test_the_lowest_category_agrees_with_suitability(runs: Runs) -> None:
+    from brokerlens.suitability.lake import customer_facts, lake_connection
+
+    with lake_connection(runs.settings) as conn:
+        facts = customer_facts(conn, T, shipped_definitions())
+    for customer, got in runs.late.items():
+        if got["risk_class"] is not None:
+            assert got["risk_lowest_category"] == bool(facts[customer].lowest_reasons), customer
+
+
 def test_without_any_stored_model_the_pipeline_runs_and_says_so(runs: Runs) -> None:
-    assert set(runs.no_model) == set(CUSTOMERS)
+    assert set(runs.no_model) == set(CUSTOMERS + LOWEST)
     for customer, got in runs.no_model.items():
         assert got["behaviour_level"] is None and got["behaviour_risk_rank"] is None, customer
         assert got["risk_mismatch"] == NO_MODEL, customer
@@ -224,3 +272,29 @@ def test_the_model_is_chosen_by_quarter_end_then_version(runs: Runs, tmp_path: P
     )
     assert levels_file_as_of(warehouse, T) == warehouse / "riskpref/2025Q1/v2/levels.parquet"
     assert levels_file_as_of(tmp_path, T) is None
+
+
+def test_published_and_filtered_by_the_list(runs: Runs, tmp_path: Path) -> None:
+    from brokerlens.access import Condition, CustomerQuery, list_customers, served_snapshot
+    from brokerlens.access.principal import Principal, Role
+    from brokerlens.access.snapshot import clear_cache
+    from brokerlens.publish import publish
+    from brokerlens.store import dispose_engines, open_store
+
+    settings = load_settings(
+        home=runs.settings.home, database_url=f"sqlite:///{tmp_path / 'store.db'}"
+    )
+    publish(settings, as_of=T)
+    clear_cache()
+    try:
+        engine = open_store(settings)
+        kinds = {c.name: c.kind for c in served_snapshot(engine).columns}
+        assert kinds["risk_mismatch"] == "classification"
+        assert kinds["behaviour_level_gap"] == "indicator"
+        hq = Principal(1, "hq", "HQ", Role.HQ_MARKETING)
+        flagged = Condition(field="risk_mismatch", op="eq", value=AGGRESSIVE)
+        page = list_customers(engine, hq, CustomerQuery(conditions=[flagged]))
+        assert [r["customer_id"] for r in page.rows] == ["CAGG", "CLOWQ"]
+    finally:
+        clear_cache()
+        dispose_engines()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,9 +14,11 @@ from brokerlens.models import load_model
 from brokerlens.pipeline.behaviour import register_levels
 from brokerlens.pipeline.days import DAY_COLUMNS, MONTH_COLUMNS, day_files_covering
 from brokerlens.pipeline.lots import LOT_COLUMNS, PIECE_COLUMNS
+from brokerlens.pipeline.questionnaires import register_triggers
 from brokerlens.pipeline.sources import LakeFiles
 from brokerlens.pipeline.state import WarehouseState
 from brokerlens.pipeline.windows import AsOfCalendar
+from brokerlens.suitability.questionnaire import Definition, shipped_definitions
 from brokerlens.warehouse.store import WarehouseStore
 
 # In dependency order; each becomes a view, customer_indicators is materialised.
@@ -49,9 +52,17 @@ def _register_facts(engine: Engine, lake: LakeFiles, cal: AsOfCalendar) -> None:
 
 
 def compute_indicators(
-    engine: Engine, lake: LakeFiles, store: WarehouseStore, state: WarehouseState, cal: AsOfCalendar
+    engine: Engine,
+    lake: LakeFiles,
+    store: WarehouseStore,
+    state: WarehouseState,
+    cal: AsOfCalendar,
+    questionnaires: Mapping[str, Definition] | None = None,
 ) -> int:
     """Write `indicators/<T>.parquet`; returns the number of customers.
+
+    `questionnaires` (suitability's definitions by version; the shipped ones when None) give
+    the lowest-category triggers of the risk indicators.
 
     Each model is materialised in turn under `_run/` (several later models read it: a view
     would be computed again by each of them)."""
@@ -62,6 +73,9 @@ def compute_indicators(
     engine.register_parquet("business_days", [days_file], [("biz_date", "DATE")])
     _register_facts(engine, lake, cal)
     register_levels(engine, store.root, cal.as_of)
+    if questionnaires is None:
+        questionnaires = shipped_definitions()
+    register_triggers(engine, scratch, questionnaires)
     engine.register_parquet(
         "customer_day", day_files_covering(store, state, cal.needed_days()), DAY_COLUMNS
     )

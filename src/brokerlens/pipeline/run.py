@@ -19,6 +19,7 @@ from brokerlens.pipeline.profile import compute_profile
 from brokerlens.pipeline.sources import LakeFiles
 from brokerlens.pipeline.state import read_state, write_state
 from brokerlens.pipeline.windows import as_of_calendar
+from brokerlens.suitability.questionnaire import load_definitions
 from brokerlens.warehouse.store import WarehouseStore
 
 
@@ -94,7 +95,8 @@ def run_pipeline(
         report.months_built = len(build_months(runner, lake, store, state, cal.complete_months()))
         write_state(store.state_path, state)
         lap("customer_month")
-        report.customers = compute_indicators(runner, lake, store, state, cal)
+        questionnaires = load_definitions(settings)
+        report.customers = compute_indicators(runner, lake, store, state, cal, questionnaires)
         lap("indicators")
         _, report.catalog_version = compute_profile(runner, settings, store, day)
         lap("profile")
