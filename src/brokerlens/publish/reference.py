@@ -108,7 +108,7 @@ def preload_reference(
         with engine.begin() as connection:
             connection.execute(table.delete())
         plan.touched[table.name] = load_in_batches(
-            engine, table, staged_batches(duck, staged_name(table))
+            engine, table, staged_batches(duck, staged_name(table), _key(table))
         )
     plan.preloaded = True
 
@@ -122,7 +122,8 @@ def apply_reference(
     for table in REFERENCE_TABLES:
         if table.name in plan.whole:
             connection.execute(table.delete())
-            loaded = bulk_load(connection, table, staged_batches(duck, staged_name(table)))
+            staged = staged_batches(duck, staged_name(table), _key(table))
+            loaded = bulk_load(connection, table, staged)
             plan.touched[table.name] = loaded
             continue
         gone = duck.sql(f"SELECT * FROM {ident(staged_name(table, 'gone'))}").fetchall()
@@ -138,6 +139,10 @@ def apply_reference(
         added = bulk_load(connection, table, staged_batches(duck, staged_name(table, "added")))
         plan.touched[table.name] = len(gone) + added
     return plan.touched
+
+
+def _key(table: sa.Table) -> list[str]:
+    return [c.name for c in table.primary_key.columns]
 
 
 def _count(duck: duckdb.DuckDBPyConnection, name: str) -> int:

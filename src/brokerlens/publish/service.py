@@ -316,7 +316,7 @@ class _Job:
         table = profile_table(name, self.columns)
         with engine.begin() as connection:
             table.create(connection)
-        rows = load_profile(engine, table, staged_batches(self.duck, PROFILE_ROWS))
+        rows = load_profile(engine, table, staged_batches(self.duck, PROFILE_ROWS, ["customer_id"]))
         clock = self._lap("profile rows", clock)
         create_indexes(engine, table)
         refresh_statistics(engine, [table.name])
