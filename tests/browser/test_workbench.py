@@ -112,3 +112,17 @@ def test_a_broker_cannot_reach_another_brokers_customer_by_url(page: Any, served
     assert "未找到" in page.inner_text("body")
     api = page.goto(f"{served.base_url}/api/customers/{sorted(others)[0]}")
     assert api.status == 404
+
+
+def test_the_360_shows_the_suitability_panel_and_checks(page: Any, served: Any) -> None:
+    sign_in(page, served, Role.BROKER)
+    customer_id = sorted(customers_of(served, Role.BROKER))[0]
+    page.goto(f"{served.base_url}/customers/{customer_id}")
+    page.locator("#suitability-panel #suit-eligibility").wait_for()  # loaded by htmx
+    panel = page.inner_text("#suitability-panel")
+    assert "风险承受能力" in panel and "业务权限" in panel
+    page.fill("#suit-check-form input[name=target]", "margin")
+    page.click("#suit-check-form button[type=submit]")
+    verdict = page.locator("#suit-check-result #suit-verdict")
+    verdict.wait_for()
+    assert verdict.inner_text().strip()
