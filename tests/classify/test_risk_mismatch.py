@@ -1,6 +1,6 @@
 """`risk_mismatch` of the default catalog at its edges (issue 5 section 4), on indicator rows.
 
-The gap is behaviour_risk_rank - risk_class_rank (both 1..5); two or more levels flag it.
+The gap is behaviour_risk_rank - regulatory_class_rank (both 1..5); two or more levels flag it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ AGGRESSIVE, SAME, NO_MODEL, NO_ASSESSMENT = "行为激进于测评", "一致", "
 def _row(klass: int | None, behaviour: int | None) -> dict[str, float | None]:
     gap = None if klass is None or behaviour is None else behaviour - klass
     return {
-        "risk_class_rank": klass,
+        "regulatory_class_rank": klass,
         "behaviour_risk_rank": behaviour,
         "behaviour_level_gap": gap,
     }

@@ -183,7 +183,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
 
 def _values(row: dict[str, Any]) -> tuple[Any, ...]:
-    keys = ("risk_class", "risk_class_rank", "behaviour_level", "behaviour_risk_rank")
+    keys = ("regulatory_class", "regulatory_class_rank", "behaviour_level", "behaviour_risk_rank")
     return (*(row[k] for k in keys), row["behaviour_level_gap"], row["risk_mismatch"])
 
 
@@ -232,7 +232,12 @@ def test_a_quarter_ending_after_the_as_of_date_is_never_used(
 )
 def test_the_lowest_category_is_c1(runs: Runs, customer: str, expected: tuple[Any, ...]) -> None:
     got = runs.late[customer]
-    keys = ("risk_class", "risk_class_rank", "risk_lowest_category", "behaviour_level_gap")
+    keys = (
+        "regulatory_class",
+        "regulatory_class_rank",
+        "regulatory_lowest_category",
+        "behaviour_level_gap",
+    )
     assert (*(got[k] for k in keys), got["risk_mismatch"]) == expected
 
 
@@ -242,8 +247,10 @@ def test_the_lowest_category_agrees_with_suitability(runs: Runs) -> None:
     with lake_connection(runs.settings) as conn:
         facts = customer_facts(conn, T, shipped_definitions())
     for customer, got in runs.late.items():
-        if got["risk_class"] is not None:
-            assert got["risk_lowest_category"] == bool(facts[customer].lowest_reasons), customer
+        if got["regulatory_class"] is not None:
+            assert got["regulatory_lowest_category"] == bool(facts[customer].lowest_reasons), (
+                customer
+            )
 
 
 def test_without_any_stored_model_the_pipeline_runs_and_says_so(runs: Runs) -> None:
@@ -251,7 +258,7 @@ def test_without_any_stored_model_the_pipeline_runs_and_says_so(runs: Runs) -> N
     for customer, got in runs.no_model.items():
         assert got["behaviour_level"] is None and got["behaviour_risk_rank"] is None, customer
         assert got["risk_mismatch"] == NO_MODEL, customer
-    assert runs.no_model["CAGG"]["risk_class_rank"] == 2
+    assert runs.no_model["CAGG"]["regulatory_class_rank"] == 2
 
 
 def test_why_explains_the_mismatch(runs: Runs) -> None:

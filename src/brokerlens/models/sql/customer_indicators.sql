@@ -24,8 +24,8 @@ SELECT
     h.hot_stock_share_t, h.top_fund_share_t, h.holdings_risk,
     coalesce(l.profitable_sells_6m, 0) AS profitable_sells_6m,
     l.small_gain_sell_share_6m, l.big_gain_sell_share_6m, l.ex_right_held_share_6m,
-    k.risk_class, k.risk_class_rank, k.risk_lowest_category, k.behaviour_level, k.behaviour_risk_rank,
-    k.behaviour_level_gap
+    k.regulatory_class, k.regulatory_class_rank, k.regulatory_lowest_category, k.behaviour_level,
+    k.behaviour_risk_rank, k.behaviour_level_gap
 FROM customers_asof AS c
 LEFT JOIN indicators_assets AS a ON a.customer_id = c.customer_id
 LEFT JOIN indicators_commission AS m ON m.customer_id = c.customer_id

@@ -12,8 +12,8 @@
 -- Ranks: class C1..C5 -> 1..5; level score 1 (最高) .. 5 (最低) -> rank 6 - score, 1 (最低) .. 5
 -- (最高); the gap is behaviour rank - class rank (positive: behaviour more aggressive).
 -- grain: one row per customer with a risk assessment or a behavioural level
--- columns: customer_id, risk_class, risk_class_rank, risk_lowest_category, behaviour_level,
---   behaviour_risk_rank, behaviour_level_gap
+-- columns: customer_id, regulatory_class, regulatory_class_rank, regulatory_lowest_category,
+--   behaviour_level, behaviour_risk_rank, behaviour_level_gap
 WITH latest AS (
     SELECT customer_id, assess_date, questionnaire_version, answers, risk_class FROM (
         SELECT customer_id, assess_date, questionnaire_version, answers, risk_class, expire_date,
@@ -64,7 +64,7 @@ behaviour AS (
 ranked AS (
     SELECT
         coalesce(a.customer_id, b.customer_id) AS customer_id,
-        a.risk_class,
+        a.risk_class AS regulatory_class,
         CAST(substr(a.risk_class, 2, 1) AS INTEGER) AS class_rank,
         a.lowest,
         b.level,
@@ -74,9 +74,9 @@ ranked AS (
 )
 SELECT
     customer_id,
-    risk_class,
-    CAST(class_rank AS DOUBLE) AS risk_class_rank,
-    CAST(lowest AS DOUBLE) AS risk_lowest_category,
+    regulatory_class,
+    CAST(class_rank AS DOUBLE) AS regulatory_class_rank,
+    CAST(lowest AS DOUBLE) AS regulatory_lowest_category,
     level AS behaviour_level,
     CAST(behaviour_rank AS DOUBLE) AS behaviour_risk_rank,
     CAST(behaviour_rank - class_rank AS DOUBLE) AS behaviour_level_gap
