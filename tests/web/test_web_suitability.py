@@ -228,3 +228,39 @@ def test_compliance_page_and_nav_for_compliance_and_hq_only(
     assert page.status_code == 200, page.text
     for section in ("suit-findings", "suit-validity", "suit-holdings"):
         assert f'id="{section}"' in page.text
+
+
+# --- the behavioural level beside the class --------------------------------------------------
+
+
+def test_risk_mismatch_of_the_latest_level_against_the_class() -> None:
+    from brokerlens.access.suitability import composite_risk
+
+    levels = [{"quarter": "2025Q1", "level": "中等"}, {"quarter": "2025Q2", "level": "最高"}]
+    assert composite_risk({"effective_class": "C2"}, levels) == {
+        "latest_level": "最高",
+        "risk_gap": 3,
+        "risk_mismatch": True,
+    }
+    assert composite_risk({"effective_class": "C4"}, levels)["risk_mismatch"] is False
+    assert composite_risk({"effective_class": None}, levels)["risk_mismatch"] is None
+    assert composite_risk({"effective_class": "C2"}, [])["latest_level"] is None
+
+
+def test_stored_levels_show_in_the_summary_and_panel(
+    sign_in: Callable[[str], SignedIn], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brokerlens.riskpref import service
+
+    def history(settings: Any, customer_id: str) -> list[dict[str, Any]]:
+        row = {"quarter": "2024Q4", "version": 1, "level": "最高", "score": 1}
+        return [{**row, "cluster_name": "打新型", "description": "约70%资产用于新股申购"}]
+
+    monkeypatch.setattr(service, "customer_history", history)
+    me = sign_in("broker")
+    cid, _ = _mismatch_candidate(me)  # class C1..C3: 最高 is two or more levels above
+    body = me.client.get(f"/api/customers/{cid}/suitability").json()
+    assert body["latest_level"] == "最高" and body["behaviour"][0]["cluster_name"] == "打新型"
+    assert body["risk_gap"] >= 2 and body["risk_mismatch"] is True
+    panel = me.client.get(f"/customers/{cid}/suitability").text
+    assert "最高" in panel and "约70%资产用于新股申购" in panel

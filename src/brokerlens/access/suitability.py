@@ -100,7 +100,7 @@ def behaviour_history(settings: Settings, customer_id: str) -> list[dict[str, An
     return [{k: row.get(k) for k in keep} for row in found]
 
 
-def _composite(regulatory: dict[str, Any], levels: list[dict[str, Any]]) -> dict[str, Any]:
+def composite_risk(regulatory: dict[str, Any], levels: list[dict[str, Any]]) -> dict[str, Any]:
     from brokerlens.suitability.riskmismatch import risk_gap, risk_mismatch
 
     klass = regulatory.get("effective_class")
@@ -115,21 +115,28 @@ def _composite(regulatory: dict[str, Any], levels: list[dict[str, Any]]) -> dict
 
 
 def customer_suitability(
-    engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
+    engine: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    customer_id: str,
+    *,
+    with_eligibility: bool = False,
 ) -> dict[str, Any]:
     """Regulatory class and validity, investor class with reasons, behavioural levels,
-    `risk_mismatch` of the latest level against the class, the recorded checks; audited
-    `view_suitability`."""
+    `risk_mismatch` of the latest level against the class, the recorded checks (and, asked,
+    each permission's eligibility from the same read of the lake); audited `view_suitability`."""
+    from brokerlens.suitability.eligibility import all_eligibility
     from brokerlens.suitability.investor_class import assess_class
     from brokerlens.suitability.service import customer_view
 
-    as_of = _scoped(engine, principal, customer_id, "view_suitability")
+    detail = {"eligibility": True} if with_eligibility else {}
+    as_of = _scoped(engine, principal, customer_id, "view_suitability", detail)
     view = customer_view(settings, customer_id, as_of)
     recorded = dataclasses.replace(view.facts, investor_class=view.recorded_class)
     assessed = assess_class(recorded, view.rules)
     regulatory = _regulatory(view.facts, view.rules.validity.expiring_days)
     levels = behaviour_history(settings, customer_id)
-    return {
+    out = {
         "customer_id": customer_id,
         "as_of_date": as_of,
         "regulatory": regulatory,
@@ -141,9 +148,12 @@ def customer_suitability(
             "agrees": assessed.agrees,
         },
         "behaviour": levels,
-        **_composite(regulatory, levels),
+        **composite_risk(regulatory, levels),
         "checks": [check_dict(c) for c in _checks_of(engine, customer_id)],
     }
+    if with_eligibility:
+        out["eligibility"] = [eligibility_dict(e) for e in all_eligibility(view.facts, view.rules)]
+    return out
 
 
 def _checks_of(engine: sa.Engine, customer_id: str) -> list[Any]:

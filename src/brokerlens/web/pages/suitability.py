@@ -25,14 +25,15 @@ PERMISSIONS = ("margin", "chinext", "star", "bse", "option", "hk_connect")
 @router.get("/customers/{customer_id}/suitability")
 def panel(customer_id: str, page: ReaderPageDep) -> Response:
     """The 360's suitability panel (a fragment)."""
-    from brokerlens.access.suitability import customer_eligibility, customer_suitability
+    from brokerlens.access.suitability import customer_suitability
 
-    summary = customer_suitability(page.engine, page.settings, page.principal, customer_id)
-    eligible = customer_eligibility(page.engine, page.settings, page.principal, customer_id)
+    summary = customer_suitability(
+        page.engine, page.settings, page.principal, customer_id, with_eligibility=True
+    )
     context = {
         "customer_id": customer_id,
         "s": summary,
-        "eligibility": eligible["permissions"],
+        "eligibility": summary["eligibility"],
         "targets": PERMISSIONS,
     }
     return page.render("_suitability_panel.html", context, active="customers")
