@@ -14,6 +14,7 @@ from web.conftest import SignedIn
 CUSTOMER_GETS = [
     "/api/customers/{id}/suitability",
     "/api/customers/{id}/eligibility",
+    "/customers/{id}/suitability",
 ]
 REPORTS = [
     "/api/suitability/findings",
@@ -221,13 +222,17 @@ def test_compliance_page_and_nav_for_compliance_and_hq_only(
     broker = other_client("broker")
     assert broker.client.get("/suitability").status_code == 403
     assert 'id="nav-suitability"' not in broker.client.get("/").text
-    for role in ("compliance", "hq_marketing"):
+    for role in ("hq_marketing", "compliance"):
         me = other_client(role)
         assert 'id="nav-suitability"' in me.client.get("/").text, role
     page = me.client.get("/suitability")
     assert page.status_code == 200, page.text
     for section in ("suit-findings", "suit-validity", "suit-holdings"):
         assert f'id="{section}"' in page.text
+    audited = me.client.get(
+        "/api/audit", params={"action": "view_suitability_report", "username": me.username}
+    ).json()
+    assert audited["count"] >= 1 and audited["data"][0]["detail"] == {"report": "overview"}
 
 
 # --- the behavioural level beside the class --------------------------------------------------

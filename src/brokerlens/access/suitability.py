@@ -304,67 +304,97 @@ def _served_date(engine: sa.Engine) -> dt.date:
         return served_snapshot_on(connection).as_of_date
 
 
-def rescore_findings(
-    engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
-) -> dict[str, Any]:
-    """Delivered assessments that disagree with their re-scoring (data-quality findings)."""
-    from brokerlens.suitability.service import rescore_lake
-
-    _reports_allowed(principal)
-    report = rescore_lake(settings, _served_date(engine))
+def _findings(report: Any, limit: int) -> tuple[dict[str, Any], list[str]]:
     shown = report.findings[:limit]
-    _audit(
-        engine, principal, "view_suitability_report",
-        sorted({f.customer_id for f in shown}), {"report": "findings"},
-    )  # fmt: skip
     return {
         "as_of_date": report.as_of,
         "assessments": report.assessments,
         "total": len(report.findings),
         "counts": report.counts(),
         "findings": [dataclasses.asdict(f) for f in shown],
-    }
+    }, [f.customer_id for f in shown]
+
+
+def _validity(report: Any, limit: int) -> tuple[dict[str, Any], list[str]]:
+    due = [v for v in report.validity if v.state != "valid"]
+    due.sort(key=lambda v: (v.branch_id or "", v.days_left if v.days_left is not None else -1e9))
+    shown = due[:limit]
+    return {
+        "as_of_date": report.as_of,
+        "branches": [dataclasses.asdict(b) for b in report.branches()],
+        "total": len(due),
+        "customers": [dataclasses.asdict(v) for v in shown],
+    }, [v.customer_id for v in shown]
+
+
+def _holdings(report: Any, limit: int) -> tuple[dict[str, Any], list[str]]:
+    shown = report.holdings[:limit]
+    return {
+        "as_of_date": report.as_of,
+        "branches": [dataclasses.asdict(b) for b in report.branches()],
+        "total": len(report.holdings),
+        "holdings": [dataclasses.asdict(h) for h in shown],
+    }, [h.customer_id for h in shown]
+
+
+def _rescored(engine: sa.Engine, settings: Settings, principal: Principal) -> Any:
+    from brokerlens.suitability.service import rescore_lake
+
+    _reports_allowed(principal)
+    return rescore_lake(settings, _served_date(engine))
+
+
+def _held(engine: sa.Engine, settings: Settings, principal: Principal) -> Any:
+    from brokerlens.suitability.service import holdings_report
+
+    _reports_allowed(principal)
+    return holdings_report(settings, _served_date(engine))
+
+
+def _shown(
+    engine: sa.Engine, principal: Principal, report: str, found: tuple[dict[str, Any], list[str]]
+) -> dict[str, Any]:
+    """Audit the customers a report shows (`view_suitability_report`); answer the report."""
+    body, ids = found
+    _audit(engine, principal, "view_suitability_report", sorted(set(ids)), {"report": report})
+    return body
+
+
+def rescore_findings(
+    engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
+) -> dict[str, Any]:
+    """Delivered assessments that disagree with their re-scoring (data-quality findings)."""
+    report = _rescored(engine, settings, principal)
+    return _shown(engine, principal, "findings", _findings(report, limit))
 
 
 def validity_by_branch(
     engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
 ) -> dict[str, Any]:
     """Per branch: valid, expiring, expired and missing assessments; the customers to re-assess."""
-    from brokerlens.suitability.service import rescore_lake
-
-    _reports_allowed(principal)
-    report = rescore_lake(settings, _served_date(engine))
-    due = [v for v in report.validity if v.state != "valid"]
-    due.sort(key=lambda v: (v.branch_id or "", v.days_left if v.days_left is not None else -1e9))
-    shown = due[:limit]
-    _audit(
-        engine, principal, "view_suitability_report",
-        sorted({v.customer_id for v in shown}), {"report": "validity"},
-    )  # fmt: skip
-    return {
-        "as_of_date": report.as_of,
-        "branches": [dataclasses.asdict(b) for b in report.branches()],
-        "total": len(due),
-        "customers": [dataclasses.asdict(v) for v in shown],
-    }
+    report = _rescored(engine, settings, principal)
+    return _shown(engine, principal, "validity", _validity(report, limit))
 
 
 def holdings_above_class(
     engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
 ) -> dict[str, Any]:
     """Current holdings above the holder's class, summed by branch, and the holdings."""
-    from brokerlens.suitability.service import holdings_report
+    report = _held(engine, settings, principal)
+    return _shown(engine, principal, "holdings_above_class", _holdings(report, limit))
 
-    _reports_allowed(principal)
-    report = holdings_report(settings, _served_date(engine))
-    shown = report.holdings[:limit]
-    _audit(
-        engine, principal, "view_suitability_report",
-        sorted({h.customer_id for h in shown}), {"report": "holdings_above_class"},
-    )  # fmt: skip
-    return {
-        "as_of_date": report.as_of,
-        "branches": [dataclasses.asdict(b) for b in report.branches()],
-        "total": len(report.holdings),
-        "holdings": [dataclasses.asdict(h) for h in shown],
-    }
+
+def compliance_overview(
+    engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
+) -> dict[str, dict[str, Any]]:
+    """The three reports of the compliance page, from one re-scoring of the lake."""
+    rescored = _rescored(engine, settings, principal)
+    findings, validity = _findings(rescored, limit), _validity(rescored, limit)
+    holdings = _holdings(_held(engine, settings, principal), limit)
+    ids = findings[1] + validity[1] + holdings[1]
+    return _shown(
+        engine,
+        principal,
+        "overview",
+        ({"findings": findings[0], "validity": validity[0], "holdings": holdings[0]}, ids),
+    )

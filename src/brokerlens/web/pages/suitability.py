@@ -75,16 +75,7 @@ def step(
 @router.get("/suitability")
 def reports(page: ReportsPageDep) -> Response:
     """Compliance and HQ: re-scoring findings, validity and holdings above class by branch."""
-    from brokerlens.access.suitability import (
-        holdings_above_class,
-        rescore_findings,
-        validity_by_branch,
-    )
+    from brokerlens.access.suitability import compliance_overview
 
-    args = (page.engine, page.settings, page.principal)
-    context = {
-        "findings": rescore_findings(*args, limit=200),
-        "validity": validity_by_branch(*args, limit=200),
-        "holdings": holdings_above_class(*args, limit=200),
-    }
+    context = compliance_overview(page.engine, page.settings, page.principal, limit=200)
     return page.render("suitability.html", context, active="suitability")
