@@ -40,19 +40,24 @@ def _outsider(broker: SignedIn, hq: SignedIn) -> str:
     return next(r["customer_id"] for r in everyone if r["customer_id"] not in mine)
 
 
-def _mismatch_candidate(me: SignedIn) -> tuple[str, dict[str, Any]]:
-    """A customer of mine whose check of an R4 permission is a mismatch (not forbidden)."""
+def _candidate(me: SignedIn, classes: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """A customer of mine, ordinary, validly assessed in one of `classes` (not the lowest
+    category): an R4 permission is a mismatch for C1..C3, a match for C4, C5."""
     for cid in _mine(me)[:60]:
         body = me.client.get(f"/api/customers/{cid}/suitability").json()
         reg = body["regulatory"]
         if (
             reg["state"] in ("valid", "expiring")
             and not reg["lowest_category"]
-            and reg["effective_class"] in ("C1", "C2", "C3")
+            and reg["effective_class"] in classes
             and body["investor_class"]["treated"] == "ordinary"
         ):
             return cid, body
-    pytest.skip("no ordinary customer with a valid low class in the broker's book")
+    pytest.skip(f"no ordinary customer validly in {classes} in the broker's book")
+
+
+def _mismatch_candidate(me: SignedIn) -> tuple[str, dict[str, Any]]:
+    return _candidate(me, ("C1", "C2", "C3"))
 
 
 def test_customer_suitability_and_eligibility_in_scope(
@@ -104,6 +109,19 @@ def test_check_warn_confirm_and_refusals(sign_in: Callable[[str], SignedIn]) -> 
     # an unknown target names what to give
     unknown = me.client.post(url, json={"target": "NOPE"}, headers=me.headers())
     assert unknown.status_code == 404
+
+
+def test_a_match_is_not_warned(sign_in: Callable[[str], SignedIn]) -> None:
+    me = sign_in("broker")
+    cid, _ = _candidate(me, ("C4", "C5"))
+    check = me.client.post(
+        f"/api/customers/{cid}/suitability/check", json={"target": "margin"}, headers=me.headers()
+    ).json()
+    assert check["verdict"] == "match", check
+    steps = f"/api/suitability/checks/{check['check_id']}"
+    for step in ("warning", "confirmation"):
+        refused = me.client.post(f"{steps}/{step}", json={}, headers=me.headers())
+        assert refused.status_code == 422 and "match" in refused.json()["error"]
 
 
 def test_out_of_scope_answers_like_nonexistent(
@@ -200,7 +218,9 @@ def test_360_shows_the_panel_and_its_check_steps(sign_in: Callable[[str], Signed
         assert f'id="{marker}"' in panel.text, marker
     assert summary["regulatory"]["risk_class"] in panel.text
     assert "风险承受能力" in panel.text  # Chinese by default
-    form = {"target": "chinext", "context": "purchase", "csrf_token": me.csrf}
+    form = {"target": "chinext", "context": "purchase"}
+    assert me.client.post(f"/customers/{cid}/suitability/check", data=form).status_code == 403
+    form["csrf_token"] = me.csrf
     checked = me.client.post(f"/customers/{cid}/suitability/check", data=form)
     assert checked.status_code == 200, checked.text
     assert 'data-verdict="mismatch"' in checked.text and 'id="suit-warn"' in checked.text

@@ -27,6 +27,18 @@ from brokerlens.access.segments import (
     update_segment,
 )
 from brokerlens.access.snapshot import ColumnInfo, Snapshot, served_snapshot
+from brokerlens.access.suitability import (
+    SuitabilityRefused,
+    check_target,
+    compliance_overview,
+    customer_eligibility,
+    customer_suitability,
+    holdings_above_class,
+    record_confirmation,
+    record_warning,
+    rescore_findings,
+    validity_by_branch,
+)
 from brokerlens.access.why import explain_customer
 
 __all__ = [
@@ -42,16 +54,22 @@ __all__ = [
     "Principal",
     "Role",
     "Snapshot",
+    "SuitabilityRefused",
+    "check_target",
+    "compliance_overview",
     "count_customers",
     "create_segment",
     "customer_360",
     "customer_assets",
+    "customer_eligibility",
     "customer_scope",
+    "customer_suitability",
     "delete_segment",
     "explain_customer",
     "export_customers",
     "export_segment",
     "get_segment",
+    "holdings_above_class",
     "home_summary",
     "list_customers",
     "list_segments",
@@ -63,11 +81,15 @@ __all__ = [
     "parse_conditions",
     "parse_query",
     "record_audit",
+    "record_confirmation",
+    "record_warning",
     "refresh_segment_counts",
+    "rescore_findings",
     "reveal",
     "search_audit",
     "segment_count",
     "segment_members",
     "served_snapshot",
     "update_segment",
+    "validity_by_branch",
 ]
