@@ -77,6 +77,17 @@ def test_list_then_360_then_why(page: Any, served: Any) -> None:
     assert page.locator("canvas").count() >= 1
 
 
+def test_the_filter_panels_primary_button_is_readable(page: Any, served: Any) -> None:
+    """The list's 查询 button once rendered white on white (a button rule outranked it)."""
+    sign_in(page, served, Role.BROKER)
+    page.goto(f"{served.base_url}/customers")
+    button = page.locator("button.btn-primary", has_text="查询").first
+    colours = button.evaluate(
+        "b => { const s = getComputedStyle(b); return [s.color, s.backgroundColor]; }"
+    )
+    assert colours[0] != colours[1], colours
+
+
 def test_save_a_segment_with_a_live_count(page: Any, served: Any) -> None:
     sign_in(page, served, Role.BRANCH_MANAGER)
     page.goto(f"{served.base_url}/segments/new")
