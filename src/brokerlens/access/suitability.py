@@ -100,11 +100,18 @@ def behaviour_history(settings: Settings, customer_id: str) -> list[dict[str, An
     return [{k: row.get(k) for k in keep} for row in found]
 
 
-def composite_risk(regulatory: dict[str, Any], levels: list[dict[str, Any]]) -> dict[str, Any]:
+def composite_risk(
+    regulatory: dict[str, Any], levels: list[dict[str, Any]], as_of: dt.date
+) -> dict[str, Any]:
+    """As the pipeline's `risk_mismatch` classification decides it as of the same date: the
+    newest level of a quarter ended by `as_of`, against the class of a valid assessment."""
+    from brokerlens.riskpref.quarter import parse_quarter
     from brokerlens.suitability.riskmismatch import risk_gap, risk_mismatch
 
-    klass = regulatory.get("effective_class")
-    level = levels[-1]["level"] if levels else None
+    valid = regulatory.get("state") in ("valid", "expiring")
+    klass = regulatory.get("effective_class") if valid else None
+    ended = [row for row in levels if parse_quarter(str(row["quarter"])).end <= as_of]
+    level = ended[-1]["level"] if ended else None
     if klass is None or level is None:
         return {"latest_level": level, "risk_gap": None, "risk_mismatch": None}
     return {
@@ -148,7 +155,7 @@ def customer_suitability(
             "agrees": assessed.agrees,
         },
         "behaviour": levels,
-        **composite_risk(regulatory, levels),
+        **composite_risk(regulatory, levels, as_of),
         "checks": [check_dict(c) for c in _checks_of(engine, customer_id)],
     }
     if with_eligibility:
