@@ -98,12 +98,20 @@ def test_check_warn_confirm_and_refusals(sign_in: Callable[[str], SignedIn]) -> 
     early = me.client.post(f"{steps}/confirmation", json={}, headers=me.headers())
     assert early.status_code == 422
     assert "no risk warning" in early.json()["error"]
+    unconfirmed = me.client.post(f"{steps}/sale", json={}, headers=me.headers())
+    assert unconfirmed.status_code == 422 and "not confirmed" in unconfirmed.json()["error"]
     warned = me.client.post(f"{steps}/warning", json={"note": "书面警示"}, headers=me.headers())
     assert warned.status_code == 200 and warned.json()["warned"], warned.text
     confirmed = me.client.post(f"{steps}/confirmation", json={}, headers=me.headers())
     assert confirmed.status_code == 200 and confirmed.json()["confirmed"]
     kinds = [e["kind"] for e in confirmed.json()["events"]]
     assert kinds == ["warning_shown", "confirmed"]
+    sold = me.client.post(f"{steps}/sale", json={}, headers=me.headers())
+    assert sold.status_code == 200, sold.text
+    kinds = [e["kind"] for e in sold.json()["events"]]
+    assert kinds[:3] == ["warning_shown", "confirmed", "sale_recorded"]
+    # a call-back follows exactly when the check said one is required
+    assert ("callback_scheduled" in kinds) == bool(check["callback_required"])
     summary = me.client.get(f"/api/customers/{cid}/suitability").json()
     assert summary["checks"][0]["check_id"] == check["check_id"]
     # an unknown target names what to give
@@ -122,6 +130,8 @@ def test_a_match_is_not_warned(sign_in: Callable[[str], SignedIn]) -> None:
     for step in ("warning", "confirmation"):
         refused = me.client.post(f"{steps}/{step}", json={}, headers=me.headers())
         assert refused.status_code == 422 and "match" in refused.json()["error"]
+    sold = me.client.post(f"{steps}/sale", json={}, headers=me.headers())  # a match just sells
+    assert sold.status_code == 200 and "sale_recorded" in [e["kind"] for e in sold.json()["events"]]
 
 
 def test_out_of_scope_answers_like_nonexistent(
@@ -151,7 +161,7 @@ def test_out_of_scope_answers_like_nonexistent(
     )
     assert made.status_code == 200, made.text
     check_id = made.json()["check_id"]
-    for step in ("warning", "confirmation"):
+    for step in ("warning", "confirmation", "sale"):
         hidden = broker.client.post(
             f"/api/suitability/checks/{check_id}/{step}", json={}, headers=broker.headers()
         )

@@ -292,6 +292,24 @@ def record_confirmation(
     return _step(engine, principal, check_id, "confirmation", note)
 
 
+def record_sale(
+    engine: sa.Engine, settings: Settings, principal: Principal, check_id: int
+) -> dict[str, Any]:
+    """Record that the sale went ahead: refused (422) for a forbidden check or an unconfirmed
+    mismatch; a high-risk sale to an ordinary investor schedules its call-back."""
+    from brokerlens.suitability import workflow
+    from brokerlens.suitability.errors import WorkflowError
+    from brokerlens.suitability.rules import load_rules
+
+    record = _scoped_check(engine, principal, check_id)
+    try:
+        workflow.record_sale(engine, check_id, by=principal.username, rules=load_rules(settings))
+    except WorkflowError as exc:
+        raise SuitabilityRefused(exc.message, hint=exc.hint) from None
+    _audit(engine, principal, "suitability_sale", [record.customer_id], {"check_id": check_id})
+    return check_dict(workflow.get_check(engine, check_id))
+
+
 # -- brokerage-wide reports -----------------------------------------------------------------------
 
 

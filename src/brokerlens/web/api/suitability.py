@@ -193,6 +193,15 @@ def confirmation(
     return record_confirmation(engine, principal, check_id, body.note if body else None)
 
 
+@router.post("/checks/{check_id}/sale", response_model=CheckPublic)
+def sale(check_id: int, engine: EngineDep, settings: SettingsDep, principal: ReaderDep) -> Any:
+    """Record that the sale went ahead (422 when forbidden, or a mismatch not confirmed); a
+    high-risk sale to an ordinary investor schedules its call-back."""
+    from brokerlens.access.suitability import record_sale
+
+    return record_sale(engine, settings, principal, check_id)
+
+
 @router.get("/findings", response_model=FindingsPublic, dependencies=[ReportsDep])
 def findings(
     engine: EngineDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
