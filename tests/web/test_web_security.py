@@ -16,6 +16,9 @@ CUSTOMER_GETS = [
     "/api/catalog/why/{id}",
     "/customers/{id}",
     "/customers/{id}/why",
+    "/api/customers/{id}/suitability",
+    "/api/customers/{id}/eligibility",
+    "/customers/{id}/suitability",
 ]
 
 

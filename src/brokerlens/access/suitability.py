@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -262,15 +262,20 @@ def _scoped_check(engine: sa.Engine, principal: Principal, check_id: int) -> Any
 
 
 def _step(
-    engine: sa.Engine, principal: Principal, check_id: int, kind: str, note: str | None
+    engine: sa.Engine,
+    principal: Principal,
+    check_id: int,
+    kind: str,
+    run: Callable[[str], object],
 ) -> dict[str, Any]:
+    """One workflow step on a check in scope: `run(username)` records it; the library's
+    refusal answers 422; the step is audited as `suitability_<kind>`."""
     from brokerlens.suitability import workflow
     from brokerlens.suitability.errors import WorkflowError
 
     record = _scoped_check(engine, principal, check_id)
-    step = workflow.show_warning if kind == "warning" else workflow.confirm
     try:
-        step(engine, check_id, by=principal.username, note=note)
+        run(principal.username)
     except WorkflowError as exc:
         raise SuitabilityRefused(exc.message, hint=exc.hint) from None
     _audit(engine, principal, f"suitability_{kind}", [record.customer_id], {"check_id": check_id})
@@ -282,14 +287,24 @@ def record_warning(
 ) -> dict[str, Any]:
     """Record that the mismatch's risk warning was shown; refused (422) for a match or a
     forbidden check."""
-    return _step(engine, principal, check_id, "warning", note)
+    from brokerlens.suitability import workflow
+
+    def run(by: str) -> object:
+        return workflow.show_warning(engine, check_id, by=by, note=note)
+
+    return _step(engine, principal, check_id, "warning", run)
 
 
 def record_confirmation(
     engine: sa.Engine, principal: Principal, check_id: int, note: str | None = None
 ) -> dict[str, Any]:
     """Record the customer's confirmation; refused (422) without a prior warning."""
-    return _step(engine, principal, check_id, "confirmation", note)
+    from brokerlens.suitability import workflow
+
+    def run(by: str) -> object:
+        return workflow.confirm(engine, check_id, by=by, note=note)
+
+    return _step(engine, principal, check_id, "confirmation", run)
 
 
 def record_sale(
@@ -298,16 +313,12 @@ def record_sale(
     """Record that the sale went ahead: refused (422) for a forbidden check or an unconfirmed
     mismatch; a high-risk sale to an ordinary investor schedules its call-back."""
     from brokerlens.suitability import workflow
-    from brokerlens.suitability.errors import WorkflowError
     from brokerlens.suitability.rules import load_rules
 
-    record = _scoped_check(engine, principal, check_id)
-    try:
-        workflow.record_sale(engine, check_id, by=principal.username, rules=load_rules(settings))
-    except WorkflowError as exc:
-        raise SuitabilityRefused(exc.message, hint=exc.hint) from None
-    _audit(engine, principal, "suitability_sale", [record.customer_id], {"check_id": check_id})
-    return check_dict(workflow.get_check(engine, check_id))
+    def run(by: str) -> object:
+        return workflow.record_sale(engine, check_id, by=by, rules=load_rules(settings))
+
+    return _step(engine, principal, check_id, "sale", run)
 
 
 # -- brokerage-wide reports -----------------------------------------------------------------------
