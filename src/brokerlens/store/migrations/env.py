@@ -5,7 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from brokerlens.store import suitability_schema  # noqa: F401  (its tables join `metadata`)
+from brokerlens.store import (
+    alerts_schema,  # noqa: F401  (its tables join `metadata`)
+    suitability_schema,  # noqa: F401  (its tables join `metadata`)
+)
 from brokerlens.store.schema import metadata
 
 config = context.config
