@@ -43,6 +43,8 @@ class Permission(StrEnum):
     EDIT_CATALOG = "edit_catalog"  # preview and apply classification changes
     READ_AUDIT = "read_audit"  # the audit log
     SUITABILITY_REPORTS = "suitability_reports"  # brokerage-wide suitability findings, by branch
+    # alert thresholds: HQ the defaults and any branch, a branch manager their own branch
+    EDIT_ALERT_THRESHOLDS = "edit_alert_thresholds"
     MANAGE_USERS = "manage_users"
 
 
@@ -50,10 +52,15 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BROKER: frozenset({Permission.EXPORT}),
     Role.ADVISOR: frozenset({Permission.EXPORT}),
     Role.TEAM_LEAD: frozenset({Permission.EXPORT}),
-    Role.BRANCH_MANAGER: frozenset({Permission.EXPORT}),
+    Role.BRANCH_MANAGER: frozenset({Permission.EXPORT, Permission.EDIT_ALERT_THRESHOLDS}),
     Role.REGION_MANAGER: frozenset({Permission.EXPORT}),
     Role.HQ_MARKETING: frozenset(
-        {Permission.EXPORT, Permission.EDIT_CATALOG, Permission.SUITABILITY_REPORTS}
+        {
+            Permission.EXPORT,
+            Permission.EDIT_CATALOG,
+            Permission.SUITABILITY_REPORTS,
+            Permission.EDIT_ALERT_THRESHOLDS,
+        }
     ),
     Role.COMPLIANCE: frozenset(
         {

@@ -1,0 +1,538 @@
+"""Alerts (客户定位) for the web: the inbox of a principal's scope, its state machine, counts,
+the audited export, and the threshold editor.
+
+Scope is not decided here: an alert is in scope when its customer is, by
+`scope.customer_scope` over the served profile (joined on the customer id), so the inbox, the
+360 and the customer list always agree, and an alert of an out-of-scope customer answers the
+same NotFound as one that does not exist.
+
+An alert moves new -> acknowledged -> handled or dismissed, nothing else; each move updates the
+alert row and adds its `alert_actions` row (who, when, note) in one transaction, audited.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy.sql.elements import ColumnElement
+
+from brokerlens.access.audit import record_audit
+from brokerlens.access.customers import scoped_row
+from brokerlens.access.exports import BOM, _cell, _require, _too_many
+from brokerlens.access.masking import mask_row
+from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Permission, Principal, Role
+from brokerlens.access.scope import customer_scope
+from brokerlens.access.snapshot import Snapshot, served_snapshot_on
+from brokerlens.config import Settings
+from brokerlens.errors import Forbidden, InvalidRequest, NotFound
+from brokerlens.store.alerts_schema import ALERT_STATUSES, alert_actions, alerts
+
+# status -> the statuses it may move to; handled and dismissed are final
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("acknowledged",),
+    "acknowledged": ("handled", "dismissed"),
+}
+NOTE_MAX = 500
+MAX_PAGE_SIZE = 200
+RECENT = 10  # a customer's alerts shown on the 360
+
+
+class AlertRefused(InvalidRequest):
+    """A status change the state machine does not allow (422)."""
+
+
+class AlertQuery(BaseModel):
+    """The inbox's filters; every one optional, all bound as parameters."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    alert_id: str | None = Field(default=None, max_length=40)
+    status: str | None = None
+    customer_id: str | None = Field(default=None, max_length=32)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    page: int = Field(default=1, ge=1)
+    page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
+
+    @field_validator("alert_id", "customer_id", "status", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: str | None) -> str | None:
+        if value is not None and value not in ALERT_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(ALERT_STATUSES)}")
+        return value
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+    as_of_date: dt.date
+
+
+# -- names ----------------------------------------------------------------------------------------
+
+
+def alert_names(settings: Settings) -> dict[str, dict[str, str]]:
+    """alert id -> {"zh", "en", "meaning"} from the alert definitions (empty if unreadable)."""
+    try:
+        from brokerlens.alerts import load_alerts
+    except ImportError:  # the rule engine not installed: ids stand for names
+        return {}
+    try:
+        found = load_alerts(settings)
+    except Exception:  # a broken definitions file must not take the inbox down; ids then
+        return {}
+    return {
+        d.id: {"zh": d.zh, "en": d.en, "meaning": getattr(d, "meaning", "")}
+        for d in found.definitions
+    }
+
+
+def explanation_text(explanation: Mapping[str, Any] | None, language: str) -> str:
+    if not explanation:
+        return ""
+    text = explanation.get("en" if language == "en" else "zh") or explanation.get("zh") or ""
+    return str(text)
+
+
+# -- scope ----------------------------------------------------------------------------------------
+
+
+def _joined(snapshot: Snapshot) -> Any:
+    table = snapshot.table
+    return alerts.outerjoin(table, table.c.customer_id == alerts.c.customer_id)
+
+
+def _scope(principal: Principal, snapshot: Snapshot) -> ColumnElement[bool]:
+    """The principal's scope over the joined profile: a customer missing from the served
+    profile is then out of scope for everyone below HQ (their NULL columns match nothing)."""
+    return customer_scope(principal, snapshot)
+
+
+def _columns(snapshot: Snapshot) -> list[Any]:
+    table = snapshot.table
+    name = table.c["name"] if "name" in table.c else sa.literal(None)
+    return [*alerts.c, name.label("name")]
+
+
+def _where(principal: Principal, snapshot: Snapshot, query: AlertQuery) -> list[Any]:
+    where: list[Any] = [_scope(principal, snapshot)]
+    if query.alert_id:
+        where.append(alerts.c.alert_id == query.alert_id)
+    if query.status:
+        where.append(alerts.c.status == query.status)
+    if query.customer_id:
+        where.append(alerts.c.customer_id == query.customer_id)
+    if query.date_from:
+        where.append(alerts.c.as_of_date >= query.date_from)
+    if query.date_to:
+        where.append(alerts.c.as_of_date <= query.date_to)
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        raise InvalidRequest("date_from: after date_to", hint="give date_from <= date_to")
+    return where
+
+
+def _plain(row: Mapping[str, Any] | sa.RowMapping) -> dict[str, Any]:
+    out = mask_row(row)
+    out["explanation"] = out.get("explanation") or {}
+    return out
+
+
+def _newest_first() -> list[Any]:
+    return [alerts.c.as_of_date.desc(), alerts.c.alert_row_id.desc()]
+
+
+# -- the inbox ------------------------------------------------------------------------------------
+
+
+def list_alerts(engine: sa.Engine, principal: Principal, query: AlertQuery) -> AlertPage:
+    """One page of the alerts in scope matching the query, newest first, and how many match."""
+    with engine.connect() as connection:
+        snapshot = served_snapshot_on(connection)
+        where = _where(principal, snapshot, query)
+        joined = _joined(snapshot)
+        total = connection.execute(
+            sa.select(sa.func.count()).select_from(joined).where(*where)
+        ).scalar_one()
+        rows = connection.execute(
+            sa.select(*_columns(snapshot))
+            .select_from(joined)
+            .where(*where)
+            .order_by(*_newest_first())
+            .limit(query.page_size)
+            .offset((query.page - 1) * query.page_size)
+        ).mappings()
+        out = [_plain(r) for r in rows]
+    return AlertPage(out, int(total), query.page, query.page_size, snapshot.as_of_date)
+
+
+def _scoped_alert(
+    connection: sa.Connection, principal: Principal, snapshot: Snapshot, alert_row_id: int
+) -> dict[str, Any]:
+    row = (
+        connection.execute(
+            sa.select(*_columns(snapshot))
+            .select_from(_joined(snapshot))
+            .where(alerts.c.alert_row_id == alert_row_id, _scope(principal, snapshot))
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:  # unknown and out of scope answer alike
+        raise NotFound(f"no alert {alert_row_id}", hint="give the alert_row_id of an inbox row")
+    return _plain(row)
+
+
+def _actions(connection: sa.Connection, alert_row_id: int) -> list[dict[str, Any]]:
+    rows = connection.execute(
+        sa.select(alert_actions)
+        .where(alert_actions.c.alert_row_id == alert_row_id)
+        .order_by(alert_actions.c.at, alert_actions.c.action_id)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def get_alert(engine: sa.Engine, principal: Principal, alert_row_id: int) -> dict[str, Any]:
+    """One alert in scope with its history of status changes."""
+    with engine.connect() as connection:
+        snapshot = served_snapshot_on(connection)
+        out = _scoped_alert(connection, principal, snapshot, alert_row_id)
+        out["actions"] = _actions(connection, alert_row_id)
+    return out
+
+
+def change_status(
+    engine: sa.Engine,
+    principal: Principal,
+    alert_row_id: int,
+    to_status: str,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """Move an alert in scope to `to_status`; refused (422) off the state machine, and a
+    dismissal without a note. Recorded with who, when and the note; audited `alert_<status>`."""
+    if to_status not in ALERT_STATUSES:
+        raise InvalidRequest(
+            f"status: {to_status[:20]!r} is not a status",
+            hint="acknowledged, handled or dismissed",
+        )
+    note = (note or "").strip() or None
+    if note is not None and len(note) > NOTE_MAX:
+        raise InvalidRequest(f"note: at most {NOTE_MAX} characters (it has {len(note)})")
+    with engine.begin() as connection:
+        snapshot = served_snapshot_on(connection)
+        row = _scoped_alert(connection, principal, snapshot, alert_row_id)
+        current = str(row["status"])
+        if to_status not in TRANSITIONS.get(current, ()):
+            allowed = TRANSITIONS.get(current, ())
+            raise AlertRefused(
+                f"alert {alert_row_id} is {current}: it cannot become {to_status}",
+                hint=f"from {current}: {', '.join(allowed)}"
+                if allowed
+                else f"{current} is final; the next business date raises a new alert if due",
+            )
+        if to_status == "dismissed" and note is None:
+            raise InvalidRequest(
+                "note: say why the alert is dismissed", hint="the note is kept with the alert"
+            )
+        now = dt.datetime.now(dt.UTC)
+        values: dict[str, Any] = {"status": to_status, "status_by": principal.username}
+        values["status_at"] = now
+        if note is not None:
+            values["note"] = note
+        # Only from the status read above: a concurrent change makes this one match nothing.
+        changed = connection.execute(
+            alerts.update()
+            .where(alerts.c.alert_row_id == alert_row_id, alerts.c.status == current)
+            .values(**values)
+        ).rowcount
+        if changed != 1:
+            raise AlertRefused(
+                f"alert {alert_row_id} was changed by someone else meanwhile",
+                hint="reload the inbox and try again",
+            )
+        connection.execute(
+            alert_actions.insert().values(
+                alert_row_id=alert_row_id,
+                at=now,
+                username=principal.username,
+                from_status=current,
+                to_status=to_status,
+                note=note,
+            )
+        )
+        detail = {"alert_row_id": alert_row_id, "alert_id": row["alert_id"], "from": current}
+        record_audit(connection, principal, f"alert_{to_status}", [row["customer_id"]], detail)
+        out = _scoped_alert(connection, principal, snapshot, alert_row_id)
+        out["actions"] = _actions(connection, alert_row_id)
+    return out
+
+
+def alert_counts(
+    engine: sa.Engine, principal: Principal, status: str | None = None
+) -> dict[str, dict[str, int]]:
+    """alert id -> status -> alerts in scope (only `status` when given), for the home page."""
+    with engine.connect() as connection:
+        snapshot = served_snapshot_on(connection)
+        where: list[Any] = [_scope(principal, snapshot)]
+        if status is not None:
+            where.append(alerts.c.status == status)
+        rows = connection.execute(
+            sa.select(alerts.c.alert_id, alerts.c.status, sa.func.count())
+            .select_from(_joined(snapshot))
+            .where(*where)
+            .group_by(alerts.c.alert_id, alerts.c.status)
+            .order_by(alerts.c.alert_id, alerts.c.status)
+        ).all()
+    out: dict[str, dict[str, int]] = {}
+    for alert_id, state, n in rows:
+        out.setdefault(str(alert_id), {})[str(state)] = int(n)
+    return out
+
+
+def customer_alerts(
+    engine: sa.Engine, principal: Principal, customer_id: str, limit: int = RECENT
+) -> list[dict[str, Any]]:
+    """The customer's latest alerts, newest first; NotFound, as the 360, when out of scope."""
+    with engine.connect() as connection:
+        snapshot = served_snapshot_on(connection)
+        scoped_row(connection, principal, snapshot, customer_id)
+        rows = connection.execute(
+            sa.select(*_columns(snapshot))
+            .select_from(_joined(snapshot))
+            .where(alerts.c.customer_id == customer_id)
+            .order_by(*_newest_first())
+            .limit(limit)
+        ).mappings()
+        return [_plain(r) for r in rows]
+
+
+# -- export ---------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "as_of_date",
+    "customer_id",
+    "name",
+    "branch_id",
+    "alert_id",
+    "alert_name",
+    "explanation",
+    "status",
+    "status_by",
+    "status_at",
+    "note",
+)
+
+
+def export_alerts(
+    engine: sa.Engine, settings: Settings, principal: Principal, query: AlertQuery
+) -> tuple[str, str]:
+    """(file name, CSV text) of every alert in scope matching the query (paging ignored),
+    masked, capped as customer exports are, and audited as an export with every customer id."""
+    _require(principal)
+    names = alert_names(settings)
+    language = principal.language
+    with engine.begin() as connection:
+        snapshot = served_snapshot_on(connection)
+        where = _where(principal, snapshot, query)
+        joined = _joined(snapshot)
+        total = connection.execute(
+            sa.select(sa.func.count()).select_from(joined).where(*where)
+        ).scalar_one()
+        _too_many(int(total))
+        rows = connection.execute(
+            sa.select(*_columns(snapshot))
+            .select_from(joined)
+            .where(*where)
+            .order_by(*_newest_first())
+        ).mappings()
+        out = io.StringIO()
+        out.write(BOM)
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(EXPORT_COLUMNS)
+        ids: dict[str, None] = {}  # each customer once, in the order met
+        count = 0
+        for raw in rows:
+            row = _plain(raw)
+            ids[str(row["customer_id"])] = None
+            count += 1
+            label = names.get(str(row["alert_id"]), {}).get(language) or row["alert_id"]
+            values = {
+                **row,
+                "alert_name": label,
+                "explanation": explanation_text(row["explanation"], language),
+            }
+            writer.writerow([_cell(values.get(c)) for c in EXPORT_COLUMNS])
+        detail = {
+            "kind": "alerts",
+            "query": query.model_dump(mode="json", exclude={"page", "page_size"}),
+            "count": count,
+            "as_of": str(snapshot.as_of_date),
+        }
+        record_audit(connection, principal, "export", list(ids), detail)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
+    return f"alerts_{snapshot.as_of_date.isoformat()}_{stamp}.csv", out.getvalue()
+
+
+# -- thresholds -----------------------------------------------------------------------------------
+
+
+def may_edit_thresholds(principal: Principal, branch_id: str | None) -> bool:
+    """HQ: the defaults and any branch; a branch manager: their own branch only."""
+    if not principal.can(Permission.EDIT_ALERT_THRESHOLDS):
+        return False
+    if principal.role in ALL_CUSTOMER_ROLES:
+        return True
+    return (
+        principal.role is Role.BRANCH_MANAGER
+        and principal.unit_id is not None
+        and branch_id == principal.unit_id
+    )
+
+
+def _require_editor(principal: Principal, branch_id: str | None) -> None:
+    if not principal.can(Permission.EDIT_ALERT_THRESHOLDS):
+        raise Forbidden(
+            "editing alert thresholds needs the edit_alert_thresholds permission",
+            hint="HQ edits the defaults and any branch; a branch manager their own branch",
+        )
+    if not may_edit_thresholds(principal, branch_id):
+        where = f"branch {branch_id}" if branch_id else "the defaults"
+        raise Forbidden(
+            f"you may not edit the thresholds of {where}",
+            hint=f"a branch manager edits their own branch ({principal.unit_id or 'none'}) only",
+        )
+
+
+def _definition(alert_set: Any, alert_id: str) -> Any:
+    for item in alert_set.definitions:
+        if item.id == alert_id:
+            return item
+    known = ", ".join(d.id for d in alert_set.definitions)
+    raise NotFound(f"no alert {alert_id[:40]!r}", hint=f"one of {known}")
+
+
+def _branches(alert_set: Any, definition: Any) -> dict[str, dict[str, float]]:
+    overrides = getattr(alert_set, "overrides", None) or {}
+    found = overrides.get(definition.id, {}) if isinstance(overrides, Mapping) else {}
+    return {str(b): dict(v) for b, v in found.items()}
+
+
+def _params(definition: Any) -> dict[str, float]:
+    params = definition.params
+    if isinstance(params, Mapping):
+        return {str(k): float(v) for k, v in params.items()}
+    return {str(p.name): float(p.default) for p in params}
+
+
+def _check_params(definition: Any, params: Mapping[str, Any]) -> dict[str, float]:
+    known = _params(definition)
+    out: dict[str, float] = {}
+    for name, value in params.items():
+        if name not in known:
+            raise InvalidRequest(
+                f"params.{name[:40]}: {definition.id} has no such threshold",
+                hint=f"one of {', '.join(known)}",
+            )
+        try:
+            out[name] = float(value)
+        except (TypeError, ValueError):
+            raise InvalidRequest(f"params.{name}: {value!r} is not a number") from None
+    if not out:
+        raise InvalidRequest("params: give at least one threshold", hint=", ".join(known))
+    return out
+
+
+def threshold_overview(settings: Settings, principal: Principal) -> list[dict[str, Any]]:
+    """Per alert: its names, the default thresholds and the branch overrides the principal
+    may see (HQ all, others their own branch), and whether they may edit each."""
+    from brokerlens.alerts import load_alerts
+
+    alert_set = load_alerts(settings)
+    own = principal.unit_id if principal.role is Role.BRANCH_MANAGER else None
+    out = []
+    for definition in alert_set.definitions:
+        branches = _branches(alert_set, definition)
+        if principal.role not in ALL_CUSTOMER_ROLES:
+            branches = {b: v for b, v in branches.items() if b == own}
+        out.append(
+            {
+                "alert_id": definition.id,
+                "zh": definition.zh,
+                "en": definition.en,
+                "meaning": getattr(definition, "meaning", ""),
+                "defaults": _params(definition),
+                "branches": branches,
+                "may_edit_defaults": may_edit_thresholds(principal, None),
+                "own_branch": own,
+            }
+        )
+    return out
+
+
+def _target(principal: Principal, branch_id: str | None) -> str | None:
+    branch_id = (branch_id or "").strip() or None
+    _require_editor(principal, branch_id)
+    return branch_id
+
+
+def preview_thresholds(
+    settings: Settings,
+    principal: Principal,
+    alert_id: str,
+    branch_id: str | None,
+    params: Mapping[str, Any],
+) -> dict[str, Any]:
+    """How many customers the alert would fire for with `params` (and how many now), before
+    anything is saved; only for a user who may edit those thresholds."""
+    from brokerlens import alerts as engine_alerts
+
+    branch = _target(principal, branch_id)
+    definition = _definition(engine_alerts.load_alerts(settings), alert_id)
+    checked = _check_params(definition, params)
+    found = engine_alerts.preview_thresholds(settings, alert_id, branch, checked)
+    return {
+        "alert_id": alert_id,
+        "branch_id": branch,
+        "params": checked,
+        "as_of": found.as_of,
+        "current": int(found.current),
+        "proposed": int(found.proposed),
+        "current_by_branch": dict(getattr(found, "current_by_branch", {}) or {}),
+        "proposed_by_branch": dict(getattr(found, "proposed_by_branch", {}) or {}),
+    }
+
+
+def save_thresholds(
+    engine: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    alert_id: str,
+    branch_id: str | None,
+    params: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Save the thresholds (the defaults, or a branch's override) with the user's name;
+    audited `alert_thresholds`. They apply from the next `brokerlens run`."""
+    from brokerlens import alerts as engine_alerts
+
+    branch = _target(principal, branch_id)
+    definition = _definition(engine_alerts.load_alerts(settings), alert_id)
+    checked = _check_params(definition, params)
+    version = engine_alerts.save_thresholds(settings, alert_id, branch, checked, principal.username)
+    with engine.begin() as connection:
+        detail = {"alert_id": alert_id, "branch_id": branch, "params": checked, "version": version}
+        record_audit(connection, principal, "alert_thresholds", [], detail)
+    return {"alert_id": alert_id, "branch_id": branch, "params": checked, "version": version}
