@@ -33,6 +33,7 @@ INDICATOR_MODELS = [
     "indicators_holdings",
     "indicators_lots",
     "indicators_risk",
+    "indicators_events",
 ]
 
 
@@ -82,6 +83,10 @@ def compute_indicators(
     engine.register_parquet(
         "customer_month", [store.month_file(m) for m in cal.complete_months()], MONTH_COLUMNS
     )
+    # indicators_events: T, the day before, and the 20-day window with the day before it
+    recent = day_files_covering(store, state, cal.days[-21:])
+    engine.register_parquet("customer_day_recent", recent, DAY_COLUMNS)
+    cal.params |= _event_days(cal)
     engine.register_parquet("lot_buys_all", _lot_files(store, state, "buys"), LOT_COLUMNS)
     engine.register_parquet("lot_pieces_all", _lot_files(store, state, "pieces"), PIECE_COLUMNS)
     window = load_model("customer_window").sql
@@ -94,6 +99,17 @@ def compute_indicators(
         engine.register_parquet(name, [path], parquet_columns(path))
     final = load_model("customer_indicators")
     return engine.write_parquet(final.sql, store.indicators_file(cal.as_of), {"as_of": cal.as_of})
+
+
+def _event_days(cal: AsOfCalendar) -> dict[str, dt.date]:
+    """The day before T and the day before the 20-day window; 1900-01-01 (no rows) when the
+    lake does not reach back that far."""
+    none = dt.date(1900, 1, 1)
+    days = cal.days
+    return {
+        "prev_day": days[-2] if len(days) >= 2 else none,
+        "day_20d_ago": days[-21] if len(days) >= 21 else none,
+    }
 
 
 def parquet_columns(path: Path) -> list[tuple[str, str]]:

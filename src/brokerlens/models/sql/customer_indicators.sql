@@ -25,7 +25,11 @@ SELECT
     coalesce(l.profitable_sells_6m, 0) AS profitable_sells_6m,
     l.small_gain_sell_share_6m, l.big_gain_sell_share_6m, l.ex_right_held_share_6m,
     k.regulatory_class, k.regulatory_class_rank, k.regulatory_lowest_category, k.behaviour_level,
-    k.behaviour_risk_rank, k.behaviour_level_gap
+    k.behaviour_risk_rank, k.behaviour_level_gap,
+    e.transfer_out_t, e.transfer_in_t, e.total_assets_prev, e.transfer_out_20d,
+    e.total_assets_20d_ago, e.account_closed_t, e.agreement_cancelled_t, e.position_value_t,
+    e.entitlement_events_t, e.days_since_last_trade, e.assessment_days_to_expiry,
+    e.open_complaint_days
 FROM customers_asof AS c
 LEFT JOIN indicators_assets AS a ON a.customer_id = c.customer_id
 LEFT JOIN indicators_commission AS m ON m.customer_id = c.customer_id
@@ -35,3 +39,4 @@ LEFT JOIN indicators_lots AS l ON l.customer_id = c.customer_id
 LEFT JOIN indicators_preference AS p ON p.customer_id = c.customer_id
 LEFT JOIN indicators_holdings AS h ON h.customer_id = c.customer_id
 LEFT JOIN indicators_risk AS k ON k.customer_id = c.customer_id
+LEFT JOIN indicators_events AS e ON e.customer_id = c.customer_id
