@@ -6,7 +6,6 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 
-from brokerlens.alerts import evaluate_alerts
 from brokerlens.config import Settings
 from brokerlens.engine import open_engine
 from brokerlens.errors import ConfigError, LakeError
@@ -20,7 +19,6 @@ from brokerlens.pipeline.profile import compute_profile
 from brokerlens.pipeline.sources import LakeFiles
 from brokerlens.pipeline.state import read_state, write_state
 from brokerlens.pipeline.windows import as_of_calendar
-from brokerlens.suitability.daily import build_facts
 from brokerlens.suitability.questionnaire import load_definitions
 from brokerlens.warehouse.store import WarehouseStore
 
@@ -35,7 +33,6 @@ class RunReport:
     months_built: int = 0
     lot_days: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
-    alerts: dict[str, int] = field(default_factory=dict)  # customers per alert id on T
 
 
 def _pick_as_of(loaded: list[dt.date], as_of: dt.date | None) -> dt.date:
@@ -103,8 +100,6 @@ def run_pipeline(
         lap("indicators")
         _, report.catalog_version = compute_profile(runner, settings, store, day)
         lap("profile")
-        report.alerts = evaluate_alerts(runner, settings, store, day)
-        lap("alerts")
         from brokerlens.activation import compute_activation, load_config
 
         compute_activation(runner, lake, store, state, cal, load_config(settings))
@@ -113,6 +108,4 @@ def run_pipeline(
         runner.close()
     build_lookup(settings, day)
     lap("360 lookup")
-    build_facts(settings, day, sorted(lake.days))
-    lap("suitability facts")
     return report
