@@ -1,0 +1,210 @@
+"""Dormant-account activation (休眠户及空户激活) within the caller's scope.
+
+The list is the one `brokerlens run` wrote for the served snapshot's as-of date
+(`<warehouse>/activation/<T>.parquet`), read with DuckDB; scope is the principal's rule resolved
+on the store connection of the same call (`scope.scope_rule`, as the columnar profile copy is
+read), then the kind and branch filters, all bound as parameters. Personal fields leave masked;
+an export needs the export permission, is capped like every export and is audited with every id.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+
+from brokerlens.access.audit import record_audit
+from brokerlens.access.columnar import Where
+from brokerlens.access.exports import BOM, MAX_EXPORT_ROWS
+from brokerlens.access.masking import mask_row
+from brokerlens.access.principal import Permission, Principal
+from brokerlens.access.scope import duckdb_scope, scope_rule
+from brokerlens.access.snapshot import Snapshot, served_snapshot_on
+from brokerlens.activation.build import activation_file
+from brokerlens.activation.reasons import reasons, reasons_text
+from brokerlens.config import Settings
+from brokerlens.errors import Forbidden, InvalidRequest, NotFound
+from brokerlens.warehouse.store import WarehouseStore
+
+Kind = Literal["dormant", "empty"]
+# The columns a page and an export show, in order (the points columns feed the reasons).
+SHOWN = [
+    "rank",
+    "customer_id",
+    "name",
+    "kind",
+    "basis",
+    "score",
+    "branch_id",
+    "servicer_id",
+    "phone",
+    "customer_type",
+    "age",
+    "open_date",
+    "open_channel",
+    "tenure_years",
+    "cash",
+    "total_assets",
+    "peak_assets",
+    "net_commission",
+    "last_trade_month",
+    "last_contact_date",
+    "recent_inflow",
+]
+
+
+class ActivationQuery(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Kind | None = None
+    branch_id: str | None = Field(default=None, max_length=32)
+    page: int = Field(default=1, ge=1)
+    page_size: int = Field(default=50, ge=1, le=500)
+
+
+@dataclass(frozen=True)
+class ActivationPage:
+    as_of_date: dt.date
+    rows: list[dict[str, Any]]
+    total: int
+    counts: dict[str, int]  # in scope and branch, by kind (the tabs), whatever `kind` is
+    page: int
+    page_size: int
+
+
+def _served(connection: sa.Connection, settings: Settings) -> tuple[Snapshot, str]:
+    snapshot = served_snapshot_on(connection)
+    path = activation_file(WarehouseStore(settings.warehouse_dir), snapshot.as_of_date)
+    if not Path(path).is_file():
+        raise NotFound(
+            f"no activation list for the served date {snapshot.as_of_date}",
+            hint=f"run `brokerlens run --as-of {snapshot.as_of_date}` (it writes the list)",
+        )
+    return snapshot, str(path)
+
+
+def _where(
+    connection: sa.Connection,
+    principal: Principal,
+    snapshot: Snapshot,
+    query: ActivationQuery,
+    *,
+    with_kind: bool = True,
+) -> Where:
+    where = Where()
+    where.add(*duckdb_scope(scope_rule(principal, snapshot, connection)))
+    if query.branch_id:
+        where.add("branch_id = ?", [query.branch_id])
+    if with_kind and query.kind:
+        where.add("kind = ?", [query.kind])
+    return where
+
+
+def _source(path: str) -> str:
+    # The path is ours (the warehouse and the served date), never request text.
+    return "read_parquet('" + path.replace("'", "''") + "')"
+
+
+def _fetch(sql: str, params: list[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    duck = duckdb.connect(":memory:")
+    try:
+        result = duck.execute(sql, params)
+        names = [d[0] for d in result.description or []]
+        return names, result.fetchall()
+    finally:
+        duck.close()
+
+
+def _rows(path: str, where: Where, limit: int | None, offset: int = 0) -> list[dict[str, Any]]:
+    sql = f"SELECT * FROM {_source(path)} WHERE {where.sql} ORDER BY rank"
+    params = list(where.params)
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    names, found = _fetch(sql, params)
+    return [mask_row(dict(zip(names, r, strict=True))) for r in found]
+
+
+def _counts(path: str, where: Where) -> dict[str, int]:
+    _, found = _fetch(
+        f"SELECT kind, count(*) FROM {_source(path)} WHERE {where.sql} GROUP BY kind",
+        where.params,
+    )
+    counts = {"dormant": 0, "empty": 0}
+    counts.update({str(k): int(n) for k, n in found})
+    return counts
+
+
+def _with_reasons(row: dict[str, Any], lang: str) -> dict[str, Any]:
+    return {**row, "reasons": reasons(row, lang)}
+
+
+def list_candidates(
+    engine: sa.Engine, settings: Settings, principal: Principal, query: ActivationQuery
+) -> ActivationPage:
+    """The page of candidates in scope, most valuable first, each with its reasons in the
+    principal's language."""
+    with engine.connect() as connection:
+        snapshot, path = _served(connection, settings)
+        counts = _counts(path, _where(connection, principal, snapshot, query, with_kind=False))
+        where = _where(connection, principal, snapshot, query)
+    total = counts[query.kind] if query.kind else sum(counts.values())
+    rows = _rows(path, where, query.page_size, (query.page - 1) * query.page_size)
+    return ActivationPage(
+        as_of_date=snapshot.as_of_date,
+        rows=[_with_reasons(r, principal.language) for r in rows],
+        total=total,
+        counts=counts,
+        page=query.page,
+        page_size=query.page_size,
+    )
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value  # a text cell Excel would run as a formula
+    return value
+
+
+def export_candidates(
+    engine: sa.Engine, settings: Settings, principal: Principal, query: ActivationQuery
+) -> tuple[str, str]:
+    """(file name, CSV text) of every candidate in scope matching the query (paging ignored),
+    with the reasons in words; audited `export` with every id."""
+    if not principal.can(Permission.EXPORT):
+        raise Forbidden("exporting customers needs the export permission")
+    with engine.begin() as connection:
+        snapshot, path = _served(connection, settings)
+        where = _where(connection, principal, snapshot, query)
+        _, found = _fetch(f"SELECT count(*) FROM {_source(path)} WHERE {where.sql}", where.params)
+        total = int(found[0][0]) if found else 0
+        if total > MAX_EXPORT_ROWS:
+            raise InvalidRequest(
+                f"the export would hold {total:,} customers, more than the "
+                f"{MAX_EXPORT_ROWS:,} allowed",
+                hint="narrow it to a branch or a kind and export in parts",
+            )
+        rows = _rows(path, where, None)
+        out = io.StringIO()
+        out.write(BOM)
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow([*SHOWN, "reasons"])
+        for row in rows:
+            cells = [_cell(row.get(n)) for n in SHOWN]
+            writer.writerow([*cells, _cell(reasons_text(row, principal.language))])
+        detail = {
+            "kind": "activation",
+            "query": query.model_dump(mode="json", exclude={"page", "page_size"}),
+            "count": len(rows),
+            "as_of": str(snapshot.as_of_date),
+        }
+        record_audit(connection, principal, "export", [str(r["customer_id"]) for r in rows], detail)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
+    return f"activation_{snapshot.as_of_date.isoformat()}_{stamp}.csv", out.getvalue()
