@@ -19,6 +19,7 @@ from brokerlens.pipeline.profile import compute_profile
 from brokerlens.pipeline.sources import LakeFiles
 from brokerlens.pipeline.state import read_state, write_state
 from brokerlens.pipeline.windows import as_of_calendar
+from brokerlens.suitability.daily import build_facts
 from brokerlens.suitability.questionnaire import load_definitions
 from brokerlens.warehouse.store import WarehouseStore
 
@@ -108,4 +109,6 @@ def run_pipeline(
         runner.close()
     build_lookup(settings, day)
     lap("360 lookup")
+    build_facts(settings, day, sorted(lake.days))
+    lap("suitability facts")
     return report

@@ -3,7 +3,7 @@
 One query gives every customer's (or the named customers') facts as of a business date: the
 latest risk assessment delivered by then, total assets on the date, the mean over the last 20
 loaded trading days (days before the account opened left out; a missing row counts as 0), the
-first trade or position seen, margin accounts and live service agreements.
+first trade (not an IPO application) or holding seen, margin accounts and live service agreements.
 """
 
 from __future__ import annotations
@@ -13,19 +13,21 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from brokerlens.config import Settings
 from brokerlens.errors import LakeError, NotFound
+from brokerlens.suitability.daily import HOLDING, kept_query
 from brokerlens.suitability.errors import AnswersError
 from brokerlens.suitability.facts import Assessment, CustomerFacts, Target
 from brokerlens.suitability.matching import product_horizon
 from brokerlens.suitability.questionnaire import Definition, age_on, score_answers
 from brokerlens.suitability.rules import Rules
 
-FACTS_SQL = """
+FACTS_SQL = f"""
 WITH days AS (
     SELECT DISTINCT biz_date FROM daily_assets WHERE biz_date <= $as_of
     ORDER BY biz_date DESC LIMIT 20
@@ -51,11 +53,13 @@ sums AS (
 seen AS (
     SELECT customer_id, min(d) AS first_seen FROM (
         SELECT customer_id, min(biz_date) AS d FROM trades
-        WHERE biz_date <= $as_of AND customer_id IN (SELECT customer_id FROM cust)
+        WHERE biz_date <= $as_of AND trade_type <> 'ipo_subscribe'
+          AND customer_id IN (SELECT customer_id FROM cust)
         GROUP BY customer_id
         UNION ALL
-        SELECT customer_id, min(biz_date) AS d FROM positions
-        WHERE biz_date <= $as_of AND customer_id IN (SELECT customer_id FROM cust)
+        SELECT customer_id, min(biz_date) AS d FROM daily_assets
+        WHERE biz_date <= $as_of AND {HOLDING}
+          AND customer_id IN (SELECT customer_id FROM cust)
         GROUP BY customer_id
     ) GROUP BY customer_id
 ),
@@ -143,8 +147,13 @@ def customer_facts(
     as_of: dt.date,
     definitions: dict[str, Definition],
     customer_ids: list[str] | None = None,
+    kept: Path | None = None,
 ) -> dict[str, CustomerFacts]:
-    """Facts per customer (all, or the named ones) as of `as_of`."""
+    """Facts per customer (all, or the named ones) as of `as_of`: from the file `brokerlens
+    run` kept for that date when there is one (`daily.py`), else from the lake."""
+    if kept is not None:
+        found = rows(conn, *kept_query(kept, customer_ids))
+        return {r["customer_id"]: _facts(r, as_of, r["history_start"], definitions) for r in found}
     first, _ = history_bounds(conn)
     found = rows(conn, FACTS_SQL, {"as_of": as_of, "ids": customer_ids})
     return {r["customer_id"]: _facts(r, as_of, first, definitions) for r in found}
@@ -155,8 +164,9 @@ def one_customer(
     as_of: dt.date,
     definitions: dict[str, Definition],
     customer_id: str,
+    kept: Path | None = None,
 ) -> CustomerFacts:
-    found = customer_facts(conn, as_of, definitions, [customer_id])
+    found = customer_facts(conn, as_of, definitions, [customer_id], kept)
     if customer_id not in found:
         raise NotFound(
             f"customer {customer_id!r} is not in the lake",

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from brokerlens.config import Settings
+from brokerlens.suitability.daily import kept_facts
 from brokerlens.suitability.eligibility import (
     Eligibility,
     all_eligibility,
@@ -47,7 +48,8 @@ def customer_view(settings: Settings, customer_id: str, as_of: dt.date | None) -
 
     definitions = load_definitions(settings)
     with lake_connection(settings) as conn:
-        facts = one_customer(conn, resolve_as_of(conn, as_of), definitions, customer_id)
+        day = resolve_as_of(conn, as_of)
+        facts = one_customer(conn, day, definitions, customer_id, kept_facts(settings, day))
     treated = with_effective_class(open_store(settings), facts)
     return CustomerView(treated, load_rules(settings), facts.investor_class)
 
@@ -108,5 +110,7 @@ def holdings_report(settings: Settings, as_of: dt.date | None = None) -> Holding
     rules = load_rules(settings)
     with lake_connection(settings) as conn:
         day = resolve_as_of(conn, as_of)
-        facts = customer_facts(conn, day, definitions, holders(conn, day))
+        facts = customer_facts(
+            conn, day, definitions, holders(conn, day), kept_facts(settings, day)
+        )
         return holdings_above_class(conn, day, facts, rules)

@@ -1,0 +1,81 @@
+"""The facts `brokerlens run` keeps per date agree with the lake's, customer by customer, and
+the services read them when they exist."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from suitability_lake import T
+
+from brokerlens.config import Settings, load_settings
+from brokerlens.pipeline.run import run_pipeline
+from brokerlens.suitability.daily import facts_file, kept_facts
+from brokerlens.suitability.lake import customer_facts, lake_connection
+from brokerlens.suitability.questionnaire import shipped_definitions
+from brokerlens.suitability.service import customer_eligibility
+from support.brokerage import Brokerage
+
+DEFS = shipped_definitions()
+
+
+def _run_copy(settings: Settings, into: Path) -> Settings:
+    shutil.copytree(settings.home, into)
+    copy = load_settings(home=into)
+    run_pipeline(copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def run_suitability_lake(
+    suitability_lake: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    return _run_copy(suitability_lake, tmp_path_factory.mktemp("suitability_run") / "home")
+
+
+def test_run_keeps_the_facts_of_its_date(run_suitability_lake: Settings) -> None:
+    assert kept_facts(run_suitability_lake, T) == facts_file(run_suitability_lake, T)
+
+
+def test_kept_facts_equal_the_lakes_on_the_hand_built_lake(run_suitability_lake: Settings) -> None:
+    kept = kept_facts(run_suitability_lake, T)
+    with lake_connection(run_suitability_lake) as conn:
+        from_lake = customer_facts(conn, T, DEFS)
+        from_run = customer_facts(conn, T, DEFS, kept=kept)
+        one = customer_facts(conn, T, DEFS, ["CMID"], kept=kept)
+    assert from_run == from_lake
+    assert one == {"CMID": from_lake["CMID"]}
+    assert from_run["CMID"].assets_20d == pytest.approx(412_300.40)
+
+
+def test_kept_facts_equal_the_lakes_on_a_generated_brokerage(
+    small_brokerage: Brokerage, tmp_path: Path
+) -> None:
+    settings = _run_copy(small_brokerage.settings, tmp_path / "home")
+    with lake_connection(settings) as conn:
+        day = conn.execute("SELECT max(biz_date) FROM daily_assets").fetchone()[0]  # type: ignore[index]
+        from_lake = customer_facts(conn, day, DEFS)
+        from_run = customer_facts(conn, day, DEFS, kept=kept_facts(settings, day))
+    assert len(from_run) == len(from_lake) == 600
+    assert from_run == from_lake
+
+
+def test_services_read_the_kept_facts(run_suitability_lake: Settings) -> None:
+    """A file kept by the run is what an eligibility reads: a figure changed in it shows."""
+    import duckdb
+
+    path = facts_file(run_suitability_lake, T)
+    original = path.read_bytes()
+    try:
+        duckdb.execute(
+            f"COPY (SELECT * REPLACE (CASE WHEN customer_id = 'CMID' THEN 600000.0 * n_days "
+            f"ELSE sum_20d END AS sum_20d) FROM read_parquet('{path}')) TO '{path}.new' "
+            "(FORMAT parquet)"
+        )
+        Path(f"{path}.new").replace(path)
+        _, items = customer_eligibility(run_suitability_lake, "CMID", T)
+        margin = next(i for i in items if i.permission == "margin")
+        assert not any("20日日均资产" in m for m in margin.missing)
+    finally:
+        path.write_bytes(original)
