@@ -19,7 +19,10 @@ from brokerlens.errors import Forbidden, InvalidRequest, NotFound
 
 def ids(world: World, who: str, **query: object) -> list[str]:
     page = list_candidates(
-        world.engine, world.settings, world.who(who), ActivationQuery(page_size=500, **query)
+        world.engine,
+        world.settings,
+        world.who(who),
+        ActivationQuery.model_validate({"page_size": 500, **query}),
     )
     return [r["customer_id"] for r in page.rows]
 
