@@ -8,7 +8,7 @@ quoted, and `a / b` made NULL-safe as `a / NULLIF(b, 0)` because ANSI Spark rais
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Literal
 
 import sqlglot
@@ -30,8 +30,15 @@ ALLOWED_FUNCTIONS = "greatest, least, abs, coalesce, round"
 
 
 class _Checker:
-    def __init__(self, text: str, indicators: Mapping[str, Indicator], where: str) -> None:
+    def __init__(
+        self,
+        text: str,
+        indicators: Mapping[str, Indicator],
+        where: str,
+        numbers: Collection[str] = (),
+    ) -> None:
         self.text, self.indicators, self.where = text, indicators, where
+        self.number_names = numbers
 
     def fail(self, node: exp.Expr, what: str) -> None:
         offset = next((n.meta["start"] for n in node.walk() if "start" in n.meta), None)
@@ -68,6 +75,8 @@ class _Checker:
     def column(self, node: exp.Column) -> Kind:
         if node.table or not isinstance(node.this, exp.Identifier):
             self.fail(node, "a qualified or starred name")
+        if node.name in self.number_names:
+            return "number"
         indicator = self.indicators.get(node.name)
         if indicator is None:
             self.fail(node, f"unknown name {node.name!r} (not a catalog indicator id)")
@@ -140,8 +149,13 @@ def _describe(node: exp.Expr) -> str:
     return f"{node.key.upper()}"
 
 
-def check_condition(text: str, indicators: Mapping[str, Indicator], where: str) -> exp.Expr:
-    """The checked, engine-safe boolean expression for a rule's `when`, or a CatalogError."""
+def check_condition(
+    text: str, indicators: Mapping[str, Indicator], where: str, numbers: Collection[str] = ()
+) -> exp.Expr:
+    """The checked, engine-safe boolean expression for a rule's `when`, or a CatalogError.
+
+    `numbers` are further names that stand for numbers (an alert's threshold names): the caller
+    replaces them with values in the returned tree."""
     if not text.strip():
         raise CatalogError(f"{where}: the condition is empty")
     tokens_of(text, where)
@@ -151,7 +165,7 @@ def check_condition(text: str, indicators: Mapping[str, Indicator], where: str) 
         raise CatalogError(
             f"{where}: cannot parse `{text}`: {exc.errors[0]['description']}"
         ) from None
-    if _Checker(text, indicators, where).kind(tree) not in ("bool",):
+    if _Checker(text, indicators, where, numbers).kind(tree) not in ("bool",):
         refuse(where, "a condition that is not true/false", text, 0, text)
     return _engine_safe(tree)
 

@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 
+from brokerlens.alerts import evaluate_alerts
 from brokerlens.config import Settings
 from brokerlens.engine import open_engine
 from brokerlens.errors import ConfigError, LakeError
@@ -34,6 +35,7 @@ class RunReport:
     months_built: int = 0
     lot_days: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    alerts: dict[str, int] = field(default_factory=dict)  # customers per alert id on T
 
 
 def _pick_as_of(loaded: list[dt.date], as_of: dt.date | None) -> dt.date:
@@ -101,6 +103,8 @@ def run_pipeline(
         lap("indicators")
         _, report.catalog_version = compute_profile(runner, settings, store, day)
         lap("profile")
+        report.alerts = evaluate_alerts(runner, settings, store, day)
+        lap("alerts")
         from brokerlens.activation import compute_activation, load_config
 
         compute_activation(runner, lake, store, state, cal, load_config(settings))

@@ -1,0 +1,126 @@
+"""The alerts of T: every alert evaluated on customer_indicators of T with each customer's branch
+thresholds, written to `<warehouse>/alerts/<T>.parquet` with the explanation of each row.
+
+One row per customer, alert and date (customer_indicators has one row per customer, and each
+alert is one query over it); a re-run of T replaces the file whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from brokerlens.alerts.compile import THRESHOLD_PREFIX, alert_select
+from brokerlens.alerts.model import AlertDefinition
+from brokerlens.alerts.text import render
+from brokerlens.alerts.thresholds import AlertSet, load_alerts
+from brokerlens.config import Settings
+from brokerlens.engine import Engine
+from brokerlens.warehouse.store import WarehouseStore
+
+ALERT_SCHEMA = pa.schema(
+    [
+        ("as_of_date", pa.date32()),
+        ("customer_id", pa.string()),
+        ("branch_id", pa.string()),
+        ("alert_id", pa.string()),
+        ("explanation", pa.string()),  # JSON: figures, thresholds, zh, en
+    ]
+)
+
+
+def alerts_file(store: WarehouseStore, as_of: dt.date) -> Path:
+    return store.root / "alerts" / f"{as_of.isoformat()}.parquet"
+
+
+def evaluate_alerts(
+    engine: Engine,
+    settings: Settings,
+    store: WarehouseStore,
+    as_of: dt.date,
+    alert_set: AlertSet | None = None,
+) -> dict[str, int]:
+    """Write the alerts of `as_of`; returns the number of customers per alert id.
+
+    Reads `customer_indicators` over that date's indicators file (the profile step registers it
+    on the same engine; registered again here so the step stands alone)."""
+    from brokerlens.pipeline.profile import indicator_columns
+
+    alert_set = alert_set if alert_set is not None else load_alerts(settings)
+    engine.register_parquet(
+        "customer_indicators", [store.indicators_file(as_of)], indicator_columns()
+    )
+    scratch = store.root / "_run" / "alerts"
+    scratch.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    parts = []
+    for definition in alert_set.definitions:
+        path = scratch / f"{definition.id}.parquet"
+        engine.write_parquet(alert_select(alert_set, definition).sql(dialect="duckdb"), path)
+        fired = pq.read_table(path)
+        counts[definition.id] = fired.num_rows
+        parts.append(_rows(definition, fired, as_of))
+    table = pa.concat_tables(parts) if parts else ALERT_SCHEMA.empty_table()
+    table = table.sort_by([("customer_id", "ascending"), ("alert_id", "ascending")])
+    _write_atomically(table, alerts_file(store, as_of))
+    return counts
+
+
+def _rows(definition: AlertDefinition, fired: pa.Table, as_of: dt.date) -> pa.Table:
+    data = fired.to_pydict()
+    n = fired.num_rows
+    explanations = []
+    for i in range(n):
+        figures = {name: _plain(data[name][i]) for name in definition.shows}
+        thresholds = {name: data[THRESHOLD_PREFIX + name][i] for name in definition.params}
+        explanations.append(explanation(definition, figures, thresholds))
+    return pa.table(
+        {
+            "as_of_date": pa.array([as_of] * n, pa.date32()),
+            "customer_id": pa.array(data["customer_id"], pa.string()),
+            "branch_id": pa.array(data["branch_id"], pa.string()),
+            "alert_id": pa.array([definition.id] * n, pa.string()),
+            "explanation": pa.array(explanations, pa.string()),
+        },
+        schema=ALERT_SCHEMA,
+    )
+
+
+def explanation(
+    definition: AlertDefinition, figures: dict[str, Any], thresholds: dict[str, float]
+) -> str:
+    """The explanation JSON: the figures and thresholds that fired it, in words zh and en."""
+    values = {**figures, **thresholds}
+    return json.dumps(
+        {
+            "figures": figures,
+            "thresholds": thresholds,
+            "zh": render(definition.text_zh, values),
+            "en": render(definition.text_en, values),
+        },
+        ensure_ascii=False,
+    )
+
+
+def _plain(value: Any) -> Any:
+    # 12 significant digits: the sums' last-bit noise (0.30000000000000004) is not a figure
+    return float(f"{value:.12g}") if isinstance(value, float) else value
+
+
+def _write_atomically(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, partial)
+    os.replace(partial, path)
+
+
+def read_alerts(store: WarehouseStore, as_of: dt.date) -> pa.Table | None:
+    """The alerts of `as_of`, or None when they were not computed."""
+    path = alerts_file(store, as_of)
+    return pq.read_table(path) if path.exists() else None

@@ -1,0 +1,68 @@
+"""The explanation's wording: `{name:format}` fields filled with figures and thresholds.
+
+Formats: `yuan` (thousands separated, no .00), `pct` (a ratio as a percentage), `pts` (a ratio
+in percentage points, the number only), `int`, `text`; none = a short number. Templates are
+checked when the definitions load: every field must be a shown indicator or a threshold.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Collection, Mapping
+from typing import Any
+
+FORMATS = ("", "yuan", "pct", "pts", "int", "text")
+
+
+def template_fields(template: str) -> list[tuple[str, str]]:
+    """(name, format) of every field, or ValueError saying what is wrong."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"cannot read the template: {exc}") from None
+    fields = []
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if not name or conversion or not name.replace("_", "").isalnum():
+            raise ValueError(f"field {{{name}}} must be a plain name")
+        if spec not in FORMATS:
+            raise ValueError(f"field {{{name}:{spec}}}: format must be one of {', '.join(FORMATS)}")
+        fields.append((name, spec or ""))
+    return fields
+
+
+def check_template(template: str, known: Collection[str]) -> None:
+    for name, _ in template_fields(template):
+        if name not in known:
+            raise ValueError(f"field {{{name}}} is neither a shown indicator nor a threshold")
+
+
+def render(template: str, values: Mapping[str, Any]) -> str:
+    out = []
+    for literal, name, spec, _ in string.Formatter().parse(template):
+        out.append(literal)
+        if name is not None:
+            out.append(format_value(values.get(name), spec or ""))
+    return "".join(out)
+
+
+def format_value(value: Any, spec: str) -> str:
+    if value is None:
+        return "—"
+    if spec == "text" or isinstance(value, str):
+        return str(value)
+    number = float(value)
+    if spec == "yuan":
+        return _trim(f"{number:,.2f}")
+    if spec == "pct":
+        return _trim(f"{number * 100:.1f}") + "%"
+    if spec == "pts":
+        return _trim(f"{number * 100:.1f}")
+    if spec == "int":
+        return f"{round(number):d}"
+    return _trim(f"{number:.4f}")
+
+
+def _trim(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
