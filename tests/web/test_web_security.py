@@ -19,6 +19,8 @@ CUSTOMER_GETS = [
     "/api/customers/{id}/suitability",
     "/api/customers/{id}/eligibility",
     "/customers/{id}/suitability",
+    "/api/customers/{id}/alerts",
+    "/customers/{id}/alerts",
 ]
 
 

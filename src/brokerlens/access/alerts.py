@@ -498,9 +498,9 @@ def preview_thresholds(
 ) -> dict[str, Any]:
     """How many customers the alert would fire for with `params` (and how many now), before
     anything is saved; only for a user who may edit those thresholds."""
+    branch = _target(principal, branch_id)  # refused before the definitions are read
     from brokerlens import alerts as engine_alerts
 
-    branch = _target(principal, branch_id)
     definition = _definition(engine_alerts.load_alerts(settings), alert_id)
     checked = _check_params(definition, params)
     found = engine_alerts.preview_thresholds(settings, alert_id, branch, checked)
@@ -526,9 +526,9 @@ def save_thresholds(
 ) -> dict[str, Any]:
     """Save the thresholds (the defaults, or a branch's override) with the user's name;
     audited `alert_thresholds`. They apply from the next `brokerlens run`."""
+    branch = _target(principal, branch_id)  # refused before the definitions are read
     from brokerlens import alerts as engine_alerts
 
-    branch = _target(principal, branch_id)
     definition = _definition(engine_alerts.load_alerts(settings), alert_id)
     checked = _check_params(definition, params)
     version = engine_alerts.save_thresholds(settings, alert_id, branch, checked, principal.username)

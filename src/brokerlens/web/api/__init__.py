@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     from brokerlens.web.api import (
+        alerts,
         audit,
         auth,
         catalog,
@@ -24,6 +25,8 @@ def routers() -> list[APIRouter]:
         customers.router,
         suitability.customer_router,
         suitability.router,
+        alerts.customer_router,
+        alerts.router,
         catalog.router,
         segments.router,
         org.router,

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 def routers() -> list[APIRouter]:
     from brokerlens.web.pages import (
         account,
+        alerts,
         audit,
         auth,
         catalog,
@@ -28,4 +29,5 @@ def routers() -> list[APIRouter]:
         org.router,
         users.router,
         account.router,
+        alerts.router,
     ]

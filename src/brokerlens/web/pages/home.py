@@ -24,6 +24,19 @@ def _ordered(counts: dict[str, int], order: tuple[str, ...]) -> list[tuple[str, 
     return known + rest
 
 
+def _new_alerts(page: Any) -> list[tuple[str, str, int]]:
+    """(alert id, name, new alerts in scope), most first: the inbox's counts."""
+    from brokerlens.access.alerts import alert_counts, alert_names
+
+    names = alert_names(page.settings)
+    counts = alert_counts(page.engine, page.principal, "new")
+    rows = [
+        (k, (names.get(k) or {}).get(page.language) or k, v.get("new", 0))
+        for k, v in counts.items()
+    ]
+    return sorted(rows, key=lambda r: (-r[2], r[0]))
+
+
 @router.get("/")
 def home(page: PageDep) -> Response:
     if page.principal.role is Role.ADMIN:
@@ -46,6 +59,7 @@ def home(page: PageDep) -> Response:
     tiers = {"items": [{"name": k, "value": v} for k, v in _ordered(summary.by_tier, TIER_ORDER)]}
     context = {
         "summary": summary,
+        "alerts": _new_alerts(page),
         "admin": False,
         "tiers": _ordered(summary.by_tier, TIER_ORDER),
         "levels": _ordered(summary.by_service_level, LEVEL_ORDER),

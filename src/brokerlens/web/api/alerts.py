@@ -1,0 +1,231 @@
+"""Alerts (客户定位): the inbox of the caller's scope, status changes, counts, the audited
+export, a customer's recent alerts, and the threshold editor (preview before save).
+
+Scope is decided in `brokerlens.access.alerts` (through the customer scope): an alert, or a
+customer, outside the caller's scope answers the same 404 as one that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field, ValidationError
+from starlette.responses import Response
+
+from brokerlens.errors import InvalidRequest
+from brokerlens.web.deps import (
+    CsrfDep,
+    EngineDep,
+    ExporterDep,
+    ReaderDep,
+    SettingsDep,
+    customer_reader,
+)
+from brokerlens.web.export import csv_response
+
+router = APIRouter(
+    prefix="/api/alerts", tags=["alerts"], dependencies=[CsrfDep, Depends(customer_reader)]
+)
+customer_router = APIRouter(
+    prefix="/api/customers", tags=["alerts"], dependencies=[CsrfDep, Depends(customer_reader)]
+)
+
+Status = Literal["new", "acknowledged", "handled", "dismissed"]
+
+
+class AlertParams:
+    """The inbox's query parameters, shared by the API, the page and the export."""
+
+    def __init__(
+        self,
+        alert_id: Annotated[str | None, Query(max_length=40, description="e.g. no_trade")] = None,
+        status: Annotated[str | None, Query(description="new, acknowledged, handled, …")] = None,
+        customer_id: Annotated[str | None, Query(max_length=32)] = None,
+        date_from: Annotated[dt.date | None, Query(description="as-of date from")] = None,
+        date_to: Annotated[dt.date | None, Query(description="as-of date through")] = None,
+        page: Annotated[int, Query(ge=1)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> None:
+        self.values: dict[str, Any] = {
+            "alert_id": alert_id,
+            "status": status,
+            "customer_id": customer_id,
+            "date_from": date_from,
+            "date_to": date_to,
+            "page": page,
+            "page_size": page_size,
+        }
+
+    def query(self) -> Any:
+        from brokerlens.access.alerts import AlertQuery
+
+        try:
+            return AlertQuery(**self.values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or "query"
+            raise InvalidRequest(f"{where}: {first.get('msg')}") from None
+
+
+AlertParamsDep = Annotated[AlertParams, Depends()]
+
+
+class AlertPublic(BaseModel):
+    alert_row_id: int
+    as_of_date: dt.date
+    customer_id: str
+    name: str | None = Field(default=None, description="the customer's name")
+    branch_id: str | None
+    alert_id: str
+    explanation: dict[str, Any] = Field(description="figures, thresholds, zh and en text")
+    status: Status
+    status_by: str | None
+    status_at: dt.datetime | None
+    note: str | None
+    created_at: dt.datetime
+
+
+class ActionPublic(BaseModel):
+    at: dt.datetime
+    username: str
+    from_status: str
+    to_status: str
+    note: str | None
+
+
+class AlertDetailPublic(AlertPublic):
+    actions: list[ActionPublic] = Field(description="every status change, oldest first")
+
+
+class AlertListPublic(BaseModel):
+    data: list[AlertPublic]
+    count: int = Field(description="alerts matching, over every page")
+    page: int
+    page_size: int
+    as_of_date: dt.date
+
+
+class StatusIn(BaseModel):
+    status: Literal["acknowledged", "handled", "dismissed"]
+    note: str | None = Field(default=None, max_length=500, description="needed to dismiss")
+
+
+class CountsPublic(BaseModel):
+    counts: dict[str, dict[str, int]] = Field(description="alert id -> status -> alerts")
+
+
+class ThresholdsIn(BaseModel):
+    alert_id: str = Field(min_length=1, max_length=40)
+    branch_id: str | None = Field(
+        default=None, max_length=32, description="a branch's override; none for the defaults"
+    )
+    params: dict[str, float] = Field(description="threshold name -> value")
+
+
+class PreviewPublic(BaseModel):
+    alert_id: str
+    branch_id: str | None
+    params: dict[str, float]
+    as_of: dt.date | None
+    current: int = Field(description="customers the alert fires for now")
+    proposed: int = Field(description="customers it would fire for with these thresholds")
+    current_by_branch: dict[str, int]
+    proposed_by_branch: dict[str, int]
+
+
+class SavedPublic(BaseModel):
+    alert_id: str
+    branch_id: str | None
+    params: dict[str, float]
+    version: int
+
+
+@router.get("", response_model=AlertListPublic)
+def list_alerts(engine: EngineDep, principal: ReaderDep, params: AlertParamsDep) -> Any:
+    """The alerts of your customers matching the filters, newest first."""
+    from brokerlens.access.alerts import list_alerts
+
+    page = list_alerts(engine, principal, params.query())
+    return {
+        "data": page.rows,
+        "count": page.total,
+        "page": page.page,
+        "page_size": page.page_size,
+        "as_of_date": page.as_of_date,
+    }
+
+
+@router.get("/counts", response_model=CountsPublic)
+def counts(
+    engine: EngineDep,
+    principal: ReaderDep,
+    status: Annotated[Status | None, Query(description="only this status")] = None,
+) -> Any:
+    """Alerts in your scope by alert and status (the workbench's counts)."""
+    from brokerlens.access.alerts import alert_counts
+
+    return {"counts": alert_counts(engine, principal, status)}
+
+
+@router.get("/export.csv", response_class=Response)
+def export(
+    engine: EngineDep, settings: SettingsDep, principal: ExporterDep, params: AlertParamsDep
+) -> Response:
+    """Every alert matching the filters as CSV (paging ignored); audited as an export."""
+    from brokerlens.access.alerts import export_alerts
+
+    return csv_response(export_alerts(engine, settings, principal, params.query()))
+
+
+@router.get("/thresholds")
+def thresholds(settings: SettingsDep, principal: ReaderDep) -> Any:
+    """Per alert: the default thresholds and the branch overrides you may see."""
+    from brokerlens.access.alerts import threshold_overview
+
+    return {"alerts": threshold_overview(settings, principal)}
+
+
+@router.post("/thresholds/preview", response_model=PreviewPublic)
+def preview(body: ThresholdsIn, settings: SettingsDep, principal: ReaderDep) -> Any:
+    """How many customers would fire with these thresholds, and how many fire now; saves
+    nothing (HQ: defaults and any branch; a branch manager: their own branch)."""
+    from brokerlens.access.alerts import preview_thresholds
+
+    return preview_thresholds(settings, principal, body.alert_id, body.branch_id, body.params)
+
+
+@router.post("/thresholds", response_model=SavedPublic)
+def save(body: ThresholdsIn, engine: EngineDep, settings: SettingsDep, principal: ReaderDep) -> Any:
+    """Save the thresholds with your name; they apply from the next run. Audited."""
+    from brokerlens.access.alerts import save_thresholds
+
+    return save_thresholds(engine, settings, principal, body.alert_id, body.branch_id, body.params)
+
+
+@router.get("/{alert_row_id}", response_model=AlertDetailPublic)
+def get_alert(alert_row_id: int, engine: EngineDep, principal: ReaderDep) -> Any:
+    """One alert with every status change (404 for one of a customer outside your scope)."""
+    from brokerlens.access.alerts import get_alert
+
+    return get_alert(engine, principal, alert_row_id)
+
+
+@router.post("/{alert_row_id}/status", response_model=AlertDetailPublic)
+def change_status(
+    alert_row_id: int, body: StatusIn, engine: EngineDep, principal: ReaderDep
+) -> Any:
+    """new -> acknowledged -> handled or dismissed (a dismissal needs a note); any other move
+    is refused (422). Recorded with who and when; audited."""
+    from brokerlens.access.alerts import change_status
+
+    return change_status(engine, principal, alert_row_id, body.status, body.note)
+
+
+@customer_router.get("/{customer_id}/alerts", response_model=list[AlertPublic])
+def customer_alerts(customer_id: str, engine: EngineDep, principal: ReaderDep) -> Any:
+    """The customer's latest alerts, newest first."""
+    from brokerlens.access.alerts import customer_alerts
+
+    return customer_alerts(engine, principal, customer_id)
