@@ -36,6 +36,7 @@ import duckdb
 import pyarrow as pa
 import sqlalchemy as sa
 
+from brokerlens.alerts.publish import publish_alerts
 from brokerlens.classify import Catalog, load_active_catalog
 from brokerlens.config import Settings
 from brokerlens.errors import BrokerlensError, ConfigError, LakeError
@@ -88,6 +89,7 @@ class PublishReport:
     reference: dict[str, int] = field(default_factory=dict)  # rows per reference table
     reference_written: dict[str, int] = field(default_factory=dict)  # rows deleted + inserted
     steps: dict[str, float] = field(default_factory=dict)  # seconds per step
+    alerts: int = 0  # alert rows of T inserted (those already there keep their status)
 
 
 def pick_profile(settings: Settings, as_of: dt.date | None) -> tuple[dt.date, Path]:
@@ -252,7 +254,9 @@ class _Job:
             clock = time.perf_counter()
             with engine.begin() as connection:
                 _drop_older(connection, keep={snapshot_id, *_ids(basis.previous)})
-            self._lap("drop older", clock)
+            clock = self._lap("drop older", clock)
+            report.alerts = publish_alerts(engine, self.settings, self.day)
+            self._lap("alerts", clock)
         report.steps = self.steps
         return report
 

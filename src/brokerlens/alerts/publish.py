@@ -1,0 +1,84 @@
+"""Loading T's alerts into the store's `alerts` table when T is published.
+
+Only rows not there yet are inserted (by customer, alert and date), so a re-publish keeps the
+status people set, and a publish cut short is completed by the next one. Bulk loaded in short
+transactions (`publish.bulk.load_in_batches`): COPY on PostgreSQL, executemany on SQLite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+
+from brokerlens.alerts.evaluate import read_alerts
+from brokerlens.config import Settings
+from brokerlens.store.alerts_schema import alerts
+from brokerlens.warehouse.store import WarehouseStore
+
+# The columns a publish writes (the rest keep their defaults), as a table object of its own so
+# the bulk loader names just these.
+_LOADED = sa.Table(
+    "alerts",
+    sa.MetaData(),
+    *(
+        sa.Column(c.name, c.type)
+        for c in alerts.columns
+        if c.name
+        in (
+            "as_of_date",
+            "customer_id",
+            "branch_id",
+            "alert_id",
+            "explanation",
+            "status",
+            "created_at",
+        )
+    ),
+)
+
+
+def publish_alerts(engine: sa.Engine, settings: Settings, as_of: dt.date) -> int:
+    """Insert the alerts of `as_of` the store lacks; returns how many were inserted."""
+    from brokerlens.publish.bulk import load_in_batches
+
+    table = read_alerts(WarehouseStore(settings.warehouse_dir), as_of)
+    if table is None or table.num_rows == 0:
+        return 0
+    with engine.connect() as connection:
+        have = connection.execute(
+            sa.select(alerts.c.customer_id, alerts.c.alert_id).where(alerts.c.as_of_date == as_of)
+        ).all()
+    if have:
+        known = pa.array([f"{c}\x1f{a}" for c, a in have], pa.string())
+        keys = pc.binary_join_element_wise(table["customer_id"], table["alert_id"], "\x1f")
+        table = table.filter(pc.invert(pc.is_in(keys, value_set=known)))
+    if table.num_rows == 0:
+        return 0
+    rows = _store_form(table, as_of, sqlite=engine.dialect.name == "sqlite")
+    return load_in_batches(engine, _LOADED, rows.to_batches(max_chunksize=50_000))
+
+
+def _store_form(table: pa.Table, as_of: dt.date, *, sqlite: bool) -> pa.Table:
+    """Rows in `_LOADED`'s column order, as each store takes them: SQLite the text SQLAlchemy
+    would write (ISO date, naive UTC timestamp), PostgreSQL typed values for COPY."""
+    n = table.num_rows
+    now = dt.datetime.now(dt.UTC)
+    if sqlite:
+        day = pa.array([as_of.isoformat()] * n, pa.string())
+        created = pa.array([now.replace(tzinfo=None).isoformat(" ")] * n, pa.string())
+    else:
+        day = pa.array([as_of] * n, pa.date32())
+        created = pa.array([now] * n, pa.timestamp("us", tz="UTC"))
+    values = {
+        "as_of_date": day,
+        "customer_id": table["customer_id"],
+        "branch_id": table["branch_id"],
+        "alert_id": table["alert_id"],
+        "explanation": table["explanation"],  # already JSON text
+        "status": pa.array(["new"] * n, pa.string()),
+        "created_at": created,
+    }
+    return pa.table({c.name: values[c.name] for c in _LOADED.columns})

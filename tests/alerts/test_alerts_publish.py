@@ -1,0 +1,87 @@
+"""Publishing T loads T's alert rows into the store once: a re-publish adds only rows the store
+lacks and keeps the status people set; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+
+from brokerlens.alerts import alerts_file
+from brokerlens.alerts.evaluate import ALERT_SCHEMA
+from brokerlens.alerts.publish import publish_alerts
+from brokerlens.config import Settings
+from brokerlens.store import open_store
+from brokerlens.store.alerts_schema import alerts
+from brokerlens.warehouse.store import WarehouseStore
+
+T = dt.date(2025, 3, 28)
+
+
+def write_alerts(settings: Settings, rows: list[tuple[str, str, str]], day: dt.date = T) -> None:
+    explanation = json.dumps({"figures": {"x": 1}, "thresholds": {"y": 2}, "zh": "说明", "en": "e"})
+    table = pa.table(
+        {
+            "as_of_date": [day] * len(rows),
+            "customer_id": [r[0] for r in rows],
+            "branch_id": [r[1] for r in rows],
+            "alert_id": [r[2] for r in rows],
+            "explanation": [explanation] * len(rows),
+        },
+        schema=ALERT_SCHEMA,
+    )
+    path = alerts_file(WarehouseStore(settings.warehouse_dir), day)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path)
+
+
+def stored(engine: sa.Engine) -> dict[tuple[str, str, dt.date], sa.Row[tuple[object, ...]]]:
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(alerts)).all()
+    return {(r.customer_id, r.alert_id, r.as_of_date): r for r in rows}
+
+
+def test_a_republish_adds_only_new_rows_and_keeps_statuses(store_settings: Settings) -> None:
+    engine = open_store(store_settings)
+    first = [("C1", "B1", "fund_movement"), ("C1", "B1", "no_trade"), ("C2", "B2", "no_trade")]
+    write_alerts(store_settings, first)
+    assert publish_alerts(engine, store_settings, T) == 3
+    got = stored(engine)
+    row = got[("C1", "fund_movement", T)]
+    assert (row.branch_id, row.status, row.explanation["zh"]) == ("B1", "new", "说明")
+    assert row.created_at is not None
+    with engine.begin() as connection:
+        connection.execute(
+            alerts.update()
+            .where(alerts.c.alert_row_id == row.alert_row_id)
+            .values(status="acknowledged", status_by="alice")
+        )
+    # the re-run of T found one more; publishing T again adds just that one
+    write_alerts(store_settings, [*first, ("C3", "B1", "entitlement")])
+    assert publish_alerts(engine, store_settings, T) == 1
+    assert publish_alerts(engine, store_settings, T) == 0
+    again = stored(engine)
+    assert len(again) == 4
+    kept = again[("C1", "fund_movement", T)]
+    assert (kept.alert_row_id, kept.status, kept.status_by) == (
+        row.alert_row_id,
+        "acknowledged",
+        "alice",
+    )
+
+
+def test_each_date_keeps_its_own_rows(store_settings: Settings) -> None:
+    engine = open_store(store_settings)
+    later = T + dt.timedelta(days=3)
+    write_alerts(store_settings, [("C1", "B1", "no_trade")])
+    write_alerts(store_settings, [("C1", "B1", "no_trade")], later)
+    assert publish_alerts(engine, store_settings, T) == 1
+    assert publish_alerts(engine, store_settings, later) == 1
+    assert set(stored(engine)) == {("C1", "no_trade", T), ("C1", "no_trade", later)}
+
+
+def test_a_date_without_alerts_computed_loads_nothing(store_settings: Settings) -> None:
+    assert publish_alerts(open_store(store_settings), store_settings, T) == 0
