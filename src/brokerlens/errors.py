@@ -72,6 +72,10 @@ class NotFound(BrokerlensError):
     """Nothing there, or nothing the user may see: the two answer alike (404)."""
 
 
+class Conflict(BrokerlensError):
+    """The request does not fit the current state (a workflow step out of order): HTTP 409."""
+
+
 class Forbidden(BrokerlensError):
     """The user's role or permissions do not allow the action (403). Never hides customers."""
 

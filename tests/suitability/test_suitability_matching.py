@@ -144,6 +144,17 @@ def test_callback_for_high_risk_sale_to_ordinary_investor() -> None:
     assert check(customer("C3"), product("R5"), RULES).callback_required  # mismatch, if confirmed
 
 
+def test_no_callback_for_a_business_permission() -> None:
+    """A call-back follows a sale; granting a permission of a high grade sells nothing."""
+    from brokerlens.suitability.eligibility import permission_target
+
+    for key in ("margin", "option", "star"):
+        target = permission_target(key, RULES)
+        assert target.grade in ("R4", "R5")
+        result = check(customer("C5"), target, RULES)
+        assert result.verdict == "match" and not result.callback_required
+
+
 def test_unknown_context_is_refused_naming_it() -> None:
     with pytest.raises(InvalidRequest, match="context 'sale'"):
         check(customer(), product(), RULES, context="sale")

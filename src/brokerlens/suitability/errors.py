@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from brokerlens.errors import BrokerlensError, InputError
+from brokerlens.errors import Conflict, InputError
 
 
 class QuestionnaireError(InputError):
@@ -13,5 +13,5 @@ class AnswersError(InputError):
     """An assessment's answers cannot be scored by its questionnaire version."""
 
 
-class WorkflowError(BrokerlensError):
+class WorkflowError(Conflict):
     """A step of the suitability workflow is refused (e.g. a confirmation with no warning)."""

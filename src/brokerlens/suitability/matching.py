@@ -74,7 +74,9 @@ def check(
         verdict=verdict,
         reasons=tuple(reasons),
         callback_required=(
-            not customer.professional
+            # a call-back follows a sale; granting a business permission sells nothing
+            target.kind != "permission"
+            and not customer.professional
             and verdict != "forbidden"
             and grade_rank(target.grade) >= grade_rank(rules.callback.min_grade)
         ),

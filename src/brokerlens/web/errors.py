@@ -15,7 +15,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from brokerlens.classify.errors import UnknownName
-from brokerlens.errors import AuthError, BrokerlensError, ConfigError, Forbidden, NotFound
+from brokerlens.errors import (
+    AuthError,
+    BrokerlensError,
+    ConfigError,
+    Conflict,
+    Forbidden,
+    NotFound,
+)
 from brokerlens.web.deps import PASSWORD_PAGE, SESSION_COOKIE, PasswordChangeRequired
 from brokerlens.web.i18n import LANG_COOKIE, pick_language
 
@@ -37,6 +44,8 @@ def status_of(exc: BrokerlensError) -> int:
         return 403
     if isinstance(exc, AuthError):
         return 401
+    if isinstance(exc, Conflict):  # a workflow step out of order
+        return 409
     if isinstance(exc, ConfigError):  # InvalidRequest, CatalogError: the request is unusable
         return 422
     return 500
