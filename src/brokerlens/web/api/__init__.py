@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     from brokerlens.web.api import (
+        activation,
         alerts,
         audit,
         auth,
@@ -26,6 +27,7 @@ def routers() -> list[APIRouter]:
         suitability.customer_router,
         suitability.router,
         alerts.customer_router,
+        activation.router,
         alerts.router,
         catalog.router,
         segments.router,

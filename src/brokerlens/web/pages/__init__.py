@@ -8,6 +8,7 @@ from fastapi import APIRouter
 def routers() -> list[APIRouter]:
     from brokerlens.web.pages import (
         account,
+        activation,
         alerts,
         audit,
         auth,
@@ -30,4 +31,5 @@ def routers() -> list[APIRouter]:
         users.router,
         account.router,
         alerts.router,
+        activation.router,
     ]

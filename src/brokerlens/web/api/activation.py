@@ -1,0 +1,104 @@
+"""Dormant-account activation (休眠户及空户激活): the served date's list of dormant and empty
+accounts, ranked by the value of reactivating them, with the reasons; the CSV export.
+
+Scope, masking and the export's audit are decided in `brokerlens.access.activation`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from brokerlens.access.activation import ActivationQuery
+from brokerlens.web.deps import (
+    CsrfDep,
+    EngineDep,
+    ExporterDep,
+    ReaderDep,
+    SettingsDep,
+    customer_reader,
+)
+from brokerlens.web.export import csv_response
+
+router = APIRouter(
+    prefix="/api/activation",
+    tags=["activation"],
+    dependencies=[CsrfDep, Depends(customer_reader)],
+)
+
+
+class Reason(BaseModel):
+    factor: str = Field(description="basis (why the account is on the list) or a score factor")
+    points: float | None = Field(description="the factor's points of the score; none for basis")
+    text: str
+
+
+class Candidate(BaseModel):
+    rank: int = Field(description="1 = the most valuable in the whole list of the date")
+    customer_id: str
+    name: str | None
+    kind: Literal["dormant", "empty"]
+    basis: str = Field(
+        description="source_status, no_trade_window, no_trade_in_history (the lake holds less "
+        "history than the window), emptied or never_funded"
+    )
+    score: float = Field(description="0..100, the weighted sum of the factors")
+    branch_id: str | None
+    servicer_id: str | None
+    phone: str | None = Field(description="masked")
+    age: int | None
+    tenure_years: float | None
+    cash: float | None
+    total_assets: float | None
+    peak_assets: float | None
+    net_commission: float | None
+    last_trade_month: dt.date | None
+    last_contact_date: dt.date | None
+    recent_inflow: float | None
+    reasons: list[Reason]
+
+
+class ActivationPagePublic(BaseModel):
+    as_of_date: dt.date
+    total: int
+    counts: dict[str, int] = Field(description="candidates in scope (and branch) by kind")
+    page: int
+    page_size: int
+    rows: list[Candidate]
+
+
+def _query(
+    kind: Annotated[Literal["dormant", "empty"] | None, Query()] = None,
+    branch_id: Annotated[str | None, Query(max_length=32)] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> ActivationQuery:
+    return ActivationQuery(kind=kind, branch_id=branch_id or None, page=page, page_size=page_size)
+
+
+QueryDep = Annotated[ActivationQuery, Depends(_query)]
+
+
+@router.get("", response_model=ActivationPagePublic)
+def list_activation(
+    engine: EngineDep, settings: SettingsDep, principal: ReaderDep, query: QueryDep
+) -> Any:
+    """Dormant and empty accounts in your scope, most valuable first, with the reasons in your
+    language; filter by kind and branch."""
+    from brokerlens.access.activation import list_candidates
+
+    return list_candidates(engine, settings, principal, query)
+
+
+@router.get("/export.csv", response_class=Response)
+def export_activation(
+    engine: EngineDep, settings: SettingsDep, principal: ExporterDep, query: QueryDep
+) -> Response:
+    """Every candidate matching the filters as CSV with the reasons (PII masked); audited."""
+    from brokerlens.access.activation import export_candidates
+
+    return csv_response(export_candidates(engine, settings, principal, query))
