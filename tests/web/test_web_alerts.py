@@ -153,6 +153,13 @@ def test_counts_filters_and_bad_parameters(
     )
     assert backwards.status_code == 422 and "date_from" in backwards.json()["error"]
     assert me.client.get("/api/alerts", params={"page_size": 500}).status_code == 422
+    not_a_day = me.client.get("/api/alerts", params={"date_to": "2001-13-01"})
+    assert not_a_day.status_code == 422 and "date_to" in not_a_day.json()["error"]
+    # the page's form sends its empty fields: they filter nothing
+    empty = me.client.get(
+        "/alerts", params={"alert_id": "", "status": "", "date_from": "", "date_to": ""}
+    )
+    assert empty.status_code == 200 and 'id="alerts"' in empty.text
 
 
 def test_the_export_is_audited_and_needs_a_business_role(

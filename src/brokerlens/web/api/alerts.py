@@ -35,6 +35,15 @@ customer_router = APIRouter(
 Status = Literal["new", "acknowledged", "handled", "dismissed"]
 
 
+def _day(name: str, value: str | None) -> dt.date | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidRequest(f"{name}: {value[:10]!r} is not a date (YYYY-MM-DD)") from None
+
+
 class AlertParams:
     """The inbox's query parameters, shared by the API, the page and the export."""
 
@@ -43,8 +52,13 @@ class AlertParams:
         alert_id: Annotated[str | None, Query(max_length=40, description="e.g. no_trade")] = None,
         status: Annotated[str | None, Query(description="new, acknowledged, handled, …")] = None,
         customer_id: Annotated[str | None, Query(max_length=32)] = None,
-        date_from: Annotated[dt.date | None, Query(description="as-of date from")] = None,
-        date_to: Annotated[dt.date | None, Query(description="as-of date through")] = None,
+        # text, not dates: the page's empty date inputs send "" (no filter)
+        date_from: Annotated[
+            str | None, Query(max_length=10, description="as-of date from, YYYY-MM-DD")
+        ] = None,
+        date_to: Annotated[
+            str | None, Query(max_length=10, description="as-of date through, YYYY-MM-DD")
+        ] = None,
         page: Annotated[int, Query(ge=1)] = 1,
         page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> None:
@@ -52,8 +66,8 @@ class AlertParams:
             "alert_id": alert_id,
             "status": status,
             "customer_id": customer_id,
-            "date_from": date_from,
-            "date_to": date_to,
+            "date_from": _day("date_from", date_from),
+            "date_to": _day("date_to", date_to),
             "page": page,
             "page_size": page_size,
         }
