@@ -7,15 +7,13 @@ unless a case sets it) and evaluated as `brokerlens run` does, through `evaluate
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
+from alert_rows import T, customer, write_indicators
 
 from brokerlens.alerts import (
     AlertError,
@@ -29,11 +27,7 @@ from brokerlens.alerts import (
 )
 from brokerlens.config import Settings, load_settings
 from brokerlens.engine import open_engine
-from brokerlens.pipeline.profile import indicator_columns
 from brokerlens.warehouse.store import WarehouseStore
-
-T = dt.date(2025, 3, 28)
-ARROW = {"VARCHAR": pa.string(), "DOUBLE": pa.float64(), "DATE": pa.date32()}
 
 # alert id -> [(case, indicator values, fires with the default thresholds)]
 CASES: dict[str, list[tuple[str, dict[str, Any], bool]]] = {
@@ -115,37 +109,6 @@ CASES: dict[str, list[tuple[str, dict[str, Any], bool]]] = {
         ("unknown", {"behaviour_level_gap": None}, False),
     ],
 }
-# The neutral row: nothing fires on it (assets, trading and cash well inside every threshold).
-NEUTRAL = {
-    "total_assets_t": 5_000.0,
-    "available_cash_t": 5_000.0,
-    "trades_per_month": 0.0,
-    "days_since_last_trade": 1.0,
-    "transfer_out_t": 0.0,
-    "transfer_in_t": 0.0,
-    "transfer_out_20d": 0.0,
-    "position_value_t": 0.0,
-    "account_closed_t": 0.0,
-    "agreement_cancelled_t": 0.0,
-    "entitlement_events_t": 0.0,
-}
-
-
-def write_indicators(store: WarehouseStore, rows: list[dict[str, Any]], day: dt.date = T) -> None:
-    columns = indicator_columns()
-    data = {
-        name: pa.array(
-            [day if name == "as_of_date" else r.get(name) for r in rows], ARROW[duck_type]
-        )
-        for name, duck_type in columns
-    }
-    path = store.indicators_file(day)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table(data), path)
-
-
-def customer(cid: str, values: dict[str, Any], branch: str = "B1") -> dict[str, Any]:
-    return {"customer_id": cid, "branch_id": branch, **NEUTRAL, **values}
 
 
 def evaluate(settings: Settings) -> dict[tuple[str, str], dict[str, Any]]:

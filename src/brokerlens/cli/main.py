@@ -68,6 +68,7 @@ def _register() -> None:
     # Sub-command modules attach themselves to `app`; imported here to keep start-up light.
     import brokerlens.cli.publish  # noqa: F401
     from brokerlens.cli import activation as _activation  # noqa: F401
+    from brokerlens.cli import alerts as _alerts  # noqa: F401
     from brokerlens.cli import bench, catalog, generate, ingest, riskpref, run, serve, sql  # noqa: F401
     from brokerlens.cli import suitability as _suitability  # noqa: F401
     from brokerlens.cli import user as _user  # noqa: F401
