@@ -1,0 +1,100 @@
+"""Churn configuration as typed data: the shipped `churn.yaml` or an installation's copy."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from brokerlens.config import Settings
+from brokerlens.errors import ConfigError
+
+ACCOUNT_TYPES = ("cash", "margin", "option", "otc", "hk_connect")
+HARD_STATUSES = ("closed", "transferred_out", "designation_cancelled")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Labels(_Strict):
+    hard_account_types: list[str] = Field(default_factory=lambda: ["cash"], min_length=1)
+    hard_statuses: list[str] = Field(default_factory=lambda: list(HARD_STATUSES), min_length=1)
+    outflow_share: float = Field(default=0.7, gt=0, le=1)
+    outflow_days: int = Field(default=20, ge=1, le=250)
+    return_days: int = Field(default=20, ge=1, le=250)
+    return_share: float = Field(default=0.5, ge=0, le=1)
+    min_assets: float = Field(default=10_000, ge=0)
+
+    @field_validator("hard_account_types")
+    @classmethod
+    def _types(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(ACCOUNT_TYPES))
+        if unknown:
+            raise ValueError(
+                f"unknown account type(s) {unknown}; known: {', '.join(ACCOUNT_TYPES)}"
+            )
+        return value
+
+    @field_validator("hard_statuses")
+    @classmethod
+    def _statuses(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(HARD_STATUSES))
+        if unknown:
+            raise ValueError(f"unknown status(es) {unknown}; known: {', '.join(HARD_STATUSES)}")
+        return value
+
+
+class Target(_Strict):
+    horizon_days: int = Field(default=40, ge=1, le=250)
+
+
+class ModelParams(_Strict):
+    lookback_days: int = Field(default=60, ge=20, le=250)
+    step_days: int = Field(default=10, ge=1, le=60)
+    test_share: float = Field(default=0.25, gt=0, lt=1)
+    calibration_share: float = Field(default=0.25, gt=0, lt=1)
+    num_leaves: int = Field(default=31, ge=2, le=1024)
+    learning_rate: float = Field(default=0.05, gt=0, le=1)
+    rounds: int = Field(default=300, ge=1, le=10_000)
+    min_child_samples: int = Field(default=50, ge=1)
+    threads: int = Field(default=2, ge=1, le=64)
+    top_share: float = Field(default=0.05, gt=0, lt=1)
+
+
+class ChurnConfig(_Strict):
+    labels: Labels = Field(default_factory=Labels)
+    target: Target = Field(default_factory=Target)
+    model: ModelParams = Field(default_factory=ModelParams)
+
+
+def parse_config(text: str, file: str) -> ChurnConfig:
+    try:
+        raw = yaml.safe_load(text)
+        return ChurnConfig.model_validate(raw or {})
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file}: not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field `{'.'.join(map(str, e['loc']))}`: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{file}: {problems}", hint="fix the churn configuration") from None
+
+
+def default_config() -> ChurnConfig:
+    text = resources.files("brokerlens.churn").joinpath("churn.yaml").read_text("utf-8")
+    return parse_config(text, "brokerlens/churn/churn.yaml")
+
+
+def config_path(settings: Settings) -> Path:
+    return settings.home / "churn" / "churn.yaml"
+
+
+def load_config(settings: Settings | None = None) -> ChurnConfig:
+    """The installation's configuration if it has a file, else the shipped defaults."""
+    if settings is not None and config_path(settings).exists():
+        path = config_path(settings)
+        return parse_config(path.read_text("utf-8"), str(path))
+    return default_config()

@@ -1,0 +1,130 @@
+"""The churn model's data, from the lake and the warehouse's daily aggregates only.
+
+`ChurnData` opens one DuckDB engine over the lake, brings customer_day up to the last loaded
+date (the same incremental step `brokerlens run` takes, so a run's work is reused and a churn
+fit leaves it done for the next run), and computes labels and point-in-time features with the
+SQL of `sql/`. The generator's ground truth is never opened here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import pyarrow as pa
+
+from brokerlens.churn.config import ChurnConfig
+from brokerlens.config import Settings
+from brokerlens.engine.duckdb_engine import DuckDBEngine
+from brokerlens.errors import LakeError
+from brokerlens.lake.catalog import read_catalog
+from brokerlens.lake.layout import LakeLayout
+from brokerlens.pipeline.days import DAY_COLUMNS, build_days, day_files_covering
+from brokerlens.pipeline.sources import LakeFiles
+from brokerlens.pipeline.state import WarehouseState, read_state, write_state
+from brokerlens.warehouse.store import WarehouseStore
+
+
+def sql_text(name: str) -> str:
+    return (
+        resources.files("brokerlens.churn")
+        .joinpath("sql")
+        .joinpath(f"{name}.sql")
+        .read_text("utf-8")
+    )
+
+
+@dataclass
+class ChurnData:
+    settings: Settings
+    config: ChurnConfig
+    through: dt.date | None = None  # read the lake up to this date only (None: all of it)
+    engine: DuckDBEngine = field(init=False)
+    lake: LakeFiles = field(init=False)
+    days: list[dt.date] = field(init=False)
+    store: WarehouseStore = field(init=False)
+    state: WarehouseState = field(init=False)
+
+    def __post_init__(self) -> None:
+        layout = LakeLayout(self.settings.lake_dir)
+        self.lake = LakeFiles(layout, read_catalog(layout))
+        self.days = sorted(self.lake.days)
+        if not self.days:
+            raise LakeError(
+                f"the lake at {self.settings.lake_dir} holds no loaded dates",
+                hint="run `brokerlens ingest INBOX` first (or pass the right --home)",
+            )
+        if self.through is not None:
+            if self.through not in self.lake.days:
+                raise LakeError(
+                    f"--as-of {self.through} is not a loaded business date",
+                    hint=f"loaded dates run from {self.days[0]} to {self.days[-1]}",
+                )
+            self.days = [d for d in self.days if d <= self.through]
+        self.engine = DuckDBEngine(threads=self.config.model.threads)
+        self.store = WarehouseStore(self.settings.warehouse_dir)
+        self.state = read_state(self.store.state_path)
+        self.lake.register_all(self.engine)
+        conn = self.engine.conn
+        conn.register(
+            "churn_days",
+            pa.table(
+                {
+                    "biz_date": pa.array(self.days, pa.date32()),
+                    "di": pa.array(range(len(self.days)), pa.int64()),
+                }
+            ),
+        )
+        labels = self.config.labels
+        conn.register("churn_hard_types", pa.table({"account_type": labels.hard_account_types}))
+        conn.register("churn_hard_statuses", pa.table({"status": labels.hard_statuses}))
+
+    def __enter__(self) -> ChurnData:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.engine.close()
+
+    def index(self, day: dt.date) -> int:
+        try:
+            return self.days.index(day)
+        except ValueError:
+            raise LakeError(f"{day} is not a loaded business date") from None
+
+    def ensure_days(self, through: dt.date) -> None:
+        """customer_day for every loaded date <= `through` (only what is missing or stale)."""
+        if build_days(self.engine, self.lake, self.store, self.state, through):
+            write_state(self.store.state_path, self.state)
+
+    def _customer_day(self, days: list[dt.date]) -> None:
+        files = day_files_covering(self.store, self.state, days)
+        self.engine.register_parquet("customer_day", files, DAY_COLUMNS)
+
+    def labels(self) -> pa.Table:
+        """Every customer's first churn in the lake (customer_id, churn_date, churn_di, ...)."""
+        self.ensure_days(self.days[-1])
+        self._customer_day(self.days)
+        labels = self.config.labels
+        params: dict[str, Any] = {
+            "outflow_days": labels.outflow_days,
+            "return_days": labels.return_days,
+            "outflow_share": labels.outflow_share,
+            "return_share": labels.return_share,
+            "min_assets": labels.min_assets,
+            "last_di": len(self.days) - 1,
+        }
+        return self.engine.fetch(sql_text("churn_labels"), params)
+
+    def features(self, as_of: dt.date) -> pa.Table:
+        """Features of every customer on the books at `as_of`, from dates <= as_of only."""
+        t = self.index(as_of)
+        lookback = self.config.model.lookback_days
+        window = self.days[max(0, t - lookback + 1) : t + 1]
+        self.ensure_days(as_of)
+        self._customer_day(window)
+        self.lake.register_facts(self.engine, ("contacts",), window)
+        self.lake.register_facts(self.engine, ("positions",), [as_of])
+        params: dict[str, Any] = {"as_of": as_of, "t": t, "lookback": lookback}
+        return self.engine.fetch(sql_text("churn_features"), params)

@@ -1,0 +1,267 @@
+"""What the CLI, `brokerlens run`, the API and the bench call: fit, score, show."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from brokerlens.churn.config import ChurnConfig, load_config
+from brokerlens.churn.data import ChurnData
+from brokerlens.churn.model import (
+    Calibration,
+    fit_booster,
+    fit_calibration,
+    metrics,
+    sample_dates,
+    split_dates,
+)
+from brokerlens.churn.reasons import feature_names, top_reasons
+from brokerlens.churn.store import ChurnModel, ChurnStore
+from brokerlens.config import Settings
+from brokerlens.errors import NotFound
+
+Progress = Callable[[str], None]
+
+
+def churn_store(settings: Settings) -> ChurnStore:
+    return ChurnStore(settings.warehouse_dir / "churn")
+
+
+@dataclass
+class FitReport:
+    version: int
+    path: Path
+    lake_through: dt.date
+    rows: dict[str, int]
+    metrics: dict[str, dict[str, float]]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class ScoreReport:
+    as_of: dt.date
+    version: int
+    path: Path
+    customers: int
+    flagged: int
+    seconds: float
+
+
+def _matrix(table: pa.Table, features: list[str]) -> np.ndarray:
+    columns = [
+        np.asarray(table.column(f).to_numpy(zero_copy_only=False), dtype=np.float64)
+        for f in features
+    ]
+    return np.column_stack(columns) if columns else np.empty((table.num_rows, 0))
+
+
+def labelled_sample(
+    data: ChurnData, dates: list[int], say: Progress
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features of each as-of date with its label: x, y and the as-of index of each row."""
+    labels = data.labels()
+    churn_di = dict(
+        zip(
+            labels.column("customer_id").to_pylist(),
+            labels.column("churn_di").to_pylist(),
+            strict=True,
+        )
+    )
+    horizon = data.config.target.horizon_days
+    features = feature_names(data.config.model.lookback_days)
+    xs, ys, ts = [], [], []
+    for i, t in enumerate(dates, 1):
+        say(f"features as of {data.days[t]} ({i}/{len(dates)})")
+        table = data.features(data.days[t])
+        when = np.array(
+            [churn_di.get(c, -1) for c in table.column("customer_id").to_pylist()],
+            dtype=np.int64,
+        )
+        keep = (when < 0) | (when > t)  # a customer who already churned is no longer at risk
+        x = _matrix(table, features)[keep]
+        y = ((when > t) & (when <= t + horizon))[keep].astype(np.int8)
+        xs.append(x)
+        ys.append(y)
+        ts.append(np.full(len(y), t, dtype=np.int64))
+    return np.vstack(xs), np.concatenate(ys), np.concatenate(ts)
+
+
+def fit_model(
+    settings: Settings,
+    *,
+    seed: int = 42,
+    as_of: dt.date | None = None,
+    config: ChurnConfig | None = None,
+    progress: Progress | None = None,
+) -> FitReport:
+    """Label, build the stacked sample, train, calibrate, test, and store the next version."""
+    say = progress or (lambda _message: None)
+    config = config or load_config(settings)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+    features = feature_names(config.model.lookback_days)
+    with ChurnData(settings, config, through=as_of) as data:
+        split = split_dates(sample_dates(len(data.days) - 1, config), config)
+        dates = split.train + split.calibration + split.test
+        say(
+            f"{len(dates)} as-of dates: train {len(split.train)}, calibrate "
+            f"{len(split.calibration)}, test {len(split.test)} (horizon "
+            f"{config.target.horizon_days} trading days)"
+        )
+        x, y, t = labelled_sample(data, dates, say)
+        days = data.days
+    seconds["features"] = round(time.perf_counter() - clock, 2)
+    parts = {
+        name: np.isin(t, chosen)
+        for name, chosen in (
+            ("train", split.train),
+            ("calibration", split.calibration),
+            ("test", split.test),
+        )
+    }
+    n_train, n_churned = int(parts["train"].sum()), int(y[parts["train"]].sum())
+    say(f"training LightGBM on {n_train:,} rows ({n_churned} churned)")
+    booster = fit_booster(x[parts["train"]], y[parts["train"]], features, config, seed)
+    calibration = fit_calibration(booster.predict(x[parts["calibration"]]), y[parts["calibration"]])
+    share = config.model.top_share
+    scored = {}
+    for name, mask in parts.items():
+        raw = booster.predict(x[mask])
+        scored[name] = metrics(y[mask], calibration.apply(raw), share)
+    seconds["model"] = round(time.perf_counter() - clock - seconds["features"], 2)
+    store = churn_store(settings)
+    version = store.next_version()
+    gains = booster.feature_importance(importance_type="gain")
+    model = ChurnModel(
+        version=version,
+        fitted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        seed=seed,
+        lake_through=days[-1].isoformat(),
+        features=features,
+        config=config.model_dump(),
+        split={k: [days[i].isoformat() for i in v] for k, v in asdict(split).items()},
+        calibration={"x": calibration.x, "y": calibration.y},
+        metrics=scored,
+        importance={f: round(float(g), 2) for f, g in zip(features, gains, strict=True)},
+    )
+    path = store.save(model, booster.model_to_string())
+    say(f"stored churn model version {version} in {path}")
+    return FitReport(
+        version=version,
+        path=path,
+        lake_through=days[-1],
+        rows={k: int(v.sum()) for k, v in parts.items()},
+        metrics=scored,
+        seconds=seconds,
+    )
+
+
+def _booster(store: ChurnStore, version: int) -> Any:
+    import lightgbm as lgb
+
+    return lgb.Booster(model_str=store.read_booster_text(version))
+
+
+def known_churned(labels: pa.Table, t: int, return_days: int) -> set[str]:
+    """Customers whose churn is known by day t: a hard churn on or before t, a soft churn whose
+    return window has passed by t. Uses data of days <= t only."""
+    out = set()
+    for row in labels.select(["customer_id", "churn_di", "churn_kind"]).to_pylist():
+        wait = 0 if row["churn_kind"] == "hard" else return_days
+        if row["churn_di"] + wait <= t:
+            out.add(row["customer_id"])
+    return out
+
+
+def score_table(
+    data: ChurnData, model: ChurnModel, booster: Any, as_of: dt.date, labels: pa.Table
+) -> pa.Table:
+    """Calibrated probability, rank and top 3 reasons of every customer on the books at T
+    (customers whose churn is already known by T are not scored)."""
+    table = data.features(as_of)
+    gone = known_churned(labels, data.index(as_of), data.config.labels.return_days)
+    if gone:
+        ids = table.column("customer_id").to_pylist()
+        table = table.filter(pa.array([c not in gone for c in ids]))
+    x = _matrix(table, model.features)
+    raw = booster.predict(x) if len(x) else np.empty(0)
+    calibration = Calibration(model.calibration["x"], model.calibration["y"])
+    prob = calibration.apply(raw)
+    # rank 1 = most at risk; ties by raw score, then by customer id (the table's order)
+    order = np.lexsort((-raw, -prob))
+    rank = np.empty(len(prob), dtype=np.int64)
+    rank[order] = np.arange(1, len(prob) + 1)
+    lookback = int(model.config["model"]["lookback_days"])
+    if len(x):
+        contrib = booster.predict(x, pred_contrib=True)
+        rows = table.select(model.features).to_pylist()
+        zh, en = top_reasons(contrib, model.features, rows, lookback)
+    else:
+        zh, en = [], []
+    n = table.num_rows
+    return pa.table(
+        {
+            "as_of": pa.array([as_of] * n, pa.date32()),
+            "customer_id": table.column("customer_id"),
+            "branch_id": table.column("branch_id"),
+            "probability": pa.array(np.round(prob, 6), pa.float64()),
+            "raw_score": pa.array(np.round(raw, 6), pa.float64()),
+            "rank": pa.array(rank, pa.int64()),
+            "reasons_zh": pa.array(zh, pa.string()),
+            "reasons_en": pa.array(en, pa.string()),
+            "model_version": pa.array([model.version] * n, pa.int32()),
+        }
+    )
+
+
+def score(
+    settings: Settings,
+    *,
+    as_of: dt.date | None = None,
+    version: int | None = None,
+    progress: Progress | None = None,
+) -> ScoreReport:
+    """Score every customer on the books at T (default: the last loaded date), store the scores."""
+    say = progress or (lambda _message: None)
+    clock = time.perf_counter()
+    store = churn_store(settings)
+    model = store.read_model(version)  # NotFound with the hint to fit when there is none
+    booster = _booster(store, model.version)
+    config = ChurnConfig.model_validate(model.config)  # the fit's windows, not today's file
+    with ChurnData(settings, config, through=as_of) as data:
+        day = data.days[-1]
+        say(f"scoring {day} with churn model v{model.version}")
+        table = score_table(data, model, booster, day, data.labels())
+    path = store.write_scores(day, table)
+    share = config.model.top_share
+    flagged = int(np.ceil(table.num_rows * share)) if table.num_rows else 0
+    return ScoreReport(
+        as_of=day,
+        version=model.version,
+        path=path,
+        customers=table.num_rows,
+        flagged=flagged,
+        seconds=round(time.perf_counter() - clock, 2),
+    )
+
+
+def customer_scores(settings: Settings, customer_id: str) -> list[dict[str, Any]]:
+    """The customer's stored scores, newest as-of date first."""
+    store = churn_store(settings)
+    rows = store.customer_scores(customer_id)
+    if not rows:
+        if not store.versions():
+            raise NotFound("no churn model is stored", hint="fit one first: brokerlens churn fit")
+        if not store.score_dates():
+            raise NotFound(
+                "no churn scores are stored", hint="score a date: brokerlens churn score"
+            )
+        raise NotFound(f"customer {customer_id!r} has no churn score on any scored date")
+    return rows

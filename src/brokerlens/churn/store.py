@@ -1,0 +1,142 @@
+"""Churn models and scores under the warehouse, versioned.
+
+`<warehouse>/churn/models/v<N>/`: `model.json` (version, features, configuration, split,
+calibration, metrics) and `booster.txt` (the LightGBM trees). A fit writes the next version
+aside and renames it into place, so a reader sees it whole or not. `<warehouse>/churn/scores/
+<T>.parquet` holds the scores of as-of date T (the last scoring of T wins).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from brokerlens.errors import LakeError, NotFound
+
+FORMAT = "brokerlens.churn/1"
+NO_MODEL_HINT = "fit one first: brokerlens churn fit"
+
+
+@dataclass
+class ChurnModel:
+    version: int
+    fitted_at: str
+    seed: int
+    lake_through: str  # the last business date the fit read
+    features: list[str]
+    config: dict[str, Any]
+    split: dict[str, list[str]]  # train / calibration / test as-of dates
+    calibration: dict[str, list[float]]  # isotonic points x -> y
+    metrics: dict[str, dict[str, float]]
+    importance: dict[str, float] = field(default_factory=dict)  # total gain per feature
+    format: str = FORMAT
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> ChurnModel:
+        return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class ChurnStore:
+    root: Path  # <warehouse>/churn
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def scores_dir(self) -> Path:
+        return self.root / "scores"
+
+    def versions(self) -> list[int]:
+        found = [
+            int(p.name[1:])
+            for p in self.models_dir.glob("v*")
+            if p.is_dir() and p.name[1:].isdigit()
+        ]
+        return sorted(found)
+
+    def next_version(self) -> int:
+        versions = self.versions()
+        return versions[-1] + 1 if versions else 1
+
+    def version_dir(self, version: int | None = None) -> Path:
+        versions = self.versions()
+        if not versions:
+            raise NotFound("no churn model is stored", hint=NO_MODEL_HINT)
+        if version is None:
+            version = versions[-1]
+        elif version not in versions:
+            raise NotFound(
+                f"there is no churn model version {version}", hint=f"versions: {versions}"
+            )
+        return self.models_dir / f"v{version}"
+
+    def save(self, model: ChurnModel, booster_text: str) -> Path:
+        final = self.models_dir / f"v{model.version}"
+        if final.exists():
+            raise LakeError(f"{final} exists already", hint="another fit wrote it; fit again")
+        partial = final.with_name(f".{final.name}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        (partial / "model.json").write_text(model.to_json(), encoding="utf-8")
+        (partial / "booster.txt").write_text(booster_text, encoding="utf-8")
+        os.replace(partial, final)
+        return final
+
+    def read_model(self, version: int | None = None) -> ChurnModel:
+        path = self.version_dir(version) / "model.json"
+        return ChurnModel.from_json(path.read_text(encoding="utf-8"))
+
+    def read_booster_text(self, version: int | None = None) -> str:
+        return (self.version_dir(version) / "booster.txt").read_text(encoding="utf-8")
+
+    def scores_file(self, as_of: dt.date) -> Path:
+        return self.scores_dir / f"{as_of.isoformat()}.parquet"
+
+    def write_scores(self, as_of: dt.date, table: pa.Table) -> Path:
+        path = self.scores_file(as_of)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        pq.write_table(table, partial, compression="zstd")
+        os.replace(partial, path)
+        return path
+
+    def score_dates(self) -> list[dt.date]:
+        out = []
+        for p in self.scores_dir.glob("*.parquet"):
+            try:
+                out.append(dt.date.fromisoformat(p.stem))
+            except ValueError:  # not a scores file
+                continue
+        return sorted(out)
+
+    def customer_scores(self, customer_id: str) -> list[dict[str, Any]]:
+        """The customer's score on every stored as-of date, newest first."""
+        import duckdb
+
+        files = [str(self.scores_file(d)) for d in self.score_dates()]
+        if not files:
+            return []
+        conn = duckdb.connect(":memory:")
+        try:
+            rel = conn.execute(
+                "SELECT * FROM read_parquet($files, union_by_name = true) "
+                "WHERE customer_id = $customer ORDER BY as_of DESC",
+                {"files": files, "customer": customer_id},
+            )
+            columns = [d[0] for d in rel.description or []]
+            return [dict(zip(columns, row, strict=True)) for row in rel.fetchall()]
+        finally:
+            conn.close()
