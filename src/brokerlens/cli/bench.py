@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+import brokerlens.bench.churn
 import brokerlens.bench.indicators  # each import registers its suites
 import brokerlens.bench.riskpref
 import brokerlens.bench.serve  # noqa: F401
@@ -26,8 +27,9 @@ def bench(
         typer.Option(
             help="pipeline (generate, ingest, query), ingest-day (one big date), indicators "
             "(full run, next-day run, catalog preview), engines (DuckDB beside Spark), serve "
-            "(publish, 360, list, count, load over HTTP) or riskpref (behavioural risk "
-            "preference: stability and agreement with the ground truth)."
+            "(publish, 360, list, count, load over HTTP), riskpref (behavioural risk "
+            "preference: stability and agreement with the ground truth) or churn (the churn "
+            "model against the ground truth: AUC, top 5% precision, lift, weeks ahead)."
         ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,

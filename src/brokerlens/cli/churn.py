@@ -88,18 +88,19 @@ def show(
 
     rows = customer_scores(settings_of(ctx), customer)[:limit]
     table = Table(title=f"churn risk of {customer}")
-    for column in ("as of", "model", "probability", "rank", "reasons", "原因"):
+    for column in ("as of", "model", "probability", "rank"):
         table.add_column(column)
     for r in rows:
         table.add_row(
-            str(r["as_of"]),
-            f"v{r['model_version']}",
-            f"{r['probability']:.1%}",
-            f"{r['rank']:,}",
-            r["reasons_en"],
-            r["reasons_zh"],
+            str(r["as_of"]), f"v{r['model_version']}", f"{r['probability']:.1%}", f"{r['rank']:,}"
         )
     console.print(table)
+    newest = rows[0]
+    console.print(f"reasons as of {newest['as_of']} / 原因:", markup=False)
+    for zh, en in zip(
+        newest["reasons_zh"].split("；"), newest["reasons_en"].split("; "), strict=False
+    ):
+        console.print(f"  - {zh}  ({en})", markup=False)
 
 
 @churn_app.command(name="models")
