@@ -24,7 +24,7 @@ from brokerlens.access.alerts import (
     list_alerts,
 )
 from brokerlens.access.principal import Permission, Role
-from brokerlens.errors import Forbidden, InvalidRequest, NotFound
+from brokerlens.errors import ConfigError, Forbidden, InvalidRequest, NotFound
 from brokerlens.store.alerts_schema import alert_actions, alerts
 from brokerlens.store.schema import audit_log
 
@@ -258,3 +258,42 @@ def test_the_export_needs_the_permission_and_respects_the_limit(
     with pytest.raises(InvalidRequest, match="more than the 3 allowed"):
         export_alerts(world.engine, world.settings, hq, AlertQuery())
     assert _audit(world, "export") == []  # a refused export leaves no trace of data taken
+
+
+def test_who_may_edit_thresholds_and_the_save_is_audited(world: World) -> None:
+    from brokerlens.access.alerts import save_thresholds, threshold_overview
+    from brokerlens.alerts import load_alerts, thresholds_for
+
+    branch = world.who("branch")  # manager of B1
+    params = {"min_days": 20}
+    for who, target in (("broker", "B1"), ("region", "B1"), ("branch", "B2"), ("branch", None)):
+        with pytest.raises(Forbidden):
+            save_thresholds(
+                world.engine, world.settings, world.who(who), "no_trade", target, params
+            )
+    with pytest.raises(InvalidRequest, match="branch_id: no branch 'T1'"):
+        save_thresholds(world.engine, world.settings, world.who("hq"), "no_trade", "T1", params)
+    with pytest.raises(ConfigError, match="unknown threshold .days."):
+        save_thresholds(world.engine, world.settings, branch, "no_trade", "B1", {"days": 20})
+    assert load_alerts(world.settings).version == 0  # nothing refused was saved
+
+    saved = save_thresholds(world.engine, world.settings, branch, "no_trade", "B1", params)
+    assert saved["version"] == 1 and saved["params"] == {"min_days": 20.0}
+    hq = save_thresholds(
+        world.engine, world.settings, world.who("hq"), "no_trade", None, {"min_assets": 5000}
+    )
+    assert hq["version"] == 2
+    alert_set = load_alerts(world.settings)
+    assert thresholds_for(alert_set, "no_trade", "B1") == {"min_days": 20.0, "min_assets": 5000.0}
+    assert thresholds_for(alert_set, "no_trade", "B2")["min_days"] == 30.0
+    audited = _audit(world, "alert_thresholds")
+    assert [(a["username"], a["detail"]["branch_id"]) for a in audited] == [
+        ("branch", "B1"),
+        ("hq", None),
+    ]
+    mine = {i["alert_id"]: i for i in threshold_overview(world.settings, branch)}
+    assert mine["no_trade"]["branches"] == {"B1": {"min_days": 20.0}}
+    assert not mine["no_trade"]["may_edit_defaults"] and mine["no_trade"]["own_branch"] == "B1"
+    hq_view = {i["alert_id"]: i for i in threshold_overview(world.settings, world.who("hq"))}
+    assert hq_view["no_trade"]["may_edit_defaults"]
+    assert hq_view["no_trade"]["defaults"]["min_assets"] == 5000.0

@@ -95,7 +95,7 @@ def test_status_moves_refusals_and_history(
     refused = me.client.post(
         f"/api/alerts/{row}/status", json={"status": "handled"}, headers=me.headers()
     )
-    assert refused.status_code == 422
+    assert refused.status_code == 409  # a step out of order
     assert "is new: it cannot become handled" in refused.json()["error"]
     unknown = me.client.post(
         f"/api/alerts/{row}/status", json={"status": "closed"}, headers=me.headers()
@@ -129,7 +129,7 @@ def test_status_moves_refusals_and_history(
     again = me.client.post(
         f"/api/alerts/{row}/status", json={"status": "handled"}, headers=me.headers()
     )
-    assert again.status_code == 422
+    assert again.status_code == 409
     compliance = sign_in("compliance")
     audit = compliance.client.get(
         "/api/audit", params={"action": "alert_dismissed", "username": me.username}
@@ -242,7 +242,7 @@ def test_the_workbench_counts_new_alerts_and_links_the_inbox(
 def test_threshold_edits_are_refused_to_those_without_the_right(
     sign_in: Callable[[str], SignedIn],
 ) -> None:
-    body = {"alert_id": "no_trade", "params": {"days": 10}}
+    body = {"alert_id": "no_trade", "params": {"min_days": 10}}
     broker = sign_in("broker")
     for path in ("/api/alerts/thresholds/preview", "/api/alerts/thresholds"):
         refused = broker.client.post(path, json=body, headers=broker.headers())
@@ -256,3 +256,61 @@ def test_threshold_edits_are_refused_to_those_without_the_right(
     assert refused.status_code == 403 and "own branch" in refused.json()["hint"]
     defaults = branch.client.post("/api/alerts/thresholds", json=body, headers=branch.headers())
     assert defaults.status_code == 403  # the defaults are HQ's
+
+
+def test_preview_shows_how_many_would_fire_before_a_branch_saves(
+    sign_in: Callable[[str], SignedIn],
+) -> None:
+    me = sign_in("branch_manager")
+    branch = me.client.get("/api/me").json()["user"]["unit_id"]
+    listed = {a["alert_id"]: a for a in me.client.get("/api/alerts/thresholds").json()["alerts"]}
+    defaults = listed["no_trade"]["defaults"]
+    assert defaults["min_days"] == 30 and not listed["no_trade"]["may_edit_defaults"]
+    same = {"alert_id": "no_trade", "branch_id": branch, "params": defaults}
+    now = me.client.post("/api/alerts/thresholds/preview", json=same, headers=me.headers())
+    assert now.status_code == 200, now.text
+    assert now.json()["proposed"] == now.json()["current"]  # the values in force: no change
+    looser = {**same, "params": {"min_days": 1, "min_assets": 0}}
+    more = me.client.post("/api/alerts/thresholds/preview", json=looser, headers=me.headers())
+    assert more.json()["current"] == now.json()["current"]
+    assert more.json()["proposed"] > more.json()["current"]
+    assert set(more.json()["proposed_by_branch"]) <= {branch}
+    unknown = {**same, "params": {"days": 3}}
+    bad = me.client.post("/api/alerts/thresholds/preview", json=unknown, headers=me.headers())
+    assert bad.status_code == 422 and "days" in bad.json()["error"]
+
+    page = me.client.get("/alerts/thresholds")
+    assert page.status_code == 200 and 'id="thr-no_trade"' in page.text
+    form = me.client.post(
+        "/alerts/thresholds/preview",
+        data={
+            "csrf_token": me.csrf,
+            "alert_id": "no_trade",
+            "branch_id": branch,
+            "param:min_days": "1",
+            "param:min_assets": "0",
+        },
+        headers={"HX-Request": "true"},
+    )
+    proposed, current = more.json()["proposed"], more.json()["current"]
+    assert form.status_code == 200
+    assert f"将有 {proposed:,} 位客户触发（当前 {current:,} 位）" in form.text
+    assert 'id="thr-save"' in form.text
+    saved = me.client.post(
+        "/alerts/thresholds/save",
+        data={
+            "csrf_token": me.csrf,
+            "alert_id": "no_trade",
+            "branch_id": branch,
+            "param:min_days": "45",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert saved.status_code == 200 and 'id="thr-saved"' in saved.text
+    after = {a["alert_id"]: a for a in me.client.get("/api/alerts/thresholds").json()["alerts"]}
+    assert after["no_trade"]["branches"][branch]["min_days"] == 45
+    compliance = sign_in("compliance")
+    audit = compliance.client.get(
+        "/api/audit", params={"action": "alert_thresholds", "username": me.username}
+    ).json()
+    assert audit["count"] >= 1 and audit["data"][0]["detail"]["branch_id"] == branch

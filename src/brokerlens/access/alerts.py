@@ -31,8 +31,9 @@ from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Permission, Principa
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.config import Settings
-from brokerlens.errors import Forbidden, InvalidRequest, NotFound
+from brokerlens.errors import BrokerlensError, Conflict, Forbidden, InvalidRequest, NotFound
 from brokerlens.store.alerts_schema import ALERT_STATUSES, alert_actions, alerts
+from brokerlens.store.schema import org_units
 
 # status -> the statuses it may move to; handled and dismissed are final
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -44,8 +45,8 @@ MAX_PAGE_SIZE = 200
 RECENT = 10  # a customer's alerts shown on the 360
 
 
-class AlertRefused(InvalidRequest):
-    """A status change the state machine does not allow (422)."""
+class AlertRefused(Conflict):
+    """A status change the state machine does not allow (409, a step out of order)."""
 
 
 class AlertQuery(BaseModel):
@@ -88,18 +89,13 @@ class AlertPage:
 
 def alert_names(settings: Settings) -> dict[str, dict[str, str]]:
     """alert id -> {"zh", "en", "meaning"} from the alert definitions (empty if unreadable)."""
-    try:
-        from brokerlens.alerts import load_alerts
-    except ImportError:  # the rule engine not installed: ids stand for names
-        return {}
+    from brokerlens.alerts import load_alerts
+
     try:
         found = load_alerts(settings)
-    except Exception:  # a broken definitions file must not take the inbox down; ids then
+    except BrokerlensError:  # a broken definitions file must not take the inbox down: ids then
         return {}
-    return {
-        d.id: {"zh": d.zh, "en": d.en, "meaning": getattr(d, "meaning", "")}
-        for d in found.definitions
-    }
+    return {d.id: {"zh": d.zh, "en": d.en, "meaning": d.meaning} for d in found.definitions}
 
 
 def explanation_text(explanation: Mapping[str, Any] | None, language: str) -> str:
@@ -403,69 +399,45 @@ def may_edit_thresholds(principal: Principal, branch_id: str | None) -> bool:
     )
 
 
-def _require_editor(principal: Principal, branch_id: str | None) -> None:
+def _target(engine: sa.Engine, principal: Principal, branch_id: str | None) -> str | None:
+    """The branch whose thresholds are edited (None: the defaults), once the principal may and
+    the branch exists (a typo would otherwise save an override nobody is judged by)."""
+    branch = (branch_id or "").strip() or None
     if not principal.can(Permission.EDIT_ALERT_THRESHOLDS):
         raise Forbidden(
             "editing alert thresholds needs the edit_alert_thresholds permission",
             hint="HQ edits the defaults and any branch; a branch manager their own branch",
         )
-    if not may_edit_thresholds(principal, branch_id):
-        where = f"branch {branch_id}" if branch_id else "the defaults"
+    if not may_edit_thresholds(principal, branch):
+        where = f"branch {branch}" if branch else "the defaults"
         raise Forbidden(
             f"you may not edit the thresholds of {where}",
             hint=f"a branch manager edits their own branch ({principal.unit_id or 'none'}) only",
         )
-
-
-def _definition(alert_set: Any, alert_id: str) -> Any:
-    for item in alert_set.definitions:
-        if item.id == alert_id:
-            return item
-    known = ", ".join(d.id for d in alert_set.definitions)
-    raise NotFound(f"no alert {alert_id[:40]!r}", hint=f"one of {known}")
-
-
-def _branches(alert_set: Any, definition: Any) -> dict[str, dict[str, float]]:
-    overrides = getattr(alert_set, "overrides", None) or {}
-    found = overrides.get(definition.id, {}) if isinstance(overrides, Mapping) else {}
-    return {str(b): dict(v) for b, v in found.items()}
-
-
-def _params(definition: Any) -> dict[str, float]:
-    params = definition.params
-    if isinstance(params, Mapping):
-        return {str(k): float(v) for k, v in params.items()}
-    return {str(p.name): float(p.default) for p in params}
-
-
-def _check_params(definition: Any, params: Mapping[str, Any]) -> dict[str, float]:
-    known = _params(definition)
-    out: dict[str, float] = {}
-    for name, value in params.items():
-        if name not in known:
+    if branch is not None:
+        with engine.connect() as connection:
+            found = connection.execute(
+                sa.select(org_units.c.unit_id).where(
+                    org_units.c.unit_id == branch, org_units.c.unit_type == "branch"
+                )
+            ).first()
+        if found is None:
             raise InvalidRequest(
-                f"params.{name[:40]}: {definition.id} has no such threshold",
-                hint=f"one of {', '.join(known)}",
+                f"branch_id: no branch {branch[:32]!r}", hint="give a branch's unit id, e.g. B001"
             )
-        try:
-            out[name] = float(value)
-        except (TypeError, ValueError):
-            raise InvalidRequest(f"params.{name}: {value!r} is not a number") from None
-    if not out:
-        raise InvalidRequest("params: give at least one threshold", hint=", ".join(known))
-    return out
+    return branch
 
 
 def threshold_overview(settings: Settings, principal: Principal) -> list[dict[str, Any]]:
     """Per alert: its names, the default thresholds and the branch overrides the principal
-    may see (HQ all, others their own branch), and whether they may edit each."""
+    may see (HQ all, a branch manager their own), and what they may edit."""
     from brokerlens.alerts import load_alerts
 
     alert_set = load_alerts(settings)
     own = principal.unit_id if principal.role is Role.BRANCH_MANAGER else None
     out = []
     for definition in alert_set.definitions:
-        branches = _branches(alert_set, definition)
+        branches = alert_set.overrides.get(definition.id, {})
         if principal.role not in ALL_CUSTOMER_ROLES:
             branches = {b: v for b, v in branches.items() if b == own}
         out.append(
@@ -473,23 +445,18 @@ def threshold_overview(settings: Settings, principal: Principal) -> list[dict[st
                 "alert_id": definition.id,
                 "zh": definition.zh,
                 "en": definition.en,
-                "meaning": getattr(definition, "meaning", ""),
-                "defaults": _params(definition),
-                "branches": branches,
+                "meaning": definition.meaning,
+                "defaults": dict(definition.params),
+                "branches": {b: dict(v) for b, v in sorted(branches.items())},
                 "may_edit_defaults": may_edit_thresholds(principal, None),
-                "own_branch": own,
+                "own_branch": own if may_edit_thresholds(principal, own) and own else None,
             }
         )
     return out
 
 
-def _target(principal: Principal, branch_id: str | None) -> str | None:
-    branch_id = (branch_id or "").strip() or None
-    _require_editor(principal, branch_id)
-    return branch_id
-
-
 def preview_thresholds(
+    engine: sa.Engine,
     settings: Settings,
     principal: Principal,
     alert_id: str,
@@ -498,21 +465,21 @@ def preview_thresholds(
 ) -> dict[str, Any]:
     """How many customers the alert would fire for with `params` (and how many now), before
     anything is saved; only for a user who may edit those thresholds."""
-    branch = _target(principal, branch_id)  # refused before the definitions are read
-    from brokerlens import alerts as engine_alerts
+    branch = _target(engine, principal, branch_id)  # refused before the lake is read
+    from brokerlens.alerts import preview_thresholds as preview
+    from brokerlens.alerts.thresholds import check_params, load_alerts
 
-    definition = _definition(engine_alerts.load_alerts(settings), alert_id)
-    checked = _check_params(definition, params)
-    found = engine_alerts.preview_thresholds(settings, alert_id, branch, checked)
+    checked = check_params(load_alerts(settings).get(alert_id), params)
+    found = preview(settings, alert_id, branch, checked)
     return {
         "alert_id": alert_id,
         "branch_id": branch,
         "params": checked,
         "as_of": found.as_of,
-        "current": int(found.current),
-        "proposed": int(found.proposed),
-        "current_by_branch": dict(getattr(found, "current_by_branch", {}) or {}),
-        "proposed_by_branch": dict(getattr(found, "proposed_by_branch", {}) or {}),
+        "current": found.current,
+        "proposed": found.proposed,
+        "current_by_branch": dict(found.current_by_branch),
+        "proposed_by_branch": dict(found.proposed_by_branch),
     }
 
 
@@ -526,12 +493,12 @@ def save_thresholds(
 ) -> dict[str, Any]:
     """Save the thresholds (the defaults, or a branch's override) with the user's name;
     audited `alert_thresholds`. They apply from the next `brokerlens run`."""
-    branch = _target(principal, branch_id)  # refused before the definitions are read
-    from brokerlens import alerts as engine_alerts
+    branch = _target(engine, principal, branch_id)
+    from brokerlens.alerts import save_thresholds as save
+    from brokerlens.alerts.thresholds import check_params, load_alerts
 
-    definition = _definition(engine_alerts.load_alerts(settings), alert_id)
-    checked = _check_params(definition, params)
-    version = engine_alerts.save_thresholds(settings, alert_id, branch, checked, principal.username)
+    checked = check_params(load_alerts(settings).get(alert_id), params)
+    version = save(settings, alert_id, branch, checked, principal.username)
     with engine.begin() as connection:
         detail = {"alert_id": alert_id, "branch_id": branch, "params": checked, "version": version}
         record_audit(connection, principal, "alert_thresholds", [], detail)

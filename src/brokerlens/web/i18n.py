@@ -355,6 +355,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Saved (version {v}); applies from the next run.",
     ),
     "thr.none": ("尚无提醒定义", "No alerts defined"),
+    "thr.no_params": ("此提醒没有可调阈值", "This alert has no thresholds to set"),
     # dormant-account activation (休眠户及空户激活)
     "nav.activation": ("休眠户激活", "Reactivation"),
     "act.title": ("休眠户及空户激活", "Dormant and empty accounts"),

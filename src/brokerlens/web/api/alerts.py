@@ -202,12 +202,16 @@ def thresholds(settings: SettingsDep, principal: ReaderDep) -> Any:
 
 
 @router.post("/thresholds/preview", response_model=PreviewPublic)
-def preview(body: ThresholdsIn, settings: SettingsDep, principal: ReaderDep) -> Any:
+def preview(
+    body: ThresholdsIn, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
+) -> Any:
     """How many customers would fire with these thresholds, and how many fire now; saves
     nothing (HQ: defaults and any branch; a branch manager: their own branch)."""
     from brokerlens.access.alerts import preview_thresholds
 
-    return preview_thresholds(settings, principal, body.alert_id, body.branch_id, body.params)
+    return preview_thresholds(
+        engine, settings, principal, body.alert_id, body.branch_id, body.params
+    )
 
 
 @router.post("/thresholds", response_model=SavedPublic)
@@ -231,7 +235,7 @@ def change_status(
     alert_row_id: int, body: StatusIn, engine: EngineDep, principal: ReaderDep
 ) -> Any:
     """new -> acknowledged -> handled or dismissed (a dismissal needs a note); any other move
-    is refused (422). Recorded with who and when; audited."""
+    is refused (409). Recorded with who and when; audited."""
     from brokerlens.access.alerts import change_status
 
     return change_status(engine, principal, alert_row_id, body.status, body.note)

@@ -111,7 +111,7 @@ async def preview(page: ReaderPageDep, request: Request) -> Response:
     from brokerlens.access.alerts import preview_thresholds
 
     alert_id, branch, params = await _threshold_form(request)
-    found = preview_thresholds(page.settings, page.principal, alert_id, branch, params)
+    found = preview_thresholds(page.engine, page.settings, page.principal, alert_id, branch, params)
     context = {"p": found, "prefix": PARAM_PREFIX}
     return page.render("_threshold_preview.html", context, active="alerts")
 
