@@ -52,7 +52,7 @@ class Target(_Strict):
 
 
 class ModelParams(_Strict):
-    lookback_days: int = Field(default=60, ge=20, le=250)
+    lookback_days: int = Field(default=60, ge=25, le=250)  # > 20: the 20-day windows
     step_days: int = Field(default=10, ge=1, le=60)
     test_share: float = Field(default=0.25, gt=0, lt=1)
     calibration_share: float = Field(default=0.25, gt=0, lt=1)

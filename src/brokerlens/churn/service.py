@@ -265,3 +265,11 @@ def customer_scores(settings: Settings, customer_id: str) -> list[dict[str, Any]
             )
         raise NotFound(f"customer {customer_id!r} has no churn score on any scored date")
     return rows
+
+
+def score_if_model(settings: Settings, as_of: dt.date) -> str:
+    """`brokerlens run`'s step: score T with the newest model, or say why it was skipped."""
+    if not churn_store(settings).versions():
+        return "skipped: no churn model yet (brokerlens churn fit)"
+    report = score(settings, as_of=as_of)
+    return f"scored {report.customers} customers with model v{report.version}"

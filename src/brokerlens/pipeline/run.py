@@ -20,7 +20,7 @@ from brokerlens.pipeline.profile import compute_profile
 from brokerlens.pipeline.sources import LakeFiles
 from brokerlens.pipeline.state import read_state, write_state
 from brokerlens.pipeline.windows import as_of_calendar
-from brokerlens.suitability.daily import build_facts
+from brokerlens.suitability.daily import build_facts, build_reports
 from brokerlens.suitability.questionnaire import load_definitions
 from brokerlens.warehouse.store import WarehouseStore
 
@@ -36,6 +36,7 @@ class RunReport:
     lot_days: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     alerts: dict[str, int] = field(default_factory=dict)  # customers per alert id on T
+    churn: str = ""  # what the churn step did: scored with model vN, or why it was skipped
 
 
 def _pick_as_of(loaded: list[dt.date], as_of: dt.date | None) -> dt.date:
@@ -115,4 +116,10 @@ def run_pipeline(
     lap("360 lookup")
     build_facts(settings, day, sorted(lake.days))
     lap("suitability facts")
+    build_reports(settings, day)
+    lap("suitability reports")
+    from brokerlens.churn.service import score_if_model
+
+    report.churn = score_if_model(settings, day)
+    lap("churn")
     return report
