@@ -75,6 +75,7 @@ def test_the_page_lists_rows_linking_to_the_360(sign_in: Callable[[str], SignedI
     kind = first["kind"]
     tab = hq.client.get("/activation", params={"kind": kind})
     assert tab.status_code == 200 and f'href="/customers/{first["customer_id"]}"' in tab.text
+    assert hq.client.get("/activation", params={"kind": "sleepy"}).status_code == 422
 
 
 def test_export_is_audited_and_the_administrator_is_kept_out(

@@ -4,7 +4,7 @@ Every call goes through `brokerlens.access.activation`, which cuts to the user's
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
@@ -22,7 +22,7 @@ PAGE_SIZE = 50
 @router.get("/activation")
 def activation_page(
     page: ReaderPageDep,
-    kind: Annotated[str | None, Query(max_length=16)] = None,
+    kind: Annotated[Literal["dormant", "empty", ""] | None, Query()] = None,
     branch_id: Annotated[str | None, Query(max_length=32)] = None,
     p: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
