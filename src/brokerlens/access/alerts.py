@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, True_
 
 from brokerlens.access.audit import record_audit
 from brokerlens.access.customers import scoped_row
@@ -119,6 +119,13 @@ def _scope(principal: Principal, snapshot: Snapshot) -> ColumnElement[bool]:
     return customer_scope(principal, snapshot)
 
 
+def _counted(principal: Principal, snapshot: Snapshot) -> tuple[Any, ColumnElement[bool]]:
+    """What a count reads, and the scope: the alerts alone when every customer is in scope
+    (no join over many alerts), else joined to the profile the scope is decided on."""
+    scope = _scope(principal, snapshot)
+    return (alerts if isinstance(scope, True_) else _joined(snapshot)), scope
+
+
 def _columns(snapshot: Snapshot) -> list[Any]:
     table = snapshot.table
     name = table.c["name"] if "name" in table.c else sa.literal(None)
@@ -161,8 +168,9 @@ def list_alerts(engine: sa.Engine, principal: Principal, query: AlertQuery) -> A
         snapshot = served_snapshot_on(connection)
         where = _where(principal, snapshot, query)
         joined = _joined(snapshot)
+        counted, _ = _counted(principal, snapshot)
         total = connection.execute(
-            sa.select(sa.func.count()).select_from(joined).where(*where)
+            sa.select(sa.func.count()).select_from(counted).where(*where)
         ).scalar_one()
         rows = connection.execute(
             sa.select(*_columns(snapshot))
@@ -283,12 +291,13 @@ def alert_counts(
     """alert id -> status -> alerts in scope (only `status` when given), for the home page."""
     with engine.connect() as connection:
         snapshot = served_snapshot_on(connection)
-        where: list[Any] = [_scope(principal, snapshot)]
+        counted, scope = _counted(principal, snapshot)
+        where: list[Any] = [scope]
         if status is not None:
             where.append(alerts.c.status == status)
         rows = connection.execute(
             sa.select(alerts.c.alert_id, alerts.c.status, sa.func.count())
-            .select_from(_joined(snapshot))
+            .select_from(counted)
             .where(*where)
             .group_by(alerts.c.alert_id, alerts.c.status)
             .order_by(alerts.c.alert_id, alerts.c.status)
@@ -345,8 +354,9 @@ def export_alerts(
         snapshot = served_snapshot_on(connection)
         where = _where(principal, snapshot, query)
         joined = _joined(snapshot)
+        counted, _ = _counted(principal, snapshot)
         total = connection.execute(
-            sa.select(sa.func.count()).select_from(joined).where(*where)
+            sa.select(sa.func.count()).select_from(counted).where(*where)
         ).scalar_one()
         _too_many(int(total))
         rows = connection.execute(
