@@ -294,3 +294,10 @@ def test_a_condition_with_an_unknown_name_is_refused(
     with pytest.raises(AlertError, match=named) as refused:
         load_alerts(settings)
     assert "alerts.yaml: alert 'big_buyer', field `when`" in str(refused.value)
+
+
+@pytest.mark.parametrize("branch", ["", "   ", "B" * 33])
+def test_a_bad_branch_id_is_refused(settings: Settings, branch: str) -> None:
+    with pytest.raises(AlertError, match="a branch id has 1 to 32 characters"):
+        save_thresholds(settings, "no_trade", branch, {"min_days": 60}, "alice")
+    assert threshold_history(settings) == []

@@ -11,9 +11,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from brokerlens.config import load_settings
+from brokerlens.indicators import load_indicators
 from brokerlens.ingest import ingest_inbox
 from brokerlens.market.calendar import trading_days
 from brokerlens.pipeline.run import run_pipeline
@@ -190,13 +192,27 @@ def build_inbox() -> HandInbox:
 
 
 @pytest.fixture(scope="module")
-def indicators(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+def indicators_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root: Path = tmp_path_factory.mktemp("event_indicators")
     settings = load_settings(home=root / "home")
     report = ingest_inbox(settings, build_inbox().write(root / "inbox"))
     assert report.exit_code == 0, [x.reason for x in report.dates if x.reason]
     run_pipeline(settings, as_of=T)
-    return read_by_customer(WarehouseStore(settings.warehouse_dir).indicators_file(T))
+    return WarehouseStore(settings.warehouse_dir).indicators_file(T)
+
+
+@pytest.fixture(scope="module")
+def indicators(indicators_path: Path) -> dict[str, dict[str, Any]]:
+    return read_by_customer(indicators_path)
+
+
+def test_every_event_indicator_is_a_double(indicators_path: Path) -> None:
+    schema = pq.read_schema(indicators_path)
+    events = [i.id for i in load_indicators().values() if i.model == "indicators_events"]
+    assert len(events) == 12
+    assert {name: str(schema.field(name).type) for name in events} == dict.fromkeys(
+        events, "double"
+    )
 
 
 def test_transfers_on_t_against_the_day_before(indicators: dict[str, dict[str, Any]]) -> None:

@@ -122,6 +122,16 @@ def check_params(definition: AlertDefinition, params: Mapping[str, Any]) -> dict
     return out
 
 
+def check_branch(branch_id: str | None) -> str | None:
+    """A branch id as the store keeps it (String(32)); None edits the defaults."""
+    if branch_id is None:
+        return None
+    branch = branch_id.strip()
+    if not branch or len(branch) > 32:
+        raise AlertError(f"branch {branch_id[:40]!r}: a branch id has 1 to 32 characters")
+    return branch
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
@@ -159,6 +169,7 @@ def save_thresholds(
     """Save thresholds of one alert (the defaults, or one branch's); returns the new version."""
     definition = load_alerts(settings).get(alert_id)
     checked = check_params(definition, params)
+    branch_id = check_branch(branch_id)
     with _save_lock(settings):
         version, state = _read_state(settings)
         if branch_id is None:

@@ -103,9 +103,9 @@ SELECT
     CAST(p.total_assets AS DOUBLE) AS total_assets_prev,
     CAST(coalesce(o.transfer_out, 0) AS DOUBLE) AS transfer_out_20d,
     CAST(a.total_assets AS DOUBLE) AS total_assets_20d_ago,
-    CASE WHEN (c.status = 'closed' AND c.close_date = :as_of) OR x.customer_id IS NOT NULL
-        THEN 1.0 ELSE 0.0 END AS account_closed_t,
-    CASE WHEN g.customer_id IS NULL THEN 0.0 ELSE 1.0 END AS agreement_cancelled_t,
+    CAST(CASE WHEN (c.status = 'closed' AND c.close_date = :as_of) OR x.customer_id IS NOT NULL
+        THEN 1 ELSE 0 END AS DOUBLE) AS account_closed_t,
+    CAST(CASE WHEN g.customer_id IS NULL THEN 0 ELSE 1 END AS DOUBLE) AS agreement_cancelled_t,
     CAST(coalesce(t.position_value, 0) AS DOUBLE) AS position_value_t,
     CAST(coalesce(e.events, 0) AS DOUBLE) AS entitlement_events_t,
     CAST(coalesce(
