@@ -1,0 +1,126 @@
+"""The model: a time-based split that never leaks, the same scores from the same seed, reasons
+in words, a clear message without a model, no use of the generator's ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from brokerlens.churn.config import ChurnConfig, parse_config
+from brokerlens.churn.model import sample_dates, split_dates
+from brokerlens.churn.reasons import feature_names, top_reasons
+from brokerlens.churn.service import churn_store, fit_model, score, score_if_model
+from brokerlens.errors import ConfigError, LakeError, NotFound
+from churn.churn_handbox import DAYS
+from churn.conftest import ChurnHome, copy_home
+from support.cli import brokerlens
+
+
+@pytest.mark.parametrize("last_di", [49, 120, 249])
+@pytest.mark.parametrize("horizon", [5, 20, 40])
+def test_the_split_never_lets_a_test_period_day_into_training(last_di: int, horizon: int) -> None:
+    config = ChurnConfig.model_validate(
+        {
+            "target": {"horizon_days": horizon},
+            "labels": {"return_days": 5},
+            "model": {"lookback_days": 25, "step_days": 2},
+        }
+    )
+    dates = sample_dates(last_di, config)
+    try:
+        split = split_dates(dates, config)
+    except LakeError as exc:
+        assert "too short" in str(exc) and "churn.yaml" in str(exc)
+        return
+    first_test = min(split.test)
+    for t in split.train + split.calibration:
+        assert t + horizon < first_test  # its whole target window ends before the test starts
+    assert max(split.train) < min(split.calibration)  # calibration: a later, held-out slice
+    for t in dates:  # every label window (plus the soft return window) lies inside the lake
+        assert t + horizon + 5 <= last_di and t >= 24
+
+
+def test_a_lake_too_short_says_what_to_do(churn_home: ChurnHome, tmp_path: Path) -> None:
+    settings = copy_home(churn_home, tmp_path / "home")
+    with pytest.raises(LakeError, match="too short") as info:
+        fit_model(settings, as_of=DAYS[35])
+    assert "load more trading days" in str(info.value)
+
+
+def test_same_seed_same_scores_and_the_ground_truth_is_never_read(
+    churn_home: ChurnHome, tmp_path: Path
+) -> None:
+    settings = copy_home(churn_home, tmp_path / "home")
+    # the pipeline must not need the generator's ground truth: remove it before fitting
+    (churn_home.inbox / "_ground_truth" / "customers.parquet").unlink(missing_ok=True)
+    first = fit_model(settings, seed=7)
+    first_scores = pq.read_table(score(settings, version=first.version).path)
+    second = fit_model(settings, seed=7)
+    second_scores = pq.read_table(score(settings, version=second.version).path)
+    assert (first.version, second.version) == (1, 2)
+    assert first.metrics == second.metrics
+    for column in ("customer_id", "probability", "rank", "reasons_zh", "reasons_en"):
+        assert first_scores.column(column).to_pylist() == second_scores.column(column).to_pylist()
+    store = churn_store(settings)
+    assert store.read_booster_text(1) == store.read_booster_text(2)
+    model = store.read_model(2)
+    assert model.split["test"] and model.features == feature_names(25)
+    assert set(model.metrics) == {"train", "calibration", "test"}
+    # the customers who drain their cash rank above those who stay put
+    ranks = dict(
+        zip(
+            second_scores.column("customer_id").to_pylist(),
+            second_scores.column("rank").to_pylist(),
+            strict=True,
+        )
+    )
+    assert ranks["S_LATE"] < ranks["STAY"]
+    top = second_scores.sort_by("rank").slice(0, 1).to_pylist()[0]
+    assert top["reasons_zh"] and top["reasons_en"] and 0 <= top["probability"] <= 1
+
+
+def test_reasons_are_words_with_the_customers_figures() -> None:
+    features = feature_names(60)
+    row = {f: 0.0 for f in features}
+    row.update(net_out_20=412_000.0, net_out_share_20=0.83, days_since_trade=60.0,
+               service_contacts_60=0.0, trades_20=0.0, trades_prev_40=12.0)  # fmt: skip
+    contrib = np.zeros((1, len(features) + 1))
+    contrib[0, features.index("net_out_share_20")] = 1.5
+    contrib[0, features.index("net_out_20")] = 0.5
+    contrib[0, features.index("days_since_trade")] = 0.8
+    contrib[0, features.index("trades_prev_40")] = 0.3
+    contrib[0, features.index("assets_t")] = -2.0  # pulls down: never a reason
+    zh, en = top_reasons(contrib, features, [row], 60)
+    assert zh == [
+        "近20日净转出 41.2万元，占资产 83%；60个交易日以上无交易；近20日交易 0 笔（此前40日 12 笔）"
+    ]
+    assert en == [
+        "net transfers out of 412k over 20 days, 83% of assets; no trade for 60+ trading days; "
+        "0 trades in the last 20 days (12 in the 40 before)"
+    ]
+
+
+def test_without_a_model_every_entry_point_says_to_fit(
+    churn_home: ChurnHome, tmp_path: Path
+) -> None:
+    settings = copy_home(churn_home, tmp_path / "home")
+    with pytest.raises(NotFound, match="no churn model is stored") as info:
+        score(settings)
+    assert "brokerlens churn fit" in str(info.value)
+    assert "skipped" in score_if_model(settings, DAYS[-1])
+    home = str(settings.home)
+    for args in (("churn", "score"), ("churn", "show", "S_OUT")):
+        done = brokerlens("--home", home, *args)
+        assert done.returncode == 2, done.stderr
+        assert "no churn model is stored" in done.stderr and "brokerlens churn fit" in done.stderr
+        assert "Traceback" not in done.stderr
+    models = brokerlens("--home", home, "churn", "models")
+    assert models.returncode == 0 and "brokerlens churn fit" in models.stdout
+
+
+def test_a_bad_configuration_is_refused_by_name() -> None:
+    with pytest.raises(ConfigError, match=r"x\.yaml: field `model\.lookback_days`"):
+        parse_config("model:\n  lookback_days: 10\n", "x.yaml")
