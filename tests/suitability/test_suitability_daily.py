@@ -3,9 +3,11 @@ the services read them when they exist."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 from suitability_lake import T
 
@@ -14,10 +16,18 @@ from brokerlens.pipeline.run import run_pipeline
 from brokerlens.suitability.daily import facts_file, kept_facts
 from brokerlens.suitability.lake import customer_facts, lake_connection
 from brokerlens.suitability.questionnaire import shipped_definitions
+from brokerlens.suitability.report import HoldingsReport
+from brokerlens.suitability.rescore import RescoreReport
 from brokerlens.suitability.service import customer_eligibility
 from support.brokerage import Brokerage
 
 DEFS = shipped_definitions()
+
+
+def _latest(conn: duckdb.DuckDBPyConnection) -> dt.date:
+    found = conn.execute("SELECT max(biz_date) FROM daily_assets").fetchone()
+    assert found is not None
+    return found[0]
 
 
 def _run_copy(settings: Settings, into: Path) -> Settings:
@@ -54,7 +64,7 @@ def test_kept_facts_equal_the_lakes_on_a_generated_brokerage(
 ) -> None:
     settings = _run_copy(small_brokerage.settings, tmp_path / "home")
     with lake_connection(settings) as conn:
-        day = conn.execute("SELECT max(biz_date) FROM daily_assets").fetchone()[0]  # type: ignore[index]
+        day = _latest(conn)
         from_lake = customer_facts(conn, day, DEFS)
         from_run = customer_facts(conn, day, DEFS, kept=kept_facts(settings, day))
     assert len(from_run) == len(from_lake) == 600
@@ -63,8 +73,6 @@ def test_kept_facts_equal_the_lakes_on_a_generated_brokerage(
 
 def test_services_read_the_kept_facts(run_suitability_lake: Settings) -> None:
     """A file kept by the run is what an eligibility reads: a figure changed in it shows."""
-    import duckdb
-
     path = facts_file(run_suitability_lake, T)
     original = path.read_bytes()
     try:
@@ -79,3 +87,61 @@ def test_services_read_the_kept_facts(run_suitability_lake: Settings) -> None:
         assert not any("20日日均资产" in m for m in margin.missing)
     finally:
         path.write_bytes(original)
+
+
+def _from_lake(settings: Settings, day: dt.date) -> tuple[RescoreReport, HoldingsReport]:
+    """The reports computed from the lake alone, as for a date never run."""
+    from brokerlens.suitability.report import holders, holdings_above_class
+    from brokerlens.suitability.rescore import rescore
+    from brokerlens.suitability.rules import load_rules
+
+    rules = load_rules(settings)
+    with lake_connection(settings) as conn:
+        rescored = rescore(conn, day, DEFS, expiring_days=rules.validity.expiring_days)
+        facts = customer_facts(conn, day, DEFS, holders(conn, day))
+        held = holdings_above_class(conn, day, facts, rules)
+    return rescored, held
+
+
+def _assert_kept_reports_agree(settings: Settings, day: dt.date) -> None:
+    from brokerlens.suitability.daily import kept_reports
+    from brokerlens.suitability.service import holdings_report, rescore_lake
+
+    kept = kept_reports(settings, day)
+    assert kept is not None and kept[1] is not None
+    lake_rescored, lake_held = _from_lake(settings, day)
+    served = rescore_lake(settings, day)
+    assert served.findings == lake_rescored.findings
+    assert served.assessments == lake_rescored.assessments
+    assert served.branches() == lake_rescored.branches()
+    due = [v for v in lake_rescored.validity if v.state != "valid"]
+    assert served.validity == due
+    assert holdings_report(settings, day).holdings == lake_held.holdings
+
+
+def test_kept_reports_equal_the_lakes_on_the_hand_built_lake(
+    run_suitability_lake: Settings,
+) -> None:
+    _assert_kept_reports_agree(run_suitability_lake, T)
+    _, held = _from_lake(run_suitability_lake, T)
+    assert {(h.customer_id, h.item_id) for h in held.holdings} == {
+        ("CMID", "P_PRIV"),
+        ("CBAD", "P_EQ"),
+    }
+
+
+def test_kept_reports_and_lowest_category_on_a_generated_brokerage(
+    small_brokerage: Brokerage, tmp_path: Path
+) -> None:
+    settings = _run_copy(small_brokerage.settings, tmp_path / "home")
+    with lake_connection(settings) as conn:
+        day = _latest(conn)
+        facts = customer_facts(conn, day, DEFS)
+    _assert_kept_reports_agree(settings, day)
+    flags = dict(
+        duckdb.execute(
+            f"SELECT customer_id, lowest_category FROM read_parquet('{facts_file(settings, day)}')"
+        ).fetchall()
+    )
+    assert flags == {c: bool(f.lowest_reasons) for c, f in facts.items()}
+    assert any(flags.values())  # the generator answers some assessments into the lowest category

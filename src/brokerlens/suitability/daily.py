@@ -16,11 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from brokerlens.config import Settings
 from brokerlens.ingest.sqltext import path_list
 from brokerlens.warehouse.store import WarehouseStore
+
+if TYPE_CHECKING:  # lake.py imports this module; report.py and rescore.py import lake.py
+    from brokerlens.suitability.report import HoldingsReport
+    from brokerlens.suitability.rescore import RescoreReport
+
+T = TypeVar("T")
 
 ROW_GROUP = 8_192  # one customer reads one group: ~8k rows, a few hundred KB
 KEEP = 5  # the newest dates' files kept (a re-run of an older date rebuilds its own)
@@ -57,6 +63,18 @@ margin AS (
     SELECT customer_id FROM service_agreements
     WHERE service IN ('margin', 'option') AND sign_date <= $as_of
 ),
+lowest AS (
+    SELECT a.customer_id FROM assess a
+    JOIN lowest_answer_triggers t ON t.questionnaire_version = a.questionnaire_version
+        AND json_extract_string(CAST(a.answers AS VARCHAR), t.answer_path) = t.option_id
+    UNION
+    SELECT a.customer_id FROM assess a
+    JOIN lowest_age_limits g ON g.questionnaire_version = a.questionnaire_version
+    JOIN customers b ON b.customer_id = a.customer_id
+    WHERE year(a.assess_date) - year(b.birth_date)
+        - CASE WHEN month(a.assess_date) * 100 + day(a.assess_date)
+            < month(b.birth_date) * 100 + day(b.birth_date) THEN 1 ELSE 0 END < g.min_age
+),
 services AS (
     SELECT customer_id, list(DISTINCT service ORDER BY service) AS services
     FROM service_agreements
@@ -74,13 +92,15 @@ SELECT c.customer_id, c.name, c.customer_type, c.branch_id, c.birth_date, c.open
        seen.first_seen,
        m.customer_id IS NOT NULL AS margin_or_futures,
        sv.services,
-       CAST($history_start AS DATE) AS history_start
+       CAST($history_start AS DATE) AS history_start,
+       w.customer_id IS NOT NULL AS lowest_category
 FROM customers c
 LEFT JOIN assess a USING (customer_id)
 LEFT JOIN sums s USING (customer_id)
 LEFT JOIN seen USING (customer_id)
 LEFT JOIN margin m USING (customer_id)
 LEFT JOIN services sv USING (customer_id)
+LEFT JOIN lowest w USING (customer_id)
 ORDER BY c.customer_id
 """
 
@@ -98,7 +118,9 @@ def build_facts(settings: Settings, as_of: dt.date, loaded_days: list[dt.date]) 
     """Write every customer's suitability facts as of `as_of` (after the run's customer_day)."""
     # the pipeline imports this module to call it: its own modules are imported here
     from brokerlens.pipeline.days import day_files_covering
+    from brokerlens.pipeline.questionnaires import trigger_tables
     from brokerlens.pipeline.state import read_state
+    from brokerlens.suitability.questionnaire import load_definitions
     from brokerlens.warehouse import open_warehouse
 
     store = WarehouseStore(settings.warehouse_dir)
@@ -107,9 +129,13 @@ def build_facts(settings: Settings, as_of: dt.date, loaded_days: list[dt.date]) 
     target = facts_file(settings, as_of)
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    answers, ages = trigger_tables(load_definitions(settings))
     conn = open_warehouse(settings, lock_down=False)
     try:
         conn.execute("SET enable_progress_bar = false")
+        # the lowest category's triggers as data, as the risk indicators read them
+        conn.register("lowest_answer_triggers", answers)
+        conn.register("lowest_age_limits", ages)
         conn.execute(
             "CREATE VIEW customer_day AS SELECT * FROM "
             f"read_parquet({path_list(day_files)}, union_by_name = true)"
@@ -157,3 +183,95 @@ def _prune(folder: Path, keep: Path) -> None:
     for path in built[KEEP:]:
         if path != keep:
             path.unlink(missing_ok=True)
+
+
+# -- the brokerage-wide reports, kept per date ----------------------------------------------------
+
+REPORTS = ("findings", "validity", "branches", "holdings")
+
+
+def reports_dir(settings: Settings, as_of: dt.date) -> Path:
+    return settings.warehouse_dir / "suitability" / "reports" / as_of.isoformat()
+
+
+def build_reports(settings: Settings, as_of: dt.date) -> Path:
+    """Re-score every assessment, take every customer's validity and the holdings above class
+    as of `as_of` (from the kept facts), and keep them for the compliance page."""
+    import shutil
+
+    from brokerlens.suitability.lake import lake_connection
+    from brokerlens.suitability.questionnaire import load_definitions
+    from brokerlens.suitability.report import holdings_above_class
+    from brokerlens.suitability.rescore import rescore
+    from brokerlens.suitability.rules import load_rules
+
+    rules = load_rules(settings)
+    kept = kept_facts(settings, as_of)
+    with lake_connection(settings) as conn:
+        rescored = rescore(
+            conn, as_of, load_definitions(settings), expiring_days=rules.validity.expiring_days
+        )
+        held = holdings_above_class(conn, as_of, kept, rules) if kept else None
+    target = reports_dir(settings, as_of)
+    scratch = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    due = [v for v in rescored.validity if v.state != "valid"]
+    tables: dict[str, tuple[list[Any], dict[str, str]]] = {
+        "findings": (rescored.findings, {"assessments": str(rescored.assessments)}),
+        "validity": (due, {}),
+        "branches": (rescored.branches(), {}),
+        "holdings": (held.holdings if held else [], {"complete": str(held is not None)}),
+    }
+    for name, (items, meta) in tables.items():
+        _write_items(scratch / f"{name}.parquet", items, meta)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(scratch, target)
+    for old in sorted(target.parent.iterdir(), reverse=True)[KEEP:]:
+        if old != target and not old.name.startswith("."):
+            shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def kept_reports(
+    settings: Settings, as_of: dt.date, expiring_days: int | None = None
+) -> tuple[RescoreReport, HoldingsReport | None] | None:
+    """The reports a run kept for `as_of` (None when it kept none, or for other expiring days:
+    they were taken with the rules' own)."""
+    from brokerlens.suitability.report import Holding, HoldingsReport
+    from brokerlens.suitability.rescore import BranchValidity, Finding, RescoreReport, Validity
+    from brokerlens.suitability.rules import load_rules
+
+    folder = reports_dir(settings, as_of)
+    if not all((folder / f"{name}.parquet").exists() for name in REPORTS):
+        return None
+    if expiring_days is not None and expiring_days != load_rules(settings).validity.expiring_days:
+        return None
+    findings, meta = _read_items(folder / "findings.parquet", Finding)
+    due, _ = _read_items(folder / "validity.parquet", Validity)
+    branches, _ = _read_items(folder / "branches.parquet", BranchValidity)
+    holdings, held_meta = _read_items(folder / "holdings.parquet", Holding)
+    rescored = RescoreReport(as_of, int(meta.get("assessments", "0")), findings, due, branches)
+    complete = held_meta.get("complete") == "True"
+    return rescored, HoldingsReport(as_of, holdings) if complete else None
+
+
+def _write_items(path: Path, items: list[Any], meta: dict[str, str]) -> None:
+    import dataclasses
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist([dataclasses.asdict(i) for i in items])
+    table = table.replace_schema_metadata({**meta, "empty": str(not items)})
+    pq.write_table(table, path)
+
+
+def _read_items(path: Path, kind: type[T]) -> tuple[list[T], dict[str, str]]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+    if meta.get("empty") == "True":
+        return [], meta
+    return [kind(**row) for row in table.to_pylist()], meta

@@ -92,13 +92,16 @@ class RescoreReport:
     as_of: dt.date
     assessments: int
     findings: list[Finding]
-    validity: list[Validity]
+    validity: list[Validity]  # every customer's; a kept report holds only those not valid
+    branch_counts: list[BranchValidity] | None = None  # kept with the report, else computed
 
     def counts(self) -> dict[str, int]:
         found = Counter(f.kind for f in self.findings)
         return {k: found[k] for k in KINDS if found[k]}
 
     def branches(self) -> list[BranchValidity]:
+        if self.branch_counts is not None:
+            return self.branch_counts
         by: dict[str | None, Counter[str]] = {}
         for v in self.validity:
             by.setdefault(v.branch_id, Counter())[v.state] += 1

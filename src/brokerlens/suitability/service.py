@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from brokerlens.config import Settings
-from brokerlens.suitability.daily import kept_facts
+from brokerlens.suitability.daily import kept_facts, kept_reports
 from brokerlens.suitability.eligibility import (
     Eligibility,
     all_eligibility,
@@ -98,19 +98,30 @@ def customer_class(
 def rescore_lake(
     settings: Settings, as_of: dt.date | None = None, expiring_days: int | None = None
 ) -> RescoreReport:
+    """Every assessment re-scored and every customer's validity: as the run kept them for the
+    date (only the customers not valid listed), else computed from the lake."""
     rules = load_rules(settings)
     days = rules.validity.expiring_days if expiring_days is None else expiring_days
     with lake_connection(settings) as conn:
         day = resolve_as_of(conn, as_of)
+        kept = kept_reports(settings, day, days)
+        if kept is not None:
+            return kept[0]
         return rescore(conn, day, load_definitions(settings), expiring_days=days)
 
 
 def holdings_report(settings: Settings, as_of: dt.date | None = None) -> HoldingsReport:
+    """Holdings above the holder's class: as the run kept them, else from the kept facts (or
+    the lake's)."""
     definitions = load_definitions(settings)
     rules = load_rules(settings)
     with lake_connection(settings) as conn:
         day = resolve_as_of(conn, as_of)
-        facts = customer_facts(
-            conn, day, definitions, holders(conn, day), kept_facts(settings, day)
-        )
-        return holdings_above_class(conn, day, facts, rules)
+        kept = kept_reports(settings, day)
+        if kept is not None and kept[1] is not None:
+            return kept[1]
+        facts = kept_facts(settings, day)
+        if facts is not None:
+            return holdings_above_class(conn, day, facts, rules)
+        found = customer_facts(conn, day, definitions, holders(conn, day))
+        return holdings_above_class(conn, day, found, rules)
