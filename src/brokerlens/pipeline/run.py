@@ -118,8 +118,6 @@ def run_pipeline(
     lap("suitability facts")
     build_reports(settings, day)
     lap("suitability reports")
-    build_reports(settings, day)
-    lap("suitability reports")
     from brokerlens.churn.service import score_if_model
 
     report.churn = score_if_model(settings, day)
