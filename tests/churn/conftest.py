@@ -18,6 +18,7 @@ import pytest
 
 from brokerlens.config import Settings, load_settings
 from churn.churn_handbox import DAYS, build_inbox
+from web.conftest import app_client, published, sign_in  # noqa: F401  (for the API test)
 
 CONFIG = Path(__file__).with_name("churn.yaml")
 PIT_DAY = DAYS[25]
