@@ -7,6 +7,7 @@ and its wording may name only those and its thresholds. Errors name the file, al
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -30,6 +31,14 @@ def additions_path(settings: Settings) -> Path:
 
 
 def parse_alerts(text: str, file: str) -> list[AlertDefinition]:
+    """Checked definitions from YAML text; `file` names it in every error."""
+    return list(_parse_alerts(text, file))
+
+
+@lru_cache(maxsize=16)
+def _parse_alerts(text: str, file: str) -> tuple[AlertDefinition, ...]:
+    # Cached by content (definitions are frozen): the inbox reads the names on every request,
+    # and checking 12 conditions costs about 0.1 s.
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -42,7 +51,7 @@ def parse_alerts(text: str, file: str) -> list[AlertDefinition]:
         raise AlertError(f"{file}: {_describe(exc, data)}") from None
     for definition in parsed.alerts:
         compile_condition(definition, file)
-    return parsed.alerts
+    return tuple(parsed.alerts)
 
 
 def compile_condition(definition: AlertDefinition, file: str = "alerts") -> exp.Expr:
