@@ -301,3 +301,17 @@ def test_a_bad_branch_id_is_refused(settings: Settings, branch: str) -> None:
     with pytest.raises(AlertError, match="a branch id has 1 to 32 characters"):
         save_thresholds(settings, "no_trade", branch, {"min_days": 60}, "alice")
     assert threshold_history(settings) == []
+
+
+def test_a_preview_on_indicators_older_than_the_alert_says_what_to_run(
+    settings: Settings,
+) -> None:
+    import pyarrow.parquet as pq
+
+    store = WarehouseStore(settings.warehouse_dir)
+    write_indicators(store, [customer("C1", {"open_complaint_days": 20})])
+    path = store.indicators_file(T)
+    pq.write_table(pq.read_table(path).drop_columns(["open_complaint_days"]), path)
+    with pytest.raises(AlertError, match="open_complaint_days") as refused:
+        preview_thresholds(settings, "open_complaint", None, {"min_days": 9})
+    assert f"run `brokerlens run --as-of {T}`" in str(refused.value)

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 from sqlglot import exp
 
 from brokerlens.alerts.compile import alert_select
+from brokerlens.alerts.errors import AlertError
 from brokerlens.alerts.thresholds import AlertSet, check_params, load_alerts, with_params
 from brokerlens.classify.source import VIEW, open_indicators, resolve_as_of
 from brokerlens.config import Settings
@@ -45,6 +47,12 @@ def preview_thresholds(
     try:
         now = _by_branch(connection, alert_set, alert_id, branch_id)
         then = _by_branch(connection, proposed_set, alert_id, branch_id)
+    except duckdb.BinderException as exc:  # indicators computed before an indicator existed
+        raise AlertError(
+            f"the indicators as of {day} lack what alert {alert_id!r} reads: "
+            f"{str(exc).splitlines()[0]}",
+            hint=f"run `brokerlens run --as-of {day}` to compute them again",
+        ) from None
     finally:
         connection.close()
     return ThresholdPreview(day, sum(now.values()), sum(then.values()), now, then)
