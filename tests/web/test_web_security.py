@@ -19,6 +19,7 @@ CUSTOMER_GETS = [
     "/api/customers/{id}/suitability",
     "/api/customers/{id}/eligibility",
     "/customers/{id}/suitability",
+    "/api/customers/{id}/investor-class/requests",
     "/api/customers/{id}/alerts",
     "/customers/{id}/alerts",
 ]

@@ -315,3 +315,75 @@ def test_stored_levels_show_in_the_summary_and_panel(
     assert body["risk_gap"] >= 2 and body["risk_mismatch"] is True
     panel = me.client.get(f"/customers/{cid}/suitability").text
     assert "最高" in panel and "约70%资产用于新股申购" in panel
+
+
+def test_investor_class_request_and_decision(other_client: Callable[[str], SignedIn]) -> None:
+    """A broker records an application to be treated as professional with what the data shows;
+    only compliance decides it, against the data only with a note; the treatment follows."""
+    broker = other_client("broker")
+    cid = next(
+        c
+        for c in reversed(_mine(broker))
+        if broker.client.get(f"/api/customers/{c}/suitability").json()["investor_class"]["treated"]
+        == "ordinary"
+    )
+    path = f"/api/customers/{cid}/investor-class/requests"
+    assert broker.client.post(path, json={"direction": "to_professional"}).status_code == 403
+    refused = broker.client.post(path, json={"direction": "to_ordinary"}, headers=broker.headers())
+    assert refused.status_code == 422 and "already treated as ordinary" in refused.json()["error"]
+    assert (
+        broker.client.post(
+            path, json={"direction": "sideways"}, headers=broker.headers()
+        ).status_code
+        == 422
+    )
+    made = broker.client.post(
+        path,
+        json={"direction": "to_professional", "evidence": "收入证明"},
+        headers=broker.headers(),
+    )
+    assert made.status_code == 201, made.text
+    request = made.json()
+    assert request["status"] == "pending" and request["recorded_by"] == broker.username
+    assert request["data_outcome"] and request["data_reasons"]
+    assert broker.client.get(path).json()[0]["request_id"] == request["request_id"]
+
+    decision = f"/api/suitability/class-requests/{request['request_id']}/decision"
+    assert broker.client.get("/api/suitability/class-requests").status_code == 403
+    assert (
+        broker.client.post(
+            decision, json={"approve": True, "note": "x"}, headers=broker.headers()
+        ).status_code
+        == 403
+    )
+
+    compliance = other_client("compliance")
+    pending = compliance.client.get("/api/suitability/class-requests").json()
+    assert request["request_id"] in [r["request_id"] for r in pending]
+    if request["data_outcome"] == "ordinary":  # against the data: a note is required
+        bare = compliance.client.post(
+            decision, json={"approve": True}, headers=compliance.headers()
+        )
+        assert bare.status_code == 422 and "note" in bare.json()["hint"]
+    decided = compliance.client.post(
+        decision, json={"approve": True, "note": "金融资产证明已核"}, headers=compliance.headers()
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["status"] == "approved"
+    assert decided.json()["decided_by"] == compliance.username
+    again = compliance.client.post(decision, json={"approve": False}, headers=compliance.headers())
+    assert again.status_code == 422 and "already approved" in again.json()["error"]
+    missing = compliance.client.post(
+        "/api/suitability/class-requests/999999999/decision",
+        json={"approve": False},
+        headers=compliance.headers(),
+    )
+    assert missing.status_code == 404
+
+    treated = broker.client.get(f"/api/customers/{cid}/suitability").json()["investor_class"]
+    assert treated == {**treated, "recorded": "ordinary", "treated": "professional"}
+    for action in ("investor_class_request", "investor_class_decision"):
+        audited = compliance.client.get(
+            "/api/audit", params={"action": action, "customer_id": cid}
+        ).json()
+        assert audited["count"] >= 1, action

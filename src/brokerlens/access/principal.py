@@ -43,6 +43,8 @@ class Permission(StrEnum):
     EDIT_CATALOG = "edit_catalog"  # preview and apply classification changes
     READ_AUDIT = "read_audit"  # the audit log
     SUITABILITY_REPORTS = "suitability_reports"  # brokerage-wide suitability findings, by branch
+    # decide an investor's application to be treated as professional (or as ordinary)
+    DECIDE_INVESTOR_CLASS = "decide_investor_class"
     # alert thresholds: HQ the defaults and any branch, a branch manager their own branch
     EDIT_ALERT_THRESHOLDS = "edit_alert_thresholds"
     MANAGE_USERS = "manage_users"
@@ -68,6 +70,7 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.READ_AUDIT,
             Permission.REVEAL_PII,
             Permission.SUITABILITY_REPORTS,
+            Permission.DECIDE_INVESTOR_CLASS,
         }
     ),
     Role.ADMIN: frozenset({Permission.MANAGE_USERS}),

@@ -321,6 +321,97 @@ def record_sale(
     return _step(engine, principal, check_id, "sale", run)
 
 
+# -- investor class requests ---------------------------------------------------------------------
+
+
+def class_request_dict(item: Any) -> dict[str, Any]:
+    return dataclasses.asdict(item)
+
+
+def request_investor_class(
+    engine: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    customer_id: str,
+    direction: str,
+    evidence: str | None = None,
+) -> dict[str, Any]:
+    """Record a customer's application to be treated as professional (or as ordinary), with
+    what the data shows as of the served date; audited `investor_class_request`."""
+    from brokerlens.suitability.errors import WorkflowError
+    from brokerlens.suitability.service import customer_class
+    from brokerlens.suitability.workflow import class_requests, request_class
+
+    detail = {"direction": direction}
+    as_of = _scoped(engine, principal, customer_id, "investor_class_request", detail)
+    view, assessed = customer_class(settings, customer_id, as_of)
+    try:
+        request_id = request_class(
+            engine,
+            view.facts,
+            direction,
+            by=principal.username,
+            assessment=assessed,
+            evidence=evidence,
+        )
+    except WorkflowError as exc:
+        raise SuitabilityRefused(exc.message, hint=exc.hint) from None
+    return class_request_dict(class_requests(engine, request_id=request_id)[0])
+
+
+def customer_class_requests(
+    engine: sa.Engine, principal: Principal, customer_id: str
+) -> list[dict[str, Any]]:
+    """A customer's class requests, newest first (the customer in scope)."""
+    from brokerlens.suitability.workflow import class_requests
+
+    _scoped(engine, principal, customer_id)
+    return [class_request_dict(r) for r in class_requests(engine, customer_id=customer_id)]
+
+
+def _deciding(principal: Principal) -> None:
+    if not principal.can(Permission.DECIDE_INVESTOR_CLASS):
+        raise Forbidden(
+            "deciding an investor class request needs the decide_investor_class permission "
+            "(compliance)",
+            hint="the request stays pending until compliance decides it",
+        )
+
+
+def pending_class_requests(
+    engine: sa.Engine, principal: Principal, limit: int = REPORT_LIMIT
+) -> list[dict[str, Any]]:
+    """The requests waiting for a decision, for compliance; audited with their customers."""
+    from brokerlens.suitability.workflow import class_requests
+
+    _deciding(principal)
+    found = class_requests(engine, status="pending", limit=limit)
+    ids = sorted({r.customer_id for r in found})
+    _audit(engine, principal, "view_class_requests", ids, {"status": "pending"})
+    return [class_request_dict(r) for r in found]
+
+
+def decide_investor_class(
+    engine: sa.Engine, principal: Principal, request_id: int, approve: bool, note: str | None
+) -> dict[str, Any]:
+    """Approve or reject a pending request (against the data only with a note); audited
+    `investor_class_decision`."""
+    from brokerlens.suitability.errors import WorkflowError
+    from brokerlens.suitability.workflow import class_requests, decide_class_request
+
+    _deciding(principal)
+    found = class_requests(engine, request_id=request_id)
+    if not found:
+        raise NotFound(f"no class request {request_id}", hint="give a recorded request's id")
+    try:
+        decide_class_request(engine, request_id, approve=approve, by=principal.username, note=note)
+    except WorkflowError as exc:
+        raise SuitabilityRefused(exc.message, hint=exc.hint) from None
+    detail = {"request_id": request_id, "approve": approve}
+    _audit(engine, principal, "investor_class_decision", [found[0].customer_id], detail)
+    return class_request_dict(class_requests(engine, request_id=request_id)[0])
+
+
 # -- brokerage-wide reports -----------------------------------------------------------------------
 
 

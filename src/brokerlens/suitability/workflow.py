@@ -329,3 +329,43 @@ def decide_class_request(
                 decision_note=note,
             )
         )
+
+
+@dataclass(frozen=True)
+class ClassRequest:
+    request_id: int
+    customer_id: str
+    direction: str
+    requested_at: dt.datetime
+    recorded_by: str
+    evidence: str | None
+    data_outcome: str | None
+    data_reasons: list[str]
+    status: str
+    decided_at: dt.datetime | None
+    decided_by: str | None
+    decision_note: str | None
+
+
+def class_requests(
+    engine: sa.Engine,
+    *,
+    customer_id: str | None = None,
+    status: str | None = None,
+    request_id: int | None = None,
+    limit: int = 500,
+) -> list[ClassRequest]:
+    """Investor class requests, newest first: of a customer, in a status, or one by id."""
+    table = investor_class_requests
+    query = sa.select(table).order_by(table.c.request_id.desc()).limit(limit)
+    if customer_id is not None:
+        query = query.where(table.c.customer_id == customer_id)
+    if status is not None:
+        query = query.where(table.c.status == status)
+    if request_id is not None:
+        query = query.where(table.c.request_id == request_id)
+    with engine.connect() as connection:
+        found = connection.execute(query).mappings().all()
+    return [
+        ClassRequest(**{**dict(m), "data_reasons": list(m["data_reasons"] or [])}) for m in found
+    ]

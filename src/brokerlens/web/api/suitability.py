@@ -118,6 +118,35 @@ class StepIn(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
+class ClassRequestIn(BaseModel):
+    direction: Literal["to_professional", "to_ordinary"] = Field(
+        description="to_professional: an ordinary customer's application; to_ordinary: the reverse"
+    )
+    evidence: str | None = Field(default=None, max_length=500, description="what was provided")
+
+
+class ClassDecisionIn(BaseModel):
+    approve: bool
+    note: str | None = Field(
+        default=None, max_length=500, description="why; needed to approve against the data"
+    )
+
+
+class ClassRequestPublic(BaseModel):
+    request_id: int
+    customer_id: str
+    direction: str
+    requested_at: dt.datetime
+    recorded_by: str
+    evidence: str | None
+    data_outcome: str | None = Field(description="what the data showed when it was recorded")
+    data_reasons: list[str]
+    status: str = Field(description="pending, approved or rejected")
+    decided_at: dt.datetime | None
+    decided_by: str | None
+    decision_note: str | None
+
+
 class FindingsPublic(BaseModel):
     as_of_date: dt.date
     assessments: int
@@ -231,3 +260,51 @@ def holdings_above_class(
     from brokerlens.access.suitability import holdings_above_class
 
     return holdings_above_class(engine, settings, principal, limit)
+
+
+@customer_router.get(
+    "/{customer_id}/investor-class/requests", response_model=list[ClassRequestPublic]
+)
+def customer_class_requests(customer_id: str, engine: EngineDep, principal: ReaderDep) -> Any:
+    """The customer's applications to be treated as professional (or as ordinary)."""
+    from brokerlens.access.suitability import customer_class_requests
+
+    return customer_class_requests(engine, principal, customer_id)
+
+
+@customer_router.post(
+    "/{customer_id}/investor-class/requests", response_model=ClassRequestPublic, status_code=201
+)
+def request_investor_class(
+    customer_id: str,
+    body: ClassRequestIn,
+    engine: EngineDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+) -> Any:
+    """Record an application with what the data shows (422 when the customer is already
+    treated so). Audited as `investor_class_request`."""
+    from brokerlens.access.suitability import request_investor_class
+
+    return request_investor_class(
+        engine, settings, principal, customer_id, body.direction, body.evidence
+    )
+
+
+@router.get("/class-requests", response_model=list[ClassRequestPublic])
+def pending_class_requests(engine: EngineDep, principal: ReaderDep, limit: LimitQuery = 500) -> Any:
+    """Class requests waiting for a decision (compliance)."""
+    from brokerlens.access.suitability import pending_class_requests
+
+    return pending_class_requests(engine, principal, limit)
+
+
+@router.post("/class-requests/{request_id}/decision", response_model=ClassRequestPublic)
+def decide_class_request(
+    request_id: int, body: ClassDecisionIn, engine: EngineDep, principal: ReaderDep
+) -> Any:
+    """Approve or reject a pending request (compliance; approving against the data needs a
+    note, else 422). Audited as `investor_class_decision`."""
+    from brokerlens.access.suitability import decide_investor_class
+
+    return decide_investor_class(engine, principal, request_id, body.approve, body.note)
