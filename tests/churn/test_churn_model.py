@@ -124,3 +124,18 @@ def test_without_a_model_every_entry_point_says_to_fit(
 def test_a_bad_configuration_is_refused_by_name() -> None:
     with pytest.raises(ConfigError, match=r"x\.yaml: field `model\.lookback_days`"):
         parse_config("model:\n  lookback_days: 10\n", "x.yaml")
+
+
+def test_brokerlens_run_scores_t_with_the_newest_model(
+    churn_home: ChurnHome, tmp_path: Path
+) -> None:
+    from brokerlens.pipeline import run_pipeline
+
+    settings = copy_home(churn_home, tmp_path / "home")
+    fit_model(settings, seed=3)
+    report = run_pipeline(settings)
+    assert report.churn.startswith("scored") and "model v1" in report.churn
+    assert "churn" in report.seconds
+    scores = pq.read_table(churn_store(settings).scores_file(DAYS[-1]))
+    # 51 customers less 5 hard churns and 14 soft ones known by the last day (S_OUT, 13 G's)
+    assert scores.num_rows == 32 and set(scores.column("model_version").to_pylist()) == {1}

@@ -112,7 +112,8 @@ def evaluate(home: Path, truth: Path) -> dict[str, Any]:
         flags: dict[str, list[dt.date]] = {}
         for t in scored_days:
             day = days[t]
-            table = score_table(data, model, booster, day, labels).to_pandas()
+            scored = score_table(data, model, booster, day, labels, reasons=False)
+            table = scored.to_pandas()
             gone = {c for c, d in truth_day.items() if d <= day}
             table = table[~table["customer_id"].isin(gone)]
             end = days[min(t + horizon, len(days) - 1)]

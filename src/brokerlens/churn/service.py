@@ -181,7 +181,13 @@ def known_churned(labels: pa.Table, t: int, return_days: int) -> set[str]:
 
 
 def score_table(
-    data: ChurnData, model: ChurnModel, booster: Any, as_of: dt.date, labels: pa.Table
+    data: ChurnData,
+    model: ChurnModel,
+    booster: Any,
+    as_of: dt.date,
+    labels: pa.Table,
+    *,
+    reasons: bool = True,
 ) -> pa.Table:
     """Calibrated probability, rank and top 3 reasons of every customer on the books at T
     (customers whose churn is already known by T are not scored)."""
@@ -199,12 +205,12 @@ def score_table(
     rank = np.empty(len(prob), dtype=np.int64)
     rank[order] = np.arange(1, len(prob) + 1)
     lookback = int(model.config["model"]["lookback_days"])
-    if len(x):
+    if len(x) and reasons:  # the bench ranks only: it skips the contributions' cost
         contrib = booster.predict(x, pred_contrib=True)
         rows = table.select(model.features).to_pylist()
         zh, en = top_reasons(contrib, model.features, rows, lookback)
     else:
-        zh, en = [], []
+        zh, en = [""] * len(x), [""] * len(x)
     n = table.num_rows
     return pa.table(
         {
