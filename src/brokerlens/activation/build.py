@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from brokerlens.activation.config import FACTORS, ActivationConfig
 from brokerlens.contract.feeds import FEEDS, LAKE_TYPES
 from brokerlens.engine import Engine
+from brokerlens.pipeline.asof import parquet_columns
 from brokerlens.pipeline.days import DAY_COLUMNS, MONTH_COLUMNS, day_files_covering
 from brokerlens.pipeline.sources import LakeFiles
 from brokerlens.pipeline.state import WarehouseState
@@ -76,11 +77,8 @@ def _table(engine: Engine, scratch: Path, name: str, table: pa.Table) -> None:
     """A small table of settings as a relation (values bound as data, never pasted as SQL)."""
     path = scratch / f"{name}.parquet"
     pq.write_table(table, path)
-    engine.register_parquet(
-        name,
-        [path],
-        [(f.name, "VARCHAR" if pa.types.is_string(f.type) else "DOUBLE") for f in table.schema],
-    )
+    # declared types from the file (a date stays a DATE: Spark reads what it is told)
+    engine.register_parquet(name, [path], parquet_columns(path))
 
 
 def compute_activation(
