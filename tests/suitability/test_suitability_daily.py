@@ -114,8 +114,7 @@ def _assert_kept_reports_agree(settings: Settings, day: dt.date) -> None:
     assert served.findings == lake_rescored.findings
     assert served.assessments == lake_rescored.assessments
     assert served.branches() == lake_rescored.branches()
-    due = [v for v in lake_rescored.validity if v.state != "valid"]
-    assert served.validity == due
+    assert served.validity == lake_rescored.due()  # kept in the order the page shows them
     assert holdings_report(settings, day).holdings == lake_held.holdings
 
 
@@ -145,3 +144,46 @@ def test_kept_reports_and_lowest_category_on_a_generated_brokerage(
     )
     assert flags == {c: bool(f.lowest_reasons) for c, f in facts.items()}
     assert any(flags.values())  # the generator answers some assessments into the lowest category
+
+
+def test_the_rescore_cache_scores_only_what_is_new(
+    suitability_lake: Settings, tmp_path: Path
+) -> None:
+    """A cached assessment keeps its findings (here tampered with, to show it was not scored
+    again); other definitions score everything again."""
+    import pyarrow.parquet as pq
+
+    from brokerlens.suitability.daily import rescore_cache
+    from brokerlens.suitability.rescore import rescore
+
+    shutil.copytree(suitability_lake.home, tmp_path / "home")
+    settings = load_settings(home=tmp_path / "home")
+    cache = rescore_cache(settings)  # in the warehouse, where the locked-down reader may read
+    with lake_connection(settings) as conn:
+        plain = rescore(conn, T, DEFS)
+        first = rescore(conn, T, DEFS, cache=cache)
+        assert first == plain and any(f.customer_id == "CBAD" for f in first.findings)
+        table = pq.read_table(cache)
+        assert table.num_rows == first.assessments
+        rows = table.to_pylist()
+        for row in rows:
+            row["findings"] = "[]"  # as if every assessment had agreed when cached
+        pq.write_table(table.from_pylist(rows, schema=table.schema), cache)
+        assert rescore(conn, T, DEFS, cache=cache).findings == []
+        fewer = {v: d for v, d in DEFS.items() if v != "V2021.2"}
+        other = rescore(conn, T, fewer, cache=cache)
+    assert other.findings and other.findings != plain.findings  # scored again, for V2024.1 only
+
+
+def test_kept_reports_read_the_first_rows_with_the_totals(run_suitability_lake: Settings) -> None:
+    from brokerlens.suitability.daily import kept_reports
+
+    full = kept_reports(run_suitability_lake, T)
+    first = kept_reports(run_suitability_lake, T, limit=1)
+    assert full is not None and first is not None and full[1] and first[1]
+    assert first[0].findings == full[0].findings[:1]
+    assert first[0].total_findings() == len(full[0].findings) >= 2
+    assert first[0].counts() == full[0].counts()
+    assert first[0].due() == full[0].due()[:1] and first[0].total_due() == len(full[0].due())
+    assert first[1].holdings == full[1].holdings[:1] and first[1].count() == 2
+    assert first[1].branches() == full[1].branches()

@@ -436,20 +436,18 @@ def _findings(report: Any, limit: int) -> tuple[dict[str, Any], list[str]]:
     return {
         "as_of_date": report.as_of,
         "assessments": report.assessments,
-        "total": len(report.findings),
+        "total": report.total_findings(),
         "counts": report.counts(),
         "findings": [dataclasses.asdict(f) for f in shown],
     }, [f.customer_id for f in shown]
 
 
 def _validity(report: Any, limit: int) -> tuple[dict[str, Any], list[str]]:
-    due = [v for v in report.validity if v.state != "valid"]
-    due.sort(key=lambda v: (v.branch_id or "", v.days_left if v.days_left is not None else -1e9))
-    shown = due[:limit]
+    shown = report.due()[:limit]
     return {
         "as_of_date": report.as_of,
         "branches": [dataclasses.asdict(b) for b in report.branches()],
-        "total": len(due),
+        "total": report.total_due(),
         "customers": [dataclasses.asdict(v) for v in shown],
     }, [v.customer_id for v in shown]
 
@@ -459,23 +457,23 @@ def _holdings(report: Any, limit: int) -> tuple[dict[str, Any], list[str]]:
     return {
         "as_of_date": report.as_of,
         "branches": [dataclasses.asdict(b) for b in report.branches()],
-        "total": len(report.holdings),
+        "total": report.count(),
         "holdings": [dataclasses.asdict(h) for h in shown],
     }, [h.customer_id for h in shown]
 
 
-def _rescored(engine: sa.Engine, settings: Settings, principal: Principal) -> Any:
+def _rescored(engine: sa.Engine, settings: Settings, principal: Principal, limit: int) -> Any:
     from brokerlens.suitability.service import rescore_lake
 
     _reports_allowed(principal)
-    return rescore_lake(settings, _served_date(engine))
+    return rescore_lake(settings, _served_date(engine), limit=limit)
 
 
-def _held(engine: sa.Engine, settings: Settings, principal: Principal) -> Any:
+def _held(engine: sa.Engine, settings: Settings, principal: Principal, limit: int) -> Any:
     from brokerlens.suitability.service import holdings_report
 
     _reports_allowed(principal)
-    return holdings_report(settings, _served_date(engine))
+    return holdings_report(settings, _served_date(engine), limit=limit)
 
 
 def _shown(
@@ -491,7 +489,7 @@ def rescore_findings(
     engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
 ) -> dict[str, Any]:
     """Delivered assessments that disagree with their re-scoring (data-quality findings)."""
-    report = _rescored(engine, settings, principal)
+    report = _rescored(engine, settings, principal, limit)
     return _shown(engine, principal, "findings", _findings(report, limit))
 
 
@@ -499,7 +497,7 @@ def validity_by_branch(
     engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
 ) -> dict[str, Any]:
     """Per branch: valid, expiring, expired and missing assessments; the customers to re-assess."""
-    report = _rescored(engine, settings, principal)
+    report = _rescored(engine, settings, principal, limit)
     return _shown(engine, principal, "validity", _validity(report, limit))
 
 
@@ -507,7 +505,7 @@ def holdings_above_class(
     engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
 ) -> dict[str, Any]:
     """Current holdings above the holder's class, summed by branch, and the holdings."""
-    report = _held(engine, settings, principal)
+    report = _held(engine, settings, principal, limit)
     return _shown(engine, principal, "holdings_above_class", _holdings(report, limit))
 
 
@@ -515,9 +513,9 @@ def compliance_overview(
     engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
 ) -> dict[str, dict[str, Any]]:
     """The three reports of the compliance page, from one re-scoring of the lake."""
-    rescored = _rescored(engine, settings, principal)
+    rescored = _rescored(engine, settings, principal, limit)
     findings, validity = _findings(rescored, limit), _validity(rescored, limit)
-    holdings = _holdings(_held(engine, settings, principal), limit)
+    holdings = _holdings(_held(engine, settings, principal, limit), limit)
     ids = findings[1] + validity[1] + holdings[1]
     return _shown(
         engine,

@@ -187,16 +187,23 @@ def _prune(folder: Path, keep: Path) -> None:
 
 # -- the brokerage-wide reports, kept per date ----------------------------------------------------
 
-REPORTS = ("findings", "validity", "branches", "holdings")
+REPORTS = ("findings", "validity", "branches", "holdings", "holding_branches")
 
 
 def reports_dir(settings: Settings, as_of: dt.date) -> Path:
     return settings.warehouse_dir / "suitability" / "reports" / as_of.isoformat()
 
 
+def rescore_cache(settings: Settings) -> Path:
+    return settings.warehouse_dir / "suitability" / "rescored.parquet"
+
+
 def build_reports(settings: Settings, as_of: dt.date) -> Path:
-    """Re-score every assessment, take every customer's validity and the holdings above class
-    as of `as_of` (from the kept facts), and keep them for the compliance page."""
+    """Re-score every assessment (only those new or changed since the last run: see
+    `rescore.rescore`), take every customer's validity and the holdings above class as of
+    `as_of` (from the kept facts), and keep them in display order for the compliance page."""
+    import dataclasses
+    import json
     import shutil
 
     from brokerlens.suitability.lake import lake_connection
@@ -209,22 +216,31 @@ def build_reports(settings: Settings, as_of: dt.date) -> Path:
     kept = kept_facts(settings, as_of)
     with lake_connection(settings) as conn:
         rescored = rescore(
-            conn, as_of, load_definitions(settings), expiring_days=rules.validity.expiring_days
+            conn,
+            as_of,
+            load_definitions(settings),
+            expiring_days=rules.validity.expiring_days,
+            cache=rescore_cache(settings),
         )
         held = holdings_above_class(conn, as_of, kept, rules) if kept else None
     target = reports_dir(settings, as_of)
     scratch = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
-    due = [v for v in rescored.validity if v.state != "valid"]
+    counts = json.dumps(rescored.counts())
     tables: dict[str, tuple[list[Any], dict[str, str]]] = {
-        "findings": (rescored.findings, {"assessments": str(rescored.assessments)}),
-        "validity": (due, {}),
+        "findings": (
+            rescored.findings,
+            {"assessments": str(rescored.assessments), "kinds": counts},
+        ),
+        "validity": (rescored.due(), {}),
         "branches": (rescored.branches(), {}),
         "holdings": (held.holdings if held else [], {"complete": str(held is not None)}),
+        "holding_branches": (held.branches() if held else [], {}),
     }
     for name, (items, meta) in tables.items():
-        _write_items(scratch / f"{name}.parquet", items, meta)
+        rows = [dataclasses.asdict(i) for i in items]
+        _write_rows(scratch / f"{name}.parquet", rows, meta)
     shutil.rmtree(target, ignore_errors=True)
     os.replace(scratch, target)
     for old in sorted(target.parent.iterdir(), reverse=True)[KEEP:]:
@@ -234,11 +250,17 @@ def build_reports(settings: Settings, as_of: dt.date) -> Path:
 
 
 def kept_reports(
-    settings: Settings, as_of: dt.date, expiring_days: int | None = None
+    settings: Settings,
+    as_of: dt.date,
+    expiring_days: int | None = None,
+    *,
+    limit: int | None = None,
 ) -> tuple[RescoreReport, HoldingsReport | None] | None:
-    """The reports a run kept for `as_of` (None when it kept none, or for other expiring days:
-    they were taken with the rules' own)."""
-    from brokerlens.suitability.report import Holding, HoldingsReport
+    """The reports a run kept for `as_of`: each list's first `limit` rows (all for None) with
+    the totals. None when it kept none, or for other expiring days than the rules' own."""
+    import json
+
+    from brokerlens.suitability.report import BranchSummary, Holding, HoldingsReport
     from brokerlens.suitability.rescore import BranchValidity, Finding, RescoreReport, Validity
     from brokerlens.suitability.rules import load_rules
 
@@ -247,31 +269,51 @@ def kept_reports(
         return None
     if expiring_days is not None and expiring_days != load_rules(settings).validity.expiring_days:
         return None
-    findings, meta = _read_items(folder / "findings.parquet", Finding)
-    due, _ = _read_items(folder / "validity.parquet", Validity)
-    branches, _ = _read_items(folder / "branches.parquet", BranchValidity)
-    holdings, held_meta = _read_items(folder / "holdings.parquet", Holding)
-    rescored = RescoreReport(as_of, int(meta.get("assessments", "0")), findings, due, branches)
-    complete = held_meta.get("complete") == "True"
-    return rescored, HoldingsReport(as_of, holdings) if complete else None
+    findings, found_total, meta = _read_rows(folder / "findings.parquet", Finding, limit)
+    due, due_total, _ = _read_rows(folder / "validity.parquet", Validity, limit)
+    branches, _, _ = _read_rows(folder / "branches.parquet", BranchValidity, None)
+    holdings, held_total, held_meta = _read_rows(folder / "holdings.parquet", Holding, limit)
+    summary, _, _ = _read_rows(folder / "holding_branches.parquet", BranchSummary, None)
+    rescored = RescoreReport(
+        as_of,
+        int(meta.get("assessments", "0")),
+        findings,
+        due,
+        branch_counts=branches,
+        kind_counts=json.loads(meta.get("kinds", "{}")),
+        finding_total=found_total,
+        due_total=due_total,
+    )
+    if held_meta.get("complete") != "True":
+        return rescored, None
+    return rescored, HoldingsReport(as_of, holdings, total=held_total, branch_counts=summary)
 
 
-def _write_items(path: Path, items: list[Any], meta: dict[str, str]) -> None:
-    import dataclasses
-
+def _write_rows(path: Path, rows: list[dict[str, Any]], meta: dict[str, str]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pylist([dataclasses.asdict(i) for i in items])
-    table = table.replace_schema_metadata({**meta, "empty": str(not items)})
-    pq.write_table(table, path)
+    table = pa.Table.from_pylist(rows).replace_schema_metadata({**meta, "empty": str(not rows)})
+    pq.write_table(table, path, row_group_size=ROW_GROUP)
 
 
-def _read_items(path: Path, kind: type[T]) -> tuple[list[T], dict[str, str]]:
+def _read_rows(path: Path, kind: type[T], limit: int | None) -> tuple[list[T], int, dict[str, str]]:
+    """The first `limit` rows (all for None) as `kind`, the file's row count and metadata."""
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
-    meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+    file = pq.ParquetFile(path)
+    raw = file.schema_arrow.metadata or {}
+    meta = {k.decode(): v.decode() for k, v in raw.items()}
     if meta.get("empty") == "True":
-        return [], meta
-    return [kind(**row) for row in table.to_pylist()], meta
+        return [], 0, meta
+    total = file.metadata.num_rows
+    if limit is None:
+        rows = file.read().to_pylist()
+    else:
+        rows = []
+        for batch in file.iter_batches(batch_size=min(max(limit, 1), ROW_GROUP)):
+            rows += batch.to_pylist()
+            if len(rows) >= limit:
+                break
+        rows = rows[:limit]
+    return [kind(**row) for row in rows], total, meta

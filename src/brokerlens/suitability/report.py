@@ -64,8 +64,16 @@ class BranchSummary:
 class HoldingsReport:
     as_of: dt.date
     holdings: list[Holding]
+    # A kept report (`daily.py`) may hold the first rows only, with the totals kept beside.
+    total: int | None = None
+    branch_counts: list[BranchSummary] | None = None
+
+    def count(self) -> int:
+        return len(self.holdings) if self.total is None else self.total
 
     def branches(self) -> list[BranchSummary]:
+        if self.branch_counts is not None:
+            return self.branch_counts
         by: dict[str | None, list[Holding]] = {}
         for h in self.holdings:
             by.setdefault(h.branch_id, []).append(h)

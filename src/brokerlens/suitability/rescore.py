@@ -11,11 +11,17 @@ version's validity).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import os
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from brokerlens.suitability.errors import AnswersError
 from brokerlens.suitability.lake import parse_answers, rows
@@ -32,14 +38,21 @@ KINDS = (
 )
 STATES = ("valid", "expiring", "expired", "missing")
 
-ASSESSMENTS_SQL = """
+DELIVERED = """
 SELECT a.assessment_id, a.customer_id, c.branch_id, c.birth_date, a.assess_date,
        a.questionnaire_version, CAST(a.answers AS VARCHAR) AS answers, a.score, a.risk_class,
        a.horizon, a.expire_date
 FROM risk_assessments a LEFT JOIN customers c USING (customer_id)
 WHERE a.assess_date <= $as_of
-ORDER BY a.assessment_id
 """
+ASSESSMENTS_SQL = DELIVERED + "ORDER BY a.assessment_id\n"
+# Everything a finding depends on besides the definitions: a cached finding stays right while
+# this and the definitions' fingerprint are unchanged.
+FINGERPRINT = (
+    "md5(to_json(struct_pack(customer_id, branch_id, birth_date, assess_date, "
+    "questionnaire_version, answers, score, risk_class, horizon, expire_date)))"
+)
+CACHE_COLUMNS = ("assessment_id", "fingerprint", "definitions", "findings")
 
 VALIDITY_SQL = """
 WITH latest AS (
@@ -87,17 +100,39 @@ class BranchValidity:
     missing: int
 
 
+def due_order(v: Validity) -> tuple[str, float, str]:
+    return (v.branch_id or "", v.days_left if v.days_left is not None else -1e9, v.customer_id)
+
+
 @dataclass(frozen=True)
 class RescoreReport:
     as_of: dt.date
     assessments: int
     findings: list[Finding]
     validity: list[Validity]  # every customer's; a kept report holds only those not valid
-    branch_counts: list[BranchValidity] | None = None  # kept with the report, else computed
+    # A kept report (`daily.py`) may hold the first rows only, with the totals kept beside.
+    branch_counts: list[BranchValidity] | None = None
+    kind_counts: dict[str, int] | None = None
+    finding_total: int | None = None
+    due_total: int | None = None
 
     def counts(self) -> dict[str, int]:
+        if self.kind_counts is not None:
+            return self.kind_counts
         found = Counter(f.kind for f in self.findings)
         return {k: found[k] for k in KINDS if found[k]}
+
+    def total_findings(self) -> int:
+        return len(self.findings) if self.finding_total is None else self.finding_total
+
+    def due(self) -> list[Validity]:
+        """Customers whose assessment is expiring, expired or missing, by branch, most
+        overdue first."""
+        found = [v for v in self.validity if v.state != "valid"]
+        return sorted(found, key=due_order)
+
+    def total_due(self) -> int:
+        return len(self.due()) if self.due_total is None else self.due_total
 
     def branches(self) -> list[BranchValidity]:
         if self.branch_counts is not None:
@@ -119,14 +154,120 @@ def rescore(
     definitions: dict[str, Definition],
     *,
     expiring_days: int = 30,
+    cache: Path | None = None,
 ) -> RescoreReport:
-    """Every assessment delivered up to `as_of` re-scored; every customer's validity."""
-    delivered = rows(conn, ASSESSMENTS_SQL, {"as_of": as_of})
-    findings = [f for r in delivered for f in rescore_row(r, definitions)]
+    """Every assessment delivered up to `as_of` re-scored; every customer's validity.
+
+    With a `cache` file (kept by `brokerlens run`), an assessment re-scored before against the
+    same definitions, and delivered the same since, keeps its findings: only the new and the
+    changed ones are scored again, and the cache is rewritten."""
+    if cache is None:
+        delivered = rows(conn, ASSESSMENTS_SQL, {"as_of": as_of})
+        findings = [f for r in delivered for f in rescore_row(r, definitions)]
+        count = len(delivered)
+    else:
+        count, findings = _rescore_cached(conn, as_of, definitions, cache)
     validity = [
         validity_of(r, as_of, expiring_days) for r in rows(conn, VALIDITY_SQL, {"as_of": as_of})
     ]
-    return RescoreReport(as_of, len(delivered), findings, validity)
+    return RescoreReport(as_of, count, findings, validity)
+
+
+def _definitions_key(definitions: dict[str, Definition]) -> str:
+    text = "\n".join(f"{v}:{d.model_dump_json()}" for v, d in sorted(definitions.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _rescore_cached(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    definitions: dict[str, Definition],
+    cache: Path,
+) -> tuple[int, list[Finding]]:
+    key = _definitions_key(definitions)
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE delivered AS SELECT *, {FINGERPRINT} AS fingerprint "
+        f"FROM ({DELIVERED})",
+        {"as_of": as_of},
+    )
+    old = f"read_parquet('{_quoted(cache)}')" if cache.exists() else None
+    if old is None:
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE kept AS SELECT * FROM (VALUES "
+            "(NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR)) "
+            f"v({', '.join(CACHE_COLUMNS)}) WHERE false"
+        )
+    else:
+        conn.execute(
+            f"CREATE OR REPLACE TEMP TABLE kept AS SELECT * FROM {old} WHERE definitions = $key",
+            {"key": key},
+        )
+    same = "k.assessment_id = d.assessment_id AND k.fingerprint = d.fingerprint"
+    fresh = rows(
+        conn,
+        f"SELECT d.* FROM delivered d ANTI JOIN kept k ON {same} ORDER BY d.assessment_id",
+        {},
+    )
+    scored = {r["assessment_id"]: rescore_row(r, definitions) for r in fresh}
+    reused = rows(
+        conn,
+        "SELECT d.assessment_id, d.customer_id, d.branch_id, d.questionnaire_version, "
+        f"k.findings FROM delivered d JOIN kept k ON {same} WHERE k.findings <> '[]'",
+        {},
+    )
+    for r in reused:
+        version = r["questionnaire_version"] or ""
+        scored[r["assessment_id"]] = [
+            Finding(r["assessment_id"], r["customer_id"], r["branch_id"], version, *item)
+            for item in json.loads(r["findings"])
+        ]
+    _write_cache(conn, cache, key, fresh, scored)
+    count = conn.execute("SELECT count(*) FROM delivered").fetchall()[0]
+    conn.execute("DROP TABLE delivered")
+    conn.execute("DROP TABLE kept")
+    findings = [f for aid in sorted(scored) for f in scored[aid]]
+    return (int(count[0]) if count else 0), findings
+
+
+def _write_cache(
+    conn: duckdb.DuckDBPyConnection,
+    cache: Path,
+    key: str,
+    fresh: list[dict[str, Any]],
+    scored: dict[str, list[Finding]],
+) -> None:
+    """Every delivered assessment's fingerprint and findings (the fresh ones just scored)."""
+
+    def listed(assessment_id: str) -> str:
+        items = [[f.kind, f.delivered, f.rescored, f.detail] for f in scored[assessment_id]]
+        return json.dumps(items, ensure_ascii=False)
+
+    new = pa.table(
+        {
+            "assessment_id": pa.array([r["assessment_id"] for r in fresh], pa.string()),
+            "findings": pa.array([listed(r["assessment_id"]) for r in fresh], pa.string()),
+        }
+    )
+    conn.register("fresh_findings", new)
+    try:
+        table = conn.sql(
+            "SELECT d.assessment_id, d.fingerprint, $key AS definitions, "
+            "coalesce(n.findings, k.findings) AS findings FROM delivered d "
+            "LEFT JOIN fresh_findings n ON n.assessment_id = d.assessment_id "
+            "LEFT JOIN kept k ON k.assessment_id = d.assessment_id "
+            "AND k.fingerprint = d.fingerprint",
+            params={"key": key},
+        ).to_arrow_table()
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        scratch = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        pq.write_table(table, scratch)
+        os.replace(scratch, cache)
+    finally:
+        conn.unregister("fresh_findings")
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def rescore_row(r: dict[str, Any], definitions: dict[str, Definition]) -> list[Finding]:

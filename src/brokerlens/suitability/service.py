@@ -96,28 +96,35 @@ def customer_class(
 
 
 def rescore_lake(
-    settings: Settings, as_of: dt.date | None = None, expiring_days: int | None = None
+    settings: Settings,
+    as_of: dt.date | None = None,
+    expiring_days: int | None = None,
+    *,
+    limit: int | None = None,
 ) -> RescoreReport:
     """Every assessment re-scored and every customer's validity: as the run kept them for the
-    date (only the customers not valid listed), else computed from the lake."""
+    date (the customers not valid only; the first `limit` rows of each list, with the totals),
+    else computed from the lake."""
     rules = load_rules(settings)
     days = rules.validity.expiring_days if expiring_days is None else expiring_days
     with lake_connection(settings) as conn:
         day = resolve_as_of(conn, as_of)
-        kept = kept_reports(settings, day, days)
+        kept = kept_reports(settings, day, days, limit=limit)
         if kept is not None:
             return kept[0]
         return rescore(conn, day, load_definitions(settings), expiring_days=days)
 
 
-def holdings_report(settings: Settings, as_of: dt.date | None = None) -> HoldingsReport:
-    """Holdings above the holder's class: as the run kept them, else from the kept facts (or
-    the lake's)."""
+def holdings_report(
+    settings: Settings, as_of: dt.date | None = None, *, limit: int | None = None
+) -> HoldingsReport:
+    """Holdings above the holder's class: as the run kept them (the first `limit`, with the
+    totals), else from the kept facts (or the lake's)."""
     definitions = load_definitions(settings)
     rules = load_rules(settings)
     with lake_connection(settings) as conn:
         day = resolve_as_of(conn, as_of)
-        kept = kept_reports(settings, day)
+        kept = kept_reports(settings, day, limit=limit)
         if kept is not None and kept[1] is not None:
             return kept[1]
         facts = kept_facts(settings, day)
