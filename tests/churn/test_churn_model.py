@@ -3,6 +3,7 @@ in words, a clear message without a model, no use of the generator's ground trut
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,11 @@ def test_same_seed_same_scores_and_the_ground_truth_is_never_read(
     assert ranks["S_LATE"] < ranks["STAY"]
     top = second_scores.sort_by("rank").slice(0, 1).to_pylist()[0]
     assert top["reasons_zh"] and top["reasons_en"] and 0 <= top["probability"] <= 1
+    # reasons (TreeSHAP, costly) go to the top 5% of ranks only
+    explained = math.ceil(second_scores.num_rows * 0.05)
+    for r in second_scores.to_pylist():
+        if r["rank"] > explained:
+            assert r["reasons_zh"] == r["reasons_en"] == ""
 
 
 def test_reasons_are_words_with_the_customers_figures() -> None:

@@ -62,6 +62,7 @@ class ModelParams(_Strict):
     min_child_samples: int = Field(default=50, ge=1)
     threads: int = Field(default=2, ge=1, le=64)
     top_share: float = Field(default=0.05, gt=0, lt=1)
+    reasons_share: float = Field(default=0.05, gt=0, le=1)  # top ranks given reasons
 
 
 class ChurnConfig(_Strict):

@@ -96,6 +96,13 @@ def show(
         )
     console.print(table)
     newest = rows[0]
+    if not newest["reasons_zh"]:
+        console.print(
+            f"no reasons as of {newest['as_of']}: they are given to the top ranks only "
+            "(model.reasons_share in churn.yaml) / 仅排名靠前的客户给出原因",
+            markup=False,
+        )
+        return
     console.print(f"reasons as of {newest['as_of']} / 原因:", markup=False)
     for zh, en in zip(
         newest["reasons_zh"].split("；"), newest["reasons_en"].split("; "), strict=False
