@@ -21,6 +21,10 @@ def test_run_then_read_the_profile(home: Path) -> None:
     done = brokerlens("--home", str(home), "run")
     assert done.returncode == 0, done.stderr
     assert "customers profiled with catalog default" in done.stdout
+    assert "alerts on " in done.stdout  # the alerts of T, counted per alert
+    assert "churn: skipped: no churn model yet (brokerlens churn fit)" in " ".join(
+        done.stdout.split()
+    )
     query = brokerlens(
         "--home", str(home), "sql", "select count(*) n from customer_profile", "--format", "csv"
     )

@@ -51,6 +51,12 @@ def run(
         f"built {report.days_built} day(s), {report.months_built} month(s), "
         f"matched lots for {report.lot_days} day(s)"
     )
+    fired = ", ".join(f"{alert} {n:,}" for alert, n in report.alerts.items() if n)
+    console.print(
+        f"alerts on {report.as_of}: {sum(report.alerts.values()):,}"
+        + (f" ({fired})" if fired else "")
+    )
+    console.print(f"churn: {report.churn}")
     console.print('query them: brokerlens sql "select * from customer_profile limit 10"')
     if not no_publish:
         from brokerlens.cli.publish import publish_and_refresh
