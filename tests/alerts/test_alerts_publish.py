@@ -73,14 +73,38 @@ def test_a_republish_adds_only_new_rows_and_keeps_statuses(store_settings: Setti
     )
 
 
-def test_each_date_keeps_its_own_rows(store_settings: Settings) -> None:
+def test_an_alert_open_from_an_earlier_date_is_not_added_again(
+    store_settings: Settings,
+) -> None:
+    """A lasting state fires every day; the inbox holds it once while it is new or
+    acknowledged, and again once someone has handled or dismissed it."""
     engine = open_store(store_settings)
-    later = T + dt.timedelta(days=3)
-    write_alerts(store_settings, [("C1", "B1", "no_trade")])
-    write_alerts(store_settings, [("C1", "B1", "no_trade")], later)
-    assert publish_alerts(engine, store_settings, T) == 1
-    assert publish_alerts(engine, store_settings, later) == 1
-    assert set(stored(engine)) == {("C1", "no_trade", T), ("C1", "no_trade", later)}
+    days = [T + dt.timedelta(days=n) for n in (0, 3, 4, 5)]
+    for day in days:
+        write_alerts(store_settings, [("C1", "B1", "no_trade"), ("C2", "B1", "no_trade")], day)
+    assert publish_alerts(engine, store_settings, days[0]) == 2
+    with engine.begin() as connection:
+        connection.execute(
+            alerts.update().where(alerts.c.customer_id == "C1").values(status="acknowledged")
+        )
+        connection.execute(
+            alerts.update().where(alerts.c.customer_id == "C2").values(status="dismissed")
+        )
+    assert publish_alerts(engine, store_settings, days[1]) == 1  # C2's, dismissed: again
+    with engine.begin() as connection:
+        connection.execute(
+            alerts.update().where(alerts.c.customer_id == "C1").values(status="handled")
+        )
+    assert publish_alerts(engine, store_settings, days[2]) == 1  # C1's, now handled; C2 open
+    assert set(stored(engine)) == {
+        ("C1", "no_trade", days[0]),
+        ("C2", "no_trade", days[0]),
+        ("C2", "no_trade", days[1]),
+        ("C1", "no_trade", days[2]),
+    }
+    # another alert of a customer with one open still comes in
+    write_alerts(store_settings, [("C2", "B1", "no_trade"), ("C2", "B1", "heavy_loss")], days[3])
+    assert publish_alerts(engine, store_settings, days[3]) == 1
 
 
 def test_a_date_without_alerts_computed_loads_nothing(store_settings: Settings) -> None:

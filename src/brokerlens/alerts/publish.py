@@ -1,7 +1,8 @@
 """Loading T's alerts into the store's `alerts` table when T is published.
 
 Only rows not there yet are inserted (by customer, alert and date), so a re-publish keeps the
-status people set, and a publish cut short is completed by the next one. Bulk loaded in short
+status people set, and a publish cut short is completed by the next one; nor one whose customer
+still has that alert open from an earlier date (`OPEN`). Bulk loaded in short
 transactions (`publish.bulk.load_in_batches`): COPY on PostgreSQL, executemany on SQLite.
 """
 
@@ -19,6 +20,10 @@ from brokerlens.store.alerts_schema import alerts
 from brokerlens.warehouse.store import WarehouseStore
 
 _FROM_FILE = ("customer_id", "branch_id", "alert_id", "explanation")
+# A customer's alert still open in the inbox from an earlier date is not added again: a state
+# that lasts (沉睡, 问卷过期, ...) fires every day, and the inbox shows it once until someone
+# handles or dismisses it. The warehouse keeps every date's firings.
+OPEN = ("new", "acknowledged")
 # The columns a publish writes (the rest keep their defaults), as a table object of its own so
 # the bulk loader names just these.
 _LOADED = sa.Table(
@@ -50,7 +55,12 @@ def publish_alerts(engine: sa.Engine, settings: Settings, as_of: dt.date) -> int
         return 0
     with engine.connect() as connection:
         found = connection.execute(
-            sa.select(alerts.c.customer_id, alerts.c.alert_id).where(alerts.c.as_of_date == as_of)
+            sa.select(alerts.c.customer_id, alerts.c.alert_id).where(
+                sa.or_(
+                    alerts.c.as_of_date == as_of,
+                    sa.and_(alerts.c.status.in_(OPEN), alerts.c.as_of_date < as_of),
+                )
+            )
         )
         have = {(row.customer_id, row.alert_id) for row in found}
     # A set lookup in Python: fast enough for the rows of one date, and no compute kernels.
