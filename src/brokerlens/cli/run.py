@@ -3,12 +3,14 @@ classifications as of T, then published to the store."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from brokerlens.cli.main import app, parse_date, settings_of
+from brokerlens.config import Settings
 from brokerlens.console import console
 from brokerlens.engine import ENGINES
 
@@ -57,8 +59,33 @@ def run(
         + (f" ({fired})" if fired else "")
     )
     console.print(f"churn: {report.churn}")
+    console.print(f"behavioural risk preference: {_behaviour_note(settings, report.as_of)}")
     console.print('query them: brokerlens sql "select * from customer_profile limit 10"')
     if not no_publish:
         from brokerlens.cli.publish import publish_and_refresh
 
         publish_and_refresh(settings, report.as_of)
+
+
+def _behaviour_note(settings: Settings, as_of: dt.date) -> str:
+    """Which quarterly model the levels came from, or the command that fits the one due."""
+    from brokerlens.lake.catalog import read_catalog
+    from brokerlens.lake.layout import LakeLayout
+    from brokerlens.riskpref.quarter import Quarter
+    from brokerlens.riskpref.store import RiskprefStore
+
+    store = RiskprefStore(settings.warehouse_dir / "riskpref")
+    ended = [q for q in store.quarters() if q.end <= as_of]
+    due = Quarter.of(as_of) if Quarter.of(as_of).end <= as_of else Quarter.of(as_of).previous()
+    if ended and ended[-1] == due:
+        return f"levels of the {due} model"
+    # the quarter is in the lake when the lake starts within its first week (holidays)
+    first = min(read_catalog(LakeLayout(settings.lake_dir)).dates)
+    covered = first <= due.start + dt.timedelta(days=7)
+    fit = f"brokerlens riskpref fit --quarter {due}"
+    if ended:
+        later = f"; the {due} model is not fitted yet ({fit})" if covered else ""
+        return f"levels of the {ended[-1]} model{later}"
+    if not covered:
+        return "no quarter ended by this date is wholly in the lake yet: levels are empty"
+    return f"no quarterly model yet, levels are empty ({fit})"
