@@ -187,6 +187,20 @@ def test_the_explanation_holds_figures_thresholds_and_words(
     assert risk["figures"]["behaviour_level_gap"] == 2 and risk["thresholds"] == {"min_gap": 2}
 
 
+def test_missing_and_negative_figures_read_as_words(
+    fired: dict[tuple[str, str], dict[str, Any]],
+) -> None:
+    """Never traded and already expired are said, not shown as "—" or a negative count."""
+    never = fired[("no_trade/never", "no_trade")]
+    assert never["zh"].startswith("数据中无交易记录") and "no trade in the data" in never["en"]
+    idle = fired[("no_trade/above", "no_trade")]
+    assert idle["zh"].startswith("已 31 天无交易") and "no trade for 31 days" in idle["en"]
+    expired = fired[("assessment_expiring/expired", "assessment_expiring")]
+    assert "已过期 5 天" in expired["zh"] and "expired 5 days ago" in expired["en"]
+    soon = fired[("assessment_expiring/at", "assessment_expiring")]
+    assert "30 天后到期" in soon["zh"] and "expires in 30 days" in soon["en"]
+
+
 def test_a_branch_override_wins_over_the_default(settings: Settings) -> None:
     out = {"transfer_out_t": 60_000, "total_assets_prev": 100_000}
     rows = [customer("C_B1", out, "B1"), customer("C_B2", out, "B2")]

@@ -102,8 +102,8 @@ def explanation(
         {
             "figures": figures,
             "thresholds": thresholds,
-            "zh": render(definition.text_zh, values),
-            "en": render(definition.text_en, values),
+            "zh": render(definition.text_zh, values, "zh"),
+            "en": render(definition.text_en, values, "en"),
         },
         ensure_ascii=False,
     )

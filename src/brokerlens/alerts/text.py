@@ -1,7 +1,10 @@
 """The explanation's wording: `{name:format}` fields filled with figures and thresholds.
 
 Formats: `yuan` (thousands separated, no .00), `pct` (a ratio as a percentage), `pts` (a ratio
-in percentage points, the number only), `int`, `text`; none = a short number. Templates are
+in percentage points, the number only), `int`, `text`; none = a short number. Two formats are
+phrases in the explanation's language, so a missing or negative figure still reads right:
+`idle` (days without a trade: "已 47 天无交易", or "数据中无交易记录" when there is no trade at all)
+and `expiry` (days to an expiry date: "12 天后到期", or "已过期 149 天"). Templates are
 checked when the definitions load: every field must be a shown indicator or a threshold.
 """
 
@@ -11,7 +14,17 @@ import string
 from collections.abc import Collection, Mapping
 from typing import Any
 
-FORMATS = ("", "yuan", "pct", "pts", "int", "text")
+FORMATS = ("", "yuan", "pct", "pts", "int", "text", "idle", "expiry")
+PHRASES = {
+    "idle": {
+        "zh": ("已 {n} 天无交易", "数据中无交易记录"),
+        "en": ("no trade for {n} days", "no trade in the data"),
+    },
+    "expiry": {
+        "zh": ("{n} 天后到期", "已过期 {n} 天"),
+        "en": ("expires in {n} days", "expired {n} days ago"),
+    },
+}
 
 
 def template_fields(template: str) -> list[tuple[str, str]]:
@@ -38,16 +51,18 @@ def check_template(template: str, known: Collection[str]) -> None:
             raise ValueError(f"field {{{name}}} is neither a shown indicator nor a threshold")
 
 
-def render(template: str, values: Mapping[str, Any]) -> str:
+def render(template: str, values: Mapping[str, Any], language: str = "zh") -> str:
     out = []
     for literal, name, spec, _ in string.Formatter().parse(template):
         out.append(literal)
         if name is not None:
-            out.append(format_value(values.get(name), spec or ""))
+            out.append(format_value(values.get(name), spec or "", language))
     return "".join(out)
 
 
-def format_value(value: Any, spec: str) -> str:
+def format_value(value: Any, spec: str, language: str = "zh") -> str:
+    if spec in PHRASES:
+        return _phrase(value, spec, language)
     if value is None:
         return "—"
     if spec == "text" or isinstance(value, str):
@@ -66,3 +81,13 @@ def format_value(value: Any, spec: str) -> str:
 
 def _trim(text: str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _phrase(value: Any, spec: str, language: str) -> str:
+    usual, other = PHRASES[spec]["en" if language == "en" else "zh"]
+    if spec == "idle":
+        return other if value is None else usual.format(n=round(float(value)))
+    if value is None:
+        return "—"
+    days = round(float(value))
+    return usual.format(n=days) if days >= 0 else other.format(n=-days)
