@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import itertools
-from importlib import resources
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from brokerlens.config import Settings
-from brokerlens.errors import ConfigError
+from brokerlens.settings_file import installed_or_shipped, parse_settings, shipped_settings
 
 FACTORS = (
     "peak_assets",
@@ -109,21 +107,15 @@ class ActivationConfig(_Frozen):
         return sum(self.weights.values())
 
 
+HINT = "fix the activation settings file"
+
+
 def parse_config(text: str, file: str) -> ActivationConfig:
-    try:
-        return ActivationConfig.model_validate(yaml.safe_load(text))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML: {exc}") from None
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"field `{'.'.join(map(str, e['loc']))}`: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"{file}: {problems}", hint="fix the activation settings file") from None
+    return parse_settings(ActivationConfig, text, file, HINT)
 
 
 def default_config() -> ActivationConfig:
-    text = resources.files("brokerlens.activation").joinpath("defaults.yaml").read_text("utf-8")
-    return parse_config(text, "brokerlens/activation/defaults.yaml")
+    return shipped_settings(ActivationConfig, "brokerlens.activation", "defaults.yaml", HINT)
 
 
 def config_path(settings: Settings) -> Path:
@@ -132,7 +124,7 @@ def config_path(settings: Settings) -> Path:
 
 def load_config(settings: Settings | None = None) -> ActivationConfig:
     """The installation's settings if it has a file, else the shipped defaults."""
-    if settings is not None and config_path(settings).exists():
-        path = config_path(settings)
-        return parse_config(path.read_text("utf-8"), str(path))
-    return default_config()
+    installed = config_path(settings) if settings is not None else None
+    return installed_or_shipped(
+        ActivationConfig, installed, "brokerlens.activation", "defaults.yaml", HINT
+    )

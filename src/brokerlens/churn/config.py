@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from brokerlens.config import Settings
-from brokerlens.errors import ConfigError
+from brokerlens.settings_file import installed_or_shipped, parse_settings, shipped_settings
 
 ACCOUNT_TYPES = ("cash", "margin", "option", "otc", "hk_connect")
 HARD_STATUSES = ("closed", "transferred_out", "designation_cancelled")
@@ -71,22 +69,15 @@ class ChurnConfig(_Strict):
     model: ModelParams = Field(default_factory=ModelParams)
 
 
+HINT = "fix the churn configuration"
+
+
 def parse_config(text: str, file: str) -> ChurnConfig:
-    try:
-        raw = yaml.safe_load(text)
-        return ChurnConfig.model_validate(raw or {})
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML: {exc}") from None
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"field `{'.'.join(map(str, e['loc']))}`: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"{file}: {problems}", hint="fix the churn configuration") from None
+    return parse_settings(ChurnConfig, text, file, HINT)
 
 
 def default_config() -> ChurnConfig:
-    text = resources.files("brokerlens.churn").joinpath("churn.yaml").read_text("utf-8")
-    return parse_config(text, "brokerlens/churn/churn.yaml")
+    return shipped_settings(ChurnConfig, "brokerlens.churn", "churn.yaml", HINT)
 
 
 def config_path(settings: Settings) -> Path:
@@ -95,7 +86,5 @@ def config_path(settings: Settings) -> Path:
 
 def load_config(settings: Settings | None = None) -> ChurnConfig:
     """The installation's configuration if it has a file, else the shipped defaults."""
-    if settings is not None and config_path(settings).exists():
-        path = config_path(settings)
-        return parse_config(path.read_text("utf-8"), str(path))
-    return default_config()
+    installed = config_path(settings) if settings is not None else None
+    return installed_or_shipped(ChurnConfig, installed, "brokerlens.churn", "churn.yaml", HINT)

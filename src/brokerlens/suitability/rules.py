@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from brokerlens.config import Settings
-from brokerlens.errors import ConfigError
+from brokerlens.settings_file import installed_or_shipped, parse_settings, shipped_settings
 from brokerlens.suitability.grades import CLASSES, GRADES
 
 PERMISSIONS = ("margin", "chinext", "star", "bse", "option", "hk_connect")
@@ -110,21 +108,15 @@ class Rules(_Frozen):
         return value
 
 
+HINT = "fix the rules file"
+
+
 def parse_rules(text: str, file: str) -> Rules:
-    try:
-        return Rules.model_validate(yaml.safe_load(text))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML: {exc}") from None
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"field `{'.'.join(map(str, e['loc']))}`: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"{file}: {problems}", hint="fix the rules file") from None
+    return parse_settings(Rules, text, file, HINT)
 
 
 def default_rules() -> Rules:
-    text = resources.files("brokerlens.suitability").joinpath("rules.yaml").read_text("utf-8")
-    return parse_rules(text, "brokerlens/suitability/rules.yaml")
+    return shipped_settings(Rules, "brokerlens.suitability", "rules.yaml", HINT)
 
 
 def rules_path(settings: Settings) -> Path:
@@ -133,7 +125,5 @@ def rules_path(settings: Settings) -> Path:
 
 def load_rules(settings: Settings | None = None) -> Rules:
     """The installation's rules if it has a file, else the shipped defaults."""
-    if settings is not None and rules_path(settings).exists():
-        path = rules_path(settings)
-        return parse_rules(path.read_text("utf-8"), str(path))
-    return default_rules()
+    installed = rules_path(settings) if settings is not None else None
+    return installed_or_shipped(Rules, installed, "brokerlens.suitability", "rules.yaml", HINT)

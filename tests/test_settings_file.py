@@ -1,0 +1,45 @@
+"""A settings file: the installation's replaces the shipped one; a problem names the file and the
+field, and says what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, Field
+
+from brokerlens.errors import ConfigError
+from brokerlens.settings_file import installed_or_shipped, parse_settings
+from brokerlens.suitability.rules import Rules
+
+
+class Window(BaseModel):
+    days: int = Field(default=20, ge=1)
+
+
+class Shaped(BaseModel):
+    window: Window = Field(default_factory=Window)
+
+
+def test_an_empty_file_means_the_defaults() -> None:
+    assert parse_settings(Shaped, "", "x.yaml", "fix it").window.days == 20
+
+
+def test_a_bad_field_is_named_with_its_path() -> None:
+    with pytest.raises(ConfigError, match=r"x\.yaml: field `window\.days`") as caught:
+        parse_settings(Shaped, "window: {days: 0}", "x.yaml", "fix the window")
+    assert caught.value.hint == "fix the window"
+
+
+def test_bad_yaml_names_the_file() -> None:
+    with pytest.raises(ConfigError, match=r"x\.yaml: not valid YAML"):
+        parse_settings(Shaped, "window: [", "x.yaml", "fix it")
+
+
+def test_the_installed_file_replaces_the_shipped_one(tmp_path: Path) -> None:
+    shipped = installed_or_shipped(Rules, None, "brokerlens.suitability", "rules.yaml", "h")
+    own = tmp_path / "rules.yaml"
+    assert installed_or_shipped(Rules, own, "brokerlens.suitability", "rules.yaml", "h") == shipped
+    own.write_text("matching: {C1: R1}\n", "utf-8")
+    with pytest.raises(ConfigError, match=str(own)):
+        installed_or_shipped(Rules, own, "brokerlens.suitability", "rules.yaml", "h")
