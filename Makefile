@@ -57,6 +57,11 @@ demo: $(STAMP)
 	$(BIN)/brokerlens --home $(DEMO_HOME) sql \
 		"select biz_date, count(*) customers, round(sum(total_assets)/1e8, 2) assets_100m from daily_assets group by 1 order by 1 desc limit 5"
 	$(BIN)/brokerlens --home $(DEMO_HOME) run
+	# the models a run reads once they exist: behavioural risk preference of the newest quarter
+	# and churn early warning; then the run again, so levels, risk_mismatch and churn scores show
+	$(BIN)/brokerlens --home $(DEMO_HOME) riskpref fit
+	$(BIN)/brokerlens --home $(DEMO_HOME) churn fit || echo "demo: no churn model (see above)"
+	$(BIN)/brokerlens --home $(DEMO_HOME) run
 	$(BIN)/brokerlens --home $(DEMO_HOME) sql \
 		"select service_level, customer_tier, count(*) customers from customer_profile group by all order by 3 desc limit 10"
 	$(BIN)/brokerlens --home $(DEMO_HOME) user demo

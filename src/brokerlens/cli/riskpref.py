@@ -23,7 +23,13 @@ app.add_typer(riskpref_app, name="riskpref")
 @riskpref_app.command()
 def fit(
     ctx: typer.Context,
-    quarter: Annotated[str, typer.Option("--quarter", help="The quarter, e.g. 2025Q1.")],
+    quarter: Annotated[
+        str | None,
+        typer.Option(
+            "--quarter",
+            help="The quarter, e.g. 2025Q1 [default: the newest ended by the lake's last date].",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of PCA/k-means: same seed, same model.")] = 42,
     partial: Annotated[
         bool, typer.Option("--partial", help="Fit a quarter the lake holds only part of.")
@@ -35,9 +41,10 @@ def fit(
     from brokerlens.riskpref import parse_quarter
     from brokerlens.riskpref.service import fit_quarter
 
-    q = parse_quarter(quarter)
+    settings = settings_of(ctx)
+    q = parse_quarter(quarter) if quarter is not None else _newest_quarter(settings)
     report = fit_quarter(
-        settings_of(ctx),
+        settings,
         q,
         seed=seed,
         partial=partial,
@@ -57,6 +64,18 @@ def fit(
         markup=False,
     )
     console.print(f"stored in {report.path}", markup=False)
+
+
+def _newest_quarter(settings: Settings) -> Quarter:
+    from brokerlens.errors import LakeError
+    from brokerlens.lake.catalog import read_catalog
+    from brokerlens.lake.layout import LakeLayout
+    from brokerlens.riskpref.quarter import ended_by
+
+    dates = read_catalog(LakeLayout(settings.lake_dir)).dates
+    if not dates:
+        raise LakeError("the lake holds no loaded dates", hint="run `brokerlens ingest INBOX`")
+    return ended_by(max(dates))
 
 
 def _print_clusters(settings: Settings, quarter: Quarter, version: int) -> None:

@@ -71,12 +71,12 @@ def _behaviour_note(settings: Settings, as_of: dt.date) -> str:
     """Which quarterly model the levels came from, or the command that fits the one due."""
     from brokerlens.lake.catalog import read_catalog
     from brokerlens.lake.layout import LakeLayout
-    from brokerlens.riskpref.quarter import Quarter
+    from brokerlens.riskpref.quarter import ended_by
     from brokerlens.riskpref.store import RiskprefStore
 
     store = RiskprefStore(settings.warehouse_dir / "riskpref")
     ended = [q for q in store.quarters() if q.end <= as_of]
-    due = Quarter.of(as_of) if Quarter.of(as_of).end <= as_of else Quarter.of(as_of).previous()
+    due = ended_by(as_of)
     if ended and ended[-1] == due:
         return f"levels of the {due} model"
     # the quarter is in the lake when the lake starts within its first week (holidays)

@@ -41,6 +41,12 @@ class Quarter:
         return cls(day.year, (day.month - 1) // 3 + 1)
 
 
+def ended_by(day: dt.date) -> Quarter:
+    """The newest quarter ended on or before `day` (the one a model for `day` is due for)."""
+    current = Quarter.of(day)
+    return current if current.end <= day else current.previous()
+
+
 def parse_quarter(value: str, option: str = "--quarter") -> Quarter:
     """`2025Q1` -> Quarter; a clear error names the option otherwise."""
     match = _QUARTER.match(value.strip())
