@@ -385,6 +385,33 @@ class Simulation:
             )
             target = np.where(rng.random(len(live)) < 0.7, hire, colleague)
             target = np.where(target == leaver, hire, target)
+            # a colleague who already holds the same role for the customer (a shared developer)
+            # would make a second row of one key: the new hire takes those customers instead
+            other = np.flatnonzero(
+                np.isin(rel.cust, rel.cust[live]) & (rel.end == NULL_INT) & (rel.staff != leaver)
+            )
+            held = {
+                (c, r, st)
+                for c, r, st in zip(
+                    rel.cust[other].tolist(),
+                    rel.role[other].tolist(),
+                    rel.staff[other].tolist(),
+                    strict=True,
+                )
+            }
+            taken = np.array(
+                [
+                    (c, r, st) in held
+                    for c, r, st in zip(
+                        rel.cust[live].tolist(),
+                        rel.role[live].tolist(),
+                        target.tolist(),
+                        strict=True,
+                    )
+                ],
+                bool,
+            )
+            target = np.where(taken, hire, target)
             seen = opened[rel.cust[live]]
             rel.staff[live[~seen]] = target[~seen]
             touched.append(reassign(rel, live[seen], target[seen], biz))
