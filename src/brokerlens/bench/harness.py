@@ -247,3 +247,29 @@ def run_bench(
 
 def default_workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="brokerlens-bench-"))
+
+
+def evaluator_main(
+    description: str | None,
+    evaluate: Callable[[Path, Path], dict[str, object]],
+    summary: Callable[[dict[str, object]], str],
+    argv: list[str] | None = None,
+) -> int:
+    """`python -m brokerlens.bench.<suite> --home H --truth T`: a suite's evaluation stage,
+    the only reader of the generator's ground truth; prints the figures as JSON and a line."""
+    import argparse
+
+    from brokerlens.console import console
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--truth", type=Path, required=True)
+    args = parser.parse_args(argv)
+    if not args.truth.exists():
+        console.print(f"error: --truth {args.truth} does not exist", markup=False)
+        return 2
+    figures = evaluate(args.home, args.truth)
+    figures["evaluated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    console.print(json.dumps(figures, ensure_ascii=False, indent=1), markup=False)
+    console.print(summary(figures), markup=False, soft_wrap=True)
+    return 0

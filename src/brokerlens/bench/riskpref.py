@@ -17,9 +17,6 @@ The figures are the evaluation stage's last line (and its log); run as
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +26,7 @@ from brokerlens.bench.harness import (
     Stage,
     StageCommand,
     cli,
+    evaluator_main,
     generate_stage,
     register_stage,
 )
@@ -152,20 +150,8 @@ def summary(figures: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from brokerlens.console import console
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--home", type=Path, required=True)
-    parser.add_argument("--truth", type=Path, required=True)
-    args = parser.parse_args(argv)
-    if not args.truth.exists():
-        console.print(f"error: --truth {args.truth} does not exist", markup=False)
-        return 2
-    figures = evaluate(args.home, args.truth)
-    figures["evaluated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    console.print(json.dumps(figures, ensure_ascii=False, indent=1), markup=False)
-    console.print(summary(figures), markup=False, soft_wrap=True)
-    return 0
+    description = __doc__.splitlines()[0] if __doc__ else None
+    return evaluator_main(description, evaluate, summary, argv)
 
 
 if __name__ == "__main__":

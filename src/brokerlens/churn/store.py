@@ -124,19 +124,7 @@ class ChurnStore:
 
     def customer_scores(self, customer_id: str) -> list[dict[str, Any]]:
         """The customer's score on every stored as-of date, newest first."""
-        import duckdb
+        from brokerlens.warehouse.query import customer_rows
 
-        files = [str(self.scores_file(d)) for d in self.score_dates()]
-        if not files:
-            return []
-        conn = duckdb.connect(":memory:")
-        try:
-            rel = conn.execute(
-                "SELECT * FROM read_parquet($files, union_by_name = true) "
-                "WHERE customer_id = $customer ORDER BY as_of DESC",
-                {"files": files, "customer": customer_id},
-            )
-            columns = [d[0] for d in rel.description or []]
-            return [dict(zip(columns, row, strict=True)) for row in rel.fetchall()]
-        finally:
-            conn.close()
+        files = [self.scores_file(d) for d in self.score_dates()]
+        return customer_rows(files, customer_id, "as_of DESC")

@@ -142,19 +142,6 @@ class RiskprefStore:
 
     def history(self, customer_id: str) -> list[dict[str, Any]]:
         """The customer's level in every stored quarter (latest version of each), oldest first."""
-        import duckdb
+        from brokerlens.warehouse.query import customer_rows
 
-        files = [str(self.levels_file(q)) for q in self.quarters()]
-        if not files:
-            return []
-        conn = duckdb.connect(":memory:")
-        try:
-            rel = conn.execute(
-                "SELECT * FROM read_parquet($files, union_by_name = true) "
-                "WHERE customer_id = $customer ORDER BY quarter",
-                {"files": files, "customer": customer_id},
-            )
-            columns = [d[0] for d in rel.description or []]
-            return [dict(zip(columns, row, strict=True)) for row in rel.fetchall()]
-        finally:
-            conn.close()
+        return customer_rows([self.levels_file(q) for q in self.quarters()], customer_id, "quarter")

@@ -8,6 +8,7 @@ access outside the lake directory, no extension installs or loads, configuration
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -97,5 +98,23 @@ def run_query(settings: Settings, sql: str, *, limit: int | None = None) -> Quer
             rows=rows[:limit] if limit is not None else rows,
             truncated=truncated,
         )
+    finally:
+        conn.close()
+
+
+def customer_rows(files: list[Path], customer_id: str, order_by: str) -> list[dict[str, Any]]:
+    """One customer's rows of several Parquet files the warehouse wrote (a model's versions or
+    dates), united by name, in `order_by` (a column list of the caller's, never user text)."""
+    if not files:
+        return []
+    conn = duckdb.connect(":memory:")
+    try:
+        result = conn.execute(
+            "SELECT * FROM read_parquet($files, union_by_name = true) "
+            f"WHERE customer_id = $customer ORDER BY {order_by}",
+            {"files": [str(f) for f in files], "customer": customer_id},
+        )
+        columns = [d[0] for d in result.description or []]
+        return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
     finally:
         conn.close()
