@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from brokerlens.errors import ConfigError
 
 DEFAULT_HOME = Path("brokerlens-data")
 
@@ -57,10 +59,6 @@ class Settings(BaseSettings):
 
 def load_settings(home: Path | None = None, **overrides: object) -> Settings:
     """Build settings once; explicit arguments win over the environment."""
-    from pydantic import ValidationError
-
-    from brokerlens.errors import ConfigError
-
     values: dict[str, object] = {k: v for k, v in overrides.items() if v is not None}
     if home is not None:
         values["home"] = home

@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from brokerlens.pipeline.profile import indicator_columns
+from brokerlens.classify.profile import indicator_columns
 from brokerlens.warehouse.store import WarehouseStore
 
 T = dt.date(2025, 3, 28)

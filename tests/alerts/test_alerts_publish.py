@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from brokerlens.alerts import alerts_file
 from brokerlens.alerts.evaluate import ALERT_SCHEMA
-from brokerlens.alerts.publish import publish_alerts
 from brokerlens.config import Settings
+from brokerlens.publish.alerts import publish_alerts
 from brokerlens.store import open_store
 from brokerlens.store.alerts_schema import alerts
 from brokerlens.warehouse.store import WarehouseStore

@@ -10,7 +10,7 @@ from pathlib import Path
 from brokerlens.access import detail
 from brokerlens.config import Settings, load_settings
 from brokerlens.pipeline import run_pipeline
-from brokerlens.pipeline.lookup import TABLES, lookup_file
+from brokerlens.publish.lookup import TABLES, lookup_file
 from support.brokerage import Brokerage
 
 

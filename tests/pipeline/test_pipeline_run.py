@@ -13,8 +13,8 @@ from brokerlens.classify import load_default_catalog
 from brokerlens.config import Settings, load_settings
 from brokerlens.ingest import ingest_inbox
 from brokerlens.pipeline import run_pipeline
-from brokerlens.pipeline.state import read_state, write_state
 from brokerlens.warehouse import run_query
+from brokerlens.warehouse.state import read_state, write_state
 from brokerlens.warehouse.store import WarehouseStore
 from support.brokerage import Brokerage
 

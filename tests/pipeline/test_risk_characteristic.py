@@ -270,7 +270,7 @@ def test_why_explains_the_mismatch(runs: Runs) -> None:
 
 
 def test_the_model_is_chosen_by_quarter_end_then_version(runs: Runs, tmp_path: Path) -> None:
-    from brokerlens.pipeline.behaviour import levels_file_as_of
+    from brokerlens.riskpref.levels import levels_file_as_of
 
     warehouse = runs.settings.warehouse_dir
     assert levels_file_as_of(warehouse, dt.date(2024, 12, 30)) is None

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from brokerlens.market.calendar import trading_days
-from brokerlens.pipeline.windows import as_of_calendar, make_window, months_back
+from brokerlens.warehouse.windows import as_of_calendar, make_window, months_back
 
 D = dt.date
 

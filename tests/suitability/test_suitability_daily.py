@@ -104,7 +104,7 @@ def _from_lake(settings: Settings, day: dt.date) -> tuple[RescoreReport, Holding
 
 
 def _assert_kept_reports_agree(settings: Settings, day: dt.date) -> None:
-    from brokerlens.suitability.daily import kept_reports
+    from brokerlens.suitability.reports import kept_reports
     from brokerlens.suitability.service import holdings_report, rescore_lake
 
     kept = kept_reports(settings, day)
@@ -153,7 +153,7 @@ def test_the_rescore_cache_scores_only_what_is_new(
     again); other definitions score everything again."""
     import pyarrow.parquet as pq
 
-    from brokerlens.suitability.daily import rescore_cache
+    from brokerlens.suitability.reports import rescore_cache
     from brokerlens.suitability.rescore import rescore
 
     shutil.copytree(suitability_lake.home, tmp_path / "home")
@@ -176,7 +176,7 @@ def test_the_rescore_cache_scores_only_what_is_new(
 
 
 def test_kept_reports_read_the_first_rows_with_the_totals(run_suitability_lake: Settings) -> None:
-    from brokerlens.suitability.daily import kept_reports
+    from brokerlens.suitability.reports import kept_reports
 
     full = kept_reports(run_suitability_lake, T)
     first = kept_reports(run_suitability_lake, T, limit=1)

@@ -20,7 +20,7 @@ import duckdb
 
 from brokerlens.config import Settings
 from brokerlens.contract.feeds import FEEDS
-from brokerlens.ingest.sqltext import ident, path_list
+from brokerlens.engine.sqltext import ident, path_list
 from brokerlens.lake.catalog import Catalog, read_catalog
 from brokerlens.lake.layout import DELIVERED_COLUMN, LakeLayout
 from brokerlens.warehouse.query import open_warehouse
@@ -101,14 +101,14 @@ def _reference_as_of(lake: _Lake, feed: str, as_of: dt.date) -> tuple[str, list[
 
 
 if TYPE_CHECKING:
-    from brokerlens.pipeline.lookup import Lookup
+    from brokerlens.publish.lookup import Lookup
 
 _lookups: dict[tuple[Path, int], Lookup] = {}
 
 
 def _lookup(settings: Settings, as_of: dt.date) -> Lookup | None:
     """The run's lookup file for `as_of` (opened once per process; reopened when rebuilt)."""
-    from brokerlens.pipeline.lookup import lookup_file, open_lookup
+    from brokerlens.publish.lookup import lookup_file, open_lookup
 
     path = lookup_file(settings, as_of)
     try:

@@ -16,8 +16,8 @@ from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.classify.explain import Explanation
 from brokerlens.classify.source import VIEW
 from brokerlens.classify.why import _explain_one
+from brokerlens.engine.sqltext import ident
 from brokerlens.errors import InvalidRequest, NotFound
-from brokerlens.ingest.sqltext import ident
 
 _DUCK_TYPES = {
     "text": "VARCHAR",

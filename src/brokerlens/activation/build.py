@@ -24,12 +24,12 @@ import pyarrow.parquet as pq
 from brokerlens.activation.config import FACTORS, ActivationConfig
 from brokerlens.contract.feeds import FEEDS, LAKE_TYPES
 from brokerlens.engine import Engine
-from brokerlens.pipeline.asof import parquet_columns
-from brokerlens.pipeline.days import DAY_COLUMNS, MONTH_COLUMNS, day_files_covering
-from brokerlens.pipeline.sources import LakeFiles
-from brokerlens.pipeline.state import WarehouseState
-from brokerlens.pipeline.windows import AsOfCalendar, month_start, months_back, next_month
+from brokerlens.models.asof import parquet_columns
+from brokerlens.models.days import DAY_COLUMNS, MONTH_COLUMNS, day_files_covering
+from brokerlens.warehouse.sources import LakeFiles
+from brokerlens.warehouse.state import WarehouseState
 from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.windows import AsOfCalendar, month_start, months_back, next_month
 
 
 @cache

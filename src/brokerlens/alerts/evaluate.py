@@ -21,6 +21,7 @@ from brokerlens.alerts.compile import THRESHOLD_PREFIX, alert_select
 from brokerlens.alerts.model import AlertDefinition
 from brokerlens.alerts.text import render
 from brokerlens.alerts.thresholds import AlertSet, load_alerts
+from brokerlens.classify.profile import indicator_columns
 from brokerlens.config import Settings
 from brokerlens.engine import Engine
 from brokerlens.warehouse.store import WarehouseStore
@@ -51,8 +52,6 @@ def evaluate_alerts(
 
     Reads `customer_indicators` over that date's indicators file (the profile step registers it
     on the same engine; registered again here so the step stands alone)."""
-    from brokerlens.pipeline.profile import indicator_columns
-
     alert_set = alert_set if alert_set is not None else load_alerts(settings)
     engine.register_parquet(
         "customer_indicators", [store.indicators_file(as_of)], indicator_columns()

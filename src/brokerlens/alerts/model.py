@@ -9,6 +9,7 @@ read and checked by one loader.
 from __future__ import annotations
 
 import math
+import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -53,6 +54,4 @@ class AlertFile(BaseModel):
 
 
 def _is_ident(name: str) -> bool:
-    import re
-
     return re.fullmatch(IDENT, name) is not None

@@ -25,6 +25,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
 from brokerlens.bench.harness import (
     BenchPlan,
     Stage,
@@ -33,6 +38,11 @@ from brokerlens.bench.harness import (
     generate_stage,
     register_stage,
 )
+from brokerlens.churn.config import ChurnConfig
+from brokerlens.churn.data import ChurnData
+from brokerlens.churn.model import top_mask
+from brokerlens.churn.service import churn_store, score_table
+from brokerlens.config import load_settings
 
 TRUTH = Path("_ground_truth") / "customers.parquet"
 WEEK = 5  # trading days between the weekly scorings
@@ -78,17 +88,6 @@ def _last_month_trades(data: Any, as_of: dt.date) -> dict[str, int]:
 
 def evaluate(home: Path, truth: Path) -> dict[str, Any]:
     """The bench's figures for the newest stored model of `home`."""
-    import lightgbm as lgb
-    import numpy as np
-    import pandas as pd
-    from sklearn.metrics import roc_auc_score
-
-    from brokerlens.churn.config import ChurnConfig
-    from brokerlens.churn.data import ChurnData
-    from brokerlens.churn.model import top_mask
-    from brokerlens.churn.service import churn_store, score_table
-    from brokerlens.config import load_settings
-
     settings = load_settings(home=home)
     store = churn_store(settings)
     model = store.read_model()
@@ -193,8 +192,6 @@ def _lead_time(
     first: int,
     horizon: int,
 ) -> dict[str, Any]:
-    import numpy as np
-
     index = {d: i for i, d in enumerate(days)}
     weeks = []
     eligible = 0

@@ -7,6 +7,7 @@ work adds its stages with `register_stage`; they appear in the table and the JSO
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -20,6 +21,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import psutil
+
+from brokerlens.console import console
 from brokerlens.errors import BrokerlensError, ConfigError
 
 
@@ -199,8 +203,6 @@ def run_stage(stage: Stage, plan: BenchPlan, log_dir: Path) -> StageResult:
 
 
 def _machine() -> dict[str, object]:
-    import psutil
-
     return {
         "cpus": os.cpu_count(),
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
@@ -257,10 +259,6 @@ def evaluator_main(
 ) -> int:
     """`python -m brokerlens.bench.<suite> --home H --truth T`: a suite's evaluation stage,
     the only reader of the generator's ground truth; prints the figures as JSON and a line."""
-    import argparse
-
-    from brokerlens.console import console
-
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--truth", type=Path, required=True)

@@ -21,6 +21,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+from sklearn.metrics import adjusted_rand_score
+
 from brokerlens.bench.harness import (
     BenchPlan,
     Stage,
@@ -30,15 +35,16 @@ from brokerlens.bench.harness import (
     generate_stage,
     register_stage,
 )
+from brokerlens.config import load_settings
+from brokerlens.market.calendar import calendar_bounds, trading_days
+from brokerlens.riskpref.quarter import Quarter
+from brokerlens.riskpref.service import riskpref_store
 
 TRUTH = Path("_ground_truth") / "customers.parquet"
 
 
 def bench_quarters(plan: BenchPlan) -> list[str]:
     """The last two quarters whose first and last trading days are among the generated days."""
-    from brokerlens.market.calendar import calendar_bounds, trading_days
-    from brokerlens.riskpref.quarter import Quarter
-
     days = trading_days(plan.start, calendar_bounds()[1])[: plan.days]
     if not days:
         return []
@@ -89,14 +95,6 @@ for stage in (
 
 def evaluate(home: Path, truth: Path) -> dict[str, Any]:
     """The figures of the bench over the last two stored quarters of `home`."""
-    import numpy as np
-    import pandas as pd
-    from scipy.stats import spearmanr
-    from sklearn.metrics import adjusted_rand_score
-
-    from brokerlens.config import load_settings
-    from brokerlens.riskpref.service import riskpref_store
-
     store = riskpref_store(load_settings(home=home))
     quarters = store.quarters()[-2:]
     gt = pd.read_parquet(truth, columns=["customer_id", "archetype", "true_risk_appetite"])

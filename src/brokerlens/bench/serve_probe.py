@@ -35,8 +35,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
+from brokerlens.access import served_snapshot
+from brokerlens.access.principal import Role
+from brokerlens.auth import add_user, list_users, reset_password
 from brokerlens.bench.loadgen import Planned, encode, open_loop
+from brokerlens.config import load_settings
+from brokerlens.store import open_store
 
 BENCH_USER = "bench_hq"
 
@@ -82,11 +88,6 @@ def _free_port() -> int:
 
 def _ensure_user(home: Path) -> str:
     """A fresh password for the bench's HQ user (created on first use)."""
-    from brokerlens.access.principal import Role
-    from brokerlens.auth import add_user, list_users, reset_password
-    from brokerlens.config import load_settings
-    from brokerlens.store import open_store
-
     engine = open_store(load_settings(home=home))
     password = "Bench-" + secrets.token_urlsafe(12)
     if any(u.username == BENCH_USER for u in list_users(engine)):
@@ -102,12 +103,6 @@ def _ensure_user(home: Path) -> str:
 
 
 def _workload(home: Path, seed: int) -> Workload:
-    import sqlalchemy as sa
-
-    from brokerlens.access import served_snapshot
-    from brokerlens.config import load_settings
-    from brokerlens.store import open_store
-
     engine = open_store(load_settings(home=home))
     snapshot = served_snapshot(engine)
     table = snapshot.table

@@ -21,9 +21,9 @@ from brokerlens.engine.duckdb_engine import DuckDBEngine
 from brokerlens.errors import LakeError
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
-from brokerlens.pipeline.days import DAY_COLUMNS, build_days, day_files_covering
-from brokerlens.pipeline.sources import LakeFiles
-from brokerlens.pipeline.state import WarehouseState, read_state, write_state
+from brokerlens.models.days import DAY_COLUMNS, build_days, day_files_covering
+from brokerlens.warehouse.sources import LakeFiles
+from brokerlens.warehouse.state import WarehouseState, read_state, write_state
 from brokerlens.warehouse.store import WarehouseStore
 
 

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import lightgbm as lgb
 import numpy as np
 import pyarrow as pa
 
@@ -165,8 +166,6 @@ def fit_model(
 
 
 def _booster(store: ChurnStore, version: int) -> Any:
-    import lightgbm as lgb
-
     return lgb.Booster(model_str=store.read_booster_text(version))
 
 

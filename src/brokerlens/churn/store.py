@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from brokerlens.errors import LakeError, NotFound
+from brokerlens.warehouse.query import customer_rows
 
 FORMAT = "brokerlens.churn/1"
 NO_MODEL_HINT = "fit one first: brokerlens churn fit"
@@ -124,7 +125,5 @@ class ChurnStore:
 
     def customer_scores(self, customer_id: str) -> list[dict[str, Any]]:
         """The customer's score on every stored as-of date, newest first."""
-        from brokerlens.warehouse.query import customer_rows
-
         files = [self.scores_file(d) for d in self.score_dates()]
         return customer_rows(files, customer_id, "as_of DESC")

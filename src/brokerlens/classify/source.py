@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import duckdb
+
 from brokerlens.classify.errors import UnknownName
 from brokerlens.config import Settings
 from brokerlens.warehouse.store import WarehouseStore
@@ -35,8 +37,6 @@ def resolve_as_of(settings: Settings, as_of: dt.date | None = None) -> dt.date:
 
 def open_indicators(settings: Settings, as_of: dt.date) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with `customer_indicators` over that date's Parquet file."""
-    import duckdb
-
     path = WarehouseStore(settings.warehouse_dir).indicators_file(as_of)
     connection = duckdb.connect()
     # The relation API takes the path as a value, so no file name is pasted into SQL text.

@@ -3,14 +3,12 @@ classifications as of T, then published to the store."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from brokerlens.cli.main import app, parse_date, settings_of
-from brokerlens.config import Settings
 from brokerlens.console import console
 from brokerlens.engine import ENGINES
 
@@ -37,6 +35,7 @@ def run(
     ] = False,
 ) -> None:
     """Compute every customer's indicators and classifications as of a loaded date."""
+    from brokerlens.cli.publish import publish_and_refresh
     from brokerlens.pipeline import run_pipeline
 
     day = parse_date(as_of, "--as-of")
@@ -44,9 +43,13 @@ def run(
     report = run_pipeline(settings, as_of=day, engine=engine, full=full)
     table = Table(title=f"brokerlens run as of {report.as_of} ({report.engine})")
     table.add_column("step")
+    table.add_column("runs on")
     table.add_column("seconds", justify="right")
-    for step, seconds in report.seconds.items():
-        table.add_row(step, f"{seconds:.2f}")
+    table.add_column("rows", justify="right")
+    table.add_column("result")
+    for step in report.steps:
+        rows = "" if step.result.rows is None else f"{step.result.rows:,}"
+        table.add_row(step.name, step.engine, f"{step.seconds:.2f}", rows, step.result.note)
     console.print(table)
     console.print(
         f"{report.customers:,} customers profiled with catalog {report.catalog_version}; "
@@ -59,33 +62,7 @@ def run(
         + (f" ({fired})" if fired else "")
     )
     console.print(f"churn: {report.churn}")
-    console.print(f"behavioural risk preference: {_behaviour_note(settings, report.as_of)}")
+    console.print(f"behavioural risk preference: {report.note('riskpref levels')}")
     console.print('query them: brokerlens sql "select * from customer_profile limit 10"')
     if not no_publish:
-        from brokerlens.cli.publish import publish_and_refresh
-
         publish_and_refresh(settings, report.as_of)
-
-
-def _behaviour_note(settings: Settings, as_of: dt.date) -> str:
-    """Which quarterly model the levels came from, or the command that fits the one due."""
-    from brokerlens.lake.catalog import read_catalog
-    from brokerlens.lake.layout import LakeLayout
-    from brokerlens.riskpref.quarter import ended_by
-    from brokerlens.riskpref.store import RiskprefStore
-
-    store = RiskprefStore(settings.warehouse_dir / "riskpref")
-    ended = [q for q in store.quarters() if q.end <= as_of]
-    due = ended_by(as_of)
-    if ended and ended[-1] == due:
-        return f"levels of the {due} model"
-    # the quarter is in the lake when the lake starts within its first week (holidays)
-    first = min(read_catalog(LakeLayout(settings.lake_dir)).dates)
-    covered = first <= due.start + dt.timedelta(days=7)
-    fit = f"brokerlens riskpref fit --quarter {due}"
-    if ended:
-        later = f"; the {due} model is not fitted yet ({fit})" if covered else ""
-        return f"levels of the {ended[-1]} model{later}"
-    if not covered:
-        return "no quarter ended by this date is wholly in the lake yet: levels are empty"
-    return f"no quarterly model yet, levels are empty ({fit})"

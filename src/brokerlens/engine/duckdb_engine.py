@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from brokerlens.engine.base import Columns, Params
 from brokerlens.engine.render import render
-from brokerlens.ingest.sqltext import ident, literal, path_list
+from brokerlens.engine.sqltext import ident, literal, path_list
 
 
 def empty_select(columns: Columns) -> str:

@@ -25,7 +25,11 @@ import pyarrow as pa
 
 from brokerlens.console import progress_over
 from brokerlens.contract.feeds import LOAD_ORDER
+from brokerlens.generate import badrows, ground_truth
 from brokerlens.generate.options import MARKER, GenerateOptions
+from brokerlens.generate.rand import Streams
+from brokerlens.generate.simulate import Simulation
+from brokerlens.generate.writer import DateWriter
 
 __all__ = ["GenerateOptions", "GenerateSummary", "generate"]
 
@@ -41,11 +45,6 @@ class GenerateSummary:
 
 def generate(options: GenerateOptions) -> GenerateSummary:
     """Generate the brokerage into options.out; see GenerateOptions for the parameters."""
-    from brokerlens.generate import badrows, ground_truth
-    from brokerlens.generate.rand import Streams
-    from brokerlens.generate.simulate import Simulation
-    from brokerlens.generate.writer import DateWriter
-
     began = time.perf_counter()
     days = options.trading_days()
     options.prepare_out()

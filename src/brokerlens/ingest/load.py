@@ -19,10 +19,10 @@ from pathlib import Path
 import duckdb
 
 from brokerlens.contract.manifest import Manifest
+from brokerlens.engine.sqltext import ident
 from brokerlens.errors import DateRejected
 from brokerlens.ingest.discover import DateFolder, FeedFile, check_manifest, list_feed_files
 from brokerlens.ingest.read import RawTable, read_feed_file
-from brokerlens.ingest.sqltext import ident
 from brokerlens.ingest.summary import LOADED, LOADED_WITH_QUARANTINE
 from brokerlens.ingest.validate import DateValidator, FeedOutcome, KnownKeys, StageWriter
 from brokerlens.lake.catalog import Catalog, DateEntry, FeedCounts

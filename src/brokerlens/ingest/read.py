@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 
 from brokerlens.contract.feeds import FEEDS
+from brokerlens.engine.sqltext import ident, literal
 from brokerlens.errors import DateRejected
 from brokerlens.ingest.discover import FeedFile
-from brokerlens.ingest.sqltext import ident, literal
 
 CHUNK = 4 << 20
 

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from brokerlens.contract.feeds import LAKE_TYPES, Column, ColumnType, Feed, Reconciliation, Rule
-from brokerlens.ingest.sqltext import Params, ident
+from brokerlens.engine.sqltext import Params, ident
 
 
 @dataclass(frozen=True)

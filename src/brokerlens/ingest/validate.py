@@ -22,10 +22,10 @@ from pathlib import Path
 import duckdb
 
 from brokerlens.contract.feeds import FEEDS, Feed, Rule
+from brokerlens.engine.sqltext import Params, ident, literal, path_list
 from brokerlens.errors import DateRejected
 from brokerlens.ingest.read import RawTable
 from brokerlens.ingest.rules import RuleSet, Violation, raw_name, row_rules
-from brokerlens.ingest.sqltext import Params, ident, literal, path_list
 from brokerlens.lake.catalog import Catalog
 from brokerlens.lake.layout import DELIVERED_COLUMN, QUARANTINE_FILE, LakeLayout
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import time
 from pathlib import Path
 
 from brokerlens.lake.catalog import Catalog, DateEntry, fsync_dir, write_catalog
@@ -31,8 +32,6 @@ def fsync_tree(directory: Path) -> None:
 def _test_pause() -> None:
     value = os.environ.get(PAUSE_ENV)
     if value:
-        import time
-
         time.sleep(float(value))
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
+import exchange_calendars as xc
+
 from brokerlens.errors import CalendarError
 
 CALENDAR_CODE = "XSHG"
@@ -13,8 +15,6 @@ CALENDAR_CODE = "XSHG"
 
 @lru_cache(maxsize=1)
 def _calendar() -> Any:
-    import exchange_calendars as xc  # heavy import, only when a calendar is needed
-
     return xc.get_calendar(CALENDAR_CODE)
 
 

@@ -1,5 +1,5 @@
-"""The pipeline after ingest: running aggregates -> indicators -> classifications, as of T."""
+"""The pipeline: runs the registered run steps as of a date (orchestration only)."""
 
-from brokerlens.pipeline.run import RunReport, run_pipeline
+from brokerlens.pipeline.run import RunReport, StepOutcome, discover_steps, run_pipeline
 
-__all__ = ["RunReport", "run_pipeline"]
+__all__ = ["RunReport", "StepOutcome", "discover_steps", "run_pipeline"]

@@ -1,42 +1,99 @@
-"""`run_pipeline`: from the lake to customer_indicators and customer_profile as of T."""
+"""`run_pipeline`: every registered run step as of T, in dependency order, timed.
+
+The steps are declared by the packages that own them (`<package>/steps.py`, see
+`warehouse.steps`); this module only finds, orders and runs them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import importlib.util
+import pkgutil
 import time
 from dataclasses import dataclass, field
 
-from brokerlens.alerts import evaluate_alerts
+import brokerlens
 from brokerlens.config import Settings
 from brokerlens.engine import open_engine
 from brokerlens.errors import ConfigError, LakeError
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
-from brokerlens.pipeline.asof import compute_indicators
-from brokerlens.pipeline.days import build_days, build_months
-from brokerlens.pipeline.lookup import build_lookup
-from brokerlens.pipeline.lots import advance_lots
-from brokerlens.pipeline.profile import compute_profile
-from brokerlens.pipeline.sources import LakeFiles
-from brokerlens.pipeline.state import read_state, write_state
-from brokerlens.pipeline.windows import as_of_calendar
-from brokerlens.suitability.daily import build_facts, build_reports
-from brokerlens.suitability.questionnaire import load_definitions
+from brokerlens.warehouse.sources import LakeFiles
+from brokerlens.warehouse.state import read_state
+from brokerlens.warehouse.steps import RunContext, RunStep, StepResult, ordered, registered_steps
 from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.windows import as_of_calendar
+
+# The front ends and the service layer sit above the pipeline: a step is never theirs.
+NOT_STEP_PACKAGES = frozenset({"cli", "web", "bench", "access", "auth", "pipeline"})
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    name: str
+    seconds: float
+    result: StepResult
+    engine: str  # the engine it ran on, or where it ran instead ("DuckDB: ...")
 
 
 @dataclass
 class RunReport:
     as_of: dt.date
     engine: str
-    customers: int = 0
-    catalog_version: str = ""
-    days_built: int = 0
-    months_built: int = 0
-    lot_days: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
-    alerts: dict[str, int] = field(default_factory=dict)  # customers per alert id on T
-    churn: str = ""  # what the churn step did: scored with model vN, or why it was skipped
+    steps: list[StepOutcome] = field(default_factory=list)
+
+    def _result(self, step: str) -> StepResult:
+        found = [s.result for s in self.steps if s.name == step]
+        return found[0] if found else StepResult()
+
+    def note(self, step: str) -> str:
+        return self._result(step).note
+
+    @property
+    def seconds(self) -> dict[str, float]:
+        return {s.name: s.seconds for s in self.steps}
+
+    @property
+    def customers(self) -> int:
+        return self._result("indicators").rows or 0
+
+    @property
+    def catalog_version(self) -> str:
+        return self._result("profile").note.removeprefix("catalog ")
+
+    @property
+    def days_built(self) -> int:
+        return self._result("customer_day").rows or 0
+
+    @property
+    def months_built(self) -> int:
+        return self._result("customer_month").rows or 0
+
+    @property
+    def lot_days(self) -> int:
+        return self._result("lots").rows or 0
+
+    @property
+    def alerts(self) -> dict[str, int]:
+        """Customers per alert id on T."""
+        return dict(self._result("alerts").counts)
+
+    @property
+    def churn(self) -> str:
+        """What the churn step did: scored with model vN, or why it was skipped."""
+        return self._result("churn").note
+
+
+def discover_steps() -> list[RunStep]:
+    """Import every package's `steps` module (below the pipeline) and order what they declare."""
+    for found in pkgutil.iter_modules(brokerlens.__path__):
+        if not found.ispkg or found.name in NOT_STEP_PACKAGES:
+            continue
+        name = f"brokerlens.{found.name}.steps"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+    return ordered(registered_steps())
 
 
 def _pick_as_of(loaded: list[dt.date], as_of: dt.date | None) -> dt.date:
@@ -64,62 +121,36 @@ def run_pipeline(
     engine: str = "duckdb",
     full: bool = False,
 ) -> RunReport:
-    """Bring the running aggregates up to T, then compute indicators and the profile as of T.
+    """Bring the running aggregates up to T, then compute indicators, the profile and every
+    domain's outputs as of T.
 
     `full` discards the running aggregates first (not the indicators and profiles of other
     dates), so everything is recomputed from the lake."""
-    lake = LakeFiles(LakeLayout(settings.lake_dir), read_catalog(LakeLayout(settings.lake_dir)))
+    steps = discover_steps()
+    layout = LakeLayout(settings.lake_dir)
+    lake = LakeFiles(layout, read_catalog(layout))
     day = _pick_as_of(sorted(lake.days), as_of)
     store = WarehouseStore(settings.warehouse_dir)
     if full:
         store.discard_aggregates()
-    state = read_state(store.state_path)
     report = RunReport(as_of=day, engine=engine)
-    clock = time.perf_counter()
-
-    def lap(step: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        report.seconds[step] = round(now - clock, 2)
-        clock = now
-
     runner = open_engine(engine, settings)
     try:
         lake.register_all(runner)
-        report.days_built = len(build_days(runner, lake, store, state, day))
-        write_state(store.state_path, state)
-        lap("customer_day")
-        advanced = advance_lots(runner, lake, store, state, day)
-        write_state(store.state_path, state)
-        for path in advanced.obsolete:
-            path.unlink(missing_ok=True)
-        report.lot_days = len(advanced.days)
-        lap("lots")
-        cal = as_of_calendar(day, sorted(lake.days))
-        report.months_built = len(build_months(runner, lake, store, state, cal.complete_months()))
-        write_state(store.state_path, state)
-        lap("customer_month")
-        questionnaires = load_definitions(settings)
-        report.customers = compute_indicators(runner, lake, store, state, cal, questionnaires)
-        lap("indicators")
-        _, report.catalog_version = compute_profile(runner, settings, store, day)
-        lap("profile")
-        report.alerts = evaluate_alerts(runner, settings, store, day)
-        lap("alerts")
-        from brokerlens.activation import compute_activation, load_config
-
-        compute_activation(runner, lake, store, state, cal, load_config(settings))
-        lap("activation")
+        ctx = RunContext(
+            settings=settings,
+            engine=runner,
+            lake=lake,
+            store=store,
+            state=read_state(store.state_path),
+            calendar=as_of_calendar(day, sorted(lake.days)),
+        )
+        for step in steps:
+            started = time.perf_counter()
+            result = step.func(ctx)
+            seconds = round(time.perf_counter() - started, 2)
+            where = engine if step.on_engine else step.local
+            report.steps.append(StepOutcome(step.name, seconds, result, where))
     finally:
         runner.close()
-    build_lookup(settings, day)
-    lap("360 lookup")
-    build_facts(settings, day, sorted(lake.days))
-    lap("suitability facts")
-    build_reports(settings, day)
-    lap("suitability reports")
-    from brokerlens.churn.service import score_if_model
-
-    report.churn = score_if_model(settings, day)
-    lap("churn")
     return report

@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 import sqlalchemy as sa
 
-from brokerlens.ingest.sqltext import ident, literal
+from brokerlens.engine.sqltext import ident, literal
 from brokerlens.publish.bulk import load_in_batches
 from brokerlens.publish.source import BATCH_ROWS
 from brokerlens.store.schema import profile_changes

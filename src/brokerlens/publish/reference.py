@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import duckdb
 import sqlalchemy as sa
 
-from brokerlens.ingest.sqltext import ident
+from brokerlens.engine.sqltext import ident
 from brokerlens.publish.bulk import bulk_load, load_in_batches
 from brokerlens.publish.source import staged_batches
 from brokerlens.store.schema import org_units, relationships, staff

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 import sqlalchemy as sa
 
-from brokerlens.ingest.sqltext import literal
+from brokerlens.engine.sqltext import literal
 from brokerlens.publish.bulk import bulk_load
 from brokerlens.publish.source import BATCH_ROWS
 from brokerlens.store.schema import scope_daily

@@ -36,13 +36,13 @@ import duckdb
 import pyarrow as pa
 import sqlalchemy as sa
 
-from brokerlens.alerts.publish import publish_alerts
 from brokerlens.classify import Catalog, load_active_catalog
 from brokerlens.config import Settings
+from brokerlens.engine.sqltext import ident, literal
 from brokerlens.errors import BrokerlensError, ConfigError, LakeError
-from brokerlens.ingest.sqltext import ident, literal
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
+from brokerlens.publish.alerts import publish_alerts
 from brokerlens.publish.bulk import load_in_batches
 from brokerlens.publish.changes import compute_changes, write_changes
 from brokerlens.publish.columns import ColumnSpec
@@ -158,8 +158,6 @@ def publish(settings: Settings, as_of: dt.date | None = None) -> PublishReport:
 
 
 def _catalog_version(duck: duckdb.DuckDBPyConnection, path: Path) -> str:
-    from brokerlens.ingest.sqltext import literal
-
     rows = duck.execute(
         f"SELECT any_value(catalog_version) FROM read_parquet({literal(str(path))})"
     ).fetchall()

@@ -11,8 +11,8 @@ import duckdb
 import pyarrow as pa
 
 from brokerlens.classify import Catalog
+from brokerlens.engine.sqltext import ident, literal
 from brokerlens.indicators import load_indicators
-from brokerlens.ingest.sqltext import ident, literal
 from brokerlens.publish.columns import CUSTOMER_COLUMNS, ColumnSpec, column_kind, column_type
 from brokerlens.warehouse.views import as_of_sql
 

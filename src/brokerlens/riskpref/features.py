@@ -14,7 +14,11 @@ from importlib import resources
 import pyarrow as pa
 
 from brokerlens.config import Settings
+from brokerlens.engine.duckdb_engine import DuckDBEngine
+from brokerlens.lake.catalog import read_catalog
+from brokerlens.lake.layout import LakeLayout
 from brokerlens.riskpref.quarter import QuarterWindows
+from brokerlens.warehouse.sources import LakeFiles
 
 PRODUCT, TIMING, STYLE = "product", "timing", "style"
 
@@ -70,11 +74,6 @@ def features_sql() -> str:
 
 def compute_features(settings: Settings, windows: QuarterWindows) -> pa.Table:
     """One row per customer known at the quarter's end: customer_id, avg_assets_3m, FEATURES."""
-    from brokerlens.engine.duckdb_engine import DuckDBEngine
-    from brokerlens.lake.catalog import read_catalog
-    from brokerlens.lake.layout import LakeLayout
-    from brokerlens.pipeline.sources import LakeFiles
-
     layout = LakeLayout(settings.lake_dir)
     lake = LakeFiles(layout, read_catalog(layout))
     engine = DuckDBEngine()

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
 
 VARIANCE_KEPT = 0.95  # PCA keeps the fewest components explaining at least this share
 SILHOUETTE_SAMPLE = 5000  # rows the silhouette is computed on (seeded sample)
@@ -77,8 +80,6 @@ def _standardise(x: np.ndarray, log: list[bool]) -> tuple[np.ndarray, list[float
 
 
 def _kmeans(z: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
-    from sklearn.cluster import KMeans
-
     km = KMeans(n_clusters=k, n_init=N_INIT, random_state=seed).fit(z)
     return km.cluster_centers_, km.labels_, float(km.inertia_)
 
@@ -95,8 +96,6 @@ def _select_k(
 ) -> tuple[np.ndarray, np.ndarray, list[KScore]]:
     """k-means for every k; the k with the highest silhouette (on a seeded sample) wins, the
     smaller k on a tie."""
-    from sklearn.metrics import silhouette_score
-
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     scores = []
     sample = min(len(z), SILHOUETTE_SAMPLE)
@@ -126,8 +125,6 @@ def fit_clustering(
     """Fit on the rows of `x`. `k` fixed, or (k_min, k_max): the k of the best silhouette.
     `winsorize` q clips every feature to its [q, 1 - q] quantiles of `x` first (and keeps the
     bounds, so that scoring clips alike)."""
-    from sklearn.decomposition import PCA
-
     bounds: list[list[float]] = []
     if winsorize is not None and len(x):
         low, high = np.quantile(x, [winsorize, 1 - winsorize], axis=0)

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 
 from brokerlens.errors import ConfigError
-from brokerlens.pipeline.windows import months_back
+from brokerlens.market.calendar import trading_days
+from brokerlens.warehouse.windows import months_back
 
 _QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
 
@@ -81,8 +82,6 @@ class QuarterWindows:
 def quarter_windows(quarter: Quarter, loaded: list[dt.date], *, partial: bool) -> QuarterWindows:
     """The windows of `quarter` over the loaded dates; the quarter must be complete unless
     `partial` (then it ends on its last loaded date)."""
-    from brokerlens.market.calendar import trading_days
-
     inside = [d for d in loaded if quarter.start <= d <= quarter.end]
     if not inside:
         span = (

@@ -13,6 +13,8 @@ import pyarrow as pa
 
 from brokerlens.config import Settings
 from brokerlens.errors import LakeError, NotFound
+from brokerlens.lake.catalog import read_catalog
+from brokerlens.lake.layout import LakeLayout
 from brokerlens.riskpref import LEVELS
 from brokerlens.riskpref.features import compute_features
 from brokerlens.riskpref.fit import (
@@ -48,9 +50,6 @@ def riskpref_store(settings: Settings) -> RiskprefStore:
 
 
 def _loaded_days(settings: Settings) -> list[dt.date]:
-    from brokerlens.lake.catalog import read_catalog
-    from brokerlens.lake.layout import LakeLayout
-
     days = sorted(read_catalog(LakeLayout(settings.lake_dir)).dates)
     if not days:
         raise LakeError(

@@ -22,6 +22,7 @@ from brokerlens.errors import ConfigError, LakeError, NotFound
 from brokerlens.riskpref.model import Clustering, KScore
 from brokerlens.riskpref.profile import ClusterProfile
 from brokerlens.riskpref.quarter import Quarter, parse_quarter
+from brokerlens.warehouse.query import customer_rows
 
 FORMAT = "brokerlens.riskpref/1"
 
@@ -142,6 +143,4 @@ class RiskprefStore:
 
     def history(self, customer_id: str) -> list[dict[str, Any]]:
         """The customer's level in every stored quarter (latest version of each), oldest first."""
-        from brokerlens.warehouse.query import customer_rows
-
         return customer_rows([self.levels_file(q) for q in self.quarters()], customer_id, "quarter")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import Engine
 
 from brokerlens.config import Settings
@@ -14,8 +16,6 @@ _migrated: set[str] = set()
 
 
 def alembic_config(url: str) -> object:
-    from alembic.config import Config
-
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -24,8 +24,6 @@ def alembic_config(url: str) -> object:
 
 def upgrade(settings: Settings) -> None:
     """Migrate the store to head (idempotent)."""
-    from alembic import command
-
     engine = store_engine(settings)
     with engine.begin() as connection:
         config = alembic_config(settings.store_url)

@@ -16,17 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from brokerlens.config import Settings
-from brokerlens.ingest.sqltext import path_list
+from brokerlens.engine.sqltext import path_list
+from brokerlens.models.days import day_files_covering
+from brokerlens.suitability.questionnaire import load_definitions
+from brokerlens.suitability.triggers import trigger_tables
+from brokerlens.warehouse import open_warehouse
+from brokerlens.warehouse.state import read_state
 from brokerlens.warehouse.store import WarehouseStore
-
-if TYPE_CHECKING:  # lake.py imports this module; report.py and rescore.py import lake.py
-    from brokerlens.suitability.report import HoldingsReport
-    from brokerlens.suitability.rescore import RescoreReport
-
-T = TypeVar("T")
 
 ROW_GROUP = 8_192  # one customer reads one group: ~8k rows, a few hundred KB
 KEEP = 5  # the newest dates' files kept (a re-run of an older date rebuilds its own)
@@ -116,13 +115,6 @@ def kept_facts(settings: Settings, as_of: dt.date) -> Path | None:
 
 def build_facts(settings: Settings, as_of: dt.date, loaded_days: list[dt.date]) -> Path:
     """Write every customer's suitability facts as of `as_of` (after the run's customer_day)."""
-    # the pipeline imports this module to call it: its own modules are imported here
-    from brokerlens.pipeline.days import day_files_covering
-    from brokerlens.pipeline.questionnaires import trigger_tables
-    from brokerlens.pipeline.state import read_state
-    from brokerlens.suitability.questionnaire import load_definitions
-    from brokerlens.warehouse import open_warehouse
-
     store = WarehouseStore(settings.warehouse_dir)
     upto = [d for d in sorted(loaded_days) if d <= as_of]
     day_files = day_files_covering(store, read_state(store.state_path), upto)
@@ -183,137 +175,3 @@ def _prune(folder: Path, keep: Path) -> None:
     for path in built[KEEP:]:
         if path != keep:
             path.unlink(missing_ok=True)
-
-
-# -- the brokerage-wide reports, kept per date ----------------------------------------------------
-
-REPORTS = ("findings", "validity", "branches", "holdings", "holding_branches")
-
-
-def reports_dir(settings: Settings, as_of: dt.date) -> Path:
-    return settings.warehouse_dir / "suitability" / "reports" / as_of.isoformat()
-
-
-def rescore_cache(settings: Settings) -> Path:
-    return settings.warehouse_dir / "suitability" / "rescored.parquet"
-
-
-def build_reports(settings: Settings, as_of: dt.date) -> Path:
-    """Re-score every assessment (only those new or changed since the last run: see
-    `rescore.rescore`), take every customer's validity and the holdings above class as of
-    `as_of` (from the kept facts), and keep them in display order for the compliance page."""
-    import dataclasses
-    import json
-    import shutil
-
-    from brokerlens.suitability.lake import lake_connection
-    from brokerlens.suitability.questionnaire import load_definitions
-    from brokerlens.suitability.report import holdings_above_class
-    from brokerlens.suitability.rescore import rescore
-    from brokerlens.suitability.rules import load_rules
-
-    rules = load_rules(settings)
-    kept = kept_facts(settings, as_of)
-    with lake_connection(settings) as conn:
-        rescored = rescore(
-            conn,
-            as_of,
-            load_definitions(settings),
-            expiring_days=rules.validity.expiring_days,
-            cache=rescore_cache(settings),
-        )
-        held = holdings_above_class(conn, as_of, kept, rules) if kept else None
-    target = reports_dir(settings, as_of)
-    scratch = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
-    counts = json.dumps(rescored.counts())
-    tables: dict[str, tuple[list[Any], dict[str, str]]] = {
-        "findings": (
-            rescored.findings,
-            {"assessments": str(rescored.assessments), "kinds": counts},
-        ),
-        "validity": (rescored.due(), {}),
-        "branches": (rescored.branches(), {}),
-        "holdings": (held.holdings if held else [], {"complete": str(held is not None)}),
-        "holding_branches": (held.branches() if held else [], {}),
-    }
-    for name, (items, meta) in tables.items():
-        rows = [dataclasses.asdict(i) for i in items]
-        _write_rows(scratch / f"{name}.parquet", rows, meta)
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(scratch, target)
-    for old in sorted(target.parent.iterdir(), reverse=True)[KEEP:]:
-        if old != target and not old.name.startswith("."):
-            shutil.rmtree(old, ignore_errors=True)
-    return target
-
-
-def kept_reports(
-    settings: Settings,
-    as_of: dt.date,
-    expiring_days: int | None = None,
-    *,
-    limit: int | None = None,
-) -> tuple[RescoreReport, HoldingsReport | None] | None:
-    """The reports a run kept for `as_of`: each list's first `limit` rows (all for None) with
-    the totals. None when it kept none, or for other expiring days than the rules' own."""
-    import json
-
-    from brokerlens.suitability.report import BranchSummary, Holding, HoldingsReport
-    from brokerlens.suitability.rescore import BranchValidity, Finding, RescoreReport, Validity
-    from brokerlens.suitability.rules import load_rules
-
-    folder = reports_dir(settings, as_of)
-    if not all((folder / f"{name}.parquet").exists() for name in REPORTS):
-        return None
-    if expiring_days is not None and expiring_days != load_rules(settings).validity.expiring_days:
-        return None
-    findings, found_total, meta = _read_rows(folder / "findings.parquet", Finding, limit)
-    due, due_total, _ = _read_rows(folder / "validity.parquet", Validity, limit)
-    branches, _, _ = _read_rows(folder / "branches.parquet", BranchValidity, None)
-    holdings, held_total, held_meta = _read_rows(folder / "holdings.parquet", Holding, limit)
-    summary, _, _ = _read_rows(folder / "holding_branches.parquet", BranchSummary, None)
-    rescored = RescoreReport(
-        as_of,
-        int(meta.get("assessments", "0")),
-        findings,
-        due,
-        branch_counts=branches,
-        kind_counts=json.loads(meta.get("kinds", "{}")),
-        finding_total=found_total,
-        due_total=due_total,
-    )
-    if held_meta.get("complete") != "True":
-        return rescored, None
-    return rescored, HoldingsReport(as_of, holdings, total=held_total, branch_counts=summary)
-
-
-def _write_rows(path: Path, rows: list[dict[str, Any]], meta: dict[str, str]) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.Table.from_pylist(rows).replace_schema_metadata({**meta, "empty": str(not rows)})
-    pq.write_table(table, path, row_group_size=ROW_GROUP)
-
-
-def _read_rows(path: Path, kind: type[T], limit: int | None) -> tuple[list[T], int, dict[str, str]]:
-    """The first `limit` rows (all for None) as `kind`, the file's row count and metadata."""
-    import pyarrow.parquet as pq
-
-    file = pq.ParquetFile(path)
-    raw = file.schema_arrow.metadata or {}
-    meta = {k.decode(): v.decode() for k, v in raw.items()}
-    if meta.get("empty") == "True":
-        return [], 0, meta
-    total = file.metadata.num_rows
-    if limit is None:
-        rows = file.read().to_pylist()
-    else:
-        rows = []
-        for batch in file.iter_batches(batch_size=min(max(limit, 1), ROW_GROUP)):
-            rows += batch.to_pylist()
-            if len(rows) >= limit:
-                break
-        rows = rows[:limit]
-    return [kind(**row) for row in rows], total, meta

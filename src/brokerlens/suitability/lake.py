@@ -26,6 +26,7 @@ from brokerlens.suitability.facts import Assessment, CustomerFacts, Target
 from brokerlens.suitability.matching import product_horizon
 from brokerlens.suitability.questionnaire import Definition, age_on, score_answers
 from brokerlens.suitability.rules import Rules
+from brokerlens.warehouse import open_warehouse
 
 FACTS_SQL = f"""
 WITH days AS (
@@ -100,8 +101,6 @@ ORDER BY c.customer_id
 
 @contextmanager
 def lake_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    from brokerlens.warehouse import open_warehouse
-
     conn = open_warehouse(settings)
     try:
         yield conn

@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from brokerlens.config import Settings
-from brokerlens.suitability.daily import kept_facts, kept_reports
+from brokerlens.store import open_store
+from brokerlens.suitability.daily import kept_facts
 from brokerlens.suitability.eligibility import (
     Eligibility,
     all_eligibility,
@@ -30,8 +31,10 @@ from brokerlens.suitability.lake import (
 from brokerlens.suitability.matching import CheckResult, check
 from brokerlens.suitability.questionnaire import load_definitions
 from brokerlens.suitability.report import HoldingsReport, holders, holdings_above_class
+from brokerlens.suitability.reports import kept_reports
 from brokerlens.suitability.rescore import RescoreReport, rescore
 from brokerlens.suitability.rules import Rules, load_rules
+from brokerlens.suitability.workflow import with_effective_class
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,6 @@ class CustomerView:
 
 def customer_view(settings: Settings, customer_id: str, as_of: dt.date | None) -> CustomerView:
     """A customer's facts, with the class treatment recorded in the store."""
-    from brokerlens.store import open_store
-    from brokerlens.suitability.workflow import with_effective_class
-
     definitions = load_definitions(settings)
     with lake_connection(settings) as conn:
         day = resolve_as_of(conn, as_of)

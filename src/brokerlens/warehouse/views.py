@@ -19,7 +19,7 @@ import datetime as dt
 import duckdb
 
 from brokerlens.contract.feeds import FEEDS, LAKE_TYPES, LOAD_ORDER, Feed
-from brokerlens.ingest.sqltext import ident, literal, path_list
+from brokerlens.engine.sqltext import ident, literal, path_list
 from brokerlens.ingest.validate import QUARANTINE_COLUMNS, keeps_delivery_date
 from brokerlens.lake.catalog import Catalog
 from brokerlens.lake.layout import DELIVERED_COLUMN, LakeLayout

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from brokerlens.alerts.evaluate import read_alerts
 from brokerlens.config import Settings
+from brokerlens.publish.bulk import load_in_batches
 from brokerlens.store.alerts_schema import alerts
 from brokerlens.warehouse.store import WarehouseStore
 
@@ -48,8 +49,6 @@ _LOADED = sa.Table(
 
 def publish_alerts(engine: sa.Engine, settings: Settings, as_of: dt.date) -> int:
     """Insert the alerts of `as_of` the store lacks; returns how many were inserted."""
-    from brokerlens.publish.bulk import load_in_batches
-
     table = read_alerts(WarehouseStore(settings.warehouse_dir), as_of)
     if table is None or table.num_rows == 0:
         return 0

@@ -25,7 +25,7 @@ import duckdb
 
 from brokerlens.config import Settings
 from brokerlens.contract.feeds import FEEDS
-from brokerlens.ingest.sqltext import ident, path_list
+from brokerlens.engine.sqltext import ident, path_list
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import DELIVERED_COLUMN, LakeLayout
 from brokerlens.warehouse.query import open_warehouse

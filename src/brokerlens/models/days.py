@@ -13,10 +13,10 @@ from pathlib import Path
 from brokerlens.console import progress_over
 from brokerlens.engine import Engine
 from brokerlens.models import load_model
-from brokerlens.pipeline.sources import LakeFiles
-from brokerlens.pipeline.state import WarehouseState, fingerprint
-from brokerlens.pipeline.windows import month_start, next_month
+from brokerlens.warehouse.sources import LakeFiles
+from brokerlens.warehouse.state import WarehouseState, fingerprint
 from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.windows import month_start, next_month
 
 DAY_COLUMNS = [
     ("biz_date", "DATE"),

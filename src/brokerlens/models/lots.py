@@ -16,8 +16,8 @@ from pathlib import Path
 
 from brokerlens.engine import Engine
 from brokerlens.models import load_model
-from brokerlens.pipeline.sources import LakeFiles
-from brokerlens.pipeline.state import LotState, WarehouseState
+from brokerlens.warehouse.sources import LakeFiles
+from brokerlens.warehouse.state import LotState, WarehouseState
 from brokerlens.warehouse.store import WarehouseStore
 
 LOT_COLUMNS = [

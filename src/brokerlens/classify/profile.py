@@ -6,6 +6,9 @@ import datetime as dt
 
 from sqlglot import exp
 
+from brokerlens.classify.compile import profile_select
+from brokerlens.classify.loader import load_active_catalog
+from brokerlens.classify.versions import catalog_version
 from brokerlens.config import Settings
 from brokerlens.engine import Engine
 from brokerlens.indicators import load_indicators
@@ -29,8 +32,6 @@ def compute_profile(
     engine: Engine, settings: Settings, store: WarehouseStore, as_of: dt.date
 ) -> tuple[int, str]:
     """Write `profile/<T>.parquet` from `indicators/<T>.parquet`; returns (rows, version)."""
-    from brokerlens.classify import catalog_version, load_active_catalog, profile_select
-
     catalog = load_active_catalog(settings)
     version = catalog_version(settings)
     engine.register_parquet(

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from brokerlens.contract.feeds import FEEDS, LAKE_TYPES, LOAD_ORDER
 from brokerlens.engine import Engine
-from brokerlens.ingest.sqltext import ident
+from brokerlens.engine.sqltext import ident
 from brokerlens.lake.catalog import Catalog
 from brokerlens.lake.layout import DELIVERED_COLUMN, LakeLayout
 from brokerlens.warehouse.views import history_sql, versioned

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
@@ -11,15 +10,12 @@ import pyarrow.parquet as pq
 
 from brokerlens.engine import Engine
 from brokerlens.models import load_model
-from brokerlens.pipeline.behaviour import register_levels
-from brokerlens.pipeline.days import DAY_COLUMNS, MONTH_COLUMNS, day_files_covering
-from brokerlens.pipeline.lots import LOT_COLUMNS, PIECE_COLUMNS
-from brokerlens.pipeline.questionnaires import register_triggers
-from brokerlens.pipeline.sources import LakeFiles
-from brokerlens.pipeline.state import WarehouseState
-from brokerlens.pipeline.windows import AsOfCalendar
-from brokerlens.suitability.questionnaire import Definition, shipped_definitions
+from brokerlens.models.days import DAY_COLUMNS, MONTH_COLUMNS, day_files_covering
+from brokerlens.models.lots import LOT_COLUMNS, PIECE_COLUMNS
+from brokerlens.warehouse.sources import LakeFiles
+from brokerlens.warehouse.state import WarehouseState
 from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.windows import AsOfCalendar
 
 # In dependency order; each becomes a view, customer_indicators is materialised.
 INDICATOR_MODELS = [
@@ -58,12 +54,12 @@ def compute_indicators(
     store: WarehouseStore,
     state: WarehouseState,
     cal: AsOfCalendar,
-    questionnaires: Mapping[str, Definition] | None = None,
 ) -> int:
     """Write `indicators/<T>.parquet`; returns the number of customers.
 
-    `questionnaires` (suitability's definitions by version; the shipped ones when None) give
-    the lowest-category triggers of the risk indicators.
+    The relations of other domains' steps are read as they are on the engine: the
+    lowest-category triggers (`lowest_answer_triggers`, `lowest_age_limits`: suitability) and
+    the behavioural levels (`riskpref_levels`: riskpref).
 
     Each model is materialised in turn under `_run/` (several later models read it: a view
     would be computed again by each of them)."""
@@ -73,10 +69,6 @@ def compute_indicators(
     pq.write_table(pa.table({"biz_date": pa.array(cal.days, pa.date32())}), days_file)
     engine.register_parquet("business_days", [days_file], [("biz_date", "DATE")])
     _register_facts(engine, lake, cal)
-    register_levels(engine, store.root, cal.as_of)
-    if questionnaires is None:
-        questionnaires = shipped_definitions()
-    register_triggers(engine, scratch, questionnaires)
     engine.register_parquet(
         "customer_day", day_files_covering(store, state, cal.needed_days()), DAY_COLUMNS
     )

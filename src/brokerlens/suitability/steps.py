@@ -1,0 +1,39 @@
+"""Suitability's run steps: the lowest-category triggers the risk indicators join on, then every
+customer's suitability facts and the brokerage-wide reports as of T."""
+
+from __future__ import annotations
+
+from brokerlens.suitability.daily import build_facts
+from brokerlens.suitability.questionnaire import load_definitions
+from brokerlens.suitability.reports import build_reports
+from brokerlens.suitability.triggers import register_triggers
+from brokerlens.warehouse.steps import RunContext, StepResult, run_step
+
+
+@run_step("questionnaire triggers", writes=("lowest_answer_triggers", "lowest_age_limits"))
+def questionnaire_triggers(ctx: RunContext) -> StepResult:
+    definitions = load_definitions(ctx.settings)
+    register_triggers(ctx.engine, ctx.store.root / "_run", definitions)
+    return StepResult(rows=len(definitions), note=f"{len(definitions)} questionnaire version(s)")
+
+
+@run_step(
+    "suitability facts",
+    reads=("customer_day", "lowest_answer_triggers"),
+    writes=("suitability_facts",),
+    local="DuckDB: one customer's facts are read back by row group from the kept file",
+)
+def suitability_facts(ctx: RunContext) -> StepResult:
+    build_facts(ctx.settings, ctx.as_of, ctx.loaded_days)
+    return StepResult()
+
+
+@run_step(
+    "suitability reports",
+    reads=("suitability_facts",),
+    writes=("suitability_reports",),
+    local="Python: assessments are re-scored by the questionnaire definitions",
+)
+def suitability_reports(ctx: RunContext) -> StepResult:
+    build_reports(ctx.settings, ctx.as_of)
+    return StepResult()
