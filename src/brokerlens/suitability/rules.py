@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from brokerlens.config import Settings
-from brokerlens.settings_file import installed_or_shipped, parse_settings, shipped_settings
+from brokerlens.settings_file import installed_or_shipped, shipped_settings
 from brokerlens.suitability.grades import CLASSES, GRADES
 
 PERMISSIONS = ("margin", "chinext", "star", "bse", "option", "hk_connect")
@@ -109,10 +109,6 @@ class Rules(_Frozen):
 
 
 HINT = "fix the rules file"
-
-
-def parse_rules(text: str, file: str) -> Rules:
-    return parse_settings(Rules, text, file, HINT)
 
 
 def default_rules() -> Rules:
