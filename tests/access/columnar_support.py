@@ -45,3 +45,13 @@ def use_columnar(world: World, path: Path | str | None) -> None:
             .where(snapshots.c.snapshot_id == snapshot.snapshot_id)
             .values(columnar_path=None if path is None else str(path))
         )
+
+
+READERS = ["store", "columnar"]
+
+
+def serve_from(reader: str, world: World, tmp_path: Path) -> World:
+    """The world answering from the store's profile table, or from its Parquet copy (DuckDB)."""
+    if reader == "columnar":
+        use_columnar(world, write_columnar(world, tmp_path / "profile_2.parquet"))
+    return world

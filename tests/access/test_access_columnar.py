@@ -3,6 +3,7 @@ the same order, same counts, for every role; a reassignment counts at once on bo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ from brokerlens.access import (
 )
 from brokerlens.access.columnar import columnar_file
 from brokerlens.access.conditions import Condition, CustomerQuery
-from brokerlens.access.scope import customer_scope, duckdb_scope, scope_rule
+from brokerlens.access.principal import Permission, Principal
+from brokerlens.access.render import duckdb_sql
+from brokerlens.access.scope import customer_scope, scope_clause
 from brokerlens.access.snapshot import served_snapshot, served_snapshot_on
 from brokerlens.store.schema import segment_counts
 
@@ -84,6 +87,14 @@ def _both(world: World, parquet: Path, call: Any) -> tuple[Any, Any]:
     return store, call()
 
 
+def revealing(principal: Principal) -> Principal:
+    """The principal with reveal_pii: conditions and sorts on personal fields (birth_date,
+    phone) are theirs to use (and audited); without it they are refused (test_access_personal)."""
+    return dataclasses.replace(
+        principal, extra_permissions=principal.extra_permissions | {Permission.REVEAL_PII}
+    )
+
+
 def test_scope_renderers_agree_for_every_role(world: World, parquet: Path) -> None:
     duck = duckdb.connect()
     with world.engine.connect() as connection:
@@ -96,7 +107,8 @@ def test_scope_renderers_agree_for_every_role(world: World, parquet: Path) -> No
                     sa.select(table.c.customer_id).where(customer_scope(principal, snapshot))
                 ).scalars()
             )
-            sql, params = duckdb_scope(scope_rule(principal, snapshot, connection))
+            clause = scope_clause(principal, table, AS_OF, resolve_on=connection)
+            sql, params = duckdb_sql(clause)
             in_duck = {
                 r[0]
                 for r in duck.execute(
@@ -106,23 +118,29 @@ def test_scope_renderers_agree_for_every_role(world: World, parquet: Path) -> No
             assert in_store == in_duck == EXPECTED[name], name
 
 
-def test_rule_kinds(world: World) -> None:
+def test_the_scope_predicate_rendered_for_duckdb(world: World) -> None:
     with world.engine.connect() as connection:
-        snapshot = served_snapshot_on(connection)
-        rule = {n: scope_rule(world.who(n), snapshot, connection) for n in ROLES}
-    assert rule["hq"].kind == rule["compliance"].kind == "all"
-    assert rule["admin"].kind == "none"
-    assert (rule["branch"].kind, rule["branch"].unit_id) == ("branch", "B1")
-    assert (rule["region"].kind, rule["region"].unit_id) == ("region", "R1")
-    assert rule["lead"].kind == "customers"
-    assert rule["lead"].customer_ids == frozenset(EXPECTED["lead"])
+        table = served_snapshot_on(connection).table
+        rendered = {
+            n: duckdb_sql(scope_clause(world.who(n), table, AS_OF, resolve_on=connection))
+            for n in ROLES
+        }
+    assert rendered["hq"] == rendered["compliance"] == ("true", [])
+    assert rendered["admin"] == ("false", [])
+    assert rendered["branch"] == ("branch_id = ?", ["B1"])
+    assert rendered["region"] == ("region_id = ?", ["R1"])
+    # staff roles: their ids read now, bound as one list (one statement for any number)
+    assert rendered["lead"] == (
+        "customer_id IN (SELECT unnest(?::VARCHAR[]))",
+        [sorted(EXPECTED["lead"])],
+    )
 
 
 @pytest.mark.parametrize("spec", QUERIES, ids=[str(i) for i in range(len(QUERIES))])
 def test_pages_and_counts_match_the_store(world: World, parquet: Path, spec: dict) -> None:
     query = CustomerQuery(**spec)
     for name in ROLES:
-        principal = world.who(name)
+        principal = revealing(world.who(name))
         store, duck = _both(
             world, parquet, lambda p=principal: list_customers(world.engine, p, query)
         )

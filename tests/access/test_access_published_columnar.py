@@ -10,7 +10,7 @@ import pytest
 from brokerlens.access import CustomerQuery, count_customers, list_customers, served_snapshot
 from brokerlens.access.columnar import columnar_file
 from brokerlens.access.conditions import Condition
-from brokerlens.access.principal import Principal, Role
+from brokerlens.access.principal import Permission, Principal, Role
 from brokerlens.access.snapshot import clear_cache
 from brokerlens.config import load_settings
 from brokerlens.store import dispose_engines, open_store
@@ -35,9 +35,13 @@ def test_publish_writes_the_columnar_copy(small_brokerage: Brokerage, tmp_path: 
         snapshot = served_snapshot(engine)
         path = columnar_file(snapshot)
         assert path == str(settings.warehouse_dir / "served" / f"{snapshot.snapshot_id}.parquet")
-        hq = Principal(1, "hq", "HQ", Role.HQ_MARKETING)
+        # reveal_pii: the birth_date sort below is personal (refused without it, audited with it)
+        reveal = frozenset({Permission.REVEAL_PII})
+        hq = Principal(1, "hq", "HQ", Role.HQ_MARKETING, extra_permissions=reveal)
         some = list_customers(engine, hq, CustomerQuery(page_size=1)).rows[0]
-        branch = Principal(2, "bm", "BM", Role.BRANCH_MANAGER, unit_id=some["branch_id"])
+        branch = Principal(
+            2, "bm", "BM", Role.BRANCH_MANAGER, unit_id=some["branch_id"], extra_permissions=reveal
+        )
         queries = [
             CustomerQuery(sort="total_assets_t", descending=True, page=2, page_size=20),
             CustomerQuery(sort="total_assets_t", page_size=30),

@@ -1,11 +1,16 @@
-"""Scope for every role, the IDOR matrix, and reassignments taking effect at once."""
+"""Scope for every role, the IDOR matrix, and reassignments taking effect at once.
+
+Every test runs on both readers: the store's profile table and its columnar copy (DuckDB)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from access.builders import AS_OF, EXPECTED, PRINCIPALS, World, reassign
+from access.columnar_support import READERS, serve_from
 from brokerlens.access import (
     CustomerQuery,
     count_customers,
@@ -19,6 +24,11 @@ from brokerlens.access import (
 from brokerlens.access.principal import Permission
 from brokerlens.errors import NotFound
 from brokerlens.store.schema import serving, staff
+
+
+@pytest.fixture(params=READERS)
+def world(world: World, request: pytest.FixtureRequest, tmp_path: Path) -> World:
+    return serve_from(request.param, world, tmp_path)
 
 
 def ids(world: World, who: str, **query: object) -> set[str]:

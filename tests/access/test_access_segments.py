@@ -1,11 +1,16 @@
-"""Segments: visibility (private, unit and below, HQ), owner-only edits, counts cut to scope."""
+"""Segments: visibility (private, unit and below, HQ), owner-only edits, counts cut to scope.
+
+Every test runs on both readers: the store's profile table and its columnar copy (DuckDB)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from access.builders import AS_OF, World
+from access.columnar_support import READERS, serve_from
 from brokerlens.access import (
     Condition,
     create_segment,
@@ -21,6 +26,11 @@ from brokerlens.errors import Forbidden, InvalidRequest, NotFound
 from brokerlens.store.schema import segment_counts
 
 RICH = [Condition(field="total_assets_t", op="ge", value=100_000)]
+
+
+@pytest.fixture(params=READERS)
+def world(world: World, request: pytest.FixtureRequest, tmp_path: Path) -> World:
+    return serve_from(request.param, world, tmp_path)
 
 
 def names(world: World, who: str) -> set[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 with warnings.catch_warnings():
     # Starlette 1.x prefers httpx2 for its TestClient; the project pins httpx (the bench uses it).
@@ -18,6 +19,8 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from brokerlens.config import Settings, load_settings
+from brokerlens.store import dispose_engines, open_store
+from brokerlens.store.schema import snapshots
 from support.brokerage import Brokerage
 
 
@@ -45,6 +48,33 @@ def published(small_brokerage: Brokerage, tmp_path_factory: pytest.TempPathFacto
     dispose_engines()
     users = {str(u.role): (u.username, u.password or "") for u in demo}
     return Published(settings, users, home)
+
+
+@pytest.fixture(params=["columnar", "store"])
+def reader(request: pytest.FixtureRequest, published: Published) -> Iterator[str]:
+    """Lists, counts and exports answered from the columnar copy publish wrote (as served), or
+    from the store's profile table (the copy unset for the test, then set back)."""
+    if request.param == "columnar":
+        yield "columnar"
+        return
+    engine = open_store(published.settings)
+    with engine.begin() as connection:
+        saved = connection.execute(
+            sa.select(snapshots.c.snapshot_id, snapshots.c.columnar_path)
+        ).all()
+        assert any(path for _, path in saved), "publish wrote no columnar copy"
+        connection.execute(snapshots.update().values(columnar_path=None))
+    try:
+        yield "store"
+    finally:
+        with engine.begin() as connection:
+            for snapshot_id, path in saved:
+                connection.execute(
+                    snapshots.update()
+                    .where(snapshots.c.snapshot_id == snapshot_id)
+                    .values(columnar_path=path)
+                )
+        dispose_engines()
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ CUSTOMER_GETS = [
 
 
 def test_idor_out_of_scope_answers_like_nonexistent(
-    other_client: Callable[[str], SignedIn],
+    reader: str, other_client: Callable[[str], SignedIn]
 ) -> None:
     broker = other_client("broker")
     hq = other_client("hq_marketing")
@@ -58,6 +58,15 @@ def test_idor_out_of_scope_answers_like_nonexistent(
     # The broker's list never holds the outsider, whatever the search.
     found = broker.client.get("/api/customers", params={"search": theirs}).json()
     assert found["count"] == 0
+    # Nor a filter on its id, nor a segment count of one.
+    found = broker.client.get("/api/customers", params={"f": f"customer_id:eq:{theirs}"}).json()
+    assert found["count"] == 0
+    counted = broker.client.post(
+        "/api/segments/count",
+        json={"conditions": [{"field": "customer_id", "op": "in", "value": [theirs]}]},
+        headers=broker.headers(),
+    )
+    assert counted.status_code == 200 and counted.json()["count"] == 0
 
 
 def test_admin_gets_no_customer_data(sign_in: Callable[[str], SignedIn]) -> None:

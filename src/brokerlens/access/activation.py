@@ -1,10 +1,11 @@
 """Dormant-account activation (休眠户及空户激活) within the caller's scope.
 
 The list is the one `brokerlens run` wrote for the served snapshot's as-of date
-(`<warehouse>/activation/<T>.parquet`), read with DuckDB; scope is the principal's rule resolved
-on the store connection of the same call (`scope.scope_rule`, as the columnar profile copy is
-read), then the kind and branch filters, all bound as parameters. Personal fields leave masked;
-an export needs the export permission, is capped like every export and is audited with every id.
+(`<warehouse>/activation/<T>.parquet`), read with DuckDB; scope is the one scope predicate
+(`scope.scope_clause`, staff roles' ids read on the store connection of the same call, as for the
+columnar profile copy), then the kind and branch filters, rendered for DuckDB with every value
+bound. Personal fields leave masked; an export needs the export permission, is capped like
+every export and is audited with every id.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from brokerlens.access.audit import record_audit
-from brokerlens.access.columnar import Where
 from brokerlens.access.exports import BOM, MAX_EXPORT_ROWS
 from brokerlens.access.masking import mask_row
 from brokerlens.access.principal import Permission, Principal
-from brokerlens.access.scope import duckdb_scope, scope_rule
+from brokerlens.access.render import Where, duckdb_where
+from brokerlens.access.scope import scope_clause
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.activation.build import activation_file
 from brokerlens.activation.reasons import reasons, reasons_text
@@ -58,6 +59,16 @@ SHOWN = [
     "last_contact_date",
     "recent_inflow",
 ]
+
+
+# The list's columns the filters read (scope's customer_id, branch_id, region_id, and kind).
+LIST = sa.table(
+    "activation",
+    sa.column("customer_id", sa.String()),
+    sa.column("branch_id", sa.String()),
+    sa.column("region_id", sa.String()),
+    sa.column("kind", sa.String()),
+)
 
 
 class ActivationQuery(BaseModel):
@@ -98,13 +109,12 @@ def _where(
     *,
     with_kind: bool = True,
 ) -> Where:
-    where = Where()
-    where.add(*duckdb_scope(scope_rule(principal, snapshot, connection)))
+    clauses = [scope_clause(principal, LIST, snapshot.as_of_date, resolve_on=connection)]
     if query.branch_id:
-        where.add("branch_id = ?", [query.branch_id])
+        clauses.append(LIST.c.branch_id == query.branch_id)
     if with_kind and query.kind:
-        where.add("kind = ?", [query.kind])
-    return where
+        clauses.append(LIST.c.kind == query.kind)
+    return duckdb_where(clauses)
 
 
 def _source(path: str) -> str:

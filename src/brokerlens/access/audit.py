@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from brokerlens.access.conditions import like_escape
 from brokerlens.access.principal import Permission, Principal
+from brokerlens.access.render import like_escape
 from brokerlens.errors import Forbidden
 from brokerlens.store.schema import audit_log
 

@@ -2,8 +2,9 @@
 
 The store is a row store: a filter that keeps many customers reads every wide row. The columnar
 copy (`Snapshot.columnar_path`, written by publish before the flip) is read instead when it is
-set and the file exists; scope still comes from `scope.scope_rule` (resolved on the store
-connection of the same call) and conditions from the same validated `Condition` objects.
+set and the file exists. Scope, conditions, search and sort are the same expressions the store
+runs (`conditions.compile_query`, staff roles' customer ids read on the store connection of the
+same call), rendered for DuckDB (`render`).
 """
 
 from __future__ import annotations
@@ -11,29 +12,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import sqlalchemy as sa
 
-from brokerlens.access.conditions import (
-    Condition,
-    CustomerQuery,
-    duckdb_condition,
-    duckdb_order_by,
-    duckdb_search,
-    quote_ident,
-)
-from brokerlens.access.principal import Principal
-from brokerlens.access.scope import (
-    duckdb_ids_in,
-    duckdb_scope,
-    scope_rule,
-    served_by,
-    unit_staff,
-)
+from brokerlens.access.render import Where, quote_ident
 from brokerlens.access.snapshot import Snapshot
 
 _duck: duckdb.DuckDBPyConnection | None = None
@@ -104,58 +88,6 @@ def columnar_file(snapshot: Snapshot) -> str | None:
     return None
 
 
-@dataclass
-class Where:
-    """A DuckDB WHERE clause built up from parts, with its parameters in order."""
-
-    parts: list[str] = field(default_factory=list)
-    params: list[Any] = field(default_factory=list)
-
-    def add(self, sql: str, params: list[Any]) -> None:
-        self.parts.append(sql)
-        self.params.extend(params)
-
-    @property
-    def sql(self) -> str:
-        return " AND ".join(f"({p})" for p in self.parts) if self.parts else "TRUE"
-
-
-def _ids(connection: sa.Connection, query: sa.Select[tuple[str]]) -> list[str]:
-    return [str(i) for i in connection.execute(query).scalars()]
-
-
-def scoped_where(
-    connection: sa.Connection,
-    principal: Principal,
-    snapshot: Snapshot,
-    conditions: list[Condition],
-) -> Where:
-    """Scope first (resolved on the store connection now), then the conditions."""
-    where = Where()
-    where.add(*duckdb_scope(scope_rule(principal, snapshot, connection)))
-    for condition in conditions:
-        where.add(*duckdb_condition(snapshot, condition))
-    return where
-
-
-def query_where(
-    connection: sa.Connection, principal: Principal, snapshot: Snapshot, query: CustomerQuery
-) -> Where:
-    """As `customers.query_filters`."""
-    where = scoped_where(connection, principal, snapshot, query.conditions)
-    if query.branch_id:
-        where.add("branch_id = ?", [query.branch_id])
-    if query.team_id:
-        ids = _ids(connection, served_by(unit_staff(query.team_id), snapshot.as_of_date))
-        where.add(*duckdb_ids_in("customer_id", ids))
-    if query.staff_id:
-        ids = _ids(connection, served_by(query.staff_id, snapshot.as_of_date))
-        where.add(*duckdb_ids_in("customer_id", ids))
-    if query.search and query.search.strip():
-        where.add(*duckdb_search(snapshot, query.search))
-    return where
-
-
 def _source(path: str) -> str:
     # The path is ours (the snapshot row publish wrote), never request text.
     return "read_parquet('" + path.replace("'", "''") + "')"
@@ -202,16 +134,15 @@ def rows(
         cursor.close()
 
 
-def page_ids(path: str, snapshot: Snapshot, where: Where, query: CustomerQuery) -> list[str]:
+def page_ids(path: str, where: Where, order: str, limit: int, offset: int) -> list[str]:
     """The page's customer ids in order. Only the filter and sort columns are read: carrying
     every column through the top-N costs ~4x at 3 million rows; the caller fetches the page's
     rows by primary key."""
-    order = duckdb_order_by(snapshot, query.sort, query.descending)
     sql = (
         f"SELECT customer_id FROM {_source(path)} WHERE {where.sql} ORDER BY {order} "
         "LIMIT ? OFFSET ?"
     )
-    params = [*where.params, query.page_size, (query.page - 1) * query.page_size]
+    params = [*where.params, limit, offset]
     found = _answer(path, sql, params, lambda: _fetch_all(sql, params))
     return [str(r[0]) for r in found]
 

@@ -1,24 +1,74 @@
-"""Filters on the profile: typed conditions checked against the served snapshot's columns.
+"""Filters on the profile, defined once: conditions, search, sort and scope, compiled in one place.
 
-Field names are looked up among the snapshot's columns (never pasted into SQL); values are
-converted to the column's type and bound as parameters.
+Each condition operator, the search and the sort are written here once as SQLAlchemy Core over
+the served snapshot's table; `compile_query` puts them together with the scope predicate
+(`scope.scope_clause`). The store runs the expressions as they are (SQLite, PostgreSQL); the
+columnar copy of the profile gets the same expressions rendered for DuckDB (`render`). Field
+names are looked up among the snapshot's columns (never pasted into SQL), identifiers are quoted
+by the dialect's compiler, and values are converted to the column's type and bound.
+
+Personal fields (`masking.PERSONAL_FIELDS`) are checked here too, the one place a request's
+conditions, sort and search become SQL: a user without `reveal_pii` cannot make a result depend
+on a value they would see masked (Forbidden, naming the field); a user with it is audited.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.sql.elements import ColumnElement
 
+from brokerlens.access.audit import record_audit
+from brokerlens.access.masking import PERSONAL_FIELDS
+from brokerlens.access.principal import Permission, Principal
+from brokerlens.access.render import Where, duckdb_order, duckdb_where, like_escape
+from brokerlens.access.scope import customers_in, scope_clause, served_by, unit_staff
 from brokerlens.access.snapshot import Snapshot
-from brokerlens.errors import InvalidRequest
+from brokerlens.errors import Forbidden, InvalidRequest
 
-Op = Literal["eq", "ne", "in", "gt", "ge", "lt", "le", "between", "is_null", "not_null"]
 MAX_PAGE_SIZE = 200
 MAX_IN_VALUES = 1000
+
+Arity = Literal["none", "one", "list", "pair"]
+
+
+@dataclass(frozen=True)
+class Operator:
+    """One condition operator: how many values it takes and its SQL (SQLAlchemy Core)."""
+
+    arity: Arity
+    sql: Callable[[ColumnElement[Any], Any], ColumnElement[bool]]
+
+
+# Every operator, once. A new one is a line here and its name in `Op` (checked at import).
+OPERATORS: dict[str, Operator] = {
+    "eq": Operator("one", lambda column, value: column == value),
+    "ne": Operator("one", lambda column, value: column != value),
+    "in": Operator("list", lambda column, values: column.in_(values)),
+    "gt": Operator("one", lambda column, value: column > value),
+    "ge": Operator("one", lambda column, value: column >= value),
+    "lt": Operator("one", lambda column, value: column < value),
+    "le": Operator("one", lambda column, value: column <= value),
+    "between": Operator("pair", lambda column, pair: column.between(pair[0], pair[1])),
+    "is_null": Operator("none", lambda column, _: column.is_(None)),
+    "not_null": Operator("none", lambda column, _: column.is_not(None)),
+}
+Op = Literal["eq", "ne", "in", "gt", "ge", "lt", "le", "between", "is_null", "not_null"]
+OPS: tuple[str, ...] = tuple(OPERATORS)
+NO_VALUE_OPS = frozenset(name for name, op in OPERATORS.items() if op.arity == "none")
+if set(get_args(Op)) != set(OPERATORS):  # pragma: no cover - a definition error
+    raise RuntimeError("conditions.Op and conditions.OPERATORS name different operators")
+
+# What the free-text search looks in, once: (column, how the text must match).
+SEARCH_TARGETS: tuple[tuple[str, Literal["prefix", "contains"]], ...] = (
+    ("customer_id", "prefix"),
+    ("name", "contains"),
+)
 
 
 class Condition(BaseModel):
@@ -108,64 +158,61 @@ def _coerce(kind: str, field: str, value: Any) -> Any:
         ) from None
 
 
+def _values(operator: Operator, kind: str, field: str, op: str, value: Any) -> Any:
+    """The condition's value(s) checked for the operator's arity and converted."""
+    if operator.arity == "none":
+        return None
+    if operator.arity == "list":
+        if not isinstance(value, list) or not value or len(value) > MAX_IN_VALUES:
+            raise InvalidRequest(
+                f"condition on {field!r}: `{op}` needs a list of 1 to {MAX_IN_VALUES} values"
+            )
+        return [_coerce(kind, field, v) for v in value]
+    if operator.arity == "pair":
+        if not isinstance(value, list) or len(value) != 2:
+            raise InvalidRequest(f"condition on {field!r}: `{op}` needs [low, high]")
+        return [_coerce(kind, field, value[0]), _coerce(kind, field, value[1])]
+    return _coerce(kind, field, value)
+
+
 def condition_clause(snapshot: Snapshot, condition: Condition) -> ColumnElement[bool]:
     """The SQL for one condition, its field checked and its value bound."""
     column = _column(snapshot, condition.field)
     info = snapshot.column(condition.field)
-    kind = info.type if info else "text"
-    op, value, field = condition.op, condition.value, condition.field
-    if op == "is_null":
-        return column.is_(None)
-    if op == "not_null":
-        return column.is_not(None)
-    if op == "in":
-        if not isinstance(value, list) or not value or len(value) > MAX_IN_VALUES:
-            raise InvalidRequest(
-                f"condition on {field!r}: `in` needs a list of 1 to {MAX_IN_VALUES} values"
-            )
-        return column.in_([_coerce(kind, field, v) for v in value])
-    if op == "between":
-        if not isinstance(value, list) or len(value) != 2:
-            raise InvalidRequest(f"condition on {field!r}: `between` needs [low, high]")
-        return column.between(_coerce(kind, field, value[0]), _coerce(kind, field, value[1]))
-    bound = _coerce(kind, field, value)
-    if op == "eq":
-        return column == bound
-    if op == "ne":
-        return column != bound
-    if op == "gt":
-        return column > bound
-    if op == "ge":
-        return column >= bound
-    if op == "lt":
-        return column < bound
-    return column <= bound
+    operator = OPERATORS[condition.op]
+    value = _values(
+        operator, info.type if info else "text", condition.field, condition.op, condition.value
+    )
+    return operator.sql(column, value)
 
 
-def conditions_clauses(snapshot: Snapshot, conditions: list[Condition]) -> list[Any]:
-    return [condition_clause(snapshot, c) for c in conditions]
-
-
-def like_escape(text: str) -> str:
-    """`text` with LIKE's wildcards and the escape character itself escaped (escape `\\`)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def search_clause(snapshot: Snapshot, search: str) -> ColumnElement[bool]:
-    """customer_id starting with, or name containing, the search text."""
-    table = snapshot.table
+def search_clause(snapshot: Snapshot, search: str, personal: bool = False) -> ColumnElement[bool]:
+    """The search text against `SEARCH_TARGETS` present in the profile (LIKE, wildcards
+    escaped). Personal targets only with `personal` (the user may reveal them). LIKE is
+    case-sensitive on PostgreSQL and DuckDB; SQLite's ignores ASCII case."""
     text = like_escape(search.strip())
-    clauses = [table.c.customer_id.like(f"{text}%", escape="\\")]
-    if "name" in table.c:
-        clauses.append(table.c["name"].like(f"%{text}%", escape="\\"))
-    return sa.or_(*clauses)
+    clauses = []
+    for name, how in _search_targets(snapshot, personal):
+        pattern = f"{text}%" if how == "prefix" else f"%{text}%"
+        clauses.append(snapshot.table.c[name].like(pattern, escape="\\"))
+    return sa.or_(*clauses) if clauses else sa.false()
 
 
-def order_by(snapshot: Snapshot, sort: str | None, descending: bool) -> list[Any]:
+def _search_targets(
+    snapshot: Snapshot, personal: bool
+) -> list[tuple[str, Literal["prefix", "contains"]]]:
+    return [
+        (name, how)
+        for name, how in SEARCH_TARGETS
+        if snapshot.column(name) is not None and (personal or name not in PERSONAL_FIELDS)
+    ]
+
+
+def order_by(snapshot: Snapshot, sort: str | None, descending: bool) -> list[ColumnElement[Any]]:
     """ORDER BY a known column NULLS LAST, then customer_id so that pages are stable.
 
-    NULLS LAST both ways, as `duckdb_order_by`: the store and the columnar copy return the same
-    page (SQLite and PostgreSQL otherwise put NULLs at opposite ends)."""
+    NULLS LAST both ways: every reader returns the same page (SQLite and PostgreSQL otherwise
+    put NULLs at opposite ends)."""
     key = snapshot.table.c.customer_id
     if sort is None or sort == "customer_id":
         return [key.desc() if descending else key.asc()]
@@ -174,58 +221,113 @@ def order_by(snapshot: Snapshot, sort: str | None, descending: bool) -> list[Any
     return [first.nulls_last(), key.asc()]
 
 
-# --- the same, rendered for DuckDB over the profile's Parquet copy ----------------------------
+# --- personal fields: refused without reveal_pii, audited with it -------------------------------
 
 
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def personal_uses(
+    snapshot: Snapshot, query: CustomerQuery, *, searching_personal: bool
+) -> dict[str, list[str]]:
+    """Personal fields whose hidden value the query's result would depend on:
+    {field: ["condition <op>" | "sort" | "search", ...]}."""
+    uses: dict[str, list[str]] = {}
+    for condition in query.conditions:
+        # Whether a value is there is shown (masked) anyway: is_null / not_null stay open.
+        if condition.field in PERSONAL_FIELDS and OPERATORS[condition.op].arity != "none":
+            uses.setdefault(condition.field, []).append(f"condition {condition.op}")
+    if query.sort in PERSONAL_FIELDS:
+        uses.setdefault(query.sort, []).append("sort")
+    if searching_personal and query.search and query.search.strip():
+        for name, _ in _search_targets(snapshot, personal=True):
+            if name in PERSONAL_FIELDS:
+                uses.setdefault(name, []).append("search")
+    return uses
 
 
-def duckdb_column(snapshot: Snapshot, name: str, what: str = "field") -> str:
-    """A column of the snapshot, quoted; only known names ever reach the SQL."""
-    _column(snapshot, name, what)
-    return quote_ident(name)
+def check_personal(
+    connection: sa.Connection,
+    principal: Principal,
+    uses: dict[str, list[str]],
+    purpose: str,
+) -> None:
+    """Refuse a use of a personal field by a user without reveal_pii (naming the field); audit
+    it (`personal_filter`, in the caller's transaction) for a user with it."""
+    if not uses:
+        return
+    if not principal.can(Permission.REVEAL_PII):
+        field, how = next(iter(uses.items()))
+        use = how[0].split()[0]
+        raise Forbidden(
+            f"{field!r} is personal data: it cannot be used as a {use} ({purpose}) without the "
+            "reveal_pii permission",
+            hint=f"remove {field} from the filters, the sort and the segment's conditions",
+        )
+    record_audit(connection, principal, "personal_filter", [], {"purpose": purpose, "fields": uses})
 
 
-def duckdb_condition(snapshot: Snapshot, condition: Condition) -> tuple[str, list[Any]]:
-    """One condition as DuckDB SQL and its bound values (checked as `condition_clause`)."""
-    column = duckdb_column(snapshot, condition.field)
-    info = snapshot.column(condition.field)
-    kind = info.type if info else "text"
-    op, value, field = condition.op, condition.value, condition.field
-    if op == "is_null":
-        return f"{column} IS NULL", []
-    if op == "not_null":
-        return f"{column} IS NOT NULL", []
-    if op == "in":
-        if not isinstance(value, list) or not value or len(value) > MAX_IN_VALUES:
-            raise InvalidRequest(
-                f"condition on {field!r}: `in` needs a list of 1 to {MAX_IN_VALUES} values"
-            )
-        values = [_coerce(kind, field, v) for v in value]
-        return f"{column} IN ({', '.join('?' for _ in values)})", values
-    if op == "between":
-        if not isinstance(value, list) or len(value) != 2:
-            raise InvalidRequest(f"condition on {field!r}: `between` needs [low, high]")
-        low, high = _coerce(kind, field, value[0]), _coerce(kind, field, value[1])
-        return f"{column} BETWEEN ? AND ?", [low, high]
-    symbol = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}[op]
-    return f"{column} {symbol} ?", [_coerce(kind, field, value)]
+# --- the one compile: scope, conditions, search, sort -------------------------------------------
 
 
-def duckdb_search(snapshot: Snapshot, search: str) -> tuple[str, list[Any]]:
-    """As `search_clause`. LIKE is case-sensitive here as on PostgreSQL (SQLite's ignores ASCII
-    case)."""
-    text = like_escape(search.strip())
-    sql, params = "customer_id LIKE ? ESCAPE '\\'", [f"{text}%"]
-    if snapshot.column("name") is not None:
-        sql, params = f"({sql} OR name LIKE ? ESCAPE '\\')", [*params, f"%{text}%"]
-    return sql, params
+@dataclass(frozen=True)
+class Filters:
+    """A query compiled: WHERE items (scope first) and ORDER BY items, SQLAlchemy Core over the
+    snapshot's table; `duckdb_where` / `duckdb_order` render the same for the columnar copy."""
+
+    where: list[ColumnElement[bool]]
+    order: list[ColumnElement[Any]]
+
+    def duckdb_where(self) -> Where:
+        return duckdb_where(self.where)
+
+    def duckdb_order(self) -> str:
+        return duckdb_order(self.order)
 
 
-def duckdb_order_by(snapshot: Snapshot, sort: str | None, descending: bool) -> str:
-    """As `order_by`."""
-    if sort is None or sort == "customer_id":
-        return "customer_id DESC" if descending else "customer_id ASC"
-    column = duckdb_column(snapshot, sort, "sort")
-    return f"{column} {'DESC' if descending else 'ASC'} NULLS LAST, customer_id ASC"
+def compile_query(
+    connection: sa.Connection,
+    principal: Principal,
+    snapshot: Snapshot,
+    query: CustomerQuery,
+    *,
+    purpose: str,
+    columnar: bool = False,
+) -> Filters:
+    """The principal's scope and the query's filters, search and sort, checked and bound.
+
+    `columnar`: staff roles' customer ids (scope, team, staff) are read on `connection` now and
+    bound, for DuckDB over the served file; otherwise they stay subqueries of the store.
+    Personal fields are checked first (`check_personal`): a permitted use is audited on
+    `connection`, so the caller commits it."""
+    searching_personal = principal.can(Permission.REVEAL_PII)
+    uses = personal_uses(snapshot, query, searching_personal=searching_personal)
+    check_personal(connection, principal, uses, purpose)
+    table = snapshot.table
+    day = snapshot.as_of_date
+    resolve = connection if columnar else None
+    where = [scope_clause(principal, table, day, resolve_on=resolve)]
+    where += [condition_clause(snapshot, c) for c in query.conditions]
+    if query.branch_id:
+        where.append(table.c.branch_id == query.branch_id)
+    if query.team_id:
+        where.append(customers_in(table, served_by(unit_staff(query.team_id), day), resolve))
+    if query.staff_id:
+        where.append(customers_in(table, served_by(query.staff_id, day), resolve))
+    if query.search and query.search.strip():
+        where.append(search_clause(snapshot, query.search, searching_personal))
+    return Filters(where, order_by(snapshot, query.sort, query.descending))
+
+
+def check_conditions(
+    connection: sa.Connection,
+    principal: Principal,
+    snapshot: Snapshot,
+    conditions: list[Condition],
+    *,
+    purpose: str,
+) -> None:
+    """Conditions checked as `compile_query` checks them (a segment's, when it is saved)."""
+    query = CustomerQuery(conditions=conditions)
+    check_personal(
+        connection, principal, personal_uses(snapshot, query, searching_personal=False), purpose
+    )
+    for condition in conditions:
+        condition_clause(snapshot, condition)

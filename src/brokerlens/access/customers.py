@@ -14,14 +14,13 @@ from brokerlens.access.conditions import (
     MAX_PAGE_SIZE,
     Condition,
     CustomerQuery,
-    conditions_clauses,
-    order_by,
-    search_clause,
+    Filters,
+    compile_query,
 )
 from brokerlens.access.detail import INDEX_ID, assets_history, customer_facts
 from brokerlens.access.masking import mask_row
 from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Principal
-from brokerlens.access.scope import customer_scope, served_by, unit_staff
+from brokerlens.access.scope import customer_scope
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.classify.model import Classification
 from brokerlens.config import Settings
@@ -43,24 +42,6 @@ def not_found(customer_id: str) -> NotFound:
     return NotFound(f"no customer {customer_id[:64]!r}")
 
 
-def query_filters(principal: Principal, snapshot: Snapshot, query: CustomerQuery) -> list[Any]:
-    """Scope first, then the query's own filters (checked and bound)."""
-    table = snapshot.table
-    where: list[Any] = [customer_scope(principal, snapshot)]
-    where += conditions_clauses(snapshot, query.conditions)
-    if query.branch_id:
-        where.append(table.c.branch_id == query.branch_id)
-    if query.team_id:
-        where.append(
-            table.c.customer_id.in_(served_by(unit_staff(query.team_id), snapshot.as_of_date))
-        )
-    if query.staff_id:
-        where.append(table.c.customer_id.in_(served_by(query.staff_id, snapshot.as_of_date)))
-    if query.search and query.search.strip():
-        where.append(search_clause(snapshot, query.search))
-    return where
-
-
 def _unfiltered_all(principal: Principal, snapshot: Snapshot, query: CustomerQuery) -> bool:
     return (
         principal.role in ALL_CUSTOMER_ROLES
@@ -73,7 +54,7 @@ def _unfiltered_all(principal: Principal, snapshot: Snapshot, query: CustomerQue
 def page_of(
     connection: sa.Connection,
     snapshot: Snapshot,
-    where: list[Any],
+    filters: Filters,
     query: CustomerQuery,
     *,
     known_total: int | None = None,
@@ -84,12 +65,12 @@ def page_of(
     total = known_total
     if total is None:
         total = connection.execute(
-            sa.select(sa.func.count()).select_from(table).where(*where)
+            sa.select(sa.func.count()).select_from(table).where(*filters.where)
         ).scalar_one()
     rows = connection.execute(
         sa.select(table)
-        .where(*where)
-        .order_by(*order_by(snapshot, query.sort, query.descending))
+        .where(*filters.where)
+        .order_by(*filters.order)
         .limit(query.page_size)
         .offset((query.page - 1) * query.page_size)
     ).mappings()
@@ -102,15 +83,18 @@ def columnar_page(
     connection: sa.Connection,
     path: str,
     snapshot: Snapshot,
-    where: columnar.Where,
+    filters: Filters,
     query: CustomerQuery,
 ) -> CustomerPage:
     """As `page_of`: count and the page's ids from the Parquet copy, the page's rows from the
     store's table of the same snapshot by primary key (the same values; a handful of lookups)."""
     if query.page_size > MAX_PAGE_SIZE:
         raise InvalidRequest(f"page_size: at most {MAX_PAGE_SIZE}")
+    where = filters.duckdb_where()
     total = columnar.count(path, where)
-    ids = columnar.page_ids(path, snapshot, where, query) if total else []
+    offset = (query.page - 1) * query.page_size
+    order = filters.duckdb_order()
+    ids = columnar.page_ids(path, where, order, query.page_size, offset) if total else []
     table = snapshot.table
     by_id: dict[str, Any] = {}
     if ids:
@@ -125,18 +109,55 @@ def columnar_page(
     return CustomerPage(rows, total, query.page, query.page_size, snapshot.as_of_date)
 
 
+def filters_on(
+    connection: sa.Connection,
+    principal: Principal,
+    snapshot: Snapshot,
+    query: CustomerQuery,
+    *,
+    purpose: str,
+) -> tuple[str | None, Filters]:
+    """(the columnar file or None, the query compiled for the reader that will answer), the
+    store's transaction committed (a personal field's audit row; a DuckDB read then holds no
+    store transaction open)."""
+    path = columnar.columnar_file(snapshot)
+    filters = compile_query(
+        connection, principal, snapshot, query, purpose=purpose, columnar=path is not None
+    )
+    connection.commit()
+    return path, filters
+
+
 def list_customers(engine: sa.Engine, principal: Principal, query: CustomerQuery) -> CustomerPage:
     """One page of customers in scope matching the query (masked), and how many match."""
     with engine.connect() as connection:
         snapshot = served_snapshot_on(connection)
-        path = columnar.columnar_file(snapshot)
+        path, filters = filters_on(connection, principal, snapshot, query, purpose="list")
         if path is not None:
-            duck_where = columnar.query_where(connection, principal, snapshot, query)
-            return columnar_page(connection, path, snapshot, duck_where, query)
-        where = query_filters(principal, snapshot, query)
+            return columnar_page(connection, path, snapshot, filters, query)
         # The whole book unfiltered: the snapshot knows its row count, no 3-million-row count.
         known = snapshot.rows if _unfiltered_all(principal, snapshot, query) else None
-        return page_of(connection, snapshot, where, query, known_total=known)
+        return page_of(connection, snapshot, filters, query, known_total=known)
+
+
+def count_filtered(
+    connection: sa.Connection,
+    principal: Principal,
+    snapshot: Snapshot,
+    query: CustomerQuery,
+    *,
+    purpose: str,
+) -> int:
+    """How many customers in scope match the query, from whichever reader serves."""
+    path, filters = filters_on(connection, principal, snapshot, query, purpose=purpose)
+    if path is not None:
+        return columnar.count(path, filters.duckdb_where())
+    table = snapshot.table
+    return int(
+        connection.execute(
+            sa.select(sa.func.count()).select_from(table).where(*filters.where)
+        ).scalar_one()
+    )
 
 
 def count_customers(
@@ -144,21 +165,8 @@ def count_customers(
 ) -> int:
     with engine.connect() as connection:
         snapshot = served_snapshot_on(connection)
-        path = columnar.columnar_file(snapshot)
-        if path is not None:
-            duck_where = columnar.scoped_where(connection, principal, snapshot, conditions or [])
-            connection.rollback()
-            return columnar.count(path, duck_where)
-        where = [
-            customer_scope(principal, snapshot),
-            *conditions_clauses(snapshot, conditions or []),
-        ]
-        table = snapshot.table
-        return int(
-            connection.execute(
-                sa.select(sa.func.count()).select_from(table).where(*where)
-            ).scalar_one()
-        )
+        query = CustomerQuery(conditions=conditions or [])
+        return count_filtered(connection, principal, snapshot, query, purpose="count")
 
 
 def scoped_row(

@@ -12,16 +12,9 @@ import sqlalchemy as sa
 
 from brokerlens.access import columnar
 from brokerlens.access.audit import record_audit
-from brokerlens.access.conditions import (
-    CustomerQuery,
-    conditions_clauses,
-    duckdb_order_by,
-    order_by,
-)
-from brokerlens.access.customers import query_filters
+from brokerlens.access.conditions import CustomerQuery, Filters, compile_query
 from brokerlens.access.masking import mask_row
 from brokerlens.access.principal import Permission, Principal
-from brokerlens.access.scope import customer_scope
 from brokerlens.access.segments import segment_conditions
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.errors import Forbidden, InvalidRequest
@@ -49,22 +42,22 @@ def _too_many(total: int) -> None:
         )
 
 
-def _store_rows(
-    connection: sa.Connection, snapshot: Snapshot, where: list[Any], order: list[Any]
+def _rows(
+    connection: sa.Connection, snapshot: Snapshot, filters: Filters, path: str | None
 ) -> Iterable[Mapping[str, Any] | sa.RowMapping]:
+    """Every matching row (unmasked), from the columnar copy when served, else the store."""
+    if path is not None:
+        where = filters.duckdb_where()
+        _too_many(columnar.count(path, where))
+        return columnar.rows(path, snapshot, where, filters.duckdb_order())
     table = snapshot.table
     total = connection.execute(
-        sa.select(sa.func.count()).select_from(table).where(*where)
+        sa.select(sa.func.count()).select_from(table).where(*filters.where)
     ).scalar_one()
     _too_many(int(total))
-    return connection.execute(sa.select(table).where(*where).order_by(*order)).mappings()
-
-
-def _columnar_rows(
-    path: str, snapshot: Snapshot, where: columnar.Where, order: str
-) -> list[dict[str, Any]]:
-    _too_many(columnar.count(path, where))
-    return columnar.rows(path, snapshot, where, order)
+    return connection.execute(
+        sa.select(table).where(*filters.where).order_by(*filters.order)
+    ).mappings()
 
 
 def _export(
@@ -99,50 +92,40 @@ def _filename(prefix: str, snapshot: Snapshot) -> str:
     return f"{prefix}_{snapshot.as_of_date.isoformat()}_{stamp}.csv"
 
 
+def _exported(
+    engine: sa.Engine,
+    principal: Principal,
+    query: CustomerQuery,
+    purpose: str,
+    detail: dict[str, Any],
+) -> tuple[Snapshot, str]:
+    with engine.begin() as connection:
+        snapshot = served_snapshot_on(connection)
+        path = columnar.columnar_file(snapshot)
+        filters = compile_query(
+            connection, principal, snapshot, query, purpose=purpose, columnar=path is not None
+        )
+        result = _rows(connection, snapshot, filters, path)
+        return snapshot, _export(connection, principal, snapshot, result, detail)
+
+
 def export_customers(
     engine: sa.Engine, principal: Principal, query: CustomerQuery
 ) -> tuple[str, str]:
     """(file name, CSV text) of every customer in scope matching the query (paging ignored)."""
     _require(principal)
-    with engine.begin() as connection:
-        snapshot = served_snapshot_on(connection)
-        detail = {
-            "kind": "customers",
-            "query": query.model_dump(mode="json", exclude={"page", "page_size"}),
-        }
-        path = columnar.columnar_file(snapshot)
-        result: Iterable[Mapping[str, Any] | sa.RowMapping]
-        if path is not None:
-            duck = columnar.query_where(connection, principal, snapshot, query)
-            order = duckdb_order_by(snapshot, query.sort, query.descending)
-            result = _columnar_rows(path, snapshot, duck, order)
-        else:
-            where = query_filters(principal, snapshot, query)
-            result = _store_rows(
-                connection, snapshot, where, order_by(snapshot, query.sort, query.descending)
-            )
-        text = _export(connection, principal, snapshot, result, detail)
+    detail = {
+        "kind": "customers",
+        "query": query.model_dump(mode="json", exclude={"page", "page_size"}),
+    }
+    snapshot, text = _exported(engine, principal, query, "export", detail)
     return _filename("customers", snapshot), text
 
 
 def export_segment(engine: sa.Engine, principal: Principal, segment_id: int) -> tuple[str, str]:
     """(file name, CSV text) of the segment's customers within the viewer's scope."""
     _require(principal)
-    conditions = segment_conditions(engine, principal, segment_id)
-    with engine.begin() as connection:
-        snapshot = served_snapshot_on(connection)
-        path = columnar.columnar_file(snapshot)
-        result: Iterable[Mapping[str, Any] | sa.RowMapping]
-        if path is not None:
-            duck = columnar.scoped_where(connection, principal, snapshot, conditions)
-            result = _columnar_rows(path, snapshot, duck, duckdb_order_by(snapshot, None, False))
-        else:
-            where = [
-                customer_scope(principal, snapshot),
-                *conditions_clauses(snapshot, conditions),
-            ]
-            result = _store_rows(connection, snapshot, where, order_by(snapshot, None, False))
-        text = _export(
-            connection, principal, snapshot, result, {"kind": "segment", "segment_id": segment_id}
-        )
+    query = CustomerQuery(conditions=segment_conditions(engine, principal, segment_id))
+    detail = {"kind": "segment", "segment_id": segment_id}
+    snapshot, text = _exported(engine, principal, query, "segment_export", detail)
     return _filename(f"segment_{segment_id}", snapshot), text

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from brokerlens.access import columnar
 from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Principal, Role
-from brokerlens.access.scope import customer_scope, team_staff
+from brokerlens.access.render import duckdb_where
+from brokerlens.access.scope import customer_scope, scope_clause, team_staff
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.store.schema import org_units, profile_changes, scope_daily
 
@@ -64,7 +65,8 @@ def _counts(
     path = columnar.columnar_file(snapshot)
     rows: Sequence[Sequence[Any]]
     if path is not None:
-        where = columnar.scoped_where(connection, principal, snapshot, [])
+        scoped = scope_clause(principal, table, snapshot.as_of_date, resolve_on=connection)
+        where = duckdb_where([scoped])
         rows = columnar.grouped_counts(path, where, names, ASSETS if ASSETS in table.c else None)
     else:
         keys = [table.c[n] for n in names]

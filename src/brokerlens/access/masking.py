@@ -42,6 +42,10 @@ def mask_email(value: str | None) -> str | None:
 
 MASKERS = {"id_no": mask_id_no, "phone": mask_phone, "email": mask_email}
 PII_FIELDS = tuple(MASKERS)
+# Personal fields, once: every masked field, and the birth date (digits 7-14 of the ID number).
+# Without reveal_pii none may be a condition, sort key, search target or segment field: a count
+# that depends on a hidden value gives it back (`conditions.check_personal`).
+PERSONAL_FIELDS: frozenset[str] = frozenset({*MASKERS, "birth_date"})
 
 
 def mask_row(row: Mapping[str, Any] | sa.RowMapping) -> dict[str, Any]:

@@ -1,24 +1,24 @@
 """Which customers a principal may see: the one place scope is decided.
 
 `_decide` is the rule itself (role -> all, none, a branch, a region, or the customers an active
-relationship ties to some staff). It is rendered two ways:
-- `customer_scope`: a SQLAlchemy boolean over the store's profile table; relationships and staff
-  are read in the same statement, so a reassignment counts at once;
-- `scope_rule` + `duckdb_scope`: the rule resolved on a store connection (customer ids read there
-  and then, so a reassignment counts at once too) and rendered as a DuckDB predicate with bound
-  parameters, for the columnar copy of the profile.
+relationship ties to some staff); `scope_clause` is its one predicate, a SQLAlchemy boolean over
+the profile's columns. The store runs it as it is (relationships and staff read in the same
+statement, so a reassignment counts at once); for the columnar copy of the profile the staff
+roles' customer ids are read on the store connection of the same call and bound, and the same
+expression is rendered for DuckDB (`render.duckdb_sql`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Principal, Role
+from brokerlens.access.render import ids_in
 from brokerlens.access.snapshot import Snapshot
 from brokerlens.store.schema import relationships, staff
 
@@ -56,15 +56,6 @@ def served_by(staff_ids: sa.Select[tuple[str]] | str, day: dt.date) -> sa.Select
 
 
 @dataclass(frozen=True)
-class ScopeRule:
-    """A principal's scope resolved: `unit_id` for branch/region, `customer_ids` for customers."""
-
-    kind: ScopeKind
-    unit_id: str | None = None
-    customer_ids: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
 class _Decision:
     kind: ScopeKind
     unit_id: str | None = None
@@ -90,18 +81,24 @@ def _decide(principal: Principal, day: dt.date) -> _Decision:
     return _Decision("none")  # admin, and a manager without a unit: no customers
 
 
-def customer_scope(
-    principal: Principal, snapshot: Snapshot, today: dt.date | None = None
+def scope_clause(
+    principal: Principal,
+    table: sa.TableClause,
+    day: dt.date,
+    *,
+    resolve_on: sa.Connection | None = None,
 ) -> ColumnElement[bool]:
-    """A boolean over `snapshot.table`: true for the customers `principal` may see.
+    """The one scope predicate: a boolean over `table` (the profile, or any file with its
+    customer_id, branch_id and region_id), true for the customers `principal` may see.
 
-    Relationships count as of `today`, by default the snapshot's as-of date."""
-    table = snapshot.table
-    decision = _decide(principal, today or snapshot.as_of_date)
+    Staff roles' customers are a subquery over relationships (the store reads it in the same
+    statement), or with `resolve_on` the ids read on that store connection now (for DuckDB over
+    a served file, which cannot reach the store). Either way a reassignment counts at once."""
+    decision = _decide(principal, day)
     if decision.kind == "all":
         return sa.true()
     if decision.kind == "customers" and decision.served is not None:
-        return table.c.customer_id.in_(decision.served)
+        return customers_in(table, decision.served, resolve_on)
     if decision.kind == "branch":
         return table.c.branch_id == decision.unit_id
     if decision.kind == "region":
@@ -109,33 +106,20 @@ def customer_scope(
     return sa.false()
 
 
-def scope_rule(
-    principal: Principal,
-    snapshot: Snapshot,
-    connection: sa.Connection,
-    today: dt.date | None = None,
-) -> ScopeRule:
-    """The principal's scope resolved on `connection` (staff roles: their customer ids now)."""
-    decision = _decide(principal, today or snapshot.as_of_date)
-    if decision.kind == "customers" and decision.served is not None:
-        ids = connection.execute(decision.served).scalars()
-        return ScopeRule("customers", customer_ids=frozenset(str(i) for i in ids))
-    return ScopeRule(decision.kind, unit_id=decision.unit_id)
+def customers_in(
+    table: sa.TableClause, served: sa.Select[tuple[str]], resolve_on: sa.Connection | None
+) -> ColumnElement[bool]:
+    """`table.customer_id` among the customer ids of `served`: a subquery, or (with
+    `resolve_on`) the ids read on that connection and bound."""
+    if resolve_on is None:
+        return table.c.customer_id.in_(served)
+    return ids_in(table.c.customer_id, [str(i) for i in resolve_on.execute(served).scalars()])
 
 
-def duckdb_ids_in(column: str, ids: frozenset[str] | list[str]) -> tuple[str, list[Any]]:
-    """`column IN` a list bound as one parameter (any number of ids, one prepared statement)."""
-    return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [sorted(ids)]
+def customer_scope(
+    principal: Principal, snapshot: Snapshot, today: dt.date | None = None
+) -> ColumnElement[bool]:
+    """`scope_clause` over the snapshot's profile table, for the store.
 
-
-def duckdb_scope(rule: ScopeRule) -> tuple[str, list[Any]]:
-    """The rule as a DuckDB predicate over the profile's columns, and its parameters."""
-    if rule.kind == "all":
-        return "TRUE", []
-    if rule.kind == "branch":
-        return "branch_id = ?", [rule.unit_id]
-    if rule.kind == "region":
-        return "region_id = ?", [rule.unit_id]
-    if rule.kind == "customers" and rule.customer_ids:
-        return duckdb_ids_in("customer_id", rule.customer_ids)
-    return "FALSE", []
+    Relationships count as of `today`, by default the snapshot's as-of date."""
+    return scope_clause(principal, snapshot.table, today or snapshot.as_of_date)

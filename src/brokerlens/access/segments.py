@@ -12,11 +12,22 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from brokerlens.access import columnar
-from brokerlens.access.conditions import Condition, CustomerQuery, conditions_clauses
-from brokerlens.access.customers import CustomerPage, columnar_page, page_of
+from brokerlens.access.conditions import (
+    Condition,
+    CustomerQuery,
+    check_conditions,
+    compile_query,
+    parse_query,
+)
+from brokerlens.access.customers import (
+    CustomerPage,
+    columnar_page,
+    count_filtered,
+    filters_on,
+    page_of,
+)
 from brokerlens.access.org import ancestors, parents, principal_unit, visible_units
-from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Principal, Role
-from brokerlens.access.scope import customer_scope
+from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Permission, Principal, Role
 from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
 from brokerlens.store.schema import segment_counts, segments, users
@@ -48,7 +59,11 @@ def _visible(connection: sa.Connection, principal: Principal) -> Any:
 
 
 def _checked(
-    connection: sa.Connection, name: str, conditions: list[Condition], visibility: str
+    connection: sa.Connection,
+    principal: Principal,
+    name: str,
+    conditions: list[Condition],
+    visibility: str,
 ) -> list[dict[str, Any]]:
     if not name or not name.strip() or len(name) > 200:
         raise InvalidRequest("name: give the segment a name of 1 to 200 characters")
@@ -57,7 +72,9 @@ def _checked(
     conditions = [
         c if isinstance(c, Condition) else Condition.model_validate(c) for c in conditions
     ]
-    conditions_clauses(served_snapshot_on(connection), conditions)  # fields and values checked
+    # fields, values and personal fields checked (a permitted use audited)
+    snapshot = served_snapshot_on(connection)
+    check_conditions(connection, principal, snapshot, conditions, purpose="segment")
     return [c.model_dump(mode="json") for c in conditions]
 
 
@@ -115,7 +132,7 @@ def create_segment(
     unit_id: str | None = None,
 ) -> dict[str, Any]:
     with engine.begin() as connection:
-        saved = _checked(connection, name, conditions, visibility)
+        saved = _checked(connection, principal, name, conditions, visibility)
         unit = _share_unit(connection, principal, unit_id) if visibility == "unit" else None
         now = _now()
         segment_id = connection.execute(
@@ -171,6 +188,7 @@ def update_segment(
         new_visibility = visibility or item["visibility"]
         saved = _checked(
             connection,
+            principal,
             name if name is not None else item["name"],
             conditions if conditions is not None else item["conditions"],
             new_visibility,
@@ -209,20 +227,8 @@ def segment_count(engine: sa.Engine, principal: Principal, segment_id: int) -> i
     with engine.connect() as connection:
         item = _get(connection, principal, segment_id)
         snapshot = served_snapshot_on(connection)
-        path = columnar.columnar_file(snapshot)
-        if path is not None:
-            duck = columnar.scoped_where(connection, principal, snapshot, item["conditions"])
-            connection.rollback()
-            return columnar.count(path, duck)
-        where = [
-            customer_scope(principal, snapshot),
-            *conditions_clauses(snapshot, item["conditions"]),
-        ]
-        return int(
-            connection.execute(
-                sa.select(sa.func.count()).select_from(snapshot.table).where(*where)
-            ).scalar_one()
-        )
+        query = CustomerQuery(conditions=item["conditions"])
+        return count_filtered(connection, principal, snapshot, query, purpose="segment_count")
 
 
 def segment_members(
@@ -236,27 +242,24 @@ def segment_members(
     descending: bool = False,
 ) -> CustomerPage:
     """One page of the segment's customers within the viewer's scope (masked)."""
-    query = _page_query(page, page_size, sort, descending)
     with engine.connect() as connection:
         item = _get(connection, principal, segment_id)
+        query = parse_query(
+            {
+                "conditions": item["conditions"],
+                "page": page,
+                "page_size": page_size,
+                "sort": sort,
+                "descending": descending,
+            }
+        )
         snapshot = served_snapshot_on(connection)
-        path = columnar.columnar_file(snapshot)
+        path, filters = filters_on(
+            connection, principal, snapshot, query, purpose="segment_members"
+        )
         if path is not None:
-            duck = columnar.scoped_where(connection, principal, snapshot, item["conditions"])
-            return columnar_page(connection, path, snapshot, duck, query)
-        where = [
-            customer_scope(principal, snapshot),
-            *conditions_clauses(snapshot, item["conditions"]),
-        ]
-        return page_of(connection, snapshot, where, query)
-
-
-def _page_query(page: int, page_size: int, sort: str | None, descending: bool) -> CustomerQuery:
-    from brokerlens.access.conditions import parse_query
-
-    return parse_query(
-        {"page": page, "page_size": page_size, "sort": sort, "descending": descending}
-    )
+            return columnar_page(connection, path, snapshot, filters, query)
+        return page_of(connection, snapshot, filters, query)
 
 
 def segment_conditions(engine: sa.Engine, principal: Principal, segment_id: int) -> list[Condition]:
@@ -265,6 +268,7 @@ def segment_conditions(engine: sa.Engine, principal: Principal, segment_id: int)
 
 
 def _owner(row: Any) -> Principal:
+    known = {p.value for p in Permission}
     return Principal(
         user_id=int(row.user_id),
         username=str(row.username),
@@ -272,6 +276,7 @@ def _owner(row: Any) -> Principal:
         role=Role(row.role),
         staff_id=row.staff_id,
         unit_id=row.unit_id,
+        extra_permissions=frozenset(Permission(p) for p in row.permissions or [] if p in known),
     )
 
 
@@ -293,25 +298,27 @@ def refresh_segment_counts(engine: sa.Engine) -> int:
                 users.c.role,
                 users.c.staff_id,
                 users.c.unit_id,
+                users.c.permissions,
             ).select_from(segments.join(users, users.c.user_id == segments.c.owner_user_id))
         ).all()
         for row in owners:
             try:
                 conditions = [Condition.model_validate(c) for c in row.conditions or []]
-                if path is not None:
-                    duck = columnar.scoped_where(connection, _owner(row), snapshot, conditions)
-                else:
-                    where = [
-                        customer_scope(_owner(row), snapshot),
-                        *conditions_clauses(snapshot, conditions),
-                    ]
-            except (InvalidRequest, ValueError):
-                continue
+                filters = compile_query(
+                    connection,
+                    _owner(row),
+                    snapshot,
+                    CustomerQuery(conditions=conditions),
+                    purpose="segment_refresh",
+                    columnar=path is not None,
+                )
+            except (InvalidRequest, Forbidden, ValueError):
+                continue  # no longer fits the columns, or the owner may no longer use them
             if path is not None:
-                count = columnar.count(path, duck)
+                count = columnar.count(path, filters.duckdb_where())
             else:
                 count = connection.execute(
-                    sa.select(sa.func.count()).select_from(snapshot.table).where(*where)
+                    sa.select(sa.func.count()).select_from(snapshot.table).where(*filters.where)
                 ).scalar_one()
             connection.execute(
                 segment_counts.delete().where(

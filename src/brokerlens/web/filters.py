@@ -10,25 +10,10 @@ One condition is `field:op:value`, repeated as `f=` query parameters:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, cast
 
+from brokerlens.access.conditions import NO_VALUE_OPS, OPS, Condition, Op
 from brokerlens.errors import InvalidRequest
-
-Op = Literal["eq", "ne", "in", "gt", "ge", "lt", "le", "between", "is_null", "not_null"]
-OPS: tuple[Op, ...] = ("eq", "ne", "in", "gt", "ge", "lt", "le", "between", "is_null", "not_null")
-NO_VALUE_OPS = frozenset({"is_null", "not_null"})
-OP_SYMBOLS = {
-    "eq": "=",
-    "ne": "≠",
-    "in": "∈",
-    "gt": ">",
-    "ge": "≥",
-    "lt": "<",
-    "le": "≤",
-    "between": "between",
-    "is_null": "is empty",
-    "not_null": "not empty",
-}
 
 
 @dataclass(frozen=True)
@@ -96,18 +81,8 @@ def parse_filter(text: str) -> tuple[str, Op, str | None]:
     return field, op, value
 
 
-def encode_filter(field: str, op: str, value: Any) -> str:
-    if op in NO_VALUE_OPS:
-        return f"{field}:{op}"
-    if isinstance(value, list | tuple):
-        return f"{field}:{op}:{','.join(str(v) for v in value)}"
-    return f"{field}:{op}:{value}"
-
-
-def conditions_from(filters: list[str]) -> list[Any]:
+def conditions_from(filters: list[str]) -> list[Condition]:
     """`f=` strings -> `access.Condition`s."""
-    from brokerlens.access import Condition
-
     found = []
     for text in filters:
         if text:
@@ -116,10 +91,8 @@ def conditions_from(filters: list[str]) -> list[Any]:
     return found
 
 
-def conditions_from_dicts(items: list[dict[str, Any]]) -> list[Any]:
+def conditions_from_dicts(items: list[dict[str, Any]]) -> list[Condition]:
     """JSON conditions ({field, op, value}) -> `access.Condition`s, shaped like `f=` strings."""
-    from brokerlens.access import Condition
-
     found = []
     for item in items:
         field, op = str(item.get("field", "")), item.get("op", "")

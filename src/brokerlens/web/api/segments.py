@@ -14,17 +14,15 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from brokerlens.access.conditions import Op
 from brokerlens.web.api.customers import CustomerListPublic, page_of
 from brokerlens.web.deps import CsrfDep, EngineDep, ExporterDep, ReaderDep, customer_reader
 from brokerlens.web.export import csv_response
-from brokerlens.web.filters import OPS, conditions_from_dicts
+from brokerlens.web.filters import conditions_from_dicts
 
 router = APIRouter(
     prefix="/api/segments", tags=["segments"], dependencies=[CsrfDep, Depends(customer_reader)]
 )
-
-Op = Literal["eq", "ne", "in", "gt", "ge", "lt", "le", "between", "is_null", "not_null"]
-assert set(Op.__args__) == set(OPS)  # type: ignore[attr-defined]
 
 
 class ConditionIn(BaseModel):

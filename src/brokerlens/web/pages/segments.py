@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from brokerlens.access.masking import PERSONAL_FIELDS
 from brokerlens.access.principal import Permission
-from brokerlens.errors import InvalidRequest
+from brokerlens.errors import Forbidden, InvalidRequest
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.filters import (
     NO_VALUE_OPS,
@@ -75,7 +76,10 @@ def _builder_context(page: Page, rows: list[Row]) -> dict[str, Any]:
         "indicator": [],
         "customer": [],
     }
+    personal = not page.principal.can(Permission.REVEAL_PII)
     for name, info in columns.items():
+        if personal and name in PERSONAL_FIELDS:
+            continue  # not usable as a condition without reveal_pii
         if info.kind in groups and name != "customer_id":
             groups[info.kind].append((name, column_label(name, snapshot, page.language)))
     values = sorted({v for ch in choices for v in ch.values})
@@ -93,9 +97,12 @@ def segments_page(page: ReaderPageDep) -> Response:
     from brokerlens.access import list_segments, segment_count
 
     items = list_segments(page.engine, page.principal)
-    counts = {
-        s["segment_id"]: segment_count(page.engine, page.principal, s["segment_id"]) for s in items
-    }
+    counts: dict[int, int | None] = {}
+    for s in items:
+        try:
+            counts[s["segment_id"]] = segment_count(page.engine, page.principal, s["segment_id"])
+        except Forbidden:  # a shared segment on a personal field the viewer may not use
+            counts[s["segment_id"]] = None
     return page.render("segments.html", {"segments": items, "counts": counts}, active="segments")
 
 
