@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.sql.elements import ColumnElement, True_
 
-from brokerlens.access.audit import record_audit
+from brokerlens.access.audit import audit_read, record_audit
 from brokerlens.access.customers import scoped_row
 from brokerlens.access.exports import BOM, _cell, _require, _too_many
 from brokerlens.access.masking import mask_row
@@ -163,7 +163,16 @@ def _newest_first() -> list[Any]:
 
 
 def list_alerts(engine: sa.Engine, principal: Principal, query: AlertQuery) -> AlertPage:
-    """One page of the alerts in scope matching the query, newest first, and how many match."""
+    """One page of the alerts in scope matching the query, newest first, and how many match;
+    audited `view_alerts` with the page's customers."""
+    found = _alert_page(engine, principal, query)
+    ids = list(dict.fromkeys(str(r["customer_id"]) for r in found.rows))
+    detail = {"page": query.page, "page_size": query.page_size, "total": found.total}
+    audit_read(engine, principal, "view_alerts", ids, detail)
+    return found
+
+
+def _alert_page(engine: sa.Engine, principal: Principal, query: AlertQuery) -> AlertPage:
     with engine.connect() as connection:
         snapshot = served_snapshot_on(connection)
         where = _where(principal, snapshot, query)
@@ -211,11 +220,13 @@ def _actions(connection: sa.Connection, alert_row_id: int) -> list[dict[str, Any
 
 
 def get_alert(engine: sa.Engine, principal: Principal, alert_row_id: int) -> dict[str, Any]:
-    """One alert in scope with its history of status changes."""
-    with engine.connect() as connection:
+    """One alert in scope with its history of status changes; audited `view_alert`."""
+    with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
         out = _scoped_alert(connection, principal, snapshot, alert_row_id)
         out["actions"] = _actions(connection, alert_row_id)
+        detail = {"alert_row_id": alert_row_id}
+        record_audit(connection, principal, "view_alert", [str(out["customer_id"])], detail)
     return out
 
 
@@ -311,10 +322,12 @@ def alert_counts(
 def customer_alerts(
     engine: sa.Engine, principal: Principal, customer_id: str, limit: int = RECENT
 ) -> list[dict[str, Any]]:
-    """The customer's latest alerts, newest first; NotFound, as the 360, when out of scope."""
-    with engine.connect() as connection:
+    """The customer's latest alerts, newest first; NotFound, as the 360, when out of scope.
+    Audited `view_customer_alerts`."""
+    with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
+        record_audit(connection, principal, "view_customer_alerts", [customer_id], {})
         rows = connection.execute(
             sa.select(*_columns(snapshot))
             .select_from(_joined(snapshot))

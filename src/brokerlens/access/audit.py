@@ -40,6 +40,19 @@ def record_audit(
     )
 
 
+def audit_read(
+    engine: sa.Engine,
+    principal: Principal,
+    action: str,
+    customer_ids: Sequence[str],
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """One audit row in its own transaction, for a read whose answer is already in hand (a
+    page of a list, a customer's alerts): the customers it shows, under the reader's name."""
+    with engine.begin() as connection:
+        record_audit(connection, principal, action, customer_ids, detail)
+
+
 class AuditQuery(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from brokerlens.access import columnar
-from brokerlens.access.audit import record_audit
+from brokerlens.access.audit import audit_read, record_audit
 from brokerlens.access.conditions import (
     MAX_PAGE_SIZE,
     Condition,
@@ -126,7 +126,19 @@ def columnar_page(
 
 
 def list_customers(engine: sa.Engine, principal: Principal, query: CustomerQuery) -> CustomerPage:
-    """One page of customers in scope matching the query (masked), and how many match."""
+    """One page of customers in scope matching the query (masked), and how many match;
+    audited `view_list` with the page's customers."""
+    found = _list_page(engine, principal, query)
+    detail = {"page": query.page, "page_size": query.page_size, "total": found.total}
+    audit_read(engine, principal, "view_list", _ids(found.rows), detail)
+    return found
+
+
+def _ids(rows: list[dict[str, Any]]) -> list[str]:
+    return [str(r["customer_id"]) for r in rows]
+
+
+def _list_page(engine: sa.Engine, principal: Principal, query: CustomerQuery) -> CustomerPage:
     with engine.connect() as connection:
         snapshot = served_snapshot_on(connection)
         path = columnar.columnar_file(snapshot)
@@ -281,10 +293,12 @@ def customer_360(
 def customer_assets(
     engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
 ) -> dict[str, Any]:
-    """The customer's daily assets (last 250 loaded dates to the as-of date) with 000300.SH."""
-    with engine.connect() as connection:
+    """The customer's daily assets (last 250 loaded dates to the as-of date) with 000300.SH;
+    audited `view_assets`."""
+    with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
+        record_audit(connection, principal, "view_assets", [customer_id], {})
     return {
         "customer_id": customer_id,
         "as_of_date": snapshot.as_of_date,

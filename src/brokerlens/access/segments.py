@@ -12,6 +12,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from brokerlens.access import columnar
+from brokerlens.access.audit import audit_read
 from brokerlens.access.conditions import Condition, CustomerQuery, conditions_clauses
 from brokerlens.access.customers import CustomerPage, columnar_page, page_of
 from brokerlens.access.org import ancestors, parents, principal_unit, visible_units
@@ -235,8 +236,19 @@ def segment_members(
     sort: str | None = None,
     descending: bool = False,
 ) -> CustomerPage:
-    """One page of the segment's customers within the viewer's scope (masked)."""
+    """One page of the segment's customers within the viewer's scope (masked); audited
+    `view_segment_members` with the page's customers."""
     query = _page_query(page, page_size, sort, descending)
+    found = _members_page(engine, principal, segment_id, query)
+    ids = [str(r["customer_id"]) for r in found.rows]
+    detail = {"segment_id": segment_id, "page": page, "total": found.total}
+    audit_read(engine, principal, "view_segment_members", ids, detail)
+    return found
+
+
+def _members_page(
+    engine: sa.Engine, principal: Principal, segment_id: int, query: CustomerQuery
+) -> CustomerPage:
     with engine.connect() as connection:
         item = _get(connection, principal, segment_id)
         snapshot = served_snapshot_on(connection)
