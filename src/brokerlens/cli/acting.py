@@ -1,0 +1,41 @@
+"""The named user a command acts as: `--user NAME`, checked as the web checks a session
+(unknown, disabled, locked or must-change-password users are refused), then handed to the
+same `brokerlens.access` functions the web calls, which check scope and permissions and write
+the audit row under that name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+
+from brokerlens.access.principal import Principal
+from brokerlens.access.users import acting_principal
+from brokerlens.cli.main import settings_of
+from brokerlens.config import Settings
+from brokerlens.store import open_store
+
+UserOpt = Annotated[
+    str,
+    typer.Option(
+        "--user",
+        help="Act as this workbench user: their permissions and scope, audited in their name.",
+        show_default=False,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Acting:
+    settings: Settings
+    db: sa.Engine
+    principal: Principal
+
+
+def acting(ctx: typer.Context, username: str) -> Acting:
+    """The settings, the store and the principal of `--user`."""
+    settings = settings_of(ctx)
+    db = open_store(settings)
+    return Acting(settings, db, acting_principal(db, username))
