@@ -11,7 +11,7 @@ from typing import Annotated
 import sqlalchemy as sa
 import typer
 
-from brokerlens.access.principal import Principal
+from brokerlens.access.principal import Principal, customer_reader
 from brokerlens.access.users import acting_principal
 from brokerlens.cli.main import settings_of
 from brokerlens.config import Settings
@@ -34,8 +34,12 @@ class Acting:
     principal: Principal
 
 
-def acting(ctx: typer.Context, username: str) -> Acting:
-    """The settings, the store and the principal of `--user`."""
+def acting(ctx: typer.Context, username: str, *, customers: bool = True) -> Acting:
+    """The settings, the store and the principal of `--user`; for a command about customers
+    (`customers`) not the administrator, who sees no customer data (as on the web)."""
     settings = settings_of(ctx)
     db = open_store(settings)
-    return Acting(settings, db, acting_principal(db, username))
+    principal = acting_principal(db, username)
+    if customers:
+        customer_reader(principal)
+    return Acting(settings, db, principal)

@@ -106,7 +106,7 @@ def add(
             generated=generated,
         )
     else:
-        me = acting(ctx, user)
+        me = acting(ctx, user, customers=False)
         password, generated = _read_password(username, password_stdin, generate)
         record = create_user(
             me.db,
@@ -128,7 +128,7 @@ def add(
 @user_app.command("disable")
 def disable(ctx: typer.Context, username: str, user: UserOpt) -> None:
     """Stop a user signing in; their open sessions end now. Audited as `user_disable`."""
-    me = acting(ctx, user)
+    me = acting(ctx, user, customers=False)
     disable_account(me.db, me.principal, username)
     console.print(f"disabled {username}; their sessions have ended")
 
@@ -136,7 +136,7 @@ def disable(ctx: typer.Context, username: str, user: UserOpt) -> None:
 @user_app.command("enable")
 def enable(ctx: typer.Context, username: str, user: UserOpt) -> None:
     """Let a disabled or locked-out user sign in again. Audited as `user_enable`."""
-    me = acting(ctx, user)
+    me = acting(ctx, user, customers=False)
     enable_account(me.db, me.principal, username)
     console.print(f"enabled {username}")
 
@@ -145,7 +145,7 @@ def enable(ctx: typer.Context, username: str, user: UserOpt) -> None:
 def reset(ctx: typer.Context, username: str, user: UserOpt) -> None:
     """Give a user a temporary password (printed once); their sessions end. Audited as
     `user_reset` (never the password)."""
-    me = acting(ctx, user)
+    me = acting(ctx, user, customers=False)
     done = reset_account(me.db, me.principal, username)
     console.print(f"temporary password for {username} (shown once; changed at sign-in):")
     console.print(done.temporary_password or "", markup=False)
@@ -154,7 +154,7 @@ def reset(ctx: typer.Context, username: str, user: UserOpt) -> None:
 @user_app.command("list")
 def list_(ctx: typer.Context, user: UserOpt) -> None:
     """Every user with role, anchor and state (never a password hash)."""
-    me = acting(ctx, user)
+    me = acting(ctx, user, customers=False)
     rows = users_of(me.db, me.principal)
     table = Table(title=f"{len(rows)} user(s)")
     for column in ("username", "name", "role", "staff / unit", "state", "created"):
