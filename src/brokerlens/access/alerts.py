@@ -16,7 +16,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,6 +82,39 @@ class AlertPage:
     page: int
     page_size: int
     as_of_date: dt.date
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """One alert in scope as the inbox shows it (the customer's name masked as everywhere)."""
+
+    alert_row_id: int
+    as_of_date: dt.date
+    customer_id: str
+    name: str | None
+    branch_id: str | None
+    alert_id: str
+    explanation: dict[str, Any]
+    status: str
+    status_by: str | None
+    status_at: dt.datetime | None
+    note: str | None
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> AlertRecord:
+        return cls(**_record_values(row))
+
+
+def _record_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {f.name: row.get(f.name) for f in fields(AlertRecord)}
+
+
+@dataclass(frozen=True)
+class AlertDetail(AlertRecord):
+    """An alert with every status change, oldest first."""
+
+    actions: list[dict[str, Any]] = field(default_factory=list)
 
 
 # -- names ----------------------------------------------------------------------------------------
@@ -219,15 +252,15 @@ def _actions(connection: sa.Connection, alert_row_id: int) -> list[dict[str, Any
     return [dict(r) for r in rows]
 
 
-def get_alert(engine: sa.Engine, principal: Principal, alert_row_id: int) -> dict[str, Any]:
+def get_alert(engine: sa.Engine, principal: Principal, alert_row_id: int) -> AlertDetail:
     """One alert in scope with its history of status changes; audited `view_alert`."""
     with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
-        out = _scoped_alert(connection, principal, snapshot, alert_row_id)
-        out["actions"] = _actions(connection, alert_row_id)
+        row = _scoped_alert(connection, principal, snapshot, alert_row_id)
+        actions = _actions(connection, alert_row_id)
         detail = {"alert_row_id": alert_row_id}
-        record_audit(connection, principal, "view_alert", [str(out["customer_id"])], detail)
-    return out
+        record_audit(connection, principal, "view_alert", [str(row["customer_id"])], detail)
+    return AlertDetail(**_record_values(row), actions=actions)
 
 
 def change_status(
@@ -321,7 +354,7 @@ def alert_counts(
 
 def customer_alerts(
     engine: sa.Engine, principal: Principal, customer_id: str, limit: int = RECENT
-) -> list[dict[str, Any]]:
+) -> list[AlertRecord]:
     """The customer's latest alerts, newest first; NotFound, as the 360, when out of scope.
     Audited `view_customer_alerts`."""
     with engine.begin() as connection:
@@ -335,7 +368,7 @@ def customer_alerts(
             .order_by(*_newest_first())
             .limit(limit)
         ).mappings()
-        return [_plain(r) for r in rows]
+        return [AlertRecord.of(_plain(r)) for r in rows]
 
 
 # -- export ---------------------------------------------------------------------------------------

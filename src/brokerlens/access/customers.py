@@ -290,18 +290,24 @@ def customer_360(
     return result
 
 
+@dataclass(frozen=True)
+class CustomerAssets:
+    """A customer's daily total assets with the index over the same dates."""
+
+    customer_id: str
+    as_of_date: dt.date
+    index_id: str
+    points: list[dict[str, Any]]  # biz_date, total_assets, index_close, ...
+
+
 def customer_assets(
     engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
-) -> dict[str, Any]:
+) -> CustomerAssets:
     """The customer's daily assets (last 250 loaded dates to the as-of date) with 000300.SH;
     audited `view_assets`."""
     with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
         record_audit(connection, principal, "view_assets", [customer_id], {})
-    return {
-        "customer_id": customer_id,
-        "as_of_date": snapshot.as_of_date,
-        "index_id": INDEX_ID,
-        "points": assets_history(settings, customer_id, snapshot.as_of_date),
-    }
+    points = assets_history(settings, customer_id, snapshot.as_of_date)
+    return CustomerAssets(customer_id, snapshot.as_of_date, INDEX_ID, points)

@@ -27,7 +27,7 @@ from brokerlens.errors import Forbidden, InvalidRequest, NotFound
 from brokerlens.suitability.eligibility import Eligibility
 from brokerlens.suitability.matching import CheckResult
 from brokerlens.suitability.service import check_customer
-from brokerlens.suitability.workflow import get_check, record_check
+from brokerlens.suitability.workflow import ClassRequest, get_check, record_check
 
 REPORT_LIMIT = 500  # rows of a report's list answered at most (the counts cover every row)
 
@@ -395,13 +395,13 @@ def request_investor_class(
 
 def customer_class_requests(
     engine: sa.Engine, principal: Principal, customer_id: str
-) -> list[dict[str, Any]]:
+) -> list[ClassRequest]:
     """A customer's class requests, newest first (the customer in scope); audited
     `view_class_requests`."""
     from brokerlens.suitability.workflow import class_requests
 
     _scoped(engine, principal, customer_id, "view_class_requests", {"customer_id": customer_id})
-    return [class_request_dict(r) for r in class_requests(engine, customer_id=customer_id)]
+    return class_requests(engine, customer_id=customer_id)
 
 
 def _deciding(principal: Principal) -> None:

@@ -394,7 +394,7 @@ def customer_page(customer_id: str, page: ReaderPageDep) -> Response:
 
     data = customer_360(page.engine, page.settings, page.principal, customer_id)
     assets = customer_assets(page.engine, page.settings, page.principal, customer_id)
-    charts = charts_360(assets, data.get("transfers") or [], page.language)
+    charts = charts_360({"points": assets.points}, data.get("transfers") or [], page.language)
     customer = data.get("customer") or {}
     context = {
         "c": data,
