@@ -310,3 +310,22 @@ def test_user_management_as_on_the_web(
             temporary = answer.json()["temporary_password"]
             assert temporary and temporary not in str(web["detail"])
             assert web["detail"] == {"username": "web_made", "generated": True}
+
+
+def test_churn_and_riskpref_show_as_on_the_web(
+    published: Published, other_client: Callable[[str], SignedIn], cli: Cli
+) -> None:
+    """No churn model is fitted on the test brokerage: the web answers 404 and the CLI exits 2,
+    both after the same `view_churn` row; `riskpref show` is refused the same way without one."""
+    broker = other_client("broker")
+    cid = _mine(broker)[0]
+    assert broker.client.get(f"/api/customers/{cid}/churn").status_code == 404
+    web = _last(published, broker.username, "view_churn")
+    _refused(cli("churn", "show", cid), "Missing option '--user'")
+    done = cli("churn", "show", cid, "--user", broker.username)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    _same(web, _last(published, broker.username, "view_churn"))
+    _refused(cli("riskpref", "show", cid), "Missing option '--user'")
+    done = cli("riskpref", "show", cid, "--user", broker.username)
+    assert done.returncode == 2 and "no risk preference model" in done.stderr, done.stderr
+    assert _last(published, broker.username, "view_riskpref")["customer_ids"] == cid
