@@ -73,6 +73,8 @@ def test_add_list_disable_enable_reset(store_settings: Settings, user_cli: Run) 
     assert "must change password" in listed.stdout
     assert user_cli("disable", "alice", "--user", "root").returncode == 0
     assert "disabled" in user_cli("list", "--user", "root").stdout
+    gone = user_cli("list", "--user", "alice")  # a disabled user acts nowhere
+    assert gone.returncode == 2 and "'alice' is disabled" in gone.stderr
     assert user_cli("enable", "alice", "--user", "root").returncode == 0
     # bob's password is temporary: he acts nowhere before changing it; alice is no admin
     for user, message in (("bob", "must change the password"), ("alice", "manage_users")):
