@@ -118,6 +118,7 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
             (["add", "root", "--role", "admin"], "short\n", "at least 10 characters"),
             (["add", "carol", "--role", "broker"], "Correct-horse-9\n", "needs --user ADMIN"),
             (["add", "carol", "--role", "admin", "--user", "root"], None, "no user 'root'"),
+            (["demo"], None, "brokerlens run"),
         ]
     )
     made = run("add", "root", "--role", "admin", "--password-stdin", stdin="Admin-horse-99\n")
@@ -131,7 +132,8 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
             (["disable", "nobody", *as_root], None, "no user 'nobody'"),
             (["disable", "root", "--user", "nobody"], None, "no user 'nobody'"),
             (["list"], None, "Missing option '--user'"),
-            (["demo"], None, "brokerlens run"),
+            (["demo"], None, "needs --user ADMIN"),
+            (["demo", *as_root], None, "brokerlens run"),
         ]
     )
 
@@ -142,5 +144,18 @@ def test_demo_prints_users_and_how_to_sign_in(store_settings: Settings, user_cli
     assert done.returncode == 0, done.stderr
     assert "demo_broker" in done.stdout and DEMO_PASSWORD in done.stdout
     assert "http://127.0.0.1:8000" in done.stdout
-    assert user_cli("demo").returncode == 0
+    assert user_cli("demo").returncode == 0  # nothing changes: no --user needed
     assert len(list_users(open_store(store_settings))) == 8
+    refused = user_cli("demo", "--reset")  # an administrator exists now
+    assert refused.returncode == 2 and "needs --user ADMIN" in refused.stderr
+    assert user_cli("demo", "--reset", "--user", "demo_admin").returncode == 0
+    engine = open_store(store_settings)
+    admin = acting_principal(engine, "demo_admin")
+    trail = search_audit(engine, dataclasses.replace(admin, role=Role.COMPLIANCE), AuditQuery())
+    seen = sorted((r["action"], r["username"], r["detail"]["username"]) for r in trail.rows)
+    names = sorted(u.username for u in list_users(engine))
+    assert seen == sorted(
+        [("user_create", "demo_admin", n) for n in names]
+        + [("user_reset", "demo_admin", n) for n in names]
+    )
+    assert all(r["detail"]["demo"] for r in trail.rows)

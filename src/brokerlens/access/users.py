@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from brokerlens.access.audit import record_audit
 from brokerlens.access.principal import Permission, Principal, Role
+from brokerlens.auth.demo import DemoUser, create_demo_users, demo_username
 from brokerlens.auth.users import (
     UserRecord,
     add_user,
@@ -185,3 +186,54 @@ def reset_account(
     detail = {"username": record.username, "generated": not new_password}
     _audit(engine, principal, "user_reset", detail)
     return PasswordReset(record.username, None if new_password else password)
+
+
+def _admins(engine: sa.Engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(sa.func.count())
+                .select_from(users)
+                .where(users.c.role == Role.ADMIN.value)
+            ).scalar_one()
+        )
+
+
+def demo_accounts(
+    engine: sa.Engine, principal: Principal | None, *, reset: bool = False
+) -> list[DemoUser]:
+    """One demo user per role (`auth.create_demo_users`), audited `user_create` for each new
+    account and `user_reset` for each one `reset` restores (`demo: true` in the detail).
+
+    Acting as an administrator (`principal`, manage_users), or as nobody only while that changes
+    no account of a store with an administrator: on a store without one the demo users are the
+    bootstrap, audited as the new demo administrator."""
+    if principal is not None:
+        _managing(principal)
+    names = [demo_username(role) for role in Role]
+    with engine.connect() as connection:
+        before = set(
+            connection.execute(sa.select(users.c.username).where(users.c.username.in_(names)))
+            .scalars()
+            .all()
+        )
+    changes = reset or bool(set(names) - before)
+    if principal is None and changes and _admins(engine):
+        raise Forbidden(
+            "an administrator exists: creating or resetting demo users needs --user ADMIN",
+            hint="brokerlens user demo --user ADMIN",
+        )
+    made = create_demo_users(engine, reset=reset)
+    if not changes:
+        return made
+    actor = principal
+    if actor is None:
+        admin = get_user(engine, demo_username(Role.ADMIN))
+        actor = dataclasses.replace(principal_of(admin), user_agent=CLI_AGENT)
+    for user in made:
+        if user.username not in before:
+            detail = {**_described(get_user(engine, user.username)), "demo": True}
+            _audit(engine, actor, "user_create", detail)
+        elif reset:
+            _audit(engine, actor, "user_reset", {"username": user.username, "demo": True})
+    return made

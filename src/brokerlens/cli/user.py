@@ -1,10 +1,10 @@
 """`brokerlens user add|disable|enable|reset|list|demo`: workbench accounts.
 
-Every command but `demo` acts as a named administrator (`--user ADMIN`, the manage_users
-permission) through `brokerlens.access.users`, as the web's user pages do, and each change is
-audited under that name. The one exception is the bootstrap: on a store without any
-administrator, `user add NAME --role admin` without --user creates the first one (audited as
-that new administrator)."""
+Every command acts as a named administrator (`--user ADMIN`, the manage_users permission)
+through `brokerlens.access.users`, as the web's user pages do, and each change is audited under
+that name. The exception is the bootstrap: on a store without any administrator, `user add NAME
+--role admin` or `user demo` without --user creates the first one(s) (audited as that new
+administrator); `user demo` without --user also passes when it changes nothing."""
 
 from __future__ import annotations
 
@@ -18,12 +18,13 @@ from brokerlens.access.principal import ROLE_NAMES_ZH, Role
 from brokerlens.access.users import (
     bootstrap_admin,
     create_user,
+    demo_accounts,
     disable_account,
     enable_account,
     reset_account,
     users_of,
 )
-from brokerlens.auth import check_password_policy, create_demo_users, generate_password
+from brokerlens.auth import check_password_policy, generate_password
 from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console
@@ -179,18 +180,25 @@ def list_(ctx: typer.Context, user: UserOpt) -> None:
 @user_app.command("demo")
 def demo(
     ctx: typer.Context,
+    user: AdminOpt = None,
     reset: Annotated[
         bool,
         typer.Option("--reset", help="Restore existing demo users' password and anchors."),
     ] = False,
 ) -> None:
-    """One demo user per role on the published organisation (run `brokerlens run` first)."""
-    users = create_demo_users(open_store(settings_of(ctx)), reset=reset)
+    """One demo user per role on the published organisation (run `brokerlens run` first).
+    Audited (user_create, user_reset). Without --user only on a store with no administrator, or
+    when nothing changes (every demo user exists, no --reset)."""
+    if user is None:
+        users = demo_accounts(open_store(settings_of(ctx)), None, reset=reset)
+    else:
+        me = acting(ctx, user, customers=False)
+        users = demo_accounts(me.db, me.principal, reset=reset)
     table = Table(title="demo users")
     for column in ("username", "role", "password", "who"):
         table.add_column(column)
-    for user in users:
-        shown = user.password or "(changed; brokerlens user demo --reset)"
-        table.add_row(user.username, user.role.value, shown, user.who)
+    for made in users:
+        shown = made.password or "(changed; brokerlens user demo --reset --user ADMIN)"
+        table.add_row(made.username, made.role.value, shown, made.who)
     console.print(table)
     console.print("sign in: brokerlens serve, then open http://127.0.0.1:8000 and sign in")
