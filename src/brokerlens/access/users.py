@@ -49,7 +49,7 @@ def acting_principal(engine: sa.Engine, username: str) -> Principal:
     except NotFound:
         raise Forbidden(
             f"--user: no user {username!r}",
-            hint="name an existing user (brokerlens user list)",
+            hint="name an existing user (brokerlens user list --user ADMIN)",
         ) from None
     if not record.active:
         raise Forbidden(

@@ -263,7 +263,7 @@ def _find(connection: Connection, username: str) -> Mapping[Any, Any] | None:
 def _require(connection: Connection, username: str) -> Mapping[Any, Any]:
     row = _find(connection, username)
     if row is None:
-        raise NotFound(f"no user {username!r}", hint="see `brokerlens user list`")
+        raise NotFound(f"no user {username!r}", hint="see `brokerlens user list --user ADMIN`")
     return row
 
 
