@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from brokerlens.access.principal import Principal, Role
+from brokerlens.auth.principal import Principal, Role
 from brokerlens.classify import Catalog, load_default_catalog
 from brokerlens.config import Settings
 from brokerlens.store import open_store

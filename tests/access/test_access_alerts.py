@@ -23,7 +23,7 @@ from brokerlens.access.alerts import (
     get_alert,
     list_alerts,
 )
-from brokerlens.access.principal import Permission, Role
+from brokerlens.auth.principal import Permission, Role
 from brokerlens.errors import ConfigError, Forbidden, InvalidRequest, NotFound
 from brokerlens.store.alerts_schema import alert_actions, alerts
 from brokerlens.store.schema import audit_log
@@ -106,7 +106,7 @@ def test_a_broker_cannot_read_or_change_another_brokers_alert(world: World) -> N
     )
     with pytest.raises(NotFound):
         change_status(world.engine, broker, theirs, "acknowledged")
-    assert get_alert(world.engine, world.who("broker2"), theirs)["status"] == "new"
+    assert get_alert(world.engine, world.who("broker2"), theirs).status == "new"
     assert _all(world, "broker", customer_id="C003") == []
     with pytest.raises(NotFound):
         customer_alerts(world.engine, broker, "C003")
@@ -144,7 +144,7 @@ def test_the_state_machine_records_who_when_and_the_note(world: World) -> None:
         change_status(world.engine, broker, row_id, "handled")
     with pytest.raises(AlertRefused):
         change_status(world.engine, broker, row_id, "dismissed", "no")
-    assert get_alert(world.engine, broker, row_id)["status"] == "new"
+    assert get_alert(world.engine, broker, row_id).status == "new"
 
     done = change_status(world.engine, broker, row_id, "acknowledged", "  called the customer  ")
     assert done["status"] == "acknowledged" and done["status_by"] == "broker"
@@ -213,7 +213,7 @@ def test_counts_by_alert_and_status_in_scope(world: World) -> None:
 def test_a_customers_recent_alerts_newest_first(world: World) -> None:
     _insert(world)
     rows = customer_alerts(world.engine, world.who("broker"), "C001")
-    assert [(r["alert_id"], r["as_of_date"]) for r in rows] == [
+    assert [(r.alert_id, r.as_of_date) for r in rows] == [
         ("fund_movement", AS_OF),
         ("no_trade", PREVIOUS),
     ]

@@ -27,10 +27,10 @@ from brokerlens.access import (
 )
 from brokerlens.access.columnar import columnar_file
 from brokerlens.access.conditions import Condition, CustomerQuery
-from brokerlens.access.principal import Permission, Principal
 from brokerlens.access.render import duckdb_sql
 from brokerlens.access.scope import customer_scope, scope_clause
 from brokerlens.access.snapshot import served_snapshot, served_snapshot_on
+from brokerlens.auth.principal import Permission, Principal
 from brokerlens.store.schema import segment_counts
 
 ROLES = sorted(PRINCIPALS)

@@ -31,7 +31,7 @@ from brokerlens.access import (
     update_segment,
 )
 from brokerlens.access.masking import MASKERS, PERSONAL_FIELDS
-from brokerlens.access.principal import Permission, Principal
+from brokerlens.auth.principal import Permission, Principal
 from brokerlens.errors import Forbidden
 from brokerlens.store.schema import audit_log
 

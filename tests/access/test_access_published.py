@@ -16,8 +16,8 @@ from brokerlens.access import (
     org_tree,
     served_snapshot,
 )
-from brokerlens.access.principal import Principal, Role
 from brokerlens.access.snapshot import clear_cache
+from brokerlens.auth.principal import Principal, Role
 from brokerlens.config import load_settings
 from brokerlens.store import dispose_engines, open_store
 from support.brokerage import Brokerage

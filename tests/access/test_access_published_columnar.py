@@ -10,8 +10,8 @@ import pytest
 from brokerlens.access import CustomerQuery, count_customers, list_customers, served_snapshot
 from brokerlens.access.columnar import columnar_file
 from brokerlens.access.conditions import Condition
-from brokerlens.access.principal import Permission, Principal, Role
 from brokerlens.access.snapshot import clear_cache
+from brokerlens.auth.principal import Permission, Principal, Role
 from brokerlens.config import load_settings
 from brokerlens.store import dispose_engines, open_store
 from brokerlens.store.schema import snapshots

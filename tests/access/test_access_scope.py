@@ -21,7 +21,7 @@ from brokerlens.access import (
     reveal,
     served_snapshot,
 )
-from brokerlens.access.principal import Permission
+from brokerlens.auth.principal import Permission
 from brokerlens.errors import NotFound
 from brokerlens.store.schema import serving, staff
 

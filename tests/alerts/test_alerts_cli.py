@@ -9,23 +9,49 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from alert_rows import customer, write_indicators
 
+from brokerlens.access import AuditQuery, search_audit
+from brokerlens.access.users import acting_principal
 from brokerlens.alerts import load_alerts, thresholds_for
+from brokerlens.auth import add_user
 from brokerlens.config import load_settings
 from brokerlens.console import console, err_console
+from brokerlens.store import dispose_engines, open_store
+from brokerlens.store.schema import org_units
 from brokerlens.warehouse.store import WarehouseStore
 from support.cli import brokerlens as brokerlens_process
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> dict[str, str]:
+    """Indicators of two customers in two branches; the store knows the branches, an HQ user
+    (`amy`), a compliance user (`cleo`, who may not edit thresholds) and B1's manager (`bob`)."""
     settings = load_settings(home=tmp_path / "home")
     rows = [
         customer("C1", {"open_complaint_days": 20}, "B1"),
         customer("C2", {"open_complaint_days": 12}, "B2"),
     ]
     write_indicators(WarehouseStore(settings.warehouse_dir), rows)
+    db = open_store(settings)
+    with db.begin() as connection:
+        connection.execute(
+            sa.insert(org_units),
+            [
+                {"unit_id": "HQ", "parent_id": None, "unit_type": "hq", "name": "总部"},
+                {"unit_id": "B1", "parent_id": "HQ", "unit_type": "branch", "name": "一部"},
+                {"unit_id": "B2", "parent_id": "HQ", "unit_type": "branch", "name": "二部"},
+            ],
+        )
+    for name, role, unit in (
+        ("amy", "hq_marketing", None),
+        ("cleo", "compliance", None),
+        ("bob", "branch_manager", "B1"),
+    ):
+        add_user(db, username=name, display_name=name, role=role, password="Correct-horse-9",
+                 unit_id=unit)  # fmt: skip
+    dispose_engines()
     return {"BROKERLENS_HOME": str(settings.home)}
 
 
@@ -61,22 +87,38 @@ def test_the_installed_command_lists_the_alerts(home: dict[str, str]) -> None:
 
 def test_set_shows_the_preview_then_saves(home: dict[str, str], brokerlens: Any) -> None:
     done = brokerlens(
-        "alerts", "set", "open_complaint", "min_days=10", "--branch", "B2", "--yes", "--by", "amy",
-        env=home,
+        "alerts", "set", "open_complaint", "min_days=10", "--branch", "B2", "--yes",
+        "--user", "amy", env=home,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "open_complaint 未结投诉 (branch B2): 0 customer(s) fire" in done.stdout
     assert "now, 1 with the new values" in done.stdout
-    assert "saved as threshold version 1" in done.stdout
-    alert_set = load_alerts(load_settings(home=Path(home["BROKERLENS_HOME"])))
+    assert "saved as threshold version 1 by amy" in done.stdout
+    settings = load_settings(home=Path(home["BROKERLENS_HOME"]))
+    alert_set = load_alerts(settings)
     assert thresholds_for(alert_set, "open_complaint", "B2") == {"min_days": 10}
+    db = open_store(settings)
+    audited = search_audit(db, acting_principal(db, "cleo"), AuditQuery(action="alert_thresholds"))
+    assert [r["username"] for r in audited.rows] == ["amy"]
+    assert audited.rows[0]["detail"]["branch_id"] == "B2"
+    dispose_engines()
     listed = brokerlens("alerts", "list", env=home)
     assert "B2: min_days=10" in listed.stdout
 
 
 def test_set_asks_before_saving(home: dict[str, str]) -> None:
     declined = subprocess.run(
-        [sys.executable, "-m", "brokerlens", "alerts", "set", "open_complaint", "min_days=10"],
+        [
+            sys.executable,
+            "-m",
+            "brokerlens",
+            "alerts",
+            "set",
+            "open_complaint",
+            "min_days=10",
+            "--user",
+            "amy",
+        ],
         input="n\n",
         capture_output=True,
         text=True,
@@ -100,6 +142,32 @@ def test_set_asks_before_saving(home: dict[str, str]) -> None:
 def test_bad_thresholds_are_refused_naming_them(
     home: dict[str, str], brokerlens: Any, args: list[str], message: str
 ) -> None:
-    refused = brokerlens("alerts", "set", *args, "--yes", env=home)
+    refused = brokerlens("alerts", "set", *args, "--yes", "--user", "amy", env=home)
     assert refused.returncode == 2
     assert message in refused.stderr and "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "Missing option '--user'"),
+        (["--user", "nobody"], "no user 'nobody'"),
+        (["--user", "cleo"], "edit_alert_thresholds permission"),
+        (["--user", "bob"], "you may not edit the thresholds of the defaults"),
+        (["--user", "bob", "--branch", "B2"], "you may not edit the thresholds of branch B2"),
+        (["--by", "amy"], "No such option: --by"),
+    ],
+)
+def test_set_acts_as_a_user_who_may(
+    home: dict[str, str], brokerlens: Any, args: list[str], message: str
+) -> None:
+    """Refused, with a message and no traceback, unless a user who may edit these thresholds."""
+    refused = brokerlens("alerts", "set", "open_complaint", "min_days=10", "--yes", *args, env=home)
+    assert refused.returncode == 2, refused.stdout
+    assert message in refused.stderr and "Traceback" not in refused.stderr
+    assert load_alerts(load_settings(home=Path(home["BROKERLENS_HOME"]))).version == 0
+    mine = brokerlens(
+        "alerts", "set", "open_complaint", "min_days=10", "--yes", "--user", "bob",
+        "--branch", "B1", env=home,
+    )  # fmt: skip
+    assert mine.returncode == 0, mine.stderr

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from brokerlens.access.principal import Role
 from brokerlens.auth import add_user, disable_user, login, logout, resolve_session
+from brokerlens.auth.principal import Role
 from brokerlens.auth.sessions import token_hash
 from brokerlens.config import Settings
 from brokerlens.errors import AuthError

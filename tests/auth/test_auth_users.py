@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from brokerlens.access.principal import Permission, Role
 from brokerlens.auth import (
     add_user,
     change_password,
@@ -20,6 +19,7 @@ from brokerlens.auth import (
     reset_password,
     resolve_session,
 )
+from brokerlens.auth.principal import Permission, Role
 from brokerlens.config import Settings
 from brokerlens.errors import AuthError, InvalidRequest, NotFound
 from brokerlens.store import open_store

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import Engine
 
 from auth.org_rows import seed_org
-from brokerlens.access.principal import Role
 from brokerlens.auth import (
     DEMO_PASSWORD,
     check_password_policy,
@@ -15,6 +14,7 @@ from brokerlens.auth import (
     login,
     reset_password,
 )
+from brokerlens.auth.principal import Role
 from brokerlens.config import Settings
 from brokerlens.errors import NotFound
 from brokerlens.store import open_store

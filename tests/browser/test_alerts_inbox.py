@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from brokerlens.access.principal import Role
+from brokerlens.auth.principal import Role
 from brokerlens.config import load_settings
 from brokerlens.store import open_store
 from brokerlens.store.alerts_schema import alerts

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from brokerlens.access import Condition, CustomerQuery, count_customers, list_customers
-from brokerlens.access.principal import ROLE_NAMES_ZH, Role
 from brokerlens.auth import get_user, principal_of
+from brokerlens.auth.principal import ROLE_NAMES_ZH, Role
 from brokerlens.config import load_settings
 from brokerlens.store import open_store
 

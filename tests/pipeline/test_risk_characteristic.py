@@ -283,8 +283,8 @@ def test_the_model_is_chosen_by_quarter_end_then_version(runs: Runs, tmp_path: P
 
 def test_published_and_filtered_by_the_list(runs: Runs, tmp_path: Path) -> None:
     from brokerlens.access import Condition, CustomerQuery, list_customers, served_snapshot
-    from brokerlens.access.principal import Principal, Role
     from brokerlens.access.snapshot import clear_cache
+    from brokerlens.auth.principal import Principal, Role
     from brokerlens.publish import publish
     from brokerlens.store import dispose_engines, open_store
 

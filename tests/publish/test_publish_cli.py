@@ -47,8 +47,8 @@ def test_publish_refreshes_every_segments_count(home: Path) -> None:
     import sqlalchemy as sa
 
     from brokerlens.access import Condition, count_customers, create_segment
-    from brokerlens.access.principal import Role
     from brokerlens.auth import add_user, get_user, principal_of
+    from brokerlens.auth.principal import Role
     from brokerlens.config import load_settings
     from brokerlens.store import dispose_engines, open_store
     from brokerlens.store.schema import segment_counts

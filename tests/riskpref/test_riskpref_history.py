@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from pathlib import Path
 
 import pytest
 from riskpref_handbox import CUSTOMERS, build_inbox
 
+from brokerlens.access import AuditQuery, Role, search_audit
+from brokerlens.access.users import acting_principal
+from brokerlens.auth import add_user
 from brokerlens.config import Settings, load_settings
 from brokerlens.errors import NotFound
 from brokerlens.ingest import ingest_inbox
+from brokerlens.pipeline import run_pipeline
+from brokerlens.publish import publish
 from brokerlens.riskpref import LEVELS
 from brokerlens.riskpref.quarter import Quarter
 from brokerlens.riskpref.service import customer_history, fit_quarter, riskpref_store
+from brokerlens.store import dispose_engines, open_store
 from support.cli import brokerlens
 
 K = (2, 3)
+PASSWORD = "Correct-horse-9"
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +70,31 @@ def test_cli_fit_shows_progress_and_the_clusters(home: Settings) -> None:
 
 
 def test_cli_show_models_and_clear_errors(home: Settings, tmp_path: Path) -> None:
-    shown = brokerlens("--home", str(home.home), "riskpref", "show", "CMIX")
+    # `show` acts as a workbench user on the published profile: publish a copy, add HQ
+    published = load_settings(home=tmp_path / "published")
+    shutil.copytree(home.home, published.home)
+    run_pipeline(published)
+    publish(published)
+    db = open_store(published)
+    add_user(db, username="hqm", display_name="HQ", role="hq_marketing", password=PASSWORD)
+    dispose_engines()
+    show = ("--home", str(published.home), "riskpref", "show", "CMIX")
+    bare = brokerlens(*show)
+    assert bare.returncode == 2 and "Missing option '--user'" in bare.stderr
+    shown = brokerlens(*show, "--user", "hqm")
     assert shown.returncode == 0, shown.stderr
     assert "2025Q1" in shown.stdout and "2025Q2" in shown.stdout
+    audited = search_audit(
+        open_store(published),
+        dataclasses.replace(acting_principal(open_store(published), "hqm"), role=Role.COMPLIANCE),
+        AuditQuery(action="view_riskpref"),
+    )
+    assert [(r["username"], r["customer_ids"]) for r in audited.rows] == [("hqm", ["CMIX"])]
+    dispose_engines()
+    unknown = brokerlens(
+        "--home", str(published.home), "riskpref", "show", "NOBODY", "--user", "hqm"
+    )
+    assert unknown.returncode == 2 and "no customer 'NOBODY'" in unknown.stderr
     listed = brokerlens("--home", str(home.home), "riskpref", "models")
     assert listed.returncode == 0 and "2025Q2" in listed.stdout
     bad = brokerlens("--home", str(home.home), "riskpref", "fit", "--quarter", "2025-1")

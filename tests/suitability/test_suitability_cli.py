@@ -2,6 +2,9 @@
 
 One test runs the installed command in a subprocess; the others call the same entry point
 (`brokerlens.cli.main.run`) in-process, which is what the subprocess runs, to keep the suite fast.
+The commands about one customer or check act as a workbench user (`--user`), so the hand-built
+lake is run and published once, with an HQ user, a compliance user and a broker who serves
+nobody.
 """
 
 from __future__ import annotations
@@ -14,16 +17,42 @@ from typing import Any
 
 import pytest
 
-from brokerlens.config import Settings
+from brokerlens.auth import add_user
+from brokerlens.config import Settings, load_settings
 from brokerlens.console import console, err_console
+from brokerlens.pipeline import run_pipeline
+from brokerlens.publish import publish
+from brokerlens.store import dispose_engines, open_store
 from support.cli import brokerlens as brokerlens_process
+
+PASSWORD = "Correct-horse-9"
+
+
+@pytest.fixture(scope="module")
+def published_lake(suitability_lake: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-built lake, run and published, with its users; each test copies it."""
+    home = tmp_path_factory.mktemp("suitability_published") / "home"
+    shutil.copytree(suitability_lake.home, home)
+    settings = load_settings(home=home)
+    run_pipeline(settings)
+    publish(settings)
+    db = open_store(settings)
+    for name, role, staff_id in (
+        ("hqm", "hq_marketing", None),
+        ("compliance", "compliance", None),
+        ("broker", "broker", "S9"),  # serves nobody: every customer is out of scope
+    ):
+        add_user(db, username=name, display_name=name, role=role, password=PASSWORD,
+                 staff_id=staff_id)  # fmt: skip
+    dispose_engines()
+    return home
 
 
 @pytest.fixture
-def home(suitability_lake: Settings, tmp_path: Path) -> dict[str, str]:
-    """A copy of the hand-built lake's home, so that the store written here stays here."""
+def home(published_lake: Path, tmp_path: Path) -> dict[str, str]:
+    """A copy of the published lake's home, so that the store written here stays here."""
     own = tmp_path / "home"
-    shutil.copytree(suitability_lake.home, own)
+    shutil.copytree(published_lake, own)
     return {"BROKERLENS_HOME": str(own)}
 
 
@@ -31,7 +60,6 @@ def home(suitability_lake: Settings, tmp_path: Path) -> dict[str, str]:
 def brokerlens(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> object:
     """`brokerlens(*args, env=...)` -> a CompletedProcess from the in-process entry point."""
     from brokerlens.cli.main import run
-    from brokerlens.store import dispose_engines
 
     monkeypatch.setattr(console, "_width", 200)
     monkeypatch.setattr(err_console, "_width", 200)
@@ -54,28 +82,28 @@ def brokerlens(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[st
 
 
 def test_the_installed_command(home: dict[str, str]) -> None:
-    shown = brokerlens_process("suitability", "eligibility", "CMID", env=home)
+    shown = brokerlens_process("suitability", "eligibility", "CMID", "--user", "hqm", env=home)
     assert shown.returncode == 0, shown.stderr
     assert "[missing] 20日日均资产 412,300 < 500,000" in shown.stdout
-    refused = brokerlens_process("suitability", "confirm", "7", env=home)
-    assert refused.returncode == 2 and "check 7 does not exist" in refused.stderr
+    refused = brokerlens_process("suitability", "confirm", "7", "--user", "hqm", env=home)
+    assert refused.returncode == 2 and "no check 7" in refused.stderr
     assert "Traceback" not in refused.stderr
 
 
 def test_check_warn_confirm_sale_callbacks(home: dict[str, str], brokerlens: Any) -> None:
     checked = brokerlens(
-        "suitability", "check", "CBAD", "P_EQ", "--record", "--by", "amy", env=home
+        "suitability", "check", "CBAD", "P_EQ", "--record", "--user", "hqm", env=home
     )
     assert checked.returncode == 0, checked.stderr
     assert "CBAD -> product P_EQ 股票基金 (R4), purchase: mismatch" in checked.stdout
     assert "[mismatch] 风险等级 R4 中高风险 高于 C3 稳健型 可匹配的 R3" in checked.stdout
-    assert "recorded as check 1" in checked.stdout
-    refused = brokerlens("suitability", "confirm", "1", "--by", "amy", env=home)
+    assert "recorded as check 1 by hqm" in checked.stdout
+    refused = brokerlens("suitability", "confirm", "1", "--user", "hqm", env=home)
     assert refused.returncode == 2
     assert "check 1: no risk warning was shown, so it cannot be confirmed" in refused.stderr
     assert "Traceback" not in refused.stderr
     for step in ("warn", "confirm", "sale"):
-        done = brokerlens("suitability", step, "1", "--by", "amy", env=home)
+        done = brokerlens("suitability", step, "1", "--user", "hqm", env=home)
         assert done.returncode == 0, done.stderr
     assert "callback_scheduled, due" in done.stdout
     due = brokerlens("suitability", "callbacks", "--on", "2999-01-01", env=home)
@@ -83,27 +111,37 @@ def test_check_warn_confirm_sale_callbacks(home: dict[str, str], brokerlens: Any
 
 
 def test_eligibility_rescore_class_and_report(home: dict[str, str], brokerlens: Any) -> None:
-    eligible = brokerlens("suitability", "eligibility", "CMID", env=home)
+    eligible = brokerlens("suitability", "eligibility", "CMID", "--user", "hqm", env=home)
     assert eligible.returncode == 0, eligible.stderr
     assert "[missing] 20日日均资产 412,300 < 500,000" in eligible.stdout
     assert "margin 融资融券: not_eligible (already open)" in eligible.stdout
     rescored = brokerlens("suitability", "rescore", env=home)
     assert "8 assessments re-scored as of 2025-03-07" in rescored.stdout
     assert "Q2 CBAD (B2) V2024.1 score: 55 -> 40" in rescored.stdout
-    klass = brokerlens("suitability", "class", "CPRO", env=home)
+    klass = brokerlens("suitability", "class", "CPRO", "--user", "hqm", env=home)
     assert (
         "CPRO: recorded professional, treated as professional; data shows ordinary" in klass.stdout
     )
     reported = brokerlens("suitability", "report", "--branch", "B1", env=home)
     assert "P_PRIV" in reported.stdout and "1,000,000.00" in reported.stdout
-    asked = brokerlens("suitability", "request-class", "CPRO", "to_ordinary", env=home)
+    asked = brokerlens(
+        "suitability", "request-class", "CPRO", "to_ordinary", "--user", "hqm", env=home
+    )
     assert "class request 1 recorded (to_ordinary); data shows ordinary" in asked.stdout
-    brokerlens("suitability", "decide-class", "1", "--approve", env=home)
-    klass = brokerlens("suitability", "class", "CPRO", env=home)
+    hq_decides = brokerlens(
+        "suitability", "decide-class", "1", "--approve", "--user", "hqm", env=home
+    )
+    assert hq_decides.returncode == 2 and "decide_investor_class" in hq_decides.stderr
+    decided = brokerlens(
+        "suitability", "decide-class", "1", "--approve", "--user", "compliance", env=home
+    )
+    assert "class request 1 approved by compliance" in decided.stdout, decided.stderr
+    klass = brokerlens("suitability", "class", "CPRO", "--user", "hqm", env=home)
     assert "CPRO: recorded professional, treated as ordinary" in klass.stdout
-    checked = brokerlens("suitability", "check", "CPRO", "P_PRIV", env=home)
+    checked = brokerlens("suitability", "check", "CPRO", "P_PRIV", "--user", "hqm", env=home)
     assert "P_PRIV 私募基金 (R5), purchase: mismatch" in checked.stdout  # no longer matches all
     assert "[mismatch] 风险等级 R5 高风险 高于 C3 稳健型 可匹配的 R3" in checked.stdout
+    assert "recorded" not in checked.stdout  # without --record: audited, not kept
     versions = brokerlens("suitability", "questionnaire", env=home)
     assert "V2021.2" in versions.stdout and "V2024.1" in versions.stdout
 
@@ -111,13 +149,19 @@ def test_eligibility_rescore_class_and_report(home: dict[str, str], brokerlens: 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("check", "CX", "P_EQ"), "customer 'CX' is not in the lake"),
-        (("check", "CMID", "NOPE"), "a permission: margin, chinext"),
-        (("check", "CMID", "P_EQ", "--as-of", "2025-02-30"), "--as-of '2025-02-30' is not a date"),
-        (("check", "CMID", "P_EQ", "--context", "sale"), "context 'sale' is not one of"),
-        (("check", "CMID", "P_EQ", "--as-of", "2020-01-02"), "before the lake's first business"),
-        (("warn", "42"), "check 42 does not exist"),
-        (("request-class", "CMID", "upwards"), "direction 'upwards' is not one of"),
+        (("check", "CX", "P_EQ", "--user", "hqm"), "no customer 'CX'"),
+        (("check", "CMID", "NOPE", "--user", "hqm"), "a permission: margin, chinext"),
+        (("check", "CMID", "P_EQ", "--context", "sale", "--user", "hqm"), "context 'sale' is not"),
+        (("check", "CMID", "P_EQ"), "Missing option '--user'"),
+        (("check", "CMID", "P_EQ", "--user", "nobody"), "no user 'nobody'"),
+        (("check", "CMID", "P_EQ", "--user", "broker"), "no customer 'CMID'"),  # out of scope
+        (("check", "CMID", "P_EQ", "--by", "amy"), "No such option: --by"),
+        (("eligibility", "CMID"), "Missing option '--user'"),
+        (("warn", "42", "--user", "hqm"), "no check 42"),
+        (
+            ("request-class", "CMID", "upwards", "--user", "hqm"),
+            "direction 'upwards' is not one of",
+        ),
         (("questionnaire", "V9"), "questionnaire version 'V9' is unknown"),
     ],
 )

@@ -14,7 +14,6 @@ from brokerlens.access.exports import MAX_EXPORT_ROWS, export_customers, export_
 from brokerlens.access.home import HomeSummary, home_summary
 from brokerlens.access.masking import mask_email, mask_id_no, mask_phone, reveal
 from brokerlens.access.org import list_staff, org_tree
-from brokerlens.access.principal import Permission, Principal, Role
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.segments import (
     create_segment,
@@ -40,6 +39,7 @@ from brokerlens.access.suitability import (
     validity_by_branch,
 )
 from brokerlens.access.why import explain_customer
+from brokerlens.auth.principal import Permission, Principal, Role
 
 __all__ = [
     "MAX_EXPORT_ROWS",

@@ -21,15 +21,15 @@ import duckdb
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
-from brokerlens.access.audit import record_audit
+from brokerlens.access.audit import audit_read, record_audit
 from brokerlens.access.exports import BOM, MAX_EXPORT_ROWS
 from brokerlens.access.masking import mask_row
-from brokerlens.access.principal import Permission, Principal
 from brokerlens.access.render import Where, duckdb_where
 from brokerlens.access.scope import scope_clause
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.activation.build import activation_file
 from brokerlens.activation.reasons import reasons, reasons_text
+from brokerlens.auth.principal import Permission, Principal
 from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
 from brokerlens.warehouse.store import WarehouseStore
@@ -160,13 +160,16 @@ def list_candidates(
     engine: sa.Engine, settings: Settings, principal: Principal, query: ActivationQuery
 ) -> ActivationPage:
     """The page of candidates in scope, most valuable first, each with its reasons in the
-    principal's language."""
+    principal's language; audited `view_activation` with the page's customers."""
     with engine.connect() as connection:
         snapshot, path = _served(connection, settings)
         counts = _counts(path, _where(connection, principal, snapshot, query, with_kind=False))
         where = _where(connection, principal, snapshot, query)
     total = counts[query.kind] if query.kind else sum(counts.values())
     rows = _rows(path, where, query.page_size, (query.page - 1) * query.page_size)
+    ids = [str(r["customer_id"]) for r in rows]
+    detail = {"page": query.page, "page_size": query.page_size, "total": total}
+    audit_read(engine, principal, "view_activation", ids, detail)
     return ActivationPage(
         as_of_date=snapshot.as_of_date,
         rows=[_with_reasons(r, principal.language) for r in rows],

@@ -16,20 +16,20 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.sql.elements import ColumnElement, True_
 
-from brokerlens.access.audit import record_audit
+from brokerlens.access.audit import audit_read, record_audit
 from brokerlens.access.customers import scoped_row
 from brokerlens.access.exports import BOM, _cell, _require, _too_many
 from brokerlens.access.masking import mask_row
-from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Permission, Principal, Role
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
+from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Permission, Principal, Role
 from brokerlens.config import Settings
 from brokerlens.errors import BrokerlensError, Conflict, Forbidden, InvalidRequest, NotFound
 from brokerlens.store.alerts_schema import ALERT_STATUSES, alert_actions, alerts
@@ -82,6 +82,39 @@ class AlertPage:
     page: int
     page_size: int
     as_of_date: dt.date
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """One alert in scope as the inbox shows it (the customer's name masked as everywhere)."""
+
+    alert_row_id: int
+    as_of_date: dt.date
+    customer_id: str
+    name: str | None
+    branch_id: str | None
+    alert_id: str
+    explanation: dict[str, Any]
+    status: str
+    status_by: str | None
+    status_at: dt.datetime | None
+    note: str | None
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> AlertRecord:
+        return cls(**_record_values(row))
+
+
+def _record_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {f.name: row.get(f.name) for f in fields(AlertRecord)}
+
+
+@dataclass(frozen=True)
+class AlertDetail(AlertRecord):
+    """An alert with every status change, oldest first."""
+
+    actions: list[dict[str, Any]] = field(default_factory=list)
 
 
 # -- names ----------------------------------------------------------------------------------------
@@ -163,7 +196,16 @@ def _newest_first() -> list[Any]:
 
 
 def list_alerts(engine: sa.Engine, principal: Principal, query: AlertQuery) -> AlertPage:
-    """One page of the alerts in scope matching the query, newest first, and how many match."""
+    """One page of the alerts in scope matching the query, newest first, and how many match;
+    audited `view_alerts` with the page's customers."""
+    found = _alert_page(engine, principal, query)
+    ids = list(dict.fromkeys(str(r["customer_id"]) for r in found.rows))
+    detail = {"page": query.page, "page_size": query.page_size, "total": found.total}
+    audit_read(engine, principal, "view_alerts", ids, detail)
+    return found
+
+
+def _alert_page(engine: sa.Engine, principal: Principal, query: AlertQuery) -> AlertPage:
     with engine.connect() as connection:
         snapshot = served_snapshot_on(connection)
         where = _where(principal, snapshot, query)
@@ -210,13 +252,15 @@ def _actions(connection: sa.Connection, alert_row_id: int) -> list[dict[str, Any
     return [dict(r) for r in rows]
 
 
-def get_alert(engine: sa.Engine, principal: Principal, alert_row_id: int) -> dict[str, Any]:
-    """One alert in scope with its history of status changes."""
-    with engine.connect() as connection:
+def get_alert(engine: sa.Engine, principal: Principal, alert_row_id: int) -> AlertDetail:
+    """One alert in scope with its history of status changes; audited `view_alert`."""
+    with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
-        out = _scoped_alert(connection, principal, snapshot, alert_row_id)
-        out["actions"] = _actions(connection, alert_row_id)
-    return out
+        row = _scoped_alert(connection, principal, snapshot, alert_row_id)
+        actions = _actions(connection, alert_row_id)
+        detail = {"alert_row_id": alert_row_id}
+        record_audit(connection, principal, "view_alert", [str(row["customer_id"])], detail)
+    return AlertDetail(**_record_values(row), actions=actions)
 
 
 def change_status(
@@ -310,11 +354,13 @@ def alert_counts(
 
 def customer_alerts(
     engine: sa.Engine, principal: Principal, customer_id: str, limit: int = RECENT
-) -> list[dict[str, Any]]:
-    """The customer's latest alerts, newest first; NotFound, as the 360, when out of scope."""
-    with engine.connect() as connection:
+) -> list[AlertRecord]:
+    """The customer's latest alerts, newest first; NotFound, as the 360, when out of scope.
+    Audited `view_customer_alerts`."""
+    with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
+        record_audit(connection, principal, "view_customer_alerts", [customer_id], {})
         rows = connection.execute(
             sa.select(*_columns(snapshot))
             .select_from(_joined(snapshot))
@@ -322,7 +368,7 @@ def customer_alerts(
             .order_by(*_newest_first())
             .limit(limit)
         ).mappings()
-        return [_plain(r) for r in rows]
+        return [AlertRecord.of(_plain(r)) for r in rows]
 
 
 # -- export ---------------------------------------------------------------------------------------

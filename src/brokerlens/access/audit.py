@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from brokerlens.access.principal import Permission, Principal
 from brokerlens.access.render import like_escape
+from brokerlens.auth.principal import Permission, Principal
 from brokerlens.errors import Forbidden
 from brokerlens.store.schema import audit_log
 
@@ -38,6 +38,19 @@ def record_audit(
             user_agent=(principal.user_agent or None) and principal.user_agent[:300],
         )
     )
+
+
+def audit_read(
+    engine: sa.Engine,
+    principal: Principal,
+    action: str,
+    customer_ids: Sequence[str],
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """One audit row in its own transaction, for a read whose answer is already in hand (a
+    page of a list, a customer's alerts): the customers it shows, under the reader's name."""
+    with engine.begin() as connection:
+        record_audit(connection, principal, action, customer_ids, detail)
 
 
 class AuditQuery(BaseModel):

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from brokerlens.access.audit import record_audit
 from brokerlens.access.customers import scoped_row
-from brokerlens.access.principal import Principal
 from brokerlens.access.snapshot import served_snapshot_on
+from brokerlens.auth.principal import Principal
 from brokerlens.config import Settings
 from brokerlens.errors import NotFound
 

@@ -25,10 +25,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from brokerlens.access.audit import record_audit
 from brokerlens.access.masking import PERSONAL_FIELDS
-from brokerlens.access.principal import Permission, Principal
 from brokerlens.access.render import Where, duckdb_order, duckdb_where, like_escape
 from brokerlens.access.scope import customers_in, scope_clause, served_by, unit_staff
 from brokerlens.access.snapshot import Snapshot
+from brokerlens.auth.principal import Permission, Principal
 from brokerlens.errors import Forbidden, InvalidRequest
 
 MAX_PAGE_SIZE = 200

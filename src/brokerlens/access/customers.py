@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from brokerlens.access import columnar
-from brokerlens.access.audit import record_audit
+from brokerlens.access.audit import audit_read, record_audit
 from brokerlens.access.conditions import (
     MAX_PAGE_SIZE,
     Condition,
@@ -19,9 +19,9 @@ from brokerlens.access.conditions import (
 )
 from brokerlens.access.detail import INDEX_ID, assets_history, customer_facts
 from brokerlens.access.masking import mask_row
-from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Principal
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
+from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Principal
 from brokerlens.classify.model import Classification
 from brokerlens.config import Settings
 from brokerlens.errors import InvalidRequest, LakeError, NotFound
@@ -129,7 +129,19 @@ def filters_on(
 
 
 def list_customers(engine: sa.Engine, principal: Principal, query: CustomerQuery) -> CustomerPage:
-    """One page of customers in scope matching the query (masked), and how many match."""
+    """One page of customers in scope matching the query (masked), and how many match;
+    audited `view_list` with the page's customers."""
+    found = _list_page(engine, principal, query)
+    detail = {"page": query.page, "page_size": query.page_size, "total": found.total}
+    audit_read(engine, principal, "view_list", _ids(found.rows), detail)
+    return found
+
+
+def _ids(rows: list[dict[str, Any]]) -> list[str]:
+    return [str(r["customer_id"]) for r in rows]
+
+
+def _list_page(engine: sa.Engine, principal: Principal, query: CustomerQuery) -> CustomerPage:
     with engine.connect() as connection:
         snapshot = served_snapshot_on(connection)
         path, filters = filters_on(connection, principal, snapshot, query, purpose="list")
@@ -286,16 +298,24 @@ def customer_360(
     return result
 
 
+@dataclass(frozen=True)
+class CustomerAssets:
+    """A customer's daily total assets with the index over the same dates."""
+
+    customer_id: str
+    as_of_date: dt.date
+    index_id: str
+    points: list[dict[str, Any]]  # biz_date, total_assets, index_close, ...
+
+
 def customer_assets(
     engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
-) -> dict[str, Any]:
-    """The customer's daily assets (last 250 loaded dates to the as-of date) with 000300.SH."""
-    with engine.connect() as connection:
+) -> CustomerAssets:
+    """The customer's daily assets (last 250 loaded dates to the as-of date) with 000300.SH;
+    audited `view_assets`."""
+    with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
-    return {
-        "customer_id": customer_id,
-        "as_of_date": snapshot.as_of_date,
-        "index_id": INDEX_ID,
-        "points": assets_history(settings, customer_id, snapshot.as_of_date),
-    }
+        record_audit(connection, principal, "view_assets", [customer_id], {})
+    points = assets_history(settings, customer_id, snapshot.as_of_date)
+    return CustomerAssets(customer_id, snapshot.as_of_date, INDEX_ID, points)

@@ -14,9 +14,9 @@ from brokerlens.access import columnar
 from brokerlens.access.audit import record_audit
 from brokerlens.access.conditions import CustomerQuery, Filters, compile_query
 from brokerlens.access.masking import mask_row
-from brokerlens.access.principal import Permission, Principal
 from brokerlens.access.segments import segment_conditions
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
+from brokerlens.auth.principal import Permission, Principal
 from brokerlens.errors import Forbidden, InvalidRequest
 
 MAX_EXPORT_ROWS = 100_000

@@ -11,10 +11,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from brokerlens.access import columnar
-from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Principal, Role
+from brokerlens.access.audit import audit_read
 from brokerlens.access.render import duckdb_where
 from brokerlens.access.scope import customer_scope, scope_clause, team_staff
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
+from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Principal, Role
 from brokerlens.store.schema import org_units, profile_changes, scope_daily
 
 TREND_DATES = 60
@@ -89,6 +90,15 @@ def _counts(
 
 
 def home_summary(engine: sa.Engine, principal: Principal) -> HomeSummary:
+    """Counts, assets and trend of the principal's scope, and examples of changed customers;
+    audited `view_home` with the customers of those examples."""
+    found = _summary(engine, principal)
+    ids = list(dict.fromkeys(str(r["customer_id"]) for r in found.change_examples))
+    audit_read(engine, principal, "view_home", ids, {"snapshot_id": found.snapshot_id})
+    return found
+
+
+def _summary(engine: sa.Engine, principal: Principal) -> HomeSummary:
     with engine.connect() as connection:
         snapshot = served_snapshot_on(connection)
         scope = customer_scope(principal, snapshot)

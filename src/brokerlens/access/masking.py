@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from brokerlens.access.audit import record_audit
-from brokerlens.access.principal import Permission, Principal
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.snapshot import served_snapshot_on
+from brokerlens.auth.principal import Permission, Principal
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from brokerlens.access.principal import ALL_CUSTOMER_ROLES, STAFF_ROLES, Principal, Role
+from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, STAFF_ROLES, Principal, Role
 from brokerlens.errors import NotFound
 from brokerlens.store.schema import org_units, staff
 

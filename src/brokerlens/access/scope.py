@@ -17,9 +17,9 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Principal, Role
 from brokerlens.access.render import ids_in
 from brokerlens.access.snapshot import Snapshot
+from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Principal, Role
 from brokerlens.store.schema import relationships, staff
 
 ScopeKind = Literal["all", "none", "branch", "region", "customers"]

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from brokerlens.access import columnar
+from brokerlens.access.audit import audit_read
 from brokerlens.access.conditions import (
     Condition,
     CustomerQuery,
@@ -27,8 +28,8 @@ from brokerlens.access.customers import (
     page_of,
 )
 from brokerlens.access.org import ancestors, parents, principal_unit, visible_units
-from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Permission, Principal, Role
 from brokerlens.access.snapshot import served_snapshot_on
+from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Permission, Principal, Role
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
 from brokerlens.store.schema import segment_counts, segments, users
 
@@ -241,7 +242,24 @@ def segment_members(
     sort: str | None = None,
     descending: bool = False,
 ) -> CustomerPage:
-    """One page of the segment's customers within the viewer's scope (masked)."""
+    """One page of the segment's customers within the viewer's scope (masked); audited
+    `view_segment_members` with the page's customers."""
+    found = _members_page(engine, principal, segment_id, page, page_size, sort, descending)
+    ids = [str(r["customer_id"]) for r in found.rows]
+    detail = {"segment_id": segment_id, "page": page, "total": found.total}
+    audit_read(engine, principal, "view_segment_members", ids, detail)
+    return found
+
+
+def _members_page(
+    engine: sa.Engine,
+    principal: Principal,
+    segment_id: int,
+    page: int,
+    page_size: int,
+    sort: str | None,
+    descending: bool,
+) -> CustomerPage:
     with engine.connect() as connection:
         item = _get(connection, principal, segment_id)
         query = parse_query(

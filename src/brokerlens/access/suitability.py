@@ -20,10 +20,14 @@ import sqlalchemy as sa
 
 from brokerlens.access.audit import record_audit
 from brokerlens.access.customers import scoped_row
-from brokerlens.access.principal import ALL_CUSTOMER_ROLES, Permission, Principal
 from brokerlens.access.snapshot import served_snapshot_on
+from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Permission, Principal
 from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
+from brokerlens.suitability.eligibility import Eligibility
+from brokerlens.suitability.matching import CheckResult
+from brokerlens.suitability.service import check_customer
+from brokerlens.suitability.workflow import ClassRequest, get_check, record_check
 
 REPORT_LIMIT = 500  # rows of a report's list answered at most (the counts cover every row)
 
@@ -225,6 +229,46 @@ def check_dict(record: Any, result: Any = None, allowed: Any = None) -> dict[str
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class TargetCheck:
+    """A suitability check as the service made it: the verdict with every reason, for a
+    permission its eligibility, and the recorded check's id (None when not recorded)."""
+
+    customer_id: str
+    as_of_date: dt.date
+    result: CheckResult
+    eligibility: Eligibility | None
+    check_id: int | None
+
+
+def run_check(
+    engine: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    customer_id: str,
+    target: str,
+    context: str = "purchase",
+    *,
+    record: bool = True,
+) -> TargetCheck:
+    """Check a product (by id) or business permission (margin, chinext, ...) for the customer
+    in scope as of the served date; recorded in the store (who, when) unless `record` is
+    False. Audited `suitability_check` either way (`recorded: false` in the detail if not)."""
+    detail: dict[str, Any] = {"target": target, "context": context}
+    if not record:
+        detail["recorded"] = False
+    as_of = _scoped(engine, principal, customer_id, "suitability_check", detail)
+    view, result, allowed = check_customer(
+        settings, customer_id, target, context=context, as_of=as_of
+    )
+    check_id = None
+    if record:
+        check_id = record_check(
+            engine, result, by=principal.username, branch_id=view.facts.branch_id, as_of=as_of
+        )
+    return TargetCheck(customer_id, as_of, result, allowed, check_id)
+
+
 def check_target(
     engine: sa.Engine,
     settings: Settings,
@@ -233,20 +277,10 @@ def check_target(
     target: str,
     context: str = "purchase",
 ) -> dict[str, Any]:
-    """Check a product (by id) or business permission (margin, chinext, ...) for the customer:
-    the verdict with every reason, recorded in the store (who, when); audited."""
-    from brokerlens.suitability.service import check_customer
-    from brokerlens.suitability.workflow import get_check, record_check
-
-    detail = {"target": target, "context": context}
-    as_of = _scoped(engine, principal, customer_id, "suitability_check", detail)
-    view, result, allowed = check_customer(
-        settings, customer_id, target, context=context, as_of=as_of
-    )
-    check_id = record_check(
-        engine, result, by=principal.username, branch_id=view.facts.branch_id, as_of=as_of
-    )
-    return check_dict(get_check(engine, check_id), result, allowed)
+    """`run_check`, recorded, answered as the web's check (the record with its events)."""
+    found = run_check(engine, settings, principal, customer_id, target, context)
+    assert found.check_id is not None
+    return check_dict(get_check(engine, found.check_id), found.result, found.eligibility)
 
 
 def _scoped_check(engine: sa.Engine, principal: Principal, check_id: int) -> Any:
@@ -361,12 +395,13 @@ def request_investor_class(
 
 def customer_class_requests(
     engine: sa.Engine, principal: Principal, customer_id: str
-) -> list[dict[str, Any]]:
-    """A customer's class requests, newest first (the customer in scope)."""
+) -> list[ClassRequest]:
+    """A customer's class requests, newest first (the customer in scope); audited
+    `view_class_requests`."""
     from brokerlens.suitability.workflow import class_requests
 
-    _scoped(engine, principal, customer_id)
-    return [class_request_dict(r) for r in class_requests(engine, customer_id=customer_id)]
+    _scoped(engine, principal, customer_id, "view_class_requests", {"customer_id": customer_id})
+    return class_requests(engine, customer_id=customer_id)
 
 
 def _deciding(principal: Principal) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import duckdb
 import sqlalchemy as sa
 
+from brokerlens.access.audit import record_audit
 from brokerlens.access.customers import scoped_row
-from brokerlens.access.principal import Principal
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
+from brokerlens.auth.principal import Principal
 from brokerlens.classify.explain import Explanation
 from brokerlens.classify.source import VIEW
 from brokerlens.classify.why import _explain_one
@@ -34,9 +35,13 @@ def explain_customer(
     customer_id: str,
     classification_id: str | None = None,
 ) -> list[Explanation]:
-    with engine.connect() as connection:
+    """Why the customer in scope has each classification value (or the one asked); audited
+    `view_why`."""
+    with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
         row = scoped_row(connection, principal, snapshot, customer_id)
+        detail = {"classification": classification_id} if classification_id else {}
+        record_audit(connection, principal, "view_why", [customer_id], detail)
     compiled = snapshot.compiled
     if snapshot.catalog is None:
         raise NotFound("the served snapshot carries no readable catalog to explain with")

@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from brokerlens.access.principal import ROLE_NAMES_ZH, Role
 from brokerlens.auth.passwords import hash_password, verify_password
+from brokerlens.auth.principal import ROLE_NAMES_ZH, Role
 from brokerlens.auth.users import add_user
 from brokerlens.errors import NotFound
 from brokerlens.store.schema import org_units, relationships, serving, snapshots, staff, users

@@ -11,7 +11,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from brokerlens.access.principal import Principal
 from brokerlens.auth._audit import audit
 from brokerlens.auth._clock import aware, beijing_time, utc
 from brokerlens.auth.passwords import (
@@ -20,6 +19,7 @@ from brokerlens.auth.passwords import (
     needs_rehash,
     verify_password,
 )
+from brokerlens.auth.principal import Principal
 from brokerlens.auth.sessions import create_session
 from brokerlens.auth.users import normalize_username, principal_of
 from brokerlens.errors import AuthError

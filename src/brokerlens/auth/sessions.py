@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from brokerlens.access.principal import Principal
 from brokerlens.auth._audit import audit
 from brokerlens.auth._clock import aware, utc
+from brokerlens.auth.principal import Principal
 from brokerlens.auth.users import principal_of
 from brokerlens.store.schema import sessions, users
 

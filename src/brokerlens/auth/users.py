@@ -12,7 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from brokerlens.access.principal import (
+from brokerlens.auth._clock import aware, utc
+from brokerlens.auth.passwords import generate_password, hash_password, verify_password
+from brokerlens.auth.policy import check_password_policy
+from brokerlens.auth.principal import (
     ROLE_NAMES_ZH,
     STAFF_ROLES,
     UNIT_ROLES,
@@ -20,9 +23,6 @@ from brokerlens.access.principal import (
     Principal,
     Role,
 )
-from brokerlens.auth._clock import aware, utc
-from brokerlens.auth.passwords import generate_password, hash_password, verify_password
-from brokerlens.auth.policy import check_password_policy
 from brokerlens.errors import AuthError, InvalidRequest, NotFound
 from brokerlens.store.schema import org_units, sessions, staff, users
 
@@ -263,7 +263,7 @@ def _find(connection: Connection, username: str) -> Mapping[Any, Any] | None:
 def _require(connection: Connection, username: str) -> Mapping[Any, Any]:
     row = _find(connection, username)
     if row is None:
-        raise NotFound(f"no user {username!r}", hint="see `brokerlens user list`")
+        raise NotFound(f"no user {username!r}", hint="see `brokerlens user list --user ADMIN`")
     return row
 
 

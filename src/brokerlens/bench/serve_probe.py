@@ -38,8 +38,8 @@ import httpx
 import sqlalchemy as sa
 
 from brokerlens.access import served_snapshot
-from brokerlens.access.principal import Role
 from brokerlens.auth import add_user, list_users, reset_password
+from brokerlens.auth.principal import Role
 from brokerlens.bench.loadgen import Planned, encode, open_loop
 from brokerlens.config import load_settings
 from brokerlens.store import open_store

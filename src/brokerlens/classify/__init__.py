@@ -18,6 +18,7 @@ from brokerlens.classify.preview import Preview, preview_catalog
 from brokerlens.classify.versions import (
     VersionRecord,
     apply_catalog,
+    apply_catalog_text,
     catalog_version,
     history,
     load_version,
@@ -35,6 +36,7 @@ __all__ = [
     "UnknownName",
     "VersionRecord",
     "apply_catalog",
+    "apply_catalog_text",
     "catalog_version",
     "compile_catalog",
     "explain",

@@ -87,7 +87,14 @@ def apply_catalog(
         text = path.read_text("utf-8")
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read the catalog file: {exc.strerror}") from None
-    parse_catalog(text, str(path))
+    return apply_catalog_text(settings, text, str(path), user=user, note=note)
+
+
+def apply_catalog_text(
+    settings: Settings, text: str, source: str, *, user: str | None = None, note: str | None = None
+) -> VersionRecord:
+    """`apply_catalog` of a catalog's YAML text; `source` names it in a validation error."""
+    parse_catalog(text, source)
     with _apply_lock(settings):
         number = max((r.version for r in history(settings)), default=0) + 1
         target = version_path(settings, number)

@@ -10,8 +10,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from brokerlens.cli.main import app, settings_of
+from brokerlens.access.activation import ActivationQuery, export_candidates, list_candidates
+from brokerlens.cli.acting import UserOpt, acting
+from brokerlens.cli.main import app
 from brokerlens.console import console
+from brokerlens.errors import InvalidRequest
 
 activation_app = typer.Typer(
     help="Dormant and empty accounts ranked by the value of reactivating them.",
@@ -25,10 +28,7 @@ KINDS = ("dormant", "empty")
 @activation_app.command("list")
 def list_command(
     ctx: typer.Context,
-    user: Annotated[
-        str,
-        typer.Option("--user", help="Act as this store user: their scope, their audit trail."),
-    ],
+    user: UserOpt,
     branch: Annotated[str | None, typer.Option("--branch", help="One branch id.")] = None,
     kind: Annotated[str | None, typer.Option("--kind", help="dormant or empty.")] = None,
     limit: Annotated[
@@ -39,17 +39,12 @@ def list_command(
         typer.Option("--export", help="Write every matching row (not just --limit) as CSV."),
     ] = None,
 ) -> None:
-    """The served date's list, most valuable first, with the reasons."""
-    from brokerlens.access.activation import ActivationQuery, export_candidates, list_candidates
-    from brokerlens.auth.users import get_user, principal_of
-    from brokerlens.errors import InvalidRequest
-    from brokerlens.store import open_store
-
+    """The served date's list, most valuable first, with the reasons; audited as the web's
+    list (`view_activation`, an export as `export`) under the user's name."""
     if kind is not None and kind not in KINDS:
         raise InvalidRequest(f"--kind {kind!r}: use one of {', '.join(KINDS)}")
-    settings = settings_of(ctx)
-    engine = open_store(settings)
-    principal = principal_of(get_user(engine, user), user_agent="brokerlens-cli")
+    me = acting(ctx, user)
+    settings, engine, principal = me.settings, me.db, me.principal
     query = ActivationQuery.model_validate({"kind": kind, "branch_id": branch, "page_size": limit})
     if export is not None:
         _, text = export_candidates(engine, settings, principal, query)

@@ -1,16 +1,22 @@
 """`brokerlens alerts ...`: the alert definitions with their thresholds, and editing them.
-Thin callers of `brokerlens.alerts`."""
+`list` reads `brokerlens.alerts`; `set` acts as a named workbench user (`--user`) through
+`brokerlens.access.alerts`, as the web's threshold editor does (checked and audited)."""
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from brokerlens.cli.main import app, parse_date, settings_of
+from brokerlens.access.alerts import preview_thresholds, save_thresholds
+from brokerlens.alerts import load_alerts
+from brokerlens.alerts.thresholds import check_params
+from brokerlens.classify.errors import UnknownName
+from brokerlens.cli.acting import UserOpt, acting
+from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console
+from brokerlens.errors import ConfigError
 
 alerts_app = typer.Typer(
     help="Alerts (客户定位): definitions, thresholds per branch.", no_args_is_help=True
@@ -29,8 +35,6 @@ def _values(values: dict[str, float]) -> str:
 @alerts_app.command("list")
 def list_alerts(ctx: typer.Context) -> None:
     """Every alert with its thresholds in force: the defaults and each branch's overrides."""
-    from brokerlens.alerts import load_alerts
-
     alert_set = load_alerts(settings_of(ctx))
     table = Table("alert", "name", "thresholds (default)", "branch overrides", "when")
     for d in alert_set.definitions:
@@ -46,41 +50,37 @@ def set_thresholds(
     ctx: typer.Context,
     alert: Annotated[str, typer.Argument(help="The alert id.")],
     values: Annotated[list[str], typer.Argument(help="name=value thresholds.")],
+    user: UserOpt,
     branch: Annotated[
         str | None, typer.Option("--branch", help="A branch's override [default: the defaults].")
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Save without asking.")] = False,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Count customers as of YYYY-MM-DD [default: latest run]."),
-    ] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Who saves [default: OS user].")] = None,
 ) -> None:
-    """Change thresholds, after showing how many customers fire now and would with them."""
-    from brokerlens.alerts import load_alerts, preview_thresholds, save_thresholds
-    from brokerlens.alerts.thresholds import check_params
-    from brokerlens.classify.errors import UnknownName
-    from brokerlens.errors import ConfigError
-
-    settings = settings_of(ctx)
+    """Change thresholds, after showing how many customers fire now and would with them (as of
+    the latest run). HQ edits the defaults and any branch, a branch manager their own branch;
+    audited as `alert_thresholds`."""
     params: dict[str, str] = {}
     for item in values:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise ConfigError(f"{item!r}: write a threshold as name=value (e.g. min_days=20)")
         params[name.strip()] = value.strip()
-    definition = load_alerts(settings).get(alert)
+    me = acting(ctx, user)
+    definition = load_alerts(me.settings).get(alert)
     check_params(definition, params)  # names and numbers first: the message names the one
     where = f"branch {branch}" if branch else "the defaults"
     try:
-        found = preview_thresholds(settings, alert, branch, params, parse_date(as_of, "--as-of"))
+        found = preview_thresholds(me.db, me.settings, me.principal, alert, branch, params)
         _say(
-            f"{alert} {definition.zh} ({where}): {found.current:,} customer(s) fire as of "
-            f"{found.as_of} now, {found.proposed:,} with the new values"
+            f"{alert} {definition.zh} ({where}): {found['current']:,} customer(s) fire as of "
+            f"{found['as_of']} now, {found['proposed']:,} with the new values"
         )
     except UnknownName as exc:  # nothing computed yet: saving still makes sense
         _say(f"no preview: {exc.message}")
     if not yes:
         typer.confirm("save these thresholds?", abort=True)
-    version = save_thresholds(settings, alert, branch, params, by or getpass.getuser())
-    _say(f"saved as threshold version {version}; it applies from the next `brokerlens run`")
+    saved = save_thresholds(me.db, me.settings, me.principal, alert, branch, params)
+    _say(
+        f"saved as threshold version {saved['version']} by {me.principal.username}; "
+        "it applies from the next `brokerlens run`"
+    )

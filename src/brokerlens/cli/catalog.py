@@ -1,4 +1,8 @@
-"""`brokerlens catalog ...`: check, preview, apply, history, show and why for classifications."""
+"""`brokerlens catalog ...`: check, preview, apply, history, show and why for classifications.
+
+`apply` and `why` act as a named workbench user (`--user`) through `brokerlens.access`, as the
+web does: applying needs the edit_catalog permission, `why` the customer in the user's scope,
+and both are audited (`catalog_apply`, `view_why`)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from brokerlens.access.catalog import apply_catalog_as
+from brokerlens.access.why import explain_customer
+from brokerlens.classify import (
+    UnknownName,
+    catalog_version,
+    history,
+    load_catalog,
+    load_version,
+    preview_catalog,
+)
+from brokerlens.classify.buckets import rules_of
+from brokerlens.classify.errors import CatalogError
+from brokerlens.classify.preview import Preview
+from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console, err_console
 
@@ -27,8 +45,6 @@ AsOfOpt = Annotated[
 @catalog_app.command()
 def check(file: Annotated[Path, typer.Argument(help="A catalog YAML file.")]) -> None:
     """Validate a catalog file without applying it."""
-    from brokerlens.classify import load_catalog
-
     catalog = load_catalog(file)
     console.print(f"{file}: valid, {len(catalog.classifications)} classifications", markup=False)
 
@@ -41,8 +57,6 @@ def preview(
     as_of: AsOfOpt = None,
 ) -> None:
     """Who would move if FILE were applied: old value -> new value -> customers."""
-    from brokerlens.classify import load_catalog, preview_catalog
-
     result = preview_catalog(
         settings_of(ctx),
         load_catalog(file),
@@ -56,25 +70,28 @@ def preview(
 def apply(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The catalog YAML file to make active.")],
-    user: Annotated[str | None, typer.Option(help="Who applies it [default: OS user].")] = None,
+    user: UserOpt,
     note: Annotated[str | None, typer.Option(help="Why, kept in the history.")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     recompute: Annotated[
         bool, typer.Option(help="Recompute the latest profile after applying.")
     ] = True,
 ) -> None:
-    """Validate FILE, preview it, store it as a new version, make it active, recompute."""
-    from brokerlens.classify import UnknownName, apply_catalog, load_catalog, preview_catalog
-
-    settings = settings_of(ctx)
+    """Validate FILE, preview it, store it as a new version, make it active, recompute. Needs
+    the edit_catalog permission (HQ); audited as `catalog_apply`."""
+    me = acting(ctx, user)
+    try:
+        text = file.read_text("utf-8")
+    except OSError as exc:
+        raise CatalogError(f"{file}: cannot read the catalog file: {exc.strerror}") from None
     candidate = load_catalog(file)
     try:
-        _print_preview(preview_catalog(settings, candidate))
+        _print_preview(preview_catalog(me.settings, candidate))
     except UnknownName as exc:  # nothing computed yet: nothing can move
         err_console.print(f"no preview: {exc.message}", markup=False)
     if not yes and not typer.confirm("Apply this catalog?"):
         raise typer.Abort()
-    record = apply_catalog(settings, file, user=user, note=note)
+    record = apply_catalog_as(me.db, me.settings, me.principal, text, str(file), note)
     console.print(f"catalog version {record.version} applied by {record.applied_by}", markup=False)
     if recompute:
         _recompute(ctx)
@@ -94,8 +111,6 @@ def _recompute(ctx: typer.Context) -> None:
 @catalog_app.command("history")
 def history_command(ctx: typer.Context) -> None:
     """Every applied catalog version, oldest first."""
-    from brokerlens.classify import catalog_version, history
-
     settings = settings_of(ctx)
     table = Table("version", "applied at", "applied by", "sha256", "note")
     for record in history(settings):
@@ -119,9 +134,6 @@ def show(
     classification: ClassificationOpt = None,
 ) -> None:
     """Print the classifications of the active catalog or of a stored version."""
-    from brokerlens.classify import UnknownName, load_version
-    from brokerlens.classify.buckets import rules_of
-
     catalog = load_version(settings_of(ctx), version)
     items = [c for c in catalog.classifications if classification in (None, c.id)]
     if not items:
@@ -141,14 +153,13 @@ def show(
 def why(
     ctx: typer.Context,
     customer_id: Annotated[str, typer.Argument(help="The customer id.")],
+    user: UserOpt,
     classification: ClassificationOpt = None,
-    as_of: AsOfOpt = None,
 ) -> None:
-    """Which rule gave a customer each classification value, with the figures."""
-    from brokerlens.classify import explain
-
-    day = as_of.date() if as_of else None
-    for explanation in explain(settings_of(ctx), customer_id, classification, day):
+    """Which rule gave a customer each classification value in the served snapshot, with the
+    figures; the customer must be in the user's scope. Audited as `view_why`."""
+    me = acting(ctx, user)
+    for explanation in explain_customer(me.db, me.principal, customer_id, classification):
         console.print(explanation.render(), markup=False)
 
 
@@ -156,10 +167,7 @@ def _label(zh: str, en: str | None) -> str:
     return f"{zh} ({en})" if en else zh
 
 
-def _print_preview(result: object) -> None:
-    from brokerlens.classify.preview import Preview
-
-    assert isinstance(result, Preview)
+def _print_preview(result: Preview) -> None:
     console.print(f"preview over the indicators as of {result.as_of}", markup=False)
     for change in result.changes:
         table = Table("old value", "new value", "customers", title=f"{change.id} ({change.status})")

@@ -9,6 +9,8 @@ import typer
 from rich.table import Table
 
 import brokerlens.bench.churn  # noqa: F401  (registers the bench suite `churn`)
+from brokerlens.access.churn import customer_churn
+from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, parse_date, settings_of
 from brokerlens.console import console, err_console
 
@@ -81,32 +83,29 @@ def score(
 def show(
     ctx: typer.Context,
     customer: Annotated[str, typer.Argument(help="Customer id.")],
+    user: UserOpt,
     limit: Annotated[int, typer.Option(min=1, help="As-of dates shown, newest first.")] = 5,
 ) -> None:
-    """A customer's churn probability, rank and reasons on the scored dates, newest first."""
-    from brokerlens.churn.service import customer_scores
-
-    rows = customer_scores(settings_of(ctx), customer)[:limit]
-    table = Table(title=f"churn risk of {customer}")
-    for column in ("as of", "model", "probability", "rank"):
+    """A customer's churn probability, rank and reasons on the scored dates up to the served
+    date, newest first; the customer must be in the user's scope. Audited as `view_churn`, as
+    the web's GET /api/customers/{id}/churn."""
+    me = acting(ctx, user)
+    found = customer_churn(me.db, me.settings, me.principal, customer)
+    table = Table(title=f"churn risk of {customer} (model v{found['model_version']})")
+    for column in ("as of", "probability", "rank"):
         table.add_column(column)
-    for r in rows:
-        table.add_row(
-            str(r["as_of"]), f"v{r['model_version']}", f"{r['probability']:.1%}", f"{r['rank']:,}"
-        )
+    for r in found["history"][:limit]:
+        table.add_row(str(r["score_date"]), f"{r['probability']:.1%}", f"{r['rank']:,}")
     console.print(table)
-    newest = rows[0]
-    if not newest["reasons_zh"]:
+    if not found["reasons_zh"]:
         console.print(
-            f"no reasons as of {newest['as_of']}: they are given to the top ranks only "
+            f"no reasons as of {found['score_date']}: they are given to the top ranks only "
             "(model.reasons_share in churn.yaml) / 仅排名靠前的客户给出原因",
             markup=False,
         )
         return
-    console.print(f"reasons as of {newest['as_of']} / 原因:", markup=False)
-    for zh, en in zip(
-        newest["reasons_zh"].split("；"), newest["reasons_en"].split("; "), strict=False
-    ):
+    console.print(f"reasons as of {found['score_date']} / 原因:", markup=False)
+    for zh, en in zip(found["reasons_zh"], found["reasons_en"], strict=False):
         console.print(f"  - {zh}  ({en})", markup=False)
 
 

@@ -12,9 +12,13 @@ if TYPE_CHECKING:
     from brokerlens.riskpref.quarter import Quarter
 
 import brokerlens.bench.riskpref  # noqa: F401  (registers the bench suite `riskpref`)
+from brokerlens.access.riskpref import customer_levels
+from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, settings_of
 from brokerlens.config import Settings
 from brokerlens.console import console, err_console
+from brokerlens.riskpref import parse_quarter
+from brokerlens.riskpref.service import fit_quarter, newest_quarter
 
 riskpref_app = typer.Typer(help="Behavioural risk preference (seed 002): quarterly models, levels.")
 app.add_typer(riskpref_app, name="riskpref")
@@ -38,11 +42,8 @@ def fit(
     k_max: Annotated[int, typer.Option("--k-max", help="Largest k tried.")] = 24,
 ) -> None:
     """Fit the quarter's model on 3 months of behaviour, score every customer, store it."""
-    from brokerlens.riskpref import parse_quarter
-    from brokerlens.riskpref.service import fit_quarter
-
     settings = settings_of(ctx)
-    q = parse_quarter(quarter) if quarter is not None else _newest_quarter(settings)
+    q = parse_quarter(quarter) if quarter is not None else newest_quarter(settings)
     report = fit_quarter(
         settings,
         q,
@@ -66,18 +67,6 @@ def fit(
     console.print(f"stored in {report.path}", markup=False)
 
 
-def _newest_quarter(settings: Settings) -> Quarter:
-    from brokerlens.errors import LakeError
-    from brokerlens.lake.catalog import read_catalog
-    from brokerlens.lake.layout import LakeLayout
-    from brokerlens.riskpref.quarter import ended_by
-
-    dates = read_catalog(LakeLayout(settings.lake_dir)).dates
-    if not dates:
-        raise LakeError("the lake holds no loaded dates", hint="run `brokerlens ingest INBOX`")
-    return ended_by(max(dates))
-
-
 def _print_clusters(settings: Settings, quarter: Quarter, version: int) -> None:
     from brokerlens.riskpref.service import riskpref_store
 
@@ -96,11 +85,12 @@ def _print_clusters(settings: Settings, quarter: Quarter, version: int) -> None:
 def show(
     ctx: typer.Context,
     customer: Annotated[str, typer.Argument(help="Customer id.")],
+    user: UserOpt,
 ) -> None:
-    """A customer's level in every stored quarter, with the cluster's description."""
-    from brokerlens.riskpref.service import customer_history
-
-    rows = customer_history(settings_of(ctx), customer)
+    """A customer's level in every stored quarter, with the cluster's description; the customer
+    must be in the user's scope. Audited as `view_riskpref`."""
+    me = acting(ctx, user)
+    rows = customer_levels(me.db, me.settings, me.principal, customer)
     table = Table(title=f"risk preference of {customer}")
     for column in (
         "quarter",
@@ -113,15 +103,15 @@ def show(
     ):
         table.add_column(column)
     for r in rows:
-        adjust = f"timing {r['timing_adjust']:+d}, style {r['style_adjust']:+d}"
+        adjust = f"timing {r.timing_adjust:+d}, style {r.style_adjust:+d}"
         table.add_row(
-            r["quarter"],
-            str(r["version"]),
-            r["level"],
-            str(r["score"]),
-            f"{r['cluster']} {r['cluster_name']} ({r['cluster_score']})",
+            r.quarter,
+            str(r.version),
+            r.level,
+            str(r.score),
+            f"{r.cluster} {r.cluster_name} ({r.cluster_score})",
             adjust,
-            r["description"],
+            r.description,
         )
     console.print(table)
 

@@ -1,18 +1,30 @@
 """`brokerlens suitability ...`: questionnaires, rescoring, checks, the workflow, eligibility,
-the investor class and the holdings report. Thin callers of `brokerlens.suitability.service`."""
+the investor class and the holdings report.
+
+The commands about one customer or a recorded check act as a named workbench user
+(`--user NAME`) through the same `brokerlens.access.suitability` functions the web calls:
+the user's scope and permissions are checked and every step is audited under their name. The
+lake-wide commands (questionnaire, rescore, validity, callbacks, report) call
+`brokerlens.suitability.service` directly."""
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from brokerlens.access import suitability as access
+from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, parse_date, settings_of
 from brokerlens.console import console
+from brokerlens.errors import NotFound
+from brokerlens.store import open_store
+from brokerlens.suitability.questionnaire import load_definition, load_definitions
+from brokerlens.suitability.service import holdings_report, rescore_lake
+from brokerlens.suitability.workflow import due_callbacks
 
 suitability_app = typer.Typer(
     help="Investor suitability: questionnaires, checks and their workflow, eligibility.",
@@ -23,13 +35,9 @@ app.add_typer(suitability_app, name="suitability")
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="Lake date YYYY-MM-DD [default: the latest].")
 ]
-ByOpt = Annotated[str | None, typer.Option("--by", help="Who acts [default: OS user].")]
 CustomerArg = Annotated[str, typer.Argument(help="The customer id.")]
 CheckArg = Annotated[int, typer.Argument(help="A recorded check's id.")]
-
-
-def _by(value: str | None) -> str:
-    return value or getpass.getuser()
+NoteOpt = Annotated[str | None, typer.Option(help="e.g. how it was shown or confirmed.")]
 
 
 def _as_of(value: str | None) -> dt.date | None:
@@ -49,9 +57,6 @@ def questionnaire(
     ] = None,
 ) -> None:
     """List questionnaire versions, show one, or validate a definition file (--check FILE)."""
-    from brokerlens.errors import NotFound
-    from brokerlens.suitability.questionnaire import load_definition, load_definitions
-
     if file is not None:
         definition = load_definition(file)
         _say(f"{file}: valid, {definition.version}, {len(definition.questions)} questions")
@@ -90,8 +95,6 @@ def rescore(
     limit: Annotated[int, typer.Option(min=0, help="Findings listed at most.")] = 50,
 ) -> None:
     """Re-score every delivered assessment; list disagreements; validity by branch."""
-    from brokerlens.suitability.service import rescore_lake
-
     report = rescore_lake(settings_of(ctx), _as_of(as_of), expiring_days)
     counts = ", ".join(f"{k} {n}" for k, n in report.counts().items()) or "none"
     _say(f"{report.assessments} assessments re-scored as of {report.as_of}; findings: {counts}")
@@ -119,8 +122,6 @@ def validity(
     expiring_days: Annotated[int | None, typer.Option(min=0, help="[default: rules]")] = None,
 ) -> None:
     """Customers whose assessment is expired, expiring or missing."""
-    from brokerlens.suitability.service import rescore_lake
-
     report = rescore_lake(settings_of(ctx), _as_of(as_of), expiring_days)
     table = Table("branch", "customer", "state", "assessment", "expires", "days left")
     for v in report.validity:
@@ -142,22 +143,19 @@ def check_command(
     ctx: typer.Context,
     customer: CustomerArg,
     target: Annotated[str, typer.Argument(help="A product id, or a permission (margin, ...).")],
+    user: UserOpt,
     context: Annotated[
         str, typer.Option(help="purchase (the investor asks) or recommendation (we offer).")
     ] = "purchase",
-    as_of: AsOfOpt = None,
     record: Annotated[bool, typer.Option("--record", help="Keep the check in the store.")] = False,
-    by: ByOpt = None,
 ) -> None:
-    """The suitability verdict for CUSTOMER and TARGET, with every reason."""
-    from brokerlens.store import open_store
-    from brokerlens.suitability.service import check_customer
-    from brokerlens.suitability.workflow import record_check
-
-    settings = settings_of(ctx)
-    view, result, allowed = check_customer(
-        settings, customer, target, context=context, as_of=_as_of(as_of)
+    """The suitability verdict for CUSTOMER and TARGET as of the served date, with every reason;
+    audited as `suitability_check` (as the web's check, which always records)."""
+    me = acting(ctx, user)
+    found = access.run_check(
+        me.db, me.settings, me.principal, customer, target, context, record=record
     )
+    result, allowed = found.result, found.eligibility
     t = result.target
     _say(f"{customer} -> {t.kind} {t.target_id} {t.name} ({t.grade}), {context}: {result.verdict}")
     for reason in result.reasons:
@@ -168,54 +166,45 @@ def check_command(
         _say(f"eligibility {allowed.name}: {allowed.status}")
         for r in allowed.requirements:
             _say(f"  [{r.status}] {r.text}")
-    if record:
-        check_id = record_check(
-            open_store(settings),
-            result,
-            by=_by(by),
-            branch_id=view.facts.branch_id,
-            as_of=view.facts.as_of,
-        )
-        _say(f"recorded as check {check_id}")
+    if found.check_id is not None:
+        _say(f"recorded as check {found.check_id} by {me.principal.username}")
+
+
+def _last_event(check: dict[str, Any], kind: str) -> dict[str, Any]:
+    return next(e for e in reversed(check["events"]) if e["kind"] == kind)
 
 
 @suitability_app.command()
-def warn(ctx: typer.Context, check_id: CheckArg, by: ByOpt = None) -> None:
+def warn(ctx: typer.Context, check_id: CheckArg, user: UserOpt, note: NoteOpt = None) -> None:
     """Record that the risk warning of a mismatch was shown to the customer."""
-    from brokerlens.store import open_store
-    from brokerlens.suitability.workflow import show_warning
-
-    event = show_warning(open_store(settings_of(ctx)), check_id, by=_by(by))
-    _say(f"check {check_id}: warning shown, recorded at {event.at:%Y-%m-%d %H:%M} by {event.actor}")
+    me = acting(ctx, user)
+    check = access.record_warning(me.db, me.principal, check_id, note)
+    event = _last_event(check, "warning_shown")
+    _say(
+        f"check {check_id}: warning shown, recorded at {event['at']:%Y-%m-%d %H:%M} "
+        f"by {event['actor']}"
+    )
 
 
 @suitability_app.command()
-def confirm(
-    ctx: typer.Context,
-    check_id: CheckArg,
-    by: ByOpt = None,
-    note: Annotated[str | None, typer.Option(help="e.g. how the customer confirmed.")] = None,
-) -> None:
+def confirm(ctx: typer.Context, check_id: CheckArg, user: UserOpt, note: NoteOpt = None) -> None:
     """Record the customer's confirmation of a mismatch (only after its warning)."""
-    from brokerlens.store import open_store
-    from brokerlens.suitability.workflow import confirm as confirm_check
-
-    event = confirm_check(open_store(settings_of(ctx)), check_id, by=_by(by), note=note)
-    _say(f"check {check_id}: confirmed by the customer, recorded by {event.actor}")
+    me = acting(ctx, user)
+    check = access.record_confirmation(me.db, me.principal, check_id, note)
+    event = _last_event(check, "confirmed")
+    _say(f"check {check_id}: confirmed by the customer, recorded by {event['actor']}")
 
 
 @suitability_app.command()
-def sale(ctx: typer.Context, check_id: CheckArg, by: ByOpt = None) -> None:
+def sale(ctx: typer.Context, check_id: CheckArg, user: UserOpt) -> None:
     """Record that the sale went ahead; schedules the call-back where one is due."""
-    from brokerlens.store import open_store
-    from brokerlens.suitability.rules import load_rules
-    from brokerlens.suitability.workflow import record_sale
-
-    settings = settings_of(ctx)
-    events = record_sale(open_store(settings), check_id, by=_by(by), rules=load_rules(settings))
-    for event in events:
-        due = f", due {event.due_date}" if event.due_date else ""
-        _say(f"check {check_id}: {event.kind}{due}")
+    me = acting(ctx, user)
+    check = access.record_sale(me.db, me.settings, me.principal, check_id)
+    events = check["events"]
+    start = max(i for i, e in enumerate(events) if e["kind"] == "sale_recorded")
+    for event in events[start:]:
+        due = f", due {event['due_date']}" if event.get("due_date") else ""
+        _say(f"check {check_id}: {event['kind']}{due}")
 
 
 @suitability_app.command()
@@ -224,9 +213,6 @@ def callbacks(
     on: Annotated[str | None, typer.Option(help="Due by YYYY-MM-DD [default: today].")] = None,
 ) -> None:
     """Call-backs due and not yet done."""
-    from brokerlens.store import open_store
-    from brokerlens.suitability.workflow import due_callbacks
-
     day = parse_date(on, "--on") or dt.date.today()
     table = Table("check", "due", "scheduled by", "note")
     for e in due_callbacks(open_store(settings_of(ctx)), day):
@@ -235,30 +221,33 @@ def callbacks(
 
 
 @suitability_app.command("eligibility")
-def eligibility_command(ctx: typer.Context, customer: CustomerArg, as_of: AsOfOpt = None) -> None:
-    """Business permissions (margin, ChiNext, STAR, BSE, options, HK Connect): what is missing."""
-    from brokerlens.suitability.service import customer_eligibility
-
-    view, found = customer_eligibility(settings_of(ctx), customer, _as_of(as_of))
-    _say(f"{customer} as of {view.facts.as_of}")
-    for e in found:
-        opened = " (already open)" if e.already_open else ""
-        _say(f"{e.permission} {e.name}: {e.status}{opened}")
-        for r in e.requirements:
-            _say(f"  [{r.status}] {r.text}")
+def eligibility_command(ctx: typer.Context, customer: CustomerArg, user: UserOpt) -> None:
+    """Business permissions (margin, ChiNext, STAR, BSE, options, HK Connect) as of the served
+    date: what is missing. Audited as `view_eligibility`."""
+    me = acting(ctx, user)
+    found = access.customer_eligibility(me.db, me.settings, me.principal, customer)
+    _say(f"{customer} as of {found['as_of_date']}")
+    for e in found["permissions"]:
+        opened = " (already open)" if e["already_open"] else ""
+        _say(f"{e['permission']} {e['name']}: {e['status']}{opened}")
+        for r in e["requirements"]:
+            _say(f"  [{r['status']}] {r['text']}")
 
 
 @suitability_app.command("class")
-def class_command(ctx: typer.Context, customer: CustomerArg, as_of: AsOfOpt = None) -> None:
-    """Professional or ordinary investor: what the data shows, and the reasons."""
-    from brokerlens.suitability.service import customer_class
-
-    view, found = customer_class(settings_of(ctx), customer, _as_of(as_of))
-    treated = view.facts.investor_class
-    _say(f"{customer}: recorded {found.recorded}, treated as {treated}; data shows {found.outcome}")
-    for reason in found.reasons:
+def class_command(ctx: typer.Context, customer: CustomerArg, user: UserOpt) -> None:
+    """Professional or ordinary investor: what the data shows, and the reasons (as of the served
+    date). Audited as `view_suitability`."""
+    me = acting(ctx, user)
+    found = access.customer_suitability(me.db, me.settings, me.principal, customer)
+    klass = found["investor_class"]
+    _say(
+        f"{customer}: recorded {klass['recorded']}, treated as {klass['treated']}; "
+        f"data shows {klass['outcome']}"
+    )
+    for reason in klass["reasons"]:
         _say(f"  {reason}")
-    if not found.agrees:
+    if not klass["agrees"]:
         _say("  the record says professional but the data does not show the criteria")
 
 
@@ -267,20 +256,19 @@ def request_class_command(
     ctx: typer.Context,
     customer: CustomerArg,
     direction: Annotated[str, typer.Argument(help="to_professional or to_ordinary.")],
+    user: UserOpt,
     evidence: Annotated[str | None, typer.Option(help="What the customer provided.")] = None,
-    by: ByOpt = None,
 ) -> None:
-    """Record an application to be treated as professional (or as ordinary)."""
-    from brokerlens.store import open_store
-    from brokerlens.suitability.service import customer_class
-    from brokerlens.suitability.workflow import request_class
-
-    settings = settings_of(ctx)
-    view, found = customer_class(settings, customer, None)
-    request_id = request_class(
-        open_store(settings), view.facts, direction, by=_by(by), assessment=found, evidence=evidence
+    """Record an application to be treated as professional (or as ordinary). Audited as
+    `investor_class_request`."""
+    me = acting(ctx, user)
+    found = access.request_investor_class(
+        me.db, me.settings, me.principal, customer, direction, evidence
     )
-    _say(f"class request {request_id} recorded ({direction}); data shows {found.outcome}")
+    _say(
+        f"class request {found['request_id']} recorded ({direction}); "
+        f"data shows {found['data_outcome']}"
+    )
 
 
 @suitability_app.command("decide-class")
@@ -288,17 +276,14 @@ def decide_class_command(
     ctx: typer.Context,
     request_id: Annotated[int, typer.Argument(help="The class request's id.")],
     approve: Annotated[bool, typer.Option("--approve/--reject", help="The decision.")],
+    user: UserOpt,
     note: Annotated[str | None, typer.Option(help="Why; the evidence seen.")] = None,
-    by: ByOpt = None,
 ) -> None:
-    """Approve or reject a pending investor class request."""
-    from brokerlens.store import open_store
-    from brokerlens.suitability.workflow import decide_class_request
-
-    decide_class_request(
-        open_store(settings_of(ctx)), request_id, approve=approve, by=_by(by), note=note
-    )
-    _say(f"class request {request_id} {'approved' if approve else 'rejected'}")
+    """Approve or reject a pending investor class request (decide_investor_class permission,
+    compliance). Audited as `investor_class_decision`."""
+    me = acting(ctx, user)
+    found = access.decide_investor_class(me.db, me.principal, request_id, approve, note)
+    _say(f"class request {request_id} {found['status']} by {found['decided_by']}")
 
 
 @suitability_app.command()
@@ -308,8 +293,6 @@ def report(
     branch: Annotated[str | None, typer.Option(help="List this branch's holdings.")] = None,
 ) -> None:
     """Current holdings above the holder's class, by branch."""
-    from brokerlens.suitability.service import holdings_report
-
     found = holdings_report(settings_of(ctx), _as_of(as_of))
     summary = Table(
         "branch",

@@ -27,7 +27,13 @@ from brokerlens.riskpref.fit import (
     Scored,
     fit_and_score,
 )
-from brokerlens.riskpref.quarter import Quarter, QuarterWindows, parse_quarter, quarter_windows
+from brokerlens.riskpref.quarter import (
+    Quarter,
+    QuarterWindows,
+    ended_by,
+    parse_quarter,
+    quarter_windows,
+)
 from brokerlens.riskpref.store import RiskprefModel, RiskprefStore
 
 
@@ -57,6 +63,12 @@ def _loaded_days(settings: Settings) -> list[dt.date]:
             hint="run `brokerlens ingest INBOX` first (or pass the right --home)",
         )
     return days
+
+
+def newest_quarter(settings: Settings) -> Quarter:
+    """The newest quarter ended by the lake's last loaded date: what `riskpref fit` fits when
+    no quarter is named."""
+    return ended_by(_loaded_days(settings)[-1])
 
 
 def _levels(table: pa.Table, scored: Scored, quarter: Quarter, version: int) -> pa.Table:

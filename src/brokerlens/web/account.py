@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from sqlalchemy import Engine
 
-from brokerlens.access.principal import Principal
+from brokerlens.auth.principal import Principal
 from brokerlens.errors import AuthError, Forbidden
 from brokerlens.web.deps import SESSION_COOKIE
 

@@ -18,7 +18,8 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from brokerlens.access.principal import Permission, Principal, Role
+from brokerlens.auth.principal import Permission, Principal
+from brokerlens.auth.principal import customer_reader as reader_check
 from brokerlens.config import Settings
 from brokerlens.errors import AuthError, Forbidden
 from brokerlens.web.i18n import LANG_COOKIE, pick_language
@@ -185,12 +186,7 @@ SignedInCsrfDep = Depends(csrf_protect_signed_in)
 
 def customer_reader(principal: PrincipalDep) -> Principal:
     """Anyone but the administrator, who manages accounts and sees no customer data."""
-    if principal.role is Role.ADMIN:
-        raise Forbidden(
-            "the administrator role sees no customer data",
-            hint="sign in with a business role to work with customers",
-        )
-    return principal
+    return reader_check(principal)
 
 
 ReaderDep = Annotated[Principal, Depends(customer_reader)]

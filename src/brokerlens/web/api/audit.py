@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 
-from brokerlens.access.principal import Permission
+from brokerlens.auth.principal import Permission
 from brokerlens.web.deps import AuditorDep, CsrfDep, EngineDep, require
 
 router = APIRouter(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from brokerlens.access.principal import Principal
+from brokerlens.auth.principal import Principal
 from brokerlens.config import Settings
 from brokerlens.web.deps import (
     SESSION_COOKIE,

@@ -7,7 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
+from brokerlens.access.catalog import apply_catalog_as
 from brokerlens.errors import InvalidRequest
 from brokerlens.web.deps import (
     CatalogEditorDep,
@@ -23,6 +25,12 @@ router = APIRouter(
 )
 
 MAX_CATALOG_BYTES = 1_000_000
+YAML_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/yaml": {"schema": {"type": "string"}}},
+    }
+}
 
 
 class RulePublic(BaseModel):
@@ -128,15 +136,17 @@ def preview_public(preview: Any) -> dict[str, Any]:
     }
 
 
-@router.post(
-    "/preview",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/yaml": {"schema": {"type": "string"}}},
-        }
-    },
-)
+async def _yaml_of(request: Request) -> str:
+    body = await request.body()
+    if len(body) > MAX_CATALOG_BYTES:
+        raise InvalidRequest("the catalog is larger than 1 MB", hint="send only the catalog YAML")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequest("the catalog is not UTF-8", hint="send UTF-8 YAML") from None
+
+
+@router.post("/preview", openapi_extra=YAML_BODY)
 async def preview(
     request: Request,
     settings: SettingsDep,
@@ -144,14 +154,32 @@ async def preview(
     classification: Annotated[str | None, Query(description="only this classification")] = None,
 ) -> Any:
     """Who would move if this catalog YAML (the request body) were applied (HQ only)."""
-    body = await request.body()
-    if len(body) > MAX_CATALOG_BYTES:
-        raise InvalidRequest("the catalog is larger than 1 MB", hint="send only the catalog YAML")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidRequest("the catalog is not UTF-8", hint="send UTF-8 YAML") from None
-    from starlette.concurrency import run_in_threadpool
-
+    text = await _yaml_of(request)
     result = await run_in_threadpool(preview_of, settings, text, classification)
     return jsonable_encoder(preview_public(result))
+
+
+class AppliedPublic(BaseModel):
+    version: int
+    sha256: str
+    applied_by: str
+    applied_at: str
+    note: str | None
+
+
+@router.post("/apply", response_model=AppliedPublic, openapi_extra=YAML_BODY)
+async def apply(
+    request: Request,
+    settings: SettingsDep,
+    engine: EngineDep,
+    editor: CatalogEditorDep,
+    note: Annotated[str | None, Query(max_length=500, description="why, kept in history")] = None,
+) -> Any:
+    """Store this catalog YAML (the request body) as the next version and make it active (HQ
+    only); the next `brokerlens run` classifies with it. Audited as `catalog_apply`."""
+    text = await _yaml_of(request)
+    if not text.strip():
+        raise InvalidRequest("the catalog YAML is empty", hint="send the edited catalog")
+    return await run_in_threadpool(
+        apply_catalog_as, engine, settings, editor, text, "the edited catalog", note
+    )

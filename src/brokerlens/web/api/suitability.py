@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from brokerlens.access.principal import Permission
+from brokerlens.auth.principal import Permission
 from brokerlens.web.deps import CsrfDep, EngineDep, ReaderDep, SettingsDep, customer_reader, require
 
 customer_router = APIRouter(

@@ -1,4 +1,5 @@
-"""Accounts, for the administrator (Permission.MANAGE_USERS), through `brokerlens.auth`."""
+"""Accounts, for the administrator (Permission.MANAGE_USERS), through `brokerlens.access.users`:
+every change is audited (user_create, user_disable, user_enable, user_reset)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from fastapi import APIRouter, Depends
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
-from brokerlens.access.principal import Permission, Role
-from brokerlens.web.deps import CsrfDep, EngineDep, require
+from brokerlens.access.users import (
+    create_user,
+    disable_account,
+    enable_account,
+    reset_account,
+    users_of,
+)
+from brokerlens.auth.principal import Permission, Role
+from brokerlens.web.deps import CsrfDep, EngineDep, UserManagerDep, require
 
 router = APIRouter(
     prefix="/api/users",
@@ -57,25 +65,24 @@ class ResetOut(BaseModel):
     temporary_password: str | None
 
 
-def users_public(engine: Any) -> UsersPublic:
-    from brokerlens.auth import list_users
-
-    data = [UserRecordPublic.model_validate(jsonable_encoder(u)) for u in list_users(engine)]
+def users_public(engine: Any, principal: Any) -> UsersPublic:
+    found = users_of(engine, principal)
+    data = [UserRecordPublic.model_validate(jsonable_encoder(u)) for u in found]
     return UsersPublic(data=data, count=len(data))
 
 
 @router.get("", response_model=UsersPublic)
-def list_users(engine: EngineDep) -> UsersPublic:
-    return users_public(engine)
+def list_users(engine: EngineDep, admin: UserManagerDep) -> UsersPublic:
+    return users_public(engine, admin)
 
 
 @router.post("", status_code=201, response_model=UsersPublic)
-def add_user(body: UserCreate, engine: EngineDep) -> UsersPublic:
-    """Add an account (the password must meet the policy); returns every account."""
-    from brokerlens.auth import add_user
-
-    add_user(
+def add_user(body: UserCreate, engine: EngineDep, admin: UserManagerDep) -> UsersPublic:
+    """Add an account (the password must meet the policy); returns every account. Audited as
+    `user_create`."""
+    create_user(
         engine,
+        admin,
         username=body.username,
         display_name=body.display_name,
         role=body.role,
@@ -84,27 +91,24 @@ def add_user(body: UserCreate, engine: EngineDep) -> UsersPublic:
         unit_id=body.unit_id or None,
         permissions=tuple(body.permissions),
     )
-    return users_public(engine)
+    return users_public(engine, admin)
 
 
 @router.post("/{username}/disable", status_code=204)
-def disable(username: str, engine: EngineDep) -> None:
-    from brokerlens.auth import disable_user
-
-    disable_user(engine, username)
+def disable(username: str, engine: EngineDep, admin: UserManagerDep) -> None:
+    """The user can no longer sign in; their sessions end. Audited as `user_disable`."""
+    disable_account(engine, admin, username)
 
 
 @router.post("/{username}/enable", status_code=204)
-def enable(username: str, engine: EngineDep) -> None:
-    from brokerlens.auth import enable_user
-
-    enable_user(engine, username)
+def enable(username: str, engine: EngineDep, admin: UserManagerDep) -> None:
+    """Active again, any lockout lifted. Audited as `user_enable`."""
+    enable_account(engine, admin, username)
 
 
 @router.post("/{username}/reset", response_model=ResetOut)
-def reset(username: str, body: ResetIn, engine: EngineDep) -> ResetOut:
-    """A new password (a generated temporary one when none given); ends the user's sessions."""
-    from brokerlens.auth import reset_password
-
-    temporary = reset_password(engine, username, body.new_password or None)
-    return ResetOut(username=username, temporary_password=None if body.new_password else temporary)
+def reset(username: str, body: ResetIn, engine: EngineDep, admin: UserManagerDep) -> ResetOut:
+    """A new password (a generated temporary one when none given); ends the user's sessions.
+    Audited as `user_reset` (never the password)."""
+    done = reset_account(engine, admin, username, body.new_password or None)
+    return ResetOut(username=username, temporary_password=done.temporary_password)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from brokerlens.access.activation import ActivationQuery
-from brokerlens.access.principal import Permission
+from brokerlens.auth.principal import Permission
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import ReaderPageDep
 

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from brokerlens.access.principal import Permission
+from brokerlens.auth.principal import Permission
 from brokerlens.errors import InvalidRequest
 from brokerlens.web.api.alerts import AlertParamsDep
 from brokerlens.web.deps import CsrfDep

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from brokerlens.access.principal import Permission
+from brokerlens.auth.principal import Permission
 from brokerlens.web.api.catalog import catalog_public, preview_of
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import EditorPageDep, ReaderPageDep

@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from starlette.responses import HTMLResponse
 
-from brokerlens.access.principal import Permission, Principal, Role
+from brokerlens.auth.principal import Permission, Principal, Role
 from brokerlens.config import Settings
 from brokerlens.errors import NotFound
 from brokerlens.web.deps import (

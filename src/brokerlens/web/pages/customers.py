@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
-from brokerlens.access.principal import Permission
+from brokerlens.auth.principal import Permission
 from brokerlens.errors import InvalidRequest
 from brokerlens.web.api.customers import CustomerListParams
 from brokerlens.web.deps import CsrfDep
@@ -394,7 +394,7 @@ def customer_page(customer_id: str, page: ReaderPageDep) -> Response:
 
     data = customer_360(page.engine, page.settings, page.principal, customer_id)
     assets = customer_assets(page.engine, page.settings, page.principal, customer_id)
-    charts = charts_360(assets, data.get("transfers") or [], page.language)
+    charts = charts_360({"points": assets.points}, data.get("transfers") or [], page.language)
     customer = data.get("customer") or {}
     context = {
         "c": data,

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from brokerlens.access.principal import Role
+from brokerlens.auth.principal import Role
 from brokerlens.errors import NotFound
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import PageDep

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from brokerlens.access.masking import PERSONAL_FIELDS
-from brokerlens.access.principal import Permission
+from brokerlens.auth.principal import Permission
 from brokerlens.errors import Forbidden, InvalidRequest
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.filters import (

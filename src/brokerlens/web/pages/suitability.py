@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form
 from starlette.responses import Response
 
-from brokerlens.access.principal import Permission
+from brokerlens.auth.principal import Permission
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import Page, ReaderPageDep, permission_page
 

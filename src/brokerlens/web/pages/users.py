@@ -1,4 +1,5 @@
-"""Users (administrator): list, add, disable/enable, reset password, through `brokerlens.auth`."""
+"""Users (administrator): list, add, disable/enable, reset password, through
+`brokerlens.access.users` (checked and audited as the API is)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from starlette.responses import RedirectResponse, Response
 
-from brokerlens.access.principal import Permission, Role
+from brokerlens.access.users import (
+    create_user,
+    disable_account,
+    enable_account,
+    reset_account,
+    users_of,
+)
+from brokerlens.auth.principal import Permission, Role
 from brokerlens.errors import BrokerlensError
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import AdminPageDep, Page
@@ -16,10 +24,8 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
 
 def _users_page(page: Page, **extra: Any) -> Response:
-    from brokerlens.auth import list_users
-
     context = {
-        "users": list_users(page.engine),
+        "users": users_of(page.engine, page.principal),
         "roles": list(Role),
         "permissions": list(Permission),
         "error": None,
@@ -46,11 +52,10 @@ def add(
     unit_id: Annotated[str, Form()] = "",
     permissions: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    from brokerlens.auth import add_user
-
     try:
-        add_user(
+        create_user(
             page.engine,
+            page.principal,
             username=username,
             display_name=display_name,
             role=role,
@@ -66,16 +71,14 @@ def add(
 
 @router.post("/users/{username}/{action}")
 def change(page: AdminPageDep, username: str, action: str) -> Response:
-    from brokerlens.auth import disable_user, enable_user, reset_password
-
     engine = page.engine
     if action == "disable":
-        disable_user(engine, username)
+        disable_account(engine, page.principal, username)
     elif action == "enable":
-        enable_user(engine, username)
+        enable_account(engine, page.principal, username)
     elif action == "reset":
-        temporary = reset_password(engine, username)
-        return _users_page(page, notice=(username, temporary))
+        done = reset_account(engine, page.principal, username)
+        return _users_page(page, notice=(username, done.temporary_password))
     else:
         return _users_page(page, error=f"unknown action {action!r}")
     return RedirectResponse("/users", status_code=303)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from brokerlens.errors import Forbidden
+
 
 class Role(StrEnum):
     BROKER = "broker"  # 营销代表/经纪人: customers in an active relationship with them
@@ -98,3 +100,13 @@ class Principal:
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
+
+
+def customer_reader(principal: Principal) -> Principal:
+    """Anyone but the administrator, who manages accounts and sees no customer data."""
+    if principal.role is Role.ADMIN:
+        raise Forbidden(
+            "the administrator role sees no customer data",
+            hint="sign in with a business role to work with customers",
+        )
+    return principal

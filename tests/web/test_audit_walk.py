@@ -1,0 +1,243 @@
+"""Every endpoint of the API writes an audit row, found by walking the OpenAPI schema.
+
+The walk calls each operation of `app.openapi()` as a user allowed to (compliance by default;
+HQ marketing for thresholds and the catalog; the administrator for users), with valid
+parameters, and fails when the call wrote no audit row under that user's name. Path
+parameters are filled by name from values the walk made or found (a customer, a recorded
+check, a class request, an alert, a segment, an account); a body comes from BODIES. So a new
+endpoint either audits or is named in NO_AUDIT below with the reason it carries no customer
+data and changes no user, role, permission, threshold, catalog or scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from brokerlens.classify.loader import default_catalog_text
+from brokerlens.store import open_store
+from brokerlens.store.schema import audit_log
+from web.conftest import Published, SignedIn
+
+# Endpoints that write no audit row, each with why it need not.
+NO_AUDIT: dict[tuple[str, str], str] = {
+    ("POST", "/api/login"): "signing in; auth writes login / login_failed itself (tests/auth)",
+    ("POST", "/api/logout"): "ends the caller's own session; no customer data",
+    ("GET", "/api/me"): "the caller's own account",
+    ("POST", "/api/account/password"): "the caller's own password; audited by web.account "
+    "(test_web_password), not walked: it would change a shared demo password",
+    ("GET", "/api/alerts/counts"): "counts per alert and status; no customer rows",
+    ("GET", "/api/alerts/thresholds"): "the threshold definitions; no customer data",
+    ("POST", "/api/alerts/thresholds/preview"): "counts only; saves nothing",
+    ("GET", "/api/catalog"): "the classification rules; no customer data",
+    ("POST", "/api/catalog/preview"): "counts of customers who would move; applies nothing",
+    ("GET", "/api/segments"): "the caller's saved condition lists; no customer rows",
+    ("POST", "/api/segments"): "saves a condition list of the caller's; no customer rows",
+    ("POST", "/api/segments/count"): "a count; no customer rows",
+    ("GET", "/api/segments/{segment_id}"): "a condition list and its owner; no customer rows",
+    ("PATCH", "/api/segments/{segment_id}"): "edits the caller's condition list",
+    ("DELETE", "/api/segments/{segment_id}"): "deletes the caller's condition list",
+    ("GET", "/api/segments/{segment_id}/count"): "a count; no customer rows",
+    ("GET", "/api/org/tree"): "the organisation's units; no customer data",
+    ("GET", "/api/org/staff"): "staff names and units; no customer data",
+    ("GET", "/api/audit"): "the audit log itself (read_audit); reading it is not re-audited",
+    ("GET", "/api/users"): "the account list (manage_users); no customer data, changes nothing",
+}
+# Operations answered with another status than 2xx even when called as allowed.
+EXPECTED_STATUS: dict[tuple[str, str], int] = {
+    # No churn model is fitted on the test brokerage; the read is audited before the lookup.
+    ("GET", "/api/customers/{customer_id}/churn"): 404,
+}
+WALK_USER = "walk_account"
+
+
+def _role(path: str) -> str:
+    if path.startswith("/api/users"):
+        return "admin"
+    if path.startswith(("/api/alerts/thresholds", "/api/catalog/preview", "/api/catalog/apply")):
+        return "hq_marketing"
+    return "compliance"
+
+
+@dataclass
+class Walk:
+    """Values found or made along the walk, by path parameter name."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
+    """Keyword arguments of the request for an operation with a body."""
+    bodies: dict[tuple[str, str], dict[str, Any]] = {
+        ("POST", "/api/customers/{customer_id}/reveal"): {
+            "json": {"field": "phone", "reason": "audit walk"}
+        },
+        ("POST", "/api/customers/{customer_id}/suitability/check"): {
+            "json": {"target": "margin", "context": "purchase"}
+        },
+        ("POST", "/api/customers/{customer_id}/investor-class/requests"): {
+            "json": {"direction": walk.params["direction"], "evidence": "audit walk"}
+        },
+        ("POST", "/api/suitability/checks/{check_id}/warning"): {"json": {"note": "walk"}},
+        ("POST", "/api/suitability/checks/{check_id}/confirmation"): {"json": {}},
+        ("POST", "/api/suitability/checks/{check_id}/sale"): {"json": {}},
+        ("POST", "/api/suitability/class-requests/{request_id}/decision"): {
+            "json": {"approve": False, "note": "audit walk"}
+        },
+        ("POST", "/api/alerts/thresholds"): {
+            "json": {"alert_id": walk.params["alert_id"], "params": walk.params["alert_params"]}
+        },
+        ("POST", "/api/alerts/{alert_row_id}/status"): {"json": {"status": "acknowledged"}},
+        ("POST", "/api/catalog/apply"): {
+            "content": walk.params["catalog_yaml"].encode(),
+            "params": {"note": "audit walk"},
+            "headers": {"content-type": "application/yaml"},
+        },
+        ("POST", "/api/users"): {
+            "json": {
+                "username": WALK_USER,
+                "display_name": "Walk",
+                "role": "hq_marketing",
+                "password": "Correct-horse-9",
+            }
+        },
+        ("POST", "/api/users/{username}/reset"): {"json": {}},
+    }
+    return bodies.get((method, path), {})
+
+
+def _customers(me: SignedIn) -> list[str]:
+    rows = me.client.get("/api/customers", params={"page_size": 200}).json()["data"]
+    return [str(r["customer_id"]) for r in rows]
+
+
+def _prepare(me: SignedIn, hq: SignedIn) -> Walk:
+    """A customer for whom margin is a mismatch (so a check can be warned, confirmed, sold),
+    an alert, a segment, the thresholds to save and the catalog to apply."""
+    walk = Walk()
+    for cid in _customers(me)[:80]:
+        body = me.client.get(f"/api/customers/{cid}/suitability").json()
+        reg = body["regulatory"]
+        if (
+            reg["state"] in ("valid", "expiring")
+            and not reg["lowest_category"]
+            and reg["effective_class"] in ("C1", "C2", "C3")
+        ):
+            walk.params["customer_id"] = cid
+            treated = body["investor_class"]["treated"]
+            walk.params["direction"] = "to_professional" if treated == "ordinary" else "to_ordinary"
+            break
+    else:
+        pytest.skip("no customer validly assessed C1..C3 in the small brokerage")
+    alerts = me.client.get("/api/alerts", params={"status": "new"}).json()["data"]
+    assert alerts, "the small brokerage raised no alert"
+    walk.params["alert_row_id"] = alerts[0]["alert_row_id"]
+    made = me.client.post(
+        "/api/segments",
+        json={"name": "walk", "conditions": [{"field": "customer_id", "op": "ne", "value": "x"}]},
+        headers=me.headers(),
+    )
+    assert made.status_code == 201, made.text
+    walk.params["segment_id"] = made.json()["segment_id"]
+    first = hq.client.get("/api/alerts/thresholds").json()["alerts"][0]
+    walk.params["alert_id"], walk.params["alert_params"] = first["alert_id"], first["defaults"]
+    walk.params["catalog_yaml"] = default_catalog_text()
+    walk.params["username"] = WALK_USER
+    return walk
+
+
+def _order(operations: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Makers before their users (a check before its steps, a request before its decision, an
+    account before its changes), deletions last."""
+    first = [
+        ("POST", "/api/customers/{customer_id}/suitability/check"),
+        ("POST", "/api/suitability/checks/{check_id}/warning"),
+        ("POST", "/api/suitability/checks/{check_id}/confirmation"),
+        ("POST", "/api/customers/{customer_id}/investor-class/requests"),
+        ("POST", "/api/users"),
+        ("POST", "/api/users/{username}/disable"),
+    ]
+    rank = {op: n for n, op in enumerate(first)}
+    return sorted(
+        operations,
+        key=lambda op: (op[0] == "DELETE", rank.get(op, len(first)), op[1], op[0]),
+    )
+
+
+def _rows_of(published: Published, username: str) -> int:
+    db = open_store(published.settings)
+    with db.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(sa.func.count())
+                .select_from(audit_log)
+                .where(audit_log.c.username == username)
+            ).scalar_one()
+        )
+
+
+def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
+    if path.endswith("/suitability/check"):
+        walk.params["check_id"] = answer["check_id"]
+    if method == "POST" and path.endswith("/investor-class/requests"):
+        walk.params["request_id"] = answer["request_id"]
+
+
+def test_every_endpoint_writes_an_audit_row_or_says_why_not(
+    published: Published, other_client: Callable[[str], SignedIn]
+) -> None:
+    from brokerlens.web.app import create_app
+
+    schema = create_app(published.settings).openapi()
+    operations = [
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    assert len(operations) > 40
+    stale = set(NO_AUDIT) - set(operations)
+    assert not stale, f"NO_AUDIT names endpoints that are gone: {sorted(stale)}"
+    signed: dict[str, SignedIn] = {}
+
+    def as_role(role: str) -> SignedIn:
+        if role not in signed:
+            signed[role] = other_client(role)
+        return signed[role]
+
+    walk = _prepare(as_role("compliance"), as_role("hq_marketing"))
+    silent: list[str] = []
+    walked = 0
+    for method, path in _order(operations):
+        if (method, path) in NO_AUDIT:
+            continue
+        me = as_role(_role(path))
+        missing = [p for p in schema["paths"][path][method.lower()].get("parameters", [])]
+        names = [p["name"] for p in missing if p["in"] == "path"]
+        unknown = [n for n in names if n not in walk.params]
+        assert not unknown, f"{method} {path}: the walk knows no value for {unknown}; add one"
+        url = path.format(**{n: walk.params[n] for n in names})
+        kwargs = _body(method, path, walk)
+        headers = {**me.headers(), **kwargs.pop("headers", {})}
+        before = _rows_of(published, me.username)
+        answer = me.client.request(method, url, headers=headers, **kwargs)
+        expected = EXPECTED_STATUS.get((method, path))
+        if expected is not None:
+            assert answer.status_code == expected, f"{method} {url}: {answer.text[:300]}"
+        else:
+            assert 200 <= answer.status_code < 300, (
+                f"{method} {url} as {me.username}: {answer.status_code} {answer.text[:300]}; "
+                "give the walk a valid call for it"
+            )
+        walked += 1
+        json_answer = answer.headers.get("content-type", "").startswith("application/json")
+        if json_answer and answer.content and answer.status_code < 300:
+            _learn(method, path, answer.json(), walk)
+        if _rows_of(published, me.username) == before:
+            silent.append(f"{method} {path}")
+    assert not silent, f"no audit row written by: {silent}"
+    assert walked >= 30
