@@ -126,7 +126,7 @@ class Customer360Public(BaseModel):
 
 
 class RevealIn(BaseModel):
-    field: Literal["id_no", "phone", "email"]
+    field: Literal["id_no", "phone", "email", "birth_date"]
     reason: str = Field(min_length=1, max_length=500, description="why; written to the audit log")
 
     @field_validator("reason")
