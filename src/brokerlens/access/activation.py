@@ -3,8 +3,10 @@
 The list is the one `brokerlens run` wrote for the served snapshot's as-of date
 (`<warehouse>/activation/<T>.parquet`), read with DuckDB; scope is the principal's rule resolved
 on the store connection of the same call (`scope.scope_rule`, as the columnar profile copy is
-read), then the kind and branch filters, all bound as parameters. Personal fields leave masked;
-an export needs the export permission, is capped like every export and is audited with every id.
+read), then the kind and branch filters, all bound as parameters. `rank` is the candidate's
+place among the candidates of the caller's scope (whatever the kind and branch filters), not in
+the firm. Personal fields leave masked; an export needs the export permission, is capped like
+every export and is audited with every id.
 """
 
 from __future__ import annotations
@@ -90,6 +92,12 @@ def _served(connection: sa.Connection, settings: Settings) -> tuple[Snapshot, st
     return snapshot, str(path)
 
 
+def _scope(connection: sa.Connection, principal: Principal, snapshot: Snapshot) -> Where:
+    where = Where()
+    where.add(*duckdb_scope(scope_rule(principal, snapshot, connection)))
+    return where
+
+
 def _where(
     connection: sa.Connection,
     principal: Principal,
@@ -98,8 +106,7 @@ def _where(
     *,
     with_kind: bool = True,
 ) -> Where:
-    where = Where()
-    where.add(*duckdb_scope(scope_rule(principal, snapshot, connection)))
+    where = _scope(connection, principal, snapshot)
     if query.branch_id:
         where.add("branch_id = ?", [query.branch_id])
     if with_kind and query.kind:
@@ -122,9 +129,16 @@ def _fetch(sql: str, params: list[Any]) -> tuple[list[str], list[tuple[Any, ...]
         duck.close()
 
 
-def _rows(path: str, where: Where, limit: int | None, offset: int = 0) -> list[dict[str, Any]]:
-    sql = f"SELECT * FROM {_source(path)} WHERE {where.sql} ORDER BY rank"
-    params = list(where.params)
+def _rows(
+    path: str, scope: Where, where: Where, limit: int | None, offset: int = 0
+) -> list[dict[str, Any]]:
+    """The candidates matching `where`, ranked within `scope` (the firm's rank replaced)."""
+    ranked = (
+        f"SELECT * REPLACE (row_number() OVER (ORDER BY rank) AS rank) "
+        f"FROM {_source(path)} WHERE {scope.sql}"
+    )
+    sql = f"SELECT * FROM ({ranked}) WHERE {where.sql} ORDER BY rank"
+    params = [*scope.params, *where.params]
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
@@ -154,9 +168,10 @@ def list_candidates(
     with engine.connect() as connection:
         snapshot, path = _served(connection, settings)
         counts = _counts(path, _where(connection, principal, snapshot, query, with_kind=False))
+        scope = _scope(connection, principal, snapshot)
         where = _where(connection, principal, snapshot, query)
     total = counts[query.kind] if query.kind else sum(counts.values())
-    rows = _rows(path, where, query.page_size, (query.page - 1) * query.page_size)
+    rows = _rows(path, scope, where, query.page_size, (query.page - 1) * query.page_size)
     return ActivationPage(
         as_of_date=snapshot.as_of_date,
         rows=[_with_reasons(r, principal.language) for r in rows],
@@ -191,7 +206,7 @@ def export_candidates(
                 f"{MAX_EXPORT_ROWS:,} allowed",
                 hint="narrow it to a branch or a kind and export in parts",
             )
-        rows = _rows(path, where, None)
+        rows = _rows(path, _scope(connection, principal, snapshot), where, None)
         out = io.StringIO()
         out.write(BOM)
         writer = csv.writer(out, lineterminator="\r\n")
