@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from brokerlens.errors import ConfigError
@@ -31,8 +32,29 @@ class Settings(BaseSettings):
         "unset = a SQLite file in the home",
     )
     secure_cookies: bool = Field(
-        default=False, description="mark session cookies Secure (serve over HTTPS)"
+        default=False,
+        description="always mark cookies Secure (they are whenever a request came over HTTPS)",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="reverse proxies (addresses or networks, comma-separated) whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; empty = none, the connecting "
+        "address is the client's",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for entry in (p.strip() for p in value.split(",")):
+            if not entry:
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (like 10.0.0.5 or 10.0.0.0/24)"
+                ) from None
+        return value
 
     @property
     def store_url(self) -> str:

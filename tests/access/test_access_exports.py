@@ -18,6 +18,7 @@ from brokerlens.access import (
     search_audit,
 )
 from brokerlens.access import exports as exports_module
+from brokerlens.access.masking import mask_birth_date
 from brokerlens.errors import Forbidden, InvalidRequest
 
 
@@ -34,7 +35,8 @@ def test_export_customers_masked_and_audited(world: World) -> None:
     rows = parse(text)
     assert [r["customer_id"] for r in rows] == ["C001", "C002", "C003", "C010"]  # not one page
     assert rows[0]["name"] == "张三" and rows[0]["phone"] == "138****5678"
-    assert rows[0]["id_no"] == "110***********0000"
+    assert rows[0]["id_no"] == "1****************0"
+    assert rows[0]["birth_date"] == mask_birth_date("1990-01-01")  # an age band, not the date
     page = search_audit(world.engine, world.who("compliance"), AuditQuery(action="export"))
     assert page.total == 1
     entry = page.rows[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -10,8 +11,10 @@ from access.builders import World
 from brokerlens.access import (
     AuditQuery,
     CustomerQuery,
+    age_band,
     customer_360,
     list_customers,
+    mask_birth_date,
     mask_email,
     mask_id_no,
     mask_phone,
@@ -22,7 +25,8 @@ from brokerlens.errors import Forbidden, InvalidRequest, NotFound
 
 
 def test_masks() -> None:
-    assert mask_id_no("110101199001011234") == "110***********1234"
+    assert mask_id_no("110101199001011234") == "1****************4"
+    assert mask_id_no("11010119900101123X") == "1****************X"
     assert mask_phone("13812345678") == "138****5678"
     assert mask_email("zhang.san@example.com") == "z***@example.com"
     assert mask_id_no(None) is None and mask_phone(None) is None and mask_email(None) is None
@@ -36,10 +40,38 @@ def test_rows_leave_masked(world: World) -> None:
     by_id = {r["customer_id"]: r for r in page.rows}
     assert by_id["C001"]["phone"] == "138****5678"
     assert by_id["C001"]["email"] == "z***@example.com"
-    assert by_id["C001"]["id_no"] == "110***********0000"
+    assert by_id["C001"]["id_no"] == "1****************0"
+    assert by_id["C001"]["birth_date"] == mask_birth_date("1990-01-01")
     assert by_id["C010"]["phone"] is None
     view = customer_360(world.engine, world.settings, world.who("hq"), "C001")
     assert view["customer"]["phone"] == "138****5678"
+
+
+def test_id_mask_and_age_band_leave_neither_the_number_nor_the_birth_date(world: World) -> None:
+    """Issue 14 F5: the old mask showed 3 + 4 digits of the ID number beside the birth date
+    (digits 7-14), so only 3 digits were unknown. Now at most 2 of its 18 characters show and
+    the birth date is an age band; a user with reveal_pii reveals it, audited."""
+    on = dt.date(2026, 12, 4)
+    assert [
+        age_band(dt.date(1990, 1, 1), on),
+        age_band(dt.date(2008, 12, 5), on),
+        age_band(dt.date(2008, 12, 4), on),
+        age_band(dt.date(1956, 12, 4), on),
+        age_band(dt.date(1956, 12, 5), on),
+    ] == ["30-39", "<18", "18-29", "70+", "60-69"]
+    assert mask_birth_date("1990-01-01", on) == "30-39" and mask_birth_date(None) is None
+    assert mask_birth_date("not a date") == "**********"
+    page = list_customers(world.engine, world.who("hq"), CustomerQuery(page_size=200))
+    view = customer_360(world.engine, world.settings, world.who("hq"), "C001")
+    for row in [*page.rows, view["customer"]]:
+        shown = [ch for ch in str(row["id_no"]) if ch != "*"]
+        assert len(shown) <= 2, row["id_no"]
+        assert not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(row["birth_date"])), row["birth_date"]
+        assert "1990" not in str(row["birth_date"]) and "1990" not in str(row["id_no"])
+    compliance = world.who("compliance")
+    assert reveal(world.engine, compliance, "C001", "birth_date", "KYC") == "1990-01-01"
+    with pytest.raises(Forbidden):
+        reveal(world.engine, world.who("hq"), "C001", "birth_date", "KYC")
 
 
 def test_reveal_needs_permission_reason_and_scope_and_is_audited(world: World) -> None:

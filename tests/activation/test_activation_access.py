@@ -47,6 +47,30 @@ def test_filters_counts_and_paging(world: World) -> None:
     assert [r["rank"] for r in second.rows] == [4, 5, 6] and second.total == 10
 
 
+@pytest.mark.parametrize("who", ["broker2", "advisor", "branch", "region2"])
+def test_ranks_are_within_the_callers_scope(world: World, who: str) -> None:
+    """Issue 14 F8: a scoped user sees their candidates ranked 1..n, not the firm's ranks."""
+    principal = world.who(who)
+    page = list_candidates(world.engine, world.settings, principal, ActivationQuery())
+    expected = sorted(EXPECTED[who])  # the firm ranks them as the ids sort
+    assert [(r["customer_id"], r["rank"]) for r in page.rows] == [
+        (c, i) for i, c in enumerate(expected, start=1)
+    ]
+    # A filter narrows the rows but keeps each candidate's rank in the scope.
+    for kind in ("dormant", "empty"):
+        narrowed = list_candidates(
+            world.engine, world.settings, principal, ActivationQuery(kind=kind)
+        )
+        assert {(r["customer_id"], r["rank"]) for r in narrowed.rows} == {
+            (c, i) for i, c in enumerate(expected, start=1) if KINDS[c] == kind
+        }
+    _, text = export_candidates(world.engine, world.settings, principal, ActivationQuery())
+    exported = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert [(r["customer_id"], int(r["rank"])) for r in exported] == [
+        (c, i) for i, c in enumerate(expected, start=1)
+    ]
+
+
 def test_rows_masked_with_reasons_in_the_users_language(world: World) -> None:
     hq = world.who("hq")
     row = list_candidates(world.engine, world.settings, hq, ActivationQuery()).rows[0]

@@ -4,12 +4,15 @@ the per-address rate limit, disabled users, session expiry, audit rows."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from brokerlens.auth import add_user, disable_user, login, logout, resolve_session
+from brokerlens.auth.login import MAX_FAILURES
 from brokerlens.auth.principal import Role
 from brokerlens.auth.sessions import token_hash
 from brokerlens.config import Settings
@@ -161,3 +164,34 @@ def test_disabling_a_user_ends_their_sessions(engine: Engine) -> None:
     ticket = login(engine, "bob", PW, ip=IP, now=T0)
     disable_user(engine, "bob")
     assert resolve_session(engine, ticket.token, now=T0) is None
+
+
+@pytest.mark.parametrize("username", ["bob", "ghost"])
+def test_a_burst_of_concurrent_wrong_passwords_locks_after_the_fifth(
+    engine: Engine, username: str
+) -> None:
+    """Twelve wrong passwords sent at once: each is counted before it is checked, so four are
+    told 'wrong', the fifth locks, and the rest are refused as locked (on both stores)."""
+    burst = 12
+    barrier = threading.Barrier(burst)
+
+    def attempt(i: int) -> str:
+        barrier.wait()
+        try:
+            login(engine, username, f"Wrong-horse-{i}", ip=f"10.0.0.{i}", now=T0)
+        except AuthError as exc:
+            return str(exc)
+        return "signed in"
+
+    with ThreadPoolExecutor(max_workers=burst) as pool:
+        outcomes = list(pool.map(attempt, range(burst)))
+    generic = [o for o in outcomes if "wrong username or password" in o]
+    locked = [o for o in outcomes if "locked until 2025-03-03 09:15" in o]
+    assert len(generic) == MAX_FAILURES - 1, outcomes
+    assert len(locked) == burst - len(generic), outcomes
+    assert _attempts(engine) == [(username, False)] * burst
+    if username == "bob":
+        with engine.connect() as connection:
+            assert connection.execute(sa.select(users.c.locked_until)).scalar() is not None
+        with pytest.raises(AuthError, match="locked until"):
+            login(engine, "bob", PW, ip=IP, now=T0 + dt.timedelta(minutes=1))

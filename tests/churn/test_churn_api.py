@@ -53,10 +53,15 @@ def test_a_customers_churn_score_in_scope_and_404_outside(
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["customer_id"] == cid and body["score_date"] == SCORED.isoformat()
-    assert body["rank"] == everyone.index(cid) + 1
+    # Ranks and totals are the broker's own (issue 14 F8): not the firm's.
+    ranked = [c for c in everyone if c in set(mine)]
+    assert body["rank"] == ranked.index(cid) + 1
     assert body["reasons_zh"] == ["近20日净转出 41.2万元，占资产 83%", "60个交易日以上无交易"]
     assert body["reasons_en"][0] == "net transfers out of 412k over 20 days, 83% of assets"
-    assert body["customers_scored"] == len(everyone) and body["history"][0]["rank"] == body["rank"]
+    assert body["customers_scored"] == len(ranked) < len(everyone)
+    assert body["history"][0]["rank"] == body["rank"]
+    last = me.client.get(f"/api/customers/{ranked[-1]}/churn").json()
+    assert last["rank"] == len(ranked) and everyone.index(ranked[-1]) + 1 > len(ranked)
     outsider = next(c for c in everyone if c not in set(mine))
     hidden = me.client.get(f"/api/customers/{outsider}/churn")
     unknown = me.client.get("/api/customers/NO_SUCH_CUSTOMER/churn")
@@ -64,3 +69,7 @@ def test_a_customers_churn_score_in_scope_and_404_outside(
     # the same answer as for a customer that does not exist: nothing tells them apart
     assert hidden.json()["error"] == f"no customer '{outsider}'"
     assert unknown.json()["error"] == "no customer 'NO_SUCH_CUSTOMER'"
+    # HQ sees every customer: the firm's rank and total
+    whole = sign_in("hq_marketing").client.get(f"/api/customers/{cid}/churn").json()
+    assert whole["rank"] == everyone.index(cid) + 1
+    assert whole["customers_scored"] == len(everyone)

@@ -92,11 +92,16 @@ def test_pii_masked_in_api_and_pages(sign_in: Callable[[str], SignedIn]) -> None
     with_phone = [r for r in rows if r.get("phone")]
     assert with_phone and all("*" in r["phone"] for r in with_phone)
     assert all("*" in r["id_no"] for r in rows if r.get("id_no"))
+    # At most 2 characters of an ID number show, and its birth date only as an age band.
+    assert all(len(r["id_no"].replace("*", "")) <= 2 for r in rows if r.get("id_no"))
+    bands = {r["birth_date"] for r in rows if r.get("birth_date")}
+    assert bands and all(re.fullmatch(r"<18|\d\d-\d\d|70\+", b) for b in bands), bands
     cid = with_phone[0]["customer_id"]
     detail = me.client.get(f"/api/customers/{cid}").json()
     assert "*" in detail["customer"]["phone"]
     page = me.client.get(f"/customers/{cid}")
     assert detail["customer"]["phone"] in page.text
+    assert "年龄段" in page.text and detail["customer"]["birth_date"] in page.text
     assert "reveal-form" not in page.text  # HQ lacks reveal_pii
     csv = me.client.get("/api/customers/export.csv", params={"f": f"customer_id:eq:{cid}"})
     assert csv.status_code == 200 and detail["customer"]["phone"] in csv.text

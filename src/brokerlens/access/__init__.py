@@ -12,7 +12,14 @@ from brokerlens.access.customers import (
 )
 from brokerlens.access.exports import MAX_EXPORT_ROWS, export_customers, export_segment
 from brokerlens.access.home import HomeSummary, home_summary
-from brokerlens.access.masking import mask_email, mask_id_no, mask_phone, reveal
+from brokerlens.access.masking import (
+    age_band,
+    mask_birth_date,
+    mask_email,
+    mask_id_no,
+    mask_phone,
+    reveal,
+)
 from brokerlens.access.org import list_staff, org_tree
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.segments import (
@@ -55,6 +62,7 @@ __all__ = [
     "Role",
     "Snapshot",
     "SuitabilityRefused",
+    "age_band",
     "check_target",
     "compliance_overview",
     "count_customers",
@@ -74,6 +82,7 @@ __all__ = [
     "list_customers",
     "list_segments",
     "list_staff",
+    "mask_birth_date",
     "mask_email",
     "mask_id_no",
     "mask_phone",

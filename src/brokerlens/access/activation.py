@@ -4,7 +4,9 @@ The list is the one `brokerlens run` wrote for the served snapshot's as-of date
 (`<warehouse>/activation/<T>.parquet`), read with DuckDB; scope is the one scope predicate
 (`scope.scope_clause`, staff roles' ids read on the store connection of the same call, as for the
 columnar profile copy), then the kind and branch filters, rendered for DuckDB with every value
-bound. Personal fields leave masked; an export needs the export permission, is capped like
+bound. `rank` is the candidate's place among the candidates of the caller's scope (whatever the
+kind and branch filters), not in the firm. Personal fields leave masked; an export needs the
+export permission, is capped like
 every export and is audited with every id.
 """
 
@@ -101,6 +103,10 @@ def _served(connection: sa.Connection, settings: Settings) -> tuple[Snapshot, st
     return snapshot, str(path)
 
 
+def _scope(connection: sa.Connection, principal: Principal, snapshot: Snapshot) -> Where:
+    return duckdb_where([scope_clause(principal, LIST, snapshot.as_of_date, resolve_on=connection)])
+
+
 def _where(
     connection: sa.Connection,
     principal: Principal,
@@ -132,9 +138,16 @@ def _fetch(sql: str, params: list[Any]) -> tuple[list[str], list[tuple[Any, ...]
         duck.close()
 
 
-def _rows(path: str, where: Where, limit: int | None, offset: int = 0) -> list[dict[str, Any]]:
-    sql = f"SELECT * FROM {_source(path)} WHERE {where.sql} ORDER BY rank"
-    params = list(where.params)
+def _rows(
+    path: str, scope: Where, where: Where, limit: int | None, offset: int = 0
+) -> list[dict[str, Any]]:
+    """The candidates matching `where`, ranked within `scope` (the firm's rank replaced)."""
+    ranked = (
+        f"SELECT * REPLACE (row_number() OVER (ORDER BY rank) AS rank) "
+        f"FROM {_source(path)} WHERE {scope.sql}"
+    )
+    sql = f"SELECT * FROM ({ranked}) WHERE {where.sql} ORDER BY rank"
+    params = [*scope.params, *where.params]
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
@@ -164,9 +177,10 @@ def list_candidates(
     with engine.connect() as connection:
         snapshot, path = _served(connection, settings)
         counts = _counts(path, _where(connection, principal, snapshot, query, with_kind=False))
+        scope = _scope(connection, principal, snapshot)
         where = _where(connection, principal, snapshot, query)
     total = counts[query.kind] if query.kind else sum(counts.values())
-    rows = _rows(path, where, query.page_size, (query.page - 1) * query.page_size)
+    rows = _rows(path, scope, where, query.page_size, (query.page - 1) * query.page_size)
     ids = [str(r["customer_id"]) for r in rows]
     detail = {"page": query.page, "page_size": query.page_size, "total": total}
     audit_read(engine, principal, "view_activation", ids, detail)
@@ -204,7 +218,7 @@ def export_candidates(
                 f"{MAX_EXPORT_ROWS:,} allowed",
                 hint="narrow it to a branch or a kind and export in parts",
             )
-        rows = _rows(path, where, None)
+        rows = _rows(path, _scope(connection, principal, snapshot), where, None)
         out = io.StringIO()
         out.write(BOM)
         writer = csv.writer(out, lineterminator="\r\n")

@@ -5,19 +5,27 @@ caller's scope raises the same NotFound as an unknown one. The score shown is th
 stored for an as-of date up to the served snapshot's date (`brokerlens churn score`, or
 `brokerlens run` once a model exists), with the scores of earlier dates as its history.
 Reading a customer's score is audited as `view_churn`.
+
+Ranks and totals are the caller's: `rank` is the customer's place among the customers of the
+caller's scope scored that day, `customers_scored` how many of those were scored (the firm-wide
+figures, which the stored scores hold, are shown only to a caller who sees every customer).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import sqlalchemy as sa
 
 from brokerlens.access.audit import record_audit
 from brokerlens.access.customers import scoped_row
-from brokerlens.access.snapshot import served_snapshot_on
-from brokerlens.auth.principal import Principal
+from brokerlens.access.render import Where, duckdb_where, ids_in
+from brokerlens.access.scope import customer_scope
+from brokerlens.access.snapshot import Snapshot, served_snapshot_on
+from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Principal
 from brokerlens.config import Settings
 from brokerlens.errors import NotFound
 
@@ -33,6 +41,7 @@ def customer_churn(
     with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
+        in_scope = _scope_ids(connection, principal, snapshot)
         record_audit(connection, principal, "view_churn", [customer_id], {})
     served: dt.date = snapshot.as_of_date
     store = churn_store(settings)
@@ -44,26 +53,58 @@ def customer_churn(
             else "fit one first: brokerlens churn fit"
         )
         raise NotFound(f"customer {customer_id} has no churn score up to {served}", hint=hint)
+    rows = rows[:HISTORY]
+    ranks = _scope_ranks([(store.scores_file(r["as_of"]), r["rank"]) for r in rows], in_scope)
     newest = rows[0]
-    scored = store.scores_file(newest["as_of"])
     return {
         "customer_id": customer_id,
         "as_of_date": served,
         "score_date": newest["as_of"],
         "probability": newest["probability"],
-        "rank": newest["rank"],
-        "customers_scored": _count(scored),
+        "rank": ranks[0][0],
+        "customers_scored": ranks[0][1],
         "model_version": newest["model_version"],
         "reasons_zh": [r for r in newest["reasons_zh"].split("；") if r],
         "reasons_en": [r for r in newest["reasons_en"].split("; ") if r],
         "history": [
-            {"score_date": r["as_of"], "probability": r["probability"], "rank": r["rank"]}
-            for r in rows[:HISTORY]
+            {"score_date": r["as_of"], "probability": r["probability"], "rank": rank}
+            for r, (rank, _) in zip(rows, ranks, strict=True)
         ],
     }
 
 
-def _count(path: Any) -> int:
-    import pyarrow.parquet as pq
+def _scope_ids(
+    connection: sa.Connection, principal: Principal, snapshot: Snapshot
+) -> list[str] | None:
+    """The ids of the customers in the caller's scope now; None when that is every customer."""
+    if principal.role in ALL_CUSTOMER_ROLES:
+        return None
+    table = snapshot.table
+    found = connection.execute(
+        sa.select(table.c.customer_id).where(customer_scope(principal, snapshot))
+    ).scalars()
+    return sorted(str(i) for i in found)
 
-    return int(pq.ParquetFile(path).metadata.num_rows)
+
+def _scope_ranks(
+    scored: list[tuple[Path, int]], in_scope: list[str] | None
+) -> list[tuple[int, int]]:
+    """For each (scores file, firm-wide rank): the rank among the scope's customers scored in
+    that file, and how many of them it holds."""
+    where = (
+        Where() if in_scope is None else duckdb_where([ids_in(sa.column("customer_id"), in_scope)])
+    )
+    duck = duckdb.connect(":memory:")
+    try:
+        out = []
+        for path, rank in scored:
+            source = "read_parquet('" + str(path).replace("'", "''") + "')"
+            found = duck.execute(
+                f"SELECT count(*) FILTER (WHERE rank <= ?), count(*) FROM {source} "
+                f"WHERE {where.sql}",
+                [rank, *where.params],
+            ).fetchone()
+            out.append((int(found[0]), int(found[1])) if found else (0, 0))
+        return out
+    finally:
+        duck.close()

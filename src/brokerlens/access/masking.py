@@ -1,7 +1,14 @@
-"""Personal data leaves `access` masked; `reveal` shows one value to a permitted user, audited."""
+"""Personal data leaves `access` masked; `reveal` shows one value to a permitted user, audited.
+
+The masks follow the de-identification practice of the national standards (GB/T 35273 and
+GB/T 37964, personal information de-identification): an ID number keeps only its first and last
+character, and the birth date it encodes is shown only as an age band, so the masked pair tells
+neither the date nor the number; a phone keeps the carrier prefix and the last 4 digits.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,8 +28,8 @@ def _keep(value: str, head: int, tail: int) -> str:
 
 
 def mask_id_no(value: str | None) -> str | None:
-    """'110101199001011234' -> '110***********1234'."""
-    return None if value is None else _keep(value, 3, 4)
+    """'110101199001011234' -> '1****************4'."""
+    return None if value is None else _keep(value, 1, 1)
 
 
 def mask_phone(value: str | None) -> str | None:
@@ -40,7 +47,41 @@ def mask_email(value: str | None) -> str | None:
     return f"{local[0]}***@{domain}"
 
 
-MASKERS = {"id_no": mask_id_no, "phone": mask_phone, "email": mask_email}
+# Ten-year bands; minors and the over-70s (whom suitability treats apart) each in one band.
+AGE_BANDS = (
+    (18, "<18"),
+    (30, "18-29"),
+    (40, "30-39"),
+    (50, "40-49"),
+    (60, "50-59"),
+    (70, "60-69"),
+)
+OLDEST_BAND = "70+"
+
+
+def age_band(born: dt.date, on: dt.date) -> str:
+    """The age band of someone born on `born`, on the day `on`: '<18', '18-29', ... '70+'."""
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return next((band for below, band in AGE_BANDS if age < below), OLDEST_BAND)
+
+
+def mask_birth_date(value: str | None, on: dt.date | None = None) -> str | None:
+    """'1990-01-01' -> '30-39' (the age band today, or on `on`)."""
+    if value is None:
+        return None
+    try:
+        born = dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return "*" * len(value)
+    return age_band(born, on or dt.date.today())
+
+
+MASKERS = {
+    "id_no": mask_id_no,
+    "phone": mask_phone,
+    "email": mask_email,
+    "birth_date": mask_birth_date,
+}
 PII_FIELDS = tuple(MASKERS)
 # Personal fields, once: every masked field, and the birth date (digits 7-14 of the ID number).
 # Without reveal_pii none may be a condition, sort key, search target or segment field: a count

@@ -4,6 +4,7 @@ per username, a rate limit per address, audit rows for sign-ins, failures and lo
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -96,12 +97,36 @@ def _counting_since(
 
 def _record(
     connection: Connection, username: str, ip: str | None, at: dt.datetime, success: bool
-) -> None:
-    connection.execute(
-        sa.insert(login_attempts).values(
-            username=username[:64], ip=ip[:64] if ip else ip, at=at, success=success
-        )
+) -> int:
+    result = connection.execute(
+        sa.insert(login_attempts)
+        .values(username=username[:64], ip=ip[:64] if ip else ip, at=at, success=success)
+        .returning(login_attempts.c.attempt_id)
     )
+    return int(result.scalar_one())
+
+
+def _advisory_key(kind: str, value: str) -> int:
+    """A signed 64-bit key for pg_advisory_xact_lock, stable across processes."""
+    digest = hashlib.sha256(f"brokerlens.login:{kind}:{value}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _serialise(connection: Connection, username: str, ip: str | None) -> None:
+    """Hold, until this transaction ends, the one lock every sign-in of `username` (and every
+    one from `ip`) takes before it counts failures and records itself. Concurrent attempts are
+    so counted one after another: the sixth of a burst sees the five before it.
+
+    PostgreSQL: transaction advisory locks on the username and the address, taken in one order
+    (so two attempts never wait on each other in a cycle). Not a row lock on `users`: an
+    unknown username has no row, and must lock alike. SQLite: BEGIN IMMEDIATE, the database's
+    write lock (busy_timeout makes the others wait for it), taken before the first read."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    keys = sorted({_advisory_key("user", username), *([_advisory_key("ip", ip)] if ip else [])})
+    for key in keys:
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
 
 def login(
@@ -113,79 +138,109 @@ def login(
     user_agent: str | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
-    """Sign in; raises AuthError (one message for an unknown user and a wrong password)."""
+    """Sign in; raises AuthError (one message for an unknown user and a wrong password).
+
+    Every attempt is counted before its password is checked: under a lock (`_serialise`) the
+    attempt reads the failures so far, is refused when the address or the username is already
+    over its limit, and otherwise records itself as a failure, which a right password later
+    turns into a success. So a burst of concurrent wrong passwords locks after the fifth."""
     at = utc(now)
     name = normalize_username(username)[:64]
+    ip = ip[:64] if ip else ip
     seen: dict[str, Any] = {"ip": ip, "user_agent": user_agent}
+    refused: AuthError | None = None
+    reason = ""
 
-    with engine.connect() as connection:
+    def write_failure(
+        connection: Connection,
+        reason: str,
+        *,
+        failures: int | None = None,
+        lock_until: dt.datetime | None = None,
+    ) -> None:
+        user_id = user["user_id"] if user is not None else None
+        role = user["role"] if user is not None else None
+        if user is not None and failures is not None:
+            values: dict[str, Any] = {"failed_logins": failures}
+            if lock_until is not None:
+                values["locked_until"] = lock_until
+            connection.execute(sa.update(users).where(users.c.user_id == user_id).values(**values))
+        who = {"username": name, "user_id": user_id, "role": role, **seen}
+        audit(connection, "login_failed", at=at, detail={"reason": reason}, **who)
+        if lock_until is not None:
+            detail = {"until": lock_until.isoformat(), "failures": MAX_FAILURES}
+            audit(connection, "locked_out", at=at, detail=detail, **who)
+
+    with engine.connect() as connection, connection.begin():
+        _serialise(connection, name, ip)
         ip_failures = (
-            _failure_times(connection, login_attempts.c.ip, ip[:64], at - IP_WINDOW) if ip else []
+            _failure_times(connection, login_attempts.c.ip, ip, at - IP_WINDOW) if ip else []
         )
         found = connection.execute(sa.select(users).where(users.c.username == name)).first()
         user = found._mapping if found is not None else None
         since = _counting_since(connection, name, user, at)
         user_failures = _failure_times(connection, login_attempts.c.username, name, since)
-
-    def fail(reason: str, error: AuthError, *, lock_until: dt.datetime | None = None) -> AuthError:
-        with engine.begin() as connection:
-            _record(connection, name, ip, at, success=False)
-            user_id = user["user_id"] if user is not None else None
-            role = user["role"] if user is not None else None
-            if user is not None and reason == "wrong_password":
-                values: dict[str, Any] = {"failed_logins": len(user_failures) + 1}
-                if lock_until is not None:
-                    values["locked_until"] = lock_until
-                connection.execute(
-                    sa.update(users).where(users.c.user_id == user_id).values(**values)
-                )
-            who = {"username": name, "user_id": user_id, "role": role, **seen}
-            audit(connection, "login_failed", at=at, detail={"reason": reason}, **who)
-            if lock_until is not None:
-                detail = {"until": lock_until.isoformat(), "failures": MAX_FAILURES}
-                audit(connection, "locked_out", at=at, detail=detail, **who)
-        return error
-
-    # The address limit comes first: it holds whatever username is tried.
-    if len(ip_failures) >= MAX_IP_FAILURES:
-        until = ip_failures[-MAX_IP_FAILURES] + IP_WINDOW
-        raise fail("rate_limited", _rate_limited_error(until))
-
-    if user is not None and user["locked_until"] is not None:
-        locked_until = aware(user["locked_until"])
-        if locked_until > at:
-            raise fail("locked", _locked_error(locked_until))
+        locked_until = (
+            aware(user["locked_until"])
+            if user is not None and user["locked_until"] is not None
+            else None
+        )
+        # The address limit comes first: it holds whatever username is tried.
+        if len(ip_failures) >= MAX_IP_FAILURES:
+            until = ip_failures[-MAX_IP_FAILURES] + IP_WINDOW
+            refused, reason = _rate_limited_error(until), "rate_limited"
+        elif locked_until is not None and locked_until > at:
+            refused, reason = _locked_error(locked_until), "locked"
+        elif len(user_failures) >= MAX_FAILURES:
+            # Attempts counted while the one that locks was still being checked.
+            until = user_failures[MAX_FAILURES - 1] + LOCK_DURATION
+            refused, reason = _locked_error(until), "locked"
+        attempt_id = _record(connection, name, ip, at, success=False)
+        if refused is not None:
+            write_failure(connection, reason)
+    if refused is not None:
+        raise refused
+    failures = len(user_failures) + 1  # this attempt's place in the count
 
     if user is None:
         # Unknown usernames lock alike, so a lockout does not tell which usernames exist.
         burn_verification(password)
-        failures = [*user_failures, at]
-        if len(failures) > MAX_FAILURES:
-            until = failures[MAX_FAILURES - 1] + LOCK_DURATION
-            raise fail("locked", _locked_error(until))
-        if len(failures) == MAX_FAILURES:
-            until = at + LOCK_DURATION
-            raise fail("unknown_user", _locked_error(until), lock_until=until)
-        raise fail("unknown_user", AuthError(GENERIC_FAILURE))
+        with engine.begin() as connection:
+            if failures == MAX_FAILURES:
+                until = at + LOCK_DURATION
+                write_failure(connection, "unknown_user", lock_until=until)
+                refused = _locked_error(until)
+            else:
+                write_failure(connection, "unknown_user")
+                refused = AuthError(GENERIC_FAILURE)
+        raise refused
 
     if not verify_password(user["password_hash"], password):
-        if len(user_failures) + 1 >= MAX_FAILURES:
-            until = at + LOCK_DURATION
-            raise fail("wrong_password", _locked_error(until), lock_until=until)
-        raise fail("wrong_password", AuthError(GENERIC_FAILURE))
+        with engine.begin() as connection:
+            if failures >= MAX_FAILURES:
+                until = at + LOCK_DURATION
+                write_failure(connection, "wrong_password", failures=failures, lock_until=until)
+                refused = _locked_error(until)
+            else:
+                write_failure(connection, "wrong_password", failures=failures)
+                refused = AuthError(GENERIC_FAILURE)
+        raise refused
 
     if not user["active"]:
         # Said plainly only to someone who knows the password.
-        raise fail(
-            "disabled",
-            AuthError(
-                "账户已停用 / this account is disabled",
-                hint="ask an administrator to enable it",
-            ),
+        with engine.begin() as connection:
+            write_failure(connection, "disabled")
+        raise AuthError(
+            "账户已停用 / this account is disabled",
+            hint="ask an administrator to enable it",
         )
 
     with engine.begin() as connection:
-        _record(connection, name, ip, at, success=True)
+        connection.execute(
+            sa.update(login_attempts)
+            .where(login_attempts.c.attempt_id == attempt_id)
+            .values(success=True)
+        )
         values: dict[str, Any] = {"failed_logins": 0}
         if needs_rehash(user["password_hash"]):
             values["password_hash"] = hash_password(password)

@@ -161,13 +161,18 @@ def check_condition(
     tokens_of(text, where)
     try:
         tree = sqlglot.parse_one(text, read="duckdb")
+        if _Checker(text, indicators, where, numbers).kind(tree) not in ("bool",):
+            refuse(where, "a condition that is not true/false", text, 0, text)
+        return _engine_safe(tree)
     except ParseError as exc:
         raise CatalogError(
             f"{where}: cannot parse `{text}`: {exc.errors[0]['description']}"
         ) from None
-    if _Checker(text, indicators, where, numbers).kind(tree) not in ("bool",):
-        refuse(where, "a condition that is not true/false", text, 0, text)
-    return _engine_safe(tree)
+    except RecursionError:  # past tokens_of's bounds only by a chain of unary operators
+        raise CatalogError(
+            f"{where}: the condition is nested too deeply / 条件嵌套过深",
+            hint="split it into simpler rules",
+        ) from None
 
 
 def _engine_safe(tree: exp.Expr) -> exp.Expr:

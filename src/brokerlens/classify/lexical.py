@@ -17,6 +17,10 @@ from brokerlens.classify.errors import CatalogError
 
 _FORBIDDEN_TEXT = {";": "a `;` (a second statement)", "--": "a comment", "/*": "a comment"}
 _NUMERAL = re.compile(r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# A condition is a line or two (the shipped ones have at most 13 tokens, 1 level of brackets);
+# bounded so parsing, checking and compiling it never recurse past Python's stack.
+MAX_TOKENS = 200
+MAX_NESTING = 16
 
 
 def position(text: str, offset: int) -> str:
@@ -32,6 +36,23 @@ def tokens_of(text: str, where: str) -> list[Token]:
         tokens = sqlglot.tokenize(text, read="duckdb")
     except TokenError as exc:
         raise CatalogError(f"{where}: cannot read the condition: {exc}") from None
+    depth = 0
+    for token in tokens:
+        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(token.token_type, 0)
+        if depth > MAX_NESTING:
+            refuse(
+                where,
+                f"brackets nested more than {MAX_NESTING} deep / 括号嵌套过深",
+                text,
+                token.start,
+                "(",
+            )
+    if len(tokens) > MAX_TOKENS:
+        raise CatalogError(
+            f"{where}: the condition is too long ({len(tokens)} tokens, at most {MAX_TOKENS}) "
+            "/ 条件过长",
+            hint="split it into simpler rules",
+        )
     strings = [(t.start, t.end) for t in tokens if t.token_type == TokenType.STRING]
     for needle, what in _FORBIDDEN_TEXT.items():
         for match in re.finditer(re.escape(needle), text):

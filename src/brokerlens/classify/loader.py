@@ -36,6 +36,8 @@ def parse_catalog(text: str, file: str) -> Catalog:
         raise CatalogError(
             f"{file}{where}: not valid YAML: {getattr(exc, 'problem', exc)}"
         ) from None
+    except RecursionError:  # the YAML reader recurses once per level of nesting
+        raise CatalogError(f"{file}: the YAML is nested too deeply / 层级嵌套过深") from None
     if not isinstance(data, dict):
         raise CatalogError(f"{file}: expected a mapping with `classifications:` at the top")
     try:

@@ -31,12 +31,15 @@ def serve(
         os.environ["BROKERLENS_DATABASE_URL"] = settings.database_url
     if settings.secure_cookies:
         os.environ["BROKERLENS_SECURE_COOKIES"] = "true"
+    os.environ["BROKERLENS_TRUSTED_PROXIES"] = settings.trusted_proxies
     uvicorn.run(
         "brokerlens.web.app:app_from_env",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # X-Forwarded-* are read by the app, and only from Settings.trusted_proxies
+        # (brokerlens.web.security); uvicorn's own default would believe 127.0.0.1.
+        proxy_headers=False,
         log_level="info",
     )

@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse
 
 from brokerlens import __version__
 from brokerlens.config import Settings
+from brokerlens.web import security
 
 TAGS = [
     {"name": "auth", "description": "Sign in and out; who am I; change your password."},
@@ -62,13 +63,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)
+    security.install(app, settings)
     for router in (*api.routers(), *pages.routers()):
         app.include_router(router)
     app.include_router(suitability_pages.router)
 
     @app.get("/docs", include_in_schema=False)
     def swagger() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json",
             title="brokerlens API",
             swagger_js_url="/static/vendor/swagger-ui-bundle.js",
@@ -76,6 +78,11 @@ def create_app(settings: Settings) -> FastAPI:
             swagger_favicon_url="/static/vendor/swagger-favicon.png",
             swagger_ui_parameters={"validatorUrl": None},  # no call to validator.swagger.io
         )
+        # The page starts swagger-ui with an inline script: allow that one script by its hash.
+        page.headers["content-security-policy"] = security.policy_for_inline_scripts(
+            bytes(page.body).decode()
+        )
+        return page
 
     return app
 

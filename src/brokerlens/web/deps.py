@@ -59,7 +59,14 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
 def client_ip(request: Request) -> str | None:
+    """The connecting address, or the one a trusted proxy forwarded (brokerlens.web.security)."""
     return request.client.host if request.client else None
+
+
+def secure_cookies(request: Request) -> bool:
+    """Cookies are Secure when the request came over HTTPS (directly, or as a trusted proxy
+    says in X-Forwarded-Proto), and always when BROKERLENS_SECURE_COOKIES is set."""
+    return get_settings(request).secure_cookies or request.url.scheme == "https"
 
 
 def get_language(request: Request) -> str:

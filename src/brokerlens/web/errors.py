@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -129,6 +130,19 @@ def install(app: FastAPI) -> None:
         hint = "fix the named parameter or field and send the request again"
         return error_response(request, 422, message, hint, {"detail": problems})
 
+    async def on_model_validation(request: Request, exc: Exception) -> Response:
+        # Request input checked by a model inside a handler rather than by FastAPI: still the
+        # request's fault, answered like RequestValidationError (never a 500).
+        assert isinstance(exc, ValidationError)
+        problems = [
+            {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg")}
+            for e in exc.errors(include_url=False, include_input=False)
+        ]
+        first = problems[0] if problems else {"where": "request", "problem": "invalid"}
+        message = f"{first['where']}: {first['problem']}"
+        hint = "fix the named parameter or field and send the request again"
+        return error_response(request, 422, message, hint, {"detail": problems})
+
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         message = str(exc.detail) if exc.detail else "error"
@@ -138,4 +152,5 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(BrokerlensError, on_brokerlens)
     app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(ValidationError, on_model_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -156,6 +156,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.total_assets_t": ("总资产", "Total assets"),
     "field.gender": ("性别", "Gender"),
     "field.birth_date": ("出生日期", "Born"),
+    "field.age_band": ("年龄段", "Age band"),
     "field.open_channel": ("开户渠道", "Channel"),
     # segments
     "seg.title": ("客户群", "Segments"),

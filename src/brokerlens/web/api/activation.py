@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from brokerlens.access.activation import ActivationQuery
+from brokerlens.web.bounds import PageQuery
 from brokerlens.web.deps import (
     CsrfDep,
     EngineDep,
@@ -74,7 +75,7 @@ class ActivationPagePublic(BaseModel):
 def _query(
     kind: Annotated[Literal["dormant", "empty"] | None, Query()] = None,
     branch_id: Annotated[str | None, Query(max_length=32)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageQuery = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ActivationQuery:
     return ActivationQuery(kind=kind, branch_id=branch_id or None, page=page, page_size=page_size)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.responses import Response
 
 from brokerlens.errors import InvalidRequest
+from brokerlens.web.bounds import IdPath, PageQuery, check_day
 from brokerlens.web.deps import (
     CsrfDep,
     EngineDep,
@@ -39,9 +40,10 @@ def _day(name: str, value: str | None) -> dt.date | None:
     if value is None or not value.strip():
         return None
     try:
-        return dt.date.fromisoformat(value.strip())
+        day = dt.date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidRequest(f"{name}: {value[:10]!r} is not a date (YYYY-MM-DD)") from None
+    return check_day(name, day)
 
 
 class AlertParams:
@@ -59,7 +61,7 @@ class AlertParams:
         date_to: Annotated[
             str | None, Query(max_length=10, description="as-of date through, YYYY-MM-DD")
         ] = None,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: PageQuery = 1,
         page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> None:
         self.values: dict[str, Any] = {
@@ -223,7 +225,7 @@ def save(body: ThresholdsIn, engine: EngineDep, settings: SettingsDep, principal
 
 
 @router.get("/{alert_row_id}", response_model=AlertDetailPublic)
-def get_alert(alert_row_id: int, engine: EngineDep, principal: ReaderDep) -> Any:
+def get_alert(alert_row_id: IdPath, engine: EngineDep, principal: ReaderDep) -> Any:
     """One alert with every status change (404 for one of a customer outside your scope)."""
     from brokerlens.access.alerts import get_alert
 
@@ -232,7 +234,7 @@ def get_alert(alert_row_id: int, engine: EngineDep, principal: ReaderDep) -> Any
 
 @router.post("/{alert_row_id}/status", response_model=AlertDetailPublic)
 def change_status(
-    alert_row_id: int, body: StatusIn, engine: EngineDep, principal: ReaderDep
+    alert_row_id: IdPath, body: StatusIn, engine: EngineDep, principal: ReaderDep
 ) -> Any:
     """new -> acknowledged -> handled or dismissed (a dismissal needs a note); any other move
     is refused (409). Recorded with who and when; audited."""

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 
 from brokerlens.auth.principal import Permission
+from brokerlens.web.bounds import DayQuery, PageQuery
 from brokerlens.web.deps import AuditorDep, CsrfDep, EngineDep, require
 
 router = APIRouter(
@@ -26,11 +27,9 @@ class AuditParams:
         customer_id: Annotated[
             str | None, Query(description="records naming this customer")
         ] = None,
-        date_from: Annotated[dt.date | None, Query(description="from this day")] = None,
-        date_to: Annotated[
-            dt.date | None, Query(description="up to and including this day")
-        ] = None,
-        page: Annotated[int, Query(ge=1)] = 1,
+        date_from: Annotated[DayQuery, Query(description="from this day")] = None,
+        date_to: Annotated[DayQuery, Query(description="up to and including this day")] = None,
+        page: PageQuery = 1,
         page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> None:
         self.username = username or None

@@ -6,15 +6,14 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from brokerlens.auth.principal import Principal
-from brokerlens.config import Settings
 from brokerlens.web.deps import (
     SESSION_COOKIE,
     EngineDep,
-    SettingsDep,
     SignedInCsrfDep,
     SignedInDep,
     SignedInPrincipalDep,
     client_ip,
+    secure_cookies,
 )
 
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -62,7 +61,8 @@ class MeOut(LoginOut):
     pass
 
 
-def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+def set_session_cookie(response: Response, token: str, request: Request) -> None:
+    # Lax, not Strict: links from other sites are refused by brokerlens.web.security instead.
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -70,20 +70,18 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
         path="/",
         httponly=True,
         samesite="lax",
-        secure=settings.secure_cookies,
+        secure=secure_cookies(request),
     )
 
 
-def clear_session_cookie(response: Response, settings: Settings) -> None:
+def clear_session_cookie(response: Response, request: Request) -> None:
     response.delete_cookie(
-        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.secure_cookies
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(request)
     )
 
 
 @router.post("/login", response_model=LoginOut)
-def login(
-    body: LoginIn, request: Request, response: Response, engine: EngineDep, settings: SettingsDep
-) -> LoginOut:
+def login(body: LoginIn, request: Request, response: Response, engine: EngineDep) -> LoginOut:
     """Sign in: sets the HttpOnly session cookie and returns the session's CSRF token."""
     from brokerlens.auth import login as auth_login
 
@@ -94,7 +92,7 @@ def login(
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
     )
-    set_session_cookie(response, ticket.token, settings)
+    set_session_cookie(response, ticket.token, request)
     return LoginOut(
         user=UserPublic.of(ticket.principal),
         csrf_token=ticket.csrf_token,
@@ -103,14 +101,14 @@ def login(
 
 
 @router.post("/logout", status_code=204, dependencies=[SignedInCsrfDep])
-def logout(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
+def logout(request: Request, engine: EngineDep) -> Response:
     from brokerlens.auth import logout as auth_logout
 
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         auth_logout(engine, token)
     response = Response(status_code=204)
-    clear_session_cookie(response, settings)
+    clear_session_cookie(response, request)
     return response
 
 

@@ -33,8 +33,10 @@ class ChurnPublic(BaseModel):
     as_of_date: dt.date = Field(description="the served snapshot's date")
     score_date: dt.date = Field(description="the newest scored as-of date up to it")
     probability: float = Field(description="calibrated probability of churning within H days")
-    rank: int = Field(description="1 = the most at risk among the customers scored that date")
-    customers_scored: int
+    rank: int = Field(
+        description="1 = the most at risk among the customers of your scope scored that date"
+    )
+    customers_scored: int = Field(description="customers of your scope scored that date")
     model_version: int
     reasons_zh: list[str]
     reasons_en: list[str]

@@ -15,6 +15,7 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.responses import Response
 
+from brokerlens.web.bounds import PageQuery, check_filters
 from brokerlens.web.deps import (
     CsrfDep,
     EngineDep,
@@ -56,10 +57,10 @@ class CustomerListParams:
         ] = None,
         sort: Annotated[str | None, Query(description="a column of the profile")] = None,
         desc: Annotated[bool, Query(description="sort descending")] = False,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: PageQuery = 1,
         page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     ) -> None:
-        self.filters = [x for x in f if x]
+        self.filters = check_filters([x for x in f if x])
         self.branch_id = branch_id or None
         self.team_id = team_id or None
         self.staff_id = staff_id or None
@@ -126,7 +127,7 @@ class Customer360Public(BaseModel):
 
 
 class RevealIn(BaseModel):
-    field: Literal["id_no", "phone", "email"]
+    field: Literal["id_no", "phone", "email", "birth_date"]
     reason: str = Field(min_length=1, max_length=500, description="why; written to the audit log")
 
     @field_validator("reason")

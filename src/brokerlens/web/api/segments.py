@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from brokerlens.access.conditions import Op
 from brokerlens.web.api.customers import CustomerListPublic, page_of
+from brokerlens.web.bounds import IdPath, PageQuery, check_condition_value
 from brokerlens.web.deps import CsrfDep, EngineDep, ExporterDep, ReaderDep, customer_reader
 from brokerlens.web.export import csv_response
 from brokerlens.web.filters import conditions_from_dicts
@@ -82,6 +83,8 @@ def segment_public(segment: Any) -> SegmentPublic:
 
 
 def typed_conditions(conditions: list[ConditionIn]) -> list[Any]:
+    for c in conditions:  # the value's shape, before the conditions are built from it
+        check_condition_value(c.field, c.op, c.value)
     return conditions_from_dicts([c.model_dump() for c in conditions])
 
 
@@ -118,7 +121,7 @@ def count_unsaved(body: CountIn, engine: EngineDep, principal: ReaderDep) -> Cou
 
 
 @router.get("/{segment_id}", response_model=SegmentPublic)
-def get_segment(segment_id: int, engine: EngineDep, principal: ReaderDep) -> SegmentPublic:
+def get_segment(segment_id: IdPath, engine: EngineDep, principal: ReaderDep) -> SegmentPublic:
     from brokerlens.access import get_segment
 
     return segment_public(get_segment(engine, principal, segment_id))
@@ -126,7 +129,7 @@ def get_segment(segment_id: int, engine: EngineDep, principal: ReaderDep) -> Seg
 
 @router.patch("/{segment_id}", response_model=SegmentPublic)
 def update_segment(
-    segment_id: int, body: SegmentUpdate, engine: EngineDep, principal: ReaderDep
+    segment_id: IdPath, body: SegmentUpdate, engine: EngineDep, principal: ReaderDep
 ) -> SegmentPublic:
     from brokerlens.access import update_segment
 
@@ -137,7 +140,7 @@ def update_segment(
 
 
 @router.delete("/{segment_id}", status_code=204)
-def delete_segment(segment_id: int, engine: EngineDep, principal: ReaderDep) -> Response:
+def delete_segment(segment_id: IdPath, engine: EngineDep, principal: ReaderDep) -> Response:
     from brokerlens.access import delete_segment
 
     delete_segment(engine, principal, segment_id)
@@ -145,7 +148,7 @@ def delete_segment(segment_id: int, engine: EngineDep, principal: ReaderDep) -> 
 
 
 @router.get("/{segment_id}/count", response_model=CountOut)
-def segment_count(segment_id: int, engine: EngineDep, principal: ReaderDep) -> CountOut:
+def segment_count(segment_id: IdPath, engine: EngineDep, principal: ReaderDep) -> CountOut:
     """Members now, within your scope."""
     from brokerlens.access import segment_count
 
@@ -154,10 +157,10 @@ def segment_count(segment_id: int, engine: EngineDep, principal: ReaderDep) -> C
 
 @router.get("/{segment_id}/members", response_model=CustomerListPublic)
 def segment_members(
-    segment_id: int,
+    segment_id: IdPath,
     engine: EngineDep,
     principal: ReaderDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageQuery = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CustomerListPublic:
     from brokerlens.access import segment_members
@@ -166,7 +169,7 @@ def segment_members(
 
 
 @router.get("/{segment_id}/export.csv", response_class=Response)
-def export_segment(segment_id: int, engine: EngineDep, principal: ExporterDep) -> Response:
+def export_segment(segment_id: IdPath, engine: EngineDep, principal: ExporterDep) -> Response:
     """Every member as CSV (PII masked); audited as an export naming the customers."""
     from brokerlens.access import export_segment
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from brokerlens.auth.principal import Permission
+from brokerlens.web.bounds import IdPath
 from brokerlens.web.deps import CsrfDep, EngineDep, ReaderDep, SettingsDep, customer_reader, require
 
 customer_router = APIRouter(
@@ -204,7 +205,7 @@ def check(
 
 @router.post("/checks/{check_id}/warning", response_model=CheckPublic)
 def warning(
-    check_id: int, engine: EngineDep, principal: ReaderDep, body: StepIn | None = None
+    check_id: IdPath, engine: EngineDep, principal: ReaderDep, body: StepIn | None = None
 ) -> Any:
     """Record that the risk warning of a mismatch was shown (422 for a match or forbidden)."""
     from brokerlens.access.suitability import record_warning
@@ -214,7 +215,7 @@ def warning(
 
 @router.post("/checks/{check_id}/confirmation", response_model=CheckPublic)
 def confirmation(
-    check_id: int, engine: EngineDep, principal: ReaderDep, body: StepIn | None = None
+    check_id: IdPath, engine: EngineDep, principal: ReaderDep, body: StepIn | None = None
 ) -> Any:
     """Record the customer's confirmation of a mismatch; refused (422) without a prior warning."""
     from brokerlens.access.suitability import record_confirmation
@@ -223,7 +224,7 @@ def confirmation(
 
 
 @router.post("/checks/{check_id}/sale", response_model=CheckPublic)
-def sale(check_id: int, engine: EngineDep, settings: SettingsDep, principal: ReaderDep) -> Any:
+def sale(check_id: IdPath, engine: EngineDep, settings: SettingsDep, principal: ReaderDep) -> Any:
     """Record that the sale went ahead (422 when forbidden, or a mismatch not confirmed); a
     high-risk sale to an ordinary investor schedules its call-back."""
     from brokerlens.access.suitability import record_sale
@@ -301,7 +302,7 @@ def pending_class_requests(engine: EngineDep, principal: ReaderDep, limit: Limit
 
 @router.post("/class-requests/{request_id}/decision", response_model=ClassRequestPublic)
 def decide_class_request(
-    request_id: int, body: ClassDecisionIn, engine: EngineDep, principal: ReaderDep
+    request_id: IdPath, body: ClassDecisionIn, engine: EngineDep, principal: ReaderDep
 ) -> Any:
     """Approve or reject a pending request (compliance; approving against the data needs a
     note, else 422). Audited as `investor_class_decision`."""

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from brokerlens.access.activation import ActivationQuery
 from brokerlens.auth.principal import Permission
+from brokerlens.web.bounds import PageQuery
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import ReaderPageDep
 
@@ -24,7 +25,7 @@ def activation_page(
     page: ReaderPageDep,
     kind: Annotated[Literal["dormant", "empty", ""] | None, Query()] = None,
     branch_id: Annotated[str | None, Query(max_length=32)] = None,
-    p: Annotated[int, Query(ge=1)] = 1,
+    p: PageQuery = 1,
 ) -> Response:
     from brokerlens.access.activation import list_candidates
 

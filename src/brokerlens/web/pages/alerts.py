@@ -16,6 +16,7 @@ from starlette.responses import Response
 from brokerlens.auth.principal import Permission
 from brokerlens.errors import InvalidRequest
 from brokerlens.web.api.alerts import AlertParamsDep
+from brokerlens.web.bounds import IdPath
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import ReaderPageDep
 
@@ -56,7 +57,7 @@ def inbox(page: ReaderPageDep, request: Request, params: AlertParamsDep) -> Resp
 
 @router.post("/alerts/{alert_row_id}/status")
 def change_status(
-    alert_row_id: int,
+    alert_row_id: IdPath,
     page: ReaderPageDep,
     status: Annotated[str, Form(max_length=20)],
     note: Annotated[str | None, Form(max_length=500)] = None,

@@ -15,10 +15,10 @@ from brokerlens.web.deps import (
     SESSION_COOKIE,
     EngineDep,
     LanguageDep,
-    SettingsDep,
     SignedInCsrfDep,
     client_ip,
     optional_session,
+    secure_cookies,
 )
 from brokerlens.web.i18n import LANG_COOKIE, LANGUAGES, translate
 from brokerlens.web.pages.common import safe_next
@@ -34,7 +34,7 @@ LOGIN_CSRF_COOKIE = "bl_login_csrf"
 def _login_page(
     request: Request,
     language: str,
-    settings_secure: bool,
+    secure: bool,
     *,
     next_url: str,
     error: str | None = None,
@@ -62,7 +62,7 @@ def _login_page(
         path="/login",
         httponly=True,
         samesite="strict",
-        secure=settings_secure,
+        secure=secure,
     )
     return response
 
@@ -71,20 +71,18 @@ def _login_page(
 def login_page(
     request: Request,
     language: LanguageDep,
-    settings: SettingsDep,
     engine: EngineDep,
     next: str | None = None,
 ) -> Response:
     if optional_session(request, engine) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _login_page(request, language, settings.secure_cookies, next_url=safe_next(next))
+    return _login_page(request, language, secure_cookies(request), next_url=safe_next(next))
 
 
 @router.post("/login")
 def login_submit(
     request: Request,
     language: LanguageDep,
-    settings: SettingsDep,
     engine: EngineDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
@@ -100,7 +98,7 @@ def login_submit(
         return _login_page(
             request,
             language,
-            settings.secure_cookies,
+            secure_cookies(request),
             next_url=target,
             error=message,
             username=username,
@@ -118,7 +116,7 @@ def login_submit(
         return _login_page(
             request,
             language,
-            settings.secure_cookies,
+            secure_cookies(request),
             next_url=target,
             error=exc.message,
             hint=exc.hint,
@@ -126,25 +124,25 @@ def login_submit(
             status_code=401,
         )
     response = RedirectResponse(target, status_code=303)
-    set_session_cookie(response, ticket.token, settings)
+    set_session_cookie(response, ticket.token, request)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
 
 @router.post("/logout", dependencies=[SignedInCsrfDep])
-def logout_submit(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
+def logout_submit(request: Request, engine: EngineDep) -> Response:
     from brokerlens.auth import logout
 
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         logout(engine, token)
     response = RedirectResponse("/login", status_code=303)
-    clear_session_cookie(response, settings)
+    clear_session_cookie(response, request)
     return response
 
 
 @router.get("/lang/{language}")
-def switch_language(language: str, settings: SettingsDep, next: str | None = None) -> Response:
+def switch_language(language: str, request: Request, next: str | None = None) -> Response:
     """A preference only (no data changes), so a plain link rather than a form."""
     response = RedirectResponse(safe_next(next), status_code=303)
     if language in LANGUAGES:
@@ -154,6 +152,6 @@ def switch_language(language: str, settings: SettingsDep, next: str | None = Non
             max_age=365 * 86400,
             path="/",
             samesite="lax",
-            secure=settings.secure_cookies,
+            secure=secure_cookies(request),
         )
     return response

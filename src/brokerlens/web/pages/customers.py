@@ -53,7 +53,7 @@ TABLE_SECTIONS = (
     ("contacts", "c360.contacts"),
     ("relationships", "c360.relationships"),
 )
-PII_FIELDS = ("id_no", "phone", "email")
+PII_FIELDS = ("id_no", "phone", "email", "birth_date")  # birth_date shows as an age band
 PROFILE_FIELDS = (
     "customer_type",
     "gender",

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from brokerlens.access.masking import PERSONAL_FIELDS
 from brokerlens.auth.principal import Permission
 from brokerlens.errors import Forbidden, InvalidRequest
+from brokerlens.web.bounds import MAX_PAGE, IdPath, check_field, check_filters
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.filters import (
     NO_VALUE_OPS,
@@ -37,7 +38,7 @@ class Row:
 
 def _rows_from_filters(filters: list[str]) -> list[Row]:
     rows = []
-    for text in filters:
+    for text in check_filters(filters):
         if text:
             field, op, value = parse_filter(text)
             rows.append(Row(field, op, value or ""))
@@ -58,6 +59,7 @@ def _rows_from_form(form: FormData) -> list[Row]:
     rows = []
     for field, op, value in zip(fields, ops, values, strict=False):
         if isinstance(field, str) and isinstance(op, str) and field:
+            check_field(field, "condition")
             rows.append(Row(field, op, value if isinstance(value, str) else ""))
     return rows
 
@@ -180,7 +182,7 @@ def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]
 
 
 @router.get("/segments/{segment_id}")
-def segment_page(segment_id: int, page: ReaderPageDep) -> Response:
+def segment_page(segment_id: IdPath, page: ReaderPageDep) -> Response:
     from brokerlens.access import get_segment, segment_count
 
     segment = get_segment(page.engine, page.principal, segment_id)
@@ -195,15 +197,18 @@ def segment_page(segment_id: int, page: ReaderPageDep) -> Response:
 
 
 @router.get("/segments/{segment_id}/members")
-def members_partial(segment_id: int, page: ReaderPageDep, request: Request) -> Response:
-    number = max(1, int(request.query_params.get("page", "1") or 1))
+def members_partial(
+    segment_id: IdPath,
+    page: ReaderPageDep,
+    number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+) -> Response:
     return page.render(
         "_members.html", _members_context(page, segment_id, number), active="segments"
     )
 
 
 @router.post("/segments/{segment_id}")
-async def update(segment_id: int, page: ReaderPageDep, request: Request) -> Response:
+async def update(segment_id: IdPath, page: ReaderPageDep, request: Request) -> Response:
     from brokerlens.access import update_segment
 
     form = await request.form()
@@ -224,7 +229,7 @@ async def update(segment_id: int, page: ReaderPageDep, request: Request) -> Resp
 
 
 @router.post("/segments/{segment_id}/delete")
-def delete(segment_id: int, page: ReaderPageDep) -> Response:
+def delete(segment_id: IdPath, page: ReaderPageDep) -> Response:
     from brokerlens.access import delete_segment
 
     delete_segment(page.engine, page.principal, segment_id)

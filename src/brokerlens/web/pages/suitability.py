@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form
 from starlette.responses import Response
 
 from brokerlens.auth.principal import Permission
+from brokerlens.web.bounds import IdPath
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import Page, ReaderPageDep, permission_page
 
@@ -56,7 +57,7 @@ def check(
 
 @router.post("/suitability/checks/{check_id}/{step}")
 def step(
-    check_id: int,
+    check_id: IdPath,
     step: str,
     page: ReaderPageDep,
     note: Annotated[str | None, Form(max_length=500)] = None,
