@@ -267,5 +267,21 @@ def test_the_web_shows_added_indicators_by_name_and_explains_rules_on_them(
             )
             assert why.status_code == 200, why.text
             assert "cash_share_pct" in why.text
+            catalog = client.get("/api/catalog")
+            assert catalog.status_code == 200, catalog.text
+            assert "cash_share_pct >= 50" in catalog.text
     finally:
         dispose_engines()
+
+
+def test_catalog_check_reads_the_installation_s_indicators(
+    added_home: Settings, tmp_path: Path
+) -> None:
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text("classifications:" + CLASSIFICATION, "utf-8")
+    done = brokerlens("--home", str(added_home.home), "catalog", "check", str(candidate))
+    assert done.returncode == 0, done.stderr
+    assert "valid, 1 classifications" in done.stdout
+    elsewhere = brokerlens("--home", str(tmp_path / "empty"), "catalog", "check", str(candidate))
+    assert elsewhere.returncode == 2
+    assert "unknown name 'cash_share_pct'" in elsewhere.stderr + elsewhere.stdout

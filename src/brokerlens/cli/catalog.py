@@ -11,6 +11,7 @@ from rich.table import Table
 
 from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console, err_console
+from brokerlens.indicators import load_indicators
 
 catalog_app = typer.Typer(help="The classification catalog: rules, versions, previews, why.")
 app.add_typer(catalog_app, name="catalog")
@@ -25,11 +26,13 @@ AsOfOpt = Annotated[
 
 
 @catalog_app.command()
-def check(file: Annotated[Path, typer.Argument(help="A catalog YAML file.")]) -> None:
-    """Validate a catalog file without applying it."""
+def check(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A catalog YAML file.")]
+) -> None:
+    """Validate a catalog file without applying it (over the installation's indicators)."""
     from brokerlens.classify import load_catalog
 
-    catalog = load_catalog(file)
+    catalog = load_catalog(file, load_indicators(settings_of(ctx)))
     console.print(f"{file}: valid, {len(catalog.classifications)} classifications", markup=False)
 
 
@@ -43,9 +46,10 @@ def preview(
     """Who would move if FILE were applied: old value -> new value -> customers."""
     from brokerlens.classify import load_catalog, preview_catalog
 
+    settings = settings_of(ctx)
     result = preview_catalog(
-        settings_of(ctx),
-        load_catalog(file),
+        settings,
+        load_catalog(file, load_indicators(settings)),
         classification_id=classification,
         as_of=as_of.date() if as_of else None,
     )
@@ -67,7 +71,7 @@ def apply(
     from brokerlens.classify import UnknownName, apply_catalog, load_catalog, preview_catalog
 
     settings = settings_of(ctx)
-    candidate = load_catalog(file)
+    candidate = load_catalog(file, load_indicators(settings))
     try:
         _print_preview(preview_catalog(settings, candidate))
     except UnknownName as exc:  # nothing computed yet: nothing can move

@@ -394,7 +394,11 @@ def indicator_items(
     from brokerlens.web.i18n import column_label as label_of
 
     return [
-        IndicatorItem(k, label_of(k, language, indicators), value_html(v, k, language))
+        IndicatorItem(
+            k,
+            label_of(k, language, indicators),
+            value_html(v, k, language, indicators=indicators),
+        )
         for k, v in values.items()
     ]
 
