@@ -1,4 +1,5 @@
-"""The same small brokerage through DuckDB and through Spark: identical indicators and profile."""
+"""The same small brokerage through DuckDB and through Spark: identical indicators and profile,
+an installation's derived indicators included."""
 
 from __future__ import annotations
 
@@ -12,11 +13,28 @@ import pytest
 
 from brokerlens.config import load_settings
 from brokerlens.engine.spark_session import java_missing_reason, stop_session
+from brokerlens.indicators import additions_path
 from brokerlens.pipeline import run_pipeline
 from brokerlens.warehouse.store import WarehouseStore
 from support.brokerage import Brokerage
 
 pytestmark = pytest.mark.spark
+
+# Every function and operator of the expression language, a division by a column (NULL-safe),
+# an integer column, a derived indicator read by a later one, and a text indicator.
+ADDED = """\
+indicators:
+  - {id: cash_share_t, zh: 现金占比, en: Cash share, meaning: m, unit: ratio,
+     expression: available_cash_t / total_assets_t}
+  - {id: cash_share_pct, zh: 现金占比百分数, en: Cash share pct, meaning: m, unit: percent,
+     expression: "round(cash_share_t * 100, 1) - -0.5"}
+  - {id: per_trade, zh: 每笔佣金, en: Per trade, meaning: m, unit: yuan,
+     expression: "coalesce(net_commission_12m, 0) / greatest(trades_per_month, 1)"}
+  - {id: sells_or_move, zh: 卖出或变动, en: Sells or move, meaning: m, unit: yuan,
+     expression: "least(profitable_sells_6m, abs(total_assets_t - total_assets_prev)) / 3"}
+  - {id: industry_or_none, zh: 行业, en: Industry, meaning: m, unit: text, type: text,
+     expression: "coalesce(top_industry_3m, 'none')"}
+"""
 
 
 def _rows(path: Path) -> tuple[list[str], list[tuple[object, ...]]]:
@@ -48,6 +66,8 @@ def test_duckdb_and_spark_compute_the_same_profile(
     for engine in ("duckdb", "spark"):
         settings = load_settings(home=tmp_path / engine)
         shutil.copytree(small_brokerage.settings.lake_dir, settings.lake_dir)
+        additions_path(settings).parent.mkdir(parents=True)
+        additions_path(settings).write_text(ADDED, "utf-8")
         report = run_pipeline(settings, engine=engine)
         stores[engine] = (WarehouseStore(settings.warehouse_dir), report.as_of)
     (duck, as_of), (spark, _) = stores["duckdb"], stores["spark"]
@@ -55,6 +75,7 @@ def test_duckdb_and_spark_compute_the_same_profile(
         columns, expected = _rows(getattr(duck, kind)(as_of))
         spark_columns, got = _rows(getattr(spark, kind)(as_of))
         assert spark_columns == columns
+        assert {"cash_share_pct", "sells_or_move", "industry_or_none"} <= set(columns)
         assert len(got) == len(expected) > 500
         differing = {
             column

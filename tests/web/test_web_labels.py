@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
 
-from brokerlens.indicators import load_indicators
+from brokerlens.config import load_settings
+from brokerlens.indicators import additions_path, load_indicators
 from brokerlens.web.formatting import pct, pct100, value_html, value_kind
 from brokerlens.web.i18n import column_label, enum_label
 from brokerlens.web.pages.customers import indicator_items, risk_view
+from brokerlens.web.templating import templates
 from web.conftest import SignedIn
 
 RAW_RISK_COLUMNS = ("assessment_id", "questionnaire_version", "risk_class", "horizon", "varieties")
@@ -51,6 +55,27 @@ def test_indicator_values_follow_their_unit() -> None:
     items = indicator_items({"avg_assets_3m": 20000.0}, "zh")
     assert items[0].label == indicators["avg_assets_3m"].zh and items[0].id == "avg_assets_3m"
     assert indicator_items({"avg_assets_3m": 1.0}, "en")[0].label == indicators["avg_assets_3m"].en
+
+
+def test_an_installation_s_indicators_read_by_their_names(tmp_path: Path) -> None:
+    settings = load_settings(home=tmp_path / "home")
+    additions_path(settings).parent.mkdir(parents=True)
+    additions_path(settings).write_text(
+        "indicators:\n  - {id: cash_share_t, zh: 现金占比, en: Cash share, meaning: m,\n"
+        "     unit: ratio, expression: available_cash_t / total_assets_t}\n",
+        "utf-8",
+    )
+    indicators = load_indicators(settings)
+    assert column_label("cash_share_t", "zh", indicators) == "现金占比"
+    assert column_label("cash_share_t", "en", indicators) == "Cash share"
+    assert column_label("cash_share_t", "zh") == "cash_share_t"  # the shipped ones alone
+    items = indicator_items({"cash_share_t": 0.25}, "zh", indicators)
+    assert items[0].label == "现金占比" and "25.00%" in str(items[0].value)
+    # the templates' column_label reads the app's settings from the request
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(settings=settings)))
+    header = templates().env.from_string("{{ column_label('cash_share_t', 'zh') }}")
+    assert header.render(request=request) == "现金占比"
+    assert header.render() == "cash_share_t"
 
 
 def test_columns_and_enums_in_both_languages() -> None:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from brokerlens.classify.compile import CompiledClassification, compile_catalog
 from brokerlens.classify.model import Catalog
 from brokerlens.errors import NotFound
+from brokerlens.indicators import Indicator, Indicators, builtin_indicators
 from brokerlens.store.schema import serving, snapshots
 
 # The store types of `snapshots.columns` types (as publish creates the profile table).
@@ -58,7 +59,27 @@ class Snapshot:
     @cached_property
     def compiled(self) -> list[CompiledClassification]:
         """The snapshot's catalog compiled, for `why` (the rules the profile was made with)."""
-        return compile_catalog(self.catalog) if self.catalog is not None else []
+        if self.catalog is None:
+            return []
+        return compile_catalog(self.catalog, indicators=self.indicators)
+
+    @cached_property
+    def indicators(self) -> Indicators:
+        """What the catalog may name: the shipped indicators and the snapshot's other indicator
+        columns (an installation's own, as they were published: name and type)."""
+        known = dict(builtin_indicators())
+        for column in self.columns:
+            if column.kind == "indicator" and column.name not in known:
+                known[column.name] = Indicator(
+                    id=column.name,
+                    zh=column.name,
+                    en=column.name,
+                    meaning="an installation's indicator, as published",
+                    unit="-",
+                    type="text" if column.type == "text" else "number",
+                    model="published",
+                )
+        return known
 
 
 _cache: dict[tuple[str, int], Snapshot] = {}

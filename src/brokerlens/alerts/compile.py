@@ -44,7 +44,7 @@ def _branch_ifs(branches: dict[str, float]) -> list[exp.If]:
 
 
 def alert_condition(alert_set: AlertSet, definition: AlertDefinition) -> exp.Expr:
-    tree = compile_condition(definition)
+    tree = compile_condition(definition, indicators=alert_set.indicators)
     values = {name: threshold_value(alert_set, definition, name) for name in definition.params}
 
     def substitute(node: exp.Expr) -> exp.Expr:

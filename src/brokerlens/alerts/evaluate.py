@@ -54,7 +54,9 @@ def evaluate_alerts(
     on the same engine; registered again here so the step stands alone)."""
     alert_set = alert_set if alert_set is not None else load_alerts(settings)
     engine.register_parquet(
-        "customer_indicators", [store.indicators_file(as_of)], indicator_columns()
+        "customer_indicators",
+        [store.indicators_file(as_of)],
+        indicator_columns(alert_set.indicators),
     )
     scratch = store.root / "_run" / "alerts"
     scratch.mkdir(parents=True, exist_ok=True)

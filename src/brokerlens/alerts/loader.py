@@ -1,7 +1,8 @@
 """Reading alert definitions: the shipped file and an installation's additions, one mechanism.
 
-Every definition is checked as a classification rule is (its `when` through the catalog's
-`check_condition`, its threshold names standing for numbers), its shown indicators must exist
+Every definition is checked as a classification rule is (its `when` in the expression language
+over indicators, the installation's added indicators included, its threshold names standing for
+numbers), its shown indicators must exist
 and its wording may name only those and its thresholds. Errors name the file, alert and field.
 """
 
@@ -18,10 +19,15 @@ from sqlglot import exp
 from brokerlens.alerts.errors import AlertError
 from brokerlens.alerts.model import AlertDefinition, AlertFile
 from brokerlens.alerts.text import check_template
-from brokerlens.classify.errors import CatalogError
-from brokerlens.classify.expression import check_condition
 from brokerlens.config import Settings
-from brokerlens.indicators import load_indicators
+from brokerlens.indicators import (
+    ExpressionError,
+    Indicator,
+    Indicators,
+    builtin_indicators,
+    check_condition,
+    load_indicators,
+)
 
 DEFAULT_NAME = "default_alerts.yaml"
 
@@ -30,13 +36,19 @@ def additions_path(settings: Settings) -> Path:
     return settings.home / "alerts" / "alerts.yaml"
 
 
-def parse_alerts(text: str, file: str) -> list[AlertDefinition]:
-    """Checked definitions from YAML text; `file` names it in every error."""
-    return list(_parse_alerts(text, file))
+def parse_alerts(
+    text: str, file: str, indicators: Indicators | None = None
+) -> list[AlertDefinition]:
+    """Checked definitions from YAML text; `file` names it in every error. Conditions may name
+    `indicators` (the installation's: `load_indicators(settings)`; None: the shipped ones)."""
+    known = indicators if indicators is not None else builtin_indicators()
+    return list(_parse_alerts(text, file, tuple(known.values())))
 
 
 @lru_cache(maxsize=16)
-def _parse_alerts(text: str, file: str) -> tuple[AlertDefinition, ...]:
+def _parse_alerts(
+    text: str, file: str, indicators: tuple[Indicator, ...]
+) -> tuple[AlertDefinition, ...]:
     # Cached by content (definitions are frozen): the inbox reads the names on every request,
     # and checking 12 conditions costs about 0.1 s.
     try:
@@ -49,14 +61,17 @@ def _parse_alerts(text: str, file: str) -> tuple[AlertDefinition, ...]:
         parsed = AlertFile.model_validate(data)
     except ValidationError as exc:
         raise AlertError(f"{file}: {_describe(exc, data)}") from None
+    known = {i.id: i for i in indicators}
     for definition in parsed.alerts:
-        compile_condition(definition, file)
+        compile_condition(definition, file, known)
     return tuple(parsed.alerts)
 
 
-def compile_condition(definition: AlertDefinition, file: str = "alerts") -> exp.Expr:
+def compile_condition(
+    definition: AlertDefinition, file: str = "alerts", indicators: Indicators | None = None
+) -> exp.Expr:
     """The checked condition tree; threshold names stay as (quoted) columns to be replaced."""
-    indicators = load_indicators()
+    indicators = indicators if indicators is not None else builtin_indicators()
     where = f"{file}: alert {definition.id!r}"
     clash = sorted(set(definition.params) & set(indicators))
     if clash:
@@ -65,7 +80,7 @@ def compile_condition(definition: AlertDefinition, file: str = "alerts") -> exp.
         tree = check_condition(
             definition.when, indicators, f"{where}, field `when`", definition.params
         )
-    except CatalogError as exc:
+    except ExpressionError as exc:
         raise AlertError(exc.message, hint=exc.hint) from None
     unknown = [name for name in definition.shows if name not in indicators]
     if unknown:
@@ -81,11 +96,12 @@ def compile_condition(definition: AlertDefinition, file: str = "alerts") -> exp.
 def load_definitions(settings: Settings) -> list[AlertDefinition]:
     """The shipped alerts, then the installation's additions (an id may not appear twice)."""
     text = resources.files("brokerlens.alerts").joinpath(DEFAULT_NAME).read_text("utf-8")
-    found = parse_alerts(text, f"brokerlens/alerts/{DEFAULT_NAME}")
+    indicators = load_indicators(settings)
+    found = parse_alerts(text, f"brokerlens/alerts/{DEFAULT_NAME}", indicators)
     path = additions_path(settings)
     if path.exists():
         try:
-            added = parse_alerts(path.read_text("utf-8"), str(path))
+            added = parse_alerts(path.read_text("utf-8"), str(path), indicators)
         except (OSError, UnicodeDecodeError) as exc:
             raise AlertError(f"{path}: cannot read the alerts file: {exc}") from None
         ids = {d.id for d in found}

@@ -25,6 +25,7 @@ from brokerlens.alerts.errors import AlertError
 from brokerlens.alerts.loader import load_definitions
 from brokerlens.alerts.model import AlertDefinition
 from brokerlens.config import Settings
+from brokerlens.indicators import Indicators, builtin_indicators, load_indicators
 
 Overrides = dict[str, dict[str, dict[str, float]]]  # alert -> branch -> name -> value
 
@@ -36,6 +37,8 @@ class AlertSet:
     definitions: list[AlertDefinition]
     overrides: Overrides = field(default_factory=dict)
     version: int = 0  # the threshold version in force; 0 = only the definitions' defaults
+    # what the conditions may name: the installation's indicators (`load_indicators(settings)`)
+    indicators: Indicators = field(default_factory=builtin_indicators)
 
     def get(self, alert_id: str) -> AlertDefinition:
         for item in self.definitions:
@@ -91,7 +94,7 @@ def load_alerts(settings: Settings) -> AlertSet:
             for b, values in branches.items()
         }
         overrides[alert_id] = {b: v for b, v in kept.items() if v}
-    return AlertSet(effective, overrides, version)
+    return AlertSet(effective, overrides, version, load_indicators(settings))
 
 
 def thresholds_for(alert_set: AlertSet, alert_id: str, branch_id: str | None) -> dict[str, float]:
@@ -156,7 +159,7 @@ def with_params(
     if branch_id is not None:
         branch = overrides.setdefault(alert_id, {}).setdefault(branch_id, {})
         branch.update(params)
-    return AlertSet(definitions, overrides, alert_set.version)
+    return AlertSet(definitions, overrides, alert_set.version, alert_set.indicators)
 
 
 def save_thresholds(

@@ -16,7 +16,7 @@ from brokerlens.classify.buckets import rules_of
 from brokerlens.classify.errors import CatalogError
 from brokerlens.classify.expression import check_condition
 from brokerlens.classify.model import Catalog, Classification, Rule
-from brokerlens.indicators import Indicator, load_indicators
+from brokerlens.indicators import Indicator, Indicators, builtin_indicators
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,11 @@ class CompiledClassification:
 def compile_classification(
     item: Classification, indicators: Mapping[str, Indicator] | None = None, file: str = "catalog"
 ) -> CompiledClassification:
-    indicators = indicators if indicators is not None else load_indicators()
+    indicators = indicators if indicators is not None else builtin_indicators()
+    if item.id in indicators:
+        raise CatalogError(
+            f"{file}: classification {item.id!r}, field `id`: {item.id!r} is an indicator id"
+        )
     _check_bucket_indicator(item, indicators, file)
     compiled = []
     for number, rule in enumerate(rules_of(item), start=1):
@@ -58,14 +62,21 @@ def compile_classification(
     return CompiledClassification(item, tuple(compiled))
 
 
-def compile_catalog(catalog: Catalog, file: str = "catalog") -> list[CompiledClassification]:
-    indicators = load_indicators()
+def compile_catalog(
+    catalog: Catalog, file: str = "catalog", indicators: Indicators | None = None
+) -> list[CompiledClassification]:
+    """Every classification compiled over `indicators` (the installation's, from
+    `load_indicators(settings)`; the shipped ones when None)."""
+    indicators = indicators if indicators is not None else builtin_indicators()
     return [compile_classification(item, indicators, file) for item in catalog.classifications]
 
 
-def profile_select(catalog: Catalog, source: str = "customer_indicators") -> exp.Select:
+def profile_select(
+    catalog: Catalog, source: str = "customer_indicators", indicators: Indicators | None = None
+) -> exp.Select:
     """Every column of `source` plus one column per classification, named by its id."""
-    columns = [exp.alias_(c.case(), c.id, quoted=True) for c in compile_catalog(catalog)]
+    compiled = compile_catalog(catalog, indicators=indicators)
+    columns = [exp.alias_(c.case(), c.id, quoted=True) for c in compiled]
     return exp.select(exp.Star(), *columns).from_(exp.to_table(source, dialect="duckdb"))
 
 

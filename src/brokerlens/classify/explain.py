@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from brokerlens.classify.expression import COMPARISONS
+from brokerlens.indicators.expression import COMPARISONS
 
 MARK = {True: "✓", False: "✗", None: "✗ (NULL)"}
 

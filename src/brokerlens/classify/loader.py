@@ -18,6 +18,7 @@ from brokerlens.classify.compile import compile_catalog
 from brokerlens.classify.errors import CatalogError
 from brokerlens.classify.model import Catalog
 from brokerlens.config import Settings
+from brokerlens.indicators import Indicators, load_indicators
 
 DEFAULT_NAME = "default_catalog.yaml"
 
@@ -26,8 +27,9 @@ def default_catalog_text() -> str:
     return resources.files("brokerlens.classify").joinpath(DEFAULT_NAME).read_text("utf-8")
 
 
-def parse_catalog(text: str, file: str) -> Catalog:
-    """A checked catalog from YAML text; `file` names it in every error."""
+def parse_catalog(text: str, file: str, indicators: Indicators | None = None) -> Catalog:
+    """A checked catalog from YAML text; `file` names it in every error. Its conditions may
+    name `indicators` (the installation's: `load_indicators(settings)`; None: the shipped)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -44,18 +46,18 @@ def parse_catalog(text: str, file: str) -> Catalog:
         catalog = Catalog.model_validate(data)
     except ValidationError as exc:
         raise CatalogError(f"{file}: {_describe(exc, data)}") from None
-    compile_catalog(catalog, file)
+    compile_catalog(catalog, file, indicators)
     return catalog
 
 
-def load_catalog(path: Path) -> Catalog:
+def load_catalog(path: Path, indicators: Indicators | None = None) -> Catalog:
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read the catalog file: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise CatalogError(f"{path}: the catalog file is not UTF-8") from None
-    return parse_catalog(text, str(path))
+    return parse_catalog(text, str(path), indicators)
 
 
 def load_default_catalog() -> Catalog:
@@ -69,7 +71,9 @@ def active_path(settings: Settings) -> Path:
 def load_active_catalog(settings: Settings) -> Catalog:
     """The installation's catalog if it has one, else the shipped default."""
     path = active_path(settings)
-    return load_catalog(path) if path.exists() else load_default_catalog()
+    return (
+        load_catalog(path, load_indicators(settings)) if path.exists() else load_default_catalog()
+    )
 
 
 def sha256_of(text: str) -> str:

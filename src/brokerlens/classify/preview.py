@@ -21,6 +21,7 @@ from brokerlens.classify.loader import load_active_catalog
 from brokerlens.classify.model import Catalog
 from brokerlens.classify.source import VIEW, open_indicators, resolve_as_of
 from brokerlens.config import Settings
+from brokerlens.indicators import Indicators, load_indicators
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,10 @@ class Preview:
     unchanged: tuple[str, ...]
 
 
-def changed_ids(old: Catalog, new: Catalog) -> dict[str, str]:
+def changed_ids(old: Catalog, new: Catalog, indicators: Indicators | None = None) -> dict[str, str]:
     """Classification id -> changed / added / removed, judged on the compiled CASE."""
-    before = {c.id: _sql(c) for c in compile_catalog(old)}
-    after = {c.id: _sql(c) for c in compile_catalog(new)}
+    before = {c.id: _sql(c) for c in compile_catalog(old, indicators=indicators)}
+    after = {c.id: _sql(c) for c in compile_catalog(new, indicators=indicators)}
     status = {i: "added" for i in after if i not in before}
     status |= {i: "removed" for i in before if i not in after}
     status |= {i: "changed" for i in after if i in before and after[i] != before[i]}
@@ -72,15 +73,16 @@ def preview_catalog(
     as_of: dt.date | None = None,
 ) -> Preview:
     baseline = baseline if baseline is not None else load_active_catalog(settings)
-    status = changed_ids(baseline, candidate)
+    indicators = load_indicators(settings)
+    status = changed_ids(baseline, candidate, indicators)
     known = set(baseline.ids) | set(candidate.ids)
     if classification_id is not None:
         if classification_id not in known:
             raise UnknownName(f"unknown classification {classification_id!r}")
         status = {k: v for k, v in status.items() if k == classification_id}
     day = resolve_as_of(settings, as_of)
-    old = {c.id: c for c in compile_catalog(baseline)}
-    new = {c.id: c for c in compile_catalog(candidate)}
+    old = {c.id: c for c in compile_catalog(baseline, indicators=indicators)}
+    new = {c.id: c for c in compile_catalog(candidate, indicators=indicators)}
     with open_indicators(settings, day) as connection:
         changes = tuple(
             _transitions(connection, cid, state, old.get(cid), new.get(cid))

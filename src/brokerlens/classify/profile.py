@@ -11,7 +11,7 @@ from brokerlens.classify.loader import load_active_catalog
 from brokerlens.classify.versions import catalog_version
 from brokerlens.config import Settings
 from brokerlens.engine import Engine
-from brokerlens.indicators import load_indicators
+from brokerlens.indicators import KEY_COLUMNS, Indicators, builtin_indicators, load_indicators
 from brokerlens.warehouse.store import WarehouseStore
 
 BASE_COLUMNS = [
@@ -21,11 +21,15 @@ BASE_COLUMNS = [
     ("status", "VARCHAR"),
     ("open_date", "DATE"),
 ]
+assert tuple(n for n, _ in BASE_COLUMNS) == KEY_COLUMNS
 
 
-def indicator_columns() -> list[tuple[str, str]]:
+def indicator_columns(indicators: Indicators | None = None) -> list[tuple[str, str]]:
+    """The columns of customer_indicators: the keys, then every indicator of `indicators` (the
+    installation's, derived ones included; None: the shipped ones)."""
     types = {"number": "DOUBLE", "text": "VARCHAR"}
-    return [*BASE_COLUMNS, *((i.id, types[i.type]) for i in load_indicators().values())]
+    known = indicators if indicators is not None else builtin_indicators()
+    return [*BASE_COLUMNS, *((i.id, types[i.type]) for i in known.values())]
 
 
 def compute_profile(
@@ -34,10 +38,11 @@ def compute_profile(
     """Write `profile/<T>.parquet` from `indicators/<T>.parquet`; returns (rows, version)."""
     catalog = load_active_catalog(settings)
     version = catalog_version(settings)
+    indicators = load_indicators(settings)
     engine.register_parquet(
-        "customer_indicators", [store.indicators_file(as_of)], indicator_columns()
+        "customer_indicators", [store.indicators_file(as_of)], indicator_columns(indicators)
     )
-    select = profile_select(catalog, source="customer_indicators").select(
+    select = profile_select(catalog, "customer_indicators", indicators).select(
         exp.alias_(exp.Literal.string(version), "catalog_version")
     )
     rows = engine.write_parquet(select.sql(dialect="duckdb"), store.profile_file(as_of))

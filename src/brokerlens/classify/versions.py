@@ -21,6 +21,7 @@ from pathlib import Path
 from brokerlens.classify.errors import CatalogError, UnknownName
 from brokerlens.classify.loader import (
     active_path,
+    load_active_catalog,
     load_catalog,
     load_default_catalog,
     parse_catalog,
@@ -28,6 +29,7 @@ from brokerlens.classify.loader import (
 )
 from brokerlens.classify.model import Catalog
 from brokerlens.config import Settings
+from brokerlens.indicators import load_indicators
 
 
 @dataclass(frozen=True)
@@ -60,13 +62,13 @@ def load_version(settings: Settings, version: int | None) -> Catalog:
     """A stored version; 0 is the shipped default; None is the active catalog."""
     if version is None:
         path = active_path(settings)
-        return load_catalog(path) if path.exists() else load_default_catalog()
+        return load_active_catalog(settings)
     if version == 0:
         return load_default_catalog()
     path = version_path(settings, version)
     if not path.exists():
         raise UnknownName(f"no catalog version {version}", hint="see `brokerlens catalog history`")
-    return load_catalog(path)
+    return load_catalog(path, load_indicators(settings))
 
 
 def catalog_version(settings: Settings) -> str:
@@ -94,7 +96,7 @@ def apply_catalog_text(
     settings: Settings, text: str, source: str, *, user: str | None = None, note: str | None = None
 ) -> VersionRecord:
     """`apply_catalog` of a catalog's YAML text; `source` names it in a validation error."""
-    parse_catalog(text, source)
+    parse_catalog(text, source, load_indicators(settings))
     with _apply_lock(settings):
         number = max((r.version for r in history(settings)), default=0) + 1
         target = version_path(settings, number)

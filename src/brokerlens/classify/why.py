@@ -17,6 +17,7 @@ from brokerlens.classify.explain import Check, Explanation, RuleCheck, checks_of
 from brokerlens.classify.loader import load_active_catalog
 from brokerlens.classify.source import VIEW, open_indicators, resolve_as_of
 from brokerlens.config import Settings
+from brokerlens.indicators import load_indicators
 
 __all__ = ["Explanation", "explain"]
 
@@ -28,7 +29,7 @@ def explain(
     as_of: dt.date | None = None,
 ) -> list[Explanation]:
     """One explanation per classification (or only the one asked for) of the active catalog."""
-    compiled = compile_catalog(load_active_catalog(settings))
+    compiled = compile_catalog(load_active_catalog(settings), indicators=load_indicators(settings))
     if classification_id is not None:
         compiled = [c for c in compiled if c.id == classification_id]
         if not compiled:

@@ -29,6 +29,7 @@ from brokerlens.classify.preview import Preview
 from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console, err_console
+from brokerlens.indicators import load_indicators
 
 catalog_app = typer.Typer(help="The classification catalog: rules, versions, previews, why.")
 app.add_typer(catalog_app, name="catalog")
@@ -43,9 +44,11 @@ AsOfOpt = Annotated[
 
 
 @catalog_app.command()
-def check(file: Annotated[Path, typer.Argument(help="A catalog YAML file.")]) -> None:
-    """Validate a catalog file without applying it."""
-    catalog = load_catalog(file)
+def check(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A catalog YAML file.")]
+) -> None:
+    """Validate a catalog file without applying it (over the installation's indicators)."""
+    catalog = load_catalog(file, load_indicators(settings_of(ctx)))
     console.print(f"{file}: valid, {len(catalog.classifications)} classifications", markup=False)
 
 
@@ -57,9 +60,10 @@ def preview(
     as_of: AsOfOpt = None,
 ) -> None:
     """Who would move if FILE were applied: old value -> new value -> customers."""
+    settings = settings_of(ctx)
     result = preview_catalog(
-        settings_of(ctx),
-        load_catalog(file),
+        settings,
+        load_catalog(file, load_indicators(settings)),
         classification_id=classification,
         as_of=as_of.date() if as_of else None,
     )
@@ -84,7 +88,7 @@ def apply(
         text = file.read_text("utf-8")
     except OSError as exc:
         raise CatalogError(f"{file}: cannot read the catalog file: {exc.strerror}") from None
-    candidate = load_catalog(file)
+    candidate = load_catalog(file, load_indicators(me.settings))
     try:
         _print_preview(preview_catalog(me.settings, candidate))
     except UnknownName as exc:  # nothing computed yet: nothing can move

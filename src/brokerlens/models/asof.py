@@ -1,4 +1,5 @@
-"""customer_indicators as of T: the indicator models as views over the running aggregates."""
+"""customer_indicators as of T: the indicator models as views over the running aggregates, then
+the installation's derived indicators (`brokerlens.indicators.derived`) as further columns."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from brokerlens.engine import Engine
+from brokerlens.indicators import Indicators, derived_select
 from brokerlens.models import load_model
 from brokerlens.models.days import DAY_COLUMNS, MONTH_COLUMNS, day_files_covering
 from brokerlens.models.lots import LOT_COLUMNS, PIECE_COLUMNS
@@ -16,6 +18,9 @@ from brokerlens.warehouse.sources import LakeFiles
 from brokerlens.warehouse.state import WarehouseState
 from brokerlens.warehouse.store import WarehouseStore
 from brokerlens.warehouse.windows import AsOfCalendar
+
+# customer_indicators before the derived indicators are added (a view, when there are any)
+BUILTIN_VIEW = "customer_indicators_builtin"
 
 # In dependency order; each becomes a view, customer_indicators is materialised.
 INDICATOR_MODELS = [
@@ -54,8 +59,12 @@ def compute_indicators(
     store: WarehouseStore,
     state: WarehouseState,
     cal: AsOfCalendar,
+    indicators: Indicators,
 ) -> int:
     """Write `indicators/<T>.parquet`; returns the number of customers.
+
+    `indicators` are the installation's (`load_indicators(settings)`): the derived ones among
+    them are computed over the built-in columns by one more SELECT, built with SQLGlot.
 
     The relations of other domains' steps are read as they are on the engine: the
     lowest-category triggers (`lowest_answer_triggers`, `lowest_age_limits`: suitability) and
@@ -90,7 +99,12 @@ def compute_indicators(
         engine.write_parquet(model.sql, path, {k: cal.params[k] for k in model.params})
         engine.register_parquet(name, [path], parquet_columns(path))
     final = load_model("customer_indicators")
-    return engine.write_parquet(final.sql, store.indicators_file(cal.as_of), {"as_of": cal.as_of})
+    target = store.indicators_file(cal.as_of)
+    derived = derived_select(indicators, source=BUILTIN_VIEW)
+    if derived is None:
+        return engine.write_parquet(final.sql, target, {"as_of": cal.as_of})
+    engine.create_view(BUILTIN_VIEW, final.sql, {"as_of": cal.as_of})
+    return engine.write_parquet(derived.sql(dialect="duckdb"), target)
 
 
 def _event_days(cal: AsOfCalendar) -> dict[str, dt.date]:

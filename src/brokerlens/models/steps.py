@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from brokerlens.indicators import load_indicators
 from brokerlens.models.asof import compute_indicators
 from brokerlens.models.days import build_days, build_months
 from brokerlens.models.lots import advance_lots
@@ -45,5 +46,13 @@ def customer_month(ctx: RunContext) -> StepResult:
     writes=("indicators",),
 )
 def indicators(ctx: RunContext) -> StepResult:
-    customers = compute_indicators(ctx.engine, ctx.lake, ctx.store, ctx.state, ctx.calendar)
+    indicators = load_indicators(ctx.settings)
+    customers = compute_indicators(
+        ctx.engine, ctx.lake, ctx.store, ctx.state, ctx.calendar, indicators
+    )
+    added = sum(1 for i in indicators.values() if i.derived)
+    if added:
+        return StepResult(
+            rows=customers, note=f"{customers:,} customers, {added} derived indicator(s)"
+        )
     return StepResult(rows=customers, note=f"{customers:,} customers")

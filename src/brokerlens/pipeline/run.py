@@ -17,6 +17,7 @@ import brokerlens
 from brokerlens.config import Settings
 from brokerlens.engine import open_engine
 from brokerlens.errors import ConfigError, LakeError
+from brokerlens.indicators import load_indicators
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.warehouse.sources import LakeFiles
@@ -127,6 +128,7 @@ def run_pipeline(
     `full` discards the running aggregates first (not the indicators and profiles of other
     dates), so everything is recomputed from the lake."""
     steps = discover_steps()
+    load_indicators(settings)  # a bad indicators file is refused before any step runs
     layout = LakeLayout(settings.lake_dir)
     lake = LakeFiles(layout, read_catalog(layout))
     day = _pick_as_of(sorted(lake.days), as_of)

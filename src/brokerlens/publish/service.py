@@ -40,6 +40,7 @@ from brokerlens.classify import Catalog, load_active_catalog
 from brokerlens.config import Settings
 from brokerlens.engine.sqltext import ident, literal
 from brokerlens.errors import BrokerlensError, ConfigError, LakeError
+from brokerlens.indicators import load_indicators
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.publish.alerts import publish_alerts
@@ -125,7 +126,7 @@ def publish(settings: Settings, as_of: dt.date | None = None) -> PublishReport:
     try:
         duck.execute("SET enable_progress_bar = false")  # the CLI prints its own line
         create_profile_view(duck, profile_path, day)
-        columns = column_specs(duck, PROFILE_VIEW, catalog)
+        columns = column_specs(duck, PROFILE_VIEW, catalog, load_indicators(settings))
         job = _Job(
             settings=settings,
             duck=duck,

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from brokerlens.classify import Catalog
 from brokerlens.engine.sqltext import ident, literal
-from brokerlens.indicators import load_indicators
+from brokerlens.indicators import Indicators
 from brokerlens.publish.columns import CUSTOMER_COLUMNS, ColumnSpec, column_kind, column_type
 from brokerlens.warehouse.views import as_of_sql
 
@@ -51,9 +51,10 @@ def _read(path: Path) -> str:
 
 
 def column_specs(
-    conn: duckdb.DuckDBPyConnection, relation: str, catalog: Catalog
+    conn: duckdb.DuckDBPyConnection, relation: str, catalog: Catalog, known: Indicators
 ) -> list[ColumnSpec]:
-    indicators = set(load_indicators())
+    """Each column of `relation` with its kind; `known` are the installation's indicators."""
+    indicators = set(known)
     classifications = set(catalog.ids)
     return [
         ColumnSpec(str(name), column_kind(str(name), indicators, classifications), column_type(t))

@@ -9,6 +9,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from brokerlens.indicators import Indicators, builtin_indicators
+
 
 def _number(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
@@ -100,10 +102,9 @@ def cell(value: Any, kind: str | None = None, language: str = "zh") -> str:
     return str(value)
 
 
-def _indicator_unit(name: str) -> str | None:
-    from brokerlens.indicators import load_indicators
-
-    indicator = load_indicators().get(name)
+def _indicator_unit(name: str, indicators: Indicators | None = None) -> str | None:
+    known = indicators if indicators is not None else builtin_indicators()
+    indicator = known.get(name)
     return indicator.unit if indicator is not None else None
 
 
@@ -114,9 +115,11 @@ SIGNED_RATIOS = ("return_", "_growth", "index_return")
 INTEGER_COLUMNS = ("quantity", "duration_s", "term_days")
 
 
-def value_kind(name: str) -> str:
-    """How a column's number reads: amount, ratio, percent, integer, days, number."""
-    unit = _indicator_unit(name)
+def value_kind(name: str, indicators: Indicators | None = None) -> str:
+    """How a column's number reads: amount, ratio, percent, integer, days, number.
+
+    `indicators`: the installation's (`load_indicators(settings)`); None: the shipped ones."""
+    unit = _indicator_unit(name, indicators)
     if unit == "yuan":
         return "amount"
     if unit == "ratio":
@@ -138,7 +141,14 @@ def value_kind(name: str) -> str:
     return "number"
 
 
-def value_html(value: Any, name: str, language: str = "zh", *, full: bool = False) -> Markup:
+def value_html(
+    value: Any,
+    name: str,
+    language: str = "zh",
+    *,
+    full: bool = False,
+    indicators: Indicators | None = None,
+) -> Markup:
     """One value for a page by its column: enums translated, numbers by unit, None as a dash.
 
     `full` shows amounts whole with thousands separators (fact tables), else short in 万/亿.
@@ -157,7 +167,7 @@ def value_html(value: Any, name: str, language: str = "zh", *, full: bool = Fals
     number = _number(value) if isinstance(value, int | float | Decimal) else None
     if number is None:
         return Markup(escape(str(value)))
-    kind = value_kind(name)
+    kind = value_kind(name, indicators)
     if kind == "amount":
         text = num(number, 2) if full else amount(number, language)
     elif kind == "ratio":

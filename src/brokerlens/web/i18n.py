@@ -6,7 +6,9 @@ than silent. Data values (classification labels, names) are not translated here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+
+from brokerlens.indicators import Indicator, builtin_indicators
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -603,11 +605,14 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-def column_label(name: str, language: str) -> str:
-    """A data column's name: an indicator's zh/en name, a known column, else the id."""
-    from brokerlens.indicators import load_indicators
+def column_label(
+    name: str, language: str, indicators: Mapping[str, Indicator] | None = None
+) -> str:
+    """A data column's name: an indicator's zh/en name, a known column, else the id.
 
-    indicator = load_indicators().get(name)
+    `indicators` are the installation's (`load_indicators(settings)`); None: the shipped ones."""
+    known = indicators if indicators is not None else builtin_indicators()
+    indicator = known.get(name)
     if indicator is not None:
         return indicator.en if language == "en" else indicator.zh
     pair = COLUMNS.get(name) or MESSAGES.get(f"field.{name}")

@@ -8,10 +8,13 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from brokerlens import __version__
+from brokerlens.indicators import load_indicators
 from brokerlens.web import formatting
 from brokerlens.web.i18n import column_label, translator
 
@@ -26,6 +29,17 @@ def _tojson_attr(value: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+@pass_context
+def _column_label(context: Context, name: str, language: str) -> str:
+    """`column_label` with the installation's indicators (the app's settings) when known."""
+    settings = getattr(getattr(context.get("request"), "app", None), "state", None)
+    try:
+        indicators = load_indicators(settings.settings) if settings is not None else None
+    except AttributeError:  # an app without settings (tests)
+        indicators = None
+    return column_label(name, language, indicators)
+
+
 def _build() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
     env = templates.env
@@ -37,7 +51,7 @@ def _build() -> Jinja2Templates:
     env.filters["jsondata"] = _tojson_attr
     env.globals["is_amount_column"] = formatting.is_amount_column
     env.globals["value_html"] = formatting.value_html
-    env.globals["column_label"] = column_label
+    env.globals["column_label"] = _column_label
     env.globals["version"] = __version__
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -1,7 +1,8 @@
 -- customer_indicators: every base indicator of every customer as of T, in catalog order.
 -- grain: one row per customer of customers_asof
 -- columns: customer_id, as_of_date, branch_id, status, open_date, then one column per indicator
---   of brokerlens/indicators/builtin.yaml
+--   of brokerlens/indicators/builtin.yaml (an installation's derived indicators are added after
+--   these by models/asof.py, over this SELECT as a view)
 SELECT
     c.customer_id,
     CAST(:as_of AS DATE) AS as_of_date,

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from brokerlens.access.catalog import apply_catalog_as
 from brokerlens.errors import InvalidRequest
+from brokerlens.indicators import load_indicators
 from brokerlens.web.deps import (
     CatalogEditorDep,
     CsrfDep,
@@ -66,7 +67,7 @@ def catalog_public(settings: Any, engine: Any) -> CatalogPublic:
     except (NotFound, AttributeError):
         served = None
     data = []
-    for compiled in compile_catalog(catalog):
+    for compiled in compile_catalog(catalog, indicators=load_indicators(settings)):
         item = compiled.classification
         rules = [RulePublic(when=_display(r.condition), value=r.rule.label) for r in compiled.rules]
         data.append(
@@ -113,7 +114,7 @@ def preview_of(settings: Any, text: str, classification: str | None) -> Any:
 
     if not text.strip():
         raise InvalidRequest("the catalog YAML is empty", hint="paste the edited catalog")
-    candidate = parse_catalog(text, "the edited catalog")
+    candidate = parse_catalog(text, "the edited catalog", load_indicators(settings))
     return preview_catalog(settings, candidate, classification_id=classification)
 
 

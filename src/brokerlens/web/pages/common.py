@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 from brokerlens.auth.principal import Permission, Principal, Role
 from brokerlens.config import Settings
 from brokerlens.errors import NotFound
+from brokerlens.indicators import Indicators, load_indicators
 from brokerlens.web.deps import (
     EngineDep,
     LanguageDep,
@@ -78,6 +79,10 @@ class Page:
             return served_snapshot(self.engine)
         except NotFound:
             return None
+
+    def indicators(self) -> Indicators:
+        """The installation's indicators (read again only when its file changes)."""
+        return load_indicators(self.settings)
 
     def render(
         self,

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from brokerlens.auth.principal import Permission
 from brokerlens.errors import InvalidRequest
+from brokerlens.indicators import Indicators, builtin_indicators
 from brokerlens.web.api.customers import CustomerListParams
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.filters import ClassificationChoice, classification_choices, columns_of
@@ -113,15 +114,16 @@ class ListView:
         return "/segments/new?" + urlencode([("f", f) for f in self.filters])
 
 
-def column_label(name: str, snapshot: Any, language: str) -> str:
-    from brokerlens.indicators import load_indicators
+def column_label(
+    name: str, snapshot: Any, language: str, indicators: Indicators | None = None
+) -> str:
     from brokerlens.web.i18n import MESSAGES
 
     catalog = getattr(snapshot, "catalog", None)
     item = catalog.get(name) if catalog is not None else None
     if item is not None:
         return str(item.en if language == "en" else item.zh)
-    indicator = load_indicators().get(name)
+    indicator = (indicators if indicators is not None else builtin_indicators()).get(name)
     if indicator is not None:
         return indicator.en if language == "en" else indicator.zh
     for key in (f"field.{name}", f"cust.{name.removesuffix('_id')}"):
@@ -129,7 +131,7 @@ def column_label(name: str, snapshot: Any, language: str) -> str:
             return MESSAGES[key][1 if language == "en" else 0]
     from brokerlens.web.i18n import column_label as known_column
 
-    return known_column(name, language)
+    return known_column(name, language, indicators)
 
 
 def column_kind(name: str, type_: str) -> str:
@@ -169,9 +171,12 @@ def list_view(page: Any, params: CustomerListParams, request: Request) -> ListVi
     result = list_customers(page.engine, page.principal, params.query())
     columns_info = columns_of(snapshot)
     names = [c for c in LIST_COLUMNS if c in columns_info] or list(columns_info)[:10]
+    indicators = page.indicators()
     columns = [
         ListColumn(
-            n, column_label(n, snapshot, page.language), column_kind(n, columns_info[n].type)
+            n,
+            column_label(n, snapshot, page.language, indicators),
+            column_kind(n, columns_info[n].type),
         )
         for n in names
     ]
@@ -189,7 +194,11 @@ def list_view(page: Any, params: CustomerListParams, request: Request) -> ListVi
         params=kept,
         choices=classification_choices(snapshot),
         ranges=[
-            (n, column_label(n, snapshot, page.language), *range_values.get(n, ("", "")))
+            (
+                n,
+                column_label(n, snapshot, page.language, indicators),
+                *range_values.get(n, ("", "")),
+            )
             for n in RANGE_FIELDS
             if n in columns_info
         ],
@@ -378,12 +387,18 @@ class IndicatorItem:
     value: Any
 
 
-def indicator_items(values: dict[str, Any], language: str) -> list[IndicatorItem]:
+def indicator_items(
+    values: dict[str, Any], language: str, indicators: Indicators | None = None
+) -> list[IndicatorItem]:
     from brokerlens.web.formatting import value_html
     from brokerlens.web.i18n import column_label as label_of
 
     return [
-        IndicatorItem(k, label_of(k, language), value_html(v, k, language))
+        IndicatorItem(
+            k,
+            label_of(k, language, indicators),
+            value_html(v, k, language, indicators=indicators),
+        )
         for k, v in values.items()
     ]
 
@@ -405,7 +420,9 @@ def customer_page(customer_id: str, page: ReaderPageDep) -> Response:
         "sections": [(key, label) for key, label in TABLE_SECTIONS],
         "charts": charts,
         "indicators": data.get("indicators") or {},
-        "indicator_items": indicator_items(data.get("indicators") or {}, page.language),
+        "indicator_items": indicator_items(
+            data.get("indicators") or {}, page.language, page.indicators()
+        ),
         "risk": risk_view(data.get("risk_assessment"), data.get("as_of_date"), page.language),
     }
     return page.render("customer.html", context, active="customers")

@@ -79,11 +79,14 @@ def _builder_context(page: Page, rows: list[Row]) -> dict[str, Any]:
         "customer": [],
     }
     personal = not page.principal.can(Permission.REVEAL_PII)
+    indicators = page.indicators()
     for name, info in columns.items():
         if personal and name in PERSONAL_FIELDS:
             continue  # not usable as a condition without reveal_pii
         if info.kind in groups and name != "customer_id":
-            groups[info.kind].append((name, column_label(name, snapshot, page.language)))
+            groups[info.kind].append(
+                (name, column_label(name, snapshot, page.language, indicators))
+            )
     values = sorted({v for ch in choices for v in ch.values})
     return {
         "rows": rows or [Row("", "eq", "")],
@@ -167,7 +170,11 @@ def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]
     snapshot = page.snapshot()
     info = columns_of(snapshot)
     columns = [
-        ListColumn(n, column_label(n, snapshot, page.language), column_kind(n, info[n].type))
+        ListColumn(
+            n,
+            column_label(n, snapshot, page.language, page.indicators()),
+            column_kind(n, info[n].type),
+        )
         for n in LIST_COLUMNS
         if n in info
     ]

@@ -1,4 +1,5 @@
-"""The lexical gate a condition passes before it is parsed: one expression, no comments.
+"""The lexical gate an expression over indicators passes before it is parsed: one expression,
+no comments.
 
 Checked on SQLGlot's tokens and on the raw text outside string literals, so a comment or a second
 statement is refused even where the parser would quietly keep or drop it.
@@ -13,7 +14,7 @@ import sqlglot
 from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
-from brokerlens.classify.errors import CatalogError
+from brokerlens.indicators.errors import ExpressionError
 
 _FORBIDDEN_TEXT = {";": "a `;` (a second statement)", "--": "a comment", "/*": "a comment"}
 _NUMERAL = re.compile(r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -35,7 +36,7 @@ def tokens_of(text: str, where: str) -> list[Token]:
     try:
         tokens = sqlglot.tokenize(text, read="duckdb")
     except TokenError as exc:
-        raise CatalogError(f"{where}: cannot read the condition: {exc}") from None
+        raise ExpressionError(f"{where}: cannot read the condition: {exc}") from None
     depth = 0
     for token in tokens:
         depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(token.token_type, 0)
@@ -48,7 +49,7 @@ def tokens_of(text: str, where: str) -> list[Token]:
                 "(",
             )
     if len(tokens) > MAX_TOKENS:
-        raise CatalogError(
+        raise ExpressionError(
             f"{where}: the condition is too long ({len(tokens)} tokens, at most {MAX_TOKENS}) "
             "/ 条件过长",
             hint="split it into simpler rules",
@@ -77,4 +78,4 @@ def tokens_of(text: str, where: str) -> list[Token]:
 
 def refuse(where: str, what: str, text: str, offset: int | None, token: str) -> NoReturn:
     at = f" at {position(text, offset)}" if offset is not None else ""
-    raise CatalogError(f"{where}: refused {what}{at}: `{token}`", hint=f"in `{text}`")
+    raise ExpressionError(f"{where}: refused {what}{at}: `{token}`", hint=f"in `{text}`")
