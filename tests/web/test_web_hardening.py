@@ -251,3 +251,31 @@ def test_cross_site_requests_cannot_export_or_open_a_customer(
     # A link from elsewhere may still land on the entry pages.
     assert me.client.get("/", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 200
     assert me.client.get("/static/app.css", headers={"Sec-Fetch-Site": "cross-site"}).is_success
+
+
+def test_a_link_from_another_site_offers_to_go_on_from_here(
+    sign_in: Callable[[str], SignedIn], published: Published
+) -> None:
+    me = sign_in("compliance")
+    cid = _customer(me)
+    before = _audit_rows(published.settings)
+    followed = me.client.get(
+        f"/customers/{cid}?tab=assets",
+        headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"},
+    )
+    assert followed.status_code == 403
+    assert f'href="/customers/{cid}?tab=assets"' in followed.text
+    assert "确认并继续打开" in followed.text
+    assert _audit_rows(published.settings) == before  # nothing read until the user goes on
+    # The user's click is a request from this site: the page opens (and is audited).
+    gone_on = me.client.get(
+        f"/customers/{cid}?tab=assets",
+        headers={"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate"},
+    )
+    assert gone_on.status_code == 200
+    # A request that is no navigation (an image, a script, a fetch) gets no such link.
+    fetched = me.client.get(
+        "/api/customers/export.csv",
+        headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"},
+    )
+    assert fetched.status_code == 403 and "href=" not in fetched.text

@@ -58,7 +58,11 @@ def error_response(
     message: str,
     hint: str | None,
     extra: dict[str, Any] | None = None,
+    *,
+    continue_to: str | None = None,
 ) -> Response:
+    """The error as JSON for the API, else as a page; `continue_to` (a path of this site) adds a
+    link to go on there, which the browser then follows as a request from this site."""
     if is_api(request):
         body: dict[str, Any] = {"error": message, "hint": hint}
         if extra:
@@ -66,7 +70,7 @@ def error_response(
         return JSONResponse(body, status_code=status)
     if status == 401:
         return _to_login(request)
-    return _error_page(request, status, message, hint)
+    return _error_page(request, status, message, hint, continue_to)
 
 
 def _to_login(request: Request) -> Response:
@@ -95,7 +99,9 @@ def _to_password_page(request: Request) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def _error_page(request: Request, status: int, message: str, hint: str | None) -> Response:
+def _error_page(
+    request: Request, status: int, message: str, hint: str | None, continue_to: str | None = None
+) -> Response:
     from brokerlens.web.templating import render
 
     language = pick_language(request.cookies.get(LANG_COOKIE))
@@ -105,6 +111,7 @@ def _error_page(request: Request, status: int, message: str, hint: str | None) -
         "title_id": STATUS_TITLES.get(status, "error.title"),
         "message": message,
         "hint": hint,
+        "continue_to": continue_to,
         "principal": None,
         "snapshot": None,
         "nav": [],

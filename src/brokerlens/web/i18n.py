@@ -392,6 +392,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.422": ("请求无效", "Invalid request"),
     "error.401": ("请登录", "Please sign in"),
     "error.back": ("返回工作台", "Back to the workbench"),
+    "error.continue": ("确认并继续打开", "Continue to this page"),
     # common
     "common.yes": ("是", "yes"),
     "common.no": ("否", "no"),

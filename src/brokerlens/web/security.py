@@ -8,7 +8,9 @@
   refused (X-Frame-Options DENY, frame-ancestors 'none'), no MIME sniffing, no Referer to other
   sites, and `Cache-Control: no-store` on everything but the static assets (pages and JSON
   carry customer data);
-- requests from another site are refused (403) except for the entry pages (ENTRY_PATHS).
+- requests from another site are refused (403) except for the entry pages (ENTRY_PATHS); a link
+  followed to a page gets a 403 page with a button to go on from here (the click is then a
+  request from this site, made by the user, not by the other site).
 
 Why the cross-site refusal rather than a SameSite=Strict session cookie: with SameSite=Lax a
 link on another site (a mail, a chat, a forum) opens a page here signed in, so it could start an
@@ -131,7 +133,12 @@ class HardeningMiddleware:
         request = Request(scope)
         if not is_entry_path(path) and is_cross_site(request):
             hint = "open the workbench yourself and go there from within it"
-            response = error_response(request, 403, CROSS_SITE_MESSAGE, hint)
+            # A link followed from a mail or a chat: the page offers to go on, which the user
+            # does by a click on this site (a same-origin request), never by the other site.
+            target = None
+            if request.method == "GET" and request.headers.get("sec-fetch-mode") == "navigate":
+                target = path + (f"?{request.url.query}" if request.url.query else "")
+            response = error_response(request, 403, CROSS_SITE_MESSAGE, hint, continue_to=target)
             await response(scope, receive, send_with_headers)
             return
         await self.app(scope, receive, send_with_headers)
