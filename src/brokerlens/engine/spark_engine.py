@@ -29,6 +29,7 @@ from pyspark.sql.pandas.types import from_arrow_schema
 from pyspark.sql.types import StructType
 from sqlglot import exp
 
+from brokerlens.atomic import atomic_file
 from brokerlens.config import Settings
 from brokerlens.engine.base import Columns, Params
 from brokerlens.engine.render import render
@@ -79,12 +80,19 @@ class SparkEngine:
         frame.createOrReplaceTempView(name)
         self._views.add(name)
 
+    def register_table(self, name: str, table: pa.Table) -> None:
+        schema = from_arrow_schema(table.schema, prefer_timestamp_ntz=True)
+        self.spark.createDataFrame(table, schema=schema).createOrReplaceTempView(name)
+        self._views.add(name)
+
     def create_view(self, name: str, sql: str, params: Params | None = None) -> None:
         query = render(sql, self.dialect, params)
         self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS {query}")
         self._views.add(name)
 
-    def write_parquet(self, sql: str, path: Path, params: Params | None = None) -> int:
+    def write_parquet(
+        self, sql: str, path: Path, params: Params | None = None, *, row_group: int | None = None
+    ) -> int:
         frame = self.spark.sql(render(sql, self.dialect, params))
         path.parent.mkdir(parents=True, exist_ok=True)
         # Spark writes a directory of part files; write one part into a scratch directory beside
@@ -98,7 +106,12 @@ class SparkEngine:
                 raise BrokerlensError(
                     f"Spark wrote {len(parts)} Parquet parts for {path.name}, expected one"
                 )
-            os.replace(parts[0], path)
+            with atomic_file(path) as partial:
+                if row_group is None:
+                    os.replace(parts[0], partial)
+                else:
+                    # Spark sizes row groups in bytes; rewrite the one part in rows instead
+                    _regroup(parts[0], partial, row_group)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         # The footer has the row count; re-running the query to count would compute it twice.
@@ -145,6 +158,14 @@ class SparkEngine:
     def _empty(self, columns: Columns) -> DataFrame:
         select = ", ".join(f"CAST(NULL AS {spark_type(t)}) AS {ident(n)}" for n, t in columns)
         return self.spark.sql(f"SELECT {select} WHERE false")
+
+
+def _regroup(source: Path, target: Path, rows: int) -> None:
+    """Copy a Parquet file with `rows` rows per row group (batch by batch)."""
+    reader = pq.ParquetFile(source)
+    with pq.ParquetWriter(target, reader.schema_arrow, compression="zstd") as writer:
+        for batch in reader.iter_batches(batch_size=rows):
+            writer.write_table(pa.Table.from_batches([batch]), row_group_size=rows)
 
 
 def _spark_schema(path: str) -> StructType | None:
