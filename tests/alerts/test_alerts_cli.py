@@ -14,7 +14,7 @@ from alert_rows import customer, write_indicators
 from brokerlens.alerts import load_alerts, thresholds_for
 from brokerlens.config import load_settings
 from brokerlens.console import console, err_console
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 from support.cli import brokerlens as brokerlens_process
 
 
@@ -25,7 +25,7 @@ def home(tmp_path: Path) -> dict[str, str]:
         customer("C1", {"open_complaint_days": 20}, "B1"),
         customer("C2", {"open_complaint_days": 12}, "B2"),
     ]
-    write_indicators(WarehouseStore(settings.warehouse_dir), rows)
+    write_indicators(WarehouseLayout(settings.warehouse_dir), rows)
     return {"BROKERLENS_HOME": str(settings.home)}
 
 

@@ -13,7 +13,7 @@ import pytest
 from brokerlens.config import load_settings
 from brokerlens.engine.spark_session import java_missing_reason, stop_session
 from brokerlens.pipeline import run_pipeline
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 from support.brokerage import Brokerage
 
 pytestmark = pytest.mark.spark
@@ -49,7 +49,7 @@ def test_duckdb_and_spark_compute_the_same_profile(
         settings = load_settings(home=tmp_path / engine)
         shutil.copytree(small_brokerage.settings.lake_dir, settings.lake_dir)
         report = run_pipeline(settings, engine=engine)
-        stores[engine] = (WarehouseStore(settings.warehouse_dir), report.as_of)
+        stores[engine] = (WarehouseLayout(settings.warehouse_dir), report.as_of)
     (duck, as_of), (spark, _) = stores["duckdb"], stores["spark"]
     for kind in ("indicators_file", "profile_file"):
         columns, expected = _rows(getattr(duck, kind)(as_of))

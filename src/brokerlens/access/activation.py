@@ -31,7 +31,7 @@ from brokerlens.activation.build import activation_file
 from brokerlens.activation.reasons import reasons, reasons_text
 from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 Kind = Literal["dormant", "empty"]
 # The columns a page and an export show, in order (the points columns feed the reasons).
@@ -81,7 +81,7 @@ class ActivationPage:
 
 def _served(connection: sa.Connection, settings: Settings) -> tuple[Snapshot, str]:
     snapshot = served_snapshot_on(connection)
-    path = activation_file(WarehouseStore(settings.warehouse_dir), snapshot.as_of_date)
+    path = activation_file(WarehouseLayout(settings.warehouse_dir), snapshot.as_of_date)
     if not Path(path).is_file():
         raise NotFound(
             f"no activation list for the served date {snapshot.as_of_date}",

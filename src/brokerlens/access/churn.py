@@ -28,14 +28,14 @@ def customer_churn(
     engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
 ) -> dict[str, Any]:
     """The customer's churn probability, rank and top reasons (zh, en) as of the served date."""
-    from brokerlens.churn.service import churn_store
+    from brokerlens.churn.service import churn_models
 
     with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
         record_audit(connection, principal, "view_churn", [customer_id], {})
     served: dt.date = snapshot.as_of_date
-    store = churn_store(settings)
+    store = churn_models(settings)
     rows = [r for r in store.customer_scores(customer_id) if r["as_of"] <= served]
     if not rows:
         hint = (

@@ -41,7 +41,7 @@ from brokerlens.bench.harness import (
 from brokerlens.churn.config import ChurnConfig
 from brokerlens.churn.data import ChurnData
 from brokerlens.churn.model import top_mask
-from brokerlens.churn.service import churn_store, score_table
+from brokerlens.churn.service import churn_models, score_table
 from brokerlens.config import load_settings
 
 TRUTH = Path("_ground_truth") / "customers.parquet"
@@ -89,7 +89,7 @@ def _last_month_trades(data: Any, as_of: dt.date) -> dict[str, int]:
 def evaluate(home: Path, truth: Path) -> dict[str, Any]:
     """The bench's figures for the newest stored model of `home`."""
     settings = load_settings(home=home)
-    store = churn_store(settings)
+    store = churn_models(settings)
     model = store.read_model()
     booster = lgb.Booster(model_str=store.read_booster_text(model.version))
     config = ChurnConfig.model_validate(model.config)

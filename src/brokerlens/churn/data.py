@@ -22,9 +22,9 @@ from brokerlens.errors import LakeError
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.models.days import DAY_COLUMNS, build_days, day_files_covering
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 from brokerlens.warehouse.state import WarehouseState, read_state, write_state
-from brokerlens.warehouse.store import WarehouseStore
 
 
 def sql_text(name: str) -> str:
@@ -44,7 +44,7 @@ class ChurnData:
     engine: DuckDBEngine = field(init=False)
     lake: LakeFiles = field(init=False)
     days: list[dt.date] = field(init=False)
-    store: WarehouseStore = field(init=False)
+    warehouse: WarehouseLayout = field(init=False)
     state: WarehouseState = field(init=False)
 
     def __post_init__(self) -> None:
@@ -64,8 +64,8 @@ class ChurnData:
                 )
             self.days = [d for d in self.days if d <= self.through]
         self.engine = DuckDBEngine(threads=self.config.model.threads)
-        self.store = WarehouseStore(self.settings.warehouse_dir)
-        self.state = read_state(self.store.state_path)
+        self.warehouse = WarehouseLayout(self.settings.warehouse_dir)
+        self.state = read_state(self.warehouse.state_path)
         self.lake.register_all(self.engine)
         conn = self.engine.conn
         conn.register(
@@ -95,11 +95,11 @@ class ChurnData:
 
     def ensure_days(self, through: dt.date) -> None:
         """customer_day for every loaded date <= `through` (only what is missing or stale)."""
-        if build_days(self.engine, self.lake, self.store, self.state, through):
-            write_state(self.store.state_path, self.state)
+        if build_days(self.engine, self.lake, self.warehouse, self.state, through):
+            write_state(self.warehouse.state_path, self.state)
 
     def _customer_day(self, days: list[dt.date]) -> None:
-        files = day_files_covering(self.store, self.state, days)
+        files = day_files_covering(self.warehouse, self.state, days)
         self.engine.register_parquet("customer_day", files, DAY_COLUMNS)
 
     def labels(self) -> pa.Table:

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from brokerlens.churn.config import ChurnConfig, load_config
 from brokerlens.churn.data import ChurnData
+from brokerlens.churn.kept import ChurnModel, ChurnModels
 from brokerlens.churn.model import (
     Calibration,
     fit_booster,
@@ -25,15 +26,15 @@ from brokerlens.churn.model import (
     split_dates,
 )
 from brokerlens.churn.reasons import feature_names, top_reasons
-from brokerlens.churn.store import ChurnModel, ChurnStore
 from brokerlens.config import Settings
 from brokerlens.errors import NotFound
+from brokerlens.warehouse.layout import WarehouseLayout
 
 Progress = Callable[[str], None]
 
 
-def churn_store(settings: Settings) -> ChurnStore:
-    return ChurnStore(settings.warehouse_dir / "churn")
+def churn_models(settings: Settings) -> ChurnModels:
+    return ChurnModels(WarehouseLayout(settings.warehouse_dir))
 
 
 @dataclass
@@ -138,7 +139,7 @@ def fit_model(
         raw = booster.predict(x[mask])
         scored[name] = metrics(y[mask], calibration.apply(raw), share)
     seconds["model"] = round(time.perf_counter() - clock - seconds["features"], 2)
-    store = churn_store(settings)
+    store = churn_models(settings)
     version = store.next_version()
     gains = booster.feature_importance(importance_type="gain")
     model = ChurnModel(
@@ -165,7 +166,7 @@ def fit_model(
     )
 
 
-def _booster(store: ChurnStore, version: int) -> Any:
+def _booster(store: ChurnModels, version: int) -> Any:
     return lgb.Booster(model_str=store.read_booster_text(version))
 
 
@@ -247,7 +248,7 @@ def score(
     """Score every customer on the books at T (default: the last loaded date), store the scores."""
     say = progress or (lambda _message: None)
     clock = time.perf_counter()
-    store = churn_store(settings)
+    store = churn_models(settings)
     model = store.read_model(version)  # NotFound with the hint to fit when there is none
     booster = _booster(store, model.version)
     config = ChurnConfig.model_validate(model.config)  # the fit's windows, not today's file
@@ -270,7 +271,7 @@ def score(
 
 def customer_scores(settings: Settings, customer_id: str) -> list[dict[str, Any]]:
     """The customer's stored scores, newest as-of date first."""
-    store = churn_store(settings)
+    store = churn_models(settings)
     rows = store.customer_scores(customer_id)
     if not rows:
         if not store.versions():
@@ -285,7 +286,7 @@ def customer_scores(settings: Settings, customer_id: str) -> list[dict[str, Any]
 
 def score_if_model(settings: Settings, as_of: dt.date) -> str:
     """`brokerlens run`'s step: score T with the newest model, or say why it was skipped."""
-    if not churn_store(settings).versions():
+    if not churn_models(settings).versions():
         return "skipped: no churn model yet (brokerlens churn fit)"
     report = score(settings, as_of=as_of)
     return f"scored {report.customers} customers with model v{report.version}"

@@ -79,9 +79,9 @@ def _newest_quarter(settings: Settings) -> Quarter:
 
 
 def _print_clusters(settings: Settings, quarter: Quarter, version: int) -> None:
-    from brokerlens.riskpref.service import riskpref_store
+    from brokerlens.riskpref.service import riskpref_models
 
-    model = riskpref_store(settings).read_model(quarter, version)
+    model = riskpref_models(settings).read_model(quarter, version)
     best = ", ".join(f"{s.k}: {s.silhouette:.3f}" for s in model.product.k_scores)
     console.print(f"silhouette by k ({model.k_rule}): {best}", markup=False)
     table = Table(title=f"{model.product.k} clusters of {quarter}")
@@ -129,9 +129,9 @@ def show(
 @riskpref_app.command(name="models")
 def models_(ctx: typer.Context) -> None:
     """The stored quarterly models: version, k, sample, clusters."""
-    from brokerlens.riskpref.service import riskpref_store
+    from brokerlens.riskpref.service import riskpref_models
 
-    store = riskpref_store(settings_of(ctx))
+    store = riskpref_models(settings_of(ctx))
     quarters = store.quarters()
     if not quarters:
         console.print("no model stored yet: brokerlens riskpref fit --quarter 2025Q1")

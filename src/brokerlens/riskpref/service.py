@@ -27,8 +27,9 @@ from brokerlens.riskpref.fit import (
     Scored,
     fit_and_score,
 )
+from brokerlens.riskpref.kept import RiskprefModel, RiskprefModels
 from brokerlens.riskpref.quarter import Quarter, QuarterWindows, parse_quarter, quarter_windows
-from brokerlens.riskpref.store import RiskprefModel, RiskprefStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 
 @dataclass
@@ -45,8 +46,8 @@ class FitReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def riskpref_store(settings: Settings) -> RiskprefStore:
-    return RiskprefStore(settings.warehouse_dir / "riskpref")
+def riskpref_models(settings: Settings) -> RiskprefModels:
+    return RiskprefModels(WarehouseLayout(settings.warehouse_dir))
 
 
 def _loaded_days(settings: Settings) -> list[dt.date]:
@@ -130,7 +131,7 @@ def fit_quarter(
     seconds["features"] = round(time.perf_counter() - clock, 2)
     scored = fit_and_score(table, quarter=str(quarter), seed=seed, k_range=k_range, say=say)
     seconds["model"] = round(time.perf_counter() - clock - seconds["features"], 2)
-    store = riskpref_store(settings)
+    store = riskpref_models(settings)
     version = store.next_version(quarter)
     model = _model(scored, windows, version, seed, table.num_rows)
     path = store.save(model, _levels(table, scored, quarter, version))
@@ -151,7 +152,7 @@ def fit_quarter(
 
 def customer_history(settings: Settings, customer_id: str) -> list[dict[str, Any]]:
     """Every stored quarter's level of the customer, with its cluster's name and description."""
-    store = riskpref_store(settings)
+    store = riskpref_models(settings)
     rows = store.history(customer_id)
     if not rows:
         if not store.quarters():

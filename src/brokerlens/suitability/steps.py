@@ -13,7 +13,7 @@ from brokerlens.warehouse.steps import RunContext, StepResult, run_step
 @run_step("questionnaire triggers", writes=("lowest_answer_triggers", "lowest_age_limits"))
 def questionnaire_triggers(ctx: RunContext) -> StepResult:
     definitions = load_definitions(ctx.settings)
-    register_triggers(ctx.engine, ctx.store.root / "_run", definitions)
+    register_triggers(ctx.engine, definitions)
     return StepResult(rows=len(definitions), note=f"{len(definitions)} questionnaire version(s)")
 
 
@@ -21,11 +21,10 @@ def questionnaire_triggers(ctx: RunContext) -> StepResult:
     "suitability facts",
     reads=("customer_day", "lowest_answer_triggers"),
     writes=("suitability_facts",),
-    local="DuckDB: one customer's facts are read back by row group from the kept file",
 )
 def suitability_facts(ctx: RunContext) -> StepResult:
-    build_facts(ctx.settings, ctx.as_of, ctx.loaded_days)
-    return StepResult()
+    rows = build_facts(ctx.engine, ctx.warehouse, ctx.state, ctx.as_of, ctx.loaded_days)
+    return StepResult(rows=rows)
 
 
 @run_step(
