@@ -78,7 +78,7 @@ def _last_month_trades(data: Any, as_of: dt.date) -> dict[str, int]:
     prev = (first_of_month - dt.timedelta(days=1)).replace(day=1)
     days = [d for d in data.days if prev <= d < first_of_month]
     data._customer_day(days)
-    rows = data.engine.fetch(
+    rows = data.runner.fetch(
         "SELECT customer_id, CAST(sum(trade_count) AS BIGINT) AS n FROM customer_day "
         "WHERE biz_date >= :first AND biz_date < :last GROUP BY customer_id",
         {"first": prev, "last": first_of_month},
@@ -106,7 +106,6 @@ def evaluate(home: Path, truth: Path) -> dict[str, Any]:
         "per_date": {},
     }
     with ChurnData(settings, config) as data:
-        data.engine.conn.execute("SET enable_progress_bar = false")
         labels = data.labels()
         days = data.days
         first = data.index(test_dates[0])

@@ -27,6 +27,7 @@ from brokerlens.churn.model import (
 )
 from brokerlens.churn.reasons import feature_names, top_reasons
 from brokerlens.config import Settings
+from brokerlens.engine import Engine
 from brokerlens.errors import NotFound
 from brokerlens.warehouse.layout import WarehouseLayout
 
@@ -244,15 +245,17 @@ def score(
     as_of: dt.date | None = None,
     version: int | None = None,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> ScoreReport:
-    """Score every customer on the books at T (default: the last loaded date), store the scores."""
+    """Score every customer on the books at T (default: the last loaded date), store the scores.
+    The features and labels are computed on `engine` (the run's), else on DuckDB."""
     say = progress or (lambda _message: None)
     clock = time.perf_counter()
     store = churn_models(settings)
     model = store.read_model(version)  # NotFound with the hint to fit when there is none
     booster = _booster(store, model.version)
     config = ChurnConfig.model_validate(model.config)  # the fit's windows, not today's file
-    with ChurnData(settings, config, through=as_of) as data:
+    with ChurnData(settings, config, through=as_of, engine=engine) as data:
         day = data.days[-1]
         say(f"scoring {day} with churn model v{model.version}")
         table = score_table(data, model, booster, day, data.labels())
@@ -284,9 +287,9 @@ def customer_scores(settings: Settings, customer_id: str) -> list[dict[str, Any]
     return rows
 
 
-def score_if_model(settings: Settings, as_of: dt.date) -> str:
+def score_if_model(settings: Settings, as_of: dt.date, engine: Engine | None = None) -> str:
     """`brokerlens run`'s step: score T with the newest model, or say why it was skipped."""
     if not churn_models(settings).versions():
         return "skipped: no churn model yet (brokerlens churn fit)"
-    report = score(settings, as_of=as_of)
+    report = score(settings, as_of=as_of, engine=engine)
     return f"scored {report.customers} customers with model v{report.version}"

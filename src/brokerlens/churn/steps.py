@@ -10,7 +10,8 @@ from brokerlens.warehouse.steps import RunContext, StepResult, run_step
     "churn",
     reads=("customer_day", "indicators"),
     writes=("churn_scores",),
-    local="Python: the gradient-boosting model scores the features in process",
+    local="Python: the gradient-boosting model scores in process (its features and labels are "
+    "computed on the chosen engine)",
 )
 def churn(ctx: RunContext) -> StepResult:
-    return StepResult(note=score_if_model(ctx.settings, ctx.as_of))
+    return StepResult(note=score_if_model(ctx.settings, ctx.as_of, ctx.engine))

@@ -15,6 +15,7 @@ import brokerlens.bench.riskpref  # noqa: F401  (registers the bench suite `risk
 from brokerlens.cli.main import app, settings_of
 from brokerlens.config import Settings
 from brokerlens.console import console, err_console
+from brokerlens.engine import ENGINES
 
 riskpref_app = typer.Typer(help="Behavioural risk preference (seed 002): quarterly models, levels.")
 app.add_typer(riskpref_app, name="riskpref")
@@ -36,6 +37,9 @@ def fit(
     ] = False,
     k_min: Annotated[int, typer.Option("--k-min", help="Smallest k tried.")] = 5,
     k_max: Annotated[int, typer.Option("--k-max", help="Largest k tried.")] = 24,
+    engine: Annotated[
+        str, typer.Option("--engine", help=f"SQL engine of the features: {', '.join(ENGINES)}.")
+    ] = "duckdb",
 ) -> None:
     """Fit the quarter's model on 3 months of behaviour, score every customer, store it."""
     from brokerlens.riskpref import parse_quarter
@@ -48,6 +52,7 @@ def fit(
         q,
         seed=seed,
         partial=partial,
+        engine=engine,
         k_range=(k_min, k_max),
         progress=lambda message: err_console.print(message, markup=False),
     )

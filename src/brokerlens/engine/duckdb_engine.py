@@ -33,6 +33,7 @@ class DuckDBEngine:
         if threads:
             self.conn.execute(f"SET threads = {int(threads)}")
         self.conn.execute("SET preserve_insertion_order = false")
+        self.conn.execute("SET enable_progress_bar = false")  # callers print their own
 
     def register_parquet(self, name: str, files: Sequence[Path], columns: Columns) -> None:
         names = ", ".join(ident(n) for n, _ in columns)

@@ -118,6 +118,7 @@ def fit_quarter(
     *,
     seed: int = 42,
     partial: bool = False,
+    engine: str = "duckdb",
     k_range: tuple[int, int] = K_RANGE,
     progress: Progress | None = None,
 ) -> FitReport:
@@ -127,7 +128,7 @@ def fit_quarter(
     clock = time.perf_counter()
     windows = quarter_windows(quarter, _loaded_days(settings), partial=partial)
     say(f"features of {quarter} as of {windows.as_of} (3 months from {windows.start_3m})")
-    table = compute_features(settings, windows)
+    table = compute_features(settings, windows, engine)
     seconds["features"] = round(time.perf_counter() - clock, 2)
     scored = fit_and_score(table, quarter=str(quarter), seed=seed, k_range=k_range, say=say)
     seconds["model"] = round(time.perf_counter() - clock - seconds["features"], 2)

@@ -67,9 +67,9 @@ def rows(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> l
 
 def history_bounds(conn: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
     """The lake's first and last business dates with daily assets."""
-    first, last = conn.execute(
-        "SELECT min(biz_date), max(biz_date) FROM daily_assets"
-    ).fetchall()[0]
+    first, last = conn.execute("SELECT min(biz_date), max(biz_date) FROM daily_assets").fetchall()[
+        0
+    ]
     if first is None or last is None:
         raise LakeError(
             "the lake holds no daily_assets", hint="ingest a delivery with daily_assets"
