@@ -1,4 +1,5 @@
-"""The same small brokerage through DuckDB and through Spark: identical indicators and profile."""
+"""The same small brokerage through DuckDB and through Spark: identical indicators, profile,
+alerts, suitability facts, churn features and labels, and risk preference features."""
 
 from __future__ import annotations
 
@@ -6,32 +7,70 @@ import math
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pytest
 
+from brokerlens.churn.config import load_config
+from brokerlens.churn.data import ChurnData
 from brokerlens.config import load_settings
+from brokerlens.engine import open_engine
 from brokerlens.engine.spark_session import java_missing_reason, stop_session
+from brokerlens.engine.sqltext import literal
+from brokerlens.lake.catalog import read_catalog
+from brokerlens.lake.layout import LakeLayout
 from brokerlens.pipeline import run_pipeline
+from brokerlens.riskpref.features import compute_features
+from brokerlens.riskpref.quarter import Quarter, quarter_windows
 from brokerlens.warehouse.layout import WarehouseLayout
+from brokerlens.warehouse.sources import LakeFiles
 from support.brokerage import Brokerage
 
 pytestmark = pytest.mark.spark
 
+# The steps that moved onto the engine write these; each is compared row by row.
+KEPT_FILES = ("indicators_file", "profile_file", "alerts_file", "suitability_facts_file")
+ORDER = {"alerts_file": "customer_id, alert_id"}
 
-def _rows(path: Path) -> tuple[list[str], list[tuple[object, ...]]]:
-    relation = duckdb.sql(f"select * from read_parquet('{path}') order by customer_id")
+
+def _rows(path: Path, order: str) -> tuple[list[str], list[tuple[object, ...]]]:
+    relation = duckdb.sql(f"select * from read_parquet({literal(str(path))}) order by {order}")
     return relation.columns, relation.fetchall()
+
+
+def _table_rows(table: pa.Table) -> tuple[list[str], list[tuple[object, ...]]]:
+    table = table.sort_by("customer_id")
+    columns = table.column_names
+    return columns, [tuple(r[c] for c in columns) for r in table.to_pylist()]
 
 
 def _same(x: object, y: object) -> bool:
     if isinstance(x, float) and isinstance(y, float):
+        if math.isnan(x) and math.isnan(y):
+            return True
         # the engines may add the same doubles in another order: equal to the last few bits
         return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
     return x == y
 
 
-def test_duckdb_and_spark_compute_the_same_profile(
+def _assert_same(
+    kind: str, duck: tuple[list[str], list[Any]], spark: tuple[list[str], list[Any]]
+) -> None:
+    (columns, expected), (spark_columns, got) = duck, spark
+    assert spark_columns == columns, kind
+    assert len(got) == len(expected), kind
+    differing = {
+        column
+        for want, have in zip(expected, got, strict=True)
+        for column, x, y in zip(columns, want, have, strict=True)
+        if not _same(x, y)
+    }
+    assert not differing, f"{kind}: columns differ between engines: {sorted(differing)}"
+
+
+def test_duckdb_and_spark_compute_the_same_outputs(
     small_brokerage: Brokerage, tmp_path: Path
 ) -> None:
     reason = java_missing_reason()
@@ -44,22 +83,37 @@ def test_duckdb_and_spark_compute_the_same_profile(
     stop_session()
     os.environ["BROKERLENS_SPARK_DRIVER_MEMORY"] = "2g"
     os.environ.setdefault("BROKERLENS_SPARK_SHUFFLE_PARTITIONS", "2")
-    stores = {}
-    for engine in ("duckdb", "spark"):
-        settings = load_settings(home=tmp_path / engine)
+    outputs = {}
+    for name in ("duckdb", "spark"):
+        settings = load_settings(home=tmp_path / name)
         shutil.copytree(small_brokerage.settings.lake_dir, settings.lake_dir)
-        report = run_pipeline(settings, engine=engine)
-        stores[engine] = (WarehouseLayout(settings.warehouse_dir), report.as_of)
-    (duck, as_of), (spark, _) = stores["duckdb"], stores["spark"]
-    for kind in ("indicators_file", "profile_file"):
-        columns, expected = _rows(getattr(duck, kind)(as_of))
-        spark_columns, got = _rows(getattr(spark, kind)(as_of))
-        assert spark_columns == columns
-        assert len(got) == len(expected) > 500
-        differing = {
-            column
-            for want, have in zip(expected, got, strict=True)
-            for column, x, y in zip(columns, want, have, strict=True)
-            if not _same(x, y)
-        }
-        assert not differing, f"{kind}: columns differ between engines: {sorted(differing)}"
+        report = run_pipeline(settings, engine=name)
+        on_engine = {s.name for s in report.steps if s.engine == name}
+        assert {"suitability facts", "alerts", "profile", "indicators"} <= on_engine
+        as_of = report.as_of
+        layout = LakeLayout(settings.lake_dir)
+        lake = LakeFiles(layout, read_catalog(layout))
+        engine = open_engine(name, settings)
+        try:
+            lake.register_all(engine)
+            with ChurnData(settings, load_config(settings), engine=engine) as data:
+                churn = (data.features(as_of), data.labels())
+        finally:
+            engine.close()
+        windows = quarter_windows(Quarter.of(as_of), sorted(lake.days), partial=True)
+        riskpref = compute_features(settings, windows, name)
+        outputs[name] = (WarehouseLayout(settings.warehouse_dir), as_of, churn, riskpref)
+    duck, as_of, duck_churn, duck_riskpref = outputs["duckdb"]
+    spark, _, spark_churn, spark_riskpref = outputs["spark"]
+    for kind in KEPT_FILES:
+        order = ORDER.get(kind, "customer_id")
+        expected = _rows(getattr(duck, kind)(as_of), order)
+        assert len(expected[1]) > 500 or kind == "alerts_file"
+        _assert_same(kind, expected, _rows(getattr(spark, kind)(as_of), order))
+    for kind, want, have in (
+        ("churn features", duck_churn[0], spark_churn[0]),
+        ("churn labels", duck_churn[1], spark_churn[1]),
+        ("riskpref features", duck_riskpref, spark_riskpref),
+    ):
+        assert want.num_rows > 0 or kind == "churn labels", kind
+        _assert_same(kind, _table_rows(want), _table_rows(have))
