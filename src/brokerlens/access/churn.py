@@ -20,6 +20,7 @@ from brokerlens.access.principal import Principal
 from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.config import Settings
 from brokerlens.errors import NotFound
+from brokerlens.warehouse.served import kept_file, row_count
 
 HISTORY = 12  # earlier scored dates answered at most
 
@@ -45,14 +46,14 @@ def customer_churn(
         )
         raise NotFound(f"customer {customer_id} has no churn score up to {served}", hint=hint)
     newest = rows[0]
-    scored = store.scores_file(newest["as_of"])
+    scored = kept_file(settings, "churn_scores", newest["as_of"])
     return {
         "customer_id": customer_id,
         "as_of_date": served,
         "score_date": newest["as_of"],
         "probability": newest["probability"],
         "rank": newest["rank"],
-        "customers_scored": _count(scored),
+        "customers_scored": row_count(scored) if scored is not None else 0,
         "model_version": newest["model_version"],
         "reasons_zh": [r for r in newest["reasons_zh"].split("；") if r],
         "reasons_en": [r for r in newest["reasons_en"].split("; ") if r],
@@ -61,9 +62,3 @@ def customer_churn(
             for r in rows[:HISTORY]
         ],
     }
-
-
-def _count(path: Any) -> int:
-    import pyarrow.parquet as pq
-
-    return int(pq.ParquetFile(path).metadata.num_rows)
