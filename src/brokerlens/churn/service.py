@@ -13,6 +13,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from brokerlens.churn.config import ChurnConfig, load_config
 from brokerlens.churn.data import ChurnData
@@ -193,8 +194,24 @@ def score_table(
 ) -> pa.Table:
     """Calibrated probability, rank and top 3 reasons of every customer on the books at T
     (customers whose churn is already known by T are not scored)."""
-    table = data.features(as_of)
-    gone = known_churned(labels, data.index(as_of), data.config.labels.return_days)
+    return score_features(
+        data.features(as_of), labels, data.index(as_of), model, booster, as_of, reasons=reasons
+    )
+
+
+def score_features(
+    table: pa.Table,
+    labels: pa.Table,
+    t: int,
+    model: ChurnModel,
+    booster: Any,
+    as_of: dt.date,
+    *,
+    reasons: bool = True,
+) -> pa.Table:
+    """`score_table` over features and labels computed already (`t`: T's index in the lake)."""
+    return_days = ChurnConfig.model_validate(model.config).labels.return_days
+    gone = known_churned(labels, t, return_days)
     if gone:
         ids = table.column("customer_id").to_pylist()
         table = table.filter(pa.array([c not in gone for c in ids]))
@@ -287,9 +304,41 @@ def customer_scores(settings: Settings, customer_id: str) -> list[dict[str, Any]
     return rows
 
 
-def score_if_model(settings: Settings, as_of: dt.date, engine: Engine | None = None) -> str:
-    """`brokerlens run`'s step: score T with the newest model, or say why it was skipped."""
-    if not churn_models(settings).versions():
-        return "skipped: no churn model yet (brokerlens churn fit)"
-    report = score(settings, as_of=as_of, engine=engine)
-    return f"scored {report.customers} customers with model v{report.version}"
+NO_MODEL_YET = "skipped: no churn model yet (brokerlens churn fit)"
+
+
+def prepare_scoring(
+    settings: Settings, as_of: dt.date, engine: Engine, features: Path, labels: Path
+) -> str:
+    """`brokerlens run`'s "churn features" step: T's features and the labels known by T, for
+    the newest model's windows, computed on the run's engine and kept in the run's scratch."""
+    store = churn_models(settings)
+    if not store.versions():
+        return NO_MODEL_YET
+    config = ChurnConfig.model_validate(store.read_model().config)
+    with ChurnData(settings, config, through=as_of, engine=engine) as data:
+        table = data.features(as_of)
+        known = data.labels()
+    features.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, features)
+    pq.write_table(known, labels)
+    return f"features of {table.num_rows} customers"
+
+
+def score_prepared(settings: Settings, as_of: dt.date, t: int, features: Path, labels: Path) -> str:
+    """`brokerlens run`'s "churn" step: score the prepared features of T with the newest model
+    (in Python), keep the scores, or say why it was skipped."""
+    store = churn_models(settings)
+    if not store.versions() or not features.exists():
+        return NO_MODEL_YET
+    model = store.read_model()
+    table = score_features(
+        pq.read_table(features),
+        pq.read_table(labels),
+        t,
+        model,
+        _booster(store, model.version),
+        as_of,
+    )
+    store.write_scores(as_of, table)
+    return f"scored {table.num_rows} customers with model v{model.version}"
