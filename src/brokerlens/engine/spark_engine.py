@@ -34,6 +34,7 @@ from brokerlens.config import Settings
 from brokerlens.engine.base import Columns, Params
 from brokerlens.engine.render import render
 from brokerlens.engine.spark_session import get_session
+from brokerlens.engine.sqltext import spark_ident
 from brokerlens.errors import BrokerlensError
 
 # DuckDB types whose SQLGlot rendering Spark does not accept, and what the lake means by them.
@@ -56,11 +57,6 @@ def spark_type(duckdb_type: str) -> str:
         return exp.DataType.build(duckdb_type, dialect="duckdb").sql(dialect="spark")
     except Exception as exc:  # SQLGlot raises several error types for an unknown type name
         raise BrokerlensError(f"no Spark type for DuckDB type {duckdb_type!r}: {exc}") from None
-
-
-def ident(name: str) -> str:
-    """A quoted Spark SQL identifier."""
-    return "`" + name.replace("`", "``") + "`"
 
 
 class SparkEngine:
@@ -87,7 +83,7 @@ class SparkEngine:
 
     def create_view(self, name: str, sql: str, params: Params | None = None) -> None:
         query = render(sql, self.dialect, params)
-        self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS {query}")
+        self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {spark_ident(name)} AS {query}")
         self._views.add(name)
 
     def write_parquet(
@@ -140,8 +136,8 @@ class SparkEngine:
         for present, paths in groups.items():
             names = {n.lower() for n, _ in present}
             select = [
-                f"CAST({ident(n) if n.lower() in names else 'NULL'} AS {spark_type(t)}) "
-                f"AS {ident(n)}"
+                f"CAST({spark_ident(n) if n.lower() in names else 'NULL'} AS {spark_type(t)}) "
+                f"AS {spark_ident(n)}"
                 for n, t in columns
             ]
             reader = self.spark.read
@@ -156,7 +152,7 @@ class SparkEngine:
         return frame
 
     def _empty(self, columns: Columns) -> DataFrame:
-        select = ", ".join(f"CAST(NULL AS {spark_type(t)}) AS {ident(n)}" for n, t in columns)
+        select = ", ".join(f"CAST(NULL AS {spark_type(t)}) AS {spark_ident(n)}" for n, t in columns)
         return self.spark.sql(f"SELECT {select} WHERE false")
 
 
