@@ -79,8 +79,8 @@ class ChurnModels:
             raise LakeError(f"{final} exists already", hint="another fit wrote it; fit again")
         try:
             with atomic_dir(final, replace=False) as partial:
-                (partial / "model.json").write_text(model.to_json(), encoding="utf-8")
-                (partial / "booster.txt").write_text(booster_text, encoding="utf-8")
+                self.warehouse.model_json(partial).write_text(model.to_json(), encoding="utf-8")
+                self.warehouse.churn_booster(partial).write_text(booster_text, encoding="utf-8")
         except FileExistsError:
             raise LakeError(
                 f"{final} exists already", hint="another fit wrote it; fit again"
@@ -88,11 +88,11 @@ class ChurnModels:
         return final
 
     def read_model(self, version: int | None = None) -> ChurnModel:
-        path = self.version_dir(version) / "model.json"
+        path = self.warehouse.model_json(self.version_dir(version))
         return ChurnModel.from_json(path.read_text(encoding="utf-8"))
 
     def read_booster_text(self, version: int | None = None) -> str:
-        return (self.version_dir(version) / "booster.txt").read_text(encoding="utf-8")
+        return self.warehouse.churn_booster(self.version_dir(version)).read_text(encoding="utf-8")
 
     def scores_file(self, as_of: dt.date) -> Path:
         return self.warehouse.churn_scores_file(as_of)

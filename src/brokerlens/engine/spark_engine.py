@@ -11,7 +11,6 @@ timestamps (not INT96), decimals, dates.
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Sequence
@@ -104,7 +103,7 @@ class SparkEngine:
                 )
             with atomic_file(path) as partial:
                 if row_group is None:
-                    os.replace(parts[0], partial)
+                    parts[0].replace(partial)
                 else:
                     # Spark sizes row groups in bytes; rewrite the one part in rows instead
                     _regroup(parts[0], partial, row_group)

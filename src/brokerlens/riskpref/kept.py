@@ -125,8 +125,8 @@ class RiskprefModels:
             raise LakeError(f"{final} exists already", hint="another fit wrote it; fit again")
         try:
             with atomic_dir(final, replace=False) as partial:
-                (partial / "model.json").write_text(model.to_json(), encoding="utf-8")
-                pq.write_table(levels, partial / "levels.parquet", compression="zstd")
+                self.warehouse.model_json(partial).write_text(model.to_json(), encoding="utf-8")
+                pq.write_table(levels, self.warehouse.riskpref_levels(partial), compression="zstd")
         except FileExistsError:
             raise LakeError(
                 f"{final} exists already", hint="another fit wrote it; fit again"
@@ -134,11 +134,11 @@ class RiskprefModels:
         return final
 
     def read_model(self, quarter: Quarter, version: int | None = None) -> RiskprefModel:
-        path = self.version_dir(quarter, version) / "model.json"
+        path = self.warehouse.model_json(self.version_dir(quarter, version))
         return RiskprefModel.from_json(path.read_text(encoding="utf-8"))
 
     def levels_file(self, quarter: Quarter, version: int | None = None) -> Path:
-        return self.version_dir(quarter, version) / "levels.parquet"
+        return self.warehouse.riskpref_levels(self.version_dir(quarter, version))
 
     def read_levels(self, quarter: Quarter, version: int | None = None) -> pa.Table:
         return pq.read_table(self.levels_file(quarter, version))

@@ -157,7 +157,21 @@ class WarehouseLayout:
     def served_file(self, snapshot_id: int) -> Path:
         return self.root / "served" / f"{snapshot_id}.parquet"
 
-    # -- models, kept per version -----------------------------------------------------------
+    # -- models, kept per version (a folder v<N> holding the files below) ---------------------
+    @staticmethod
+    def model_json(model_dir: Path) -> Path:
+        """A kept model's description (churn and riskpref alike)."""
+        return model_dir / "model.json"
+
+    @staticmethod
+    def churn_booster(model_dir: Path) -> Path:
+        return model_dir / "booster.txt"
+
+    @staticmethod
+    def riskpref_levels(model_dir: Path) -> Path:
+        """Every customer's level under that quarterly model."""
+        return model_dir / "levels.parquet"
+
     @property
     def churn_models_dir(self) -> Path:
         return self.root / "churn" / "models"
