@@ -36,12 +36,12 @@ def customer_churn(
         scoped_row(connection, principal, snapshot, customer_id)
         record_audit(connection, principal, "view_churn", [customer_id], {})
     served: dt.date = snapshot.as_of_date
-    store = churn_models(settings)
-    rows = [r for r in store.customer_scores(customer_id) if r["as_of"] <= served]
+    models = churn_models(settings)
+    rows = [r for r in models.customer_scores(customer_id) if r["as_of"] <= served]
     if not rows:
         hint = (
             "score a date: brokerlens churn score"
-            if store.versions()
+            if models.versions()
             else "fit one first: brokerlens churn fit"
         )
         raise NotFound(f"customer {customer_id} has no churn score up to {served}", hint=hint)

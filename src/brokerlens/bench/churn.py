@@ -89,9 +89,9 @@ def _last_month_trades(data: Any, as_of: dt.date) -> dict[str, int]:
 def evaluate(home: Path, truth: Path) -> dict[str, Any]:
     """The bench's figures for the newest stored model of `home`."""
     settings = load_settings(home=home)
-    store = churn_models(settings)
-    model = store.read_model()
-    booster = lgb.Booster(model_str=store.read_booster_text(model.version))
+    models = churn_models(settings)
+    model = models.read_model()
+    booster = lgb.Booster(model_str=models.read_booster_text(model.version))
     config = ChurnConfig.model_validate(model.config)
     horizon, share = config.target.horizon_days, config.model.top_share
     gt = pd.read_parquet(truth, columns=["customer_id", "churn_date", "churn_kind"])

@@ -141,8 +141,8 @@ def fit_model(
         raw = booster.predict(x[mask])
         scored[name] = metrics(y[mask], calibration.apply(raw), share)
     seconds["model"] = round(time.perf_counter() - clock - seconds["features"], 2)
-    store = churn_models(settings)
-    version = store.next_version()
+    models = churn_models(settings)
+    version = models.next_version()
     gains = booster.feature_importance(importance_type="gain")
     model = ChurnModel(
         version=version,
@@ -156,7 +156,7 @@ def fit_model(
         metrics=scored,
         importance={f: round(float(g), 2) for f, g in zip(features, gains, strict=True)},
     )
-    path = store.save(model, booster.model_to_string())
+    path = models.save(model, booster.model_to_string())
     say(f"stored churn model version {version} in {path}")
     return FitReport(
         version=version,
@@ -168,8 +168,8 @@ def fit_model(
     )
 
 
-def _booster(store: ChurnModels, version: int) -> Any:
-    return lgb.Booster(model_str=store.read_booster_text(version))
+def _booster(models: ChurnModels, version: int) -> Any:
+    return lgb.Booster(model_str=models.read_booster_text(version))
 
 
 def known_churned(labels: pa.Table, t: int, return_days: int) -> set[str]:
@@ -268,15 +268,15 @@ def score(
     The features and labels are computed on `engine` (the run's), else on DuckDB."""
     say = progress or (lambda _message: None)
     clock = time.perf_counter()
-    store = churn_models(settings)
-    model = store.read_model(version)  # NotFound with the hint to fit when there is none
-    booster = _booster(store, model.version)
+    models = churn_models(settings)
+    model = models.read_model(version)  # NotFound with the hint to fit when there is none
+    booster = _booster(models, model.version)
     config = ChurnConfig.model_validate(model.config)  # the fit's windows, not today's file
     with ChurnData(settings, config, through=as_of, engine=engine) as data:
         day = data.days[-1]
         say(f"scoring {day} with churn model v{model.version}")
         table = score_table(data, model, booster, day, data.labels())
-    path = store.write_scores(day, table)
+    path = models.write_scores(day, table)
     share = config.model.top_share
     flagged = int(np.ceil(table.num_rows * share)) if table.num_rows else 0
     return ScoreReport(
@@ -291,12 +291,12 @@ def score(
 
 def customer_scores(settings: Settings, customer_id: str) -> list[dict[str, Any]]:
     """The customer's stored scores, newest as-of date first."""
-    store = churn_models(settings)
-    rows = store.customer_scores(customer_id)
+    models = churn_models(settings)
+    rows = models.customer_scores(customer_id)
     if not rows:
-        if not store.versions():
+        if not models.versions():
             raise NotFound("no churn model is stored", hint="fit one first: brokerlens churn fit")
-        if not store.score_dates():
+        if not models.score_dates():
             raise NotFound(
                 "no churn scores are stored", hint="score a date: brokerlens churn score"
             )
@@ -312,10 +312,10 @@ def prepare_scoring(
 ) -> str:
     """`brokerlens run`'s "churn features" step: T's features and the labels known by T, for
     the newest model's windows, computed on the run's engine and kept in the run's scratch."""
-    store = churn_models(settings)
-    if not store.versions():
+    models = churn_models(settings)
+    if not models.versions():
         return NO_MODEL_YET
-    config = ChurnConfig.model_validate(store.read_model().config)
+    config = ChurnConfig.model_validate(models.read_model().config)
     with ChurnData(settings, config, through=as_of, engine=engine) as data:
         table = data.features(as_of)
         known = data.labels()
@@ -328,17 +328,17 @@ def prepare_scoring(
 def score_prepared(settings: Settings, as_of: dt.date, t: int, features: Path, labels: Path) -> str:
     """`brokerlens run`'s "churn" step: score the prepared features of T with the newest model
     (in Python), keep the scores, or say why it was skipped."""
-    store = churn_models(settings)
-    if not store.versions() or not features.exists():
+    models = churn_models(settings)
+    if not models.versions() or not features.exists():
         return NO_MODEL_YET
-    model = store.read_model()
+    model = models.read_model()
     table = score_features(
         pq.read_table(features),
         pq.read_table(labels),
         t,
         model,
-        _booster(store, model.version),
+        _booster(models, model.version),
         as_of,
     )
-    store.write_scores(as_of, table)
+    models.write_scores(as_of, table)
     return f"scored {table.num_rows} customers with model v{model.version}"

@@ -94,22 +94,22 @@ class PublishReport:
 
 
 def pick_profile(settings: Settings, as_of: dt.date | None) -> tuple[dt.date, Path]:
-    store = WarehouseLayout(settings.warehouse_dir)
-    computed = store.profile_dates()
+    warehouse = WarehouseLayout(settings.warehouse_dir)
+    computed = warehouse.profile_dates()
     if not computed:
         raise LakeError(
-            f"no computed profile under {store.root}",
+            f"no computed profile under {warehouse.root}",
             hint="run `brokerlens run` first (it computes the profile, then publishes it)",
         )
     if as_of is None:
-        return computed[-1], store.profile_file(computed[-1])
+        return computed[-1], warehouse.profile_file(computed[-1])
     if as_of not in computed:
         raise ConfigError(
             f"--as-of {as_of}: no profile has been computed as of that date",
             hint=f"run `brokerlens run --as-of {as_of}` first; computed dates: "
             + ", ".join(str(d) for d in computed[-5:]),
         )
-    return as_of, store.profile_file(as_of)
+    return as_of, warehouse.profile_file(as_of)
 
 
 def catalog_json(catalog: Catalog) -> dict[str, Any]:

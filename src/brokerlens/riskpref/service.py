@@ -132,10 +132,10 @@ def fit_quarter(
     seconds["features"] = round(time.perf_counter() - clock, 2)
     scored = fit_and_score(table, quarter=str(quarter), seed=seed, k_range=k_range, say=say)
     seconds["model"] = round(time.perf_counter() - clock - seconds["features"], 2)
-    store = riskpref_models(settings)
-    version = store.next_version(quarter)
+    models = riskpref_models(settings)
+    version = models.next_version(quarter)
     model = _model(scored, windows, version, seed, table.num_rows)
-    path = store.save(model, _levels(table, scored, quarter, version))
+    path = models.save(model, _levels(table, scored, quarter, version))
     say(f"stored {quarter} version {version} in {path}")
     return FitReport(
         quarter=quarter,
@@ -153,17 +153,17 @@ def fit_quarter(
 
 def customer_history(settings: Settings, customer_id: str) -> list[dict[str, Any]]:
     """Every stored quarter's level of the customer, with its cluster's name and description."""
-    store = riskpref_models(settings)
-    rows = store.history(customer_id)
+    models = riskpref_models(settings)
+    rows = models.history(customer_id)
     if not rows:
-        if not store.quarters():
+        if not models.quarters():
             raise NotFound(
                 "no risk preference model is stored",
                 hint="fit one: brokerlens riskpref fit --quarter 2025Q1",
             )
         raise NotFound(f"customer {customer_id!r} has no risk preference level in any quarter")
     for row in rows:
-        model = store.read_model(parse_quarter(row["quarter"]), row["version"])
+        model = models.read_model(parse_quarter(row["quarter"]), row["version"])
         profile = model.clusters[row["cluster"] - 1]
         row["cluster_name"], row["description"] = profile.name, profile.description
     return rows
