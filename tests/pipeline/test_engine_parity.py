@@ -1,5 +1,6 @@
 """The same small brokerage through DuckDB and through Spark: identical indicators, profile,
-alerts, suitability facts, churn features and labels, and risk preference features."""
+alerts, suitability facts and holdings above class, churn features and labels, and risk
+preference features."""
 
 from __future__ import annotations
 
@@ -94,7 +95,8 @@ def test_duckdb_and_spark_compute_the_same_outputs(
         shutil.copytree(small_brokerage.settings.lake_dir, settings.lake_dir)
         report = run_pipeline(settings, engine=name)
         on_engine = {s.name for s in report.steps if s.engine == name}
-        assert {"suitability facts", "alerts", "profile", "indicators"} <= on_engine
+        moved = {"suitability facts", "suitability holdings", "churn features", "alerts"}
+        assert moved | {"profile", "indicators"} <= on_engine
         as_of = report.as_of
         layout = LakeLayout(settings.lake_dir)
         lake = LakeFiles(layout, read_catalog(layout))
@@ -115,6 +117,13 @@ def test_duckdb_and_spark_compute_the_same_outputs(
         expected = _rows(getattr(duck, kind)(as_of), order)
         assert len(expected[1]) > 500 or kind == "alerts_file"
         _assert_same(kind, expected, _rows(getattr(spark, kind)(as_of), order))
+    holdings = "suitability holdings"
+    held = [
+        _rows(layout.run_file("suitability_holdings"), "customer_id, kind, item_id")
+        for layout in (duck, spark)
+    ]
+    assert len(held[0][1]) > 0, holdings
+    _assert_same(holdings, *held)
     for kind, want, have in (
         ("churn features", duck_churn[0], spark_churn[0]),
         ("churn labels", duck_churn[1], spark_churn[1]),

@@ -27,6 +27,7 @@ from brokerlens.suitability.report import (
     Holding,
     HoldingsReport,
     holdings_above_class,
+    read_holdings,
 )
 from brokerlens.suitability.rescore import (
     BranchValidity,
@@ -51,10 +52,11 @@ def rescore_cache(settings: Settings) -> Path:
     return WarehouseLayout(settings.warehouse_dir).rescored_file
 
 
-def build_reports(settings: Settings, as_of: dt.date) -> Path:
+def build_reports(settings: Settings, as_of: dt.date, holdings: Path | None = None) -> Path:
     """Re-score every assessment (only those new or changed since the last run: see
     `rescore.rescore`), take every customer's validity and the holdings above class as of
-    `as_of` (from the kept facts), and keep them in display order for the compliance page."""
+    `as_of` (`holdings`: the rows the run computed on its engine; else from the kept facts
+    over the lake), and keep them in display order for the compliance page."""
     rules = load_rules(settings)
     kept = kept_facts(settings, as_of)
     with lake_connection(settings) as conn:
@@ -65,7 +67,10 @@ def build_reports(settings: Settings, as_of: dt.date) -> Path:
             expiring_days=rules.validity.expiring_days,
             cache=rescore_cache(settings),
         )
-        held = holdings_above_class(conn, as_of, kept, rules) if kept else None
+        if holdings is not None and holdings.exists():
+            held: HoldingsReport | None = read_holdings(holdings, as_of)
+        else:
+            held = holdings_above_class(conn, as_of, kept, rules) if kept else None
     counts = json.dumps(rescored.counts())
     tables: dict[str, tuple[list[Any], dict[str, str]]] = {
         "findings": (
