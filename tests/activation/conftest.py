@@ -12,7 +12,7 @@ from brokerlens.access.snapshot import clear_cache
 from brokerlens.activation import activation_file
 from brokerlens.activation.config import FACTORS
 from brokerlens.config import Settings
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 # The access world's ten customers as candidates: odd numbers dormant, even ones empty; the
 # score falls with the number, so C001 ranks first.
@@ -56,7 +56,7 @@ def candidate_rows() -> list[dict[str, Any]]:
 
 
 def write_candidates(settings: Settings, rows: list[dict[str, Any]]) -> None:
-    path = activation_file(WarehouseStore(settings.warehouse_dir), AS_OF)
+    path = activation_file(WarehouseLayout(settings.warehouse_dir), AS_OF)
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(rows), path)
 

@@ -18,7 +18,7 @@ from brokerlens.activation.reasons import reasons, reasons_text
 from brokerlens.config import load_settings
 from brokerlens.ingest import ingest_inbox
 from brokerlens.pipeline.run import run_pipeline
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Runs:
 
 
 def _read(home: Path) -> list[dict[str, Any]]:
-    path = activation_file(WarehouseStore(home / "warehouse"), T)
+    path = activation_file(WarehouseLayout(home / "warehouse"), T)
     return pq.read_table(path).to_pylist()
 
 

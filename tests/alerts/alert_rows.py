@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from brokerlens.classify.profile import indicator_columns
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 T = dt.date(2025, 3, 28)
 ARROW = {"VARCHAR": pa.string(), "DOUBLE": pa.float64(), "DATE": pa.date32()}
@@ -31,7 +31,7 @@ NEUTRAL = {
 }
 
 
-def write_indicators(store: WarehouseStore, rows: list[dict[str, Any]], day: dt.date = T) -> None:
+def write_indicators(store: WarehouseLayout, rows: list[dict[str, Any]], day: dt.date = T) -> None:
     columns = indicator_columns()
     data = {
         name: pa.array(

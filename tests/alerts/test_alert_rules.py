@@ -27,7 +27,7 @@ from brokerlens.alerts import (
 )
 from brokerlens.config import Settings, load_settings
 from brokerlens.engine import open_engine
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 # alert id -> [(case, indicator values, fires with the default thresholds)]
 CASES: dict[str, list[tuple[str, dict[str, Any], bool]]] = {
@@ -113,7 +113,7 @@ CASES: dict[str, list[tuple[str, dict[str, Any], bool]]] = {
 
 def evaluate(settings: Settings) -> dict[tuple[str, str], dict[str, Any]]:
     """(customer, alert) -> the explanation of every alert row of T."""
-    store = WarehouseStore(settings.warehouse_dir)
+    store = WarehouseLayout(settings.warehouse_dir)
     engine = open_engine("duckdb", settings)
     try:
         evaluate_alerts(engine, settings, store, T)
@@ -144,7 +144,7 @@ def fired(case_settings: Settings) -> dict[tuple[str, str], dict[str, Any]]:
         for alert, cases in CASES.items()
         for case, values, _ in cases
     ]
-    write_indicators(WarehouseStore(settings.warehouse_dir), [customer("NEUTRAL", {}), *rows])
+    write_indicators(WarehouseLayout(settings.warehouse_dir), [customer("NEUTRAL", {}), *rows])
     return evaluate(settings)
 
 
@@ -204,7 +204,7 @@ def test_missing_and_negative_figures_read_as_words(
 def test_a_branch_override_wins_over_the_default(settings: Settings) -> None:
     out = {"transfer_out_t": 60_000, "total_assets_prev": 100_000}
     rows = [customer("C_B1", out, "B1"), customer("C_B2", out, "B2")]
-    write_indicators(WarehouseStore(settings.warehouse_dir), rows)
+    write_indicators(WarehouseLayout(settings.warehouse_dir), rows)
     assert save_thresholds(settings, "fund_movement", "B2", {"min_amount": 70_000}, "alice") == 1
     # the defaults edited too: the branch's own value still wins there
     assert save_thresholds(settings, "fund_movement", None, {"min_amount": 55_000}, "bob") == 2
@@ -223,7 +223,7 @@ def test_one_row_per_customer_alert_and_date_on_a_rerun(
     case_settings: Settings, fired: dict[tuple[str, str], dict[str, Any]]
 ) -> None:
     again = evaluate(case_settings)
-    table = read_alerts(WarehouseStore(case_settings.warehouse_dir), T)
+    table = read_alerts(WarehouseLayout(case_settings.warehouse_dir), T)
     assert table is not None
     keys = [(r["customer_id"], r["alert_id"]) for r in table.to_pylist()]
     assert len(keys) == len(set(keys)) == len(fired)
@@ -236,7 +236,7 @@ def test_the_preview_counts_now_and_with_new_values(settings: Settings) -> None:
         customer("C2", {"open_complaint_days": 10}, "B1"),
         customer("C3", {"open_complaint_days": 12}, "B2"),
     ]
-    write_indicators(WarehouseStore(settings.warehouse_dir), rows)
+    write_indicators(WarehouseLayout(settings.warehouse_dir), rows)
     found = preview_thresholds(settings, "open_complaint", None, {"min_days": 9})
     assert (found.as_of, found.current, found.proposed) == (T, 1, 3)
     assert found.proposed_by_branch == {"B1": 2, "B2": 1}
@@ -282,7 +282,7 @@ def test_an_installations_alert_runs_through_the_same_mechanism(settings: Settin
     path.parent.mkdir(parents=True)
     path.write_text(ADDITION.replace("WHEN", "buy_amount_total_3m >= min_buy"), "utf-8")
     rows = [customer("C1", {"buy_amount_total_3m": 2e6}), customer("C2", {})]
-    write_indicators(WarehouseStore(settings.warehouse_dir), rows)
+    write_indicators(WarehouseLayout(settings.warehouse_dir), rows)
     fired = evaluate(settings)
     assert fired[("C1", "big_buyer")]["zh"] == "近3月买入 2,000,000 元"
     assert ("C2", "big_buyer") not in fired
@@ -322,7 +322,7 @@ def test_a_preview_on_indicators_older_than_the_alert_says_what_to_run(
 ) -> None:
     import pyarrow.parquet as pq
 
-    store = WarehouseStore(settings.warehouse_dir)
+    store = WarehouseLayout(settings.warehouse_dir)
     write_indicators(store, [customer("C1", {"open_complaint_days": 20})])
     path = store.indicators_file(T)
     pq.write_table(pq.read_table(path).drop_columns(["open_complaint_days"]), path)

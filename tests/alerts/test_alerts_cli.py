@@ -20,7 +20,7 @@ from brokerlens.config import load_settings
 from brokerlens.console import console, err_console
 from brokerlens.store import dispose_engines, open_store
 from brokerlens.store.schema import org_units
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 from support.cli import brokerlens as brokerlens_process
 
 
@@ -33,7 +33,7 @@ def home(tmp_path: Path) -> dict[str, str]:
         customer("C1", {"open_complaint_days": 20}, "B1"),
         customer("C2", {"open_complaint_days": 12}, "B2"),
     ]
-    write_indicators(WarehouseStore(settings.warehouse_dir), rows)
+    write_indicators(WarehouseLayout(settings.warehouse_dir), rows)
     db = open_store(settings)
     with db.begin() as connection:
         connection.execute(

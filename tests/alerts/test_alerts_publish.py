@@ -16,7 +16,7 @@ from brokerlens.config import Settings
 from brokerlens.publish.alerts import publish_alerts
 from brokerlens.store import open_store
 from brokerlens.store.alerts_schema import alerts
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 T = dt.date(2025, 3, 28)
 
@@ -33,7 +33,7 @@ def write_alerts(settings: Settings, rows: list[tuple[str, str, str]], day: dt.d
         },
         schema=ALERT_SCHEMA,
     )
-    path = alerts_file(WarehouseStore(settings.warehouse_dir), day)
+    path = alerts_file(WarehouseLayout(settings.warehouse_dir), day)
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path)
 

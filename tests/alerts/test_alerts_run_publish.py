@@ -16,7 +16,7 @@ from brokerlens.pipeline import run_pipeline
 from brokerlens.publish import publish
 from brokerlens.store import dispose_engines, open_store
 from brokerlens.store.alerts_schema import alerts
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 from support.brokerage import Brokerage
 
 
@@ -25,7 +25,7 @@ def test_run_and_publish_then_again(small_brokerage: Brokerage, tmp_path: Path) 
     shutil.copytree(small_brokerage.settings.lake_dir, settings.lake_dir)
     report = run_pipeline(settings)
     assert "alerts" in report.seconds
-    fired = pq.read_table(alerts_file(WarehouseStore(settings.warehouse_dir), report.as_of))
+    fired = pq.read_table(alerts_file(WarehouseLayout(settings.warehouse_dir), report.as_of))
     assert sum(report.alerts.values()) == fired.num_rows > 0
     assert set(report.alerts) >= {"fund_movement", "no_trade", "risk_mismatch"}
     assert publish(settings, report.as_of).alerts == fired.num_rows

@@ -15,7 +15,7 @@ from brokerlens.alerts import alerts_file, evaluate_alerts, save_thresholds
 from brokerlens.config import load_settings
 from brokerlens.engine.duckdb_engine import DuckDBEngine
 from brokerlens.engine.spark_session import java_missing_reason
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 pytestmark = pytest.mark.spark
 
@@ -29,7 +29,7 @@ def test_duckdb_and_spark_fire_the_same_alerts(tmp_path: Path) -> None:
     from brokerlens.engine.spark_engine import SparkEngine
 
     settings = load_settings(home=tmp_path / "home")
-    store = WarehouseStore(settings.warehouse_dir)
+    store = WarehouseLayout(settings.warehouse_dir)
     rows = [
         customer(f"{alert}/{case}/{branch}", values, branch)
         for alert, cases in CASES.items()

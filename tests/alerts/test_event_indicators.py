@@ -19,7 +19,7 @@ from brokerlens.indicators import load_indicators
 from brokerlens.ingest import ingest_inbox
 from brokerlens.market.calendar import trading_days
 from brokerlens.pipeline.run import run_pipeline
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 from support.handbuilt import HandInbox, read_by_customer, row
 
 DAYS = trading_days(dt.date(2025, 2, 24), dt.date(2025, 3, 28))
@@ -198,7 +198,7 @@ def indicators_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = ingest_inbox(settings, build_inbox().write(root / "inbox"))
     assert report.exit_code == 0, [x.reason for x in report.dates if x.reason]
     run_pipeline(settings, as_of=T)
-    return WarehouseStore(settings.warehouse_dir).indicators_file(T)
+    return WarehouseLayout(settings.warehouse_dir).indicators_file(T)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pyarrow as pa
 
-from brokerlens.churn.service import churn_store
+from brokerlens.churn.service import churn_models
 from web.conftest import Published, SignedIn
 
 SCORED = dt.date(2025, 3, 3)  # the small brokerage's first day: before the served date
@@ -34,7 +34,7 @@ def _write_scores(home: Published, ids: list[str]) -> None:
             "model_version": pa.array([1] * n, pa.int32()),
         }
     )
-    churn_store(home.settings).write_scores(SCORED, table)
+    churn_models(home.settings).write_scores(SCORED, table)
 
 
 def test_a_customers_churn_score_in_scope_and_404_outside(

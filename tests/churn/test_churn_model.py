@@ -13,7 +13,7 @@ import pytest
 from brokerlens.churn.config import ChurnConfig, parse_config
 from brokerlens.churn.model import sample_dates, split_dates
 from brokerlens.churn.reasons import feature_names, top_reasons
-from brokerlens.churn.service import churn_store, fit_model, score, score_if_model
+from brokerlens.churn.service import churn_models, fit_model, score, score_prepared
 from brokerlens.errors import ConfigError, LakeError, NotFound
 from churn.churn_handbox import DAYS
 from churn.conftest import ChurnHome, copy_home
@@ -65,7 +65,7 @@ def test_same_seed_same_scores_and_the_ground_truth_is_never_read(
     assert first.metrics == second.metrics
     for column in ("customer_id", "probability", "rank", "reasons_zh", "reasons_en"):
         assert first_scores.column(column).to_pylist() == second_scores.column(column).to_pylist()
-    store = churn_store(settings)
+    store = churn_models(settings)
     assert store.read_booster_text(1) == store.read_booster_text(2)
     model = store.read_model(2)
     assert model.split["test"] and model.features == feature_names(25)
@@ -116,7 +116,8 @@ def test_without_a_model_every_entry_point_says_to_fit(
     with pytest.raises(NotFound, match="no churn model is stored") as info:
         score(settings)
     assert "brokerlens churn fit" in str(info.value)
-    assert "skipped" in score_if_model(settings, DAYS[-1])
+    missing = tmp_path / "features.parquet", tmp_path / "labels.parquet"
+    assert "skipped" in score_prepared(settings, DAYS[-1], len(DAYS) - 1, *missing)
     home = str(settings.home)
     done = brokerlens("--home", home, "churn", "score")
     assert done.returncode == 2, done.stderr
@@ -144,6 +145,10 @@ def test_brokerlens_run_scores_t_with_the_newest_model(
     report = run_pipeline(settings)
     assert report.churn.startswith("scored") and "model v1" in report.churn
     assert "churn" in report.seconds
-    scores = pq.read_table(churn_store(settings).scores_file(DAYS[-1]))
+    assert report.note("churn features").startswith("features of")
+    scores = pq.read_table(churn_models(settings).scores_file(DAYS[-1]))
     # 51 customers less 5 hard churns and 14 soft ones known by the last day (S_OUT, 13 G's)
     assert scores.num_rows == 32 and set(scores.column("model_version").to_pylist()) == {1}
+    # the run's two steps (features on the engine, scoring in Python) score as `churn score`
+    score(settings, as_of=DAYS[-1])
+    assert pq.read_table(churn_models(settings).scores_file(DAYS[-1])).equals(scores)

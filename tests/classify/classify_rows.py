@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from brokerlens.classify import Catalog, load_default_catalog, profile_select
 from brokerlens.config import Settings
 from brokerlens.indicators import load_indicators
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 AS_OF = dt.date(2025, 3, 14)
 
@@ -72,7 +72,7 @@ def one(classification_id: str, **indicators: Any) -> str:
 def write_indicators(
     settings: Settings, rows: list[dict[str, Any]], as_of: dt.date = AS_OF
 ) -> Path:
-    path = WarehouseStore(settings.warehouse_dir).indicators_file(as_of)
+    path = WarehouseLayout(settings.warehouse_dir).indicators_file(as_of)
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(indicator_table(rows), path)
     return path

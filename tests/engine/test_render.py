@@ -122,6 +122,7 @@ def test_spark_rendering(canonical: str, spark: str) -> None:
         ("SELECT sum(c) OVER (ORDER BY b) FROM t", "sum() of integers"),
         ("SELECT quantile_cont(x, 0.5) FROM t", "quantile/percentile"),
         ("SELECT epoch(b) FROM t", "epoch()"),
+        ("SELECT date_diff('year', b, b) FROM t", "date_diff of a unit other than day"),
     ],
 )
 def test_check_portable_reports(sql: str, finding: str) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from brokerlens.config import load_settings
@@ -248,3 +249,25 @@ def test_engines_share_the_session_but_not_their_views(spark: SparkEngine) -> No
     # Closing one engine leaves the shared session running for the others.
     assert spark.fetch("SELECT 1 AS a").num_rows == 1
     assert get_session().sparkContext is spark.spark.sparkContext
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("engine_name", ["duck", "spark"])
+def test_small_tables_and_row_groups_on_both_engines(
+    engine_name: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    engine = request.getfixturevalue(engine_name)
+    days = pa.table({"biz_date": pa.array([dt.date(2025, 1, 2), dt.date(2025, 1, 3)], pa.date32())})
+    engine.register_table("rt_days", days)
+    engine.register_table("rt_none", pa.table({"k": pa.array([], pa.string())}))
+    got = engine.fetch("SELECT count(*) AS n, max(biz_date) AS d FROM rt_days").to_pylist()
+    assert got == [{"n": 2, "d": dt.date(2025, 1, 3)}]
+    assert engine.fetch("SELECT count(*) AS n FROM rt_none").to_pylist() == [{"n": 0}]
+    # one customer is read back by row group (suitability facts); DuckDB groups by whole vectors
+    engine.register_table("rt_ids", pa.table({"id": pa.array(range(5000), pa.int64())}))
+    target = tmp_path / "groups.parquet"
+    assert engine.write_parquet("SELECT id FROM rt_ids ORDER BY id", target, row_group=2048) == 5000
+    meta = pq.ParquetFile(target).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [2048, 2048, 904]
+    assert pq.read_table(target).column(0).to_pylist() == list(range(5000))
+    assert [p.name for p in tmp_path.iterdir()] == ["groups.parquet"]

@@ -22,7 +22,7 @@ from brokerlens.indicators import additions_path, builtin_indicators
 from brokerlens.pipeline import run_pipeline
 from brokerlens.publish import publish
 from brokerlens.store import dispose_engines, open_store
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.web.app import create_app
 from support.brokerage import Brokerage
 from support.cli import brokerlens
@@ -126,7 +126,7 @@ def plain_home(small_brokerage: Brokerage, tmp_path_factory: pytest.TempPathFact
 
 
 def _latest(settings: Settings, kind: str) -> list[dict[str, Any]]:
-    store = WarehouseStore(settings.warehouse_dir)
+    store = WarehouseLayout(settings.warehouse_dir)
     day = store.indicator_dates()[-1]
     path = {
         "indicators": store.indicators_file(day),
@@ -242,7 +242,7 @@ def test_run_refuses_a_bad_file_before_any_step(small_brokerage: Brokerage, tmp_
     message = done.stderr + done.stdout
     assert str(additions_path(settings)) in message.replace("\n", "")
     assert "indicator 'cash_share_t'" in message and "total_asets_t" in message
-    assert not WarehouseStore(settings.warehouse_dir).indicator_dates()
+    assert not WarehouseLayout(settings.warehouse_dir).indicator_dates()
 
 
 def test_the_web_shows_added_indicators_by_name_and_explains_rules_on_them(

@@ -1,5 +1,6 @@
-"""The same small brokerage through DuckDB and through Spark: identical indicators and profile,
-an installation's derived indicators included."""
+"""The same small brokerage through DuckDB and through Spark: identical indicators (an
+installation's derived indicators included), profile, alerts, suitability facts and holdings
+above class, churn features and labels, and risk preference features."""
 
 from __future__ import annotations
 
@@ -7,15 +8,26 @@ import math
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pytest
 
+from brokerlens.churn.config import load_config
+from brokerlens.churn.data import ChurnData
 from brokerlens.config import load_settings
+from brokerlens.engine import open_engine
 from brokerlens.engine.spark_session import java_missing_reason, stop_session
+from brokerlens.engine.sqltext import literal
 from brokerlens.indicators import additions_path
+from brokerlens.lake.catalog import read_catalog
+from brokerlens.lake.layout import LakeLayout
 from brokerlens.pipeline import run_pipeline
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.riskpref.features import compute_features
+from brokerlens.riskpref.quarter import Quarter, quarter_windows
+from brokerlens.warehouse.layout import WarehouseLayout
+from brokerlens.warehouse.sources import LakeFiles
 from support.brokerage import Brokerage
 
 pytestmark = pytest.mark.spark
@@ -37,19 +49,52 @@ indicators:
 """
 
 
-def _rows(path: Path) -> tuple[list[str], list[tuple[object, ...]]]:
-    relation = duckdb.sql(f"select * from read_parquet('{path}') order by customer_id")
+# The steps that moved onto the engine write these; each is compared row by row.
+KEPT_FILES = ("indicators_file", "profile_file", "alerts_file", "suitability_facts_file")
+ORDER = {"alerts_file": "customer_id, alert_id"}
+
+
+def _rows(path: Path, order: str) -> tuple[list[str], list[tuple[object, ...]]]:
+    relation = duckdb.sql(f"select * from read_parquet({literal(str(path))}) order by {order}")
     return relation.columns, relation.fetchall()
 
 
-def _same(x: object, y: object) -> bool:
+def _table_rows(table: pa.Table) -> tuple[list[str], list[tuple[object, ...]]]:
+    table = table.sort_by("customer_id")
+    columns = table.column_names
+    return columns, [tuple(r[c] for c in columns) for r in table.to_pylist()]
+
+
+# Spark averages DECIMAL closes as a DECIMAL (scale + 4), DuckDB as a long double: the moving
+# averages of riskpref's timing features agree to about 1e-6, not to the last bits.
+LOOSER = {("riskpref features", c): 1e-6 for c in ("timing_ma5", "timing_ma10", "timing_ma20")}
+
+
+def _same(x: object, y: object, tolerance: float = 1e-9) -> bool:
     if isinstance(x, float) and isinstance(y, float):
+        if math.isnan(x) and math.isnan(y):
+            return True
         # the engines may add the same doubles in another order: equal to the last few bits
-        return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+        return math.isclose(x, y, rel_tol=tolerance, abs_tol=tolerance)
     return x == y
 
 
-def test_duckdb_and_spark_compute_the_same_profile(
+def _assert_same(
+    kind: str, duck: tuple[list[str], list[Any]], spark: tuple[list[str], list[Any]]
+) -> None:
+    (columns, expected), (spark_columns, got) = duck, spark
+    assert spark_columns == columns, kind
+    assert len(got) == len(expected), kind
+    differing = {
+        column
+        for want, have in zip(expected, got, strict=True)
+        for column, x, y in zip(columns, want, have, strict=True)
+        if not _same(x, y, LOOSER.get((kind, column), 1e-9))
+    }
+    assert not differing, f"{kind}: columns differ between engines: {sorted(differing)}"
+
+
+def test_duckdb_and_spark_compute_the_same_outputs(
     small_brokerage: Brokerage, tmp_path: Path
 ) -> None:
     reason = java_missing_reason()
@@ -62,25 +107,49 @@ def test_duckdb_and_spark_compute_the_same_profile(
     stop_session()
     os.environ["BROKERLENS_SPARK_DRIVER_MEMORY"] = "2g"
     os.environ.setdefault("BROKERLENS_SPARK_SHUFFLE_PARTITIONS", "2")
-    stores = {}
-    for engine in ("duckdb", "spark"):
-        settings = load_settings(home=tmp_path / engine)
+    outputs = {}
+    for name in ("duckdb", "spark"):
+        settings = load_settings(home=tmp_path / name)
         shutil.copytree(small_brokerage.settings.lake_dir, settings.lake_dir)
         additions_path(settings).parent.mkdir(parents=True)
         additions_path(settings).write_text(ADDED, "utf-8")
-        report = run_pipeline(settings, engine=engine)
-        stores[engine] = (WarehouseStore(settings.warehouse_dir), report.as_of)
-    (duck, as_of), (spark, _) = stores["duckdb"], stores["spark"]
-    for kind in ("indicators_file", "profile_file"):
-        columns, expected = _rows(getattr(duck, kind)(as_of))
-        spark_columns, got = _rows(getattr(spark, kind)(as_of))
-        assert spark_columns == columns
-        assert {"cash_share_pct", "sells_or_move", "industry_or_none"} <= set(columns)
-        assert len(got) == len(expected) > 500
-        differing = {
-            column
-            for want, have in zip(expected, got, strict=True)
-            for column, x, y in zip(columns, want, have, strict=True)
-            if not _same(x, y)
-        }
-        assert not differing, f"{kind}: columns differ between engines: {sorted(differing)}"
+        report = run_pipeline(settings, engine=name)
+        on_engine = {s.name for s in report.steps if s.engine == name}
+        moved = {"suitability facts", "suitability holdings", "churn features", "alerts"}
+        assert moved | {"profile", "indicators"} <= on_engine
+        as_of = report.as_of
+        layout = LakeLayout(settings.lake_dir)
+        lake = LakeFiles(layout, read_catalog(layout))
+        engine = open_engine(name, settings)
+        try:
+            lake.register_all(engine)
+            with ChurnData(settings, load_config(settings), engine=engine) as data:
+                churn = (data.features(as_of), data.labels())
+        finally:
+            engine.close()
+        windows = quarter_windows(Quarter.of(as_of), sorted(lake.days), partial=True)
+        riskpref = compute_features(settings, windows, name)
+        outputs[name] = (WarehouseLayout(settings.warehouse_dir), as_of, churn, riskpref)
+    duck, as_of, duck_churn, duck_riskpref = outputs["duckdb"]
+    spark, _, spark_churn, spark_riskpref = outputs["spark"]
+    for kind in KEPT_FILES:
+        order = ORDER.get(kind, "customer_id")
+        expected = _rows(getattr(duck, kind)(as_of), order)
+        assert len(expected[1]) > 500 or kind == "alerts_file"
+        if kind == "indicators_file":  # the installation's derived indicators are in
+            assert {"cash_share_pct", "sells_or_move", "industry_or_none"} <= set(expected[0])
+        _assert_same(kind, expected, _rows(getattr(spark, kind)(as_of), order))
+    holdings = "suitability holdings"
+    held = [
+        _rows(layout.run_file("suitability_holdings"), "customer_id, kind, item_id")
+        for layout in (duck, spark)
+    ]
+    assert len(held[0][1]) > 0, holdings
+    _assert_same(holdings, *held)
+    for kind, want, have in (
+        ("churn features", duck_churn[0], spark_churn[0]),
+        ("churn labels", duck_churn[1], spark_churn[1]),
+        ("riskpref features", duck_riskpref, spark_riskpref),
+    ):
+        assert want.num_rows > 0 or kind == "churn labels", kind
+        _assert_same(kind, _table_rows(want), _table_rows(have))

@@ -14,8 +14,8 @@ from brokerlens.config import Settings, load_settings
 from brokerlens.ingest import ingest_inbox
 from brokerlens.pipeline import run_pipeline
 from brokerlens.warehouse import run_query
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.state import read_state, write_state
-from brokerlens.warehouse.store import WarehouseStore
 from support.brokerage import Brokerage
 
 
@@ -65,8 +65,8 @@ def test_incremental_runs_give_the_full_run(
     settings = _copy_home(small_brokerage, tmp_path)
     for day in (days[4], days[8], days[9], days[-1]):  # batches of 5, 4, 1 and 2 days
         run_pipeline(settings, as_of=day)
-    store = WarehouseStore(settings.warehouse_dir)
-    reference = WarehouseStore(full_home.warehouse_dir)
+    store = WarehouseLayout(settings.warehouse_dir)
+    reference = WarehouseLayout(full_home.warehouse_dir)
     assert _table(store.indicators_file(days[-1])) == _table(reference.indicators_file(days[-1]))
     assert _table(store.profile_file(days[-1])) == _table(reference.profile_file(days[-1]))
 
@@ -84,7 +84,7 @@ def test_later_dates_do_not_change_an_earlier_profile(
     assert ingest_inbox(settings, first).exit_code == 0
     t1 = dt.date.fromisoformat(dated[5].name)
     run_pipeline(settings, as_of=t1)
-    store = WarehouseStore(settings.warehouse_dir)
+    store = WarehouseLayout(settings.warehouse_dir)
     before = (_table(store.indicators_file(t1)), _table(store.profile_file(t1)))
     assert ingest_inbox(settings, later).exit_code == 0
     run_pipeline(settings)  # as of the latest date: the aggregates move past t1
@@ -97,7 +97,7 @@ def test_a_redelivered_date_rebuilds_that_day_and_the_lots(
 ) -> None:
     settings = _copy_home(small_brokerage, tmp_path)
     first = run_pipeline(settings)
-    store = WarehouseStore(settings.warehouse_dir)
+    store = WarehouseLayout(settings.warehouse_dir)
     state = read_state(store.state_path)
     day = sorted(state.days)[3]
     state.days[day] = "an-older-delivery"  # as if the lake now holds a newer one

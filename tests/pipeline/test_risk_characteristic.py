@@ -43,7 +43,7 @@ from brokerlens.ingest import ingest_inbox
 from brokerlens.market.calendar import trading_days
 from brokerlens.pipeline.run import run_pipeline
 from brokerlens.suitability.questionnaire import shipped_definitions
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 from support.handbuilt import HandInbox, read_by_customer, row
 
 DAYS = trading_days(dt.date(2025, 3, 27), dt.date(2025, 4, 3))
@@ -165,7 +165,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     settings = load_settings(home=root / "home")
     report = ingest_inbox(settings, build_inbox().write(root / "inbox"))
     assert report.exit_code == 0, [x.reason for x in report.dates if x.reason]
-    store = WarehouseStore(settings.warehouse_dir)
+    store = WarehouseLayout(settings.warehouse_dir)
     run_pipeline(settings, as_of=T)
     no_model = read_by_customer(store.profile_file(T))
     write_levels(settings, "2024Q4", 1, dict.fromkeys(CUSTOMERS[:3] + CUSTOMERS[4:], 4))
@@ -272,13 +272,14 @@ def test_why_explains_the_mismatch(runs: Runs) -> None:
 def test_the_model_is_chosen_by_quarter_end_then_version(runs: Runs, tmp_path: Path) -> None:
     from brokerlens.riskpref.levels import levels_file_as_of
 
-    warehouse = runs.settings.warehouse_dir
+    root = runs.settings.warehouse_dir
+    warehouse = WarehouseLayout(root)
     assert levels_file_as_of(warehouse, dt.date(2024, 12, 30)) is None
     assert levels_file_as_of(warehouse, dt.date(2024, 12, 31)) == (
-        warehouse / "riskpref" / "2024Q4" / "v1" / "levels.parquet"
+        root / "riskpref" / "2024Q4" / "v1" / "levels.parquet"
     )
-    assert levels_file_as_of(warehouse, T) == warehouse / "riskpref/2025Q1/v2/levels.parquet"
-    assert levels_file_as_of(tmp_path, T) is None
+    assert levels_file_as_of(warehouse, T) == root / "riskpref/2025Q1/v2/levels.parquet"
+    assert levels_file_as_of(WarehouseLayout(tmp_path), T) is None
 
 
 def test_published_and_filtered_by_the_list(runs: Runs, tmp_path: Path) -> None:

@@ -16,11 +16,11 @@ from brokerlens.errors import ConfigError, LakeError
 from brokerlens.publish import PublishError, publish
 from brokerlens.publish import service as publish_service
 from brokerlens.store import open_store
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 
 def _profile(settings: Settings, day: dt.date) -> dict[str, dict[str, object]]:
-    table = pq.read_table(WarehouseStore(settings.warehouse_dir).profile_file(day))
+    table = pq.read_table(WarehouseLayout(settings.warehouse_dir).profile_file(day))
     return {row["customer_id"]: row for row in table.to_pylist()}
 
 

@@ -19,7 +19,7 @@ from brokerlens.pipeline import run_pipeline
 from brokerlens.publish import publish
 from brokerlens.riskpref import LEVELS
 from brokerlens.riskpref.quarter import Quarter
-from brokerlens.riskpref.service import customer_history, fit_quarter, riskpref_store
+from brokerlens.riskpref.service import customer_history, fit_quarter, riskpref_models
 from brokerlens.store import dispose_engines, open_store
 from support.cli import brokerlens
 
@@ -48,7 +48,7 @@ def test_every_customer_has_a_level_per_quarter(home: Settings) -> None:
 def test_a_refit_is_a_new_version_and_history_takes_it(home: Settings) -> None:
     report = fit_quarter(home, Quarter(2025, 1), seed=1, k_range=K)
     assert report.version == 2
-    store = riskpref_store(home)
+    store = riskpref_models(home)
     assert store.versions(Quarter(2025, 1)) == [1, 2]
     rows = customer_history(home, "CMIX")
     assert [(r["quarter"], r["version"]) for r in rows] == [("2025Q1", 2), ("2025Q2", 1)]

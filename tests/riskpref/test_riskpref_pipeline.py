@@ -16,9 +16,9 @@ from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.riskpref import LEVELS
 from brokerlens.riskpref.features import PRODUCT, compute_features, names
+from brokerlens.riskpref.kept import RiskprefModel
 from brokerlens.riskpref.quarter import Quarter, quarter_windows
-from brokerlens.riskpref.service import fit_quarter, riskpref_store
-from brokerlens.riskpref.store import RiskprefModel
+from brokerlens.riskpref.service import fit_quarter, riskpref_models
 from support.brokerage import Brokerage
 
 Q1 = Quarter(2025, 1)
@@ -36,7 +36,7 @@ def _home(brokerage: Brokerage, root: Path, with_inbox: bool = False) -> Setting
 
 
 def _levels(settings: Settings, version: int) -> pa.Table:
-    return riskpref_store(settings).read_levels(Q1, version).drop_columns(["version"])
+    return riskpref_models(settings).read_levels(Q1, version).drop_columns(["version"])
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_quarter_must_be_complete_unless_partial(fitted: Settings) -> None:
 
 
 def test_everyone_scored_sample_bounded_levels_five(fitted: Settings) -> None:
-    store = riskpref_store(fitted)
+    store = riskpref_models(fitted)
     levels = store.read_levels(Q1).to_pylist()
     model = store.read_model(Q1)
     assert len(levels) == model.scored
@@ -79,7 +79,7 @@ def test_same_seed_same_assignments_and_levels(fitted: Settings) -> None:
     report = fit_quarter(fitted, Q1, seed=7, partial=True, k_range=K)
     assert report.version >= 2
     assert _levels(fitted, report.version).equals(_levels(fitted, 1))
-    store = riskpref_store(fitted)
+    store = riskpref_models(fitted)
     first, again = store.read_model(Q1, 1), store.read_model(Q1, report.version)
     assert replace(again, version=1, fitted_at=first.fitted_at) == first
 
@@ -97,7 +97,7 @@ def test_the_ground_truth_is_never_read(fitted: Settings) -> None:
 
 
 def test_stored_model_reads_back_equal_and_scores_alike(fitted: Settings) -> None:
-    store = riskpref_store(fitted)
+    store = riskpref_models(fitted)
     model = store.read_model(Q1, 1)
     assert RiskprefModel.from_json(model.to_json()) == model
     loaded = sorted(read_catalog(LakeLayout(fitted.lake_dir)).dates)

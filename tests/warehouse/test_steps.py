@@ -90,7 +90,7 @@ def extra_step() -> Iterator[list[dt.date]]:
     @run_step("test: after the profile", reads=("profile",))
     def after_profile(ctx: RunContext) -> StepResult:
         seen.append(ctx.as_of)
-        assert ctx.store.profile_file(ctx.as_of).exists()
+        assert ctx.warehouse.profile_file(ctx.as_of).exists()
         return StepResult(rows=7, note="ran")
 
     yield seen

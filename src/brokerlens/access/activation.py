@@ -16,7 +16,6 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
@@ -29,12 +28,11 @@ from brokerlens.access.masking import mask_row
 from brokerlens.access.render import Where, duckdb_where
 from brokerlens.access.scope import scope_clause
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
-from brokerlens.activation.build import activation_file
 from brokerlens.activation.reasons import reasons, reasons_text
 from brokerlens.auth.principal import Permission, Principal
 from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.served import kept_file, parquet_source
 
 Kind = Literal["dormant", "empty"]
 # The columns a page and an export show, in order (the points columns feed the reasons).
@@ -94,8 +92,8 @@ class ActivationPage:
 
 def _served(connection: sa.Connection, settings: Settings) -> tuple[Snapshot, str]:
     snapshot = served_snapshot_on(connection)
-    path = activation_file(WarehouseStore(settings.warehouse_dir), snapshot.as_of_date)
-    if not Path(path).is_file():
+    path = kept_file(settings, "activation", snapshot.as_of_date)
+    if path is None:
         raise NotFound(
             f"no activation list for the served date {snapshot.as_of_date}",
             hint=f"run `brokerlens run --as-of {snapshot.as_of_date}` (it writes the list)",
@@ -125,7 +123,7 @@ def _where(
 
 def _source(path: str) -> str:
     # The path is ours (the warehouse and the served date), never request text.
-    return "read_parquet('" + path.replace("'", "''") + "')"
+    return parquet_source(path)
 
 
 def _fetch(sql: str, params: list[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:

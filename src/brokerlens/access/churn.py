@@ -28,6 +28,7 @@ from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Principal
 from brokerlens.config import Settings
 from brokerlens.errors import NotFound
+from brokerlens.warehouse.served import kept_file, parquet_source
 
 HISTORY = 12  # earlier scored dates answered at most
 
@@ -36,7 +37,7 @@ def customer_churn(
     engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
 ) -> dict[str, Any]:
     """The customer's churn probability, rank and top reasons (zh, en) as of the served date."""
-    from brokerlens.churn.service import churn_store
+    from brokerlens.churn.service import churn_models
 
     with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
@@ -44,17 +45,18 @@ def customer_churn(
         in_scope = _scope_ids(connection, principal, snapshot)
         record_audit(connection, principal, "view_churn", [customer_id], {})
     served: dt.date = snapshot.as_of_date
-    store = churn_store(settings)
-    rows = [r for r in store.customer_scores(customer_id) if r["as_of"] <= served]
+    models = churn_models(settings)
+    rows = [r for r in models.customer_scores(customer_id) if r["as_of"] <= served]
     if not rows:
         hint = (
             "score a date: brokerlens churn score"
-            if store.versions()
+            if models.versions()
             else "fit one first: brokerlens churn fit"
         )
         raise NotFound(f"customer {customer_id} has no churn score up to {served}", hint=hint)
     rows = rows[:HISTORY]
-    ranks = _scope_ranks([(store.scores_file(r["as_of"]), r["rank"]) for r in rows], in_scope)
+    kept = [(kept_file(settings, "churn_scores", r["as_of"]), r["rank"]) for r in rows]
+    ranks = _scope_ranks(kept, in_scope)
     newest = rows[0]
     return {
         "customer_id": customer_id,
@@ -87,10 +89,10 @@ def _scope_ids(
 
 
 def _scope_ranks(
-    scored: list[tuple[Path, int]], in_scope: list[str] | None
+    scored: list[tuple[Path | None, int]], in_scope: list[str] | None
 ) -> list[tuple[int, int]]:
     """For each (scores file, firm-wide rank): the rank among the scope's customers scored in
-    that file, and how many of them it holds."""
+    that file, and how many of them it holds (no file: none)."""
     where = (
         Where() if in_scope is None else duckdb_where([ids_in(sa.column("customer_id"), in_scope)])
     )
@@ -98,9 +100,11 @@ def _scope_ranks(
     try:
         out = []
         for path, rank in scored:
-            source = "read_parquet('" + str(path).replace("'", "''") + "')"
+            if path is None:
+                out.append((0, 0))
+                continue
             found = duck.execute(
-                f"SELECT count(*) FILTER (WHERE rank <= ?), count(*) FROM {source} "
+                f"SELECT count(*) FILTER (WHERE rank <= ?), count(*) FROM {parquet_source(path)} "
                 f"WHERE {where.sql}",
                 [rank, *where.params],
             ).fetchone()

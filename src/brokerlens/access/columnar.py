@@ -19,6 +19,7 @@ import duckdb
 
 from brokerlens.access.render import Where, quote_ident
 from brokerlens.access.snapshot import Snapshot
+from brokerlens.warehouse.served import parquet_source, served_profile_file
 
 _duck: duckdb.DuckDBPyConnection | None = None
 _duck_lock = threading.Lock()
@@ -82,15 +83,12 @@ def remember(path: str, question: tuple[Any, ...], compute: Callable[[], Any]) -
 
 def columnar_file(snapshot: Snapshot) -> str | None:
     """The snapshot's Parquet copy when recorded and present; None: read the store."""
-    path = snapshot.columnar_path
-    if path and Path(path).is_file():
-        return path
-    return None
+    return served_profile_file(snapshot.columnar_path)
 
 
 def _source(path: str) -> str:
     # The path is ours (the snapshot row publish wrote), never request text.
-    return "read_parquet('" + path.replace("'", "''") + "')"
+    return parquet_source(path)
 
 
 def _columns(snapshot: Snapshot) -> str:

@@ -24,6 +24,7 @@ from brokerlens.engine.sqltext import ident, path_list
 from brokerlens.lake.catalog import Catalog, read_catalog
 from brokerlens.lake.layout import DELIVERED_COLUMN, LakeLayout
 from brokerlens.warehouse.query import open_warehouse
+from brokerlens.warehouse.served import kept_file
 
 RECENT_DAYS = 90  # calendar days of transfers and contacts
 RECENT_TRADES = 20
@@ -108,10 +109,12 @@ _lookups: dict[tuple[Path, int], Lookup] = {}
 
 def _lookup(settings: Settings, as_of: dt.date) -> Lookup | None:
     """The run's lookup file for `as_of` (opened once per process; reopened when rebuilt)."""
-    from brokerlens.publish.lookup import lookup_file, open_lookup
+    from brokerlens.publish.lookup import open_lookup
 
-    path = lookup_file(settings, as_of)
+    path = kept_file(settings, "lookup", as_of)
     try:
+        if path is None:
+            return None
         key = (path, path.stat().st_mtime_ns)  # a rebuilt file (a re-run of T) is reopened
     except FileNotFoundError:
         return None

@@ -14,35 +14,27 @@ source system's own verdict (`source_status`, customers.status = dormant).
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from brokerlens.activation.config import FACTORS, ActivationConfig
 from brokerlens.contract.feeds import FEEDS, LAKE_TYPES
 from brokerlens.engine import Engine
-from brokerlens.models.asof import parquet_columns
+from brokerlens.engine.sqlfiles import load_sql
 from brokerlens.models.days import DAY_COLUMNS, MONTH_COLUMNS, day_files_covering
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 from brokerlens.warehouse.state import WarehouseState
-from brokerlens.warehouse.store import WarehouseStore
 from brokerlens.warehouse.windows import AsOfCalendar, month_start, months_back, next_month
 
 
-@cache
 def candidates_sql() -> str:
-    return (
-        resources.files("brokerlens.activation")
-        .joinpath("sql", "activation_candidates.sql")
-        .read_text("utf-8")
-    )
+    return load_sql("brokerlens.activation", "activation_candidates").sql
 
 
-def activation_file(store: WarehouseStore, as_of: dt.date) -> Path:
-    return store.root / "activation" / f"{as_of.isoformat()}.parquet"
+def activation_file(warehouse: WarehouseLayout, as_of: dt.date) -> Path:
+    return warehouse.activation_file(as_of)
 
 
 def dormant_start(as_of: dt.date, years: int) -> dt.date:
@@ -73,18 +65,15 @@ def _feed_days(engine: Engine, lake: LakeFiles, feed: str, name: str, days: list
     engine.register_parquet(name, files, columns)
 
 
-def _table(engine: Engine, scratch: Path, name: str, table: pa.Table) -> None:
+def _table(engine: Engine, name: str, table: pa.Table) -> None:
     """A small table of settings as a relation (values bound as data, never pasted as SQL)."""
-    path = scratch / f"{name}.parquet"
-    pq.write_table(table, path)
-    # declared types from the file (a date stays a DATE: Spark reads what it is told)
-    engine.register_parquet(name, [path], parquet_columns(path))
+    engine.register_table(name, table)
 
 
 def compute_activation(
     engine: Engine,
     lake: LakeFiles,
-    store: WarehouseStore,
+    warehouse: WarehouseLayout,
     state: WarehouseState,
     cal: AsOfCalendar,
     config: ActivationConfig,
@@ -93,17 +82,17 @@ def compute_activation(
     as_of = cal.as_of
     start = dormant_start(as_of, config.dormant.years_without_trade)
     months, days = history_parts(cal, start)
-    scratch = store.root / "_run"
-    scratch.mkdir(parents=True, exist_ok=True)
-    engine.register_parquet("act_month", [store.month_file(m) for m in months], MONTH_COLUMNS)
-    engine.register_parquet("act_day_files", day_files_covering(store, state, days), DAY_COLUMNS)
+    engine.register_parquet("act_month", [warehouse.month_file(m) for m in months], MONTH_COLUMNS)
+    engine.register_parquet(
+        "act_day_files", day_files_covering(warehouse, state, days), DAY_COLUMNS
+    )
     # A day file may also cover days of a complete month: keep just the days wanted.
-    _table(engine, scratch, "act_days", pa.table({"biz_date": pa.array(days, pa.date32())}))
+    _table(engine, "act_days", pa.table({"biz_date": pa.array(days, pa.date32())}))
     engine.create_view(
         "act_day",
         "SELECT d.* FROM act_day_files d WHERE d.biz_date IN (SELECT biz_date FROM act_days)",
     )
-    engine.register_parquet("act_today", day_files_covering(store, state, [as_of]), DAY_COLUMNS)
+    engine.register_parquet("act_today", day_files_covering(warehouse, state, [as_of]), DAY_COLUMNS)
     inflow_start = as_of - dt.timedelta(days=config.windows.inflow_days)
     contact_start = as_of - dt.timedelta(days=config.windows.contact_days)
     _feed_days(
@@ -113,7 +102,6 @@ def compute_activation(
     channels = sorted(config.channels.items())
     _table(
         engine,
-        scratch,
         "act_channels",
         pa.table(
             {
@@ -125,7 +113,6 @@ def compute_activation(
     bands = config.age_bands
     _table(
         engine,
-        scratch,
         "act_age_bands",
         pa.table(
             {
@@ -152,4 +139,4 @@ def compute_activation(
         "weight_total": float(config.weight_total),
     }
     params.update({f"w_{f}": float(config.weights[f]) for f in FACTORS})
-    return engine.write_parquet(candidates_sql(), activation_file(store, as_of), params)
+    return engine.write_parquet(candidates_sql(), activation_file(warehouse, as_of), params)

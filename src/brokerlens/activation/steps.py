@@ -10,5 +10,5 @@ from brokerlens.warehouse.steps import RunContext, StepResult, run_step
 @run_step("activation", reads=("customer_day", "customer_month"), writes=("activation",))
 def activation(ctx: RunContext) -> StepResult:
     config = load_config(ctx.settings)
-    rows = compute_activation(ctx.engine, ctx.lake, ctx.store, ctx.state, ctx.calendar, config)
+    rows = compute_activation(ctx.engine, ctx.lake, ctx.warehouse, ctx.state, ctx.calendar, config)
     return StepResult(rows=rows)

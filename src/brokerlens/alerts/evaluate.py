@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,11 @@ from brokerlens.alerts.compile import THRESHOLD_PREFIX, alert_select
 from brokerlens.alerts.model import AlertDefinition
 from brokerlens.alerts.text import render
 from brokerlens.alerts.thresholds import AlertSet, load_alerts
+from brokerlens.atomic import atomic_file
 from brokerlens.classify.profile import indicator_columns
 from brokerlens.config import Settings
 from brokerlens.engine import Engine
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 ALERT_SCHEMA = pa.schema(
     [
@@ -37,14 +37,14 @@ ALERT_SCHEMA = pa.schema(
 )
 
 
-def alerts_file(store: WarehouseStore, as_of: dt.date) -> Path:
-    return store.root / "alerts" / f"{as_of.isoformat()}.parquet"
+def alerts_file(warehouse: WarehouseLayout, as_of: dt.date) -> Path:
+    return warehouse.alerts_file(as_of)
 
 
 def evaluate_alerts(
     engine: Engine,
     settings: Settings,
-    store: WarehouseStore,
+    warehouse: WarehouseLayout,
     as_of: dt.date,
     alert_set: AlertSet | None = None,
 ) -> dict[str, int]:
@@ -55,22 +55,21 @@ def evaluate_alerts(
     alert_set = alert_set if alert_set is not None else load_alerts(settings)
     engine.register_parquet(
         "customer_indicators",
-        [store.indicators_file(as_of)],
+        [warehouse.indicators_file(as_of)],
         indicator_columns(alert_set.indicators),
     )
-    scratch = store.root / "_run" / "alerts"
-    scratch.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     parts = []
     for definition in alert_set.definitions:
-        path = scratch / f"{definition.id}.parquet"
+        path = warehouse.run_file(definition.id, "alerts")
         engine.write_parquet(alert_select(alert_set, definition).sql(dialect="duckdb"), path)
         fired = pq.ParquetFile(path).read()
         counts[definition.id] = fired.num_rows
         parts.append(_rows(definition, fired, as_of))
     table = pa.concat_tables(parts) if parts else ALERT_SCHEMA.empty_table()
     table = table.sort_by([("customer_id", "ascending"), ("alert_id", "ascending")])
-    _write_atomically(table, alerts_file(store, as_of))
+    with atomic_file(alerts_file(warehouse, as_of)) as scratch:
+        pq.write_table(table, scratch)
     return counts
 
 
@@ -117,15 +116,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _write_atomically(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, partial)
-    os.replace(partial, path)
-
-
-def read_alerts(store: WarehouseStore, as_of: dt.date) -> pa.Table | None:
+def read_alerts(warehouse: WarehouseLayout, as_of: dt.date) -> pa.Table | None:
     """The alerts of `as_of`, or None when they were not computed."""
-    path = alerts_file(store, as_of)
+    path = alerts_file(warehouse, as_of)
     # ParquetFile, not read_table: that imports pyarrow.dataset (about 2 s cold, in publish)
     return pq.ParquetFile(path).read() if path.exists() else None

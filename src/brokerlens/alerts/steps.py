@@ -8,5 +8,5 @@ from brokerlens.warehouse.steps import RunContext, StepResult, run_step
 
 @run_step("alerts", reads=("indicators", "profile"), writes=("alerts",))
 def alerts(ctx: RunContext) -> StepResult:
-    fired = evaluate_alerts(ctx.engine, ctx.settings, ctx.store, ctx.as_of)
+    fired = evaluate_alerts(ctx.engine, ctx.settings, ctx.warehouse, ctx.as_of)
     return StepResult(rows=sum(fired.values()), counts=fired)

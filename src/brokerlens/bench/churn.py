@@ -41,7 +41,7 @@ from brokerlens.bench.harness import (
 from brokerlens.churn.config import ChurnConfig
 from brokerlens.churn.data import ChurnData
 from brokerlens.churn.model import top_mask
-from brokerlens.churn.service import churn_store, score_table
+from brokerlens.churn.service import churn_models, score_table
 from brokerlens.config import load_settings
 
 TRUTH = Path("_ground_truth") / "customers.parquet"
@@ -78,7 +78,7 @@ def _last_month_trades(data: Any, as_of: dt.date) -> dict[str, int]:
     prev = (first_of_month - dt.timedelta(days=1)).replace(day=1)
     days = [d for d in data.days if prev <= d < first_of_month]
     data._customer_day(days)
-    rows = data.engine.fetch(
+    rows = data.runner.fetch(
         "SELECT customer_id, CAST(sum(trade_count) AS BIGINT) AS n FROM customer_day "
         "WHERE biz_date >= :first AND biz_date < :last GROUP BY customer_id",
         {"first": prev, "last": first_of_month},
@@ -89,9 +89,9 @@ def _last_month_trades(data: Any, as_of: dt.date) -> dict[str, int]:
 def evaluate(home: Path, truth: Path) -> dict[str, Any]:
     """The bench's figures for the newest stored model of `home`."""
     settings = load_settings(home=home)
-    store = churn_store(settings)
-    model = store.read_model()
-    booster = lgb.Booster(model_str=store.read_booster_text(model.version))
+    models = churn_models(settings)
+    model = models.read_model()
+    booster = lgb.Booster(model_str=models.read_booster_text(model.version))
     config = ChurnConfig.model_validate(model.config)
     horizon, share = config.target.horizon_days, config.model.top_share
     gt = pd.read_parquet(truth, columns=["customer_id", "churn_date", "churn_kind"])
@@ -106,7 +106,6 @@ def evaluate(home: Path, truth: Path) -> dict[str, Any]:
         "per_date": {},
     }
     with ChurnData(settings, config) as data:
-        data.engine.conn.execute("SET enable_progress_bar = false")
         labels = data.labels()
         days = data.days
         first = data.index(test_dates[0])

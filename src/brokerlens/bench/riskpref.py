@@ -38,7 +38,7 @@ from brokerlens.bench.harness import (
 from brokerlens.config import load_settings
 from brokerlens.market.calendar import calendar_bounds, trading_days
 from brokerlens.riskpref.quarter import Quarter
-from brokerlens.riskpref.service import riskpref_store
+from brokerlens.riskpref.service import riskpref_models
 
 TRUTH = Path("_ground_truth") / "customers.parquet"
 
@@ -95,14 +95,14 @@ for stage in (
 
 def evaluate(home: Path, truth: Path) -> dict[str, Any]:
     """The figures of the bench over the last two stored quarters of `home`."""
-    store = riskpref_store(load_settings(home=home))
-    quarters = store.quarters()[-2:]
+    models = riskpref_models(load_settings(home=home))
+    quarters = models.quarters()[-2:]
     gt = pd.read_parquet(truth, columns=["customer_id", "archetype", "true_risk_appetite"])
     out: dict[str, Any] = {"quarters": [str(q) for q in quarters], "per_quarter": {}}
     frames = []
     for q in quarters:
-        model = store.read_model(q)
-        lv = store.read_levels(q).to_pandas().merge(gt, on="customer_id", how="inner")
+        model = models.read_model(q)
+        lv = models.read_levels(q).to_pandas().merge(gt, on="customer_id", how="inner")
         frames.append(lv)
         fit = lv[lv["in_fit"]]
         rho = spearmanr(6 - lv["score"], lv["true_risk_appetite"]).statistic

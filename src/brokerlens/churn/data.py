@@ -1,6 +1,7 @@
 """The churn model's data, from the lake and the warehouse's daily aggregates only.
 
-`ChurnData` opens one DuckDB engine over the lake, brings customer_day up to the last loaded
+`ChurnData` runs on the engine it is given (`brokerlens run`'s, DuckDB or Spark) or opens a
+DuckDB engine over the lake, brings customer_day up to the last loaded
 date (the same incremental step `brokerlens run` takes, so a run's work is reused and a churn
 fit leaves it done for the next run), and computes labels and point-in-time features with the
 SQL of `sql/`. The generator's ground truth is never opened here.
@@ -10,30 +11,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 import pyarrow as pa
 
 from brokerlens.churn.config import ChurnConfig
 from brokerlens.config import Settings
-from brokerlens.engine.duckdb_engine import DuckDBEngine
+from brokerlens.engine import Engine, open_engine
+from brokerlens.engine.sqlfiles import load_sql
 from brokerlens.errors import LakeError
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.models.days import DAY_COLUMNS, build_days, day_files_covering
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 from brokerlens.warehouse.state import WarehouseState, read_state, write_state
-from brokerlens.warehouse.store import WarehouseStore
 
 
 def sql_text(name: str) -> str:
-    return (
-        resources.files("brokerlens.churn")
-        .joinpath("sql")
-        .joinpath(f"{name}.sql")
-        .read_text("utf-8")
-    )
+    return load_sql("brokerlens.churn", name).sql
 
 
 @dataclass
@@ -41,10 +37,12 @@ class ChurnData:
     settings: Settings
     config: ChurnConfig
     through: dt.date | None = None  # read the lake up to this date only (None: all of it)
-    engine: DuckDBEngine = field(init=False)
+    # the run's engine, with the lake registered (None: a DuckDB engine of our own)
+    engine: Engine | None = None
+    runner: Engine = field(init=False)
     lake: LakeFiles = field(init=False)
     days: list[dt.date] = field(init=False)
-    store: WarehouseStore = field(init=False)
+    warehouse: WarehouseLayout = field(init=False)
     state: WarehouseState = field(init=False)
 
     def __post_init__(self) -> None:
@@ -63,12 +61,14 @@ class ChurnData:
                     hint=f"loaded dates run from {self.days[0]} to {self.days[-1]}",
                 )
             self.days = [d for d in self.days if d <= self.through]
-        self.engine = DuckDBEngine(threads=self.config.model.threads)
-        self.store = WarehouseStore(self.settings.warehouse_dir)
-        self.state = read_state(self.store.state_path)
-        self.lake.register_all(self.engine)
-        conn = self.engine.conn
-        conn.register(
+        self.warehouse = WarehouseLayout(self.settings.warehouse_dir)
+        self.state = read_state(self.warehouse.state_path)
+        if self.engine is None:
+            self.runner = open_engine("duckdb", self.settings, threads=self.config.model.threads)
+            self.lake.register_all(self.runner)
+        else:
+            self.runner = self.engine
+        self.runner.register_table(
             "churn_days",
             pa.table(
                 {
@@ -78,14 +78,20 @@ class ChurnData:
             ),
         )
         labels = self.config.labels
-        conn.register("churn_hard_types", pa.table({"account_type": labels.hard_account_types}))
-        conn.register("churn_hard_statuses", pa.table({"status": labels.hard_statuses}))
+        self.runner.register_table(
+            "churn_hard_types",
+            pa.table({"account_type": pa.array(labels.hard_account_types, pa.string())}),
+        )
+        self.runner.register_table(
+            "churn_hard_statuses", pa.table({"status": pa.array(labels.hard_statuses, pa.string())})
+        )
 
     def __enter__(self) -> ChurnData:
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.engine.close()
+        if self.engine is None:  # the run's engine is the run's to close
+            self.runner.close()
 
     def index(self, day: dt.date) -> int:
         try:
@@ -95,12 +101,12 @@ class ChurnData:
 
     def ensure_days(self, through: dt.date) -> None:
         """customer_day for every loaded date <= `through` (only what is missing or stale)."""
-        if build_days(self.engine, self.lake, self.store, self.state, through):
-            write_state(self.store.state_path, self.state)
+        if build_days(self.runner, self.lake, self.warehouse, self.state, through):
+            write_state(self.warehouse.state_path, self.state)
 
     def _customer_day(self, days: list[dt.date]) -> None:
-        files = day_files_covering(self.store, self.state, days)
-        self.engine.register_parquet("customer_day", files, DAY_COLUMNS)
+        files = day_files_covering(self.warehouse, self.state, days)
+        self.runner.register_parquet("customer_day", files, DAY_COLUMNS)
 
     def labels(self) -> pa.Table:
         """Every customer's first churn in the lake (customer_id, churn_date, churn_di, ...)."""
@@ -115,7 +121,7 @@ class ChurnData:
             "min_assets": labels.min_assets,
             "last_di": len(self.days) - 1,
         }
-        return self.engine.fetch(sql_text("churn_labels"), params)
+        return self.runner.fetch(sql_text("churn_labels"), params)
 
     def features(self, as_of: dt.date) -> pa.Table:
         """Features of every customer on the books at `as_of`, from dates <= as_of only."""
@@ -124,7 +130,7 @@ class ChurnData:
         window = self.days[max(0, t - lookback + 1) : t + 1]
         self.ensure_days(as_of)
         self._customer_day(window)
-        self.lake.register_facts(self.engine, ("contacts",), window)
-        self.lake.register_facts(self.engine, ("positions",), [as_of])
+        self.lake.register_facts(self.runner, ("contacts",), window)
+        self.lake.register_facts(self.runner, ("positions",), [as_of])
         params: dict[str, Any] = {"as_of": as_of, "t": t, "lookback": lookback}
-        return self.engine.fetch(sql_text("churn_features"), params)
+        return self.runner.fetch(sql_text("churn_features"), params)

@@ -13,9 +13,11 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from brokerlens.churn.config import ChurnConfig, load_config
 from brokerlens.churn.data import ChurnData
+from brokerlens.churn.kept import ChurnModel, ChurnModels
 from brokerlens.churn.model import (
     Calibration,
     fit_booster,
@@ -25,15 +27,16 @@ from brokerlens.churn.model import (
     split_dates,
 )
 from brokerlens.churn.reasons import feature_names, top_reasons
-from brokerlens.churn.store import ChurnModel, ChurnStore
 from brokerlens.config import Settings
+from brokerlens.engine import Engine
 from brokerlens.errors import NotFound
+from brokerlens.warehouse.layout import WarehouseLayout
 
 Progress = Callable[[str], None]
 
 
-def churn_store(settings: Settings) -> ChurnStore:
-    return ChurnStore(settings.warehouse_dir / "churn")
+def churn_models(settings: Settings) -> ChurnModels:
+    return ChurnModels(WarehouseLayout(settings.warehouse_dir))
 
 
 @dataclass
@@ -138,8 +141,8 @@ def fit_model(
         raw = booster.predict(x[mask])
         scored[name] = metrics(y[mask], calibration.apply(raw), share)
     seconds["model"] = round(time.perf_counter() - clock - seconds["features"], 2)
-    store = churn_store(settings)
-    version = store.next_version()
+    models = churn_models(settings)
+    version = models.next_version()
     gains = booster.feature_importance(importance_type="gain")
     model = ChurnModel(
         version=version,
@@ -153,7 +156,7 @@ def fit_model(
         metrics=scored,
         importance={f: round(float(g), 2) for f, g in zip(features, gains, strict=True)},
     )
-    path = store.save(model, booster.model_to_string())
+    path = models.save(model, booster.model_to_string())
     say(f"stored churn model version {version} in {path}")
     return FitReport(
         version=version,
@@ -165,8 +168,8 @@ def fit_model(
     )
 
 
-def _booster(store: ChurnStore, version: int) -> Any:
-    return lgb.Booster(model_str=store.read_booster_text(version))
+def _booster(models: ChurnModels, version: int) -> Any:
+    return lgb.Booster(model_str=models.read_booster_text(version))
 
 
 def known_churned(labels: pa.Table, t: int, return_days: int) -> set[str]:
@@ -191,8 +194,24 @@ def score_table(
 ) -> pa.Table:
     """Calibrated probability, rank and top 3 reasons of every customer on the books at T
     (customers whose churn is already known by T are not scored)."""
-    table = data.features(as_of)
-    gone = known_churned(labels, data.index(as_of), data.config.labels.return_days)
+    return score_features(
+        data.features(as_of), labels, data.index(as_of), model, booster, as_of, reasons=reasons
+    )
+
+
+def score_features(
+    table: pa.Table,
+    labels: pa.Table,
+    t: int,
+    model: ChurnModel,
+    booster: Any,
+    as_of: dt.date,
+    *,
+    reasons: bool = True,
+) -> pa.Table:
+    """`score_table` over features and labels computed already (`t`: T's index in the lake)."""
+    return_days = ChurnConfig.model_validate(model.config).labels.return_days
+    gone = known_churned(labels, t, return_days)
     if gone:
         ids = table.column("customer_id").to_pylist()
         table = table.filter(pa.array([c not in gone for c in ids]))
@@ -243,19 +262,21 @@ def score(
     as_of: dt.date | None = None,
     version: int | None = None,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> ScoreReport:
-    """Score every customer on the books at T (default: the last loaded date), store the scores."""
+    """Score every customer on the books at T (default: the last loaded date), store the scores.
+    The features and labels are computed on `engine` (the run's), else on DuckDB."""
     say = progress or (lambda _message: None)
     clock = time.perf_counter()
-    store = churn_store(settings)
-    model = store.read_model(version)  # NotFound with the hint to fit when there is none
-    booster = _booster(store, model.version)
+    models = churn_models(settings)
+    model = models.read_model(version)  # NotFound with the hint to fit when there is none
+    booster = _booster(models, model.version)
     config = ChurnConfig.model_validate(model.config)  # the fit's windows, not today's file
-    with ChurnData(settings, config, through=as_of) as data:
+    with ChurnData(settings, config, through=as_of, engine=engine) as data:
         day = data.days[-1]
         say(f"scoring {day} with churn model v{model.version}")
         table = score_table(data, model, booster, day, data.labels())
-    path = store.write_scores(day, table)
+    path = models.write_scores(day, table)
     share = config.model.top_share
     flagged = int(np.ceil(table.num_rows * share)) if table.num_rows else 0
     return ScoreReport(
@@ -270,12 +291,12 @@ def score(
 
 def customer_scores(settings: Settings, customer_id: str) -> list[dict[str, Any]]:
     """The customer's stored scores, newest as-of date first."""
-    store = churn_store(settings)
-    rows = store.customer_scores(customer_id)
+    models = churn_models(settings)
+    rows = models.customer_scores(customer_id)
     if not rows:
-        if not store.versions():
+        if not models.versions():
             raise NotFound("no churn model is stored", hint="fit one first: brokerlens churn fit")
-        if not store.score_dates():
+        if not models.score_dates():
             raise NotFound(
                 "no churn scores are stored", hint="score a date: brokerlens churn score"
             )
@@ -283,9 +304,41 @@ def customer_scores(settings: Settings, customer_id: str) -> list[dict[str, Any]
     return rows
 
 
-def score_if_model(settings: Settings, as_of: dt.date) -> str:
-    """`brokerlens run`'s step: score T with the newest model, or say why it was skipped."""
-    if not churn_store(settings).versions():
-        return "skipped: no churn model yet (brokerlens churn fit)"
-    report = score(settings, as_of=as_of)
-    return f"scored {report.customers} customers with model v{report.version}"
+NO_MODEL_YET = "skipped: no churn model yet (brokerlens churn fit)"
+
+
+def prepare_scoring(
+    settings: Settings, as_of: dt.date, engine: Engine, features: Path, labels: Path
+) -> str:
+    """`brokerlens run`'s "churn features" step: T's features and the labels known by T, for
+    the newest model's windows, computed on the run's engine and kept in the run's scratch."""
+    models = churn_models(settings)
+    if not models.versions():
+        return NO_MODEL_YET
+    config = ChurnConfig.model_validate(models.read_model().config)
+    with ChurnData(settings, config, through=as_of, engine=engine) as data:
+        table = data.features(as_of)
+        known = data.labels()
+    features.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, features)
+    pq.write_table(known, labels)
+    return f"features of {table.num_rows} customers"
+
+
+def score_prepared(settings: Settings, as_of: dt.date, t: int, features: Path, labels: Path) -> str:
+    """`brokerlens run`'s "churn" step: score the prepared features of T with the newest model
+    (in Python), keep the scores, or say why it was skipped."""
+    models = churn_models(settings)
+    if not models.versions() or not features.exists():
+        return NO_MODEL_YET
+    model = models.read_model()
+    table = score_features(
+        pq.read_table(features),
+        pq.read_table(labels),
+        t,
+        model,
+        _booster(models, model.version),
+        as_of,
+    )
+    models.write_scores(as_of, table)
+    return f"scored {table.num_rows} customers with model v{model.version}"

@@ -12,7 +12,7 @@ from brokerlens.classify.versions import catalog_version
 from brokerlens.config import Settings
 from brokerlens.engine import Engine
 from brokerlens.indicators import KEY_COLUMNS, Indicators, builtin_indicators, load_indicators
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 BASE_COLUMNS = [
     ("customer_id", "VARCHAR"),
@@ -33,17 +33,17 @@ def indicator_columns(indicators: Indicators | None = None) -> list[tuple[str, s
 
 
 def compute_profile(
-    engine: Engine, settings: Settings, store: WarehouseStore, as_of: dt.date
+    engine: Engine, settings: Settings, warehouse: WarehouseLayout, as_of: dt.date
 ) -> tuple[int, str]:
     """Write `profile/<T>.parquet` from `indicators/<T>.parquet`; returns (rows, version)."""
     catalog = load_active_catalog(settings)
     version = catalog_version(settings)
     indicators = load_indicators(settings)
     engine.register_parquet(
-        "customer_indicators", [store.indicators_file(as_of)], indicator_columns(indicators)
+        "customer_indicators", [warehouse.indicators_file(as_of)], indicator_columns(indicators)
     )
     select = profile_select(catalog, "customer_indicators", indicators).select(
         exp.alias_(exp.Literal.string(version), "catalog_version")
     )
-    rows = engine.write_parquet(select.sql(dialect="duckdb"), store.profile_file(as_of))
+    rows = engine.write_parquet(select.sql(dialect="duckdb"), warehouse.profile_file(as_of))
     return rows, version

@@ -9,7 +9,7 @@ import duckdb
 
 from brokerlens.classify.errors import UnknownName
 from brokerlens.config import Settings
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 if TYPE_CHECKING:
     import duckdb
@@ -19,7 +19,7 @@ VIEW = "customer_indicators"
 
 def resolve_as_of(settings: Settings, as_of: dt.date | None = None) -> dt.date:
     """`as_of` if its indicators were computed, else the latest computed date."""
-    dates = WarehouseStore(settings.warehouse_dir).indicator_dates()
+    dates = WarehouseLayout(settings.warehouse_dir).indicator_dates()
     if not dates:
         raise UnknownName(
             f"no indicators have been computed under {settings.warehouse_dir}",
@@ -37,7 +37,7 @@ def resolve_as_of(settings: Settings, as_of: dt.date | None = None) -> dt.date:
 
 def open_indicators(settings: Settings, as_of: dt.date) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with `customer_indicators` over that date's Parquet file."""
-    path = WarehouseStore(settings.warehouse_dir).indicators_file(as_of)
+    path = WarehouseLayout(settings.warehouse_dir).indicators_file(as_of)
     connection = duckdb.connect()
     # The relation API takes the path as a value, so no file name is pasted into SQL text.
     connection.read_parquet(str(path)).create_view(VIEW)

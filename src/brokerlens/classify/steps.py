@@ -8,5 +8,5 @@ from brokerlens.warehouse.steps import RunContext, StepResult, run_step
 
 @run_step("profile", reads=("indicators",), writes=("profile",))
 def profile(ctx: RunContext) -> StepResult:
-    rows, version = compute_profile(ctx.engine, ctx.settings, ctx.store, ctx.as_of)
+    rows, version = compute_profile(ctx.engine, ctx.settings, ctx.warehouse, ctx.as_of)
     return StepResult(rows=rows, note=f"catalog {version}")

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from brokerlens.atomic import write_text_atomically
 from brokerlens.classify.errors import CatalogError, UnknownName
 from brokerlens.classify.loader import (
     active_path,
@@ -108,17 +109,8 @@ def apply_catalog_text(
             log.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
             log.flush()
             os.fsync(log.fileno())
-        _replace_atomically(active_path(settings), text)
+        write_text_atomically(active_path(settings), text, sync=True)
     return record
-
-
-def _replace_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with partial.open("w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(partial, path)
 
 
 @contextmanager

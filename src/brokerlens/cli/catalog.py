@@ -104,10 +104,10 @@ def apply(
 def _recompute(ctx: typer.Context) -> None:
     # Imported here: the pipeline sits above classifications and is heavy to import.
     from brokerlens.pipeline import run_pipeline
-    from brokerlens.warehouse.store import WarehouseStore
+    from brokerlens.warehouse.layout import WarehouseLayout
 
     settings = settings_of(ctx)
-    dates = WarehouseStore(settings.warehouse_dir).indicator_dates()
+    dates = WarehouseLayout(settings.warehouse_dir).indicator_dates()
     run_pipeline(settings, as_of=dates[-1] if dates else None)
     console.print("profile recomputed", markup=False)
 

@@ -112,9 +112,9 @@ def show(
 @churn_app.command(name="models")
 def models_(ctx: typer.Context) -> None:
     """The stored churn models: version, when, data, test figures."""
-    from brokerlens.churn.service import churn_store
+    from brokerlens.churn.service import churn_models
 
-    store = churn_store(settings_of(ctx))
+    store = churn_models(settings_of(ctx))
     versions = store.versions()
     if not versions:
         console.print("no churn model stored yet: brokerlens churn fit")

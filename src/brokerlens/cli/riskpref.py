@@ -17,6 +17,7 @@ from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, settings_of
 from brokerlens.config import Settings
 from brokerlens.console import console, err_console
+from brokerlens.engine import ENGINES
 from brokerlens.riskpref import parse_quarter
 from brokerlens.riskpref.service import fit_quarter, newest_quarter
 
@@ -40,6 +41,9 @@ def fit(
     ] = False,
     k_min: Annotated[int, typer.Option("--k-min", help="Smallest k tried.")] = 5,
     k_max: Annotated[int, typer.Option("--k-max", help="Largest k tried.")] = 24,
+    engine: Annotated[
+        str, typer.Option("--engine", help=f"SQL engine of the features: {', '.join(ENGINES)}.")
+    ] = "duckdb",
 ) -> None:
     """Fit the quarter's model on 3 months of behaviour, score every customer, store it."""
     settings = settings_of(ctx)
@@ -49,6 +53,7 @@ def fit(
         q,
         seed=seed,
         partial=partial,
+        engine=engine,
         k_range=(k_min, k_max),
         progress=lambda message: err_console.print(message, markup=False),
     )
@@ -68,9 +73,9 @@ def fit(
 
 
 def _print_clusters(settings: Settings, quarter: Quarter, version: int) -> None:
-    from brokerlens.riskpref.service import riskpref_store
+    from brokerlens.riskpref.service import riskpref_models
 
-    model = riskpref_store(settings).read_model(quarter, version)
+    model = riskpref_models(settings).read_model(quarter, version)
     best = ", ".join(f"{s.k}: {s.silhouette:.3f}" for s in model.product.k_scores)
     console.print(f"silhouette by k ({model.k_rule}): {best}", markup=False)
     table = Table(title=f"{model.product.k} clusters of {quarter}")
@@ -119,9 +124,9 @@ def show(
 @riskpref_app.command(name="models")
 def models_(ctx: typer.Context) -> None:
     """The stored quarterly models: version, k, sample, clusters."""
-    from brokerlens.riskpref.service import riskpref_store
+    from brokerlens.riskpref.service import riskpref_models
 
-    store = riskpref_store(settings_of(ctx))
+    store = riskpref_models(settings_of(ctx))
     quarters = store.quarters()
     if not quarters:
         console.print("no model stored yet: brokerlens riskpref fit --quarter 2025Q1")

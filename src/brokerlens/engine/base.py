@@ -21,11 +21,17 @@ class Engine(Protocol):
     def register_parquet(self, name: str, files: Sequence[Path], columns: Columns) -> None:
         """A relation `name` over Parquet files: the given columns, in order; none = empty."""
 
+    def register_table(self, name: str, table: pa.Table) -> None:
+        """A relation `name` over a small Arrow table (settings, days: data, never SQL text)."""
+
     def create_view(self, name: str, sql: str, params: Params | None = None) -> None:
         """A view `name` defined by a canonical query (replaces any earlier one)."""
 
-    def write_parquet(self, sql: str, path: Path, params: Params | None = None) -> int:
-        """Materialise a query's result into one Parquet file, atomically; returns its rows."""
+    def write_parquet(
+        self, sql: str, path: Path, params: Params | None = None, *, row_group: int | None = None
+    ) -> int:
+        """Materialise a query's result into one Parquet file, atomically; returns its rows.
+        `row_group`: rows per row group, for files read back one key at a time."""
 
     def fetch(self, sql: str, params: Params | None = None) -> pa.Table:
         """A (small) query result as an Arrow table."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -10,9 +9,12 @@ from typing import ClassVar
 import duckdb
 import pyarrow as pa
 
+from brokerlens.atomic import atomic_file
 from brokerlens.engine.base import Columns, Params
 from brokerlens.engine.render import render
 from brokerlens.engine.sqltext import ident, literal, path_list
+
+ROW_GROUP = 122_880  # DuckDB's own default
 
 
 def empty_select(columns: Columns) -> str:
@@ -31,6 +33,7 @@ class DuckDBEngine:
         if threads:
             self.conn.execute(f"SET threads = {int(threads)}")
         self.conn.execute("SET preserve_insertion_order = false")
+        self.conn.execute("SET enable_progress_bar = false")  # callers print their own
 
     def register_parquet(self, name: str, files: Sequence[Path], columns: Columns) -> None:
         names = ", ".join(ident(n) for n, _ in columns)
@@ -41,18 +44,23 @@ class DuckDBEngine:
         )
         self.conn.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS {source}")
 
+    def register_table(self, name: str, table: pa.Table) -> None:
+        hidden = f"__table_{name}"
+        self.conn.register(hidden, table)
+        self.conn.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT * FROM {ident(hidden)}")
+
     def create_view(self, name: str, sql: str, params: Params | None = None) -> None:
         self.conn.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS {render(sql, params=params)}")
 
-    def write_parquet(self, sql: str, path: Path, params: Params | None = None) -> int:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
+    def write_parquet(
+        self, sql: str, path: Path, params: Params | None = None, *, row_group: int | None = None
+    ) -> int:
         query = render(sql, params=params)
-        written = self.conn.execute(
-            f"COPY ({query}) TO {literal(str(partial))} "
-            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
-        ).fetchone()
-        os.replace(partial, path)
+        with atomic_file(path) as partial:
+            written = self.conn.execute(
+                f"COPY ({query}) TO {literal(str(partial))} "
+                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {int(row_group or ROW_GROUP)})"
+            ).fetchone()
         return int(written[0]) if written else 0
 
     def fetch(self, sql: str, params: Params | None = None) -> pa.Table:

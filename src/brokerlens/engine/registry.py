@@ -9,13 +9,14 @@ from brokerlens.engine.base import Engine
 from brokerlens.errors import ConfigError
 
 
-def _duckdb(settings: Settings) -> Engine:
+def _duckdb(settings: Settings, threads: int | None = None) -> Engine:
     from brokerlens.engine.duckdb_engine import DuckDBEngine
 
-    return DuckDBEngine()
+    return DuckDBEngine(threads=threads)
 
 
-def _spark(settings: Settings) -> Engine:
+def _spark(settings: Settings, threads: int | None = None) -> Engine:
+    # the cluster's (or local[N] master's) parallelism is the session's, not a caller's
     try:
         from brokerlens.engine.spark_engine import SparkEngine
     except ImportError as exc:
@@ -26,14 +27,18 @@ def _spark(settings: Settings) -> Engine:
     return SparkEngine(settings)
 
 
-ENGINES: dict[str, Callable[[Settings], Engine]] = {"duckdb": _duckdb, "spark": _spark}
+ENGINES: dict[str, Callable[[Settings, int | None], Engine]] = {
+    "duckdb": _duckdb,
+    "spark": _spark,
+}
 
 
-def open_engine(name: str, settings: Settings) -> Engine:
+def open_engine(name: str, settings: Settings, *, threads: int | None = None) -> Engine:
+    """The named engine; `threads` caps DuckDB's threads (None: all cores)."""
     try:
         factory = ENGINES[name]
     except KeyError:
         raise ConfigError(
             f"unknown engine {name!r}", hint=f"choose one of: {', '.join(ENGINES)}"
         ) from None
-    return factory(settings)
+    return factory(settings, threads)

@@ -51,6 +51,8 @@ Outside the portable subset (`check_portable` names them; write the alternative 
 - `quantile_cont` / `percentile_cont`: SQLGlot emits an argument order Spark rejects; use
   `median(x)`.
 - `CAST(x AS JSON)`: becomes TO_JSON (serialises instead of parsing); JSON stays VARCHAR.
+- `date_diff('year' | 'month' | ..., a, b)`: year boundaries crossed on DuckDB, whole years on
+  Spark; write `year(b) - year(a)` (the DuckDB meaning) or the unit's own arithmetic.
 - `epoch(d)`: depends on the session time zone on Spark; use `date_diff('day', DATE
   '1970-01-01', d)` for a date's day number.
 Also true, not checked: `arg_max`/`max_by` and `row_number()` are deterministic only if their
@@ -277,6 +279,11 @@ def _problem(node: exp.Expr) -> str | None:
         return "sum() of integers: HUGEINT on DuckDB (DOUBLE in Parquet), BIGINT on Spark; CAST it"
     if isinstance(node, exp.PercentileCont | exp.PercentileDisc | exp.Quantile):
         return "quantile/percentile: not translated to Spark; use median()"
+    if isinstance(node, exp.DateDiff) and (node.text("unit") or "day").lower() != "day":
+        return (
+            "date_diff of a unit other than day: boundaries crossed on DuckDB, whole units on "
+            "Spark; write year(b) - year(a) (or the unit's own arithmetic)"
+        )
     if isinstance(node, exp.TimeToUnix):
         return "epoch(): zone-dependent on Spark; use date_diff('day', DATE '1970-01-01', d)"
     return None

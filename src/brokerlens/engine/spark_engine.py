@@ -11,7 +11,6 @@ timestamps (not INT96), decimals, dates.
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Sequence
@@ -29,10 +28,12 @@ from pyspark.sql.pandas.types import from_arrow_schema
 from pyspark.sql.types import StructType
 from sqlglot import exp
 
+from brokerlens.atomic import atomic_file
 from brokerlens.config import Settings
 from brokerlens.engine.base import Columns, Params
 from brokerlens.engine.render import render
 from brokerlens.engine.spark_session import get_session
+from brokerlens.engine.sqltext import spark_ident
 from brokerlens.errors import BrokerlensError
 
 # DuckDB types whose SQLGlot rendering Spark does not accept, and what the lake means by them.
@@ -57,11 +58,6 @@ def spark_type(duckdb_type: str) -> str:
         raise BrokerlensError(f"no Spark type for DuckDB type {duckdb_type!r}: {exc}") from None
 
 
-def ident(name: str) -> str:
-    """A quoted Spark SQL identifier."""
-    return "`" + name.replace("`", "``") + "`"
-
-
 class SparkEngine:
     name: ClassVar[str] = "spark"
     dialect: ClassVar[str] = "spark"
@@ -79,12 +75,19 @@ class SparkEngine:
         frame.createOrReplaceTempView(name)
         self._views.add(name)
 
-    def create_view(self, name: str, sql: str, params: Params | None = None) -> None:
-        query = render(sql, self.dialect, params)
-        self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS {query}")
+    def register_table(self, name: str, table: pa.Table) -> None:
+        schema = from_arrow_schema(table.schema, prefer_timestamp_ntz=True)
+        self.spark.createDataFrame(table, schema=schema).createOrReplaceTempView(name)
         self._views.add(name)
 
-    def write_parquet(self, sql: str, path: Path, params: Params | None = None) -> int:
+    def create_view(self, name: str, sql: str, params: Params | None = None) -> None:
+        query = render(sql, self.dialect, params)
+        self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {spark_ident(name)} AS {query}")
+        self._views.add(name)
+
+    def write_parquet(
+        self, sql: str, path: Path, params: Params | None = None, *, row_group: int | None = None
+    ) -> int:
         frame = self.spark.sql(render(sql, self.dialect, params))
         path.parent.mkdir(parents=True, exist_ok=True)
         # Spark writes a directory of part files; write one part into a scratch directory beside
@@ -98,7 +101,12 @@ class SparkEngine:
                 raise BrokerlensError(
                     f"Spark wrote {len(parts)} Parquet parts for {path.name}, expected one"
                 )
-            os.replace(parts[0], path)
+            with atomic_file(path) as partial:
+                if row_group is None:
+                    parts[0].replace(partial)
+                else:
+                    # Spark sizes row groups in bytes; rewrite the one part in rows instead
+                    _regroup(parts[0], partial, row_group)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         # The footer has the row count; re-running the query to count would compute it twice.
@@ -127,8 +135,8 @@ class SparkEngine:
         for present, paths in groups.items():
             names = {n.lower() for n, _ in present}
             select = [
-                f"CAST({ident(n) if n.lower() in names else 'NULL'} AS {spark_type(t)}) "
-                f"AS {ident(n)}"
+                f"CAST({spark_ident(n) if n.lower() in names else 'NULL'} AS {spark_type(t)}) "
+                f"AS {spark_ident(n)}"
                 for n, t in columns
             ]
             reader = self.spark.read
@@ -143,8 +151,16 @@ class SparkEngine:
         return frame
 
     def _empty(self, columns: Columns) -> DataFrame:
-        select = ", ".join(f"CAST(NULL AS {spark_type(t)}) AS {ident(n)}" for n, t in columns)
+        select = ", ".join(f"CAST(NULL AS {spark_type(t)}) AS {spark_ident(n)}" for n, t in columns)
         return self.spark.sql(f"SELECT {select} WHERE false")
+
+
+def _regroup(source: Path, target: Path, rows: int) -> None:
+    """Copy a Parquet file with `rows` rows per row group (batch by batch)."""
+    reader = pq.ParquetFile(source)
+    with pq.ParquetWriter(target, reader.schema_arrow, compression="zstd") as writer:
+        for batch in reader.iter_batches(batch_size=rows):
+            writer.write_table(pa.Table.from_batches([batch]), row_group_size=rows)
 
 
 def _spark_schema(path: str) -> StructType | None:

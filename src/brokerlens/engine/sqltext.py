@@ -7,8 +7,13 @@ from pathlib import Path
 
 
 def ident(name: str) -> str:
-    """A quoted SQL identifier."""
+    """A quoted SQL identifier (DuckDB, SQLite, PostgreSQL)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def spark_ident(name: str) -> str:
+    """A quoted Spark SQL identifier."""
+    return "`" + name.replace("`", "``") + "`"
 
 
 def literal(value: str) -> str:

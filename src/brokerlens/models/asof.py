@@ -14,9 +14,9 @@ from brokerlens.indicators import Indicators, derived_select
 from brokerlens.models import load_model
 from brokerlens.models.days import DAY_COLUMNS, MONTH_COLUMNS, day_files_covering
 from brokerlens.models.lots import LOT_COLUMNS, PIECE_COLUMNS
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 from brokerlens.warehouse.state import WarehouseState
-from brokerlens.warehouse.store import WarehouseStore
 from brokerlens.warehouse.windows import AsOfCalendar
 
 # customer_indicators before the derived indicators are added (a view, when there are any)
@@ -38,8 +38,8 @@ INDICATOR_MODELS = [
 ]
 
 
-def _lot_files(store: WarehouseStore, state: WarehouseState, kind: str) -> list[Path]:
-    return [store.lots_dir / kind / f"{stem}.parquet" for stem in state.lots.batches]
+def _lot_files(warehouse: WarehouseLayout, state: WarehouseState, kind: str) -> list[Path]:
+    return [warehouse.lots_batch_file(kind, stem) for stem in state.lots.batches]
 
 
 def _register_facts(engine: Engine, lake: LakeFiles, cal: AsOfCalendar) -> None:
@@ -56,7 +56,7 @@ def _register_facts(engine: Engine, lake: LakeFiles, cal: AsOfCalendar) -> None:
 def compute_indicators(
     engine: Engine,
     lake: LakeFiles,
-    store: WarehouseStore,
+    warehouse: WarehouseLayout,
     state: WarehouseState,
     cal: AsOfCalendar,
     indicators: Indicators,
@@ -72,34 +72,30 @@ def compute_indicators(
 
     Each model is materialised in turn under `_run/` (several later models read it: a view
     would be computed again by each of them)."""
-    scratch = store.root / "_run"
-    days_file = scratch / "business_days.parquet"
-    days_file.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table({"biz_date": pa.array(cal.days, pa.date32())}), days_file)
-    engine.register_parquet("business_days", [days_file], [("biz_date", "DATE")])
+    engine.register_table("business_days", pa.table({"biz_date": pa.array(cal.days, pa.date32())}))
     _register_facts(engine, lake, cal)
     engine.register_parquet(
-        "customer_day", day_files_covering(store, state, cal.needed_days()), DAY_COLUMNS
+        "customer_day", day_files_covering(warehouse, state, cal.needed_days()), DAY_COLUMNS
     )
     engine.register_parquet(
-        "customer_month", [store.month_file(m) for m in cal.complete_months()], MONTH_COLUMNS
+        "customer_month", [warehouse.month_file(m) for m in cal.complete_months()], MONTH_COLUMNS
     )
     # indicators_events: T, the day before, and the 20-day window with the day before it
-    recent = day_files_covering(store, state, cal.days[-21:])
+    recent = day_files_covering(warehouse, state, cal.days[-21:])
     engine.register_parquet("customer_day_recent", recent, DAY_COLUMNS)
     cal.params |= _event_days(cal)
-    engine.register_parquet("lot_buys_all", _lot_files(store, state, "buys"), LOT_COLUMNS)
-    engine.register_parquet("lot_pieces_all", _lot_files(store, state, "pieces"), PIECE_COLUMNS)
+    engine.register_parquet("lot_buys_all", _lot_files(warehouse, state, "buys"), LOT_COLUMNS)
+    engine.register_parquet("lot_pieces_all", _lot_files(warehouse, state, "pieces"), PIECE_COLUMNS)
     window = load_model("customer_window").sql
     for name, w in cal.windows.items():
         engine.create_view(name, window, w.params)
     for name in INDICATOR_MODELS:
         model = load_model(name)
-        path = scratch / f"{name}.parquet"
+        path = warehouse.run_file(name)
         engine.write_parquet(model.sql, path, {k: cal.params[k] for k in model.params})
         engine.register_parquet(name, [path], parquet_columns(path))
     final = load_model("customer_indicators")
-    target = store.indicators_file(cal.as_of)
+    target = warehouse.indicators_file(cal.as_of)
     derived = derived_select(indicators, source=BUILTIN_VIEW)
     if derived is None:
         return engine.write_parquet(final.sql, target, {"as_of": cal.as_of})

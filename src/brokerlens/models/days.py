@@ -13,9 +13,9 @@ from pathlib import Path
 from brokerlens.console import progress_over
 from brokerlens.engine import Engine
 from brokerlens.models import load_model
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 from brokerlens.warehouse.state import WarehouseState, fingerprint
-from brokerlens.warehouse.store import WarehouseStore
 from brokerlens.warehouse.windows import month_start, next_month
 
 DAY_COLUMNS = [
@@ -67,17 +67,20 @@ def _batches(days: list[dt.date]) -> list[list[dt.date]]:
 
 
 def _stale_days(
-    store: WarehouseStore, state: WarehouseState, lake_days: dict[dt.date, str], through: dt.date
+    warehouse: WarehouseLayout,
+    state: WarehouseState,
+    lake_days: dict[dt.date, str],
+    through: dt.date,
 ) -> set[dt.date]:
     """Days to build: new, re-delivered, or sharing a file with one of those (or a lost file)."""
     loaded = {d for d in lake_days if d <= through}
     stale = {d for d in loaded if state.days.get(d.isoformat()) != lake_days[d]}
     for stem, covered in list(state.day_files.items()):
         dates = {dt.date.fromisoformat(d) for d in covered}
-        if dates & stale or not store.day_file(stem).exists() or not dates <= set(lake_days):
+        if dates & stale or not warehouse.day_file(stem).exists() or not dates <= set(lake_days):
             stale |= dates & loaded
             del state.day_files[stem]
-            store.day_file(stem).unlink(missing_ok=True)
+            warehouse.day_file(stem).unlink(missing_ok=True)
             for d in covered:
                 state.days.pop(d, None)
     return stale
@@ -86,31 +89,31 @@ def _stale_days(
 def build_days(
     engine: Engine,
     lake: LakeFiles,
-    store: WarehouseStore,
+    warehouse: WarehouseLayout,
     state: WarehouseState,
     through: dt.date,
 ) -> list[dt.date]:
     """Compute customer_day for every loaded date <= `through` that is missing or stale."""
     model = load_model("customer_day")
     lake_days = lake.days
-    todo = sorted(_stale_days(store, state, lake_days, through))
+    todo = sorted(_stale_days(warehouse, state, lake_days, through))
     batches = _batches(todo)
     for batch in progress_over(batches, len(batches), "customer_day"):
         lake.register_facts(engine, DAY_FEEDS, batch)
         stem = f"{batch[0].isoformat()}_{batch[-1].isoformat()}"
         params = {"first_day": batch[0], "last_day": batch[-1]}
-        engine.write_parquet(model.sql, store.day_file(stem), params)
+        engine.write_parquet(model.sql, warehouse.day_file(stem), params)
         state.day_files[stem] = [d.isoformat() for d in batch]
         state.days.update({d.isoformat(): lake_days[d] for d in batch})
     return todo
 
 
 def day_files_covering(
-    store: WarehouseStore, state: WarehouseState, days: list[dt.date]
+    warehouse: WarehouseLayout, state: WarehouseState, days: list[dt.date]
 ) -> list[Path]:
     wanted = {d.isoformat() for d in days}
     return [
-        store.day_file(stem)
+        warehouse.day_file(stem)
         for stem, dates in sorted(state.day_files.items())
         if wanted & set(dates)
     ]
@@ -119,7 +122,7 @@ def day_files_covering(
 def build_months(
     engine: Engine,
     lake: LakeFiles,
-    store: WarehouseStore,
+    warehouse: WarehouseLayout,
     state: WarehouseState,
     months: list[dt.date],
 ) -> list[dt.date]:
@@ -133,11 +136,13 @@ def build_months(
     for month in progress_over(months, len(months), "customer_month"):
         days = sorted(by_month.get(month, []))
         stamp = fingerprint([lake_days[d] for d in days])
-        if state.months.get(month.isoformat()) == stamp and store.month_file(month).exists():
+        if state.months.get(month.isoformat()) == stamp and warehouse.month_file(month).exists():
             continue
-        engine.register_parquet("customer_day", day_files_covering(store, state, days), DAY_COLUMNS)
+        engine.register_parquet(
+            "customer_day", day_files_covering(warehouse, state, days), DAY_COLUMNS
+        )
         params = {"month_start": month, "month_end": next_month(month)}
-        engine.write_parquet(model.sql, store.month_file(month), params)
+        engine.write_parquet(model.sql, warehouse.month_file(month), params)
         state.months[month.isoformat()] = stamp
         built.append(month)
     return built

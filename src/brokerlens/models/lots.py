@@ -16,9 +16,9 @@ from pathlib import Path
 
 from brokerlens.engine import Engine
 from brokerlens.models import load_model
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 from brokerlens.warehouse.state import LotState, WarehouseState
-from brokerlens.warehouse.store import WarehouseStore
 
 LOT_COLUMNS = [
     ("customer_id", "VARCHAR"),
@@ -85,7 +85,7 @@ def _stale(lots: LotState, lake_days: dict[dt.date, str]) -> bool:
 def advance_lots(
     engine: Engine,
     lake: LakeFiles,
-    store: WarehouseStore,
+    warehouse: WarehouseLayout,
     state: WarehouseState,
     through: dt.date,
 ) -> LotAdvance:
@@ -94,43 +94,49 @@ def advance_lots(
     The superseded state files are returned, to be removed once the new state is saved."""
     lake_days = lake.days
     if _stale(state.lots, lake_days):
-        shutil.rmtree(store.lots_dir, ignore_errors=True)
+        shutil.rmtree(warehouse.lots_dir, ignore_errors=True)
         state.lots = LotState()
     lots = state.lots
     batch = sorted(d for d in lake_days if d <= through and d.isoformat() not in lots.days)
     if not batch:
         return LotAdvance([], [])
-    root = store.lots_dir
     engine.register_parquet(
-        "lot_counters", [root / "state" / lots.counters] if lots.counters else [], COUNTER_COLUMNS
+        "lot_counters",
+        [warehouse.lots_state_file(lots.counters)] if lots.counters else [],
+        COUNTER_COLUMNS,
     )
     engine.register_parquet(
-        "lot_open", [root / "state" / lots.open] if lots.open else [], LOT_COLUMNS
+        "lot_open", [warehouse.lots_state_file(lots.open)] if lots.open else [], LOT_COLUMNS
     )
     first_day = min(lake_days)
     params = {"batch_start": batch[0], "batch_end": batch[-1], "first_day": first_day}
     lake.register_facts(engine, ("trades", "product_trades"), batch)
     lake.register_facts(engine, ("positions", "product_holdings"), [first_day])
-    events = root / "state" / f"events-{uuid.uuid4().hex}.parquet"
+    events = warehouse.lots_state_file(f"events-{uuid.uuid4().hex}.parquet")
     engine.write_parquet(load_model("lot_events").sql, events, params)
     engine.register_parquet("lot_events", [events], EVENT_COLUMNS)
     stem = f"{batch[0].isoformat()}_{batch[-1].isoformat()}"
-    buys, pieces = root / "buys" / f"{stem}.parquet", root / "pieces" / f"{stem}.parquet"
-    sells = root / "state" / f"sells-{uuid.uuid4().hex}.parquet"
+    buys, pieces = (
+        warehouse.lots_batch_file("buys", stem),
+        warehouse.lots_batch_file("pieces", stem),
+    )
+    sells = warehouse.lots_state_file(f"sells-{uuid.uuid4().hex}.parquet")
     engine.write_parquet(load_model("lot_buys").sql, buys)
     engine.register_parquet("lot_buys", [buys], LOT_COLUMNS)
     engine.write_parquet(load_model("lot_sells").sql, sells)
     engine.register_parquet("lot_sells", [sells], SELL_COLUMNS)
     engine.write_parquet(load_model("lot_pieces").sql, pieces)
     counters = f"counters-{uuid.uuid4().hex}.parquet"
-    engine.write_parquet(load_model("lot_counters_next").sql, root / "state" / counters)
-    engine.register_parquet("lot_counters_next", [root / "state" / counters], COUNTER_COLUMNS)
+    engine.write_parquet(load_model("lot_counters_next").sql, warehouse.lots_state_file(counters))
+    engine.register_parquet(
+        "lot_counters_next", [warehouse.lots_state_file(counters)], COUNTER_COLUMNS
+    )
     opened = f"open-{uuid.uuid4().hex}.parquet"
-    engine.write_parquet(load_model("lot_open_next").sql, root / "state" / opened)
+    engine.write_parquet(load_model("lot_open_next").sql, warehouse.lots_state_file(opened))
     old = [lots.counters, lots.open]
     lots.counters, lots.open = counters, opened
     lots.batches.append(stem)
     lots.days.update({d.isoformat(): lake_days[d] for d in batch})
     sells.unlink()
     events.unlink()
-    return LotAdvance(batch, [root / "state" / name for name in old if name])
+    return LotAdvance(batch, [warehouse.lots_state_file(name) for name in old if name])

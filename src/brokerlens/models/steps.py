@@ -11,14 +11,14 @@ from brokerlens.warehouse.steps import RunContext, StepResult, run_step
 
 @run_step("customer_day", writes=("customer_day",))
 def customer_day(ctx: RunContext) -> StepResult:
-    built = build_days(ctx.engine, ctx.lake, ctx.store, ctx.state, ctx.as_of)
+    built = build_days(ctx.engine, ctx.lake, ctx.warehouse, ctx.state, ctx.as_of)
     ctx.save_state()
     return StepResult(rows=len(built), note=f"built {len(built)} day(s)")
 
 
 @run_step("lots", writes=("lots",))
 def lots(ctx: RunContext) -> StepResult:
-    advanced = advance_lots(ctx.engine, ctx.lake, ctx.store, ctx.state, ctx.as_of)
+    advanced = advance_lots(ctx.engine, ctx.lake, ctx.warehouse, ctx.state, ctx.as_of)
     ctx.save_state()
     for path in advanced.obsolete:
         path.unlink(missing_ok=True)
@@ -28,7 +28,7 @@ def lots(ctx: RunContext) -> StepResult:
 @run_step("customer_month", reads=("customer_day",), writes=("customer_month",))
 def customer_month(ctx: RunContext) -> StepResult:
     months = ctx.calendar.complete_months()
-    built = build_months(ctx.engine, ctx.lake, ctx.store, ctx.state, months)
+    built = build_months(ctx.engine, ctx.lake, ctx.warehouse, ctx.state, months)
     ctx.save_state()
     return StepResult(rows=len(built), note=f"built {len(built)} month(s)")
 
@@ -48,7 +48,7 @@ def customer_month(ctx: RunContext) -> StepResult:
 def indicators(ctx: RunContext) -> StepResult:
     indicators = load_indicators(ctx.settings)
     customers = compute_indicators(
-        ctx.engine, ctx.lake, ctx.store, ctx.state, ctx.calendar, indicators
+        ctx.engine, ctx.lake, ctx.warehouse, ctx.state, ctx.calendar, indicators
     )
     added = sum(1 for i in indicators.values() if i.derived)
     if added:

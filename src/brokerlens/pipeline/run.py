@@ -20,10 +20,10 @@ from brokerlens.errors import ConfigError, LakeError
 from brokerlens.indicators import load_indicators
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 from brokerlens.warehouse.state import read_state
 from brokerlens.warehouse.steps import RunContext, RunStep, StepResult, ordered, registered_steps
-from brokerlens.warehouse.store import WarehouseStore
 from brokerlens.warehouse.windows import as_of_calendar
 
 # The front ends and the service layer sit above the pipeline: a step is never theirs.
@@ -132,9 +132,9 @@ def run_pipeline(
     layout = LakeLayout(settings.lake_dir)
     lake = LakeFiles(layout, read_catalog(layout))
     day = _pick_as_of(sorted(lake.days), as_of)
-    store = WarehouseStore(settings.warehouse_dir)
+    warehouse = WarehouseLayout(settings.warehouse_dir)
     if full:
-        store.discard_aggregates()
+        warehouse.discard_aggregates()
     report = RunReport(as_of=day, engine=engine)
     runner = open_engine(engine, settings)
     try:
@@ -143,8 +143,8 @@ def run_pipeline(
             settings=settings,
             engine=runner,
             lake=lake,
-            store=store,
-            state=read_state(store.state_path),
+            warehouse=warehouse,
+            state=read_state(warehouse.state_path),
             calendar=as_of_calendar(day, sorted(lake.days)),
         )
         for step in steps:

@@ -18,7 +18,7 @@ from brokerlens.alerts.evaluate import read_alerts
 from brokerlens.config import Settings
 from brokerlens.publish.bulk import load_in_batches
 from brokerlens.store.alerts_schema import alerts
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 _FROM_FILE = ("customer_id", "branch_id", "alert_id", "explanation")
 # A customer's alert still open in the inbox from an earlier date is not added again: a state
@@ -49,7 +49,7 @@ _LOADED = sa.Table(
 
 def publish_alerts(engine: sa.Engine, settings: Settings, as_of: dt.date) -> int:
     """Insert the alerts of `as_of` the store lacks; returns how many were inserted."""
-    table = read_alerts(WarehouseStore(settings.warehouse_dir), as_of)
+    table = read_alerts(WarehouseLayout(settings.warehouse_dir), as_of)
     if table is None or table.num_rows == 0:
         return 0
     with engine.connect() as connection:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -23,17 +22,19 @@ from urllib.parse import quote
 
 import duckdb
 
+from brokerlens.atomic import atomic_file
 from brokerlens.config import Settings
 from brokerlens.contract.feeds import FEEDS
-from brokerlens.engine.sqltext import ident, path_list
+from brokerlens.engine.sqltext import ident, literal, path_list
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import DELIVERED_COLUMN, LakeLayout
+from brokerlens.warehouse.layout import LOOKUP_SUFFIX, WarehouseLayout
 from brokerlens.warehouse.query import open_warehouse
 
 RECENT_DAYS = 90  # calendar days of trades, transfers and contacts
 RECENT_TRADES = 20  # the newest trades kept per customer
 KEEP = 3  # lookup files kept: the newest dates (a re-publish of an older date rebuilds its own)
-SUFFIX = ".sqlite"
+SUFFIX = LOOKUP_SUFFIX
 # Each kind of fact and the order the 360 shows its rows in (the lake's queries use the same).
 ORDER = {
     "positions": "market_value DESC NULLS LAST, security_id",
@@ -49,7 +50,7 @@ BATCH = 20_000
 
 
 def lookup_file(settings: Settings, as_of: dt.date) -> Path:
-    return settings.warehouse_dir / "lookup" / f"{as_of.isoformat()}{SUFFIX}"
+    return WarehouseLayout(settings.warehouse_dir).lookup_file(as_of)
 
 
 class _Files:
@@ -138,10 +139,6 @@ def _columns(warehouse: duckdb.DuckDBPyConnection, select: str) -> dict[str, str
     return kinds
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _documents_sql(selects: dict[str, str], columns: dict[str, dict[str, str]]) -> str:
     """One row per customer: the id and a JSON object with a list of rows per kind of fact
     (rows without the customer id, which the document is keyed by)."""
@@ -149,7 +146,7 @@ def _documents_sql(selects: dict[str, str], columns: dict[str, dict[str, str]]) 
     for table, select in selects.items():
         # JSON columns stay the text the lake gives (not nested into the document).
         fields = ", ".join(
-            f"{_literal(c)}: {ident(c)}{'::VARCHAR' if kind == 'json' else ''}"
+            f"{literal(c)}: {ident(c)}{'::VARCHAR' if kind == 'json' else ''}"
             for c, kind in columns[table].items()
             if c != "customer_id"
         )
@@ -169,10 +166,15 @@ def _documents_sql(selects: dict[str, str], columns: dict[str, dict[str, str]]) 
 
 def build_lookup(settings: Settings, as_of: dt.date) -> Path:
     """Write the lookup file for `as_of` (replacing one built before) and return its path."""
-    target = lookup_file(settings, as_of)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    scratch.unlink(missing_ok=True)
+    layout = WarehouseLayout(settings.warehouse_dir)
+    target = layout.lookup_file(as_of)
+    with atomic_file(target) as scratch:
+        _write_lookup(settings, as_of, scratch)
+    _prune(layout, keep=as_of)
+    return target
+
+
+def _write_lookup(settings: Settings, as_of: dt.date, scratch: Path) -> None:
     warehouse = open_warehouse(settings, lock_down=False)
     sink = sqlite3.connect(scratch)
     try:
@@ -197,24 +199,16 @@ def build_lookup(settings: Settings, as_of: dt.date) -> Path:
                 sink.executemany("INSERT INTO facts VALUES (?, ?)", batch)
         sink.execute("CREATE UNIQUE INDEX ix_facts ON facts (customer_id)")
         sink.commit()
-    except BaseException:
-        sink.close()
-        scratch.unlink(missing_ok=True)
-        raise
     finally:
+        sink.close()
         warehouse.close()
-    sink.close()
-    os.replace(scratch, target)
-    _prune(target.parent, keep=target)
-    return target
 
 
-def _prune(folder: Path, keep: Path) -> None:
-    built = sorted(folder.glob(f"*{SUFFIX}"), reverse=True)
-    for path in built[KEEP:]:
-        if path != keep:
-            path.unlink(missing_ok=True)
-    for old in folder.glob("*.duckdb"):  # the DuckDB files of earlier versions
+def _prune(layout: WarehouseLayout, keep: dt.date) -> None:
+    for day in layout.lookup_dates()[::-1][KEEP:]:
+        if day != keep:
+            layout.lookup_file(day).unlink(missing_ok=True)
+    for old in layout.obsolete_lookup_files():
         old.unlink(missing_ok=True)
 
 

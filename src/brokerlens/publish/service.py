@@ -36,6 +36,7 @@ import duckdb
 import pyarrow as pa
 import sqlalchemy as sa
 
+from brokerlens.atomic import atomic_file
 from brokerlens.classify import Catalog, load_active_catalog
 from brokerlens.config import Settings
 from brokerlens.engine.sqltext import ident, literal
@@ -66,7 +67,7 @@ from brokerlens.publish.source import (
 from brokerlens.store import open_store
 from brokerlens.store.schema import profile_changes, serving, snapshots
 from brokerlens.warehouse import open_warehouse
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 log = logging.getLogger(__name__)
 
@@ -94,22 +95,22 @@ class PublishReport:
 
 
 def pick_profile(settings: Settings, as_of: dt.date | None) -> tuple[dt.date, Path]:
-    store = WarehouseStore(settings.warehouse_dir)
-    computed = store.profile_dates()
+    warehouse = WarehouseLayout(settings.warehouse_dir)
+    computed = warehouse.profile_dates()
     if not computed:
         raise LakeError(
-            f"no computed profile under {store.root}",
+            f"no computed profile under {warehouse.root}",
             hint="run `brokerlens run` first (it computes the profile, then publishes it)",
         )
     if as_of is None:
-        return computed[-1], store.profile_file(computed[-1])
+        return computed[-1], warehouse.profile_file(computed[-1])
     if as_of not in computed:
         raise ConfigError(
             f"--as-of {as_of}: no profile has been computed as of that date",
             hint=f"run `brokerlens run --as-of {as_of}` first; computed dates: "
             + ", ".join(str(d) for d in computed[-5:]),
         )
-    return as_of, store.profile_file(as_of)
+    return as_of, warehouse.profile_file(as_of)
 
 
 def catalog_json(catalog: Catalog) -> dict[str, Any]:
@@ -212,7 +213,7 @@ class _Job:
             duck.execute("SET enable_progress_bar = false")
             changes = None
             if basis.previous_date is not None:
-                old = WarehouseStore(self.settings.warehouse_dir).profile_file(basis.previous_date)
+                old = WarehouseLayout(self.settings.warehouse_dir).profile_file(basis.previous_date)
                 if old.exists():
                     changes = compute_changes(
                         duck,
@@ -288,9 +289,7 @@ class _Job:
     def _write_columnar(self, snapshot_id: int) -> Path:
         """The loaded rows as Parquet for access's lists and counts (DuckDB), written before
         the flip; dates and booleans back to their own types where SQLite staging made text."""
-        served = self.settings.warehouse_dir / "served"
-        served.mkdir(parents=True, exist_ok=True)
-        path = served / f"{snapshot_id}.parquet"
+        path = WarehouseLayout(self.settings.warehouse_dir).served_file(snapshot_id)
         exprs = []
         for col in self.columns:
             kind = {"date": "DATE", "boolean": "BOOLEAN"}.get(col.type)
@@ -301,11 +300,12 @@ class _Job:
         # 20 ms); a sort by customer id scans instead (30 -> 340 ms, once per kept answer).
         names = {col.name for col in self.columns}
         order = f"{ident(ASSETS_ORDER)} DESC NULLS LAST, " if ASSETS_ORDER in names else ""
-        self.duck.execute(
-            f"COPY (SELECT {', '.join(exprs)} FROM {PROFILE_ROWS} "
-            f"ORDER BY {order}customer_id) "
-            f"TO {literal(str(path))} (FORMAT parquet, COMPRESSION zstd)"
-        )
+        with atomic_file(path) as partial:
+            self.duck.execute(
+                f"COPY (SELECT {', '.join(exprs)} FROM {PROFILE_ROWS} "
+                f"ORDER BY {order}customer_id) "
+                f"TO {literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)"
+            )
         return path
 
     def _load_and_flip(

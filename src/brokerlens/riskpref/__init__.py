@@ -3,7 +3,7 @@ they trade, scored 1 (highest risk preference) .. 5 (lowest) as five levels æœ€é
 
 Data flows down this package: `quarter` (the windows) -> `features` (DuckDB over the lake) ->
 `model` (standardise, PCA, k-means, sub-models) -> `profile` (descriptions and scores) ->
-`store` (versioned files under the warehouse) -> `service` (what the CLI and bench call).
+`kept` (versioned files under the warehouse) -> `service` (what the CLI and bench call).
 The pipeline never reads the generator's ground truth; only `evaluate` (the bench) does.
 """
 

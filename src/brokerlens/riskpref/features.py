@@ -1,4 +1,4 @@
-"""The features of seed 002 (table 1), computed with DuckDB from the lake.
+"""The features of seed 002 (table 1), computed on the chosen engine from the lake.
 
 Each feature pairs its column in `sql/riskpref_features.sql` with what a person reads. Three
 groups: product preference (the clusters), timing and style (the two sub-models that adjust a
@@ -9,12 +9,13 @@ buys = no deviation).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 
 import pyarrow as pa
 
 from brokerlens.config import Settings
-from brokerlens.engine.duckdb_engine import DuckDBEngine
+from brokerlens.engine import open_engine
+from brokerlens.engine.render import Value
+from brokerlens.engine.sqlfiles import load_sql
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.riskpref.quarter import QuarterWindows
@@ -68,15 +69,17 @@ def names(group: str) -> list[str]:
 
 
 def features_sql() -> str:
-    folder = resources.files("brokerlens.riskpref").joinpath("sql")
-    return folder.joinpath("riskpref_features.sql").read_text("utf-8")
+    return load_sql("brokerlens.riskpref", "riskpref_features").sql
 
 
-def compute_features(settings: Settings, windows: QuarterWindows) -> pa.Table:
-    """One row per customer known at the quarter's end: customer_id, avg_assets_3m, FEATURES."""
+def compute_features(
+    settings: Settings, windows: QuarterWindows, engine_name: str = "duckdb"
+) -> pa.Table:
+    """One row per customer known at the quarter's end: customer_id, avg_assets_3m, FEATURES,
+    computed on the named engine (`--engine duckdb|spark`)."""
     layout = LakeLayout(settings.lake_dir)
     lake = LakeFiles(layout, read_catalog(layout))
-    engine = DuckDBEngine()
+    engine = open_engine(engine_name, settings)
     try:
         lake.register_all(engine)
         facts = ("daily_assets", "positions", "trades", "fund_transfers", "product_holdings")
@@ -85,8 +88,8 @@ def compute_features(settings: Settings, windows: QuarterWindows) -> pa.Table:
             engine, ("quotes",), [d for d in lake.days if windows.quotes_from <= d <= windows.as_of]
         )
         days = pa.table({"biz_date": pa.array(windows.days, pa.date32())})
-        engine.conn.register("rp_days", days)
-        params = {**windows.params, "min_return_base": MIN_RETURN_BASE}
-        return engine.conn.sql(features_sql(), params=params).to_arrow_table()
+        engine.register_table("rp_days", days)
+        params: dict[str, Value] = {**windows.params, "min_return_base": MIN_RETURN_BASE}
+        return engine.fetch(features_sql(), params)
     finally:
         engine.close()

@@ -12,6 +12,7 @@ import pyarrow as pa
 from brokerlens.errors import ConfigError
 from brokerlens.riskpref import LEVELS
 from brokerlens.riskpref.features import BY_NAME, PRODUCT, STYLE, TIMING, names
+from brokerlens.riskpref.kept import SubModel
 from brokerlens.riskpref.model import Clustering, fit_clustering
 from brokerlens.riskpref.profile import (
     STYLE_ADJUST,
@@ -21,7 +22,6 @@ from brokerlens.riskpref.profile import (
     profiles,
     row_points,
 )
-from brokerlens.riskpref.store import SubModel
 
 ASSETS_BOUNDS = (1_000.0, 10_000_000.0)  # avg_assets_3m of the customers the model is fit on
 K_RANGE = (5, 24)  # k-means k tried; at least 5 so the five levels can all occur

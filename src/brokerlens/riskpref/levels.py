@@ -12,30 +12,31 @@ import datetime as dt
 from pathlib import Path
 
 from brokerlens.engine import Engine
+from brokerlens.riskpref.kept import RiskprefModels
 from brokerlens.riskpref.quarter import ended_by
-from brokerlens.riskpref.store import RiskprefStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 LEVEL_COLUMNS = [("customer_id", "VARCHAR"), ("level", "VARCHAR"), ("score", "BIGINT")]
 
 
-def levels_file_as_of(warehouse: Path, as_of: dt.date) -> Path | None:
+def levels_file_as_of(warehouse: WarehouseLayout, as_of: dt.date) -> Path | None:
     """levels.parquet of the newest model of a quarter ended by `as_of`, or None."""
-    store = RiskprefStore(warehouse / "riskpref")
-    ended = [q for q in store.quarters() if q.end <= as_of]
-    return store.levels_file(ended[-1]) if ended else None
+    models = RiskprefModels(warehouse)
+    ended = [q for q in models.quarters() if q.end <= as_of]
+    return models.levels_file(ended[-1]) if ended else None
 
 
-def register_levels(engine: Engine, warehouse: Path, as_of: dt.date) -> None:
+def register_levels(engine: Engine, warehouse: WarehouseLayout, as_of: dt.date) -> None:
     """`riskpref_levels` over the chosen model's levels (none: an empty relation)."""
     found = levels_file_as_of(warehouse, as_of)
     engine.register_parquet("riskpref_levels", [found] if found else [], LEVEL_COLUMNS)
 
 
-def levels_note(warehouse: Path, first_loaded: dt.date, as_of: dt.date) -> str:
+def levels_note(warehouse: WarehouseLayout, first_loaded: dt.date, as_of: dt.date) -> str:
     """Which quarterly model the levels of `as_of` came from, or the command that fits the one
     due (`first_loaded`: the lake's first date, to tell whether that quarter is in the lake)."""
-    store = RiskprefStore(warehouse / "riskpref")
-    ended = [q for q in store.quarters() if q.end <= as_of]
+    models = RiskprefModels(warehouse)
+    ended = [q for q in models.quarters() if q.end <= as_of]
     due = ended_by(as_of)
     if ended and ended[-1] == due:
         return f"levels of the {due} model"

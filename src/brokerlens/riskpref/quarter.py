@@ -70,7 +70,7 @@ class QuarterWindows:
     days: tuple[dt.date, ...]  # loaded business dates in [start_12m, as_of]
 
     @property
-    def params(self) -> dict[str, object]:
+    def params(self) -> dict[str, dt.date]:
         return {
             "as_of": self.as_of,
             "start_3m": self.start_3m,

@@ -27,6 +27,7 @@ from brokerlens.riskpref.fit import (
     Scored,
     fit_and_score,
 )
+from brokerlens.riskpref.kept import RiskprefModel, RiskprefModels
 from brokerlens.riskpref.quarter import (
     Quarter,
     QuarterWindows,
@@ -34,7 +35,7 @@ from brokerlens.riskpref.quarter import (
     parse_quarter,
     quarter_windows,
 )
-from brokerlens.riskpref.store import RiskprefModel, RiskprefStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 
 @dataclass
@@ -51,8 +52,8 @@ class FitReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def riskpref_store(settings: Settings) -> RiskprefStore:
-    return RiskprefStore(settings.warehouse_dir / "riskpref")
+def riskpref_models(settings: Settings) -> RiskprefModels:
+    return RiskprefModels(WarehouseLayout(settings.warehouse_dir))
 
 
 def _loaded_days(settings: Settings) -> list[dt.date]:
@@ -129,6 +130,7 @@ def fit_quarter(
     *,
     seed: int = 42,
     partial: bool = False,
+    engine: str = "duckdb",
     k_range: tuple[int, int] = K_RANGE,
     progress: Progress | None = None,
 ) -> FitReport:
@@ -138,14 +140,14 @@ def fit_quarter(
     clock = time.perf_counter()
     windows = quarter_windows(quarter, _loaded_days(settings), partial=partial)
     say(f"features of {quarter} as of {windows.as_of} (3 months from {windows.start_3m})")
-    table = compute_features(settings, windows)
+    table = compute_features(settings, windows, engine)
     seconds["features"] = round(time.perf_counter() - clock, 2)
     scored = fit_and_score(table, quarter=str(quarter), seed=seed, k_range=k_range, say=say)
     seconds["model"] = round(time.perf_counter() - clock - seconds["features"], 2)
-    store = riskpref_store(settings)
-    version = store.next_version(quarter)
+    models = riskpref_models(settings)
+    version = models.next_version(quarter)
     model = _model(scored, windows, version, seed, table.num_rows)
-    path = store.save(model, _levels(table, scored, quarter, version))
+    path = models.save(model, _levels(table, scored, quarter, version))
     say(f"stored {quarter} version {version} in {path}")
     return FitReport(
         quarter=quarter,
@@ -163,17 +165,17 @@ def fit_quarter(
 
 def customer_history(settings: Settings, customer_id: str) -> list[dict[str, Any]]:
     """Every stored quarter's level of the customer, with its cluster's name and description."""
-    store = riskpref_store(settings)
-    rows = store.history(customer_id)
+    models = riskpref_models(settings)
+    rows = models.history(customer_id)
     if not rows:
-        if not store.quarters():
+        if not models.quarters():
             raise NotFound(
                 "no risk preference model is stored",
                 hint="fit one: brokerlens riskpref fit --quarter 2025Q1",
             )
         raise NotFound(f"customer {customer_id!r} has no risk preference level in any quarter")
     for row in rows:
-        model = store.read_model(parse_quarter(row["quarter"]), row["version"])
+        model = models.read_model(parse_quarter(row["quarter"]), row["version"])
         profile = model.clusters[row["cluster"] - 1]
         row["cluster_name"], row["description"] = profile.name, profile.description
     return rows

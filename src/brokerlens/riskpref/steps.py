@@ -8,5 +8,5 @@ from brokerlens.warehouse.steps import RunContext, StepResult, run_step
 
 @run_step("riskpref levels", writes=("riskpref_levels",))
 def riskpref_levels(ctx: RunContext) -> StepResult:
-    register_levels(ctx.engine, ctx.store.root, ctx.as_of)
-    return StepResult(note=levels_note(ctx.store.root, ctx.loaded_days[0], ctx.as_of))
+    register_levels(ctx.engine, ctx.warehouse, ctx.as_of)
+    return StepResult(note=levels_note(ctx.warehouse, ctx.loaded_days[0], ctx.as_of))

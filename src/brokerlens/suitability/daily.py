@@ -2,10 +2,11 @@
 
 A check, an eligibility or the 360's panel needs one customer's facts; read from the lake they
 cost a scan of every trade and position ever delivered (8 s and 1.4 GB at 3,000,000 customers).
-`brokerlens run` writes them once per as-of date, from the warehouse's own running aggregates
-(customer_day), to `<warehouse>/suitability/<T>.parquet`, sorted by customer id in small row
-groups, so that one customer is a read of one row group. The lake path stays for dates never
-run (`lake.py`), with the same definitions.
+`brokerlens run` writes them once per as-of date on its engine (DuckDB or Spark), from the
+warehouse's own running aggregates (customer_day), to `<warehouse>/suitability/<T>.parquet`,
+sorted by customer id in small row groups, so that one customer is a read of one row group. The
+lake path stays for dates never run (`lake.py`): the same query (`sql/suitability_facts.sql`)
+over the lake's daily assets and trades instead.
 
 The brokerage-wide reports (re-scored assessments, validity, holdings above class) are kept
 beside them per date (`reports.py`), so the compliance page reads them instead of re-scoring.
@@ -14,18 +15,18 @@ beside them per date (`reports.py`), so the compliance page reads them instead o
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from brokerlens.config import Settings
-from brokerlens.engine.sqltext import path_list
-from brokerlens.models.days import day_files_covering
-from brokerlens.suitability.questionnaire import load_definitions
-from brokerlens.suitability.triggers import trigger_tables
-from brokerlens.warehouse import open_warehouse
-from brokerlens.warehouse.state import read_state
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.engine import Engine
+from brokerlens.engine.sqlfiles import load_sql
+from brokerlens.engine.sqltext import literal
+from brokerlens.models.days import DAY_COLUMNS, day_files_covering
+from brokerlens.warehouse.layout import WarehouseLayout
+from brokerlens.warehouse.state import WarehouseState
 
 ROW_GROUP = 8_192  # one customer reads one group: ~8k rows, a few hundred KB
 KEEP = 5  # the newest dates' files kept (a re-run of an older date rebuilds its own)
@@ -35,77 +36,21 @@ ASSETS_DAYS = 20  # the mean of assets over the last 20 trading days (domain.md 
 # Held securities or products on a day (daily_assets' split of total assets).
 HOLDING = "(stock_value + fund_value + bond_value + product_value + other_value) > 0"
 
-FACTS_FROM_WAREHOUSE = f"""
-WITH days AS (SELECT unnest($days::DATE[]) AS biz_date),
-assess AS (
-    SELECT * FROM risk_assessments WHERE assess_date <= $as_of
-    QUALIFY row_number() OVER (
-        PARTITION BY customer_id ORDER BY assess_date DESC, assessment_id DESC) = 1
-),
-sums AS (
-    SELECT customer_id,
-           sum(total_assets) AS sum_20d,
-           sum(CASE WHEN biz_date = $as_of THEN total_assets END) AS total_assets
-    FROM customer_day
-    WHERE biz_date IN (SELECT biz_date FROM days)
-    GROUP BY customer_id
-),
-seen AS (
-    SELECT customer_id, min(biz_date) AS first_seen FROM customer_day
-    WHERE biz_date <= $as_of AND (trade_count > 0 OR {HOLDING})
-    GROUP BY customer_id
-),
-margin AS (
-    SELECT customer_id FROM accounts
-    WHERE account_type = 'margin' AND (open_date IS NULL OR open_date <= $as_of)
-    UNION
-    SELECT customer_id FROM service_agreements
-    WHERE service IN ('margin', 'option') AND sign_date <= $as_of
-),
-lowest AS (
-    SELECT a.customer_id FROM assess a
-    JOIN lowest_answer_triggers t ON t.questionnaire_version = a.questionnaire_version
-        AND json_extract_string(CAST(a.answers AS VARCHAR), t.answer_path) = t.option_id
-    UNION
-    SELECT a.customer_id FROM assess a
-    JOIN lowest_age_limits g ON g.questionnaire_version = a.questionnaire_version
-    JOIN customers b ON b.customer_id = a.customer_id
-    WHERE year(a.assess_date) - year(b.birth_date)
-        - CASE WHEN month(a.assess_date) * 100 + day(a.assess_date)
-            < month(b.birth_date) * 100 + day(b.birth_date) THEN 1 ELSE 0 END < g.min_age
-),
-services AS (
-    SELECT customer_id, list(DISTINCT service ORDER BY service) AS services
-    FROM service_agreements
-    WHERE sign_date <= $as_of AND (cancel_date IS NULL OR cancel_date > $as_of)
-    GROUP BY customer_id
+# What a day of the facts' history holds, from the warehouse's running aggregates.
+WAREHOUSE_ACTIVITY = (
+    "SELECT customer_id, biz_date, total_assets, "
+    f"(trade_count > 0 OR {HOLDING}) AS active FROM facts_customer_day"
 )
-SELECT c.customer_id, c.name, c.customer_type, c.branch_id, c.birth_date, c.open_date,
-       c.investor_class,
-       a.assessment_id, a.questionnaire_version, a.assess_date, a.score, a.risk_class,
-       a.horizon, CAST(a.varieties AS VARCHAR) AS varieties, a.expire_date,
-       CAST(a.answers AS VARCHAR) AS answers,
-       s.total_assets, s.sum_20d,
-       (SELECT count(*) FROM days d
-        WHERE c.open_date IS NULL OR d.biz_date >= c.open_date) AS n_days,
-       seen.first_seen,
-       m.customer_id IS NOT NULL AS margin_or_futures,
-       sv.services,
-       CAST($history_start AS DATE) AS history_start,
-       w.customer_id IS NOT NULL AS lowest_category
-FROM customers c
-LEFT JOIN assess a USING (customer_id)
-LEFT JOIN sums s USING (customer_id)
-LEFT JOIN seen USING (customer_id)
-LEFT JOIN margin m USING (customer_id)
-LEFT JOIN services sv USING (customer_id)
-LEFT JOIN lowest w USING (customer_id)
-ORDER BY c.customer_id
-"""
+
+
+def facts_sql() -> str:
+    """The one facts query (`sql/suitability_facts.sql`) over facts_customers, facts_days and
+    facts_activity, which the warehouse (here) and the lake (`lake.py`) define."""
+    return load_sql("brokerlens.suitability", "suitability_facts").sql
 
 
 def facts_file(settings: Settings, as_of: dt.date) -> Path:
-    return settings.warehouse_dir / "suitability" / f"{as_of.isoformat()}.parquet"
+    return WarehouseLayout(settings.warehouse_dir).suitability_facts_file(as_of)
 
 
 def kept_facts(settings: Settings, as_of: dt.date) -> Path | None:
@@ -113,43 +58,35 @@ def kept_facts(settings: Settings, as_of: dt.date) -> Path | None:
     return path if path.exists() else None
 
 
-def build_facts(settings: Settings, as_of: dt.date, loaded_days: list[dt.date]) -> Path:
-    """Write every customer's suitability facts as of `as_of` (after the run's customer_day)."""
-    store = WarehouseStore(settings.warehouse_dir)
+def build_facts(
+    engine: Engine,
+    warehouse: WarehouseLayout,
+    state: WarehouseState,
+    as_of: dt.date,
+    loaded_days: list[dt.date],
+) -> int:
+    """Write every customer's suitability facts as of `as_of` on the run's engine (after the
+    run's customer_day and the lowest-category triggers); returns the customers written."""
     upto = [d for d in sorted(loaded_days) if d <= as_of]
-    day_files = day_files_covering(store, read_state(store.state_path), upto)
-    target = facts_file(settings, as_of)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    answers, ages = trigger_tables(load_definitions(settings))
-    conn = open_warehouse(settings, lock_down=False)
-    try:
-        conn.execute("SET enable_progress_bar = false")
-        # the lowest category's triggers as data, as the risk indicators read them
-        conn.register("lowest_answer_triggers", answers)
-        conn.register("lowest_age_limits", ages)
-        conn.execute(
-            "CREATE VIEW customer_day AS SELECT * FROM "
-            f"read_parquet({path_list(day_files)}, union_by_name = true)"
-        )
-        conn.execute(
-            f"COPY ({FACTS_FROM_WAREHOUSE}) TO '{_quoted(scratch)}' "
-            f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP})",
-            {"as_of": as_of, "days": upto[-ASSETS_DAYS:], "history_start": upto[0]},
-        )
-    except BaseException:
-        scratch.unlink(missing_ok=True)
-        raise
-    finally:
-        conn.close()
-    os.replace(scratch, target)
-    _prune(target.parent, keep=target)
-    return target
+    engine.register_parquet(
+        "facts_customer_day", day_files_covering(warehouse, state, upto), DAY_COLUMNS
+    )
+    engine.register_table(
+        "facts_days", pa.table({"biz_date": pa.array(upto[-ASSETS_DAYS:], pa.date32())})
+    )
+    engine.create_view("facts_customers", "SELECT * FROM customers")
+    engine.create_view("facts_activity", WAREHOUSE_ACTIVITY)
+    target = warehouse.suitability_facts_file(as_of)
+    rows = engine.write_parquet(
+        facts_sql(), target, {"as_of": as_of, "history_start": upto[0]}, row_group=ROW_GROUP
+    )
+    _prune(warehouse, keep=as_of)
+    return rows
 
 
 def kept_query(path: Path, customer_ids: list[str] | None) -> tuple[str, dict[str, Any]]:
     """The query (and its parameters) of the kept rows of the named customers (all for None)."""
-    source = f"read_parquet('{_quoted(path)}')"
+    source = f"read_parquet({literal(str(path))})"
     if customer_ids is None:
         return f"SELECT * FROM {source}", {}
     if len(customer_ids) <= PUSHED_IDS:
@@ -166,12 +103,7 @@ def kept_query(path: Path, customer_ids: list[str] | None) -> tuple[str, dict[st
     )
 
 
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def _prune(folder: Path, keep: Path) -> None:
-    built = sorted(folder.glob("*.parquet"), reverse=True)
-    for path in built[KEEP:]:
-        if path != keep:
-            path.unlink(missing_ok=True)
+def _prune(warehouse: WarehouseLayout, keep: dt.date) -> None:
+    for day in warehouse.suitability_facts_dates()[::-1][KEEP:]:
+        if day != keep:
+            warehouse.suitability_facts_file(day).unlink(missing_ok=True)

@@ -17,85 +17,33 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from brokerlens.config import Settings
+from brokerlens.engine.render import render
+from brokerlens.engine.sqltext import ident
 from brokerlens.errors import LakeError, NotFound
-from brokerlens.suitability.daily import HOLDING, kept_query
+from brokerlens.suitability.daily import HOLDING, facts_sql, kept_query
 from brokerlens.suitability.errors import AnswersError
 from brokerlens.suitability.facts import Assessment, CustomerFacts, Target
 from brokerlens.suitability.matching import product_horizon
 from brokerlens.suitability.questionnaire import Definition, age_on, score_answers
 from brokerlens.suitability.rules import Rules
+from brokerlens.suitability.triggers import trigger_tables
 from brokerlens.warehouse import open_warehouse
 
-FACTS_SQL = f"""
-WITH days AS (
-    SELECT DISTINCT biz_date FROM daily_assets WHERE biz_date <= $as_of
-    ORDER BY biz_date DESC LIMIT 20
-),
-cust AS (
-    SELECT * FROM customers WHERE $ids IS NULL OR list_contains($ids, customer_id)
-),
-assess AS (
-    SELECT * FROM risk_assessments
-    WHERE assess_date <= $as_of AND customer_id IN (SELECT customer_id FROM cust)
-    QUALIFY row_number() OVER (
-        PARTITION BY customer_id ORDER BY assess_date DESC, assessment_id DESC) = 1
-),
-sums AS (
-    SELECT customer_id,
-           sum(total_assets) AS sum_20d,
-           sum(CASE WHEN biz_date = $as_of THEN total_assets END) AS total_assets
-    FROM daily_assets
-    WHERE biz_date IN (SELECT biz_date FROM days)
-      AND customer_id IN (SELECT customer_id FROM cust)
-    GROUP BY customer_id
-),
-seen AS (
-    SELECT customer_id, min(d) AS first_seen FROM (
-        SELECT customer_id, min(biz_date) AS d FROM trades
-        WHERE biz_date <= $as_of AND trade_type <> 'ipo_subscribe'
-          AND customer_id IN (SELECT customer_id FROM cust)
-        GROUP BY customer_id
-        UNION ALL
-        SELECT customer_id, min(biz_date) AS d FROM daily_assets
-        WHERE biz_date <= $as_of AND {HOLDING}
-          AND customer_id IN (SELECT customer_id FROM cust)
-        GROUP BY customer_id
-    ) GROUP BY customer_id
-),
-margin AS (
-    SELECT DISTINCT customer_id FROM accounts
-    WHERE account_type = 'margin' AND (open_date IS NULL OR open_date <= $as_of)
-    UNION
-    SELECT DISTINCT customer_id FROM service_agreements
-    WHERE service IN ('margin', 'option') AND sign_date <= $as_of
-),
-services AS (
-    SELECT customer_id, list(DISTINCT service ORDER BY service) AS services
-    FROM service_agreements
-    WHERE sign_date <= $as_of AND (cancel_date IS NULL OR cancel_date > $as_of)
-      AND customer_id IN (SELECT customer_id FROM cust)
-    GROUP BY customer_id
+# The facts query's sources over the lake (the warehouse's are in `daily.py`): the last 20
+# business dates with daily assets, and a day's assets or a trade (not an IPO application).
+LAKE_DAYS = (
+    "SELECT DISTINCT biz_date FROM daily_assets WHERE biz_date <= :as_of "
+    "ORDER BY biz_date DESC LIMIT 20"
 )
-SELECT c.customer_id, c.name, c.customer_type, c.branch_id, c.birth_date, c.open_date,
-       c.investor_class,
-       a.assessment_id, a.questionnaire_version, a.assess_date, a.score, a.risk_class,
-       a.horizon, CAST(a.varieties AS VARCHAR) AS varieties, a.expire_date,
-       CAST(a.answers AS VARCHAR) AS answers,
-       s.total_assets, s.sum_20d,
-       (SELECT count(*) FROM days d
-        WHERE c.open_date IS NULL OR d.biz_date >= c.open_date) AS n_days,
-       seen.first_seen,
-       m.customer_id IS NOT NULL AS margin_or_futures,
-       sv.services
-FROM cust c
-LEFT JOIN assess a USING (customer_id)
-LEFT JOIN sums s USING (customer_id)
-LEFT JOIN seen USING (customer_id)
-LEFT JOIN (SELECT DISTINCT customer_id FROM margin) m USING (customer_id)
-LEFT JOIN services sv USING (customer_id)
-ORDER BY c.customer_id
+LAKE_ACTIVITY = f"""
+SELECT customer_id, biz_date, total_assets, {HOLDING} AS active FROM daily_assets
+WHERE customer_id IN (SELECT customer_id FROM facts_customers)
+UNION ALL
+SELECT customer_id, biz_date, NULL AS total_assets, true AS active FROM trades
+WHERE trade_type <> 'ipo_subscribe' AND customer_id IN (SELECT customer_id FROM facts_customers)
 """
 
 
@@ -119,9 +67,9 @@ def rows(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> l
 
 def history_bounds(conn: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
     """The lake's first and last business dates with daily assets."""
-    first, last = conn.execute(
-        "SELECT min(biz_date), max(biz_date) FROM daily_assets"
-    ).fetchone() or (None, None)
+    first, last = conn.execute("SELECT min(biz_date), max(biz_date) FROM daily_assets").fetchall()[
+        0
+    ]
     if first is None or last is None:
         raise LakeError(
             "the lake holds no daily_assets", hint="ingest a delivery with daily_assets"
@@ -154,8 +102,33 @@ def customer_facts(
         found = rows(conn, *kept_query(kept, customer_ids))
         return {r["customer_id"]: _facts(r, as_of, r["history_start"], definitions) for r in found}
     first, _ = history_bounds(conn)
-    found = rows(conn, FACTS_SQL, {"as_of": as_of, "ids": customer_ids})
+    found = rows(conn, _lake_facts(conn, as_of, first, definitions, customer_ids), {})
     return {r["customer_id"]: _facts(r, as_of, first, definitions) for r in found}
+
+
+def _lake_facts(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    first: dt.date,
+    definitions: dict[str, Definition],
+    customer_ids: list[str] | None,
+) -> str:
+    """The facts query with its sources defined over the lake on `conn`."""
+    answers, ages = trigger_tables(definitions)
+    conn.register("lowest_answer_triggers", answers)
+    conn.register("lowest_age_limits", ages)
+    customers = "SELECT * FROM customers"
+    if customer_ids is not None:
+        conn.register("facts_ids", pa.table({"customer_id": pa.array(customer_ids, pa.string())}))
+        customers += " WHERE customer_id IN (SELECT customer_id FROM facts_ids)"
+    for name, sql in (
+        ("facts_customers", customers),
+        ("facts_days", LAKE_DAYS),
+        ("facts_activity", LAKE_ACTIVITY),
+    ):
+        view = render(sql, params={"as_of": as_of} if ":as_of" in sql else None)
+        conn.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS {view}")
+    return render(facts_sql(), params={"as_of": as_of, "history_start": first})
 
 
 def one_customer(

@@ -10,32 +10,29 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from brokerlens.contract.feeds import FEEDS, LAKE_TYPES
+from brokerlens.engine import Engine
+from brokerlens.engine.render import Value, render
+from brokerlens.engine.sqlfiles import load_sql
+from brokerlens.engine.sqltext import ident
 from brokerlens.errors import InvalidRequest
 from brokerlens.suitability.facts import CustomerFacts
 from brokerlens.suitability.grades import grade_rank
 from brokerlens.suitability.lake import rows
 from brokerlens.suitability.rules import Rules
+from brokerlens.warehouse.sources import LakeFiles
 
-HOLDINGS_SQL = """
-SELECT p.customer_id, 'security' AS kind, p.security_id AS item_id, s.name,
-       s.security_type AS item_type, NULL AS grade, p.market_value
-FROM positions p LEFT JOIN securities s USING (security_id)
-WHERE p.biz_date = (SELECT max(biz_date) FROM positions WHERE biz_date <= $as_of)
-  AND p.market_value > 0
-UNION ALL
-SELECT h.customer_id, 'product', h.product_id, pr.name, pr.product_type, pr.risk_level,
-       h.market_value
-FROM product_holdings h LEFT JOIN products pr USING (product_id)
-WHERE h.biz_date = (SELECT max(biz_date) FROM product_holdings WHERE biz_date <= $as_of)
-  AND h.market_value > 0
-ORDER BY 1, 2, 3
-"""
+
+def feed_columns(feed: str) -> list[tuple[str, str]]:
+    return [(c.name, LAKE_TYPES[c.type]) for c in FEEDS[feed].columns]
 
 
 @dataclass(frozen=True)
@@ -87,46 +84,136 @@ class HoldingsReport:
 
 def holders(conn: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[str]:
     """Customers holding anything on the report's date: the only ones whose facts it needs."""
-    found = rows(conn, f"SELECT DISTINCT customer_id FROM ({HOLDINGS_SQL})", {"as_of": as_of})
+    _lake_held(conn, as_of)
+    found = rows(
+        conn,
+        "SELECT DISTINCT customer_id FROM (SELECT customer_id FROM held_positions "
+        "WHERE market_value > 0 UNION ALL SELECT customer_id FROM held_products "
+        "WHERE market_value > 0)",
+        {},
+    )
     return [r["customer_id"] for r in found]
 
 
-# Holdings joined to their holder's facts (a relation `holder_facts`: customer_id, branch_id,
-# investor_class, assessment_id, risk_class, expire_date, lowest_category), graded, and kept
-# when above what the holder's class allows (or the holder has no assessment). Set-based: only
-# the rows of the report reach Python, whatever the number of holdings.
-ABOVE_SQL = f"""
-WITH held AS ({HOLDINGS_SQL.replace("ORDER BY 1, 2, 3", "")}),
-type_grades AS (
-    SELECT unnest($types::VARCHAR[]) AS item_type, unnest($type_grades::VARCHAR[]) AS grade
-),
-ranks AS (SELECT unnest($grades::VARCHAR[]) AS grade, unnest($ranks::INTEGER[]) AS rank),
-allowed AS (
-    SELECT unnest($classes::VARCHAR[]) AS risk_class, unnest($allowed::VARCHAR[]) AS grade
-),
-graded AS (
-    SELECT h.*, coalesce(h.grade, t.grade) AS held_grade
-    FROM held h LEFT JOIN type_grades t ON h.grade IS NULL AND t.item_type = h.item_type
-),
-judged AS (
-    SELECT f.branch_id, g.customer_id, f.risk_class, f.assessment_id IS NULL AS unassessed,
-           coalesce(f.lowest_category, false) AS lowest,
-           f.expire_date IS NOT NULL AND f.expire_date < $as_of AS expired, f.expire_date,
-           CASE WHEN f.assessment_id IS NULL THEN NULL
-                WHEN f.lowest_category THEN $lowest_max ELSE a.grade END AS allowed,
-           g.kind, g.item_id, coalesce(g.name, g.item_id) AS name, g.held_grade AS grade,
-           coalesce(g.market_value, 0) AS market_value
-    FROM graded g
-    JOIN holder_facts f ON f.customer_id = g.customer_id
-    LEFT JOIN allowed a ON a.risk_class = f.risk_class
-    WHERE g.held_grade IS NOT NULL AND f.investor_class IS DISTINCT FROM 'professional'
+# The latest date's holdings at or before T, as the holdings report reads them over the lake.
+LAKE_HELD = {
+    "held_positions": "SELECT * FROM positions "
+    "WHERE biz_date = (SELECT max(biz_date) FROM positions WHERE biz_date <= :as_of)",
+    "held_products": "SELECT * FROM product_holdings "
+    "WHERE biz_date = (SELECT max(biz_date) FROM product_holdings WHERE biz_date <= :as_of)",
+}
+RISK_LEVELS = (
+    "SELECT DISTINCT pr.risk_level FROM held_products h "
+    "JOIN products pr ON pr.product_id = h.product_id WHERE pr.risk_level IS NOT NULL"
 )
-SELECT j.* FROM judged j
-LEFT JOIN ranks rh ON rh.grade = j.grade
-LEFT JOIN ranks ra ON ra.grade = j.allowed
-WHERE j.unassessed OR rh.rank > ra.rank
-ORDER BY j.branch_id NULLS FIRST, j.customer_id, j.kind, j.item_id
-"""
+
+
+def _lake_held(conn: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    for name, sql in LAKE_HELD.items():
+        view = render(sql, params={"as_of": as_of})
+        conn.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS {view}")
+
+
+# What the report reads of a holder's facts (the kept file has more columns).
+HOLDER_COLUMNS = [
+    ("customer_id", "VARCHAR"),
+    ("branch_id", "VARCHAR"),
+    ("investor_class", "VARCHAR"),
+    ("assessment_id", "VARCHAR"),
+    ("risk_class", "VARCHAR"),
+    ("expire_date", "DATE"),
+    ("lowest_category", "BOOLEAN"),
+]
+
+
+def above_sql() -> str:
+    """Holdings joined to their holder's facts, graded, and kept when above what the holder's
+    class allows (or the holder has no assessment): `sql/holdings_above_class.sql`. Set-based:
+    only the rows of the report reach Python, whatever the number of holdings."""
+    return load_sql("brokerlens.suitability", "holdings_above_class").sql
+
+
+def holdings_above_class(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    facts: dict[str, CustomerFacts] | Path,
+    rules: Rules,
+) -> HoldingsReport:
+    """The report over the lake (DuckDB) from the holders' facts: computed ones, or the file a
+    run kept (`daily.py`). `brokerlens run` computes it on its engine instead
+    (`holdings_on_engine`), with the same query."""
+    if isinstance(facts, Path):
+        source = conn.read_parquet(str(facts))
+    else:
+        source = conn.from_arrow(facts_relation(facts))
+    conn.register("holder_facts", source)
+    _lake_held(conn, as_of)
+    levels = [r["risk_level"] for r in rows(conn, RISK_LEVELS, {})]
+    for name, table in grading_tables(levels, rules).items():
+        conn.register(name, table)
+    try:
+        found = rows(conn, render(above_sql(), params=_params(as_of, rules)), {})
+    finally:
+        conn.unregister("holder_facts")
+    return HoldingsReport(as_of, [_holding(r) for r in found])
+
+
+def holdings_on_engine(
+    engine: Engine, lake: LakeFiles, facts: Path, as_of: dt.date, rules: Rules, target: Path
+) -> int:
+    """`brokerlens run`'s holdings above class on its engine, from the facts it kept for T,
+    written to `target` in the report's order; returns the rows."""
+    for name, feed in (("held_positions", "positions"), ("held_products", "product_holdings")):
+        files = lake.catalog.files_of(lake.layout, feed)
+        latest = [p for day, p in files if day <= as_of and pq.ParquetFile(p).metadata.num_rows]
+        engine.register_parquet(name, latest[-1:], feed_columns(feed))
+    engine.register_parquet("holder_facts", [facts], HOLDER_COLUMNS)
+    levels = engine.fetch(RISK_LEVELS).column("risk_level").to_pylist()
+    for name, table in grading_tables(levels, rules).items():
+        engine.register_table(name, table)
+    return engine.write_parquet(above_sql(), target, _params(as_of, rules))
+
+
+def read_holdings(path: Path, as_of: dt.date) -> HoldingsReport:
+    """The report from the rows `holdings_on_engine` wrote."""
+    found = [
+        {n: float(v) if isinstance(v, Decimal) else v for n, v in r.items()}
+        for r in pq.read_table(path).to_pylist()
+    ]
+    return HoldingsReport(as_of, [_holding(r) for r in found])
+
+
+def _params(as_of: dt.date, rules: Rules) -> dict[str, Value]:
+    return {"as_of": as_of, "lowest_max": rules.lowest_category_max_grade}
+
+
+def grading_tables(risk_levels: list[Any], rules: Rules) -> dict[str, pa.Table]:
+    """The grade of each security type, the rank of every grade text the holdings use (a
+    product's risk level as delivered), and the highest grade each class matches."""
+    texts = {str(level) for level in risk_levels} | set(rules.security_grades.values())
+    texts |= set(rules.matching.values()) | {rules.lowest_category_max_grade}
+    ranked = {t: _rank(t) for t in sorted(texts)}
+    known = {t: r for t, r in ranked.items() if r is not None}
+    return {
+        "grade_types": pa.table(
+            {
+                "item_type": pa.array(list(rules.security_grades), pa.string()),
+                "grade": pa.array(list(rules.security_grades.values()), pa.string()),
+            }
+        ),
+        "grade_ranks": pa.table(
+            {
+                "grade": pa.array(list(known), pa.string()),
+                "rank": pa.array(list(known.values()), pa.int32()),
+            }
+        ),
+        "grade_allowed": pa.table(
+            {
+                "risk_class": pa.array(list(rules.matching), pa.string()),
+                "grade": pa.array(list(rules.matching.values()), pa.string()),
+            }
+        ),
+    }
 
 
 def facts_relation(facts: dict[str, CustomerFacts]) -> pa.Table:
@@ -149,50 +236,6 @@ def facts_relation(facts: dict[str, CustomerFacts]) -> pa.Table:
             "lowest_category": pa.array([bool(f.lowest_reasons) for f in items], pa.bool_()),
         }
     )
-
-
-def holdings_above_class(
-    conn: duckdb.DuckDBPyConnection,
-    as_of: dt.date,
-    facts: dict[str, CustomerFacts] | Path,
-    rules: Rules,
-) -> HoldingsReport:
-    """The report from the holders' facts: computed ones, or the file a run kept (`daily.py`)."""
-    if isinstance(facts, Path):
-        source = conn.read_parquet(str(facts))
-    else:
-        source = conn.from_arrow(facts_relation(facts))
-    conn.register("holder_facts", source)
-    try:
-        found = rows(conn, ABOVE_SQL, {"as_of": as_of, **_grading(conn, as_of, rules)})
-    finally:
-        conn.unregister("holder_facts")
-    return HoldingsReport(as_of, [_holding(r) for r in found])
-
-
-def _grading(conn: duckdb.DuckDBPyConnection, as_of: dt.date, rules: Rules) -> dict[str, Any]:
-    """The grade of each security type, the rank of every grade text the holdings use (a
-    product's risk level as delivered), and the highest grade each class matches."""
-    levels = rows(
-        conn,
-        "SELECT DISTINCT pr.risk_level FROM product_holdings h JOIN products pr USING (product_id) "
-        "WHERE h.biz_date = (SELECT max(biz_date) FROM product_holdings WHERE biz_date <= $as_of) "
-        "AND pr.risk_level IS NOT NULL",
-        {"as_of": as_of},
-    )
-    texts = {str(r["risk_level"]) for r in levels} | set(rules.security_grades.values())
-    texts |= set(rules.matching.values()) | {rules.lowest_category_max_grade}
-    ranked = {t: _rank(t) for t in sorted(texts)}
-    known = {t: r for t, r in ranked.items() if r is not None}
-    return {
-        "types": list(rules.security_grades),
-        "type_grades": list(rules.security_grades.values()),
-        "grades": list(known),
-        "ranks": list(known.values()),
-        "classes": list(rules.matching),
-        "allowed": list(rules.matching.values()),
-        "lowest_max": rules.lowest_category_max_grade,
-    }
 
 
 def _rank(text: str) -> int | None:

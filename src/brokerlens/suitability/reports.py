@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +17,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from brokerlens.atomic import atomic_dir
 from brokerlens.config import Settings
 from brokerlens.suitability.daily import KEEP, ROW_GROUP, kept_facts
 from brokerlens.suitability.lake import lake_connection
@@ -27,6 +27,7 @@ from brokerlens.suitability.report import (
     Holding,
     HoldingsReport,
     holdings_above_class,
+    read_holdings,
 )
 from brokerlens.suitability.rescore import (
     BranchValidity,
@@ -36,6 +37,7 @@ from brokerlens.suitability.rescore import (
     rescore,
 )
 from brokerlens.suitability.rules import load_rules
+from brokerlens.warehouse.layout import WarehouseLayout
 
 T = TypeVar("T")
 
@@ -43,17 +45,18 @@ REPORTS = ("findings", "validity", "branches", "holdings", "holding_branches")
 
 
 def reports_dir(settings: Settings, as_of: dt.date) -> Path:
-    return settings.warehouse_dir / "suitability" / "reports" / as_of.isoformat()
+    return WarehouseLayout(settings.warehouse_dir).suitability_reports_dir(as_of)
 
 
 def rescore_cache(settings: Settings) -> Path:
-    return settings.warehouse_dir / "suitability" / "rescored.parquet"
+    return WarehouseLayout(settings.warehouse_dir).rescored_file
 
 
-def build_reports(settings: Settings, as_of: dt.date) -> Path:
+def build_reports(settings: Settings, as_of: dt.date, holdings: Path | None = None) -> Path:
     """Re-score every assessment (only those new or changed since the last run: see
     `rescore.rescore`), take every customer's validity and the holdings above class as of
-    `as_of` (from the kept facts), and keep them in display order for the compliance page."""
+    `as_of` (`holdings`: the rows the run computed on its engine; else from the kept facts
+    over the lake), and keep them in display order for the compliance page."""
     rules = load_rules(settings)
     kept = kept_facts(settings, as_of)
     with lake_connection(settings) as conn:
@@ -64,11 +67,10 @@ def build_reports(settings: Settings, as_of: dt.date) -> Path:
             expiring_days=rules.validity.expiring_days,
             cache=rescore_cache(settings),
         )
-        held = holdings_above_class(conn, as_of, kept, rules) if kept else None
-    target = reports_dir(settings, as_of)
-    scratch = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
+        if holdings is not None and holdings.exists():
+            held: HoldingsReport | None = read_holdings(holdings, as_of)
+        else:
+            held = holdings_above_class(conn, as_of, kept, rules) if kept else None
     counts = json.dumps(rescored.counts())
     tables: dict[str, tuple[list[Any], dict[str, str]]] = {
         "findings": (
@@ -80,14 +82,15 @@ def build_reports(settings: Settings, as_of: dt.date) -> Path:
         "holdings": (held.holdings if held else [], {"complete": str(held is not None)}),
         "holding_branches": (held.branches() if held else [], {}),
     }
-    for name, (items, meta) in tables.items():
-        rows = [dataclasses.asdict(i) for i in items]
-        _write_rows(scratch / f"{name}.parquet", rows, meta)
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(scratch, target)
-    for old in sorted(target.parent.iterdir(), reverse=True)[KEEP:]:
-        if old != target and not old.name.startswith("."):
-            shutil.rmtree(old, ignore_errors=True)
+    warehouse = WarehouseLayout(settings.warehouse_dir)
+    target = warehouse.suitability_reports_dir(as_of)
+    with atomic_dir(target) as scratch:
+        for name, (items, meta) in tables.items():
+            rows = [dataclasses.asdict(i) for i in items]
+            _write_rows(scratch / f"{name}.parquet", rows, meta)
+    for day in warehouse.suitability_report_dates()[::-1][KEEP:]:
+        if day != as_of:
+            shutil.rmtree(warehouse.suitability_reports_dir(day), ignore_errors=True)
     return target
 
 
@@ -101,16 +104,20 @@ def kept_reports(
     """The reports a run kept for `as_of`: each list's first `limit` rows (all for None) with
     the totals. None when it kept none, or for other expiring days than the rules' own."""
 
-    folder = reports_dir(settings, as_of)
-    if not all((folder / f"{name}.parquet").exists() for name in REPORTS):
+    warehouse = WarehouseLayout(settings.warehouse_dir)
+
+    def report(name: str) -> Path:
+        return warehouse.suitability_report_file(as_of, name)
+
+    if not all(report(name).exists() for name in REPORTS):
         return None
     if expiring_days is not None and expiring_days != load_rules(settings).validity.expiring_days:
         return None
-    findings, found_total, meta = _read_rows(folder / "findings.parquet", Finding, limit)
-    due, due_total, _ = _read_rows(folder / "validity.parquet", Validity, limit)
-    branches, _, _ = _read_rows(folder / "branches.parquet", BranchValidity, None)
-    holdings, held_total, held_meta = _read_rows(folder / "holdings.parquet", Holding, limit)
-    summary, _, _ = _read_rows(folder / "holding_branches.parquet", BranchSummary, None)
+    findings, found_total, meta = _read_rows(report("findings"), Finding, limit)
+    due, due_total, _ = _read_rows(report("validity"), Validity, limit)
+    branches, _, _ = _read_rows(report("branches"), BranchValidity, None)
+    holdings, held_total, held_meta = _read_rows(report("holdings"), Holding, limit)
+    summary, _, _ = _read_rows(report("holding_branches"), BranchSummary, None)
     rescored = RescoreReport(
         as_of,
         int(meta.get("assessments", "0")),

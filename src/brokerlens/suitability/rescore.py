@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from brokerlens.atomic import atomic_file
+from brokerlens.engine.sqltext import literal
 from brokerlens.suitability.errors import AnswersError
 from brokerlens.suitability.lake import parse_answers, rows
 from brokerlens.suitability.questionnaire import Definition, Scored, age_on, score_answers
@@ -190,7 +191,7 @@ def _rescore_cached(
         f"FROM ({DELIVERED})",
         {"as_of": as_of},
     )
-    old = f"read_parquet('{_quoted(cache)}')" if cache.exists() else None
+    old = f"read_parquet({literal(str(cache))})" if cache.exists() else None
     if old is None:
         conn.execute(
             "CREATE OR REPLACE TEMP TABLE kept AS SELECT * FROM (VALUES "
@@ -258,16 +259,10 @@ def _write_cache(
             "AND k.fingerprint = d.fingerprint",
             params={"key": key},
         ).to_arrow_table()
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        scratch = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-        pq.write_table(table, scratch)
-        os.replace(scratch, cache)
+        with atomic_file(cache) as scratch:
+            pq.write_table(table, scratch)
     finally:
         conn.unregister("fresh_findings")
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def rescore_row(r: dict[str, Any], definitions: dict[str, Definition]) -> list[Finding]:

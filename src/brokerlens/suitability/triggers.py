@@ -11,10 +11,8 @@ JSON path of the question in `risk_assessments.answers` (question ids are [A-Za-
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from brokerlens.engine import Engine
 from brokerlens.suitability.questionnaire import Definition
@@ -51,12 +49,7 @@ def trigger_tables(definitions: Mapping[str, Definition]) -> tuple[pa.Table, pa.
     return answer_table, age_table
 
 
-def register_triggers(engine: Engine, scratch: Path, definitions: Mapping[str, Definition]) -> None:
+def register_triggers(engine: Engine, definitions: Mapping[str, Definition]) -> None:
     answers, ages = trigger_tables(definitions)
-    for name, table, columns in (
-        ("lowest_answer_triggers", answers, TRIGGER_COLUMNS),
-        ("lowest_age_limits", ages, AGE_COLUMNS),
-    ):
-        path = scratch / f"{name}.parquet"
-        pq.write_table(table, path)
-        engine.register_parquet(name, [path], columns)
+    engine.register_table("lowest_answer_triggers", answers)
+    engine.register_table("lowest_age_limits", ages)

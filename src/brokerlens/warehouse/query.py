@@ -17,7 +17,7 @@ from brokerlens.config import Settings
 from brokerlens.errors import BrokerlensError, LakeError, ReadOnlyError
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.views import create_computed_views, create_views
 
 ALLOWED = {"SELECT"}  # not EXPLAIN: EXPLAIN ANALYZE would run what it explains
@@ -42,10 +42,10 @@ def open_warehouse(settings: Settings, *, lock_down: bool = True) -> duckdb.Duck
         )
     conn = duckdb.connect(":memory:")
     create_views(conn, layout, catalog)
-    store = WarehouseStore(settings.warehouse_dir)
-    create_computed_views(conn, store)
+    warehouse = WarehouseLayout(settings.warehouse_dir)
+    create_computed_views(conn, warehouse)
     if lock_down:
-        roots = [str(p.resolve()) + "/" for p in (layout.root, store.root)]
+        roots = [str(p.resolve()) + "/" for p in (layout.root, warehouse.root)]
         conn.execute("SET autoinstall_known_extensions = false")
         conn.execute("SET autoload_known_extensions = false")
         conn.execute("SET allowed_directories = $dirs", {"dirs": roots})

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from brokerlens.atomic import write_text_atomically
 
 
 @dataclass
@@ -43,10 +44,7 @@ def read_state(path: Path) -> WarehouseState:
 
 def write_state(path: Path, state: WarehouseState) -> None:
     """Write the whole state and swap it in, so a crash leaves the previous state intact."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(asdict(state), indent=1, sort_keys=True), "utf-8")
-    os.replace(partial, path)
+    write_text_atomically(path, json.dumps(asdict(state), indent=1, sort_keys=True))
 
 
 def fingerprint(dirnames: list[str]) -> str:

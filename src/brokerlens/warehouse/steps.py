@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from brokerlens.config import Settings
 from brokerlens.engine import Engine
 from brokerlens.errors import ConfigError
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 from brokerlens.warehouse.state import WarehouseState, write_state
-from brokerlens.warehouse.store import WarehouseStore
 from brokerlens.warehouse.windows import AsOfCalendar
 
 
@@ -32,7 +32,7 @@ class RunContext:
     settings: Settings
     engine: Engine
     lake: LakeFiles
-    store: WarehouseStore
+    warehouse: WarehouseLayout
     state: WarehouseState
     calendar: AsOfCalendar
 
@@ -46,7 +46,7 @@ class RunContext:
 
     def save_state(self) -> None:
         """Keep what was built so far, so a run cut short resumes from there."""
-        write_state(self.store.state_path, self.state)
+        write_state(self.warehouse.state_path, self.state)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from brokerlens.ingest.validate import QUARANTINE_COLUMNS, keeps_delivery_date
 from brokerlens.lake.catalog import Catalog
 from brokerlens.lake.layout import DELIVERED_COLUMN, LakeLayout
 from brokerlens.lake.log import LOG_COLUMNS
-from brokerlens.warehouse.store import WarehouseStore
+from brokerlens.warehouse.layout import WarehouseLayout
 
 
 def versioned(feed: Feed) -> bool:
@@ -114,13 +114,16 @@ def create_views(conn: duckdb.DuckDBPyConnection, layout: LakeLayout, catalog: C
     conn.execute(f"CREATE OR REPLACE VIEW ingest_log AS {log}")
 
 
-def create_computed_views(conn: duckdb.DuckDBPyConnection, store: WarehouseStore) -> None:
+def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseLayout) -> None:
     """`customer_indicators` and `customer_profile` over every computed as-of date, if any.
 
     Files of different catalog versions may differ in columns: they are united by name."""
     for name, files in (
-        ("customer_indicators", [store.indicators_file(d) for d in store.indicator_dates()]),
-        ("customer_profile", [store.profile_file(d) for d in store.profile_dates()]),
+        (
+            "customer_indicators",
+            [warehouse.indicators_file(d) for d in warehouse.indicator_dates()],
+        ),
+        ("customer_profile", [warehouse.profile_file(d) for d in warehouse.profile_dates()]),
     ):
         if files:
             conn.execute(

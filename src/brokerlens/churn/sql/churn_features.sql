@@ -151,7 +151,7 @@ SELECT
     coalesce(:t - a.last_trade_di, :lookback) AS days_since_trade,
     coalesce(p.positions_t, 0) AS positions_t,
     date_diff('day', c.open_date, :as_of) AS account_age_days,
-    date_diff('year', c.birth_date, :as_of) AS age_years,
+    CAST(year(:as_of) - year(c.birth_date) AS BIGINT) AS age_years,  -- DuckDB's date_diff('year'): year boundaries crossed
     CASE WHEN c.customer_type = 'individual' THEN 1 ELSE 0 END AS is_individual,
     CASE WHEN c.status = 'dormant' THEN 1 ELSE 0 END AS is_dormant,
     coalesce(ac.accounts_open, 0) AS accounts_open,

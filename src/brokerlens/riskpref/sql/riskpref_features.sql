@@ -1,22 +1,22 @@
 -- riskpref_features: seed 002's behavioural features of every customer for one quarter.
--- Product preference over [$start_3m, $as_of]: each class's summed daily market value over the
+-- Product preference over [:start_3m, :as_of]: each class's summed daily market value over the
 -- summed daily total assets (*_assets) and over the summed daily market value (*_mv); IPO
 -- subscription amounts count x3 (the money is tied up about three days); warrant_trade_share is
 -- warrant trade amount over all exchange trade amount; cash_assets is the share of assets
 -- outside market value (1 with no assets). Timing over the same window: mean of
 -- buy price / reference - 1 (reference: previous close, mean close of the 5/10/20 quoted days
--- before), over buys whose price differs from the reference. Style over [$start_12m, $as_of]:
+-- before), over buys whose price differs from the reference. Style over [:start_12m, :as_of]:
 -- daily return volatility, A-share position (A-share value / assets) and annualised A-share
--- turnover (A-share trade amount / assets x 250). Only data up to $as_of is read.
--- grain: one row per customer known on $as_of (opened by then, not closed before $start_3m)
+-- turnover (A-share trade amount / assets x 250). Only data up to :as_of is read.
+-- grain: one row per customer known on :as_of (opened by then, not closed before :start_3m)
 -- columns: customer_id, avg_assets_3m, market_value_share, <product shares>, timing_* (and
 -- timing_buys, the market buys with a quote that day), style_*
 WITH customers_on_t AS (
     SELECT customer_id, coalesce(open_date, DATE '1900-01-01') AS open_date
     FROM customers_history
-    WHERE valid_from <= $as_of AND (valid_to IS NULL OR valid_to > $as_of)
-        AND (open_date IS NULL OR open_date <= $as_of)
-        AND (close_date IS NULL OR close_date >= $start_3m)
+    WHERE valid_from <= :as_of AND (valid_to IS NULL OR valid_to > :as_of)
+        AND (open_date IS NULL OR open_date <= :as_of)
+        AND (close_date IS NULL OR close_date >= :start_3m)
 ),
 securities_on_t AS (
     SELECT security_id, security_type, board, coalesce(is_st, false) AS is_st,
@@ -25,7 +25,7 @@ securities_on_t AS (
             OR (starts_with(security_id, '200') AND ends_with(security_id, '.SZ'))
         ) AS is_b
     FROM securities_history
-    WHERE valid_from <= $as_of AND (valid_to IS NULL OR valid_to > $as_of)
+    WHERE valid_from <= :as_of AND (valid_to IS NULL OR valid_to > :as_of)
 ),
 classes AS (
     SELECT security_id,
@@ -41,12 +41,12 @@ classes AS (
 products_on_t AS (
     SELECT product_id, product_type
     FROM products_history
-    WHERE valid_from <= $as_of AND (valid_to IS NULL OR valid_to > $as_of)
+    WHERE valid_from <= :as_of AND (valid_to IS NULL OR valid_to > :as_of)
 ),
 window_days AS (
     SELECT c.customer_id, count(d.biz_date) AS days_open
     FROM customers_on_t AS c
-    LEFT JOIN rp_days AS d ON d.biz_date >= $start_3m AND d.biz_date >= c.open_date
+    LEFT JOIN rp_days AS d ON d.biz_date >= :start_3m AND d.biz_date >= c.open_date
     GROUP BY c.customer_id
 ),
 assets_3m AS (
@@ -56,7 +56,7 @@ assets_3m AS (
         sum(greatest(stock_value + fund_value + bond_value + product_value + other_value, 0))
             AS mv_sum
     FROM daily_assets
-    WHERE biz_date >= $start_3m AND biz_date <= $as_of
+    WHERE biz_date >= :start_3m AND biz_date <= :as_of
     GROUP BY customer_id
 ),
 positions_3m AS (
@@ -70,7 +70,7 @@ positions_3m AS (
         sum(p.market_value) FILTER (WHERE k.b_share) AS b_share
     FROM positions AS p
     INNER JOIN classes AS k ON k.security_id = p.security_id
-    WHERE p.biz_date >= $start_3m AND p.biz_date <= $as_of
+    WHERE p.biz_date >= :start_3m AND p.biz_date <= :as_of
     GROUP BY p.customer_id
 ),
 products_3m AS (
@@ -82,7 +82,7 @@ products_3m AS (
         sum(h.market_value) FILTER (WHERE o.product_type = 'bond_fund') AS bond_fund
     FROM product_holdings AS h
     INNER JOIN products_on_t AS o ON o.product_id = h.product_id
-    WHERE h.biz_date >= $start_3m AND h.biz_date <= $as_of
+    WHERE h.biz_date >= :start_3m AND h.biz_date <= :as_of
     GROUP BY h.customer_id
 ),
 trades_3m AS (
@@ -95,7 +95,7 @@ trades_3m AS (
         ) AS warrant_traded
     FROM trades AS t
     LEFT JOIN classes AS k ON k.security_id = t.security_id
-    WHERE t.biz_date >= $start_3m AND t.biz_date <= $as_of
+    WHERE t.biz_date >= :start_3m AND t.biz_date <= :as_of
     GROUP BY t.customer_id
 ),
 quote_refs AS (
@@ -107,19 +107,19 @@ quote_refs AS (
         avg(close) OVER (PARTITION BY security_id ORDER BY biz_date
             ROWS BETWEEN 20 PRECEDING AND 1 PRECEDING) AS ma20
     FROM quotes
-    WHERE biz_date >= $quotes_from AND biz_date <= $as_of
+    WHERE biz_date >= :quotes_from AND biz_date <= :as_of
 ),
 timing AS (
     SELECT t.customer_id,
-        avg(t.price / q.prev_close - 1) FILTER (WHERE q.prev_close > 0 AND t.price <> q.prev_close)
+        avg(t.price / NULLIF(q.prev_close, 0) - 1) FILTER (WHERE q.prev_close > 0 AND t.price <> q.prev_close)
             AS timing_prev_close,
-        avg(t.price / q.ma5 - 1) FILTER (WHERE q.ma5 > 0 AND t.price <> q.ma5) AS timing_ma5,
-        avg(t.price / q.ma10 - 1) FILTER (WHERE q.ma10 > 0 AND t.price <> q.ma10) AS timing_ma10,
-        avg(t.price / q.ma20 - 1) FILTER (WHERE q.ma20 > 0 AND t.price <> q.ma20) AS timing_ma20,
+        avg(t.price / NULLIF(q.ma5, 0) - 1) FILTER (WHERE q.ma5 > 0 AND t.price <> q.ma5) AS timing_ma5,
+        avg(t.price / NULLIF(q.ma10, 0) - 1) FILTER (WHERE q.ma10 > 0 AND t.price <> q.ma10) AS timing_ma10,
+        avg(t.price / NULLIF(q.ma20, 0) - 1) FILTER (WHERE q.ma20 > 0 AND t.price <> q.ma20) AS timing_ma20,
         count(*) AS timing_buys
     FROM trades AS t
     INNER JOIN quote_refs AS q ON q.security_id = t.security_id AND q.biz_date = t.biz_date
-    WHERE t.biz_date >= $start_3m AND t.biz_date <= $as_of
+    WHERE t.biz_date >= :start_3m AND t.biz_date <= :as_of
         AND t.side = 'buy' AND t.trade_type IN ('normal', 'margin_buy')
     GROUP BY t.customer_id
 ),
@@ -127,7 +127,7 @@ flows_12m AS (
     SELECT customer_id, biz_date,
         sum(CASE direction WHEN 'in' THEN amount ELSE -amount END) AS net_inflow
     FROM fund_transfers
-    WHERE biz_date >= $start_12m AND biz_date <= $as_of
+    WHERE biz_date >= :start_12m AND biz_date <= :as_of
     GROUP BY customer_id, biz_date
 ),
 daily_12m AS (
@@ -135,12 +135,12 @@ daily_12m AS (
         lag(a.total_assets) OVER (PARTITION BY a.customer_id ORDER BY a.biz_date) AS prev_assets
     FROM daily_assets AS a
     LEFT JOIN flows_12m AS f ON f.customer_id = a.customer_id AND f.biz_date = a.biz_date
-    WHERE a.biz_date >= $start_12m AND a.biz_date <= $as_of
+    WHERE a.biz_date >= :start_12m AND a.biz_date <= :as_of
 ),
 style_assets AS (
     SELECT customer_id,
         sum(greatest(total_assets, 0)) AS assets_sum,
-        stddev_samp(CASE WHEN prev_assets >= $min_return_base THEN greatest(least(
+        stddev_samp(CASE WHEN prev_assets >= :min_return_base THEN greatest(least(
             (total_assets - prev_assets - net_inflow) / prev_assets, 1.0), -1.0) END)
             AS volatility
     FROM daily_12m
@@ -150,20 +150,20 @@ style_a_value AS (
     SELECT p.customer_id, sum(p.market_value) AS a_value
     FROM positions AS p
     INNER JOIN classes AS k ON k.security_id = p.security_id AND k.a_share
-    WHERE p.biz_date >= $start_12m AND p.biz_date <= $as_of
+    WHERE p.biz_date >= :start_12m AND p.biz_date <= :as_of
     GROUP BY p.customer_id
 ),
 style_a_traded AS (
     SELECT t.customer_id, sum(t.amount) AS a_traded
     FROM trades AS t
     INNER JOIN classes AS k ON k.security_id = t.security_id AND k.a_share
-    WHERE t.biz_date >= $start_12m AND t.biz_date <= $as_of
+    WHERE t.biz_date >= :start_12m AND t.biz_date <= :as_of
         AND t.trade_type NOT IN ('ipo_subscribe', 'ipo_allot')
     GROUP BY t.customer_id
 ),
 base AS (
     SELECT c.customer_id,
-        coalesce(a.assets_total, 0) / greatest(w.days_open, 1) AS avg_assets_3m,
+        coalesce(a.assets_total, 0) / NULLIF(greatest(w.days_open, 1), 0) AS avg_assets_3m,
         a.assets_sum, a.mv_sum,
         p.exchange_fund, p.chinext, p.st, p.warrant, p.bond, p.a_share, p.b_share,
         o.equity_fund, o.money_fund, o.bond_fund,

@@ -9,8 +9,6 @@ A version folder is written aside and renamed into place, so a reader sees it wh
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,10 +16,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from brokerlens.atomic import atomic_dir
 from brokerlens.errors import ConfigError, LakeError, NotFound
 from brokerlens.riskpref.model import Clustering, KScore
 from brokerlens.riskpref.profile import ClusterProfile
 from brokerlens.riskpref.quarter import Quarter, parse_quarter
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.query import customer_rows
 
 FORMAT = "brokerlens.riskpref/1"
@@ -76,23 +76,23 @@ def _clustering(raw: dict[str, Any]) -> Clustering:
 
 
 @dataclass(frozen=True)
-class RiskprefStore:
-    root: Path  # <warehouse>/riskpref
+class RiskprefModels:
+    """The quarterly models kept in the warehouse (paths: `WarehouseLayout`)."""
+
+    warehouse: WarehouseLayout
 
     def quarter_dir(self, quarter: Quarter) -> Path:
-        return self.root / str(quarter)
+        return self.warehouse.riskpref_quarter_dir(str(quarter))
 
     def versions(self, quarter: Quarter) -> list[int]:
-        folder = self.quarter_dir(quarter)
-        found = [int(p.name[1:]) for p in folder.glob("v*") if p.is_dir() and p.name[1:].isdigit()]
-        return sorted(found)
+        return self.warehouse.riskpref_versions(str(quarter))
 
     def quarters(self) -> list[Quarter]:
         """Quarters with at least one stored version, oldest first."""
         out = []
-        for p in self.root.glob("*Q*"):
+        for name in self.warehouse.riskpref_quarter_names():
             try:
-                q = parse_quarter(p.name)
+                q = parse_quarter(name)
             except ConfigError:  # not a quarter's folder
                 continue
             if self.versions(q):
@@ -112,7 +112,7 @@ class RiskprefStore:
             raise NotFound(
                 f"{quarter} has no model version {version}", hint=f"versions: {versions}"
             )
-        return self.quarter_dir(quarter) / f"v{version}"
+        return self.warehouse.riskpref_model_dir(str(quarter), version)
 
     def next_version(self, quarter: Quarter) -> int:
         versions = self.versions(quarter)
@@ -120,23 +120,25 @@ class RiskprefStore:
 
     def save(self, model: RiskprefModel, levels: pa.Table) -> Path:
         quarter = parse_quarter(model.quarter)
-        final = self.quarter_dir(quarter) / f"v{model.version}"
+        final = self.warehouse.riskpref_model_dir(str(quarter), model.version)
         if final.exists():
             raise LakeError(f"{final} exists already", hint="another fit wrote it; fit again")
-        partial = final.with_name(f".{final.name}.partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        (partial / "model.json").write_text(model.to_json(), encoding="utf-8")
-        pq.write_table(levels, partial / "levels.parquet", compression="zstd")
-        os.replace(partial, final)
+        try:
+            with atomic_dir(final, replace=False) as partial:
+                self.warehouse.model_json(partial).write_text(model.to_json(), encoding="utf-8")
+                pq.write_table(levels, self.warehouse.riskpref_levels(partial), compression="zstd")
+        except FileExistsError:
+            raise LakeError(
+                f"{final} exists already", hint="another fit wrote it; fit again"
+            ) from None
         return final
 
     def read_model(self, quarter: Quarter, version: int | None = None) -> RiskprefModel:
-        path = self.version_dir(quarter, version) / "model.json"
+        path = self.warehouse.model_json(self.version_dir(quarter, version))
         return RiskprefModel.from_json(path.read_text(encoding="utf-8"))
 
     def levels_file(self, quarter: Quarter, version: int | None = None) -> Path:
-        return self.version_dir(quarter, version) / "levels.parquet"
+        return self.warehouse.riskpref_levels(self.version_dir(quarter, version))
 
     def read_levels(self, quarter: Quarter, version: int | None = None) -> pa.Table:
         return pq.read_table(self.levels_file(quarter, version))

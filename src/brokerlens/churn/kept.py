@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from brokerlens.atomic import atomic_dir, atomic_file
 from brokerlens.errors import LakeError, NotFound
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.query import customer_rows
 
 FORMAT = "brokerlens.churn/1"
@@ -49,24 +49,13 @@ class ChurnModel:
 
 
 @dataclass(frozen=True)
-class ChurnStore:
-    root: Path  # <warehouse>/churn
+class ChurnModels:
+    """The churn models and scores kept in the warehouse (paths: `WarehouseLayout`)."""
 
-    @property
-    def models_dir(self) -> Path:
-        return self.root / "models"
-
-    @property
-    def scores_dir(self) -> Path:
-        return self.root / "scores"
+    warehouse: WarehouseLayout
 
     def versions(self) -> list[int]:
-        found = [
-            int(p.name[1:])
-            for p in self.models_dir.glob("v*")
-            if p.is_dir() and p.name[1:].isdigit()
-        ]
-        return sorted(found)
+        return self.warehouse.churn_versions()
 
     def next_version(self) -> int:
         versions = self.versions()
@@ -82,46 +71,40 @@ class ChurnStore:
             raise NotFound(
                 f"there is no churn model version {version}", hint=f"versions: {versions}"
             )
-        return self.models_dir / f"v{version}"
+        return self.warehouse.churn_model_dir(version)
 
     def save(self, model: ChurnModel, booster_text: str) -> Path:
-        final = self.models_dir / f"v{model.version}"
+        final = self.warehouse.churn_model_dir(model.version)
         if final.exists():
             raise LakeError(f"{final} exists already", hint="another fit wrote it; fit again")
-        partial = final.with_name(f".{final.name}.partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        (partial / "model.json").write_text(model.to_json(), encoding="utf-8")
-        (partial / "booster.txt").write_text(booster_text, encoding="utf-8")
-        os.replace(partial, final)
+        try:
+            with atomic_dir(final, replace=False) as partial:
+                self.warehouse.model_json(partial).write_text(model.to_json(), encoding="utf-8")
+                self.warehouse.churn_booster(partial).write_text(booster_text, encoding="utf-8")
+        except FileExistsError:
+            raise LakeError(
+                f"{final} exists already", hint="another fit wrote it; fit again"
+            ) from None
         return final
 
     def read_model(self, version: int | None = None) -> ChurnModel:
-        path = self.version_dir(version) / "model.json"
+        path = self.warehouse.model_json(self.version_dir(version))
         return ChurnModel.from_json(path.read_text(encoding="utf-8"))
 
     def read_booster_text(self, version: int | None = None) -> str:
-        return (self.version_dir(version) / "booster.txt").read_text(encoding="utf-8")
+        return self.warehouse.churn_booster(self.version_dir(version)).read_text(encoding="utf-8")
 
     def scores_file(self, as_of: dt.date) -> Path:
-        return self.scores_dir / f"{as_of.isoformat()}.parquet"
+        return self.warehouse.churn_scores_file(as_of)
 
     def write_scores(self, as_of: dt.date, table: pa.Table) -> Path:
         path = self.scores_file(as_of)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        pq.write_table(table, partial, compression="zstd")
-        os.replace(partial, path)
+        with atomic_file(path) as partial:
+            pq.write_table(table, partial, compression="zstd")
         return path
 
     def score_dates(self) -> list[dt.date]:
-        out = []
-        for p in self.scores_dir.glob("*.parquet"):
-            try:
-                out.append(dt.date.fromisoformat(p.stem))
-            except ValueError:  # not a scores file
-                continue
-        return sorted(out)
+        return self.warehouse.churn_score_dates()
 
     def customer_scores(self, customer_id: str) -> list[dict[str, Any]]:
         """The customer's score on every stored as-of date, newest first."""

@@ -1,0 +1,206 @@
+"""Where the computed warehouse lives under the home: `<home>/warehouse/`. Every path under it is
+formed here, and nowhere else.
+
+- `state.json`: which lake version (dated directory) every computed date was built from.
+- `customer_day/<first>_<last>.parquet`: one row per customer and business date (running
+  aggregates); a full build writes a file per month, a daily run a file per day.
+- `customer_month/<month start>.parquet`: customer_day summed over each complete month.
+- `lots/`: FIFO lots (`buys/`, `pieces/` per batch of dates; `state/` counters and open lots).
+- `indicators/<T>.parquet`: `customer_indicators` as of T.
+- `profile/<T>.parquet`: `customer_profile` as of T (indicators + classifications).
+- `alerts/<T>.parquet`: the alerts that fired as of T.
+- `activation/<T>.parquet`: dormant and empty accounts worth activating as of T.
+- `suitability/<T>.parquet`: every customer's suitability facts as of T (newest 5 dates kept);
+  `suitability/reports/<T>/`: the brokerage-wide reports; `suitability/rescored.parquet`: the
+  re-scoring cache.
+- `churn/models/v<N>/`: churn models; `churn/scores/<T>.parquet`: scores as of T.
+- `riskpref/<quarter>/v<N>/`: risk preference models (`model.json`, `levels.parquet`).
+- `lookup/<T>.sqlite`: the 360 lookup as of T (newest 5 kept).
+- `served/<snapshot id>.parquet`: the published profile's columnar copy.
+- `_run/`: a run's scratch relations (rebuilt by every run).
+Every file is written whole and swapped in atomically (`brokerlens.atomic`), so a reader sees a
+date or its absence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+LOOKUP_SUFFIX = ".sqlite"
+
+
+def dated_files(folder: Path, suffix: str = ".parquet") -> list[dt.date]:
+    """The dates of the `<date><suffix>` files in `folder`, oldest first (others ignored)."""
+    found = []
+    for path in folder.glob(f"*{suffix}"):
+        try:
+            found.append(dt.date.fromisoformat(path.name.removesuffix(suffix)))
+        except ValueError:
+            continue
+    return sorted(found)
+
+
+def versions_in(folder: Path) -> list[int]:
+    """The numbers of the `v<N>` directories in `folder`, ascending."""
+    return sorted(int(p.name[1:]) for p in folder.glob("v*") if p.is_dir() and p.name[1:].isdigit())
+
+
+@dataclass(frozen=True)
+class WarehouseLayout:
+    root: Path
+
+    # -- the running aggregates and their state -------------------------------------------
+    @property
+    def state_path(self) -> Path:
+        return self.root / "state.json"
+
+    def day_file(self, stem: str) -> Path:
+        """A customer_day file; its stem names the dates it covers, `<first>_<last>`."""
+        return self.root / "customer_day" / f"{stem}.parquet"
+
+    def month_file(self, month_start: dt.date) -> Path:
+        return self.root / "customer_month" / f"{month_start.isoformat()}.parquet"
+
+    @property
+    def lots_dir(self) -> Path:
+        return self.root / "lots"
+
+    def lots_batch_file(self, kind: str, stem: str) -> Path:
+        """A batch of FIFO lots: `kind` is "buys" or "pieces"."""
+        return self.lots_dir / kind / f"{stem}.parquet"
+
+    def lots_state_file(self, name: str) -> Path:
+        """A lots state file (counters, open lots, scratch events) by its file name."""
+        return self.lots_dir / "state" / name
+
+    @property
+    def run_dir(self) -> Path:
+        """A run's scratch relations (materialised models, small tables of settings)."""
+        return self.root / "_run"
+
+    def run_file(self, name: str, folder: str = "") -> Path:
+        base = self.run_dir / folder if folder else self.run_dir
+        return base / f"{name}.parquet"
+
+    def discard_aggregates(self) -> None:
+        """Remove the running aggregates and their state; indicators and profiles stay."""
+        self.state_path.unlink(missing_ok=True)
+        for folder in ("customer_day", "customer_month", "lots", "_run"):
+            shutil.rmtree(self.root / folder, ignore_errors=True)
+
+    # -- kept per as-of date ----------------------------------------------------------------
+    def indicators_file(self, as_of: dt.date) -> Path:
+        return self.root / "indicators" / f"{as_of.isoformat()}.parquet"
+
+    def profile_file(self, as_of: dt.date) -> Path:
+        return self.root / "profile" / f"{as_of.isoformat()}.parquet"
+
+    def profile_dates(self) -> list[dt.date]:
+        """As-of dates with a computed profile, oldest first."""
+        return dated_files(self.root / "profile")
+
+    def indicator_dates(self) -> list[dt.date]:
+        return dated_files(self.root / "indicators")
+
+    def alerts_file(self, as_of: dt.date) -> Path:
+        return self.root / "alerts" / f"{as_of.isoformat()}.parquet"
+
+    def activation_file(self, as_of: dt.date) -> Path:
+        return self.root / "activation" / f"{as_of.isoformat()}.parquet"
+
+    @property
+    def suitability_dir(self) -> Path:
+        return self.root / "suitability"
+
+    def suitability_facts_file(self, as_of: dt.date) -> Path:
+        return self.suitability_dir / f"{as_of.isoformat()}.parquet"
+
+    def suitability_facts_dates(self) -> list[dt.date]:
+        return dated_files(self.suitability_dir)
+
+    def suitability_reports_dir(self, as_of: dt.date) -> Path:
+        return self.suitability_dir / "reports" / as_of.isoformat()
+
+    def suitability_report_file(self, as_of: dt.date, name: str) -> Path:
+        return self.suitability_reports_dir(as_of) / f"{name}.parquet"
+
+    def suitability_report_dates(self) -> list[dt.date]:
+        found = []
+        for path in (self.suitability_dir / "reports").glob("*"):
+            try:
+                found.append(dt.date.fromisoformat(path.name))
+            except ValueError:  # a scratch directory
+                continue
+        return sorted(found)
+
+    @property
+    def rescored_file(self) -> Path:
+        return self.suitability_dir / "rescored.parquet"
+
+    @property
+    def lookup_dir(self) -> Path:
+        return self.root / "lookup"
+
+    def lookup_file(self, as_of: dt.date) -> Path:
+        return self.lookup_dir / f"{as_of.isoformat()}{LOOKUP_SUFFIX}"
+
+    def lookup_dates(self) -> list[dt.date]:
+        return dated_files(self.lookup_dir, LOOKUP_SUFFIX)
+
+    def obsolete_lookup_files(self) -> list[Path]:
+        """The DuckDB lookup files of earlier versions, to be removed."""
+        return sorted(self.lookup_dir.glob("*.duckdb"))
+
+    def served_file(self, snapshot_id: int) -> Path:
+        return self.root / "served" / f"{snapshot_id}.parquet"
+
+    # -- models, kept per version (a folder v<N> holding the files below) ---------------------
+    @staticmethod
+    def model_json(model_dir: Path) -> Path:
+        """A kept model's description (churn and riskpref alike)."""
+        return model_dir / "model.json"
+
+    @staticmethod
+    def churn_booster(model_dir: Path) -> Path:
+        return model_dir / "booster.txt"
+
+    @staticmethod
+    def riskpref_levels(model_dir: Path) -> Path:
+        """Every customer's level under that quarterly model."""
+        return model_dir / "levels.parquet"
+
+    @property
+    def churn_models_dir(self) -> Path:
+        return self.root / "churn" / "models"
+
+    def churn_model_dir(self, version: int) -> Path:
+        return self.churn_models_dir / f"v{version}"
+
+    def churn_versions(self) -> list[int]:
+        return versions_in(self.churn_models_dir)
+
+    def churn_scores_file(self, as_of: dt.date) -> Path:
+        return self.root / "churn" / "scores" / f"{as_of.isoformat()}.parquet"
+
+    def churn_score_dates(self) -> list[dt.date]:
+        return dated_files(self.root / "churn" / "scores")
+
+    @property
+    def riskpref_dir(self) -> Path:
+        return self.root / "riskpref"
+
+    def riskpref_quarter_dir(self, quarter: str) -> Path:
+        return self.riskpref_dir / quarter
+
+    def riskpref_model_dir(self, quarter: str, version: int) -> Path:
+        return self.riskpref_quarter_dir(quarter) / f"v{version}"
+
+    def riskpref_quarter_names(self) -> list[str]:
+        """The names of the folders that may hold a quarter's models (`2025Q1` ...)."""
+        return sorted(p.name for p in self.riskpref_dir.glob("*Q*") if p.is_dir())
+
+    def riskpref_versions(self, quarter: str) -> list[int]:
+        return versions_in(self.riskpref_quarter_dir(quarter))

@@ -1,0 +1,80 @@
+"""What the service layer reads of the warehouse: kept files by kind and as-of date.
+
+`access` (and the web and CLI through it) asks here for "the kept file of X as of T", "the
+newest date with X" or how to read a file in SQL; it never forms a path under
+`<home>/warehouse` nor globs one (`WarehouseLayout` forms them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import pyarrow.parquet as pq
+
+from brokerlens.config import Settings
+from brokerlens.engine.sqltext import literal
+from brokerlens.warehouse.layout import WarehouseLayout
+
+Kind = Literal[
+    "indicators", "profile", "alerts", "activation", "suitability_facts", "churn_scores", "lookup"
+]
+
+_FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
+    "indicators": WarehouseLayout.indicators_file,
+    "profile": WarehouseLayout.profile_file,
+    "alerts": WarehouseLayout.alerts_file,
+    "activation": WarehouseLayout.activation_file,
+    "suitability_facts": WarehouseLayout.suitability_facts_file,
+    "churn_scores": WarehouseLayout.churn_scores_file,
+    "lookup": WarehouseLayout.lookup_file,
+}
+
+_DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
+    "indicators": WarehouseLayout.indicator_dates,
+    "profile": WarehouseLayout.profile_dates,
+    "suitability_facts": WarehouseLayout.suitability_facts_dates,
+    "churn_scores": WarehouseLayout.churn_score_dates,
+    "lookup": WarehouseLayout.lookup_dates,
+}
+
+
+def _layout(settings: Settings) -> WarehouseLayout:
+    return WarehouseLayout(settings.warehouse_dir)
+
+
+def kept_file(settings: Settings, kind: Kind, as_of: dt.date) -> Path | None:
+    """The file `brokerlens run` kept of `kind` as of `as_of`, or None when there is none."""
+    path = _FILES[kind](_layout(settings), as_of)
+    return path if path.is_file() else None
+
+
+def kept_dates(settings: Settings, kind: Kind) -> list[dt.date]:
+    """The as-of dates with a kept file of `kind`, oldest first."""
+    return _DATES[kind](_layout(settings))
+
+
+def newest_date(settings: Settings, kind: Kind, up_to: dt.date | None = None) -> dt.date | None:
+    """The newest as-of date (on or before `up_to`) with a kept file of `kind`, or None."""
+    dates = [d for d in kept_dates(settings, kind) if up_to is None or d <= up_to]
+    return dates[-1] if dates else None
+
+
+def served_profile_file(recorded: str | None) -> str | None:
+    """The published profile's columnar copy (the path publish recorded on the snapshot) when it
+    is still there; None: read the store instead."""
+    if recorded and Path(recorded).is_file():
+        return recorded
+    return None
+
+
+def parquet_source(path: str | Path) -> str:
+    """SQL reading a kept file (DuckDB): `read_parquet('<path>')`, the path quoted."""
+    return f"read_parquet({literal(str(path))})"
+
+
+def row_count(path: str | Path) -> int:
+    """The rows of a kept Parquet file, from its footer."""
+    return int(pq.ParquetFile(path).metadata.num_rows)
