@@ -29,6 +29,10 @@ from brokerlens.access.exports import BOM, _cell, _require, _too_many
 from brokerlens.access.masking import mask_row
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
+from brokerlens.alerts import load_alerts
+from brokerlens.alerts import preview_thresholds as preview
+from brokerlens.alerts import save_thresholds as save
+from brokerlens.alerts.thresholds import check_params
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Permission, Principal, Role
 from brokerlens.config import Settings
 from brokerlens.errors import BrokerlensError, Conflict, Forbidden, InvalidRequest, NotFound
@@ -122,8 +126,6 @@ class AlertDetail(AlertRecord):
 
 def alert_names(settings: Settings) -> dict[str, dict[str, str]]:
     """alert id -> {"zh", "en", "meaning"} from the alert definitions (empty if unreadable)."""
-    from brokerlens.alerts import load_alerts
-
     try:
         found = load_alerts(settings)
     except BrokerlensError:  # a broken definitions file must not take the inbox down: ids then
@@ -487,8 +489,6 @@ def _target(engine: sa.Engine, principal: Principal, branch_id: str | None) -> s
 def threshold_overview(settings: Settings, principal: Principal) -> list[dict[str, Any]]:
     """Per alert: its names, the default thresholds and the branch overrides the principal
     may see (HQ all, a branch manager their own), and what they may edit."""
-    from brokerlens.alerts import load_alerts
-
     alert_set = load_alerts(settings)
     own = principal.unit_id if principal.role is Role.BRANCH_MANAGER else None
     out = []
@@ -522,8 +522,6 @@ def preview_thresholds(
     """How many customers the alert would fire for with `params` (and how many now), before
     anything is saved; only for a user who may edit those thresholds."""
     branch = _target(engine, principal, branch_id)  # refused before the lake is read
-    from brokerlens.alerts import preview_thresholds as preview
-    from brokerlens.alerts.thresholds import check_params, load_alerts
 
     checked = check_params(load_alerts(settings).get(alert_id), params)
     found = preview(settings, alert_id, branch, checked)
@@ -550,8 +548,6 @@ def save_thresholds(
     """Save the thresholds (the defaults, or a branch's override) with the user's name;
     audited `alert_thresholds`. They apply from the next `brokerlens run`."""
     branch = _target(engine, principal, branch_id)
-    from brokerlens.alerts import save_thresholds as save
-    from brokerlens.alerts.thresholds import check_params, load_alerts
 
     checked = check_params(load_alerts(settings).get(alert_id), params)
     version = save(settings, alert_id, branch, checked, principal.username)

@@ -26,6 +26,7 @@ from brokerlens.access.render import Where, duckdb_where, ids_in
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Principal
+from brokerlens.churn.service import churn_models
 from brokerlens.config import Settings
 from brokerlens.errors import NotFound
 from brokerlens.warehouse.served import kept_file, parquet_source
@@ -37,8 +38,6 @@ def customer_churn(
     engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
 ) -> dict[str, Any]:
     """The customer's churn probability, rank and top reasons (zh, en) as of the served date."""
-    from brokerlens.churn.service import churn_models
-
     with engine.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)

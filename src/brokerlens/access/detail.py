@@ -23,6 +23,7 @@ from brokerlens.contract.feeds import FEEDS
 from brokerlens.engine.sqltext import ident, path_list
 from brokerlens.lake.catalog import Catalog, read_catalog
 from brokerlens.lake.layout import DELIVERED_COLUMN, LakeLayout
+from brokerlens.publish.lookup import open_lookup
 from brokerlens.warehouse.query import open_warehouse
 from brokerlens.warehouse.served import kept_file
 
@@ -109,8 +110,6 @@ _lookups: dict[tuple[Path, int], Lookup] = {}
 
 def _lookup(settings: Settings, as_of: dt.date) -> Lookup | None:
     """The run's lookup file for `as_of` (opened once per process; reopened when rebuilt)."""
-    from brokerlens.publish.lookup import open_lookup
-
     path = kept_file(settings, "lookup", as_of)
     try:
         if path is None:

@@ -24,10 +24,31 @@ from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Permission, Principal
 from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
-from brokerlens.suitability.eligibility import Eligibility
+from brokerlens.riskpref.quarter import parse_quarter
+from brokerlens.riskpref.service import customer_history
+from brokerlens.suitability import service, workflow
+from brokerlens.suitability.eligibility import Eligibility, all_eligibility
+from brokerlens.suitability.errors import WorkflowError
+from brokerlens.suitability.investor_class import assess_class
 from brokerlens.suitability.matching import CheckResult
-from brokerlens.suitability.service import check_customer
-from brokerlens.suitability.workflow import ClassRequest, get_check, record_check
+from brokerlens.suitability.riskmismatch import risk_gap, risk_mismatch
+from brokerlens.suitability.rules import load_rules
+from brokerlens.suitability.service import (
+    check_customer,
+    customer_class,
+    customer_view,
+    holdings_report,
+    rescore_lake,
+)
+from brokerlens.suitability.workflow import (
+    ClassRequest,
+    checks_of,
+    class_requests,
+    decide_class_request,
+    get_check,
+    record_check,
+    request_class,
+)
 
 REPORT_LIMIT = 500  # rows of a report's list answered at most (the counts cover every row)
 
@@ -94,8 +115,6 @@ def _regulatory(facts: Any, expiring_days: int) -> dict[str, Any]:
 
 def behaviour_history(settings: Settings, customer_id: str) -> list[dict[str, Any]]:
     """The customer's behavioural level per stored quarter; empty when no model is stored."""
-    from brokerlens.riskpref.service import customer_history
-
     try:
         found = customer_history(settings, customer_id)
     except NotFound:
@@ -109,9 +128,6 @@ def composite_risk(
 ) -> dict[str, Any]:
     """As the pipeline's `risk_mismatch` classification decides it as of the same date: the
     newest level of a quarter ended by `as_of`, against the class of a valid assessment."""
-    from brokerlens.riskpref.quarter import parse_quarter
-    from brokerlens.suitability.riskmismatch import risk_gap, risk_mismatch
-
     valid = regulatory.get("state") in ("valid", "expiring")
     klass = regulatory.get("effective_class") if valid else None
     ended = [row for row in levels if parse_quarter(str(row["quarter"])).end <= as_of]
@@ -136,10 +152,6 @@ def customer_suitability(
     """Regulatory class and validity, investor class with reasons, behavioural levels,
     `risk_mismatch` of the latest level against the class, the recorded checks (and, asked,
     each permission's eligibility from the same read of the lake); audited `view_suitability`."""
-    from brokerlens.suitability.eligibility import all_eligibility
-    from brokerlens.suitability.investor_class import assess_class
-    from brokerlens.suitability.service import customer_view
-
     detail = {"eligibility": True} if with_eligibility else {}
     as_of = _scoped(engine, principal, customer_id, "view_suitability", detail)
     view = customer_view(settings, customer_id, as_of)
@@ -168,8 +180,6 @@ def customer_suitability(
 
 
 def _checks_of(engine: sa.Engine, customer_id: str) -> list[Any]:
-    from brokerlens.suitability.workflow import checks_of
-
     return checks_of(engine, customer_id)[-10:][::-1]  # the latest ten, newest first
 
 
@@ -189,8 +199,6 @@ def customer_eligibility(
 ) -> dict[str, Any]:
     """Each business permission: eligible, to verify or not, with what is missing; audited
     `view_eligibility`."""
-    from brokerlens.suitability import service
-
     as_of = _scoped(engine, principal, customer_id, "view_eligibility")
     _, items = service.customer_eligibility(settings, customer_id, as_of)
     return {
@@ -285,8 +293,6 @@ def check_target(
 
 def _scoped_check(engine: sa.Engine, principal: Principal, check_id: int) -> Any:
     """The check if its customer is in scope; one NotFound for a missing or hidden check."""
-    from brokerlens.suitability.workflow import get_check
-
     try:
         record = get_check(engine, check_id)
         _scoped(engine, principal, record.customer_id)
@@ -304,9 +310,6 @@ def _step(
 ) -> dict[str, Any]:
     """One workflow step on a check in scope: `run(username)` records it; the library's
     refusal answers 422; the step is audited as `suitability_<kind>`."""
-    from brokerlens.suitability import workflow
-    from brokerlens.suitability.errors import WorkflowError
-
     record = _scoped_check(engine, principal, check_id)
     try:
         run(principal.username)
@@ -321,7 +324,6 @@ def record_warning(
 ) -> dict[str, Any]:
     """Record that the mismatch's risk warning was shown; refused (422) for a match or a
     forbidden check."""
-    from brokerlens.suitability import workflow
 
     def run(by: str) -> object:
         return workflow.show_warning(engine, check_id, by=by, note=note)
@@ -333,7 +335,6 @@ def record_confirmation(
     engine: sa.Engine, principal: Principal, check_id: int, note: str | None = None
 ) -> dict[str, Any]:
     """Record the customer's confirmation; refused (422) without a prior warning."""
-    from brokerlens.suitability import workflow
 
     def run(by: str) -> object:
         return workflow.confirm(engine, check_id, by=by, note=note)
@@ -346,8 +347,6 @@ def record_sale(
 ) -> dict[str, Any]:
     """Record that the sale went ahead: refused (422) for a forbidden check or an unconfirmed
     mismatch; a high-risk sale to an ordinary investor schedules its call-back."""
-    from brokerlens.suitability import workflow
-    from brokerlens.suitability.rules import load_rules
 
     def run(by: str) -> object:
         return workflow.record_sale(engine, check_id, by=by, rules=load_rules(settings))
@@ -372,10 +371,6 @@ def request_investor_class(
 ) -> dict[str, Any]:
     """Record a customer's application to be treated as professional (or as ordinary), with
     what the data shows as of the served date; audited `investor_class_request`."""
-    from brokerlens.suitability.errors import WorkflowError
-    from brokerlens.suitability.service import customer_class
-    from brokerlens.suitability.workflow import class_requests, request_class
-
     detail = {"direction": direction}
     as_of = _scoped(engine, principal, customer_id, "investor_class_request", detail)
     view, assessed = customer_class(settings, customer_id, as_of)
@@ -398,8 +393,6 @@ def customer_class_requests(
 ) -> list[ClassRequest]:
     """A customer's class requests, newest first (the customer in scope); audited
     `view_class_requests`."""
-    from brokerlens.suitability.workflow import class_requests
-
     _scoped(engine, principal, customer_id, "view_class_requests", {"customer_id": customer_id})
     return class_requests(engine, customer_id=customer_id)
 
@@ -417,8 +410,6 @@ def pending_class_requests(
     engine: sa.Engine, principal: Principal, limit: int = REPORT_LIMIT
 ) -> list[dict[str, Any]]:
     """The requests waiting for a decision, for compliance; audited with their customers."""
-    from brokerlens.suitability.workflow import class_requests
-
     _deciding(principal)
     found = class_requests(engine, status="pending", limit=limit)
     ids = sorted({r.customer_id for r in found})
@@ -431,9 +422,6 @@ def decide_investor_class(
 ) -> dict[str, Any]:
     """Approve or reject a pending request (against the data only with a note); audited
     `investor_class_decision`."""
-    from brokerlens.suitability.errors import WorkflowError
-    from brokerlens.suitability.workflow import class_requests, decide_class_request
-
     _deciding(principal)
     found = class_requests(engine, request_id=request_id)
     if not found:
@@ -498,15 +486,11 @@ def _holdings(report: Any, limit: int) -> tuple[dict[str, Any], list[str]]:
 
 
 def _rescored(engine: sa.Engine, settings: Settings, principal: Principal, limit: int) -> Any:
-    from brokerlens.suitability.service import rescore_lake
-
     _reports_allowed(principal)
     return rescore_lake(settings, _served_date(engine), limit=limit)
 
 
 def _held(engine: sa.Engine, settings: Settings, principal: Principal, limit: int) -> Any:
-    from brokerlens.suitability.service import holdings_report
-
     _reports_allowed(principal)
     return holdings_report(settings, _served_date(engine), limit=limit)
 

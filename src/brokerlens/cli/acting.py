@@ -11,11 +11,9 @@ from typing import Annotated
 import sqlalchemy as sa
 import typer
 
-from brokerlens.access.users import acting_principal
 from brokerlens.auth.principal import Principal, customer_reader
 from brokerlens.cli.main import settings_of
 from brokerlens.config import Settings
-from brokerlens.store import open_store
 
 UserOpt = Annotated[
     str,
@@ -37,6 +35,9 @@ class Acting:
 def acting(ctx: typer.Context, username: str, *, customers: bool = True) -> Acting:
     """The settings, the store and the principal of `--user`; for a command about customers
     (`customers`) not the administrator, who sees no customer data (as on the web)."""
+    from brokerlens.access.users import acting_principal
+    from brokerlens.store import open_store
+
     settings = settings_of(ctx)
     db = open_store(settings)
     principal = acting_principal(db, username)

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from brokerlens.access.activation import ActivationQuery, export_candidates, list_candidates
 from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app
 from brokerlens.console import console
@@ -41,6 +40,8 @@ def list_command(
 ) -> None:
     """The served date's list, most valuable first, with the reasons; audited as the web's
     list (`view_activation`, an export as `export`) under the user's name."""
+    from brokerlens.access.activation import ActivationQuery, export_candidates, list_candidates
+
     if kind is not None and kind not in KINDS:
         raise InvalidRequest(f"--kind {kind!r}: use one of {', '.join(KINDS)}")
     me = acting(ctx, user)

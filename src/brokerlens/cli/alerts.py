@@ -9,10 +9,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from brokerlens.access.alerts import preview_thresholds, save_thresholds
-from brokerlens.alerts import load_alerts
-from brokerlens.alerts.thresholds import check_params
-from brokerlens.classify.errors import UnknownName
 from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console
@@ -35,6 +31,8 @@ def _values(values: dict[str, float]) -> str:
 @alerts_app.command("list")
 def list_alerts(ctx: typer.Context) -> None:
     """Every alert with its thresholds in force: the defaults and each branch's overrides."""
+    from brokerlens.alerts import load_alerts
+
     alert_set = load_alerts(settings_of(ctx))
     table = Table("alert", "name", "thresholds (default)", "branch overrides", "when")
     for d in alert_set.definitions:
@@ -59,6 +57,11 @@ def set_thresholds(
     """Change thresholds, after showing how many customers fire now and would with them (as of
     the latest run). HQ edits the defaults and any branch, a branch manager their own branch;
     audited as `alert_thresholds`."""
+    from brokerlens.access.alerts import preview_thresholds, save_thresholds
+    from brokerlens.alerts import load_alerts
+    from brokerlens.alerts.thresholds import check_params
+    from brokerlens.classify.errors import UnknownName
+
     params: dict[str, str] = {}
     for item in values:
         name, sep, value = item.partition("=")

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-import brokerlens.bench.churn
-import brokerlens.bench.indicators  # each import registers its suites
-import brokerlens.bench.riskpref
-import brokerlens.bench.serve  # noqa: F401
-from brokerlens.bench.harness import SUITES, BenchPlan, StageResult, default_workdir, run_bench
 from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console
 from brokerlens.errors import ConfigError
+
+if TYPE_CHECKING:
+    from brokerlens.bench.harness import StageResult
 
 
 @app.command()
@@ -51,6 +49,13 @@ def bench(
     ] = None,
 ) -> None:
     """Generate at a scale into a scratch home, time every stage, print a table, write JSON."""
+    # each suite module registers its stages when imported
+    import brokerlens.bench.churn
+    import brokerlens.bench.indicators
+    import brokerlens.bench.riskpref
+    import brokerlens.bench.serve  # noqa: F401
+    from brokerlens.bench.harness import SUITES, BenchPlan, default_workdir, run_bench
+
     settings = settings_of(ctx)
     if inbox is not None and not (inbox / "_generator.json").exists():
         raise ConfigError(

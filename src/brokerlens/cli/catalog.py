@@ -8,28 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from brokerlens.access.catalog import apply_catalog_as
-from brokerlens.access.why import explain_customer
-from brokerlens.classify import (
-    UnknownName,
-    catalog_version,
-    history,
-    load_catalog,
-    load_version,
-    preview_catalog,
-)
-from brokerlens.classify.buckets import rules_of
-from brokerlens.classify.errors import CatalogError
-from brokerlens.classify.preview import Preview
 from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console, err_console
-from brokerlens.indicators import load_indicators
+
+if TYPE_CHECKING:
+    from brokerlens.classify.preview import Preview
 
 catalog_app = typer.Typer(help="The classification catalog: rules, versions, previews, why.")
 app.add_typer(catalog_app, name="catalog")
@@ -48,6 +37,11 @@ def check(
     ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A catalog YAML file.")]
 ) -> None:
     """Validate a catalog file without applying it (over the installation's indicators)."""
+    from brokerlens.classify import (
+        load_catalog,
+    )
+    from brokerlens.indicators import load_indicators
+
     catalog = load_catalog(file, load_indicators(settings_of(ctx)))
     console.print(f"{file}: valid, {len(catalog.classifications)} classifications", markup=False)
 
@@ -60,6 +54,12 @@ def preview(
     as_of: AsOfOpt = None,
 ) -> None:
     """Who would move if FILE were applied: old value -> new value -> customers."""
+    from brokerlens.classify import (
+        load_catalog,
+        preview_catalog,
+    )
+    from brokerlens.indicators import load_indicators
+
     settings = settings_of(ctx)
     result = preview_catalog(
         settings,
@@ -83,6 +83,15 @@ def apply(
 ) -> None:
     """Validate FILE, preview it, store it as a new version, make it active, recompute. Needs
     the edit_catalog permission (HQ); audited as `catalog_apply`."""
+    from brokerlens.access.catalog import apply_catalog_as
+    from brokerlens.classify import (
+        UnknownName,
+        load_catalog,
+        preview_catalog,
+    )
+    from brokerlens.classify.errors import CatalogError
+    from brokerlens.indicators import load_indicators
+
     me = acting(ctx, user)
     try:
         text = file.read_text("utf-8")
@@ -115,6 +124,11 @@ def _recompute(ctx: typer.Context) -> None:
 @catalog_app.command("history")
 def history_command(ctx: typer.Context) -> None:
     """Every applied catalog version, oldest first."""
+    from brokerlens.classify import (
+        catalog_version,
+        history,
+    )
+
     settings = settings_of(ctx)
     table = Table("version", "applied at", "applied by", "sha256", "note")
     for record in history(settings):
@@ -138,6 +152,12 @@ def show(
     classification: ClassificationOpt = None,
 ) -> None:
     """Print the classifications of the active catalog or of a stored version."""
+    from brokerlens.classify import (
+        UnknownName,
+        load_version,
+    )
+    from brokerlens.classify.buckets import rules_of
+
     catalog = load_version(settings_of(ctx), version)
     items = [c for c in catalog.classifications if classification in (None, c.id)]
     if not items:
@@ -162,6 +182,8 @@ def why(
 ) -> None:
     """Which rule gave a customer each classification value in the served snapshot, with the
     figures; the customer must be in the user's scope. Audited as `view_why`."""
+    from brokerlens.access.why import explain_customer
+
     me = acting(ctx, user)
     for explanation in explain_customer(me.db, me.principal, customer_id, classification):
         console.print(explanation.render(), markup=False)

@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-import brokerlens.bench.churn  # noqa: F401  (registers the bench suite `churn`)
-from brokerlens.access.churn import customer_churn
 from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, parse_date, settings_of
 from brokerlens.console import console, err_console
@@ -89,6 +87,8 @@ def show(
     """A customer's churn probability, rank and reasons on the scored dates up to the served
     date, newest first; the customer must be in the user's scope. Audited as `view_churn`, as
     the web's GET /api/customers/{id}/churn."""
+    from brokerlens.access.churn import customer_churn
+
     me = acting(ctx, user)
     found = customer_churn(me.db, me.settings, me.principal, customer)
     table = Table(title=f"churn risk of {customer} (model v{found['model_version']})")

@@ -8,18 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-if TYPE_CHECKING:
-    from brokerlens.riskpref.quarter import Quarter
-
-import brokerlens.bench.riskpref  # noqa: F401  (registers the bench suite `riskpref`)
-from brokerlens.access.riskpref import customer_levels
 from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, settings_of
 from brokerlens.config import Settings
 from brokerlens.console import console, err_console
 from brokerlens.engine import ENGINES
-from brokerlens.riskpref import parse_quarter
-from brokerlens.riskpref.service import fit_quarter, newest_quarter
+
+if TYPE_CHECKING:
+    from brokerlens.riskpref.quarter import Quarter
 
 riskpref_app = typer.Typer(help="Behavioural risk preference (seed 002): quarterly models, levels.")
 app.add_typer(riskpref_app, name="riskpref")
@@ -46,6 +42,9 @@ def fit(
     ] = "duckdb",
 ) -> None:
     """Fit the quarter's model on 3 months of behaviour, score every customer, store it."""
+    from brokerlens.riskpref import parse_quarter
+    from brokerlens.riskpref.service import fit_quarter, newest_quarter
+
     settings = settings_of(ctx)
     q = parse_quarter(quarter) if quarter is not None else newest_quarter(settings)
     report = fit_quarter(
@@ -94,6 +93,8 @@ def show(
 ) -> None:
     """A customer's level in every stored quarter, with the cluster's description; the customer
     must be in the user's scope. Audited as `view_riskpref`."""
+    from brokerlens.access.riskpref import customer_levels
+
     me = acting(ctx, user)
     rows = customer_levels(me.db, me.settings, me.principal, customer)
     table = Table(title=f"risk preference of {customer}")

@@ -16,15 +16,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from brokerlens.access import suitability as access
 from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, parse_date, settings_of
 from brokerlens.console import console
 from brokerlens.errors import NotFound
-from brokerlens.store import open_store
-from brokerlens.suitability.questionnaire import load_definition, load_definitions
-from brokerlens.suitability.service import holdings_report, rescore_lake
-from brokerlens.suitability.workflow import due_callbacks
 
 suitability_app = typer.Typer(
     help="Investor suitability: questionnaires, checks and their workflow, eligibility.",
@@ -57,6 +52,8 @@ def questionnaire(
     ] = None,
 ) -> None:
     """List questionnaire versions, show one, or validate a definition file (--check FILE)."""
+    from brokerlens.suitability.questionnaire import load_definition, load_definitions
+
     if file is not None:
         definition = load_definition(file)
         _say(f"{file}: valid, {definition.version}, {len(definition.questions)} questions")
@@ -95,6 +92,8 @@ def rescore(
     limit: Annotated[int, typer.Option(min=0, help="Findings listed at most.")] = 50,
 ) -> None:
     """Re-score every delivered assessment; list disagreements; validity by branch."""
+    from brokerlens.suitability.service import rescore_lake
+
     report = rescore_lake(settings_of(ctx), _as_of(as_of), expiring_days)
     counts = ", ".join(f"{k} {n}" for k, n in report.counts().items()) or "none"
     _say(f"{report.assessments} assessments re-scored as of {report.as_of}; findings: {counts}")
@@ -122,6 +121,8 @@ def validity(
     expiring_days: Annotated[int | None, typer.Option(min=0, help="[default: rules]")] = None,
 ) -> None:
     """Customers whose assessment is expired, expiring or missing."""
+    from brokerlens.suitability.service import rescore_lake
+
     report = rescore_lake(settings_of(ctx), _as_of(as_of), expiring_days)
     table = Table("branch", "customer", "state", "assessment", "expires", "days left")
     for v in report.validity:
@@ -151,6 +152,8 @@ def check_command(
 ) -> None:
     """The suitability verdict for CUSTOMER and TARGET as of the served date, with every reason;
     audited as `suitability_check` (as the web's check, which always records)."""
+    from brokerlens.access import suitability as access
+
     me = acting(ctx, user)
     found = access.run_check(
         me.db, me.settings, me.principal, customer, target, context, record=record
@@ -177,6 +180,8 @@ def _last_event(check: dict[str, Any], kind: str) -> dict[str, Any]:
 @suitability_app.command()
 def warn(ctx: typer.Context, check_id: CheckArg, user: UserOpt, note: NoteOpt = None) -> None:
     """Record that the risk warning of a mismatch was shown to the customer."""
+    from brokerlens.access import suitability as access
+
     me = acting(ctx, user)
     check = access.record_warning(me.db, me.principal, check_id, note)
     event = _last_event(check, "warning_shown")
@@ -189,6 +194,8 @@ def warn(ctx: typer.Context, check_id: CheckArg, user: UserOpt, note: NoteOpt = 
 @suitability_app.command()
 def confirm(ctx: typer.Context, check_id: CheckArg, user: UserOpt, note: NoteOpt = None) -> None:
     """Record the customer's confirmation of a mismatch (only after its warning)."""
+    from brokerlens.access import suitability as access
+
     me = acting(ctx, user)
     check = access.record_confirmation(me.db, me.principal, check_id, note)
     event = _last_event(check, "confirmed")
@@ -198,6 +205,8 @@ def confirm(ctx: typer.Context, check_id: CheckArg, user: UserOpt, note: NoteOpt
 @suitability_app.command()
 def sale(ctx: typer.Context, check_id: CheckArg, user: UserOpt) -> None:
     """Record that the sale went ahead; schedules the call-back where one is due."""
+    from brokerlens.access import suitability as access
+
     me = acting(ctx, user)
     check = access.record_sale(me.db, me.settings, me.principal, check_id)
     events = check["events"]
@@ -213,6 +222,9 @@ def callbacks(
     on: Annotated[str | None, typer.Option(help="Due by YYYY-MM-DD [default: today].")] = None,
 ) -> None:
     """Call-backs due and not yet done."""
+    from brokerlens.store import open_store
+    from brokerlens.suitability.workflow import due_callbacks
+
     day = parse_date(on, "--on") or dt.date.today()
     table = Table("check", "due", "scheduled by", "note")
     for e in due_callbacks(open_store(settings_of(ctx)), day):
@@ -224,6 +236,8 @@ def callbacks(
 def eligibility_command(ctx: typer.Context, customer: CustomerArg, user: UserOpt) -> None:
     """Business permissions (margin, ChiNext, STAR, BSE, options, HK Connect) as of the served
     date: what is missing. Audited as `view_eligibility`."""
+    from brokerlens.access import suitability as access
+
     me = acting(ctx, user)
     found = access.customer_eligibility(me.db, me.settings, me.principal, customer)
     _say(f"{customer} as of {found['as_of_date']}")
@@ -238,6 +252,8 @@ def eligibility_command(ctx: typer.Context, customer: CustomerArg, user: UserOpt
 def class_command(ctx: typer.Context, customer: CustomerArg, user: UserOpt) -> None:
     """Professional or ordinary investor: what the data shows, and the reasons (as of the served
     date). Audited as `view_suitability`."""
+    from brokerlens.access import suitability as access
+
     me = acting(ctx, user)
     found = access.customer_suitability(me.db, me.settings, me.principal, customer)
     klass = found["investor_class"]
@@ -261,6 +277,8 @@ def request_class_command(
 ) -> None:
     """Record an application to be treated as professional (or as ordinary). Audited as
     `investor_class_request`."""
+    from brokerlens.access import suitability as access
+
     me = acting(ctx, user)
     found = access.request_investor_class(
         me.db, me.settings, me.principal, customer, direction, evidence
@@ -281,6 +299,8 @@ def decide_class_command(
 ) -> None:
     """Approve or reject a pending investor class request (decide_investor_class permission,
     compliance). Audited as `investor_class_decision`."""
+    from brokerlens.access import suitability as access
+
     me = acting(ctx, user)
     found = access.decide_investor_class(me.db, me.principal, request_id, approve, note)
     _say(f"class request {request_id} {found['status']} by {found['decided_by']}")
@@ -293,6 +313,8 @@ def report(
     branch: Annotated[str | None, typer.Option(help="List this branch's holdings.")] = None,
 ) -> None:
     """Current holdings above the holder's class, by branch."""
+    from brokerlens.suitability.service import holdings_report
+
     found = holdings_report(settings_of(ctx), _as_of(as_of))
     summary = Table(
         "branch",

@@ -14,22 +14,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from brokerlens.access.users import (
-    bootstrap_admin,
-    create_user,
-    demo_accounts,
-    disable_account,
-    enable_account,
-    reset_account,
-    users_of,
-)
-from brokerlens.auth import check_password_policy, generate_password
-from brokerlens.auth.principal import ROLE_NAMES_ZH, Role
 from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console
 from brokerlens.errors import Forbidden, InvalidRequest
-from brokerlens.store import open_store
 
 user_app = typer.Typer(
     name="user",
@@ -50,6 +38,8 @@ AdminOpt = Annotated[
 
 def _read_password(username: str, from_stdin: bool, generate: bool) -> tuple[str, bool]:
     """The new user's password and whether it was generated (then it is shown once)."""
+    from brokerlens.auth import check_password_policy, generate_password
+
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
@@ -91,6 +81,13 @@ def add(
     """Add a user as --user ADMIN (audited as `user_create`). Without --user only the first
     administrator of an empty store. Prompts for the password twice unless --password-stdin
     or --generate."""
+    from brokerlens.access.users import (
+        bootstrap_admin,
+        create_user,
+    )
+    from brokerlens.auth.principal import Role
+    from brokerlens.store import open_store
+
     if user is None:
         if role != Role.ADMIN.value:
             raise Forbidden(
@@ -129,6 +126,10 @@ def add(
 @user_app.command("disable")
 def disable(ctx: typer.Context, username: str, user: UserOpt) -> None:
     """Stop a user signing in; their open sessions end now. Audited as `user_disable`."""
+    from brokerlens.access.users import (
+        disable_account,
+    )
+
     me = acting(ctx, user, customers=False)
     disable_account(me.db, me.principal, username)
     console.print(f"disabled {username}; their sessions have ended")
@@ -137,6 +138,10 @@ def disable(ctx: typer.Context, username: str, user: UserOpt) -> None:
 @user_app.command("enable")
 def enable(ctx: typer.Context, username: str, user: UserOpt) -> None:
     """Let a disabled or locked-out user sign in again. Audited as `user_enable`."""
+    from brokerlens.access.users import (
+        enable_account,
+    )
+
     me = acting(ctx, user, customers=False)
     enable_account(me.db, me.principal, username)
     console.print(f"enabled {username}")
@@ -146,6 +151,10 @@ def enable(ctx: typer.Context, username: str, user: UserOpt) -> None:
 def reset(ctx: typer.Context, username: str, user: UserOpt) -> None:
     """Give a user a temporary password (printed once); their sessions end. Audited as
     `user_reset` (never the password)."""
+    from brokerlens.access.users import (
+        reset_account,
+    )
+
     me = acting(ctx, user, customers=False)
     done = reset_account(me.db, me.principal, username)
     console.print(f"temporary password for {username} (shown once; changed at sign-in):")
@@ -155,6 +164,11 @@ def reset(ctx: typer.Context, username: str, user: UserOpt) -> None:
 @user_app.command("list")
 def list_(ctx: typer.Context, user: UserOpt) -> None:
     """Every user with role, anchor and state (never a password hash)."""
+    from brokerlens.access.users import (
+        users_of,
+    )
+    from brokerlens.auth.principal import ROLE_NAMES_ZH
+
     me = acting(ctx, user, customers=False)
     rows = users_of(me.db, me.principal)
     table = Table(title=f"{len(rows)} user(s)")
@@ -189,6 +203,11 @@ def demo(
     """One demo user per role on the published organisation (run `brokerlens run` first).
     Audited (user_create, user_reset). Without --user only on a store with no administrator, or
     when nothing changes (every demo user exists, no --reset)."""
+    from brokerlens.access.users import (
+        demo_accounts,
+    )
+    from brokerlens.store import open_store
+
     if user is None:
         users = demo_accounts(open_store(settings_of(ctx)), None, reset=reset)
     else:

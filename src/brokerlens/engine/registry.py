@@ -6,19 +6,18 @@ from collections.abc import Callable
 
 from brokerlens.config import Settings
 from brokerlens.engine.base import Engine
+from brokerlens.engine.duckdb_engine import DuckDBEngine
 from brokerlens.errors import ConfigError
 
 
 def _duckdb(settings: Settings, threads: int | None = None) -> Engine:
-    from brokerlens.engine.duckdb_engine import DuckDBEngine
-
     return DuckDBEngine(threads=threads)
 
 
 def _spark(settings: Settings, threads: int | None = None) -> Engine:
     # the cluster's (or local[N] master's) parallelism is the session's, not a caller's
     try:
-        from brokerlens.engine.spark_engine import SparkEngine
+        from brokerlens.engine.spark_engine import SparkEngine  # noqa: PLC0415  (optional)
     except ImportError as exc:
         raise ConfigError(
             f"the Spark engine is not available: {exc}",

@@ -27,6 +27,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import getpass
+import logging
 import os
 import shutil
 import sys
@@ -108,7 +109,7 @@ def get_session() -> SparkSession:
             raise ConfigError(reason, hint="install a JDK 17+ or set JAVA_HOME")
         # A local driver must not try to resolve the machine's name to bind (no network).
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        from pyspark.sql import SparkSession
+        from pyspark.sql import SparkSession  # noqa: PLC0415  (optional: the spark extra)
 
         builder = SparkSession.builder.appName("brokerlens")
         for key, value in session_conf().items():
@@ -156,9 +157,7 @@ def _jvm_stderr_to(path: Path | None) -> Iterator[None]:
 def _quiet_python_loggers() -> None:
     # PySpark logs every failed query as a JSON record on stderr before raising it; the raised
     # exception already carries the message, so the record is only noise in CLI output.
-    import logging
-
-    from pyspark.logger import PySparkLogger
+    from pyspark.logger import PySparkLogger  # noqa: PLC0415  (optional: the spark extra)
 
     for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
         # Created through PySparkLogger: PySpark calls it with keyword fields a plain Logger

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import Request
 from sqlalchemy import Engine
 
+from brokerlens.access import record_audit
+from brokerlens.auth import change_password, end_other_sessions
 from brokerlens.auth.principal import Principal
 from brokerlens.errors import AuthError, Forbidden
 from brokerlens.web.deps import SESSION_COOKIE
@@ -22,9 +24,6 @@ def change_own_password(
     """Change the password, end the user's other sessions, audit it; how many sessions ended.
 
     Raises WrongCurrentPassword, or InvalidRequest when the new password breaks the policy."""
-    from brokerlens.access import record_audit
-    from brokerlens.auth import change_password, end_other_sessions
-
     try:
         change_password(engine, principal.user_id, old, new)
     except AuthError as exc:

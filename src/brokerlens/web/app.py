@@ -16,8 +16,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
 
 from brokerlens import __version__
-from brokerlens.config import Settings
-from brokerlens.web import security
+from brokerlens.config import Settings, load_settings
+from brokerlens.store import open_store
+from brokerlens.web import api, errors, pages, security
+from brokerlens.web.pages import suitability as suitability_pages
+from brokerlens.web.templating import STATIC_DIR
 
 TAGS = [
     {"name": "auth", "description": "Sign in and out; who am I; change your password."},
@@ -39,14 +42,8 @@ TAGS = [
 
 
 def create_app(settings: Settings) -> FastAPI:
-    from brokerlens.web import api, errors, pages
-    from brokerlens.web.pages import suitability as suitability_pages
-    from brokerlens.web.templating import STATIC_DIR
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from brokerlens.store import open_store
-
         app.state.engine = open_store(settings)
         yield
 
@@ -89,6 +86,4 @@ def create_app(settings: Settings) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """uvicorn factory: settings from the environment (BROKERLENS_HOME, _DATABASE_URL ...)."""
-    from brokerlens.config import load_settings
-
     return create_app(load_settings())

@@ -18,10 +18,12 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from brokerlens.auth import resolve_session
 from brokerlens.auth.principal import Permission, Principal
 from brokerlens.auth.principal import customer_reader as reader_check
 from brokerlens.config import Settings
 from brokerlens.errors import AuthError, Forbidden
+from brokerlens.store import open_store
 from brokerlens.web.i18n import LANG_COOKIE, pick_language
 
 SESSION_COOKIE = "bl_session"
@@ -47,8 +49,6 @@ def get_settings(request: Request) -> Settings:
 def get_engine(request: Request) -> Engine:
     engine = getattr(request.app.state, "engine", None)
     if engine is None:  # a client that skipped the lifespan (startup) still gets a store
-        from brokerlens.store import open_store
-
         engine = request.app.state.engine = open_store(get_settings(request))
     assert isinstance(engine, Engine)
     return engine
@@ -84,8 +84,6 @@ def optional_session(request: Request, engine: EngineDep) -> SessionLike | None:
     token = request.cookies.get(SESSION_COOKIE)
     info: SessionLike | None = None
     if token:
-        from brokerlens.auth import resolve_session
-
         info = resolve_session(  # type: ignore[assignment]
             engine, token, ip=client_ip(request), user_agent=request.headers.get("user-agent")
         )

@@ -26,6 +26,7 @@ from brokerlens.errors import (
 )
 from brokerlens.web.deps import PASSWORD_PAGE, SESSION_COOKIE, PasswordChangeRequired
 from brokerlens.web.i18n import LANG_COOKIE, pick_language
+from brokerlens.web.templating import render
 
 STATUS_TITLES = {401: "error.401", 403: "error.403", 404: "error.404", 422: "error.422"}
 
@@ -102,8 +103,6 @@ def _to_password_page(request: Request) -> Response:
 def _error_page(
     request: Request, status: int, message: str, hint: str | None, continue_to: str | None = None
 ) -> Response:
-    from brokerlens.web.templating import render
-
     language = pick_language(request.cookies.get(LANG_COOKIE))
     name = "_error.html" if is_htmx(request) else "error.html"
     context = {

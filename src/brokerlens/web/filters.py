@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from brokerlens.access.conditions import NO_VALUE_OPS, OPS, Condition, Op
+from brokerlens.classify import Catalog
 from brokerlens.errors import InvalidRequest
 
 
@@ -121,8 +122,6 @@ class ClassificationChoice:
 
 def classification_choices(snapshot: Any) -> list[ClassificationChoice]:
     """Each classification of the served catalog with every value its rules can give."""
-    from brokerlens.classify import Catalog
-
     raw = _get(snapshot, "catalog", None)
     if raw is None:
         return []

@@ -10,6 +10,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from brokerlens.indicators import Indicators, builtin_indicators
+from brokerlens.web.i18n import enum_label
 
 
 def _number(value: Any) -> float | None:
@@ -153,8 +154,6 @@ def value_html(
 
     `full` shows amounts whole with thousands separators (fact tables), else short in 万/亿.
     """
-    from brokerlens.web.i18n import enum_label
-
     if value is None:
         return Markup('<span class="faint">—</span>')
     if isinstance(value, bool):

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from brokerlens.web.api import (
+    activation,
+    alerts,
+    audit,
+    auth,
+    catalog,
+    churn,
+    customers,
+    home,
+    org,
+    segments,
+    suitability,
+    users,
+)
+
 
 def routers() -> list[APIRouter]:
-    from brokerlens.web.api import (
-        activation,
-        alerts,
-        audit,
-        auth,
-        catalog,
-        churn,
-        customers,
-        home,
-        org,
-        segments,
-        suitability,
-        users,
-    )
-
     return [
         auth.router,
         home.router,

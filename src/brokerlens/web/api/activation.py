@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from brokerlens.access.activation import ActivationQuery
+from brokerlens.access.activation import ActivationQuery, export_candidates, list_candidates
 from brokerlens.web.bounds import PageQuery
 from brokerlens.web.deps import (
     CsrfDep,
@@ -90,8 +90,6 @@ def list_activation(
 ) -> Any:
     """Dormant and empty accounts in your scope, most valuable first, with the reasons in your
     language; filter by kind and branch."""
-    from brokerlens.access.activation import list_candidates
-
     return list_candidates(engine, settings, principal, query)
 
 
@@ -100,6 +98,4 @@ def export_activation(
     engine: EngineDep, settings: SettingsDep, principal: ExporterDep, query: QueryDep
 ) -> Response:
     """Every candidate matching the filters as CSV with the reasons (PII masked); audited."""
-    from brokerlens.access.activation import export_candidates
-
     return csv_response(export_candidates(engine, settings, principal, query))

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, ValidationError
 from starlette.responses import Response
 
+from brokerlens.access import alerts as alerts_service
 from brokerlens.errors import InvalidRequest
 from brokerlens.web.bounds import IdPath, PageQuery, check_day
 from brokerlens.web.deps import (
@@ -75,10 +76,8 @@ class AlertParams:
         }
 
     def query(self) -> Any:
-        from brokerlens.access.alerts import AlertQuery
-
         try:
-            return AlertQuery(**self.values)
+            return alerts_service.AlertQuery(**self.values)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first.get("loc", ())) or "query"
@@ -161,9 +160,7 @@ class SavedPublic(BaseModel):
 @router.get("", response_model=AlertListPublic)
 def list_alerts(engine: EngineDep, principal: ReaderDep, params: AlertParamsDep) -> Any:
     """The alerts of your customers matching the filters, newest first."""
-    from brokerlens.access.alerts import list_alerts
-
-    page = list_alerts(engine, principal, params.query())
+    page = alerts_service.list_alerts(engine, principal, params.query())
     return {
         "data": page.rows,
         "count": page.total,
@@ -180,9 +177,7 @@ def counts(
     status: Annotated[Status | None, Query(description="only this status")] = None,
 ) -> Any:
     """Alerts in your scope by alert and status (the workbench's counts)."""
-    from brokerlens.access.alerts import alert_counts
-
-    return {"counts": alert_counts(engine, principal, status)}
+    return {"counts": alerts_service.alert_counts(engine, principal, status)}
 
 
 @router.get("/export.csv", response_class=Response)
@@ -190,17 +185,13 @@ def export(
     engine: EngineDep, settings: SettingsDep, principal: ExporterDep, params: AlertParamsDep
 ) -> Response:
     """Every alert matching the filters as CSV (paging ignored); audited as an export."""
-    from brokerlens.access.alerts import export_alerts
-
-    return csv_response(export_alerts(engine, settings, principal, params.query()))
+    return csv_response(alerts_service.export_alerts(engine, settings, principal, params.query()))
 
 
 @router.get("/thresholds")
 def thresholds(settings: SettingsDep, principal: ReaderDep) -> Any:
     """Per alert: the default thresholds and the branch overrides you may see."""
-    from brokerlens.access.alerts import threshold_overview
-
-    return {"alerts": threshold_overview(settings, principal)}
+    return {"alerts": alerts_service.threshold_overview(settings, principal)}
 
 
 @router.post("/thresholds/preview", response_model=PreviewPublic)
@@ -209,9 +200,7 @@ def preview(
 ) -> Any:
     """How many customers would fire with these thresholds, and how many fire now; saves
     nothing (HQ: defaults and any branch; a branch manager: their own branch)."""
-    from brokerlens.access.alerts import preview_thresholds
-
-    return preview_thresholds(
+    return alerts_service.preview_thresholds(
         engine, settings, principal, body.alert_id, body.branch_id, body.params
     )
 
@@ -219,17 +208,15 @@ def preview(
 @router.post("/thresholds", response_model=SavedPublic)
 def save(body: ThresholdsIn, engine: EngineDep, settings: SettingsDep, principal: ReaderDep) -> Any:
     """Save the thresholds with your name; they apply from the next run. Audited."""
-    from brokerlens.access.alerts import save_thresholds
-
-    return save_thresholds(engine, settings, principal, body.alert_id, body.branch_id, body.params)
+    return alerts_service.save_thresholds(
+        engine, settings, principal, body.alert_id, body.branch_id, body.params
+    )
 
 
 @router.get("/{alert_row_id}", response_model=AlertDetailPublic)
 def get_alert(alert_row_id: IdPath, engine: EngineDep, principal: ReaderDep) -> Any:
     """One alert with every status change (404 for one of a customer outside your scope)."""
-    from brokerlens.access.alerts import get_alert
-
-    return get_alert(engine, principal, alert_row_id)
+    return alerts_service.get_alert(engine, principal, alert_row_id)
 
 
 @router.post("/{alert_row_id}/status", response_model=AlertDetailPublic)
@@ -238,14 +225,10 @@ def change_status(
 ) -> Any:
     """new -> acknowledged -> handled or dismissed (a dismissal needs a note); any other move
     is refused (409). Recorded with who and when; audited."""
-    from brokerlens.access.alerts import change_status
-
-    return change_status(engine, principal, alert_row_id, body.status, body.note)
+    return alerts_service.change_status(engine, principal, alert_row_id, body.status, body.note)
 
 
 @customer_router.get("/{customer_id}/alerts", response_model=list[AlertPublic])
 def customer_alerts(customer_id: str, engine: EngineDep, principal: ReaderDep) -> Any:
     """The customer's latest alerts, newest first."""
-    from brokerlens.access.alerts import customer_alerts
-
-    return customer_alerts(engine, principal, customer_id)
+    return alerts_service.customer_alerts(engine, principal, customer_id)

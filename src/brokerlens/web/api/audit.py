@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 
+from brokerlens.access import AuditQuery, search_audit
 from brokerlens.auth.principal import Permission
 from brokerlens.web.bounds import DayQuery, PageQuery
 from brokerlens.web.deps import AuditorDep, CsrfDep, EngineDep, require
@@ -41,8 +42,6 @@ class AuditParams:
         self.page_size = page_size
 
     def query(self) -> Any:
-        from brokerlens.access import AuditQuery
-
         return AuditQuery(
             username=self.username,
             action=self.action,
@@ -65,8 +64,6 @@ AuditParamsDep = Annotated[AuditParams, Depends()]
 
 
 def audit_page(engine: Any, principal: Any, params: AuditParams) -> dict[str, Any]:
-    from brokerlens.access import search_audit
-
     result = search_audit(engine, principal, params.query())
     return {
         "data": jsonable_encoder(list(result.rows)),

@@ -5,7 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from brokerlens.auth import login as auth_login
+from brokerlens.auth import logout as auth_logout
 from brokerlens.auth.principal import Principal
+from brokerlens.web.account import change_own_password
 from brokerlens.web.deps import (
     SESSION_COOKIE,
     EngineDep,
@@ -83,8 +86,6 @@ def clear_session_cookie(response: Response, request: Request) -> None:
 @router.post("/login", response_model=LoginOut)
 def login(body: LoginIn, request: Request, response: Response, engine: EngineDep) -> LoginOut:
     """Sign in: sets the HttpOnly session cookie and returns the session's CSRF token."""
-    from brokerlens.auth import login as auth_login
-
     ticket = auth_login(
         engine,
         body.username,
@@ -102,8 +103,6 @@ def login(body: LoginIn, request: Request, response: Response, engine: EngineDep
 
 @router.post("/logout", status_code=204, dependencies=[SignedInCsrfDep])
 def logout(request: Request, engine: EngineDep) -> Response:
-    from brokerlens.auth import logout as auth_logout
-
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         auth_logout(engine, token)
@@ -145,8 +144,6 @@ def change_password(
     principal: SignedInPrincipalDep,
 ) -> PasswordChangeOut:
     """Change your own password (required first after a reset); ends your other sessions."""
-    from brokerlens.web.account import change_own_password
-
     ended = change_own_password(
         engine,
         request,

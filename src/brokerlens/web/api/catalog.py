@@ -9,8 +9,17 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from brokerlens.access import explain_customer, served_snapshot
 from brokerlens.access.catalog import apply_catalog_as
-from brokerlens.errors import InvalidRequest
+from brokerlens.classify import (
+    catalog_version,
+    compile_catalog,
+    load_active_catalog,
+    parse_catalog,
+    preview_catalog,
+)
+from brokerlens.classify.explain import display
+from brokerlens.errors import InvalidRequest, NotFound
 from brokerlens.indicators import load_indicators
 from brokerlens.web.deps import (
     CatalogEditorDep,
@@ -57,10 +66,6 @@ class CatalogPublic(BaseModel):
 
 def catalog_public(settings: Any, engine: Any) -> CatalogPublic:
     """The active catalog (what a preview compares against), its rules written out."""
-    from brokerlens.access import served_snapshot
-    from brokerlens.classify import catalog_version, compile_catalog, load_active_catalog
-    from brokerlens.errors import NotFound
-
     catalog = load_active_catalog(settings)
     try:
         served: str | None = str(served_snapshot(engine).catalog_version)
@@ -86,8 +91,6 @@ def catalog_public(settings: Any, engine: Any) -> CatalogPublic:
 
 
 def _display(condition: Any) -> str:
-    from brokerlens.classify.explain import display
-
     return display(condition)
 
 
@@ -104,14 +107,10 @@ def why(
     classification: Annotated[str | None, Query(description="one classification id")] = None,
 ) -> Any:
     """The same answer as GET /api/customers/{id}/why: rules tried with their figures."""
-    from brokerlens.access import explain_customer
-
     return jsonable_encoder(explain_customer(engine, principal, customer_id, classification))
 
 
 def preview_of(settings: Any, text: str, classification: str | None) -> Any:
-    from brokerlens.classify import parse_catalog, preview_catalog
-
     if not text.strip():
         raise InvalidRequest("the catalog YAML is empty", hint="paste the edited catalog")
     candidate = parse_catalog(text, "the edited catalog", load_indicators(settings))

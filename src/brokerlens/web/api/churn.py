@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from brokerlens.access import churn as churn_service
 from brokerlens.web.deps import CsrfDep, EngineDep, ReaderDep, SettingsDep, customer_reader
 
 customer_router = APIRouter(
@@ -48,6 +49,4 @@ def customer_churn(
     customer_id: str, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
 ) -> Any:
     """The customer's churn score and reasons as of the served date. Audited as `view_churn`."""
-    from brokerlens.access.churn import customer_churn
-
-    return customer_churn(engine, settings, principal, customer_id)
+    return churn_service.customer_churn(engine, settings, principal, customer_id)

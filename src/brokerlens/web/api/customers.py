@@ -15,6 +15,7 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.responses import Response
 
+from brokerlens import access
 from brokerlens.web.bounds import PageQuery, check_filters
 from brokerlens.web.deps import (
     CsrfDep,
@@ -71,9 +72,7 @@ class CustomerListParams:
         self.page_size = page_size
 
     def query(self) -> Any:
-        from brokerlens.access import CustomerQuery
-
-        return CustomerQuery(
+        return access.CustomerQuery(
             conditions=conditions_from(self.filters),
             branch_id=self.branch_id,
             team_id=self.team_id,
@@ -165,17 +164,13 @@ def list_customers(
     engine: EngineDep, principal: ReaderDep, params: ListParams
 ) -> CustomerListPublic:
     """Customers in your scope matching every condition, one page, sorted."""
-    from brokerlens.access import list_customers
-
-    return page_of(list_customers(engine, principal, params.query()))
+    return page_of(access.list_customers(engine, principal, params.query()))
 
 
 @router.get("/export.csv", response_class=Response)
 def export_customers(engine: EngineDep, principal: ExporterDep, params: ListParams) -> Response:
     """Every customer matching the list's filters as CSV (PII masked); audited as an export."""
-    from brokerlens.access import export_customers
-
-    return csv_response(export_customers(engine, principal, params.query()))
+    return csv_response(access.export_customers(engine, principal, params.query()))
 
 
 @router.get("/{customer_id}", response_model=Customer360Public)
@@ -184,10 +179,8 @@ def customer_360(
 ) -> Any:
     """Profile, classifications, positions, trades, transfers, products, risk, agreements,
     contacts, relationships. Audited as `view_360`."""
-    from brokerlens.access import customer_360
-
     # Validated and written by the response model (jsonable_encoder cost more than the reads).
-    return customer_360(engine, settings, principal, customer_id)
+    return access.customer_360(engine, settings, principal, customer_id)
 
 
 @router.get("/{customer_id}/assets")
@@ -195,9 +188,7 @@ def customer_assets(
     customer_id: str, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
 ) -> Any:
     """Daily total assets with the index over the same dates."""
-    from brokerlens.access import customer_assets
-
-    return jsonable_encoder(customer_assets(engine, settings, principal, customer_id))
+    return jsonable_encoder(access.customer_assets(engine, settings, principal, customer_id))
 
 
 @router.get("/{customer_id}/why")
@@ -208,15 +199,11 @@ def customer_why(
     classification: Annotated[str | None, Query(description="one classification id")] = None,
 ) -> Any:
     """Why the customer has each classification value: the rules tried and their figures."""
-    from brokerlens.access import explain_customer
-
-    return jsonable_encoder(explain_customer(engine, principal, customer_id, classification))
+    return jsonable_encoder(access.explain_customer(engine, principal, customer_id, classification))
 
 
 @router.post("/{customer_id}/reveal", response_model=RevealOut)
 def reveal(customer_id: str, body: RevealIn, engine: EngineDep, principal: ReaderDep) -> RevealOut:
     """One unmasked field; needs the reveal_pii permission and a reason; audited."""
-    from brokerlens.access import reveal
-
-    value = reveal(engine, principal, customer_id, body.field, body.reason)
+    value = access.reveal(engine, principal, customer_id, body.field, body.reason)
     return RevealOut(customer_id=customer_id, field=body.field, value=value)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.encoders import jsonable_encoder
 
+from brokerlens.access import home_summary
 from brokerlens.web.deps import CsrfDep, EngineDep, ReaderDep, customer_reader
 
 router = APIRouter(
@@ -16,6 +17,4 @@ router = APIRouter(
 
 @router.get("")
 def home(engine: EngineDep, principal: ReaderDep) -> Any:
-    from brokerlens.access import home_summary
-
     return jsonable_encoder(home_summary(engine, principal))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 
+from brokerlens.access import list_staff, org_tree
 from brokerlens.web.deps import CsrfDep, EngineDep, ReaderDep, customer_reader
 
 router = APIRouter(
@@ -17,8 +18,6 @@ router = APIRouter(
 @router.get("/tree")
 def tree(engine: EngineDep, principal: ReaderDep) -> Any:
     """Units (HQ, regions, branches, teams) nested by parent."""
-    from brokerlens.access import org_tree
-
     return jsonable_encoder(org_tree(engine, principal))
 
 
@@ -28,7 +27,5 @@ def staff(
     principal: ReaderDep,
     unit_id: Annotated[str | None, Query(description="only this unit and below")] = None,
 ) -> Any:
-    from brokerlens.access import list_staff
-
     data = jsonable_encoder(list_staff(engine, principal, unit_id=unit_id))
     return {"data": data, "count": len(data)}

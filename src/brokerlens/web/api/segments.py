@@ -14,6 +14,7 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from brokerlens import access
 from brokerlens.access.conditions import Op
 from brokerlens.web.api.customers import CustomerListPublic, page_of
 from brokerlens.web.bounds import IdPath, PageQuery, check_condition_value
@@ -91,17 +92,13 @@ def typed_conditions(conditions: list[ConditionIn]) -> list[Any]:
 @router.get("", response_model=SegmentsPublic)
 def list_segments(engine: EngineDep, principal: ReaderDep) -> SegmentsPublic:
     """Your segments and those shared with your unit or a unit above it."""
-    from brokerlens.access import list_segments
-
-    data = [segment_public(s) for s in list_segments(engine, principal)]
+    data = [segment_public(s) for s in access.list_segments(engine, principal)]
     return SegmentsPublic(data=data, count=len(data))
 
 
 @router.post("", response_model=SegmentPublic, status_code=201)
 def create_segment(body: SegmentCreate, engine: EngineDep, principal: ReaderDep) -> SegmentPublic:
-    from brokerlens.access import create_segment
-
-    segment = create_segment(
+    segment = access.create_segment(
         engine,
         principal,
         body.name,
@@ -115,44 +112,36 @@ def create_segment(body: SegmentCreate, engine: EngineDep, principal: ReaderDep)
 @router.post("/count", response_model=CountOut)
 def count_unsaved(body: CountIn, engine: EngineDep, principal: ReaderDep) -> CountOut:
     """The live count of conditions not yet saved (the segment builder asks as you type)."""
-    from brokerlens.access import count_customers
-
-    return CountOut(count=count_customers(engine, principal, typed_conditions(body.conditions)))
+    return CountOut(
+        count=access.count_customers(engine, principal, typed_conditions(body.conditions))
+    )
 
 
 @router.get("/{segment_id}", response_model=SegmentPublic)
 def get_segment(segment_id: IdPath, engine: EngineDep, principal: ReaderDep) -> SegmentPublic:
-    from brokerlens.access import get_segment
-
-    return segment_public(get_segment(engine, principal, segment_id))
+    return segment_public(access.get_segment(engine, principal, segment_id))
 
 
 @router.patch("/{segment_id}", response_model=SegmentPublic)
 def update_segment(
     segment_id: IdPath, body: SegmentUpdate, engine: EngineDep, principal: ReaderDep
 ) -> SegmentPublic:
-    from brokerlens.access import update_segment
-
     changes = body.model_dump(exclude_unset=True)
     if body.conditions is not None:
         changes["conditions"] = typed_conditions(body.conditions)
-    return segment_public(update_segment(engine, principal, segment_id, **changes))
+    return segment_public(access.update_segment(engine, principal, segment_id, **changes))
 
 
 @router.delete("/{segment_id}", status_code=204)
 def delete_segment(segment_id: IdPath, engine: EngineDep, principal: ReaderDep) -> Response:
-    from brokerlens.access import delete_segment
-
-    delete_segment(engine, principal, segment_id)
+    access.delete_segment(engine, principal, segment_id)
     return Response(status_code=204)
 
 
 @router.get("/{segment_id}/count", response_model=CountOut)
 def segment_count(segment_id: IdPath, engine: EngineDep, principal: ReaderDep) -> CountOut:
     """Members now, within your scope."""
-    from brokerlens.access import segment_count
-
-    return CountOut(count=segment_count(engine, principal, segment_id))
+    return CountOut(count=access.segment_count(engine, principal, segment_id))
 
 
 @router.get("/{segment_id}/members", response_model=CustomerListPublic)
@@ -163,14 +152,12 @@ def segment_members(
     page: PageQuery = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CustomerListPublic:
-    from brokerlens.access import segment_members
-
-    return page_of(segment_members(engine, principal, segment_id, page=page, page_size=page_size))
+    return page_of(
+        access.segment_members(engine, principal, segment_id, page=page, page_size=page_size)
+    )
 
 
 @router.get("/{segment_id}/export.csv", response_class=Response)
 def export_segment(segment_id: IdPath, engine: EngineDep, principal: ExporterDep) -> Response:
     """Every member as CSV (PII masked); audited as an export naming the customers."""
-    from brokerlens.access import export_segment
-
-    return csv_response(export_segment(engine, principal, segment_id))
+    return csv_response(access.export_segment(engine, principal, segment_id))

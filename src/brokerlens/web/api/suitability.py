@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from brokerlens.access import suitability as suitability_service
 from brokerlens.auth.principal import Permission
 from brokerlens.web.bounds import IdPath
 from brokerlens.web.deps import CsrfDep, EngineDep, ReaderDep, SettingsDep, customer_reader, require
@@ -176,9 +177,7 @@ def customer_suitability(
 ) -> Any:
     """Regulatory class and its validity, investor class with the reason, behavioural level
     history, `risk_mismatch`, recent checks. Audited as `view_suitability`."""
-    from brokerlens.access.suitability import customer_suitability
-
-    return customer_suitability(engine, settings, principal, customer_id)
+    return suitability_service.customer_suitability(engine, settings, principal, customer_id)
 
 
 @customer_router.get("/{customer_id}/eligibility", response_model=EligibilityPublic)
@@ -187,9 +186,7 @@ def customer_eligibility(
 ) -> Any:
     """Each business permission (margin, ChiNext, STAR, BSE, options, HK Connect) with every
     requirement met, missing or to verify. Audited as `view_eligibility`."""
-    from brokerlens.access.suitability import customer_eligibility
-
-    return customer_eligibility(engine, settings, principal, customer_id)
+    return suitability_service.customer_eligibility(engine, settings, principal, customer_id)
 
 
 @customer_router.post("/{customer_id}/suitability/check", response_model=CheckPublic)
@@ -198,9 +195,9 @@ def check(
 ) -> Any:
     """The verdict (match, mismatch, forbidden) for a product or permission with every reason;
     recorded with who and when."""
-    from brokerlens.access.suitability import check_target
-
-    return check_target(engine, settings, principal, customer_id, body.target, body.context)
+    return suitability_service.check_target(
+        engine, settings, principal, customer_id, body.target, body.context
+    )
 
 
 @router.post("/checks/{check_id}/warning", response_model=CheckPublic)
@@ -208,9 +205,9 @@ def warning(
     check_id: IdPath, engine: EngineDep, principal: ReaderDep, body: StepIn | None = None
 ) -> Any:
     """Record that the risk warning of a mismatch was shown (422 for a match or forbidden)."""
-    from brokerlens.access.suitability import record_warning
-
-    return record_warning(engine, principal, check_id, body.note if body else None)
+    return suitability_service.record_warning(
+        engine, principal, check_id, body.note if body else None
+    )
 
 
 @router.post("/checks/{check_id}/confirmation", response_model=CheckPublic)
@@ -218,18 +215,16 @@ def confirmation(
     check_id: IdPath, engine: EngineDep, principal: ReaderDep, body: StepIn | None = None
 ) -> Any:
     """Record the customer's confirmation of a mismatch; refused (422) without a prior warning."""
-    from brokerlens.access.suitability import record_confirmation
-
-    return record_confirmation(engine, principal, check_id, body.note if body else None)
+    return suitability_service.record_confirmation(
+        engine, principal, check_id, body.note if body else None
+    )
 
 
 @router.post("/checks/{check_id}/sale", response_model=CheckPublic)
 def sale(check_id: IdPath, engine: EngineDep, settings: SettingsDep, principal: ReaderDep) -> Any:
     """Record that the sale went ahead (422 when forbidden, or a mismatch not confirmed); a
     high-risk sale to an ordinary investor schedules its call-back."""
-    from brokerlens.access.suitability import record_sale
-
-    return record_sale(engine, settings, principal, check_id)
+    return suitability_service.record_sale(engine, settings, principal, check_id)
 
 
 @router.get("/findings", response_model=FindingsPublic, dependencies=[ReportsDep])
@@ -237,9 +232,7 @@ def findings(
     engine: EngineDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
 ) -> Any:
     """Delivered risk assessments that disagree with their re-scoring (compliance, HQ)."""
-    from brokerlens.access.suitability import rescore_findings
-
-    return rescore_findings(engine, settings, principal, limit)
+    return suitability_service.rescore_findings(engine, settings, principal, limit)
 
 
 @router.get("/validity", response_model=ValidityPublic, dependencies=[ReportsDep])
@@ -248,9 +241,7 @@ def validity(
 ) -> Any:
     """Assessment validity by branch, and the customers whose assessment is expiring, expired
     or missing (compliance, HQ)."""
-    from brokerlens.access.suitability import validity_by_branch
-
-    return validity_by_branch(engine, settings, principal, limit)
+    return suitability_service.validity_by_branch(engine, settings, principal, limit)
 
 
 @router.get("/holdings-above-class", response_model=HoldingsPublic, dependencies=[ReportsDep])
@@ -258,9 +249,7 @@ def holdings_above_class(
     engine: EngineDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
 ) -> Any:
     """Current holdings above the holder's class, by branch (compliance, HQ)."""
-    from brokerlens.access.suitability import holdings_above_class
-
-    return holdings_above_class(engine, settings, principal, limit)
+    return suitability_service.holdings_above_class(engine, settings, principal, limit)
 
 
 @customer_router.get(
@@ -268,9 +257,7 @@ def holdings_above_class(
 )
 def customer_class_requests(customer_id: str, engine: EngineDep, principal: ReaderDep) -> Any:
     """The customer's applications to be treated as professional (or as ordinary)."""
-    from brokerlens.access.suitability import customer_class_requests
-
-    return customer_class_requests(engine, principal, customer_id)
+    return suitability_service.customer_class_requests(engine, principal, customer_id)
 
 
 @customer_router.post(
@@ -285,9 +272,7 @@ def request_investor_class(
 ) -> Any:
     """Record an application with what the data shows (422 when the customer is already
     treated so). Audited as `investor_class_request`."""
-    from brokerlens.access.suitability import request_investor_class
-
-    return request_investor_class(
+    return suitability_service.request_investor_class(
         engine, settings, principal, customer_id, body.direction, body.evidence
     )
 
@@ -295,9 +280,7 @@ def request_investor_class(
 @router.get("/class-requests", response_model=list[ClassRequestPublic])
 def pending_class_requests(engine: EngineDep, principal: ReaderDep, limit: LimitQuery = 500) -> Any:
     """Class requests waiting for a decision (compliance)."""
-    from brokerlens.access.suitability import pending_class_requests
-
-    return pending_class_requests(engine, principal, limit)
+    return suitability_service.pending_class_requests(engine, principal, limit)
 
 
 @router.post("/class-requests/{request_id}/decision", response_model=ClassRequestPublic)
@@ -306,6 +289,6 @@ def decide_class_request(
 ) -> Any:
     """Approve or reject a pending request (compliance; approving against the data needs a
     note, else 422). Audited as `investor_class_decision`."""
-    from brokerlens.access.suitability import decide_investor_class
-
-    return decide_investor_class(engine, principal, request_id, body.approve, body.note)
+    return suitability_service.decide_investor_class(
+        engine, principal, request_id, body.approve, body.note
+    )

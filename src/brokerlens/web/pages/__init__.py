@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from brokerlens.web.pages import (
+    account,
+    activation,
+    alerts,
+    audit,
+    auth,
+    catalog,
+    customers,
+    home,
+    org,
+    segments,
+    users,
+)
+
 
 def routers() -> list[APIRouter]:
-    from brokerlens.web.pages import (
-        account,
-        activation,
-        alerts,
-        audit,
-        auth,
-        catalog,
-        customers,
-        home,
-        org,
-        segments,
-        users,
-    )
-
     return [
         auth.router,
         home.router,

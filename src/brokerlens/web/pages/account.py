@@ -7,7 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from brokerlens.auth.policy import MIN_KINDS, MIN_LENGTH, password_problems
 from brokerlens.errors import InvalidRequest
+from brokerlens.web.account import WrongCurrentPassword, change_own_password
 from brokerlens.web.deps import (
     PASSWORD_PAGE,
     EngineDep,
@@ -47,8 +49,6 @@ def _render(
     changed: bool = False,
     status_code: int = 200,
 ) -> Response:
-    from brokerlens.auth.policy import MIN_KINDS, MIN_LENGTH
-
     context: dict[str, Any] = {
         "required": required,
         "next": next_url,
@@ -79,8 +79,6 @@ def password_form(
 def _problems(page: Page, old: str, new: str, again: str) -> list[str]:
     """What is wrong with the form, in the page's language, before asking auth to change it
     (auth's own messages are bilingual in one string; the page shows one language)."""
-    from brokerlens.auth.policy import password_problems
-
     lang = page.language
     if new != again:
         return [translate("pw.mismatch", lang)]
@@ -102,8 +100,6 @@ def password_submit(
     new_password_again: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    from brokerlens.web.account import WrongCurrentPassword, change_own_password
-
     required = session.must_change_password
     target = safe_next(next)
     problems = _problems(page, old_password, new_password, new_password_again)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from brokerlens.access.activation import ActivationQuery
+from brokerlens.access.activation import ActivationQuery, list_candidates
 from brokerlens.auth.principal import Permission
 from brokerlens.web.bounds import PageQuery
 from brokerlens.web.deps import CsrfDep
@@ -27,8 +27,6 @@ def activation_page(
     branch_id: Annotated[str | None, Query(max_length=32)] = None,
     p: PageQuery = 1,
 ) -> Response:
-    from brokerlens.access.activation import list_candidates
-
     query = ActivationQuery.model_validate(
         {
             "kind": kind or None,

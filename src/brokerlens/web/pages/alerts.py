@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
+from brokerlens.access import alerts as alerts_service
 from brokerlens.auth.principal import Permission
 from brokerlens.errors import InvalidRequest
 from brokerlens.web.api.alerts import AlertParamsDep
@@ -34,13 +35,11 @@ def _query_string(values: dict[str, Any], **changes: Any) -> str:
 @router.get("/alerts")
 def inbox(page: ReaderPageDep, request: Request, params: AlertParamsDep) -> Response:
     """The alerts of the user's scope, newest first, with the filters."""
-    from brokerlens.access.alerts import alert_names, list_alerts
-
-    result = list_alerts(page.engine, page.principal, params.query())
+    result = alerts_service.list_alerts(page.engine, page.principal, params.query())
     filters = {k: v for k, v in params.values.items() if k not in ("page", "page_size")}
     context = {
         "result": result,
-        "names": alert_names(page.settings),
+        "names": alerts_service.alert_names(page.settings),
         "filters": filters,
         "statuses": STATUSES,
         "pages": max(1, -(-result.total // result.page_size)),
@@ -63,28 +62,26 @@ def change_status(
     note: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
     """One move of the state machine; answers the row's status cell again."""
-    from brokerlens.access.alerts import change_status
-
-    found = change_status(page.engine, page.principal, alert_row_id, status, note)
+    found = alerts_service.change_status(page.engine, page.principal, alert_row_id, status, note)
     return page.render("_alert_actions.html", {"a": found}, active="alerts")
 
 
 @router.get("/customers/{customer_id}/alerts")
 def customer_slot(customer_id: str, page: ReaderPageDep) -> Response:
     """The 360's recent alerts (a fragment)."""
-    from brokerlens.access.alerts import alert_names, customer_alerts
-
-    rows = customer_alerts(page.engine, page.principal, customer_id)
-    context = {"rows": rows, "names": alert_names(page.settings), "customer_id": customer_id}
+    rows = alerts_service.customer_alerts(page.engine, page.principal, customer_id)
+    context = {
+        "rows": rows,
+        "names": alerts_service.alert_names(page.settings),
+        "customer_id": customer_id,
+    }
     return page.render("_customer_alerts.html", context, active="customers")
 
 
 @router.get("/alerts/thresholds")
 def thresholds(page: ReaderPageDep) -> Response:
     """Per alert the default and branch thresholds; an edit form for those the user may edit."""
-    from brokerlens.access.alerts import threshold_overview
-
-    items = threshold_overview(page.settings, page.principal)
+    items = alerts_service.threshold_overview(page.settings, page.principal)
     context = {
         "items": items,
         "can_edit": page.principal.can(Permission.EDIT_ALERT_THRESHOLDS),
@@ -109,18 +106,18 @@ async def _threshold_form(request: Request) -> tuple[str, str | None, dict[str, 
 @router.post("/alerts/thresholds/preview")
 async def preview(page: ReaderPageDep, request: Request) -> Response:
     """N customers would fire (now M), with the form to save the same values."""
-    from brokerlens.access.alerts import preview_thresholds
-
     alert_id, branch, params = await _threshold_form(request)
-    found = preview_thresholds(page.engine, page.settings, page.principal, alert_id, branch, params)
+    found = alerts_service.preview_thresholds(
+        page.engine, page.settings, page.principal, alert_id, branch, params
+    )
     context = {"p": found, "prefix": PARAM_PREFIX}
     return page.render("_threshold_preview.html", context, active="alerts")
 
 
 @router.post("/alerts/thresholds/save")
 async def save(page: ReaderPageDep, request: Request) -> Response:
-    from brokerlens.access.alerts import save_thresholds
-
     alert_id, branch, params = await _threshold_form(request)
-    saved = save_thresholds(page.engine, page.settings, page.principal, alert_id, branch, params)
+    saved = alerts_service.save_thresholds(
+        page.engine, page.settings, page.principal, alert_id, branch, params
+    )
     return page.render("_threshold_saved.html", {"s": saved}, active="alerts")

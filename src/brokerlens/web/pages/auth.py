@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from brokerlens.auth import login, logout
 from brokerlens.errors import AuthError, InvalidRequest
 from brokerlens.web.api.auth import clear_session_cookie, set_session_cookie
 from brokerlens.web.deps import (
@@ -89,8 +90,6 @@ def login_submit(
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    from brokerlens.auth import login
-
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     target = safe_next(next)
     if not expected or not hmac.compare_digest(expected, csrf_token):
@@ -131,8 +130,6 @@ def login_submit(
 
 @router.post("/logout", dependencies=[SignedInCsrfDep])
 def logout_submit(request: Request, engine: EngineDep) -> Response:
-    from brokerlens.auth import logout
-
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         logout(engine, token)

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from brokerlens.auth.principal import Permission
+from brokerlens.classify.loader import active_path, default_catalog_text
 from brokerlens.web.api.catalog import catalog_public, preview_of
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import EditorPageDep, ReaderPageDep
@@ -21,8 +22,6 @@ def catalog_page(page: ReaderPageDep) -> Response:
     can_edit = page.principal.can(Permission.EDIT_CATALOG)
     yaml_text = ""
     if can_edit:
-        from brokerlens.classify.loader import active_path, default_catalog_text
-
         path = active_path(page.settings)
         yaml_text = path.read_text("utf-8") if path.exists() else default_catalog_text()
     context = {

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from starlette.responses import HTMLResponse
 
+from brokerlens.access import served_snapshot
 from brokerlens.auth.principal import Permission, Principal, Role
 from brokerlens.config import Settings
 from brokerlens.errors import NotFound
@@ -73,8 +74,6 @@ class Page:
     settings: Settings
 
     def snapshot(self) -> Any | None:
-        from brokerlens.access import served_snapshot
-
         try:
             return served_snapshot(self.engine)
         except NotFound:

@@ -10,14 +10,27 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
+from markupsafe import Markup, escape
 from starlette.responses import Response
 
+from brokerlens.access import (
+    customer_360,
+    customer_assets,
+    explain_customer,
+    list_customers,
+    org_tree,
+    reveal,
+)
 from brokerlens.auth.principal import Permission
 from brokerlens.errors import InvalidRequest
 from brokerlens.indicators import Indicators, builtin_indicators
 from brokerlens.web.api.customers import CustomerListParams
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.filters import ClassificationChoice, classification_choices, columns_of
+from brokerlens.web.formatting import is_amount_column, value_html
+from brokerlens.web.i18n import MESSAGES, enum_label, translate
+from brokerlens.web.i18n import column_label as known_column
+from brokerlens.web.i18n import column_label as label_of
 from brokerlens.web.pages.common import ReaderPageDep
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -117,8 +130,6 @@ class ListView:
 def column_label(
     name: str, snapshot: Any, language: str, indicators: Indicators | None = None
 ) -> str:
-    from brokerlens.web.i18n import MESSAGES
-
     catalog = getattr(snapshot, "catalog", None)
     item = catalog.get(name) if catalog is not None else None
     if item is not None:
@@ -129,14 +140,11 @@ def column_label(
     for key in (f"field.{name}", f"cust.{name.removesuffix('_id')}"):
         if key in MESSAGES:
             return MESSAGES[key][1 if language == "en" else 0]
-    from brokerlens.web.i18n import column_label as known_column
 
     return known_column(name, language, indicators)
 
 
 def column_kind(name: str, type_: str) -> str:
-    from brokerlens.web.formatting import is_amount_column
-
     if type_ in ("number", "integer"):
         return "amount" if is_amount_column(name) else type_
     return type_
@@ -163,8 +171,6 @@ def _range_filters(request: Request) -> tuple[list[str], dict[str, tuple[str, st
 
 
 def list_view(page: Any, params: CustomerListParams, request: Request) -> ListView:
-    from brokerlens.access import list_customers
-
     snapshot = page.snapshot()
     ranges, range_values = _range_filters(request)
     params.filters = [f for f in params.filters if f] + ranges
@@ -220,8 +226,6 @@ def customers_page(
 
 def _org_options(page: Any) -> dict[str, list[tuple[str, str]]]:
     """Branches and teams the user can pick, from the org tree in their scope."""
-    from brokerlens.access import org_tree
-
     options: dict[str, list[tuple[str, str]]] = {"branch": [], "team": []}
 
     def walk(node: Any) -> None:
@@ -339,12 +343,6 @@ def _json(value: Any) -> Any:
 
 
 def risk_view(risk: dict[str, Any] | None, as_of: Any, language: str) -> RiskView | None:
-    from markupsafe import Markup, escape
-
-    from brokerlens.web.formatting import value_html
-    from brokerlens.web.i18n import column_label as label_of
-    from brokerlens.web.i18n import enum_label, translate
-
     if not risk:
         return None
     expire, today = _as_date(risk.get("expire_date")), _as_date(as_of)
@@ -390,9 +388,6 @@ class IndicatorItem:
 def indicator_items(
     values: dict[str, Any], language: str, indicators: Indicators | None = None
 ) -> list[IndicatorItem]:
-    from brokerlens.web.formatting import value_html
-    from brokerlens.web.i18n import column_label as label_of
-
     return [
         IndicatorItem(
             k,
@@ -405,8 +400,6 @@ def indicator_items(
 
 @router.get("/customers/{customer_id}")
 def customer_page(customer_id: str, page: ReaderPageDep) -> Response:
-    from brokerlens.access import customer_360, customer_assets
-
     data = customer_360(page.engine, page.settings, page.principal, customer_id)
     assets = customer_assets(page.engine, page.settings, page.principal, customer_id)
     charts = charts_360({"points": assets.points}, data.get("transfers") or [], page.language)
@@ -432,8 +425,6 @@ def customer_page(customer_id: str, page: ReaderPageDep) -> Response:
 def why_partial(
     customer_id: str, page: ReaderPageDep, classification: str | None = None
 ) -> Response:
-    from brokerlens.access import explain_customer
-
     explanations = explain_customer(page.engine, page.principal, customer_id, classification)
     return page.render(
         "_why.html",
@@ -449,8 +440,6 @@ def reveal_partial(
     field: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    from brokerlens.access import reveal
-
     if not reason.strip():
         raise InvalidRequest(
             "reason: say why the value is needed", hint="it is kept in the audit log"

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from brokerlens.access import home_summary
+from brokerlens.access.alerts import alert_counts, alert_names
 from brokerlens.auth.principal import Role
 from brokerlens.errors import NotFound
 from brokerlens.web.deps import CsrfDep
@@ -26,8 +28,6 @@ def _ordered(counts: dict[str, int], order: tuple[str, ...]) -> list[tuple[str, 
 
 def _new_alerts(page: Any) -> list[tuple[str, str, int]]:
     """(alert id, name, new alerts in scope), most first: the inbox's counts."""
-    from brokerlens.access.alerts import alert_counts, alert_names
-
     names = alert_names(page.settings)
     counts = alert_counts(page.engine, page.principal, "new")
     rows = [
@@ -41,7 +41,6 @@ def _new_alerts(page: Any) -> list[tuple[str, str, int]]:
 def home(page: PageDep) -> Response:
     if page.principal.role is Role.ADMIN:
         return page.render("home.html", {"summary": None, "admin": True}, active="home")
-    from brokerlens.access import home_summary
 
     try:
         summary = home_summary(page.engine, page.principal)

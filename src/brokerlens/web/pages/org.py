@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from brokerlens.access import list_staff, org_tree
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import ReaderPageDep
 
@@ -13,8 +14,6 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
 @router.get("/org")
 def org(page: ReaderPageDep, unit_id: str | None = None) -> Response:
-    from brokerlens.access import list_staff, org_tree
-
     tree = org_tree(page.engine, page.principal)
     staff = list_staff(page.engine, page.principal, unit_id=unit_id) if unit_id else []
     return page.render("org.html", {"tree": tree, "staff": staff, "unit_id": unit_id}, active="org")

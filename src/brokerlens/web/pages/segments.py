@@ -10,6 +10,16 @@ from fastapi import APIRouter, Query, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from brokerlens.access import (
+    count_customers,
+    create_segment,
+    delete_segment,
+    get_segment,
+    list_segments,
+    segment_count,
+    segment_members,
+    update_segment,
+)
 from brokerlens.access.masking import PERSONAL_FIELDS
 from brokerlens.auth.principal import Permission
 from brokerlens.errors import Forbidden, InvalidRequest
@@ -99,8 +109,6 @@ def _builder_context(page: Page, rows: list[Row]) -> dict[str, Any]:
 
 @router.get("/segments")
 def segments_page(page: ReaderPageDep) -> Response:
-    from brokerlens.access import list_segments, segment_count
-
     items = list_segments(page.engine, page.principal)
     counts: dict[int, int | None] = {}
     for s in items:
@@ -120,8 +128,6 @@ def new_segment(page: ReaderPageDep, request: Request) -> Response:
 
 @router.post("/segments/count")
 async def live_count(page: ReaderPageDep, request: Request) -> Response:
-    from brokerlens.access import count_customers
-
     rows = _rows_from_form(await request.form())
     count = count_customers(page.engine, page.principal, _conditions(rows))
     return page.render("_segment_count.html", {"count": count}, active="segments")
@@ -145,8 +151,6 @@ def _form_fields(form: FormData) -> tuple[str, str | None, Visibility]:
 
 @router.post("/segments")
 async def create(page: ReaderPageDep, request: Request) -> Response:
-    from brokerlens.access import create_segment
-
     form = await request.form()
     name, description, visibility = _form_fields(form)
     conditions = _conditions(_rows_from_form(form))
@@ -164,8 +168,6 @@ async def create(page: ReaderPageDep, request: Request) -> Response:
 
 
 def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]:
-    from brokerlens.access import segment_members
-
     result = segment_members(page.engine, page.principal, segment_id, page=number, page_size=50)
     snapshot = page.snapshot()
     info = columns_of(snapshot)
@@ -190,8 +192,6 @@ def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]
 
 @router.get("/segments/{segment_id}")
 def segment_page(segment_id: IdPath, page: ReaderPageDep) -> Response:
-    from brokerlens.access import get_segment, segment_count
-
     segment = get_segment(page.engine, page.principal, segment_id)
     context = {
         **_builder_context(page, _rows_from_conditions(segment["conditions"])),
@@ -216,8 +216,6 @@ def members_partial(
 
 @router.post("/segments/{segment_id}")
 async def update(segment_id: IdPath, page: ReaderPageDep, request: Request) -> Response:
-    from brokerlens.access import update_segment
-
     form = await request.form()
     name, description, visibility = _form_fields(form)
     conditions = _conditions(_rows_from_form(form))
@@ -237,7 +235,5 @@ async def update(segment_id: IdPath, page: ReaderPageDep, request: Request) -> R
 
 @router.post("/segments/{segment_id}/delete")
 def delete(segment_id: IdPath, page: ReaderPageDep) -> Response:
-    from brokerlens.access import delete_segment
-
     delete_segment(page.engine, page.principal, segment_id)
     return RedirectResponse("/segments", status_code=303)

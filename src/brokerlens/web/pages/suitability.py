@@ -12,7 +12,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form
 from starlette.responses import Response
 
+from brokerlens.access.suitability import (
+    check_target,
+    compliance_overview,
+    customer_suitability,
+    record_confirmation,
+    record_warning,
+)
 from brokerlens.auth.principal import Permission
+from brokerlens.errors import NotFound
 from brokerlens.web.bounds import IdPath
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import Page, ReaderPageDep, permission_page
@@ -26,8 +34,6 @@ PERMISSIONS = ("margin", "chinext", "star", "bse", "option", "hk_connect")
 @router.get("/customers/{customer_id}/suitability")
 def panel(customer_id: str, page: ReaderPageDep) -> Response:
     """The 360's suitability panel (a fragment)."""
-    from brokerlens.access.suitability import customer_suitability
-
     summary = customer_suitability(
         page.engine, page.settings, page.principal, customer_id, with_eligibility=True
     )
@@ -47,8 +53,6 @@ def check(
     target: Annotated[str, Form(min_length=1, max_length=64)],
     context: Annotated[str, Form()] = "purchase",
 ) -> Response:
-    from brokerlens.access.suitability import check_target
-
     found = check_target(
         page.engine, page.settings, page.principal, customer_id, target.strip(), context
     )
@@ -63,9 +67,6 @@ def step(
     note: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
     """Record the warning shown or the customer's confirmation; answers the check again."""
-    from brokerlens.access.suitability import record_confirmation, record_warning
-    from brokerlens.errors import NotFound
-
     steps = {"warning": record_warning, "confirmation": record_confirmation}
     if step not in steps:
         raise NotFound(f"no step {step[:32]!r}", hint="warning or confirmation")
@@ -76,7 +77,5 @@ def step(
 @router.get("/suitability")
 def reports(page: ReportsPageDep) -> Response:
     """Compliance and HQ: re-scoring findings, validity and holdings above class by branch."""
-    from brokerlens.access.suitability import compliance_overview
-
     context = compliance_overview(page.engine, page.settings, page.principal, limit=200)
     return page.render("suitability.html", context, active="suitability")
