@@ -332,11 +332,11 @@ def _users(connection: sa.Connection) -> dict[str, Principal]:
 
 
 def build_world(settings: Settings) -> World:
-    engine = open_store(settings)
+    db = open_store(settings)
     table = profile_table()
     now = dt.datetime.now(dt.UTC)
-    table.metadata.create_all(engine)
-    with engine.begin() as connection:
+    table.metadata.create_all(db)
+    with db.begin() as connection:
         for column in ("branch_id", "region_id", "total_assets_t", "service_level"):
             sa.Index(f"ix_{TABLE}_{column}", table.c[column]).create(connection)
         connection.execute(
@@ -436,12 +436,12 @@ def build_world(settings: Settings) -> World:
                 )
         connection.execute(scope_daily.insert(), daily)
         principals = _users(connection)
-    return World(engine, settings, principals)
+    return World(db, settings, principals)
 
 
-def reassign(engine: sa.Engine, customer_id: str, old: str, new: str, day: dt.date) -> None:
+def reassign(db: sa.Engine, customer_id: str, old: str, new: str, day: dt.date) -> None:
     """End `old`'s relationship with the customer on `day` and start `new`'s."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         connection.execute(
             relationships.update()
             .where(

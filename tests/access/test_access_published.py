@@ -35,25 +35,25 @@ def test_access_over_a_real_publish(small_brokerage: Brokerage, tmp_path: Path) 
     publish(settings)
     clear_cache()
     try:
-        engine = open_store(settings)
-        snapshot = served_snapshot(engine)
+        db = open_store(settings)
+        snapshot = served_snapshot(db)
         hq = Principal(1, "hq", "HQ", Role.HQ_MARKETING)
         page = list_customers(
-            engine, hq, CustomerQuery(sort="total_assets_t", descending=True, page_size=5)
+            db, hq, CustomerQuery(sort="total_assets_t", descending=True, page_size=5)
         )
         assert page.total == snapshot.rows > 0 and len(page.rows) == 5
         top = page.rows[0]
-        view = customer_360(engine, settings, hq, top["customer_id"])
+        view = customer_360(db, settings, hq, top["customer_id"])
         assert view["facts_error"] is None and view["relationships"]
         stored = {c["id"]: c["value"] for c in view["classifications"]}
-        explained = explain_customer(engine, hq, top["customer_id"])
+        explained = explain_customer(db, hq, top["customer_id"])
         assert {e.classification_id: e.value for e in explained} == stored
         branch = Principal(2, "bm", "BM", Role.BRANCH_MANAGER, unit_id=top["branch_id"])
-        mine = list_customers(engine, branch, CustomerQuery(page_size=200))
+        mine = list_customers(db, branch, CustomerQuery(page_size=200))
         assert 0 < mine.total < page.total
         assert {r["branch_id"] for r in mine.rows} == {top["branch_id"]}
-        assert home_summary(engine, branch).customers == mine.total
-        assert org_tree(engine, hq)
+        assert home_summary(db, branch).customers == mine.total
+        assert org_tree(db, hq)
     finally:
         clear_cache()
         dispose_engines()

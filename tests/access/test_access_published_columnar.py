@@ -31,14 +31,14 @@ def test_publish_writes_the_columnar_copy(small_brokerage: Brokerage, tmp_path: 
     publish(settings)
     clear_cache()
     try:
-        engine = open_store(settings)
-        snapshot = served_snapshot(engine)
+        db = open_store(settings)
+        snapshot = served_snapshot(db)
         path = columnar_file(snapshot)
         assert path == str(settings.warehouse_dir / "served" / f"{snapshot.snapshot_id}.parquet")
         # reveal_pii: the birth_date sort below is personal (refused without it, audited with it)
         reveal = frozenset({Permission.REVEAL_PII})
         hq = Principal(1, "hq", "HQ", Role.HQ_MARKETING, extra_permissions=reveal)
-        some = list_customers(engine, hq, CustomerQuery(page_size=1)).rows[0]
+        some = list_customers(db, hq, CustomerQuery(page_size=1)).rows[0]
         branch = Principal(
             2, "bm", "BM", Role.BRANCH_MANAGER, unit_id=some["branch_id"], extra_permissions=reveal
         )
@@ -56,25 +56,23 @@ def test_publish_writes_the_columnar_copy(small_brokerage: Brokerage, tmp_path: 
             clear_cache()
             out: list[object] = []
             for who in (hq, branch):
-                out.append(count_customers(engine, who))
-                out += [
-                    (p.total, p.rows) for p in (list_customers(engine, who, q) for q in queries)
-                ]
+                out.append(count_customers(db, who))
+                out += [(p.total, p.rows) for p in (list_customers(db, who, q) for q in queries)]
             return out
 
         duck = answers()
-        with engine.begin() as connection:
+        with db.begin() as connection:
             connection.execute(snapshots.update().values(columnar_path=None))
         assert answers() == duck  # the store's answers (columnar_path unset)
-        assert columnar_file(served_snapshot(engine)) is None
-        with engine.begin() as connection:
+        assert columnar_file(served_snapshot(db)) is None
+        with db.begin() as connection:
             connection.execute(snapshots.update().values(columnar_path=path))
         # Two more publishes: the first snapshot's table is dropped, and its file with it.
         publish(settings)
         publish(settings)
         clear_cache()
         assert not Path(path).exists()
-        assert columnar_file(served_snapshot(engine)) is not None
+        assert columnar_file(served_snapshot(db)) is not None
     finally:
         clear_cache()
         dispose_engines()

@@ -38,22 +38,22 @@ def write_alerts(settings: Settings, rows: list[tuple[str, str, str]], day: dt.d
     pq.write_table(table, path)
 
 
-def stored(engine: sa.Engine) -> dict[tuple[str, str, dt.date], sa.Row[tuple[object, ...]]]:
-    with engine.connect() as connection:
+def stored(db: sa.Engine) -> dict[tuple[str, str, dt.date], sa.Row[tuple[object, ...]]]:
+    with db.connect() as connection:
         rows = connection.execute(sa.select(alerts)).all()
     return {(r.customer_id, r.alert_id, r.as_of_date): r for r in rows}
 
 
 def test_a_republish_adds_only_new_rows_and_keeps_statuses(store_settings: Settings) -> None:
-    engine = open_store(store_settings)
+    db = open_store(store_settings)
     first = [("C1", "B1", "fund_movement"), ("C1", "B1", "no_trade"), ("C2", "B2", "no_trade")]
     write_alerts(store_settings, first)
-    assert publish_alerts(engine, store_settings, T) == 3
-    got = stored(engine)
+    assert publish_alerts(db, store_settings, T) == 3
+    got = stored(db)
     row = got[("C1", "fund_movement", T)]
     assert (row.branch_id, row.status, row.explanation["zh"]) == ("B1", "new", "说明")
     assert row.created_at is not None
-    with engine.begin() as connection:
+    with db.begin() as connection:
         connection.execute(
             alerts.update()
             .where(alerts.c.alert_row_id == row.alert_row_id)
@@ -61,9 +61,9 @@ def test_a_republish_adds_only_new_rows_and_keeps_statuses(store_settings: Setti
         )
     # the re-run of T found one more; publishing T again adds just that one
     write_alerts(store_settings, [*first, ("C3", "B1", "entitlement")])
-    assert publish_alerts(engine, store_settings, T) == 1
-    assert publish_alerts(engine, store_settings, T) == 0
-    again = stored(engine)
+    assert publish_alerts(db, store_settings, T) == 1
+    assert publish_alerts(db, store_settings, T) == 0
+    again = stored(db)
     assert len(again) == 4
     kept = again[("C1", "fund_movement", T)]
     assert (kept.alert_row_id, kept.status, kept.status_by) == (
@@ -78,25 +78,25 @@ def test_an_alert_open_from_an_earlier_date_is_not_added_again(
 ) -> None:
     """A lasting state fires every day; the inbox holds it once while it is new or
     acknowledged, and again once someone has handled or dismissed it."""
-    engine = open_store(store_settings)
+    db = open_store(store_settings)
     days = [T + dt.timedelta(days=n) for n in (0, 3, 4, 5)]
     for day in days:
         write_alerts(store_settings, [("C1", "B1", "no_trade"), ("C2", "B1", "no_trade")], day)
-    assert publish_alerts(engine, store_settings, days[0]) == 2
-    with engine.begin() as connection:
+    assert publish_alerts(db, store_settings, days[0]) == 2
+    with db.begin() as connection:
         connection.execute(
             alerts.update().where(alerts.c.customer_id == "C1").values(status="acknowledged")
         )
         connection.execute(
             alerts.update().where(alerts.c.customer_id == "C2").values(status="dismissed")
         )
-    assert publish_alerts(engine, store_settings, days[1]) == 1  # C2's, dismissed: again
-    with engine.begin() as connection:
+    assert publish_alerts(db, store_settings, days[1]) == 1  # C2's, dismissed: again
+    with db.begin() as connection:
         connection.execute(
             alerts.update().where(alerts.c.customer_id == "C1").values(status="handled")
         )
-    assert publish_alerts(engine, store_settings, days[2]) == 1  # C1's, now handled; C2 open
-    assert set(stored(engine)) == {
+    assert publish_alerts(db, store_settings, days[2]) == 1  # C1's, now handled; C2 open
+    assert set(stored(db)) == {
         ("C1", "no_trade", days[0]),
         ("C2", "no_trade", days[0]),
         ("C2", "no_trade", days[1]),
@@ -104,7 +104,7 @@ def test_an_alert_open_from_an_earlier_date_is_not_added_again(
     }
     # another alert of a customer with one open still comes in
     write_alerts(store_settings, [("C2", "B1", "no_trade"), ("C2", "B1", "heavy_loss")], days[3])
-    assert publish_alerts(engine, store_settings, days[3]) == 1
+    assert publish_alerts(db, store_settings, days[3]) == 1
 
 
 def test_a_date_without_alerts_computed_loads_nothing(store_settings: Settings) -> None:

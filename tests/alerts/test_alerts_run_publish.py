@@ -29,15 +29,15 @@ def test_run_and_publish_then_again(small_brokerage: Brokerage, tmp_path: Path) 
     assert sum(report.alerts.values()) == fired.num_rows > 0
     assert set(report.alerts) >= {"fund_movement", "no_trade", "risk_mismatch"}
     assert publish(settings, report.as_of).alerts == fired.num_rows
-    engine = open_store(settings)
-    with engine.begin() as connection:
+    db = open_store(settings)
+    with db.begin() as connection:
         first = connection.execute(sa.select(alerts.c.alert_row_id)).scalars().first()
         connection.execute(
             alerts.update().where(alerts.c.alert_row_id == first).values(status="handled")
         )
     run_pipeline(settings, as_of=report.as_of)
     assert publish(settings, report.as_of).alerts == 0
-    with engine.connect() as connection:
+    with db.connect() as connection:
         rows = connection.execute(
             sa.select(alerts.c.customer_id, alerts.c.alert_id, alerts.c.as_of_date)
         ).all()

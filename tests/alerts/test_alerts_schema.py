@@ -17,14 +17,14 @@ from brokerlens.store.schema import metadata
 
 
 def test_migration_matches_the_declared_alert_tables(store_settings: Settings) -> None:
-    engine = open_store(store_settings)
-    with engine.connect() as connection:
+    db = open_store(store_settings)
+    with db.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert [d for d in diff if "alert" in str(d)] == []
 
 
 def test_one_row_per_customer_alert_and_date(store_settings: Settings) -> None:
-    engine = open_store(store_settings)
+    db = open_store(store_settings)
     row = {
         "as_of_date": date(2026, 3, 2),
         "customer_id": "C1",
@@ -33,9 +33,9 @@ def test_one_row_per_customer_alert_and_date(store_settings: Settings) -> None:
         "explanation": {"figures": {"transfer_out_t": 80000.0}},
         "created_at": datetime(2026, 3, 2, 18, tzinfo=UTC),
     }
-    with engine.begin() as connection:
+    with db.begin() as connection:
         connection.execute(alerts.insert(), [row])
         status = connection.execute(sa.select(alerts.c.status)).scalar_one()
     assert status == "new"
-    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+    with pytest.raises(sa.exc.IntegrityError), db.begin() as connection:
         connection.execute(alerts.insert(), [row])

@@ -39,10 +39,8 @@ def _sources(*, outside: tuple[str, ...]) -> dict[str, str]:
     ],
 )
 def test_one_owner(pattern: str, owners: tuple[str, ...], why: str) -> None:
-    # access/conditions.py's own quoting goes with its rewrite (filters defined once, item 5)
-    allowed = (*owners, "access/conditions.py") if "quote" in why else owners
     offenders = [
-        name for name, text in _sources(outside=allowed).items() if re.search(pattern, text)
+        name for name, text in _sources(outside=owners).items() if re.search(pattern, text)
     ]
     assert offenders == [], f"{why}: {offenders}"
 

@@ -12,9 +12,9 @@ from brokerlens.store.schema import org_units, relationships, staff
 D = dt.date(2020, 1, 1)
 
 
-def seed_org(engine: Engine) -> None:
+def seed_org(db: Engine) -> None:
     """HQ > region R1 > branch B1 > team T1 (lead, two brokers); an advisor in B1."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         connection.execute(
             sa.insert(org_units),
             [

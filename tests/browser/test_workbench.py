@@ -27,21 +27,21 @@ def sign_in(page: Any, served: Any, role: Role) -> None:
 
 
 def customers_of(served: Any, role: Role) -> set[str]:
-    engine = open_store(load_settings(home=served.home))
-    principal = principal_of(get_user(engine, served.users[str(role)][0]))
-    page = list_customers(engine, principal, CustomerQuery(page_size=200))
+    db = open_store(load_settings(home=served.home))
+    principal = principal_of(get_user(db, served.users[str(role)][0]))
+    page = list_customers(db, principal, CustomerQuery(page_size=200))
     ids = {row["customer_id"] for row in page.rows}
     pages = (page.total + 199) // 200
     for number in range(2, pages + 1):
-        more = list_customers(engine, principal, CustomerQuery(page=number, page_size=200))
+        more = list_customers(db, principal, CustomerQuery(page=number, page_size=200))
         ids |= {row["customer_id"] for row in more.rows}
     return ids
 
 
 def count_of(served: Any, role: Role, field: str, at_least: float) -> int:
-    engine = open_store(load_settings(home=served.home))
-    principal = principal_of(get_user(engine, served.users[str(role)][0]))
-    return count_customers(engine, principal, [Condition(field=field, op="ge", value=at_least)])
+    db = open_store(load_settings(home=served.home))
+    principal = principal_of(get_user(db, served.users[str(role)][0]))
+    return count_customers(db, principal, [Condition(field=field, op="ge", value=at_least)])
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -61,8 +61,8 @@ def test_add_list_disable_enable_reset(store_settings: Settings, user_cli: Run) 
     done = user_cli(*args, "--user", "root", stdin="Correct-horse-9\n")
     assert done.returncode == 0, done.stderr
     assert "added user alice" in done.stdout
-    engine = open_store(store_settings)
-    ticket = login(engine, "alice", "Correct-horse-9", ip="127.0.0.1")
+    db = open_store(store_settings)
+    ticket = login(db, "alice", "Correct-horse-9", ip="127.0.0.1")
     assert ticket.principal.display_name == "Alice"
     generated = user_cli("add", "bob", "--role", "admin", "--generate", "--user", "root")
     assert generated.returncode == 0, generated.stderr
@@ -83,12 +83,12 @@ def test_add_list_disable_enable_reset(store_settings: Settings, user_cli: Run) 
     reset = user_cli("reset", "alice", "--user", "root")
     assert reset.returncode == 0, reset.stderr
     temporary = reset.stdout.strip().splitlines()[-1]
-    assert login(engine, "alice", temporary, ip="127.0.0.1").must_change_password
+    assert login(db, "alice", temporary, ip="127.0.0.1").must_change_password
     for command in ("disable", "enable", "reset"):
         bare = user_cli(command, "alice")
         assert bare.returncode == 2 and "Missing option '--user'" in bare.stderr
-    admin = acting_principal(engine, "root")
-    trail = search_audit(engine, dataclasses.replace(admin, role=Role.COMPLIANCE), AuditQuery())
+    admin = acting_principal(db, "root")
+    trail = search_audit(db, dataclasses.replace(admin, role=Role.COMPLIANCE), AuditQuery())
     changes = [r for r in trail.rows if r["action"].startswith("user_")]
     seen = [(r["action"], r["username"], r["detail"]["username"]) for r in changes]
     assert seen[::-1] == [
@@ -149,11 +149,11 @@ def test_demo_prints_users_and_how_to_sign_in(store_settings: Settings, user_cli
     refused = user_cli("demo", "--reset")  # an administrator exists now
     assert refused.returncode == 2 and "needs --user ADMIN" in refused.stderr
     assert user_cli("demo", "--reset", "--user", "demo_admin").returncode == 0
-    engine = open_store(store_settings)
-    admin = acting_principal(engine, "demo_admin")
-    trail = search_audit(engine, dataclasses.replace(admin, role=Role.COMPLIANCE), AuditQuery())
+    db = open_store(store_settings)
+    admin = acting_principal(db, "demo_admin")
+    trail = search_audit(db, dataclasses.replace(admin, role=Role.COMPLIANCE), AuditQuery())
     seen = sorted((r["action"], r["username"], r["detail"]["username"]) for r in trail.rows)
-    names = sorted(u.username for u in list_users(engine))
+    names = sorted(u.username for u in list_users(db))
     assert seen == sorted(
         [("user_create", "demo_admin", n) for n in names]
         + [("user_reset", "demo_admin", n) for n in names]

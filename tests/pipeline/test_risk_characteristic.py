@@ -295,13 +295,13 @@ def test_published_and_filtered_by_the_list(runs: Runs, tmp_path: Path) -> None:
     publish(settings, as_of=T)
     clear_cache()
     try:
-        engine = open_store(settings)
-        kinds = {c.name: c.kind for c in served_snapshot(engine).columns}
+        db = open_store(settings)
+        kinds = {c.name: c.kind for c in served_snapshot(db).columns}
         assert kinds["risk_mismatch"] == "classification"
         assert kinds["behaviour_level_gap"] == "indicator"
         hq = Principal(1, "hq", "HQ", Role.HQ_MARKETING)
         flagged = Condition(field="risk_mismatch", op="eq", value=AGGRESSIVE)
-        page = list_customers(engine, hq, CustomerQuery(conditions=[flagged]))
+        page = list_customers(db, hq, CustomerQuery(conditions=[flagged]))
         assert [r["customer_id"] for r in page.rows] == ["CAGG", "CLOWQ"]
     finally:
         clear_cache()

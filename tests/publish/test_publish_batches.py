@@ -51,21 +51,21 @@ def test_other_writers_get_in_while_a_publish_loads(
     publisher.start()
     try:
         assert loading.wait(60)
-        engine = open_store(pub_settings)
+        db = open_store(pub_settings)
         now = dt.datetime.now(dt.UTC)
         for _ in range(3):
             started = time.perf_counter()
-            with engine.begin() as connection:
+            with db.begin() as connection:
                 connection.execute(
                     audit_log.insert().values(at=now, username="u", action="view_360")
                 )
-            with engine.begin() as connection:
+            with db.begin() as connection:
                 connection.execute(
                     login_attempts.insert().values(username="u", ip="1.2.3.4", at=now, success=1)
                 )
             took = time.perf_counter() - started
             assert took < 2.0, f"a writer waited {took:.1f} s for the publish"
-            with engine.connect() as connection:  # still the previous date, meanwhile
+            with db.connect() as connection:  # still the previous date, meanwhile
                 assert connection.execute(SERVED).one().snapshot_id == first.snapshot_id
             time.sleep(0.1)
         assert publisher.is_alive(), "the publish finished before the writers were tried"
@@ -85,16 +85,16 @@ def test_a_killed_publish_leftovers_are_cleared_by_the_next(
     first = publish(pub_settings, as_of=computed.earlier)
     real = publish_service.load_profile
 
-    def killed(engine: sa.Engine, table: sa.Table, batches: object) -> int:
-        real(engine, table, batches)  # type: ignore[arg-type]
+    def killed(db: sa.Engine, table: sa.Table, batches: object) -> int:
+        real(db, table, batches)  # type: ignore[arg-type]
         raise KeyboardInterrupt  # stands for SIGKILL: nothing below runs
 
     monkeypatch.setattr(publish_service, "load_profile", killed)
     monkeypatch.setattr(publish_service, "abandon", lambda *_args: None)
     with pytest.raises(KeyboardInterrupt):
         publish(pub_settings, as_of=computed.latest)
-    engine = open_store(pub_settings)
-    with engine.connect() as connection:
+    db = open_store(pub_settings)
+    with db.connect() as connection:
         left = connection.execute(
             sa.text("select snapshot_id, table_name from snapshots where status = 'loading'")
         ).one()
@@ -103,7 +103,7 @@ def test_a_killed_publish_leftovers_are_cleared_by_the_next(
     monkeypatch.undo()
 
     report = publish(pub_settings, as_of=computed.latest)
-    with engine.connect() as connection:
+    with db.connect() as connection:
         tables = sa.inspect(connection).get_table_names()
         status = connection.execute(
             sa.text("select status from snapshots where snapshot_id = :s"),

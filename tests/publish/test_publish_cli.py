@@ -56,18 +56,18 @@ def test_publish_refreshes_every_segments_count(home: Path) -> None:
     env = {"BROKERLENS_DATABASE_URL": ""}
     assert brokerlens("--home", str(home), "run", env=env).returncode == 0
     settings = load_settings(home=home, database_url=None)
-    engine = open_store(settings)
+    db = open_store(settings)
     add_user(
-        engine,
+        db,
         username="hq_user",
         display_name="总部",
         role=Role.HQ_MARKETING,
         password="Segment-Refresh-2025",
     )
-    hq = principal_of(get_user(engine, "hq_user"))
+    hq = principal_of(get_user(db, "hq_user"))
     rich = [Condition(field="total_assets_t", op="ge", value=100000)]
-    create_segment(engine, hq, "十万以上", rich)
-    expected = count_customers(engine, hq, rich)
+    create_segment(db, hq, "十万以上", rich)
+    expected = count_customers(db, hq, rich)
     dispose_engines()
 
     again = brokerlens("--home", str(home), "publish", env=env)

@@ -22,7 +22,7 @@ def test_readers_see_a_consistent_snapshot_during_publishes(
     pub_settings: Settings, computed: Computed
 ) -> None:
     publish(pub_settings, as_of=computed.earlier)
-    engine = store_engine(pub_settings)
+    db = store_engine(pub_settings)
     seen: list[tuple[int, str]] = []
     problems: list[str] = []
     stop = threading.Event()
@@ -31,7 +31,7 @@ def test_readers_see_a_consistent_snapshot_during_publishes(
         # The way the access layer reads: which snapshot is served, then its table.
         while not stop.is_set():
             try:
-                with engine.connect() as connection:
+                with db.connect() as connection:
                     snap = connection.execute(SERVED).one()
                     count, low, high = connection.execute(
                         sa.text(

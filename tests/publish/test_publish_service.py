@@ -30,8 +30,8 @@ def test_publish_serves_the_profile_with_reference_columns(
     report = publish(pub_settings, as_of=computed.earlier)
     expected = _profile(pub_settings, computed.earlier)
     assert report.rows == len(expected) and report.as_of_date == computed.earlier
-    engine = open_store(pub_settings)
-    with engine.connect() as connection:
+    db = open_store(pub_settings)
+    with db.connect() as connection:
         snap = connection.execute(
             sa.text(
                 "select s.snapshot_id, s.table_name, s.columns, s.catalog, s.status, s.rows "
@@ -92,8 +92,8 @@ def test_next_publish_flips_records_changes_and_drops_older(
         k for k in new.keys() & old.keys() if new[k]["service_level"] != old[k]["service_level"]
     }
     arrived = new.keys() - old.keys()
-    engine = open_store(pub_settings)
-    with engine.connect() as connection:
+    db = open_store(pub_settings)
+    with db.connect() as connection:
         changes = connection.execute(
             sa.text(
                 "select customer_id, field, old_value, new_value from profile_changes "
@@ -113,7 +113,7 @@ def test_next_publish_flips_records_changes_and_drops_older(
 
     third = publish(pub_settings, as_of=computed.latest)
     assert third.scope_days == []
-    with engine.connect() as connection:
+    with db.connect() as connection:
         tables = set(sa.inspect(connection).get_table_names())
         statuses: dict[int, str] = dict(
             connection.execute(sa.text("select snapshot_id, status from snapshots")).all()
@@ -137,8 +137,8 @@ def test_next_publish_flips_records_changes_and_drops_older(
 
 
 def _store_state(settings: Settings) -> tuple[object, ...]:
-    engine = open_store(settings)
-    with engine.connect() as connection:
+    db = open_store(settings)
+    with db.connect() as connection:
         tables = sorted(
             t for t in sa.inspect(connection).get_table_names() if t.startswith("profile_")
         )
@@ -243,10 +243,10 @@ def test_postgres_plans_with_fresh_statistics_after_a_publish(
     """On PostgreSQL the bulk-loaded tables are analysed by the publish itself, so the first
     readers are planned on their real sizes (stale statistics made the 360 ~80x slower)."""
     publish(pub_settings, as_of=computed.earlier)
-    engine = open_store(pub_settings)
-    if engine.dialect.name != "postgresql":
+    db = open_store(pub_settings)
+    if db.dialect.name != "postgresql":
         pytest.skip("statistics are PostgreSQL's concern (SQLite plans well without)")
-    with engine.connect() as connection:
+    with db.connect() as connection:
         table = connection.execute(sa.text("select table_name from snapshots")).scalar_one()
         analysed = dict(
             connection.execute(

@@ -10,17 +10,17 @@ from brokerlens.store.schema import metadata
 
 
 def test_open_store_creates_every_table(store_settings: Settings) -> None:
-    engine = open_store(store_settings)
-    names = set(sa.inspect(engine).get_table_names())
+    db = open_store(store_settings)
+    names = set(sa.inspect(db).get_table_names())
     assert set(metadata.tables) <= names
 
 
 def test_upgrade_twice_keeps_data(store_settings: Settings) -> None:
-    engine = open_store(store_settings)
-    with engine.begin() as connection:
+    db = open_store(store_settings)
+    with db.begin() as connection:
         connection.execute(
             sa.text("insert into org_units (unit_id, unit_type, name) values ('U1', 'hq', '总部')")
         )
     upgrade(store_settings)
-    with engine.connect() as connection:
+    with db.connect() as connection:
         assert connection.execute(sa.text("select name from org_units")).scalar_one() == "总部"

@@ -27,10 +27,10 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def require_postgres() -> None:
     try:
-        engine = sa.create_engine(PG_URL)
-        with engine.connect() as connection:
+        db = sa.create_engine(PG_URL)
+        with db.connect() as connection:
             connection.execute(sa.text("select 1"))
-        engine.dispose()
+        db.dispose()
     except Exception as exc:
         why = f"PostgreSQL is not reachable at {PG_URL}: {exc.__class__.__name__}: {exc}"
         if os.environ.get("CI") == "true":

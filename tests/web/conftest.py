@@ -57,8 +57,8 @@ def reader(request: pytest.FixtureRequest, published: Published) -> Iterator[str
     if request.param == "columnar":
         yield "columnar"
         return
-    engine = open_store(published.settings)
-    with engine.begin() as connection:
+    db = open_store(published.settings)
+    with db.begin() as connection:
         saved = connection.execute(
             sa.select(snapshots.c.snapshot_id, snapshots.c.columnar_path)
         ).all()
@@ -67,7 +67,7 @@ def reader(request: pytest.FixtureRequest, published: Published) -> Iterator[str
     try:
         yield "store"
     finally:
-        with engine.begin() as connection:
+        with db.begin() as connection:
             for snapshot_id, path in saved:
                 connection.execute(
                     snapshots.update()

@@ -23,11 +23,11 @@ def _new_user(published: Published, *, how: str) -> tuple[str, str]:
     from brokerlens.auth import add_user, reset_password
     from brokerlens.store import open_store
 
-    engine = open_store(published.settings)
+    db = open_store(published.settings)
     username = f"pw_{how}_{next(_serial)}"
     password = "Initial-Pass-2025"
     add_user(
-        engine,
+        db,
         username=username,
         display_name=f"密码 {how}",
         role="hq_marketing",
@@ -35,7 +35,7 @@ def _new_user(published: Published, *, how: str) -> tuple[str, str]:
         must_change_password=how == "created",
     )
     if how == "reset":
-        password = reset_password(engine, username)
+        password = reset_password(db, username)
     return username, password
 
 

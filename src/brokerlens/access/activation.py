@@ -168,11 +168,11 @@ def _with_reasons(row: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 def list_candidates(
-    engine: sa.Engine, settings: Settings, principal: Principal, query: ActivationQuery
+    db: sa.Engine, settings: Settings, principal: Principal, query: ActivationQuery
 ) -> ActivationPage:
     """The page of candidates in scope, most valuable first, each with its reasons in the
     principal's language; audited `view_activation` with the page's customers."""
-    with engine.connect() as connection:
+    with db.connect() as connection:
         snapshot, path = _served(connection, settings)
         counts = _counts(path, _where(connection, principal, snapshot, query, with_kind=False))
         scope = _scope(connection, principal, snapshot)
@@ -181,7 +181,7 @@ def list_candidates(
     rows = _rows(path, scope, where, query.page_size, (query.page - 1) * query.page_size)
     ids = [str(r["customer_id"]) for r in rows]
     detail = {"page": query.page, "page_size": query.page_size, "total": total}
-    audit_read(engine, principal, "view_activation", ids, detail)
+    audit_read(db, principal, "view_activation", ids, detail)
     return ActivationPage(
         as_of_date=snapshot.as_of_date,
         rows=[_with_reasons(r, principal.language) for r in rows],
@@ -199,13 +199,13 @@ def _cell(value: Any) -> Any:
 
 
 def export_candidates(
-    engine: sa.Engine, settings: Settings, principal: Principal, query: ActivationQuery
+    db: sa.Engine, settings: Settings, principal: Principal, query: ActivationQuery
 ) -> tuple[str, str]:
     """(file name, CSV text) of every candidate in scope matching the query (paging ignored),
     with the reasons in words; audited `export` with every id."""
     if not principal.can(Permission.EXPORT):
         raise Forbidden("exporting customers needs the export permission")
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot, path = _served(connection, settings)
         where = _where(connection, principal, snapshot, query)
         _, found = _fetch(f"SELECT count(*) FROM {_source(path)} WHERE {where.sql}", where.params)

@@ -197,18 +197,18 @@ def _newest_first() -> list[Any]:
 # -- the inbox ------------------------------------------------------------------------------------
 
 
-def list_alerts(engine: sa.Engine, principal: Principal, query: AlertQuery) -> AlertPage:
+def list_alerts(db: sa.Engine, principal: Principal, query: AlertQuery) -> AlertPage:
     """One page of the alerts in scope matching the query, newest first, and how many match;
     audited `view_alerts` with the page's customers."""
-    found = _alert_page(engine, principal, query)
+    found = _alert_page(db, principal, query)
     ids = list(dict.fromkeys(str(r["customer_id"]) for r in found.rows))
     detail = {"page": query.page, "page_size": query.page_size, "total": found.total}
-    audit_read(engine, principal, "view_alerts", ids, detail)
+    audit_read(db, principal, "view_alerts", ids, detail)
     return found
 
 
-def _alert_page(engine: sa.Engine, principal: Principal, query: AlertQuery) -> AlertPage:
-    with engine.connect() as connection:
+def _alert_page(db: sa.Engine, principal: Principal, query: AlertQuery) -> AlertPage:
+    with db.connect() as connection:
         snapshot = served_snapshot_on(connection)
         where = _where(principal, snapshot, query)
         joined = _joined(snapshot)
@@ -254,9 +254,9 @@ def _actions(connection: sa.Connection, alert_row_id: int) -> list[dict[str, Any
     return [dict(r) for r in rows]
 
 
-def get_alert(engine: sa.Engine, principal: Principal, alert_row_id: int) -> AlertDetail:
+def get_alert(db: sa.Engine, principal: Principal, alert_row_id: int) -> AlertDetail:
     """One alert in scope with its history of status changes; audited `view_alert`."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         row = _scoped_alert(connection, principal, snapshot, alert_row_id)
         actions = _actions(connection, alert_row_id)
@@ -266,7 +266,7 @@ def get_alert(engine: sa.Engine, principal: Principal, alert_row_id: int) -> Ale
 
 
 def change_status(
-    engine: sa.Engine,
+    db: sa.Engine,
     principal: Principal,
     alert_row_id: int,
     to_status: str,
@@ -282,7 +282,7 @@ def change_status(
     note = (note or "").strip() or None
     if note is not None and len(note) > NOTE_MAX:
         raise InvalidRequest(f"note: at most {NOTE_MAX} characters (it has {len(note)})")
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         row = _scoped_alert(connection, principal, snapshot, alert_row_id)
         current = str(row["status"])
@@ -332,10 +332,10 @@ def change_status(
 
 
 def alert_counts(
-    engine: sa.Engine, principal: Principal, status: str | None = None
+    db: sa.Engine, principal: Principal, status: str | None = None
 ) -> dict[str, dict[str, int]]:
     """alert id -> status -> alerts in scope (only `status` when given), for the home page."""
-    with engine.connect() as connection:
+    with db.connect() as connection:
         snapshot = served_snapshot_on(connection)
         counted, scope = _counted(principal, snapshot)
         where: list[Any] = [scope]
@@ -355,11 +355,11 @@ def alert_counts(
 
 
 def customer_alerts(
-    engine: sa.Engine, principal: Principal, customer_id: str, limit: int = RECENT
+    db: sa.Engine, principal: Principal, customer_id: str, limit: int = RECENT
 ) -> list[AlertRecord]:
     """The customer's latest alerts, newest first; NotFound, as the 360, when out of scope.
     Audited `view_customer_alerts`."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
         record_audit(connection, principal, "view_customer_alerts", [customer_id], {})
@@ -391,14 +391,14 @@ EXPORT_COLUMNS = (
 
 
 def export_alerts(
-    engine: sa.Engine, settings: Settings, principal: Principal, query: AlertQuery
+    db: sa.Engine, settings: Settings, principal: Principal, query: AlertQuery
 ) -> tuple[str, str]:
     """(file name, CSV text) of every alert in scope matching the query (paging ignored),
     masked, capped as customer exports are, and audited as an export with every customer id."""
     _require(principal)
     names = alert_names(settings)
     language = principal.language
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         where = _where(principal, snapshot, query)
         joined = _joined(snapshot)
@@ -457,7 +457,7 @@ def may_edit_thresholds(principal: Principal, branch_id: str | None) -> bool:
     )
 
 
-def _target(engine: sa.Engine, principal: Principal, branch_id: str | None) -> str | None:
+def _target(db: sa.Engine, principal: Principal, branch_id: str | None) -> str | None:
     """The branch whose thresholds are edited (None: the defaults), once the principal may and
     the branch exists (a typo would otherwise save an override nobody is judged by)."""
     branch = (branch_id or "").strip() or None
@@ -473,7 +473,7 @@ def _target(engine: sa.Engine, principal: Principal, branch_id: str | None) -> s
             hint=f"a branch manager edits their own branch ({principal.unit_id or 'none'}) only",
         )
     if branch is not None:
-        with engine.connect() as connection:
+        with db.connect() as connection:
             found = connection.execute(
                 sa.select(org_units.c.unit_id).where(
                     org_units.c.unit_id == branch, org_units.c.unit_type == "branch"
@@ -512,7 +512,7 @@ def threshold_overview(settings: Settings, principal: Principal) -> list[dict[st
 
 
 def preview_thresholds(
-    engine: sa.Engine,
+    db: sa.Engine,
     settings: Settings,
     principal: Principal,
     alert_id: str,
@@ -521,7 +521,7 @@ def preview_thresholds(
 ) -> dict[str, Any]:
     """How many customers the alert would fire for with `params` (and how many now), before
     anything is saved; only for a user who may edit those thresholds."""
-    branch = _target(engine, principal, branch_id)  # refused before the lake is read
+    branch = _target(db, principal, branch_id)  # refused before the lake is read
 
     checked = check_params(load_alerts(settings).get(alert_id), params)
     found = preview(settings, alert_id, branch, checked)
@@ -538,7 +538,7 @@ def preview_thresholds(
 
 
 def save_thresholds(
-    engine: sa.Engine,
+    db: sa.Engine,
     settings: Settings,
     principal: Principal,
     alert_id: str,
@@ -547,11 +547,11 @@ def save_thresholds(
 ) -> dict[str, Any]:
     """Save the thresholds (the defaults, or a branch's override) with the user's name;
     audited `alert_thresholds`. They apply from the next `brokerlens run`."""
-    branch = _target(engine, principal, branch_id)
+    branch = _target(db, principal, branch_id)
 
     checked = check_params(load_alerts(settings).get(alert_id), params)
     version = save(settings, alert_id, branch, checked, principal.username)
-    with engine.begin() as connection:
+    with db.begin() as connection:
         detail = {"alert_id": alert_id, "branch_id": branch, "params": checked, "version": version}
         record_audit(connection, principal, "alert_thresholds", [], detail)
     return {"alert_id": alert_id, "branch_id": branch, "params": checked, "version": version}

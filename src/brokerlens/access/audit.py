@@ -41,7 +41,7 @@ def record_audit(
 
 
 def audit_read(
-    engine: sa.Engine,
+    db: sa.Engine,
     principal: Principal,
     action: str,
     customer_ids: Sequence[str],
@@ -49,7 +49,7 @@ def audit_read(
 ) -> None:
     """One audit row in its own transaction, for a read whose answer is already in hand (a
     page of a list, a customer's alerts): the customers it shows, under the reader's name."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         record_audit(connection, principal, action, customer_ids, detail)
 
 
@@ -85,7 +85,7 @@ def _aware(value: dt.datetime | dt.date, *, end: bool = False) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def search_audit(engine: sa.Engine, principal: Principal, query: AuditQuery) -> AuditPage:
+def search_audit(db: sa.Engine, principal: Principal, query: AuditQuery) -> AuditPage:
     """Audit rows, newest first; needs the read_audit permission."""
     if not principal.can(Permission.READ_AUDIT):
         raise Forbidden("reading the audit log needs the read_audit permission")
@@ -103,7 +103,7 @@ def search_audit(engine: sa.Engine, principal: Principal, query: AuditQuery) -> 
     if query.until:
         where.append(audit_log.c.at < _aware(query.until, end=True))
     columns = [c for c in audit_log.c if c.name != "customer_ids"]
-    with engine.connect() as connection:
+    with db.connect() as connection:
         total = connection.execute(
             sa.select(sa.func.count()).select_from(audit_log).where(*where)
         ).scalar_one()

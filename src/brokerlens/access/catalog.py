@@ -21,7 +21,7 @@ def _editing(principal: Principal) -> None:
 
 
 def apply_catalog_as(
-    engine: sa.Engine,
+    db: sa.Engine,
     settings: Settings,
     principal: Principal,
     text: str,
@@ -33,6 +33,6 @@ def apply_catalog_as(
     _editing(principal)
     record = apply_catalog_text(settings, text, source, user=principal.username, note=note)
     detail = {"version": record.version, "sha256": record.sha256, "note": note}
-    with engine.begin() as connection:
+    with db.begin() as connection:
         record_audit(connection, principal, "catalog_apply", [], detail)
     return record

@@ -35,10 +35,10 @@ HISTORY = 12  # earlier scored dates answered at most
 
 
 def customer_churn(
-    engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
+    db: sa.Engine, settings: Settings, principal: Principal, customer_id: str
 ) -> dict[str, Any]:
     """The customer's churn probability, rank and top reasons (zh, en) as of the served date."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
         in_scope = _scope_ids(connection, principal, snapshot)

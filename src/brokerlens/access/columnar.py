@@ -17,8 +17,9 @@ from typing import Any
 
 import duckdb
 
-from brokerlens.access.render import Where, quote_ident
+from brokerlens.access.render import Where
 from brokerlens.access.snapshot import Snapshot
+from brokerlens.engine.sqltext import ident
 from brokerlens.warehouse.served import parquet_source, served_profile_file
 
 _duck: duckdb.DuckDBPyConnection | None = None
@@ -92,7 +93,7 @@ def _source(path: str) -> str:
 
 
 def _columns(snapshot: Snapshot) -> str:
-    return ", ".join(quote_ident(n) for n in snapshot.names())
+    return ", ".join(ident(n) for n in snapshot.names())
 
 
 def _fetch_all(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -149,8 +150,8 @@ def grouped_counts(
     path: str, where: Where, keys: list[str], assets: str | None
 ) -> list[tuple[Any, ...]]:
     """(key values..., count, sum(assets)) per group of `keys` (known column names)."""
-    cols = ", ".join(quote_ident(k) for k in keys)
-    money = f"sum({quote_ident(assets)})" if assets else "0.0"
+    cols = ", ".join(ident(k) for k in keys)
+    money = f"sum({ident(assets)})" if assets else "0.0"
     select = f"{cols}, " if keys else ""
     group = f" GROUP BY {cols}" if keys else ""
     sql = f"SELECT {select}count(*), {money} FROM {_source(path)} WHERE {where.sql}{group}"

@@ -128,12 +128,12 @@ def filters_on(
     return path, filters
 
 
-def list_customers(engine: sa.Engine, principal: Principal, query: CustomerQuery) -> CustomerPage:
+def list_customers(db: sa.Engine, principal: Principal, query: CustomerQuery) -> CustomerPage:
     """One page of customers in scope matching the query (masked), and how many match;
     audited `view_list` with the page's customers."""
-    found = _list_page(engine, principal, query)
+    found = _list_page(db, principal, query)
     detail = {"page": query.page, "page_size": query.page_size, "total": found.total}
-    audit_read(engine, principal, "view_list", _ids(found.rows), detail)
+    audit_read(db, principal, "view_list", _ids(found.rows), detail)
     return found
 
 
@@ -141,8 +141,8 @@ def _ids(rows: list[dict[str, Any]]) -> list[str]:
     return [str(r["customer_id"]) for r in rows]
 
 
-def _list_page(engine: sa.Engine, principal: Principal, query: CustomerQuery) -> CustomerPage:
-    with engine.connect() as connection:
+def _list_page(db: sa.Engine, principal: Principal, query: CustomerQuery) -> CustomerPage:
+    with db.connect() as connection:
         snapshot = served_snapshot_on(connection)
         path, filters = filters_on(connection, principal, snapshot, query, purpose="list")
         if path is not None:
@@ -173,9 +173,9 @@ def count_filtered(
 
 
 def count_customers(
-    engine: sa.Engine, principal: Principal, conditions: list[Condition] | None = None
+    db: sa.Engine, principal: Principal, conditions: list[Condition] | None = None
 ) -> int:
-    with engine.connect() as connection:
+    with db.connect() as connection:
         snapshot = served_snapshot_on(connection)
         query = CustomerQuery(conditions=conditions or [])
         return count_filtered(connection, principal, snapshot, query, purpose="count")
@@ -263,10 +263,10 @@ def _relationships(
 
 
 def customer_360(
-    engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
+    db: sa.Engine, settings: Settings, principal: Principal, customer_id: str
 ) -> dict[str, Any]:
     """Everything about one customer in scope; audited `view_360`."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         row = scoped_row(connection, principal, snapshot, customer_id)
         rels = _relationships(connection, customer_id, snapshot.as_of_date)
@@ -309,11 +309,11 @@ class CustomerAssets:
 
 
 def customer_assets(
-    engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
+    db: sa.Engine, settings: Settings, principal: Principal, customer_id: str
 ) -> CustomerAssets:
     """The customer's daily assets (last 250 loaded dates to the as-of date) with 000300.SH;
     audited `view_assets`."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
         record_audit(connection, principal, "view_assets", [customer_id], {})

@@ -93,13 +93,13 @@ def _filename(prefix: str, snapshot: Snapshot) -> str:
 
 
 def _exported(
-    engine: sa.Engine,
+    db: sa.Engine,
     principal: Principal,
     query: CustomerQuery,
     purpose: str,
     detail: dict[str, Any],
 ) -> tuple[Snapshot, str]:
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         path = columnar.columnar_file(snapshot)
         filters = compile_query(
@@ -109,23 +109,21 @@ def _exported(
         return snapshot, _export(connection, principal, snapshot, result, detail)
 
 
-def export_customers(
-    engine: sa.Engine, principal: Principal, query: CustomerQuery
-) -> tuple[str, str]:
+def export_customers(db: sa.Engine, principal: Principal, query: CustomerQuery) -> tuple[str, str]:
     """(file name, CSV text) of every customer in scope matching the query (paging ignored)."""
     _require(principal)
     detail = {
         "kind": "customers",
         "query": query.model_dump(mode="json", exclude={"page", "page_size"}),
     }
-    snapshot, text = _exported(engine, principal, query, "export", detail)
+    snapshot, text = _exported(db, principal, query, "export", detail)
     return _filename("customers", snapshot), text
 
 
-def export_segment(engine: sa.Engine, principal: Principal, segment_id: int) -> tuple[str, str]:
+def export_segment(db: sa.Engine, principal: Principal, segment_id: int) -> tuple[str, str]:
     """(file name, CSV text) of the segment's customers within the viewer's scope."""
     _require(principal)
-    query = CustomerQuery(conditions=segment_conditions(engine, principal, segment_id))
+    query = CustomerQuery(conditions=segment_conditions(db, principal, segment_id))
     detail = {"kind": "segment", "segment_id": segment_id}
-    snapshot, text = _exported(engine, principal, query, "segment_export", detail)
+    snapshot, text = _exported(db, principal, query, "segment_export", detail)
     return _filename(f"segment_{segment_id}", snapshot), text

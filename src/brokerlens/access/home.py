@@ -89,17 +89,17 @@ def _counts(
     return total, money, tiers, levels
 
 
-def home_summary(engine: sa.Engine, principal: Principal) -> HomeSummary:
+def home_summary(db: sa.Engine, principal: Principal) -> HomeSummary:
     """Counts, assets and trend of the principal's scope, and examples of changed customers;
     audited `view_home` with the customers of those examples."""
-    found = _summary(engine, principal)
+    found = _summary(db, principal)
     ids = list(dict.fromkeys(str(r["customer_id"]) for r in found.change_examples))
-    audit_read(engine, principal, "view_home", ids, {"snapshot_id": found.snapshot_id})
+    audit_read(db, principal, "view_home", ids, {"snapshot_id": found.snapshot_id})
     return found
 
 
-def _summary(engine: sa.Engine, principal: Principal) -> HomeSummary:
-    with engine.connect() as connection:
+def _summary(db: sa.Engine, principal: Principal) -> HomeSummary:
+    with db.connect() as connection:
         snapshot = served_snapshot_on(connection)
         scope = customer_scope(principal, snapshot)
         total, money, tiers, levels = _counts(connection, principal, snapshot, scope)

@@ -98,7 +98,7 @@ def mask_row(row: Mapping[str, Any] | sa.RowMapping) -> dict[str, Any]:
 
 
 def reveal(
-    engine: sa.Engine, principal: Principal, customer_id: str, field: str, reason: str
+    db: sa.Engine, principal: Principal, customer_id: str, field: str, reason: str
 ) -> str | None:
     """The unmasked value of one personal field of one customer; audited `reveal`."""
     if not principal.can(Permission.REVEAL_PII):
@@ -107,7 +107,7 @@ def reveal(
         raise InvalidRequest(f"field {field[:50]!r} cannot be revealed; use one of {PII_FIELDS}")
     if not reason or not reason.strip():
         raise InvalidRequest("reason: say why the value is needed (it is kept in the audit log)")
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         if field not in snapshot.table.c:
             raise InvalidRequest(f"field {field!r} is not in the published profile")

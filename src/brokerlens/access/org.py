@@ -65,10 +65,10 @@ def visible_units(connection: sa.Connection, principal: Principal) -> tuple[set[
     return descendants(unit, parent_of), {unit}
 
 
-def org_tree(engine: sa.Engine, principal: Principal) -> list[dict[str, Any]]:
+def org_tree(db: sa.Engine, principal: Principal) -> list[dict[str, Any]]:
     """The unit tree cut to what the principal may see: a list of root units, each nested
     `{unit_id, parent_id, unit_type, name, city, staff_count, children: [...]}`."""
-    with engine.connect() as connection:
+    with db.connect() as connection:
         units, roots = visible_units(connection, principal)
         if not units:
             return []
@@ -93,10 +93,10 @@ def org_tree(engine: sa.Engine, principal: Principal) -> list[dict[str, Any]]:
 
 
 def list_staff(
-    engine: sa.Engine, principal: Principal, unit_id: str | None = None
+    db: sa.Engine, principal: Principal, unit_id: str | None = None
 ) -> list[dict[str, Any]]:
     """Staff in the units the principal may see (or under `unit_id`, which must be visible)."""
-    with engine.connect() as connection:
+    with db.connect() as connection:
         units, _ = visible_units(connection, principal)
         if unit_id is not None:
             if unit_id not in units:

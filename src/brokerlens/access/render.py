@@ -26,10 +26,6 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 class DuckDBDialect(PGDialect):
     """PostgreSQL's compiler with DuckDB's `?` placeholders, for rendering only."""
 

@@ -36,10 +36,10 @@ class RiskLevel:
 
 
 def customer_levels(
-    engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
+    db: sa.Engine, settings: Settings, principal: Principal, customer_id: str
 ) -> list[RiskLevel]:
     """Every stored quarter's level of a customer in scope, oldest first."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
         record_audit(connection, principal, "view_riskpref", [customer_id], {})

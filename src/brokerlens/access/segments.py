@@ -123,7 +123,7 @@ def _get(connection: sa.Connection, principal: Principal, segment_id: int) -> di
 
 
 def create_segment(
-    engine: sa.Engine,
+    db: sa.Engine,
     principal: Principal,
     name: str,
     conditions: list[Condition],
@@ -132,7 +132,7 @@ def create_segment(
     description: str | None = None,
     unit_id: str | None = None,
 ) -> dict[str, Any]:
-    with engine.begin() as connection:
+    with db.begin() as connection:
         saved = _checked(connection, principal, name, conditions, visibility)
         unit = _share_unit(connection, principal, unit_id) if visibility == "unit" else None
         now = _now()
@@ -153,16 +153,16 @@ def create_segment(
         return _get(connection, principal, int(segment_id))
 
 
-def list_segments(engine: sa.Engine, principal: Principal) -> list[dict[str, Any]]:
-    with engine.connect() as connection:
+def list_segments(db: sa.Engine, principal: Principal) -> list[dict[str, Any]]:
+    with db.connect() as connection:
         rows = connection.execute(
             _select().where(_visible(connection, principal)).order_by(segments.c.name)
         ).mappings()
         return [_record(r, principal) for r in rows]
 
 
-def get_segment(engine: sa.Engine, principal: Principal, segment_id: int) -> dict[str, Any]:
-    with engine.connect() as connection:
+def get_segment(db: sa.Engine, principal: Principal, segment_id: int) -> dict[str, Any]:
+    with db.connect() as connection:
         return _get(connection, principal, segment_id)
 
 
@@ -174,7 +174,7 @@ def _owned(connection: sa.Connection, principal: Principal, segment_id: int) -> 
 
 
 def update_segment(
-    engine: sa.Engine,
+    db: sa.Engine,
     principal: Principal,
     segment_id: int,
     *,
@@ -184,7 +184,7 @@ def update_segment(
     description: str | None = None,
     unit_id: str | None = None,
 ) -> dict[str, Any]:
-    with engine.begin() as connection:
+    with db.begin() as connection:
         item = _owned(connection, principal, segment_id)
         new_visibility = visibility or item["visibility"]
         saved = _checked(
@@ -216,16 +216,16 @@ def update_segment(
         return _get(connection, principal, segment_id)
 
 
-def delete_segment(engine: sa.Engine, principal: Principal, segment_id: int) -> None:
-    with engine.begin() as connection:
+def delete_segment(db: sa.Engine, principal: Principal, segment_id: int) -> None:
+    with db.begin() as connection:
         _owned(connection, principal, segment_id)
         connection.execute(segment_counts.delete().where(segment_counts.c.segment_id == segment_id))
         connection.execute(segments.delete().where(segments.c.segment_id == segment_id))
 
 
-def segment_count(engine: sa.Engine, principal: Principal, segment_id: int) -> int:
+def segment_count(db: sa.Engine, principal: Principal, segment_id: int) -> int:
     """Customers of the segment within the viewer's scope."""
-    with engine.connect() as connection:
+    with db.connect() as connection:
         item = _get(connection, principal, segment_id)
         snapshot = served_snapshot_on(connection)
         query = CustomerQuery(conditions=item["conditions"])
@@ -233,7 +233,7 @@ def segment_count(engine: sa.Engine, principal: Principal, segment_id: int) -> i
 
 
 def segment_members(
-    engine: sa.Engine,
+    db: sa.Engine,
     principal: Principal,
     segment_id: int,
     *,
@@ -244,15 +244,15 @@ def segment_members(
 ) -> CustomerPage:
     """One page of the segment's customers within the viewer's scope (masked); audited
     `view_segment_members` with the page's customers."""
-    found = _members_page(engine, principal, segment_id, page, page_size, sort, descending)
+    found = _members_page(db, principal, segment_id, page, page_size, sort, descending)
     ids = [str(r["customer_id"]) for r in found.rows]
     detail = {"segment_id": segment_id, "page": page, "total": found.total}
-    audit_read(engine, principal, "view_segment_members", ids, detail)
+    audit_read(db, principal, "view_segment_members", ids, detail)
     return found
 
 
 def _members_page(
-    engine: sa.Engine,
+    db: sa.Engine,
     principal: Principal,
     segment_id: int,
     page: int,
@@ -260,7 +260,7 @@ def _members_page(
     sort: str | None,
     descending: bool,
 ) -> CustomerPage:
-    with engine.connect() as connection:
+    with db.connect() as connection:
         item = _get(connection, principal, segment_id)
         query = parse_query(
             {
@@ -280,8 +280,8 @@ def _members_page(
         return page_of(connection, snapshot, filters, query)
 
 
-def segment_conditions(engine: sa.Engine, principal: Principal, segment_id: int) -> list[Condition]:
-    with engine.connect() as connection:
+def segment_conditions(db: sa.Engine, principal: Principal, segment_id: int) -> list[Condition]:
+    with db.connect() as connection:
         return list(_get(connection, principal, segment_id)["conditions"])
 
 
@@ -298,12 +298,12 @@ def _owner(row: Any) -> Principal:
     )
 
 
-def refresh_segment_counts(engine: sa.Engine) -> int:
+def refresh_segment_counts(db: sa.Engine) -> int:
     """segment_counts for the served as-of date: each segment counted within its owner's scope.
     Returns how many segments were counted (a segment whose conditions no longer fit the
     published columns is skipped)."""
     done = 0
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         path = columnar.columnar_file(snapshot)
         owners = connection.execute(

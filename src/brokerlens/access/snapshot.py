@@ -86,13 +86,13 @@ _cache: dict[tuple[str, int], Snapshot] = {}
 _lock = threading.Lock()
 
 
-def _engine_key(engine: sa.Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+def _engine_key(db: sa.Engine) -> str:
+    return db.url.render_as_string(hide_password=True)
 
 
-def served_snapshot(engine: sa.Engine) -> Snapshot:
+def served_snapshot(db: sa.Engine) -> Snapshot:
     """The snapshot `serving` names; NotFound when nothing has been published yet."""
-    with engine.connect() as connection:
+    with db.connect() as connection:
         return served_snapshot_on(connection)
 
 

@@ -58,14 +58,14 @@ class SuitabilityRefused(InvalidRequest):
 
 
 def _scoped(
-    engine: sa.Engine,
+    db: sa.Engine,
     principal: Principal,
     customer_id: str,
     action: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> dt.date:
     """The served date, once the customer is known in scope; audits `action` if given."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
         if action:
@@ -74,13 +74,13 @@ def _scoped(
 
 
 def _audit(
-    engine: sa.Engine,
+    db: sa.Engine,
     principal: Principal,
     action: str,
     customer_ids: Sequence[str],
     detail: dict[str, Any],
 ) -> None:
-    with engine.begin() as connection:
+    with db.begin() as connection:
         record_audit(connection, principal, action, customer_ids, detail)
 
 
@@ -142,7 +142,7 @@ def composite_risk(
 
 
 def customer_suitability(
-    engine: sa.Engine,
+    db: sa.Engine,
     settings: Settings,
     principal: Principal,
     customer_id: str,
@@ -153,7 +153,7 @@ def customer_suitability(
     `risk_mismatch` of the latest level against the class, the recorded checks (and, asked,
     each permission's eligibility from the same read of the lake); audited `view_suitability`."""
     detail = {"eligibility": True} if with_eligibility else {}
-    as_of = _scoped(engine, principal, customer_id, "view_suitability", detail)
+    as_of = _scoped(db, principal, customer_id, "view_suitability", detail)
     view = customer_view(settings, customer_id, as_of)
     recorded = dataclasses.replace(view.facts, investor_class=view.recorded_class)
     assessed = assess_class(recorded, view.rules)
@@ -172,15 +172,15 @@ def customer_suitability(
         },
         "behaviour": levels,
         **composite_risk(regulatory, levels, as_of),
-        "checks": [check_dict(c) for c in _checks_of(engine, customer_id)],
+        "checks": [check_dict(c) for c in _checks_of(db, customer_id)],
     }
     if with_eligibility:
         out["eligibility"] = [eligibility_dict(e) for e in all_eligibility(view.facts, view.rules)]
     return out
 
 
-def _checks_of(engine: sa.Engine, customer_id: str) -> list[Any]:
-    return checks_of(engine, customer_id)[-10:][::-1]  # the latest ten, newest first
+def _checks_of(db: sa.Engine, customer_id: str) -> list[Any]:
+    return checks_of(db, customer_id)[-10:][::-1]  # the latest ten, newest first
 
 
 def eligibility_dict(item: Any) -> dict[str, Any]:
@@ -195,11 +195,11 @@ def eligibility_dict(item: Any) -> dict[str, Any]:
 
 
 def customer_eligibility(
-    engine: sa.Engine, settings: Settings, principal: Principal, customer_id: str
+    db: sa.Engine, settings: Settings, principal: Principal, customer_id: str
 ) -> dict[str, Any]:
     """Each business permission: eligible, to verify or not, with what is missing; audited
     `view_eligibility`."""
-    as_of = _scoped(engine, principal, customer_id, "view_eligibility")
+    as_of = _scoped(db, principal, customer_id, "view_eligibility")
     _, items = service.customer_eligibility(settings, customer_id, as_of)
     return {
         "customer_id": customer_id,
@@ -250,7 +250,7 @@ class TargetCheck:
 
 
 def run_check(
-    engine: sa.Engine,
+    db: sa.Engine,
     settings: Settings,
     principal: Principal,
     customer_id: str,
@@ -265,20 +265,20 @@ def run_check(
     detail: dict[str, Any] = {"target": target, "context": context}
     if not record:
         detail["recorded"] = False
-    as_of = _scoped(engine, principal, customer_id, "suitability_check", detail)
+    as_of = _scoped(db, principal, customer_id, "suitability_check", detail)
     view, result, allowed = check_customer(
         settings, customer_id, target, context=context, as_of=as_of
     )
     check_id = None
     if record:
         check_id = record_check(
-            engine, result, by=principal.username, branch_id=view.facts.branch_id, as_of=as_of
+            db, result, by=principal.username, branch_id=view.facts.branch_id, as_of=as_of
         )
     return TargetCheck(customer_id, as_of, result, allowed, check_id)
 
 
 def check_target(
-    engine: sa.Engine,
+    db: sa.Engine,
     settings: Settings,
     principal: Principal,
     customer_id: str,
@@ -286,23 +286,23 @@ def check_target(
     context: str = "purchase",
 ) -> dict[str, Any]:
     """`run_check`, recorded, answered as the web's check (the record with its events)."""
-    found = run_check(engine, settings, principal, customer_id, target, context)
+    found = run_check(db, settings, principal, customer_id, target, context)
     assert found.check_id is not None
-    return check_dict(get_check(engine, found.check_id), found.result, found.eligibility)
+    return check_dict(get_check(db, found.check_id), found.result, found.eligibility)
 
 
-def _scoped_check(engine: sa.Engine, principal: Principal, check_id: int) -> Any:
+def _scoped_check(db: sa.Engine, principal: Principal, check_id: int) -> Any:
     """The check if its customer is in scope; one NotFound for a missing or hidden check."""
     try:
-        record = get_check(engine, check_id)
-        _scoped(engine, principal, record.customer_id)
+        record = get_check(db, check_id)
+        _scoped(db, principal, record.customer_id)
     except NotFound:
         raise NotFound(f"no check {check_id}", hint="give a recorded check's id") from None
     return record
 
 
 def _step(
-    engine: sa.Engine,
+    db: sa.Engine,
     principal: Principal,
     check_id: int,
     kind: str,
@@ -310,48 +310,48 @@ def _step(
 ) -> dict[str, Any]:
     """One workflow step on a check in scope: `run(username)` records it; the library's
     refusal answers 422; the step is audited as `suitability_<kind>`."""
-    record = _scoped_check(engine, principal, check_id)
+    record = _scoped_check(db, principal, check_id)
     try:
         run(principal.username)
     except WorkflowError as exc:
         raise SuitabilityRefused(exc.message, hint=exc.hint) from None
-    _audit(engine, principal, f"suitability_{kind}", [record.customer_id], {"check_id": check_id})
-    return check_dict(workflow.get_check(engine, check_id))
+    _audit(db, principal, f"suitability_{kind}", [record.customer_id], {"check_id": check_id})
+    return check_dict(workflow.get_check(db, check_id))
 
 
 def record_warning(
-    engine: sa.Engine, principal: Principal, check_id: int, note: str | None = None
+    db: sa.Engine, principal: Principal, check_id: int, note: str | None = None
 ) -> dict[str, Any]:
     """Record that the mismatch's risk warning was shown; refused (422) for a match or a
     forbidden check."""
 
     def run(by: str) -> object:
-        return workflow.show_warning(engine, check_id, by=by, note=note)
+        return workflow.show_warning(db, check_id, by=by, note=note)
 
-    return _step(engine, principal, check_id, "warning", run)
+    return _step(db, principal, check_id, "warning", run)
 
 
 def record_confirmation(
-    engine: sa.Engine, principal: Principal, check_id: int, note: str | None = None
+    db: sa.Engine, principal: Principal, check_id: int, note: str | None = None
 ) -> dict[str, Any]:
     """Record the customer's confirmation; refused (422) without a prior warning."""
 
     def run(by: str) -> object:
-        return workflow.confirm(engine, check_id, by=by, note=note)
+        return workflow.confirm(db, check_id, by=by, note=note)
 
-    return _step(engine, principal, check_id, "confirmation", run)
+    return _step(db, principal, check_id, "confirmation", run)
 
 
 def record_sale(
-    engine: sa.Engine, settings: Settings, principal: Principal, check_id: int
+    db: sa.Engine, settings: Settings, principal: Principal, check_id: int
 ) -> dict[str, Any]:
     """Record that the sale went ahead: refused (422) for a forbidden check or an unconfirmed
     mismatch; a high-risk sale to an ordinary investor schedules its call-back."""
 
     def run(by: str) -> object:
-        return workflow.record_sale(engine, check_id, by=by, rules=load_rules(settings))
+        return workflow.record_sale(db, check_id, by=by, rules=load_rules(settings))
 
-    return _step(engine, principal, check_id, "sale", run)
+    return _step(db, principal, check_id, "sale", run)
 
 
 # -- investor class requests ---------------------------------------------------------------------
@@ -362,7 +362,7 @@ def class_request_dict(item: Any) -> dict[str, Any]:
 
 
 def request_investor_class(
-    engine: sa.Engine,
+    db: sa.Engine,
     settings: Settings,
     principal: Principal,
     customer_id: str,
@@ -372,11 +372,11 @@ def request_investor_class(
     """Record a customer's application to be treated as professional (or as ordinary), with
     what the data shows as of the served date; audited `investor_class_request`."""
     detail = {"direction": direction}
-    as_of = _scoped(engine, principal, customer_id, "investor_class_request", detail)
+    as_of = _scoped(db, principal, customer_id, "investor_class_request", detail)
     view, assessed = customer_class(settings, customer_id, as_of)
     try:
         request_id = request_class(
-            engine,
+            db,
             view.facts,
             direction,
             by=principal.username,
@@ -385,16 +385,16 @@ def request_investor_class(
         )
     except WorkflowError as exc:
         raise SuitabilityRefused(exc.message, hint=exc.hint) from None
-    return class_request_dict(class_requests(engine, request_id=request_id)[0])
+    return class_request_dict(class_requests(db, request_id=request_id)[0])
 
 
 def customer_class_requests(
-    engine: sa.Engine, principal: Principal, customer_id: str
+    db: sa.Engine, principal: Principal, customer_id: str
 ) -> list[ClassRequest]:
     """A customer's class requests, newest first (the customer in scope); audited
     `view_class_requests`."""
-    _scoped(engine, principal, customer_id, "view_class_requests", {"customer_id": customer_id})
-    return class_requests(engine, customer_id=customer_id)
+    _scoped(db, principal, customer_id, "view_class_requests", {"customer_id": customer_id})
+    return class_requests(db, customer_id=customer_id)
 
 
 def _deciding(principal: Principal) -> None:
@@ -407,32 +407,32 @@ def _deciding(principal: Principal) -> None:
 
 
 def pending_class_requests(
-    engine: sa.Engine, principal: Principal, limit: int = REPORT_LIMIT
+    db: sa.Engine, principal: Principal, limit: int = REPORT_LIMIT
 ) -> list[dict[str, Any]]:
     """The requests waiting for a decision, for compliance; audited with their customers."""
     _deciding(principal)
-    found = class_requests(engine, status="pending", limit=limit)
+    found = class_requests(db, status="pending", limit=limit)
     ids = sorted({r.customer_id for r in found})
-    _audit(engine, principal, "view_class_requests", ids, {"status": "pending"})
+    _audit(db, principal, "view_class_requests", ids, {"status": "pending"})
     return [class_request_dict(r) for r in found]
 
 
 def decide_investor_class(
-    engine: sa.Engine, principal: Principal, request_id: int, approve: bool, note: str | None
+    db: sa.Engine, principal: Principal, request_id: int, approve: bool, note: str | None
 ) -> dict[str, Any]:
     """Approve or reject a pending request (against the data only with a note); audited
     `investor_class_decision`."""
     _deciding(principal)
-    found = class_requests(engine, request_id=request_id)
+    found = class_requests(db, request_id=request_id)
     if not found:
         raise NotFound(f"no class request {request_id}", hint="give a recorded request's id")
     try:
-        decide_class_request(engine, request_id, approve=approve, by=principal.username, note=note)
+        decide_class_request(db, request_id, approve=approve, by=principal.username, note=note)
     except WorkflowError as exc:
         raise SuitabilityRefused(exc.message, hint=exc.hint) from None
     detail = {"request_id": request_id, "approve": approve}
-    _audit(engine, principal, "investor_class_decision", [found[0].customer_id], detail)
-    return class_request_dict(class_requests(engine, request_id=request_id)[0])
+    _audit(db, principal, "investor_class_decision", [found[0].customer_id], detail)
+    return class_request_dict(class_requests(db, request_id=request_id)[0])
 
 
 # -- brokerage-wide reports -----------------------------------------------------------------------
@@ -449,8 +449,8 @@ def _reports_allowed(principal: Principal) -> None:
         )
 
 
-def _served_date(engine: sa.Engine) -> dt.date:
-    with engine.connect() as connection:
+def _served_date(db: sa.Engine) -> dt.date:
+    with db.connect() as connection:
         return served_snapshot_on(connection).as_of_date
 
 
@@ -485,59 +485,59 @@ def _holdings(report: Any, limit: int) -> tuple[dict[str, Any], list[str]]:
     }, [h.customer_id for h in shown]
 
 
-def _rescored(engine: sa.Engine, settings: Settings, principal: Principal, limit: int) -> Any:
+def _rescored(db: sa.Engine, settings: Settings, principal: Principal, limit: int) -> Any:
     _reports_allowed(principal)
-    return rescore_lake(settings, _served_date(engine), limit=limit)
+    return rescore_lake(settings, _served_date(db), limit=limit)
 
 
-def _held(engine: sa.Engine, settings: Settings, principal: Principal, limit: int) -> Any:
+def _held(db: sa.Engine, settings: Settings, principal: Principal, limit: int) -> Any:
     _reports_allowed(principal)
-    return holdings_report(settings, _served_date(engine), limit=limit)
+    return holdings_report(settings, _served_date(db), limit=limit)
 
 
 def _shown(
-    engine: sa.Engine, principal: Principal, report: str, found: tuple[dict[str, Any], list[str]]
+    db: sa.Engine, principal: Principal, report: str, found: tuple[dict[str, Any], list[str]]
 ) -> dict[str, Any]:
     """Audit the customers a report shows (`view_suitability_report`); answer the report."""
     body, ids = found
-    _audit(engine, principal, "view_suitability_report", sorted(set(ids)), {"report": report})
+    _audit(db, principal, "view_suitability_report", sorted(set(ids)), {"report": report})
     return body
 
 
 def rescore_findings(
-    engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
+    db: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
 ) -> dict[str, Any]:
     """Delivered assessments that disagree with their re-scoring (data-quality findings)."""
-    report = _rescored(engine, settings, principal, limit)
-    return _shown(engine, principal, "findings", _findings(report, limit))
+    report = _rescored(db, settings, principal, limit)
+    return _shown(db, principal, "findings", _findings(report, limit))
 
 
 def validity_by_branch(
-    engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
+    db: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
 ) -> dict[str, Any]:
     """Per branch: valid, expiring, expired and missing assessments; the customers to re-assess."""
-    report = _rescored(engine, settings, principal, limit)
-    return _shown(engine, principal, "validity", _validity(report, limit))
+    report = _rescored(db, settings, principal, limit)
+    return _shown(db, principal, "validity", _validity(report, limit))
 
 
 def holdings_above_class(
-    engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
+    db: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
 ) -> dict[str, Any]:
     """Current holdings above the holder's class, summed by branch, and the holdings."""
-    report = _held(engine, settings, principal, limit)
-    return _shown(engine, principal, "holdings_above_class", _holdings(report, limit))
+    report = _held(db, settings, principal, limit)
+    return _shown(db, principal, "holdings_above_class", _holdings(report, limit))
 
 
 def compliance_overview(
-    engine: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
+    db: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
 ) -> dict[str, dict[str, Any]]:
     """The three reports of the compliance page, from one re-scoring of the lake."""
-    rescored = _rescored(engine, settings, principal, limit)
+    rescored = _rescored(db, settings, principal, limit)
     findings, validity = _findings(rescored, limit), _validity(rescored, limit)
-    holdings = _holdings(_held(engine, settings, principal, limit), limit)
+    holdings = _holdings(_held(db, settings, principal, limit), limit)
     ids = findings[1] + validity[1] + holdings[1]
     return _shown(
-        engine,
+        db,
         principal,
         "overview",
         ({"findings": findings[0], "validity": validity[0], "holdings": holdings[0]}, ids),

@@ -41,11 +41,11 @@ class PasswordReset:
     temporary_password: str | None
 
 
-def acting_principal(engine: sa.Engine, username: str) -> Principal:
+def acting_principal(db: sa.Engine, username: str) -> Principal:
     """The principal a command-line call acts as: an existing, active user whose password is
     their own (as the web requires of a session); refused with a message otherwise."""
     try:
-        record = get_user(engine, username)
+        record = get_user(db, username)
     except NotFound:
         raise Forbidden(
             f"--user: no user {username!r}",
@@ -77,8 +77,8 @@ def _managing(principal: Principal) -> None:
         )
 
 
-def _audit(engine: sa.Engine, principal: Principal, action: str, detail: dict[str, object]) -> None:
-    with engine.begin() as connection:
+def _audit(db: sa.Engine, principal: Principal, action: str, detail: dict[str, object]) -> None:
+    with db.begin() as connection:
         record_audit(connection, principal, action, [], detail)
 
 
@@ -92,14 +92,14 @@ def _described(record: UserRecord) -> dict[str, object]:
     }
 
 
-def users_of(engine: sa.Engine, principal: Principal) -> list[UserRecord]:
+def users_of(db: sa.Engine, principal: Principal) -> list[UserRecord]:
     """Every account (never a password hash), for the administrator."""
     _managing(principal)
-    return list_users(engine)
+    return list_users(db)
 
 
 def create_user(
-    engine: sa.Engine,
+    db: sa.Engine,
     principal: Principal,
     *,
     username: str,
@@ -114,7 +114,7 @@ def create_user(
     """Add an account; audited `user_create` with its role, anchor and extra permissions."""
     _managing(principal)
     add_user(
-        engine,
+        db,
         username=username,
         display_name=display_name,
         role=role,
@@ -124,17 +124,17 @@ def create_user(
         permissions=permissions,
         must_change_password=must_change_password,
     )
-    record = get_user(engine, username)
-    _audit(engine, principal, "user_create", _described(record))
+    record = get_user(db, username)
+    _audit(db, principal, "user_create", _described(record))
     return record
 
 
 def bootstrap_admin(
-    engine: sa.Engine, *, username: str, display_name: str, password: str, generated: bool
+    db: sa.Engine, *, username: str, display_name: str, password: str, generated: bool
 ) -> UserRecord:
     """The first administrator of a store that has none: the one account made without acting
     as anyone. Audited `user_create` as the new administrator, with `bootstrap` in the detail."""
-    with engine.connect() as connection:
+    with db.connect() as connection:
         admins = connection.execute(
             sa.select(sa.func.count()).select_from(users).where(users.c.role == Role.ADMIN.value)
         ).scalar_one()
@@ -144,52 +144,52 @@ def bootstrap_admin(
             hint="act as an administrator: brokerlens user add NAME --role ROLE --user ADMIN",
         )
     add_user(
-        engine,
+        db,
         username=username,
         display_name=display_name,
         role=Role.ADMIN,
         password=password,
         must_change_password=generated,
     )
-    record = get_user(engine, username)
+    record = get_user(db, username)
     itself = dataclasses.replace(principal_of(record), user_agent=CLI_AGENT)
-    _audit(engine, itself, "user_create", {**_described(record), "bootstrap": True})
+    _audit(db, itself, "user_create", {**_described(record), "bootstrap": True})
     return record
 
 
-def disable_account(engine: sa.Engine, principal: Principal, username: str) -> UserRecord:
+def disable_account(db: sa.Engine, principal: Principal, username: str) -> UserRecord:
     """The user can no longer sign in and their sessions end; audited `user_disable`."""
     _managing(principal)
-    disable_user(engine, username)
-    record = get_user(engine, username)
-    _audit(engine, principal, "user_disable", {"username": record.username})
+    disable_user(db, username)
+    record = get_user(db, username)
+    _audit(db, principal, "user_disable", {"username": record.username})
     return record
 
 
-def enable_account(engine: sa.Engine, principal: Principal, username: str) -> UserRecord:
+def enable_account(db: sa.Engine, principal: Principal, username: str) -> UserRecord:
     """Active again, any lockout lifted; audited `user_enable`."""
     _managing(principal)
-    enable_user(engine, username)
-    record = get_user(engine, username)
-    _audit(engine, principal, "user_enable", {"username": record.username})
+    enable_user(db, username)
+    record = get_user(db, username)
+    _audit(db, principal, "user_enable", {"username": record.username})
     return record
 
 
 def reset_account(
-    engine: sa.Engine, principal: Principal, username: str, new_password: str | None = None
+    db: sa.Engine, principal: Principal, username: str, new_password: str | None = None
 ) -> PasswordReset:
     """A new password (a generated temporary one when none is given; then it is answered once);
     the user's sessions end. Audited `user_reset`, saying whether it was generated, never it."""
     _managing(principal)
-    password = reset_password(engine, username, new_password or None)
-    record = get_user(engine, username)
+    password = reset_password(db, username, new_password or None)
+    record = get_user(db, username)
     detail = {"username": record.username, "generated": not new_password}
-    _audit(engine, principal, "user_reset", detail)
+    _audit(db, principal, "user_reset", detail)
     return PasswordReset(record.username, None if new_password else password)
 
 
-def _admins(engine: sa.Engine) -> int:
-    with engine.connect() as connection:
+def _admins(db: sa.Engine) -> int:
+    with db.connect() as connection:
         return int(
             connection.execute(
                 sa.select(sa.func.count())
@@ -200,7 +200,7 @@ def _admins(engine: sa.Engine) -> int:
 
 
 def demo_accounts(
-    engine: sa.Engine, principal: Principal | None, *, reset: bool = False
+    db: sa.Engine, principal: Principal | None, *, reset: bool = False
 ) -> list[DemoUser]:
     """One demo user per role (`auth.create_demo_users`), audited `user_create` for each new
     account and `user_reset` for each one `reset` restores (`demo: true` in the detail).
@@ -211,29 +211,29 @@ def demo_accounts(
     if principal is not None:
         _managing(principal)
     names = [demo_username(role) for role in Role]
-    with engine.connect() as connection:
+    with db.connect() as connection:
         before = set(
             connection.execute(sa.select(users.c.username).where(users.c.username.in_(names)))
             .scalars()
             .all()
         )
     changes = reset or bool(set(names) - before)
-    if principal is None and changes and _admins(engine):
+    if principal is None and changes and _admins(db):
         raise Forbidden(
             "an administrator exists: creating or resetting demo users needs --user ADMIN",
             hint="brokerlens user demo --user ADMIN",
         )
-    made = create_demo_users(engine, reset=reset)
+    made = create_demo_users(db, reset=reset)
     if not changes:
         return made
     actor = principal
     if actor is None:
-        admin = get_user(engine, demo_username(Role.ADMIN))
+        admin = get_user(db, demo_username(Role.ADMIN))
         actor = dataclasses.replace(principal_of(admin), user_agent=CLI_AGENT)
     for user in made:
         if user.username not in before:
-            detail = {**_described(get_user(engine, user.username)), "demo": True}
-            _audit(engine, actor, "user_create", detail)
+            detail = {**_described(get_user(db, user.username)), "demo": True}
+            _audit(db, actor, "user_create", detail)
         elif reset:
-            _audit(engine, actor, "user_reset", {"username": user.username, "demo": True})
+            _audit(db, actor, "user_reset", {"username": user.username, "demo": True})
     return made

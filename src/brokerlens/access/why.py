@@ -30,14 +30,14 @@ _DUCK_TYPES = {
 
 
 def explain_customer(
-    engine: sa.Engine,
+    db: sa.Engine,
     principal: Principal,
     customer_id: str,
     classification_id: str | None = None,
 ) -> list[Explanation]:
     """Why the customer in scope has each classification value (or the one asked); audited
     `view_why`."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         row = scoped_row(connection, principal, snapshot, customer_id)
         detail = {"classification": classification_id} if classification_id else {}

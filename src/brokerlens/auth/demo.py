@@ -139,7 +139,7 @@ def demo_username(role: Role) -> str:
 
 
 def create_demo_users(
-    engine: Engine,
+    db: Engine,
     *,
     password: str = DEMO_PASSWORD,
     reset: bool = False,
@@ -147,7 +147,7 @@ def create_demo_users(
 ) -> list[DemoUser]:
     """One demo user per role. Existing demo users are kept as they are unless `reset`, which
     re-anchors them on the current organisation and restores the shared password."""
-    with engine.connect() as connection:
+    with db.connect() as connection:
         plans = _plans(connection)
         existing = {
             row.username: row
@@ -162,7 +162,7 @@ def create_demo_users(
         known: str | None = password
         if row is None:
             add_user(
-                engine,
+                db,
                 username=username,
                 display_name=plan.display_name,
                 role=plan.role,
@@ -172,7 +172,7 @@ def create_demo_users(
                 now=now,
             )
         elif reset:
-            with engine.begin() as connection:
+            with db.begin() as connection:
                 connection.execute(
                     sa.update(users)
                     .where(users.c.user_id == row.user_id)

@@ -130,7 +130,7 @@ def _serialise(connection: Connection, username: str, ip: str | None) -> None:
 
 
 def login(
-    engine: Engine,
+    db: Engine,
     username: str,
     password: str,
     *,
@@ -171,7 +171,7 @@ def login(
             detail = {"until": lock_until.isoformat(), "failures": MAX_FAILURES}
             audit(connection, "locked_out", at=at, detail=detail, **who)
 
-    with engine.connect() as connection, connection.begin():
+    with db.connect() as connection, connection.begin():
         _serialise(connection, name, ip)
         ip_failures = (
             _failure_times(connection, login_attempts.c.ip, ip, at - IP_WINDOW) if ip else []
@@ -205,7 +205,7 @@ def login(
     if user is None:
         # Unknown usernames lock alike, so a lockout does not tell which usernames exist.
         burn_verification(password)
-        with engine.begin() as connection:
+        with db.begin() as connection:
             if failures == MAX_FAILURES:
                 until = at + LOCK_DURATION
                 write_failure(connection, "unknown_user", lock_until=until)
@@ -216,7 +216,7 @@ def login(
         raise refused
 
     if not verify_password(user["password_hash"], password):
-        with engine.begin() as connection:
+        with db.begin() as connection:
             if failures >= MAX_FAILURES:
                 until = at + LOCK_DURATION
                 write_failure(connection, "wrong_password", failures=failures, lock_until=until)
@@ -228,14 +228,14 @@ def login(
 
     if not user["active"]:
         # Said plainly only to someone who knows the password.
-        with engine.begin() as connection:
+        with db.begin() as connection:
             write_failure(connection, "disabled")
         raise AuthError(
             "账户已停用 / this account is disabled",
             hint="ask an administrator to enable it",
         )
 
-    with engine.begin() as connection:
+    with db.begin() as connection:
         connection.execute(
             sa.update(login_attempts)
             .where(login_attempts.c.attempt_id == attempt_id)

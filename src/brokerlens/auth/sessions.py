@@ -61,7 +61,7 @@ def create_session(
 
 
 def resolve_session(
-    engine: Engine,
+    db: Engine,
     token: str,
     *,
     ip: str | None = None,
@@ -72,7 +72,7 @@ def resolve_session(
     if not token or len(token) > 200:
         return None
     at = utc(now)
-    with engine.connect() as connection:
+    with db.connect() as connection:
         row = connection.execute(
             sa.select(users, sessions.c.csrf_token, sessions.c.expires_at)
             .join(sessions, sessions.c.user_id == users.c.user_id)
@@ -92,7 +92,7 @@ def resolve_session(
 
 
 def logout(
-    engine: Engine,
+    db: Engine,
     token: str,
     *,
     ip: str | None = None,
@@ -102,7 +102,7 @@ def logout(
     """End the session (nothing happens for an unknown token); audited as `logout`."""
     if not token:
         return
-    with engine.begin() as connection:
+    with db.begin() as connection:
         row = connection.execute(
             sa.select(users.c.user_id, users.c.username, users.c.role)
             .join(sessions, sessions.c.user_id == users.c.user_id)
@@ -123,12 +123,12 @@ def logout(
         )
 
 
-def end_other_sessions(engine: Engine, user_id: int, keep_token: str) -> int:
+def end_other_sessions(db: Engine, user_id: int, keep_token: str) -> int:
     """End every session of the user except the one `keep_token` names; how many ended.
 
     After a password change: whoever else held a session (perhaps with the old password)
     is signed out, while the user who changed it stays signed in."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         result = connection.execute(
             sa.delete(sessions).where(
                 sessions.c.user_id == user_id,

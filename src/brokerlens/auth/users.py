@@ -200,7 +200,7 @@ def check_anchor(
 
 
 def add_user(
-    engine: Engine,
+    db: Engine,
     *,
     username: str,
     display_name: str,
@@ -222,7 +222,7 @@ def add_user(
     check_password_policy(password, name)
     password_hash = hash_password(password)
     at = utc(now)
-    with engine.begin() as connection:
+    with db.begin() as connection:
         check_anchor(connection, the_role, staff_id or None, unit_id or None)
         if _find(connection, name) is not None:
             raise InvalidRequest(f"username {name!r} is taken", hint="choose another username")
@@ -271,14 +271,14 @@ def end_sessions(connection: Connection, user_id: int) -> int:
     return connection.execute(sa.delete(sessions).where(sessions.c.user_id == user_id)).rowcount
 
 
-def get_user(engine: Engine, username: str) -> UserRecord:
-    with engine.connect() as connection:
+def get_user(db: Engine, username: str) -> UserRecord:
+    with db.connect() as connection:
         return record_of(_require(connection, username))
 
 
-def disable_user(engine: Engine, username: str) -> None:
+def disable_user(db: Engine, username: str) -> None:
     """The user can no longer sign in; their open sessions end now."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         row = _require(connection, username)
         connection.execute(
             sa.update(users).where(users.c.user_id == row["user_id"]).values(active=False)
@@ -286,9 +286,9 @@ def disable_user(engine: Engine, username: str) -> None:
         end_sessions(connection, row["user_id"])
 
 
-def enable_user(engine: Engine, username: str, *, now: dt.datetime | None = None) -> None:
+def enable_user(db: Engine, username: str, *, now: dt.datetime | None = None) -> None:
     """Active again, and any lockout lifted."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         row = _require(connection, username)
         # locked_until = now (not NULL) marks when failures start counting afresh.
         connection.execute(
@@ -299,7 +299,7 @@ def enable_user(engine: Engine, username: str, *, now: dt.datetime | None = None
 
 
 def reset_password(
-    engine: Engine,
+    db: Engine,
     username: str,
     new_password: str | None = None,
     *,
@@ -309,7 +309,7 @@ def reset_password(
     """Set a new password (a generated one when none is given) and return it. The user's
     sessions end and any lockout is lifted; a temporary password must be changed at sign-in."""
     at = utc(now)
-    with engine.begin() as connection:
+    with db.begin() as connection:
         row = _require(connection, username)
         password = new_password if new_password is not None else generate_password()
         check_password_policy(password, row["username"])
@@ -329,10 +329,10 @@ def reset_password(
 
 
 def change_password(
-    engine: Engine, user_id: int, old: str, new: str, *, now: dt.datetime | None = None
+    db: Engine, user_id: int, old: str, new: str, *, now: dt.datetime | None = None
 ) -> None:
     """The user's own change: the old password must match; the new one meets the policy."""
-    with engine.connect() as connection:
+    with db.connect() as connection:
         row = connection.execute(sa.select(users).where(users.c.user_id == user_id)).first()
     if row is None or not row.active:
         raise NotFound(f"no active user {user_id}")
@@ -343,7 +343,7 @@ def change_password(
             "新密码不能与当前密码相同 / password: the new password must differ from the current one"
         )
     check_password_policy(new, row.username)
-    with engine.begin() as connection:
+    with db.begin() as connection:
         connection.execute(
             sa.update(users)
             .where(users.c.user_id == user_id)
@@ -355,7 +355,7 @@ def change_password(
         )
 
 
-def list_users(engine: Engine) -> list[UserRecord]:
-    with engine.connect() as connection:
+def list_users(db: Engine) -> list[UserRecord]:
+    with db.connect() as connection:
         rows = connection.execute(sa.select(users).order_by(users.c.username)).all()
     return [record_of(row._mapping) for row in rows]

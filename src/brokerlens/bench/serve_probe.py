@@ -88,12 +88,12 @@ def _free_port() -> int:
 
 def _ensure_user(home: Path) -> str:
     """A fresh password for the bench's HQ user (created on first use)."""
-    engine = open_store(load_settings(home=home))
+    db = open_store(load_settings(home=home))
     password = "Bench-" + secrets.token_urlsafe(12)
-    if any(u.username == BENCH_USER for u in list_users(engine)):
-        return reset_password(engine, BENCH_USER, password, temporary=False)
+    if any(u.username == BENCH_USER for u in list_users(db)):
+        return reset_password(db, BENCH_USER, password, temporary=False)
     add_user(
-        engine,
+        db,
         username=BENCH_USER,
         display_name="bench",
         role=Role.HQ_MARKETING,
@@ -103,10 +103,10 @@ def _ensure_user(home: Path) -> str:
 
 
 def _workload(home: Path, seed: int) -> Workload:
-    engine = open_store(load_settings(home=home))
-    snapshot = served_snapshot(engine)
+    db = open_store(load_settings(home=home))
+    snapshot = served_snapshot(db)
     table = snapshot.table
-    with engine.connect() as connection:
+    with db.connect() as connection:
         ids = connection.execute(sa.select(table.c.customer_id)).scalars().all()
         levels = connection.execute(
             sa.select(table.c.service_level, sa.func.count())

@@ -47,12 +47,12 @@ _LOADED = sa.Table(
 )
 
 
-def publish_alerts(engine: sa.Engine, settings: Settings, as_of: dt.date) -> int:
+def publish_alerts(db: sa.Engine, settings: Settings, as_of: dt.date) -> int:
     """Insert the alerts of `as_of` the store lacks; returns how many were inserted."""
     table = read_alerts(WarehouseLayout(settings.warehouse_dir), as_of)
     if table is None or table.num_rows == 0:
         return 0
-    with engine.connect() as connection:
+    with db.connect() as connection:
         found = connection.execute(
             sa.select(alerts.c.customer_id, alerts.c.alert_id).where(
                 sa.or_(
@@ -72,8 +72,8 @@ def publish_alerts(engine: sa.Engine, settings: Settings, as_of: dt.date) -> int
     if not keep:
         return 0
     kept = {name: [values[i] for i in keep] for name, values in columns.items()}
-    rows = _store_form(kept, as_of, sqlite=engine.dialect.name == "sqlite")
-    return load_in_batches(engine, _LOADED, rows.to_batches(max_chunksize=50_000))
+    rows = _store_form(kept, as_of, sqlite=db.dialect.name == "sqlite")
+    return load_in_batches(db, _LOADED, rows.to_batches(max_chunksize=50_000))
 
 
 def _store_form(kept: dict[str, list[Any]], as_of: dt.date, *, sqlite: bool) -> pa.Table:

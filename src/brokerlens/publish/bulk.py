@@ -41,26 +41,26 @@ def between_batches() -> None:
     """Called after each committed batch (tests slow a load down here)."""
 
 
-def load_in_batches(engine: sa.Engine, table: sa.Table, batches: Iterable[pa.RecordBatch]) -> int:
+def load_in_batches(db: sa.Engine, table: sa.Table, batches: Iterable[pa.RecordBatch]) -> int:
     """Load the rows into `table`, committing as it goes; returns the rows loaded. A failure
     leaves the batches before it committed: the caller drops or deletes what it loaded."""
-    if engine.dialect.name == "sqlite":
-        return _sqlite_batched(engine, table, batches)
+    if db.dialect.name == "sqlite":
+        return _sqlite_batched(db, table, batches)
     rows = 0
     for chunk in _rechunk(batches, PG_COMMIT_ROWS):
-        with engine.begin() as connection:
+        with db.begin() as connection:
             rows += _postgres(connection, table, [chunk])
         between_batches()
     return rows
 
 
-def _sqlite_batched(engine: sa.Engine, table: sa.Table, batches: Iterable[pa.RecordBatch]) -> int:
-    name, columns = _quoted_names(engine.dialect, table)
+def _sqlite_batched(db: sa.Engine, table: sa.Table, batches: Iterable[pa.RecordBatch]) -> int:
+    name, columns = _quoted_names(db.dialect, table)
     marks = ", ".join("?" for _ in table.columns)
     sql = f"INSERT INTO {name} ({columns}) VALUES ({marks})"
     rows = 0
     chunks = _as_tuples(_rechunk(batches, SQLITE_CHUNK_ROWS))
-    with engine.connect() as connection:
+    with db.connect() as connection:
         driver = connection.connection.driver_connection
         assert driver is not None
         cursor = driver.cursor()

@@ -57,7 +57,7 @@ def compute_changes(
     return duck.sql(changes_sql(old, new, common)).to_arrow_table()
 
 
-def write_changes(engine: sa.Engine, snapshot_id: int, changes: pa.Table) -> int:
+def write_changes(db: sa.Engine, snapshot_id: int, changes: pa.Table) -> int:
     """The changes under `snapshot_id`, committed in batches (see `bulk.load_in_batches`)."""
     # The id column is added by DuckDB: building it in pyarrow from Python ints would import
     # pandas, a second of start-up for nothing.
@@ -65,7 +65,7 @@ def write_changes(engine: sa.Engine, snapshot_id: int, changes: pa.Table) -> int
     try:
         duck.register("changes", changes)
         rows = duck.sql(f"SELECT CAST({int(snapshot_id)} AS BIGINT) AS snapshot_id, * FROM changes")
-        return load_in_batches(engine, profile_changes, rows.to_arrow_reader(BATCH_ROWS))
+        return load_in_batches(db, profile_changes, rows.to_arrow_reader(BATCH_ROWS))
     finally:
         duck.close()
 

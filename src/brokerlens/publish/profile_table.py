@@ -34,13 +34,13 @@ def profile_table(name: str, columns: list[ColumnSpec]) -> sa.Table:
     return table
 
 
-def create_indexes(engine: sa.Engine, table: sa.Table) -> list[str]:
+def create_indexes(db: sa.Engine, table: sa.Table) -> list[str]:
     """One transaction per index: building one holds SQLite's write lock, so each lets go
     before the next."""
     made = []
     for column in INDEXED:
         if column in table.c:
-            with engine.begin() as connection:
+            with db.begin() as connection:
                 sa.Index(f"ix_{table.name}_{column}", table.c[column]).create(connection)
             made.append(column)
     return made

@@ -99,16 +99,14 @@ def plan_reference(
     return plan
 
 
-def preload_reference(
-    engine: sa.Engine, duck: duckdb.DuckDBPyConnection, plan: ReferencePlan
-) -> None:
+def preload_reference(db: sa.Engine, duck: duckdb.DuckDBPyConnection, plan: ReferencePlan) -> None:
     """First publish: nothing is served, so nobody reads the reference tables yet; they are
     filled in committed batches before the flip instead of millions of rows inside it."""
     for table in REFERENCE_TABLES:
-        with engine.begin() as connection:
+        with db.begin() as connection:
             connection.execute(table.delete())
         plan.touched[table.name] = load_in_batches(
-            engine, table, staged_batches(duck, staged_name(table), _key(table))
+            db, table, staged_batches(duck, staged_name(table), _key(table))
         )
     plan.preloaded = True
 

@@ -232,12 +232,12 @@ class _Job:
         self.steps[step] = round(now - since, 2)
         return now
 
-    def run(self, engine: sa.Engine) -> PublishReport:
-        sqlite = engine.dialect.name == "sqlite"
-        with publish_lock(engine):
+    def run(self, db: sa.Engine) -> PublishReport:
+        sqlite = db.dialect.name == "sqlite"
+        with publish_lock(db):
             clock = time.perf_counter()
-            clear_leftovers(engine)
-            with engine.connect() as connection:
+            clear_leftovers(db)
+            with db.connect() as connection:
                 basis = self._basis(connection)
             clock = self._lap("leftovers", clock)
             with ThreadPoolExecutor(max_workers=1) as pool:
@@ -245,25 +245,25 @@ class _Job:
                 stage_profile(self.duck, self.columns, sqlite=sqlite)
                 stage_reference(self.duck, self.day, basis.previous_date, sqlite=sqlite)
                 clock = self._lap("staging (DuckDB)", clock)
-                snapshot_id, name = self._record(engine)
+                snapshot_id, name = self._record(db)
                 try:
-                    report = self._load_and_flip(engine, snapshot_id, name, derived, clock)
+                    report = self._load_and_flip(db, snapshot_id, name, derived, clock)
                 except BaseException:
-                    abandon(engine, snapshot_id, name)
+                    abandon(db, snapshot_id, name)
                     raise
             clock = time.perf_counter()
-            with engine.begin() as connection:
+            with db.begin() as connection:
                 _drop_older(connection, keep={snapshot_id, *_ids(basis.previous)})
             clock = self._lap("drop older", clock)
-            report.alerts = publish_alerts(engine, self.settings, self.day)
+            report.alerts = publish_alerts(db, self.settings, self.day)
             self._lap("alerts", clock)
         report.steps = self.steps
         return report
 
-    def _record(self, engine: sa.Engine) -> tuple[int, str]:
+    def _record(self, db: sa.Engine) -> tuple[int, str]:
         """The snapshot row, status `loading`, naming its table before the table exists: a
         publish killed from here on leaves a row the next one finds and cleans up after."""
-        with engine.begin() as connection:
+        with db.begin() as connection:
             inserted = connection.execute(
                 snapshots.insert().values(
                     as_of_date=self.day,
@@ -310,44 +310,44 @@ class _Job:
 
     def _load_and_flip(
         self,
-        engine: sa.Engine,
+        db: sa.Engine,
         snapshot_id: int,
         name: str,
         pending: Future[_Derived],
         clock: float,
     ) -> PublishReport:
         table = profile_table(name, self.columns)
-        with engine.begin() as connection:
+        with db.begin() as connection:
             table.create(connection)
-        rows = load_profile(engine, table, staged_batches(self.duck, PROFILE_ROWS, ["customer_id"]))
+        rows = load_profile(db, table, staged_batches(self.duck, PROFILE_ROWS, ["customer_id"]))
         clock = self._lap("profile rows", clock)
-        create_indexes(engine, table)
-        refresh_statistics(engine, [table.name])
+        create_indexes(db, table)
+        refresh_statistics(db, [table.name])
         clock = self._lap("indexes", clock)
-        record_columnar(engine, snapshot_id, self._write_columnar(snapshot_id))
+        record_columnar(db, snapshot_id, self._write_columnar(snapshot_id))
         clock = self._lap("columnar copy", clock)
         derived = pending.result()
         clock = self._lap("changes and trend (wait)", clock)
         # Keyed by a snapshot not served yet: readers ask for the served one's changes only.
         changes = 0
         if derived.changes is not None:
-            changes = write_changes(engine, snapshot_id, derived.changes)
+            changes = write_changes(db, snapshot_id, derived.changes)
         clock = self._lap("changes (write)", clock)
         previous_date = derived.basis.previous_date
-        with engine.connect() as connection:
+        with db.connect() as connection:
             plan = plan_reference(connection, self.duck, previous_date)
         if derived.basis.previous is None:
-            preload_reference(engine, self.duck, plan)
+            preload_reference(db, self.duck, plan)
         clock = self._lap("reference (before the flip)", clock)
-        with engine.begin() as connection:
-            if engine.dialect.name == "sqlite":
+        with db.begin() as connection:
+            if db.dialect.name == "sqlite":
                 # Take the write lock now, so the time below is all time it is held.
                 connection.exec_driver_sql("DELETE FROM serving WHERE 0")
             reference = apply_reference(connection, self.duck, plan)
             add_scope_days(connection, derived.scope)
             _flip(connection, snapshot_id, name, rows, derived.basis.previous)
         clock = self._lap("flip (write lock)", clock)
-        refresh_statistics(engine, REFERENCE_STATISTICS)
+        refresh_statistics(db, REFERENCE_STATISTICS)
         self._lap("statistics", clock)
         return PublishReport(
             rows=rows,
@@ -368,23 +368,23 @@ ASSETS_ORDER = "total_assets_t"  # the served Parquet copy's order (see _write_c
 REFERENCE_STATISTICS = ("org_units", "staff", "relationships", "scope_daily", "profile_changes")
 
 
-def refresh_statistics(engine: sa.Engine, tables: Iterable[str]) -> None:
+def refresh_statistics(db: sa.Engine, tables: Iterable[str]) -> None:
     """PostgreSQL plans by its statistics, and a bulk load leaves them stale until autovacuum
     comes round: the 360's relationships query then hashed the whole staff table (17 ms instead
     of 0.2 ms at 3 million customers). ANALYZE samples (about a second for millions of rows)
     and blocks neither readers nor writers. SQLite's planner does well without them."""
-    if engine.dialect.name != "postgresql":
+    if db.dialect.name != "postgresql":
         return
-    quote = engine.dialect.identifier_preparer.quote
-    with engine.begin() as connection:
+    quote = db.dialect.identifier_preparer.quote
+    with db.begin() as connection:
         for name in tables:
             connection.exec_driver_sql(f"ANALYZE {quote(name)}")
 
 
-def record_columnar(engine: sa.Engine, snapshot_id: int, path: Path) -> None:
+def record_columnar(db: sa.Engine, snapshot_id: int, path: Path) -> None:
     # Recorded at once (the snapshot is not served yet): a failed publish's file is found and
     # removed by the next one's clear_leftovers.
-    with engine.begin() as connection:
+    with db.begin() as connection:
         connection.execute(
             snapshots.update()
             .where(snapshots.c.snapshot_id == snapshot_id)
@@ -401,17 +401,17 @@ def _ids(snapshot_id: int | None) -> set[int]:
     return set() if snapshot_id is None else {snapshot_id}
 
 
-def load_profile(engine: sa.Engine, table: sa.Table, batches: pa.RecordBatchReader) -> int:
-    return load_in_batches(engine, table, batches)
+def load_profile(db: sa.Engine, table: sa.Table, batches: pa.RecordBatchReader) -> int:
+    return load_in_batches(db, table, batches)
 
 
 @contextmanager
-def publish_lock(engine: sa.Engine) -> Iterator[None]:
+def publish_lock(db: sa.Engine) -> Iterator[None]:
     """One publish at a time per store; the next waits. PostgreSQL: a session advisory lock on
     a connection held for the publish. SQLite: an flock on a file beside the database. Both
     go with the process, so a killed publish never leaves the store locked."""
-    if engine.dialect.name == "sqlite":
-        database = engine.url.database
+    if db.dialect.name == "sqlite":
+        database = db.url.database
         if not database or database == ":memory:":
             yield
             return
@@ -422,7 +422,7 @@ def publish_lock(engine: sa.Engine) -> Iterator[None]:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
         return
-    with engine.connect() as connection:
+    with db.connect() as connection:
         connection.execute(sa.select(sa.func.pg_advisory_lock(_PG_LOCK)))
         connection.commit()
         try:
@@ -435,10 +435,10 @@ def publish_lock(engine: sa.Engine) -> Iterator[None]:
                 connection.invalidate()  # closing the session is what releases it then
 
 
-def clear_leftovers(engine: sa.Engine) -> list[int]:
+def clear_leftovers(db: sa.Engine) -> list[int]:
     """Drop the tables (and changes) of snapshots a killed or failed publish left `loading` or
     `failed`, and mark them `failed`. Runs under the publish lock: none is being loaded."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         left = connection.execute(
             sa.select(
                 snapshots.c.snapshot_id, snapshots.c.table_name, snapshots.c.columnar_path
@@ -469,11 +469,11 @@ def clear_leftovers(engine: sa.Engine) -> list[int]:
     return [r.snapshot_id for r in left]
 
 
-def abandon(engine: sa.Engine, snapshot_id: int, name: str) -> None:
+def abandon(db: sa.Engine, snapshot_id: int, name: str) -> None:
     """After a failure: drop what this publish loaded and mark its snapshot failed. Best effort
     (the store may be what failed); the next publish clears what is left."""
     try:
-        with engine.begin() as connection:
+        with db.begin() as connection:
             quote = connection.dialect.identifier_preparer.quote
             connection.execute(sa.text(f"DROP TABLE IF EXISTS {quote(name)}"))
             connection.execute(

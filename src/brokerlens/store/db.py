@@ -12,8 +12,8 @@ from brokerlens.config import Settings
 from brokerlens.errors import ConfigError
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
+def is_sqlite(db: Engine) -> bool:
+    return db.dialect.name == "sqlite"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -49,9 +49,9 @@ def _new_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
+        db = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(db, "connect", _sqlite_pragmas)
+        return db
     if parsed.get_backend_name() != "postgresql":
         raise ConfigError(
             f"unsupported database {parsed.get_backend_name()!r} in BROKERLENS_DATABASE_URL",
@@ -72,6 +72,6 @@ def store_engine(settings: Settings) -> Engine:
 
 def dispose_engines() -> None:
     """Close every pooled connection (tests, and before a process forks)."""
-    for engine in _engines.values():
-        engine.dispose()
+    for db in _engines.values():
+        db.dispose()
     _engines.clear()

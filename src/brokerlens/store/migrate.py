@@ -24,8 +24,8 @@ def alembic_config(url: str) -> object:
 
 def upgrade(settings: Settings) -> None:
     """Migrate the store to head (idempotent)."""
-    engine = store_engine(settings)
-    with engine.begin() as connection:
+    db = store_engine(settings)
+    with db.begin() as connection:
         config = alembic_config(settings.store_url)
         config.attributes["connection"] = connection  # type: ignore[attr-defined]
         command.upgrade(config, "head")  # type: ignore[arg-type]

@@ -64,7 +64,7 @@ class CheckRecord:
 
 
 def record_check(
-    engine: sa.Engine,
+    db: sa.Engine,
     result: CheckResult,
     *,
     by: str,
@@ -89,15 +89,15 @@ def record_check(
         "reasons": [dataclasses.asdict(r) for r in result.reasons],
         "callback_required": result.callback_required,
     }
-    with engine.begin() as connection:
+    with db.begin() as connection:
         inserted = connection.execute(
             suitability_checks.insert().values(**values).returning(suitability_checks.c.check_id)
         )
         return int(inserted.scalar_one())
 
 
-def get_check(engine: sa.Engine, check_id: int) -> CheckRecord:
-    with engine.connect() as connection:
+def get_check(db: sa.Engine, check_id: int) -> CheckRecord:
+    with db.connect() as connection:
         return _load(connection, check_id)
 
 
@@ -146,9 +146,9 @@ def _add(
     return Event(int(inserted.scalar_one()), check_id, kind, at, by, note, due)
 
 
-def show_warning(engine: sa.Engine, check_id: int, *, by: str, note: str | None = None) -> Event:
+def show_warning(db: sa.Engine, check_id: int, *, by: str, note: str | None = None) -> Event:
     """Record that the special risk warning of a mismatch was shown to the customer."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         check = _load(connection, check_id)
         if check.verdict != "mismatch":
             raise WorkflowError(
@@ -158,9 +158,9 @@ def show_warning(engine: sa.Engine, check_id: int, *, by: str, note: str | None 
         return _add(connection, check_id, "warning_shown", by, note)
 
 
-def confirm(engine: sa.Engine, check_id: int, *, by: str, note: str | None = None) -> Event:
+def confirm(db: sa.Engine, check_id: int, *, by: str, note: str | None = None) -> Event:
     """Record the customer's confirmation; refused unless the warning was shown first."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         check = _load(connection, check_id)
         if check.verdict != "mismatch":
             raise WorkflowError(
@@ -176,10 +176,10 @@ def confirm(engine: sa.Engine, check_id: int, *, by: str, note: str | None = Non
 
 
 def record_sale(
-    engine: sa.Engine, check_id: int, *, by: str, rules: Rules, today: dt.date | None = None
+    db: sa.Engine, check_id: int, *, by: str, rules: Rules, today: dt.date | None = None
 ) -> list[Event]:
     """Record that the sale went ahead; schedules the call-back when the check requires one."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         check = _load(connection, check_id)
         if check.verdict == "forbidden":
             raise WorkflowError(
@@ -199,17 +199,17 @@ def record_sale(
         return events
 
 
-def complete_callback(engine: sa.Engine, check_id: int, *, by: str, note: str) -> Event:
-    with engine.begin() as connection:
+def complete_callback(db: sa.Engine, check_id: int, *, by: str, note: str) -> Event:
+    with db.begin() as connection:
         check = _load(connection, check_id)
         if not check.has("callback_scheduled"):
             raise WorkflowError(f"check {check_id} has no call-back scheduled")
         return _add(connection, check_id, "callback_done", by, note)
 
 
-def checks_of(engine: sa.Engine, customer_id: str) -> list[CheckRecord]:
+def checks_of(db: sa.Engine, customer_id: str) -> list[CheckRecord]:
     """Every check of a customer, oldest first, with its events."""
-    with engine.connect() as connection:
+    with db.connect() as connection:
         ids = connection.execute(
             sa.select(suitability_checks.c.check_id)
             .where(suitability_checks.c.customer_id == customer_id)
@@ -218,12 +218,12 @@ def checks_of(engine: sa.Engine, customer_id: str) -> list[CheckRecord]:
         return [_load(connection, i) for i in list(ids)]
 
 
-def due_callbacks(engine: sa.Engine, on: dt.date) -> list[Event]:
+def due_callbacks(db: sa.Engine, on: dt.date) -> list[Event]:
     """Call-backs scheduled and due by `on` that are not done yet."""
     done = sa.select(suitability_events.c.check_id).where(
         suitability_events.c.kind == "callback_done"
     )
-    with engine.connect() as connection:
+    with db.connect() as connection:
         found = connection.execute(
             sa.select(suitability_events)
             .where(
@@ -239,9 +239,9 @@ def due_callbacks(engine: sa.Engine, on: dt.date) -> list[Event]:
 # -- investor class requests ----------------------------------------------------------------------
 
 
-def effective_class(engine: sa.Engine, customer_id: str, recorded: str) -> str:
+def effective_class(db: sa.Engine, customer_id: str, recorded: str) -> str:
     """The class the source records, unless a later approved request changed the treatment."""
-    with engine.connect() as connection:
+    with db.connect() as connection:
         direction = connection.execute(
             sa.select(investor_class_requests.c.direction)
             .where(
@@ -257,13 +257,13 @@ def effective_class(engine: sa.Engine, customer_id: str, recorded: str) -> str:
     return recorded if direction is None else direction.removeprefix("to_")
 
 
-def with_effective_class(engine: sa.Engine, customer: CustomerFacts) -> CustomerFacts:
-    klass = effective_class(engine, customer.customer_id, customer.investor_class)
+def with_effective_class(db: sa.Engine, customer: CustomerFacts) -> CustomerFacts:
+    klass = effective_class(db, customer.customer_id, customer.investor_class)
     return dataclasses.replace(customer, investor_class=klass)
 
 
 def request_class(
-    engine: sa.Engine,
+    db: sa.Engine,
     customer: CustomerFacts,
     direction: str,
     *,
@@ -277,7 +277,7 @@ def request_class(
             f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}",
             hint="to_professional for an ordinary customer's application, or to_ordinary",
         )
-    current = effective_class(engine, customer.customer_id, customer.investor_class)
+    current = effective_class(db, customer.customer_id, customer.investor_class)
     if current != DIRECTIONS[direction]:
         raise WorkflowError(
             f"customer {customer.customer_id} is already treated as {current}",
@@ -293,7 +293,7 @@ def request_class(
         "data_reasons": list(assessment.reasons) if assessment else None,
         "status": "pending",
     }
-    with engine.begin() as connection:
+    with db.begin() as connection:
         inserted = connection.execute(
             investor_class_requests.insert()
             .values(**values)
@@ -303,11 +303,11 @@ def request_class(
 
 
 def decide_class_request(
-    engine: sa.Engine, request_id: int, *, approve: bool, by: str, note: str | None = None
+    db: sa.Engine, request_id: int, *, approve: bool, by: str, note: str | None = None
 ) -> None:
     """Approve or reject a pending request. Approving against the data needs a note."""
     table = investor_class_requests
-    with engine.begin() as connection:
+    with db.begin() as connection:
         row = connection.execute(sa.select(table).where(table.c.request_id == request_id)).first()
         if row is None:
             raise NotFound(f"class request {request_id} does not exist")
@@ -348,7 +348,7 @@ class ClassRequest:
 
 
 def class_requests(
-    engine: sa.Engine,
+    db: sa.Engine,
     *,
     customer_id: str | None = None,
     status: str | None = None,
@@ -364,7 +364,7 @@ def class_requests(
         query = query.where(table.c.status == status)
     if request_id is not None:
         query = query.where(table.c.request_id == request_id)
-    with engine.connect() as connection:
+    with db.connect() as connection:
         found = connection.execute(query).mappings().all()
     return [
         ClassRequest(**{**dict(m), "data_reasons": list(m["data_reasons"] or [])}) for m in found

@@ -19,21 +19,21 @@ class WrongCurrentPassword(Forbidden):
 
 
 def change_own_password(
-    engine: Engine, request: Request, principal: Principal, old: str, new: str, *, required: bool
+    db: Engine, request: Request, principal: Principal, old: str, new: str, *, required: bool
 ) -> int:
     """Change the password, end the user's other sessions, audit it; how many sessions ended.
 
     Raises WrongCurrentPassword, or InvalidRequest when the new password breaks the policy."""
     try:
-        change_password(engine, principal.user_id, old, new)
+        change_password(db, principal.user_id, old, new)
     except AuthError as exc:
         raise WrongCurrentPassword(
             exc.message, hint="give the password you signed in with as old_password"
         ) from None
     # Whoever else holds a session may have signed in with the old password.
-    ended = end_other_sessions(engine, principal.user_id, request.cookies.get(SESSION_COOKIE, ""))
+    ended = end_other_sessions(db, principal.user_id, request.cookies.get(SESSION_COOKIE, ""))
     # auth.change_password writes no audit row of its own, so the web layer records it.
-    with engine.begin() as connection:
+    with db.begin() as connection:
         record_audit(
             connection,
             principal,

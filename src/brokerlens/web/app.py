@@ -44,7 +44,7 @@ TAGS = [
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = open_store(settings)
+        app.state.db = open_store(settings)
         yield
 
     app = FastAPI(

@@ -46,16 +46,16 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_engine(request: Request) -> Engine:
-    engine = getattr(request.app.state, "engine", None)
-    if engine is None:  # a client that skipped the lifespan (startup) still gets a store
-        engine = request.app.state.engine = open_store(get_settings(request))
-    assert isinstance(engine, Engine)
-    return engine
+def get_db(request: Request) -> Engine:
+    db = getattr(request.app.state, "db", None)
+    if db is None:  # a client that skipped the lifespan (startup) still gets a store
+        db = request.app.state.db = open_store(get_settings(request))
+    assert isinstance(db, Engine)
+    return db
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-EngineDep = Annotated[Engine, Depends(get_engine)]
+DbDep = Annotated[Engine, Depends(get_db)]
 
 
 def client_ip(request: Request) -> str | None:
@@ -76,7 +76,7 @@ def get_language(request: Request) -> str:
 LanguageDep = Annotated[str, Depends(get_language)]
 
 
-def optional_session(request: Request, engine: EngineDep) -> SessionLike | None:
+def optional_session(request: Request, db: DbDep) -> SessionLike | None:
     """The session named by the `bl_session` cookie, or None (absent, expired, user disabled)."""
     if hasattr(request.state, "session"):
         cached: SessionLike | None = request.state.session
@@ -85,7 +85,7 @@ def optional_session(request: Request, engine: EngineDep) -> SessionLike | None:
     info: SessionLike | None = None
     if token:
         info = resolve_session(  # type: ignore[assignment]
-            engine, token, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+            db, token, ip=client_ip(request), user_agent=request.headers.get("user-agent")
         )
     request.state.session = info
     return info

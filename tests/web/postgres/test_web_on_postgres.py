@@ -46,6 +46,6 @@ def test_the_app_really_serves_from_postgresql(
 
     assert open_store(published.settings).dialect.name == "postgresql"
     me = sign_in("broker")
-    engine = me.client.app.state.engine  # type: ignore[attr-defined]
+    engine = me.client.app.state.db  # type: ignore[attr-defined]
     assert engine.dialect.name == "postgresql"
     assert me.client.get("/api/customers").json()["count"] > 0

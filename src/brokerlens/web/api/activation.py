@@ -17,7 +17,7 @@ from brokerlens.access.activation import ActivationQuery, export_candidates, lis
 from brokerlens.web.bounds import PageQuery
 from brokerlens.web.deps import (
     CsrfDep,
-    EngineDep,
+    DbDep,
     ExporterDep,
     ReaderDep,
     SettingsDep,
@@ -85,17 +85,15 @@ QueryDep = Annotated[ActivationQuery, Depends(_query)]
 
 
 @router.get("", response_model=ActivationPagePublic)
-def list_activation(
-    engine: EngineDep, settings: SettingsDep, principal: ReaderDep, query: QueryDep
-) -> Any:
+def list_activation(db: DbDep, settings: SettingsDep, principal: ReaderDep, query: QueryDep) -> Any:
     """Dormant and empty accounts in your scope, most valuable first, with the reasons in your
     language; filter by kind and branch."""
-    return list_candidates(engine, settings, principal, query)
+    return list_candidates(db, settings, principal, query)
 
 
 @router.get("/export.csv", response_class=Response)
 def export_activation(
-    engine: EngineDep, settings: SettingsDep, principal: ExporterDep, query: QueryDep
+    db: DbDep, settings: SettingsDep, principal: ExporterDep, query: QueryDep
 ) -> Response:
     """Every candidate matching the filters as CSV with the reasons (PII masked); audited."""
-    return csv_response(export_candidates(engine, settings, principal, query))
+    return csv_response(export_candidates(db, settings, principal, query))

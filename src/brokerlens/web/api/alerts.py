@@ -19,7 +19,7 @@ from brokerlens.errors import InvalidRequest
 from brokerlens.web.bounds import IdPath, PageQuery, check_day
 from brokerlens.web.deps import (
     CsrfDep,
-    EngineDep,
+    DbDep,
     ExporterDep,
     ReaderDep,
     SettingsDep,
@@ -158,9 +158,9 @@ class SavedPublic(BaseModel):
 
 
 @router.get("", response_model=AlertListPublic)
-def list_alerts(engine: EngineDep, principal: ReaderDep, params: AlertParamsDep) -> Any:
+def list_alerts(db: DbDep, principal: ReaderDep, params: AlertParamsDep) -> Any:
     """The alerts of your customers matching the filters, newest first."""
-    page = alerts_service.list_alerts(engine, principal, params.query())
+    page = alerts_service.list_alerts(db, principal, params.query())
     return {
         "data": page.rows,
         "count": page.total,
@@ -172,20 +172,20 @@ def list_alerts(engine: EngineDep, principal: ReaderDep, params: AlertParamsDep)
 
 @router.get("/counts", response_model=CountsPublic)
 def counts(
-    engine: EngineDep,
+    db: DbDep,
     principal: ReaderDep,
     status: Annotated[Status | None, Query(description="only this status")] = None,
 ) -> Any:
     """Alerts in your scope by alert and status (the workbench's counts)."""
-    return {"counts": alerts_service.alert_counts(engine, principal, status)}
+    return {"counts": alerts_service.alert_counts(db, principal, status)}
 
 
 @router.get("/export.csv", response_class=Response)
 def export(
-    engine: EngineDep, settings: SettingsDep, principal: ExporterDep, params: AlertParamsDep
+    db: DbDep, settings: SettingsDep, principal: ExporterDep, params: AlertParamsDep
 ) -> Response:
     """Every alert matching the filters as CSV (paging ignored); audited as an export."""
-    return csv_response(alerts_service.export_alerts(engine, settings, principal, params.query()))
+    return csv_response(alerts_service.export_alerts(db, settings, principal, params.query()))
 
 
 @router.get("/thresholds")
@@ -195,40 +195,36 @@ def thresholds(settings: SettingsDep, principal: ReaderDep) -> Any:
 
 
 @router.post("/thresholds/preview", response_model=PreviewPublic)
-def preview(
-    body: ThresholdsIn, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
-) -> Any:
+def preview(body: ThresholdsIn, db: DbDep, settings: SettingsDep, principal: ReaderDep) -> Any:
     """How many customers would fire with these thresholds, and how many fire now; saves
     nothing (HQ: defaults and any branch; a branch manager: their own branch)."""
     return alerts_service.preview_thresholds(
-        engine, settings, principal, body.alert_id, body.branch_id, body.params
+        db, settings, principal, body.alert_id, body.branch_id, body.params
     )
 
 
 @router.post("/thresholds", response_model=SavedPublic)
-def save(body: ThresholdsIn, engine: EngineDep, settings: SettingsDep, principal: ReaderDep) -> Any:
+def save(body: ThresholdsIn, db: DbDep, settings: SettingsDep, principal: ReaderDep) -> Any:
     """Save the thresholds with your name; they apply from the next run. Audited."""
     return alerts_service.save_thresholds(
-        engine, settings, principal, body.alert_id, body.branch_id, body.params
+        db, settings, principal, body.alert_id, body.branch_id, body.params
     )
 
 
 @router.get("/{alert_row_id}", response_model=AlertDetailPublic)
-def get_alert(alert_row_id: IdPath, engine: EngineDep, principal: ReaderDep) -> Any:
+def get_alert(alert_row_id: IdPath, db: DbDep, principal: ReaderDep) -> Any:
     """One alert with every status change (404 for one of a customer outside your scope)."""
-    return alerts_service.get_alert(engine, principal, alert_row_id)
+    return alerts_service.get_alert(db, principal, alert_row_id)
 
 
 @router.post("/{alert_row_id}/status", response_model=AlertDetailPublic)
-def change_status(
-    alert_row_id: IdPath, body: StatusIn, engine: EngineDep, principal: ReaderDep
-) -> Any:
+def change_status(alert_row_id: IdPath, body: StatusIn, db: DbDep, principal: ReaderDep) -> Any:
     """new -> acknowledged -> handled or dismissed (a dismissal needs a note); any other move
     is refused (409). Recorded with who and when; audited."""
-    return alerts_service.change_status(engine, principal, alert_row_id, body.status, body.note)
+    return alerts_service.change_status(db, principal, alert_row_id, body.status, body.note)
 
 
 @customer_router.get("/{customer_id}/alerts", response_model=list[AlertPublic])
-def customer_alerts(customer_id: str, engine: EngineDep, principal: ReaderDep) -> Any:
+def customer_alerts(customer_id: str, db: DbDep, principal: ReaderDep) -> Any:
     """The customer's latest alerts, newest first."""
-    return alerts_service.customer_alerts(engine, principal, customer_id)
+    return alerts_service.customer_alerts(db, principal, customer_id)

@@ -11,7 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from brokerlens.access import AuditQuery, search_audit
 from brokerlens.auth.principal import Permission
 from brokerlens.web.bounds import DayQuery, PageQuery
-from brokerlens.web.deps import AuditorDep, CsrfDep, EngineDep, require
+from brokerlens.web.deps import AuditorDep, CsrfDep, DbDep, require
 
 router = APIRouter(
     prefix="/api/audit",
@@ -63,8 +63,8 @@ def _start(day: dt.date | None) -> dt.datetime | None:
 AuditParamsDep = Annotated[AuditParams, Depends()]
 
 
-def audit_page(engine: Any, principal: Any, params: AuditParams) -> dict[str, Any]:
-    result = search_audit(engine, principal, params.query())
+def audit_page(db: Any, principal: Any, params: AuditParams) -> dict[str, Any]:
+    result = search_audit(db, principal, params.query())
     return {
         "data": jsonable_encoder(list(result.rows)),
         "count": result.total,
@@ -74,6 +74,6 @@ def audit_page(engine: Any, principal: Any, params: AuditParams) -> dict[str, An
 
 
 @router.get("")
-def search(engine: EngineDep, principal: AuditorDep, params: AuditParamsDep) -> Any:
+def search(db: DbDep, principal: AuditorDep, params: AuditParamsDep) -> Any:
     """Who did what to which customers, newest first."""
-    return audit_page(engine, principal, params)
+    return audit_page(db, principal, params)

@@ -11,7 +11,7 @@ from brokerlens.auth.principal import Principal
 from brokerlens.web.account import change_own_password
 from brokerlens.web.deps import (
     SESSION_COOKIE,
-    EngineDep,
+    DbDep,
     SignedInCsrfDep,
     SignedInDep,
     SignedInPrincipalDep,
@@ -84,10 +84,10 @@ def clear_session_cookie(response: Response, request: Request) -> None:
 
 
 @router.post("/login", response_model=LoginOut)
-def login(body: LoginIn, request: Request, response: Response, engine: EngineDep) -> LoginOut:
+def login(body: LoginIn, request: Request, response: Response, db: DbDep) -> LoginOut:
     """Sign in: sets the HttpOnly session cookie and returns the session's CSRF token."""
     ticket = auth_login(
-        engine,
+        db,
         body.username,
         body.password,
         ip=client_ip(request),
@@ -102,10 +102,10 @@ def login(body: LoginIn, request: Request, response: Response, engine: EngineDep
 
 
 @router.post("/logout", status_code=204, dependencies=[SignedInCsrfDep])
-def logout(request: Request, engine: EngineDep) -> Response:
+def logout(request: Request, db: DbDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        auth_logout(engine, token)
+        auth_logout(db, token)
     response = Response(status_code=204)
     clear_session_cookie(response, request)
     return response
@@ -139,13 +139,13 @@ class PasswordChangeOut(BaseModel):
 def change_password(
     body: PasswordChangeIn,
     request: Request,
-    engine: EngineDep,
+    db: DbDep,
     session: SignedInDep,
     principal: SignedInPrincipalDep,
 ) -> PasswordChangeOut:
     """Change your own password (required first after a reset); ends your other sessions."""
     ended = change_own_password(
-        engine,
+        db,
         request,
         principal,
         body.old_password,

@@ -24,7 +24,7 @@ from brokerlens.indicators import load_indicators
 from brokerlens.web.deps import (
     CatalogEditorDep,
     CsrfDep,
-    EngineDep,
+    DbDep,
     ReaderDep,
     SettingsDep,
     customer_reader,
@@ -64,11 +64,11 @@ class CatalogPublic(BaseModel):
     count: int
 
 
-def catalog_public(settings: Any, engine: Any) -> CatalogPublic:
+def catalog_public(settings: Any, db: Any) -> CatalogPublic:
     """The active catalog (what a preview compares against), its rules written out."""
     catalog = load_active_catalog(settings)
     try:
-        served: str | None = str(served_snapshot(engine).catalog_version)
+        served: str | None = str(served_snapshot(db).catalog_version)
     except (NotFound, AttributeError):
         served = None
     data = []
@@ -95,19 +95,19 @@ def _display(condition: Any) -> str:
 
 
 @router.get("", response_model=CatalogPublic)
-def get_catalog(settings: SettingsDep, engine: EngineDep) -> CatalogPublic:
-    return catalog_public(settings, engine)
+def get_catalog(settings: SettingsDep, db: DbDep) -> CatalogPublic:
+    return catalog_public(settings, db)
 
 
 @router.get("/why/{customer_id}")
 def why(
     customer_id: str,
-    engine: EngineDep,
+    db: DbDep,
     principal: ReaderDep,
     classification: Annotated[str | None, Query(description="one classification id")] = None,
 ) -> Any:
     """The same answer as GET /api/customers/{id}/why: rules tried with their figures."""
-    return jsonable_encoder(explain_customer(engine, principal, customer_id, classification))
+    return jsonable_encoder(explain_customer(db, principal, customer_id, classification))
 
 
 def preview_of(settings: Any, text: str, classification: str | None) -> Any:
@@ -171,7 +171,7 @@ class AppliedPublic(BaseModel):
 async def apply(
     request: Request,
     settings: SettingsDep,
-    engine: EngineDep,
+    db: DbDep,
     editor: CatalogEditorDep,
     note: Annotated[str | None, Query(max_length=500, description="why, kept in history")] = None,
 ) -> Any:
@@ -181,5 +181,5 @@ async def apply(
     if not text.strip():
         raise InvalidRequest("the catalog YAML is empty", hint="send the edited catalog")
     return await run_in_threadpool(
-        apply_catalog_as, engine, settings, editor, text, "the edited catalog", note
+        apply_catalog_as, db, settings, editor, text, "the edited catalog", note
     )

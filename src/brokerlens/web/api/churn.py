@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from brokerlens.access import churn as churn_service
-from brokerlens.web.deps import CsrfDep, EngineDep, ReaderDep, SettingsDep, customer_reader
+from brokerlens.web.deps import CsrfDep, DbDep, ReaderDep, SettingsDep, customer_reader
 
 customer_router = APIRouter(
     prefix="/api/customers",
@@ -45,8 +45,6 @@ class ChurnPublic(BaseModel):
 
 
 @customer_router.get("/{customer_id}/churn", response_model=ChurnPublic)
-def customer_churn(
-    customer_id: str, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
-) -> Any:
+def customer_churn(customer_id: str, db: DbDep, settings: SettingsDep, principal: ReaderDep) -> Any:
     """The customer's churn score and reasons as of the served date. Audited as `view_churn`."""
-    return churn_service.customer_churn(engine, settings, principal, customer_id)
+    return churn_service.customer_churn(db, settings, principal, customer_id)

@@ -19,7 +19,7 @@ from brokerlens import access
 from brokerlens.web.bounds import PageQuery, check_filters
 from brokerlens.web.deps import (
     CsrfDep,
-    EngineDep,
+    DbDep,
     ExporterDep,
     ReaderDep,
     SettingsDep,
@@ -160,50 +160,46 @@ def page_of(result: Any) -> CustomerListPublic:
 
 
 @router.get("", response_model=CustomerListPublic)
-def list_customers(
-    engine: EngineDep, principal: ReaderDep, params: ListParams
-) -> CustomerListPublic:
+def list_customers(db: DbDep, principal: ReaderDep, params: ListParams) -> CustomerListPublic:
     """Customers in your scope matching every condition, one page, sorted."""
-    return page_of(access.list_customers(engine, principal, params.query()))
+    return page_of(access.list_customers(db, principal, params.query()))
 
 
 @router.get("/export.csv", response_class=Response)
-def export_customers(engine: EngineDep, principal: ExporterDep, params: ListParams) -> Response:
+def export_customers(db: DbDep, principal: ExporterDep, params: ListParams) -> Response:
     """Every customer matching the list's filters as CSV (PII masked); audited as an export."""
-    return csv_response(access.export_customers(engine, principal, params.query()))
+    return csv_response(access.export_customers(db, principal, params.query()))
 
 
 @router.get("/{customer_id}", response_model=Customer360Public)
-def customer_360(
-    customer_id: str, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
-) -> Any:
+def customer_360(customer_id: str, db: DbDep, settings: SettingsDep, principal: ReaderDep) -> Any:
     """Profile, classifications, positions, trades, transfers, products, risk, agreements,
     contacts, relationships. Audited as `view_360`."""
     # Validated and written by the response model (jsonable_encoder cost more than the reads).
-    return access.customer_360(engine, settings, principal, customer_id)
+    return access.customer_360(db, settings, principal, customer_id)
 
 
 @router.get("/{customer_id}/assets")
 def customer_assets(
-    customer_id: str, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
+    customer_id: str, db: DbDep, settings: SettingsDep, principal: ReaderDep
 ) -> Any:
     """Daily total assets with the index over the same dates."""
-    return jsonable_encoder(access.customer_assets(engine, settings, principal, customer_id))
+    return jsonable_encoder(access.customer_assets(db, settings, principal, customer_id))
 
 
 @router.get("/{customer_id}/why")
 def customer_why(
     customer_id: str,
-    engine: EngineDep,
+    db: DbDep,
     principal: ReaderDep,
     classification: Annotated[str | None, Query(description="one classification id")] = None,
 ) -> Any:
     """Why the customer has each classification value: the rules tried and their figures."""
-    return jsonable_encoder(access.explain_customer(engine, principal, customer_id, classification))
+    return jsonable_encoder(access.explain_customer(db, principal, customer_id, classification))
 
 
 @router.post("/{customer_id}/reveal", response_model=RevealOut)
-def reveal(customer_id: str, body: RevealIn, engine: EngineDep, principal: ReaderDep) -> RevealOut:
+def reveal(customer_id: str, body: RevealIn, db: DbDep, principal: ReaderDep) -> RevealOut:
     """One unmasked field; needs the reveal_pii permission and a reason; audited."""
-    value = access.reveal(engine, principal, customer_id, body.field, body.reason)
+    value = access.reveal(db, principal, customer_id, body.field, body.reason)
     return RevealOut(customer_id=customer_id, field=body.field, value=value)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.encoders import jsonable_encoder
 
 from brokerlens.access import home_summary
-from brokerlens.web.deps import CsrfDep, EngineDep, ReaderDep, customer_reader
+from brokerlens.web.deps import CsrfDep, DbDep, ReaderDep, customer_reader
 
 router = APIRouter(
     prefix="/api/home", tags=["home"], dependencies=[CsrfDep, Depends(customer_reader)]
@@ -16,5 +16,5 @@ router = APIRouter(
 
 
 @router.get("")
-def home(engine: EngineDep, principal: ReaderDep) -> Any:
-    return jsonable_encoder(home_summary(engine, principal))
+def home(db: DbDep, principal: ReaderDep) -> Any:
+    return jsonable_encoder(home_summary(db, principal))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 
 from brokerlens.access import list_staff, org_tree
-from brokerlens.web.deps import CsrfDep, EngineDep, ReaderDep, customer_reader
+from brokerlens.web.deps import CsrfDep, DbDep, ReaderDep, customer_reader
 
 router = APIRouter(
     prefix="/api/org", tags=["org"], dependencies=[CsrfDep, Depends(customer_reader)]
@@ -16,16 +16,16 @@ router = APIRouter(
 
 
 @router.get("/tree")
-def tree(engine: EngineDep, principal: ReaderDep) -> Any:
+def tree(db: DbDep, principal: ReaderDep) -> Any:
     """Units (HQ, regions, branches, teams) nested by parent."""
-    return jsonable_encoder(org_tree(engine, principal))
+    return jsonable_encoder(org_tree(db, principal))
 
 
 @router.get("/staff")
 def staff(
-    engine: EngineDep,
+    db: DbDep,
     principal: ReaderDep,
     unit_id: Annotated[str | None, Query(description="only this unit and below")] = None,
 ) -> Any:
-    data = jsonable_encoder(list_staff(engine, principal, unit_id=unit_id))
+    data = jsonable_encoder(list_staff(db, principal, unit_id=unit_id))
     return {"data": data, "count": len(data)}

@@ -18,7 +18,7 @@ from brokerlens import access
 from brokerlens.access.conditions import Op
 from brokerlens.web.api.customers import CustomerListPublic, page_of
 from brokerlens.web.bounds import IdPath, PageQuery, check_condition_value
-from brokerlens.web.deps import CsrfDep, EngineDep, ExporterDep, ReaderDep, customer_reader
+from brokerlens.web.deps import CsrfDep, DbDep, ExporterDep, ReaderDep, customer_reader
 from brokerlens.web.export import csv_response
 from brokerlens.web.filters import conditions_from_dicts
 
@@ -90,16 +90,16 @@ def typed_conditions(conditions: list[ConditionIn]) -> list[Any]:
 
 
 @router.get("", response_model=SegmentsPublic)
-def list_segments(engine: EngineDep, principal: ReaderDep) -> SegmentsPublic:
+def list_segments(db: DbDep, principal: ReaderDep) -> SegmentsPublic:
     """Your segments and those shared with your unit or a unit above it."""
-    data = [segment_public(s) for s in access.list_segments(engine, principal)]
+    data = [segment_public(s) for s in access.list_segments(db, principal)]
     return SegmentsPublic(data=data, count=len(data))
 
 
 @router.post("", response_model=SegmentPublic, status_code=201)
-def create_segment(body: SegmentCreate, engine: EngineDep, principal: ReaderDep) -> SegmentPublic:
+def create_segment(body: SegmentCreate, db: DbDep, principal: ReaderDep) -> SegmentPublic:
     segment = access.create_segment(
-        engine,
+        db,
         principal,
         body.name,
         typed_conditions(body.conditions),
@@ -110,54 +110,52 @@ def create_segment(body: SegmentCreate, engine: EngineDep, principal: ReaderDep)
 
 
 @router.post("/count", response_model=CountOut)
-def count_unsaved(body: CountIn, engine: EngineDep, principal: ReaderDep) -> CountOut:
+def count_unsaved(body: CountIn, db: DbDep, principal: ReaderDep) -> CountOut:
     """The live count of conditions not yet saved (the segment builder asks as you type)."""
-    return CountOut(
-        count=access.count_customers(engine, principal, typed_conditions(body.conditions))
-    )
+    return CountOut(count=access.count_customers(db, principal, typed_conditions(body.conditions)))
 
 
 @router.get("/{segment_id}", response_model=SegmentPublic)
-def get_segment(segment_id: IdPath, engine: EngineDep, principal: ReaderDep) -> SegmentPublic:
-    return segment_public(access.get_segment(engine, principal, segment_id))
+def get_segment(segment_id: IdPath, db: DbDep, principal: ReaderDep) -> SegmentPublic:
+    return segment_public(access.get_segment(db, principal, segment_id))
 
 
 @router.patch("/{segment_id}", response_model=SegmentPublic)
 def update_segment(
-    segment_id: IdPath, body: SegmentUpdate, engine: EngineDep, principal: ReaderDep
+    segment_id: IdPath, body: SegmentUpdate, db: DbDep, principal: ReaderDep
 ) -> SegmentPublic:
     changes = body.model_dump(exclude_unset=True)
     if body.conditions is not None:
         changes["conditions"] = typed_conditions(body.conditions)
-    return segment_public(access.update_segment(engine, principal, segment_id, **changes))
+    return segment_public(access.update_segment(db, principal, segment_id, **changes))
 
 
 @router.delete("/{segment_id}", status_code=204)
-def delete_segment(segment_id: IdPath, engine: EngineDep, principal: ReaderDep) -> Response:
-    access.delete_segment(engine, principal, segment_id)
+def delete_segment(segment_id: IdPath, db: DbDep, principal: ReaderDep) -> Response:
+    access.delete_segment(db, principal, segment_id)
     return Response(status_code=204)
 
 
 @router.get("/{segment_id}/count", response_model=CountOut)
-def segment_count(segment_id: IdPath, engine: EngineDep, principal: ReaderDep) -> CountOut:
+def segment_count(segment_id: IdPath, db: DbDep, principal: ReaderDep) -> CountOut:
     """Members now, within your scope."""
-    return CountOut(count=access.segment_count(engine, principal, segment_id))
+    return CountOut(count=access.segment_count(db, principal, segment_id))
 
 
 @router.get("/{segment_id}/members", response_model=CustomerListPublic)
 def segment_members(
     segment_id: IdPath,
-    engine: EngineDep,
+    db: DbDep,
     principal: ReaderDep,
     page: PageQuery = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CustomerListPublic:
     return page_of(
-        access.segment_members(engine, principal, segment_id, page=page, page_size=page_size)
+        access.segment_members(db, principal, segment_id, page=page, page_size=page_size)
     )
 
 
 @router.get("/{segment_id}/export.csv", response_class=Response)
-def export_segment(segment_id: IdPath, engine: EngineDep, principal: ExporterDep) -> Response:
+def export_segment(segment_id: IdPath, db: DbDep, principal: ExporterDep) -> Response:
     """Every member as CSV (PII masked); audited as an export naming the customers."""
-    return csv_response(access.export_segment(engine, principal, segment_id))
+    return csv_response(access.export_segment(db, principal, segment_id))

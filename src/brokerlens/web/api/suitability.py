@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from brokerlens.access import suitability as suitability_service
 from brokerlens.auth.principal import Permission
 from brokerlens.web.bounds import IdPath
-from brokerlens.web.deps import CsrfDep, EngineDep, ReaderDep, SettingsDep, customer_reader, require
+from brokerlens.web.deps import CsrfDep, DbDep, ReaderDep, SettingsDep, customer_reader, require
 
 customer_router = APIRouter(
     prefix="/api/customers",
@@ -173,91 +173,87 @@ class HoldingsPublic(BaseModel):
 
 @customer_router.get("/{customer_id}/suitability", response_model=SuitabilityPublic)
 def customer_suitability(
-    customer_id: str, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
+    customer_id: str, db: DbDep, settings: SettingsDep, principal: ReaderDep
 ) -> Any:
     """Regulatory class and its validity, investor class with the reason, behavioural level
     history, `risk_mismatch`, recent checks. Audited as `view_suitability`."""
-    return suitability_service.customer_suitability(engine, settings, principal, customer_id)
+    return suitability_service.customer_suitability(db, settings, principal, customer_id)
 
 
 @customer_router.get("/{customer_id}/eligibility", response_model=EligibilityPublic)
 def customer_eligibility(
-    customer_id: str, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
+    customer_id: str, db: DbDep, settings: SettingsDep, principal: ReaderDep
 ) -> Any:
     """Each business permission (margin, ChiNext, STAR, BSE, options, HK Connect) with every
     requirement met, missing or to verify. Audited as `view_eligibility`."""
-    return suitability_service.customer_eligibility(engine, settings, principal, customer_id)
+    return suitability_service.customer_eligibility(db, settings, principal, customer_id)
 
 
 @customer_router.post("/{customer_id}/suitability/check", response_model=CheckPublic)
 def check(
-    customer_id: str, body: CheckIn, engine: EngineDep, settings: SettingsDep, principal: ReaderDep
+    customer_id: str, body: CheckIn, db: DbDep, settings: SettingsDep, principal: ReaderDep
 ) -> Any:
     """The verdict (match, mismatch, forbidden) for a product or permission with every reason;
     recorded with who and when."""
     return suitability_service.check_target(
-        engine, settings, principal, customer_id, body.target, body.context
+        db, settings, principal, customer_id, body.target, body.context
     )
 
 
 @router.post("/checks/{check_id}/warning", response_model=CheckPublic)
-def warning(
-    check_id: IdPath, engine: EngineDep, principal: ReaderDep, body: StepIn | None = None
-) -> Any:
+def warning(check_id: IdPath, db: DbDep, principal: ReaderDep, body: StepIn | None = None) -> Any:
     """Record that the risk warning of a mismatch was shown (422 for a match or forbidden)."""
-    return suitability_service.record_warning(
-        engine, principal, check_id, body.note if body else None
-    )
+    return suitability_service.record_warning(db, principal, check_id, body.note if body else None)
 
 
 @router.post("/checks/{check_id}/confirmation", response_model=CheckPublic)
 def confirmation(
-    check_id: IdPath, engine: EngineDep, principal: ReaderDep, body: StepIn | None = None
+    check_id: IdPath, db: DbDep, principal: ReaderDep, body: StepIn | None = None
 ) -> Any:
     """Record the customer's confirmation of a mismatch; refused (422) without a prior warning."""
     return suitability_service.record_confirmation(
-        engine, principal, check_id, body.note if body else None
+        db, principal, check_id, body.note if body else None
     )
 
 
 @router.post("/checks/{check_id}/sale", response_model=CheckPublic)
-def sale(check_id: IdPath, engine: EngineDep, settings: SettingsDep, principal: ReaderDep) -> Any:
+def sale(check_id: IdPath, db: DbDep, settings: SettingsDep, principal: ReaderDep) -> Any:
     """Record that the sale went ahead (422 when forbidden, or a mismatch not confirmed); a
     high-risk sale to an ordinary investor schedules its call-back."""
-    return suitability_service.record_sale(engine, settings, principal, check_id)
+    return suitability_service.record_sale(db, settings, principal, check_id)
 
 
 @router.get("/findings", response_model=FindingsPublic, dependencies=[ReportsDep])
 def findings(
-    engine: EngineDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
+    db: DbDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
 ) -> Any:
     """Delivered risk assessments that disagree with their re-scoring (compliance, HQ)."""
-    return suitability_service.rescore_findings(engine, settings, principal, limit)
+    return suitability_service.rescore_findings(db, settings, principal, limit)
 
 
 @router.get("/validity", response_model=ValidityPublic, dependencies=[ReportsDep])
 def validity(
-    engine: EngineDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
+    db: DbDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
 ) -> Any:
     """Assessment validity by branch, and the customers whose assessment is expiring, expired
     or missing (compliance, HQ)."""
-    return suitability_service.validity_by_branch(engine, settings, principal, limit)
+    return suitability_service.validity_by_branch(db, settings, principal, limit)
 
 
 @router.get("/holdings-above-class", response_model=HoldingsPublic, dependencies=[ReportsDep])
 def holdings_above_class(
-    engine: EngineDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
+    db: DbDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
 ) -> Any:
     """Current holdings above the holder's class, by branch (compliance, HQ)."""
-    return suitability_service.holdings_above_class(engine, settings, principal, limit)
+    return suitability_service.holdings_above_class(db, settings, principal, limit)
 
 
 @customer_router.get(
     "/{customer_id}/investor-class/requests", response_model=list[ClassRequestPublic]
 )
-def customer_class_requests(customer_id: str, engine: EngineDep, principal: ReaderDep) -> Any:
+def customer_class_requests(customer_id: str, db: DbDep, principal: ReaderDep) -> Any:
     """The customer's applications to be treated as professional (or as ordinary)."""
-    return suitability_service.customer_class_requests(engine, principal, customer_id)
+    return suitability_service.customer_class_requests(db, principal, customer_id)
 
 
 @customer_router.post(
@@ -266,29 +262,29 @@ def customer_class_requests(customer_id: str, engine: EngineDep, principal: Read
 def request_investor_class(
     customer_id: str,
     body: ClassRequestIn,
-    engine: EngineDep,
+    db: DbDep,
     settings: SettingsDep,
     principal: ReaderDep,
 ) -> Any:
     """Record an application with what the data shows (422 when the customer is already
     treated so). Audited as `investor_class_request`."""
     return suitability_service.request_investor_class(
-        engine, settings, principal, customer_id, body.direction, body.evidence
+        db, settings, principal, customer_id, body.direction, body.evidence
     )
 
 
 @router.get("/class-requests", response_model=list[ClassRequestPublic])
-def pending_class_requests(engine: EngineDep, principal: ReaderDep, limit: LimitQuery = 500) -> Any:
+def pending_class_requests(db: DbDep, principal: ReaderDep, limit: LimitQuery = 500) -> Any:
     """Class requests waiting for a decision (compliance)."""
-    return suitability_service.pending_class_requests(engine, principal, limit)
+    return suitability_service.pending_class_requests(db, principal, limit)
 
 
 @router.post("/class-requests/{request_id}/decision", response_model=ClassRequestPublic)
 def decide_class_request(
-    request_id: IdPath, body: ClassDecisionIn, engine: EngineDep, principal: ReaderDep
+    request_id: IdPath, body: ClassDecisionIn, db: DbDep, principal: ReaderDep
 ) -> Any:
     """Approve or reject a pending request (compliance; approving against the data needs a
     note, else 422). Audited as `investor_class_decision`."""
     return suitability_service.decide_investor_class(
-        engine, principal, request_id, body.approve, body.note
+        db, principal, request_id, body.approve, body.note
     )

@@ -18,7 +18,7 @@ from brokerlens.access.users import (
     users_of,
 )
 from brokerlens.auth.principal import Permission, Role
-from brokerlens.web.deps import CsrfDep, EngineDep, UserManagerDep, require
+from brokerlens.web.deps import CsrfDep, DbDep, UserManagerDep, require
 
 router = APIRouter(
     prefix="/api/users",
@@ -65,23 +65,23 @@ class ResetOut(BaseModel):
     temporary_password: str | None
 
 
-def users_public(engine: Any, principal: Any) -> UsersPublic:
-    found = users_of(engine, principal)
+def users_public(db: Any, principal: Any) -> UsersPublic:
+    found = users_of(db, principal)
     data = [UserRecordPublic.model_validate(jsonable_encoder(u)) for u in found]
     return UsersPublic(data=data, count=len(data))
 
 
 @router.get("", response_model=UsersPublic)
-def list_users(engine: EngineDep, admin: UserManagerDep) -> UsersPublic:
-    return users_public(engine, admin)
+def list_users(db: DbDep, admin: UserManagerDep) -> UsersPublic:
+    return users_public(db, admin)
 
 
 @router.post("", status_code=201, response_model=UsersPublic)
-def add_user(body: UserCreate, engine: EngineDep, admin: UserManagerDep) -> UsersPublic:
+def add_user(body: UserCreate, db: DbDep, admin: UserManagerDep) -> UsersPublic:
     """Add an account (the password must meet the policy); returns every account. Audited as
     `user_create`."""
     create_user(
-        engine,
+        db,
         admin,
         username=body.username,
         display_name=body.display_name,
@@ -91,24 +91,24 @@ def add_user(body: UserCreate, engine: EngineDep, admin: UserManagerDep) -> User
         unit_id=body.unit_id or None,
         permissions=tuple(body.permissions),
     )
-    return users_public(engine, admin)
+    return users_public(db, admin)
 
 
 @router.post("/{username}/disable", status_code=204)
-def disable(username: str, engine: EngineDep, admin: UserManagerDep) -> None:
+def disable(username: str, db: DbDep, admin: UserManagerDep) -> None:
     """The user can no longer sign in; their sessions end. Audited as `user_disable`."""
-    disable_account(engine, admin, username)
+    disable_account(db, admin, username)
 
 
 @router.post("/{username}/enable", status_code=204)
-def enable(username: str, engine: EngineDep, admin: UserManagerDep) -> None:
+def enable(username: str, db: DbDep, admin: UserManagerDep) -> None:
     """Active again, any lockout lifted. Audited as `user_enable`."""
-    enable_account(engine, admin, username)
+    enable_account(db, admin, username)
 
 
 @router.post("/{username}/reset", response_model=ResetOut)
-def reset(username: str, body: ResetIn, engine: EngineDep, admin: UserManagerDep) -> ResetOut:
+def reset(username: str, body: ResetIn, db: DbDep, admin: UserManagerDep) -> ResetOut:
     """A new password (a generated temporary one when none given); ends the user's sessions.
     Audited as `user_reset` (never the password)."""
-    done = reset_account(engine, admin, username, body.new_password or None)
+    done = reset_account(db, admin, username, body.new_password or None)
     return ResetOut(username=username, temporary_password=done.temporary_password)

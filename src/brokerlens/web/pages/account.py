@@ -12,7 +12,7 @@ from brokerlens.errors import InvalidRequest
 from brokerlens.web.account import WrongCurrentPassword, change_own_password
 from brokerlens.web.deps import (
     PASSWORD_PAGE,
-    EngineDep,
+    DbDep,
     LanguageDep,
     SettingsDep,
     SignedInCsrfDep,
@@ -30,11 +30,11 @@ def account_page(
     session: SignedInDep,
     principal: SignedInPrincipalDep,
     language: LanguageDep,
-    engine: EngineDep,
+    db: DbDep,
     settings: SettingsDep,
 ) -> Page:
     """Like PageDep, but open to a user whose password must change (PageDep redirects here)."""
-    return Page(request, principal, session.csrf_token, language, engine, settings)
+    return Page(request, principal, session.csrf_token, language, db, settings)
 
 
 AccountPageDep = Annotated[Page, Depends(account_page)]
@@ -106,7 +106,7 @@ def password_submit(
     if not problems:
         try:
             change_own_password(
-                page.engine,
+                page.db,
                 page.request,
                 page.principal,
                 old_password,

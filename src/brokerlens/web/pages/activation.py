@@ -35,7 +35,7 @@ def activation_page(
             "page_size": PAGE_SIZE,
         }
     )
-    found = list_candidates(page.engine, page.settings, page.principal, query)
+    found = list_candidates(page.db, page.settings, page.principal, query)
     filters = {"kind": query.kind or "", "branch_id": query.branch_id or ""}
 
     def url(**changes: object) -> str:

@@ -35,7 +35,7 @@ def _query_string(values: dict[str, Any], **changes: Any) -> str:
 @router.get("/alerts")
 def inbox(page: ReaderPageDep, request: Request, params: AlertParamsDep) -> Response:
     """The alerts of the user's scope, newest first, with the filters."""
-    result = alerts_service.list_alerts(page.engine, page.principal, params.query())
+    result = alerts_service.list_alerts(page.db, page.principal, params.query())
     filters = {k: v for k, v in params.values.items() if k not in ("page", "page_size")}
     context = {
         "result": result,
@@ -62,14 +62,14 @@ def change_status(
     note: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
     """One move of the state machine; answers the row's status cell again."""
-    found = alerts_service.change_status(page.engine, page.principal, alert_row_id, status, note)
+    found = alerts_service.change_status(page.db, page.principal, alert_row_id, status, note)
     return page.render("_alert_actions.html", {"a": found}, active="alerts")
 
 
 @router.get("/customers/{customer_id}/alerts")
 def customer_slot(customer_id: str, page: ReaderPageDep) -> Response:
     """The 360's recent alerts (a fragment)."""
-    rows = alerts_service.customer_alerts(page.engine, page.principal, customer_id)
+    rows = alerts_service.customer_alerts(page.db, page.principal, customer_id)
     context = {
         "rows": rows,
         "names": alerts_service.alert_names(page.settings),
@@ -108,7 +108,7 @@ async def preview(page: ReaderPageDep, request: Request) -> Response:
     """N customers would fire (now M), with the form to save the same values."""
     alert_id, branch, params = await _threshold_form(request)
     found = alerts_service.preview_thresholds(
-        page.engine, page.settings, page.principal, alert_id, branch, params
+        page.db, page.settings, page.principal, alert_id, branch, params
     )
     context = {"p": found, "prefix": PARAM_PREFIX}
     return page.render("_threshold_preview.html", context, active="alerts")
@@ -118,6 +118,6 @@ async def preview(page: ReaderPageDep, request: Request) -> Response:
 async def save(page: ReaderPageDep, request: Request) -> Response:
     alert_id, branch, params = await _threshold_form(request)
     saved = alerts_service.save_thresholds(
-        page.engine, page.settings, page.principal, alert_id, branch, params
+        page.db, page.settings, page.principal, alert_id, branch, params
     )
     return page.render("_threshold_saved.html", {"s": saved}, active="alerts")

@@ -23,7 +23,7 @@ def audit(
     request: Request,
     params: Annotated[AuditParams, Depends()],
 ) -> Response:
-    result = audit_page(page.engine, page.principal, params)
+    result = audit_page(page.db, page.principal, params)
     kept = [(k, v) for k, v in request.query_params.multi_items() if v and k != "page"]
     pages = max(1, -(-result["count"] // result["page_size"]))
     context = {

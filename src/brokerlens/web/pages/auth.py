@@ -14,7 +14,7 @@ from brokerlens.errors import AuthError, InvalidRequest
 from brokerlens.web.api.auth import clear_session_cookie, set_session_cookie
 from brokerlens.web.deps import (
     SESSION_COOKIE,
-    EngineDep,
+    DbDep,
     LanguageDep,
     SignedInCsrfDep,
     client_ip,
@@ -72,10 +72,10 @@ def _login_page(
 def login_page(
     request: Request,
     language: LanguageDep,
-    engine: EngineDep,
+    db: DbDep,
     next: str | None = None,
 ) -> Response:
-    if optional_session(request, engine) is not None:
+    if optional_session(request, db) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return _login_page(request, language, secure_cookies(request), next_url=safe_next(next))
 
@@ -84,7 +84,7 @@ def login_page(
 def login_submit(
     request: Request,
     language: LanguageDep,
-    engine: EngineDep,
+    db: DbDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     csrf_token: Annotated[str, Form()] = "",
@@ -105,7 +105,7 @@ def login_submit(
         )
     try:
         ticket = login(
-            engine,
+            db,
             username,
             password,
             ip=client_ip(request),
@@ -129,10 +129,10 @@ def login_submit(
 
 
 @router.post("/logout", dependencies=[SignedInCsrfDep])
-def logout_submit(request: Request, engine: EngineDep) -> Response:
+def logout_submit(request: Request, db: DbDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        logout(engine, token)
+        logout(db, token)
     response = RedirectResponse("/login", status_code=303)
     clear_session_cookie(response, request)
     return response

@@ -25,7 +25,7 @@ def catalog_page(page: ReaderPageDep) -> Response:
         path = active_path(page.settings)
         yaml_text = path.read_text("utf-8") if path.exists() else default_catalog_text()
     context = {
-        "catalog": catalog_public(page.settings, page.engine),
+        "catalog": catalog_public(page.settings, page.db),
         "can_edit": can_edit,
         "yaml_text": yaml_text,
     }

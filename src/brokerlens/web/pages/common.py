@@ -17,7 +17,7 @@ from brokerlens.config import Settings
 from brokerlens.errors import NotFound
 from brokerlens.indicators import Indicators, load_indicators
 from brokerlens.web.deps import (
-    EngineDep,
+    DbDep,
     LanguageDep,
     PrincipalDep,
     ReaderDep,
@@ -70,12 +70,12 @@ class Page:
     principal: Principal
     csrf_token: str
     language: str
-    engine: Engine
+    db: Engine
     settings: Settings
 
     def snapshot(self) -> Any | None:
         try:
-            return served_snapshot(self.engine)
+            return served_snapshot(self.db)
         except NotFound:
             return None
 
@@ -113,10 +113,10 @@ def page_context(
     session: SessionDep,
     principal: PrincipalDep,
     language: LanguageDep,
-    engine: EngineDep,
+    db: DbDep,
     settings: SettingsDep,
 ) -> Page:
-    return Page(request, principal, session.csrf_token, language, engine, settings)
+    return Page(request, principal, session.csrf_token, language, db, settings)
 
 
 PageDep = Annotated[Page, Depends(page_context)]

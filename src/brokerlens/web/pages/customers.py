@@ -174,7 +174,7 @@ def list_view(page: Any, params: CustomerListParams, request: Request) -> ListVi
     snapshot = page.snapshot()
     ranges, range_values = _range_filters(request)
     params.filters = [f for f in params.filters if f] + ranges
-    result = list_customers(page.engine, page.principal, params.query())
+    result = list_customers(page.db, page.principal, params.query())
     columns_info = columns_of(snapshot)
     names = [c for c in LIST_COLUMNS if c in columns_info] or list(columns_info)[:10]
     indicators = page.indicators()
@@ -235,7 +235,7 @@ def _org_options(page: Any) -> dict[str, list[tuple[str, str]]]:
         for child in _get(node, "children") or []:
             walk(child)
 
-    tree = org_tree(page.engine, page.principal)
+    tree = org_tree(page.db, page.principal)
     for node in tree if isinstance(tree, list) else [tree]:
         walk(node)
     return options
@@ -400,8 +400,8 @@ def indicator_items(
 
 @router.get("/customers/{customer_id}")
 def customer_page(customer_id: str, page: ReaderPageDep) -> Response:
-    data = customer_360(page.engine, page.settings, page.principal, customer_id)
-    assets = customer_assets(page.engine, page.settings, page.principal, customer_id)
+    data = customer_360(page.db, page.settings, page.principal, customer_id)
+    assets = customer_assets(page.db, page.settings, page.principal, customer_id)
     charts = charts_360({"points": assets.points}, data.get("transfers") or [], page.language)
     customer = data.get("customer") or {}
     context = {
@@ -425,7 +425,7 @@ def customer_page(customer_id: str, page: ReaderPageDep) -> Response:
 def why_partial(
     customer_id: str, page: ReaderPageDep, classification: str | None = None
 ) -> Response:
-    explanations = explain_customer(page.engine, page.principal, customer_id, classification)
+    explanations = explain_customer(page.db, page.principal, customer_id, classification)
     return page.render(
         "_why.html",
         {"explanations": explanations, "customer_id": customer_id, "close_id": classification},
@@ -444,7 +444,7 @@ def reveal_partial(
         raise InvalidRequest(
             "reason: say why the value is needed", hint="it is kept in the audit log"
         )
-    value = reveal(page.engine, page.principal, customer_id, field, reason.strip())
+    value = reveal(page.db, page.principal, customer_id, field, reason.strip())
     return page.render(
         "_revealed.html",
         {"field": field, "value": value, "at": dt.datetime.now()},

@@ -29,7 +29,7 @@ def _ordered(counts: dict[str, int], order: tuple[str, ...]) -> list[tuple[str, 
 def _new_alerts(page: Any) -> list[tuple[str, str, int]]:
     """(alert id, name, new alerts in scope), most first: the inbox's counts."""
     names = alert_names(page.settings)
-    counts = alert_counts(page.engine, page.principal, "new")
+    counts = alert_counts(page.db, page.principal, "new")
     rows = [
         (k, (names.get(k) or {}).get(page.language) or k, v.get("new", 0))
         for k, v in counts.items()
@@ -43,7 +43,7 @@ def home(page: PageDep) -> Response:
         return page.render("home.html", {"summary": None, "admin": True}, active="home")
 
     try:
-        summary = home_summary(page.engine, page.principal)
+        summary = home_summary(page.db, page.principal)
     except NotFound:
         return page.render("home.html", {"summary": None, "admin": False}, active="home")
     trend: dict[str, Any] = {

@@ -14,6 +14,6 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
 @router.get("/org")
 def org(page: ReaderPageDep, unit_id: str | None = None) -> Response:
-    tree = org_tree(page.engine, page.principal)
-    staff = list_staff(page.engine, page.principal, unit_id=unit_id) if unit_id else []
+    tree = org_tree(page.db, page.principal)
+    staff = list_staff(page.db, page.principal, unit_id=unit_id) if unit_id else []
     return page.render("org.html", {"tree": tree, "staff": staff, "unit_id": unit_id}, active="org")

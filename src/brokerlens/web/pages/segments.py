@@ -109,11 +109,11 @@ def _builder_context(page: Page, rows: list[Row]) -> dict[str, Any]:
 
 @router.get("/segments")
 def segments_page(page: ReaderPageDep) -> Response:
-    items = list_segments(page.engine, page.principal)
+    items = list_segments(page.db, page.principal)
     counts: dict[int, int | None] = {}
     for s in items:
         try:
-            counts[s["segment_id"]] = segment_count(page.engine, page.principal, s["segment_id"])
+            counts[s["segment_id"]] = segment_count(page.db, page.principal, s["segment_id"])
         except Forbidden:  # a shared segment on a personal field the viewer may not use
             counts[s["segment_id"]] = None
     return page.render("segments.html", {"segments": items, "counts": counts}, active="segments")
@@ -129,7 +129,7 @@ def new_segment(page: ReaderPageDep, request: Request) -> Response:
 @router.post("/segments/count")
 async def live_count(page: ReaderPageDep, request: Request) -> Response:
     rows = _rows_from_form(await request.form())
-    count = count_customers(page.engine, page.principal, _conditions(rows))
+    count = count_customers(page.db, page.principal, _conditions(rows))
     return page.render("_segment_count.html", {"count": count}, active="segments")
 
 
@@ -157,7 +157,7 @@ async def create(page: ReaderPageDep, request: Request) -> Response:
     if not conditions:
         raise InvalidRequest("conditions: add at least one condition")
     segment = create_segment(
-        page.engine,
+        page.db,
         page.principal,
         name,
         conditions,
@@ -168,7 +168,7 @@ async def create(page: ReaderPageDep, request: Request) -> Response:
 
 
 def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]:
-    result = segment_members(page.engine, page.principal, segment_id, page=number, page_size=50)
+    result = segment_members(page.db, page.principal, segment_id, page=number, page_size=50)
     snapshot = page.snapshot()
     info = columns_of(snapshot)
     columns = [
@@ -192,12 +192,12 @@ def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]
 
 @router.get("/segments/{segment_id}")
 def segment_page(segment_id: IdPath, page: ReaderPageDep) -> Response:
-    segment = get_segment(page.engine, page.principal, segment_id)
+    segment = get_segment(page.db, page.principal, segment_id)
     context = {
         **_builder_context(page, _rows_from_conditions(segment["conditions"])),
         **_members_context(page, segment_id, 1),
         "segment": segment,
-        "count": segment_count(page.engine, page.principal, segment_id),
+        "count": segment_count(page.db, page.principal, segment_id),
         "can_export": page.principal.can(Permission.EXPORT),
     }
     return page.render("segment.html", context, active="segments", snapshot=context["snapshot"])
@@ -222,7 +222,7 @@ async def update(segment_id: IdPath, page: ReaderPageDep, request: Request) -> R
     if not conditions:
         raise InvalidRequest("conditions: add at least one condition")
     update_segment(
-        page.engine,
+        page.db,
         page.principal,
         segment_id,
         name=name,
@@ -235,5 +235,5 @@ async def update(segment_id: IdPath, page: ReaderPageDep, request: Request) -> R
 
 @router.post("/segments/{segment_id}/delete")
 def delete(segment_id: IdPath, page: ReaderPageDep) -> Response:
-    delete_segment(page.engine, page.principal, segment_id)
+    delete_segment(page.db, page.principal, segment_id)
     return RedirectResponse("/segments", status_code=303)

@@ -35,7 +35,7 @@ PERMISSIONS = ("margin", "chinext", "star", "bse", "option", "hk_connect")
 def panel(customer_id: str, page: ReaderPageDep) -> Response:
     """The 360's suitability panel (a fragment)."""
     summary = customer_suitability(
-        page.engine, page.settings, page.principal, customer_id, with_eligibility=True
+        page.db, page.settings, page.principal, customer_id, with_eligibility=True
     )
     context = {
         "customer_id": customer_id,
@@ -54,7 +54,7 @@ def check(
     context: Annotated[str, Form()] = "purchase",
 ) -> Response:
     found = check_target(
-        page.engine, page.settings, page.principal, customer_id, target.strip(), context
+        page.db, page.settings, page.principal, customer_id, target.strip(), context
     )
     return page.render("_suitability_check.html", {"check": found}, active="customers")
 
@@ -70,12 +70,12 @@ def step(
     steps = {"warning": record_warning, "confirmation": record_confirmation}
     if step not in steps:
         raise NotFound(f"no step {step[:32]!r}", hint="warning or confirmation")
-    found = steps[step](page.engine, page.principal, check_id, note or None)
+    found = steps[step](page.db, page.principal, check_id, note or None)
     return page.render("_suitability_check.html", {"check": found}, active="customers")
 
 
 @router.get("/suitability")
 def reports(page: ReportsPageDep) -> Response:
     """Compliance and HQ: re-scoring findings, validity and holdings above class by branch."""
-    context = compliance_overview(page.engine, page.settings, page.principal, limit=200)
+    context = compliance_overview(page.db, page.settings, page.principal, limit=200)
     return page.render("suitability.html", context, active="suitability")

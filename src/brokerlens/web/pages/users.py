@@ -25,7 +25,7 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
 def _users_page(page: Page, **extra: Any) -> Response:
     context = {
-        "users": users_of(page.engine, page.principal),
+        "users": users_of(page.db, page.principal),
         "roles": list(Role),
         "permissions": list(Permission),
         "error": None,
@@ -54,7 +54,7 @@ def add(
 ) -> Response:
     try:
         create_user(
-            page.engine,
+            page.db,
             page.principal,
             username=username,
             display_name=display_name,
@@ -71,13 +71,13 @@ def add(
 
 @router.post("/users/{username}/{action}")
 def change(page: AdminPageDep, username: str, action: str) -> Response:
-    engine = page.engine
+    db = page.db
     if action == "disable":
-        disable_account(engine, page.principal, username)
+        disable_account(db, page.principal, username)
     elif action == "enable":
-        enable_account(engine, page.principal, username)
+        enable_account(db, page.principal, username)
     elif action == "reset":
-        done = reset_account(engine, page.principal, username)
+        done = reset_account(db, page.principal, username)
         return _users_page(page, notice=(username, done.temporary_password))
     else:
         return _users_page(page, error=f"unknown action {action!r}")
