@@ -131,11 +131,11 @@ def run_pipeline(
     load_indicators(settings)  # a bad indicators file is refused before any step runs
     layout = LakeLayout(settings.lake_dir)
     lake = LakeFiles(layout, read_catalog(layout))
-    day = _pick_as_of(sorted(lake.days), as_of)
+    as_of = _pick_as_of(sorted(lake.days), as_of)
     warehouse = WarehouseLayout(settings.warehouse_dir)
     if full:
         warehouse.discard_aggregates()
-    report = RunReport(as_of=day, engine=engine)
+    report = RunReport(as_of=as_of, engine=engine)
     runner = open_engine(engine, settings)
     try:
         lake.register_all(runner)
@@ -145,7 +145,7 @@ def run_pipeline(
             lake=lake,
             warehouse=warehouse,
             state=read_state(warehouse.state_path),
-            calendar=as_of_calendar(day, sorted(lake.days)),
+            calendar=as_of_calendar(as_of, sorted(lake.days)),
         )
         for step in steps:
             started = time.perf_counter()
