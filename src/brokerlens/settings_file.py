@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -16,12 +16,39 @@ from brokerlens.errors import ConfigError
 Model = TypeVar("Model", bound=BaseModel)
 
 
+class YamlProblem(ValueError):
+    """Text that is not valid YAML; `line` (1-based) where the reader knows it."""
+
+    def __init__(self, problem: str, line: int | None = None) -> None:
+        super().__init__(problem)
+        self.problem, self.line = problem, line
+
+    def where(self) -> str:
+        return f", line {self.line}" if self.line is not None else ""
+
+
+def read_yaml(text: str) -> Any:
+    """YAML text as data, or YamlProblem: a syntax error, a value YAML cannot build (a date
+    such as 0000-00-00 or 2025-02-30) or nesting deeper than the reader can follow. Every
+    settings, catalog, alert, indicator and questionnaire file is read through here."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise YamlProblem(str(getattr(exc, "problem", None) or exc), line) from None
+    except ValueError as exc:  # the timestamp constructor: year 0, day 30 of February ...
+        raise YamlProblem(f"a value YAML cannot read: {exc}") from None
+    except RecursionError:  # the reader recurses once per level of nesting
+        raise YamlProblem("nested too deeply / 层级嵌套过深") from None
+
+
 def parse_settings(model: type[Model], text: str, file: str, hint: str) -> Model:
     """`text` (YAML; empty means all defaults) as `model`, or a ConfigError naming each field."""
     try:
-        return model.model_validate(yaml.safe_load(text) or {})
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML: {exc}") from None
+        return model.model_validate(read_yaml(text) or {})
+    except YamlProblem as exc:
+        raise ConfigError(f"{file}{exc.where()}: not valid YAML: {exc.problem}") from None
     except ValidationError as exc:
         problems = "; ".join(
             f"field `{'.'.join(map(str, e['loc']))}`: {e['msg']}" for e in exc.errors()

@@ -12,7 +12,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 from sqlglot import exp
 
@@ -28,6 +27,7 @@ from brokerlens.indicators import (
     check_condition,
     load_indicators,
 )
+from brokerlens.settings_file import YamlProblem, read_yaml
 
 DEFAULT_NAME = "default_alerts.yaml"
 
@@ -52,9 +52,9 @@ def _parse_alerts(
     # Cached by content (definitions are frozen): the inbox reads the names on every request,
     # and checking 12 conditions costs about 0.1 s.
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise AlertError(f"{file}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        data = read_yaml(text)
+    except YamlProblem as exc:
+        raise AlertError(f"{file}{exc.where()}: not valid YAML: {exc.problem}") from None
     if not isinstance(data, dict):
         raise AlertError(f"{file}: expected a mapping with `alerts:` at the top")
     try:

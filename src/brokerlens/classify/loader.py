@@ -11,7 +11,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from brokerlens.classify.compile import compile_catalog
@@ -19,6 +18,7 @@ from brokerlens.classify.errors import CatalogError
 from brokerlens.classify.model import Catalog
 from brokerlens.config import Settings
 from brokerlens.indicators import Indicators, load_indicators
+from brokerlens.settings_file import YamlProblem, read_yaml
 
 DEFAULT_NAME = "default_catalog.yaml"
 
@@ -31,15 +31,9 @@ def parse_catalog(text: str, file: str, indicators: Indicators | None = None) ->
     """A checked catalog from YAML text; `file` names it in every error. Its conditions may
     name `indicators` (the installation's: `load_indicators(settings)`; None: the shipped)."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        raise CatalogError(
-            f"{file}{where}: not valid YAML: {getattr(exc, 'problem', exc)}"
-        ) from None
-    except RecursionError:  # the YAML reader recurses once per level of nesting
-        raise CatalogError(f"{file}: the YAML is nested too deeply / 层级嵌套过深") from None
+        data = read_yaml(text)
+    except YamlProblem as exc:
+        raise CatalogError(f"{file}{exc.where()}: not valid YAML: {exc.problem}") from None
     if not isinstance(data, dict):
         raise CatalogError(f"{file}: expected a mapping with `classifications:` at the top")
     try:

@@ -16,13 +16,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from brokerlens.config import Settings
 from brokerlens.indicators.errors import ExpressionError, IndicatorError
 from brokerlens.indicators.expression import check_value
 from brokerlens.indicators.model import KEY_COLUMNS, Indicator, IndicatorFile
+from brokerlens.settings_file import YamlProblem, read_yaml
 
 BUILTIN_NAME = "builtin.yaml"
 HINT = "see README, `Where state lives`: <home>/indicators/indicators.yaml"
@@ -46,10 +46,10 @@ def parse_indicators(
 @lru_cache(maxsize=16)
 def _parse(text: str, file: str, known: tuple[Indicator, ...], shipped: bool) -> Indicators:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = read_yaml(text)
+    except YamlProblem as exc:
         raise IndicatorError(
-            f"{file}: not valid YAML: {getattr(exc, 'problem', exc)}", hint=HINT
+            f"{file}{exc.where()}: not valid YAML: {exc.problem}", hint=HINT
         ) from None
     if data is None:
         data = {"indicators": []}

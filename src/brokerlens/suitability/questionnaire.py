@@ -16,10 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from brokerlens.config import Settings
+from brokerlens.settings_file import YamlProblem, read_yaml
 from brokerlens.suitability.errors import AnswersError, QuestionnaireError
 from brokerlens.suitability.grades import CLASSES, HORIZONS
 
@@ -209,13 +209,10 @@ def age_on(birth: dt.date | None, day: dt.date) -> int | None:
 def parse_definition(text: str, file: str) -> Definition:
     """A checked definition from YAML text; every error names `file`, the question and field."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        data = read_yaml(text)
+    except YamlProblem as exc:
         raise QuestionnaireError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}",
-            file=file,
-            line=mark.line + 1 if mark is not None else None,
+            f"not valid YAML: {exc.problem}", file=file, line=exc.line
         ) from None
     if not isinstance(data, dict):
         raise QuestionnaireError("expected a mapping with `version:` and `questions:`", file=file)
