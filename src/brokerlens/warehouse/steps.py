@@ -97,8 +97,9 @@ def registered_steps() -> dict[str, RunStep]:
 
 
 def ordered(steps: dict[str, RunStep]) -> list[RunStep]:
-    """The steps in dependency order: each after every step that writes what it reads; among
-    steps free to run, the one declared first."""
+    """The steps in dependency order, wave by wave: first every step that reads no other step's
+    output, then every step whose inputs the earlier waves wrote, and so on (within a wave, in
+    the order declared). A circle is refused by name."""
     writers: dict[str, list[str]] = {}
     for step in steps.values():
         for output in step.writes:
@@ -107,12 +108,12 @@ def ordered(steps: dict[str, RunStep]) -> list[RunStep]:
         s.name: {w for r in s.reads for w in writers.get(r, []) if w != s.name}
         for s in steps.values()
     }
-    done: list[RunStep] = []
+    done: list[str] = []
     waiting = list(steps)
     while waiting:
-        ready = [n for n in waiting if needs[n] <= {s.name for s in done}]
-        if not ready:
+        wave = [n for n in waiting if needs[n] <= set(done)]
+        if not wave:
             raise ConfigError(f"run steps depend on each other in a circle: {', '.join(waiting)}")
-        done.append(steps[ready[0]])
-        waiting.remove(ready[0])
-    return done
+        done += wave
+        waiting = [n for n in waiting if n not in wave]
+    return [steps[n] for n in done]
