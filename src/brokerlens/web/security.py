@@ -67,6 +67,11 @@ SECURITY_HEADERS = {
 ENTRY_PATHS = frozenset({"/", "/login", "/docs", "/openapi.json", "/favicon.ico"})
 ENTRY_PREFIXES = ("/static/", "/lang/")
 
+FOLLOWED_LINK_MESSAGE = (
+    "此链接来自其他网站：为防止他人借您的身份查看或导出客户数据，请确认后再打开 / this link came "
+    "from another site: confirm to open it, so that no other site can open customer data in "
+    "your name"
+)
 CROSS_SITE_MESSAGE = (
     "此请求来自其他网站，已拒绝；请在工作台内打开 / this request came from another site and "
     "was refused: open it from within the workbench"
@@ -135,10 +140,13 @@ class HardeningMiddleware:
             hint = "open the workbench yourself and go there from within it"
             # A link followed from a mail or a chat: the page offers to go on, which the user
             # does by a click on this site (a same-origin request), never by the other site.
-            target = None
             if request.method == "GET" and request.headers.get("sec-fetch-mode") == "navigate":
                 target = path + (f"?{request.url.query}" if request.url.query else "")
-            response = error_response(request, 403, CROSS_SITE_MESSAGE, hint, continue_to=target)
+                response = error_response(
+                    request, 403, FOLLOWED_LINK_MESSAGE, None, continue_to=target
+                )
+            else:
+                response = error_response(request, 403, CROSS_SITE_MESSAGE, hint)
             await response(scope, receive, send_with_headers)
             return
         await self.app(scope, receive, send_with_headers)
