@@ -301,7 +301,7 @@ def test_risk_mismatch_of_the_latest_level_against_the_class() -> None:
 def test_stored_levels_show_in_the_summary_and_panel(
     sign_in: Callable[[str], SignedIn], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from brokerlens.riskpref import service
+    from brokerlens.access import suitability as service  # where access looks it up
 
     def history(settings: Any, customer_id: str) -> list[dict[str, Any]]:
         row = {"quarter": "2024Q4", "version": 1, "level": "最高", "score": 1}
