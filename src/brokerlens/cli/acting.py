@@ -6,14 +6,17 @@ the audit row under that name."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import sqlalchemy as sa
 import typer
 
-from brokerlens.auth.principal import Principal, customer_reader
 from brokerlens.cli.main import settings_of
 from brokerlens.config import Settings
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from brokerlens.auth.principal import Principal
 
 UserOpt = Annotated[
     str,
@@ -36,6 +39,7 @@ def acting(ctx: typer.Context, username: str, *, customers: bool = True) -> Acti
     """The settings, the store and the principal of `--user`; for a command about customers
     (`customers`) not the administrator, who sees no customer data (as on the web)."""
     from brokerlens.access.users import acting_principal
+    from brokerlens.auth.principal import customer_reader
     from brokerlens.store import open_store
 
     settings = settings_of(ctx)

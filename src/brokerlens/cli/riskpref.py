@@ -12,7 +12,6 @@ from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, settings_of
 from brokerlens.config import Settings
 from brokerlens.console import console, err_console
-from brokerlens.engine import ENGINES
 
 if TYPE_CHECKING:
     from brokerlens.riskpref.quarter import Quarter
@@ -38,7 +37,7 @@ def fit(
     k_min: Annotated[int, typer.Option("--k-min", help="Smallest k tried.")] = 5,
     k_max: Annotated[int, typer.Option("--k-max", help="Largest k tried.")] = 24,
     engine: Annotated[
-        str, typer.Option("--engine", help=f"SQL engine of the features: {', '.join(ENGINES)}.")
+        str, typer.Option("--engine", help="SQL engine of the features: duckdb or spark.")
     ] = "duckdb",
 ) -> None:
     """Fit the quarter's model on 3 months of behaviour, score every customer, store it."""

@@ -10,7 +10,6 @@ from rich.table import Table
 
 from brokerlens.cli.main import app, parse_date, settings_of
 from brokerlens.console import console
-from brokerlens.engine import ENGINES
 
 
 @app.command()
@@ -21,7 +20,7 @@ def run(
         typer.Option("--as-of", help="Business date to compute as of [default: latest loaded]."),
     ] = None,
     engine: Annotated[
-        str, typer.Option("--engine", help=f"SQL engine: {', '.join(ENGINES)}.")
+        str, typer.Option("--engine", help="SQL engine: duckdb or spark.")
     ] = "duckdb",
     full: Annotated[
         bool,
