@@ -23,6 +23,7 @@ from brokerlens.access.masking import (
 from brokerlens.access.org import list_staff, org_tree
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.segments import (
+    Segment,
     create_segment,
     delete_segment,
     get_segment,
@@ -60,6 +61,7 @@ __all__ = [
     "Permission",
     "Principal",
     "Role",
+    "Segment",
     "Snapshot",
     "SuitabilityRefused",
     "age_band",
