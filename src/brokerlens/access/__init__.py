@@ -10,6 +10,7 @@ from brokerlens.access.customers import (
     customer_assets,
     list_customers,
 )
+from brokerlens.access.detail import AssetPoint, CustomerFacts
 from brokerlens.access.exports import MAX_EXPORT_ROWS, export_customers, export_segment
 from brokerlens.access.home import HomeSummary, home_summary
 from brokerlens.access.masking import (
@@ -51,10 +52,12 @@ from brokerlens.auth.principal import Permission, Principal, Role
 
 __all__ = [
     "MAX_EXPORT_ROWS",
+    "AssetPoint",
     "AuditPage",
     "AuditQuery",
     "ColumnInfo",
     "Condition",
+    "CustomerFacts",
     "CustomerPage",
     "CustomerQuery",
     "HomeSummary",
