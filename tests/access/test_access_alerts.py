@@ -147,9 +147,9 @@ def test_the_state_machine_records_who_when_and_the_note(world: World) -> None:
     assert get_alert(world.engine, broker, row_id).status == "new"
 
     done = change_status(world.engine, broker, row_id, "acknowledged", "  called the customer  ")
-    assert done["status"] == "acknowledged" and done["status_by"] == "broker"
-    assert done["note"] == "called the customer"
-    assert before <= _aware(done["status_at"]) <= dt.datetime.now(dt.UTC)
+    assert done.status == "acknowledged" and done.status_by == "broker"
+    assert done.note == "called the customer"
+    assert before <= _aware(done.status_at) <= dt.datetime.now(dt.UTC)
     with pytest.raises(AlertRefused):
         change_status(world.engine, broker, row_id, "acknowledged")
     with pytest.raises(InvalidRequest, match="note: say why"):
@@ -157,10 +157,10 @@ def test_the_state_machine_records_who_when_and_the_note(world: World) -> None:
     with pytest.raises(InvalidRequest, match="status"):
         change_status(world.engine, broker, row_id, "closed")
     done = change_status(world.engine, broker, row_id, "dismissed", "transfer was planned")
-    assert done["status"] == "dismissed" and done["note"] == "transfer was planned"
+    assert done.status == "dismissed" and done.note == "transfer was planned"
     with pytest.raises(AlertRefused, match="is dismissed: it cannot become handled"):
         change_status(world.engine, broker, row_id, "handled")
-    steps = [(a["from_status"], a["to_status"], a["username"], a["note"]) for a in done["actions"]]
+    steps = [(a["from_status"], a["to_status"], a["username"], a["note"]) for a in done.actions]
     assert steps == [
         ("new", "acknowledged", "broker", "called the customer"),
         ("acknowledged", "dismissed", "broker", "transfer was planned"),
@@ -182,8 +182,8 @@ def test_acknowledged_then_handled_by_a_branch_manager(world: World) -> None:
     branch = world.who("branch")
     change_status(world.engine, world.who("broker2"), row_id, "acknowledged")
     done = change_status(world.engine, branch, row_id, "handled")
-    assert done["status_by"] == "branch" and done["note"] is None
-    assert [a["username"] for a in done["actions"]] == ["broker2", "branch"]
+    assert done.status_by == "branch" and done.note is None
+    assert [a["username"] for a in done.actions] == ["broker2", "branch"]
     assert {r["alert_row_id"] for r in _all(world, "hq", status="handled")} == {row_id}
 
 
@@ -278,11 +278,11 @@ def test_who_may_edit_thresholds_and_the_save_is_audited(world: World) -> None:
     assert load_alerts(world.settings).version == 0  # nothing refused was saved
 
     saved = save_thresholds(world.engine, world.settings, branch, "no_trade", "B1", params)
-    assert saved["version"] == 1 and saved["params"] == {"min_days": 20.0}
+    assert saved.version == 1 and saved.params == {"min_days": 20.0}
     hq = save_thresholds(
         world.engine, world.settings, world.who("hq"), "no_trade", None, {"min_assets": 5000}
     )
-    assert hq["version"] == 2
+    assert hq.version == 2
     alert_set = load_alerts(world.settings)
     assert thresholds_for(alert_set, "no_trade", "B1") == {"min_days": 20.0, "min_assets": 5000.0}
     assert thresholds_for(alert_set, "no_trade", "B2")["min_days"] == 30.0
@@ -291,9 +291,9 @@ def test_who_may_edit_thresholds_and_the_save_is_audited(world: World) -> None:
         ("branch", "B1"),
         ("hq", None),
     ]
-    mine = {i["alert_id"]: i for i in threshold_overview(world.settings, branch)}
-    assert mine["no_trade"]["branches"] == {"B1": {"min_days": 20.0}}
-    assert not mine["no_trade"]["may_edit_defaults"] and mine["no_trade"]["own_branch"] == "B1"
-    hq_view = {i["alert_id"]: i for i in threshold_overview(world.settings, world.who("hq"))}
-    assert hq_view["no_trade"]["may_edit_defaults"]
-    assert hq_view["no_trade"]["defaults"]["min_assets"] == 5000.0
+    mine = {i.alert_id: i for i in threshold_overview(world.settings, branch)}
+    assert mine["no_trade"].branches == {"B1": {"min_days": 20.0}}
+    assert not mine["no_trade"].may_edit_defaults and mine["no_trade"].own_branch == "B1"
+    hq_view = {i.alert_id: i for i in threshold_overview(world.settings, world.who("hq"))}
+    assert hq_view["no_trade"].may_edit_defaults
+    assert hq_view["no_trade"].defaults["min_assets"] == 5000.0

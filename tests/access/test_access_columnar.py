@@ -190,7 +190,7 @@ def test_a_reassignment_counts_at_once_on_the_columnar_path(world: World, parque
 def test_segments_exports_and_home_match_the_store(world: World, parquet: Path) -> None:
     owner = world.who("branch")
     conditions = [C("total_assets_t", "ge", 50_000)]
-    sid = int(create_segment(world.engine, owner, "big", conditions)["segment_id"])
+    sid = int(create_segment(world.engine, owner, "big", conditions).segment_id)
     counts = _both(world, parquet, lambda: segment_count(world.engine, owner, sid))
     assert counts == (5, 5)  # C001-C005 of B1
     store, duck = _both(

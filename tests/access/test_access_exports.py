@@ -52,11 +52,11 @@ def test_export_segment_cut_to_scope(world: World) -> None:
         [Condition(field="total_assets_t", op="ge", value=100_000)],
         visibility="unit",
     )
-    _, text = export_segment(world.engine, world.who("broker"), seg["segment_id"])
+    _, text = export_segment(world.engine, world.who("broker"), seg.segment_id)
     assert [r["customer_id"] for r in parse(text)] == ["C001", "C002"]
     entry = search_audit(world.engine, world.who("compliance"), AuditQuery(action="export")).rows[0]
     assert entry["customer_ids"] == ["C001", "C002"]
-    assert entry["detail"]["segment_id"] == seg["segment_id"]
+    assert entry["detail"]["segment_id"] == seg.segment_id
 
 
 def test_export_needs_permission(world: World) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from access.builders import AS_OF, EXPECTED, PREVIOUS, World
 from brokerlens.access import home_summary, list_staff, org_tree
+from brokerlens.access.org import OrgUnit
 from brokerlens.errors import NotFound
 
 
@@ -42,29 +43,29 @@ def test_home_figures(world: World) -> None:
     assert admin.trend == [] and admin.changes == {} and admin.total_assets == 0
 
 
-def _units(nodes: list[dict[str, object]]) -> set[str]:
+def _units(nodes: list[OrgUnit]) -> set[str]:
     found: set[str] = set()
     for node in nodes:
-        found.add(str(node["unit_id"]))
-        found |= _units(node["children"])  # type: ignore[arg-type]
+        found.add(node.unit_id)
+        found |= _units(node.children)
     return found
 
 
 def test_org_tree_is_cut(world: World) -> None:
     full = org_tree(world.engine, world.who("admin"))
-    assert [n["unit_id"] for n in full] == ["HQ"]
+    assert [n.unit_id for n in full] == ["HQ"]
     assert _units(full) == {"HQ", "R1", "R2", "B1", "B2", "B3", "T1", "T2", "T3"}
     assert _units(org_tree(world.engine, world.who("region"))) == {"R1", "B1", "B2", "T1", "T2"}
     assert _units(org_tree(world.engine, world.who("branch"))) == {"B1", "T1", "T2"}
     tree = org_tree(world.engine, world.who("lead"))
-    assert _units(tree) == {"T1"} and tree[0]["staff_count"] == 4
+    assert _units(tree) == {"T1"} and tree[0].staff_count == 4
 
 
 def test_list_staff(world: World) -> None:
-    staff_ids = {s["staff_id"] for s in list_staff(world.engine, world.who("branch"))}
+    staff_ids = {s.staff_id for s in list_staff(world.engine, world.who("branch"))}
     assert staff_ids == {"S1", "S2", "L1", "A1", "S3"}
     t2 = list_staff(world.engine, world.who("branch"), "T2")
-    assert [s["staff_id"] for s in t2] == ["S3"] and t2[0]["unit_name"] == "二组"
+    assert [s.staff_id for s in t2] == ["S3"] and t2[0].unit_name == "二组"
     assert len(list_staff(world.engine, world.who("hq"))) == 6
     with pytest.raises(NotFound):
         list_staff(world.engine, world.who("branch"), "T3")

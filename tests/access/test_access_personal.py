@@ -114,7 +114,7 @@ def test_a_personal_sort_is_refused(world: World, field: str) -> None:
             list_customers(world.engine, broker, query)
         with pytest.raises(Forbidden, match=field):
             export_customers(world.engine, broker, query)
-    sid = int(create_segment(world.engine, broker, "all mine", [])["segment_id"])
+    sid = int(create_segment(world.engine, broker, "all mine", []).segment_id)
     with pytest.raises(Forbidden, match=field):
         segment_members(world.engine, broker, sid, sort=field)
 
@@ -133,7 +133,7 @@ def test_a_segment_on_a_personal_field_is_refused(world: World, field: str) -> N
     condition = C(field, "ge", C001[field])
     with pytest.raises(Forbidden, match=field):
         create_segment(world.engine, broker, "guess", [condition])
-    sid = int(create_segment(world.engine, broker, "mine", [])["segment_id"])
+    sid = int(create_segment(world.engine, broker, "mine", []).segment_id)
     with pytest.raises(Forbidden, match=field):
         update_segment(world.engine, broker, sid, conditions=[condition])
 
@@ -151,7 +151,7 @@ def test_a_shared_segment_on_a_personal_field_is_refused_to_a_viewer_without_it(
         [C("birth_date", "lt", "1990-01-04")],
         visibility="unit",
     )
-    sid = int(saved["segment_id"])
+    sid = int(saved.segment_id)
     assert segment_count(world.engine, compliance, sid) == 3  # C001-C003
     branch = world.who("branch")
     for call in (segment_count, segment_members, export_segment):
@@ -171,11 +171,8 @@ def test_with_reveal_pii_each_use_works_and_is_audited(world: World) -> None:
     assert count_customers(world.engine, broker, [C("phone", "ge", "13800000000")]) == 2
     by_phone = list_customers(world.engine, broker, CustomerQuery(sort="phone", descending=True))
     assert [r["customer_id"] for r in by_phone.rows] == ["C002", "C001"]
-    sid = int(
-        create_segment(world.engine, broker, "by birth", [C("birth_date", "ge", "1990-01-01")])[
-            "segment_id"
-        ]
-    )
+    born = [C("birth_date", "ge", "1990-01-01")]
+    sid = create_segment(world.engine, broker, "by birth", born).segment_id
     assert segment_count(world.engine, broker, sid) == 2
     rows = audited(world)
     assert [(r["detail"]["purpose"], r["detail"]["fields"]) for r in rows] == [

@@ -34,7 +34,7 @@ def world(world: World, request: pytest.FixtureRequest, tmp_path: Path) -> World
 
 
 def names(world: World, who: str) -> set[str]:
-    return {s["name"] for s in list_segments(world.engine, world.who(who))}
+    return {s.name for s in list_segments(world.engine, world.who(who))}
 
 
 def test_visibility(world: World) -> None:
@@ -56,26 +56,26 @@ def test_only_the_owner_edits_and_others_get_not_found_or_forbidden(world: World
     e = world.engine
     private = create_segment(e, world.who("broker"), "mine", RICH)
     shared = create_segment(e, world.who("branch"), "shared", RICH, visibility="unit")
-    assert shared["unit_id"] == "B1" and shared["editable"]
+    assert shared.unit_id == "B1" and shared.editable
     with pytest.raises(NotFound):
-        get_segment(e, world.who("broker2"), private["segment_id"])
+        get_segment(e, world.who("broker2"), private.segment_id)
     with pytest.raises(NotFound):
-        update_segment(e, world.who("broker2"), private["segment_id"], name="x")
+        update_segment(e, world.who("broker2"), private.segment_id, name="x")
     with pytest.raises(Forbidden):
-        update_segment(e, world.who("broker"), shared["segment_id"], name="taken over")
+        update_segment(e, world.who("broker"), shared.segment_id, name="taken over")
     with pytest.raises(Forbidden):
-        delete_segment(e, world.who("broker"), shared["segment_id"])
+        delete_segment(e, world.who("broker"), shared.segment_id)
     done = update_segment(
         e,
         world.who("branch"),
-        shared["segment_id"],
+        shared.segment_id,
         name="renamed",
         conditions=[Condition(field="service_level", op="eq", value="金手指")],
     )
-    assert done["name"] == "renamed" and done["conditions"][0].field == "service_level"
-    delete_segment(e, world.who("branch"), shared["segment_id"])
+    assert done.name == "renamed" and done.conditions[0].field == "service_level"
+    delete_segment(e, world.who("branch"), shared.segment_id)
     with pytest.raises(NotFound):
-        get_segment(e, world.who("branch"), shared["segment_id"])
+        get_segment(e, world.who("branch"), shared.segment_id)
 
 
 def test_conditions_are_checked_on_save(world: World) -> None:
@@ -94,7 +94,7 @@ def test_conditions_are_checked_on_save(world: World) -> None:
 def test_members_and_counts_are_cut_to_the_viewer_scope(world: World) -> None:
     e = world.engine
     seg = create_segment(e, world.who("branch"), "rich", RICH, visibility="unit")
-    sid = seg["segment_id"]
+    sid = seg.segment_id
     # B1 customers with >= 100k: C001 C002 C004 C005.
     assert segment_count(e, world.who("branch"), sid) == 4
     assert segment_count(e, world.who("broker"), sid) == 2
@@ -121,4 +121,4 @@ def test_refresh_counts_within_the_owner_scope(world: World) -> None:
                 )
             ).all()
         )
-    assert rows == {a["segment_id"]: 2, b["segment_id"]: 6}
+    assert rows == {a.segment_id: 2, b.segment_id: 6}

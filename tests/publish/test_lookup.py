@@ -44,8 +44,8 @@ def test_lookup_equals_the_lake(small_brokerage: Brokerage, tmp_path: Path) -> N
     from_lookup = {c: detail.customer_facts(settings, c, report.as_of) for c in customers}
     path.rename(path.with_suffix(".hidden"))  # now the same questions go to the lake
     from_lake = {c: detail.customer_facts(settings, c, report.as_of) for c in customers}
-    assert any(facts["positions"] for facts in from_lake.values())
-    assert any(facts["recent_trades"] for facts in from_lake.values())
+    assert any(facts.positions for facts in from_lake.values())
+    assert any(facts.recent_trades for facts in from_lake.values())
     for customer in customers:
         assert from_lookup[customer] == from_lake[customer], customer
 

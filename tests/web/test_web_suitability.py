@@ -271,31 +271,35 @@ def test_risk_mismatch_of_the_latest_level_against_the_class() -> None:
     served date, against the class of a valid assessment."""
     import datetime as dt
 
-    from brokerlens.access.suitability import composite_risk
+    from brokerlens.access.suitability import (
+        BehaviourLevel,
+        CompositeRisk,
+        Regulatory,
+        composite_risk,
+    )
 
-    levels = [{"quarter": "2025Q1", "level": "中等"}, {"quarter": "2025Q2", "level": "最高"}]
-    valid = {"state": "valid", "effective_class": "C2"}
+    def regulatory(state: str, klass: str | None) -> Regulatory:
+        return Regulatory(state=state, risk_class=klass, effective_class=klass)
+
+    levels = [
+        BehaviourLevel(quarter="2025Q1", level="中等"),
+        BehaviourLevel(quarter="2025Q2", level="最高"),
+    ]
+    valid = regulatory("valid", "C2")
     after_q2 = dt.date(2025, 7, 15)
-    assert composite_risk(valid, levels, after_q2) == {
-        "latest_level": "最高",
-        "risk_gap": 3,
-        "risk_mismatch": True,
-    }
+    assert composite_risk(valid, levels, after_q2) == CompositeRisk(
+        latest_level="最高", risk_gap=3, risk_mismatch=True
+    )
     # in Q2 the Q2 model does not exist yet: the Q1 level counts
     in_q2 = composite_risk(valid, levels, dt.date(2025, 5, 20))
-    assert in_q2["latest_level"] == "中等" and in_q2["risk_mismatch"] is False
-    assert composite_risk({**valid, "state": "expiring"}, levels, after_q2)["risk_mismatch"]
-    c4 = {"state": "valid", "effective_class": "C4"}
-    assert composite_risk(c4, levels, after_q2)["risk_mismatch"] is False
-    expired = {"state": "expired", "effective_class": "C2"}
-    assert composite_risk(expired, levels, after_q2)["risk_mismatch"] is None
-    assert (
-        composite_risk({"state": "missing", "effective_class": None}, levels, after_q2)[
-            "risk_mismatch"
-        ]
-        is None
-    )
-    assert composite_risk(valid, [], after_q2)["latest_level"] is None
+    assert in_q2.latest_level == "中等" and in_q2.risk_mismatch is False
+    assert composite_risk(regulatory("expiring", "C2"), levels, after_q2).risk_mismatch
+    c4 = regulatory("valid", "C4")
+    assert composite_risk(c4, levels, after_q2).risk_mismatch is False
+    expired = regulatory("expired", "C2")
+    assert composite_risk(expired, levels, after_q2).risk_mismatch is None
+    assert composite_risk(regulatory("missing", None), levels, after_q2).risk_mismatch is None
+    assert composite_risk(valid, [], after_q2).latest_level is None
 
 
 def test_stored_levels_show_in_the_summary_and_panel(

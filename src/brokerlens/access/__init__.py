@@ -10,6 +10,7 @@ from brokerlens.access.customers import (
     customer_assets,
     list_customers,
 )
+from brokerlens.access.detail import AssetPoint, CustomerFacts
 from brokerlens.access.exports import MAX_EXPORT_ROWS, export_customers, export_segment
 from brokerlens.access.home import HomeSummary, home_summary
 from brokerlens.access.masking import (
@@ -23,6 +24,7 @@ from brokerlens.access.masking import (
 from brokerlens.access.org import list_staff, org_tree
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.segments import (
+    Segment,
     create_segment,
     delete_segment,
     get_segment,
@@ -50,16 +52,19 @@ from brokerlens.auth.principal import Permission, Principal, Role
 
 __all__ = [
     "MAX_EXPORT_ROWS",
+    "AssetPoint",
     "AuditPage",
     "AuditQuery",
     "ColumnInfo",
     "Condition",
+    "CustomerFacts",
     "CustomerPage",
     "CustomerQuery",
     "HomeSummary",
     "Permission",
     "Principal",
     "Role",
+    "Segment",
     "Snapshot",
     "SuitabilityRefused",
     "age_band",

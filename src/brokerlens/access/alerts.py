@@ -121,6 +121,46 @@ class AlertDetail(AlertRecord):
     actions: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ThresholdItem:
+    """One alert in the threshold editor: names, defaults, the branch overrides the principal
+    may see, and what they may edit."""
+
+    alert_id: str
+    zh: str
+    en: str
+    meaning: str
+    defaults: dict[str, float]
+    branches: dict[str, dict[str, float]]
+    may_edit_defaults: bool
+    own_branch: str | None
+
+    def title(self, language: str) -> str:
+        return self.en if language == "en" else self.zh
+
+
+class PreviewPublic(BaseModel):
+    """How many customers an alert fires for with proposed thresholds, and now."""
+
+    alert_id: str
+    branch_id: str | None
+    params: dict[str, float]
+    as_of: dt.date | None
+    current: int = Field(description="customers the alert fires for now")
+    proposed: int = Field(description="customers it would fire for with these thresholds")
+    current_by_branch: dict[str, int]
+    proposed_by_branch: dict[str, int]
+
+
+class SavedPublic(BaseModel):
+    """Thresholds saved, with the version they were saved as."""
+
+    alert_id: str
+    branch_id: str | None
+    params: dict[str, float]
+    version: int
+
+
 # -- names ----------------------------------------------------------------------------------------
 
 
@@ -271,7 +311,7 @@ def change_status(
     alert_row_id: int,
     to_status: str,
     note: str | None = None,
-) -> dict[str, Any]:
+) -> AlertDetail:
     """Move an alert in scope to `to_status`; refused (422) off the state machine, and a
     dismissal without a note. Recorded with who, when and the note; audited `alert_<status>`."""
     if to_status not in ALERT_STATUSES:
@@ -326,9 +366,8 @@ def change_status(
         )
         detail = {"alert_row_id": alert_row_id, "alert_id": row["alert_id"], "from": current}
         record_audit(connection, principal, f"alert_{to_status}", [row["customer_id"]], detail)
-        out = _scoped_alert(connection, principal, snapshot, alert_row_id)
-        out["actions"] = _actions(connection, alert_row_id)
-    return out
+        row = _scoped_alert(connection, principal, snapshot, alert_row_id)
+        return AlertDetail(**_record_values(row), actions=_actions(connection, alert_row_id))
 
 
 def alert_counts(
@@ -486,7 +525,7 @@ def _target(db: sa.Engine, principal: Principal, branch_id: str | None) -> str |
     return branch
 
 
-def threshold_overview(settings: Settings, principal: Principal) -> list[dict[str, Any]]:
+def threshold_overview(settings: Settings, principal: Principal) -> list[ThresholdItem]:
     """Per alert: its names, the default thresholds and the branch overrides the principal
     may see (HQ all, a branch manager their own), and what they may edit."""
     alert_set = load_alerts(settings)
@@ -497,16 +536,16 @@ def threshold_overview(settings: Settings, principal: Principal) -> list[dict[st
         if principal.role not in ALL_CUSTOMER_ROLES:
             branches = {b: v for b, v in branches.items() if b == own}
         out.append(
-            {
-                "alert_id": definition.id,
-                "zh": definition.zh,
-                "en": definition.en,
-                "meaning": definition.meaning,
-                "defaults": dict(definition.params),
-                "branches": {b: dict(v) for b, v in sorted(branches.items())},
-                "may_edit_defaults": may_edit_thresholds(principal, None),
-                "own_branch": own if may_edit_thresholds(principal, own) and own else None,
-            }
+            ThresholdItem(
+                alert_id=definition.id,
+                zh=definition.zh,
+                en=definition.en,
+                meaning=definition.meaning,
+                defaults=dict(definition.params),
+                branches={b: dict(v) for b, v in sorted(branches.items())},
+                may_edit_defaults=may_edit_thresholds(principal, None),
+                own_branch=own if may_edit_thresholds(principal, own) and own else None,
+            )
         )
     return out
 
@@ -518,23 +557,23 @@ def preview_thresholds(
     alert_id: str,
     branch_id: str | None,
     params: Mapping[str, Any],
-) -> dict[str, Any]:
+) -> PreviewPublic:
     """How many customers the alert would fire for with `params` (and how many now), before
     anything is saved; only for a user who may edit those thresholds."""
     branch = _target(db, principal, branch_id)  # refused before the lake is read
 
     checked = check_params(load_alerts(settings).get(alert_id), params)
     found = preview(settings, alert_id, branch, checked)
-    return {
-        "alert_id": alert_id,
-        "branch_id": branch,
-        "params": checked,
-        "as_of": found.as_of,
-        "current": found.current,
-        "proposed": found.proposed,
-        "current_by_branch": dict(found.current_by_branch),
-        "proposed_by_branch": dict(found.proposed_by_branch),
-    }
+    return PreviewPublic(
+        alert_id=alert_id,
+        branch_id=branch,
+        params=checked,
+        as_of=found.as_of,
+        current=found.current,
+        proposed=found.proposed,
+        current_by_branch=dict(found.current_by_branch),
+        proposed_by_branch=dict(found.proposed_by_branch),
+    )
 
 
 def save_thresholds(
@@ -544,7 +583,7 @@ def save_thresholds(
     alert_id: str,
     branch_id: str | None,
     params: Mapping[str, Any],
-) -> dict[str, Any]:
+) -> SavedPublic:
     """Save the thresholds (the defaults, or a branch's override) with the user's name;
     audited `alert_thresholds`. They apply from the next `brokerlens run`."""
     branch = _target(db, principal, branch_id)
@@ -554,4 +593,4 @@ def save_thresholds(
     with db.begin() as connection:
         detail = {"alert_id": alert_id, "branch_id": branch, "params": checked, "version": version}
         record_audit(connection, principal, "alert_thresholds", [], detail)
-    return {"alert_id": alert_id, "branch_id": branch, "params": checked, "version": version}
+    return SavedPublic(alert_id=alert_id, branch_id=branch, params=checked, version=version)

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import sqlalchemy as sa
+from pydantic import BaseModel, Field
 
 from brokerlens.access.audit import record_audit
 from brokerlens.access.customers import scoped_row
@@ -34,9 +34,30 @@ from brokerlens.warehouse.served import kept_file, parquet_source
 HISTORY = 12  # earlier scored dates answered at most
 
 
+class ChurnPoint(BaseModel):
+    score_date: dt.date
+    probability: float
+    rank: int
+
+
+class ChurnPublic(BaseModel):
+    customer_id: str
+    as_of_date: dt.date = Field(description="the served snapshot's date")
+    score_date: dt.date = Field(description="the newest scored as-of date up to it")
+    probability: float = Field(description="calibrated probability of churning within H days")
+    rank: int = Field(
+        description="1 = the most at risk among the customers of your scope scored that date"
+    )
+    customers_scored: int = Field(description="customers of your scope scored that date")
+    model_version: int
+    reasons_zh: list[str]
+    reasons_en: list[str]
+    history: list[ChurnPoint] = Field(description="newest first")
+
+
 def customer_churn(
     db: sa.Engine, settings: Settings, principal: Principal, customer_id: str
-) -> dict[str, Any]:
+) -> ChurnPublic:
     """The customer's churn probability, rank and top reasons (zh, en) as of the served date."""
     with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
@@ -57,21 +78,21 @@ def customer_churn(
     kept = [(kept_file(settings, "churn_scores", r["as_of"]), r["rank"]) for r in rows]
     ranks = _scope_ranks(kept, in_scope)
     newest = rows[0]
-    return {
-        "customer_id": customer_id,
-        "as_of_date": served,
-        "score_date": newest["as_of"],
-        "probability": newest["probability"],
-        "rank": ranks[0][0],
-        "customers_scored": ranks[0][1],
-        "model_version": newest["model_version"],
-        "reasons_zh": [r for r in newest["reasons_zh"].split("；") if r],
-        "reasons_en": [r for r in newest["reasons_en"].split("; ") if r],
-        "history": [
-            {"score_date": r["as_of"], "probability": r["probability"], "rank": rank}
+    return ChurnPublic(
+        customer_id=customer_id,
+        as_of_date=served,
+        score_date=newest["as_of"],
+        probability=newest["probability"],
+        rank=ranks[0][0],
+        customers_scored=ranks[0][1],
+        model_version=newest["model_version"],
+        reasons_zh=[r for r in newest["reasons_zh"].split("；") if r],
+        reasons_en=[r for r in newest["reasons_en"].split("; ") if r],
+        history=[
+            ChurnPoint(score_date=r["as_of"], probability=r["probability"], rank=rank)
             for r, (rank, _) in zip(rows, ranks, strict=True)
         ],
-    }
+    )
 
 
 def _scope_ids(

@@ -17,7 +17,13 @@ from brokerlens.access.conditions import (
     Filters,
     compile_query,
 )
-from brokerlens.access.detail import INDEX_ID, assets_history, customer_facts
+from brokerlens.access.detail import (
+    INDEX_ID,
+    AssetPoint,
+    CustomerFacts,
+    assets_history,
+    customer_facts,
+)
 from brokerlens.access.masking import mask_row
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
@@ -281,20 +287,9 @@ def customer_360(
         result["facts_error"] = None
     except LakeError as exc:
         # The published profile still answers when the lake cannot be read; say so.
-        facts = {
-            k: []
-            for k in (
-                "positions",
-                "product_holdings",
-                "recent_trades",
-                "transfers",
-                "contacts",
-                "agreements",
-            )
-        }
-        facts["risk_assessment"] = None
+        facts = CustomerFacts()
         result["facts_error"] = exc.message
-    result.update(facts)
+    result.update(facts.by_kind())
     return result
 
 
@@ -305,7 +300,7 @@ class CustomerAssets:
     customer_id: str
     as_of_date: dt.date
     index_id: str
-    points: list[dict[str, Any]]  # biz_date, total_assets, index_close, ...
+    points: list[AssetPoint]
 
 
 def customer_assets(

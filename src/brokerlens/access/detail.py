@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,44 @@ RECENT_DAYS = 90  # calendar days of transfers and contacts
 RECENT_TRADES = 20
 ASSET_DATES = 250  # loaded dates on the assets curve
 INDEX_ID = "000300.SH"
+
+# One fact row: its columns are the feed's as the data contract declares it (risk assessments
+# and agreements are read whole), so a row stays a mapping of column to value.
+FactRow = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """A customer's facts as of a day, by kind (each a list of rows, newest first where dated)."""
+
+    positions: list[FactRow] = field(default_factory=list)
+    product_holdings: list[FactRow] = field(default_factory=list)
+    recent_trades: list[FactRow] = field(default_factory=list)
+    transfers: list[FactRow] = field(default_factory=list)
+    contacts: list[FactRow] = field(default_factory=list)
+    risk_assessment: FactRow | None = None  # the latest up to the day
+    agreements: list[FactRow] = field(default_factory=list)
+
+    def by_kind(self) -> dict[str, Any]:
+        """kind -> rows (the row lists themselves, not copies)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class AssetPoint:
+    """One loaded date of a customer's assets, with the index's close that day."""
+
+    biz_date: dt.date
+    total_assets: float | None
+    cash: float | None
+    available_cash: float | None
+    stock_value: float | None
+    fund_value: float | None
+    bond_value: float | None
+    product_value: float | None
+    other_value: float | None
+    liabilities: float | None
+    index_close: float | None
 
 
 @dataclass(frozen=True)
@@ -131,16 +169,16 @@ def _lookup(settings: Settings, as_of: dt.date) -> Lookup | None:
 _KEEP_ID = ("risk_assessment", "agreements")
 
 
-def _looked_up(lookup: Lookup, customer_id: str) -> dict[str, Any]:
+def _looked_up(lookup: Lookup, customer_id: str) -> CustomerFacts:
     facts = lookup.facts(customer_id)
     for kind in _KEEP_ID:
         facts[kind] = [{**row, "customer_id": customer_id} for row in facts[kind]]
     assessments = facts.pop("risk_assessment")
     facts["risk_assessment"] = assessments[0] if assessments else None
-    return facts
+    return CustomerFacts(**facts)
 
 
-def customer_facts(settings: Settings, customer_id: str, as_of: dt.date) -> dict[str, Any]:
+def customer_facts(settings: Settings, customer_id: str, as_of: dt.date) -> CustomerFacts:
     """Positions and product holdings on `as_of`, the last trades, recent transfers and
     contacts, the latest risk assessment and the service agreements: from the run's lookup
     file when there is one, else from the lake."""
@@ -157,7 +195,7 @@ def customer_facts(settings: Settings, customer_id: str, as_of: dt.date) -> dict
 
 def _facts(
     lake: _Lake, cursor: duckdb.DuckDBPyConnection, customer_id: str, as_of: dt.date
-) -> dict[str, Any]:
+) -> CustomerFacts:
     facts: dict[str, Any] = {}
     day = [as_of]
     files = lake.files("positions", day)
@@ -255,7 +293,7 @@ def _facts(
         if files
         else []
     )
-    return facts
+    return CustomerFacts(**facts)
 
 
 def assets_history(
@@ -265,7 +303,7 @@ def assets_history(
     *,
     index_id: str = INDEX_ID,
     dates: int = ASSET_DATES,
-) -> list[dict[str, Any]]:
+) -> list[AssetPoint]:
     """Daily total assets and their parts over the last `dates` loaded dates up to `as_of`,
     with the index's close on the same dates (None where the index has no quote)."""
     lake = _lake(settings)
@@ -281,7 +319,7 @@ def assets_history(
     )
     cursor = lake.connection.cursor()
     try:
-        return _rows(
+        rows = _rows(
             cursor,
             f"WITH i AS ({index}) "
             "SELECT a.biz_date, a.total_assets, a.cash, a.available_cash, a.stock_value, "
@@ -293,3 +331,4 @@ def assets_history(
         )
     finally:
         cursor.close()
+    return [AssetPoint(**row) for row in rows]

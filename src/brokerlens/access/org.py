@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, STAFF_ROLES, Principal, Role
 from brokerlens.errors import NotFound
 from brokerlens.store.schema import org_units, staff
+
+
+@dataclass(frozen=True)
+class OrgUnit:
+    """A unit of the tree with its staff count and the units below it the principal may see."""
+
+    unit_id: str
+    parent_id: str | None
+    unit_type: str
+    name: str
+    city: str | None
+    staff_count: int
+    children: list[OrgUnit] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A staff record with its unit's name."""
+
+    staff_id: str
+    name: str
+    unit_id: str
+    position: str
+    manager_id: str | None
+    hire_date: dt.date | None
+    leave_date: dt.date | None
+    sac_cert_no: str | None
+    grade: str | None
+    unit_name: str | None
 
 
 def principal_unit(connection: sa.Connection, principal: Principal) -> str | None:
@@ -65,9 +95,9 @@ def visible_units(connection: sa.Connection, principal: Principal) -> tuple[set[
     return descendants(unit, parent_of), {unit}
 
 
-def org_tree(db: sa.Engine, principal: Principal) -> list[dict[str, Any]]:
-    """The unit tree cut to what the principal may see: a list of root units, each nested
-    `{unit_id, parent_id, unit_type, name, city, staff_count, children: [...]}`."""
+def org_tree(db: sa.Engine, principal: Principal) -> list[OrgUnit]:
+    """The unit tree cut to what the principal may see: the root units, each with its
+    `children`."""
     with db.connect() as connection:
         units, roots = visible_units(connection, principal)
         if not units:
@@ -78,23 +108,27 @@ def org_tree(db: sa.Engine, principal: Principal) -> list[dict[str, Any]]:
                 sa.select(staff.c.unit_id, sa.func.count()).group_by(staff.c.unit_id)
             ).all()
         )
-    nodes: dict[str, dict[str, Any]] = {}
+    nodes: dict[str, OrgUnit] = {}
     for row in rows:
         if row["unit_id"] in units:
-            node = {k: row[k] for k in ("unit_id", "parent_id", "unit_type", "name", "city")}
-            node["staff_count"] = int(counts.get(row["unit_id"], 0))
-            node["children"] = []
-            nodes[row["unit_id"]] = node
+            nodes[row["unit_id"]] = OrgUnit(
+                unit_id=row["unit_id"],
+                parent_id=row["parent_id"],
+                unit_type=row["unit_type"],
+                name=row["name"],
+                city=row["city"],
+                staff_count=int(counts.get(row["unit_id"], 0)),
+            )
     for unit_id, node in nodes.items():
-        parent = node["parent_id"]
+        parent = node.parent_id
         if unit_id not in roots and parent in nodes:
-            nodes[parent]["children"].append(node)
+            nodes[parent].children.append(node)
     return [nodes[r] for r in sorted(roots) if r in nodes]
 
 
 def list_staff(
     db: sa.Engine, principal: Principal, unit_id: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[StaffMember]:
     """Staff in the units the principal may see (or under `unit_id`, which must be visible)."""
     with db.connect() as connection:
         units, _ = visible_units(connection, principal)
@@ -115,4 +149,4 @@ def list_staff(
             .where(*where)
             .order_by(staff.c.unit_id, staff.c.staff_id)
         ).mappings()
-        return [dict(r) for r in rows]
+        return [StaffMember(**r) for r in rows]

@@ -7,6 +7,7 @@ shows a broker only the broker's own customers in it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -35,6 +36,23 @@ from brokerlens.store.schema import segment_counts, segments, users
 
 Visibility = Literal["private", "unit"]
 VISIBILITIES = ("private", "unit")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A saved segment as the viewer sees it; `editable` when the viewer owns it."""
+
+    segment_id: int
+    name: str
+    description: str | None
+    owner_user_id: int | None
+    owner: str | None
+    visibility: str
+    unit_id: str | None
+    conditions: list[Condition]
+    created_at: dt.datetime | None
+    updated_at: dt.datetime | None
+    editable: bool
 
 
 def _now() -> dt.datetime:
@@ -96,11 +114,20 @@ def _share_unit(connection: sa.Connection, principal: Principal, asked: str | No
     return unit
 
 
-def _record(row: Any, principal: Principal) -> dict[str, Any]:
-    item = dict(row)
-    item["conditions"] = [Condition.model_validate(c) for c in item["conditions"] or []]
-    item["editable"] = item["owner_user_id"] == principal.user_id
-    return item
+def _record(row: Any, principal: Principal) -> Segment:
+    return Segment(
+        segment_id=int(row["segment_id"]),
+        name=row["name"],
+        description=row["description"],
+        owner_user_id=row["owner_user_id"],
+        owner=row["owner"],
+        visibility=row["visibility"],
+        unit_id=row["unit_id"],
+        conditions=[Condition.model_validate(c) for c in row["conditions"] or []],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        editable=row["owner_user_id"] == principal.user_id,
+    )
 
 
 def _select() -> sa.Select[Any]:
@@ -109,7 +136,7 @@ def _select() -> sa.Select[Any]:
     )
 
 
-def _get(connection: sa.Connection, principal: Principal, segment_id: int) -> dict[str, Any]:
+def _get(connection: sa.Connection, principal: Principal, segment_id: int) -> Segment:
     row = (
         connection.execute(
             _select().where(segments.c.segment_id == segment_id, _visible(connection, principal))
@@ -131,7 +158,7 @@ def create_segment(
     visibility: Visibility = "private",
     description: str | None = None,
     unit_id: str | None = None,
-) -> dict[str, Any]:
+) -> Segment:
     with db.begin() as connection:
         saved = _checked(connection, principal, name, conditions, visibility)
         unit = _share_unit(connection, principal, unit_id) if visibility == "unit" else None
@@ -153,7 +180,7 @@ def create_segment(
         return _get(connection, principal, int(segment_id))
 
 
-def list_segments(db: sa.Engine, principal: Principal) -> list[dict[str, Any]]:
+def list_segments(db: sa.Engine, principal: Principal) -> list[Segment]:
     with db.connect() as connection:
         rows = connection.execute(
             _select().where(_visible(connection, principal)).order_by(segments.c.name)
@@ -161,14 +188,14 @@ def list_segments(db: sa.Engine, principal: Principal) -> list[dict[str, Any]]:
         return [_record(r, principal) for r in rows]
 
 
-def get_segment(db: sa.Engine, principal: Principal, segment_id: int) -> dict[str, Any]:
+def get_segment(db: sa.Engine, principal: Principal, segment_id: int) -> Segment:
     with db.connect() as connection:
         return _get(connection, principal, segment_id)
 
 
-def _owned(connection: sa.Connection, principal: Principal, segment_id: int) -> dict[str, Any]:
+def _owned(connection: sa.Connection, principal: Principal, segment_id: int) -> Segment:
     item = _get(connection, principal, segment_id)
-    if not item["editable"]:
+    if not item.editable:
         raise Forbidden("only the segment's owner may change or delete it")
     return item
 
@@ -183,22 +210,22 @@ def update_segment(
     visibility: Visibility | None = None,
     description: str | None = None,
     unit_id: str | None = None,
-) -> dict[str, Any]:
+) -> Segment:
     with db.begin() as connection:
         item = _owned(connection, principal, segment_id)
-        new_visibility = visibility or item["visibility"]
+        new_visibility = visibility or item.visibility
         saved = _checked(
             connection,
             principal,
-            name if name is not None else item["name"],
-            conditions if conditions is not None else item["conditions"],
+            name if name is not None else item.name,
+            conditions if conditions is not None else item.conditions,
             new_visibility,
         )
-        unit = item["unit_id"]
+        unit = item.unit_id
         if new_visibility == "unit" and (unit is None or unit_id is not None):
             unit = _share_unit(connection, principal, unit_id)
         values: dict[str, Any] = {
-            "name": (name if name is not None else item["name"]).strip(),
+            "name": (name if name is not None else item.name).strip(),
             "conditions": saved,
             "visibility": new_visibility,
             "unit_id": unit if new_visibility == "unit" else None,
@@ -228,7 +255,7 @@ def segment_count(db: sa.Engine, principal: Principal, segment_id: int) -> int:
     with db.connect() as connection:
         item = _get(connection, principal, segment_id)
         snapshot = served_snapshot_on(connection)
-        query = CustomerQuery(conditions=item["conditions"])
+        query = CustomerQuery(conditions=item.conditions)
         return count_filtered(connection, principal, snapshot, query, purpose="segment_count")
 
 
@@ -264,7 +291,7 @@ def _members_page(
         item = _get(connection, principal, segment_id)
         query = parse_query(
             {
-                "conditions": item["conditions"],
+                "conditions": item.conditions,
                 "page": page,
                 "page_size": page_size,
                 "sort": sort,
@@ -282,7 +309,7 @@ def _members_page(
 
 def segment_conditions(db: sa.Engine, principal: Principal, segment_id: int) -> list[Condition]:
     with db.connect() as connection:
-        return list(_get(connection, principal, segment_id)["conditions"])
+        return list(_get(connection, principal, segment_id).conditions)
 
 
 def _owner(row: Any) -> Principal:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
 
 from brokerlens.access.audit import record_audit
 from brokerlens.access.customers import scoped_row
@@ -50,11 +51,138 @@ from brokerlens.suitability.workflow import (
     request_class,
 )
 
+R = TypeVar("R", bound=BaseModel)
 REPORT_LIMIT = 500  # rows of a report's list answered at most (the counts cover every row)
 
 
 class SuitabilityRefused(InvalidRequest):
     """A workflow step the library refused (e.g. a confirmation with no prior warning): 422."""
+
+
+# -- typed results (the web answers them as they are: its response models) ----------------------
+
+
+class _Open(BaseModel):
+    """Fixed fields, and the optional ones kept as given (absent from the JSON when absent)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Regulatory(_Open):
+    """The delivered assessment's class and validity; extra: assessment_id, version, score,
+    horizon, varieties when there is an assessment."""
+
+    state: str = Field(description="valid, expiring, expired or missing (no assessment)")
+    risk_class: str | None = Field(description="C1..C5 as delivered")
+    effective_class: str | None = Field(description="C1 for the lowest category, else the class")
+    lowest_category: bool = False
+    lowest_reasons: list[str] = Field(default_factory=list)
+    assess_date: dt.date | None = None
+    expire_date: dt.date | None = None
+    days_left: int | None = None
+
+
+class InvestorClass(BaseModel):
+    recorded: str = Field(description="what the source system records")
+    treated: str = Field(description="as treated, after any approved class request")
+    outcome: str = Field(description="what the data shows: professional, to_verify, may_apply, …")
+    reasons: list[str]
+    agrees: bool
+
+
+class BehaviourLevel(_Open):
+    quarter: str
+    version: int | None = None
+    level: str | None = Field(description="最高 .. 最低")
+    score: int | None = None
+    cluster_name: str | None = None
+    description: str | None = None
+
+
+class CompositeRisk(BaseModel):
+    latest_level: str | None
+    risk_gap: int | None = Field(description="levels behaviour is above the class")
+    risk_mismatch: bool | None = Field(description="behaviour >= 2 levels above the class")
+
+
+class PermissionEligibility(BaseModel):
+    permission: str
+    name: str
+    status: Literal["eligible", "to_verify", "not_eligible"]
+    already_open: bool
+    requirements: list[dict[str, str]]
+    missing: list[str] = Field(description="what is missing, e.g. 20日日均资产 412,300 < 500,000")
+
+
+class CheckPublic(_Open):
+    """A recorded check with its events; extra, with the live result: target, context,
+    risk_class, professional and (for a permission) eligibility."""
+
+    check_id: int
+    at: dt.datetime
+    checked_by: str
+    customer_id: str
+    target_kind: str
+    target_id: str
+    verdict: Literal["match", "mismatch", "forbidden"]
+    reasons: list[dict[str, str]] = Field(description="dimension, verdict, text: every reason")
+    callback_required: bool
+    events: list[dict[str, Any]] = Field(description="warning_shown, confirmed … with who/when")
+    warned: bool
+    confirmed: bool
+
+
+class SuitabilityPublic(BaseModel):
+    """A customer's suitability."""
+
+    customer_id: str
+    as_of_date: dt.date
+    regulatory: Regulatory
+    investor_class: InvestorClass
+    behaviour: list[BehaviourLevel] = Field(description="per stored quarter, oldest first")
+    latest_level: str | None
+    risk_gap: int | None = Field(description="levels behaviour is above the class")
+    risk_mismatch: bool | None = Field(description="behaviour >= 2 levels above the class")
+    checks: list[CheckPublic] = Field(description="the latest recorded checks, newest first")
+    eligibility: list[PermissionEligibility] | None = Field(
+        default=None, exclude=True, description="asked by the 360 panel only; not answered"
+    )
+
+
+class EligibilityPublic(BaseModel):
+    customer_id: str
+    as_of_date: dt.date
+    permissions: list[PermissionEligibility]
+
+
+class FindingsPublic(BaseModel):
+    as_of_date: dt.date
+    assessments: int
+    total: int
+    counts: dict[str, int]
+    findings: list[dict[str, Any]]
+
+
+class ValidityPublic(BaseModel):
+    as_of_date: dt.date
+    branches: list[dict[str, Any]]
+    total: int
+    customers: list[dict[str, Any]]
+
+
+class HoldingsPublic(BaseModel):
+    as_of_date: dt.date
+    branches: list[dict[str, Any]]
+    total: int
+    holdings: list[dict[str, Any]]
+
+
+class ComplianceOverview(BaseModel):
+    """The three reports of the compliance page."""
+
+    findings: FindingsPublic
+    validity: ValidityPublic
+    holdings: HoldingsPublic
 
 
 def _scoped(
@@ -87,58 +215,60 @@ def _audit(
 # -- one customer ---------------------------------------------------------------------------------
 
 
-def _regulatory(facts: Any, expiring_days: int) -> dict[str, Any]:
+def _regulatory(facts: Any, expiring_days: int) -> Regulatory:
     a = facts.assessment
     if a is None:
-        return {"state": "missing", "risk_class": None, "effective_class": None}
+        return Regulatory(state="missing", risk_class=None, effective_class=None)
     left = (a.expire_date - facts.as_of).days if a.expire_date else None
     state = facts.assessment_state
     if state == "valid" and left is not None and left <= expiring_days:
         state = "expiring"
-    return {
-        "state": state,
-        "risk_class": a.risk_class,
-        # the lowest category sits in C1 whatever the delivered class (domain.md section 1)
-        "effective_class": "C1" if facts.lowest_reasons else a.risk_class,
-        "lowest_category": bool(facts.lowest_reasons),
-        "lowest_reasons": list(facts.lowest_reasons),
-        "assessment_id": a.assessment_id,
-        "version": a.version,
-        "score": a.score,
-        "assess_date": a.assess_date,
-        "expire_date": a.expire_date,
-        "days_left": left,
-        "horizon": a.horizon,
-        "varieties": list(a.varieties),
-    }
+    return Regulatory.model_validate(
+        {
+            "state": state,
+            "risk_class": a.risk_class,
+            # the lowest category sits in C1 whatever the delivered class (domain.md section 1)
+            "effective_class": "C1" if facts.lowest_reasons else a.risk_class,
+            "lowest_category": bool(facts.lowest_reasons),
+            "lowest_reasons": list(facts.lowest_reasons),
+            "assessment_id": a.assessment_id,
+            "version": a.version,
+            "score": a.score,
+            "assess_date": a.assess_date,
+            "expire_date": a.expire_date,
+            "days_left": left,
+            "horizon": a.horizon,
+            "varieties": list(a.varieties),
+        }
+    )
 
 
-def behaviour_history(settings: Settings, customer_id: str) -> list[dict[str, Any]]:
+def behaviour_history(settings: Settings, customer_id: str) -> list[BehaviourLevel]:
     """The customer's behavioural level per stored quarter; empty when no model is stored."""
     try:
         found = customer_history(settings, customer_id)
     except NotFound:
         return []
     keep = ("quarter", "version", "level", "score", "cluster_name", "description")
-    return [{k: row.get(k) for k in keep} for row in found]
+    return [BehaviourLevel.model_validate({k: row.get(k) for k in keep}) for row in found]
 
 
 def composite_risk(
-    regulatory: dict[str, Any], levels: list[dict[str, Any]], as_of: dt.date
-) -> dict[str, Any]:
+    regulatory: Regulatory, levels: Sequence[BehaviourLevel], as_of: dt.date
+) -> CompositeRisk:
     """As the pipeline's `risk_mismatch` classification decides it as of the same date: the
     newest level of a quarter ended by `as_of`, against the class of a valid assessment."""
-    valid = regulatory.get("state") in ("valid", "expiring")
-    klass = regulatory.get("effective_class") if valid else None
-    ended = [row for row in levels if parse_quarter(str(row["quarter"])).end <= as_of]
-    level = ended[-1]["level"] if ended else None
+    valid = regulatory.state in ("valid", "expiring")
+    klass = regulatory.effective_class if valid else None
+    ended = [row for row in levels if parse_quarter(row.quarter).end <= as_of]
+    level = ended[-1].level if ended else None
     if klass is None or level is None:
-        return {"latest_level": level, "risk_gap": None, "risk_mismatch": None}
-    return {
-        "latest_level": level,
-        "risk_gap": risk_gap(klass, level),
-        "risk_mismatch": risk_mismatch(klass, level),
-    }
+        return CompositeRisk(latest_level=level, risk_gap=None, risk_mismatch=None)
+    return CompositeRisk(
+        latest_level=level,
+        risk_gap=risk_gap(klass, level),
+        risk_mismatch=risk_mismatch(klass, level),
+    )
 
 
 def customer_suitability(
@@ -148,7 +278,7 @@ def customer_suitability(
     customer_id: str,
     *,
     with_eligibility: bool = False,
-) -> dict[str, Any]:
+) -> SuitabilityPublic:
     """Regulatory class and validity, investor class with reasons, behavioural levels,
     `risk_mismatch` of the latest level against the class, the recorded checks (and, asked,
     each permission's eligibility from the same read of the lake); audited `view_suitability`."""
@@ -159,59 +289,63 @@ def customer_suitability(
     assessed = assess_class(recorded, view.rules)
     regulatory = _regulatory(view.facts, view.rules.validity.expiring_days)
     levels = behaviour_history(settings, customer_id)
-    out = {
-        "customer_id": customer_id,
-        "as_of_date": as_of,
-        "regulatory": regulatory,
-        "investor_class": {
-            "recorded": view.recorded_class,
-            "treated": view.facts.investor_class,
-            "outcome": assessed.outcome,
-            "reasons": list(assessed.reasons),
-            "agrees": assessed.agrees,
-        },
-        "behaviour": levels,
-        **composite_risk(regulatory, levels, as_of),
-        "checks": [check_dict(c) for c in _checks_of(db, customer_id)],
-    }
+    eligibility = None
     if with_eligibility:
-        out["eligibility"] = [eligibility_dict(e) for e in all_eligibility(view.facts, view.rules)]
-    return out
+        eligibility = [eligibility_of(e) for e in all_eligibility(view.facts, view.rules)]
+    risk = composite_risk(regulatory, levels, as_of)
+    return SuitabilityPublic(
+        customer_id=customer_id,
+        as_of_date=as_of,
+        regulatory=regulatory,
+        investor_class=InvestorClass(
+            recorded=view.recorded_class,
+            treated=view.facts.investor_class,
+            outcome=assessed.outcome,
+            reasons=list(assessed.reasons),
+            agrees=assessed.agrees,
+        ),
+        behaviour=levels,
+        latest_level=risk.latest_level,
+        risk_gap=risk.risk_gap,
+        risk_mismatch=risk.risk_mismatch,
+        checks=[check_of(c) for c in _checks_of(db, customer_id)],
+        eligibility=eligibility,
+    )
 
 
 def _checks_of(db: sa.Engine, customer_id: str) -> list[Any]:
     return checks_of(db, customer_id)[-10:][::-1]  # the latest ten, newest first
 
 
-def eligibility_dict(item: Any) -> dict[str, Any]:
-    return {
-        "permission": item.permission,
-        "name": item.name,
-        "status": item.status,
-        "already_open": item.already_open,
-        "requirements": [dataclasses.asdict(r) for r in item.requirements],
-        "missing": item.missing,
-    }
+def eligibility_of(item: Eligibility) -> PermissionEligibility:
+    return PermissionEligibility(
+        permission=item.permission,
+        name=item.name,
+        status=item.status,  # type: ignore[arg-type]
+        already_open=item.already_open,
+        requirements=[dataclasses.asdict(r) for r in item.requirements],
+        missing=item.missing,
+    )
 
 
 def customer_eligibility(
     db: sa.Engine, settings: Settings, principal: Principal, customer_id: str
-) -> dict[str, Any]:
+) -> EligibilityPublic:
     """Each business permission: eligible, to verify or not, with what is missing; audited
     `view_eligibility`."""
     as_of = _scoped(db, principal, customer_id, "view_eligibility")
     _, items = service.customer_eligibility(settings, customer_id, as_of)
-    return {
-        "customer_id": customer_id,
-        "as_of_date": as_of,
-        "permissions": [eligibility_dict(e) for e in items],
-    }
+    return EligibilityPublic(
+        customer_id=customer_id,
+        as_of_date=as_of,
+        permissions=[eligibility_of(e) for e in items],
+    )
 
 
 # -- checks and their workflow --------------------------------------------------------------------
 
 
-def check_dict(record: Any, result: Any = None, allowed: Any = None) -> dict[str, Any]:
+def check_of(record: Any, result: Any = None, allowed: Eligibility | None = None) -> CheckPublic:
     """A recorded check with its events; with the live result, the target's details too."""
     out: dict[str, Any] = {
         "check_id": record.check_id,
@@ -233,8 +367,8 @@ def check_dict(record: Any, result: Any = None, allowed: Any = None) -> dict[str
         out["risk_class"] = result.risk_class
         out["professional"] = result.professional
     if allowed is not None:
-        out["eligibility"] = eligibility_dict(allowed)
-    return out
+        out["eligibility"] = eligibility_of(allowed).model_dump()
+    return CheckPublic.model_validate(out)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -284,11 +418,11 @@ def check_target(
     customer_id: str,
     target: str,
     context: str = "purchase",
-) -> dict[str, Any]:
+) -> CheckPublic:
     """`run_check`, recorded, answered as the web's check (the record with its events)."""
     found = run_check(db, settings, principal, customer_id, target, context)
     assert found.check_id is not None
-    return check_dict(get_check(db, found.check_id), found.result, found.eligibility)
+    return check_of(get_check(db, found.check_id), found.result, found.eligibility)
 
 
 def _scoped_check(db: sa.Engine, principal: Principal, check_id: int) -> Any:
@@ -307,7 +441,7 @@ def _step(
     check_id: int,
     kind: str,
     run: Callable[[str], object],
-) -> dict[str, Any]:
+) -> CheckPublic:
     """One workflow step on a check in scope: `run(username)` records it; the library's
     refusal answers 422; the step is audited as `suitability_<kind>`."""
     record = _scoped_check(db, principal, check_id)
@@ -316,12 +450,12 @@ def _step(
     except WorkflowError as exc:
         raise SuitabilityRefused(exc.message, hint=exc.hint) from None
     _audit(db, principal, f"suitability_{kind}", [record.customer_id], {"check_id": check_id})
-    return check_dict(workflow.get_check(db, check_id))
+    return check_of(workflow.get_check(db, check_id))
 
 
 def record_warning(
     db: sa.Engine, principal: Principal, check_id: int, note: str | None = None
-) -> dict[str, Any]:
+) -> CheckPublic:
     """Record that the mismatch's risk warning was shown; refused (422) for a match or a
     forbidden check."""
 
@@ -333,7 +467,7 @@ def record_warning(
 
 def record_confirmation(
     db: sa.Engine, principal: Principal, check_id: int, note: str | None = None
-) -> dict[str, Any]:
+) -> CheckPublic:
     """Record the customer's confirmation; refused (422) without a prior warning."""
 
     def run(by: str) -> object:
@@ -344,7 +478,7 @@ def record_confirmation(
 
 def record_sale(
     db: sa.Engine, settings: Settings, principal: Principal, check_id: int
-) -> dict[str, Any]:
+) -> CheckPublic:
     """Record that the sale went ahead: refused (422) for a forbidden check or an unconfirmed
     mismatch; a high-risk sale to an ordinary investor schedules its call-back."""
 
@@ -357,10 +491,6 @@ def record_sale(
 # -- investor class requests ---------------------------------------------------------------------
 
 
-def class_request_dict(item: Any) -> dict[str, Any]:
-    return dataclasses.asdict(item)
-
-
 def request_investor_class(
     db: sa.Engine,
     settings: Settings,
@@ -368,7 +498,7 @@ def request_investor_class(
     customer_id: str,
     direction: str,
     evidence: str | None = None,
-) -> dict[str, Any]:
+) -> ClassRequest:
     """Record a customer's application to be treated as professional (or as ordinary), with
     what the data shows as of the served date; audited `investor_class_request`."""
     detail = {"direction": direction}
@@ -385,7 +515,7 @@ def request_investor_class(
         )
     except WorkflowError as exc:
         raise SuitabilityRefused(exc.message, hint=exc.hint) from None
-    return class_request_dict(class_requests(db, request_id=request_id)[0])
+    return class_requests(db, request_id=request_id)[0]
 
 
 def customer_class_requests(
@@ -408,18 +538,18 @@ def _deciding(principal: Principal) -> None:
 
 def pending_class_requests(
     db: sa.Engine, principal: Principal, limit: int = REPORT_LIMIT
-) -> list[dict[str, Any]]:
+) -> list[ClassRequest]:
     """The requests waiting for a decision, for compliance; audited with their customers."""
     _deciding(principal)
     found = class_requests(db, status="pending", limit=limit)
     ids = sorted({r.customer_id for r in found})
     _audit(db, principal, "view_class_requests", ids, {"status": "pending"})
-    return [class_request_dict(r) for r in found]
+    return found
 
 
 def decide_investor_class(
     db: sa.Engine, principal: Principal, request_id: int, approve: bool, note: str | None
-) -> dict[str, Any]:
+) -> ClassRequest:
     """Approve or reject a pending request (against the data only with a note); audited
     `investor_class_decision`."""
     _deciding(principal)
@@ -432,7 +562,7 @@ def decide_investor_class(
         raise SuitabilityRefused(exc.message, hint=exc.hint) from None
     detail = {"request_id": request_id, "approve": approve}
     _audit(db, principal, "investor_class_decision", [found[0].customer_id], detail)
-    return class_request_dict(class_requests(db, request_id=request_id)[0])
+    return class_requests(db, request_id=request_id)[0]
 
 
 # -- brokerage-wide reports -----------------------------------------------------------------------
@@ -454,35 +584,35 @@ def _served_date(db: sa.Engine) -> dt.date:
         return served_snapshot_on(connection).as_of_date
 
 
-def _findings(report: Any, limit: int) -> tuple[dict[str, Any], list[str]]:
+def _findings(report: Any, limit: int) -> tuple[FindingsPublic, list[str]]:
     shown = report.findings[:limit]
-    return {
-        "as_of_date": report.as_of,
-        "assessments": report.assessments,
-        "total": report.total_findings(),
-        "counts": report.counts(),
-        "findings": [dataclasses.asdict(f) for f in shown],
-    }, [f.customer_id for f in shown]
+    return FindingsPublic(
+        as_of_date=report.as_of,
+        assessments=report.assessments,
+        total=report.total_findings(),
+        counts=report.counts(),
+        findings=[dataclasses.asdict(f) for f in shown],
+    ), [f.customer_id for f in shown]
 
 
-def _validity(report: Any, limit: int) -> tuple[dict[str, Any], list[str]]:
+def _validity(report: Any, limit: int) -> tuple[ValidityPublic, list[str]]:
     shown = report.due()[:limit]
-    return {
-        "as_of_date": report.as_of,
-        "branches": [dataclasses.asdict(b) for b in report.branches()],
-        "total": report.total_due(),
-        "customers": [dataclasses.asdict(v) for v in shown],
-    }, [v.customer_id for v in shown]
+    return ValidityPublic(
+        as_of_date=report.as_of,
+        branches=[dataclasses.asdict(b) for b in report.branches()],
+        total=report.total_due(),
+        customers=[dataclasses.asdict(v) for v in shown],
+    ), [v.customer_id for v in shown]
 
 
-def _holdings(report: Any, limit: int) -> tuple[dict[str, Any], list[str]]:
+def _holdings(report: Any, limit: int) -> tuple[HoldingsPublic, list[str]]:
     shown = report.holdings[:limit]
-    return {
-        "as_of_date": report.as_of,
-        "branches": [dataclasses.asdict(b) for b in report.branches()],
-        "total": report.count(),
-        "holdings": [dataclasses.asdict(h) for h in shown],
-    }, [h.customer_id for h in shown]
+    return HoldingsPublic(
+        as_of_date=report.as_of,
+        branches=[dataclasses.asdict(b) for b in report.branches()],
+        total=report.count(),
+        holdings=[dataclasses.asdict(h) for h in shown],
+    ), [h.customer_id for h in shown]
 
 
 def _rescored(db: sa.Engine, settings: Settings, principal: Principal, limit: int) -> Any:
@@ -495,9 +625,7 @@ def _held(db: sa.Engine, settings: Settings, principal: Principal, limit: int) -
     return holdings_report(settings, _served_date(db), limit=limit)
 
 
-def _shown(
-    db: sa.Engine, principal: Principal, report: str, found: tuple[dict[str, Any], list[str]]
-) -> dict[str, Any]:
+def _shown(db: sa.Engine, principal: Principal, report: str, found: tuple[R, list[str]]) -> R:
     """Audit the customers a report shows (`view_suitability_report`); answer the report."""
     body, ids = found
     _audit(db, principal, "view_suitability_report", sorted(set(ids)), {"report": report})
@@ -506,7 +634,7 @@ def _shown(
 
 def rescore_findings(
     db: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
-) -> dict[str, Any]:
+) -> FindingsPublic:
     """Delivered assessments that disagree with their re-scoring (data-quality findings)."""
     report = _rescored(db, settings, principal, limit)
     return _shown(db, principal, "findings", _findings(report, limit))
@@ -514,7 +642,7 @@ def rescore_findings(
 
 def validity_by_branch(
     db: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
-) -> dict[str, Any]:
+) -> ValidityPublic:
     """Per branch: valid, expiring, expired and missing assessments; the customers to re-assess."""
     report = _rescored(db, settings, principal, limit)
     return _shown(db, principal, "validity", _validity(report, limit))
@@ -522,7 +650,7 @@ def validity_by_branch(
 
 def holdings_above_class(
     db: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
-) -> dict[str, Any]:
+) -> HoldingsPublic:
     """Current holdings above the holder's class, summed by branch, and the holdings."""
     report = _held(db, settings, principal, limit)
     return _shown(db, principal, "holdings_above_class", _holdings(report, limit))
@@ -530,15 +658,11 @@ def holdings_above_class(
 
 def compliance_overview(
     db: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
-) -> dict[str, dict[str, Any]]:
+) -> ComplianceOverview:
     """The three reports of the compliance page, from one re-scoring of the lake."""
     rescored = _rescored(db, settings, principal, limit)
     findings, validity = _findings(rescored, limit), _validity(rescored, limit)
     holdings = _holdings(_held(db, settings, principal, limit), limit)
     ids = findings[1] + validity[1] + holdings[1]
-    return _shown(
-        db,
-        principal,
-        "overview",
-        ({"findings": findings[0], "validity": validity[0], "holdings": holdings[0]}, ids),
-    )
+    overview = ComplianceOverview(findings=findings[0], validity=validity[0], holdings=holdings[0])
+    return _shown(db, principal, "overview", (overview, ids))

@@ -75,8 +75,8 @@ def set_thresholds(
     try:
         found = preview_thresholds(me.db, me.settings, me.principal, alert, branch, params)
         _say(
-            f"{alert} {definition.zh} ({where}): {found['current']:,} customer(s) fire as of "
-            f"{found['as_of']} now, {found['proposed']:,} with the new values"
+            f"{alert} {definition.zh} ({where}): {found.current:,} customer(s) fire as of "
+            f"{found.as_of} now, {found.proposed:,} with the new values"
         )
     except UnknownName as exc:  # nothing computed yet: saving still makes sense
         _say(f"no preview: {exc.message}")
@@ -84,6 +84,6 @@ def set_thresholds(
         typer.confirm("save these thresholds?", abort=True)
     saved = save_thresholds(me.db, me.settings, me.principal, alert, branch, params)
     _say(
-        f"saved as threshold version {saved['version']} by {me.principal.username}; "
+        f"saved as threshold version {saved.version} by {me.principal.username}; "
         "it applies from the next `brokerlens run`"
     )

@@ -91,21 +91,21 @@ def show(
 
     me = acting(ctx, user)
     found = customer_churn(me.db, me.settings, me.principal, customer)
-    table = Table(title=f"churn risk of {customer} (model v{found['model_version']})")
+    table = Table(title=f"churn risk of {customer} (model v{found.model_version})")
     for column in ("as of", "probability", "rank"):
         table.add_column(column)
-    for r in found["history"][:limit]:
-        table.add_row(str(r["score_date"]), f"{r['probability']:.1%}", f"{r['rank']:,}")
+    for r in found.history[:limit]:
+        table.add_row(str(r.score_date), f"{r.probability:.1%}", f"{r.rank:,}")
     console.print(table)
-    if not found["reasons_zh"]:
+    if not found.reasons_zh:
         console.print(
-            f"no reasons as of {found['score_date']}: they are given to the top ranks only "
+            f"no reasons as of {found.score_date}: they are given to the top ranks only "
             "(model.reasons_share in churn.yaml) / 仅排名靠前的客户给出原因",
             markup=False,
         )
         return
-    console.print(f"reasons as of {found['score_date']} / 原因:", markup=False)
-    for zh, en in zip(found["reasons_zh"], found["reasons_en"], strict=False):
+    console.print(f"reasons as of {found.score_date} / 原因:", markup=False)
+    for zh, en in zip(found.reasons_zh, found.reasons_en, strict=False):
         console.print(f"  - {zh}  ({en})", markup=False)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,6 +20,9 @@ from brokerlens.cli.acting import UserOpt, acting
 from brokerlens.cli.main import app, parse_date, settings_of
 from brokerlens.console import console
 from brokerlens.errors import NotFound
+
+if TYPE_CHECKING:
+    from brokerlens.access.suitability import CheckPublic
 
 suitability_app = typer.Typer(
     help="Investor suitability: questionnaires, checks and their workflow, eligibility.",
@@ -173,8 +176,8 @@ def check_command(
         _say(f"recorded as check {found.check_id} by {me.principal.username}")
 
 
-def _last_event(check: dict[str, Any], kind: str) -> dict[str, Any]:
-    return next(e for e in reversed(check["events"]) if e["kind"] == kind)
+def _last_event(check: CheckPublic, kind: str) -> dict[str, Any]:
+    return next(e for e in reversed(check.events) if e["kind"] == kind)
 
 
 @suitability_app.command()
@@ -209,7 +212,7 @@ def sale(ctx: typer.Context, check_id: CheckArg, user: UserOpt) -> None:
 
     me = acting(ctx, user)
     check = access.record_sale(me.db, me.settings, me.principal, check_id)
-    events = check["events"]
+    events = check.events
     start = max(i for i, e in enumerate(events) if e["kind"] == "sale_recorded")
     for event in events[start:]:
         due = f", due {event['due_date']}" if event.get("due_date") else ""
@@ -240,11 +243,11 @@ def eligibility_command(ctx: typer.Context, customer: CustomerArg, user: UserOpt
 
     me = acting(ctx, user)
     found = access.customer_eligibility(me.db, me.settings, me.principal, customer)
-    _say(f"{customer} as of {found['as_of_date']}")
-    for e in found["permissions"]:
-        opened = " (already open)" if e["already_open"] else ""
-        _say(f"{e['permission']} {e['name']}: {e['status']}{opened}")
-        for r in e["requirements"]:
+    _say(f"{customer} as of {found.as_of_date}")
+    for e in found.permissions:
+        opened = " (already open)" if e.already_open else ""
+        _say(f"{e.permission} {e.name}: {e.status}{opened}")
+        for r in e.requirements:
             _say(f"  [{r['status']}] {r['text']}")
 
 
@@ -256,14 +259,14 @@ def class_command(ctx: typer.Context, customer: CustomerArg, user: UserOpt) -> N
 
     me = acting(ctx, user)
     found = access.customer_suitability(me.db, me.settings, me.principal, customer)
-    klass = found["investor_class"]
+    klass = found.investor_class
     _say(
-        f"{customer}: recorded {klass['recorded']}, treated as {klass['treated']}; "
-        f"data shows {klass['outcome']}"
+        f"{customer}: recorded {klass.recorded}, treated as {klass.treated}; "
+        f"data shows {klass.outcome}"
     )
-    for reason in klass["reasons"]:
+    for reason in klass.reasons:
         _say(f"  {reason}")
-    if not klass["agrees"]:
+    if not klass.agrees:
         _say("  the record says professional but the data does not show the criteria")
 
 
@@ -284,8 +287,7 @@ def request_class_command(
         me.db, me.settings, me.principal, customer, direction, evidence
     )
     _say(
-        f"class request {found['request_id']} recorded ({direction}); "
-        f"data shows {found['data_outcome']}"
+        f"class request {found.request_id} recorded ({direction}); data shows {found.data_outcome}"
     )
 
 
@@ -303,7 +305,7 @@ def decide_class_command(
 
     me = acting(ctx, user)
     found = access.decide_investor_class(me.db, me.principal, request_id, approve, note)
-    _say(f"class request {request_id} {found['status']} by {found['decided_by']}")
+    _say(f"class request {request_id} {found.status} by {found.decided_by}")
 
 
 @suitability_app.command()

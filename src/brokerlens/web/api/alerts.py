@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.responses import Response
 
 from brokerlens.access import alerts as alerts_service
+from brokerlens.access.alerts import PreviewPublic, SavedPublic
 from brokerlens.errors import InvalidRequest
 from brokerlens.web.bounds import IdPath, PageQuery, check_day
 from brokerlens.web.deps import (
@@ -137,24 +138,6 @@ class ThresholdsIn(BaseModel):
         default=None, max_length=32, description="a branch's override; none for the defaults"
     )
     params: dict[str, float] = Field(description="threshold name -> value")
-
-
-class PreviewPublic(BaseModel):
-    alert_id: str
-    branch_id: str | None
-    params: dict[str, float]
-    as_of: dt.date | None
-    current: int = Field(description="customers the alert fires for now")
-    proposed: int = Field(description="customers it would fire for with these thresholds")
-    current_by_branch: dict[str, int]
-    proposed_by_branch: dict[str, int]
-
-
-class SavedPublic(BaseModel):
-    alert_id: str
-    branch_id: str | None
-    params: dict[str, float]
-    version: int
 
 
 @router.get("", response_model=AlertListPublic)

@@ -7,13 +7,12 @@ scope answers the same 404 as one that does not exist.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
 
 from brokerlens.access import churn as churn_service
+from brokerlens.access.churn import ChurnPublic
 from brokerlens.web.deps import CsrfDep, DbDep, ReaderDep, SettingsDep, customer_reader
 
 customer_router = APIRouter(
@@ -21,27 +20,6 @@ customer_router = APIRouter(
     tags=["churn"],
     dependencies=[CsrfDep, Depends(customer_reader)],
 )
-
-
-class ChurnPoint(BaseModel):
-    score_date: dt.date
-    probability: float
-    rank: int
-
-
-class ChurnPublic(BaseModel):
-    customer_id: str
-    as_of_date: dt.date = Field(description="the served snapshot's date")
-    score_date: dt.date = Field(description="the newest scored as-of date up to it")
-    probability: float = Field(description="calibrated probability of churning within H days")
-    rank: int = Field(
-        description="1 = the most at risk among the customers of your scope scored that date"
-    )
-    customers_scored: int = Field(description="customers of your scope scored that date")
-    model_version: int
-    reasons_zh: list[str]
-    reasons_en: list[str]
-    history: list[ChurnPoint] = Field(description="newest first")
 
 
 @customer_router.get("/{customer_id}/churn", response_model=ChurnPublic)

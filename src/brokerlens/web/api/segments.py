@@ -78,7 +78,8 @@ class CountOut(BaseModel):
     count: int
 
 
-def segment_public(segment: Any) -> SegmentPublic:
+def segment_public(segment: access.Segment) -> SegmentPublic:
+    """The API's answer, built from access's typed segment in this one place."""
     data = jsonable_encoder(segment)
     return SegmentPublic.model_validate(data)
 

@@ -11,9 +11,17 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from brokerlens.access import suitability as suitability_service
+from brokerlens.access.suitability import (
+    CheckPublic,
+    EligibilityPublic,
+    FindingsPublic,
+    HoldingsPublic,
+    SuitabilityPublic,
+    ValidityPublic,
+)
 from brokerlens.auth.principal import Permission
 from brokerlens.web.bounds import IdPath
 from brokerlens.web.deps import CsrfDep, DbDep, ReaderDep, SettingsDep, customer_reader, require
@@ -30,80 +38,6 @@ router = APIRouter(
 )
 ReportsDep = Depends(require(Permission.SUITABILITY_REPORTS))
 LimitQuery = Annotated[int, Query(ge=1, le=5000, description="rows of the list at most")]
-
-
-class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class Regulatory(_Open):
-    state: str = Field(description="valid, expiring, expired or missing (no assessment)")
-    risk_class: str | None = Field(description="C1..C5 as delivered")
-    effective_class: str | None = Field(description="C1 for the lowest category, else the class")
-    lowest_category: bool = False
-    lowest_reasons: list[str] = Field(default_factory=list)
-    assess_date: dt.date | None = None
-    expire_date: dt.date | None = None
-    days_left: int | None = None
-
-
-class InvestorClass(BaseModel):
-    recorded: str = Field(description="what the source system records")
-    treated: str = Field(description="as treated, after any approved class request")
-    outcome: str = Field(description="what the data shows: professional, to_verify, may_apply, …")
-    reasons: list[str]
-    agrees: bool
-
-
-class BehaviourLevel(_Open):
-    quarter: str
-    version: int | None = None
-    level: str | None = Field(description="最高 .. 最低")
-    score: int | None = None
-    cluster_name: str | None = None
-    description: str | None = None
-
-
-class CheckPublic(_Open):
-    check_id: int
-    at: dt.datetime
-    checked_by: str
-    customer_id: str
-    target_kind: str
-    target_id: str
-    verdict: Literal["match", "mismatch", "forbidden"]
-    reasons: list[dict[str, str]] = Field(description="dimension, verdict, text: every reason")
-    callback_required: bool
-    events: list[dict[str, Any]] = Field(description="warning_shown, confirmed … with who/when")
-    warned: bool
-    confirmed: bool
-
-
-class SuitabilityPublic(BaseModel):
-    customer_id: str
-    as_of_date: dt.date
-    regulatory: Regulatory
-    investor_class: InvestorClass
-    behaviour: list[BehaviourLevel] = Field(description="per stored quarter, oldest first")
-    latest_level: str | None
-    risk_gap: int | None = Field(description="levels behaviour is above the class")
-    risk_mismatch: bool | None = Field(description="behaviour >= 2 levels above the class")
-    checks: list[CheckPublic] = Field(description="the latest recorded checks, newest first")
-
-
-class PermissionEligibility(BaseModel):
-    permission: str
-    name: str
-    status: Literal["eligible", "to_verify", "not_eligible"]
-    already_open: bool
-    requirements: list[dict[str, str]]
-    missing: list[str] = Field(description="what is missing, e.g. 20日日均资产 412,300 < 500,000")
-
-
-class EligibilityPublic(BaseModel):
-    customer_id: str
-    as_of_date: dt.date
-    permissions: list[PermissionEligibility]
 
 
 class CheckIn(BaseModel):
@@ -135,6 +69,8 @@ class ClassDecisionIn(BaseModel):
 
 
 class ClassRequestPublic(BaseModel):
+    """The API's schema of `suitability.workflow.ClassRequest`, which access answers."""
+
     request_id: int
     customer_id: str
     direction: str
@@ -147,28 +83,6 @@ class ClassRequestPublic(BaseModel):
     decided_at: dt.datetime | None
     decided_by: str | None
     decision_note: str | None
-
-
-class FindingsPublic(BaseModel):
-    as_of_date: dt.date
-    assessments: int
-    total: int
-    counts: dict[str, int]
-    findings: list[dict[str, Any]]
-
-
-class ValidityPublic(BaseModel):
-    as_of_date: dt.date
-    branches: list[dict[str, Any]]
-    total: int
-    customers: list[dict[str, Any]]
-
-
-class HoldingsPublic(BaseModel):
-    as_of_date: dt.date
-    branches: list[dict[str, Any]]
-    total: int
-    holdings: list[dict[str, Any]]
 
 
 @customer_router.get("/{customer_id}/suitability", response_model=SuitabilityPublic)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from brokerlens.access import (
+    AssetPoint,
     customer_360,
     customer_assets,
     explain_customer,
@@ -249,22 +251,21 @@ def _get(item: Any, key: str) -> Any:
 
 
 def charts_360(
-    assets: dict[str, Any], transfers: list[dict[str, Any]], language: str
+    points: Sequence[AssetPoint], transfers: list[dict[str, Any]], language: str
 ) -> dict[str, Any]:
     """Data for the three charts: assets against the index, the mix on the last day, daily P&L."""
-    points = assets.get("points") or []
-    dates = [str(p["biz_date"]) for p in points]
+    dates = [str(p.biz_date) for p in points]
     curve = {
         "dates": dates,
         "series": [
             {
                 "name": "总资产" if language == "zh" else "Total assets",
-                "values": [p.get("total_assets") for p in points],
+                "values": [p.total_assets for p in points],
             }
         ],
         "index": {
             "name": ("沪深300" if language == "zh" else "CSI 300"),
-            "values": [p.get("index_close") for p in points],
+            "values": [p.index_close for p in points],
         },
     }
     parts = (
@@ -275,12 +276,13 @@ def charts_360(
         ("product_value", "理财产品", "Products"),
         ("other_value", "其他", "Other"),
     )
-    last = points[-1] if points else {}
+    last = points[-1] if points else None
+    shares = {k: float(getattr(last, k) or 0) for k, _, _ in parts} if last else {}
     mix = {
         "items": [
-            {"name": en if language == "en" else zh, "value": round(float(last.get(k) or 0), 2)}
+            {"name": en if language == "en" else zh, "value": round(shares[k], 2)}
             for k, zh, en in parts
-            if (last.get(k) or 0) > 0
+            if shares.get(k, 0) > 0
         ]
     }
     # Daily P&L: the change in assets less the day's net transfers in (known for recent days).
@@ -292,11 +294,11 @@ def charts_360(
     window = 30
     labels, values = [], []
     for before, now in list(itertools.pairwise(points))[-window:]:
-        if before.get("total_assets") is None or now.get("total_assets") is None:
+        if before.total_assets is None or now.total_assets is None:
             continue
-        day = str(now["biz_date"])
+        day = str(now.biz_date)
         labels.append(day)
-        pnl = float(now["total_assets"]) - float(before["total_assets"]) - flows.get(day, 0.0)
+        pnl = float(now.total_assets) - float(before.total_assets) - flows.get(day, 0.0)
         values.append(round(pnl, 2))
     return {"curve": curve, "mix": mix, "pnl": {"labels": labels, "values": values}}
 
@@ -402,7 +404,7 @@ def indicator_items(
 def customer_page(customer_id: str, page: ReaderPageDep) -> Response:
     data = customer_360(page.db, page.settings, page.principal, customer_id)
     assets = customer_assets(page.db, page.settings, page.principal, customer_id)
-    charts = charts_360({"points": assets.points}, data.get("transfers") or [], page.language)
+    charts = charts_360(assets.points, data.get("transfers") or [], page.language)
     customer = data.get("customer") or {}
     context = {
         "c": data,

@@ -113,9 +113,9 @@ def segments_page(page: ReaderPageDep) -> Response:
     counts: dict[int, int | None] = {}
     for s in items:
         try:
-            counts[s["segment_id"]] = segment_count(page.db, page.principal, s["segment_id"])
+            counts[s.segment_id] = segment_count(page.db, page.principal, s.segment_id)
         except Forbidden:  # a shared segment on a personal field the viewer may not use
-            counts[s["segment_id"]] = None
+            counts[s.segment_id] = None
     return page.render("segments.html", {"segments": items, "counts": counts}, active="segments")
 
 
@@ -164,7 +164,7 @@ async def create(page: ReaderPageDep, request: Request) -> Response:
         visibility=visibility,
         description=description,
     )
-    return RedirectResponse(f"/segments/{segment['segment_id']}", status_code=303)
+    return RedirectResponse(f"/segments/{segment.segment_id}", status_code=303)
 
 
 def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]:
@@ -194,7 +194,7 @@ def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]
 def segment_page(segment_id: IdPath, page: ReaderPageDep) -> Response:
     segment = get_segment(page.db, page.principal, segment_id)
     context = {
-        **_builder_context(page, _rows_from_conditions(segment["conditions"])),
+        **_builder_context(page, _rows_from_conditions(segment.conditions)),
         **_members_context(page, segment_id, 1),
         "segment": segment,
         "count": segment_count(page.db, page.principal, segment_id),

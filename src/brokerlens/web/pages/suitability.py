@@ -40,7 +40,7 @@ def panel(customer_id: str, page: ReaderPageDep) -> Response:
     context = {
         "customer_id": customer_id,
         "s": summary,
-        "eligibility": summary["eligibility"],
+        "eligibility": summary.eligibility,
         "targets": PERMISSIONS,
     }
     return page.render("_suitability_panel.html", context, active="customers")
@@ -77,5 +77,10 @@ def step(
 @router.get("/suitability")
 def reports(page: ReportsPageDep) -> Response:
     """Compliance and HQ: re-scoring findings, validity and holdings above class by branch."""
-    context = compliance_overview(page.db, page.settings, page.principal, limit=200)
+    overview = compliance_overview(page.db, page.settings, page.principal, limit=200)
+    context = {
+        "findings": overview.findings,
+        "validity": overview.validity,
+        "holdings": overview.holdings,
+    }
     return page.render("suitability.html", context, active="suitability")
