@@ -23,8 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
-from sklearn.metrics import adjusted_rand_score
 
 from brokerlens.bench.harness import (
     BenchPlan,
@@ -95,6 +93,9 @@ for stage in (
 
 def evaluate(home: Path, truth: Path) -> dict[str, Any]:
     """The figures of the bench over the last two stored quarters of `home`."""
+    from scipy.stats import spearmanr  # noqa: PLC0415  (heavy: loaded when first used)
+    from sklearn.metrics import adjusted_rand_score  # noqa: PLC0415  (heavy: loaded when first used)
+
     models = riskpref_models(load_settings(home=home))
     quarters = models.quarters()[-2:]
     gt = pd.read_parquet(truth, columns=["customer_id", "archetype", "true_risk_appetite"])

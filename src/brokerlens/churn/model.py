@@ -13,10 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import lightgbm as lgb
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from brokerlens.churn.config import ChurnConfig
 from brokerlens.errors import LakeError
@@ -84,6 +81,8 @@ def lgb_params(config: ChurnConfig, seed: int) -> dict[str, Any]:
 def fit_booster(
     x: np.ndarray, y: np.ndarray, features: list[str], config: ChurnConfig, seed: int
 ) -> Any:
+    import lightgbm as lgb  # noqa: PLC0415  (heavy: loaded when first used)
+
     data = lgb.Dataset(x, label=y, feature_name=features, free_raw_data=True)
     return lgb.train(lgb_params(config, seed), data, num_boost_round=config.model.rounds)
 
@@ -102,6 +101,8 @@ class Calibration:
 
 
 def fit_calibration(raw: np.ndarray, y: np.ndarray) -> Calibration:
+    from sklearn.isotonic import IsotonicRegression  # noqa: PLC0415  (heavy: loaded when first used)
+
     if y.sum() == 0 or y.sum() == len(y):
         return Calibration([], [])  # nothing to learn from: keep the booster's probabilities
     iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y)
@@ -118,6 +119,8 @@ def top_mask(scores: np.ndarray, share: float) -> np.ndarray:
 
 
 def metrics(y: np.ndarray, prob: np.ndarray, share: float) -> dict[str, float]:
+    from sklearn.metrics import brier_score_loss, roc_auc_score  # noqa: PLC0415  (heavy: loaded when first used)
+
     out: dict[str, float] = {
         "rows": float(len(y)),
         "positives": float(y.sum()),

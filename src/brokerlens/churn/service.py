@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import lightgbm as lgb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -169,6 +168,8 @@ def fit_model(
 
 
 def _booster(models: ChurnModels, version: int) -> Any:
+    import lightgbm as lgb  # noqa: PLC0415  (heavy: loaded when first used)
+
     return lgb.Booster(model_str=models.read_booster_text(version))
 
 

@@ -6,8 +6,6 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
-import exchange_calendars as xc
-
 from brokerlens.errors import CalendarError
 
 CALENDAR_CODE = "XSHG"
@@ -15,6 +13,8 @@ CALENDAR_CODE = "XSHG"
 
 @lru_cache(maxsize=1)
 def _calendar() -> Any:
+    import exchange_calendars as xc  # noqa: PLC0415  (heavy: loaded when first used)
+
     return xc.get_calendar(CALENDAR_CODE)
 
 

@@ -10,9 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
-from sklearn.metrics import silhouette_score
 
 VARIANCE_KEPT = 0.95  # PCA keeps the fewest components explaining at least this share
 SILHOUETTE_SAMPLE = 5000  # rows the silhouette is computed on (seeded sample)
@@ -80,6 +77,8 @@ def _standardise(x: np.ndarray, log: list[bool]) -> tuple[np.ndarray, list[float
 
 
 def _kmeans(z: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
+    from sklearn.cluster import KMeans  # noqa: PLC0415  (heavy: loaded when first used)
+
     km = KMeans(n_clusters=k, n_init=N_INIT, random_state=seed).fit(z)
     return km.cluster_centers_, km.labels_, float(km.inertia_)
 
@@ -96,6 +95,8 @@ def _select_k(
 ) -> tuple[np.ndarray, np.ndarray, list[KScore]]:
     """k-means for every k; the k with the highest silhouette (on a seeded sample) wins, the
     smaller k on a tie."""
+    from sklearn.metrics import silhouette_score  # noqa: PLC0415  (heavy: loaded when first used)
+
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     scores = []
     sample = min(len(z), SILHOUETTE_SAMPLE)
@@ -125,6 +126,8 @@ def fit_clustering(
     """Fit on the rows of `x`. `k` fixed, or (k_min, k_max): the k of the best silhouette.
     `winsorize` q clips every feature to its [q, 1 - q] quantiles of `x` first (and keeps the
     bounds, so that scoring clips alike)."""
+    from sklearn.decomposition import PCA  # noqa: PLC0415  (heavy: loaded when first used)
+
     bounds: list[list[float]] = []
     if winsorize is not None and len(x):
         low, high = np.quantile(x, [winsorize, 1 - winsorize], axis=0)
