@@ -20,6 +20,7 @@ from brokerlens.indicators import (
     load_indicators,
     parse_indicators,
 )
+from indicators.installation import ALERTS, CLASSIFICATION
 
 ADDED = """\
 indicators:
@@ -158,30 +159,7 @@ def test_the_shipped_file_goes_through_the_same_parser() -> None:
         parse_indicators(text, "builtin.yaml")  # an installation may not name SQL models
 
 
-CATALOG = """\
-classifications:
-  - id: cash_heavy
-    zh: 现金型
-    en: Cash heavy
-    meaning: by the installation's cash share
-    rules:
-      - {value: 高, when: "cash_share_pct >= 50"}
-      - {value_from: industry_or_none, when: "cash_share_t < 0.5"}
-    default: 未知
-"""
-
-ALERTS = """\
-alerts:
-  - id: cash_pile
-    zh: 现金堆积
-    en: Cash pile
-    meaning: most of the assets are cash
-    params: {min_share: 0.9}
-    when: cash_share_t >= min_share AND total_assets_t > 0
-    shows: [cash_share_t, total_assets_t]
-    text_zh: 现金占比 {cash_share_t:pct}
-    text_en: "Cash share {cash_share_t:pct}"
-"""
+CATALOG = "classifications:" + CLASSIFICATION
 
 
 def test_classification_rules_and_alert_conditions_may_name_added_indicators(

@@ -24,6 +24,7 @@ from brokerlens.publish import publish
 from brokerlens.store import dispose_engines, open_store
 from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.web.app import create_app
+from indicators.installation import ALERTS, CLASSIFICATION
 from support.brokerage import Brokerage
 from support.cli import brokerlens
 
@@ -72,30 +73,6 @@ ADDED_IDS = [
     "assets_move_t",
     "industry_or_none",
 ]
-
-CLASSIFICATION = """
-  - id: cash_heavy
-    zh: 现金型
-    en: Cash heavy
-    meaning: by the installation's cash share
-    rules:
-      - {value: 高, when: "cash_share_pct >= 50"}
-      - {value_from: industry_or_none, when: "cash_share_t < 0.5"}
-    default: 未知
-"""
-
-ALERTS = """\
-alerts:
-  - id: cash_pile
-    zh: 现金堆积
-    en: Cash pile
-    meaning: most of the assets are cash
-    params: {min_share: 0.9}
-    when: cash_share_t >= min_share AND total_assets_t > 0
-    shows: [cash_share_t, total_assets_t]
-    text_zh: 现金占比 {cash_share_t:pct}
-    text_en: "Cash share {cash_share_t:pct}"
-"""
 
 
 def _copy_home(brokerage: Brokerage, target: Path) -> Settings:

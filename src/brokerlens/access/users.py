@@ -9,7 +9,7 @@ detail, never a password; customer_ids stay empty (an account is not customer da
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -159,19 +159,25 @@ def bootstrap_admin(
 
 def disable_account(db: sa.Engine, principal: Principal, username: str) -> UserRecord:
     """The user can no longer sign in and their sessions end; audited `user_disable`."""
-    _managing(principal)
-    disable_user(db, username)
-    record = get_user(db, username)
-    _audit(db, principal, "user_disable", {"username": record.username})
-    return record
+    return _switched(db, principal, username, disable_user, "user_disable")
 
 
 def enable_account(db: sa.Engine, principal: Principal, username: str) -> UserRecord:
     """Active again, any lockout lifted; audited `user_enable`."""
+    return _switched(db, principal, username, enable_user, "user_enable")
+
+
+def _switched(
+    db: sa.Engine,
+    principal: Principal,
+    username: str,
+    switch: Callable[[sa.Engine, str], object],
+    action: str,
+) -> UserRecord:
     _managing(principal)
-    enable_user(db, username)
+    switch(db, username)
     record = get_user(db, username)
-    _audit(db, principal, "user_enable", {"username": record.username})
+    _audit(db, principal, action, {"username": record.username})
     return record
 
 
