@@ -21,7 +21,7 @@ from brokerlens.access.masking import (
     mask_phone,
     reveal,
 )
-from brokerlens.access.org import list_staff, org_tree
+from brokerlens.access.org import OrgNames, list_staff, org_names, org_tree
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.segments import (
     Segment,
@@ -61,6 +61,7 @@ __all__ = [
     "CustomerPage",
     "CustomerQuery",
     "HomeSummary",
+    "OrgNames",
     "Permission",
     "Principal",
     "Role",
@@ -91,6 +92,7 @@ __all__ = [
     "mask_email",
     "mask_id_no",
     "mask_phone",
+    "org_names",
     "org_tree",
     "parse_conditions",
     "parse_query",

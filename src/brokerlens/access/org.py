@@ -150,3 +150,28 @@ def list_staff(
             .order_by(staff.c.unit_id, staff.c.staff_id)
         ).mappings()
         return [StaffMember(**r) for r in rows]
+
+
+@dataclass(frozen=True)
+class OrgNames:
+    """Unit and staff names by code, so pages show 朝阳营业部 rather than U00007.
+
+    Organisation data, not customer data: no scope or audit applies (the tree page shows it)."""
+
+    units: dict[str, str]
+    staff: dict[str, str]
+
+    def unit(self, code: object) -> str | None:
+        return self.units.get(str(code)) if code is not None else None
+
+    def person(self, code: object) -> str | None:
+        return self.staff.get(str(code)) if code is not None else None
+
+
+def org_names(db: sa.Engine) -> OrgNames:
+    with db.connect() as connection:
+        units = connection.execute(sa.select(org_units.c.unit_id, org_units.c.name))
+        unit_names = {str(r.unit_id): str(r.name) for r in units}
+        people = connection.execute(sa.select(staff.c.staff_id, staff.c.name))
+        staff_names = {str(r.staff_id): str(r.name) for r in people}
+    return OrgNames(unit_names, staff_names)

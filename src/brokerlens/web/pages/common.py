@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from markupsafe import Markup
 from sqlalchemy import Engine
 from starlette.responses import HTMLResponse
 
-from brokerlens.access import served_snapshot
+from brokerlens.access import OrgNames, org_names, served_snapshot
 from brokerlens.auth.principal import Permission, Principal, Role
 from brokerlens.config import Settings
 from brokerlens.errors import NotFound
@@ -62,6 +63,43 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
+class OrgLabels:
+    """Names for unit and staff codes in a template: `names.unit(code)`, `names.person(code)`.
+
+    The name shows with its code on hover; an unknown code shows as itself. Read once per page,
+    and only when a template asks."""
+
+    def __init__(self, db: Engine) -> None:
+        self._db = db
+        self._names: OrgNames | None = None
+
+    @property
+    def names(self) -> OrgNames:
+        if self._names is None:
+            self._names = org_names(self._db)
+        return self._names
+
+    def _label(self, code: object, name: str | None) -> Markup:
+        if code is None or code == "":
+            return Markup('<span class="faint">—</span>')
+        if name is None:
+            return Markup('<span class="mono">{}</span>').format(code)
+        return Markup('<span class="org-name" title="{}">{}</span>').format(code, name)
+
+    def unit(self, code: object) -> Markup:
+        return self._label(code, self.names.unit(code))
+
+    def person(self, code: object) -> Markup:
+        return self._label(code, self.names.person(code))
+
+    def unit_text(self, code: object) -> str:
+        """Plain text (an option label, an export cell): the name, else the code."""
+        return self.names.unit(code) or ("" if code is None else str(code))
+
+    def person_text(self, code: object) -> str:
+        return self.names.person(code) or ("" if code is None else str(code))
+
+
 @dataclass(frozen=True)
 class Page:
     """One page request: who, in which language, against which store."""
@@ -99,6 +137,7 @@ class Page:
             "csrf_token": self.csrf_token,
             "snapshot": snapshot,
             "nav": nav_for(self.principal, active),
+            "names": OrgLabels(self.db),
             **context,
         }
         return render(self.request, name, full, language=self.language, status_code=status_code)
