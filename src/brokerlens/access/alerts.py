@@ -32,6 +32,7 @@ from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.alerts import load_alerts
 from brokerlens.alerts import preview_thresholds as preview
 from brokerlens.alerts import save_thresholds as save
+from brokerlens.alerts.severity import DEFAULT_SEVERITY, OPEN_STATUSES, SEVERITY, severity
 from brokerlens.alerts.thresholds import check_params
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Permission, Principal, Role
 from brokerlens.config import Settings
@@ -266,6 +267,223 @@ def _alert_page(db: sa.Engine, principal: Principal, query: AlertQuery) -> Alert
         ).mappings()
         out = [_plain(r) for r in rows]
     return AlertPage(out, int(total), query.page, query.page_size, snapshot.as_of_date)
+
+
+# -- the inbox by customer ------------------------------------------------------------------------
+
+PER_CUSTOMER = 20  # a customer's newest alerts shown when their row is opened
+
+
+@dataclass(frozen=True)
+class CustomerAlerts:
+    """One customer of the inbox by customer: their alerts matching the filters, grouped.
+
+    `assets` is the greater of today's total assets and the 3-month daily mean (a customer who
+    has just moved their money out keeps the weight of what they held); `severity` the sum of
+    the weights of the distinct alert types open (new or acknowledged); `priority` their
+    product. `kinds`: per alert type, newest first: alert_id, severity, count, open, newest date.
+    `alerts`: the newest `PER_CUSTOMER` alerts (masked as everywhere)."""
+
+    customer_id: str
+    name: str | None
+    branch_id: str | None
+    assets: float
+    severity: int
+    priority: float
+    newest: dt.date
+    count: int
+    statuses: dict[str, int]
+    kinds: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CustomerAlertPage:
+    rows: list[CustomerAlerts]
+    total: int  # customers matching
+    alerts: int  # alerts matching, over every customer
+    page: int
+    page_size: int
+    as_of_date: dt.date
+
+
+def _weight(alert_id: Any) -> Any:
+    """The alert type's severity weight in SQL (weights bound as parameters)."""
+    return sa.case(
+        {key: sa.literal(weight) for key, weight in SEVERITY.items()},
+        value=alert_id,
+        else_=sa.literal(DEFAULT_SEVERITY),
+    )
+
+
+def _profile_number(snapshot: Snapshot, name: str) -> Any:
+    table = snapshot.table
+    if name not in table.c:
+        return sa.literal(0.0)
+    return sa.func.coalesce(table.c[name], 0.0)
+
+
+def _larger(a: Any, b: Any) -> Any:
+    return sa.case((a >= b, a), else_=b)
+
+
+def _status_count(status: str, column: Any) -> Any:
+    return sa.func.sum(sa.case((column == status, 1), else_=0))
+
+
+def list_alert_customers(
+    db: sa.Engine, principal: Principal, query: AlertQuery
+) -> CustomerAlertPage:
+    """One page of the customers in scope with alerts matching the query, one row each with all
+    their matching alerts, highest priority (assets x severity) first; grouped in SQL (a branch
+    may hold 100k alerts). Audited `view_alerts` with the page's customers."""
+    found = _customer_page(db, principal, query)
+    ids = [r.customer_id for r in found.rows]
+    detail = {
+        "page": query.page,
+        "page_size": query.page_size,
+        "total": found.total,
+        "group": "customer",
+    }
+    audit_read(db, principal, "view_alerts", ids, detail)
+    return found
+
+
+def _customer_page(db: sa.Engine, principal: Principal, query: AlertQuery) -> CustomerAlertPage:
+    with db.connect() as connection:
+        snapshot = served_snapshot_on(connection)
+        where = _where(principal, snapshot, query)
+        counted, _ = _counted(principal, snapshot)
+        is_open = sa.case((alerts.c.status.in_(OPEN_STATUSES), 1), else_=0)
+        # per customer and alert type: how many, how many open, the newest date
+        kinds = (
+            sa.select(
+                alerts.c.customer_id,
+                alerts.c.alert_id,
+                sa.func.count().label("n"),
+                sa.func.sum(is_open).label("n_open"),
+                sa.func.max(alerts.c.as_of_date).label("newest"),
+                *(_status_count(s, alerts.c.status).label(f"n_{s}") for s in ALERT_STATUSES),
+            )
+            .select_from(counted)
+            .where(*where)
+            .group_by(alerts.c.customer_id, alerts.c.alert_id)
+            .subquery("kinds")
+        )
+        open_weight = sa.case((kinds.c.n_open > 0, _weight(kinds.c.alert_id)), else_=0)
+        customers = (
+            sa.select(
+                kinds.c.customer_id,
+                sa.func.sum(open_weight).label("severity"),
+                sa.func.sum(kinds.c.n).label("n"),
+                sa.func.max(kinds.c.newest).label("newest"),
+                *(sa.func.sum(kinds.c[f"n_{s}"]).label(f"n_{s}") for s in ALERT_STATUSES),
+            )
+            .group_by(kinds.c.customer_id)
+            .subquery("customers")
+        )
+        totals = connection.execute(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(customers.c.n), 0))
+        ).one()
+        table = snapshot.table
+        assets = _larger(
+            _profile_number(snapshot, "total_assets_t"), _profile_number(snapshot, "avg_assets_3m")
+        )
+        priority = (assets * customers.c.severity).label("priority")
+        name = table.c["name"] if "name" in table.c else sa.literal(None)
+        branch = table.c["branch_id"] if "branch_id" in table.c else sa.literal(None)
+        rows = (
+            connection.execute(
+                sa.select(
+                    customers,
+                    name.label("name"),
+                    branch.label("branch_id"),
+                    assets.label("assets"),
+                    priority,
+                )
+                .select_from(
+                    customers.outerjoin(table, table.c.customer_id == customers.c.customer_id)
+                )
+                .order_by(
+                    priority.desc(),
+                    customers.c.severity.desc(),
+                    customers.c.newest.desc(),
+                    customers.c.customer_id,
+                )
+                .limit(query.page_size)
+                .offset((query.page - 1) * query.page_size)
+            )
+            .mappings()
+            .all()
+        )
+        ids = [str(r["customer_id"]) for r in rows]
+        by_kind: dict[str, list[dict[str, Any]]] = {}
+        shown: dict[str, list[dict[str, Any]]] = {}
+        if ids:
+            for kind in connection.execute(
+                sa.select(kinds).where(kinds.c.customer_id.in_(ids))
+            ).mappings():
+                by_kind.setdefault(str(kind["customer_id"]), []).append(
+                    {
+                        "alert_id": str(kind["alert_id"]),
+                        "severity": severity(str(kind["alert_id"])),
+                        "count": int(kind["n"]),
+                        "open": int(kind["n_open"] or 0),
+                        "newest": _day(kind["newest"]),
+                    }
+                )
+            newest = (
+                sa.func.row_number()
+                .over(partition_by=alerts.c.customer_id, order_by=_newest_first())
+                .label("nth")
+            )
+            listed = (
+                sa.select(*_columns(snapshot), newest)
+                .select_from(_joined(snapshot))
+                .where(*where, alerts.c.customer_id.in_(ids))
+                .subquery("listed")
+            )
+            for raw in connection.execute(
+                sa.select(listed)
+                .where(listed.c.nth <= PER_CUSTOMER)
+                .order_by(listed.c.customer_id, listed.c.nth)
+            ).mappings():
+                shown.setdefault(str(raw["customer_id"]), []).append(_plain(raw))
+    out = []
+    for row in rows:
+        cid = str(row["customer_id"])
+        masked = mask_row({"customer_id": cid, "name": row["name"]})
+        kinds_of = sorted(
+            by_kind.get(cid, []),
+            key=lambda k: (-(k["open"] > 0), -k["severity"], -k["newest"].toordinal()),
+        )
+        out.append(
+            CustomerAlerts(
+                customer_id=cid,
+                name=masked.get("name"),
+                branch_id=row["branch_id"],
+                assets=float(row["assets"] or 0),
+                severity=int(row["severity"] or 0),
+                priority=float(row["priority"] or 0),
+                newest=_day(row["newest"]),
+                count=int(row["n"]),
+                statuses={s: int(row[f"n_{s}"] or 0) for s in ALERT_STATUSES},
+                kinds=kinds_of,
+                alerts=shown.get(cid, []),
+            )
+        )
+    return CustomerAlertPage(
+        out,
+        int(totals[0]),
+        int(totals[1]),
+        query.page,
+        query.page_size,
+        snapshot.as_of_date,
+    )
+
+
+def _day(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def _scoped_alert(

@@ -339,6 +339,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alerts.all_of_customer": ("全部", "All"),
     "alerts.home": ("新提醒", "New alerts"),
     "alerts.home_none": ("暂无新提醒", "No new alerts"),
+    # inbox (issue 15): one row per customer, by priority
+    "inbox.rank": ("序号", "#"),
+    "inbox.branch": ("营业部", "Branch"),
+    "inbox.assets": ("资产", "Assets"),
+    "inbox.alerts": ("提醒（最近日期）", "Alerts (latest date)"),
+    "inbox.view_customers": ("按客户", "By customer"),
+    "inbox.view_alerts": ("逐条提醒", "Each alert"),
+    "inbox.priority_help": (
+        "按优先级排序：优先级 = 资产 × 严重度。资产取当日总资产与近3月日均资产的较大者；"
+        "严重度为该客户未处理提醒（新提醒、已确认）各类型权重之和，同类多次只计一次，"
+        "权重 1–5 见提醒标签的悬停提示。点击一行展开逐条处理。",
+        "Ordered by priority = assets x severity. Assets: the larger of today's total assets and "
+        "the 3-month daily mean; severity: the sum of the weights (1-5, on each chip's hover) of "
+        "the customer's open alert types (new or acknowledged), each type once. Open a row to "
+        "work each alert.",
+    ),
+    "inbox.by_alert_help": ("每条提醒一行，最新在前。", "One row per alert, newest first."),
+    "inbox.assets_hint": (
+        "当日总资产与近3月日均资产的较大者",
+        "the larger of today's total assets and the 3-month daily mean",
+    ),
+    "inbox.chip_hint": ("严重度 {s} · 共 {n} 条", "severity {s} · {n} alerts"),
+    "inbox.total": ("共 {n} 位客户 · {m} 条提醒", "{n} customers · {m} alerts"),
+    "inbox.all_of": ("查看该客户全部 {n} 条提醒", "All {n} alerts of this customer"),
     "thr.title": ("提醒阈值", "Alert thresholds"),
     "thr.help": (
         "总部可修改默认阈值及任一营业部的阈值，营业部经理可修改本营业部的阈值；"
@@ -385,6 +409,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "act.phone": ("电话", "Phone"),
     "act.reasons": ("理由", "Reasons"),
     "act.none": ("没有符合条件的客户", "No accounts match"),
+    # activation (issue 15): ranks in scope, branch by name, plain reasons
+    "act.all_branches": ("全部营业部", "All branches"),
+    "act.rank_help": (
+        "排名为您可见客户中的名次（1 为激活价值最高）。",
+        "The rank is the place among the customers you can see (1 = most valuable).",
+    ),
+    "act.more_factors": ("另 {n} 项", "{n} more"),
+    "act.total": ("共 {n} 位客户", "{n} customers"),
     # errors
     "error.title": ("出错了", "Something went wrong"),
     "error.404": ("未找到", "Not found"),

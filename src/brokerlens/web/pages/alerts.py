@@ -7,13 +7,14 @@ Every call goes through `brokerlens.access.alerts`, which cuts to the user's sco
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
 from brokerlens.access import alerts as alerts_service
+from brokerlens.alerts.severity import SEVERITY
 from brokerlens.auth.principal import Permission
 from brokerlens.errors import InvalidRequest
 from brokerlens.web.api.alerts import AlertParamsDep
@@ -33,13 +34,30 @@ def _query_string(values: dict[str, Any], **changes: Any) -> str:
 
 
 @router.get("/alerts")
-def inbox(page: ReaderPageDep, request: Request, params: AlertParamsDep) -> Response:
-    """The alerts of the user's scope, newest first, with the filters."""
-    result = alerts_service.list_alerts(page.db, page.principal, params.query())
+def inbox(
+    page: ReaderPageDep,
+    request: Request,
+    params: AlertParamsDep,
+    view: Annotated[Literal["customers", "alerts", ""] | None, Query()] = None,
+) -> Response:
+    """The alerts of the user's scope with the filters: by default one row per customer with all
+    their alerts, highest priority (assets x severity) first; `view=alerts` one row per alert,
+    newest first."""
+    by_alert = view == "alerts"
+    query = params.query()
+    result: Any = (
+        alerts_service.list_alerts(page.db, page.principal, query)
+        if by_alert
+        else alerts_service.list_alert_customers(page.db, page.principal, query)
+    )
     filters = {k: v for k, v in params.values.items() if k not in ("page", "page_size")}
+    if by_alert:
+        filters["view"] = "alerts"
     context = {
         "result": result,
-        "names": alerts_service.alert_names(page.settings),
+        "by_alert": by_alert,
+        "alert_names": alerts_service.alert_names(page.settings),
+        "severity": SEVERITY,
         "filters": filters,
         "statuses": STATUSES,
         "pages": max(1, -(-result.total // result.page_size)),
