@@ -297,3 +297,63 @@ def test_who_may_edit_thresholds_and_the_save_is_audited(world: World) -> None:
     hq_view = {i.alert_id: i for i in threshold_overview(world.settings, world.who("hq"))}
     assert hq_view["no_trade"].may_edit_defaults
     assert hq_view["no_trade"].defaults["min_assets"] == 5000.0
+
+
+def test_the_inbox_by_customer_groups_in_sql_by_priority(world: World) -> None:
+    """Issue 15: one row per customer with all their alerts, highest assets x severity first;
+    a type firing on several dates counts once, a handled alert not at all."""
+    from brokerlens.access.alerts import list_alert_customers
+    from brokerlens.alerts.severity import SEVERITY
+
+    now = dt.datetime(2025, 3, 14, 18, 0, tzinfo=dt.UTC)
+    planted = [  # the branch manager's customers; assets: C001 1.5M, C002 250k, C003 50k ...
+        ("C001", "no_trade", AS_OF),
+        ("C001", "no_trade", PREVIOUS),
+        ("C001", "no_trade", AS_OF - dt.timedelta(days=2)),
+        ("C002", "actual_churn", AS_OF),
+        ("C002", "heavy_loss", PREVIOUS),
+        ("C003", "potential_churn", AS_OF),
+        ("C004", "strong_profit", PREVIOUS),  # 6M of assets, but handled below
+        ("C005", "risk_mismatch", AS_OF),
+        ("C006", "actual_churn", AS_OF),  # another branch
+    ]
+    with world.engine.begin() as connection:
+        for customer, alert, day in planted:
+            connection.execute(
+                alerts.insert().values(
+                    as_of_date=day,
+                    customer_id=customer,
+                    alert_id=alert,
+                    explanation=_explanation(customer, alert),
+                    status="handled" if customer == "C004" else "new",
+                    created_at=now,
+                )
+            )
+    manager = world.who("branch")
+    found = list_alert_customers(world.engine, manager, AlertQuery())
+    # priority: C001 1.5M x 2 = 3.0M; C002 250k x (5 + 3) = 2.0M; C005 120k x 3 = 360k;
+    # C003 50k x 4 = 200k; C004: nothing open, priority 0
+    assert [r.customer_id for r in found.rows] == ["C001", "C002", "C005", "C003", "C004"]
+    assert found.total == 5 and found.alerts == 8
+    first = found.rows[0]
+    assert first.severity == SEVERITY["no_trade"] and first.priority == 1_500_000 * 2
+    assert first.count == 3 and len(first.alerts) == 3 and first.newest == AS_OF
+    assert [(k["alert_id"], k["count"]) for k in first.kinds] == [("no_trade", 3)]
+    second = found.rows[1]
+    assert second.severity == SEVERITY["actual_churn"] + SEVERITY["heavy_loss"]
+    assert [k["alert_id"] for k in second.kinds] == ["actual_churn", "heavy_loss"]
+    assert {a["alert_id"] for a in second.alerts} == {"actual_churn", "heavy_loss"}
+    assert second.name is not None and second.branch_id == "B1"
+    assert found.rows[-1].priority == 0 and found.rows[-1].statuses["handled"] == 1
+    # paging over customers, filters over alerts
+    paged = list_alert_customers(world.engine, manager, AlertQuery(page=2, page_size=2))
+    assert [r.customer_id for r in paged.rows] == ["C005", "C003"] and paged.total == 5
+    fresh = list_alert_customers(world.engine, manager, AlertQuery(date_from=AS_OF))
+    assert [r.customer_id for r in fresh.rows] == ["C001", "C002", "C005", "C003"]
+    assert fresh.rows[0].count == 1 and fresh.rows[1].severity == SEVERITY["actual_churn"]
+    # scope: a broker sees their own customers only; the read is audited with the page's ids
+    mine = list_alert_customers(world.engine, world.who("broker"), AlertQuery())
+    assert [r.customer_id for r in mine.rows] == ["C001", "C002"]
+    entry = _audit(world, "view_alerts")[-1]
+    assert entry["customer_ids"] == "C001,C002"
+    assert entry["detail"]["group"] == "customer"

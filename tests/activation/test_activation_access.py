@@ -75,7 +75,7 @@ def test_rows_masked_with_reasons_in_the_users_language(world: World) -> None:
     hq = world.who("hq")
     row = list_candidates(world.engine, world.settings, hq, ActivationQuery()).rows[0]
     assert row["name"] == "张三" and row["phone"] == "138****5678"
-    assert row["reasons"][0]["text"].startswith("自 2022-03-14 起无交易")
+    assert row["reasons"][0]["text"].startswith("近 3 年（自 2022-03-14 起）没有交易")
     english = dataclasses.replace(hq, language="en")
     row = list_candidates(world.engine, world.settings, english, ActivationQuery()).rows[0]
     assert [r["factor"] for r in row["reasons"]] == ["basis", "peak_assets", "tenure"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import duckdb
@@ -25,13 +25,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from brokerlens.access.audit import audit_read, record_audit
 from brokerlens.access.exports import BOM, MAX_EXPORT_ROWS
 from brokerlens.access.masking import mask_row
+from brokerlens.access.org import org_names
 from brokerlens.access.render import Where, duckdb_where
 from brokerlens.access.scope import scope_clause
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
-from brokerlens.activation.reasons import reasons, reasons_text
+from brokerlens.activation import ActivationConfig, load_config
+from brokerlens.activation.reasons import Money, Person, reasons, reasons_text
 from brokerlens.auth.principal import Permission, Principal
 from brokerlens.config import Settings
-from brokerlens.errors import Forbidden, InvalidRequest, NotFound
+from brokerlens.errors import BrokerlensError, Forbidden, InvalidRequest, NotFound
 from brokerlens.warehouse.served import kept_file, parquet_source
 
 Kind = Literal["dormant", "empty"]
@@ -88,6 +90,8 @@ class ActivationPage:
     counts: dict[str, int]  # in scope and branch, by kind (the tabs), whatever `kind` is
     page: int
     page_size: int
+    # the branches of the caller's scope that have candidates: (unit id, candidates), by id
+    branches: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _served(connection: sa.Connection, settings: Settings) -> tuple[Snapshot, str]:
@@ -163,15 +167,45 @@ def _counts(path: str, where: Where) -> dict[str, int]:
     return counts
 
 
-def _with_reasons(row: dict[str, Any], lang: str) -> dict[str, Any]:
-    return {**row, "reasons": reasons(row, lang)}
+def _branches(path: str, scope: Where) -> list[tuple[str, int]]:
+    """The branches with candidates in the caller's scope (the branch filter's choices)."""
+    _, found = _fetch(
+        f"SELECT branch_id, count(*) FROM {_source(path)} WHERE {scope.sql} "
+        "AND branch_id IS NOT NULL GROUP BY branch_id ORDER BY branch_id",
+        scope.params,
+    )
+    return [(str(b), int(n)) for b, n in found]
+
+
+def _with_reasons(
+    row: dict[str, Any],
+    lang: str,
+    money: Money | None = None,
+    person: Person | None = None,
+    config: ActivationConfig | None = None,
+) -> dict[str, Any]:
+    said = reasons(row, lang, money=money, person=person, config=config)
+    return {**row, "reasons": said}
+
+
+def _config(settings: Settings) -> ActivationConfig | None:
+    try:
+        return load_config(settings)
+    except BrokerlensError:  # a broken settings file must not take the list down: plainer words
+        return None
 
 
 def list_candidates(
-    db: sa.Engine, settings: Settings, principal: Principal, query: ActivationQuery
+    db: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    query: ActivationQuery,
+    *,
+    money: Money | None = None,
 ) -> ActivationPage:
     """The page of candidates in scope, most valuable first, each with its reasons in the
-    principal's language; audited `view_activation` with the page's customers."""
+    principal's language (staff by name; amounts by `money`, else whole yuan); the branches of
+    the scope with candidates; audited `view_activation` with the page's customers."""
     with db.connect() as connection:
         snapshot, path = _served(connection, settings)
         counts = _counts(path, _where(connection, principal, snapshot, query, with_kind=False))
@@ -182,13 +216,16 @@ def list_candidates(
     ids = [str(r["customer_id"]) for r in rows]
     detail = {"page": query.page, "page_size": query.page_size, "total": total}
     audit_read(db, principal, "view_activation", ids, detail)
+    names = org_names(db)
+    config = _config(settings)
     return ActivationPage(
         as_of_date=snapshot.as_of_date,
-        rows=[_with_reasons(r, principal.language) for r in rows],
+        rows=[_with_reasons(r, principal.language, money, names.person, config) for r in rows],
         total=total,
         counts=counts,
         page=query.page,
         page_size=query.page_size,
+        branches=_branches(path, scope),
     )
 
 

@@ -7,6 +7,7 @@ Scope, masking and the export's audit are decided in `brokerlens.access.activati
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -24,6 +25,7 @@ from brokerlens.web.deps import (
     customer_reader,
 )
 from brokerlens.web.export import csv_response
+from brokerlens.web.formatting import amount
 
 router = APIRouter(
     prefix="/api/activation",
@@ -39,7 +41,7 @@ class Reason(BaseModel):
 
 
 class Candidate(BaseModel):
-    rank: int = Field(description="1 = the most valuable in the whole list of the date")
+    rank: int = Field(description="1 = the most valuable among the candidates in your scope")
     customer_id: str
     name: str | None
     kind: Literal["dormant", "empty"]
@@ -70,6 +72,9 @@ class ActivationPagePublic(BaseModel):
     page: int
     page_size: int
     rows: list[Candidate]
+    branches: list[tuple[str, int]] = Field(
+        description="the branches of your scope with candidates: (unit id, candidates)"
+    )
 
 
 def _query(
@@ -84,11 +89,17 @@ def _query(
 QueryDep = Annotated[ActivationQuery, Depends(_query)]
 
 
+def money_words(language: str) -> Callable[[Any], str]:
+    """An amount in the reasons as lists show amounts (万/亿, the formatter) with its unit."""
+    unit = " yuan" if language == "en" else "元"
+    return lambda value: amount(value, language) + unit
+
+
 @router.get("", response_model=ActivationPagePublic)
 def list_activation(db: DbDep, settings: SettingsDep, principal: ReaderDep, query: QueryDep) -> Any:
     """Dormant and empty accounts in your scope, most valuable first, with the reasons in your
     language; filter by kind and branch."""
-    return list_candidates(db, settings, principal, query)
+    return list_candidates(db, settings, principal, query, money=money_words(principal.language))
 
 
 @router.get("/export.csv", response_class=Response)

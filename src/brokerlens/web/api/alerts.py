@@ -123,6 +123,37 @@ class AlertListPublic(BaseModel):
     as_of_date: dt.date
 
 
+class AlertKindPublic(BaseModel):
+    alert_id: str
+    severity: int = Field(description="the alert type's weight, 1..5")
+    count: int = Field(description="alerts of this type matching")
+    open: int = Field(description="of which new or acknowledged")
+    newest: dt.date
+
+
+class CustomerAlertsPublic(BaseModel):
+    customer_id: str
+    name: str | None = Field(default=None, description="the customer's name, masked")
+    branch_id: str | None
+    assets: float = Field(description="the larger of total_assets_t and avg_assets_3m, yuan")
+    severity: int = Field(description="sum of the weights of the open alert types")
+    priority: float = Field(description="assets x severity: the order of the list")
+    newest: dt.date
+    count: int = Field(description="the customer's alerts matching")
+    statuses: dict[str, int] = Field(description="status -> alerts")
+    kinds: list[AlertKindPublic]
+    alerts: list[AlertPublic] = Field(description="the newest alerts matching (at most 20)")
+
+
+class CustomerAlertListPublic(BaseModel):
+    data: list[CustomerAlertsPublic]
+    count: int = Field(description="customers matching, over every page")
+    alerts: int = Field(description="alerts matching, over every customer")
+    page: int
+    page_size: int
+    as_of_date: dt.date
+
+
 class StatusIn(BaseModel):
     status: Literal["acknowledged", "handled", "dismissed"]
     note: str | None = Field(default=None, max_length=500, description="needed to dismiss")
@@ -147,6 +178,21 @@ def list_alerts(db: DbDep, principal: ReaderDep, params: AlertParamsDep) -> Any:
     return {
         "data": page.rows,
         "count": page.total,
+        "page": page.page,
+        "page_size": page.page_size,
+        "as_of_date": page.as_of_date,
+    }
+
+
+@router.get("/customers", response_model=CustomerAlertListPublic)
+def list_alert_customers(db: DbDep, principal: ReaderDep, params: AlertParamsDep) -> Any:
+    """Your customers with alerts matching the filters, one entry per customer with their
+    alerts, highest priority first (assets x severity; docs/alerts.md)."""
+    page = alerts_service.list_alert_customers(db, principal, params.query())
+    return {
+        "data": page.rows,
+        "count": page.total,
+        "alerts": page.alerts,
         "page": page.page,
         "page_size": page.page_size,
         "as_of_date": page.as_of_date,

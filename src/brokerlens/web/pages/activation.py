@@ -12,12 +12,14 @@ from starlette.responses import Response
 
 from brokerlens.access.activation import ActivationQuery, list_candidates
 from brokerlens.auth.principal import Permission
+from brokerlens.web.api.activation import money_words
 from brokerlens.web.bounds import PageQuery
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import ReaderPageDep
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 PAGE_SIZE = 50
+SHOWN_FACTORS = 3  # a row's largest score factors shown; the rest fold
 
 
 @router.get("/activation")
@@ -35,7 +37,9 @@ def activation_page(
             "page_size": PAGE_SIZE,
         }
     )
-    found = list_candidates(page.db, page.settings, page.principal, query)
+    found = list_candidates(
+        page.db, page.settings, page.principal, query, money=money_words(page.language)
+    )
     filters = {"kind": query.kind or "", "branch_id": query.branch_id or ""}
 
     def url(**changes: object) -> str:
@@ -47,6 +51,7 @@ def activation_page(
         "found": found,
         "query": query,
         "pages": max(1, -(-found.total // PAGE_SIZE)),
+        "shown_factors": SHOWN_FACTORS,
         "url": url,
         "export_url": "/api/activation/export.csv" + (f"?{urlencode(export)}" if export else ""),
         "can_export": page.principal.can(Permission.EXPORT),
