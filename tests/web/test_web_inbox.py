@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+
 import pytest
 import sqlalchemy as sa
 
@@ -87,7 +88,9 @@ def test_the_inbox_has_one_row_per_customer_by_priority(
         row = _insert(published, customer, alert, day + dt.timedelta(days=offset))
         planted[customer].append((alert, row))
     done = planted[d][0][1]
-    me.client.post(f"/api/alerts/{done}/status", json={"status": "acknowledged"}, headers=me.headers())
+    me.client.post(
+        f"/api/alerts/{done}/status", json={"status": "acknowledged"}, headers=me.headers()
+    )
     me.client.post(f"/api/alerts/{done}/status", json={"status": "handled"}, headers=me.headers())
     assets = _assets(published, [a, b, c, d])
     severity = {
@@ -167,15 +170,19 @@ def test_a_brokers_activation_list_ranks_in_scope_pages_and_speaks_plainly(
     second = me.client.get("/activation", params={"p": 2})
     assert _ranks(second.text) == list(range(size + 1, min(total, 2 * size) + 1))
     # the branch filter: a list of the scope's branches by name, the code on hover only
-    select = re.search(r'<select name="branch_id" id="activation-branch">(.*?)</select>', first.text, re.S)
+    select = re.search(
+        r'<select name="branch_id" id="activation-branch">(.*?)</select>', first.text, re.S
+    )
     assert select is not None
-    options = re.findall(r'<option value="([^"]*)" title="[^"]*"[^>]*>([^<]*)</option>', select.group(1))
+    options = re.findall(
+        r'<option value="([^"]*)" title="[^"]*"[^>]*>([^<]*)</option>', select.group(1)
+    )
     branches = {r["branch_id"] for r in body["rows"]}
     assert {code for code, _ in options} == branches
     for code, label in options:
         assert code not in label and re.search(r"[\u4e00-\u9fff]", label), label
     narrowed = me.client.get("/activation", params={"branch_id": options[0][0]})
-    assert narrowed.status_code == 200 and 'selected>' in narrowed.text
+    assert narrowed.status_code == 200 and "selected>" in narrowed.text
     # names not codes, and no jargon
     texts = [r["reasons"] for r in body["rows"]]
     served = [r for r in body["rows"] if r["servicer_id"]]

@@ -4,6 +4,7 @@ words always agree with the score the run computed."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -45,7 +46,7 @@ def _pick(zh: str, en: str, lang: str) -> str:
 
 
 def _month_zh(value: Any) -> str:
-    return f"{value.year}年{value.month}月" if hasattr(value, "year") else str(value)
+    return f"{value.year}年{value.month}月" if isinstance(value, dt.date) else str(value)
 
 
 def _years(row: Mapping[str, Any], config: ActivationConfig | None) -> int:
@@ -53,7 +54,7 @@ def _years(row: Mapping[str, Any], config: ActivationConfig | None) -> int:
     if config is not None:
         return config.dormant.years_without_trade
     start, end = row.get("window_start"), row.get("as_of_date")
-    if hasattr(start, "year") and hasattr(end, "year"):
+    if isinstance(start, dt.date) and isinstance(end, dt.date):
         return max(1, round((end - start).days / 365.25))
     return 3
 
@@ -107,8 +108,7 @@ def basis_text(
     line_zh = f"从未超过 {yuan(config.empty.assets_max)}" if config is not None else "一直很少"
     return _pick(
         f"开户以来资产{line_zh}（现有 {yuan(row.get('total_assets'))}），一直是空户",
-        f"assets never above the empty line since opening (now "
-        f"{yuan(row.get('total_assets'))})",
+        f"assets never above the empty line since opening (now {yuan(row.get('total_assets'))})",
         lang,
     )
 
