@@ -2,7 +2,8 @@
 with all their alerts, ordered by priority = assets x severity; the activation list ranked
 1..N within the user's scope, paged, the branch picked by name, reasons in plain Chinese with
 staff names and amounts in 万/亿. Alert rows are inserted by hand in 1999 (no run writes there,
-and the other alert tests use 2001-2002, so their newest stay theirs), and the inbox is filtered to that year."""
+and the other alert tests use 2001-2002, so their newest stay theirs), and the inbox is
+filtered to that year."""
 
 from __future__ import annotations
 
