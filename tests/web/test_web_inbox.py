@@ -168,6 +168,8 @@ def test_a_brokers_activation_list_ranks_in_scope_pages_and_speaks_plainly(
     assert first.status_code == 200
     assert _ranks(first.text) == list(range(1, size + 1))
     assert 'id="activation-next"' in first.text and f"第 1 / {-(-total // size)} 页" in first.text
+    links = re.search(r'id="activation-pages">(.*?)</span>', first.text, re.S)
+    assert links is not None and 'href="/activation?p=2"' in links.group(1)
     second = me.client.get("/activation", params={"p": 2})
     assert _ranks(second.text) == list(range(size + 1, min(total, 2 * size) + 1))
     # the branch filter: a list of the scope's branches by name, the code on hover only
