@@ -196,6 +196,105 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cat.from": ("原分类", "From"),
     "cat.to": ("新分类", "To"),
     "cat.hq_only": ("仅总部营销管理岗可预览目录变更", "Only HQ marketing may preview changes"),
+    # catalog and why (issue 15)
+    "cat.version_default": ("系统默认目录（未修改）", "the shipped default catalog"),
+    "cat.version_n": ("第 {n} 版", "version {n}"),
+    "cat.version_local": ("本地目录文件（未经应用登记）", "a local catalog file (not applied)"),
+    "cat.data_by": ("当前数据 {date} 按{version}分类", "data of {date} classified by {version}"),
+    "cat.data_date": ("当前数据日期 {date}", "data of {date}"),
+    "cat.pending": ("现行目录将在下次计算后生效", "the current catalog applies from the next run"),
+    "cat.help": (
+        "每个分类按顺序判断规则，第一条成立的规则决定客户的分类值；都不成立时取最后一行的值。",
+        "Rules are tried in order; the first that holds gives the value, else the last row's.",
+    ),
+    "cat.condition": ("条件", "Condition"),
+    "cat.value": ("分类值", "Value"),
+    "cat.otherwise": ("以上条件都不成立时", "None of the above"),
+    "cat.advanced_rules": ("高级：规则表达式", "Advanced: rule expressions"),
+    "cat.advanced_editor": ("高级：编辑分类目录（YAML）并预览变更", "Advanced: edit the catalog"),
+    "cat.editor_help": (
+        "修改后先预览将有多少客户改变分类；应用新目录请使用命令行 brokerlens catalog apply。",
+        "Preview who would move first; apply with `brokerlens catalog apply`.",
+    ),
+    "cat.status_changed": ("规则有变", "changed"),
+    "cat.status_added": ("新增", "added"),
+    "cat.status_removed": ("删除", "removed"),
+    "catmeaning.service_level": (
+        "按当日总资产或上年净佣金达到的最高档次分级",
+        "highest satisfied level by assets on T or last year's net commission",
+    ),
+    "catmeaning.customer_tier": (
+        "按日均资产（上年与本年取较大者）和上年净佣金定级",
+        "by the greater of last and this year's mean assets, and last year's net commission",
+    ),
+    "catmeaning.asset_bucket_current": (
+        "当日总资产所在区间（元，含下限）",
+        "total assets on T in ranges (yuan, lower bound inclusive)",
+    ),
+    "catmeaning.asset_bucket_3m": (
+        "近3个月日均总资产所在区间（元，含下限）",
+        "mean total assets over 3 months in ranges (yuan, lower bound inclusive)",
+    ),
+    "catmeaning.asset_bucket_cash": (
+        "当日可用资金所在区间（元，含下限）",
+        "available cash on T in ranges (yuan, lower bound inclusive)",
+    ),
+    "catmeaning.profitability": (
+        "近6个月收益率超出同期指数的幅度",
+        "excess return over 6 months against the index",
+    ),
+    "catmeaning.product_preference": (
+        "近3个月买入金额过半的产品类别",
+        "the product class with more than half of 3 months' buy amount",
+    ),
+    "catmeaning.industry_preference": (
+        "近3个月股票买入金额过半的申万行业",
+        "the industry with more than half of 3 months' stock buys",
+    ),
+    "catmeaning.board_preference": (
+        "近3个月股票买入金额过半的板块（主板、创业板、科创板、北交所）",
+        "the board with more than half of 3 months' stock buys",
+    ),
+    "catmeaning.stock_habit": (
+        "先看股票平均持有天数，再看上一完整月的交易笔数",
+        "by mean holding days of stock, then by last month's trades",
+    ),
+    "catmeaning.fund_habit": ("按基金平均持有天数", "by mean holding days of funds"),
+    "catmeaning.activity": (
+        "上一完整月的换手率（成交金额 ÷ 月日均资产）",
+        "last full month's turnover (trade amount / mean daily assets)",
+    ),
+    "catmeaning.stock_character": (
+        "当日股票市值中，近20个交易日成交额最高的50只股票所占比例",
+        "share of stock value held in the 50 most traded stocks",
+    ),
+    "catmeaning.fund_character": (
+        "基金持有中，全公司近20个交易日持有最多的10只产品所占比例",
+        "share of fund holdings in the 10 products most held firm-wide",
+    ),
+    "catmeaning.investment_purpose": (
+        "先看近6个月盈利卖出的收益分布，再看持有股票的除权除息比例",
+        "by 6 months' profitable sells, then the ex-dividend share of stocks held",
+    ),
+    "catmeaning.year_result": ("本年收益率是否为正", "whether this year's profit rate is positive"),
+    "catmeaning.holdings_risk_score": (
+        "当日持仓按资产加权的风险分（现金1、债券2、基金3、股票4、权证5）",
+        "asset-weighted risk score of holdings on T",
+    ),
+    "catmeaning.risk_mismatch": (
+        "行为风险偏好（季度模型）与有效测评的风险承受能力相比，激进两级及以上时标记",
+        "flagged when behaviour is two or more levels more aggressive than the assessed class",
+    ),
+    "why.by_rule": ("由规则 {n} 决定", "by rule {n}"),
+    "why.by_default": ("没有规则成立，取默认值", "no rule held: the default"),
+    "why.rule_n": ("规则 {n}", "Rule {n}"),
+    "why.held": ("成立", "holds"),
+    "why.failed": ("不成立", "does not hold"),
+    "why.earlier": ("此前 {n} 条规则不成立（展开）", "{n} earlier rules did not hold (show)"),
+    "why.decided": (
+        "（任一条件成立即可，由第 {parts} 条决定）",
+        "(any one suffices: {parts} held)",
+    ),
     # audit
     "audit.title": ("审计日志", "Audit log"),
     "audit.at": ("时间", "Time"),
