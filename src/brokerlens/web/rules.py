@@ -484,9 +484,12 @@ def _constant(node: exp.Expr, params: Mapping[str, Param] | None = None) -> bool
 
 
 def _coalesce_zero(node: exp.Expr) -> exp.Expr | None:
-    if isinstance(node, exp.Coalesce) and len(node.expressions) == 1:
-        if _is_zero(node.expressions[0]):
-            return node.this
+    if (
+        isinstance(node, exp.Coalesce)
+        and len(node.expressions) == 1
+        and _is_zero(node.expressions[0])
+    ):
+        return node.this
     return None
 
 
