@@ -458,6 +458,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "thr.none": ("尚无提醒定义", "No alerts defined"),
     "thr.no_params": ("此提醒没有可调阈值", "This alert has no thresholds to set"),
+    # thresholds (issue 15)
+    "thr.condition": ("触发条件", "Fires when"),
+    "thr.param": ("阈值", "Threshold"),
+    "thr.meaning": ("含义", "Meaning"),
+    "thr.advanced": ("高级：条件表达式与参数名", "Advanced: the condition and threshold names"),
     # dormant-account activation (休眠户及空户激活)
     "nav.activation": ("休眠户激活", "Reactivation"),
     "act.title": ("休眠户及空户激活", "Dormant and empty accounts"),

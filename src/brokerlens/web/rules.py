@@ -156,7 +156,7 @@ def business(value: Any, unit: str, language: str = "zh") -> str:
         return str(value)
     number = _decimal(value)
     if unit == "ratio":
-        return f"{_plain(number * 100)}%"
+        return f"{_plain(number * 100)}%" if number else "0"
     if unit == "yuan":
         size = abs(number)
         if language == "en":
@@ -168,6 +168,8 @@ def business(value: Any, unit: str, language: str = "zh") -> str:
         return f"{_plain(number)}元"
     if unit == "days":
         return f"{_plain(number)} days" if language == "en" else f"{_plain(number)}天"
+    if unit == "levels":
+        return f"{_plain(number)} levels" if language == "en" else f"{_plain(number)}级"
     if unit == "flag" and number in (0, 1):
         return _WORDS[language]["yes" if number == 1 else "no"]
     return _plain(number)
@@ -186,7 +188,7 @@ def field_text(value: float, unit: str) -> str:
     return _plain(number).replace(",", "")
 
 
-UNIT_SUFFIX = {"yuan": "元", "days": "天", "ratio": "%"}
+UNIT_SUFFIX = {"yuan": "元", "days": "天", "levels": "级", "count": "笔"}
 EXAMPLES = {"yuan": "5万、50000", "ratio": "50%", "days": "30"}
 _SCALES = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千": Decimal(1_000)}
 
@@ -222,7 +224,7 @@ def parse_business(text: str, unit: str) -> float:
 
 
 def _unit_name(unit: str) -> str:
-    return {"yuan": "金额", "ratio": "百分比", "days": "天数"}.get(unit, "数字")
+    return {"yuan": "金额", "ratio": "百分比", "days": "天数", "levels": "级数"}.get(unit, "数字")
 
 
 def _example(unit: str) -> str:
@@ -341,7 +343,7 @@ class _Words:
             return self._with_figures(text, [coalesced])
         if unit == "flag" and op in ("=", "≠") and _constant(right):
             label = self.value(left, unit)[0]
-            return self._with_figures(f"{label}{op}{self.value(right, unit)[0]}", [left])
+            return self._with_figures(f"{label} {op} {self.value(right, unit)[0]}", [left])
         text = f"{self.value(left, unit)[0]} {op} {self.value(right, unit)[0]}"
         return self._with_figures(text, [left, right])
 
