@@ -475,8 +475,9 @@ def _flat(node: exp.Expr, kind: type) -> list[exp.Expr]:
     """The operands of a chain of one connective: a AND b AND c -> [a, b, c]."""
     if isinstance(node, kind):
         return [*_flat(node.this, kind), *_flat(node.expression, kind)]
-    if isinstance(node, exp.Paren) and isinstance(node.this, kind):
-        return _flat(node.this, kind)
+    inner = node.this if isinstance(node, exp.Paren) else None
+    if isinstance(inner, exp.Expr) and isinstance(inner, kind):
+        return _flat(inner, kind)
     return [node]
 
 
