@@ -14,7 +14,7 @@ from brokerlens.auth.principal import Permission
 from brokerlens.classify.loader import active_path, default_catalog_text
 from brokerlens.web.api.catalog import CatalogPublic, catalog_public, preview_of
 from brokerlens.web.deps import CsrfDep
-from brokerlens.web.i18n import MESSAGES, translate
+from brokerlens.web.i18n import translate
 from brokerlens.web.pages.common import EditorPageDep, ReaderPageDep
 from brokerlens.web.rules import Vocabulary, sentence, value_label
 
@@ -33,7 +33,7 @@ class RuleView:
 class ClassificationView:
     id: str
     name: str
-    meaning: str  # in the page's language; empty when the catalog has it only in English
+    meaning: str  # in the page's language; empty when the catalog has no `meaning_zh`
     rules: list[RuleView]
     default: str
 
@@ -57,9 +57,7 @@ def catalog_view(public: CatalogPublic, vocab: Vocabulary) -> list[Classificatio
             RuleView(n, sentence(r.when, vocab), r.when, value_label(r.value, vocab))
             for n, r in enumerate(item.rules, start=1)
         ]
-        meaning = item.meaning if language == "en" else ""
-        if language != "en" and f"catmeaning.{item.id}" in MESSAGES:
-            meaning = translate(f"catmeaning.{item.id}", language)
+        meaning = item.meaning if language == "en" else (item.meaning_zh or "")
         name = item.en if language == "en" else item.zh
         out.append(ClassificationView(item.id, name, meaning, rules, item.default))
     return out
