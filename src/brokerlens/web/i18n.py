@@ -213,8 +213,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cat.advanced_rules": ("高级：规则表达式", "Advanced: rule expressions"),
     "cat.advanced_editor": ("高级：编辑分类目录（YAML）并预览变更", "Advanced: edit the catalog"),
     "cat.editor_help": (
-        "修改后先预览将有多少客户改变分类；应用新目录请使用命令行 brokerlens catalog apply。",
-        "Preview who would move first; apply with `brokerlens catalog apply`.",
+        "修改后先预览将有多少客户改变分类；预览不改变任何数据。",
+        "Preview who would move first; a preview changes nothing.",
     ),
     "cat.status_changed": ("规则有变", "changed"),
     "cat.status_added": ("新增", "added"),
