@@ -127,3 +127,15 @@ def test_why_says_the_rule_was_an_or_and_which_branch_decided(
     assert f"由第 {marks} 条决定" in text
     assert "当日总资产 ≥ 100万元" in text and "（客户：" in text
     assert "命中" not in text and not CODE.search(text), CODE.findall(text)[:10]
+
+
+def test_a_bad_threshold_from_someone_who_may_not_edit_is_refused_not_explained(
+    sign_in: Callable[[str], SignedIn],
+) -> None:
+    me = sign_in("broker")
+    refused = me.client.post(
+        "/alerts/thresholds/preview",
+        data={"csrf_token": me.csrf, "alert_id": "fund_movement", "param:min_share": "六成"},
+        headers={"HX-Request": "true"},
+    )
+    assert refused.status_code == 403 and "field-error" not in refused.text

@@ -425,8 +425,9 @@ class _Words:
             side = next((u for u in (self._unit_of(a) for a in args) if u), unit or "number")
             items = v.word("list_sep").join(self.value(a, side)[0] for a in args)
             word = "greatest" if isinstance(node, exp.Greatest) else "least"
-            if v.language == "zh" and len(args) == 2:
-                items = "与".join(self.value(a, side)[0] for a in args)
+            if len(args) == 2:
+                both = "与" if v.language == "zh" else " and "
+                items = both.join(self.value(a, side)[0] for a in args)
             return v.word(word, items=items), side
         if isinstance(node, exp.Abs):
             text, side = self.value(node.this, unit)

@@ -164,14 +164,14 @@ async def _threshold_form(request: Request) -> tuple[str, str | None, dict[str, 
 
 
 def _parsed(
-    page: Page, alert_id: str, typed: Mapping[str, str]
+    page: Page, alert_id: str, branch: str | None, typed: Mapping[str, str]
 ) -> tuple[AlertView | None, dict[str, float]]:
     """The typed thresholds as raw values; on a bad one, the alert's form again with each
     problem beside its field and everything typed kept."""
     definitions = alert_definitions(page.settings)
     definition = definitions.get(alert_id)
-    if definition is None:
-        return None, dict.fromkeys(typed, 0.0)  # access names the unknown alert
+    if definition is None or not alerts_service.may_edit_thresholds(page.principal, branch):
+        return None, dict.fromkeys(typed, 0.0)  # access refuses, naming the alert or the right
     raw: dict[str, float] = {}
     problems: dict[str, str] = {}
     for name, text in typed.items():
@@ -204,7 +204,7 @@ def _edit_context(view: AlertView, branch: str | None, preview: Any = None) -> d
 async def preview(page: ReaderPageDep, request: Request) -> Response:
     """N customers would fire (now M), with the form to save the same values."""
     alert_id, branch, typed = await _threshold_form(request)
-    bad, raw = _parsed(page, alert_id, typed)
+    bad, raw = _parsed(page, alert_id, branch, typed)
     if bad is not None:
         return page.render("_threshold_edit.html", _edit_context(bad, branch), active="alerts")
     found = alerts_service.preview_thresholds(
@@ -225,7 +225,7 @@ async def preview(page: ReaderPageDep, request: Request) -> Response:
 @router.post("/alerts/thresholds/save")
 async def save(page: ReaderPageDep, request: Request) -> Response:
     alert_id, branch, typed = await _threshold_form(request)
-    bad, raw = _parsed(page, alert_id, typed)
+    bad, raw = _parsed(page, alert_id, branch, typed)
     if bad is not None:
         return page.render("_threshold_edit.html", _edit_context(bad, branch), active="alerts")
     saved = alerts_service.save_thresholds(
