@@ -139,3 +139,11 @@ def test_a_bad_threshold_from_someone_who_may_not_edit_is_refused_not_explained(
         headers={"HX-Request": "true"},
     )
     assert refused.status_code == 403 and "field-error" not in refused.text
+
+
+def test_hq_picks_the_branch_from_a_list_of_names(sign_in: Callable[[str], SignedIn]) -> None:
+    me = sign_in("hq_marketing")
+    fund = section(me.client.get("/alerts/thresholds").text, "thr-fund_movement")
+    options = re.findall(r'<option value="([^"]*)" title="[^"]*" >([^<]+)</option>', fund)
+    assert options and all(code != name for code, name in options)
+    assert '<select name="branch_id"><option value="">默认（所有营业部）</option>' in fund

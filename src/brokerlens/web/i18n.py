@@ -394,6 +394,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "thr.no_params": ("此提醒没有可调阈值", "This alert has no thresholds to set"),
     # thresholds (issue 15)
     "thr.condition": ("触发条件", "Fires when"),
+    "thr.all_branches": ("默认（所有营业部）", "Defaults (every branch)"),
     "thr.param": ("阈值", "Threshold"),
     "thr.meaning": ("含义", "Meaning"),
     "thr.advanced": ("高级：条件表达式与参数名", "Advanced: the condition and threshold names"),

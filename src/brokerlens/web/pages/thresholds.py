@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from brokerlens.access import alerts as alerts_service
+from brokerlens.access import org_tree
 from brokerlens.access.thresholds import alert_definitions
 from brokerlens.alerts.model import AlertDefinition
 from brokerlens.auth.principal import Permission
@@ -133,6 +134,20 @@ def _view(
     )
 
 
+def _branch_options(page: Page) -> list[tuple[str, str]]:
+    """(unit id, name) of the branches HQ may pick; none for a branch manager (their own)."""
+    if not alerts_service.may_edit_thresholds(page.principal, None):
+        return []
+    found: list[tuple[str, str]] = []
+    stack = list(org_tree(page.db, page.principal))
+    while stack:
+        unit = stack.pop()
+        if unit.unit_type == "branch":
+            found.append((unit.unit_id, unit.name))
+        stack.extend(unit.children)
+    return sorted(found, key=lambda b: b[1])
+
+
 def _views(page: Page) -> list[AlertView]:
     items = alerts_service.threshold_overview(page.settings, page.principal)
     definitions = alert_definitions(page.settings)
@@ -146,6 +161,7 @@ def thresholds(page: ReaderPageDep) -> Response:
         "items": _views(page),
         "can_edit": page.principal.can(Permission.EDIT_ALERT_THRESHOLDS),
         "prefix": PARAM_PREFIX,
+        "branch_options": _branch_options(page),
     }
     return page.render("alert_thresholds.html", context, active="alerts")
 
@@ -195,9 +211,17 @@ def _parsed(
     return view, raw
 
 
-def _edit_context(view: AlertView, branch: str | None, preview: Any = None) -> dict[str, Any]:
+def _edit_context(
+    page: Page, view: AlertView, branch: str | None, preview: Any = None
+) -> dict[str, Any]:
     view.branch_field = branch or view.branch_field
-    return {"item": view, "prefix": PARAM_PREFIX, "p": preview, "can_edit": True}
+    return {
+        "item": view,
+        "prefix": PARAM_PREFIX,
+        "p": preview,
+        "can_edit": True,
+        "branch_options": _branch_options(page),
+    }
 
 
 @router.post("/alerts/thresholds/preview")
@@ -206,7 +230,9 @@ async def preview(page: ReaderPageDep, request: Request) -> Response:
     alert_id, branch, typed = await _threshold_form(request)
     bad, raw = _parsed(page, alert_id, branch, typed)
     if bad is not None:
-        return page.render("_threshold_edit.html", _edit_context(bad, branch), active="alerts")
+        return page.render(
+            "_threshold_edit.html", _edit_context(page, bad, branch), active="alerts"
+        )
     found = alerts_service.preview_thresholds(
         page.db, page.settings, page.principal, alert_id, branch, raw
     )
@@ -218,7 +244,7 @@ async def preview(page: ReaderPageDep, request: Request) -> Response:
     )
     view = _view(item, definition, page, typed)
     shown = {n: field_text(v, _unit(definition, n)) for n, v in found.params.items()}
-    context = _edit_context(view, branch, found) | {"shown": shown}
+    context = _edit_context(page, view, branch, found) | {"shown": shown}
     return page.render("_threshold_edit.html", context, active="alerts")
 
 
@@ -227,7 +253,9 @@ async def save(page: ReaderPageDep, request: Request) -> Response:
     alert_id, branch, typed = await _threshold_form(request)
     bad, raw = _parsed(page, alert_id, branch, typed)
     if bad is not None:
-        return page.render("_threshold_edit.html", _edit_context(bad, branch), active="alerts")
+        return page.render(
+            "_threshold_edit.html", _edit_context(page, bad, branch), active="alerts"
+        )
     saved = alerts_service.save_thresholds(
         page.db, page.settings, page.principal, alert_id, branch, raw
     )
