@@ -8,7 +8,7 @@ import pytest
 
 from brokerlens.alerts.loader import load_definitions
 from brokerlens.classify.compile import compile_catalog
-from brokerlens.classify.explain import display
+from brokerlens.classify.explain import display, parts_of
 from brokerlens.classify.loader import load_default_catalog
 from brokerlens.config import load_settings
 from brokerlens.indicators import builtin_indicators
@@ -21,6 +21,7 @@ from brokerlens.web.rules import (
     parse_business,
     renders,
     sentence,
+    spoken,
 )
 
 CODE = re.compile(r"[a-z]+_[a-z0-9_]+|>=|<=|<>|\bAND\b|\bOR\b|\bNOT\b|\bNULL\b")
@@ -155,3 +156,14 @@ def test_business_formatting() -> None:
     assert business(5000, "yuan") == "5,000元"
     assert business(150_000_000, "yuan") == "1.5亿元"
     assert business(30, "days") == "30天"
+
+
+def test_why_finds_the_truth_of_every_part_of_every_default_rule() -> None:
+    """The parts `why` speaks of are named as classify's explanation names what it evaluated,
+    so each part's ✓/✗ is the engine's own (none left unknown)."""
+    for compiled in compile_catalog(load_default_catalog()):
+        for rule in compiled.rules:
+            truths = {display(p): True for p in parts_of(rule.condition)}
+            said = spoken(display(rule.condition), VOCAB, truths, {})
+            assert not said.fallback, (compiled.id, rule.number)
+            assert all(p.truth is True for p in said.parts), (compiled.id, rule.number)
