@@ -189,6 +189,7 @@ def field_text(value: float, unit: str) -> str:
 
 
 UNIT_SUFFIX = {"yuan": "元", "days": "天", "levels": "级", "count": "笔"}
+UNIT_SUFFIX_EN = {"yuan": "yuan", "days": "days", "levels": "levels"}
 EXAMPLES = {"yuan": "5万、50000", "ratio": "50%", "days": "30"}
 _SCALES = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千": Decimal(1_000)}
 
@@ -201,7 +202,7 @@ def parse_business(text: str, unit: str) -> float:
     """What a user typed for a threshold, in its unit, as the raw value: "60%" -> 0.6 (a
     ratio's bare "60" is 60% too), "5万" -> 50000.0, "1.5亿" -> 150000000.0, "30天" -> 30.0."""
     raw = text.strip().replace(",", "").replace("，", "").replace(" ", "")
-    for word in ("元", "天", "笔", "级", "个"):
+    for word in ("元", "天", "笔", "级", "个", "yuan", "days", "levels"):
         raw = raw.removesuffix(word)
     scale = Decimal(1)
     if raw.endswith("%"):

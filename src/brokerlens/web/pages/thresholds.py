@@ -27,6 +27,7 @@ from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import Page, ReaderPageDep
 from brokerlens.web.rules import (
     UNIT_SUFFIX,
+    UNIT_SUFFIX_EN,
     BadNumber,
     Param,
     Vocabulary,
@@ -105,7 +106,7 @@ def _view(
                 label=label,
                 meaning=meaning,
                 unit=unit,
-                suffix=UNIT_SUFFIX.get(unit, ""),
+                suffix=(UNIT_SUFFIX_EN if language == "en" else UNIT_SUFFIX).get(unit, ""),
                 default=business(value, unit, language),
                 branches={
                     b: business(v.get(name, value), unit, language)
