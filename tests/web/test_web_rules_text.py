@@ -126,7 +126,17 @@ def test_business_units_parse_to_the_raw_value_exactly(typed: str, unit: str, ra
     assert parse_business(typed, unit) == raw
 
 
-@pytest.mark.parametrize(("typed", "unit"), [("abc", "ratio"), ("5万", "days"), ("50%", "yuan")])
+@pytest.mark.parametrize(
+    ("typed", "unit"),
+    [
+        ("abc", "ratio"),
+        ("5万", "days"),
+        ("50%", "yuan"),
+        ("1e400", "yuan"),
+        ("NaN", "days"),
+        ("%", "ratio"),
+    ],
+)
 def test_a_bad_threshold_is_refused_in_chinese(typed: str, unit: str) -> None:
     with pytest.raises(BadNumber) as refused:
         parse_business(typed, unit)

@@ -12,6 +12,7 @@ exactly (through Decimal), so what is saved is the raw value the definitions hol
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -219,7 +220,7 @@ def parse_business(text: str, unit: str) -> float:
         raise BadNumber(
             f"无法识别“{text}”，请填写{_unit_name(unit)}，如 {_example(unit)}"
         ) from None
-    if not number.is_finite():
+    if not number.is_finite() or not math.isfinite(float(number)):
         raise BadNumber(f"“{text}”不是有限的数")
     return float(number)
 
