@@ -10,10 +10,26 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 IDENT = r"^[a-z][a-z0-9_]*$"
+
+# The units a threshold is shown and typed in: an amount in yuan (5万), a ratio (0.5 is 50%), a
+# number of days, a count, levels, or a plain number.
+ParamUnit = Literal["yuan", "ratio", "days", "count", "levels", "number"]
+
+
+class ParamInfo(BaseModel):
+    """What a threshold means, for the people who set it: its name, unit and meaning."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    unit: ParamUnit = "number"
+    meaning_zh: str | None = None  # one line in Chinese
 
 
 class AlertDefinition(BaseModel):
@@ -28,6 +44,8 @@ class AlertDefinition(BaseModel):
     shows: list[str] = Field(min_length=1)  # indicator ids the explanation gives the value of
     text_zh: str = Field(min_length=1)  # `{name:format}` over `shows` and `params`
     text_en: str = Field(min_length=1)
+    meaning_zh: str | None = None  # the meaning in Chinese, for the threshold page
+    param_info: dict[str, ParamInfo] = Field(default_factory=dict)  # threshold name -> its words
 
     @field_validator("params")
     @classmethod
@@ -44,6 +62,9 @@ class AlertDefinition(BaseModel):
         clash = set(self.params) & set(self.shows)
         if clash:
             raise ValueError(f"threshold names {sorted(clash)} are also indicator ids")
+        stray = set(self.param_info) - set(self.params)
+        if stray:
+            raise ValueError(f"param_info names {sorted(stray)} that are not in `params`")
         return self
 
 

@@ -45,6 +45,9 @@ class RuleCheck:
     when: str
     truth: bool | None
     checks: tuple[CheckResult, ...]
+    # each part of the condition (connectives and comparisons, named as `display` names them)
+    # and whether it held: which branch of an OR decided
+    truths: dict[str, bool | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,17 @@ def checks_of(condition: exp.Expr) -> list[Check]:
             operands = [o for o in _operands(subject) if not _constant(o)]
             found.append(Check(node, tuple(operands)))
     return found
+
+
+def parts_of(condition: exp.Expr) -> list[exp.Expr]:
+    """Every boolean part of a condition (connectives, parentheses around them, comparisons),
+    one per distinct text, to evaluate beside the whole."""
+    seen: dict[str, exp.Expr] = {}
+    for node in condition.walk():
+        inner = node.this if isinstance(node, exp.Paren) else node
+        if isinstance(inner, exp.And | exp.Or | exp.Not) or _is_check(inner):
+            seen.setdefault(display(node), node)
+    return list(seen.values())
 
 
 def _is_check(node: exp.Expr) -> bool:

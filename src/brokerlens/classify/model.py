@@ -67,6 +67,7 @@ class Classification(BaseModel):
     zh: str
     en: str
     meaning: str
+    meaning_zh: str | None = None  # the meaning in Chinese, for the catalog page
     rules: list[Rule] = Field(default_factory=list)
     buckets: Buckets | None = None
     default: str = Field(min_length=1)

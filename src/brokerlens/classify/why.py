@@ -13,7 +13,14 @@ from sqlglot import exp
 
 from brokerlens.classify.compile import CompiledClassification, compile_catalog
 from brokerlens.classify.errors import UnknownName
-from brokerlens.classify.explain import Check, Explanation, RuleCheck, checks_of, display
+from brokerlens.classify.explain import (
+    Check,
+    Explanation,
+    RuleCheck,
+    checks_of,
+    display,
+    parts_of,
+)
 from brokerlens.classify.loader import load_active_catalog
 from brokerlens.classify.source import VIEW, open_indicators, resolve_as_of
 from brokerlens.config import Settings
@@ -47,13 +54,16 @@ def _explain_one(
     connection: Any, compiled: CompiledClassification, customer_id: str, day: dt.date
 ) -> Explanation:
     probes: list[exp.Expr] = [compiled.case()]
-    layout: list[tuple[int, list[Check]]] = []
+    layout: list[tuple[int, list[Check], int, list[exp.Expr]]] = []
     for rule in compiled.rules:
         probes.append(rule.condition)
         rule_checks = checks_of(rule.condition)
-        layout.append((len(probes), rule_checks))
+        start = len(probes)
         for check in rule_checks:
             probes.extend([check.node, *check.operands])
+        parts = parts_of(rule.condition)
+        layout.append((start, rule_checks, len(probes), parts))
+        probes.extend(parts)
     columns = sorted({c.name for p in probes for c in p.find_all(exp.Column)})
     probes.extend(exp.column(name, quoted=True) for name in columns)
     query = exp.select(*(exp.alias_(p, f"p{i}") for i, p in enumerate(probes)))
@@ -61,15 +71,15 @@ def _explain_one(
     row = connection.execute(query.sql("duckdb"), [customer_id]).fetchone()
     values = dict(zip(columns, row[-len(columns) :] if columns else [], strict=True))
     rules, matched = [], None
-    for rule, (start, rule_checks) in zip(compiled.rules, layout, strict=True):
+    for rule, (start, rule_checks, first_part, parts) in zip(compiled.rules, layout, strict=True):
         truth, cursor, checks = row[start - 1], start, []
         for check in rule_checks:
             width = 1 + len(check.operands)
             checks.append(check.evaluated(row[cursor], row[cursor + 1 : cursor + width]))
             cursor += width
-        rules.append(
-            RuleCheck(rule.number, rule.rule.label, display(rule.condition), truth, tuple(checks))
-        )
+        truths = {display(part): row[first_part + i] for i, part in enumerate(parts)}
+        when = display(rule.condition)
+        rules.append(RuleCheck(rule.number, rule.rule.label, when, truth, tuple(checks), truths))
         if truth is True:
             matched = rule.number
             break

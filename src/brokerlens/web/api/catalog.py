@@ -53,6 +53,7 @@ class ClassificationPublic(BaseModel):
     zh: str
     en: str
     meaning: str
+    meaning_zh: str | None = None
     rules: list[RulePublic]
     default: str
 
@@ -81,6 +82,7 @@ def catalog_public(settings: Any, db: Any) -> CatalogPublic:
                 zh=item.zh,
                 en=item.en,
                 meaning=item.meaning,
+                meaning_zh=item.meaning_zh,
                 rules=rules,
                 default=item.default,
             )

@@ -15,6 +15,7 @@ from brokerlens.web.pages import (
     home,
     org,
     segments,
+    thresholds,
     users,
 )
 
@@ -30,6 +31,7 @@ def routers() -> list[APIRouter]:
         org.router,
         users.router,
         account.router,
+        thresholds.router,  # before alerts: /alerts/thresholds is not an alert
         alerts.router,
         activation.router,
     ]

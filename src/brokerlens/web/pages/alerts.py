@@ -1,6 +1,5 @@
 """Alert pages: the inbox (filters, pages, acknowledge / handle / dismiss by htmx), the 360's
-recent-alerts slot, and the threshold editor whose preview shows how many customers would fire
-before anything is saved.
+recent-alerts slot. The threshold editor is `pages/thresholds.py`.
 
 Every call goes through `brokerlens.access.alerts`, which cuts to the user's scope.
 """
@@ -16,7 +15,6 @@ from starlette.responses import Response
 from brokerlens.access import alerts as alerts_service
 from brokerlens.alerts.severity import SEVERITY
 from brokerlens.auth.principal import Permission
-from brokerlens.errors import InvalidRequest
 from brokerlens.web.api.alerts import AlertParamsDep
 from brokerlens.web.bounds import IdPath
 from brokerlens.web.deps import CsrfDep
@@ -25,7 +23,6 @@ from brokerlens.web.pages.common import ReaderPageDep
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
 STATUSES = ("new", "acknowledged", "handled", "dismissed")
-PARAM_PREFIX = "param:"  # the threshold form's fields: param:<name>
 
 
 def _query_string(values: dict[str, Any], **changes: Any) -> str:
@@ -94,48 +91,3 @@ def customer_slot(customer_id: str, page: ReaderPageDep) -> Response:
         "customer_id": customer_id,
     }
     return page.render("_customer_alerts.html", context, active="customers")
-
-
-@router.get("/alerts/thresholds")
-def thresholds(page: ReaderPageDep) -> Response:
-    """Per alert the default and branch thresholds; an edit form for those the user may edit."""
-    items = alerts_service.threshold_overview(page.settings, page.principal)
-    context = {
-        "items": items,
-        "can_edit": page.principal.can(Permission.EDIT_ALERT_THRESHOLDS),
-        "prefix": PARAM_PREFIX,
-    }
-    return page.render("alert_thresholds.html", context, active="alerts")
-
-
-async def _threshold_form(request: Request) -> tuple[str, str | None, dict[str, str]]:
-    form = await request.form()
-    alert_id = str(form.get("alert_id") or "").strip()
-    if not alert_id:
-        raise InvalidRequest("alert_id: which alert's thresholds")
-    branch = str(form.get("branch_id") or "").strip() or None
-    params: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if key.startswith(PARAM_PREFIX) and str(value).strip():
-            params[key[len(PARAM_PREFIX) :]] = str(value).strip()
-    return alert_id, branch, params
-
-
-@router.post("/alerts/thresholds/preview")
-async def preview(page: ReaderPageDep, request: Request) -> Response:
-    """N customers would fire (now M), with the form to save the same values."""
-    alert_id, branch, params = await _threshold_form(request)
-    found = alerts_service.preview_thresholds(
-        page.db, page.settings, page.principal, alert_id, branch, params
-    )
-    context = {"p": found, "prefix": PARAM_PREFIX}
-    return page.render("_threshold_preview.html", context, active="alerts")
-
-
-@router.post("/alerts/thresholds/save")
-async def save(page: ReaderPageDep, request: Request) -> Response:
-    alert_id, branch, params = await _threshold_form(request)
-    saved = alerts_service.save_thresholds(
-        page.db, page.settings, page.principal, alert_id, branch, params
-    )
-    return page.render("_threshold_saved.html", {"s": saved}, active="alerts")

@@ -34,6 +34,7 @@ from brokerlens.web.i18n import MESSAGES, enum_label, translate
 from brokerlens.web.i18n import column_label as known_column
 from brokerlens.web.i18n import column_label as label_of
 from brokerlens.web.pages.common import ReaderPageDep
+from brokerlens.web.rules import MARKS, Vocabulary, explained_rules
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -428,11 +429,16 @@ def why_partial(
     customer_id: str, page: ReaderPageDep, classification: str | None = None
 ) -> Response:
     explanations = explain_customer(page.db, page.principal, customer_id, classification)
-    return page.render(
-        "_why.html",
-        {"explanations": explanations, "customer_id": customer_id, "close_id": classification},
-        active="customers",
-    )
+    vocab = Vocabulary.of(page.indicators(), page.language)
+    words = {e.classification_id: explained_rules(e, vocab) for e in explanations}
+    context = {
+        "explanations": explanations,
+        "words": words,
+        "marks": MARKS,
+        "customer_id": customer_id,
+        "close_id": classification,
+    }
+    return page.render("_why.html", context, active="customers")
 
 
 @router.post("/customers/{customer_id}/reveal")
