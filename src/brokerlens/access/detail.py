@@ -366,3 +366,40 @@ def assets_history(
         )
         for row in rows
     ]
+
+
+MIX_PARTS = ("cash", "stock_value", "fund_value", "bond_value", "product_value", "other_value")
+
+
+def chart_history(settings: Settings, customer_id: str, as_of: dt.date) -> list[AssetPoint]:
+    """The 360 charts' points: total assets, the index's close and the net transfers in of each
+    loaded date, and the asset mix on the last one. From the run's lookup file (one row by key)
+    when it holds the series, else `assets_history` over the lake (every part every day)."""
+    lookup = _lookup(settings, as_of)
+    dates = lookup.series_dates() if lookup is not None else None
+    if lookup is None or dates is None:
+        return assets_history(settings, customer_id, as_of)
+    found = lookup.series(customer_id)
+    if not found:
+        return []
+    totals, mix = found["t"], found["m"]
+    days = found.get("n") or range(found["s"], found["s"] + len(totals))
+    inflows = dict(zip(found.get("fn") or [], found.get("fv") or [], strict=True))
+    points = []
+    for k, (n, total) in enumerate(zip(days, totals, strict=True)):
+        day, close = dates[n]
+        parts: dict[str, float | None] = dict.fromkeys(MIX_PARTS)
+        if k == len(days) - 1:
+            parts = dict(zip(MIX_PARTS, mix, strict=True))
+        points.append(
+            AssetPoint(
+                biz_date=day,
+                total_assets=total,
+                available_cash=None,
+                liabilities=None,
+                index_close=close,
+                net_inflow=float(inflows.get(n) or 0.0),
+                **parts,
+            )
+        )
+    return points

@@ -51,7 +51,7 @@ def customer_view(settings: Settings, customer_id: str, as_of: dt.date | None) -
     """A customer's facts, with the class treatment recorded in the store."""
     definitions = load_definitions(settings)
     kept = kept_facts(settings, as_of) if as_of is not None else None
-    if kept is not None:
+    if as_of is not None and kept is not None:
         # The run kept every customer's facts for the day (so the day is a computed one): one
         # row of that file, no views over the lake (opening them costs ~0.1 s a call).
         with closing(duckdb.connect()) as conn:

@@ -390,7 +390,7 @@ def charts_partial(customer_id: str, page: ReaderPageDep, period: str | None = N
     moved = fragment_or_page(page, customer_id, "charts")
     if moved is not None:
         return moved
-    assets = customer_assets(page.db, page.settings, page.principal, customer_id)
+    assets = customer_assets(page.db, page.settings, page.principal, customer_id, charts=True)
     context = {
         "customer_id": customer_id,
         "charts": charts_360(assets.points, page.language),
