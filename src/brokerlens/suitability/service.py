@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from contextlib import closing
 from dataclasses import dataclass
-
-import duckdb
 
 from brokerlens.config import Settings
 from brokerlens.store import open_store
@@ -38,6 +35,7 @@ from brokerlens.suitability.reports import kept_reports
 from brokerlens.suitability.rescore import RescoreReport, rescore
 from brokerlens.suitability.rules import Rules, load_rules
 from brokerlens.suitability.workflow import with_effective_class
+from brokerlens.warehouse.query import scratch_cursor
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ def customer_view(settings: Settings, customer_id: str, as_of: dt.date | None) -
     if as_of is not None and kept is not None:
         # The run kept every customer's facts for the day (so the day is a computed one): one
         # row of that file, no views over the lake (opening them costs ~0.1 s a call).
-        with closing(duckdb.connect()) as conn:
+        with scratch_cursor() as conn:
             facts = one_customer(conn, as_of, definitions, customer_id, kept)
     else:
         with lake_connection(settings) as conn:
