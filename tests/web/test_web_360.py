@@ -19,6 +19,7 @@ from brokerlens.access import holdings as holdings_module
 from brokerlens.access.detail import assets_history, chart_history
 from brokerlens.indicators import builtin_indicators
 from brokerlens.indicators.model import THEMES
+from brokerlens.publish.lookup import open_lookup
 from brokerlens.suitability.rules import load_rules
 from brokerlens.web.formatting import num
 from web.conftest import Published, SignedIn
@@ -247,9 +248,12 @@ def test_the_charts_series_from_the_lookup_match_the_lake(
     me = sign_in("hq_marketing")
     ids = _customers(me, 20)
     as_of = dt.date.fromisoformat(me.client.get(f"/api/customers/{ids[0]}").json()["as_of_date"])
+    lookup = open_lookup(published.settings, as_of)
+    assert lookup is not None and lookup.series_dates()  # the run wrote the series
     for cid in ids:
         fast = chart_history(published.settings, cid, as_of)
         lake = assets_history(published.settings, cid, as_of)
+        assert (lookup.series(cid) is not None) == bool(lake)  # read from the lookup
         assert [(p.biz_date, p.total_assets, p.index_close) for p in fast] == [
             (p.biz_date, p.total_assets, p.index_close) for p in lake
         ]
