@@ -106,7 +106,7 @@
           return p.marker + p.name + "：" + money(p.value) + "（" + p.percent.toFixed(1) + "%）";
         } },
         legend: { orient: "vertical", right: 0, top: "middle", itemHeight: 8, textStyle: { fontSize: 11 } },
-        series: [{ type: "pie", radius: ["44%", "68%"], center: ["36%", "52%"], data: d.items,
+        series: [{ type: "pie", radius: ["40%", "62%"], center: ["40%", "52%"], data: d.items,
           label: { show: true, formatter: "{d}%", fontSize: 10 }, labelLine: { length: 6, length2: 4 },
           itemStyle: { borderColor: "#fff", borderWidth: 1 } }],
       });
