@@ -237,7 +237,10 @@ def test_the_charts_data_and_period_picker(
     assert re.search(r'id="mix-shares">.*?\d+\.\d%', text, re.S)  # each share in %
     # the period is in the page's URL; a bad one is the default, never an error
     page = me.client.get(f"/customers/{cid}", params={"period": "1y"}).text
-    assert f"/customers/{cid}/charts?period=1y" in page
+    assert 'class="btn btn-small active" data-period="1y"' in page
+    assert _chart(page, "chart-curve") == _chart(
+        me.client.get(f"/customers/{cid}/charts", headers=HX).text, "chart-curve"
+    )
     odd = me.client.get(f"/customers/{cid}/charts", headers=HX, params={"period": "x'"})
     assert odd.status_code == 200 and 'class="btn btn-small active" data-period="6m"' in odd.text
 
@@ -260,3 +263,20 @@ def test_the_charts_series_from_the_lookup_match_the_lake(
         assert [round(p.net_inflow, 2) for p in fast] == [round(p.net_inflow, 2) for p in lake]
         if lake:
             assert (fast[-1].cash, fast[-1].stock_value) == (lake[-1].cash, lake[-1].stock_value)
+
+
+def test_without_the_series_the_charts_come_in_a_slot(
+    monkeypatch: pytest.MonkeyPatch, sign_in: Callable[[str], SignedIn]
+) -> None:
+    """With the lookup's series the 360 draws its charts with the page; a lookup written
+    before them (or none) leaves the lake's 250 dates to the charts slot, not the page."""
+    from brokerlens.web.pages import customers as customer_pages
+
+    me = sign_in("broker")
+    cid = _customers(me)[0]
+    page = me.client.get(f"/customers/{cid}", params={"period": "3m"}).text
+    assert 'id="chart-curve"' in page and f"/customers/{cid}/charts" not in page
+    monkeypatch.setattr(customer_pages, "charts_at_hand", lambda *a: False)
+    page = me.client.get(f"/customers/{cid}", params={"period": "3m"}).text
+    assert 'id="chart-curve"' not in page
+    assert f'hx-get="/customers/{cid}/charts?period=3m" hx-trigger="load"' in page

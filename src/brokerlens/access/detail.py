@@ -371,6 +371,14 @@ def assets_history(
 MIX_PARTS = ("cash", "stock_value", "fund_value", "bond_value", "product_value", "other_value")
 
 
+def charts_at_hand(settings: Settings, as_of: dt.date) -> bool:
+    """Whether the run's lookup for `as_of` holds the charts' series (a read by key, so the
+    360 can draw its charts with the page; else they come from the lake, in a slot of their
+    own)."""
+    lookup = _lookup(settings, as_of)
+    return lookup is not None and lookup.series_dates() is not None
+
+
 def chart_history(settings: Settings, customer_id: str, as_of: dt.date) -> list[AssetPoint]:
     """The 360 charts' points: total assets, the index's close and the net transfers in of each
     loaded date, and the asset mix on the last one. From the run's lookup file (one row by key)

@@ -20,6 +20,7 @@ from brokerlens.access import (
     org_tree,
     reveal,
 )
+from brokerlens.access.detail import charts_at_hand
 from brokerlens.access.holdings import customer_holdings
 from brokerlens.auth.principal import Permission
 from brokerlens.errors import InvalidRequest
@@ -351,9 +352,14 @@ def indicator_items(
 
 @router.get("/customers/{customer_id}")
 def customer_page(customer_id: str, page: ReaderPageDep, period: str | None = None) -> Response:
-    """The 360 without the lake's 250 days of assets (the charts slot loads them beside the
-    suitability and alerts slots, so the page shows at once)."""
+    """The 360, with its charts when the run's lookup holds their series (a read by key);
+    else the charts slot loads them from the lake beside the suitability and alerts slots, so
+    the page shows at once."""
     data = customer_360(page.db, page.settings, page.principal, customer_id)
+    charts = None
+    if charts_at_hand(page.settings, data["as_of_date"]):
+        assets = customer_assets(page.db, page.settings, page.principal, customer_id, charts=True)
+        charts = charts_360(assets.points, page.language)
     customer = data.get("customer") or {}
     indicators = page.indicators()
     holdings = customer_holdings(
@@ -373,6 +379,8 @@ def customer_page(customer_id: str, page: ReaderPageDep, period: str | None = No
         "holdings": holdings,
         "signed_amount": signed_amount,
         "signed_pct": signed_pct,
+        "charts": charts,
+        "customer_id": customer_id,
         "period": period_of(period),
         "periods": PERIODS,
         "indicators": data.get("indicators") or {},
