@@ -4,6 +4,7 @@ the data home that replaces them; both read the same way, a problem naming the f
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -57,8 +58,19 @@ def parse_settings(model: type[Model], text: str, file: str, hint: str) -> Model
 
 
 def shipped_settings(model: type[Model], package: str, name: str, hint: str) -> Model:
+    """The package's file as `model`; a frozen model is parsed once per process (the shipped
+    file does not change while it runs, and nobody can change the frozen result)."""
+    if model.model_config.get("frozen"):
+        return _shipped_frozen(model, package, name, hint)
+    return _shipped(model, package, name, hint)
+
+
+def _shipped(model: type[Model], package: str, name: str, hint: str) -> Model:
     text = resources.files(package).joinpath(name).read_text("utf-8")
     return parse_settings(model, text, f"{package.replace('.', '/')}/{name}", hint)
+
+
+_shipped_frozen = cache(_shipped)
 
 
 def installed_or_shipped(

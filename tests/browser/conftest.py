@@ -8,6 +8,7 @@ The browser is /usr/bin/chromium (installed by `make test`), driven by Playwrigh
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -39,28 +40,73 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def served(
-    small_brokerage: Brokerage, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Served]:
+# An existing home to serve instead of a generated one (e.g. /work/demo/home, to time the 360
+# on the demo brokerage): only its head-office user below is made (or its password reset), so
+# only tests that sign in as hq_marketing run against it.
+EXISTING_HOME = os.environ.get("BROKERLENS_BROWSER_HOME")
+TIMING_USER = "browser_test_hq"
+
+
+def _existing_home_users(home: Path) -> dict[str, tuple[str, str]]:
+    """The test's own HQ user in an existing home: created, or its password set again; no
+    other user, customer data or setting is touched."""
+    from brokerlens.auth.principal import Role
+    from brokerlens.auth.users import add_user, get_user, reset_password
+    from brokerlens.errors import NotFound
+    from brokerlens.store import dispose_engines, open_store
+
+    db = open_store(load_settings(home=home))
+    password = "Bt-" + secrets.token_urlsafe(12) + "9a"
+    try:
+        get_user(db, TIMING_USER)
+    except NotFound:
+        add_user(
+            db,
+            username=TIMING_USER,
+            display_name="浏览器测试（总部）",
+            role=Role.HQ_MARKETING,
+            password=password,
+        )
+    else:
+        reset_password(db, TIMING_USER, password, temporary=False)
+    dispose_engines()
+    return {str(Role.HQ_MARKETING): (TIMING_USER, password)}
+
+
+def _generated_home(request: pytest.FixtureRequest, tmp: pytest.TempPathFactory) -> Served:
     from brokerlens.auth import create_demo_users
     from brokerlens.ingest import ingest_inbox
     from brokerlens.pipeline import run_pipeline
     from brokerlens.publish import publish
     from brokerlens.store import dispose_engines, open_store
 
-    home = tmp_path_factory.mktemp("served") / "home"
+    small_brokerage: Brokerage = request.getfixturevalue("small_brokerage")
+    home = tmp.mktemp("served") / "home"
     settings = load_settings(home=home)
     assert ingest_inbox(settings, small_brokerage.inbox).exit_code == 0
     run_pipeline(settings)
     publish(settings)
     demo = create_demo_users(open_store(settings))
     dispose_engines()
-    users = {str(u.role): (u.username, u.password) for u in demo}
+    users = {str(u.role): (u.username, u.password or "") for u in demo}
+    return Served("", users, home)
+
+
+@pytest.fixture(scope="session")
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    if EXISTING_HOME:
+        home = Path(EXISTING_HOME)
+        users = _existing_home_users(home)
+        log_dir = tmp_path_factory.mktemp("served")
+    else:
+        made = _generated_home(request, tmp_path_factory)
+        home, users, log_dir = made.home, made.users, made.home.parent
     port = _free_port()
     env = {**os.environ, "BROKERLENS_HOME": str(home)}
     argv = [sys.executable, "-m", "brokerlens", "serve", "--host", "127.0.0.1"]
-    log_path = home.parent / "server.log"
+    log_path = log_dir / "server.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(
         [*argv, "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT

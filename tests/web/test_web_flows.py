@@ -123,6 +123,8 @@ def test_list_then_360_then_why(sign_in: Callable[[str], SignedIn]) -> None:
     page = me.client.get(f"/customers/{ids[0]}")
     assert page.status_code == 200, page.text[:3000]
     assert 'data-chart="chart-curve"' in page.text and "why-link" in page.text
+    charts = me.client.get(f"/customers/{ids[0]}/charts", headers={"HX-Request": "true"})
+    assert charts.status_code == 200 and 'data-chart="chart-curve"' in charts.text
     why = me.client.get(
         f"/customers/{ids[0]}/why?classification=service_level", headers={"HX-Request": "true"}
     )

@@ -193,8 +193,8 @@ def test_360_reads_in_words(sign_in: Callable[[str], SignedIn]) -> None:
             assert "分成比例" in relationships and "share_pct" not in relationships
             assert re.search(r">\s*(开发|服务|投顾)\s*<", relationships)
             assert ">developer<" not in relationships and ">servicer<" not in relationships
-        for key in ("positions", "recent_trades", "transfers", "contacts", "agreements"):
-            section = _section(html, f"section-{key}")
+        for key in ("holdings", "recent_trades", "transfers", "contacts", "agreements"):
+            section = _section(html, key if key == "holdings" else f"section-{key}")
             head = re.search(r"<thead>(.*?)</thead>", section, re.S)
             if head:
                 for raw in ("security_id", "biz_date", "customer_id", "direction", "side"):

@@ -22,7 +22,10 @@ CUSTOMER_GETS = [
     "/api/customers/{id}/investor-class/requests",
     "/api/customers/{id}/alerts",
     "/customers/{id}/alerts",
+    "/customers/{id}/charts",
 ]
+# The 360's fragments (htmx asks them; opened on their own they redirect to the 360).
+HX = {"HX-Request": "true"}
 
 
 def test_idor_out_of_scope_answers_like_nonexistent(
@@ -42,8 +45,8 @@ def test_idor_out_of_scope_answers_like_nonexistent(
     theirs = next(r["customer_id"] for r in everyone if r["customer_id"] not in mine)
     ghost = "C9999999999"
     for template in CUSTOMER_GETS:
-        outside = broker.client.get(template.format(id=theirs))
-        missing = broker.client.get(template.format(id=ghost))
+        outside = broker.client.get(template.format(id=theirs), headers=HX)
+        missing = broker.client.get(template.format(id=ghost), headers=HX)
         assert outside.status_code == missing.status_code == 404, template
         assert outside.text.replace(theirs, "X") == missing.text.replace(ghost, "X"), template
     for client_id in (theirs, ghost):

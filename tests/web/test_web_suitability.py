@@ -240,7 +240,7 @@ def test_360_shows_the_panel_and_its_check_steps(sign_in: Callable[[str], Signed
     confirmed = me.client.post(f"{steps}/confirmation", data={"csrf_token": me.csrf})
     assert confirmed.status_code == 200 and 'id="suit-confirmed"' in confirmed.text
     me.client.cookies.set("lang", "en")
-    english = me.client.get(f"/customers/{cid}/suitability")
+    english = me.client.get(f"/customers/{cid}/suitability", headers={"HX-Request": "true"})
     assert "Business permissions" in english.text
 
 
@@ -317,7 +317,7 @@ def test_stored_levels_show_in_the_summary_and_panel(
     body = me.client.get(f"/api/customers/{cid}/suitability").json()
     assert body["latest_level"] == "最高" and body["behaviour"][0]["cluster_name"] == "打新型"
     assert body["risk_gap"] >= 2 and body["risk_mismatch"] is True
-    panel = me.client.get(f"/customers/{cid}/suitability").text
+    panel = me.client.get(f"/customers/{cid}/suitability", headers={"HX-Request": "true"}).text
     assert "最高" in panel and "约70%资产用于新股申购" in panel
 
 

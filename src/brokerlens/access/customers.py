@@ -22,6 +22,7 @@ from brokerlens.access.detail import (
     AssetPoint,
     CustomerFacts,
     assets_history,
+    chart_history,
     customer_facts,
 )
 from brokerlens.access.masking import mask_row
@@ -304,13 +305,20 @@ class CustomerAssets:
 
 
 def customer_assets(
-    db: sa.Engine, settings: Settings, principal: Principal, customer_id: str
+    db: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    customer_id: str,
+    *,
+    charts: bool = False,
 ) -> CustomerAssets:
     """The customer's daily assets (last 250 loaded dates to the as-of date) with 000300.SH;
-    audited `view_assets`."""
+    audited `view_assets`. `charts`: what the 360's charts draw (the total, the net transfers
+    in, the mix on the last day only), read from the run's lookup when it has them."""
     with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
         record_audit(connection, principal, "view_assets", [customer_id], {})
-    points = assets_history(settings, customer_id, snapshot.as_of_date)
+    history = chart_history if charts else assets_history
+    points = history(settings, customer_id, snapshot.as_of_date)
     return CustomerAssets(customer_id, snapshot.as_of_date, INDEX_ID, points)

@@ -69,6 +69,7 @@ class AssetPoint:
     other_value: float | None
     liabilities: float | None
     index_close: float | None
+    net_inflow: float = 0.0  # the day's transfers in less transfers out (0 on a day without)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class _Lake:
     layout: LakeLayout
     catalog: Catalog
     connection: duckdb.DuckDBPyConnection
+    # an index's close by date, read once per catalog (the same for every customer's curve)
+    closes: dict[str, dict[dt.date, float | None]] = field(default_factory=dict)
 
     def files(self, feed: str, days: Iterable[dt.date] | None = None) -> list[Path]:
         wanted = set(days) if days is not None else None
@@ -296,6 +299,24 @@ def _facts(
     return CustomerFacts(**facts)
 
 
+def _index_closes(lake: _Lake, cursor: duckdb.DuckDBPyConnection, index_id: str) -> dict:
+    """The index's close on every loaded date (read once per catalog, then kept)."""
+    held = lake.closes.get(index_id)
+    if held is None:
+        files = lake.files("index_quotes")
+        found = (
+            cursor.execute(
+                f"SELECT biz_date, close FROM {_read(files)} WHERE index_id = ?", [index_id]
+            ).fetchall()
+            if files
+            else []
+        )
+        held = {d: _plain(c) for d, c in found}
+        with _lock:
+            lake.closes[index_id] = held
+    return held
+
+
 def assets_history(
     settings: Settings,
     customer_id: str,
@@ -305,30 +326,88 @@ def assets_history(
     dates: int = ASSET_DATES,
 ) -> list[AssetPoint]:
     """Daily total assets and their parts over the last `dates` loaded dates up to `as_of`,
-    with the index's close on the same dates (None where the index has no quote)."""
+    with the index's close on the same dates (None where the index has no quote) and the day's
+    net transfers in (for the daily P&L: the change in assets less what came in)."""
     lake = _lake(settings)
     days = lake.days_of("daily_assets", dt.date.min, as_of)[-dates:]
     assets = lake.files("daily_assets", days)
     if not assets:
         return []
-    quotes = lake.files("index_quotes", days)
-    index = (
-        f"SELECT biz_date, close FROM {_read(quotes)} WHERE index_id = ?"
-        if quotes
-        else "SELECT CAST(NULL AS DATE) AS biz_date, CAST(NULL AS DOUBLE) AS close WHERE ?"
-    )
+    transfers = lake.files("fund_transfers", lake.days_of("fund_transfers", days[0], as_of))
     cursor = lake.connection.cursor()
     try:
+        closes = _index_closes(lake, cursor, index_id)
         rows = _rows(
             cursor,
-            f"WITH i AS ({index}) "
-            "SELECT a.biz_date, a.total_assets, a.cash, a.available_cash, a.stock_value, "
-            "a.fund_value, a.bond_value, a.product_value, a.other_value, a.liabilities, "
-            "i.close AS index_close "
-            f"FROM {_read(assets)} a LEFT JOIN i ON i.biz_date = a.biz_date "
-            "WHERE a.customer_id = ? ORDER BY a.biz_date",
-            [index_id if quotes else False, customer_id],
+            "SELECT biz_date, total_assets, cash, available_cash, stock_value, fund_value, "
+            "bond_value, product_value, other_value, liabilities "
+            f"FROM {_read(assets)} WHERE customer_id = ? ORDER BY biz_date",
+            [customer_id],
+        )
+        flows = (
+            dict(
+                cursor.execute(
+                    "SELECT biz_date, sum(CASE WHEN direction = 'in' THEN amount "
+                    "ELSE -amount END)::DOUBLE "
+                    f"FROM {_read(transfers)} WHERE customer_id = ? GROUP BY biz_date",
+                    [customer_id],
+                ).fetchall()
+            )
+            if transfers
+            else {}
         )
     finally:
         cursor.close()
-    return [AssetPoint(**row) for row in rows]
+    return [
+        AssetPoint(
+            **row,
+            index_close=closes.get(row["biz_date"]),
+            net_inflow=float(flows.get(row["biz_date"]) or 0.0),
+        )
+        for row in rows
+    ]
+
+
+MIX_PARTS = ("cash", "stock_value", "fund_value", "bond_value", "product_value", "other_value")
+
+
+def charts_at_hand(settings: Settings, as_of: dt.date) -> bool:
+    """Whether the run's lookup for `as_of` holds the charts' series (a read by key, so the
+    360 can draw its charts with the page; else they come from the lake, in a slot of their
+    own)."""
+    lookup = _lookup(settings, as_of)
+    return lookup is not None and lookup.series_dates() is not None
+
+
+def chart_history(settings: Settings, customer_id: str, as_of: dt.date) -> list[AssetPoint]:
+    """The 360 charts' points: total assets, the index's close and the net transfers in of each
+    loaded date, and the asset mix on the last one. From the run's lookup file (one row by key)
+    when it holds the series, else `assets_history` over the lake (every part every day)."""
+    lookup = _lookup(settings, as_of)
+    dates = lookup.series_dates() if lookup is not None else None
+    if lookup is None or dates is None:
+        return assets_history(settings, customer_id, as_of)
+    found = lookup.series(customer_id)
+    if not found:
+        return []
+    totals, mix = found["t"], found["m"]
+    days = found.get("n") or range(found["s"], found["s"] + len(totals))
+    inflows = dict(zip(found.get("fn") or [], found.get("fv") or [], strict=True))
+    points = []
+    for k, (n, total) in enumerate(zip(days, totals, strict=True)):
+        day, close = dates[n]
+        parts: dict[str, float | None] = dict.fromkeys(MIX_PARTS)
+        if k == len(days) - 1:
+            parts = dict(zip(MIX_PARTS, mix, strict=True))
+        points.append(
+            AssetPoint(
+                biz_date=day,
+                total_assets=total,
+                available_cash=None,
+                liabilities=None,
+                index_close=close,
+                net_inflow=float(inflows.get(n) or 0.0),
+                **parts,
+            )
+        )
+    return points

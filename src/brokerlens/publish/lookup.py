@@ -47,6 +47,10 @@ ORDER = {
 }
 TABLES = tuple(ORDER)
 BATCH = 20_000
+SERIES_DATES = 250  # loaded dates of the 360's charts (daily assets, transfers, the index)
+SERIES_INDEX = "000300.SH"
+# The parts of the asset mix kept for each customer's last loaded date, in this order.
+MIX_COLUMNS = ("cash", "stock_value", "fund_value", "bond_value", "product_value", "other_value")
 
 
 def lookup_file(settings: Settings, as_of: dt.date) -> Path:
@@ -198,10 +202,68 @@ def _write_lookup(settings: Settings, as_of: dt.date, scratch: Path) -> None:
             while batch := result.fetchmany(BATCH):
                 sink.executemany("INSERT INTO facts VALUES (?, ?)", batch)
         sink.execute("CREATE UNIQUE INDEX ix_facts ON facts (customer_id)")
+        _write_series(warehouse, sink, _Files(settings), as_of)
         sink.commit()
     finally:
         sink.close()
         warehouse.close()
+
+
+def _write_series(
+    warehouse: duckdb.DuckDBPyConnection, sink: sqlite3.Connection, files: _Files, as_of: dt.date
+) -> None:
+    """The 360 charts' series: the last SERIES_DATES loaded dates of daily assets (with the
+    index's close) once, and per customer the days it has a row on, its total assets on them,
+    its net transfers in (the days with some) and the parts of its assets on its last day. One
+    row a customer (~2 KB), so the 360 reads its curve by key instead of scanning 250 dates."""
+    sink.execute("CREATE TABLE series_dates (n INTEGER, biz_date TEXT, index_close REAL)")
+    sink.execute("CREATE TABLE series (customer_id TEXT NOT NULL, doc TEXT NOT NULL)")
+    days = [d for d, _ in files.catalog.files_of(files.layout, "daily_assets") if d <= as_of]
+    days = days[-SERIES_DATES:]
+    if not days:
+        sink.execute("CREATE UNIQUE INDEX ix_series ON series (customer_id)")
+        return
+    assets = files.source("daily_assets", days[0], as_of)
+    quotes = files.source("index_quotes", days[0], as_of)
+    transfers = files.source("fund_transfers", days[0], as_of)
+    closes = dict(
+        warehouse.execute(
+            f"SELECT biz_date, close::DOUBLE FROM {quotes} WHERE index_id = ?", [SERIES_INDEX]
+        ).fetchall()
+        if quotes
+        else []
+    )
+    sink.executemany(
+        "INSERT INTO series_dates VALUES (?, ?, ?)",
+        [(n, d.isoformat(), closes.get(d)) for n, d in enumerate(days)],
+    )
+    grid = ", ".join(f"(DATE '{d.isoformat()}', {n})" for n, d in enumerate(days))
+    flows = (
+        "SELECT customer_id, biz_date, sum(CASE WHEN direction = 'in' THEN amount "
+        f"ELSE -amount END)::DOUBLE AS net FROM {transfers} GROUP BY customer_id, biz_date"
+        if transfers
+        else "SELECT NULL::VARCHAR AS customer_id, NULL::DATE AS biz_date, NULL::DOUBLE AS net "
+        "WHERE false"
+    )
+    mix = ", ".join(f"arg_max({ident(c)}, a.biz_date)::DOUBLE" for c in MIX_COLUMNS)
+    sql = (
+        f"WITH g(biz_date, n) AS (VALUES {grid}), f AS ({flows}) "
+        "SELECT a.customer_id, to_json(struct_pack("
+        # day numbers only when the days have gaps (s: the first; most customers have none)
+        "s := min(g.n), n := CASE WHEN max(g.n) - min(g.n) + 1 = count(*) THEN NULL "
+        "ELSE list(g.n ORDER BY g.n) END, t := list(a.total_assets::DOUBLE ORDER BY g.n), "
+        # net transfers in only on the days with some: day numbers and amounts
+        "fn := list(g.n ORDER BY g.n) FILTER (WHERE coalesce(f.net, 0) <> 0), "
+        "fv := list(f.net ORDER BY g.n) FILTER (WHERE coalesce(f.net, 0) <> 0), "
+        f"m := [{mix}]))::VARCHAR "
+        f"FROM {assets} a JOIN g ON g.biz_date = a.biz_date "
+        "LEFT JOIN f ON f.customer_id = a.customer_id AND f.biz_date = a.biz_date "
+        "GROUP BY a.customer_id"
+    )
+    result = warehouse.execute(sql)
+    while batch := result.fetchmany(BATCH):
+        sink.executemany("INSERT INTO series VALUES (?, ?)", batch)
+    sink.execute("CREATE UNIQUE INDEX ix_series ON series (customer_id)")
 
 
 def _prune(layout: WarehouseLayout, keep: dt.date) -> None:
@@ -219,6 +281,7 @@ class Lookup:
         self.path = path
         self._local = threading.local()
         self.kinds: dict[str, dict[str, str]] = {}
+        self._dates: list[tuple[dt.date, float | None]] | None = None
         for kind, column, type_name in self._connection().execute("SELECT * FROM columns"):
             self.kinds.setdefault(kind, {})[column] = type_name
 
@@ -254,6 +317,33 @@ class Lookup:
                             item[column] = dt.datetime.fromisoformat(value)
             out[kind] = rows
         return out
+
+    def series_dates(self) -> list[tuple[dt.date, float | None]] | None:
+        """The charts' dates with the index's close; None for a file built without series."""
+        held = self._dates
+        if held is None:
+            try:
+                found = self._connection().execute(
+                    "SELECT biz_date, index_close FROM series_dates ORDER BY n"
+                )
+            except sqlite3.OperationalError:
+                return None  # a lookup built before the series
+            held = [(dt.date.fromisoformat(d), c) for d, c in found]
+            self._dates = held
+        return held
+
+    def series(self, customer_id: str) -> dict[str, Any] | None:
+        """The customer's chart series (t: total assets on the day numbers n into series_dates,
+        or on s, s+1 ... without gaps; fn, fv: net transfers in by day number; m: the mix on its
+        last day); None without the table or a row."""
+        if self.series_dates() is None:
+            return None
+        row = (
+            self._connection()
+            .execute("SELECT doc FROM series WHERE customer_id = ?", (customer_id,))
+            .fetchone()
+        )
+        return json.loads(row[0]) if row else None
 
 
 def open_lookup(settings: Settings, as_of: dt.date) -> Lookup | None:

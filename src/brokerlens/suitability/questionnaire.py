@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -258,6 +259,13 @@ def load_definition(path: Path) -> Definition:
 
 
 def shipped_definitions() -> dict[str, Definition]:
+    """The shipped versions (parsed once per process: they are frozen models and never change;
+    each call answers a dict of its own)."""
+    return dict(_shipped_definitions())
+
+
+@cache
+def _shipped_definitions() -> dict[str, Definition]:
     folder = resources.files("brokerlens.suitability").joinpath("questionnaires")
     found = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):

@@ -7,6 +7,9 @@ access outside the lake directory, no extension installs or loads, configuration
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,13 +105,32 @@ def run_query(settings: Settings, sql: str, *, limit: int | None = None) -> Quer
         conn.close()
 
 
+_scratch: duckdb.DuckDBPyConnection | None = None
+_scratch_lock = threading.Lock()
+
+
+@contextmanager
+def scratch_cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of one in-memory DuckDB shared by the process, for reading a few rows of files
+    the warehouse wrote: opening a database costs ~30 ms, a cursor well under 1 ms. Nothing is
+    created in it; each caller's cursor is its own (threads do not share one)."""
+    global _scratch
+    with _scratch_lock:
+        if _scratch is None:
+            _scratch = duckdb.connect(":memory:")
+        conn = _scratch.cursor()
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 def customer_rows(files: list[Path], customer_id: str, order_by: str) -> list[dict[str, Any]]:
     """One customer's rows of several Parquet files the warehouse wrote (a model's versions or
     dates), united by name, in `order_by` (a column list of the caller's, never user text)."""
     if not files:
         return []
-    conn = duckdb.connect(":memory:")
-    try:
+    with scratch_cursor() as conn:
         result = conn.execute(
             "SELECT * FROM read_parquet($files, union_by_name = true) "
             f"WHERE customer_id = $customer ORDER BY {order_by}",
@@ -116,5 +138,3 @@ def customer_rows(files: list[Path], customer_id: str, order_by: str) -> list[di
         )
         columns = [d[0] for d in result.description or []]
         return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
-    finally:
-        conn.close()

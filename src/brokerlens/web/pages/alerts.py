@@ -19,6 +19,7 @@ from brokerlens.web.api.alerts import AlertParamsDep
 from brokerlens.web.bounds import IdPath
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import ReaderPageDep
+from brokerlens.web.pages.customer360 import fragment_or_page
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -83,7 +84,10 @@ def change_status(
 
 @router.get("/customers/{customer_id}/alerts")
 def customer_slot(customer_id: str, page: ReaderPageDep) -> Response:
-    """The 360's recent alerts (a fragment)."""
+    """The 360's recent alerts (a fragment; opened on its own: the 360 at the alerts)."""
+    moved = fragment_or_page(page, customer_id, "alerts-panel")
+    if moved is not None:
+        return moved
     rows = alerts_service.customer_alerts(page.db, page.principal, customer_id)
     context = {
         "rows": rows,

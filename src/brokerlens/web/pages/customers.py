@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -15,7 +13,6 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from brokerlens.access import (
-    AssetPoint,
     customer_360,
     customer_assets,
     explain_customer,
@@ -23,6 +20,8 @@ from brokerlens.access import (
     org_tree,
     reveal,
 )
+from brokerlens.access.detail import charts_at_hand
+from brokerlens.access.holdings import customer_holdings
 from brokerlens.auth.principal import Permission
 from brokerlens.errors import InvalidRequest
 from brokerlens.indicators import Indicators, builtin_indicators
@@ -34,6 +33,16 @@ from brokerlens.web.i18n import MESSAGES, enum_label, translate
 from brokerlens.web.i18n import column_label as known_column
 from brokerlens.web.i18n import column_label as label_of
 from brokerlens.web.pages.common import ReaderPageDep
+from brokerlens.web.pages.customer360 import (
+    PERIODS,
+    IndicatorItem,
+    charts_360,
+    fragment_or_page,
+    indicator_groups,
+    period_of,
+    signed_amount,
+    signed_pct,
+)
 from brokerlens.web.rules import MARKS, Vocabulary, explained_rules
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -70,6 +79,7 @@ TABLE_SECTIONS = (
     ("contacts", "c360.contacts"),
     ("relationships", "c360.relationships"),
 )
+HOLDING_SECTIONS = ("positions", "product_holdings")  # shown as the holdings tables
 PII_FIELDS = ("id_no", "phone", "email", "birth_date")  # birth_date shows as an age band
 PROFILE_FIELDS = (
     "customer_type",
@@ -251,59 +261,6 @@ def _get(item: Any, key: str) -> Any:
 # --- customer 360 ------------------------------------------------------------------------------
 
 
-def charts_360(
-    points: Sequence[AssetPoint], transfers: list[dict[str, Any]], language: str
-) -> dict[str, Any]:
-    """Data for the three charts: assets against the index, the mix on the last day, daily P&L."""
-    dates = [str(p.biz_date) for p in points]
-    curve = {
-        "dates": dates,
-        "series": [
-            {
-                "name": "总资产" if language == "zh" else "Total assets",
-                "values": [p.total_assets for p in points],
-            }
-        ],
-        "index": {
-            "name": ("沪深300" if language == "zh" else "CSI 300"),
-            "values": [p.index_close for p in points],
-        },
-    }
-    parts = (
-        ("cash", "现金", "Cash"),
-        ("stock_value", "股票", "Stocks"),
-        ("fund_value", "基金", "Funds"),
-        ("bond_value", "债券", "Bonds"),
-        ("product_value", "理财产品", "Products"),
-        ("other_value", "其他", "Other"),
-    )
-    last = points[-1] if points else None
-    shares = {k: float(getattr(last, k) or 0) for k, _, _ in parts} if last else {}
-    mix = {
-        "items": [
-            {"name": en if language == "en" else zh, "value": round(shares[k], 2)}
-            for k, zh, en in parts
-            if shares.get(k, 0) > 0
-        ]
-    }
-    # Daily P&L: the change in assets less the day's net transfers in (known for recent days).
-    flows: dict[str, float] = {}
-    for t in transfers:
-        sign = 1.0 if t.get("direction") == "in" else -1.0
-        day = str(t.get("biz_date"))
-        flows[day] = flows.get(day, 0.0) + sign * float(t.get("amount") or 0)
-    window = 30
-    labels, values = [], []
-    for before, now in list(itertools.pairwise(points))[-window:]:
-        if before.total_assets is None or now.total_assets is None:
-            continue
-        day = str(now.biz_date)
-        labels.append(day)
-        pnl = float(now.total_assets) - float(before.total_assets) - flows.get(day, 0.0)
-        values.append(round(pnl, 2))
-    return {"curve": curve, "mix": mix, "pnl": {"labels": labels, "values": values}}
-
-
 RISK_FIELDS = (
     "assessment_id",
     "assess_date",
@@ -381,13 +338,6 @@ def risk_view(risk: dict[str, Any] | None, as_of: Any, language: str) -> RiskVie
     return RiskView(fields, answers, expired)
 
 
-@dataclass(frozen=True)
-class IndicatorItem:
-    id: str
-    label: str
-    value: Any
-
-
 def indicator_items(
     values: dict[str, Any], language: str, indicators: Indicators | None = None
 ) -> list[IndicatorItem]:
@@ -402,32 +352,70 @@ def indicator_items(
 
 
 @router.get("/customers/{customer_id}")
-def customer_page(customer_id: str, page: ReaderPageDep) -> Response:
+def customer_page(customer_id: str, page: ReaderPageDep, period: str | None = None) -> Response:
+    """The 360, with its charts when the run's lookup holds their series (a read by key);
+    else the charts slot loads them from the lake beside the suitability and alerts slots, so
+    the page shows at once."""
     data = customer_360(page.db, page.settings, page.principal, customer_id)
-    assets = customer_assets(page.db, page.settings, page.principal, customer_id)
-    charts = charts_360(assets.points, data.get("transfers") or [], page.language)
+    charts = None
+    if charts_at_hand(page.settings, data["as_of_date"]):
+        assets = customer_assets(page.db, page.settings, page.principal, customer_id, charts=True)
+        charts = charts_360(assets.points, page.language)
     customer = data.get("customer") or {}
+    indicators = page.indicators()
+    holdings = customer_holdings(
+        page.settings,
+        customer_id,
+        data["as_of_date"],
+        data.get("positions") or [],
+        data.get("product_holdings") or [],
+    )
     context = {
         "c": data,
         "customer": customer,
         "profile_fields": [f for f in PROFILE_FIELDS if f in customer],
         "pii_fields": PII_FIELDS,
         "can_reveal": page.principal.can(Permission.REVEAL_PII),
-        "sections": [(key, label) for key, label in TABLE_SECTIONS],
+        "sections": [(key, label) for key, label in TABLE_SECTIONS if key not in HOLDING_SECTIONS],
+        "holdings": holdings,
+        "signed_amount": signed_amount,
+        "signed_pct": signed_pct,
         "charts": charts,
+        "customer_id": customer_id,
+        "period": period_of(period),
+        "periods": PERIODS,
         "indicators": data.get("indicators") or {},
-        "indicator_items": indicator_items(
-            data.get("indicators") or {}, page.language, page.indicators()
+        "indicator_groups": indicator_groups(
+            data.get("indicators") or {}, page.language, indicators
         ),
         "risk": risk_view(data.get("risk_assessment"), data.get("as_of_date"), page.language),
     }
     return page.render("customer.html", context, active="customers")
 
 
+@router.get("/customers/{customer_id}/charts")
+def charts_partial(customer_id: str, page: ReaderPageDep, period: str | None = None) -> Response:
+    """The 360's charts (a fragment): assets against the index, the mix, the daily P&L."""
+    moved = fragment_or_page(page, customer_id, "charts")
+    if moved is not None:
+        return moved
+    assets = customer_assets(page.db, page.settings, page.principal, customer_id, charts=True)
+    context = {
+        "customer_id": customer_id,
+        "charts": charts_360(assets.points, page.language),
+        "period": period_of(period),
+        "periods": PERIODS,
+    }
+    return page.render("_customer_charts.html", context, active="customers")
+
+
 @router.get("/customers/{customer_id}/why")
 def why_partial(
     customer_id: str, page: ReaderPageDep, classification: str | None = None
 ) -> Response:
+    moved = fragment_or_page(page, customer_id, "classifications")
+    if moved is not None:
+        return moved
     explanations = explain_customer(page.db, page.principal, customer_id, classification)
     vocab = Vocabulary.of(page.indicators(), page.language)
     words = {e.classification_id: explained_rules(e, vocab) for e in explanations}

@@ -24,6 +24,7 @@ from brokerlens.errors import NotFound
 from brokerlens.web.bounds import IdPath
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import Page, ReaderPageDep, permission_page
+from brokerlens.web.pages.customer360 import fragment_or_page
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -33,7 +34,10 @@ PERMISSIONS = ("margin", "chinext", "star", "bse", "option", "hk_connect")
 
 @router.get("/customers/{customer_id}/suitability")
 def panel(customer_id: str, page: ReaderPageDep) -> Response:
-    """The 360's suitability panel (a fragment)."""
+    """The 360's suitability panel (a fragment; opened on its own: the 360 at the panel)."""
+    moved = fragment_or_page(page, customer_id, "suitability-panel")
+    if moved is not None:
+        return moved
     summary = customer_suitability(
         page.db, page.settings, page.principal, customer_id, with_eligibility=True
     )

@@ -26,52 +26,144 @@
     return Number(v).toLocaleString(undefined, { maximumFractionDigits: 2 });
   }
 
+  function pct(v, signed) {
+    if (v === null || v === undefined || isNaN(v)) return "—";
+    var text = (v * 100).toFixed(2) + "%";
+    return signed && v > 0 ? "+" + text : text;
+  }
+  function signedMoney(v) {
+    if (v === null || v === undefined || isNaN(v)) return "—";
+    return (v > 0 ? "+" : "") + money(v);
+  }
+
   var base = {
+    animation: false,  // drawn at once: the 360 counts to its last chart drawn
     textStyle: { fontFamily: "inherit", fontSize: 11 },
-    grid: { left: 64, right: 56, top: 28, bottom: 28 },
-    tooltip: { trigger: "axis" },
+    grid: { left: 64, right: 24, top: 28, bottom: 28 },
+    tooltip: { trigger: "axis", valueFormatter: money },
     color: PALETTE,
   };
+  var gridLine = { lineStyle: { color: "#eef0f3" } };
+
+  // The first index of `dates` (ISO strings, oldest first) inside the period ending on the last.
+  var MONTHS = { "1m": 1, "3m": 3, "6m": 6, "1y": 12 };
+  function periodStart(dates, period) {
+    var months = MONTHS[period];
+    if (!months || !dates.length) return 0;
+    var last = dates[dates.length - 1].split("-").map(Number);
+    var total = last[0] * 12 + (last[1] - 1) - months;
+    var y = Math.floor(total / 12), m = total % 12 + 1, d = Math.min(last[2], 28);
+    var start = y + "-" + (m < 10 ? "0" : "") + m + "-" + (d < 10 ? "0" : "") + d;
+    for (var i = 0; i < dates.length; i++) if (dates[i] > start) return i;
+    return dates.length - 1;
+  }
+  function rebase(values) {
+    var first = null;
+    return values.map(function (v) {
+      if (v === null || v === undefined) return null;
+      if (first === null) { if (!v) return null; first = v; }
+      return Math.round((v / first - 1) * 1e6) / 1e6;
+    });
+  }
 
   var builders = {
-    // {dates, series: [{name, values}], index?: {name, values}}
+    // {dates, series: [{name, values}]}: amounts on an axis from zero (the home trend)
     line: function (d) {
       var series = (d.series || []).map(function (s, i) {
         return { name: s.name, type: "line", data: s.values, showSymbol: false, smooth: false,
           lineStyle: { width: 1.6 }, areaStyle: i === 0 ? { opacity: 0.06 } : undefined };
       });
-      var yAxis = [{ type: "value", scale: true, axisLabel: { formatter: money }, splitLine: { lineStyle: { color: "#eef0f3" } } }];
-      if (d.index) {
-        yAxis.push({ type: "value", scale: true, splitLine: { show: false } });
-        series.push({ name: d.index.name, type: "line", yAxisIndex: 1, data: d.index.values,
-          showSymbol: false, lineStyle: { width: 1.2, type: "dashed", color: INDEX }, itemStyle: { color: INDEX } });
-      }
       return Object.assign({}, base, {
         legend: { top: 0, right: 0, itemHeight: 8, textStyle: { fontSize: 11 } },
         xAxis: { type: "category", data: d.dates, axisLabel: { fontSize: 10 } },
-        yAxis: yAxis, series: series,
+        yAxis: { type: "value", scale: false, min: 0, axisLabel: { formatter: money }, splitLine: gridLine },
+        series: series,
       });
     },
-    // {items: [{name, value}]}
+    // {dates, assets, index, names}: both rebased to % of the period's first day, one axis
+    rebased: function (d, period) {
+      var from = periodStart(d.dates || [], period);
+      var dates = (d.dates || []).slice(from);
+      var names = d.names || ["", ""];
+      return Object.assign({}, base, {
+        tooltip: { trigger: "axis", valueFormatter: function (v) { return pct(v, true); } },
+        legend: { top: 0, right: 0, itemHeight: 8, textStyle: { fontSize: 11 } },
+        xAxis: { type: "category", data: dates, axisLabel: { fontSize: 10 } },
+        yAxis: { type: "value", scale: true, axisLabel: { formatter: function (v) { return pct(v, true); } }, splitLine: gridLine },
+        series: [
+          { name: names[0], type: "line", data: rebase((d.assets || []).slice(from)), showSymbol: false,
+            lineStyle: { width: 1.8, color: ACCENT }, itemStyle: { color: ACCENT },
+            markLine: { silent: true, symbol: "none", label: { show: false }, lineStyle: { color: "#8a94a6", type: "solid", width: 1 }, data: [{ yAxis: 0 }] } },
+          { name: names[1], type: "line", data: rebase((d.index || []).slice(from)), showSymbol: false,
+            lineStyle: { width: 1.2, type: "dashed", color: INDEX }, itemStyle: { color: INDEX } },
+        ],
+      });
+    },
+    // {items: [{name, value, share?}]}: each share in %
     donut: function (d) {
       return Object.assign({}, base, {
-        tooltip: { trigger: "item", valueFormatter: money },
+        tooltip: { trigger: "item", formatter: function (p) {
+          return p.marker + p.name + "：" + money(p.value) + "（" + p.percent.toFixed(1) + "%）";
+        } },
         legend: { orient: "vertical", right: 0, top: "middle", itemHeight: 8, textStyle: { fontSize: 11 } },
-        series: [{ type: "pie", radius: ["48%", "72%"], center: ["38%", "52%"], data: d.items,
-          label: { show: false }, itemStyle: { borderColor: "#fff", borderWidth: 1 } }],
+        series: [{ type: "pie", radius: ["40%", "62%"], center: ["40%", "52%"], data: d.items,
+          label: { show: true, formatter: "{d}%", fontSize: 10 }, labelLine: { length: 6, length2: 4 },
+          itemStyle: { borderColor: "#fff", borderWidth: 1 } }],
       });
     },
     // {labels, values}: bars, red up / green down
     bars: function (d) {
       return Object.assign({}, base, {
         xAxis: { type: "category", data: d.labels, axisLabel: { fontSize: 10 } },
-        yAxis: { type: "value", axisLabel: { formatter: money }, splitLine: { lineStyle: { color: "#eef0f3" } } },
+        yAxis: { type: "value", axisLabel: { formatter: money }, splitLine: gridLine },
         series: [{ type: "bar", data: (d.values || []).map(function (v) {
           return { value: v, itemStyle: { color: v >= 0 ? UP : DOWN } };
         }) }],
       });
     },
+    // {dates, values, names}: daily P&L bars (red up / green down) and the cumulative line
+    pnl: function (d, period) {
+      var from = periodStart(d.dates || [], period);
+      var values = (d.values || []).slice(from);
+      var sum = 0, cumulative = values.map(function (v) { sum += v || 0; return Math.round(sum * 100) / 100; });
+      var names = d.names || ["", ""];
+      return Object.assign({}, base, {
+        tooltip: { trigger: "axis", valueFormatter: signedMoney },
+        legend: { top: 0, right: 0, itemHeight: 8, textStyle: { fontSize: 11 } },
+        xAxis: { type: "category", data: (d.dates || []).slice(from), axisLabel: { fontSize: 10 } },
+        yAxis: { type: "value", axisLabel: { formatter: money }, splitLine: gridLine },
+        series: [
+          { name: names[0], type: "bar", itemStyle: { color: UP }, data: values.map(function (v) {
+            return { value: v, itemStyle: { color: v >= 0 ? UP : DOWN } };
+          }) },
+          { name: names[1], type: "line", data: cumulative, showSymbol: false,
+            lineStyle: { width: 1.6, color: ACCENT }, itemStyle: { color: ACCENT } },
+        ],
+      });
+    },
   };
+
+  // The 360 marks when every chart on the page is drawn: data-charts-done on <body> and
+  // window.__chartsDone (ms since navigation start), for its timing test.
+  function checkDone() {
+    var charts = document.querySelectorAll("[data-chart]").length;
+    var pending = document.querySelectorAll("[data-chart]:not([data-finished])").length;
+    var slots = document.querySelectorAll("[hx-trigger='load'] .loading-slot").length;
+    if (charts && !pending && !slots && !window.__chartsDone) {
+      window.__chartsDone = Math.max(window.__lastChart || 0, window.__lastSettle || 0);
+      document.body.dataset.chartsDone = "1";
+    }
+  }
+  function markDrawn(el) {
+    el.dataset.finished = "1";
+    window.__lastChart = performance.now();
+    checkDone();
+  }
+
+  function currentPeriod(el) {
+    var grid = el.closest("[data-period]");
+    return grid ? grid.dataset.period : undefined;
+  }
 
   function drawCharts(root) {
     if (!window.echarts) return;
@@ -83,11 +175,35 @@
       var build = builders[el.dataset.kind || "line"];
       if (!build) return;
       var chart = echarts.init(el, null, { renderer: "canvas" });
-      chart.setOption(build(data));
+      chart.on("finished", function () { if (!el.dataset.finished) markDrawn(el); });
+      chart.setOption(build(data, currentPeriod(el)));
       el.dataset.drawn = "1";
+      el.__chart = { chart: chart, data: data, build: build };
       window.addEventListener("resize", function () { chart.resize(); });
     });
   }
+
+  // The 360's period picker: redraws the curve and the P&L over the period, keeps it in the URL.
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest("#period-picker [data-period]");
+    if (!button) return;
+    var period = button.dataset.period;
+    var grid = document.getElementById("chart-grid");
+    if (!grid) return;
+    grid.dataset.period = period;
+    document.querySelectorAll("#period-picker [data-period]").forEach(function (b) {
+      var on = b === button;
+      b.classList.toggle("active", on);
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    grid.querySelectorAll("[data-chart]").forEach(function (el) {
+      var held = el.__chart;
+      if (held) held.chart.setOption(held.build(held.data, period), true);
+    });
+    var url = new URL(window.location.href);
+    url.searchParams.set("period", period);
+    window.history.replaceState(null, "", url.pathname + url.search + url.hash);
+  });
 
   // Segment builder: add / remove condition rows from a <template>.
   document.addEventListener("click", function (evt) {
@@ -112,5 +228,9 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
-  document.addEventListener("htmx:afterSettle", function (evt) { drawCharts(evt.target); });
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    window.__lastSettle = performance.now();
+    drawCharts(evt.target);
+    checkDone();
+  });
 })();
