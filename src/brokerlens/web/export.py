@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -35,6 +35,8 @@ from starlette.responses import FileResponse, Response
 
 from brokerlens.access.exports import CsvText, Exported, RowSink
 from brokerlens.access.org import OrgNames, org_names
+from brokerlens.access.snapshot import served_snapshot
+from brokerlens.errors import NotFound
 from brokerlens.indicators import Indicators, builtin_indicators
 from brokerlens.web.formatting import is_amount_column
 from brokerlens.web.i18n import MESSAGES, column_label, enum_label, translate
@@ -48,7 +50,8 @@ MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 RATIO_UNITS = ("ratio", "percent", "pct")
-UNIT_COLUMNS = ("branch_id", "team_id", "unit_id")
+UNIT_COLUMNS = ("branch_id", "team_id", "unit_id", "region_id")
+ID_TYPES = ("id_card", "passport", "hk_mo_pass", "business_license", "other")
 PERSON_COLUMNS = ("staff_id", "servicer_id", "broker_id")
 
 
@@ -249,7 +252,8 @@ class TableWriter:
                 style = self._formats["amount"]
             elif col < len(self._ratio) and self._ratio[col] and not isinstance(cell, int):
                 style = self._formats["ratio"]
-            sheet.write_number(row, col, float(cell), style)
+            # A Decimal goes in as itself: the cell reads 89.82, not float's 89.81999999999999.
+            sheet.write_number(row, col, cast(float, cell), style)
         elif isinstance(cell, dt.datetime):
             plain = cell.astimezone(dt.UTC).replace(tzinfo=None) if cell.tzinfo else cell
             sheet.write_datetime(row, col, plain, self._formats["datetime"])
@@ -283,8 +287,23 @@ class TableWriter:
 
 
 def with_names(show: Presentation, db: sa.Engine) -> Presentation:
-    """The presentation with the org's unit and staff names (none needed for raw codes)."""
-    return show if show.codes else dataclasses.replace(show, org=org_names(db))
+    """The presentation with the org's unit and staff names and the served catalog's
+    classification names (none needed for raw codes)."""
+    if show.codes:
+        return show
+    labels = dict(show.labels)
+    try:
+        catalog = served_snapshot(db).catalog
+    except NotFound:
+        catalog = None
+    for item in catalog.classifications if catalog is not None else []:
+        labels.setdefault(item.id, item.en if show.language == "en" else item.zh)
+    values = {k: dict(v) for k, v in show.values.items()}
+    values.setdefault("id_type", {})
+    for code in ID_TYPES:
+        values["id_type"].setdefault(code, translate(f"export.id_type.{code}", show.language))
+    values.setdefault("catalog_version", {"default": translate("export.default", show.language)})
+    return dataclasses.replace(show, org=org_names(db), labels=labels, values=values)
 
 
 def export_response(
