@@ -13,6 +13,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from html import unescape
+from pathlib import Path
 
 from web.conftest import SignedIn
 from web.test_web_export_writer import _cells, _sheets
@@ -58,9 +59,11 @@ def test_a_bad_amount_is_answered_beside_its_field_with_every_filter_kept(
     sign_in: Callable[[str], SignedIn],
 ) -> None:
     me = sign_in("hq_marketing")
-    branch = re.search(r'<select name="branch_id">.*?<option value="(U[^"]+)"', me.client.get(
-        "/customers"
-    ).text, re.S)
+    branch = re.search(
+        r'<select name="branch_id">.*?<option value="(U[^"]+)"',
+        me.client.get("/customers").text,
+        re.S,
+    )
     assert branch
     params = {
         "min_total_assets_t": "100x",
@@ -85,10 +88,14 @@ def test_a_bad_amount_is_answered_beside_its_field_with_every_filter_kept(
     swapped = me.client.get(
         "/customers", params=params, headers={"HX-Request": "true", "HX-Target": "customer-table"}
     )
-    assert swapped.status_code == 200 and "min_total_assets_t=100x" in swapped.headers["HX-Redirect"]
+    assert (
+        swapped.status_code == 200 and "min_total_assets_t=100x" in swapped.headers["HX-Redirect"]
+    )
     other = me.client.get("/customers", params={"min_total_assets_t": "abc"})
     assert "“abc”不是金额" in unescape(other.text)
-    order = me.client.get("/customers", params={"min_total_assets_t": "2亿", "max_total_assets_t": "1亿"})
+    order = me.client.get(
+        "/customers", params={"min_total_assets_t": "2亿", "max_total_assets_t": "1亿"}
+    )
     assert order.status_code == 422 and "最小值大于最大值" in order.text
 
 
@@ -117,16 +124,15 @@ def test_the_list_shows_branches_by_name_with_the_code_on_hover(
 # --- exports -------------------------------------------------------------------------------
 
 
-def _xlsx_rows(content: bytes, tmp: Callable[[], str]) -> list[dict[str, tuple[str | None, str]]]:
-    path = tmp()
-    with open(path, "wb") as out:
-        out.write(content)
+def _xlsx_rows(content: bytes, path: Path) -> list[dict[str, tuple[str | None, str]]]:
+    """Every data row of every sheet as header -> (type, value); "str" marks a text cell."""
+    path.write_bytes(content)
     rows: list[dict[str, tuple[str | None, str]]] = []
-    for xml in _sheets(__import__("pathlib").Path(path)).values():
+    for xml in _sheets(path).values():
         cells = _cells(xml)
-        width = max(int(re.sub(r"\d", "", ref).__len__()) for ref in cells)
-        del width
-        header = {re.sub(r"\d", "", r): v for r, (_, v) in cells.items() if r[1:] == "1" or re.fullmatch(r"[A-Z]+1", r)}
+        header = {
+            re.sub(r"\d", "", r): v for r, (_, v) in cells.items() if re.fullmatch(r"[A-Z]+1", r)
+        }
         by_row: dict[int, dict[str, tuple[str | None, str]]] = {}
         for ref, cell in cells.items():
             number = int(re.sub(r"\D", "", ref))
@@ -137,7 +143,7 @@ def _xlsx_rows(content: bytes, tmp: Callable[[], str]) -> list[dict[str, tuple[s
 
 
 def test_customer_export_in_excel_has_every_row_chinese_headers_and_numbers(
-    sign_in: Callable[[str], SignedIn], tmp_path: object
+    sign_in: Callable[[str], SignedIn], tmp_path: Path
 ) -> None:
     me = sign_in("hq_marketing")
     total = _count(me)
@@ -146,8 +152,7 @@ def test_customer_export_in_excel_has_every_row_chinese_headers_and_numbers(
     assert response.status_code == 200, response.text[:300]
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert "customers_" in response.headers["content-disposition"]
-    counter = iter(range(100))
-    rows = _xlsx_rows(response.content, lambda: f"{tmp_path}/e{next(counter)}.xlsx")
+    rows = _xlsx_rows(response.content, tmp_path / "customers.xlsx")
     assert len(rows) == total
     first = rows[0]
     assert "客户号" in first and "customer_id" not in first and "customer_type" not in first
@@ -259,7 +264,9 @@ def test_every_report_exports_all_its_rows(other_client: Callable[[str], SignedI
         assert len(rows) == full["matched"] == len(full[key]), report
         if rows:
             assert "营业部" in rows[0] and "branch_id" not in rows[0]
-    audit = other_client("compliance").client.get(
-        "/api/audit", params={"action": "export", "username": me.username}
-    ).json()
+    audit = (
+        other_client("compliance")
+        .client.get("/api/audit", params={"action": "export", "username": me.username})
+        .json()
+    )
     assert audit["data"][0]["detail"]["kind"] == "suitability_holdings_above_class"

@@ -30,13 +30,20 @@ def test_amounts(text: str, value: Decimal) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("50%", Decimal("0.5")), ("50", Decimal("0.5")), ("-10%", Decimal("-0.1")), ("５％", Decimal("0.05"))],
+    [
+        ("50%", Decimal("0.5")),
+        ("50", Decimal("0.5")),
+        ("-10%", Decimal("-0.1")),
+        ("５％", Decimal("0.05")),
+    ],
 )
 def test_percentages_answer_the_ratio_kept(text: str, value: Decimal) -> None:
     assert parse_amount(text, "percent") == value
 
 
-@pytest.mark.parametrize("text", ["abc", "100x", "", "1.2.3", "万", "--5", "1e6", "9" * 40, "50%万"])
+@pytest.mark.parametrize(
+    "text", ["abc", "100x", "", "1.2.3", "万", "--5", "1e6", "9" * 40, "50%万"]
+)
 def test_bad_amounts_are_refused(text: str) -> None:
     with pytest.raises(QuantityError):
         parse_amount(text)

@@ -379,7 +379,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "suit.delivered": ("系统值", "Delivered"),
     "suit.rescored": ("重算值", "Re-scored"),
     "suit.detail": ("说明", "Detail"),
-    "suit.first": ("共 {n} 条，显示前 {shown} 条", "{n} in all, the first {shown} shown"),
     "suit.none": ("无", "None"),
     "suit.validity_branch": ("测评有效期（按营业部）", "Assessment validity by branch"),
     "suit.to_reassess": ("需重新测评的客户", "Customers to re-assess"),

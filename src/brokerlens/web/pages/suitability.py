@@ -111,7 +111,7 @@ class ReportList:
         shown = sorted(n for n in wanted if 1 <= n <= self.pages)
         found: list[int | None] = []
         for n in shown:
-            if found and found[-1] is not None and n - found[-1] > 1:  # type: ignore[operator]
+            if found and found[-1] is not None and n - found[-1] > 1:
                 found.append(None)
             found.append(n)
         return found
