@@ -51,6 +51,7 @@ from brokerlens.suitability.workflow import (
     record_check,
     request_class,
 )
+from brokerlens.warehouse.layout import WarehouseLayout
 
 R = TypeVar("R", bound=BaseModel)
 REPORT_LIMIT = 500  # rows of a report's list answered at most (the counts cover every row)
@@ -695,15 +696,49 @@ def _holdings(report: Any, query: ReportQuery) -> tuple[HoldingsPublic, list[str
     ), [h.customer_id for h in shown]
 
 
+# The kept reports read whole (every row, to filter and page here), by their files' stamps: a
+# page of the compliance report reads neither the lake nor the files again until a run rewrites
+# them. Two dates of two kinds at most.
+_KEPT: dict[tuple[str, tuple[tuple[str, int, int], ...]], Any] = {}
+_KEPT_SIZE = 4
+
+
+def _kept_stamp(settings: Settings, as_of: dt.date) -> tuple[tuple[str, int, int], ...] | None:
+    """The report files a run kept for the date (path, mtime, size); None when it kept none."""
+    folder = WarehouseLayout(settings.warehouse_dir).suitability_reports_dir(as_of)
+    try:
+        files = sorted(p for p in folder.iterdir() if p.suffix == ".parquet")
+        stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    except OSError:
+        return None
+    return stamp or None
+
+
+def _kept(kind: str, settings: Settings, as_of: dt.date, read: Callable[[], Any]) -> Any:
+    stamp = _kept_stamp(settings, as_of)
+    if stamp is None:
+        return read()
+    key = (kind, stamp)
+    found = _KEPT.get(key)
+    if found is None:
+        found = read()
+        if len(_KEPT) >= _KEPT_SIZE:
+            _KEPT.clear()
+        _KEPT[key] = found
+    return found
+
+
 def _rescored(db: sa.Engine, settings: Settings, principal: Principal) -> Any:
     """Every row of the re-scoring (the kept report's whole lists): filtered and paged here."""
     _reports_allowed(principal)
-    return rescore_lake(settings, _served_date(db), limit=None)
+    day = _served_date(db)
+    return _kept("rescored", settings, day, lambda: rescore_lake(settings, day, limit=None))
 
 
 def _held(db: sa.Engine, settings: Settings, principal: Principal) -> Any:
     _reports_allowed(principal)
-    return holdings_report(settings, _served_date(db), limit=None)
+    day = _served_date(db)
+    return _kept("held", settings, day, lambda: holdings_report(settings, day, limit=None))
 
 
 def _shown(db: sa.Engine, principal: Principal, report: str, found: tuple[R, list[str]]) -> R:

@@ -22,7 +22,7 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Literal, cast
 from urllib.parse import quote
 
@@ -102,23 +102,94 @@ def excel_text(value: str) -> str:
     return value
 
 
-def _number(value: Any, amount: bool) -> Decimal | int | None:
-    """A number as it is exported: an amount to the cent, a ratio to 6 places, ints as ints."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    except (InvalidOperation, ValueError, TypeError):
-        return None
-    if not number.is_finite():
-        return None
-    places = CENT if amount else Decimal(1).scaleb(-RATIO_DIGITS)
-    rounded = number.quantize(places, rounding=ROUND_HALF_UP)
-    return rounded.normalize() if not amount else rounded
+_RATIO_PLACES = Decimal(1).scaleb(-RATIO_DIGITS)
+
+
+class _Column:
+    """One column's presentation, decided once: its header, number rounding and labels."""
+
+    __slots__ = ("amount", "cache", "codes", "labelled", "name", "ratio", "show")
+
+    def __init__(self, name: str, show: Presentation) -> None:
+        self.name = name
+        self.show = show
+        self.codes = show.codes
+        self.amount = show.is_amount(name)
+        self.ratio = show.is_ratio(name)
+        has_list = enum_label(name, "", show.language) is not None
+        named = show.org is not None and name in (*UNIT_COLUMNS, *PERSON_COLUMNS)
+        self.labelled = not show.codes and (named or name in show.values or has_list)
+        self.cache: dict[str, str] = {}  # code -> label (a labelled column has few codes)
+
+    def text(self, value: str) -> str:
+        if not self.labelled:
+            return value
+        found = self.cache.get(value)
+        if found is None:
+            found = self.cache[value] = self._label(value)
+        return found
+
+    def _label(self, text: str) -> str:
+        show, name = self.show, self.name
+        if show.org is not None and name in UNIT_COLUMNS:
+            return show.org.unit(text) or text
+        if show.org is not None and name in PERSON_COLUMNS:
+            return show.org.person(text) or text
+        own = show.values.get(name)
+        if own is not None and text in own:
+            return own[text]
+        return enum_label(name, text, show.language) or text
+
+    def number(self, value: float | Decimal) -> Decimal | None:
+        """An amount to the cent, anything else to 6 places: exact decimals, no float noise."""
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return None
+            if self.amount:
+                return Decimal(f"{value:.2f}")
+            return Decimal(f"{value:.{RATIO_DIGITS}f}").normalize()
+        if not value.is_finite():
+            return None
+        if self.amount:
+            return value.quantize(CENT, rounding=ROUND_HALF_UP)
+        return value.quantize(_RATIO_PLACES, rounding=ROUND_HALF_UP).normalize()
+
+    def value(self, value: Any) -> Any:
+        """The cell: None, a label or text, an int, an exact Decimal, a date, or JSON text."""
+        kind = type(value)
+        if value is None or kind is str:
+            return value if value is None else self.text(value)
+        if kind is int:
+            return value
+        if kind is float or kind is Decimal:
+            return self.number(value)
+        if kind is bool:
+            if self.codes:
+                return "true" if value else "false"
+            return translate("export.yes" if value else "export.no", self.show.language)
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, dict | list | tuple):
+            return json.dumps(jsonable_encoder(value), ensure_ascii=False)
+        if isinstance(value, int):
+            return int(value)
+        return self.text(str(value))
+
+
+def _csv_cell(cell: Any) -> Any:
+    if cell is None:
+        return ""
+    kind = type(cell)
+    if kind is str:
+        return excel_text(cell)
+    if kind is Decimal:
+        text = format(cell, "f")
+        return "0" if text == "-0" else text
+    if kind is dt.datetime:
+        return cell.isoformat(sep=" ", timespec="seconds")
+    if kind is dt.date:
+        return cell.isoformat()
+    return cell
 
 
 class TableWriter:
@@ -140,8 +211,8 @@ class TableWriter:
         self.names: list[str] = []
         self.headers: list[str] = []
         self.count = 0
-        self._amount: list[bool] = []
-        self._ratio: list[bool] = []
+        self._columns: list[_Column] = []
+        self._styles: list[Any] = []
         self._csv_file: Any = None
         self._csv: Any = None
         self._book: Any = None
@@ -168,68 +239,46 @@ class TableWriter:
     def columns(self, names: Sequence[str]) -> None:
         self.names = [str(n) for n in names]
         self.headers = [self.show.header(n) for n in self.names]
-        self._amount = [self.show.is_amount(n) for n in self.names]
-        self._ratio = [self.show.is_ratio(n) for n in self.names]
+        self._columns = [_Column(n, self.show) for n in self.names]
+        if self._book is not None:
+            self._styles = [
+                self._formats["amount"] if c.amount else self._formats["ratio"] if c.ratio else None
+                for c in self._columns
+            ]
         if self._csv is not None:
             self._csv.writerow(self.headers)
 
     def row(self, values: Sequence[Any]) -> None:
-        cells = [self.value(i, v) for i, v in enumerate(values)]
+        cells = [c.value(v) for c, v in zip(self._columns, values, strict=False)]
         self.count += 1
         if self._csv is not None:
-            self._csv.writerow([self._csv_cell(c) for c in cells])
+            self._csv.writerow([_csv_cell(c) for c in cells])
             return
         if self._sheet is None or self._sheet_rows >= self.max_rows:
             self._new_sheet()
+        row, sheet, styles, formats = self._sheet_rows, self._sheet, self._styles, self._formats
         for col, cell in enumerate(cells):
-            self._xlsx_cell(self._sheet_rows, col, cell)
+            if cell is None:
+                continue
+            kind = type(cell)
+            if kind is str:
+                sheet.write_string(row, col, cell)
+            elif kind is Decimal or kind is int:
+                # A Decimal goes in as itself: the cell reads 89.82, not float's 89.81999999999999.
+                style = styles[col] if kind is Decimal or self._columns[col].amount else None
+                sheet.write_number(row, col, cast(float, cell), style)
+            elif kind is dt.datetime:
+                plain = cell.astimezone(dt.UTC).replace(tzinfo=None) if cell.tzinfo else cell
+                sheet.write_datetime(row, col, plain, formats["datetime"])
+            elif kind is dt.date:
+                sheet.write_datetime(row, col, cell, formats["date"])
+            else:
+                sheet.write_string(row, col, str(cell))
         self._sheet_rows += 1
-
-    # -- presentation ------------------------------------------------------------------------
 
     def value(self, index: int, value: Any) -> Any:
         """One value as exported: a label, a rounded number, a date, or text."""
-        name = self.names[index] if index < len(self.names) else ""
-        if value is None:
-            return None
-        if isinstance(value, bool):
-            if self.show.codes:
-                return "true" if value else "false"
-            return translate("export.yes" if value else "export.no", self.show.language)
-        if isinstance(value, int | float | Decimal):
-            amount = index < len(self._amount) and self._amount[index]
-            return _number(value, amount)
-        if isinstance(value, dt.datetime | dt.date):
-            return value
-        if isinstance(value, dict | list | tuple):
-            return json.dumps(jsonable_encoder(value), ensure_ascii=False)
-        text = str(value)
-        if not self.show.codes:
-            org = self.show.org
-            if org is not None and name in UNIT_COLUMNS:
-                return org.unit(text) or text
-            if org is not None and name in PERSON_COLUMNS:
-                return org.person(text) or text
-            own = self.show.values.get(name)
-            if own is not None and text in own:
-                return own[text]
-            label = enum_label(name, text, self.show.language)
-            if label is not None:
-                return label
-        return text
-
-    def _csv_cell(self, cell: Any) -> Any:
-        if cell is None:
-            return ""
-        if isinstance(cell, Decimal):
-            return format(cell, "f")
-        if isinstance(cell, dt.datetime):
-            return cell.isoformat(sep=" ", timespec="seconds")
-        if isinstance(cell, dt.date):
-            return cell.isoformat()
-        if isinstance(cell, str):
-            return excel_text(cell)
-        return cell
+        return self._columns[index].value(value)
 
     def _new_sheet(self) -> None:
         self._sheets += 1
@@ -241,26 +290,6 @@ class TableWriter:
             self._sheet.set_column(col, col, width)
         self._sheet.freeze_panes(1, 0)
         self._sheet_rows = 1
-
-    def _xlsx_cell(self, row: int, col: int, cell: Any) -> None:
-        sheet = self._sheet
-        if cell is None:
-            return
-        if isinstance(cell, Decimal | int | float):
-            style = None
-            if col < len(self._amount) and self._amount[col]:
-                style = self._formats["amount"]
-            elif col < len(self._ratio) and self._ratio[col] and not isinstance(cell, int):
-                style = self._formats["ratio"]
-            # A Decimal goes in as itself: the cell reads 89.82, not float's 89.81999999999999.
-            sheet.write_number(row, col, cast(float, cell), style)
-        elif isinstance(cell, dt.datetime):
-            plain = cell.astimezone(dt.UTC).replace(tzinfo=None) if cell.tzinfo else cell
-            sheet.write_datetime(row, col, plain, self._formats["datetime"])
-        elif isinstance(cell, dt.date):
-            sheet.write_datetime(row, col, cell, self._formats["date"])
-        else:
-            sheet.write_string(row, col, str(cell))
 
     # -- the file ----------------------------------------------------------------------------
 

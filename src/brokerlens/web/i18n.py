@@ -134,6 +134,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "“{value}” is not a percentage: type a number, e.g. 5% or -10%",
     ),
     "cust.range_order": ("最小值大于最大值", "The minimum is above the maximum"),
+    "cust.range_errors": (
+        "有筛选条件无法识别，其余条件已保留，请修改标红处：",
+        "A filter could not be read (the others are kept); correct the field marked:",
+    ),
     "export.csv": ("导出 CSV", "Export CSV"),
     "export.xlsx": ("导出 Excel", "Export Excel"),
     "export.codes": ("原始代码（供系统使用）", "Raw codes (for systems)"),
