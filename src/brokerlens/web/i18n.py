@@ -119,8 +119,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cust.indicators": ("指标区间", "Indicator ranges"),
     "cust.org": ("机构与人员", "Branch, team, staff"),
     # lists: amount filters, paging, exports (issue 15)
-    "cust.unit.amount": ("元", "yuan"),
-    "cust.unit.percent": ("%", "%"),
+    "cust.unit.amount": ("（元）", " (yuan)"),
+    "cust.unit.percent": ("（%）", " (%)"),
     "cust.min_hint.amount": ("最小，如 100万", "min, e.g. 1000000"),
     "cust.max_hint.amount": ("最大，如 1.5亿", "max, e.g. 150000000"),
     "cust.min_hint.percent": ("最小，如 -10%", "min, e.g. -10%"),
