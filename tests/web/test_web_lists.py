@@ -270,3 +270,20 @@ def test_every_report_exports_all_its_rows(other_client: Callable[[str], SignedI
         .json()
     )
     assert audit["data"][0]["detail"]["kind"] == "suitability_holdings_above_class"
+
+
+def test_staff_are_picked_by_name_from_those_in_scope(sign_in: Callable[[str], SignedIn]) -> None:
+    me = sign_in("branch_manager")
+    page = me.client.get("/customers").text
+    select = re.search(r'<select name="staff_id">(.*?)</select>', page, re.S)
+    assert select, "the staff filter is a select"
+    options = re.findall(
+        r'<option value="(S[^"]+)" title="\1"\s*>([^<]+)</option>', select.group(1)
+    )
+    assert options and all(not re.fullmatch(r"S\d+", name) for _, name in options)
+    staff_id = options[0][0]
+    picked = me.client.get("/customers", params={"staff_id": staff_id})
+    assert picked.status_code == 200
+    assert re.search(rf'<option value="{staff_id}" title="{staff_id}"\s*selected>', picked.text)
+    wanted = me.client.get("/api/customers", params={"staff_id": staff_id}).json()["count"]
+    assert _total_shown(picked.text) == wanted

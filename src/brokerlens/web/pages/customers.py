@@ -21,6 +21,7 @@ from brokerlens.access import (
     customer_assets,
     explain_customer,
     list_customers,
+    list_staff,
     org_tree,
     reveal,
 )
@@ -268,7 +269,7 @@ def customers_page(
         return page.render("_customer_table.html", {"view": view}, active="customers")
     return page.render(
         "customers.html",
-        {"view": view, "org": org_options(page)},
+        {"view": view, "org": org_options(page), "staff": staff_options(page)},
         active="customers",
         status_code=422 if view.range_errors else 200,
     )
@@ -294,6 +295,21 @@ def org_options(page: Any) -> dict[str, list[tuple[str, str]]]:
     for node in tree if isinstance(tree, list) else [tree]:
         walk(node)
     return options
+
+
+MAX_STAFF_CHOICES = 3000  # beyond this the staff filter stays a typed code
+
+
+def staff_options(page: Any) -> list[tuple[str, list[tuple[str, str]]]] | None:
+    """The staff the user can pick by name, grouped by unit; None: too many for a select."""
+    people = list_staff(page.db, page.principal)
+    if len(people) > MAX_STAFF_CHOICES:
+        return None
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for person in people:
+        unit = person.unit_name or person.unit_id
+        groups.setdefault(unit, []).append((person.staff_id, person.name))
+    return list(groups.items())
 
 
 def _get(item: Any, key: str) -> Any:
