@@ -33,7 +33,7 @@ from fastapi.encoders import jsonable_encoder
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
 
-from brokerlens.access.exports import CsvText, Exported, RowSink
+from brokerlens.access.exports import Exported, RowSink
 from brokerlens.access.org import OrgNames, org_names
 from brokerlens.access.snapshot import served_snapshot
 from brokerlens.errors import NotFound
@@ -417,36 +417,6 @@ def report_presentation(language: str, codes: bool, report: str) -> Presentation
 
 CODES_HELP = "1: column codes and raw values as stored (for systems), not Chinese labels"
 CodesQuery = Annotated[bool, Query(description=CODES_HELP)]
-
-
-def csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Rows as raw CSV text (codes as stored), BOM first."""
-    sink = CsvText()
-    for index, row in enumerate(rows):
-        plain = jsonable_encoder(dict(row))
-        if index == 0:
-            sink.columns(list(plain))
-        sink.row(list(plain.values()))
-    return sink.text()
-
-
-def csv_response(result: Any, filename: str = "export.csv") -> Response:
-    """From what an `access` export gave: (file name, CSV text), CSV text, or rows."""
-    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], str):
-        filename, result = result
-    if isinstance(result, bytes):
-        body = result.decode("utf-8")
-    elif isinstance(result, str):
-        body = result
-    else:
-        rows = getattr(result, "rows", result)
-        body = csv_text(list(rows))
-    disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return Response(
-        "\ufeff" + body.lstrip("\ufeff"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
-    )
 
 
 ALERT_STATUSES = ("new", "acknowledged", "handled", "dismissed")
