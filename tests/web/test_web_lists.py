@@ -15,6 +15,8 @@ from collections.abc import Callable
 from html import unescape
 from pathlib import Path
 
+import pytest
+
 from web.conftest import SignedIn
 from web.test_web_export_writer import _cells, _sheets
 
@@ -287,3 +289,18 @@ def test_staff_are_picked_by_name_from_those_in_scope(sign_in: Callable[[str], S
     assert re.search(rf'<option value="{staff_id}" title="{staff_id}"\s*selected>', picked.text)
     wanted = me.client.get("/api/customers", params={"staff_id": staff_id}).json()["count"]
     assert _total_shown(picked.text) == wanted
+
+
+def test_an_export_above_the_row_limit_goes_on_in_further_sheets(
+    sign_in: Callable[[str], SignedIn], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    me = sign_in("branch_manager")
+    total = _count(me)
+    monkeypatch.setattr("brokerlens.web.export.EXCEL_MAX_ROWS", 101)  # 100 rows and the header
+    response = me.client.get("/api/customers/export.xlsx")
+    assert response.status_code == 200
+    path = tmp_path / "split.xlsx"
+    path.write_bytes(response.content)
+    assert len(_sheets(path)) == -(-total // 100) > 1
+    rows = _xlsx_rows(response.content, tmp_path / "again.xlsx")
+    assert len(rows) == total and len({r["客户号"][1] for r in rows}) == total
