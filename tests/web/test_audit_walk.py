@@ -147,6 +147,8 @@ def _prepare(me: SignedIn, hq: SignedIn) -> Walk:
     walk.params["alert_id"], walk.params["alert_params"] = first["alert_id"], first["defaults"]
     walk.params["catalog_yaml"] = default_catalog_text()
     walk.params["username"] = WALK_USER
+    walk.params["fmt"] = "xlsx"  # the exports: .csv and .xlsx are one endpoint each
+    walk.params["report"] = "holdings-above-class"
     return walk
 
 

@@ -12,9 +12,7 @@ every export and is audited with every id.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,7 +21,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from brokerlens.access.audit import audit_read, record_audit
-from brokerlens.access.exports import BOM, MAX_EXPORT_ROWS
+from brokerlens.access.exports import MAX_EXPORT_ROWS, CsvText, Exported, RowSink, export_name
 from brokerlens.access.masking import mask_row
 from brokerlens.access.org import org_names
 from brokerlens.access.render import Where, duckdb_where
@@ -229,17 +227,11 @@ def list_candidates(
     )
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # a text cell Excel would run as a formula
-    return value
-
-
-def export_candidates(
-    db: sa.Engine, settings: Settings, principal: Principal, query: ActivationQuery
-) -> tuple[str, str]:
-    """(file name, CSV text) of every candidate in scope matching the query (paging ignored),
-    with the reasons in words; audited `export` with every id."""
+def write_candidates(
+    db: sa.Engine, settings: Settings, principal: Principal, query: ActivationQuery, sink: RowSink
+) -> Exported:
+    """Every candidate in scope matching the query (paging ignored) into `sink`, with the
+    reasons in words; audited `export` with every id."""
     if not principal.can(Permission.EXPORT):
         raise Forbidden("exporting customers needs the export permission")
     with db.begin() as connection:
@@ -254,13 +246,9 @@ def export_candidates(
                 hint="narrow it to a branch or a kind and export in parts",
             )
         rows = _rows(path, _scope(connection, principal, snapshot), where, None)
-        out = io.StringIO()
-        out.write(BOM)
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow([*SHOWN, "reasons"])
+        sink.columns([*SHOWN, "reasons"])
         for row in rows:
-            cells = [_cell(row.get(n)) for n in SHOWN]
-            writer.writerow([*cells, _cell(reasons_text(row, principal.language))])
+            sink.row([*(row.get(n) for n in SHOWN), reasons_text(row, principal.language)])
         detail = {
             "kind": "activation",
             "query": query.model_dump(mode="json", exclude={"page", "page_size"}),
@@ -268,5 +256,13 @@ def export_candidates(
             "as_of": str(snapshot.as_of_date),
         }
         record_audit(connection, principal, "export", [str(r["customer_id"]) for r in rows], detail)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
-    return f"activation_{snapshot.as_of_date.isoformat()}_{stamp}.csv", out.getvalue()
+    return Exported(export_name("activation", snapshot.as_of_date), len(rows))
+
+
+def export_candidates(
+    db: sa.Engine, settings: Settings, principal: Principal, query: ActivationQuery
+) -> tuple[str, str]:
+    """(file name, CSV text of raw codes) of every candidate in scope matching the query."""
+    sink = CsvText()
+    done = write_candidates(db, settings, principal, query, sink)
+    return f"{done.name}.csv", sink.text()

@@ -12,9 +12,7 @@ alert row and adds its `alert_actions` row (who, when, note) in one transaction,
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -25,7 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement, True_
 
 from brokerlens.access.audit import audit_read, record_audit
 from brokerlens.access.customers import scoped_row
-from brokerlens.access.exports import BOM, _cell, _require, _too_many
+from brokerlens.access.exports import CsvText, Exported, RowSink, _require, _too_many, export_name
 from brokerlens.access.masking import mask_row
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
@@ -647,11 +645,11 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_alerts(
-    db: sa.Engine, settings: Settings, principal: Principal, query: AlertQuery
-) -> tuple[str, str]:
-    """(file name, CSV text) of every alert in scope matching the query (paging ignored),
-    masked, capped as customer exports are, and audited as an export with every customer id."""
+def write_alerts(
+    db: sa.Engine, settings: Settings, principal: Principal, query: AlertQuery, sink: RowSink
+) -> Exported:
+    """Every alert in scope matching the query (paging ignored) into `sink`, masked, capped as
+    customer exports are, and audited as an export with every customer id."""
     _require(principal)
     names = alert_names(settings)
     language = principal.language
@@ -670,10 +668,7 @@ def export_alerts(
             .where(*where)
             .order_by(*_newest_first())
         ).mappings()
-        out = io.StringIO()
-        out.write(BOM)
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(EXPORT_COLUMNS)
+        sink.columns(EXPORT_COLUMNS)
         ids: dict[str, None] = {}  # each customer once, in the order met
         count = 0
         for raw in rows:
@@ -686,7 +681,7 @@ def export_alerts(
                 "alert_name": label,
                 "explanation": explanation_text(row["explanation"], language),
             }
-            writer.writerow([_cell(values.get(c)) for c in EXPORT_COLUMNS])
+            sink.row([values.get(c) for c in EXPORT_COLUMNS])
         detail = {
             "kind": "alerts",
             "query": query.model_dump(mode="json", exclude={"page", "page_size"}),
@@ -694,8 +689,16 @@ def export_alerts(
             "as_of": str(snapshot.as_of_date),
         }
         record_audit(connection, principal, "export", list(ids), detail)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
-    return f"alerts_{snapshot.as_of_date.isoformat()}_{stamp}.csv", out.getvalue()
+    return Exported(export_name("alerts", snapshot.as_of_date), count)
+
+
+def export_alerts(
+    db: sa.Engine, settings: Settings, principal: Principal, query: AlertQuery
+) -> tuple[str, str]:
+    """(file name, CSV text of raw codes) of every alert in scope matching the query."""
+    sink = CsvText()
+    done = write_alerts(db, settings, principal, query, sink)
+    return f"{done.name}.csv", sink.text()
 
 
 # -- thresholds -----------------------------------------------------------------------------------

@@ -1,12 +1,19 @@
-"""CSV exports of customer lists and segment members: masked, capped, audited with every id."""
+"""Exports of customer lists and segment members: masked, audited with every id.
+
+An export streams its rows into a `RowSink` (the column names once, then each row's values,
+masked and raw: codes, numbers, dates); the web layer's sink labels them and writes CSV or
+Excel. `export_customers` / `export_segment` keep the plain CSV of raw codes (the CLI's, and
+what the API answered before labels) through `CsvText`.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -19,8 +26,44 @@ from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.auth.principal import Permission, Principal
 from brokerlens.errors import Forbidden, InvalidRequest
 
-MAX_EXPORT_ROWS = 100_000
+# Not a cap on what a list holds (the web writer splits a sheet at Excel's row limit): a guard
+# against a runaway request, refused with a message naming it, never cut silently.
+MAX_EXPORT_ROWS = 5_000_000
 BOM = "\ufeff"  # Excel reads a UTF-8 file as UTF-8 (Chinese names intact) only with it
+
+
+class RowSink(Protocol):
+    """Where an export's rows go: the column names once, then each row's values in order."""
+
+    def columns(self, names: Sequence[str]) -> None: ...
+
+    def row(self, values: Sequence[Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What an export wrote: its file name without the extension, and how many rows."""
+
+    name: str
+    count: int
+
+
+class CsvText:
+    """The raw CSV of an export: BOM, codes as stored, text a spreadsheet would run quoted."""
+
+    def __init__(self) -> None:
+        self.out = io.StringIO()
+        self.out.write(BOM)
+        self.writer = csv.writer(self.out, lineterminator="\r\n")
+
+    def columns(self, names: Sequence[str]) -> None:
+        self.writer.writerow(names)
+
+    def row(self, values: Sequence[Any]) -> None:
+        self.writer.writerow([_cell(v) for v in values])
+
+    def text(self) -> str:
+        return self.out.getvalue()
 
 
 def _require(principal: Principal) -> None:
@@ -66,17 +109,15 @@ def _export(
     snapshot: Snapshot,
     result: Iterable[Mapping[str, Any] | sa.RowMapping],
     detail: dict[str, Any],
-) -> str:
+    sink: RowSink,
+) -> int:
     names = snapshot.names()
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(names)
+    sink.columns(names)
     ids: list[str] = []
     for row in result:
         masked = mask_row(row)
         ids.append(str(row["customer_id"]))
-        writer.writerow([_cell(masked[n]) for n in names])
+        sink.row([masked[n] for n in names])
     record_audit(
         connection,
         principal,
@@ -84,12 +125,13 @@ def _export(
         ids,
         {**detail, "count": len(ids), "as_of": str(snapshot.as_of_date)},
     )
-    return out.getvalue()
+    return len(ids)
 
 
-def _filename(prefix: str, snapshot: Snapshot) -> str:
+def export_name(prefix: str, as_of: dt.date) -> str:
+    """An export's file name without the extension: prefix, data date, UTC time stamp."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
-    return f"{prefix}_{snapshot.as_of_date.isoformat()}_{stamp}.csv"
+    return f"{prefix}_{as_of.isoformat()}_{stamp}"
 
 
 def _exported(
@@ -98,7 +140,8 @@ def _exported(
     query: CustomerQuery,
     purpose: str,
     detail: dict[str, Any],
-) -> tuple[Snapshot, str]:
+    sink: RowSink,
+) -> tuple[Snapshot, int]:
     with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         path = columnar.columnar_file(snapshot)
@@ -106,24 +149,40 @@ def _exported(
             connection, principal, snapshot, query, purpose=purpose, columnar=path is not None
         )
         result = _rows(connection, snapshot, filters, path)
-        return snapshot, _export(connection, principal, snapshot, result, detail)
+        return snapshot, _export(connection, principal, snapshot, result, detail, sink)
 
 
-def export_customers(db: sa.Engine, principal: Principal, query: CustomerQuery) -> tuple[str, str]:
-    """(file name, CSV text) of every customer in scope matching the query (paging ignored)."""
+def write_customers(
+    db: sa.Engine, principal: Principal, query: CustomerQuery, sink: RowSink
+) -> Exported:
+    """Every customer in scope matching the query (paging ignored) into `sink`, masked."""
     _require(principal)
     detail = {
         "kind": "customers",
         "query": query.model_dump(mode="json", exclude={"page", "page_size"}),
     }
-    snapshot, text = _exported(db, principal, query, "export", detail)
-    return _filename("customers", snapshot), text
+    snapshot, count = _exported(db, principal, query, "export", detail, sink)
+    return Exported(export_name("customers", snapshot.as_of_date), count)
 
 
-def export_segment(db: sa.Engine, principal: Principal, segment_id: int) -> tuple[str, str]:
-    """(file name, CSV text) of the segment's customers within the viewer's scope."""
+def write_segment(db: sa.Engine, principal: Principal, segment_id: int, sink: RowSink) -> Exported:
+    """The segment's customers within the viewer's scope into `sink`, masked."""
     _require(principal)
     query = CustomerQuery(conditions=segment_conditions(db, principal, segment_id))
     detail = {"kind": "segment", "segment_id": segment_id}
-    snapshot, text = _exported(db, principal, query, "segment_export", detail)
-    return _filename(f"segment_{segment_id}", snapshot), text
+    snapshot, count = _exported(db, principal, query, "segment_export", detail, sink)
+    return Exported(export_name(f"segment_{segment_id}", snapshot.as_of_date), count)
+
+
+def export_customers(db: sa.Engine, principal: Principal, query: CustomerQuery) -> tuple[str, str]:
+    """(file name, CSV text of raw codes) of every customer in scope matching the query."""
+    sink = CsvText()
+    done = write_customers(db, principal, query, sink)
+    return f"{done.name}.csv", sink.text()
+
+
+def export_segment(db: sa.Engine, principal: Principal, segment_id: int) -> tuple[str, str]:
+    """(file name, CSV text of raw codes) of the segment's customers within the viewer's scope."""
+    sink = CsvText()
+    done = write_segment(db, principal, segment_id, sink)
+    return f"{done.name}.csv", sink.text()

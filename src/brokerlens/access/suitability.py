@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from brokerlens.access.audit import record_audit
 from brokerlens.access.customers import scoped_row
+from brokerlens.access.exports import Exported, RowSink, _too_many, export_name
 from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Permission, Principal
 from brokerlens.config import Settings
@@ -50,6 +51,7 @@ from brokerlens.suitability.workflow import (
     record_check,
     request_class,
 )
+from brokerlens.warehouse.layout import WarehouseLayout
 
 R = TypeVar("R", bound=BaseModel)
 REPORT_LIMIT = 500  # rows of a report's list answered at most (the counts cover every row)
@@ -155,26 +157,37 @@ class EligibilityPublic(BaseModel):
     permissions: list[PermissionEligibility]
 
 
-class FindingsPublic(BaseModel):
+class _Paged(BaseModel):
+    matched: int = Field(default=0, description="rows matching the filters, over every page")
+    page: int = 1
+    page_size: int = REPORT_LIMIT
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.matched // max(self.page_size, 1)))
+
+
+class FindingsPublic(_Paged):
     as_of_date: dt.date
     assessments: int
-    total: int
+    total: int = Field(description="every finding of the report")
     counts: dict[str, int]
-    findings: list[dict[str, Any]]
+    findings: list[dict[str, Any]] = Field(description="this page's findings")
 
 
-class ValidityPublic(BaseModel):
+class ValidityPublic(_Paged):
     as_of_date: dt.date
     branches: list[dict[str, Any]]
-    total: int
-    customers: list[dict[str, Any]]
+    total: int = Field(description="every customer to re-assess")
+    customers: list[dict[str, Any]] = Field(description="this page's customers")
 
 
-class HoldingsPublic(BaseModel):
+class HoldingsPublic(_Paged):
     as_of_date: dt.date
     branches: list[dict[str, Any]]
-    total: int
-    holdings: list[dict[str, Any]]
+    total: int = Field(description="every holding above class")
+    holdings: list[dict[str, Any]] = Field(description="this page's holdings")
+    grades: list[str] = Field(default_factory=list, description="the risk grades present")
 
 
 class ComplianceOverview(BaseModel):
@@ -584,45 +597,148 @@ def _served_date(db: sa.Engine) -> dt.date:
         return served_snapshot_on(connection).as_of_date
 
 
-def _findings(report: Any, limit: int) -> tuple[FindingsPublic, list[str]]:
-    shown = report.findings[:limit]
+@dataclasses.dataclass(frozen=True)
+class ReportQuery:
+    """One page of a report's list, filtered by branch and by the report's key field (a
+    finding's kind, a validity state, a holding's risk grade). page_size None: every row."""
+
+    branch_id: str | None = None
+    key: str | None = None
+    page: int = 1
+    page_size: int | None = REPORT_LIMIT
+
+
+REPORT_KEYS = {"findings": "kind", "validity": "state", "holdings_above_class": "grade"}
+REPORT_COLUMNS = {
+    "findings": (
+        "assessment_id",
+        "customer_id",
+        "branch_id",
+        "version",
+        "kind",
+        "delivered",
+        "rescored",
+        "detail",
+    ),
+    "validity": ("branch_id", "customer_id", "state", "assessment_id", "expire_date", "days_left"),
+    "holdings_above_class": (
+        "branch_id",
+        "customer_id",
+        "risk_class",
+        "allowed",
+        "kind",
+        "item_id",
+        "name",
+        "grade",
+        "market_value",
+        "reason",
+    ),
+}
+
+
+def _matching(items: Sequence[Any], key: str, query: ReportQuery) -> list[Any]:
+    found = list(items)
+    if query.branch_id:
+        found = [i for i in found if (i.branch_id or "") == query.branch_id]
+    if query.key:
+        found = [i for i in found if str(getattr(i, key)) == query.key]
+    return found
+
+
+def _page(found: list[Any], query: ReportQuery) -> list[Any]:
+    if query.page_size is None:
+        return found
+    start = (max(query.page, 1) - 1) * query.page_size
+    return found[start : start + query.page_size]
+
+
+def _findings(report: Any, query: ReportQuery) -> tuple[FindingsPublic, list[str]]:
+    found = _matching(report.findings, "kind", query)
+    shown = _page(found, query)
     return FindingsPublic(
         as_of_date=report.as_of,
         assessments=report.assessments,
         total=report.total_findings(),
         counts=report.counts(),
         findings=[dataclasses.asdict(f) for f in shown],
+        matched=len(found),
+        page=query.page,
+        page_size=query.page_size or max(len(found), 1),
     ), [f.customer_id for f in shown]
 
 
-def _validity(report: Any, limit: int) -> tuple[ValidityPublic, list[str]]:
-    shown = report.due()[:limit]
+def _validity(report: Any, query: ReportQuery) -> tuple[ValidityPublic, list[str]]:
+    found = _matching(report.due(), "state", query)
+    shown = _page(found, query)
     return ValidityPublic(
         as_of_date=report.as_of,
         branches=[dataclasses.asdict(b) for b in report.branches()],
         total=report.total_due(),
         customers=[dataclasses.asdict(v) for v in shown],
+        matched=len(found),
+        page=query.page,
+        page_size=query.page_size or max(len(found), 1),
     ), [v.customer_id for v in shown]
 
 
-def _holdings(report: Any, limit: int) -> tuple[HoldingsPublic, list[str]]:
-    shown = report.holdings[:limit]
+def _holdings(report: Any, query: ReportQuery) -> tuple[HoldingsPublic, list[str]]:
+    found = _matching(report.holdings, "grade", query)
+    shown = _page(found, query)
     return HoldingsPublic(
         as_of_date=report.as_of,
         branches=[dataclasses.asdict(b) for b in report.branches()],
         total=report.count(),
         holdings=[dataclasses.asdict(h) for h in shown],
+        grades=sorted({h.grade for h in report.holdings}),
+        matched=len(found),
+        page=query.page,
+        page_size=query.page_size or max(len(found), 1),
     ), [h.customer_id for h in shown]
 
 
-def _rescored(db: sa.Engine, settings: Settings, principal: Principal, limit: int) -> Any:
-    _reports_allowed(principal)
-    return rescore_lake(settings, _served_date(db), limit=limit)
+# The kept reports read whole (every row, to filter and page here), by their files' stamps: a
+# page of the compliance report reads neither the lake nor the files again until a run rewrites
+# them. Two dates of two kinds at most.
+_KEPT: dict[tuple[str, tuple[tuple[str, int, int], ...]], Any] = {}
+_KEPT_SIZE = 4
 
 
-def _held(db: sa.Engine, settings: Settings, principal: Principal, limit: int) -> Any:
+def _kept_stamp(settings: Settings, as_of: dt.date) -> tuple[tuple[str, int, int], ...] | None:
+    """The report files a run kept for the date (path, mtime, size); None when it kept none."""
+    folder = WarehouseLayout(settings.warehouse_dir).suitability_reports_dir(as_of)
+    try:
+        files = sorted(p for p in folder.iterdir() if p.suffix == ".parquet")
+        stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    except OSError:
+        return None
+    return stamp or None
+
+
+def _kept(kind: str, settings: Settings, as_of: dt.date, read: Callable[[], Any]) -> Any:
+    stamp = _kept_stamp(settings, as_of)
+    if stamp is None:
+        return read()
+    key = (kind, stamp)
+    found = _KEPT.get(key)
+    if found is None:
+        found = read()
+        if len(_KEPT) >= _KEPT_SIZE:
+            _KEPT.clear()
+        _KEPT[key] = found
+    return found
+
+
+def _rescored(db: sa.Engine, settings: Settings, principal: Principal) -> Any:
+    """Every row of the re-scoring (the kept report's whole lists): filtered and paged here."""
     _reports_allowed(principal)
-    return holdings_report(settings, _served_date(db), limit=limit)
+    day = _served_date(db)
+    return _kept("rescored", settings, day, lambda: rescore_lake(settings, day, limit=None))
+
+
+def _held(db: sa.Engine, settings: Settings, principal: Principal) -> Any:
+    _reports_allowed(principal)
+    day = _served_date(db)
+    return _kept("held", settings, day, lambda: holdings_report(settings, day, limit=None))
 
 
 def _shown(db: sa.Engine, principal: Principal, report: str, found: tuple[R, list[str]]) -> R:
@@ -632,37 +748,103 @@ def _shown(db: sa.Engine, principal: Principal, report: str, found: tuple[R, lis
     return body
 
 
+def _query(limit: int | ReportQuery | None) -> ReportQuery:
+    if isinstance(limit, ReportQuery):
+        return limit
+    return ReportQuery(page_size=REPORT_LIMIT if limit is None else limit)
+
+
 def rescore_findings(
-    db: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
+    db: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    query: int | ReportQuery = REPORT_LIMIT,
 ) -> FindingsPublic:
-    """Delivered assessments that disagree with their re-scoring (data-quality findings)."""
-    report = _rescored(db, settings, principal, limit)
-    return _shown(db, principal, "findings", _findings(report, limit))
+    """Delivered assessments that disagree with their re-scoring (data-quality findings): one
+    page (an int: the first rows), filtered by branch and kind."""
+    report = _rescored(db, settings, principal)
+    return _shown(db, principal, "findings", _findings(report, _query(query)))
 
 
 def validity_by_branch(
-    db: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
+    db: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    query: int | ReportQuery = REPORT_LIMIT,
 ) -> ValidityPublic:
-    """Per branch: valid, expiring, expired and missing assessments; the customers to re-assess."""
-    report = _rescored(db, settings, principal, limit)
-    return _shown(db, principal, "validity", _validity(report, limit))
+    """Per branch: valid, expiring, expired and missing assessments; one page of the customers
+    to re-assess, filtered by branch and state."""
+    report = _rescored(db, settings, principal)
+    return _shown(db, principal, "validity", _validity(report, _query(query)))
 
 
 def holdings_above_class(
-    db: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
+    db: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    query: int | ReportQuery = REPORT_LIMIT,
 ) -> HoldingsPublic:
-    """Current holdings above the holder's class, summed by branch, and the holdings."""
-    report = _held(db, settings, principal, limit)
-    return _shown(db, principal, "holdings_above_class", _holdings(report, limit))
+    """Current holdings above the holder's class, summed by branch; one page of the holdings,
+    filtered by branch and risk grade."""
+    report = _held(db, settings, principal)
+    return _shown(db, principal, "holdings_above_class", _holdings(report, _query(query)))
 
 
 def compliance_overview(
-    db: sa.Engine, settings: Settings, principal: Principal, limit: int = REPORT_LIMIT
+    db: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    limit: int = REPORT_LIMIT,
+    *,
+    findings: ReportQuery | None = None,
+    validity: ReportQuery | None = None,
+    holdings: ReportQuery | None = None,
 ) -> ComplianceOverview:
-    """The three reports of the compliance page, from one re-scoring of the lake."""
-    rescored = _rescored(db, settings, principal, limit)
-    findings, validity = _findings(rescored, limit), _validity(rescored, limit)
-    holdings = _holdings(_held(db, settings, principal, limit), limit)
-    ids = findings[1] + validity[1] + holdings[1]
-    overview = ComplianceOverview(findings=findings[0], validity=validity[0], holdings=holdings[0])
+    """The three reports of the compliance page, from one re-scoring of the lake, each list
+    with its own page and filters."""
+    rescored = _rescored(db, settings, principal)
+    first = ReportQuery(page_size=limit)
+    found = _findings(rescored, findings or first)
+    due = _validity(rescored, validity or first)
+    held = _holdings(_held(db, settings, principal), holdings or first)
+    ids = found[1] + due[1] + held[1]
+    overview = ComplianceOverview(findings=found[0], validity=due[0], holdings=held[0])
     return _shown(db, principal, "overview", (overview, ids))
+
+
+def write_report(
+    db: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    report: str,
+    query: ReportQuery,
+    sink: RowSink,
+) -> Exported:
+    """Every row of one report's list matching the filters (paging ignored) into `sink`;
+    audited as an export with every customer id. report: findings, validity,
+    holdings_above_class."""
+    if report not in REPORT_COLUMNS:
+        raise NotFound(f"no suitability report {report[:40]!r}", hint=", ".join(REPORT_COLUMNS))
+    if not principal.can(Permission.EXPORT):
+        raise Forbidden("exporting customers needs the export permission")
+    everything = dataclasses.replace(query, page=1, page_size=None)
+    if report == "holdings_above_class":
+        items = _matching(_held(db, settings, principal).holdings, "grade", everything)
+    else:
+        rescored = _rescored(db, settings, principal)
+        source = rescored.findings if report == "findings" else rescored.due()
+        items = _matching(source, REPORT_KEYS[report], everything)
+    _too_many(len(items))
+    columns = REPORT_COLUMNS[report]
+    sink.columns(columns)
+    for item in items:
+        sink.row([getattr(item, c) for c in columns])
+    as_of = _served_date(db)
+    detail = {
+        "kind": f"suitability_{report}",
+        "query": {"branch_id": query.branch_id, "key": query.key},
+        "count": len(items),
+        "as_of": str(as_of),
+    }
+    _audit(db, principal, "export", list(dict.fromkeys(i.customer_id for i in items)), detail)
+    return Exported(export_name(f"suitability_{report}", as_of), len(items))

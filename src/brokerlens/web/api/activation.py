@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from brokerlens.access.activation import ActivationQuery, export_candidates, list_candidates
+from brokerlens.access.activation import ActivationQuery, list_candidates, write_candidates
+from brokerlens.indicators import load_indicators
 from brokerlens.web.bounds import PageQuery
 from brokerlens.web.deps import (
     CsrfDep,
@@ -24,7 +25,12 @@ from brokerlens.web.deps import (
     SettingsDep,
     customer_reader,
 )
-from brokerlens.web.export import csv_response
+from brokerlens.web.export import (
+    CodesQuery,
+    Format,
+    activation_presentation,
+    export_response,
+)
 from brokerlens.web.formatting import amount
 
 router = APIRouter(
@@ -102,9 +108,18 @@ def list_activation(db: DbDep, settings: SettingsDep, principal: ReaderDep, quer
     return list_candidates(db, settings, principal, query, money=money_words(principal.language))
 
 
-@router.get("/export.csv", response_class=Response)
+@router.get("/export.{fmt}", response_class=Response)
 def export_activation(
-    db: DbDep, settings: SettingsDep, principal: ExporterDep, query: QueryDep
+    fmt: Format,
+    db: DbDep,
+    settings: SettingsDep,
+    principal: ExporterDep,
+    query: QueryDep,
+    codes: CodesQuery = False,
 ) -> Response:
-    """Every candidate matching the filters as CSV with the reasons (PII masked); audited."""
-    return csv_response(export_candidates(db, settings, principal, query))
+    """Every candidate matching the filters as CSV or Excel with the reasons (PII masked),
+    Chinese headers and labels unless `codes=1`; audited."""
+    show = activation_presentation(principal.language, codes, load_indicators(settings))
+    return export_response(
+        lambda sink: write_candidates(db, settings, principal, query, sink), fmt, show, db=db
+    )

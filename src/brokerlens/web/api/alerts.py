@@ -26,7 +26,12 @@ from brokerlens.web.deps import (
     SettingsDep,
     customer_reader,
 )
-from brokerlens.web.export import csv_response
+from brokerlens.web.export import (
+    CodesQuery,
+    Format,
+    alerts_presentation,
+    export_response,
+)
 
 router = APIRouter(
     prefix="/api/alerts", tags=["alerts"], dependencies=[CsrfDep, Depends(customer_reader)]
@@ -209,12 +214,25 @@ def counts(
     return {"counts": alerts_service.alert_counts(db, principal, status)}
 
 
-@router.get("/export.csv", response_class=Response)
+@router.get("/export.{fmt}", response_class=Response)
 def export(
-    db: DbDep, settings: SettingsDep, principal: ExporterDep, params: AlertParamsDep
+    fmt: Format,
+    db: DbDep,
+    settings: SettingsDep,
+    principal: ExporterDep,
+    params: AlertParamsDep,
+    codes: CodesQuery = False,
 ) -> Response:
-    """Every alert matching the filters as CSV (paging ignored); audited as an export."""
-    return csv_response(alerts_service.export_alerts(db, settings, principal, params.query()))
+    """Every alert matching the filters as CSV or Excel (paging ignored), Chinese headers and
+    labels unless `codes=1`; audited as an export."""
+    query = params.query()
+    show = alerts_presentation(principal.language, codes)
+    return export_response(
+        lambda sink: alerts_service.write_alerts(db, settings, principal, query, sink),
+        fmt,
+        show,
+        db=db,
+    )
 
 
 @router.get("/thresholds")

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.responses import Response
 
 from brokerlens import access
+from brokerlens.access.exports import write_customers
+from brokerlens.indicators import load_indicators
 from brokerlens.web.bounds import PageQuery, check_filters
 from brokerlens.web.deps import (
     CsrfDep,
@@ -25,7 +27,7 @@ from brokerlens.web.deps import (
     SettingsDep,
     customer_reader,
 )
-from brokerlens.web.export import csv_response
+from brokerlens.web.export import CodesQuery, Format, Presentation, export_response
 from brokerlens.web.filters import conditions_from
 
 router = APIRouter(
@@ -165,10 +167,23 @@ def list_customers(db: DbDep, principal: ReaderDep, params: ListParams) -> Custo
     return page_of(access.list_customers(db, principal, params.query()))
 
 
-@router.get("/export.csv", response_class=Response)
-def export_customers(db: DbDep, principal: ExporterDep, params: ListParams) -> Response:
-    """Every customer matching the list's filters as CSV (PII masked); audited as an export."""
-    return csv_response(access.export_customers(db, principal, params.query()))
+@router.get("/export.{fmt}", response_class=Response)
+def export_customers(
+    fmt: Format,
+    db: DbDep,
+    settings: SettingsDep,
+    principal: ExporterDep,
+    params: ListParams,
+    codes: CodesQuery = False,
+) -> Response:
+    """Every customer matching the list's filters as CSV or Excel (`export.csv`,
+    `export.xlsx`; PII masked), with Chinese headers and labelled values unless `codes=1`;
+    audited as an export."""
+    show = Presentation(principal.language, codes, load_indicators(settings))
+    query = params.query()
+    return export_response(
+        lambda sink: write_customers(db, principal, query, sink), fmt, show, db=db
+    )
 
 
 @router.get("/{customer_id}", response_model=Customer360Public)

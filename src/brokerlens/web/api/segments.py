@@ -16,10 +16,19 @@ from starlette.responses import Response
 
 from brokerlens import access
 from brokerlens.access.conditions import Op
+from brokerlens.access.exports import write_segment
+from brokerlens.indicators import load_indicators
 from brokerlens.web.api.customers import CustomerListPublic, page_of
 from brokerlens.web.bounds import IdPath, PageQuery, check_condition_value
-from brokerlens.web.deps import CsrfDep, DbDep, ExporterDep, ReaderDep, customer_reader
-from brokerlens.web.export import csv_response
+from brokerlens.web.deps import (
+    CsrfDep,
+    DbDep,
+    ExporterDep,
+    ReaderDep,
+    SettingsDep,
+    customer_reader,
+)
+from brokerlens.web.export import CodesQuery, Format, Presentation, export_response
 from brokerlens.web.filters import conditions_from_dicts
 
 router = APIRouter(
@@ -156,7 +165,18 @@ def segment_members(
     )
 
 
-@router.get("/{segment_id}/export.csv", response_class=Response)
-def export_segment(segment_id: IdPath, db: DbDep, principal: ExporterDep) -> Response:
-    """Every member as CSV (PII masked); audited as an export naming the customers."""
-    return csv_response(access.export_segment(db, principal, segment_id))
+@router.get("/{segment_id}/export.{fmt}", response_class=Response)
+def export_segment(
+    segment_id: IdPath,
+    fmt: Format,
+    db: DbDep,
+    settings: SettingsDep,
+    principal: ExporterDep,
+    codes: CodesQuery = False,
+) -> Response:
+    """Every member as CSV or Excel (PII masked), Chinese headers and labels unless `codes=1`;
+    audited as an export naming the customers."""
+    show = Presentation(principal.language, codes, load_indicators(settings))
+    return export_response(
+        lambda sink: write_segment(db, principal, segment_id, sink), fmt, show, db=db
+    )

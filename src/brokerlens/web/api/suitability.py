@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
+from starlette.responses import Response
 
 from brokerlens.access import suitability as suitability_service
 from brokerlens.access.suitability import (
@@ -19,12 +20,22 @@ from brokerlens.access.suitability import (
     EligibilityPublic,
     FindingsPublic,
     HoldingsPublic,
+    ReportQuery,
     SuitabilityPublic,
     ValidityPublic,
 )
 from brokerlens.auth.principal import Permission
-from brokerlens.web.bounds import IdPath
-from brokerlens.web.deps import CsrfDep, DbDep, ReaderDep, SettingsDep, customer_reader, require
+from brokerlens.web.bounds import IdPath, PageQuery
+from brokerlens.web.deps import (
+    CsrfDep,
+    DbDep,
+    ExporterDep,
+    ReaderDep,
+    SettingsDep,
+    customer_reader,
+    require,
+)
+from brokerlens.web.export import CodesQuery, Format, export_response, report_presentation
 
 customer_router = APIRouter(
     prefix="/api/customers",
@@ -137,29 +148,103 @@ def sale(check_id: IdPath, db: DbDep, settings: SettingsDep, principal: ReaderDe
     return suitability_service.record_sale(db, settings, principal, check_id)
 
 
+class ReportParams:
+    """A report list's page and filters, shared by the API, the page and the exports."""
+
+    def __init__(
+        self,
+        branch_id: Annotated[
+            str | None, Query(max_length=64, description="only this branch")
+        ] = None,
+        page: PageQuery = 1,
+        page_size: Annotated[int, Query(ge=1, le=5000, description="rows a page")] = 500,
+        limit: LimitQuery | None = None,
+    ) -> None:
+        self.branch_id = (branch_id or "").strip() or None
+        self.page = page
+        self.page_size = limit or page_size
+
+    def query(self, key: str | None) -> ReportQuery:
+        return ReportQuery(self.branch_id, key or None, self.page, self.page_size)
+
+
+ReportParamsDep = Annotated[ReportParams, Depends()]
+KindQuery = Annotated[str | None, Query(max_length=64, description="only this kind of finding")]
+StateQuery = Annotated[
+    Literal["expiring", "expired", "missing"] | None, Query(description="only this state")
+]
+GradeQuery = Annotated[str | None, Query(max_length=16, description="only this risk grade")]
+REPORT_PATHS = {
+    "findings": "findings",
+    "validity": "validity",
+    "holdings-above-class": "holdings_above_class",
+}
+
+
 @router.get("/findings", response_model=FindingsPublic, dependencies=[ReportsDep])
 def findings(
-    db: DbDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
+    db: DbDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    params: ReportParamsDep,
+    kind: KindQuery = None,
 ) -> Any:
-    """Delivered risk assessments that disagree with their re-scoring (compliance, HQ)."""
-    return suitability_service.rescore_findings(db, settings, principal, limit)
+    """Delivered risk assessments that disagree with their re-scoring (compliance, HQ): one
+    page (`page`, `page_size`; `matched` counts every row), by `branch_id` and `kind`."""
+    return suitability_service.rescore_findings(db, settings, principal, params.query(kind))
 
 
 @router.get("/validity", response_model=ValidityPublic, dependencies=[ReportsDep])
 def validity(
-    db: DbDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
+    db: DbDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    params: ReportParamsDep,
+    state: StateQuery = None,
 ) -> Any:
-    """Assessment validity by branch, and the customers whose assessment is expiring, expired
-    or missing (compliance, HQ)."""
-    return suitability_service.validity_by_branch(db, settings, principal, limit)
+    """Assessment validity by branch, and one page of the customers whose assessment is
+    expiring, expired or missing, by `branch_id` and `state` (compliance, HQ)."""
+    return suitability_service.validity_by_branch(db, settings, principal, params.query(state))
 
 
 @router.get("/holdings-above-class", response_model=HoldingsPublic, dependencies=[ReportsDep])
 def holdings_above_class(
-    db: DbDep, settings: SettingsDep, principal: ReaderDep, limit: LimitQuery = 500
+    db: DbDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    params: ReportParamsDep,
+    grade: GradeQuery = None,
 ) -> Any:
-    """Current holdings above the holder's class, by branch (compliance, HQ)."""
-    return suitability_service.holdings_above_class(db, settings, principal, limit)
+    """Current holdings above the holder's class by branch, and one page of the holdings, by
+    `branch_id` and risk `grade` (compliance, HQ)."""
+    return suitability_service.holdings_above_class(db, settings, principal, params.query(grade))
+
+
+@router.get("/{report}/export.{fmt}", response_class=Response, dependencies=[ReportsDep])
+def export_report(
+    report: Literal["findings", "validity", "holdings-above-class"],
+    fmt: Format,
+    db: DbDep,
+    settings: SettingsDep,
+    principal: ExporterDep,
+    branch_id: Annotated[str | None, Query(max_length=64)] = None,
+    key: Annotated[str | None, Query(max_length=64, description="kind, state or grade")] = None,
+    kind: KindQuery = None,
+    state: StateQuery = None,
+    grade: GradeQuery = None,
+    codes: CodesQuery = False,
+) -> Response:
+    """Every row of a report's list matching the filters (paging ignored) as CSV or Excel,
+    Chinese headers and labels unless `codes=1`; audited as an export."""
+    name = REPORT_PATHS[report]
+    query = ReportQuery((branch_id or "").strip() or None, key or kind or state or grade or None)
+    show = report_presentation(principal.language, codes, name)
+    return export_response(
+        lambda sink: suitability_service.write_report(db, settings, principal, name, query, sink),
+        fmt,
+        show,
+        db=db,
+    )
 
 
 @customer_router.get(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ from brokerlens.access import (
     customer_assets,
     explain_customer,
     list_customers,
+    list_staff,
     org_tree,
     reveal,
 )
@@ -43,6 +45,7 @@ from brokerlens.web.pages.customer360 import (
     signed_amount,
     signed_pct,
 )
+from brokerlens.web.quantities import QuantityError, Unit, parse_amount, plain_number
 from brokerlens.web.rules import MARKS, Vocabulary, explained_rules
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -122,8 +125,13 @@ class ListView:
     filters: list[str]
     params: list[tuple[str, str]]
     choices: list[ClassificationChoice] = field(default_factory=list)
-    ranges: list[tuple[str, str, str, str]] = field(default_factory=list)  # name, label, lo, hi
+    ranges: list[RangeInput] = field(default_factory=list)
     can_export: bool = False
+
+    @property
+    def range_errors(self) -> bool:
+        """A range bound could not be read (its message shows beside the field)."""
+        return any(r.error for r in self.ranges)
 
     def url(self, **changes: Any) -> str:
         """This list's URL with some parameters changed (sort, page)."""
@@ -163,34 +171,68 @@ def column_kind(name: str, type_: str) -> str:
     return type_
 
 
-def _range_filters(request: Request) -> tuple[list[str], dict[str, tuple[str, str]]]:
-    """`min_<field>` / `max_<field>` inputs of the filter panel as ge / le conditions."""
+PERCENT_UNITS = ("ratio", "percent", "pct")
+
+
+def range_unit(name: str, indicators: Indicators | None = None) -> Unit:
+    """A range filter's unit: percent for an indicator kept as a ratio, else 元."""
+    indicator = (indicators if indicators is not None else builtin_indicators()).get(name)
+    if indicator is not None and indicator.unit in PERCENT_UNITS:
+        return "percent"
+    return "amount"
+
+
+@dataclass(frozen=True)
+class RangeInput:
+    """One range filter of the panel: its label with the unit, the typed bounds, any error."""
+
+    name: str
+    label: str
+    unit: Unit
+    lo: str
+    hi: str
+    error: str | None = None
+
+
+def _range_filters(
+    request: Request, indicators: Indicators | None, language: str
+) -> tuple[list[str], dict[str, tuple[str, str, str | None]]]:
+    """`min_<field>` / `max_<field>` inputs of the filter panel as ge / le conditions.
+
+    Each bound is read by `parse_amount` ("100万", "1.5亿", "50%"); a bound that is not one is
+    left out of the query and answered as a message beside its field (the other filters hold).
+    """
     found: list[str] = []
-    values: dict[str, tuple[str, str]] = {}
+    values: dict[str, tuple[str, str, str | None]] = {}
     for name in RANGE_FIELDS:
-        lo = request.query_params.get(f"min_{name}", "").strip()
-        hi = request.query_params.get(f"max_{name}", "").strip()
-        values[name] = (lo, hi)
+        unit = range_unit(name, indicators)
+        lo = request.query_params.get(f"min_{name}", "").strip()[:64]
+        hi = request.query_params.get(f"max_{name}", "").strip()[:64]
+        error: str | None = None
+        parsed: dict[str, Decimal] = {}
         for bound, op in ((lo, "ge"), (hi, "le")):
-            if bound:
-                try:
-                    float(bound.replace(",", ""))
-                except ValueError:
-                    raise InvalidRequest(
-                        f"{name}: {bound!r} is not a number", hint="type a number, e.g. 100000"
-                    ) from None
-                found.append(f"{name}:{op}:{bound.replace(',', '')}")
+            if not bound:
+                continue
+            try:
+                parsed[op] = parse_amount(bound, unit)
+            except QuantityError:
+                error = translate(f"cust.range_bad.{unit}", language, value=bound)
+        if error is None and len(parsed) == 2 and parsed["ge"] > parsed["le"]:
+            error = translate("cust.range_order", language)
+        if error is None:
+            found.extend(f"{name}:{op}:{plain_number(v)}" for op, v in parsed.items())
+        values[name] = (lo, hi, error)
     return found, values
 
 
 def list_view(page: Any, params: CustomerListParams, request: Request) -> ListView:
     snapshot = page.snapshot()
-    ranges, range_values = _range_filters(request)
+    indicators = page.indicators()
+    ranges, range_values = _range_filters(request, indicators, page.language)
     params.filters = [f for f in params.filters if f] + ranges
     result = list_customers(page.db, page.principal, params.query())
     columns_info = columns_of(snapshot)
     names = [c for c in LIST_COLUMNS if c in columns_info] or list(columns_info)[:10]
-    indicators = page.indicators()
     columns = [
         ListColumn(
             n,
@@ -213,10 +255,11 @@ def list_view(page: Any, params: CustomerListParams, request: Request) -> ListVi
         params=kept,
         choices=classification_choices(snapshot),
         ranges=[
-            (
+            RangeInput(
                 n,
                 column_label(n, snapshot, page.language, indicators),
-                *range_values.get(n, ("", "")),
+                range_unit(n, indicators),
+                *range_values.get(n, ("", "", None)),
             )
             for n in RANGE_FIELDS
             if n in columns_info
@@ -230,14 +273,25 @@ def customers_page(
     page: ReaderPageDep, request: Request, params: Annotated[CustomerListParams, Depends()]
 ) -> Response:
     view = list_view(page, params, request)
+    if page.htmx and view.range_errors:
+        # The message goes beside its field, outside the table htmx swaps: load the whole page.
+        return Response(status_code=200, headers={"HX-Redirect": _here(request)})
     if page.htmx and request.headers.get("HX-Target") == "customer-table":
         return page.render("_customer_table.html", {"view": view}, active="customers")
     return page.render(
-        "customers.html", {"view": view, "org": _org_options(page)}, active="customers"
+        "customers.html",
+        {"view": view, "org": org_options(page), "staff": staff_options(page)},
+        active="customers",
+        status_code=422 if view.range_errors else 200,
     )
 
 
-def _org_options(page: Any) -> dict[str, list[tuple[str, str]]]:
+def _here(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def org_options(page: Any) -> dict[str, list[tuple[str, str]]]:
     """Branches and teams the user can pick, from the org tree in their scope."""
     options: dict[str, list[tuple[str, str]]] = {"branch": [], "team": []}
 
@@ -252,6 +306,21 @@ def _org_options(page: Any) -> dict[str, list[tuple[str, str]]]:
     for node in tree if isinstance(tree, list) else [tree]:
         walk(node)
     return options
+
+
+MAX_STAFF_CHOICES = 3000  # beyond this the staff filter stays a typed code
+
+
+def staff_options(page: Any) -> list[tuple[str, list[tuple[str, str]]]] | None:
+    """The staff the user can pick by name, grouped by unit; None: too many for a select."""
+    people = list_staff(page.db, page.principal)
+    if len(people) > MAX_STAFF_CHOICES:
+        return None
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for person in people:
+        unit = person.unit_name or person.unit_id
+        groups.setdefault(unit, []).append((person.staff_id, person.name))
+    return list(groups.items())
 
 
 def _get(item: Any, key: str) -> Any:
