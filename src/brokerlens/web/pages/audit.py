@@ -1,20 +1,97 @@
-"""The audit log page (compliance): filters by user, action, customer and dates; paged."""
+"""The audit log page (compliance): filters by user, action, customer and dates; paged.
+
+Each row reads in words: the action's name, the detail as labelled values (names for unit and
+staff codes), the time in Beijing time; the raw record stays one hover away for auditors."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+import json
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
+from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from brokerlens.web.api.audit import AuditParams, audit_page
 from brokerlens.web.deps import CsrfDep
-from brokerlens.web.pages.common import AuditorPageDep
+from brokerlens.web.formatting import num
+from brokerlens.web.i18n import (
+    AUDIT_DETAIL_KEYS,
+    ENUMS,
+    column_label,
+    enum_label,
+    label,
+    translate,
+)
+from brokerlens.web.pages.common import AuditorPageDep, OrgLabels
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
-ACTIONS = ("view_360", "reveal", "export", "login", "logout", "login_failed", "user_change")
+ACTIONS = tuple(ENUMS["action"])
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+UNIT_KEYS = ("unit_id", "branch_id", "region_id", "team_id")
+# Detail keys whose values are codes of a vocabulary (i18n.ENUMS).
+ENUM_KEYS = {"permissions": "permission", "reason": "login_reason", "action": "action"}
+
+
+def beijing(value: Any) -> str:
+    """An instant (ISO text or datetime, UTC when naive) as Beijing time, to the second."""
+    at = value
+    if isinstance(value, str):
+        try:
+            at = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(at, dt.datetime):
+        return "" if value is None else str(value)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _value(key: str, value: Any, language: str, names: OrgLabels) -> Markup:
+    yes, no = ("是", "否") if language != "en" else ("yes", "no")
+    if isinstance(value, bool):
+        return Markup(escape(yes if value else no))
+    if value is None or value == "" or value == []:
+        return Markup('<span class="faint">—</span>')
+    if isinstance(value, list | tuple):
+        parts = [_value(key, v, language, names) for v in value]
+        return Markup("、").join(parts)
+    if key in UNIT_KEYS:
+        return names.unit(value)
+    if key == "staff_id":
+        return names.person(value)
+    if key == "role":
+        found = translate(f"role.{value}", language)
+        return Markup(escape(value if found == f"role.{value}" else found))
+    if key in ENUM_KEYS:
+        found = enum_label(ENUM_KEYS[key], value, language)
+        if found is not None:
+            return Markup('<span title="{}">{}</span>').format(value, found)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Markup(escape(num(value, 0 if float(value).is_integer() else 2)))
+    if isinstance(value, dict):
+        return Markup(escape(json.dumps(value, ensure_ascii=False)))
+    return Markup(escape(str(value)))
+
+
+def detail_items(detail: Any, language: str, names: OrgLabels) -> list[tuple[str, str, Markup]]:
+    """(label, key, value) of an audit row's detail, in the order it was written."""
+    if isinstance(detail, str):
+        try:
+            detail = json.loads(detail)
+        except ValueError:
+            return [("", "", Markup(escape(detail)))]
+    if not isinstance(detail, dict):
+        return [] if detail is None else [("", "", Markup(escape(str(detail))))]
+    items = []
+    for key, value in detail.items():
+        name = label(AUDIT_DETAIL_KEYS, key, language) or column_label(key, language)
+        items.append((name, key, _value(key, value, language, names)))
+    return items
 
 
 @router.get("/audit")
@@ -26,11 +103,18 @@ def audit(
     result = audit_page(page.db, page.principal, params)
     kept = [(k, v) for k, v in request.query_params.multi_items() if v and k != "page"]
     pages = max(1, -(-result["count"] // result["page_size"]))
+    names = OrgLabels(page.db)
+    language = page.language
+    actions = sorted(ACTIONS, key=lambda a: enum_label("action", a, language) or a)
     context = {
         "result": result,
         "params": params,
         "pages": pages,
-        "actions": ACTIONS,
+        "actions": actions,
+        "names": names,
+        "beijing": beijing,
+        "detail_items": lambda detail: detail_items(detail, language, names),
+        "raw": lambda detail: json.dumps(detail, ensure_ascii=False, default=str),
         "url": lambda n: "/audit?" + urlencode([*kept, ("page", str(n))]),
     }
     if page.htmx and request.headers.get("HX-Target") == "audit-table":
