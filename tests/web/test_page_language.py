@@ -139,3 +139,37 @@ def test_the_english_side_renders(role: str, sign_in: Callable[[str], SignedIn])
 def test_the_pending_pages_are_named() -> None:
     assert pending("/customers/C000000001/why") and pending("/alerts/thresholds")
     assert pending("/segments/1") is None and pending("/audit") is None
+
+
+# --- the checker itself --------------------------------------------------------------------------
+
+
+def test_the_checker_flags_english_codes_org_codes_and_raw_numbers() -> None:
+    page = (
+        "<html><body><h1>客户群</h1><p>status</p><p>客户级别 · customer_tier</p>"
+        "<td>U00007</td><td>S000081</td><td>4828</td><td>48281</td><td>64181875.62625</td>"
+        "<td>0.12345</td><input placeholder='Search id'></body></html>"
+    )
+    found = problems(page)
+    assert any("English 'status'" in p for p in found), found
+    assert any("code 'customer_tier'" in p for p in found), found
+    assert any("'U00007'" in p for p in found) and any("'S000081'" in p for p in found), found
+    assert any("'48281'" in p for p in found), found
+    assert any("'64181875.62625'" in p for p in found), found
+    assert any("'0.12345'" in p for p in found), found
+    assert any("'Search'" in p for p in found), found  # placeholders are read too
+    assert not any("'4828'" in p for p in found), found  # four digits need no separator
+
+
+def test_the_checker_passes_clean_chinese_ids_dates_and_hovers() -> None:
+    page = (
+        '<html lang="zh-CN"><head><title>x</title><style>.a{color:red}</style></head><body>'
+        '<script>var customer_tier = "VIP";</script>'
+        '<span class="brand-mark" aria-hidden="true">bl</span>brokerlens'
+        '<a lang="en" href="/lang/en">English</a>'
+        '<p title="customer_tier U00007">客户级别 等于 VIP</p>'
+        "<td>C000000123</td><td>600519</td><td>2026-01-13 07:21:06</td><td>1,234,567.89</td>"
+        "<td>12.34万</td><td>+1.23%</td><td>ETF</td><td>127.0.0.1</td>"
+        '<td translate="no">demo_broker</td></body></html>'
+    )
+    assert problems(page) == []

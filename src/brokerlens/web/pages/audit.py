@@ -10,11 +10,13 @@ import json
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Query, Request
 from markupsafe import Markup, escape
 from starlette.responses import Response
 
+from brokerlens.errors import InvalidRequest
 from brokerlens.web.api.audit import AuditParams, audit_page
+from brokerlens.web.bounds import MAX_PAGE, check_day
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.formatting import num
 from brokerlens.web.i18n import (
@@ -23,6 +25,7 @@ from brokerlens.web.i18n import (
     column_label,
     enum_label,
     label,
+    parameter_label,
     translate,
 )
 from brokerlens.web.pages.common import AuditorPageDep, OrgLabels
@@ -94,21 +97,54 @@ def detail_items(detail: Any, language: str, names: OrgLabels) -> list[tuple[str
     return items
 
 
+def _day(name: str, text: str | None, language: str, errors: dict[str, str]) -> dt.date | None:
+    """A date field of the form; a bad one is noted beside its field, not a bare error page."""
+    if not text:
+        return None
+    try:
+        return check_day(name, dt.date.fromisoformat(text.strip()[:10]))
+    except (ValueError, InvalidRequest):
+        errors[name] = translate("error.date", language, field=parameter_label(name, language))
+        return None
+
+
 @router.get("/audit")
 def audit(
     page: AuditorPageDep,
     request: Request,
-    params: Annotated[AuditParams, Depends()],
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    username: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    customer_id: Annotated[str | None, Query(max_length=64)] = None,
+    date_from: Annotated[str | None, Query(max_length=32)] = None,
+    date_to: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
-    result = audit_page(page.db, page.principal, params)
+    language = page.language
+    errors: dict[str, str] = {}
+    days = {
+        "date_from": _day("date_from", date_from, language, errors),
+        "date_to": _day("date_to", date_to, language, errors),
+    }
+    params = AuditParams(
+        username=username,
+        action=action,
+        customer_id=customer_id,
+        page=page_number,
+        **days,
+    )
+    if errors:  # the form again, every filter kept, the message beside the field
+        result: dict[str, Any] = {"data": [], "count": 0, "page": 1, "page_size": 50}
+    else:
+        result = audit_page(page.db, page.principal, params)
     kept = [(k, v) for k, v in request.query_params.multi_items() if v and k != "page"]
     pages = max(1, -(-result["count"] // result["page_size"]))
     names = OrgLabels(page.db)
-    language = page.language
     actions = sorted(ACTIONS, key=lambda a: enum_label("action", a, language) or a)
     context = {
         "result": result,
         "params": params,
+        "typed": {"date_from": date_from or "", "date_to": date_to or ""},
+        "errors": errors,
         "pages": pages,
         "actions": actions,
         "names": names,
@@ -117,6 +153,7 @@ def audit(
         "raw": lambda detail: json.dumps(detail, ensure_ascii=False, default=str),
         "url": lambda n: "/audit?" + urlencode([*kept, ("page", str(n))]),
     }
-    if page.htmx and request.headers.get("HX-Target") == "audit-table":
+    status = 422 if errors else 200
+    if page.htmx and request.headers.get("HX-Target") == "audit-table" and not errors:
         return page.render("_audit_table.html", context, active="audit")
-    return page.render("audit.html", context, active="audit")
+    return page.render("audit.html", context, active="audit", status_code=status)
