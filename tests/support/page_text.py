@@ -6,8 +6,9 @@ input; `placeholder` included, `title` not: a hover may carry a code) and lists:
 - an English word (two or more ASCII letters) outside `ALLOWED_WORDS`;
 - a snake_case code (`customer_tier`, `view_360`);
 - a unit or staff code (U00007, S000081) shown as text instead of a name;
-- a number that bypassed the formatter: five or more digits without thousands separators
-  (not a date, a time, a six-digit ticker or an id glued to letters), or more than two decimals.
+- a number that bypassed the formatter: four or more digits without thousands separators
+  (not a year, a date, a time, a six-digit ticker, a masked value or an id glued to letters),
+  or more than two decimals.
 """
 
 from __future__ import annotations
@@ -42,10 +43,13 @@ VOID_TAGS = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 )
 
-# Removed before the number check: dates, times, IPv4 addresses, version strings.
+# Removed before the number check: dates, times, IPv4 addresses, version strings, masked values
+# (138****1234).
 _NOT_NUMBERS = re.compile(
     r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}(?::\d{2})?|\b\d{1,3}(?:\.\d{1,3}){3}\b|\bv\d+(?:\.\d+)+"
+    r"|[\d*]*\*[\d*]*"
 )
+_YEAR = re.compile(r"^(19|20)\d{2}$")
 _TOKENS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d[\d,]*(?:\.\d+)?")
 _ORG_CODE = re.compile(r"^(?:U\d{5}|S\d{6})$")
 _TICKER = re.compile(r"^\d{6}$")
@@ -73,8 +77,10 @@ class _Text(HTMLParser):
         if not self._skipping() and not skipped:
             if values.get("placeholder"):
                 self.runs.append(values["placeholder"] or "")
-            if tag == "input" and values.get("type") in ("submit", "button") and values.get(
-                "value"
+            if (
+                tag == "input"
+                and values.get("type") in ("submit", "button")
+                and values.get("value")
             ):
                 self.runs.append(values["value"] or "")
         if tag not in VOID_TAGS:
@@ -127,6 +133,8 @@ def _number_problems(token: str) -> list[str]:
     whole, _, decimals = token.partition(".")
     if "," not in whole and len(whole) >= 5 and not _TICKER.match(whole):
         return [f"number without separators {token!r}"]
+    if "," not in whole and len(whole) == 4 and not _YEAR.match(whole):
+        return [f"number without separators {token!r}"]  # 4828, not a year
     if "," in whole and not re.fullmatch(r"\d{1,3}(,\d{3})+", whole):
         return []  # a list "1,2,3", not a number
     if len(decimals) > 2:

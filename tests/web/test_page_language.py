@@ -158,7 +158,7 @@ def test_the_checker_flags_english_codes_org_codes_and_raw_numbers() -> None:
     assert any("'64181875.62625'" in p for p in found), found
     assert any("'0.12345'" in p for p in found), found
     assert any("'Search'" in p for p in found), found  # placeholders are read too
-    assert not any("'4828'" in p for p in found), found  # four digits need no separator
+    assert any("'4828'" in p for p in found), found  # 4,828
 
 
 def test_the_checker_passes_clean_chinese_ids_dates_and_hovers() -> None:
@@ -169,7 +169,7 @@ def test_the_checker_passes_clean_chinese_ids_dates_and_hovers() -> None:
         '<a lang="en" href="/lang/en">English</a>'
         '<p title="customer_tier U00007">客户级别 等于 VIP</p>'
         "<td>C000000123</td><td>600519</td><td>2026-01-13 07:21:06</td><td>1,234,567.89</td>"
-        "<td>12.34万</td><td>+1.23%</td><td>ETF</td><td>127.0.0.1</td>"
+        "<td>12.34万</td><td>+1.23%</td><td>ETF</td><td>127.0.0.1</td><td>2025年</td><td>138****1234</td>"
         '<td translate="no">demo_broker</td></body></html>'
     )
     assert problems(page) == []

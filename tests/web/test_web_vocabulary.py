@@ -136,7 +136,7 @@ def test_the_audit_log_reads_in_words(sign_in: Callable[[str], SignedIn]) -> Non
     table = page[page.index('id="audit"') :]
     assert ">登录</span>" in table and ">查看工作台</span>" in table
     assert ">view_home<" not in table and ">login<" not in table
-    assert "<dt title=\"snapshot_id\">数据版本</dt>" in table  # labelled detail
+    assert '<dt title="snapshot_id">数据版本</dt>' in table  # labelled detail
     assert '{"snapshot_id"' not in _text(table)
     assert "snapshot_id" in table  # the raw record on hover
     options = re.search(r'<select name="action">(.*?)</select>', page, re.S)
@@ -168,5 +168,7 @@ def test_the_org_page_names_unit_types_positions_and_staff(
         staff = page[page.index('id="org-staff"') :]
         if "<tbody>" in staff:
             break
-    assert re.search(r"<td title=\"\w+\">(经纪人|团队长|投资顾问|营业部经理|客服专员|总部营销)</td>", staff)
+    assert re.search(
+        r"<td title=\"\w+\">(经纪人|团队长|投资顾问|营业部经理|客服专员|总部营销)</td>", staff
+    )
     assert not re.search(r">S\d{6}<", staff)

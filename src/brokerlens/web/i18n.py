@@ -779,6 +779,9 @@ ENUMS.update(
             ("edit_alert_thresholds", "修改提醒阈值", "Edit alert thresholds"),
             ("manage_users", "用户管理", "Manage users"),
         ),
+        "audit_group": _enum(
+            ("customer", "按客户", "By customer"), ("alert", "按提醒", "By alert")
+        ),
         "login_reason": _enum(
             ("wrong_password", "密码错误", "Wrong password"),
             ("unknown_user", "用户名不存在", "Unknown user"),
@@ -839,6 +842,7 @@ AUDIT_DETAIL_KEYS: dict[str, tuple[str, str]] = {
     "sort": ("排序", "Sort"),
     "segment": ("客户群", "Segment"),
     "alert_thresholds": ("提醒阈值", "Alert thresholds"),
+    "group": ("分组方式", "Grouped by"),
 }
 
 # Request parameters as an error names them: name -> (zh, en); else `column_label`.

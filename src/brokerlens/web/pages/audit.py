@@ -36,7 +36,12 @@ ACTIONS = tuple(ENUMS["action"])
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 UNIT_KEYS = ("unit_id", "branch_id", "region_id", "team_id")
 # Detail keys whose values are codes of a vocabulary (i18n.ENUMS).
-ENUM_KEYS = {"permissions": "permission", "reason": "login_reason", "action": "action"}
+ENUM_KEYS = {
+    "permissions": "permission",
+    "reason": "login_reason",
+    "action": "action",
+    "group": "audit_group",
+}
 
 
 def beijing(value: Any) -> str:
@@ -68,8 +73,8 @@ def _value(key: str, value: Any, language: str, names: OrgLabels) -> Markup:
     if key == "staff_id":
         return names.person(value)
     if key == "role":
-        found = translate(f"role.{value}", language)
-        return Markup(escape(value if found == f"role.{value}" else found))
+        role = translate(f"role.{value}", language)
+        return Markup(escape(value if role == f"role.{value}" else role))
     if key in ENUM_KEYS:
         found = enum_label(ENUM_KEYS[key], value, language)
         if found is not None:
@@ -121,16 +126,13 @@ def audit(
 ) -> Response:
     language = page.language
     errors: dict[str, str] = {}
-    days = {
-        "date_from": _day("date_from", date_from, language, errors),
-        "date_to": _day("date_to", date_to, language, errors),
-    }
     params = AuditParams(
         username=username,
         action=action,
         customer_id=customer_id,
+        date_from=_day("date_from", date_from, language, errors),
+        date_to=_day("date_to", date_to, language, errors),
         page=page_number,
-        **days,
     )
     if errors:  # the form again, every filter kept, the message beside the field
         result: dict[str, Any] = {"data": [], "count": 0, "page": 1, "page_size": 50}
