@@ -762,6 +762,7 @@ ENUMS.update(
             ("investor_class_decision", "审批投资者分类", "Class decision"),
             ("reveal", "查看明文", "Revealed"),
             ("export", "导出", "Export"),
+            ("segment_export", "导出客户群成员", "Segment exported"),
             ("personal_filter", "按个人信息筛选", "Filtered on personal data"),
             ("catalog_apply", "应用分类目录", "Catalog applied"),
             ("alert_thresholds", "修改提醒阈值", "Thresholds changed"),
@@ -778,6 +779,13 @@ ENUMS.update(
             ("decide_investor_class", "审批投资者分类", "Decide investor class"),
             ("edit_alert_thresholds", "修改提醒阈值", "Edit alert thresholds"),
             ("manage_users", "用户管理", "Manage users"),
+        ),
+        "export_kind": _enum(
+            ("customers", "客户列表", "Customer list"),
+            ("segment", "客户群成员", "Segment members"),
+            ("activation", "休眠户激活名单", "Reactivation list"),
+            ("alerts", "提醒", "Alerts"),
+            ("suitability", "适当性报表", "Suitability report"),
         ),
         "audit_group": _enum(
             ("customer", "按客户", "By customer"), ("alert", "按提醒", "By alert")
@@ -843,6 +851,19 @@ AUDIT_DETAIL_KEYS: dict[str, tuple[str, str]] = {
     "segment": ("客户群", "Segment"),
     "alert_thresholds": ("提醒阈值", "Alert thresholds"),
     "group": ("分组方式", "Grouped by"),
+    "query": ("查询条件", "Query"),
+    "conditions": ("条件", "Conditions"),
+    "search": ("搜索", "Search"),
+    "descending": ("降序", "Descending"),
+    "team_id": ("团队", "Team"),
+    "customer_id": ("客户号", "Customer"),
+    "date_from": ("开始日期", "From"),
+    "date_to": ("结束日期", "To"),
+    "direction": ("方向", "Direction"),
+    "from": ("原状态", "From"),
+    "params": ("参数", "Parameters"),
+    "sha256": ("校验值", "Checksum"),
+    "classification": ("分类", "Classification"),
 }
 
 # Request parameters as an error names them: name -> (zh, en); else `column_label`.

@@ -22,6 +22,7 @@ from brokerlens.web.formatting import num
 from brokerlens.web.i18n import (
     AUDIT_DETAIL_KEYS,
     ENUMS,
+    MESSAGES,
     column_label,
     enum_label,
     label,
@@ -29,6 +30,7 @@ from brokerlens.web.i18n import (
     translate,
 )
 from brokerlens.web.pages.common import AuditorPageDep, OrgLabels
+from brokerlens.web.pages.customers import column_label as customers_column_label
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -41,7 +43,10 @@ ENUM_KEYS = {
     "reason": "login_reason",
     "action": "action",
     "group": "audit_group",
+    "kind": "export_kind",
 }
+USER_KEYS = ("username", "by", "owner")
+FIELD_KEYS = ("classification", "classification_id", "field", "sort")
 
 
 def beijing(value: Any) -> str:
@@ -59,47 +64,83 @@ def beijing(value: Any) -> str:
     return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _value(key: str, value: Any, language: str, names: OrgLabels) -> Markup:
-    yes, no = ("是", "否") if language != "en" else ("yes", "no")
-    if isinstance(value, bool):
-        return Markup(escape(yes if value else no))
-    if value is None or value == "" or value == []:
-        return Markup('<span class="faint">—</span>')
-    if isinstance(value, list | tuple):
-        parts = [_value(key, v, language, names) for v in value]
-        return Markup("、").join(parts)
-    if key in UNIT_KEYS:
-        return names.unit(value)
-    if key == "staff_id":
-        return names.person(value)
-    if key == "role":
-        role = translate(f"role.{value}", language)
-        return Markup(escape(value if role == f"role.{value}" else role))
-    if key in ENUM_KEYS:
-        found = enum_label(ENUM_KEYS[key], value, language)
-        if found is not None:
-            return Markup('<span title="{}">{}</span>').format(value, found)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return Markup(escape(num(value, 0 if float(value).is_integer() else 2)))
-    if isinstance(value, dict):
-        return Markup(escape(json.dumps(value, ensure_ascii=False)))
-    return Markup(escape(str(value)))
+class _Detail:
+    """Renders one audit row's detail: labels for keys, names for codes, words for values."""
+
+    def __init__(self, language: str, names: OrgLabels, field_label: Any) -> None:
+        self.language = language
+        self.names = names
+        self.field_label = field_label  # column name -> its label (the served catalog's)
+
+    def key(self, key: str) -> str:
+        return label(AUDIT_DETAIL_KEYS, key, self.language) or self.field_label(key)
+
+    def value(self, key: str, value: Any) -> Markup:
+        language = self.language
+        if isinstance(value, bool):
+            return Markup(escape(translate("common.yes" if value else "common.no", language)))
+        if value is None or value == "" or value == [] or value == {}:
+            return Markup('<span class="faint">—</span>')
+        if isinstance(value, list | tuple):
+            return Markup("、").join(self.value(key, v) for v in value)
+        if isinstance(value, dict):
+            return self._mapping(key, value)
+        if key in UNIT_KEYS:
+            return self.names.unit(value)
+        if key == "staff_id":
+            return self.names.person(value)
+        if key in USER_KEYS:
+            return Markup('<span class="mono" translate="no">{}</span>').format(value)
+        if key == "role":
+            role = translate(f"role.{value}", language)
+            return Markup(escape(value if role == f"role.{value}" else role))
+        if key in FIELD_KEYS and isinstance(value, str):
+            return Markup('<span title="{}">{}</span>').format(value, self.field_label(value))
+        if key in ("from", "status") and f"alerts.status.{value}" in MESSAGES:
+            status = translate(f"alerts.status.{value}", language)
+            return Markup('<span title="{}">{}</span>').format(value, status)
+        if key in ENUM_KEYS:
+            found = enum_label(ENUM_KEYS[key], value, language)
+            if found is not None:
+                return Markup('<span title="{}">{}</span>').format(value, found)
+        if isinstance(value, int | float):
+            return Markup(escape(num(value, 0 if float(value).is_integer() else 2)))
+        return Markup(escape(str(value)))
+
+    def _mapping(self, key: str, value: dict[str, Any]) -> Markup:
+        if "field" in value and "op" in value:  # a condition: 客户级别 等于 VIP
+            op = enum_label("op", value["op"], self.language) or value["op"]
+            shown = value.get("value")
+            text = "、".join(map(str, shown)) if isinstance(shown, list) else shown
+            words = [self.field_label(str(value["field"])), op]
+            return Markup(escape(" ".join([*words, *([str(text)] if text is not None else [])])))
+        if key == "fields":  # personal fields used, and how
+            return Markup("、").join(Markup(escape(self.field_label(k))) for k in value)
+        parts = [
+            Markup("{}：{}").format(self.key(k), self.value(k, v))
+            for k, v in value.items()
+            if v not in (None, "", [], {}, False)
+        ]
+        return Markup("；").join(parts) if parts else Markup('<span class="faint">—</span>')
+
+    def items(self, detail: Any) -> list[tuple[str, str, Markup]]:
+        """(label, key, value) of the detail, in the order it was written."""
+        if isinstance(detail, str):
+            try:
+                detail = json.loads(detail)
+            except ValueError:
+                return [("", "", Markup(escape(detail)))]
+        if not isinstance(detail, dict):
+            return [] if detail is None else [("", "", Markup(escape(str(detail))))]
+        return [(self.key(k), k, self.value(k, v)) for k, v in detail.items()]
 
 
-def detail_items(detail: Any, language: str, names: OrgLabels) -> list[tuple[str, str, Markup]]:
-    """(label, key, value) of an audit row's detail, in the order it was written."""
-    if isinstance(detail, str):
-        try:
-            detail = json.loads(detail)
-        except ValueError:
-            return [("", "", Markup(escape(detail)))]
-    if not isinstance(detail, dict):
-        return [] if detail is None else [("", "", Markup(escape(str(detail))))]
-    items = []
-    for key, value in detail.items():
-        name = label(AUDIT_DETAIL_KEYS, key, language) or column_label(key, language)
-        items.append((name, key, _value(key, value, language, names)))
-    return items
+def detail_items(
+    detail: Any, language: str, names: OrgLabels, field_label: Any = None
+) -> list[tuple[str, str, Markup]]:
+    """(label, key, value) of an audit row's detail; `field_label` names profile columns."""
+    labels = field_label or (lambda name: column_label(name, language))
+    return _Detail(language, names, labels).items(detail)
 
 
 def _day(name: str, text: str | None, language: str, errors: dict[str, str]) -> dt.date | None:
@@ -141,6 +182,12 @@ def audit(
     kept = [(k, v) for k, v in request.query_params.multi_items() if v and k != "page"]
     pages = max(1, -(-result["count"] // result["page_size"]))
     names = OrgLabels(page.db)
+    snapshot = page.snapshot()
+    indicators = page.indicators()
+
+    def field_label(name: str) -> str:
+        return customers_column_label(name, snapshot, language, indicators)
+
     actions = sorted(ACTIONS, key=lambda a: enum_label("action", a, language) or a)
     context = {
         "result": result,
@@ -151,7 +198,7 @@ def audit(
         "actions": actions,
         "names": names,
         "beijing": beijing,
-        "detail_items": lambda detail: detail_items(detail, language, names),
+        "detail_items": lambda detail: detail_items(detail, language, names, field_label),
         "raw": lambda detail: json.dumps(detail, ensure_ascii=False, default=str),
         "url": lambda n: "/audit?" + urlencode([*kept, ("page", str(n))]),
     }
