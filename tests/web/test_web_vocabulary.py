@@ -13,7 +13,7 @@ from brokerlens.web.formatting import change_html, pct, value_html, yuan
 from brokerlens.web.i18n import ENUMS, enum_label, error_text
 from brokerlens.web.templating import templates
 from support.page_text import problems, visible_text
-from web.conftest import SignedIn
+from web.conftest import Published, SignedIn
 
 # --- the number rule -----------------------------------------------------------------------------
 
@@ -172,3 +172,22 @@ def test_the_org_page_names_unit_types_positions_and_staff(
         r"<td title=\"\w+\">(经纪人|团队长|投资顾问|营业部经理|客服专员|总部营销)</td>", staff
     )
     assert not re.search(r">S\d{6}<", staff)
+
+
+def test_an_unexpected_error_is_a_chinese_page_without_a_traceback(published: Published) -> None:
+    from fastapi.testclient import TestClient
+
+    from brokerlens.web.app import create_app
+
+    app = create_app(published.settings)
+
+    @app.get("/boom-for-test")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.cookies.set("lang", "zh")
+        response = client.get("/boom-for-test")
+        assert response.status_code == 500
+        assert "服务器处理时出错" in response.text and "Traceback" not in response.text
+        assert "a bug" not in response.text

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from markupsafe import Markup, escape
 from starlette.responses import Response
 
+from brokerlens.access.alerts import alert_names
 from brokerlens.errors import InvalidRequest
 from brokerlens.web.api.audit import AuditParams, audit_page
 from brokerlens.web.bounds import MAX_PAGE, check_day
@@ -67,10 +68,17 @@ def beijing(value: Any) -> str:
 class _Detail:
     """Renders one audit row's detail: labels for keys, names for codes, words for values."""
 
-    def __init__(self, language: str, names: OrgLabels, field_label: Any) -> None:
+    def __init__(
+        self,
+        language: str,
+        names: OrgLabels,
+        field_label: Any,
+        alert_names: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.language = language
         self.names = names
         self.field_label = field_label  # column name -> its label (the served catalog's)
+        self.alert_names = alert_names or {}  # alert id -> {"zh", "en", ...}
 
     def key(self, key: str) -> str:
         return label(AUDIT_DETAIL_KEYS, key, self.language) or self.field_label(key)
@@ -83,8 +91,16 @@ class _Detail:
             return Markup('<span class="faint">—</span>')
         if isinstance(value, list | tuple):
             return Markup("、").join(self.value(key, v) for v in value)
+        if key == "params" and isinstance(value, dict):  # thresholds: the name on hover
+            return Markup("、").join(
+                Markup('<span title="{}">{}</span>').format(k, self.value(k, v))
+                for k, v in value.items()
+            )
         if isinstance(value, dict):
             return self._mapping(key, value)
+        if key == "alert_id" and value in self.alert_names:
+            name = self.alert_names[value].get(language) or self.alert_names[value].get("zh")
+            return Markup('<span title="{}">{}</span>').format(value, name)
         if key in UNIT_KEYS:
             return self.names.unit(value)
         if key == "staff_id":
@@ -136,11 +152,16 @@ class _Detail:
 
 
 def detail_items(
-    detail: Any, language: str, names: OrgLabels, field_label: Any = None
+    detail: Any,
+    language: str,
+    names: OrgLabels,
+    field_label: Any = None,
+    alert_names: dict[str, dict[str, str]] | None = None,
 ) -> list[tuple[str, str, Markup]]:
-    """(label, key, value) of an audit row's detail; `field_label` names profile columns."""
+    """(label, key, value) of an audit row's detail; `field_label` names profile columns,
+    `alert_names` the alerts (access.alerts.alert_names)."""
     labels = field_label or (lambda name: column_label(name, language))
-    return _Detail(language, names, labels).items(detail)
+    return _Detail(language, names, labels, alert_names).items(detail)
 
 
 def _day(name: str, text: str | None, language: str, errors: dict[str, str]) -> dt.date | None:
@@ -184,6 +205,7 @@ def audit(
     names = OrgLabels(page.db)
     snapshot = page.snapshot()
     indicators = page.indicators()
+    alerts = alert_names(page.settings)
 
     def field_label(name: str) -> str:
         return customers_column_label(name, snapshot, language, indicators)
@@ -198,7 +220,7 @@ def audit(
         "actions": actions,
         "names": names,
         "beijing": beijing,
-        "detail_items": lambda detail: detail_items(detail, language, names, field_label),
+        "detail_items": lambda detail: detail_items(detail, language, names, field_label, alerts),
         "raw": lambda detail: json.dumps(detail, ensure_ascii=False, default=str),
         "url": lambda n: "/audit?" + urlencode([*kept, ("page", str(n))]),
     }
