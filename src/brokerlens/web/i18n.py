@@ -758,6 +758,7 @@ ENUMS.update(
             ("suitability_check", "适当性匹配检查", "Suitability check"),
             ("suitability_warning", "记录风险警示", "Warning recorded"),
             ("suitability_confirmation", "记录客户确认", "Confirmation recorded"),
+            ("suitability_sale", "记录成交", "Sale recorded"),
             ("investor_class_request", "投资者分类申请", "Class request"),
             ("investor_class_decision", "审批投资者分类", "Class decision"),
             ("reveal", "查看明文", "Revealed"),
@@ -786,6 +787,32 @@ ENUMS.update(
             ("activation", "休眠户激活名单", "Reactivation list"),
             ("alerts", "提醒", "Alerts"),
             ("suitability", "适当性报表", "Suitability report"),
+            ("dormant", "休眠户", "Dormant"),
+            ("empty", "空户", "Empty"),
+        ),
+        "report": _enum(
+            ("overview", "概览", "Overview"),
+            ("findings", "测评复核发现", "Re-scoring findings"),
+            ("validity", "测评有效期", "Assessment validity"),
+            ("holdings_above_class", "持仓超出风险承受能力", "Holdings above class"),
+        ),
+        "purpose": _enum(
+            ("list", "客户列表", "Customer list"),
+            ("count", "计数", "Count"),
+            ("export", "导出", "Export"),
+            ("segment", "客户群条件", "Segment conditions"),
+            ("segment_count", "客户群计数", "Segment count"),
+            ("segment_members", "客户群成员", "Segment members"),
+            ("segment_refresh", "客户群刷新", "Segment refresh"),
+        ),
+        "class_direction": _enum(
+            ("to_professional", "申请转为专业投资者", "To professional"),
+            ("to_ordinary", "申请转为普通投资者", "To ordinary"),
+        ),
+        "request_status": _enum(
+            ("pending", "待审批", "Pending"),
+            ("approved", "已批准", "Approved"),
+            ("rejected", "已驳回", "Rejected"),
         ),
         "audit_group": _enum(
             ("customer", "按客户", "By customer"), ("alert", "按提醒", "By alert")

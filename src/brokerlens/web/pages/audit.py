@@ -45,7 +45,12 @@ ENUM_KEYS = {
     "action": "action",
     "group": "audit_group",
     "kind": "export_kind",
+    "report": "report",
+    "purpose": "purpose",
+    "direction": "class_direction",
 }
+# Free text a user wrote (a note, a reason to reveal, a search): data, shown as written.
+TEXT_KEYS = ("note", "reason", "search", "q", "name", "description")
 USER_KEYS = ("username", "by", "owner")
 FIELD_KEYS = ("classification", "classification_id", "field", "sort")
 
@@ -115,12 +120,16 @@ class _Detail:
         if key in ("from", "status") and f"alerts.status.{value}" in MESSAGES:
             status = translate(f"alerts.status.{value}", language)
             return Markup('<span title="{}">{}</span>').format(value, status)
-        if key in ENUM_KEYS:
-            found = enum_label(ENUM_KEYS[key], value, language)
-            if found is not None:
-                return Markup('<span title="{}">{}</span>').format(value, found)
+        if key == "status" and value in ENUMS["request_status"]:
+            status = enum_label("request_status", value, language) or value
+            return Markup('<span title="{}">{}</span>').format(value, status)
+        if key in ENUM_KEYS and value in ENUMS[ENUM_KEYS[key]]:
+            found = enum_label(ENUM_KEYS[key], value, language) or value
+            return Markup('<span title="{}">{}</span>').format(value, found)
         if isinstance(value, int | float):
             return Markup(escape(num(value, 0 if float(value).is_integer() else 2)))
+        if key in TEXT_KEYS:
+            return Markup('<span translate="no">{}</span>').format(value)
         return Markup(escape(str(value)))
 
     def _mapping(self, key: str, value: dict[str, Any]) -> Markup:
