@@ -58,6 +58,7 @@ def test_every_operator_and_the_organisation_s_words_have_both_languages() -> No
         "介于",
     ]
     assert set(OPS) <= set(ENUMS["op"])
+    assert enum_label("purpose", "callback", "zh") == "回访"  # a data column's, kept
     for column in ("op", "unit_type", "position", "action", "permission"):
         for value, (zh, en) in ENUMS[column].items():
             assert zh and en and problems(f"<p>{zh}</p>") == [], (column, value, zh)

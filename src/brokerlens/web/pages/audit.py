@@ -46,7 +46,7 @@ ENUM_KEYS = {
     "group": "audit_group",
     "kind": "export_kind",
     "report": "report",
-    "purpose": "purpose",
+    "purpose": "filter_purpose",
     "direction": "class_direction",
 }
 # Free text a user wrote (a note, a reason to reveal, a search): data, shown as written.
