@@ -6,6 +6,8 @@ answered here through the one handler, so the two responses are byte for byte al
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -25,10 +27,19 @@ from brokerlens.errors import (
     NotFound,
 )
 from brokerlens.web.deps import PASSWORD_PAGE, SESSION_COOKIE, PasswordChangeRequired
-from brokerlens.web.i18n import LANG_COOKIE, pick_language
+from brokerlens.web.i18n import LANG_COOKIE, error_text, pick_language
 from brokerlens.web.templating import render
 
-STATUS_TITLES = {401: "error.401", 403: "error.403", 404: "error.404", 422: "error.422"}
+log = logging.getLogger(__name__)
+
+STATUS_TITLES = {
+    401: "error.401",
+    403: "error.403",
+    404: "error.404",
+    409: "error.409",
+    422: "error.422",
+    500: "error.500",
+}
 
 
 def is_api(request: Request) -> bool:
@@ -105,11 +116,18 @@ def _error_page(
 ) -> Response:
     language = pick_language(request.cookies.get(LANG_COOKIE))
     name = "_error.html" if is_htmx(request) else "error.html"
+    # The page speaks the reader's language (i18n.error_text); the original message, written
+    # for the API and the CLI, stays on the page as technical detail (a hover) for support.
+    said = error_text(status, message, language)
+    technical = message if not hint else f"{message} ({hint})"
     context = {
         "status": status,
         "title_id": STATUS_TITLES.get(status, "error.title"),
-        "message": message,
-        "hint": hint,
+        "message": said,
+        "hint": hint
+        if language == "en" or (hint and not re.search("[A-Za-z]{2,}", hint))
+        else None,
+        "technical": technical if said != message else None,
         "continue_to": continue_to,
         "principal": None,
         "snapshot": None,
@@ -156,7 +174,14 @@ def install(app: FastAPI) -> None:
             message = "no such page" if not is_api(request) else "no such resource"
         return error_response(request, exc.status_code, message, None)
 
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        # A bug, not the request's fault: logged with its traceback, answered in the
+        # reader's language without one.
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal error", None)
+
     app.add_exception_handler(BrokerlensError, on_brokerlens)
+    app.add_exception_handler(Exception, on_unexpected)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(ValidationError, on_model_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

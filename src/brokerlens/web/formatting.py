@@ -54,12 +54,43 @@ def amount(value: Any, language: str = "zh") -> str:
     return f"{number:,.2f}"
 
 
-def pct(value: Any, digits: int = 2) -> str:
-    """0.1234 -> '12.34%'."""
+def pct(value: Any, digits: int = 2, *, signed: bool = False) -> str:
+    """0.1234 -> '12.34%'; `signed` (a gain or loss) -> '+12.34%' / '-12.34%'.
+
+    A value that rounds to zero reads '0.00%', never signed: '-0.00%' and '+0.00%' are not
+    numbers a reader expects."""
     number = _number(value)
     if number is None:
         return "—" if value is None else str(value)
-    return f"{number * 100:,.{digits}f}%"
+    shown = round(number * 100, digits)
+    if shown == 0:
+        return f"{0:.{digits}f}%"
+    sign = "+" if signed and shown > 0 else ""
+    return f"{sign}{shown:,.{digits}f}%"
+
+
+def direction(value: Any, digits: int = 2) -> str:
+    """'up', 'down' or '' for a gain/loss ratio as shown to `digits` (red up, green down)."""
+    number = _number(value)
+    if number is None:
+        return ""
+    shown = round(number * 100, digits)
+    return "up" if shown > 0 else ("down" if shown < 0 else "")
+
+
+def change_html(value: Any, digits: int = 2) -> Markup:
+    """A gain or loss (a return, a growth): signed and coloured, +1.23% red, -1.23% green, a
+    zero plain. Plain shares and rates use `pct` and are neither."""
+    text = pct(value, digits, signed=True)
+    css = direction(value, digits)
+    if not css:
+        return Markup(escape(text))
+    return Markup('<span class="{}">{}</span>').format(css, text)
+
+
+def yuan(value: Any, digits: int = 2) -> str:
+    """A CNY amount whole, for detail tables: 64181875.62625 -> '64,181,875.63'."""
+    return num(value, digits)
 
 
 def pct100(value: Any, digits: int = 2) -> str:
@@ -112,7 +143,8 @@ def _indicator_unit(name: str, indicators: Indicators | None = None) -> str | No
 # Columns whose numbers are already percentages (0-100), and ratios held as decimals (0.35).
 PERCENT_COLUMNS = ("share_pct",)
 RATIO_SUFFIXES = ("_rate", "_share", "_ratio")
-SIGNED_RATIOS = ("return_", "_growth", "index_return")
+# Ratios that are a gain or a loss: signed and coloured; every other ratio is a plain share.
+SIGNED_RATIOS = ("return_", "_growth", "index_return", "profit_ytd_rate", "profit_per_turnover")
 INTEGER_COLUMNS = ("quantity", "duration_s", "term_days")
 
 
@@ -168,12 +200,11 @@ def value_html(
         return Markup(escape(str(value)))
     kind = value_kind(name, indicators)
     if kind == "amount":
-        text = num(number, 2) if full else amount(number, language)
+        text = yuan(number) if full else amount(number, language)
     elif kind == "ratio":
-        text = pct(number)
         if any(m in name for m in SIGNED_RATIOS):
-            css = "up" if number > 0 else ("down" if number < 0 else "")
-            return Markup(f'<span class="{css}">{escape(text)}</span>')
+            return change_html(number)
+        text = pct(number)
     elif kind == "percent":
         text = pct100(number)
     elif kind == "integer":

@@ -6,6 +6,7 @@ than silent. Data values (classification labels, names) are not translated here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 from brokerlens.indicators import Indicator, builtin_indicators
@@ -331,6 +332,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "seg.field": ("字段", "Field"),
     "seg.op": ("条件", "Operator"),
     "seg.value": ("值", "Value"),
+    # segments (issue 15)
+    "seg.group.classification": ("客户分类", "Classifications"),
+    "seg.group.indicator": ("指标", "Indicators"),
+    "seg.group.customer": ("客户资料", "Customer data"),
+    "seg.shared_with": ("共享给 {unit}", "Shared with {unit}"),
     # catalog
     "cat.title": ("分类目录", "Classification catalog"),
     "cat.version": ("版本", "Version"),
@@ -389,6 +395,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.from": ("开始日期", "From"),
     "audit.to": ("结束日期", "To"),
     "audit.ip": ("IP", "IP"),
+    # audit (issue 15)
+    "audit.raw": ("原始记录", "Raw record"),
+    "audit.total": ("共 {n} 条记录", "{n} records"),
+    "audit.more_customers": ("等 {n} 位", "and {n} more"),
     # users
     "users.title": ("用户管理", "Users"),
     "users.add": ("新增用户", "Add user"),
@@ -406,10 +416,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "users.temp_password": ("临时密码（只显示一次）", "Temporary password (shown once)"),
     "users.password": ("初始密码", "Initial password"),
     "users.permissions": ("附加权限", "Extra permissions"),
+    # users (issue 15)
+    "users.none": ("无", "None"),
     # org
     "org.title": ("组织架构", "Organisation"),
     "org.staff": ("员工", "Staff"),
     "org.position": ("岗位", "Position"),
+    # org (issue 15)
+    "org.unit_type": ("机构类型", "Unit type"),
+    "org.staff_count": ("{n} 人", "{n} staff"),
+    "org.pick_unit": ("在左侧选择一个机构查看其员工", "Pick a unit on the left to see its staff"),
     # suitability (适当性): the 360's panel and the compliance page
     "nav.suitability": ("适当性管理", "Suitability"),
     "suit.title": ("适当性管理", "Suitability"),
@@ -611,6 +627,75 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.401": ("请登录", "Please sign in"),
     "error.back": ("返回工作台", "Back to the workbench"),
     "error.continue": ("确认并继续打开", "Continue to this page"),
+    # errors (issue 15): what an error page says when the message has no translation
+    "error.409": ("操作与当前状态不符", "Not possible now"),
+    "error.500": ("服务器出错", "Server error"),
+    "error.generic.403": (
+        "您的角色或权限不允许此操作。如工作需要，请联系系统管理员。",
+        "Your role or permissions do not allow this. Ask an administrator if your work needs it.",
+    ),
+    "error.generic.404": (
+        "未找到该页面或记录，或它不在您的查看范围内。",
+        "No such page or record, or it is outside what you may see.",
+    ),
+    "error.generic.409": (
+        "该操作与当前状态不符，请刷新页面后重试。",
+        "Reload the page and try again.",
+    ),
+    "error.generic.422": (
+        "请求中有无效的内容，请检查后重新提交。",
+        "Something in the request is invalid.",
+    ),
+    "error.generic.500": ("服务器处理时出错，请稍后重试。", "The server failed; try again later."),
+    "error.field": (
+        "“{field}”填写有误，请检查后重新提交。",
+        "{field}: check the value and try again.",
+    ),
+    "error.date": (
+        "“{field}”不是有效日期，请按 年-月-日 填写。",
+        "{field}: not a valid date (YYYY-MM-DD).",
+    ),
+    "error.number": ("“{field}”须为数字。", "{field} must be a number."),
+    "error.permission": (
+        "此操作需要“{permission}”权限。",
+        "This needs the {permission} permission.",
+    ),
+    "error.admin_no_customers": (
+        "系统管理员不查看客户数据，请使用业务角色的账号。",
+        "Administrators see no customer data; sign in with a business role.",
+    ),
+    "error.no_page": ("页面不存在。", "No such page."),
+    "error.no_item": (
+        "未找到该{what}，或它不在您的查看范围内。",
+        "No such {what}, or it is outside what you may see.",
+    ),
+    "error.csrf": ("页面已过期，请刷新后重试。", "The page expired; reload it and try again."),
+    "error.nothing_published": ("尚未发布数据。", "Nothing published yet."),
+    "error.segment_owner": (
+        "只有客户群的创建人可以修改或删除它。",
+        "Only the segment's owner may change or delete it.",
+    ),
+    "error.segment_name": ("请为客户群填写名称。", "Give the segment a name."),
+    "error.segment_conditions": ("请至少添加一个条件。", "Add at least one condition."),
+    "error.personal_field": (
+        "“{field}”属于个人信息，没有查看明文权限时不能用作筛选、排序或客户群条件。",
+        "{field} is personal data: not usable without the reveal permission.",
+    ),
+    "error.detail": ("技术信息", "Technical detail"),
+    "error.user.taken": ("用户名已被占用，请换一个。", "The username is taken."),
+    "error.user.needs_staff": ("该角色须填写员工号。", "This role needs a staff id."),
+    "error.user.needs_unit": (
+        "该角色须填写所管理的机构号。",
+        "This role needs the unit it manages.",
+    ),
+    "error.user.no_org": (
+        "该角色不填写此项：员工号或机构号请按角色填写。",
+        "This role takes no staff id or unit id here.",
+    ),
+    "error.user.unknown_staff": ("员工号不在已发布的员工名单中。", "No such staff id."),
+    "error.user.unknown_unit": ("机构号不在已发布的组织架构中。", "No such unit id."),
+    "error.user.unit_type": ("机构类型与角色不符。", "The unit's type does not fit the role."),
+    "error.user.display_name": ("显示名须为 1 到 200 个字符。", "Display name: 1-200 characters."),
     # common
     "common.yes": ("是", "yes"),
     "common.no": ("否", "no"),
@@ -690,6 +775,15 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "open_date": ("开户日期", "Opened"),
     "name": ("姓名", "Name"),
     "branch_id": ("营业部", "Branch"),
+    # vocabulary (issue 15)
+    "region_id": ("分公司", "Region"),
+    "team_id": ("团队", "Team"),
+    "id_type": ("证件类型", "ID type"),
+    "close_date": ("销户日期", "Closed"),
+    "as_of_date": ("数据日期", "As of"),
+    "catalog_version": ("分类目录版本", "Catalog version"),
+    "unit_type": ("机构类型", "Unit type"),
+    "position": ("岗位", "Position"),
 }
 
 
@@ -823,6 +917,223 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
     ),
 }
 
+# vocabulary (issue 15): the organisation, condition operators, audit actions, permissions.
+# New columns only: a name already in ENUMS above is a data column's and keeps its values.
+_VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
+    "unit_type": _enum(
+        ("hq", "总部", "Head office"),
+        ("region", "分公司", "Region"),
+        ("branch", "营业部", "Branch"),
+        ("team", "团队", "Team"),
+    ),
+    "position": _enum(
+        ("broker", "经纪人", "Broker"),
+        ("advisor", "投资顾问", "Advisor"),
+        ("team_lead", "团队长", "Team lead"),
+        ("branch_manager", "营业部经理", "Branch manager"),
+        ("service", "客服专员", "Service"),
+        ("hq_marketing", "总部营销", "HQ marketing"),
+    ),
+    "op": _enum(
+        ("eq", "等于", "equals"),
+        ("ne", "不等于", "is not"),
+        ("in", "属于", "is one of"),
+        ("gt", "大于", "greater than"),
+        ("ge", "大于等于", "at least"),
+        ("lt", "小于", "less than"),
+        ("le", "小于等于", "at most"),
+        ("between", "介于", "between"),
+        ("is_null", "为空", "is empty"),
+        ("not_null", "不为空", "is not empty"),
+    ),
+    "action": _enum(
+        ("login", "登录", "Sign-in"),
+        ("logout", "退出", "Sign-out"),
+        ("login_failed", "登录失败", "Failed sign-in"),
+        ("locked_out", "账户锁定", "Locked out"),
+        ("password_changed", "修改密码", "Password changed"),
+        ("user_create", "新增用户", "User added"),
+        ("user_reset", "重置密码", "Password reset"),
+        ("user_disable", "停用用户", "User disabled"),
+        ("user_enable", "启用用户", "User enabled"),
+        ("user_change", "用户变更", "User changed"),
+        ("view_home", "查看工作台", "Viewed the workbench"),
+        ("view_list", "查看客户列表", "Viewed the customer list"),
+        ("view_360", "查看客户全景", "Viewed a customer"),
+        ("view_assets", "查看资产曲线", "Viewed assets"),
+        ("view_why", "查看分类依据", "Viewed why"),
+        ("view_churn", "查看流失预测", "Viewed churn"),
+        ("view_riskpref", "查看行为风险偏好", "Viewed risk preference"),
+        ("view_segment_members", "查看客户群成员", "Viewed segment members"),
+        ("view_alerts", "查看提醒收件箱", "Viewed alerts"),
+        ("view_alert", "查看提醒", "Viewed an alert"),
+        ("view_customer_alerts", "查看客户提醒", "Viewed a customer's alerts"),
+        ("view_activation", "查看休眠户激活名单", "Viewed reactivation"),
+        ("view_suitability", "查看适当性", "Viewed suitability"),
+        ("view_eligibility", "查看业务权限", "Viewed permissions"),
+        ("view_suitability_report", "查看适当性报表", "Viewed a suitability report"),
+        ("view_class_requests", "查看投资者分类申请", "Viewed class requests"),
+        ("suitability_check", "适当性匹配检查", "Suitability check"),
+        ("suitability_warning", "记录风险警示", "Warning recorded"),
+        ("suitability_confirmation", "记录客户确认", "Confirmation recorded"),
+        ("suitability_sale", "记录成交", "Sale recorded"),
+        ("investor_class_request", "投资者分类申请", "Class request"),
+        ("investor_class_decision", "审批投资者分类", "Class decision"),
+        ("reveal", "查看明文", "Revealed"),
+        ("export", "导出", "Export"),
+        ("segment_export", "导出客户群成员", "Segment exported"),
+        ("personal_filter", "按个人信息筛选", "Filtered on personal data"),
+        ("catalog_apply", "应用分类目录", "Catalog applied"),
+        ("alert_thresholds", "修改提醒阈值", "Thresholds changed"),
+        ("alert_acknowledged", "确认提醒", "Alert acknowledged"),
+        ("alert_handled", "处理提醒", "Alert handled"),
+        ("alert_dismissed", "忽略提醒", "Alert dismissed"),
+    ),
+    "permission": _enum(
+        ("reveal_pii", "查看明文", "Reveal personal data"),
+        ("export", "导出", "Export"),
+        ("edit_catalog", "编辑分类目录", "Edit the catalog"),
+        ("read_audit", "查看审计日志", "Read the audit log"),
+        ("suitability_reports", "适当性报表", "Suitability reports"),
+        ("decide_investor_class", "审批投资者分类", "Decide investor class"),
+        ("edit_alert_thresholds", "修改提醒阈值", "Edit alert thresholds"),
+        ("manage_users", "用户管理", "Manage users"),
+    ),
+    "export_kind": _enum(
+        ("customers", "客户列表", "Customer list"),
+        ("segment", "客户群成员", "Segment members"),
+        ("activation", "休眠户激活名单", "Reactivation list"),
+        ("alerts", "提醒", "Alerts"),
+        ("suitability", "适当性报表", "Suitability report"),
+        ("dormant", "休眠户", "Dormant"),
+        ("empty", "空户", "Empty"),
+    ),
+    "report": _enum(
+        ("overview", "概览", "Overview"),
+        ("findings", "测评复核发现", "Re-scoring findings"),
+        ("validity", "测评有效期", "Assessment validity"),
+        ("holdings_above_class", "持仓超出风险承受能力", "Holdings above class"),
+    ),
+    "filter_purpose": _enum(
+        ("list", "客户列表", "Customer list"),
+        ("count", "计数", "Count"),
+        ("export", "导出", "Export"),
+        ("segment", "客户群条件", "Segment conditions"),
+        ("segment_count", "客户群计数", "Segment count"),
+        ("segment_members", "客户群成员", "Segment members"),
+        ("segment_refresh", "客户群刷新", "Segment refresh"),
+    ),
+    "class_direction": _enum(
+        ("to_professional", "申请转为专业投资者", "To professional"),
+        ("to_ordinary", "申请转为普通投资者", "To ordinary"),
+    ),
+    "request_status": _enum(
+        ("pending", "待审批", "Pending"),
+        ("approved", "已批准", "Approved"),
+        ("rejected", "已驳回", "Rejected"),
+    ),
+    "audit_group": _enum(("customer", "按客户", "By customer"), ("alert", "按提醒", "By alert")),
+    "login_reason": _enum(
+        ("wrong_password", "密码错误", "Wrong password"),
+        ("unknown_user", "用户名不存在", "Unknown user"),
+        ("disabled", "账户已停用", "Disabled"),
+        ("locked", "账户已锁定", "Locked"),
+        ("rate_limited", "该地址尝试过多", "Too many attempts"),
+    ),
+}
+ENUMS.update({k: v for k, v in _VOCABULARY.items() if k not in ENUMS})
+
+# The audit log's detail keys: key -> (zh, en). A key not listed reads by `column_label`.
+AUDIT_DETAIL_KEYS: dict[str, tuple[str, str]] = {
+    "snapshot_id": ("数据版本", "Snapshot"),
+    "page": ("页码", "Page"),
+    "page_size": ("每页条数", "Page size"),
+    "total": ("总数", "Total"),
+    "count": ("数量", "Count"),
+    "rows": ("行数", "Rows"),
+    "username": ("用户名", "Username"),
+    "role": ("角色", "Role"),
+    "staff_id": ("员工", "Staff"),
+    "unit_id": ("机构", "Unit"),
+    "branch_id": ("营业部", "Branch"),
+    "permissions": ("附加权限", "Permissions"),
+    "demo": ("演示账号", "Demo user"),
+    "bootstrap": ("初始管理员", "First administrator"),
+    "generated": ("系统生成密码", "Generated password"),
+    "report": ("报表", "Report"),
+    "eligibility": ("业务权限", "Permissions"),
+    "segment_id": ("客户群编号", "Segment"),
+    "fields": ("字段", "Fields"),
+    "field": ("字段", "Field"),
+    "purpose": ("用途", "Purpose"),
+    "status": ("状态", "Status"),
+    "check_id": ("检查编号", "Check"),
+    "reason": ("原因", "Reason"),
+    "as_of": ("数据日期", "As of"),
+    "as_of_date": ("数据日期", "As of"),
+    "quarter": ("季度", "Quarter"),
+    "version": ("版本", "Version"),
+    "other_sessions_ended": ("退出的其他会话", "Other sessions ended"),
+    "required": ("强制修改", "Required"),
+    "filters": ("筛选条件", "Filters"),
+    "format": ("格式", "Format"),
+    "note": ("备注", "Note"),
+    "alert_id": ("提醒", "Alert"),
+    "alert_row_id": ("提醒编号", "Alert row"),
+    "classification_id": ("分类", "Classification"),
+    "target": ("产品或权限", "Product or permission"),
+    "context": ("场景", "Context"),
+    "verdict": ("结论", "Verdict"),
+    "approve": ("批准", "Approved"),
+    "request_id": ("申请编号", "Request"),
+    "kind": ("类型", "Kind"),
+    "data": ("数据", "Data"),
+    "forbid": ("禁止", "Forbidden"),
+    "pending": ("待审批", "Pending"),
+    "sort": ("排序", "Sort"),
+    "segment": ("客户群", "Segment"),
+    "alert_thresholds": ("提醒阈值", "Alert thresholds"),
+    "group": ("分组方式", "Grouped by"),
+    "query": ("查询条件", "Query"),
+    "conditions": ("条件", "Conditions"),
+    "search": ("搜索", "Search"),
+    "descending": ("降序", "Descending"),
+    "team_id": ("团队", "Team"),
+    "customer_id": ("客户号", "Customer"),
+    "date_from": ("开始日期", "From"),
+    "date_to": ("结束日期", "To"),
+    "direction": ("方向", "Direction"),
+    "from": ("原状态", "From"),
+    "params": ("参数", "Parameters"),
+    "sha256": ("校验值", "Checksum"),
+    "classification": ("分类", "Classification"),
+}
+
+# Request parameters as an error names them: name -> (zh, en); else `column_label`.
+PARAMETERS: dict[str, tuple[str, str]] = {
+    "date_from": ("开始日期", "From"),
+    "date_to": ("结束日期", "To"),
+    "page": ("页码", "Page"),
+    "page_size": ("每页条数", "Page size"),
+    "name": ("名称", "Name"),
+    "description": ("说明", "Description"),
+    "visibility": ("可见范围", "Visibility"),
+    "conditions": ("条件", "Conditions"),
+    "username": ("用户名", "Username"),
+    "display_name": ("显示名", "Display name"),
+    "action": ("操作", "Action"),
+    "segment_id": ("客户群", "Segment"),
+    "reason": ("查看原因", "Reason"),
+    "note": ("备注", "Note"),
+    "status": ("状态", "Status"),
+    "password": ("密码", "Password"),
+    "role": ("角色", "Role"),
+    "sort": ("排序", "Sort"),
+    "filter": ("筛选条件", "Filter"),
+    "f": ("筛选条件", "Filter"),
+    "q": ("搜索", "Search"),
+}
+
 
 def column_label(
     name: str, language: str, indicators: Mapping[str, Indicator] | None = None
@@ -849,6 +1160,108 @@ def enum_label(column: str, value: object, language: str) -> str | None:
     if pair is None:
         return value
     return pair[1] if language == "en" else pair[0]
+
+
+def label(table: Mapping[str, tuple[str, str]], key: str, language: str) -> str | None:
+    pair = table.get(key)
+    return None if pair is None else (pair[1] if language == "en" else pair[0])
+
+
+def parameter_label(name: str, language: str) -> str:
+    """A request parameter or form field as a user knows it: 开始日期, 名称, 客户级别."""
+    found = label(PARAMETERS, name, language) or column_label(name, language)
+    if found != name or language == "en":
+        return found
+    return "参数"  # a code with no name: not shown to a Chinese reader
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_PARAMETER = re.compile(r"^(?:(?:query|body|path|form|header|cookie)\.)?([A-Za-z_][\w.]*)\s*:")
+
+# Access-layer and web messages (English, for the CLI and the API) as a page says them:
+# (pattern on the message, message id, which group names what). Tried in order.
+_ERROR_RULES: tuple[tuple[re.Pattern[str], str, str | None], ...] = (
+    (re.compile(r"administrator role sees no customer data"), "error.admin_no_customers", None),
+    (re.compile(r"\bneeds the (\w+) permission"), "error.permission", "permission"),
+    (re.compile(r"CSRF token"), "error.csrf", None),
+    (re.compile(r"^nothing published yet"), "error.nothing_published", None),
+    (re.compile(r"^no such (page|resource)"), "error.no_page", None),
+    (
+        re.compile(r"^no (segment|customer|unit|alert|check|user|class request|step)\b"),
+        "error.no_item",
+        "what",
+    ),
+    (re.compile(r"segment's owner"), "error.segment_owner", None),
+    (re.compile(r"^name: give the segment a name"), "error.segment_name", None),
+    (re.compile(r"^conditions: add at least one"), "error.segment_conditions", None),
+    (re.compile(r"^'?(\w+)'? is personal data"), "error.personal_field", "field"),
+    (re.compile(r"valid date|not a date|is outside \d"), "error.date", "field"),
+    (re.compile(r"^username .* is taken"), "error.user.taken", None),
+    (re.compile(r"needs a staff_id"), "error.user.needs_staff", None),
+    (re.compile(r"needs a unit_id"), "error.user.needs_unit", None),
+    (
+        re.compile(r"takes no (?:unit_id|staff_id)|not tied to a staff member"),
+        "error.user.no_org",
+        None,
+    ),
+    (re.compile(r"^staff_id .* not in the published"), "error.user.unknown_staff", None),
+    (re.compile(r"^unit_id .* not in the published"), "error.user.unknown_unit", None),
+    (re.compile(r"^unit_id .* is an? \w+; role"), "error.user.unit_type", None),
+    (re.compile(r"^display_name must be"), "error.user.display_name", None),
+    (re.compile(r"valid (?:integer|number)|is not a number"), "error.number", "field"),
+)
+
+_THINGS = {
+    "segment": ("客户群", "segment"),
+    "customer": ("客户", "customer"),
+    "unit": ("机构", "unit"),
+    "alert": ("提醒", "alert"),
+    "check": ("适当性检查", "check"),
+    "user": ("用户", "user"),
+    "class request": ("投资者分类申请", "class request"),
+    "step": ("步骤", "step"),
+}
+
+
+def error_text(status: int, message: str, language: str) -> str:
+    """An error's message for a page in the reader's language: one rule for every error.
+
+    Messages written "中文 / English" show their side; known English messages are said in
+    Chinese; any other message reads as the status's plain sentence (the original stays
+    available to the page as technical detail)."""
+    if " / " in message and _CJK.search(message):
+        zh, _, en = message.partition(" / ")
+        if not _CJK.search(zh):
+            zh, en = en, zh
+        return en.strip() if language == "en" else zh.strip()
+    if language == "en":
+        return message
+    for pattern, message_id, group in _ERROR_RULES:
+        found = pattern.search(message)
+        if found is None:
+            continue
+        if group is None:
+            return translate(message_id, language)
+        if group == "permission":
+            value = enum_label("permission", found.group(1), language) or found.group(1)
+        elif group == "what":
+            value = label(_THINGS, found.group(1), language) or found.group(1)
+        else:
+            name = found.group(1) if found.groups() else _parameter_of(message)
+            value = parameter_label(name, language)
+        return translate(message_id, language, **{group: value})
+    if _CJK.search(message) and not re.search(r"[A-Za-z]{2,}", message):
+        return message  # already Chinese
+    if status == 422 and _PARAMETER.match(message):
+        field = parameter_label(_parameter_of(message), language)
+        return translate("error.field", language, field=field)
+    generic = status if status in (403, 404, 409, 422) else 500
+    return translate(f"error.generic.{generic}", language)
+
+
+def _parameter_of(message: str) -> str:
+    named = _PARAMETER.match(message)
+    return named.group(1).split(".")[-1] if named else ""
 
 
 def pick_language(value: str | None) -> str:

@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse
 from brokerlens import __version__
 from brokerlens.indicators import load_indicators
 from brokerlens.web import formatting
-from brokerlens.web.i18n import column_label, translator
+from brokerlens.web.i18n import column_label, enum_label, translator
 
 WEB_DIR = Path(__file__).parent
 TEMPLATE_DIR = WEB_DIR / "templates"
@@ -40,6 +40,13 @@ def _column_label(context: Context, name: str, language: str) -> str:
     return column_label(name, language, indicators)
 
 
+@pass_context
+def _enum(context: Context, column: str, value: object) -> str:
+    """An enumerated value in the page's language: `enum('op', 'ge')` -> 大于等于."""
+    found = enum_label(column, value, context.get("lang") or "zh")
+    return str(value) if found is None else found
+
+
 def _build() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
     env = templates.env
@@ -48,10 +55,13 @@ def _build() -> Jinja2Templates:
     env.filters["pct"] = formatting.pct
     env.filters["date"] = formatting.date
     env.filters["cell"] = formatting.cell
+    env.filters["yuan"] = formatting.yuan
+    env.filters["change"] = formatting.change_html
     env.filters["jsondata"] = _tojson_attr
     env.globals["is_amount_column"] = formatting.is_amount_column
     env.globals["value_html"] = formatting.value_html
     env.globals["column_label"] = _column_label
+    env.globals["enum"] = _enum
     env.globals["version"] = __version__
     env.trim_blocks = True
     env.lstrip_blocks = True

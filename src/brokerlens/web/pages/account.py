@@ -19,7 +19,7 @@ from brokerlens.web.deps import (
     SignedInDep,
     SignedInPrincipalDep,
 )
-from brokerlens.web.i18n import translate
+from brokerlens.web.i18n import error_text, translate
 from brokerlens.web.pages.common import Page, safe_next
 
 router = APIRouter(include_in_schema=False, dependencies=[SignedInCsrfDep])
@@ -116,7 +116,7 @@ def password_submit(
         except WrongCurrentPassword:
             problems = [translate("pw.wrong_old", page.language)]
         except InvalidRequest as exc:  # a rule auth knows and this page did not check
-            problems = [exc.message]
+            problems = [error_text(422, exc.message, page.language)]
     if problems:
         return _render(page, required=required, next_url=target, errors=problems, status_code=422)
     if required:  # done with the detour: on to where the user was going

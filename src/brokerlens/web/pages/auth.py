@@ -21,7 +21,7 @@ from brokerlens.web.deps import (
     optional_session,
     secure_cookies,
 )
-from brokerlens.web.i18n import LANG_COOKIE, LANGUAGES, translate
+from brokerlens.web.i18n import LANG_COOKIE, LANGUAGES, error_text, translate
 from brokerlens.web.pages.common import safe_next
 from brokerlens.web.templating import render
 
@@ -117,8 +117,8 @@ def login_submit(
             language,
             secure_cookies(request),
             next_url=target,
-            error=exc.message,
-            hint=exc.hint,
+            error=error_text(401, exc.message, language),
+            hint=exc.hint if language == "en" else None,
             username=username,
             status_code=401,
         )

@@ -12,7 +12,9 @@ from brokerlens.access.alerts import alert_counts, alert_names
 from brokerlens.auth.principal import Role
 from brokerlens.errors import NotFound
 from brokerlens.web.deps import CsrfDep
+from brokerlens.web.i18n import translate
 from brokerlens.web.pages.common import PageDep
+from brokerlens.web.pages.customers import column_label
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -37,6 +39,19 @@ def _new_alerts(page: Any) -> list[tuple[str, str, int]]:
     return sorted(rows, key=lambda r: (-r[2], r[0]))
 
 
+def _change_label(field: str, page: Any, snapshot: Any) -> str:
+    """A changed field as a reader knows it: the classification's name (`_customer`: 客户)."""
+    if field == "_customer":
+        return translate("audit.customer", page.language)
+    return column_label(field, snapshot, page.language, page.indicators())
+
+
+def _change_value(field: str, value: Any, language: str) -> str | None:
+    if field == "_customer" and value in ("new", "closed"):
+        return translate("change.new_customer" if value == "new" else "change.closed", language)
+    return value
+
+
 @router.get("/")
 def home(page: PageDep) -> Response:
     if page.principal.role is Role.ADMIN:
@@ -55,6 +70,17 @@ def home(page: PageDep) -> Response:
             }
         ],
     }
+    snapshot = page.snapshot()
+    changes = [(_change_label(f, page, snapshot), f, n) for f, n in summary.changes.items()]
+    examples = [
+        {
+            **e,
+            "field_label": _change_label(e["field"], page, snapshot),
+            "old_value": _change_value(e["field"], e["old_value"], page.language),
+            "new_value": _change_value(e["field"], e["new_value"], page.language),
+        }
+        for e in summary.change_examples
+    ]
     tiers = {"items": [{"name": k, "value": v} for k, v in _ordered(summary.by_tier, TIER_ORDER)]}
     context = {
         "summary": summary,
@@ -64,5 +90,7 @@ def home(page: PageDep) -> Response:
         "levels": _ordered(summary.by_service_level, LEVEL_ORDER),
         "trend": trend,
         "tier_chart": tiers,
+        "changes": changes,
+        "change_examples": examples,
     }
-    return page.render("home.html", context, active="home")
+    return page.render("home.html", context, active="home", snapshot=snapshot)

@@ -18,6 +18,7 @@ from brokerlens.access.users import (
 from brokerlens.auth.principal import Permission, Role
 from brokerlens.errors import BrokerlensError
 from brokerlens.web.deps import CsrfDep
+from brokerlens.web.i18n import error_text
 from brokerlens.web.pages.common import AdminPageDep, Page
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -65,7 +66,7 @@ def add(
             permissions=tuple(permissions or ()),
         )
     except BrokerlensError as exc:
-        return _users_page(page, error=str(exc))
+        return _users_page(page, error=error_text(422, exc.message, page.language))
     return RedirectResponse("/users", status_code=303)
 
 
@@ -80,5 +81,5 @@ def change(page: AdminPageDep, username: str, action: str) -> Response:
         done = reset_account(db, page.principal, username)
         return _users_page(page, notice=(username, done.temporary_password))
     else:
-        return _users_page(page, error=f"unknown action {action!r}")
+        return _users_page(page, error=error_text(422, "action: unknown", page.language))
     return RedirectResponse("/users", status_code=303)
