@@ -44,9 +44,9 @@ VOID_TAGS = frozenset(
 )
 
 # Removed before the number check: dates, times, IPv4 addresses, version strings, masked values
-# (138****1234).
+# (138****1234), and four digits before 万/亿 (1000万 is how a bucket reads, not 1,000万).
 _NOT_NUMBERS = re.compile(
-    r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}(?::\d{2})?|\b\d{1,3}(?:\.\d{1,3}){3}\b|\bv\d+(?:\.\d+)+"
+    r"\b\d{4}(?=[万亿])|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}(?::\d{2})?|\b\d{1,3}(?:\.\d{1,3}){3}\b|\bv\d+(?:\.\d+)+"
     r"|[\d*]*\*[\d*]*"
 )
 _YEAR = re.compile(r"^(19|20)\d{2}$")

@@ -143,7 +143,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.xlsx": ("导出 Excel", "Export Excel"),
     "export.codes": ("原始代码（供系统使用）", "Raw codes (for systems)"),
     "export.codes_hint": (
-        "列名与取值用系统代码（如 individual、M），不转换为中文",
+        "列名与取值用系统代码（英文代码），不转换为中文",
         "Column names and values as system codes, not labels",
     ),
     "export.sheet": ("数据{n}", "Data {n}"),
@@ -466,6 +466,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "suit.missing": ("缺少", "Missing"),
     "suit.check": ("适当性匹配检查", "Suitability check"),
     "suit.target": ("产品代码或业务权限", "Product id or permission"),
+    "suit.target_hint": (
+        "从列表选业务权限，或输入产品代码",
+        "pick a permission, or type a product id",
+    ),
     "suit.context": ("场景", "Context"),
     "suit.context.purchase": ("客户主动申购", "Customer's purchase"),
     "suit.context.recommendation": ("主动推荐", "Our recommendation"),
