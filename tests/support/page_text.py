@@ -33,6 +33,7 @@ ALLOWED_WORDS = frozenset(
         "PC",
         "SH",
         "SZ",
+        "ST",  # special-treatment shares: ST信材, *ST兴药
         "BJ",
         "YAML",
     }
