@@ -51,7 +51,7 @@ from brokerlens.suitability.workflow import (
     record_check,
     request_class,
 )
-from brokerlens.warehouse.layout import WarehouseLayout
+from brokerlens.warehouse.served import suitability_report_stamp
 
 R = TypeVar("R", bound=BaseModel)
 REPORT_LIMIT = 500  # rows of a report's list answered at most (the counts cover every row)
@@ -703,19 +703,8 @@ _KEPT: dict[tuple[str, tuple[tuple[str, int, int], ...]], Any] = {}
 _KEPT_SIZE = 4
 
 
-def _kept_stamp(settings: Settings, as_of: dt.date) -> tuple[tuple[str, int, int], ...] | None:
-    """The report files a run kept for the date (path, mtime, size); None when it kept none."""
-    folder = WarehouseLayout(settings.warehouse_dir).suitability_reports_dir(as_of)
-    try:
-        files = sorted(p for p in folder.iterdir() if p.suffix == ".parquet")
-        stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
-    except OSError:
-        return None
-    return stamp or None
-
-
 def _kept(kind: str, settings: Settings, as_of: dt.date, read: Callable[[], Any]) -> Any:
-    stamp = _kept_stamp(settings, as_of)
+    stamp = suitability_report_stamp(settings, as_of)
     if stamp is None:
         return read()
     key = (kind, stamp)

@@ -62,6 +62,20 @@ def newest_date(settings: Settings, kind: Kind, up_to: dt.date | None = None) ->
     return dates[-1] if dates else None
 
 
+def suitability_report_stamp(
+    settings: Settings, as_of: dt.date
+) -> tuple[tuple[str, int, int], ...] | None:
+    """The suitability report files a run kept for the date, as (path, mtime, size): a reader
+    caching what it read knows when a run rewrote them. None when the run kept none."""
+    folder = _layout(settings).suitability_reports_dir(as_of)
+    try:
+        files = sorted(p for p in folder.iterdir() if p.suffix == ".parquet")
+        stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    except OSError:
+        return None
+    return stamp or None
+
+
 def served_profile_file(recorded: str | None) -> str | None:
     """The published profile's columnar copy (the path publish recorded on the snapshot) when it
     is still there; None: read the store instead."""
