@@ -158,3 +158,18 @@ def test_no_page_breaks_the_content_security_policy(page: Any, served: Any) -> N
         page.wait_for_load_state("networkidle")
     page.locator("#swagger-ui .opblock").first.wait_for()
     assert violations == []
+
+
+def test_the_home_tier_donut_counts_customers_not_money(page: Any, served: Any) -> None:
+    sign_in(page, served, Role.BRANCH_MANAGER)
+    page.wait_for_function(
+        "() => { const el = document.querySelector('[data-chart=chart-tier]');"
+        " return el && window.echarts && echarts.getInstanceByDom(el); }"
+    )
+    shown = page.evaluate(
+        "() => { const chart = echarts.getInstanceByDom("
+        "document.querySelector('[data-chart=chart-tier]'));"
+        " const f = chart.getOption().tooltip[0].formatter;"
+        " return f({marker: '', name: 'VIP', value: 12345, percent: 12.5}); }"
+    )
+    assert shown == "VIP：12,345 人（12.5%）", shown  # was 1.23万, a count read as money

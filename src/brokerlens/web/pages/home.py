@@ -81,7 +81,10 @@ def home(page: PageDep) -> Response:
         }
         for e in summary.change_examples
     ]
-    tiers = {"items": [{"name": k, "value": v} for k, v in _ordered(summary.by_tier, TIER_ORDER)]}
+    tiers = {
+        "items": [{"name": k, "value": v} for k, v in _ordered(summary.by_tier, TIER_ORDER)],
+        "unit": "count",  # customers, not money: the tooltip reads 1,234 人
+    }
     context = {
         "summary": summary,
         "alerts": _new_alerts(page),

@@ -103,7 +103,8 @@
     donut: function (d) {
       return Object.assign({}, base, {
         tooltip: { trigger: "item", formatter: function (p) {
-          return p.marker + p.name + "：" + money(p.value) + "（" + p.percent.toFixed(1) + "%）";
+          var value = d.unit === "count" ? Number(p.value).toLocaleString("zh-CN") + (zh ? " 人" : "") : money(p.value);
+          return p.marker + p.name + "：" + value + "（" + p.percent.toFixed(1) + "%）";
         } },
         legend: { orient: "vertical", right: 0, top: "middle", itemHeight: 8, textStyle: { fontSize: 11 } },
         series: [{ type: "pie", radius: ["40%", "62%"], center: ["40%", "52%"], data: d.items,
