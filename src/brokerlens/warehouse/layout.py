@@ -120,6 +120,10 @@ class WarehouseLayout:
         """`product_metrics` as of T: one row per product with a NAV series (issue 16)."""
         return self.product_metrics_dir / f"{as_of.isoformat()}.parquet"
 
+    def product_metrics_dates(self) -> list[dt.date]:
+        """As-of dates with a product evaluation, oldest first."""
+        return dated_files(self.product_metrics_dir)
+
     @property
     def suitability_dir(self) -> Path:
         return self.root / "suitability"
