@@ -199,16 +199,12 @@ def test_an_unrecovered_drawdown_has_no_recovery_days(duck: DuckDBEngine, tmp_pa
 
 def _monthly(product: str, monthly_return: float, months: int) -> list[tuple]:
     """Month-end NAVs growing by `monthly_return` a month, ending on AS_OF's month day."""
-    dates = [
-        (pd.Timestamp(AS_OF) - pd.DateOffset(months=k)).date() for k in range(months, -1, -1)
-    ]
+    dates = [(pd.Timestamp(AS_OF) - pd.DateOffset(months=k)).date() for k in range(months, -1, -1)]
     values = [(1 + monthly_return) ** i for i in range(months + 1)]
     return series(product, dates, values)
 
 
-def test_mrar_stars_follow_the_shares_within_each_type(
-    duck: DuckDBEngine, tmp_path: Path
-) -> None:
+def test_mrar_stars_follow_the_shares_within_each_type(duck: DuckDBEngine, tmp_path: Path) -> None:
     settings = config(stars={"months": 12})
     navs, products = [], []
     for i in range(1, 11):  # ten equity funds: the higher i, the higher the MRAR
@@ -287,7 +283,7 @@ def test_benchmarks_resolve_only_to_indexes_the_feeds_carry() -> None:
 
 
 def test_bad_settings_are_refused_by_field() -> None:
-    with pytest.raises(ConfigError, match="stars.shares"):
+    with pytest.raises(ConfigError, match=r"stars\.shares"):
         parse_config("stars: {months: 36, shares: [10, 20, 35, 22.5, 10]}", "evaluation.yaml")
     with pytest.raises(ConfigError, match="periods_per_year"):
         parse_config(

@@ -122,9 +122,8 @@ SELECT
     CASE WHEN x.n_bench = x.n THEN x.active_sd * sqrt(:periods) END AS tracking_error_1y,
     CAST(r.type_rank AS INTEGER) AS type_rank,
     CAST(c.type_count AS INTEGER) AS type_count,
-    CAST(
-        1 + floor(4.0 * (r.type_rank - 1) / NULLIF(c.type_count, 0)) AS INTEGER
-    ) AS type_quartile,
+    1 + CAST(floor(4.0 * (r.type_rank - 1) / NULLIF(c.type_count, 0)) AS INTEGER)
+        AS type_quartile,
     CAST(
         CASE
             WHEN s.star_rank IS NULL THEN NULL
