@@ -81,10 +81,15 @@ def test_run_keeps_the_evaluation_of_each_date(small_brokerage: Brokerage, tmp_p
     assert {types[c] for c in AGREED} <= TYPES
 
 
-@pytest.mark.parametrize("bad", ["risk_free_rate: lots\n", "stars: {months: 1}\n"])
-def test_a_bad_settings_file_is_refused_naming_the_file(tmp_path: Path, bad: str) -> None:
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [("risk_free_rate: lots\n", "risk_free_rate"), ("stars: {months: 1}\n", "stars.months")],
+)
+def test_a_bad_settings_file_is_refused_naming_the_file(
+    tmp_path: Path, bad: str, field: str
+) -> None:
     settings = load_settings(home=tmp_path)
     config_path(settings).parent.mkdir(parents=True)
     config_path(settings).write_text(bad, "utf-8")
-    with pytest.raises(ConfigError, match="evaluation.yaml"):
+    with pytest.raises(ConfigError, match=rf"evaluation\.yaml.*field `{field}`"):
         load_config(settings)
