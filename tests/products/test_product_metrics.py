@@ -292,3 +292,26 @@ def test_bad_settings_are_refused_by_field() -> None:
             "stars: {months: 36, shares: [10, 22.5, 35, 22.5, 10]}",
             "evaluation.yaml",
         )
+
+
+def test_an_index_that_does_not_cover_the_year_gives_no_excess_return(
+    duck: DuckDBEngine, tmp_path: Path
+) -> None:
+    fund = random_walk(DAYS, seed=4)
+    csi = random_walk(DAYS, seed=5, start=3900)
+    year_ago = AS_OF - dt.timedelta(days=365)
+    cases = {
+        "FULL": DAYS,
+        "LATE": [d for d in DAYS if d > year_ago + dt.timedelta(days=20)],  # starts too late
+        "ENDED": [d for d in DAYS if d < AS_OF - dt.timedelta(days=5)],  # stops before T
+    }
+    rows = {}
+    for case, covered in cases.items():
+        closes = [(d, "000300.SH", c) for d, c in zip(DAYS, csi, strict=True) if d in covered]
+        products = [("F", "index_fund", "R4", "沪深300指数收益率", None)]
+        rows[case] = metrics(duck, tmp_path, AS_OF, series("F", DAYS, fund), products, closes)["F"]
+    assert rows["FULL"]["excess_return_1y"] is not None
+    for case in ("LATE", "ENDED"):
+        assert rows[case]["excess_return_1y"] is None, case
+        assert rows[case]["tracking_error_1y"] is None, case
+        assert rows[case]["return_1y"] == rows["FULL"]["return_1y"], case
