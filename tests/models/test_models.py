@@ -25,6 +25,7 @@ ENGINE_SQL = [
     for package in (
         "brokerlens.activation",
         "brokerlens.churn",
+        "brokerlens.products",
         "brokerlens.riskpref",
         "brokerlens.suitability",
     )

@@ -10,6 +10,7 @@ formed here, and nowhere else.
 - `profile/<T>.parquet`: `customer_profile` as of T (indicators + classifications).
 - `alerts/<T>.parquet`: the alerts that fired as of T.
 - `activation/<T>.parquet`: dormant and empty accounts worth activating as of T.
+- `products/metrics/<T>.parquet`: `product_metrics`, every product's evaluation as of T.
 - `suitability/<T>.parquet`: every customer's suitability facts as of T (newest 5 dates kept);
   `suitability/reports/<T>/`: the brokerage-wide reports; `suitability/rescored.parquet`: the
   re-scoring cache.
@@ -110,6 +111,18 @@ class WarehouseLayout:
 
     def activation_file(self, as_of: dt.date) -> Path:
         return self.root / "activation" / f"{as_of.isoformat()}.parquet"
+
+    @property
+    def product_metrics_dir(self) -> Path:
+        return self.root / "products" / "metrics"
+
+    def product_metrics_file(self, as_of: dt.date) -> Path:
+        """`product_metrics` as of T: one row per product with a NAV series (issue 16)."""
+        return self.product_metrics_dir / f"{as_of.isoformat()}.parquet"
+
+    def product_metrics_dates(self) -> list[dt.date]:
+        """As-of dates with a product evaluation, oldest first."""
+        return dated_files(self.product_metrics_dir)
 
     @property
     def suitability_dir(self) -> Path:

@@ -19,7 +19,14 @@ from brokerlens.engine.sqltext import literal
 from brokerlens.warehouse.layout import WarehouseLayout
 
 Kind = Literal[
-    "indicators", "profile", "alerts", "activation", "suitability_facts", "churn_scores", "lookup"
+    "indicators",
+    "profile",
+    "alerts",
+    "activation",
+    "suitability_facts",
+    "churn_scores",
+    "lookup",
+    "product_metrics",
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -30,6 +37,7 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "suitability_facts": WarehouseLayout.suitability_facts_file,
     "churn_scores": WarehouseLayout.churn_scores_file,
     "lookup": WarehouseLayout.lookup_file,
+    "product_metrics": WarehouseLayout.product_metrics_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -38,6 +46,7 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "suitability_facts": WarehouseLayout.suitability_facts_dates,
     "churn_scores": WarehouseLayout.churn_score_dates,
     "lookup": WarehouseLayout.lookup_dates,
+    "product_metrics": WarehouseLayout.product_metrics_dates,
 }
 
 

@@ -9,6 +9,8 @@ Views, built from the catalog (only directories it names are read):
 - `quarantine`: every quarantined row; `ingest_log`: every load attempt, rejected ones too.
 - `customer_indicators` and `customer_profile`: every as-of date computed by `brokerlens run`
   (one row per customer and `as_of_date`), once a run has made them.
+- `product_metrics`: every product's evaluation, every as-of date computed (one row per product
+  and `as_of_date`), once a run has made it.
 Use `reference_as_of` for a reference feed as it was on a past date.
 """
 
@@ -115,7 +117,8 @@ def create_views(conn: duckdb.DuckDBPyConnection, layout: LakeLayout, catalog: C
 
 
 def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseLayout) -> None:
-    """`customer_indicators` and `customer_profile` over every computed as-of date, if any.
+    """`customer_indicators`, `customer_profile` and `product_metrics` over every computed as-of
+    date, if any.
 
     Files of different catalog versions may differ in columns: they are united by name."""
     for name, files in (
@@ -124,6 +127,10 @@ def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseL
             [warehouse.indicators_file(d) for d in warehouse.indicator_dates()],
         ),
         ("customer_profile", [warehouse.profile_file(d) for d in warehouse.profile_dates()]),
+        (
+            "product_metrics",
+            [warehouse.product_metrics_file(d) for d in warehouse.product_metrics_dates()],
+        ),
     ):
         if files:
             conn.execute(
