@@ -16,10 +16,17 @@ import pyarrow.parquet as pq
 
 from brokerlens.config import Settings
 from brokerlens.engine.sqltext import literal
-from brokerlens.warehouse.layout import WarehouseLayout
+from brokerlens.warehouse.layout import WarehouseLayout, dated_files
 
 Kind = Literal[
-    "indicators", "profile", "alerts", "activation", "suitability_facts", "churn_scores", "lookup"
+    "indicators",
+    "profile",
+    "alerts",
+    "activation",
+    "suitability_facts",
+    "churn_scores",
+    "lookup",
+    "product_metrics",
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -30,6 +37,7 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "suitability_facts": WarehouseLayout.suitability_facts_file,
     "churn_scores": WarehouseLayout.churn_scores_file,
     "lookup": WarehouseLayout.lookup_file,
+    "product_metrics": WarehouseLayout.product_metrics_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -38,6 +46,7 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "suitability_facts": WarehouseLayout.suitability_facts_dates,
     "churn_scores": WarehouseLayout.churn_score_dates,
     "lookup": WarehouseLayout.lookup_dates,
+    "product_metrics": lambda layout: dated_files(layout.product_metrics_dir),
 }
 
 
@@ -78,3 +87,10 @@ def parquet_source(path: str | Path) -> str:
 def row_count(path: str | Path) -> int:
     """The rows of a kept Parquet file, from its footer."""
     return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def product_metrics_file(settings: Settings, up_to: dt.date) -> Path | None:
+    """The newest kept `product_metrics` file (issue 16) as of `up_to` or before, or None: the
+    product pages then show no metrics ("—", "未评价")."""
+    day = newest_date(settings, "product_metrics", up_to)
+    return kept_file(settings, "product_metrics", day) if day is not None else None
