@@ -159,7 +159,7 @@ class ProductQuery(BaseModel):
 def _bad(field_zh: str, field: str, value: object, allowed: Sequence[str]) -> InvalidRequest:
     shown = str(value)[:40]
     return InvalidRequest(
-        f"{field_zh}不可为「{shown}」，可选：{'、'.join(allowed)} / "
+        f"{field_zh}的取值无效，请从页面的选项中选择 / "
         f"{field}: {shown!r} is not one of {', '.join(allowed)}"
     )
 
