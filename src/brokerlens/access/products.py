@@ -183,7 +183,7 @@ def check_query(query: ProductQuery) -> None:
 
 def product_not_found(product_id: str) -> NotFound:
     shown = product_id[:40]
-    return NotFound(f"未找到产品 {shown} / no product {shown!r}")
+    return NotFound(f"未找到该产品 / no product {shown!r}")
 
 
 @dataclass(frozen=True)
@@ -462,17 +462,27 @@ def _listed(
     return snapshot, rows, total, metrics_day
 
 
+def _audited(query: ProductQuery) -> dict[str, Any]:
+    """What an audit row keeps of a list query: the filters given (a product's status as
+    `product_status`) and the words searched."""
+    filters = {
+        "product_type": query.product_type,
+        "risk_level": query.risk_level,
+        "product_status": query.status,
+    }
+    out: dict[str, Any] = {"filters": {k: v for k, v in filters.items() if v}}
+    if query.search:
+        out["search"] = query.search
+    return out
+
+
 def list_products(
     db: sa.Engine, settings: Settings, principal: Principal, query: ProductQuery
 ) -> ProductList:
     """One page of products with their evaluation and, in the caller's scope, holders,
     holdings and the year's sales; audited `view_products`."""
     snapshot, rows, total, metrics_day = _listed(db, settings, principal, query, page=True)
-    detail = {
-        "query": query.model_dump(mode="json"),
-        "products": [str(r["product_id"]) for r in rows],
-        "total": total,
-    }
+    detail = {**_audited(query), "page": query.page, "page_size": query.page_size, "total": total}
     audit_read(db, principal, "view_products", [], detail)
     return ProductList(
         as_of_date=snapshot.as_of_date,
@@ -497,7 +507,7 @@ def write_products(
         sink.row([row.get(c) for c in LIST_COLUMNS])
     detail = {
         "kind": "products",
-        "query": query.model_dump(mode="json", exclude={"page", "page_size"}),
+        **_audited(query),
         "count": len(rows),
         "as_of": str(snapshot.as_of_date),
     }

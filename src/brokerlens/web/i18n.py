@@ -639,7 +639,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "prod.none": ("没有符合条件的产品", "No products match"),
     "prod.unrated": ("未评价", "Not evaluated"),
     "prod.stars_note": (
-        "星级为内部评价，仅供内部参考，不得向客户展示或作为评级使用。",
+        "星级为内部评价，仅供内部参考，不向客户展示。",
         "Stars are an internal evaluation for internal reference only, not a rating.",
     ),
     "prod.col.product_id": ("产品代码", "Code"),
@@ -1096,6 +1096,9 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("alert_acknowledged", "确认提醒", "Alert acknowledged"),
         ("alert_handled", "处理提醒", "Alert handled"),
         ("alert_dismissed", "忽略提醒", "Alert dismissed"),
+        # products (issue 16)
+        ("view_products", "查看产品列表", "Viewed the product list"),
+        ("view_product", "查看产品", "Viewed a product"),
     ),
     "permission": _enum(
         ("reveal_pii", "查看明文", "Reveal personal data"),
@@ -1115,6 +1118,7 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("suitability", "适当性报表", "Suitability report"),
         ("dormant", "休眠户", "Dormant"),
         ("empty", "空户", "Empty"),
+        ("products", "产品列表", "Product list"),  # products (issue 16)
     ),
     "report": _enum(
         ("overview", "概览", "Overview"),
@@ -1147,6 +1151,12 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("disabled", "账户已停用", "Disabled"),
         ("locked", "账户已锁定", "Locked"),
         ("rate_limited", "该地址尝试过多", "Too many attempts"),
+    ),
+    # products (issue 16): a product's status (the `status` column is a customer's too)
+    "product_status": _enum(
+        ("on_sale", "在售", "On sale"),
+        ("closed", "暂停销售", "Closed"),
+        ("liquidated", "已清算", "Liquidated"),
     ),
 }
 ENUMS.update({k: v for k, v in _VOCABULARY.items() if k not in ENUMS})
@@ -1215,6 +1225,11 @@ AUDIT_DETAIL_KEYS: dict[str, tuple[str, str]] = {
     "params": ("参数", "Parameters"),
     "sha256": ("校验值", "Checksum"),
     "classification": ("分类", "Classification"),
+    # products (issue 16)
+    "product_id": ("产品代码", "Product"),
+    "product_type": ("产品类型", "Product type"),
+    "risk_level": ("风险等级", "Risk level"),
+    "product_status": ("产品状态", "Product status"),
 }
 
 # Request parameters as an error names them: name -> (zh, en); else `column_label`.
