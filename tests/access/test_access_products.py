@@ -37,7 +37,9 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def served(small_brokerage: Brokerage, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(
+    small_brokerage: Brokerage, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
     from brokerlens.pipeline.run import run_pipeline
     from brokerlens.publish import publish
 
@@ -80,7 +82,9 @@ def _broker_of_a_holder(served: Served) -> tuple[str, str, set[str]]:
     for product, customer in holders:
         by_product.setdefault(product, set()).add(customer)
     with served.db.connect() as connection:
-        staff_ids = sorted({str(r[0]) for r in connection.execute(sa.select(relationships.c.staff_id))})
+        staff_ids = sorted(
+            {str(r[0]) for r in connection.execute(sa.select(relationships.c.staff_id))}
+        )
     for product, held in sorted(by_product.items(), key=lambda kv: -len(kv[1])):
         for staff_id in staff_ids:
             mine = _served_by(served.db, staff_id, served.as_of)
@@ -96,7 +100,9 @@ def reader(request: pytest.FixtureRequest, served: Served) -> Iterator[str]:
         yield "columnar"
         return
     with served.db.begin() as connection:
-        saved = connection.execute(sa.select(snapshots.c.snapshot_id, snapshots.c.columnar_path)).all()
+        saved = connection.execute(
+            sa.select(snapshots.c.snapshot_id, snapshots.c.columnar_path)
+        ).all()
         assert any(path for _, path in saved)
         connection.execute(snapshots.update().values(columnar_path=None))
     clear_cache()

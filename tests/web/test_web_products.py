@@ -11,8 +11,8 @@ import json
 import re
 from collections.abc import Callable
 
-from web.conftest import Published, SignedIn
 from support.product_metrics import metrics_row, write_product_metrics
+from web.conftest import Published, SignedIn
 
 
 def _all(me: SignedIn, **params: object) -> list[dict[str, object]]:
@@ -30,7 +30,16 @@ def test_the_list_reads_in_chinese_with_formatted_numbers(
     response = me.client.get("/products")
     assert response.status_code == 200
     html = response.text
-    for words in ("产品中心", "产品类型", "风险等级", "近1年收益", "最大回撤", "内部评价", "持有人数", "近一年销量"):
+    for words in (
+        "产品中心",
+        "产品类型",
+        "风险等级",
+        "近1年收益",
+        "最大回撤",
+        "内部评价",
+        "持有人数",
+        "近一年销量",
+    ):
         assert words in html, words
     assert "评级" not in html and "rating" not in html.lower()
     assert "未评价" in html  # no evaluation kept: stars say so
@@ -69,7 +78,18 @@ def test_a_product_page_draws_nav_and_shows_sales_in_scope(
     assert response.status_code == 200
     html = response.text
     assert str(product["name"]) in html
-    for words in ("净值走势与基准", "单位净值", "累计净值", "业绩指标", "同类排名", "按营业部", "按渠道", "赎回率", "持有人画像", "内部评价，仅供内部参考"):
+    for words in (
+        "净值走势与基准",
+        "单位净值",
+        "累计净值",
+        "业绩指标",
+        "同类排名",
+        "按营业部",
+        "按渠道",
+        "赎回率",
+        "持有人画像",
+        "内部评价，仅供内部参考",
+    ):
         assert words in html, words
     assert "未评价" in html and "评级" not in html
     nav = json.loads(re.search(r'id="chart-nav">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]

@@ -176,9 +176,7 @@ def check_query(query: ProductQuery) -> None:
     if query.sort not in SORTS:
         raise _bad("排序列", "sort", query.sort, tuple(SORTS))
     if query.page_size > MAX_PAGE_SIZE:
-        raise InvalidRequest(
-            f"每页条数最多 {MAX_PAGE_SIZE} / page_size: at most {MAX_PAGE_SIZE}"
-        )
+        raise InvalidRequest(f"每页条数最多 {MAX_PAGE_SIZE} / page_size: at most {MAX_PAGE_SIZE}")
 
 
 def product_not_found(product_id: str) -> NotFound:
@@ -446,7 +444,9 @@ def _listed(
         base, params, metrics_day = _list_sql(settings, scoped, as_of, day)
         where, where_params = _filters(query)
         total_rows = _fetch(
-            cursor, f"{base}SELECT count(*) AS n FROM listed WHERE {where}", [*params, *where_params]
+            cursor,
+            f"{base}SELECT count(*) AS n FROM listed WHERE {where}",
+            [*params, *where_params],
         )
         total = int(total_rows[0]["n"]) if total_rows else 0
         sql = f"{base}SELECT * FROM listed WHERE {where} ORDER BY {_order(query)}"
@@ -637,8 +637,7 @@ def product_page(
         def grouped(key: str) -> list[SalesRow]:
             rows = _fetch(
                 cursor,
-                f"SELECT {key} AS k, action, sum(amount) AS amount FROM ({trades}) "
-                "GROUP BY ALL",
+                f"SELECT {key} AS k, action, sum(amount) AS amount FROM ({trades}) GROUP BY ALL",
                 bound,
             )
             return _sales(rows)
@@ -678,7 +677,11 @@ def product_page(
         cursor.close()
     with db.begin() as connection:
         record_audit(
-            connection, principal, "view_product", [], {"product_id": product_id, "as_of": str(as_of)}
+            connection,
+            principal,
+            "view_product",
+            [],
+            {"product_id": product_id, "as_of": str(as_of)},
         )
     return ProductDetail(
         as_of_date=as_of,
