@@ -274,6 +274,8 @@ def _fetch(
     return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
+_CHUNK = 5_000  # ids bound in one store statement
+
 # The profile's columns scope reads (any relation with them works for `scope_clause`).
 _PROFILE = sa.table(
     "profile",
@@ -301,10 +303,12 @@ def _scoped(
     wanted: Sequence[str],
     *,
     always: bool = False,
+    among: Sequence[str] | None = None,
 ) -> _Scoped:
     """The scoped profile relation: the columnar copy filtered by the scope predicate (staff
     roles' ids read on the store connection now and bound), else the store's rows in scope
-    registered on the cursor. With `always` False an all-customers scope needs no relation."""
+    registered on the cursor (only those `among` when given: the store is a row store). With
+    `always` False an all-customers scope needs no relation."""
     columns = tuple(c for c in ("customer_id", *wanted) if snapshot.column(c) is not None)
     if "customer_id" not in columns:
         columns = ("customer_id", *columns)
@@ -319,9 +323,15 @@ def _scoped(
         sql = f"(SELECT {listed} FROM {parquet_source(path)} WHERE {where.sql})"
         return _Scoped(sql, list(where.params), columns)
     table = snapshot.table
-    found = connection.execute(
-        sa.select(*(table.c[c] for c in columns)).where(customer_scope(principal, snapshot))
-    ).all()
+    chosen = sa.select(*(table.c[c] for c in columns)).where(customer_scope(principal, snapshot))
+    if among is None:
+        found = list(connection.execute(chosen).all())
+    else:  # only the customers a product's page needs, a chunk of ids at a time
+        ids = sorted(set(among))
+        found = []
+        for start in range(0, len(ids), _CHUNK):
+            part = ids[start : start + _CHUNK]
+            found += connection.execute(chosen.where(table.c.customer_id.in_(part))).all()
     arrays = {
         c: pa.array([None if r[i] is None else str(r[i]) for r in found], pa.string())
         for i, c in enumerate(columns)
@@ -601,6 +611,21 @@ def product_page(
         product = found[0]
         with db.connect() as connection:
             snapshot = served_snapshot_on(connection)
+            as_of = snapshot.as_of_date
+            since = _window(as_of)
+            day = _last_day(cursor, "product_holdings", as_of)
+            first = _first_day(cursor, "product_holdings", since, as_of)
+            held_on = [day or dt.date.min, first or dt.date.min]
+            among = [
+                str(r["customer_id"])
+                for r in _fetch(
+                    cursor,
+                    "SELECT customer_id FROM product_trades WHERE product_id = ? "
+                    "AND biz_date >= ? AND biz_date <= ? UNION SELECT customer_id "
+                    "FROM product_holdings WHERE product_id = ? AND biz_date IN (?, ?)",
+                    [product_id, since, as_of, product_id, *held_on],
+                )
+            ]
             scoped = _scoped(
                 connection,
                 cursor,
@@ -608,8 +633,8 @@ def product_page(
                 snapshot,
                 ("branch_id", TIER, RISK_CLASS, "birth_date"),
                 always=True,
+                among=among,
             )
-        as_of = snapshot.as_of_date
         metrics_sql, metrics_day = _metrics_sql(settings, as_of)
         metrics_rows = _fetch(
             cursor, f"SELECT * FROM {metrics_sql} WHERE product_id = ?", [product_id]
@@ -624,7 +649,6 @@ def product_page(
             "WHERE n.product_id = ? AND n.biz_date <= ? ORDER BY n.biz_date",
             [index_id or "", product_id, as_of],
         )
-        since = _window(as_of)
         assert scoped.sql is not None
         trades = (
             f"SELECT t.biz_date, t.action, t.amount, t.channel, p.branch_id "
@@ -634,21 +658,24 @@ def product_page(
         )
         bound = [*scoped.params, product_id, since, as_of]
 
-        def grouped(key: str) -> list[SalesRow]:
-            rows = _fetch(
-                cursor,
-                f"SELECT {key} AS k, action, sum(amount) AS amount FROM ({trades}) GROUP BY ALL",
-                bound,
-            )
-            return _sales(rows)
-
-        by_day = grouped("CAST(biz_date AS VARCHAR)")
-        by_month = grouped("strftime(biz_date, '%Y-%m')")
-        by_branch = grouped("coalesce(branch_id, '')")
-        by_channel = grouped("coalesce(channel, '')")
-        totals = grouped("'all'")
+        # One pass over the orders: by day, month, branch and channel, and in all (a column is
+        # NULL where its grouping set leaves it out; branch and channel are never NULL within).
+        sold = _fetch(
+            cursor,
+            "WITH t AS (SELECT CAST(biz_date AS VARCHAR) AS d, strftime(biz_date, '%Y-%m') AS m, "
+            "coalesce(branch_id, '') AS b, coalesce(channel, '') AS c, action, amount "
+            f"FROM ({trades})) SELECT d, m, b, c, action, sum(amount) AS amount FROM t "
+            "GROUP BY GROUPING SETS ((d, action), (m, action), (b, action), (c, action), (action))",
+            bound,
+        )
+        parts: dict[str, list[dict[str, Any]]] = {"d": [], "m": [], "b": [], "c": [], "": []}
+        for row in sold:
+            part = next((k for k in ("d", "m", "b", "c") if row[k] is not None), "")
+            parts[part].append({"k": row[part] if part else "all", **row})
+        by_day, by_month = _sales(parts["d"]), _sales(parts["m"])
+        by_branch, by_channel = _sales(parts["b"]), _sales(parts["c"])
+        totals = _sales(parts[""])
         total = totals[0] if totals else SalesRow("all")
-        day = _last_day(cursor, "product_holdings", as_of)
         holders, value, start_value = 0, Decimal(0), Decimal(0)
         profile: dict[str, list[tuple[str, int]]] = {}
         if day is not None:
@@ -661,7 +688,6 @@ def product_page(
             )
             holders, value = int(held[0]["n"]), _money(held[0]["v"])
             profile = _profile_counts(cursor, scoped, product_id, day, as_of)
-            first = _first_day(cursor, "product_holdings", since, as_of)
             if first is not None:
                 started = _fetch(
                     cursor,
