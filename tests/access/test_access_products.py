@@ -237,3 +237,21 @@ def test_filters_search_and_the_kept_evaluation(served: Served, tmp_path: Path) 
         assert page.nav and page.nav[-1]["biz_date"] <= served.as_of
     finally:
         path.unlink()
+
+
+def test_an_evaluation_without_some_columns_reads_them_as_missing(served: Served) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from brokerlens.warehouse.layout import WarehouseLayout
+
+    first = list_products(served.db, served.settings, HQ, ProductQuery(page_size=1)).rows[0]
+    path = WarehouseLayout(served.settings.warehouse_dir).product_metrics_file(served.as_of)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table({"product_id": [first["product_id"]], "stars": [3]}), path)
+    try:
+        page = product_page(served.db, served.settings, HQ, str(first["product_id"]))
+        assert page.metrics is not None
+        assert page.metrics["stars"] == 3 and page.metrics["sharpe_1y"] is None
+    finally:
+        path.unlink()

@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,6 +38,7 @@ from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Permission, Principal
 from brokerlens.config import Settings
 from brokerlens.contract.feeds import PRODUCT_TYPES, RISK_LEVELS
+from brokerlens.engine.sqltext import ident
 from brokerlens.errors import Forbidden, InvalidRequest, LakeError, NotFound
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.warehouse.query import open_warehouse
@@ -315,7 +317,7 @@ def _scoped(
     if principal.role in ALL_CUSTOMER_ROLES and not always:
         return _Scoped(None, [], columns)
     path = columnar.columnar_file(snapshot)
-    listed = ", ".join(f'"{c}"' for c in columns)  # names from the snapshot's own columns
+    listed = ", ".join(ident(c) for c in columns)  # names from the snapshot's own columns
     if path is not None:
         where = duckdb_where(
             [scope_clause(principal, _PROFILE, snapshot.as_of_date, resolve_on=connection)]
@@ -371,7 +373,14 @@ def _metrics_sql(settings: Settings, as_of: dt.date) -> tuple[str, dt.date | Non
         cols = ", ".join(f"CAST(NULL AS {_METRIC_TYPES.get(c, 'DOUBLE')}) AS {c}" for c in METRICS)
         return f"(SELECT CAST(NULL AS VARCHAR) AS product_id, {cols} WHERE FALSE)", None
     day = dt.date.fromisoformat(path.stem)
-    cols = ", ".join(f"CAST({c} AS {_METRIC_TYPES.get(c, 'DOUBLE')}) AS {c}" for c in METRICS)
+    present = set(pq.read_schema(path).names)  # a column the file lacks reads as NULL
+
+    def column(name: str) -> str:
+        kind = _METRIC_TYPES.get(name, "DOUBLE")
+        value = ident(name) if name in present else "NULL"
+        return f"CAST({value} AS {kind}) AS {name}"
+
+    cols = ", ".join(column(c) for c in METRICS)
     return f"(SELECT product_id, {cols} FROM {parquet_source(path)})", day
 
 
@@ -576,7 +585,7 @@ def _profile_counts(
             continue
         rows = _fetch(
             cursor,
-            f'SELECT CAST(p."{column}" AS VARCHAR) AS v, count(*) AS n FROM {scoped.sql} p '
+            f"SELECT CAST(p.{ident(column)} AS VARCHAR) AS v, count(*) AS n FROM {scoped.sql} p "
             f"WHERE p.customer_id IN ({holders}) GROUP BY 1",
             [*scoped.params, day, product_id],
         )
