@@ -149,6 +149,8 @@ def _prepare(me: SignedIn, hq: SignedIn) -> Walk:
     walk.params["username"] = WALK_USER
     walk.params["fmt"] = "xlsx"  # the exports: .csv and .xlsx are one endpoint each
     walk.params["report"] = "holdings-above-class"
+    products = me.client.get("/api/products", params={"page_size": 1}).json()["rows"]
+    walk.params["product_id"] = products[0]["product_id"]
     return walk
 
 

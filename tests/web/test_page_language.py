@@ -64,6 +64,10 @@ def pages_of(me: SignedIn, role: str) -> list[tuple[str, dict[str, str]]]:
         urls += ["/audit", "/users"]  # 403 but for compliance (audit) and the administrator
         urls += ["/customers?min_total_assets_t=100x&min_return_6m=50%25"]  # 422, said in place
         urls += ["/alerts?view=alerts", "/alerts/thresholds", "/activation?page=2"]
+        products = client.get("/products?sort=holders").text
+        urls += _links(products, r'href="(/products/[^"/?#]+)"')[:2]
+        urls += ["/products?product_type=money_market&sort=return_1y&desc=false"]
+        urls += ["/products/NO-SUCH-PRODUCT", "/products?sort=customer_id"]  # 404, 422
         customers = client.get("/customers?sort=total_assets_t&desc=true").text
         people = _links(customers, r'href="(/customers/C[^"/?#]+)"')
         for person in people[:2]:

@@ -101,3 +101,10 @@ def parquet_source(path: str | Path) -> str:
 def row_count(path: str | Path) -> int:
     """The rows of a kept Parquet file, from its footer."""
     return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def product_metrics_file(settings: Settings, up_to: dt.date) -> Path | None:
+    """The newest kept `product_metrics` file (issue 16) as of `up_to` or before, or None: the
+    product pages then show no metrics ("—", "未评价")."""
+    day = newest_date(settings, "product_metrics", up_to)
+    return kept_file(settings, "product_metrics", day) if day is not None else None

@@ -34,6 +34,7 @@ TAGS = [
         "name": "suitability",
         "description": "Suitability (适当性): class, eligibility, checks; compliance reports.",
     },
+    {"name": "products", "description": "The product centre: products, a product's sales."},
     {"name": "org", "description": "Organisation tree and staff."},
     {"name": "audit", "description": "The audit log (compliance)."},
     {"name": "users", "description": "Accounts (administrator)."},

@@ -451,3 +451,37 @@ def activation_presentation(
         values=values,
         amounts=frozenset({"cash", "total_assets", "peak_assets", "recent_inflow"}),
     )
+
+
+PRODUCT_STATUSES = ("on_sale", "closed", "liquidated")
+
+
+def products_presentation(language: str, codes: bool) -> Presentation:
+    """The product list's export: headers in words, the sales and holdings as amounts."""
+    labels = {
+        c: translate(f"prod.col.{c}", language)
+        for c in (
+            "product_id",
+            "name",
+            "manager",
+            "return_1m",
+            "return_3m",
+            "return_1y",
+            "return_ytd",
+            "max_drawdown",
+            "sharpe_1y",
+            "stars",
+            "holders",
+            "holding_value",
+            "sales",
+            "redemptions",
+            "net_sales",
+        )
+    }
+    return Presentation(
+        language=language,
+        codes=codes,
+        labels=labels,
+        values={"status": {s: translate(f"prod.status.{s}", language) for s in PRODUCT_STATUSES}},
+        amounts=frozenset({"holding_value", "sales", "redemptions", "net_sales"}),
+    )

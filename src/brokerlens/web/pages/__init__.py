@@ -14,6 +14,7 @@ from brokerlens.web.pages import (
     customers,
     home,
     org,
+    products,
     segments,
     thresholds,
     users,
@@ -34,4 +35,5 @@ def routers() -> list[APIRouter]:
         thresholds.router,  # before alerts: /alerts/thresholds is not an alert
         alerts.router,
         activation.router,
+        products.router,
     ]

@@ -48,6 +48,9 @@ ENUM_KEYS = {
     "report": "report",
     "purpose": "filter_purpose",
     "direction": "class_direction",
+    "product_type": "product_type",
+    "risk_level": "risk_level",
+    "product_status": "product_status",
 }
 # Free text a user wrote (a note, a reason to reveal, a search): data, shown as written.
 TEXT_KEYS = ("note", "reason", "search", "q", "name", "description")

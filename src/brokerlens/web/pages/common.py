@@ -42,6 +42,7 @@ def nav_for(principal: Principal, active: str) -> list[NavItem]:
     if principal.role is not Role.ADMIN:
         items += [
             ("customers", "/customers", "nav.customers"),
+            ("products", "/products", "nav.products"),
             ("segments", "/segments", "nav.segments"),
             ("catalog", "/catalog", "nav.catalog"),
             ("org", "/org", "nav.org"),

@@ -99,6 +99,21 @@
         ],
       });
     },
+    // {dates, series: [{name, values}]}: every line rebased to % of its first value, one axis
+    // (a product's NAV, accumulated NAV and benchmark index)
+    navs: function (d) {
+      var series = (d.series || []).map(function (s, i) {
+        return { name: s.name, type: "line", data: rebase(s.values || []), showSymbol: false,
+          lineStyle: { width: i === 2 ? 1.2 : 1.6, type: i === 2 ? "dashed" : "solid" } };
+      });
+      return Object.assign({}, base, {
+        tooltip: { trigger: "axis", valueFormatter: function (v) { return pct(v, true); } },
+        legend: { top: 0, right: 0, itemHeight: 8, textStyle: { fontSize: 11 } },
+        xAxis: { type: "category", data: d.dates, axisLabel: { fontSize: 10 } },
+        yAxis: { type: "value", scale: true, axisLabel: { formatter: function (v) { return pct(v, true); } }, splitLine: gridLine },
+        series: series,
+      });
+    },
     // {items: [{name, value, share?}]}: each share in %
     donut: function (d) {
       return Object.assign({}, base, {
