@@ -22,7 +22,7 @@ from brokerlens.errors import InvalidRequest, NotFound
 from brokerlens.store import dispose_engines, open_store
 from brokerlens.store.schema import audit_log, relationships, snapshots
 from support.brokerage import Brokerage
-from support.product_metrics import metrics_row, write_product_metrics
+from support.product_metrics import metrics_row, product_metrics_in_place
 
 pytestmark = pytest.mark.slow
 
@@ -208,7 +208,8 @@ def test_sorts_only_by_listed_columns_and_says_which_parameter_is_wrong(served: 
 
 def test_filters_search_and_the_kept_evaluation(served: Served, tmp_path: Path) -> None:
     everything = list_products(served.db, served.settings, HQ, ProductQuery(page_size=500))
-    assert everything.metrics_date is None
+    # the run's own evaluation: 12 days of NAV give no 1-year figure and no stars (未评价)
+    assert everything.metrics_date == served.as_of
     assert all(r["stars"] is None and r["return_1y"] is None for r in everything.rows)
     kinds = {r["product_type"] for r in everything.rows}
     kind = sorted(kinds)[0]
@@ -218,12 +219,11 @@ def test_filters_search_and_the_kept_evaluation(served: Served, tmp_path: Path) 
     assert only.total == sum(1 for r in everything.rows if r["product_type"] == kind) > 0
     assert {r["product_type"] for r in only.rows} == {kind}
     first = everything.rows[0]
-    path = write_product_metrics(
+    with product_metrics_in_place(
         served.settings,
         served.as_of,
         [metrics_row(first["product_id"], served.as_of, stars=5, return_1y=0.0856)],
-    )
-    try:
+    ):
         again = list_products(served.db, served.settings, HQ, ProductQuery(sort="stars"))
         assert again.metrics_date == served.as_of
         top = again.rows[0]
@@ -235,23 +235,14 @@ def test_filters_search_and_the_kept_evaluation(served: Served, tmp_path: Path) 
         page = product_page(served.db, served.settings, HQ, first["product_id"])
         assert page.metrics is not None and page.metrics["type_rank"] == 2
         assert page.nav and page.nav[-1]["biz_date"] <= served.as_of
-    finally:
-        path.unlink()
 
 
 def test_an_evaluation_without_some_columns_reads_them_as_missing(served: Served) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from brokerlens.warehouse.layout import WarehouseLayout
 
     first = list_products(served.db, served.settings, HQ, ProductQuery(page_size=1)).rows[0]
-    path = WarehouseLayout(served.settings.warehouse_dir).product_metrics_file(served.as_of)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table({"product_id": [first["product_id"]], "stars": [3]}), path)
-    try:
+    partial = pa.table({"product_id": [first["product_id"]], "stars": [3]})
+    with product_metrics_in_place(served.settings, served.as_of, partial):
         page = product_page(served.db, served.settings, HQ, str(first["product_id"]))
         assert page.metrics is not None
         assert page.metrics["stars"] == 3 and page.metrics["sharpe_1y"] is None
-    finally:
-        path.unlink()

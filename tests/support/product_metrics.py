@@ -4,7 +4,8 @@ it: the real evaluation step writes the same columns at `WarehouseLayout.product
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +79,22 @@ def metrics_row(product_id: str, as_of: dt.date, **values: Any) -> dict[str, Any
     return row
 
 
-def write_product_metrics(
-    settings: Settings, as_of: dt.date, rows: Iterable[Mapping[str, Any]]
-) -> Path:
+@contextmanager
+def product_metrics_in_place(
+    settings: Settings, as_of: dt.date, table: pa.Table | Iterable[Mapping[str, Any]]
+) -> Iterator[Path]:
+    """The evaluation as of T replaced by `table` (rows of SCHEMA, or any table) for the block;
+    the run's own file, when it made one, is put back afterwards so other tests still read it."""
     path = WarehouseLayout(settings.warehouse_dir).product_metrics_file(as_of)
     path.parent.mkdir(parents=True, exist_ok=True)
-    listed = list(rows)
-    table = pa.Table.from_pylist([dict(r) for r in listed], schema=SCHEMA)
+    kept = path.read_bytes() if path.is_file() else None
+    if not isinstance(table, pa.Table):
+        table = pa.Table.from_pylist([dict(r) for r in table], schema=SCHEMA)
     pq.write_table(table, path)
-    return path
+    try:
+        yield path
+    finally:
+        if kept is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(kept)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from brokerlens.store import open_store
 from brokerlens.store.schema import audit_log
-from support.product_metrics import metrics_row, write_product_metrics
+from support.product_metrics import metrics_row, product_metrics_in_place
 from web.conftest import Published, SignedIn
 
 
@@ -105,15 +105,12 @@ def test_a_product_page_draws_nav_and_shows_sales_in_scope(
     assert branch_table and not re.search(r">U\d+<", branch_table.group(1))
     # with an evaluation kept: the stars, the rank in type, the figures as percentages
     as_of = dt.date.fromisoformat(me.client.get("/api/products").json()["as_of_date"])
-    path = write_product_metrics(
+    with product_metrics_in_place(
         published.settings, as_of, [metrics_row(pid, as_of, stars=4, return_1y=0.0856)]
-    )
-    try:
+    ):
         rated = me.client.get(f"/products/{pid}").text
         assert "★★★★☆" in rated and "+8.56%" in rated and "-12.34%" in rated
         assert "第 2 / 9" in rated
-    finally:
-        path.unlink()
     # a broker's page counts their own customers only
     broker = sign_in("broker")
     mine = broker.client.get(f"/api/products/{pid}").json()
