@@ -171,7 +171,9 @@ def build_products(rng: np.random.Generator, start_day: int, n_days: int) -> Pro
         house=house_idx,
         trail=[],
     )
-    _backfill(products, np.random.Generator(np.random.PCG64(int(rng.integers(0, 2**62)))), start_day)
+    _backfill(
+        products, np.random.Generator(np.random.PCG64(int(rng.integers(0, 2**62)))), start_day
+    )
     # the trailing window of return chasing starts inside the history
     trail = [np.where(products.launch_t < 0, products.acc_nav, 0)] * (TRAIL_DAYS + 1)
     if products.backfill is not None:
