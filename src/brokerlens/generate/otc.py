@@ -150,7 +150,7 @@ def propensity(
     mix = ar.mix_matrix()
     avail = (s.cash[cust] - s.frozen[cust]).astype(np.float64)
     idle = (avail > 0.5 * np.maximum(s.assets[cust], 1)) & (avail >= 100_000_00)
-    rows_c, rows_p, rows_v = [], [], []
+    cands, values = [], []
     for g in range(3):
         cand = candidates(p, t, g)
         if not len(cand):
@@ -164,19 +164,25 @@ def propensity(
         q = np.exp(u - u.max(axis=1, keepdims=True))
         q /= q.sum(axis=1, keepdims=True)
         feasible = np.where(avail[:, None] * 0.5 >= p.min_amount[cand][None, :], 1.0, 0.1)
-        v = 1 - np.exp(-occasions[:, None] * q * feasible)
-        rows_c.append(np.repeat(cust, len(cand)))
-        rows_p.append(np.tile(cand, len(cust)))
-        rows_v.append(v.ravel())
-    if not rows_c:
+        cands.append(cand)
+        values.append(1 - np.exp(-occasions[:, None] * q * feasible))
+    if not cands:
         z = np.zeros(0, np.int64)
         return z, z, np.zeros(0)
-    c, pr, v = np.concatenate(rows_c), np.concatenate(rows_p), np.concatenate(rows_v)
-    order = np.lexsort((pr, -v, c))
-    c, pr, v = c[order], pr[order], v[order]
-    first = np.searchsorted(c, c)
-    keep = (np.arange(len(c)) - first < top) & (v > 1e-6)
-    return c[keep], pr[keep], v[keep]
+    allc, v = np.concatenate(cands), np.concatenate(values, axis=1)
+    k = min(top, len(allc))
+    # the k best per customer, by falling propensity (ties in candidate order)
+    part = np.argpartition(-v, k - 1, axis=1)[:, :k] if k < len(allc) else np.tile(
+        np.arange(len(allc)), (len(cust), 1)
+    )
+    part.sort(axis=1)  # candidate order, so that ties break alike whatever the partition did
+    within = np.argsort(-np.take_along_axis(v, part, axis=1), axis=1, kind="stable")
+    order = np.take_along_axis(part, within, axis=1)
+    best = np.take_along_axis(v, order, axis=1)
+    rows = np.repeat(cust, k)
+    prod, val = allc[order].ravel(), best.ravel()
+    keep = val > 1e-6
+    return rows[keep], prod[keep], val[keep]
 
 
 def purchase(
