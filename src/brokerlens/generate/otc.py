@@ -113,12 +113,18 @@ def utility(
     ret = p.trailing_return()[cand]
     rank = np.argsort(np.argsort(ret, kind="stable"), kind="stable")
     chase = CHASE * (rank / max(len(cand) - 1, 1) - 0.5)
-    gap = p.risk[cand][None, :] - pop.appetite[cust][:, None]
-    risk = -RISK_ABOVE * np.maximum(gap, 0) - RISK_BELOW * np.maximum(-gap - 1, 0)
-    loyal = LOYAL_TYPE * ((aff.types[cust][:, None] >> p.ptype[cand][None, :]) & 1)
-    loyal = loyal + LOYAL_HOUSE * ((aff.houses[cust][:, None] >> p.house[cand][None, :]) & 1)
-    featured = FEATURED * (aff.featured[pop.branch[cust], g][:, None] == cand[None, :])
-    return (popular + chase)[None, :] + risk + loyal + featured
+    base = (popular + chase).astype(np.float32)
+    # appetite (1..5) x product risk (1..5) penalties, looked up
+    gap = np.arange(1, 6)[None, :] - np.arange(1, 6)[:, None]
+    table = (-RISK_ABOVE * np.maximum(gap, 0) - RISK_BELOW * np.maximum(-gap - 1, 0)).astype(
+        np.float32
+    )
+    u = table[pop.appetite[cust].astype(np.int64) - 1][:, p.risk[cand] - 1]
+    u += base[None, :]
+    u += LOYAL_TYPE * ((aff.types[cust][:, None] & (1 << p.ptype[cand])[None, :]) != 0)
+    u += LOYAL_HOUSE * ((aff.houses[cust][:, None] & (1 << p.house[cand])[None, :]) != 0)
+    u += FEATURED * (aff.featured[pop.branch[cust], g][:, None] == cand[None, :])
+    return u
 
 
 def choose(
@@ -163,17 +169,22 @@ def propensity(
         u = utility(p, pop, aff, cust, cand, g)
         q = np.exp(u - u.max(axis=1, keepdims=True))
         q /= q.sum(axis=1, keepdims=True)
-        feasible = np.where(avail[:, None] * 0.5 >= p.min_amount[cand][None, :], 1.0, 0.1)
+        q *= np.where(avail[:, None] * 0.5 >= p.min_amount[cand][None, :], 1.0, 0.1).astype(
+            np.float32
+        )
+        q *= -occasions.astype(np.float32)[:, None]
         cands.append(cand)
-        values.append(1 - np.exp(-occasions[:, None] * q * feasible))
+        values.append(-np.expm1(q))
     if not cands:
         z = np.zeros(0, np.int64)
         return z, z, np.zeros(0)
     allc, v = np.concatenate(cands), np.concatenate(values, axis=1)
     k = min(top, len(allc))
     # the k best per customer, by falling propensity (ties in candidate order)
-    part = np.argpartition(-v, k - 1, axis=1)[:, :k] if k < len(allc) else np.tile(
-        np.arange(len(allc)), (len(cust), 1)
+    part = (
+        np.argpartition(-v, k - 1, axis=1)[:, :k]
+        if k < len(allc)
+        else np.tile(np.arange(len(allc)), (len(cust), 1))
     )
     part.sort(axis=1)  # candidate order, so that ties break alike whatever the partition did
     within = np.argsort(-np.take_along_axis(v, part, axis=1), axis=1, kind="stable")
