@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from brokerlens.contract import FACT_FEEDS, FEEDS, LOAD_ORDER, REFERENCE_FEEDS, feed
-from brokerlens.contract.feeds import LAKE_TYPES, ColumnType
+from brokerlens.contract.feeds import EXTENSION_FEEDS, LAKE_TYPES, ColumnType
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "feeds.md"
 
@@ -18,7 +18,7 @@ def test_every_feed_of_the_spec_is_in_the_contract() -> None:
         for line in SPEC.read_text(encoding="utf-8").splitlines()
         if line.startswith("| ") and not line.startswith("| feed") and "---" not in line
     }
-    assert spec_feeds == set(FEEDS)
+    assert spec_feeds == set(FEEDS) - set(EXTENSION_FEEDS)
 
 
 def test_every_spec_column_is_in_the_contract_in_order() -> None:
@@ -70,3 +70,13 @@ def test_fact_feeds_have_their_date_column_and_types_map_to_the_lake() -> None:
 def test_unknown_feed_names_the_known_ones() -> None:
     with pytest.raises(KeyError, match="daily_assets"):
         feed("daily_asset")
+
+
+def test_extension_feeds_are_backfills_of_a_dated_fact_feed_with_its_columns() -> None:
+    assert EXTENSION_FEEDS == ("product_nav_backfill",)
+    for name in EXTENSION_FEEDS:
+        f = feed(name)
+        target = feed(f.backfills or "")
+        assert target.date_column and f.date_column is None
+        assert f.column_names == target.column_names and f.key == target.key
+        assert LOAD_ORDER.index(target.name) < LOAD_ORDER.index(name)

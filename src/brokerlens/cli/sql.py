@@ -47,7 +47,9 @@ def sql(
 
     Tables: every feed by its name (reference feeds: latest version of each key), `<feed>_history`
     for reference feeds, complaints and corporate_actions (valid_from / valid_to), `quarantine`
-    and `ingest_log`. Statements that write, and reads of files outside the lake, are refused.
+    and `ingest_log`. `product_nav` includes the delivered history before the first date
+    (`product_nav_backfill`, docs/products-data.md). Statements that write, and reads of files
+    outside the lake, are refused.
     """
     from brokerlens.warehouse import run_query
 

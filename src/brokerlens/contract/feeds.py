@@ -3,6 +3,16 @@
 The generator writes exactly this and the ingest accepts exactly this; both read it from here, so
 the contract is stated once. A feed is a reference feed (upserted by key, kept as history) or a
 daily fact feed (partitioned by business date, replaced when a date is delivered again).
+
+Extension beyond feeds.md v1 (the contract lets the platform accept more, never less): a
+*backfill* feed (`Feed.backfills`) delivers past rows of a dated fact feed, in any date folder.
+`product_nav_backfill` (same columns and key as `product_nav`) carries a product's NAV history
+before the first delivered date, e.g. since launch, so that 1- and 3-year figures exist from the
+first day. Its rows must be dated before the folder's date (else `wrong_date`); every other rule
+is the one of `product_nav` (quarantine naming file, line and column). A backfill row is an
+upsert by key: a later delivery of the same (biz_date, product_id) replaces it. The lake's
+`product_nav` view shows the daily rows and, for keys no daily delivery carries, the latest
+backfill row; `product_nav_backfill` and `product_nav_backfill_history` show the backfill alone.
 """
 
 from __future__ import annotations
@@ -96,6 +106,8 @@ class Feed:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     date_column: str | None = None  # fact feeds: the column that must equal the delivery date
+    # a backfill feed: past rows of this dated fact feed (its date column before the delivery)
+    backfills: str | None = None
     reconciliations: tuple[Reconciliation, ...] = field(default=())
     description: str = ""
 
@@ -488,6 +500,19 @@ FACT_FEEDS: tuple[Feed, ...] = (
         description="OTC product net asset values",
     ),
     Feed(
+        "product_nav_backfill",
+        "fact",
+        ("biz_date", "product_id"),
+        (
+            BIZ_DATE,
+            key("product_id", PRODUCT),
+            Column("nav", N, nullable=False, positive=True),
+            Column("acc_nav", N, positive=True),
+        ),
+        backfills="product_nav",
+        description="OTC product NAV history before the delivery date (e.g. since launch)",
+    ),
+    Feed(
         "corporate_actions",
         "fact",
         ("security_id", "ex_date", "action_type"),
@@ -533,6 +558,9 @@ FACT_FEEDS: tuple[Feed, ...] = (
 )
 
 FEEDS: dict[str, Feed] = {f.name: f for f in (*REFERENCE_FEEDS, *FACT_FEEDS)}
+
+# Feeds of this contract beyond feeds.md v1 (see the module docstring).
+EXTENSION_FEEDS: tuple[str, ...] = tuple(f.name for f in FEEDS.values() if f.backfills)
 
 # Load order within a date: referenced feeds before the feeds that reference them.
 LOAD_ORDER: tuple[str, ...] = tuple(f.name for f in (*REFERENCE_FEEDS, *FACT_FEEDS))

@@ -5,8 +5,11 @@ Layout of an output folder:
   holds full snapshots of all nine reference feeds; later dates hold only new or changed
   reference rows. daily_assets, positions, quotes, index_quotes and product_nav come every day;
   other fact feeds only on days with rows (corporate_actions on ex-dates; a complaint when it
-  opens and again on each status change, with the same complaint_id).
-- `<out>/_ground_truth/customers.parquet` and `bad_rows.parquet`: never part of a delivery.
+  opens and again on each status change, with the same complaint_id). The first date also
+  holds `product_nav_backfill`: each product's NAV since launch, at most five years back
+  (products.py; the backfill feed of contract/feeds.py).
+- `<out>/_ground_truth/customers.parquet`, `bad_rows.parquet` and `product_propensity.parquet`
+  (the oracle of purchases, ground_truth.py): never part of a delivery.
 - `<out>/_generator.json`: the options of the run (marks the folder as generator output).
 
 Conventions: empty field = null; money in yuan with 2 decimals, prices with 4; positions are
@@ -54,7 +57,10 @@ def generate(options: GenerateOptions) -> GenerateSummary:
     bad: list[pa.Table] = []
     streams = Streams(options.seed)
     writer = DateWriter(options.format, encoding)
+    oracle = ground_truth.PropensityWriter(options.out)
     for day in progress_over(sim.run(), len(days), "generating"):
+        if day.propensity is not None:
+            oracle.write(day.propensity)
         writer.begin(options.out / day.date.isoformat(), day.date.isoformat())
         for name in LOAD_ORDER:
             item = day.tables.pop(name, None)
@@ -78,6 +84,7 @@ def generate(options: GenerateOptions) -> GenerateSummary:
             del table, item  # the writer holds the only reference now
         writer.end()
     writer.close()
+    oracle.close()
     ground_truth.write_customers(sim, options.out)
     ground_truth.write_bad_rows(bad, options.out)
     (options.out / MARKER).write_text(

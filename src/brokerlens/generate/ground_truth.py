@@ -1,4 +1,13 @@
-"""Ground truth of a run, outside the date folders: archetypes, appetites, churn, bad rows."""
+"""Ground truth of a run, outside the date folders: archetypes, appetites, churn, bad rows, and
+the generator's own purchase propensity (the oracle of product recommendation).
+
+`_ground_truth/product_propensity.parquet`: as_of_date (date), customer_id, product_id,
+propensity (float32, 0..1). Every simulate.ORACLE_EVERY (20) trading days from the first date,
+for every active customer, the simulate.ORACLE_TOP (20) products with the highest chance that
+the customer buys (subscribe or purchase) them within the next otc.HORIZON (20) trading days,
+as the generator's drivers (otc.py) see it on that day after its trades: pairs not listed have
+a lower (often zero) propensity. Rows are sorted by as_of_date, customer, falling propensity.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +20,7 @@ import pyarrow.parquet as pq
 from brokerlens.generate import archetypes as ar
 from brokerlens.generate.churn import CAUSES, HARD, SOFT
 from brokerlens.generate.options import GROUND_TRUTH_DIR
-from brokerlens.generate.simulate import Simulation
+from brokerlens.generate.simulate import PROPENSITY_SCHEMA, Simulation
 from brokerlens.generate.tables import NULL_INT, labels
 
 BAD_ROWS_SCHEMA = pa.schema(
@@ -64,3 +73,20 @@ def write_bad_rows(rows: list[pa.Table], out: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     table = pa.concat_tables(rows) if rows else BAD_ROWS_SCHEMA.empty_table()
     pq.write_table(table, folder / "bad_rows.parquet")
+
+
+class PropensityWriter:
+    """Streams the oracle's tables into `_ground_truth/product_propensity.parquet`."""
+
+    def __init__(self, out: Path) -> None:
+        folder = out / GROUND_TRUTH_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        self.writer = pq.ParquetWriter(
+            folder / "product_propensity.parquet", PROPENSITY_SCHEMA, compression="zstd"
+        )
+
+    def write(self, table: pa.Table) -> None:
+        self.writer.write_table(table.cast(PROPENSITY_SCHEMA))
+
+    def close(self) -> None:
+        self.writer.close()

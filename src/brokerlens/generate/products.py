@@ -1,4 +1,17 @@
-"""OTC products sold by the brokerage and their daily NAV."""
+"""OTC products sold by the brokerage, their NAV history since launch and their daily NAV.
+
+Every product has a launch date (most years before the first generated date, a few inside the
+window). Its NAV history before the first date, since launch or for at most `BACKFILL_YEARS`,
+is delivered once, in the first date folder, as the `product_nav_backfill` feed (contract/feeds.py).
+The series (`acc_nav` includes dividends; `nav` drops by a dividend on its ex-date, `acc_nav` not):
+- money market: `nav` 1.0000, `acc_nav` accrues about 2%/yr, smoothly;
+- bond funds: ~3.5%/yr with a low volatility (~2.5%/yr), a yearly dividend;
+- hybrid, equity, index and private funds: a beta to the CSI 300 (沪深300, `000300.SH` of the
+  market data inside the window; a simulated index with volatility regimes, hence drawdowns,
+  before it) plus their own noise: equity ~20-25%/yr volatility, hybrid ~15%, index tracks;
+- QDII: mostly their own (foreign) risk, ~20%/yr; asset-management plans and structured notes
+  low volatility. Seeded and deterministic (stream "products" and "nav_backfill").
+"""
 
 from __future__ import annotations
 
@@ -9,20 +22,24 @@ import pyarrow as pa
 
 from brokerlens.contract.feeds import PRODUCT_TYPES
 from brokerlens.generate import names as nm
-from brokerlens.generate.tables import NULL_INT, build
+from brokerlens.generate.tables import NULL_INT, build, day_number
+from brokerlens.market import calendar
+
+BACKFILL_YEARS = 5
+TRAIL_DAYS = 60  # return chasing looks at the last ~3 months of acc_nav
 
 TYPES = tuple(PRODUCT_TYPES.split())
 # per type: count, risk levels, min_amount yuan, fee_rate, daily vol, beta to market, drift/yr
 SPEC: dict[str, tuple[int, tuple[int, ...], float, float, float, float, float]] = {
-    "money_market": (8, (1,), 1.0, 0.0, 0.0, 0.0, 0.018),
-    "bond_fund": (14, (2,), 10.0, 0.006, 0.0008, 0.0, 0.03),
-    "hybrid_fund": (14, (3, 4), 10.0, 0.012, 0.007, 0.6, 0.05),
-    "equity_fund": (16, (4,), 10.0, 0.015, 0.012, 0.95, 0.06),
-    "index_fund": (10, (3, 4), 10.0, 0.01, 0.011, 1.0, 0.05),
+    "money_market": (8, (1,), 1.0, 0.0, 0.0, 0.0, 0.02),
+    "bond_fund": (14, (2,), 10.0, 0.006, 0.0016, 0.0, 0.035),
+    "hybrid_fund": (14, (3, 4), 10.0, 0.012, 0.006, 0.6, 0.05),
+    "equity_fund": (16, (4,), 10.0, 0.015, 0.01, 0.95, 0.06),
+    "index_fund": (10, (3, 4), 10.0, 0.01, 0.0015, 1.0, 0.03),
     "qdii_fund": (5, (4, 5), 10.0, 0.015, 0.012, 0.2, 0.06),
-    "private_fund": (6, (5,), 1_000_000.0, 0.01, 0.015, 0.7, 0.08),
-    "asset_mgmt": (8, (3, 4), 300_000.0, 0.005, 0.004, 0.3, 0.045),
-    "structured_note": (4, (3, 4), 50_000.0, 0.0, 0.002, 0.1, 0.035),
+    "private_fund": (6, (5,), 1_000_000.0, 0.01, 0.012, 0.7, 0.08),
+    "asset_mgmt": (8, (3, 4), 300_000.0, 0.005, 0.003, 0.2, 0.045),
+    "structured_note": (4, (3, 4), 50_000.0, 0.0, 0.0008, 0.05, 0.035),
     "advisory": (3, (3, 4), 10_000.0, 0.01, 0.0, 0.0, 0.0),
     "info_service": (2, (1, 2), 0.0, 0.0, 0.0, 0.0, 0.0),
 }
@@ -70,6 +87,15 @@ class Products:
     acc_nav: np.ndarray  # 1e-4
     valued: np.ndarray  # bool: has a NAV and can be held
     group: np.ndarray  # -1 for services
+    house: np.ndarray  # index into names.FUND_HOUSES (the manager)
+    trail: list[np.ndarray]  # acc_nav of the last TRAIL_DAYS + 1 days (oldest first), 1e-4
+    backfill: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+    # (day numbers, product index, nav, acc_nav) of the history before the first date
+
+    def trailing_return(self) -> np.ndarray:
+        """acc_nav return over the last TRAIL_DAYS days (0 where there is no history)."""
+        old = self.trail[0]
+        return np.where(old > 0, self.acc_nav / np.maximum(old, 1) - 1, 0.0)
 
     @property
     def n(self) -> int:
@@ -95,6 +121,8 @@ def build_products(rng: np.random.Generator, start_day: int, n_days: int) -> Pro
     launch_t[fresh] = np.linspace(1, max(2, n_days - 2), 3).astype(np.int64)
     launch_day = start_day - rng.integers(60, 3000, n)
     launch_day[fresh] = start_day + (launch_t[fresh] * 7) // 5
+    # launches fall on a trading day (the first NAV is published on the launch date)
+    launch_day = np.array([_trading_on_or_after(int(d)) for d in launch_day.tolist()], np.int64)
     term = np.full(n, NULL_INT, dtype=np.int64)
     termed = np.isin(tn, ("private_fund", "asset_mgmt", "structured_note"))
     term[termed] = rng.choice([90, 180, 365, 730], termed.sum())
@@ -121,7 +149,8 @@ def build_products(rng: np.random.Generator, start_day: int, n_days: int) -> Pro
     }
     names = [f"{houses[i]}{labels[tn[i]]}{i % 7 + 1}号" for i in range(n)]
     valued = np.isin(tn, VALUED)
-    return Products(
+    house_idx = np.array([nm.FUND_HOUSES.index(h) for h in houses.tolist()], np.int64)
+    products = Products(
         ptype=ptype,
         risk=risk,
         min_amount=np.array([round(s[2] * 100) for s in spec], dtype=np.int64),
@@ -139,19 +168,106 @@ def build_products(rng: np.random.Generator, start_day: int, n_days: int) -> Pro
         acc_nav=acc,
         valued=valued,
         group=np.array([GROUP_OF.get(x, -1) for x in tn]),
+        house=house_idx,
+        trail=[],
+    )
+    _backfill(
+        products, np.random.Generator(np.random.PCG64(int(rng.integers(0, 2**62)))), start_day
+    )
+    # the trailing window of return chasing starts inside the history
+    trail = [np.where(products.launch_t < 0, products.acc_nav, 0)] * (TRAIL_DAYS + 1)
+    if products.backfill is not None:
+        days, prod, _, acc = products.backfill
+        last = np.unique(days)[-(TRAIL_DAYS + 1) :]
+        for k, d in enumerate(last.tolist()):
+            row = np.zeros(n, np.int64)
+            sel = days == d
+            row[prod[sel]] = acc[sel]
+            trail[TRAIL_DAYS + 1 - len(last) + k] = row
+    products.trail = trail
+    return products
+
+
+def _trading_on_or_after(day: int) -> int:
+    d = np.datetime64(day, "D").astype(object)
+    first, last = calendar.calendar_bounds()
+    d = min(max(d, first), last)
+    if calendar.is_trading_day(d):
+        return day_number(d)
+    return day_number(calendar.next_trading_days(d, 1)[0])
+
+
+def _backfill(p: Products, rng: np.random.Generator, start_day: int) -> None:
+    """Simulate each product's NAV from launch (or BACKFILL_YEARS before the first date) to the
+    last trading day before it; the state ends at those values."""
+    start = np.datetime64(start_day, "D").astype(object)
+    first = max(calendar.calendar_bounds()[0], start.replace(year=start.year - BACKFILL_YEARS))
+    days = np.array(
+        [day_number(d) for d in calendar.trading_days(first, start) if day_number(d) < start_day],
+        np.int64,
+    )
+    old = p.valued & (p.launch_t < 0)
+    if not len(days) or not old.any():
+        return
+    # products launched inside the backfill window start at 1.0000
+    begins = old & (p.launch_day > days[0])
+    p.nav[begins] = 10000
+    p.acc_nav[begins] = 10000
+    n_days = len(days)
+    # a CSI 300 with volatility regimes (calm 1.0%, stressed 2.2% a day), so drawdowns happen
+    stressed = np.zeros(n_days, bool)
+    state = False
+    u = rng.random(n_days)
+    for i in range(n_days):
+        state = (u[i] < 0.985) if state else (u[i] < 0.012)
+        stressed[i] = state
+    market = rng.standard_normal(n_days) * np.where(stressed, 0.022, 0.010) + np.where(
+        stressed, -0.0025, 0.0006
+    )
+    out_days, out_prod, out_nav, out_acc = [], [], [], []
+    dividend_day = rng.integers(0, 250, p.n)
+    mmf = p.ptype == 0
+    pays = np.isin(p.ptype, (1, 2))  # bond and hybrid funds pay dividends
+    noise = rng.standard_normal((n_days, p.n))
+    for i, d in enumerate(days.tolist()):
+        live = old & (p.launch_day <= d)
+        started = live & (p.launch_day < d)
+        r = p.drift + p.beta * market[i] + p.vol * noise[i]
+        new_nav = np.maximum(np.round(p.nav * (1 + r)).astype(np.int64), 100)
+        gain = np.where(started, new_nav - p.nav, 0)
+        mmf_gain = np.round(p.acc_nav * p.drift * (1 + 0.1 * noise[i])).astype(np.int64)
+        gain[mmf & started] = np.maximum(mmf_gain[mmf & started], 0)
+        p.nav = np.where(started & ~mmf, new_nav, p.nav)
+        p.acc_nav = p.acc_nav + gain
+        # a yearly dividend: nav drops by it, acc_nav (dividends included) does not
+        div = started & pays & (i % 250 == dividend_day) & (p.nav > 10300)
+        p.nav[div] -= (p.nav[div] - 10000) // 2
+        idx = np.flatnonzero(live)
+        out_days.append(np.full(len(idx), d, np.int64))
+        out_prod.append(idx)
+        out_nav.append(p.nav[idx].copy())
+        out_acc.append(p.acc_nav[idx].copy())
+    p.backfill = (
+        np.concatenate(out_days),
+        np.concatenate(out_prod),
+        np.concatenate(out_nav),
+        np.concatenate(out_acc),
     )
 
 
 def step_nav(p: Products, t: int, rng: np.random.Generator, market_return: float) -> None:
+    """One trading day; `market_return` is the CSI 300's return that day."""
     live = (p.launch_t < t) & p.valued
     r = p.drift + p.beta * market_return + p.vol * rng.standard_normal(p.n)
     mmf = p.ptype == 0
     new_nav = np.maximum(np.round(p.nav * (1 + r)).astype(np.int64), 100)
     new_nav[mmf] = 10000
     gain = np.where(live, new_nav - p.nav, 0)
-    gain[mmf & live] = 1  # money market: steady 1.0000, income accrues to acc_nav
+    # money market: steady 1.0000, income (~2%/yr) accrues to acc_nav
+    gain[mmf & live] = np.maximum(np.round(p.acc_nav * p.drift).astype(np.int64), 1)[mmf & live]
     p.nav = np.where(live, new_nav, p.nav)
     p.acc_nav = p.acc_nav + gain
+    p.trail = [*p.trail[1:], np.where(p.launch_t <= t, p.acc_nav, 0)]
 
 
 def live(p: Products, t: int) -> np.ndarray:
@@ -196,5 +312,22 @@ def nav_table(p: Products, t: int, biz: int) -> pa.Table:
             "product_id": pa.array([f"P{i:05d}" for i in idx.tolist()], pa.string()),
             "nav": p.nav[idx] / 10000,
             "acc_nav": p.acc_nav[idx] / 10000,
+        },
+    )
+
+
+def backfill_table(p: Products) -> pa.Table:
+    """The NAV history before the first date (the `product_nav_backfill` feed)."""
+    if p.backfill is None:
+        return build("product_nav_backfill", {})
+    days, prod, nav, acc = p.backfill
+    order = np.lexsort((prod, days))
+    return build(
+        "product_nav_backfill",
+        {
+            "biz_date": days[order],
+            "product_id": pa.array([f"P{i:05d}" for i in prod[order].tolist()], pa.string()),
+            "nav": nav[order] / 10000,
+            "acc_nav": acc[order] / 10000,
         },
     )

@@ -17,7 +17,13 @@ from brokerlens.generate import churn, flows, ipo, otc, prices, service
 from brokerlens.generate import customers as cu
 from brokerlens.generate.market import CLASSES, TYPE_ASSET_CLASS, build_market, securities_table
 from brokerlens.generate.org import BROKER, build_org, org_units_table, staff_table
-from brokerlens.generate.products import build_products, nav_table, products_table, step_nav
+from brokerlens.generate.products import (
+    backfill_table,
+    build_products,
+    nav_table,
+    products_table,
+    step_nav,
+)
 from brokerlens.generate.rand import Streams
 from brokerlens.generate.relations import Relations, initial, reassign, staff_in_branch
 from brokerlens.generate.state import State
@@ -36,6 +42,19 @@ SESSION_SECONDS = np.concatenate(
 
 
 TableOrBuilder: TypeAlias = pa.Table | Callable[[], pa.Table]
+# the oracle's purchase propensity: every ORACLE_EVERY trading days, the ORACLE_TOP products of
+# each active customer (written to _ground_truth/product_propensity.parquet)
+ORACLE_EVERY = 20
+ORACLE_TOP = 20
+ORACLE_CHUNK = 100_000
+PROPENSITY_SCHEMA = pa.schema(
+    [
+        ("as_of_date", pa.date32()),
+        ("customer_id", pa.string()),
+        ("product_id", pa.string()),
+        ("propensity", pa.float32()),
+    ]
+)
 
 
 def _accounts(pop: cu.Population, cust: np.ndarray) -> pa.Table:
@@ -48,6 +67,7 @@ class Day:
     t: int
     date: dt.date
     tables: dict[str, TableOrBuilder]  # a builder must be called before the next day is simulated
+    propensity: pa.Table | None = None  # the oracle's purchase propensity as of this day
 
 
 class Simulation:
@@ -75,6 +95,7 @@ class Simulation:
         self.pending = ipo.Pending()
         self.drift = float(self.st.get("regime").normal(0.0003, 0.0008))
         self.mix_cdf = np.cumsum(ar.mix_matrix(), axis=1)
+        self.otc_share = ar.mix_matrix()[:, ar.OTC_EQUITY :].sum(axis=1)
         self.cust_ids = ids("C", np.arange(customers), 9)
         self.acct_ids = ids("A", self.pop.trade_account(np.arange(customers)), 10)
         self.sec_ids = pa.array(self.m.code, pa.string())
@@ -82,8 +103,10 @@ class Simulation:
         self.contact_seq = 0
         self.churn_day = np.full(customers, NULL_INT, np.int64)
         self.products_changed = np.zeros(0, np.int64)
+        self.aff = otc.Affinity.empty(customers, len(self.org.branch_units))
         self._suitability(np.flatnonzero(self.pop.open_t < 0), advisory, first=True)
         self._initial_holdings()
+        self.aff.note(self.p, self.s.pbook.cust, self.s.pbook.item)
 
     # ------------------------------------------------------------------ set-up
     def _suitability(
@@ -163,12 +186,8 @@ class Simulation:
         oc = np.flatnonzero(cls >= ar.OTC_EQUITY)
         group = cls[oc] - ar.OTC_EQUITY
         ob = budget[oc]
-        prod = np.full(len(oc), -1, np.int64)
-        for g in range(3):
-            cand = np.flatnonzero((self.p.group == g) & (self.p.launch_t < 0))
-            sel = np.flatnonzero(group == g)
-            if len(cand) and len(sel):
-                prod[sel] = cand[rng.integers(0, len(cand), len(sel))]
+        # bought before the first date, for the same reasons as later (a closed product too)
+        prod = otc.choose(self.p, pop, self.aff, -1, rng, cust[oc], group, closed_too=True)
         ok = (prod >= 0) & (ob >= self.p.min_amount[np.maximum(prod, 0)])
         units = np.where(ok, ob * 10000 // self.p.nav[np.maximum(prod, 0)], 0)
         spent = np.where(ok, (units * self.p.nav[np.maximum(prod, 0)] + 5000) // 10000, 0)
@@ -200,7 +219,7 @@ class Simulation:
         biz = self.day_numbers[t]
         tag = day.strftime("%Y%m%d")
         prices.step(m, t, day, st.get("prices", t), self.drift)
-        step_nav(p, t, st.get("nav", t), m.market_return)
+        step_nav(p, t, st.get("nav", t), float(m.index_level[1] / m.index_prev[1] - 1))
         self._corporate_actions()
         rng = st.get("day", t)
         tables: dict[str, TableOrBuilder] = {}
@@ -233,6 +252,14 @@ class Simulation:
         )
         prow = np.flatnonzero(np.isin(s.pbook.cust, plan["redeem_all"]))
         orders.append(otc.redeem(p, s, prow, True, rng))
+        # termed products at the end of a period pay every holder out (no fee)
+        prev_biz = self.day_numbers[t - 1] if t else biz - 1
+        matured = otc.maturing(p, prev_biz, biz)
+        mrows = np.flatnonzero(matured[s.pbook.item] & (s.pbook.qty > 0))
+        paid_out = np.unique(s.pbook.cust[mrows])
+        orders.append(otc.redeem(p, s, mrows, True, rng, free=True))
+        if t == 0 or self.days[t - 1].month != day.month:
+            self.aff.feature(p, t, st.get("featured", t))
         # IPOs
         fills.append(ipo.subscribe(m, pop, s, self.pending, t, active & (s.ch_stage == 0), rng))
         # ordinary trading
@@ -245,7 +272,23 @@ class Simulation:
         fills += [sells, buys]
         # allotments after the day's sells: shares allotted today cannot be sold today (T+1)
         fills.append(ipo.allot(m, s, self.pending, t, rng))
-        orders.append(otc.purchase(p, pop, s, t, rng, otc_cust, otc_group))
+        orders.append(otc.purchase(p, pop, s, t, rng, otc_cust, otc_group, self.aff))
+        # reinvestment (its own stream): money freed by a maturity, idle cash
+        orng = st.get("reinvest", t)
+        calm_now = active & (s.ch_stage == 0)
+        again = paid_out[calm_now[paid_out] & (orng.random(len(paid_out)) < otc.REINVEST_P)]
+        avail = s.cash - s.frozen
+        idle = np.flatnonzero(
+            calm_now & (self.otc_share[pop.arch] > 0) & (avail * 2 > s.assets)
+            & (avail >= 100_000_00) & (orng.random(s.n) < otc.IDLE_CASH_P)
+        )  # fmt: skip
+        orders.append(
+            otc.purchase(
+                p, pop, s, t, orng, np.concatenate([again, idle]),
+                np.concatenate([np.full(len(again), 2, np.int64), np.ones(len(idle), np.int64)]),
+                self.aff,
+            )
+        )  # fmt: skip
         hold_active = np.flatnonzero(active[s.pbook.cust] & (rng.random(len(s.pbook)) < 0.004))
         orders.append(otc.redeem(p, s, hold_active, False, rng))
         if t == 0 or self.days[t - 1].month != day.month:
@@ -300,7 +343,38 @@ class Simulation:
         churn.snapshot(s, t, float(m.index_level[0]))
         churn.evaluate(s, pop, t, biz, opened & ~s.closed, float(m.index_level[0]), rng)
         tables.update(self._references(t, new, ref, ref_rows))
-        return Day(t, day, tables)
+        if t == 0 and p.backfill is not None:
+            tables["product_nav_backfill"] = partial(backfill_table, p)
+        oracle = None
+        if t % ORACLE_EVERY == 0:
+            oracle = self._propensity(t, biz, active, rate)
+        return Day(t, day, tables, oracle)
+
+    def _propensity(self, t: int, biz: int, active: np.ndarray, rate: np.ndarray) -> pa.Table:
+        """The oracle (otc.propensity) for every active customer, in chunks; see ground_truth."""
+        pop, s, p = self.pop, self.s, self.p
+        soon = otc.maturing(p, biz, biz + 28)  # ~ the next HORIZON trading days
+        holds = np.zeros(s.n)
+        np.maximum.at(holds, s.pbook.cust, soon[s.pbook.item] & (s.pbook.qty > 0))
+        buy_rate = rate * (1 - ar.column("sell_prob")[pop.arch])
+        who = np.flatnonzero(active & (s.ch_stage == 0))
+        parts = []
+        for lo in range(0, len(who), ORACLE_CHUNK):
+            c = who[lo : lo + ORACLE_CHUNK]
+            cc, pp, vv = otc.propensity(
+                p, pop, s, self.aff, t, c, buy_rate[c], holds[c], ORACLE_TOP
+            )
+            parts.append(
+                pa.table(
+                    {
+                        "as_of_date": pa.array(np.full(len(cc), biz, np.int32), pa.date32()),
+                        "customer_id": self.cust_ids.take(pa.array(cc)),
+                        "product_id": self.prod_ids.take(pa.array(pp)),
+                        "propensity": pa.array(vv.astype(np.float32)),
+                    }
+                )
+            )
+        return pa.concat_tables(parts) if parts else PROPENSITY_SCHEMA.empty_table()
 
     def _corporate_actions(self) -> None:
         m, s = self.m, self.s

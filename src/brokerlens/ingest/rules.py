@@ -11,7 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from brokerlens.contract.feeds import LAKE_TYPES, Column, ColumnType, Feed, Reconciliation, Rule
+from brokerlens.contract.feeds import (
+    FEEDS,
+    LAKE_TYPES,
+    Column,
+    ColumnType,
+    Feed,
+    Reconciliation,
+    Rule,
+)
 from brokerlens.engine.sqltext import Params, ident
 
 
@@ -125,6 +133,12 @@ def row_rules(feed: Feed, day: dt.date, params: Params) -> tuple[RuleSet, str, s
             Rule.WRONG_DATE, (dcol,), f"{dcol} is not the folder's date {day.isoformat()}"
         )
         checks.append((f"{ident(dcol)} <> {params.bind(day)}", v))
+    if feed.backfills:
+        dcol = FEEDS[feed.backfills].date_column or "biz_date"
+        v = rules.add(
+            Rule.WRONG_DATE, (dcol,), f"{dcol} is not before the folder's date {day.isoformat()}"
+        )
+        checks.append((f"{ident(dcol)} >= {params.bind(day)}", v))
     for rec in feed.reconciliations:
         columns = (rec.total, *rec.product_of, *rec.plus, *rec.minus)
         tolerance = f"{rec.absolute} yuan" + (f" and {rec.relative:.1%}" if rec.relative else "")

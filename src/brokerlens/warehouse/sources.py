@@ -17,7 +17,7 @@ from brokerlens.engine import Engine
 from brokerlens.engine.sqltext import ident
 from brokerlens.lake.catalog import Catalog
 from brokerlens.lake.layout import DELIVERED_COLUMN, LakeLayout
-from brokerlens.warehouse.views import history_sql, versioned
+from brokerlens.warehouse.views import BACKFILLED, backfilled_sql, history_sql, versioned
 
 
 def _columns(name: str) -> list[tuple[str, str]]:
@@ -39,6 +39,9 @@ class LakeFiles:
         for name in LOAD_ORDER:
             feed = FEEDS[name]
             files = [path for _, path in self.catalog.files_of(self.layout, name)]
+            if name in BACKFILLED:  # the daily rows; the full series is made below
+                engine.register_parquet(f"{name}__daily", files, _columns(name))
+                continue
             if not versioned(feed):
                 engine.register_parquet(name, files, _columns(name))
                 continue
@@ -49,6 +52,8 @@ class LakeFiles:
             cols = ", ".join(ident(c) for c in feed.column_names)
             latest = f"SELECT {cols}, valid_from FROM {ident(name + '_history')}"
             engine.create_view(name, f"{latest} WHERE valid_to IS NULL")
+        for name in BACKFILLED:  # daily rows plus the backfilled past (product_nav since launch)
+            engine.create_view(name, backfilled_sql(FEEDS[name], f"{name}__daily"))
 
     def register_facts(self, engine: Engine, feeds: Iterable[str], days: Iterable[dt.date]) -> None:
         """Dated fact feeds as relations over the files of `days` only."""

@@ -12,6 +12,9 @@ Views, built from the catalog (only directories it names are read):
 - `product_metrics`: every product's evaluation, every as-of date computed (one row per product
   and `as_of_date`), once a run has made it.
 Use `reference_as_of` for a reference feed as it was on a past date.
+A backfill feed (`product_nav_backfill`, contract/feeds.py) is versioned like an undated feed; the
+view of the feed it backfills (`product_nav`) holds the daily rows plus, for keys no daily
+delivery carries, the latest backfill row: the full series since launch.
 """
 
 from __future__ import annotations
@@ -81,6 +84,22 @@ def reference_as_of(
     return conn.sql(as_of_sql(feed_name, day))
 
 
+def backfilled_sql(feed: Feed, daily: str) -> str:
+    """`feed`'s daily rows (the relation `daily`) plus the latest backfill row of keys no daily
+    row carries; the backfill feed's latest-version relation must exist under its name."""
+    backfill = next(f for f in FEEDS.values() if f.backfills == feed.name)
+    cols = ", ".join(ident(c) for c in feed.column_names)
+    bcols = ", ".join(f"b.{ident(c)}" for c in feed.column_names)
+    same = " AND ".join(f"d.{ident(k)} = b.{ident(k)}" for k in feed.key)
+    return (
+        f"SELECT {cols} FROM {ident(daily)} UNION ALL SELECT {bcols} FROM "
+        f"{ident(backfill.name)} b WHERE NOT EXISTS (SELECT 1 FROM {ident(daily)} d WHERE {same})"
+    )
+
+
+BACKFILLED: tuple[str, ...] = tuple(sorted({f.backfills for f in FEEDS.values() if f.backfills}))
+
+
 def create_views(conn: duckdb.DuckDBPyConnection, layout: LakeLayout, catalog: Catalog) -> None:
     """(Re)create every view of the warehouse on `conn` from the catalog."""
     for name in LOAD_ORDER:
@@ -95,8 +114,13 @@ def create_views(conn: duckdb.DuckDBPyConnection, layout: LakeLayout, catalog: C
                 f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT {cols}, valid_from "
                 f"FROM {ident(name + '_history')} WHERE valid_to IS NULL"
             )
+        elif name in BACKFILLED:
+            conn.execute(f"CREATE OR REPLACE VIEW {ident(name + '__daily')} AS {source}")
         else:
             conn.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS {source}")
+    for name in BACKFILLED:
+        sql = backfilled_sql(FEEDS[name], name + "__daily")
+        conn.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS {sql}")
     quarantine = [layout.quarantine_file(e.dirname) for _, e in catalog.ordered()]
     q_columns = [tuple(part.rsplit(" ", 1)) for part in QUARANTINE_COLUMNS.split(", ")]
     q_source = (
