@@ -79,6 +79,14 @@ def test_run_keeps_the_evaluation_of_each_date(small_brokerage: Brokerage, tmp_p
     types = dict(kinds.rows)
     assert types["type_rank"] == "INTEGER" and types["nav_date"] == "DATE"
     assert {types[c] for c in AGREED} <= TYPES
+    # the delivered history before the first date counts: 12 loaded days still give products
+    # launched years ago their 1-year return and their stars
+    reach = run_query(
+        settings,
+        "select count(return_1y), count(stars), max(history_days) from product_metrics "
+        f"where as_of_date = date '{first.as_of}'",
+    ).rows[0]
+    assert reach[0] > 0 and reach[1] > 0 and reach[2] > 3 * 365, reach
 
 
 @pytest.mark.parametrize(

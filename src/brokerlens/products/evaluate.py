@@ -23,6 +23,7 @@ from brokerlens.products.benchmark import benchmark_parts
 from brokerlens.products.config import EvaluationConfig
 from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
+from brokerlens.warehouse.views import backfilled_sql
 
 # The intermediate models, in the order each reads the ones before. Those read several times
 # are materialised (scratch Parquet files, registered back with these columns) so that the
@@ -77,7 +78,15 @@ def _feed_upto(engine: Engine, lake: LakeFiles, feed: str, name: str, as_of: dt.
 def register_lake(engine: Engine, lake: LakeFiles, as_of: dt.date) -> None:
     """`pm_nav`, `pm_index` and `pm_products` from the lake (the run registered
     `products_history` already)."""
-    _feed_upto(engine, lake, "product_nav", "pm_nav", as_of)
+    # the daily NAVs up to T plus the delivered history before them (product_nav_backfill, which
+    # the run registered with every feed): a product's 1- and 3-year figures need its past
+    _feed_upto(engine, lake, "product_nav", "pm_nav__daily", as_of)
+    engine.create_view(
+        "pm_nav",
+        f"SELECT * FROM ({backfilled_sql(FEEDS['product_nav'], 'pm_nav__daily')}) "
+        "WHERE biz_date <= :as_of",
+        {"as_of": as_of},
+    )
     _feed_upto(engine, lake, "index_quotes", "pm_index", as_of)
     engine.create_view(
         "pm_products",
