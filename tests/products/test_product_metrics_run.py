@@ -13,39 +13,14 @@ from brokerlens.errors import ConfigError
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.pipeline import run_pipeline
+from brokerlens.products import METRIC_COLUMNS
 from brokerlens.products.config import config_path, load_config
 from brokerlens.warehouse import run_query
 from brokerlens.warehouse.served import kept_dates, kept_file
 from support.brokerage import Brokerage
 
-# The columns the product pages read (agreed in issue 16), in this order.
-AGREED = [
-    "as_of_date",
-    "product_id",
-    "product_type",
-    "risk_level",
-    "nav_date",
-    "history_days",
-    "return_1m",
-    "return_3m",
-    "return_6m",
-    "return_1y",
-    "return_ytd",
-    "return_since_launch",
-    "volatility_1y",
-    "downside_deviation_1y",
-    "max_drawdown",
-    "drawdown_recovery_days",
-    "sharpe_1y",
-    "sortino_1y",
-    "calmar_1y",
-    "excess_return_1y",
-    "tracking_error_1y",
-    "type_rank",
-    "type_count",
-    "type_quartile",
-    "stars",
-]
+# The columns the product pages read, in this order: the SQL must give them first.
+AGREED = list(METRIC_COLUMNS)
 TYPES = {"DATE", "VARCHAR", "INTEGER", "DOUBLE"}
 
 

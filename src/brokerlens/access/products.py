@@ -41,6 +41,7 @@ from brokerlens.contract.feeds import PRODUCT_TYPES, RISK_LEVELS
 from brokerlens.engine.sqltext import ident
 from brokerlens.errors import Forbidden, InvalidRequest, LakeError, NotFound
 from brokerlens.lake.layout import LakeLayout
+from brokerlens.products import METRIC_COLUMNS
 from brokerlens.warehouse.query import open_warehouse
 from brokerlens.warehouse.served import parquet_source, product_metrics_file
 
@@ -55,30 +56,8 @@ SALE_ACTIONS = ("subscribe", "purchase", "redeem")
 TIER = "customer_tier"
 RISK_CLASS = "regulatory_class"
 
-# The agreed `product_metrics` columns (issue 16 section 1), read when the file is there.
-METRICS = (
-    "nav_date",
-    "history_days",
-    "return_1m",
-    "return_3m",
-    "return_6m",
-    "return_1y",
-    "return_ytd",
-    "return_since_launch",
-    "volatility_1y",
-    "downside_deviation_1y",
-    "max_drawdown",
-    "drawdown_recovery_days",
-    "sharpe_1y",
-    "sortino_1y",
-    "calmar_1y",
-    "excess_return_1y",
-    "tracking_error_1y",
-    "type_rank",
-    "type_count",
-    "type_quartile",
-    "stars",
-)
+# The evaluation's figures a page reads (the products package's columns past the keys).
+METRICS = METRIC_COLUMNS[4:]
 _METRIC_TYPES = {
     "nav_date": "DATE",
     "history_days": "BIGINT",
