@@ -113,6 +113,12 @@ def _lake(settings: Settings) -> _Lake:
         return held
 
 
+def lake_cursor(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """A cursor on the process's one warehouse connection (the lake's views), reopened when a
+    load changed the catalog; every access reader of the lake shares it."""
+    return _lake(settings).connection.cursor()
+
+
 def _plain(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
 

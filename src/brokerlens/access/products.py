@@ -16,7 +16,6 @@ here).
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from brokerlens.access import columnar
 from brokerlens.access.audit import audit_read, record_audit
+from brokerlens.access.detail import lake_cursor
 from brokerlens.access.exports import Exported, RowSink, export_name
 from brokerlens.access.masking import age_band
 from brokerlens.access.render import duckdb_where, like_escape
@@ -40,9 +40,7 @@ from brokerlens.config import Settings
 from brokerlens.contract.feeds import PRODUCT_TYPES, RISK_LEVELS
 from brokerlens.engine.sqltext import ident
 from brokerlens.errors import Forbidden, InvalidRequest, LakeError, NotFound
-from brokerlens.lake.layout import LakeLayout
 from brokerlens.products import METRIC_COLUMNS
-from brokerlens.warehouse.query import open_warehouse
 from brokerlens.warehouse.served import parquet_source, product_metrics_file
 
 TYPES = tuple(PRODUCT_TYPES.split())
@@ -89,29 +87,7 @@ LIST_COLUMNS = (
     "net_sales",
 )
 # The sort keys a request may name -> the column it sorts by (nothing else is accepted).
-SORTS: dict[str, str] = {
-    name: name
-    for name in (
-        "product_id",
-        "name",
-        "product_type",
-        "risk_level",
-        "status",
-        "return_1m",
-        "return_3m",
-        "return_6m",
-        "return_1y",
-        "return_ytd",
-        "max_drawdown",
-        "sharpe_1y",
-        "stars",
-        "holders",
-        "holding_value",
-        "sales",
-        "redemptions",
-        "net_sales",
-    )
-}
+SORTS: dict[str, str] = {name: name for name in (*LIST_COLUMNS, "return_6m") if name != "manager"}
 
 # A benchmark's words -> the index the feeds carry that stands for it (first match wins).
 BENCHMARK_INDEXES = (
@@ -218,33 +194,6 @@ class ProductDetail:
 
 
 # --- the lake, read by DuckDB ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Lake:
-    stamp: int
-    connection: duckdb.DuckDBPyConnection
-
-
-_lakes: dict[str, _Lake] = {}
-_lock = threading.Lock()
-
-
-def _cursor(settings: Settings) -> duckdb.DuckDBPyConnection:
-    """A cursor on the process's warehouse connection (the lake's views), reopened when a load
-    changed the catalog."""
-    layout = LakeLayout(settings.lake_dir)
-    try:
-        stamp = layout.catalog_path.stat().st_mtime_ns
-    except FileNotFoundError:
-        stamp = 0
-    key = str(layout.root)
-    with _lock:
-        held = _lakes.get(key)
-        if held is None or held.stamp != stamp:
-            held = _Lake(stamp, open_warehouse(settings, lock_down=False))
-            _lakes[key] = held
-        return held.connection.cursor()
 
 
 def _fetch(
@@ -432,7 +381,7 @@ def _listed(
     db: sa.Engine, settings: Settings, principal: Principal, query: ProductQuery, *, page: bool
 ) -> tuple[Snapshot, list[dict[str, Any]], int, dt.date | None]:
     check_query(query)
-    cursor = _cursor(settings)
+    cursor = lake_cursor(settings)
     try:
         with db.connect() as connection:
             snapshot = served_snapshot_on(connection)
@@ -591,7 +540,7 @@ def product_page(
     product_id = product_id.strip()
     if not product_id or len(product_id) > 40:
         raise product_not_found(product_id)
-    cursor = _cursor(settings)
+    cursor = lake_cursor(settings)
     try:
         found = _fetch(cursor, "SELECT * FROM products WHERE product_id = ?", [product_id])
         if not found:
