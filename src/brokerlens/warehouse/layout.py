@@ -11,6 +11,10 @@ formed here, and nowhere else.
 - `alerts/<T>.parquet`: the alerts that fired as of T.
 - `activation/<T>.parquet`: dormant and empty accounts worth activating as of T.
 - `products/metrics/<T>.parquet`: `product_metrics`, every product's evaluation as of T.
+- `products/recommendations/<T>.parquet`: every customer's top products as of T after the
+  suitability gate (sorted by customer); `products/targets/<T>.parquet`: the same rows sorted by
+  product and score (a product's target customers); `products/gate/<T>.json`: the run's report
+  (what the gate removed, per reason); `products/models/v<N>/`: recommendation models.
 - `suitability/<T>.parquet`: every customer's suitability facts as of T (newest 5 dates kept);
   `suitability/reports/<T>/`: the brokerage-wide reports; `suitability/rescored.parquet`: the
   re-scoring cache.
@@ -123,6 +127,36 @@ class WarehouseLayout:
     def product_metrics_dates(self) -> list[dt.date]:
         """As-of dates with a product evaluation, oldest first."""
         return dated_files(self.product_metrics_dir)
+
+    @property
+    def recommendations_dir(self) -> Path:
+        return self.root / "products" / "recommendations"
+
+    def recommendations_file(self, as_of: dt.date) -> Path:
+        """`recommendations` as of T: each customer's top products after the gate, by customer."""
+        return self.recommendations_dir / f"{as_of.isoformat()}.parquet"
+
+    def recommendation_dates(self) -> list[dt.date]:
+        """As-of dates with recommendations, oldest first."""
+        return dated_files(self.recommendations_dir)
+
+    def targets_file(self, as_of: dt.date) -> Path:
+        """The recommendations of T sorted by product and score: a product's target customers."""
+        return self.root / "products" / "targets" / f"{as_of.isoformat()}.parquet"
+
+    def gate_report_file(self, as_of: dt.date) -> Path:
+        """The recommendation run's report of T (JSON): model, counts, the gate's removals."""
+        return self.root / "products" / "gate" / f"{as_of.isoformat()}.json"
+
+    @property
+    def recommend_models_dir(self) -> Path:
+        return self.root / "products" / "models"
+
+    def recommend_model_dir(self, version: int) -> Path:
+        return self.recommend_models_dir / f"v{version}"
+
+    def recommend_versions(self) -> list[int]:
+        return versions_in(self.recommend_models_dir)
 
     @property
     def suitability_dir(self) -> Path:

@@ -27,6 +27,8 @@ Kind = Literal[
     "churn_scores",
     "lookup",
     "product_metrics",
+    "recommendations",
+    "targets",
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -38,6 +40,8 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "churn_scores": WarehouseLayout.churn_scores_file,
     "lookup": WarehouseLayout.lookup_file,
     "product_metrics": WarehouseLayout.product_metrics_file,
+    "recommendations": WarehouseLayout.recommendations_file,
+    "targets": WarehouseLayout.targets_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -47,6 +51,8 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "churn_scores": WarehouseLayout.churn_score_dates,
     "lookup": WarehouseLayout.lookup_dates,
     "product_metrics": WarehouseLayout.product_metrics_dates,
+    "recommendations": WarehouseLayout.recommendation_dates,
+    "targets": WarehouseLayout.recommendation_dates,
 }
 
 

@@ -11,6 +11,8 @@ Views, built from the catalog (only directories it names are read):
   (one row per customer and `as_of_date`), once a run has made them.
 - `product_metrics`: every product's evaluation, every as-of date computed (one row per product
   and `as_of_date`), once a run has made it.
+- `recommendations`: every customer's top products after the suitability gate (as_of_date,
+  customer_id, product_id, rank, score, reasons), every as-of date computed.
 Use `reference_as_of` for a reference feed as it was on a past date.
 A backfill feed (`product_nav_backfill`, contract/feeds.py) is versioned like an undated feed; the
 view of the feed it backfills (`product_nav`) holds the daily rows plus, for keys no daily
@@ -141,8 +143,8 @@ def create_views(conn: duckdb.DuckDBPyConnection, layout: LakeLayout, catalog: C
 
 
 def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseLayout) -> None:
-    """`customer_indicators`, `customer_profile` and `product_metrics` over every computed as-of
-    date, if any.
+    """`customer_indicators`, `customer_profile`, `product_metrics` and `recommendations` over
+    every computed as-of date, if any.
 
     Files of different catalog versions may differ in columns: they are united by name."""
     for name, files in (
@@ -154,6 +156,10 @@ def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseL
         (
             "product_metrics",
             [warehouse.product_metrics_file(d) for d in warehouse.product_metrics_dates()],
+        ),
+        (
+            "recommendations",
+            [warehouse.recommendations_file(d) for d in warehouse.recommendation_dates()],
         ),
     ):
         if files:
