@@ -62,6 +62,10 @@ def run(
     )
     console.print(f"churn: {report.churn}")
     console.print(f"behavioural risk preference: {report.note('riskpref levels')}")
+    console.print(f"recommendations: {report.note('recommendations')}")
+    removed = ", ".join(f"{why} {n:,}" for why, n in report.gate_removed.items() if n)
+    if removed:
+        console.print(f"suitability gate removed from the top lists: {removed}")
     console.print('query them: brokerlens sql "select * from customer_profile limit 10"')
     if not no_publish:
         publish_and_refresh(settings, report.as_of)

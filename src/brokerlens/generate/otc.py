@@ -11,7 +11,13 @@ product is drawn from a softmax over a utility (`utility`), the sum of these dri
 - return chasing: +CHASE x the product's percentile (-0.5..0.5) among its group's candidates by
   acc_nav return over the last ~3 months (products.TRAIL_DAYS);
 - broker-driven sales: +FEATURED for the product the customer's branch pushes this month (each
-  month a branch features one product per group, high-fee products more often).
+  month a branch features one product per group, high-fee products more often);
+- adding to a position (加仓): +LOYAL_HELD for a product the customer holds now.
+Regular investment plans (基金定投) buy the same fund every month: PLAN_P of the customers who
+hold an equity-like or bond fund at the start have a plan on it, and a purchase of one starts a
+plan with probability PLAN_START_P. On the plan's day of the month (the first trading day on or
+after it) the instalment is bought if the customer is calm, the fund on sale and the cash there
+(PLAN_KEEP of the time: a skipped month); a plan ends when its fund leaves the shelf.
 Reinvestment adds purchase occasions: a termed product (term_days) matures at the end of each
 period and every holding is paid out; REINVEST_P of those customers buy again that day (other
 OTC group, where loyalty pulls them back to the type and manager). Idle cash (more than half of
@@ -38,6 +44,10 @@ LOYAL_HOUSE = 1.0
 CHASE = 2.5
 FEATURED = 1.2
 POPULARITY = 0.6
+LOYAL_HELD = 1.5
+PLAN_P = 0.25
+PLAN_START_P = 0.15
+PLAN_KEEP = 0.9
 REINVEST_P = 0.6
 IDLE_CASH_P = 0.002
 HORIZON = 20  # trading days the oracle's propensity looks ahead
@@ -81,11 +91,31 @@ class Affinity:
     types: np.ndarray
     houses: np.ndarray
     featured: np.ndarray  # (branches, 3)
+    plan_prod: np.ndarray  # per customer: the fund of a regular investment plan, -1 none
+    plan_day: np.ndarray  # its day of the month (1..28)
+    plan_amount: np.ndarray  # its instalment, cents
 
     @staticmethod
     def empty(n_cust: int, n_branches: int) -> Affinity:
         z = np.zeros(n_cust, np.int64)
-        return Affinity(z, z.copy(), np.full((n_branches, 3), -1, np.int64))
+        return Affinity(
+            z,
+            z.copy(),
+            np.full((n_branches, 3), -1, np.int64),
+            np.full(n_cust, -1, np.int64),
+            z.copy(),
+            z.copy(),
+        )
+
+    def start_plans(
+        self, cust: np.ndarray, prod: np.ndarray, amount: np.ndarray, day: np.ndarray
+    ) -> None:
+        """Plans for customers without one (the first listed wins), instalment rounded to 100."""
+        free = self.plan_prod[cust] < 0
+        cust, first = np.unique(cust[free], return_index=True)
+        self.plan_prod[cust] = prod[free][first]
+        self.plan_amount[cust] = np.maximum(amount[free][first] // 100_00 * 100_00, 100_00)
+        self.plan_day[cust] = day[free][first]
 
     def note(self, p: Products, cust: np.ndarray, prod: np.ndarray) -> None:
         np.bitwise_or.at(self.types, cust, np.left_shift(1, p.ptype[prod]))
@@ -101,13 +131,25 @@ class Affinity:
                 self.featured[:, g] = rng.choice(cand, len(self.featured), p=w / w.sum())
 
 
+def held_mask(s: State | None, cust: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """customers x candidates: units held now (the book is sorted by customer, product)."""
+    if s is None or not len(s.pbook):
+        return np.zeros((len(cust), len(cand)), bool)
+    b = s.pbook
+    keys = cust[:, None] * b.n_items + cand[None, :]
+    own = b.key
+    pos = np.minimum(np.searchsorted(own, keys), len(own) - 1)
+    return (own[pos] == keys) & (b.qty[pos] > 0)
+
+
 def candidates(p: Products, t: int, g: int, closed_too: bool = False) -> np.ndarray:
     return np.flatnonzero(live(p, t) & ((p.status == 0) | closed_too) & (p.group == g))
 
 
 def utility(
-    p: Products, pop: Population, aff: Affinity, cust: np.ndarray, cand: np.ndarray, g: int
-) -> np.ndarray:
+    p: Products, pop: Population, aff: Affinity, cust: np.ndarray, cand: np.ndarray, g: int,
+    s: State | None = None,
+) -> np.ndarray:  # fmt: skip
     """customers x candidates of group g: the drivers' sum (see the module docstring)."""
     popular = -POPULARITY * np.log1p((cand * 7919) % len(cand))
     ret = p.trailing_return()[cand]
@@ -124,12 +166,13 @@ def utility(
     u += LOYAL_TYPE * ((aff.types[cust][:, None] & (1 << p.ptype[cand])[None, :]) != 0)
     u += LOYAL_HOUSE * ((aff.houses[cust][:, None] & (1 << p.house[cand])[None, :]) != 0)
     u += FEATURED * (aff.featured[pop.branch[cust], g][:, None] == cand[None, :])
+    u += LOYAL_HELD * held_mask(s, cust, cand)
     return u
 
 
 def choose(
     p: Products, pop: Population, aff: Affinity, t: int, rng: np.random.Generator,
-    cust: np.ndarray, group: np.ndarray, closed_too: bool = False,
+    cust: np.ndarray, group: np.ndarray, closed_too: bool = False, s: State | None = None,
 ) -> np.ndarray:  # fmt: skip
     """A product for each (customer, group) purchase occasion, -1 when the group has none."""
     prod = np.full(len(cust), -1, np.int64)
@@ -137,7 +180,7 @@ def choose(
         sel = np.flatnonzero(group == g)
         cand = candidates(p, t, g, closed_too)
         if len(sel) and len(cand):
-            u = utility(p, pop, aff, cust[sel], cand, g)
+            u = utility(p, pop, aff, cust[sel], cand, g, s)
             cdf = np.cumsum(np.exp(u - u.max(axis=1, keepdims=True)), axis=1)
             pick = (cdf < rng.random(len(sel))[:, None] * cdf[:, -1:]).sum(axis=1)
             prod[sel] = cand[np.minimum(pick, len(cand) - 1)]
@@ -151,8 +194,9 @@ def propensity(
     """The oracle: chance that each customer buys each product on sale within HORIZON trading
     days, from the same drivers: expected purchase occasions per group (the archetype's OTC rate
     and mix, plus maturity reinvestment and idle cash) times the softmax choice probability,
-    damped where the customer's cash is short of the product's minimum. Returns the `top` best
-    (customer, product, propensity) per customer."""
+    damped where the customer's cash is short of the product's minimum, and a funded regular
+    investment plan's instalment. Returns the `top` best (customer, product, propensity) per
+    customer."""
     mix = ar.mix_matrix()
     avail = (s.cash[cust] - s.frozen[cust]).astype(np.float64)
     idle = (avail > 0.5 * np.maximum(s.assets[cust], 1)) & (avail >= 100_000_00)
@@ -166,15 +210,20 @@ def propensity(
             occasions = occasions + REINVEST_P * maturing
         if g == 1:
             occasions = occasions + IDLE_CASH_P * HORIZON * idle
-        u = utility(p, pop, aff, cust, cand, g)
+        u = utility(p, pop, aff, cust, cand, g, s)
         q = np.exp(u - u.max(axis=1, keepdims=True))
         q /= q.sum(axis=1, keepdims=True)
         q *= np.where(avail[:, None] * 0.5 >= p.min_amount[cand][None, :], 1.0, 0.1).astype(
             np.float32
         )
         q *= -occasions.astype(np.float32)[:, None]
+        v = -np.expm1(q)
+        # a regular investment plan on a candidate: its monthly instalment falls in the horizon
+        planned = aff.plan_prod[cust][:, None] == cand[None, :]
+        funded = (avail >= aff.plan_amount[cust])[:, None]
+        v = np.where(planned & funded, 1 - (1 - v) * (1 - PLAN_KEEP), v)
         cands.append(cand)
-        values.append(-np.expm1(q))
+        values.append(v)
     if not cands:
         z = np.zeros(0, np.int64)
         return z, z, np.zeros(0)
@@ -198,9 +247,12 @@ def propensity(
 
 def purchase(
     p: Products, pop: Population, s: State, t: int, rng: np.random.Generator,
-    cust: np.ndarray, group: np.ndarray, aff: Affinity,
+    cust: np.ndarray, group: np.ndarray, aff: Affinity, plan_rng: np.random.Generator | None = None,
+    day_of_month: int = 1,
 ) -> Orders:  # fmt: skip
-    prod = choose(p, pop, aff, t, rng, cust, group)
+    """One purchase per (customer, group) occasion; with `plan_rng`, a purchase of an equity-like
+    or bond fund starts a regular investment plan with probability PLAN_START_P."""
+    prod = choose(p, pop, aff, t, rng, cust, group, s=s)
     ok = prod >= 0
     cust, prod = cust[ok], prod[ok]
     n_slots = np.bincount(cust, minlength=s.n)
@@ -208,6 +260,27 @@ def purchase(
     amount = (
         (avail * rng.uniform(0.2, 0.8, len(cust)) / n_slots[cust]).astype(np.int64) // 10000 * 10000
     )
+    orders = buy(p, s, t, cust, prod, amount, aff)
+    if plan_rng is not None and len(orders):
+        starts = (
+            (p.group[orders.prod] >= 0)
+            & (p.group[orders.prod] <= 1)
+            & (plan_rng.random(len(orders)) < PLAN_START_P)
+        )
+        aff.start_plans(
+            orders.cust[starts],
+            orders.prod[starts],
+            orders.amount[starts] // 5,
+            np.full(int(starts.sum()), min(day_of_month, 28), np.int64),
+        )
+    return orders
+
+
+def buy(
+    p: Products, s: State, t: int, cust: np.ndarray, prod: np.ndarray, amount: np.ndarray,
+    aff: Affinity,
+) -> Orders:  # fmt: skip
+    """Subscriptions or purchases of `amount` cents where they reach the product's minimum."""
     ok = amount >= np.maximum(p.min_amount[prod], 100_00)
     cust, prod, amount = cust[ok], prod[ok], amount[ok]
     fee = np.round(amount * p.fee_rate[prod]).astype(np.int64)
@@ -218,6 +291,24 @@ def purchase(
     fresh = (p.launch_t >= 0) & (t - p.launch_t < 5)
     action = np.where(fresh[prod], SUBSCRIBE, PURCHASE)
     return Orders(cust, prod, action, amount, units, fee)
+
+
+def plan_instalments(
+    p: Products, s: State, t: int, aff: Affinity, calm: np.ndarray, due_days: np.ndarray,
+    rng: np.random.Generator,
+) -> Orders:  # fmt: skip
+    """Today's instalments of the regular investment plans whose day of the month is in
+    `due_days` (the calendar days since the previous trading day); plans on a fund that left
+    the shelf end."""
+    has = aff.plan_prod >= 0
+    gone = has & ~(live(p, t) & (p.status == 0))[np.maximum(aff.plan_prod, 0)]
+    aff.plan_prod[gone] = -1
+    cust = np.flatnonzero(
+        (aff.plan_prod >= 0) & calm & np.isin(aff.plan_day, due_days)
+        & (rng.random(len(calm)) < PLAN_KEEP)
+    )  # fmt: skip
+    cust = cust[s.cash[cust] - s.frozen[cust] >= aff.plan_amount[cust]]
+    return buy(p, s, t, cust, aff.plan_prod[cust], aff.plan_amount[cust], aff)
 
 
 def maturing(p: Products, prev_day: int, day: int) -> np.ndarray:

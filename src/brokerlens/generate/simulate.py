@@ -107,6 +107,7 @@ class Simulation:
         self._suitability(np.flatnonzero(self.pop.open_t < 0), advisory, first=True)
         self._initial_holdings()
         self.aff.note(self.p, self.s.pbook.cust, self.s.pbook.item)
+        self._initial_plans(self.st.get("plans"))
 
     # ------------------------------------------------------------------ set-up
     def _suitability(
@@ -187,7 +188,7 @@ class Simulation:
         group = cls[oc] - ar.OTC_EQUITY
         ob = budget[oc]
         # bought before the first date, for the same reasons as later (a closed product too)
-        prod = otc.choose(self.p, pop, self.aff, -1, rng, cust[oc], group, closed_too=True)
+        prod = otc.choose(self.p, pop, self.aff, -1, rng, cust[oc], group, closed_too=True, s=s)
         ok = (prod >= 0) & (ob >= self.p.min_amount[np.maximum(prod, 0)])
         units = np.where(ok, ob * 10000 // self.p.nav[np.maximum(prod, 0)], 0)
         spent = np.where(ok, (units * self.p.nav[np.maximum(prod, 0)] + 5000) // 10000, 0)
@@ -272,7 +273,18 @@ class Simulation:
         fills += [sells, buys]
         # allotments after the day's sells: shares allotted today cannot be sold today (T+1)
         fills.append(ipo.allot(m, s, self.pending, t, rng))
-        orders.append(otc.purchase(p, pop, s, t, rng, otc_cust, otc_group, self.aff))
+        plan_rng = st.get("plans", t)
+        orders.append(
+            otc.purchase(
+                p, pop, s, t, rng, otc_cust, otc_group, self.aff, plan_rng, day.day
+            )
+        )  # fmt: skip
+        # regular investment plans: instalments on the plan days since the previous trading day
+        prev_day = self.days[t - 1] if t else day - dt.timedelta(days=1)
+        due = np.arange(prev_day.toordinal() + 1, day.toordinal() + 1)
+        due_days = np.array([dt.date.fromordinal(int(d)).day for d in due], np.int64)
+        calm = active & (s.ch_stage == 0)
+        orders.append(otc.plan_instalments(p, s, t, self.aff, calm, due_days, plan_rng))
         # reinvestment (its own stream): money freed by a maturity, idle cash
         orng = st.get("reinvest", t)
         calm_now = active & (s.ch_stage == 0)
@@ -349,6 +361,17 @@ class Simulation:
         if t % ORACLE_EVERY == 0:
             oracle = self._propensity(t, biz, active, rate)
         return Day(t, day, tables, oracle)
+
+    def _initial_plans(self, rng: np.random.Generator) -> None:
+        """Regular investment plans (otc.PLAN_P) on funds held at the start."""
+        p, b = self.p, self.s.pbook
+        open_fund = (p.group >= 0) & (p.group <= 1) & (p.status == 0) & (p.launch_t <= 0)
+        rows = np.flatnonzero(open_fund[b.item] & (b.qty > 0))
+        rows = rows[rng.random(len(rows)) < otc.PLAN_P]
+        amount = (b.cost[rows] * rng.uniform(0.02, 0.1, len(rows))).astype(np.int64)
+        self.aff.start_plans(
+            b.cust[rows], b.item[rows], amount, rng.integers(1, 29, len(rows)).astype(np.int64)
+        )
 
     def _propensity(self, t: int, biz: int, active: np.ndarray, rate: np.ndarray) -> pa.Table:
         """The oracle (otc.propensity) for every active customer, in chunks; see ground_truth."""

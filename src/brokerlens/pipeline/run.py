@@ -81,6 +81,11 @@ class RunReport:
         return dict(self._result("alerts").counts)
 
     @property
+    def gate_removed(self) -> dict[str, int]:
+        """Items the suitability gate removed from the customers' top lists, per reason."""
+        return dict(self._result("recommendations").counts)
+
+    @property
     def churn(self) -> str:
         """What the churn step did: scored with model vN, or why it was skipped."""
         return self._result("churn").note

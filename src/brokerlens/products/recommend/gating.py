@@ -1,0 +1,44 @@
+"""The suitability gate (`products.gate`) over a snapshot's customers and shelf, by chunk."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from brokerlens.config import Settings
+from brokerlens.products.gate import REASONS, GateCustomers, gate, gate_customers, gate_products
+from brokerlens.products.recommend.score import GateFn
+from brokerlens.products.recommend.snapshot import Snapshot
+from brokerlens.products.recommend_config import load_config
+from brokerlens.suitability.rules import load_rules
+
+
+def suitability_gate(
+    settings: Settings, snap: Snapshot, facts: pa.Table
+) -> tuple[GateFn, tuple[str, ...], np.ndarray]:
+    """(the gate for rows of the snapshot, its reasons, who is a professional investor).
+    A customer without suitability facts of T is gated as one without an assessment."""
+    rules = load_rules(settings)
+    where = pc.index_in(
+        pa.array(snap.customer_ids.tolist(), pa.string()), value_set=facts.column("customer_id")
+    )
+    idx = np.asarray(where.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+    found = idx >= 0
+    aligned = gate_customers(facts.take(pa.array(np.where(found, idx, 0))), snap.as_of, rules)
+    if not found.all():
+        aligned = dataclasses.replace(
+            aligned,
+            professional=aligned.professional & found,
+            has_assessment=aligned.has_assessment & found,
+        )
+    products = gate_products(snap.shelf.table, rules, load_config(settings))
+    fields = [f.name for f in dataclasses.fields(GateCustomers)]
+
+    def bits(rows: np.ndarray) -> np.ndarray:
+        part = GateCustomers(**{name: getattr(aligned, name)[rows] for name in fields})
+        return gate(part, products, snap.held[rows].toarray() > 0)
+
+    return bits, REASONS, aligned.professional

@@ -1,0 +1,186 @@
+"""Every customer scored against every product, gated, the top k kept with reasons.
+
+Chunks of customers x the whole shelf: the model's logit per pair, then the suitability gate
+(after scoring, before anything is kept): a pair the gate stops is never ranked. What the gate
+removed is counted per reason over all scored pairs and over the pairs that would otherwise have
+made a customer's top k. The kept rows go to a scratch Parquet file with reason codes; the SQL
+`rec_output.sql` words the reasons and writes the two sorted files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from brokerlens.products.recommend.features import (
+    FEATURES,
+    REASON_OF,
+    ease_scores,
+    pair_features,
+)
+from brokerlens.products.recommend.model import RecModel
+from brokerlens.products.recommend.reasons import reason_lists, suitability, word
+from brokerlens.products.recommend.snapshot import Snapshot
+
+# (customer rows) -> (len(rows), products) uint16 gate bits, 0 = may be shown
+GateFn = Callable[[np.ndarray], np.ndarray]
+REASONS_SHOWN = 2  # model reasons per item; the suitability sentence comes after them
+RANKED_SCHEMA = pa.schema(
+    [
+        ("customer_id", pa.string()),
+        ("product_id", pa.string()),
+        ("rank", pa.int32()),
+        ("score", pa.float64()),
+        ("reasons", pa.list_(pa.string())),
+    ]
+)
+
+
+@dataclass
+class GateTally:
+    """What the gate removed: pairs per reason, over all pairs and among each top k."""
+
+    reasons: tuple[str, ...]
+    removed: dict[str, int] = field(default_factory=dict)
+    removed_from_top: dict[str, int] = field(default_factory=dict)
+    pairs: int = 0
+    shown: int = 0
+    customers_without: int = 0
+
+    def add(self, bits: np.ndarray, top_bits: np.ndarray) -> None:
+        for i, name in enumerate(self.reasons):
+            flag = np.uint16(1 << i)
+            self.removed[name] = self.removed.get(name, 0) + int(np.count_nonzero(bits & flag))
+            self.removed_from_top[name] = self.removed_from_top.get(name, 0) + int(
+                np.count_nonzero(top_bits & flag)
+            )
+
+
+def chunks(n: int, size: int) -> Iterator[np.ndarray]:
+    for lo in range(0, n, size):
+        yield np.arange(lo, min(lo + size, n))
+
+
+def top_k(z: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of each row's k largest values, best first (ties: lower index first)."""
+    k = min(k, z.shape[1])
+    if k == 0:
+        return np.zeros((z.shape[0], 0), np.int64)
+    part = np.argpartition(-z, k - 1, axis=1)[:, :k] if k < z.shape[1] else None
+    if part is None:
+        part = np.tile(np.arange(z.shape[1]), (z.shape[0], 1))
+    part.sort(axis=1)
+    order = np.argsort(-np.take_along_axis(z, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+def _reasons(
+    model: RecModel, snap: Snapshot, x: np.ndarray, ci: np.ndarray, pj: np.ndarray
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """The REASONS_SHOWN strongest positive reasons of each kept pair (x: features x pairs)."""
+    contrib = model.contributions(x)
+    f = {name: i for i, name in enumerate(FEATURES)}
+    # a feature gives its reason only where it holds for the pair (a loyalty the customer has)
+    present = np.ones_like(contrib, dtype=bool)
+    for name in ("same_type", "same_manager", "held", *(f"mat_{g}" for g in range(3))):
+        present[f[name]] = x[f[name]] > 0
+    for g in range(3):
+        present[f[f"idle_{g}"]] = x[f[f"idle_{g}"]] > 0
+    present[f["chase"]] = x[f["chase"]] >= 0.2  # the top 30% of its category
+    present[f["cat_share"]] = x[f["cat_share"]] >= 0.5
+    present[f["branch_push"]] = x[f["branch_push"]] >= 0.2
+    explainable = np.array([REASON_OF[name] is not None for name in FEATURES])
+    contrib = np.where(present & explainable[:, None] & (contrib > 0), contrib, -np.inf)
+    order = np.argsort(-contrib, axis=0, kind="stable")
+    shelf = snap.shelf
+    reason_of = np.array([REASON_OF[name] for name in FEATURES], dtype=object)
+    managers = np.array([*shelf.managers, None], dtype=object)
+    # every reason's value for every pair, then the one each slot names
+    by_reason = {
+        "same_type": snap.type_count[ci, shelf.type_idx[pj]].astype(np.float64),
+        "chase": 0.5 - shelf.trail_pct[pj],
+        "cat_share": shelf.category[pj].astype(np.float64),
+        "maturing": snap.maturing[ci],
+        "cash": snap.cash[ci],
+    }
+    cols = np.arange(len(ci))
+    codes: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    texts: list[np.ndarray] = []
+    for slot in range(REASONS_SHOWN):
+        fi = order[slot]
+        ok = np.isfinite(contrib[fi, cols])
+        code = np.where(ok, reason_of[fi], None)
+        value = np.full(len(ci), np.nan)
+        for reason, v in by_reason.items():
+            value = np.where(code == reason, v, value)
+        text = np.where(code == "same_manager", managers[shelf.manager_idx[pj]], None)
+        codes.append(code)
+        values.append(value)
+        texts.append(text)
+    return codes, values, texts
+
+
+def score_all(
+    snap: Snapshot,
+    model: RecModel,
+    ease_b: np.ndarray,
+    gate: GateFn,
+    reasons: tuple[str, ...],
+    professional: np.ndarray,
+    out: Path,
+    *,
+    k: int,
+    chunk: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> GateTally:
+    """Write the kept top k of every customer to `out` (RANKED_SCHEMA); return the tally."""
+    tally = GateTally(reasons)
+    shelf = snap.shelf
+    out.parent.mkdir(parents=True, exist_ok=True)
+    klass_names = np.array([None, "C1", "C2", "C3", "C4", "C5"], dtype=object)
+    with pq.ParquetWriter(out, RANKED_SCHEMA, compression="zstd") as writer:
+        done = 0
+        for rows in chunks(len(snap), chunk):
+            x = pair_features(snap, rows, ease_scores(snap, rows, ease_b))
+            z = model.logits(x)
+            bits = gate(rows)
+            tally.pairs += bits.size
+            ungated = top_k(z, k)
+            tally.add(bits, np.take_along_axis(bits, ungated, axis=1))
+            best = top_k(np.where(bits == 0, z, -np.inf), k)
+            keep = np.isfinite(np.take_along_axis(np.where(bits == 0, z, -np.inf), best, axis=1))
+            tally.customers_without += int((~keep.any(axis=1)).sum())
+            r, slot = np.nonzero(keep)
+            ci, pj = rows[r], best[r, slot]
+            tally.shown += len(ci)
+            logit = z[r, pj]
+            codes, values, texts = _reasons(model, snap, x[:, r, pj], ci, pj)
+            sentences = [word(*slot_) for slot_ in zip(codes, values, texts, strict=True)]
+            sentences.append(
+                suitability(
+                    np.array([f"R{v}" for v in shelf.risk], dtype=object)[pj],
+                    klass_names[snap.klass[ci]],
+                    professional[ci],
+                )
+            )
+            batch = pa.table(
+                {
+                    "customer_id": pa.array(snap.customer_ids[ci].tolist(), pa.string()),
+                    "product_id": pa.array(shelf.ids[pj].tolist(), pa.string()),
+                    "rank": pa.array(slot + 1, pa.int32()),
+                    "score": pa.array(1.0 / (1.0 + np.exp(-logit.astype(np.float64)))),
+                    "reasons": reason_lists(sentences),
+                },
+                schema=RANKED_SCHEMA,
+            )
+            writer.write_table(batch)
+            done += len(rows)
+            if progress is not None:
+                progress(done, len(snap))
+    return tally
