@@ -26,6 +26,7 @@ from brokerlens.products.gate import (
     gate,
     gate_customers,
     gate_products,
+    held_matrix,
     removed,
 )
 from brokerlens.products.recommend_config import (
@@ -293,6 +294,17 @@ def test_a_held_termed_product_is_removed_a_held_open_ended_one_kept() -> None:
             gate_products(table(offer, PRODUCT_TYPES), RULES, default_config()),
             np.zeros((2, 2), bool),
         )
+
+
+def test_the_held_matrix_of_a_chunk_of_customers() -> None:
+    holdings = pa.table(
+        {
+            "customer_id": ["B", "A", "Z", "B", "A"],
+            "product_id": ["P2", "P1", "P1", "P9", "P2"],
+        }
+    )
+    held = held_matrix(pa.chunked_array([["A"], ["B", "C"]]), pa.array(["P1", "P2"]), holdings)
+    assert held.tolist() == [[True, True], [False, True], [False, False]]
 
 
 def test_a_treatment_approved_in_the_store_replaces_the_source_class() -> None:
