@@ -31,6 +31,7 @@ from brokerlens.suitability.workflow import (
     record_sale,
     request_class,
     show_warning,
+    treatments,
     with_effective_class,
 )
 
@@ -123,9 +124,11 @@ def test_class_requests_change_the_treatment(store_settings: Settings) -> None:
     assert data.outcome == "may_apply"
     request = request_class(db, person, "to_professional", by="b", assessment=data)
     assert effective_class(db, "C1", "ordinary") == "ordinary"  # pending
+    assert treatments(db) == {}
     decide_class_request(db, request, approve=True, by="compliance")
     treated = with_effective_class(db, person)
     assert treated.professional
+    assert treatments(db) == {person.customer_id: "professional"}
     assert check(treated, product("R5"), RULES).verdict == "match"
     with pytest.raises(WorkflowError, match="already approved"):
         decide_class_request(db, request, approve=False, by="compliance")
@@ -134,6 +137,7 @@ def test_class_requests_change_the_treatment(store_settings: Settings) -> None:
     back = request_class(db, person, "to_ordinary", by="b", evidence="书面申请")
     decide_class_request(db, back, approve=True, by="compliance")
     assert not with_effective_class(db, person).professional
+    assert treatments(db) == {person.customer_id: "ordinary"}  # the newest decision
 
 
 def test_approving_against_the_data_needs_a_note(store_settings: Settings) -> None:

@@ -257,6 +257,20 @@ def effective_class(db: sa.Engine, customer_id: str, recorded: str) -> str:
     return recorded if direction is None else direction.removeprefix("to_")
 
 
+def treatments(db: sa.Engine) -> dict[str, str]:
+    """Every customer whose treatment an approved request changed: customer_id -> the class
+    treated as (`effective_class` for all at once, e.g. for the recommendations' gate)."""
+    table = investor_class_requests
+    with db.connect() as connection:
+        found = connection.execute(
+            sa.select(table.c.customer_id, table.c.direction)
+            .where(table.c.status == "approved")
+            .order_by(table.c.decided_at, table.c.request_id)
+        ).all()
+    # the newest decision last, so it wins
+    return {customer_id: direction.removeprefix("to_") for customer_id, direction in found}
+
+
 def with_effective_class(db: sa.Engine, customer: CustomerFacts) -> CustomerFacts:
     klass = effective_class(db, customer.customer_id, customer.investor_class)
     return dataclasses.replace(customer, investor_class=klass)

@@ -515,6 +515,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "suit.item": ("证券/产品", "Security / product"),
     "suit.grade": ("风险等级", "Grade"),
     "suit.reason": ("原因", "Reason"),
+    # recommendation gate (issue 16 section 3): why a product is not recommended to a customer
+    # (products/gate.py REASONS; the run's gate report counts pairs per reason)
+    "rec.gate.not_on_sale": ("产品不在销售期", "Product not on sale"),
+    "rec.gate.no_assessment": ("未做风险测评", "No risk assessment"),
+    "rec.gate.assessment_expired": ("风险测评已过期", "Risk assessment expired"),
+    "rec.gate.lowest_category": ("最低类别客户仅限 R1 产品", "Lowest category: R1 only"),
+    "rec.gate.risk_above_class": (
+        "产品风险高于客户风险承受能力",
+        "Risk above the customer's class",
+    ),
+    "rec.gate.horizon": ("产品期限超出客户投资期限", "Term beyond the declared horizon"),
+    "rec.gate.variety": ("不在客户申报的投资品种中", "Type not among declared varieties"),
+    "rec.gate.investor_class": ("仅限专业投资者", "Professional investors only"),
+    "rec.gate.permission": ("未开通所需业务权限", "Required service not signed"),
+    "rec.gate.held_no_adding": ("已持有且产品不可追加", "Held, and the product allows no adding"),
     # alerts (客户定位): the inbox, the 360's list, the home counts and the threshold editor
     "nav.alerts": ("客户提醒", "Alerts"),
     "alerts.title": ("提醒收件箱", "Alert inbox"),
