@@ -16,7 +16,15 @@ import pytest
 
 from brokerlens.config import load_settings
 from brokerlens.errors import ConfigError
-from brokerlens.products.gate import (
+from brokerlens.products.recommend.config import (
+    TYPES,
+    RecommendationConfig,
+    config_path,
+    default_config,
+    load_config,
+    parse_config,
+)
+from brokerlens.products.recommend.gate import (
     BIT,
     REASONS,
     SUITABILITY,
@@ -28,14 +36,6 @@ from brokerlens.products.gate import (
     gate_products,
     held_matrix,
     removed,
-)
-from brokerlens.products.recommend_config import (
-    TYPES,
-    RecommendationConfig,
-    config_path,
-    default_config,
-    load_config,
-    parse_config,
 )
 from brokerlens.suitability.rules import default_rules
 from brokerlens.web.i18n import MESSAGES, translate

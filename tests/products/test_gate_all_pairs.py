@@ -18,7 +18,8 @@ import pytest
 
 from brokerlens.config import Settings, load_settings
 from brokerlens.pipeline import run_pipeline
-from brokerlens.products.gate import (
+from brokerlens.products.recommend.config import parse_config
+from brokerlens.products.recommend.gate import (
     BIT,
     REASONS,
     SUITABILITY,
@@ -27,7 +28,6 @@ from brokerlens.products.gate import (
     gate_customers,
     gate_products,
 )
-from brokerlens.products.recommend_config import parse_config
 from brokerlens.suitability.daily import facts_file
 from brokerlens.suitability.facts import CustomerFacts
 from brokerlens.suitability.lake import customer_facts, lake_connection, product_target

@@ -116,7 +116,7 @@ def test_the_gate_report_counts_removals(recommend_run: RecommendRun) -> None:
 
 def len_shelf(recommend_run: RecommendRun) -> int:
     with lake_connection(recommend_run.settings) as conn:
-        return conn.sql("SELECT count(*) FROM products").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM products").fetchone()[0]
 
 
 def test_recommendations_are_queryable(recommend_run: RecommendRun, shown: list) -> None:
@@ -124,7 +124,10 @@ def test_recommendations_are_queryable(recommend_run: RecommendRun, shown: list)
 
     conn = duckdb.connect()
     create_computed_views(conn, WarehouseLayout(recommend_run.settings.warehouse_dir))
-    n, first = conn.sql("SELECT count(*), min(as_of_date) FROM recommendations").fetchone()
+    n, first = conn.execute(
+        "SELECT count(*), min(as_of_date) FROM recommendations WHERE as_of_date = ?",
+        [recommend_run.as_of],
+    ).fetchone()
     assert n == len(shown) and first == recommend_run.as_of
 
 

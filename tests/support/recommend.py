@@ -30,7 +30,7 @@ def build_recommend_run(root: Path) -> RecommendRun:
     inbox = root / "inbox"
     generate(
         GenerateOptions(
-            out=inbox, customers=CUSTOMERS, days=DAYS, start=dt.date(2025, 6, 2), seed=SEED
+            out=inbox, customers=CUSTOMERS, days=DAYS, start=dt.date(2025, 6, 3), seed=SEED
         )
     )
     settings = load_settings(home=root / "home")

@@ -55,9 +55,9 @@ def fit(
 ) -> None:
     """Fit the recommendation model on past windows and keep it as the next version."""
     from brokerlens.engine import open_engine
+    from brokerlens.products.recommend.config import load_config
     from brokerlens.products.recommend.fit import fit_model
     from brokerlens.products.recommend.model import RecModels
-    from brokerlens.products.recommend_config import load_config
     from brokerlens.warehouse.layout import WarehouseLayout
 
     settings, lake = _lake(ctx)
@@ -104,8 +104,8 @@ def evaluate(
     """Time split: fit on data up to T, recommend as of T (gated), count the purchases in the
     next 20 trading days; popularity, popularity within the risk class, the model, the oracle."""
     from brokerlens.errors import NotFound
+    from brokerlens.products.recommend.config import load_config
     from brokerlens.products.recommend.service import evaluate_at
-    from brokerlens.products.recommend_config import load_config
 
     settings, lake = _lake(ctx)
     day = _as_of(lake, as_of)
@@ -123,13 +123,30 @@ def evaluate(
     )
     for column in ("ranking", f"hit@{k}", f"recall@{k}", f"NDCG@{k}", "x best baseline"):
         table.add_column(column, justify="right")
-    base = max(
-        (r.hit for r in result.rows if r.ranking.startswith("popularity")), default=0.0
+    for column in (f"hit@{k}", f"recall@{k}", f"NDCG@{k}", "x best baseline"):
+        table.add_column(f"{column} (suitable)", justify="right")
+    base = max((r.hit for r in result.rows if r.ranking.startswith("popularity")), default=0.0)
+    fair = max(
+        (r.suitable_hit for r in result.rows if r.ranking.startswith("popularity")), default=0.0
     )
     for r in result.rows:
-        lift = f"{r.hit / base:.2f}" if base else "-"
-        table.add_row(r.ranking, f"{r.hit:.3f}", f"{r.recall:.3f}", f"{r.ndcg:.3f}", lift)
+        table.add_row(
+            r.ranking,
+            f"{r.hit:.3f}",
+            f"{r.recall:.3f}",
+            f"{r.ndcg:.3f}",
+            f"{r.hit / base:.2f}" if base else "-",
+            f"{r.suitable_hit:.3f}",
+            f"{r.suitable_recall:.3f}",
+            f"{r.suitable_ndcg:.3f}",
+            f"{r.suitable_hit / fair:.2f}" if fair else "-",
+        )
     console.print(table)
+    console.print(
+        f"(suitable): over the {result.rows[0].suitable_customers:,} buyers of at least one "
+        "product the gate lets a list show, counting those purchases only",
+        markup=False,
+    )
     console.print(f"model fitted on {len(model.windows)} window(s) ending {model.lake_through}")
 
 

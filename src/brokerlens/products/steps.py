@@ -6,9 +6,9 @@ from __future__ import annotations
 from brokerlens.errors import LakeError
 from brokerlens.products.config import load_config
 from brokerlens.products.evaluate import compute_product_metrics
+from brokerlens.products.recommend.config import load_config as load_rec_config
 from brokerlens.products.recommend.model import RecModels
 from brokerlens.products.recommend.service import ensure_model, recommend, usable_model
-from brokerlens.products.recommend_config import load_config as load_rec_config
 from brokerlens.warehouse.steps import RunContext, StepResult, run_step
 
 
@@ -46,7 +46,5 @@ def recommendations(ctx: RunContext) -> StepResult:
     model = usable_model(RecModels(ctx.warehouse), ctx.as_of)
     if model is None:
         return StepResult(note="skipped: no recommendation model fitted through T or earlier")
-    report = recommend(
-        ctx.settings, ctx.engine, ctx.lake, ctx.warehouse, ctx.as_of, model, config
-    )
+    report = recommend(ctx.settings, ctx.engine, ctx.lake, ctx.warehouse, ctx.as_of, model, config)
     return StepResult(rows=report.shown, note=report.note(), counts=report.removed_from_top)

@@ -516,7 +516,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "suit.grade": ("风险等级", "Grade"),
     "suit.reason": ("原因", "Reason"),
     # recommendation gate (issue 16 section 3): why a product is not recommended to a customer
-    # (products/gate.py REASONS; the run's gate report counts pairs per reason)
+    # (products/recommend/gate.py REASONS; the run's gate report counts pairs per reason)
     "rec.gate.not_on_sale": ("产品不在销售期", "Product not on sale"),
     "rec.gate.no_assessment": ("未做风险测评", "No risk assessment"),
     "rec.gate.assessment_expired": ("风险测评已过期", "Risk assessment expired"),

@@ -7,6 +7,6 @@
   regression, fitted on past windows (labels: purchases in the next 20 trading days), kept per
   version;
 - `score`: every customer scored against the shelf in chunks, the suitability gate
-  (`products.gate`) applied after scoring, the top 10 kept with their reasons;
+  (`recommend.gate`) applied after scoring, the top 10 kept with their reasons;
 - `evaluate`: the time-split evaluation against popularity baselines and the generator's oracle.
 """

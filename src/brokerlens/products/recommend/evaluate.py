@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse
 
+from brokerlens.products.recommend.config import ModelConfig
 from brokerlens.products.recommend.features import ease_scores, pair_features
 from brokerlens.products.recommend.model import RecModel, ease_weights
 from brokerlens.products.recommend.score import GateFn, chunks, top_k
-from brokerlens.products.recommend.settings import ModelConfig
 from brokerlens.products.recommend.snapshot import Snapshot
 
 RANKINGS = ("popularity", "popularity_in_class", "model", "oracle")
@@ -34,6 +34,12 @@ class RankingScore:
     hit: float
     recall: float
     ndcg: float
+    # the same over the purchases the gate would let a list show (a customer who bought only
+    # unsuitable products, after a warning and a confirmation, cannot be hit by any ranking)
+    suitable_customers: int = 0
+    suitable_hit: float = 0.0
+    suitable_recall: float = 0.0
+    suitable_ndcg: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -92,12 +98,17 @@ def evaluate(
     ease_b = ease_weights(snap.seen, config.ease_lambda)
     prop = oracle_matrix(snap, oracle) if oracle is not None else None
     sums = {name: np.zeros(3) for name in RANKINGS}
+    suitable_sums = {name: np.zeros(3) for name in RANKINGS}
+    suitable_buyers = 0
     unsuitable = 0
     for part in chunks(len(buyers), config.chunk):
         rows = buyers[part]
         truth = labels[rows].toarray() > 0
         bits = gate(rows)
         unsuitable += int((truth & (bits != 0)).sum())
+        fair = truth & (bits == 0)
+        some = fair.any(axis=1)
+        suitable_buyers += int(some.sum())
         scores = {
             "popularity": np.broadcast_to(np.log1p(snap.pop)[None, :], truth.shape),
             "popularity_in_class": snap.pop_class[snap.klass[rows]]
@@ -111,12 +122,20 @@ def evaluate(
             top = top_k(masked, k)
             valid = np.isfinite(np.take_along_axis(masked, top, axis=1))
             sums[name] += _measure(top, valid, truth, k)
+            suitable_sums[name] += _measure(top[some], valid[some], fair[some], k)
     n = max(len(buyers), 1)
-    rows_out = [
-        RankingScore(name, len(buyers), *(sums[name] / n))
-        for name in RANKINGS
-        if name != "oracle" or prop is not None
-    ]
+    m = max(suitable_buyers, 1)
+    rows_out = []
+    for name in RANKINGS:
+        if name == "oracle" and prop is None:
+            continue
+        hit, recall, ndcg = (float(v) for v in sums[name] / n)
+        s_hit, s_recall, s_ndcg = (float(v) for v in suitable_sums[name] / m)
+        rows_out.append(
+            RankingScore(
+                name, len(buyers), hit, recall, ndcg, suitable_buyers, s_hit, s_recall, s_ndcg
+            )
+        )
     return Evaluation(
         as_of=snap.as_of,
         through=through,

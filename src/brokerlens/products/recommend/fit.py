@@ -15,9 +15,9 @@ import numpy as np
 
 from brokerlens.engine import Engine
 from brokerlens.errors import LakeError
+from brokerlens.products.recommend.config import ModelConfig
 from brokerlens.products.recommend.features import FEATURES, ease_scores, pair_features
 from brokerlens.products.recommend.model import RecModel, ease_weights, fit_blend
-from brokerlens.products.recommend.settings import ModelConfig
 from brokerlens.products.recommend.snapshot import read_labels, read_snapshot, register_lake
 from brokerlens.warehouse.sources import LakeFiles
 

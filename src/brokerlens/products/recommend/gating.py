@@ -1,4 +1,4 @@
-"""The suitability gate (`products.gate`) over a snapshot's customers and shelf, by chunk."""
+"""The suitability gate (`recommend.gate`) over a snapshot's customers and shelf, by chunk."""
 
 from __future__ import annotations
 
@@ -9,25 +9,39 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from brokerlens.config import Settings
-from brokerlens.products.gate import REASONS, GateCustomers, gate, gate_customers, gate_products
+from brokerlens.products.recommend.config import load_config
+from brokerlens.products.recommend.gate import (
+    REASONS,
+    GateCustomers,
+    gate,
+    gate_customers,
+    gate_products,
+)
 from brokerlens.products.recommend.score import GateFn
 from brokerlens.products.recommend.snapshot import Snapshot
-from brokerlens.products.recommend_config import load_config
+from brokerlens.store import open_store
 from brokerlens.suitability.rules import load_rules
+from brokerlens.suitability.workflow import treatments
 
 
 def suitability_gate(
     settings: Settings, snap: Snapshot, facts: pa.Table
 ) -> tuple[GateFn, tuple[str, ...], np.ndarray]:
     """(the gate for rows of the snapshot, its reasons, who is a professional investor).
-    A customer without suitability facts of T is gated as one without an assessment."""
+    An approved investor-class request counts as the service layer counts it; a customer
+    without suitability facts of T is gated as one without an assessment."""
     rules = load_rules(settings)
     where = pc.index_in(
         pa.array(snap.customer_ids.tolist(), pa.string()), value_set=facts.column("customer_id")
     )
     idx = np.asarray(where.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
     found = idx >= 0
-    aligned = gate_customers(facts.take(pa.array(np.where(found, idx, 0))), snap.as_of, rules)
+    aligned = gate_customers(
+        facts.take(pa.array(np.where(found, idx, 0))),
+        snap.as_of,
+        rules,
+        treated=treatments(open_store(settings)),
+    )
     if not found.all():
         aligned = dataclasses.replace(
             aligned,

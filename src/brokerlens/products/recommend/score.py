@@ -49,6 +49,7 @@ class GateTally:
     removed: dict[str, int] = field(default_factory=dict)
     removed_from_top: dict[str, int] = field(default_factory=dict)
     pairs: int = 0
+    allowed: int = 0  # pairs the gate lets through (what any ranking may choose from)
     shown: int = 0
     customers_without: int = 0
 
@@ -120,9 +121,9 @@ def _reasons(
         for reason, v in by_reason.items():
             value = np.where(code == reason, v, value)
         text = np.where(code == "same_manager", managers[shelf.manager_idx[pj]], None)
-        codes.append(code)
-        values.append(value)
-        texts.append(text)
+        codes.append(np.asarray(code, dtype=object))
+        values.append(np.asarray(value, dtype=np.float64))
+        texts.append(np.asarray(text, dtype=object))
     return codes, values, texts
 
 
@@ -151,6 +152,7 @@ def score_all(
             z = model.logits(x)
             bits = gate(rows)
             tally.pairs += bits.size
+            tally.allowed += int(np.count_nonzero(bits == 0))
             ungated = top_k(z, k)
             tally.add(bits, np.take_along_axis(bits, ungated, axis=1))
             best = top_k(np.where(bits == 0, z, -np.inf), k)

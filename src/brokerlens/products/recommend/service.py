@@ -17,12 +17,12 @@ from brokerlens.config import Settings
 from brokerlens.engine import Engine, open_engine
 from brokerlens.engine.sqlfiles import load_sql
 from brokerlens.errors import LakeError, NotFound
+from brokerlens.products.recommend.config import ModelConfig
 from brokerlens.products.recommend.evaluate import Evaluation, evaluate
 from brokerlens.products.recommend.fit import fit_model
 from brokerlens.products.recommend.gating import suitability_gate
 from brokerlens.products.recommend.model import RecModel, RecModels, ease_weights
 from brokerlens.products.recommend.score import score_all
-from brokerlens.products.recommend.settings import ModelConfig
 from brokerlens.products.recommend.snapshot import read_labels, read_snapshot, register_lake
 from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
@@ -39,6 +39,7 @@ class RecommendReport:
     customers: int
     products: int
     pairs_scored: int
+    allowed: int  # pairs the gate let through: what a ranking could choose from
     shown: int
     customers_without: int
     removed: dict[str, int] = field(default_factory=dict)
@@ -127,6 +128,7 @@ def recommend(
         customers=len(snap),
         products=int(snap.shelf.on_sale.sum()),
         pairs_scored=tally.pairs,
+        allowed=tally.allowed,
         shown=tally.shown,
         customers_without=tally.customers_without,
         removed=tally.removed,

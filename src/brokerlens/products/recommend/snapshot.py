@@ -18,7 +18,7 @@ from scipy import sparse
 from brokerlens.contract.feeds import FEEDS, LAKE_TYPES, PRODUCT_TYPES
 from brokerlens.engine import Engine
 from brokerlens.engine.sqlfiles import load_sql
-from brokerlens.products.recommend.settings import ModelConfig
+from brokerlens.products.recommend.config import ModelConfig
 from brokerlens.warehouse.sources import LakeFiles
 
 TYPES = tuple(PRODUCT_TYPES.split())

@@ -16,8 +16,8 @@ maturing AS (
     FROM rec_holdings h
     JOIN rec_products_asof p ON p.product_id = h.product_id
     WHERE h.biz_date = :as_of AND h.units > 0 AND p.term_days > 0 AND p.launch_date IS NOT NULL
-      AND floor(date_diff('day', p.launch_date, CAST(:soon AS DATE)) / p.term_days)
-        > floor(date_diff('day', p.launch_date, CAST(:as_of AS DATE)) / p.term_days)
+      AND floor(date_diff('day', p.launch_date, CAST(:soon AS DATE)) / NULLIF(p.term_days, 0))
+        > floor(date_diff('day', p.launch_date, CAST(:as_of AS DATE)) / NULLIF(p.term_days, 0))
     GROUP BY h.customer_id
 )
 SELECT a.customer_id, c.branch_id, s.risk_class,

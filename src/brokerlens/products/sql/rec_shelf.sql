@@ -15,7 +15,7 @@ ends AS (
     FROM nav GROUP BY product_id
 ),
 trail AS (
-    SELECT e.product_id, CAST(b.acc_nav AS DOUBLE) / CAST(a.acc_nav AS DOUBLE) - 1 AS trail_return
+    SELECT e.product_id, CAST(b.acc_nav AS DOUBLE) / NULLIF(CAST(a.acc_nav AS DOUBLE), 0) - 1 AS trail_return
     FROM ends e
     JOIN nav a ON a.product_id = e.product_id AND a.biz_date = e.first_date
     JOIN nav b ON b.product_id = e.product_id AND b.biz_date = e.last_date

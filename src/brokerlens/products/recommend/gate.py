@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from brokerlens.products.recommend_config import SERVICES, TYPES, RecommendationConfig
+from brokerlens.products.recommend.config import SERVICES, TYPES, RecommendationConfig
 from brokerlens.suitability.grades import CLASSES, GRADES, HORIZONS
 from brokerlens.suitability.matching import product_horizon
 from brokerlens.suitability.rules import Rules

@@ -48,10 +48,39 @@ class GateConfig(_Frozen):
         return checked
 
 
+class ModelConfig(_Frozen):
+    """The recommender's settings (the `model:` section)."""
+
+    top_k: int = Field(default=10, ge=1, le=50)  # products shown per customer
+    horizon_days: int = Field(
+        default=20, ge=1
+    )  # trading days a purchase counts after T (the label)
+    lookback_days: int = Field(default=250, ge=1)  # trading days of purchases the filter reads
+    trail_days: int = Field(
+        default=60, ge=1
+    )  # trading days of returns that flows chase (~3 months)
+    recent_days: int = Field(default=20, ge=1)  # trading days of a branch's sales: what it pushes
+    ease_lambda: float = Field(default=20.0, gt=0)  # EASE's L2 penalty (~100 products: a small one)
+    windows: int = Field(
+        default=4, ge=1
+    )  # past as-of dates, horizon_days apart, the blend learns on
+    fit_customers: int = Field(default=60_000, ge=100)  # customers sampled per window for the fit
+    negative_share: float = Field(
+        default=0.25, gt=0, le=1
+    )  # share of non-buyers kept (re-weighted)
+    refit_days: int = Field(
+        default=7, ge=0
+    )  # the run refits a model older than this (calendar days)
+    chunk: int = Field(default=25_000, ge=100)  # customers scored at a time (x products x features)
+    seed: int = 16
+
+
 class RecommendationConfig(_Frozen):
     gate: GateConfig = GateConfig()
+    model: ModelConfig = ModelConfig()
 
 
+PACKAGE = "brokerlens.products.recommend"  # where the shipped recommendation.yaml lives
 HINT = "fix the recommendation settings file (products/recommendation.yaml)"
 
 
@@ -60,9 +89,7 @@ def parse_config(text: str, file: str) -> RecommendationConfig:
 
 
 def default_config() -> RecommendationConfig:
-    return shipped_settings(
-        RecommendationConfig, "brokerlens.products", "recommendation.yaml", HINT
-    )
+    return shipped_settings(RecommendationConfig, PACKAGE, "recommendation.yaml", HINT)
 
 
 def config_path(settings: Settings) -> Path:
@@ -73,5 +100,9 @@ def load_config(settings: Settings | None = None) -> RecommendationConfig:
     """The installation's settings if it has a file, else the shipped defaults."""
     installed = config_path(settings) if settings is not None else None
     return installed_or_shipped(
-        RecommendationConfig, installed, "brokerlens.products", "recommendation.yaml", HINT
+        RecommendationConfig,
+        installed,
+        "brokerlens.products.recommend",
+        "recommendation.yaml",
+        HINT,
     )
