@@ -183,3 +183,70 @@ def gate_report(
         f"{report.shown:,} items shown; {report.customers_without:,} customers with none",
         markup=False,
     )
+
+
+@products_app.command()
+def metrics(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Business date [default: the latest loaded].")
+    ] = None,
+) -> None:
+    """Evaluate every product as of T (the run's "product metrics" step on its own)."""
+    import time
+
+    from brokerlens.engine import open_engine
+    from brokerlens.products.config import load_config
+    from brokerlens.products.evaluate import compute_product_metrics
+    from brokerlens.warehouse.layout import WarehouseLayout
+
+    settings, lake = _lake(ctx)
+    day = _as_of(lake, as_of)
+    started = time.perf_counter()
+    engine = open_engine("duckdb", settings)
+    try:
+        lake.register_all(engine)
+        warehouse = WarehouseLayout(settings.warehouse_dir)
+        rows = compute_product_metrics(engine, lake, warehouse, day, load_config(settings))
+    finally:
+        engine.close()
+    seconds = time.perf_counter() - started
+    console.print(f"product metrics as of {day}: {rows} products in {seconds:.1f} s")
+
+
+@products_app.command()
+def recommend(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Business date [default: the latest loaded].")
+    ] = None,
+) -> None:
+    """Score every customer as of T with the newest usable model, gate, keep the top 10 (the
+    run's "recommendations" step on its own, e.g. after a refit)."""
+    from brokerlens.engine import open_engine
+    from brokerlens.errors import NotFound
+    from brokerlens.products.recommend.config import load_config
+    from brokerlens.products.recommend.model import NO_MODEL_HINT, RecModels
+    from brokerlens.products.recommend.service import recommend as score
+    from brokerlens.products.recommend.service import usable_model
+    from brokerlens.warehouse.layout import WarehouseLayout
+
+    settings, lake = _lake(ctx)
+    day = _as_of(lake, as_of)
+    warehouse = WarehouseLayout(settings.warehouse_dir)
+    model = usable_model(RecModels(warehouse), day)
+    if model is None:
+        raise NotFound(
+            f"no recommendation model fitted through {day} or earlier", hint=NO_MODEL_HINT
+        )
+    engine = open_engine("duckdb", settings)
+    try:
+        lake.register_all(engine)
+        report = score(
+            settings, engine, lake, warehouse, day, model, load_config(settings).model, _say
+        )
+    finally:
+        engine.close()
+    console.print(f"recommendations as of {day}: {report.note()} in {report.seconds:.1f} s")
+    removed = ", ".join(f"{k} {n:,}" for k, n in report.removed_from_top.items() if n)
+    console.print(f"the gate removed from the top lists: {removed or 'nothing'}", markup=False)
