@@ -88,7 +88,7 @@ def fit_model(
             progress(f"window {d}: {len(buyers):,} buyers, {len(rows):,} customers sampled")
     x = np.concatenate(xs).astype(np.float64)
     y = np.concatenate(ys)
-    if y.sum() == 0:
+    if y.sum() == 0 or y.all():
         raise LakeError(
             f"no product purchase in the {len(dates)} window(s) before {through}",
             hint="the model learns from subscriptions and purchases in product_trades",

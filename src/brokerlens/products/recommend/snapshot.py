@@ -151,7 +151,7 @@ def read_shelf(engine: Engine, values: dict[str, object]) -> Shelf:
     risk = np.array([int((r or "R3")[1:]) for r in t.column("risk_level").to_pylist()], np.int64)
     manager_idx, managers = _codes(t.column("manager"))
     trail = t.column("trail_return").to_numpy(zero_copy_only=False).astype(np.float64)
-    on_sale = np.array([s == "on_sale" for s in t.column("status").to_pylist()])
+    on_sale = np.array([s == "on_sale" for s in t.column("status").to_pylist()], dtype=bool)
     return Shelf(
         ids=np.array(t.column("product_id").to_pylist(), dtype=object),
         names=np.array(t.column("name").to_pylist(), dtype=object),
@@ -160,7 +160,7 @@ def read_shelf(engine: Engine, values: dict[str, object]) -> Shelf:
         risk=risk,
         manager_idx=manager_idx,
         managers=managers,
-        termed=np.array([(d or 0) > 0 for d in t.column("term_days").to_pylist()]),
+        termed=np.array([(d or 0) > 0 for d in t.column("term_days").to_pylist()], dtype=bool),
         on_sale=on_sale,
         min_amount=t.column("min_amount").fill_null(0).to_numpy(zero_copy_only=False),
         trail_return=trail,
