@@ -8,6 +8,10 @@ store, signs in as an HQ bench user (all customers in scope), and measures one t
   by the server is reused: the figure is a cold query's.
 - `count`: a segment count of three conditions (the live count of the segment builder), each
   with a fresh threshold too.
+- `recommendations`: GET /api/customers/{id}/recommendations (the 360's 推荐产品 panel) for random
+  customers -> p50/p95/p99.
+- `targets`: GET /api/products/{id}/targets (a product's target customers, 50 a page) for random
+  products with targets and a random page of the first five -> p50/p95/p99.
 - `load`: an open-loop mix at a fixed rate for a fixed time -> p99 and errors: 60% customer 360s
   of random customers, 30% list pages drawn from 18 list queries (3 service levels x 3 assets
   thresholds x both orders) x 5 pages, 10% counts of their 9 condition sets: users paging
@@ -34,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
 import sqlalchemy as sa
 
@@ -43,6 +48,7 @@ from brokerlens.auth.principal import Role
 from brokerlens.bench.loadgen import Planned, encode, open_loop
 from brokerlens.config import load_settings
 from brokerlens.store import open_store
+from brokerlens.warehouse.served import kept_file, newest_date
 
 BENCH_USER = "bench_hq"
 
@@ -57,6 +63,7 @@ class Workload:
 
     customer_ids: list[str]
     levels: list[str]  # the commonest service levels, commonest first
+    product_ids: list[str]  # products with target customers in the newest recommendations
 
     def conditions(self, level: str, threshold: float) -> list[dict[str, Any]]:
         return [
@@ -116,7 +123,20 @@ def _workload(home: Path, seed: int) -> Workload:
     rng = random.Random(seed)
     sample = rng.sample(list(ids), min(2000, len(ids)))
     # the commonest levels: the slowest honest filters
-    return Workload(sample, [str(level) for level, _ in levels[:3]])
+    return Workload(sample, [str(level) for level, _ in levels[:3]], _targeted(home))
+
+
+def _targeted(home: Path) -> list[str]:
+    """The products with target customers in the newest recommendations (none before a run)."""
+    settings = load_settings(home=home)
+    day = newest_date(settings, "targets")
+    path = kept_file(settings, "targets", day) if day else None
+    if path is None:
+        return []
+    found = duckdb.connect().execute(
+        "SELECT DISTINCT product_id FROM read_parquet(?) ORDER BY 1", [str(path)]
+    )
+    return [str(r[0]) for r in found.fetchall()]
 
 
 @contextmanager
@@ -187,7 +207,21 @@ def _requests(work: Workload, csrf: str, rng: random.Random) -> dict[str, Reques
         body = work.count_body(work.levels[0], _fresh_threshold(rng))
         return client.post("/api/segments/count", json=body, headers={"X-CSRF-Token": csrf})
 
-    return {"360": one_360, "list": one_list, "count": one_count}
+    def one_panel(client: httpx.Client) -> httpx.Response:
+        return client.get(f"/api/customers/{rng.choice(work.customer_ids)}/recommendations")
+
+    def one_targets(client: httpx.Client) -> httpx.Response:
+        product = rng.choice(work.product_ids)
+        params = {"page": rng.randint(1, 5), "page_size": 50}
+        return client.get(f"/api/products/{product}/targets", params=params)
+
+    return {
+        "360": one_360,
+        "list": one_list,
+        "count": one_count,
+        "recommendations": one_panel,
+        "targets": one_targets,
+    }
 
 
 def _serial(base: str, cookies: dict[str, str], call: Request, n: int) -> tuple[list[float], int]:
@@ -228,7 +262,9 @@ def _load_plan(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="serve_probe")
-    parser.add_argument("probe", choices=["360", "list", "count", "load"])
+    parser.add_argument(
+        "probe", choices=["360", "list", "count", "load", "recommendations", "targets"]
+    )
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rate", type=float, default=200.0)
@@ -240,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     work = _workload(args.home, args.seed)
+    if args.probe == "targets" and not work.product_ids:
+        sys.stdout.write("targets: no recommendations kept (run `brokerlens run` first)\n")
+        return 1
     password = _ensure_user(args.home)
     with _server(args.home, _free_port(), args.workers) as base:
         cookies, csrf = _sign_in(base, password)

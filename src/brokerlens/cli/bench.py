@@ -26,8 +26,9 @@ def bench(
             help="pipeline (generate, ingest, query), ingest-day (one big date), indicators "
             "(full run, next-day run, catalog preview), engines (DuckDB beside Spark), serve "
             "(publish, 360, list, count, load over HTTP), riskpref (behavioural risk "
-            "preference: stability and agreement with the ground truth) or churn (the churn "
-            "model against the ground truth: AUC, top 5% precision, lift, weeks ahead)."
+            "preference: stability and agreement with the ground truth), churn (the churn "
+            "model against the ground truth: AUC, top 5% precision, lift, weeks ahead) or "
+            "products (product evaluation, recommendations scored and gated, their pages)."
         ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
@@ -52,6 +53,7 @@ def bench(
     # each suite module registers its stages when imported
     import brokerlens.bench.churn
     import brokerlens.bench.indicators
+    import brokerlens.bench.products
     import brokerlens.bench.riskpref
     import brokerlens.bench.serve  # noqa: F401
     from brokerlens.bench.harness import SUITES, BenchPlan, default_workdir, run_bench
