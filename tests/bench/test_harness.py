@@ -1,5 +1,6 @@
 """The harness measures each stage on its own and stops at the first failure."""
 
+import dataclasses
 import datetime as dt
 import sys
 from pathlib import Path
@@ -53,3 +54,17 @@ def test_a_failing_stage_stops_the_run(tmp_path: Path, suites: dict[str, list[St
     with pytest.raises(BrokerlensError, match="'fails' failed with exit code 4"):
         run_bench(plan(tmp_path, "t"), keep=True)
     assert (tmp_path / "work" / "fails.log").exists()
+
+
+def test_a_kept_workdir_resumes_at_a_stage(tmp_path: Path, suites: dict[str, list[Stage]]) -> None:
+    for name in ("first", "second", "third"):
+        harness.register_stage("t", Stage(name, lambda p: [sys.executable, "-c", "pass"]))
+    resumed = dataclasses.replace(plan(tmp_path, "t"), from_stage="second")
+    with pytest.raises(BrokerlensError, match="needs the earlier stages' home"):
+        run_bench(resumed)
+    (tmp_path / "work" / "home").mkdir(parents=True)
+    report = run_bench(resumed)
+    assert [s.name for s in report.stages] == ["second", "third"]
+    assert (tmp_path / "work" / "home").is_dir()  # never removed: the earlier run's
+    with pytest.raises(BrokerlensError, match="not a stage of t"):
+        run_bench(dataclasses.replace(resumed, from_stage="fourth"))

@@ -40,6 +40,7 @@ class BenchPlan:
     workdir: Path
     suite: str
     inbox: Path | None = None  # an inbox generated earlier, reused instead of generating
+    from_stage: str | None = None  # start here: the workdir holds what the stages before made
 
     @property
     def inbox_dir(self) -> Path:
@@ -221,6 +222,20 @@ def run_bench(
         raise ConfigError(
             f"unknown bench suite {plan.suite!r}", hint=f"choose one of: {', '.join(SUITES)}"
         )
+    stages = SUITES[plan.suite]
+    if plan.from_stage is not None:
+        names = [s.name for s in stages]
+        if plan.from_stage not in names:
+            raise ConfigError(
+                f"--from-stage {plan.from_stage!r} is not a stage of {plan.suite}",
+                hint=f"choose one of: {', '.join(names)}",
+            )
+        if not (plan.workdir / "home").is_dir():
+            raise ConfigError(
+                f"--from-stage needs the earlier stages' home in {plan.workdir}",
+                hint="pass the --workdir of an earlier bench run kept with --keep",
+            )
+        stages = stages[names.index(plan.from_stage) :]
     plan.workdir.mkdir(parents=True, exist_ok=True)
     report = BenchReport(
         suite=plan.suite,
@@ -229,7 +244,7 @@ def run_bench(
         plan={k: str(v) for k, v in asdict(plan).items()},
     )
     try:
-        for stage in SUITES[plan.suite]:
+        for stage in stages:
             if stage.reuses_inbox and plan.inbox is not None:
                 continue
             result = run_stage(stage, plan, plan.workdir)
@@ -242,7 +257,7 @@ def run_bench(
                     f"{result.detail}"
                 )
     finally:
-        if not keep:
+        if not keep and plan.from_stage is None:  # a workdir resumed in is never ours to remove
             shutil.rmtree(plan.workdir, ignore_errors=True)
     return report
 

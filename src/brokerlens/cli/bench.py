@@ -44,6 +44,13 @@ def bench(
         Path | None, typer.Option(help="Scratch folder [default: a new temporary folder].")
     ] = None,
     keep: Annotated[bool, typer.Option(help="Keep the scratch folder afterwards.")] = False,
+    from_stage: Annotated[
+        str | None,
+        typer.Option(
+            help="Start at this stage, in a --workdir kept (--keep) from an earlier run that "
+            "made what the stages before it make."
+        ),
+    ] = None,
     inbox: Annotated[
         Path | None,
         typer.Option(help="Reuse an inbox generated earlier instead of generating (read only)."),
@@ -84,6 +91,7 @@ def bench(
         workdir=workdir or default_workdir(),
         suite=suite,
         inbox=inbox,
+        from_stage=from_stage,
     )
     console.print(f"bench {suite}: {customers:,} customers x {days} trading days in {plan.workdir}")
 
