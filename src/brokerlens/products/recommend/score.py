@@ -29,9 +29,11 @@ from brokerlens.products.recommend.snapshot import Snapshot
 
 # (customer rows) -> (len(rows), products) uint16 gate bits, 0 = may be shown
 GateFn = Callable[[np.ndarray], np.ndarray]
+ROW_GROUP = 65_536  # rows per group: a customer's rows are found by the groups' statistics
 REASONS_SHOWN = 2  # model reasons per item; the suitability sentence comes after them
 RANKED_SCHEMA = pa.schema(
     [
+        ("as_of_date", pa.date32()),
         ("customer_id", pa.string()),
         ("product_id", pa.string()),
         ("rank", pa.int32()),
@@ -140,7 +142,8 @@ def score_all(
     chunk: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> GateTally:
-    """Write the kept top k of every customer to `out` (RANKED_SCHEMA); return the tally."""
+    """Write the kept top k of every customer to `out` (RANKED_SCHEMA), by customer and rank as
+    the chunks go; return the tally."""
     tally = GateTally(reasons)
     shelf = snap.shelf
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -173,6 +176,7 @@ def score_all(
             )
             batch = pa.table(
                 {
+                    "as_of_date": pa.array([snap.as_of] * len(ci), pa.date32()),
                     "customer_id": pa.array(snap.customer_ids[ci].tolist(), pa.string()),
                     "product_id": pa.array(shelf.ids[pj].tolist(), pa.string()),
                     "rank": pa.array(slot + 1, pa.int32()),
@@ -181,7 +185,7 @@ def score_all(
                 },
                 schema=RANKED_SCHEMA,
             )
-            writer.write_table(batch)
+            writer.write_table(batch, row_group_size=ROW_GROUP)
             done += len(rows)
             if progress is not None:
                 progress(done, len(snap))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -22,13 +23,12 @@ from brokerlens.products.recommend.evaluate import Evaluation, evaluate
 from brokerlens.products.recommend.fit import fit_model
 from brokerlens.products.recommend.gating import suitability_gate
 from brokerlens.products.recommend.model import RecModel, RecModels, ease_weights
-from brokerlens.products.recommend.score import score_all
+from brokerlens.products.recommend.score import ROW_GROUP, score_all
 from brokerlens.products.recommend.snapshot import read_labels, read_snapshot, register_lake
 from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 
 Progress = Callable[[str], None]
-ROW_GROUP = 65_536  # rows per group: a customer's or a product's rows are found by statistics
 
 
 @dataclass
@@ -143,14 +143,19 @@ def recommend(
 def write_outputs(
     settings: Settings, scratch: Path, warehouse: WarehouseLayout, as_of: dt.date
 ) -> None:
-    """The scorer's rows, sorted twice: by customer (the 360) and by product (target customers).
-    DuckDB whatever the run's engine: the rows are this process's own, not the lake's."""
+    """The scorer's file is the recommendations by customer (written in that order, chunk by
+    chunk): moved into place. The targets are its rows sorted by product and score, on DuckDB
+    whatever the run's engine: the rows are this process's own, not the lake's."""
+    target = warehouse.recommendations_file(as_of)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(scratch, target)
     local = open_engine("duckdb", settings)
     try:
         local.register_parquet(
             "rec_ranked",
-            [scratch],
+            [target],
             [
+                ("as_of_date", "DATE"),
                 ("customer_id", "VARCHAR"),
                 ("product_id", "VARCHAR"),
                 ("rank", "INTEGER"),
@@ -159,16 +164,11 @@ def write_outputs(
             ],
         )
         model = load_sql("brokerlens.products", "rec_output")
-        for path, order in (
-            (warehouse.recommendations_file(as_of), "customer_id, rank"),
-            (warehouse.targets_file(as_of), "product_id, score DESC, customer_id"),
-        ):
-            local.write_parquet(
-                f"SELECT * FROM ({model.sql}) ORDER BY {order}",
-                path,
-                {"as_of": as_of},
-                row_group=ROW_GROUP,
-            )
+        local.write_parquet(
+            f"SELECT * FROM ({model.sql}) ORDER BY product_id, score DESC, customer_id",
+            warehouse.targets_file(as_of),
+            row_group=ROW_GROUP,
+        )
     finally:
         local.close()
 
