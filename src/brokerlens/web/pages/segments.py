@@ -113,7 +113,9 @@ def segments_page(page: ReaderPageDep) -> Response:
     counts: dict[int, int | None] = {}
     for s in items:
         try:
-            counts[s.segment_id] = segment_count(page.db, page.principal, s.segment_id)
+            counts[s.segment_id] = segment_count(
+                page.db, page.principal, s.segment_id, page.settings
+            )
         except Forbidden:  # a shared segment on a personal field the viewer may not use
             counts[s.segment_id] = None
     return page.render("segments.html", {"segments": items, "counts": counts}, active="segments")
@@ -129,7 +131,7 @@ def new_segment(page: ReaderPageDep, request: Request) -> Response:
 @router.post("/segments/count")
 async def live_count(page: ReaderPageDep, request: Request) -> Response:
     rows = _rows_from_form(await request.form())
-    count = count_customers(page.db, page.principal, _conditions(rows))
+    count = count_customers(page.db, page.principal, _conditions(rows), page.settings)
     return page.render("_segment_count.html", {"count": count}, active="segments")
 
 
@@ -163,12 +165,15 @@ async def create(page: ReaderPageDep, request: Request) -> Response:
         conditions,
         visibility=visibility,
         description=description,
+        settings=page.settings,
     )
     return RedirectResponse(f"/segments/{segment.segment_id}", status_code=303)
 
 
 def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]:
-    result = segment_members(page.db, page.principal, segment_id, page=number, page_size=50)
+    result = segment_members(
+        page.db, page.principal, segment_id, page=number, page_size=50, settings=page.settings
+    )
     snapshot = page.snapshot()
     info = columns_of(snapshot)
     columns = [
@@ -197,7 +202,7 @@ def segment_page(segment_id: IdPath, page: ReaderPageDep) -> Response:
         **_builder_context(page, _rows_from_conditions(segment.conditions)),
         **_members_context(page, segment_id, 1),
         "segment": segment,
-        "count": segment_count(page.db, page.principal, segment_id),
+        "count": segment_count(page.db, page.principal, segment_id, page.settings),
         "can_export": page.principal.can(Permission.EXPORT),
     }
     return page.render("segment.html", context, active="segments", snapshot=context["snapshot"])
@@ -229,6 +234,7 @@ async def update(segment_id: IdPath, page: ReaderPageDep, request: Request) -> R
         conditions=conditions,
         visibility=visibility,
         description=description,
+        settings=page.settings,
     )
     return RedirectResponse(f"/segments/{segment_id}", status_code=303)
 
