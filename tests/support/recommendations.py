@@ -153,3 +153,35 @@ def no_recommendations(settings: Settings, as_of: dt.date) -> Iterator[None]:
     finally:
         for path, data in kept.items():
             path.write_bytes(data)
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """A kept recommendations file's rows (as the run wrote them)."""
+    return pq.read_table(path).to_pylist()
+
+
+@contextmanager
+def served_run(settings: Settings, *, real: bool = False) -> Iterator[list[dict[str, Any]]]:
+    """The rows of the recommendation run of the served date: the run's own files when it made
+    them; else (unless `real`) hand-made ones for every served customer and product, for the
+    block. Yields the rows."""
+    from brokerlens.access.recommendations import product_shelf
+    from brokerlens.access.snapshot import clear_cache, served_snapshot
+    from brokerlens.store import open_store
+
+    clear_cache()
+    db = open_store(settings)
+    snapshot = served_snapshot(db)
+    as_of = snapshot.as_of_date
+    made = WarehouseLayout(settings.warehouse_dir).recommendations_file(as_of)
+    if made.is_file():
+        yield read_rows(made)
+        return
+    assert not real, f"the run made no recommendations as of {as_of}"
+    import sqlalchemy as sa
+
+    with db.connect() as connection:
+        customers = [str(r[0]) for r in connection.execute(sa.select(snapshot.table.c.customer_id))]
+    rows = synthetic_rows(customers, sorted(product_shelf(settings)), as_of)
+    with recommendations_in_place(settings, as_of, rows, gate_report(as_of, rows, len(customers))):
+        yield rows

@@ -21,8 +21,10 @@ from brokerlens.access import (
     update_segment,
 )
 from brokerlens.access.masking import PERSONAL_FIELDS
+from brokerlens.access.recommendations import product_shelf
+from brokerlens.access.recommended import FIELD as RECOMMENDED_PRODUCT
 from brokerlens.auth.principal import Permission
-from brokerlens.errors import Forbidden, InvalidRequest
+from brokerlens.errors import Forbidden, InvalidRequest, LakeError
 from brokerlens.web.bounds import MAX_PAGE, IdPath, check_field, check_filters
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.filters import (
@@ -33,6 +35,7 @@ from brokerlens.web.filters import (
     conditions_from_dicts,
     parse_filter,
 )
+from brokerlens.web.i18n import translate
 from brokerlens.web.pages.common import Page, ReaderPageDep
 from brokerlens.web.pages.customers import LIST_COLUMNS, ListColumn, column_kind, column_label
 
@@ -98,13 +101,29 @@ def _builder_context(page: Page, rows: list[Row]) -> dict[str, Any]:
                 (name, column_label(name, snapshot, page.language, indicators))
             )
     values = sorted({v for ch in choices for v in ch.values})
+    # a product's target customers (the newest recommendation run): not a profile column
+    groups["recommendation"] = [
+        (RECOMMENDED_PRODUCT, translate(f"field.{RECOMMENDED_PRODUCT}", page.language))
+    ]
     return {
         "rows": rows or [Row("", "eq", "")],
         "groups": groups,
+        "product_names": _product_names(page, rows),
         "ops": OPS,
         "all_values": values,
         "snapshot": snapshot,
     }
+
+
+def _product_names(page: Page, rows: list[Row]) -> dict[str, str]:
+    """The names of the products a `recommended_product` condition names (to read in words)."""
+    if not any(r.field == RECOMMENDED_PRODUCT for r in rows):
+        return {}
+    try:
+        shelf = product_shelf(page.settings)
+    except LakeError:
+        return {}
+    return {pid: str(p.get("name") or pid) for pid, p in shelf.items()}
 
 
 @router.get("/segments")
