@@ -12,6 +12,7 @@ targets in their scope.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -97,6 +98,26 @@ class TargetMembers(ColumnElement[bool]):
 def _members(element: TargetMembers, compiler: SQLCompiler, **kw: Any) -> str:
     ids = target_ids(element.path, element.product_id)
     return compiler.process(element.column.in_(ids), **kw)
+
+
+def _json_ids(element: TargetMembers, compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:
+    """(the column, one bound JSON array of the ids): a product has up to a few hundred
+    thousand targets, past SQLite's and PostgreSQL's limits of bound values per statement."""
+    ids = json.dumps(target_ids(element.path, element.product_id))
+    bound = sa.bindparam("target_ids", ids, unique=True, type_=sa.Text())
+    return compiler.process(element.column, **kw), compiler.process(bound, **kw)
+
+
+@compiles(TargetMembers, "sqlite")
+def _members_sqlite(element: TargetMembers, compiler: SQLCompiler, **kw: Any) -> str:
+    column, ids = _json_ids(element, compiler, **kw)
+    return f"{column} IN (SELECT value FROM json_each({ids}))"
+
+
+@compiles(TargetMembers, "postgresql")
+def _members_postgresql(element: TargetMembers, compiler: SQLCompiler, **kw: Any) -> str:
+    column, ids = _json_ids(element, compiler, **kw)
+    return f"{column} IN (SELECT jsonb_array_elements_text(CAST({ids} AS jsonb)))"
 
 
 @compiles(TargetMembers, "duckdb")
