@@ -1,4 +1,5 @@
-"""Recommendations in a real browser, over the run's own files: the product list -> a product's
+"""Recommendations in a real browser, over the run's own files (a brokerage long enough for the
+recommender to fit, support/recommend.py): the product list -> a product's
 page, whose 目标客户 section loads (htmx) -> the full list of its target customers -> a target
 customer's 360, whose 推荐产品 panel loads and holds that product."""
 
@@ -6,27 +7,46 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from brokerlens.auth.principal import Role
 from brokerlens.config import load_settings
+from browser.conftest import Served, published_home, serving
 from browser.test_workbench import sign_in
 from support.recommendations import served_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+@dataclass(frozen=True)
+class Recommended:
+    served: Served
+    rows: list[dict[str, Any]]  # the run's recommendations
+
+
 @pytest.fixture(scope="module")
-def run(served: Any) -> Iterator[list[dict[str, Any]]]:
-    with served_run(load_settings(home=served.home)) as rows:
-        yield rows
+def recommended(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recommended]:
+    """A brokerage long enough for the recommender (support.recommend), run, published and
+    served: the pages read the run's own files."""
+    from support.recommend import build_recommend_run  # the integrator's run (issue 16 main)
+
+    made = build_recommend_run(tmp_path_factory.mktemp("recommended"))
+    home = made.settings.home
+    users = published_home(home)
+    with (
+        served_run(load_settings(home=home), real=True) as rows,
+        serving(home, users, home.parent) as served,
+    ):
+        yield Recommended(served, rows)
 
 
 def test_product_list_to_targets_to_a_customers_recommendations(
-    page: Any, served: Any, run: list[dict[str, Any]]
+    page: Any, recommended: Recommended
 ) -> None:
+    served, run = recommended.served, recommended.rows
     targeted = {r["product_id"] for r in run}
     sign_in(page, served, Role.HQ_MARKETING)
     page.goto(f"{served.base_url}/")
