@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,17 +93,9 @@ def _generated_home(request: pytest.FixtureRequest, tmp: pytest.TempPathFactory)
     return Served("", users, home)
 
 
-@pytest.fixture(scope="session")
-def served(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Served]:
-    if EXISTING_HOME:
-        home = Path(EXISTING_HOME)
-        users = _existing_home_users(home)
-        log_dir = tmp_path_factory.mktemp("served")
-    else:
-        made = _generated_home(request, tmp_path_factory)
-        home, users, log_dir = made.home, made.users, made.home.parent
+@contextmanager
+def serving(home: Path, users: dict[str, tuple[str, str]], log_dir: Path) -> Iterator[Served]:
+    """`brokerlens serve` over `home` on a free port, until the block ends."""
     port = _free_port()
     env = {**os.environ, "BROKERLENS_HOME": str(home)}
     argv = [sys.executable, "-m", "brokerlens", "serve", "--host", "127.0.0.1"]
@@ -125,10 +118,40 @@ def served(
             err = log_path.read_text(errors="replace")
             pytest.fail(f"brokerlens serve did not start: {err[-1000:]}")
         time.sleep(0.2)
-    yield Served(base, users, home)
-    proc.terminate()
-    proc.wait(timeout=15)
-    log.close()
+    try:
+        yield Served(base, users, home)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()
+
+
+def published_home(home: Path) -> dict[str, tuple[str, str]]:
+    """Publish a computed home and make its demo users: role -> (username, password)."""
+    from brokerlens.auth import create_demo_users
+    from brokerlens.publish import publish
+    from brokerlens.store import dispose_engines, open_store
+
+    settings = load_settings(home=home)
+    publish(settings)
+    demo = create_demo_users(open_store(settings))
+    dispose_engines()
+    return {str(u.role): (u.username, u.password or "") for u in demo}
+
+
+@pytest.fixture(scope="session")
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    if EXISTING_HOME:
+        home = Path(EXISTING_HOME)
+        users = _existing_home_users(home)
+        log_dir = tmp_path_factory.mktemp("served")
+    else:
+        made = _generated_home(request, tmp_path_factory)
+        home, users, log_dir = made.home, made.users, made.home.parent
+    with serving(home, users, log_dir) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

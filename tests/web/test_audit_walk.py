@@ -11,7 +11,7 @@ data and changes no user, role, permission, threshold, catalog or scope.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from brokerlens.classify.loader import default_catalog_text
 from brokerlens.store import open_store
 from brokerlens.store.schema import audit_log
+from support.recommendations import served_run
 from web.conftest import Published, SignedIn
 
 # Endpoints that write no audit row, each with why it need not.
@@ -53,6 +54,14 @@ EXPECTED_STATUS: dict[tuple[str, str], int] = {
     ("GET", "/api/customers/{customer_id}/churn"): 404,
 }
 WALK_USER = "walk_account"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def recommendations(published: Published) -> Iterator[None]:
+    """A recommendation run of the served date (hand-made where the run made none), so the
+    recommendation endpoints are walked with rows (and a targets segment can be saved)."""
+    with served_run(published.settings):
+        yield
 
 
 def _role(path: str) -> str:

@@ -8,12 +8,22 @@ user sees is checked. The English side is fetched too: it must render without er
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from support.page_text import problems, visible_text
-from web.conftest import SignedIn
+from support.recommendations import served_run
+from web.conftest import Published, SignedIn
+
+
+@pytest.fixture(scope="module", autouse=True)
+def recommendations(published: Published) -> Iterator[None]:
+    """The run's recommendations of the served date (hand-made ones where the run made none),
+    so the 360's panel, the targets pages and the report show rows, not only empty states."""
+    with served_run(published.settings):
+        yield
+
 
 MESSAGE_ID = re.compile(r"[a-z0-9]+(\\.[a-z0-9_]+)+")
 ROLES = ["broker", "team_lead", "branch_manager", "hq_marketing", "compliance", "admin"]
@@ -65,7 +75,20 @@ def pages_of(me: SignedIn, role: str) -> list[tuple[str, dict[str, str]]]:
         urls += ["/customers?min_total_assets_t=100x&min_return_6m=50%25"]  # 422, said in place
         urls += ["/alerts?view=alerts", "/alerts/thresholds", "/activation?page=2"]
         products = client.get("/products?sort=holders").text
-        urls += _links(products, r'href="(/products/[^"/?#]+)"')[:2]
+        shown = _links(products, r'href="(/products/[^"/?#]+)"')[:2]
+        urls += shown
+        # recommendations (issue 16 section 3): a product's targets, their segment, the report
+        for product in shown[:1]:
+            urls += [f"{product}/targets", f"{product}/targets?p=2"]
+            fragments.append((f"{product}/targets/top", {"HX-Request": "true"}))
+            made = client.post(
+                f"/api/products{product.removeprefix('/products')}/targets/segment",
+                json={},
+                headers=me.headers(),
+            )
+            assert made.status_code == 201, made.text
+            urls.append(f"/segments/{made.json()['segment_id']}")
+        urls += ["/recommendations/report"]  # 403 but for compliance and head office
         urls += ["/products?product_type=money_market&sort=return_1y&desc=false"]
         urls += ["/products/NO-SUCH-PRODUCT", "/products?sort=customer_id"]  # 404, 422
         customers = client.get("/customers?sort=total_assets_t&desc=true").text
@@ -73,7 +96,8 @@ def pages_of(me: SignedIn, role: str) -> list[tuple[str, dict[str, str]]]:
         for person in people[:2]:
             urls.append(person)
             hx = {"HX-Request": "true"}
-            fragments += [(f"{person}/{part}", hx) for part in ("suitability", "alerts", "charts")]
+            parts = ("suitability", "alerts", "charts", "recommendations")
+            fragments += [(f"{person}/{part}", hx) for part in parts]
             fragments.append((f"{person}/why", hx))
     else:
         urls += ["/segments"]  # 403 for the administrator

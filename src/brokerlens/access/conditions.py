@@ -25,10 +25,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from brokerlens.access.audit import record_audit
 from brokerlens.access.masking import PERSONAL_FIELDS
+from brokerlens.access.recommended import FIELD as RECOMMENDED_PRODUCT
+from brokerlens.access.recommended import recommended_clause
 from brokerlens.access.render import Where, duckdb_order, duckdb_where, like_escape
 from brokerlens.access.scope import customers_in, scope_clause, served_by, unit_staff
 from brokerlens.access.snapshot import Snapshot
 from brokerlens.auth.principal import Permission, Principal
+from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest
 
 MAX_PAGE_SIZE = 200
@@ -175,8 +178,25 @@ def _values(operator: Operator, kind: str, field: str, op: str, value: Any) -> A
     return _coerce(kind, field, value)
 
 
-def condition_clause(snapshot: Snapshot, condition: Condition) -> ColumnElement[bool]:
-    """The SQL for one condition, its field checked and its value bound."""
+def condition_clause(
+    snapshot: Snapshot,
+    condition: Condition,
+    settings: Settings | None = None,
+    *,
+    require_run: bool = False,
+) -> ColumnElement[bool]:
+    """The SQL for one condition, its field checked and its value bound. `recommended_product`
+    (a product's target customers, `recommended`) is no profile column: it needs `settings` to
+    find the newest recommendation run."""
+    if condition.field == RECOMMENDED_PRODUCT:
+        return recommended_clause(
+            snapshot.table,
+            snapshot.as_of_date,
+            condition.op,
+            condition.value,
+            settings,
+            require_run=require_run,
+        )
     column = _column(snapshot, condition.field)
     info = snapshot.column(condition.field)
     operator = OPERATORS[condition.op]
@@ -290,6 +310,7 @@ def compile_query(
     *,
     purpose: str,
     columnar: bool = False,
+    settings: Settings | None = None,
 ) -> Filters:
     """The principal's scope and the query's filters, search and sort, checked and bound.
 
@@ -304,7 +325,7 @@ def compile_query(
     day = snapshot.as_of_date
     resolve = connection if columnar else None
     where = [scope_clause(principal, table, day, resolve_on=resolve)]
-    where += [condition_clause(snapshot, c) for c in query.conditions]
+    where += [condition_clause(snapshot, c, settings) for c in query.conditions]
     if query.branch_id:
         where.append(table.c.branch_id == query.branch_id)
     if query.team_id:
@@ -323,11 +344,13 @@ def check_conditions(
     conditions: list[Condition],
     *,
     purpose: str,
+    settings: Settings | None = None,
 ) -> None:
-    """Conditions checked as `compile_query` checks them (a segment's, when it is saved)."""
+    """Conditions checked as `compile_query` checks them (a segment's, when it is saved); a
+    product's target customers only once a recommendation run made them."""
     query = CustomerQuery(conditions=conditions)
     check_personal(
         connection, principal, personal_uses(snapshot, query, searching_personal=False), purpose
     )
     for condition in conditions:
-        condition_clause(snapshot, condition)
+        condition_clause(snapshot, condition, settings, require_run=True)

@@ -123,13 +123,21 @@ def filters_on(
     query: CustomerQuery,
     *,
     purpose: str,
+    settings: Settings | None = None,
 ) -> tuple[str | None, Filters]:
     """(the columnar file or None, the query compiled for the reader that will answer), the
     store's transaction committed (a personal field's audit row; a DuckDB read then holds no
-    store transaction open)."""
+    store transaction open). `settings`: where a product's target customers are found (the
+    `recommended_product` condition)."""
     path = columnar.columnar_file(snapshot)
     filters = compile_query(
-        connection, principal, snapshot, query, purpose=purpose, columnar=path is not None
+        connection,
+        principal,
+        snapshot,
+        query,
+        purpose=purpose,
+        columnar=path is not None,
+        settings=settings,
     )
     connection.commit()
     return path, filters
@@ -166,9 +174,12 @@ def count_filtered(
     query: CustomerQuery,
     *,
     purpose: str,
+    settings: Settings | None = None,
 ) -> int:
     """How many customers in scope match the query, from whichever reader serves."""
-    path, filters = filters_on(connection, principal, snapshot, query, purpose=purpose)
+    path, filters = filters_on(
+        connection, principal, snapshot, query, purpose=purpose, settings=settings
+    )
     if path is not None:
         return columnar.count(path, filters.duckdb_where())
     table = snapshot.table
@@ -180,12 +191,17 @@ def count_filtered(
 
 
 def count_customers(
-    db: sa.Engine, principal: Principal, conditions: list[Condition] | None = None
+    db: sa.Engine,
+    principal: Principal,
+    conditions: list[Condition] | None = None,
+    settings: Settings | None = None,
 ) -> int:
     with db.connect() as connection:
         snapshot = served_snapshot_on(connection)
         query = CustomerQuery(conditions=conditions or [])
-        return count_filtered(connection, principal, snapshot, query, purpose="count")
+        return count_filtered(
+            connection, principal, snapshot, query, purpose="count", settings=settings
+        )
 
 
 def scoped_row(

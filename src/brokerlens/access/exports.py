@@ -24,6 +24,7 @@ from brokerlens.access.masking import mask_row
 from brokerlens.access.segments import segment_conditions
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.auth.principal import Permission, Principal
+from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest
 
 # Not a cap on what a list holds (the web writer splits a sheet at Excel's row limit): a guard
@@ -141,12 +142,19 @@ def _exported(
     purpose: str,
     detail: dict[str, Any],
     sink: RowSink,
+    settings: Settings | None = None,
 ) -> tuple[Snapshot, int]:
     with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         path = columnar.columnar_file(snapshot)
         filters = compile_query(
-            connection, principal, snapshot, query, purpose=purpose, columnar=path is not None
+            connection,
+            principal,
+            snapshot,
+            query,
+            purpose=purpose,
+            columnar=path is not None,
+            settings=settings,
         )
         result = _rows(connection, snapshot, filters, path)
         return snapshot, _export(connection, principal, snapshot, result, detail, sink)
@@ -165,12 +173,18 @@ def write_customers(
     return Exported(export_name("customers", snapshot.as_of_date), count)
 
 
-def write_segment(db: sa.Engine, principal: Principal, segment_id: int, sink: RowSink) -> Exported:
+def write_segment(
+    db: sa.Engine,
+    principal: Principal,
+    segment_id: int,
+    sink: RowSink,
+    settings: Settings | None = None,
+) -> Exported:
     """The segment's customers within the viewer's scope into `sink`, masked."""
     _require(principal)
     query = CustomerQuery(conditions=segment_conditions(db, principal, segment_id))
     detail = {"kind": "segment", "segment_id": segment_id}
-    snapshot, count = _exported(db, principal, query, "segment_export", detail, sink)
+    snapshot, count = _exported(db, principal, query, "segment_export", detail, sink, settings)
     return Exported(export_name(f"segment_{segment_id}", snapshot.as_of_date), count)
 
 
@@ -181,8 +195,10 @@ def export_customers(db: sa.Engine, principal: Principal, query: CustomerQuery) 
     return f"{done.name}.csv", sink.text()
 
 
-def export_segment(db: sa.Engine, principal: Principal, segment_id: int) -> tuple[str, str]:
+def export_segment(
+    db: sa.Engine, principal: Principal, segment_id: int, settings: Settings | None = None
+) -> tuple[str, str]:
     """(file name, CSV text of raw codes) of the segment's customers within the viewer's scope."""
     sink = CsvText()
-    done = write_segment(db, principal, segment_id, sink)
+    done = write_segment(db, principal, segment_id, sink, settings)
     return f"{done.name}.csv", sink.text()

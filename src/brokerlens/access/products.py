@@ -216,7 +216,7 @@ _PROFILE = sa.table(
 
 
 @dataclass(frozen=True)
-class _Scoped:
+class Scoped:
     """The customers in the caller's scope as a relation DuckDB reads (`sql`, `params`), with
     the profile columns asked for; None `sql`: every customer (no cut needed)."""
 
@@ -225,7 +225,7 @@ class _Scoped:
     columns: tuple[str, ...]
 
 
-def _scoped(
+def scoped_customers(
     connection: sa.Connection,
     cursor: duckdb.DuckDBPyConnection,
     principal: Principal,
@@ -234,7 +234,7 @@ def _scoped(
     *,
     always: bool = False,
     among: Sequence[str] | None = None,
-) -> _Scoped:
+) -> Scoped:
     """The scoped profile relation: the columnar copy filtered by the scope predicate (staff
     roles' ids read on the store connection now and bound), else the store's rows in scope
     registered on the cursor (only those `among` when given: the store is a row store). With
@@ -243,7 +243,7 @@ def _scoped(
     if "customer_id" not in columns:
         columns = ("customer_id", *columns)
     if principal.role in ALL_CUSTOMER_ROLES and not always:
-        return _Scoped(None, [], columns)
+        return Scoped(None, [], columns)
     path = columnar.columnar_file(snapshot)
     listed = ", ".join(ident(c) for c in columns)  # names from the snapshot's own columns
     if path is not None:
@@ -251,7 +251,7 @@ def _scoped(
             [scope_clause(principal, _PROFILE, snapshot.as_of_date, resolve_on=connection)]
         )
         sql = f"(SELECT {listed} FROM {parquet_source(path)} WHERE {where.sql})"
-        return _Scoped(sql, list(where.params), columns)
+        return Scoped(sql, list(where.params), columns)
     table = snapshot.table
     chosen = sa.select(*(table.c[c] for c in columns)).where(customer_scope(principal, snapshot))
     if among is None:
@@ -267,10 +267,10 @@ def _scoped(
         for i, c in enumerate(columns)
     }
     cursor.register("scoped_profile", pa.table(arrays))
-    return _Scoped("scoped_profile", [], columns)
+    return Scoped("scoped_profile", [], columns)
 
 
-def _in_scope(scoped: _Scoped, alias: str) -> tuple[str, list[Any]]:
+def in_scope(scoped: Scoped, alias: str) -> tuple[str, list[Any]]:
     """A condition on `alias.customer_id` keeping the scope's customers."""
     if scoped.sql is None:
         return "TRUE", []
@@ -317,12 +317,12 @@ def _window(as_of: dt.date) -> dt.date:
 
 
 def _list_sql(
-    settings: Settings, scoped: _Scoped, as_of: dt.date, holdings_day: dt.date | None
+    settings: Settings, scoped: Scoped, as_of: dt.date, holdings_day: dt.date | None
 ) -> tuple[str, list[Any], dt.date | None]:
     """Every product with its metrics and (in scope) holders, holdings and sales."""
     metrics, metrics_day = _metrics_sql(settings, as_of)
-    h_scope, h_params = _in_scope(scoped, "h")
-    t_scope, t_params = _in_scope(scoped, "t")
+    h_scope, h_params = in_scope(scoped, "h")
+    t_scope, t_params = in_scope(scoped, "t")
     sql = (
         "WITH hold AS (SELECT h.product_id, count(*) AS holders, "
         "sum(h.market_value) AS holding_value FROM product_holdings h "
@@ -385,7 +385,7 @@ def _listed(
     try:
         with db.connect() as connection:
             snapshot = served_snapshot_on(connection)
-            scoped = _scoped(connection, cursor, principal, snapshot, ())
+            scoped = scoped_customers(connection, cursor, principal, snapshot, ())
         as_of = snapshot.as_of_date
         day = _last_day(cursor, "product_holdings", as_of)
         base, params, metrics_day = _list_sql(settings, scoped, as_of, day)
@@ -495,7 +495,7 @@ def _sales(rows: list[dict[str, Any]]) -> list[SalesRow]:
 
 def _profile_counts(
     cursor: duckdb.DuckDBPyConnection,
-    scoped: _Scoped,
+    scoped: Scoped,
     product_id: str,
     day: dt.date,
     as_of: dt.date,
@@ -563,7 +563,7 @@ def product_page(
                     [product_id, since, as_of, product_id, *held_on],
                 )
             ]
-            scoped = _scoped(
+            scoped = scoped_customers(
                 connection,
                 cursor,
                 principal,

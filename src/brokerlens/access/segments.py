@@ -1,7 +1,9 @@
 """Saved segments: named condition lists, private or shared with a unit and the units below it.
 
 Members and counts are always cut to the viewer's scope: a segment shared by a branch manager
-shows a broker only the broker's own customers in it.
+shows a broker only the broker's own customers in it. `settings` (optional everywhere) is where a
+`recommended_product` condition finds the recommendation run's target customers; without it such
+a segment is refused (InvalidRequest) rather than answered wrongly.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from brokerlens.access.customers import (
 from brokerlens.access.org import ancestors, parents, principal_unit, visible_units
 from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Permission, Principal, Role
+from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
 from brokerlens.store.schema import segment_counts, segments, users
 
@@ -83,6 +86,7 @@ def _checked(
     name: str,
     conditions: list[Condition],
     visibility: str,
+    settings: Settings | None = None,
 ) -> list[dict[str, Any]]:
     if not name or not name.strip() or len(name) > 200:
         raise InvalidRequest("name: give the segment a name of 1 to 200 characters")
@@ -93,7 +97,9 @@ def _checked(
     ]
     # fields, values and personal fields checked (a permitted use audited)
     snapshot = served_snapshot_on(connection)
-    check_conditions(connection, principal, snapshot, conditions, purpose="segment")
+    check_conditions(
+        connection, principal, snapshot, conditions, purpose="segment", settings=settings
+    )
     return [c.model_dump(mode="json") for c in conditions]
 
 
@@ -158,9 +164,10 @@ def create_segment(
     visibility: Visibility = "private",
     description: str | None = None,
     unit_id: str | None = None,
+    settings: Settings | None = None,
 ) -> Segment:
     with db.begin() as connection:
-        saved = _checked(connection, principal, name, conditions, visibility)
+        saved = _checked(connection, principal, name, conditions, visibility, settings)
         unit = _share_unit(connection, principal, unit_id) if visibility == "unit" else None
         now = _now()
         segment_id = connection.execute(
@@ -210,6 +217,7 @@ def update_segment(
     visibility: Visibility | None = None,
     description: str | None = None,
     unit_id: str | None = None,
+    settings: Settings | None = None,
 ) -> Segment:
     with db.begin() as connection:
         item = _owned(connection, principal, segment_id)
@@ -220,6 +228,7 @@ def update_segment(
             name if name is not None else item.name,
             conditions if conditions is not None else item.conditions,
             new_visibility,
+            settings,
         )
         unit = item.unit_id
         if new_visibility == "unit" and (unit is None or unit_id is not None):
@@ -250,13 +259,17 @@ def delete_segment(db: sa.Engine, principal: Principal, segment_id: int) -> None
         connection.execute(segments.delete().where(segments.c.segment_id == segment_id))
 
 
-def segment_count(db: sa.Engine, principal: Principal, segment_id: int) -> int:
+def segment_count(
+    db: sa.Engine, principal: Principal, segment_id: int, settings: Settings | None = None
+) -> int:
     """Customers of the segment within the viewer's scope."""
     with db.connect() as connection:
         item = _get(connection, principal, segment_id)
         snapshot = served_snapshot_on(connection)
         query = CustomerQuery(conditions=item.conditions)
-        return count_filtered(connection, principal, snapshot, query, purpose="segment_count")
+        return count_filtered(
+            connection, principal, snapshot, query, purpose="segment_count", settings=settings
+        )
 
 
 def segment_members(
@@ -268,10 +281,11 @@ def segment_members(
     page_size: int = 50,
     sort: str | None = None,
     descending: bool = False,
+    settings: Settings | None = None,
 ) -> CustomerPage:
     """One page of the segment's customers within the viewer's scope (masked); audited
     `view_segment_members` with the page's customers."""
-    found = _members_page(db, principal, segment_id, page, page_size, sort, descending)
+    found = _members_page(db, principal, segment_id, page, page_size, sort, descending, settings)
     ids = [str(r["customer_id"]) for r in found.rows]
     detail = {"segment_id": segment_id, "page": page, "total": found.total}
     audit_read(db, principal, "view_segment_members", ids, detail)
@@ -286,6 +300,7 @@ def _members_page(
     page_size: int,
     sort: str | None,
     descending: bool,
+    settings: Settings | None,
 ) -> CustomerPage:
     with db.connect() as connection:
         item = _get(connection, principal, segment_id)
@@ -300,7 +315,7 @@ def _members_page(
         )
         snapshot = served_snapshot_on(connection)
         path, filters = filters_on(
-            connection, principal, snapshot, query, purpose="segment_members"
+            connection, principal, snapshot, query, purpose="segment_members", settings=settings
         )
         if path is not None:
             return columnar_page(connection, path, snapshot, filters, query)
@@ -325,7 +340,7 @@ def _owner(row: Any) -> Principal:
     )
 
 
-def refresh_segment_counts(db: sa.Engine) -> int:
+def refresh_segment_counts(db: sa.Engine, settings: Settings | None = None) -> int:
     """segment_counts for the served as-of date: each segment counted within its owner's scope.
     Returns how many segments were counted (a segment whose conditions no longer fit the
     published columns is skipped)."""
@@ -356,6 +371,7 @@ def refresh_segment_counts(db: sa.Engine) -> int:
                     CustomerQuery(conditions=conditions),
                     purpose="segment_refresh",
                     columnar=path is not None,
+                    settings=settings,
                 )
             except (InvalidRequest, Forbidden, ValueError):
                 continue  # no longer fits the columns, or the owner may no longer use them

@@ -34,7 +34,7 @@ def publish_and_refresh(settings: Settings, as_of: dt.date | None) -> PublishRep
 
     report = publish(settings, as_of=as_of)
     console.print(report_line(report))
-    counted = refresh_segment_counts(open_store(settings))
+    counted = refresh_segment_counts(open_store(settings), settings)
     console.print(f"refreshed the counts of {counted:,} segment(s) as of {report.as_of_date}")
     return report
 

@@ -114,3 +114,10 @@ def product_metrics_file(settings: Settings, up_to: dt.date) -> Path | None:
     product pages then show no metrics ("—", "未评价")."""
     day = newest_date(settings, "product_metrics", up_to)
     return kept_file(settings, "product_metrics", day) if day is not None else None
+
+
+def gate_report_file(settings: Settings, as_of: dt.date) -> Path | None:
+    """The recommendation run's report of `as_of` (JSON: the model, the counts, what the
+    suitability gate removed per reason), or None when the run kept none."""
+    path = _layout(settings).gate_report_file(as_of)
+    return path if path.is_file() else None

@@ -485,3 +485,23 @@ def products_presentation(language: str, codes: bool) -> Presentation:
         values={"status": {s: translate(f"prod.status.{s}", language) for s in PRODUCT_STATUSES}},
         amounts=frozenset({"holding_value", "sales", "redemptions", "net_sales"}),
     )
+
+
+def targets_presentation(language: str, codes: bool) -> Presentation:
+    """A product's target customers (issue 16 section 3): headers in words; the servicer and
+    the branch by name (`with_names`); the score as the model's probability."""
+    labels = {
+        c: translate(f"rec.col.{c}", language)
+        for c in (
+            "customer_id",
+            "name",
+            "branch_id",
+            "staff_id",
+            "customer_tier",
+            "regulatory_class",
+            "rank",
+            "score",
+            "reasons",
+        )
+    }
+    return Presentation(language=language, codes=codes, labels=labels)

@@ -742,6 +742,91 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "prod.profile.age": ("年龄段", "Age band"),
     "prod.age": ("{band} 岁", "{band}"),
     "prod.unknown": ("未知", "Unknown"),
+    # recommendations (issue 16 section 3): the 360's panel, a product's target customers, the
+    # suitability gate's report
+    "rec.panel": ("推荐产品", "Recommended products"),
+    "rec.help": (
+        "只推荐通过适当性匹配的产品；匹配度为模型估计的该客户在未来 20 个交易日内购买的可能性。",
+        "Only products that pass the suitability match; the match is the model's probability "
+        "that the customer buys within 20 trading days.",
+    ),
+    "rec.as_of": ("推荐计算日期 {d}", "Recommended as of {d}"),
+    "rec.no_run": (
+        "暂无推荐：尚未进行产品推荐计算。",
+        "No recommendations yet: the recommendation run has not been made.",
+    ),
+    "rec.none": (
+        "没有适合该客户的产品：在售产品均未通过适当性匹配（风险等级、测评有效期、投资期限或投资品种）。",
+        "No suitable product: none on sale passes the suitability match (risk level, a valid "
+        "assessment, horizon or varieties).",
+    ),
+    "rec.product": ("产品", "Product"),
+    "rec.match": ("匹配度", "Match"),
+    "rec.reasons": ("推荐理由", "Reasons"),
+    "rec.rank": ("位次", "Rank"),
+    "rec.rank_of": ("第 {n} 位", "No. {n}"),
+    "rec.targets": ("目标客户", "Target customers"),
+    "rec.targets_help": (
+        "推荐前十中包含该产品的客户，只计您可见的客户，按匹配度从高到低排列。",
+        "Customers whose top 10 holds this product, yours only, best match first.",
+    ),
+    "rec.targets_all": ("查看全部目标客户（共 {n} 位）", "All {n} target customers"),
+    "rec.targets_title": ("{name} · 目标客户", "{name} · target customers"),
+    "rec.targets_total": ("共 {n} 位目标客户", "{n} target customers"),
+    "rec.targets_none": (
+        "您可见的客户中没有该产品的目标客户。",
+        "None of your customers is a target of this product.",
+    ),
+    "rec.targets_no_run": (
+        "暂无目标客户：尚未进行产品推荐计算。",
+        "No target customers yet: the recommendation run has not been made.",
+    ),
+    "rec.back": ("返回产品页", "Back to the product"),
+    "rec.save_segment": ("保存为客户群", "Save as a segment"),
+    "rec.save_segment_help": (
+        "客户群随每次推荐计算更新，可用于营销活动；每位查看者只看到自己可见的客户。",
+        "The segment follows every recommendation run and serves a campaign; each viewer sees "
+        "only their own customers in it.",
+    ),
+    "rec.col.customer_id": ("客户号", "Customer"),
+    "rec.col.name": ("客户姓名", "Name"),
+    "rec.col.branch_id": ("营业部", "Branch"),
+    "rec.col.staff_id": ("服务人员", "Served by"),
+    "rec.col.customer_tier": ("客户级别", "Tier"),
+    "rec.col.regulatory_class": ("风险承受能力", "Risk class"),
+    "rec.col.rank": ("推荐位次", "Rank"),
+    "rec.col.score": ("匹配度", "Match"),
+    "rec.col.reasons": ("推荐理由", "Reasons"),
+    "rec.report": ("推荐适当性过滤报告", "Recommendation suitability gate"),
+    "rec.report_link": ("推荐适当性过滤报告", "Recommendation gate report"),
+    "rec.report_help": (
+        "推荐在评分之后、展示之前经过适当性过滤；下表为各原因剔除的产品推荐数（一条推荐可能同时有多个原因）。",
+        "After scoring and before anything is shown, the suitability gate removes items; the "
+        "table counts them per reason (one item may have several).",
+    ),
+    "rec.report_none": ("暂无推荐计算报告。", "No recommendation run report yet."),
+    "rec.reason": ("原因", "Reason"),
+    "rec.removed": ("剔除数", "Removed"),
+    "rec.removed_from_top": ("其中原本会进入前十", "Of which in a top 10"),
+    "rec.stat.customers": ("客户数", "Customers"),
+    "rec.stat.products": ("产品数", "Products"),
+    "rec.stat.pairs_scored": ("评分的客户产品组合", "Pairs scored"),
+    "rec.stat.shown": ("展示的推荐", "Items shown"),
+    "rec.stat.customers_without": ("没有合适产品的客户", "Customers without one"),
+    "rec.stat.model_version": ("模型版本", "Model version"),
+    "rec.gate.not_on_sale": ("产品不在售", "Not on sale"),
+    "rec.gate.no_assessment": ("普通投资者未做风险测评", "No risk assessment"),
+    "rec.gate.assessment_expired": ("风险测评已过期", "Assessment expired"),
+    "rec.gate.lowest_category": ("最低类别客户只可购买R1产品", "Lowest category: R1 only"),
+    "rec.gate.risk_above_class": ("产品风险等级高于客户风险承受能力", "Risk above the class"),
+    "rec.gate.horizon": ("产品期限长于客户投资期限", "Longer than the horizon"),
+    "rec.gate.variety": ("不在客户投资品种范围内", "Not a declared variety"),
+    "rec.gate.investor_class": ("仅限专业投资者", "Professional investors only"),
+    "rec.gate.permission": ("缺少业务权限", "Missing permission"),
+    "rec.gate.held_no_adding": ("已持有且不可追加", "Held, no adding"),
+    "rec.gate.other": ("其他原因", "Other"),
+    "field.recommended_product": ("产品推荐目标客户", "Target customers of a product"),
+    "seg.group.recommendation": ("产品推荐", "Recommendations"),
     # errors
     "error.title": ("出错了", "Something went wrong"),
     "error.404": ("未找到", "Not found"),
@@ -1114,6 +1199,10 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         # products (issue 16)
         ("view_products", "查看产品列表", "Viewed the product list"),
         ("view_product", "查看产品", "Viewed a product"),
+        ("view_recommendations", "查看推荐产品", "Viewed recommendations"),
+        ("view_product_targets", "查看产品目标客户", "Viewed a product's targets"),
+        ("save_targets_segment", "保存目标客户群", "Saved targets as a segment"),
+        ("view_recommendation_report", "查看推荐过滤报告", "Viewed the gate report"),
     ),
     "permission": _enum(
         ("reveal_pii", "查看明文", "Reveal personal data"),
@@ -1134,6 +1223,7 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("dormant", "休眠户", "Dormant"),
         ("empty", "空户", "Empty"),
         ("products", "产品列表", "Product list"),  # products (issue 16)
+        ("product_targets", "产品目标客户", "Product targets"),
     ),
     "report": _enum(
         ("overview", "概览", "Overview"),

@@ -107,7 +107,9 @@ def list_segments(db: DbDep, principal: ReaderDep) -> SegmentsPublic:
 
 
 @router.post("", response_model=SegmentPublic, status_code=201)
-def create_segment(body: SegmentCreate, db: DbDep, principal: ReaderDep) -> SegmentPublic:
+def create_segment(
+    body: SegmentCreate, db: DbDep, settings: SettingsDep, principal: ReaderDep
+) -> SegmentPublic:
     segment = access.create_segment(
         db,
         principal,
@@ -115,14 +117,18 @@ def create_segment(body: SegmentCreate, db: DbDep, principal: ReaderDep) -> Segm
         typed_conditions(body.conditions),
         visibility=body.visibility,
         description=body.description,
+        settings=settings,
     )
     return segment_public(segment)
 
 
 @router.post("/count", response_model=CountOut)
-def count_unsaved(body: CountIn, db: DbDep, principal: ReaderDep) -> CountOut:
+def count_unsaved(
+    body: CountIn, db: DbDep, settings: SettingsDep, principal: ReaderDep
+) -> CountOut:
     """The live count of conditions not yet saved (the segment builder asks as you type)."""
-    return CountOut(count=access.count_customers(db, principal, typed_conditions(body.conditions)))
+    conditions = typed_conditions(body.conditions)
+    return CountOut(count=access.count_customers(db, principal, conditions, settings))
 
 
 @router.get("/{segment_id}", response_model=SegmentPublic)
@@ -132,12 +138,13 @@ def get_segment(segment_id: IdPath, db: DbDep, principal: ReaderDep) -> SegmentP
 
 @router.patch("/{segment_id}", response_model=SegmentPublic)
 def update_segment(
-    segment_id: IdPath, body: SegmentUpdate, db: DbDep, principal: ReaderDep
+    segment_id: IdPath, body: SegmentUpdate, db: DbDep, settings: SettingsDep, principal: ReaderDep
 ) -> SegmentPublic:
     changes = body.model_dump(exclude_unset=True)
     if body.conditions is not None:
         changes["conditions"] = typed_conditions(body.conditions)
-    return segment_public(access.update_segment(db, principal, segment_id, **changes))
+    updated = access.update_segment(db, principal, segment_id, settings=settings, **changes)
+    return segment_public(updated)
 
 
 @router.delete("/{segment_id}", status_code=204)
@@ -147,21 +154,26 @@ def delete_segment(segment_id: IdPath, db: DbDep, principal: ReaderDep) -> Respo
 
 
 @router.get("/{segment_id}/count", response_model=CountOut)
-def segment_count(segment_id: IdPath, db: DbDep, principal: ReaderDep) -> CountOut:
+def segment_count(
+    segment_id: IdPath, db: DbDep, settings: SettingsDep, principal: ReaderDep
+) -> CountOut:
     """Members now, within your scope."""
-    return CountOut(count=access.segment_count(db, principal, segment_id))
+    return CountOut(count=access.segment_count(db, principal, segment_id, settings))
 
 
 @router.get("/{segment_id}/members", response_model=CustomerListPublic)
 def segment_members(
     segment_id: IdPath,
     db: DbDep,
+    settings: SettingsDep,
     principal: ReaderDep,
     page: PageQuery = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CustomerListPublic:
     return page_of(
-        access.segment_members(db, principal, segment_id, page=page, page_size=page_size)
+        access.segment_members(
+            db, principal, segment_id, page=page, page_size=page_size, settings=settings
+        )
     )
 
 
@@ -178,5 +190,5 @@ def export_segment(
     audited as an export naming the customers."""
     show = Presentation(principal.language, codes, load_indicators(settings))
     return export_response(
-        lambda sink: write_segment(db, principal, segment_id, sink), fmt, show, db=db
+        lambda sink: write_segment(db, principal, segment_id, sink, settings), fmt, show, db=db
     )

@@ -15,6 +15,7 @@ from brokerlens.web.pages import (
     home,
     org,
     products,
+    recommendations,
     segments,
     thresholds,
     users,
@@ -35,5 +36,6 @@ def routers() -> list[APIRouter]:
         thresholds.router,  # before alerts: /alerts/thresholds is not an alert
         alerts.router,
         activation.router,
+        recommendations.router,
         products.router,
     ]

@@ -82,6 +82,7 @@ def products_page(
         "statuses": STATUSES,
         "export_query": urlencode(export),
         "can_export": page.principal.can(Permission.EXPORT),
+        "can_report": page.principal.can(Permission.SUITABILITY_REPORTS),
     }
     return page.render("products.html", context, active="products")
 

@@ -21,8 +21,10 @@ from brokerlens.access import (
     update_segment,
 )
 from brokerlens.access.masking import PERSONAL_FIELDS
+from brokerlens.access.recommendations import product_shelf
+from brokerlens.access.recommended import FIELD as RECOMMENDED_PRODUCT
 from brokerlens.auth.principal import Permission
-from brokerlens.errors import Forbidden, InvalidRequest
+from brokerlens.errors import Forbidden, InvalidRequest, LakeError
 from brokerlens.web.bounds import MAX_PAGE, IdPath, check_field, check_filters
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.filters import (
@@ -33,6 +35,7 @@ from brokerlens.web.filters import (
     conditions_from_dicts,
     parse_filter,
 )
+from brokerlens.web.i18n import translate
 from brokerlens.web.pages.common import Page, ReaderPageDep
 from brokerlens.web.pages.customers import LIST_COLUMNS, ListColumn, column_kind, column_label
 
@@ -98,13 +101,29 @@ def _builder_context(page: Page, rows: list[Row]) -> dict[str, Any]:
                 (name, column_label(name, snapshot, page.language, indicators))
             )
     values = sorted({v for ch in choices for v in ch.values})
+    # a product's target customers (the newest recommendation run): not a profile column
+    groups["recommendation"] = [
+        (RECOMMENDED_PRODUCT, translate(f"field.{RECOMMENDED_PRODUCT}", page.language))
+    ]
     return {
         "rows": rows or [Row("", "eq", "")],
         "groups": groups,
+        "product_names": _product_names(page, rows),
         "ops": OPS,
         "all_values": values,
         "snapshot": snapshot,
     }
+
+
+def _product_names(page: Page, rows: list[Row]) -> dict[str, str]:
+    """The names of the products a `recommended_product` condition names (to read in words)."""
+    if not any(r.field == RECOMMENDED_PRODUCT for r in rows):
+        return {}
+    try:
+        shelf = product_shelf(page.settings)
+    except LakeError:
+        return {}
+    return {pid: str(p.get("name") or pid) for pid, p in shelf.items()}
 
 
 @router.get("/segments")
@@ -113,7 +132,9 @@ def segments_page(page: ReaderPageDep) -> Response:
     counts: dict[int, int | None] = {}
     for s in items:
         try:
-            counts[s.segment_id] = segment_count(page.db, page.principal, s.segment_id)
+            counts[s.segment_id] = segment_count(
+                page.db, page.principal, s.segment_id, page.settings
+            )
         except Forbidden:  # a shared segment on a personal field the viewer may not use
             counts[s.segment_id] = None
     return page.render("segments.html", {"segments": items, "counts": counts}, active="segments")
@@ -129,7 +150,7 @@ def new_segment(page: ReaderPageDep, request: Request) -> Response:
 @router.post("/segments/count")
 async def live_count(page: ReaderPageDep, request: Request) -> Response:
     rows = _rows_from_form(await request.form())
-    count = count_customers(page.db, page.principal, _conditions(rows))
+    count = count_customers(page.db, page.principal, _conditions(rows), page.settings)
     return page.render("_segment_count.html", {"count": count}, active="segments")
 
 
@@ -163,12 +184,15 @@ async def create(page: ReaderPageDep, request: Request) -> Response:
         conditions,
         visibility=visibility,
         description=description,
+        settings=page.settings,
     )
     return RedirectResponse(f"/segments/{segment.segment_id}", status_code=303)
 
 
 def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]:
-    result = segment_members(page.db, page.principal, segment_id, page=number, page_size=50)
+    result = segment_members(
+        page.db, page.principal, segment_id, page=number, page_size=50, settings=page.settings
+    )
     snapshot = page.snapshot()
     info = columns_of(snapshot)
     columns = [
@@ -197,7 +221,7 @@ def segment_page(segment_id: IdPath, page: ReaderPageDep) -> Response:
         **_builder_context(page, _rows_from_conditions(segment.conditions)),
         **_members_context(page, segment_id, 1),
         "segment": segment,
-        "count": segment_count(page.db, page.principal, segment_id),
+        "count": segment_count(page.db, page.principal, segment_id, page.settings),
         "can_export": page.principal.can(Permission.EXPORT),
     }
     return page.render("segment.html", context, active="segments", snapshot=context["snapshot"])
@@ -229,6 +253,7 @@ async def update(segment_id: IdPath, page: ReaderPageDep, request: Request) -> R
         conditions=conditions,
         visibility=visibility,
         description=description,
+        settings=page.settings,
     )
     return RedirectResponse(f"/segments/{segment_id}", status_code=303)
 
