@@ -12,6 +12,7 @@ import pytest
 
 from brokerlens.pipeline import run_pipeline
 from brokerlens.products.recommend.model import RecModels
+from brokerlens.products.recommend.service import usable_model
 from brokerlens.suitability.lake import customer_facts, lake_connection, product_target
 from brokerlens.suitability.matching import check
 from brokerlens.suitability.questionnaire import load_definitions
@@ -134,6 +135,8 @@ def test_recommendations_are_queryable(recommend_run: RecommendRun, shown: list)
 def test_a_fresh_model_is_not_refit(recommend_run: RecommendRun) -> None:
     models = RecModels(WarehouseLayout(recommend_run.settings.warehouse_dir))
     before = models.versions()
+    current = usable_model(models, recommend_run.as_of)
+    assert current is not None and current.through == recommend_run.as_of
     report = run_pipeline(recommend_run.settings, as_of=recommend_run.as_of)
     assert models.versions() == before
-    assert report.note("recommendation model").startswith(f"v{before[-1]} fresh")
+    assert report.note("recommendation model").startswith(f"v{current.version} fresh")

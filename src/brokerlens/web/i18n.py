@@ -814,7 +814,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rec.stat.shown": ("展示的推荐", "Items shown"),
     "rec.stat.customers_without": ("没有合适产品的客户", "Customers without one"),
     "rec.stat.model_version": ("模型版本", "Model version"),
-    "rec.gate.other": ("其他原因", "Other"),
+    "rec.gate_other": ("其他原因", "Other"),
     "field.recommended_product": ("产品推荐目标客户", "Target customers of a product"),
     "seg.group.recommendation": ("产品推荐", "Recommendations"),
     # errors

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -55,12 +54,10 @@ class RecommendReport:
 
 
 def usable_model(models: RecModels, as_of: dt.date) -> RecModel | None:
-    """The newest kept model that read nothing after T."""
-    for version in reversed(models.versions()):
-        model = models.load(version)
-        if model.through <= as_of:
-            return model
-    return None
+    """The kept model that read the lake furthest without reading past T (of two, the later
+    version): a backtest's older model never shadows the current one."""
+    usable = [m for m in (models.load(v) for v in models.versions()) if m.through <= as_of]
+    return max(usable, key=lambda m: (m.through, m.version), default=None)
 
 
 def ensure_model(
@@ -147,8 +144,8 @@ def write_outputs(
     chunk): moved into place. The targets are its rows sorted by product and score, on DuckDB
     whatever the run's engine: the rows are this process's own, not the lake's."""
     target = warehouse.recommendations_file(as_of)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(scratch, target)
+    with atomic_file(target) as moved:
+        scratch.rename(moved)
     local = open_engine("duckdb", settings)
     try:
         local.register_parquet(

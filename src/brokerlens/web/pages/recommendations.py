@@ -92,7 +92,7 @@ def report_page(page: ReportPageDep) -> Response:
     language = page.language
 
     def reason(code: str) -> str:
-        key = f"rec.gate.{code}" if code in GATE_REASONS else "rec.gate.other"
+        key = f"rec.gate.{code}" if code in GATE_REASONS else "rec.gate_other"
         return translate(key, language)
 
     top = dict(found.removed_from_top)
