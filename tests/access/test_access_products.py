@@ -20,9 +20,10 @@ from brokerlens.auth.principal import Principal, Role
 from brokerlens.config import Settings, load_settings
 from brokerlens.errors import InvalidRequest, NotFound
 from brokerlens.store import dispose_engines, open_store
-from brokerlens.store.schema import audit_log, relationships, snapshots
+from brokerlens.store.schema import audit_log, relationships
 from support.brokerage import Brokerage
 from support.product_metrics import metrics_row, product_metrics_in_place
+from support.store import scope_reader
 
 pytestmark = pytest.mark.slow
 
@@ -96,27 +97,8 @@ def _broker_of_a_holder(served: Served) -> tuple[str, str, set[str]]:
 @pytest.fixture(params=["columnar", "store"])
 def reader(request: pytest.FixtureRequest, served: Served) -> Iterator[str]:
     """The scope read from the profile's columnar copy, or from the store's table."""
-    if request.param == "columnar":
-        yield "columnar"
-        return
-    with served.db.begin() as connection:
-        saved = connection.execute(
-            sa.select(snapshots.c.snapshot_id, snapshots.c.columnar_path)
-        ).all()
-        assert any(path for _, path in saved)
-        connection.execute(snapshots.update().values(columnar_path=None))
-    clear_cache()
-    try:
-        yield "store"
-    finally:
-        with served.db.begin() as connection:
-            for snapshot_id, path in saved:
-                connection.execute(
-                    snapshots.update()
-                    .where(snapshots.c.snapshot_id == snapshot_id)
-                    .values(columnar_path=path)
-                )
-        clear_cache()
+    with scope_reader(request.param, served.db) as kind:
+        yield kind
 
 
 def test_a_broker_sees_holders_and_sales_of_their_own_customers_only(

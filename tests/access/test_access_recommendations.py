@@ -33,7 +33,7 @@ from brokerlens.auth.principal import Principal, Role
 from brokerlens.config import Settings, load_settings
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
 from brokerlens.store import dispose_engines, open_store
-from brokerlens.store.schema import audit_log, relationships, snapshots
+from brokerlens.store.schema import audit_log, relationships
 from support.brokerage import Brokerage
 from support.recommendations import (
     gate_report,
@@ -41,6 +41,7 @@ from support.recommendations import (
     recommendations_in_place,
     synthetic_rows,
 )
+from support.store import scope_reader
 
 pytestmark = pytest.mark.slow
 
@@ -85,27 +86,8 @@ def served(
 @pytest.fixture(params=["columnar", "store"])
 def reader(request: pytest.FixtureRequest, served: Served) -> Iterator[str]:
     """Scope read from the profile's columnar copy, or from the store's table."""
-    if request.param == "columnar":
-        yield "columnar"
-        return
-    with served.db.begin() as connection:
-        saved = connection.execute(
-            sa.select(snapshots.c.snapshot_id, snapshots.c.columnar_path)
-        ).all()
-        assert any(path for _, path in saved)
-        connection.execute(snapshots.update().values(columnar_path=None))
-    clear_cache()
-    try:
-        yield "store"
-    finally:
-        with served.db.begin() as connection:
-            for snapshot_id, path in saved:
-                connection.execute(
-                    snapshots.update()
-                    .where(snapshots.c.snapshot_id == snapshot_id)
-                    .values(columnar_path=path)
-                )
-        clear_cache()
+    with scope_reader(request.param, served.db) as kind:
+        yield kind
 
 
 def _served_by(db: sa.Engine, staff_id: str, day: dt.date) -> set[str]:

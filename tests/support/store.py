@@ -86,3 +86,33 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[S
     settings = settings_for(request.param, tmp_path / "home", request)
     yield settings
     dispose_engines()
+
+
+@contextmanager
+def scope_reader(kind: str, db: sa.Engine) -> Iterator[str]:
+    """The served scope read from the profile's columnar copy ("columnar"), or from the store's
+    table ("store": the snapshots' columnar paths hidden meanwhile, then restored)."""
+    from brokerlens.access.snapshot import clear_cache
+    from brokerlens.store.schema import snapshots
+
+    if kind == "columnar":
+        yield kind
+        return
+    with db.begin() as connection:
+        saved = connection.execute(
+            sa.select(snapshots.c.snapshot_id, snapshots.c.columnar_path)
+        ).all()
+        assert any(path for _, path in saved)
+        connection.execute(snapshots.update().values(columnar_path=None))
+    clear_cache()
+    try:
+        yield kind
+    finally:
+        with db.begin() as connection:
+            for snapshot_id, path in saved:
+                connection.execute(
+                    snapshots.update()
+                    .where(snapshots.c.snapshot_id == snapshot_id)
+                    .values(columnar_path=path)
+                )
+        clear_cache()
