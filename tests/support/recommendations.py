@@ -17,19 +17,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from brokerlens.config import Settings
+from brokerlens.products.recommend.score import RANKED_SCHEMA, ROW_GROUP
 from brokerlens.warehouse.layout import WarehouseLayout
 
-SCHEMA = pa.schema(
-    [
-        ("as_of_date", pa.date32()),
-        ("customer_id", pa.string()),
-        ("product_id", pa.string()),
-        ("rank", pa.int32()),
-        ("score", pa.float64()),
-        ("reasons", pa.list_(pa.string())),
-    ]
-)
-ROW_GROUP = 65_536
+SCHEMA = RANKED_SCHEMA  # the scorer's own schema: what the run writes
 REASONS = (
     "持有同类产品 3 只",
     "风险等级 R3 在测评 C3 可匹配范围内",

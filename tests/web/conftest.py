@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 with warnings.catch_warnings():
     # Starlette 1.x prefers httpx2 for its TestClient; the project pins httpx (the bench uses it).
@@ -20,8 +19,8 @@ with warnings.catch_warnings():
 
 from brokerlens.config import Settings, load_settings
 from brokerlens.store import dispose_engines, open_store
-from brokerlens.store.schema import snapshots
 from support.brokerage import Brokerage
+from support.store import scope_reader
 
 
 @dataclass(frozen=True)
@@ -54,27 +53,13 @@ def published(small_brokerage: Brokerage, tmp_path_factory: pytest.TempPathFacto
 def reader(request: pytest.FixtureRequest, published: Published) -> Iterator[str]:
     """Lists, counts and exports answered from the columnar copy publish wrote (as served), or
     from the store's profile table (the copy unset for the test, then set back)."""
-    if request.param == "columnar":
-        yield "columnar"
-        return
     db = open_store(published.settings)
-    with db.begin() as connection:
-        saved = connection.execute(
-            sa.select(snapshots.c.snapshot_id, snapshots.c.columnar_path)
-        ).all()
-        assert any(path for _, path in saved), "publish wrote no columnar copy"
-        connection.execute(snapshots.update().values(columnar_path=None))
     try:
-        yield "store"
+        with scope_reader(request.param, db) as kind:
+            yield kind
     finally:
-        with db.begin() as connection:
-            for snapshot_id, path in saved:
-                connection.execute(
-                    snapshots.update()
-                    .where(snapshots.c.snapshot_id == snapshot_id)
-                    .values(columnar_path=path)
-                )
-        dispose_engines()
+        if request.param == "store":
+            dispose_engines()
 
 
 @pytest.fixture

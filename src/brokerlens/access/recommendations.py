@@ -47,6 +47,7 @@ from brokerlens.auth.principal import STAFF_ROLES, Permission, Principal
 from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest, LakeError, NotFound
 from brokerlens.lake.layout import LakeLayout
+from brokerlens.products.recommend.gate import REASONS as GATE_REASONS
 from brokerlens.store.schema import relationships
 from brokerlens.warehouse.served import gate_report_file, kept_file, newest_date, parquet_source
 
@@ -54,19 +55,6 @@ MAX_PAGE_SIZE = 200
 MAX_PAGE = 100_000
 MAX_PRODUCT_ID = 40
 SERVICER = "servicer"  # the relationship whose staff member a target's row names
-# The gate's reasons in the order it checks and reports them (design of issue 16 section 3).
-GATE_REASONS = (
-    "not_on_sale",
-    "no_assessment",
-    "assessment_expired",
-    "lowest_category",
-    "risk_above_class",
-    "horizon",
-    "variety",
-    "investor_class",
-    "permission",
-    "held_no_adding",
-)
 # A target's columns, in order (the export's too).
 TARGET_COLUMNS = (
     "customer_id",
