@@ -15,15 +15,14 @@ import pytest
 import sqlalchemy as sa
 
 from brokerlens.access.products import ProductQuery, list_products, product_page
-from brokerlens.access.snapshot import clear_cache, served_snapshot
+from brokerlens.access.snapshot import served_snapshot
 from brokerlens.auth.principal import Principal, Role
-from brokerlens.config import Settings, load_settings
+from brokerlens.config import Settings
 from brokerlens.errors import InvalidRequest, NotFound
-from brokerlens.store import dispose_engines, open_store
 from brokerlens.store.schema import audit_log, relationships
 from support.brokerage import Brokerage
 from support.product_metrics import metrics_row, product_metrics_in_place
-from support.store import scope_reader
+from support.store import published_copy, scope_reader
 
 pytestmark = pytest.mark.slow
 
@@ -41,18 +40,9 @@ class Served:
 def served(
     small_brokerage: Brokerage, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
-    from brokerlens.pipeline.run import run_pipeline
-    from brokerlens.publish import publish
-
-    store = tmp_path_factory.mktemp("products") / "store.db"
-    settings = load_settings(home=small_brokerage.settings.home, database_url=f"sqlite:///{store}")
-    run_pipeline(small_brokerage.settings)
-    publish(settings)
-    clear_cache()
-    db = open_store(settings)
-    yield Served(settings, db, served_snapshot(db).as_of_date)
-    clear_cache()
-    dispose_engines()
+    home, folder = small_brokerage.settings.home, tmp_path_factory.mktemp("products")
+    with published_copy(home, folder) as (settings, db):
+        yield Served(settings, db, served_snapshot(db).as_of_date)
 
 
 def _lake(settings: Settings, feed: str) -> str:

@@ -28,11 +28,10 @@ from brokerlens.access.recommendations import (
     write_product_targets,
 )
 from brokerlens.access.segments import segment_count, segment_members
-from brokerlens.access.snapshot import clear_cache, served_snapshot
+from brokerlens.access.snapshot import served_snapshot
 from brokerlens.auth.principal import Principal, Role
-from brokerlens.config import Settings, load_settings
+from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
-from brokerlens.store import dispose_engines, open_store
 from brokerlens.store.schema import audit_log, relationships
 from support.brokerage import Brokerage
 from support.recommendations import (
@@ -41,7 +40,7 @@ from support.recommendations import (
     recommendations_in_place,
     synthetic_rows,
 )
-from support.store import scope_reader
+from support.store import published_copy, scope_reader
 
 pytestmark = pytest.mark.slow
 
@@ -62,25 +61,17 @@ class Served:
 def served(
     small_brokerage: Brokerage, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
-    from brokerlens.pipeline.run import run_pipeline
-    from brokerlens.publish import publish
-
-    store = tmp_path_factory.mktemp("recommendations") / "store.db"
-    settings = load_settings(home=small_brokerage.settings.home, database_url=f"sqlite:///{store}")
-    run_pipeline(small_brokerage.settings)
-    publish(settings)
-    clear_cache()
-    db = open_store(settings)
-    snapshot = served_snapshot(db)
-    with db.connect() as connection:
-        customers = [str(r[0]) for r in connection.execute(sa.select(snapshot.table.c.customer_id))]
-    products = sorted(product_shelf(settings))
-    rows = synthetic_rows(customers, products, snapshot.as_of_date)
-    report = gate_report(snapshot.as_of_date, rows, len(customers))
-    with recommendations_in_place(settings, snapshot.as_of_date, rows, report):
-        yield Served(settings, db, snapshot.as_of_date, rows, customers)
-    clear_cache()
-    dispose_engines()
+    home, folder = small_brokerage.settings.home, tmp_path_factory.mktemp("recommendations")
+    with published_copy(home, folder) as (settings, db):
+        snapshot = served_snapshot(db)
+        with db.connect() as connection:
+            table = snapshot.table
+            customers = [str(r[0]) for r in connection.execute(sa.select(table.c.customer_id))]
+        products = sorted(product_shelf(settings))
+        rows = synthetic_rows(customers, products, snapshot.as_of_date)
+        report = gate_report(snapshot.as_of_date, rows, len(customers))
+        with recommendations_in_place(settings, snapshot.as_of_date, rows, report):
+            yield Served(settings, db, snapshot.as_of_date, rows, customers)
 
 
 @pytest.fixture(params=["columnar", "store"])

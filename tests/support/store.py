@@ -116,3 +116,23 @@ def scope_reader(kind: str, db: sa.Engine) -> Iterator[str]:
                     .values(columnar_path=path)
                 )
         clear_cache()
+
+
+@contextmanager
+def published_copy(home: Path, store_dir: Path) -> Iterator[tuple[Settings, sa.Engine]]:
+    """A loaded brokerage's home run and published into a store of its own (SQLite in
+    `store_dir`): the settings and the store, caches cleared around."""
+    from brokerlens.access.snapshot import clear_cache
+    from brokerlens.pipeline.run import run_pipeline
+    from brokerlens.publish import publish
+    from brokerlens.store import open_store
+
+    settings = load_settings(home=home, database_url=f"sqlite:///{store_dir / 'store.db'}")
+    run_pipeline(load_settings(home=home))
+    publish(settings)
+    clear_cache()
+    try:
+        yield settings, open_store(settings)
+    finally:
+        clear_cache()
+        dispose_engines()

@@ -121,7 +121,7 @@ def _run(engine: Engine, name: str, values: dict[str, object]) -> pa.Table:
 
 def _codes(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     """Dense codes (-1 for NULL) and the distinct values, sorted."""
-    uniq = sorted({v for v in values.to_pylist() if v is not None})
+    uniq = sorted(pc.unique(values).drop_null().to_pylist())  # distinct first: few to Python
     idx = pc.index_in(values, value_set=pa.array(uniq, pa.string()))
     return idx.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), uniq
 
