@@ -70,10 +70,14 @@ def _register() -> None:
     from brokerlens.cli import activation as _activation  # noqa: F401
     from brokerlens.cli import alerts as _alerts  # noqa: F401
     from brokerlens.cli import bench, catalog, generate, ingest, riskpref, run, serve, sql  # noqa: F401
+    from brokerlens.cli import campaigns as _campaigns  # noqa: F401
+    from brokerlens.cli import care as _care  # noqa: F401
     from brokerlens.cli import churn as _churn  # noqa: F401
     from brokerlens.cli import products as _products  # noqa: F401
+    from brokerlens.cli import records as _records  # noqa: F401
     from brokerlens.cli import suitability as _suitability  # noqa: F401
     from brokerlens.cli import user as _user  # noqa: F401
+    from brokerlens.cli import worklist as _worklist  # noqa: F401
 
 
 def run() -> None:

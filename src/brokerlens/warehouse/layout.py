@@ -15,6 +15,11 @@ formed here, and nowhere else.
   suitability gate (sorted by customer); `products/targets/<T>.parquet`: the same rows sorted by
   product and score (a product's target customers); `products/gate/<T>.json`: the run's report
   (what the gate removed, per reason); `products/models/v<N>/`: recommendation models.
+- `marketing/worklist/<T>.parquet`: every broker's work list as of T (one row per broker and
+  customer, ranked, `in_budget` for the day's budget), sorted by broker and rank;
+  `marketing/care/<T>.parquet`: the care messages the run made as of T (publish loads them into
+  the outbox); `marketing/outcomes/<T>.parquet`: campaign members' conversions found up to T
+  (publish applies them to `campaign_members`).
 - `suitability/<T>.parquet`: every customer's suitability facts as of T (newest 5 dates kept);
   `suitability/reports/<T>/`: the brokerage-wide reports; `suitability/rescored.parquet`: the
   re-scoring cache.
@@ -157,6 +162,26 @@ class WarehouseLayout:
 
     def recommend_versions(self) -> list[int]:
         return versions_in(self.recommend_models_dir)
+
+    @property
+    def marketing_dir(self) -> Path:
+        return self.root / "marketing"
+
+    def worklist_file(self, as_of: dt.date) -> Path:
+        """Every broker's work list as of T, sorted by broker and rank (issue 17)."""
+        return self.marketing_dir / "worklist" / f"{as_of.isoformat()}.parquet"
+
+    def worklist_dates(self) -> list[dt.date]:
+        """As-of dates with a work list, oldest first."""
+        return dated_files(self.marketing_dir / "worklist")
+
+    def care_file(self, as_of: dt.date) -> Path:
+        """The care and reminder messages the run of T made (publish loads them)."""
+        return self.marketing_dir / "care" / f"{as_of.isoformat()}.parquet"
+
+    def outcomes_file(self, as_of: dt.date) -> Path:
+        """Campaign members' conversions found up to T (publish applies them)."""
+        return self.marketing_dir / "outcomes" / f"{as_of.isoformat()}.parquet"
 
     @property
     def suitability_dir(self) -> Path:

@@ -29,6 +29,9 @@ Kind = Literal[
     "product_metrics",
     "recommendations",
     "targets",
+    "worklist",
+    "care",
+    "outcomes",
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -42,6 +45,9 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "product_metrics": WarehouseLayout.product_metrics_file,
     "recommendations": WarehouseLayout.recommendations_file,
     "targets": WarehouseLayout.targets_file,
+    "worklist": WarehouseLayout.worklist_file,
+    "care": WarehouseLayout.care_file,
+    "outcomes": WarehouseLayout.outcomes_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -53,6 +59,7 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "product_metrics": WarehouseLayout.product_metrics_dates,
     "recommendations": WarehouseLayout.recommendation_dates,
     "targets": WarehouseLayout.recommendation_dates,
+    "worklist": WarehouseLayout.worklist_dates,
 }
 
 

@@ -904,6 +904,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.all": ("全部", "All"),
     "common.filter": ("筛选", "Filter"),
     "common.date": ("日期", "Date"),
+    # --- work list (issue 17 section 1) ---
+    "nav.worklist": ("今日待办", "Today's work"),
+    # --- end work list ---
+    "nav.campaigns": ("营销活动", "Campaigns"),
+    # --- campaigns (issue 17 section 3) ---
+    # --- end campaigns ---
+    "nav.care": ("关怀提醒", "Care messages"),
+    # --- care (issue 17 section 4) ---
+    # --- end care ---
+    "records.title": ("服务记录", "Service records"),
+    # --- service records (issue 17 section 2) ---
+    # --- end service records ---
 }
 
 

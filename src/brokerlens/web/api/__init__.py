@@ -9,6 +9,8 @@ from brokerlens.web.api import (
     alerts,
     audit,
     auth,
+    campaigns,
+    care,
     catalog,
     churn,
     customers,
@@ -16,9 +18,11 @@ from brokerlens.web.api import (
     org,
     products,
     recommendations,
+    records,
     segments,
     suitability,
     users,
+    worklist,
 )
 
 
@@ -40,4 +44,8 @@ def routers() -> list[APIRouter]:
         org.router,
         audit.router,
         users.router,
+        worklist.router,
+        records.router,
+        campaigns.router,
+        care.router,
     ]

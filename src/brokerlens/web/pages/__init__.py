@@ -10,15 +10,19 @@ from brokerlens.web.pages import (
     alerts,
     audit,
     auth,
+    campaigns,
+    care,
     catalog,
     customers,
     home,
     org,
     products,
     recommendations,
+    records,
     segments,
     thresholds,
     users,
+    worklist,
 )
 
 
@@ -38,4 +42,8 @@ def routers() -> list[APIRouter]:
         activation.router,
         recommendations.router,
         products.router,
+        worklist.router,
+        records.router,
+        campaigns.router,
+        care.router,
     ]
