@@ -23,9 +23,9 @@ from brokerlens.contract.feeds import FEEDS, LAKE_TYPES
 from brokerlens.engine import Engine
 from brokerlens.engine.sqlfiles import load_sql
 from brokerlens.errors import CalendarError
+from brokerlens.market.calendar import next_trading_days
 from brokerlens.marketing.care.model import CareRule
 from brokerlens.marketing.care.text import render
-from brokerlens.market.calendar import next_trading_days
 from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 
