@@ -42,6 +42,21 @@ class Settings(BaseSettings):
         "address is the client's",
     )
 
+    # E-mail for care messages (issue 17): the SMTP relay the outbox sends through.
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for care e-mails; unset = e-mail is not sent"
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port")
+    smtp_sender: str | None = Field(
+        default=None, description="the From address of care e-mails (required to send)"
+    )
+    smtp_tls: bool = Field(
+        default=False, description="STARTTLS before sending (on for any relay off this host)"
+    )
+    smtp_timeout: float = Field(
+        default=10.0, gt=0, le=300, description="seconds to wait for the SMTP server"
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_addresses(cls, value: str) -> str:

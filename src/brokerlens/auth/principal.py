@@ -50,6 +50,9 @@ class Permission(StrEnum):
     # alert thresholds: HQ the defaults and any branch, a branch manager their own branch
     EDIT_ALERT_THRESHOLDS = "edit_alert_thresholds"
     MANAGE_USERS = "manage_users"
+    # export care messages for the SMS / app-push platform and send them by e-mail (they carry
+    # phone numbers and e-mail addresses)
+    SEND_MESSAGES = "send_messages"
 
 
 DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -64,6 +67,7 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EDIT_CATALOG,
             Permission.SUITABILITY_REPORTS,
             Permission.EDIT_ALERT_THRESHOLDS,
+            Permission.SEND_MESSAGES,
         }
     ),
     Role.COMPLIANCE: frozenset(

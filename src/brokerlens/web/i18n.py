@@ -1215,6 +1215,7 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("decide_investor_class", "审批投资者分类", "Decide investor class"),
         ("edit_alert_thresholds", "修改提醒阈值", "Edit alert thresholds"),
         ("manage_users", "用户管理", "Manage users"),
+        ("send_messages", "发送客户消息", "Send customer messages"),  # care (issue 17)
     ),
     "export_kind": _enum(
         ("customers", "客户列表", "Customer list"),
