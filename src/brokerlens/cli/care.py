@@ -30,6 +30,9 @@ ChannelOpt = Annotated[
 ]
 
 
+_OPTIONS = {"rule_id": "--rule", "date_from": "--from", "date_to": "--to", "page_size": "--limit"}
+
+
 def _query(**values: Any) -> Any:
     from pydantic import ValidationError
 
@@ -41,7 +44,8 @@ def _query(**values: Any) -> Any:
         return CareQuery.model_validate(values)
     except ValidationError as exc:
         error = exc.errors()[0]
-        option = "--" + str(error["loc"][0]).replace("_id", "").replace("_", "-")
+        field = str(error["loc"][0]) if error["loc"] else ""
+        option = _OPTIONS.get(field, "--" + field.replace("_", "-"))
         raise InvalidRequest(f"{option}: {error['msg']}") from None
 
 
