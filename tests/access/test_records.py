@@ -11,9 +11,23 @@ import pytest
 import sqlalchemy as sa
 
 from access.builders import World
-from brokerlens.access.records import ContactInput, ContactRejected, log_contact
-from brokerlens.errors import InvalidRequest, NotFound
-from brokerlens.store.marketing_schema import campaign_members, campaigns, service_records
+from brokerlens.access.records import (
+    EDIT_WINDOW,
+    ContactInput,
+    ContactRejected,
+    customer_timeline,
+    edit_record,
+    get_record,
+    log_contact,
+    patch_record,
+)
+from brokerlens.errors import Forbidden, InvalidRequest, NotFound
+from brokerlens.store.marketing_schema import (
+    campaign_members,
+    campaigns,
+    care_messages,
+    service_records,
+)
 from brokerlens.store.schema import audit_log
 
 # 10:00 Beijing on 2025-03-17: "today" for the checks is 2025-03-17
@@ -195,3 +209,182 @@ def test_a_campaign_contact_marks_the_first_contact_only(world: World) -> None:
         log_contact(world.engine, lead, "C003", _call(campaign_id=campaign_id), now=NOW)
     assert _contacted(world, campaign_id)["C002"] is None
     assert _count(world) == 2
+
+
+def _logged(world: World, who: str = "broker", customer: str = "C001", **changes: Any) -> Any:
+    values = {"next_step": "再联系", "next_date": TODAY + dt.timedelta(days=2), **changes}
+    return log_contact(world.engine, world.who(who), customer, _call(**values), now=NOW)
+
+
+def test_the_author_edits_within_24_hours_and_the_audit_keeps_the_old_values(
+    world: World,
+) -> None:
+    record = _logged(world)
+    broker = world.who("broker")
+    later = NOW + dt.timedelta(hours=23, minutes=59)
+    edited = edit_record(
+        world.engine,
+        broker,
+        record.record_id,
+        _call(
+            content="客户改约下周面谈", result="done", next_step="面谈", next_date=record.next_date
+        ),
+        now=later,
+    )
+    assert edited.content == "客户改约下周面谈" and edited.result == "done"
+    assert edited.contact_at == record.contact_at  # left out: kept
+    assert edited.created_at == NOW and edited.updated_at == later
+    (audited,) = _audit(world, "edit_record")
+    assert audited["detail"]["old"]["content"] == "电话回访，客户对近期收益满意"
+    assert audited["detail"]["old"]["result"] == "reached"
+    assert audited["detail"]["new"]["content"] == "客户改约下周面谈"
+    patched = patch_record(world.engine, broker, record.record_id, {"channel": "wechat"}, now=later)
+    assert patched.channel == "wechat" and patched.content == "客户改约下周面谈"
+    assert record.editable_by(broker, later) and not record.editable_by(broker, NOW + EDIT_WINDOW)
+    with pytest.raises(ContactRejected) as refused:
+        patch_record(world.engine, broker, record.record_id, {"content": ""}, now=later)
+    assert refused.value.field == "content"
+    with pytest.raises(ContactRejected, match="colour"):
+        patch_record(world.engine, broker, record.record_id, {"colour": "red"}, now=later)
+
+
+def test_after_24_hours_a_record_is_immutable(world: World) -> None:
+    record = _logged(world)
+    broker = world.who("broker")
+    with pytest.raises(Forbidden, match="immutable 24 hours") as closed:
+        edit_record(
+            world.engine, broker, record.record_id, _call(content="改"), now=NOW + EDIT_WINDOW
+        )
+    assert "2025-03-17 10:00" in closed.value.message  # when it was logged, Beijing time
+    assert get_record(world.engine, broker, record.record_id).content == record.content
+    assert _audit(world, "edit_record") == []
+
+
+def test_only_the_author_edits_and_others_out_of_scope_see_nothing(world: World) -> None:
+    record = _logged(world, customer="C002")  # C002: S1 develops, S2 services
+    with pytest.raises(Forbidden, match="only its author"):
+        edit_record(world.engine, world.who("broker2"), record.record_id, _call(), now=NOW)
+    assert get_record(world.engine, world.who("broker2"), record.record_id).record_id == (
+        record.record_id
+    )
+    with pytest.raises(NotFound) as hidden:
+        get_record(world.engine, world.who("region2"), record.record_id)
+    with pytest.raises(NotFound) as missing:
+        get_record(world.engine, world.who("region2"), 987_654)
+    assert hidden.value.message.replace(str(record.record_id), "X") == (
+        missing.value.message.replace("987654", "X")
+    )
+    with pytest.raises(NotFound):
+        edit_record(world.engine, world.who("region2"), record.record_id, _call(), now=NOW)
+    (viewed,) = _audit(world, "view_record")
+    assert viewed["username"] == "broker2" and viewed["customer_ids"] == "C002"
+
+
+def test_an_edit_keeps_a_next_date_that_has_come_but_may_not_move_it_to_the_past(
+    world: World,
+) -> None:
+    record = _logged(world, next_date=TODAY + dt.timedelta(days=1))
+    broker = world.who("broker")
+    next_day = NOW + dt.timedelta(hours=20)  # 06:00 Beijing on the 18th: the follow-up is today
+    kept = patch_record(world.engine, broker, record.record_id, {"result": "done"}, now=next_day)
+    assert kept.next_date == TODAY + dt.timedelta(days=1)
+    with pytest.raises(ContactRejected) as refused:
+        patch_record(world.engine, broker, record.record_id, {"next_date": TODAY}, now=next_day)
+    assert refused.value.field == "next_date"
+
+
+def _care(world: World, customer: str, at: dt.datetime, status: str = "sent") -> None:
+    with world.engine.begin() as connection:
+        connection.execute(
+            care_messages.insert().values(
+                rule_id="birthday",
+                customer_id=customer,
+                occasion_date=at.date(),
+                as_of_date=at.date(),
+                channel="sms",
+                subject="生日快乐",
+                body="尊敬的客户，祝您生日快乐！",
+                status=status,
+                created_at=at,
+                sent_at=at if status == "sent" else None,
+                sent_by="hq" if status == "sent" else None,
+            )
+        )
+
+
+def test_the_timeline_merges_records_contacts_and_care_newest_first(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = [
+        {
+            "biz_date": dt.date(2025, 3, 12),
+            "contact_id": "K2",
+            "staff_id": "S1",
+            "staff_name": "李雷",
+            "channel": "phone",
+            "purpose": "callback",
+            "result": "reached",
+            "duration_s": 95,
+        },
+        {
+            "biz_date": dt.date(2025, 3, 3),
+            "contact_id": "K1",
+            "staff_id": "S2",
+            "staff_name": None,
+            "channel": "sms",
+            "purpose": "care",
+            "result": "done",
+            "duration_s": None,
+        },
+    ]
+    asked: list[tuple[str, dt.date]] = []
+
+    def contacts(_settings: Any, customer_id: str, as_of: dt.date) -> list[dict[str, Any]]:
+        asked.append((customer_id, as_of))
+        return [dict(r) for r in feed]
+
+    monkeypatch.setattr("brokerlens.access.records.recent_contacts", contacts)
+    first = _logged(world, contact_at=dt.datetime(2025, 3, 13, 9, 0))
+    second = _logged(world, contact_at=dt.datetime(2025, 3, 17, 9, 0), channel="visit")
+    _care(world, "C001", dt.datetime(2025, 3, 14, 1, 0, tzinfo=dt.UTC))
+    _care(world, "C001", dt.datetime(2025, 3, 1, 1, 0, tzinfo=dt.UTC), status="opted_out")
+    _care(world, "C002", dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC))  # another customer
+    broker = world.who("broker")
+    found = customer_timeline(world.engine, world.settings, broker, "C001", page=1, size=3)
+    assert asked == [("C001", dt.date(2025, 3, 14))]  # the served snapshot's date
+    assert found.total == 6 and found.pages == 2
+    assert found.counts == {"record": 2, "contact": 2, "care": 2}
+    assert [(e.kind, e.record_id or e.ref) for e in found.entries] == [
+        ("record", second.record_id),
+        ("care", found.entries[1].ref),
+        ("record", first.record_id),
+    ]
+    assert found.entries[0].channel == "visit" and found.entries[0].who == "Broker"
+    assert found.entries[0].next_date == TODAY + dt.timedelta(days=2)
+    assert found.entries[1].content == "尊敬的客户，祝您生日快乐！" and found.entries[1].who == "hq"
+    rest = customer_timeline(world.engine, world.settings, broker, "C001", page=2, size=3)
+    assert [(e.kind, e.ref, e.result) for e in rest.entries] == [
+        ("contact", "K2", "reached"),
+        ("contact", "K1", "done"),
+        ("care", rest.entries[2].ref, "opted_out"),
+    ]
+    assert rest.entries[0].who == "李雷" and rest.entries[0].dated_only
+    assert rest.entries[0].duration_s == 95 and rest.entries[1].who == "S2"
+    assert found.entries[0].editable_by(broker, NOW)
+    assert not found.entries[0].editable_by(world.who("lead"), NOW)
+    assert not found.entries[0].editable_by(broker, NOW + EDIT_WINDOW)
+    assert not rest.entries[0].editable_by(broker, NOW)
+    audited = _audit(world, "view_timeline")
+    assert [a["detail"]["page"] for a in audited] == [1, 2]
+    assert audited[0]["customer_ids"] == "C001" and audited[0]["detail"]["total"] == 6
+    with pytest.raises(NotFound):
+        customer_timeline(world.engine, world.settings, broker, "C003", page=1, size=3)
+    with pytest.raises(InvalidRequest, match="size"):
+        customer_timeline(world.engine, world.settings, broker, "C001", page=1, size=1000)
+
+
+def test_a_timeline_without_a_lake_still_shows_the_store(world: World) -> None:
+    _logged(world)
+    found = customer_timeline(world.engine, world.settings, world.who("broker"), "C001")
+    assert [e.kind for e in found.entries] == ["record"]
+    assert found.counts["contact"] == 0
