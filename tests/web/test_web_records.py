@@ -17,6 +17,7 @@ from brokerlens.access.records import BEIJING
 from brokerlens.store import open_store
 from brokerlens.store.marketing_schema import service_records
 from brokerlens.store.schema import audit_log
+from support.page_text import problems
 from web.conftest import Published, SignedIn
 
 pytestmark = pytest.mark.slow
@@ -128,6 +129,7 @@ def test_the_panel_shows_the_feeds_contacts_in_chinese_and_logs_a_contact(
     assert "上门拜访，送上节日问候" in after and "拜访" in after and "关怀" in after
     assert f"下次跟进 {next_date}" in after and "带新产品资料再访" in after
     assert ">编辑</button>" in after
+    assert problems(after) == []  # reads in Chinese: no codes, no English, numbers formatted
 
 
 @pytest.mark.parametrize(
