@@ -171,9 +171,11 @@ def log(
     next_date: FormShort = None,
     contact_at: FormShort = None,
     campaign_id: FormShort = None,
+    work_item_date: FormShort = None,
 ) -> Response:
     """记录联系: the panel again, with the new record on top, or the form with its refused
-    field marked."""
+    field marked. `campaign_id` and `work_item_date` (hidden fields of a form opened from a
+    campaign task or a work-list item) link the record to them."""
     values = _form_values(
         channel=channel,
         purpose=purpose,
@@ -183,6 +185,7 @@ def log(
         next_date=next_date,
         contact_at=contact_at,
         campaign_id=campaign_id,
+        work_item_date=work_item_date,
     )
     try:
         record = log_contact(page.db, page.principal, customer_id, _contact(values))
