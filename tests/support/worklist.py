@@ -55,7 +55,10 @@ PLAIN_KINDS = {
     "ipo_allotment": ("新股中签", "IPO allotted"),
     "complaint": ("投诉处理中", "complaint being handled"),
 }
-ALERTS = ("no_trade", "risk_mismatch")
+ALERTS = {
+    "alert:no_trade": ("沉睡：95 天未交易", "no trade for 95 days"),
+    "alert:risk_mismatch": ("风险偏好高于测评等级", "risk preference above the assessed class"),
+}
 
 
 def owners(connection: sa.Connection, day: dt.date) -> dict[str, str]:
@@ -96,8 +99,8 @@ def synthetic_rows(
         if staff_id is None or rng.random() >= share:
             continue
         families = rng.sample([*PLAIN_KINDS, "alert"], k=rng.randint(1, 3))
-        kinds = [f"alert:{rng.choice(ALERTS)}" if f == "alert" else f for f in families]
-        reasons = [PLAIN_KINDS.get(k, ("新预警：" + k, "new alert: " + k)) for k in kinds]
+        kinds = [rng.choice(sorted(ALERTS)) if f == "alert" else f for f in families]
+        reasons = [{**PLAIN_KINDS, **ALERTS}[k] for k in kinds]
         total = float(person.get("total_assets_t") or 0.0)
         value = sum(1 for a in assets if a <= total) / max(len(assets), 1)
         urgency = round(rng.random(), 4)

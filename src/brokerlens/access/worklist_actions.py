@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from brokerlens.access.audit import record_audit
+from brokerlens.access.audit import audit_read, record_audit
 from brokerlens.access.records import ContactInput, ServiceRecord, log_contact
 from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.access.worklist import (
@@ -84,6 +84,8 @@ def _find(
     customer_id: str,
     as_of: dt.date | None,
     staff_id: str | None,
+    *,
+    open_only: bool = True,
 ) -> tuple[WorkItem, dt.date]:
     """The customer's row on the broker's list of T with its state, and T; NotFound when the list,
     the broker or the customer (in scope) is not there."""
@@ -110,13 +112,30 @@ def _find(
     finally:
         cursor.close()
     found = with_state(item, state)
-    if found.status in FINAL:
+    if open_only and found.status in FINAL:
         raise WorkItemClosed(
             f"该待办已{'完成' if found.status == 'done' else '忽略'} / the item is already "
             f"{found.status}",
             hint="it leaves the list with the next run",
         )
     return found, day
+
+
+def work_item(
+    db: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    customer_id: str,
+    *,
+    as_of: dt.date | None = None,
+    staff_id: str | None = None,
+) -> WorkItem:
+    """One customer's row of the broker's list of T with its state (a form shown again after a
+    refused action); audited `view_worklist`."""
+    item, day = _find(db, settings, principal, customer_id, as_of, staff_id, open_only=False)
+    detail = {"as_of": day.isoformat(), "staff_id": item.staff_id, "one": True}
+    audit_read(db, principal, "view_worklist", [item.customer_id], detail)
+    return item
 
 
 def _save(
