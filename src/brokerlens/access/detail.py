@@ -266,20 +266,7 @@ def _facts(
         if files
         else []
     )
-    files = lake.files("contacts", lake.days_of("contacts", since, as_of))
-    facts["contacts"] = (
-        _rows(
-            cursor,
-            "SELECT c.biz_date, c.contact_id, c.staff_id, s.name AS staff_name, c.channel, "
-            "c.purpose, c.result, c.duration_s "
-            f"FROM {_read(files)} c LEFT JOIN staff s ON s.staff_id = c.staff_id "
-            "WHERE c.customer_id = ? AND c.biz_date > ? "
-            "ORDER BY c.biz_date DESC, c.contact_id DESC",
-            [customer_id, since],
-        )
-        if files
-        else []
-    )
+    facts["contacts"] = _contacts(lake, cursor, customer_id, as_of)
     sql, files = _reference_as_of(lake, "risk_assessments", as_of)
     assessments = (
         _rows(
@@ -303,6 +290,39 @@ def _facts(
         else []
     )
     return CustomerFacts(**facts)
+
+
+def _contacts(
+    lake: _Lake, cursor: duckdb.DuckDBPyConnection, customer_id: str, as_of: dt.date
+) -> list[FactRow]:
+    since = as_of - dt.timedelta(days=RECENT_DAYS)
+    files = lake.files("contacts", lake.days_of("contacts", since, as_of))
+    if not files:
+        return []
+    return _rows(
+        cursor,
+        "SELECT c.biz_date, c.contact_id, c.staff_id, s.name AS staff_name, c.channel, "
+        "c.purpose, c.result, c.duration_s "
+        f"FROM {_read(files)} c LEFT JOIN staff s ON s.staff_id = c.staff_id "
+        "WHERE c.customer_id = ? AND c.biz_date > ? "
+        "ORDER BY c.biz_date DESC, c.contact_id DESC",
+        [customer_id, since],
+    )
+
+
+def recent_contacts(settings: Settings, customer_id: str, as_of: dt.date) -> list[FactRow]:
+    """The customer's contacts-feed rows (call-centre and staff contacts) of the last
+    RECENT_DAYS calendar days up to `as_of`, newest first: from the run's lookup file when
+    there is one (the same rows the 360 shows), else from the lake."""
+    looked_up = _lookup(settings, as_of)
+    if looked_up is not None:
+        return list(looked_up.facts(customer_id)["contacts"])
+    lake = _lake(settings)
+    cursor = lake.connection.cursor()
+    try:
+        return _contacts(lake, cursor, customer_id, as_of)
+    finally:
+        cursor.close()
 
 
 def _index_closes(lake: _Lake, cursor: duckdb.DuckDBPyConnection, index_id: str) -> dict:
