@@ -18,56 +18,20 @@ from brokerlens.access.worklist import work_list
 from brokerlens.access.worklist_actions import WorkItemClosed, dismiss, mark_done, snooze
 from brokerlens.access.worklist_team import completion
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
-from brokerlens.store.marketing_schema import service_records, work_item_states
+from brokerlens.store.marketing_schema import (
+    campaign_members,
+    campaigns,
+    service_records,
+    work_item_states,
+)
 from brokerlens.store.schema import audit_log
-from support.worklist import write_worklist
-
-# staff, customer, rank, kinds, in budget
-ITEMS = [
-    ("S1", "C001", 1, ["alert:no_trade", "churn"], True),
-    ("S1", "C005", 2, ["birthday"], True),  # S1's relationship ended: out of S1's scope now
-    ("S2", "C002", 1, ["campaign:7", "callback_due"], True),
-    ("S2", "C003", 2, ["alert:risk_mismatch"], True),
-    ("S2", "C009", 3, ["churn"], False),  # beyond the budget
-    ("S3", "C004", 1, ["complaint"], True),
-    ("S4", "C007", 1, ["maturity"], True),
-    ("A1", "C010", 1, ["assessment_expiring"], True),
-]
-NAMES = {"C001": "张三", "C002": "李四", "C003": "王五", "C004": "赵六", "C005": "钱七"}
-BRANCH = {"C007": "B3", "C009": "B2"}
-
-
-def _rows(day: dt.date) -> list[dict[str, Any]]:
-    rows = []
-    for staff_id, customer, rank, kinds, budget in ITEMS:
-        rows.append(
-            {
-                "as_of_date": day,
-                "staff_id": staff_id,
-                "branch_id": BRANCH.get(customer, "B1"),
-                "customer_id": customer,
-                "name": NAMES.get(customer),
-                "rank": rank,
-                "score": 90.0 - rank,
-                "urgency": 0.5,
-                "value": 0.7,
-                "total_assets": 123_456.0,
-                "kinds": kinds,
-                "reasons": [f"原因 {k}" for k in kinds],
-                "reasons_en": [f"reason {k}" for k in kinds],
-                "in_budget": budget,
-                "offer_product_id": "P1" if customer == "C001" else None,
-                "offer_product_name": "稳健1号" if customer == "C001" else None,
-                "offer_reason": "持仓相符" if customer == "C001" else None,
-            }
-        )
-    return rows
+from support.worklist import world_rows, write_worklist
 
 
 @pytest.fixture
 def listed(world: World) -> World:
-    write_worklist(world.settings, AS_OF, _rows(AS_OF))
-    write_worklist(world.settings, PREVIOUS, _rows(PREVIOUS))
+    write_worklist(world.settings, AS_OF, world_rows(AS_OF))
+    write_worklist(world.settings, PREVIOUS, world_rows(PREVIOUS))
     return world
 
 
@@ -219,6 +183,29 @@ def test_done_logs_the_contact_and_closes_the_item(listed: World) -> None:
     assert work_list(listed.engine, listed.settings, broker).rows[0].status == "done"
     assert _audits(listed, "worklist_done")[0]["detail"]["record_id"] == record.record_id
     assert _audits(listed, "log_contact")
+
+
+def test_done_on_a_campaign_item_counts_the_contact_for_the_campaign(listed: World) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with listed.engine.begin() as connection:
+        connection.execute(
+            campaigns.insert().values(
+                campaign_id=7, name="春季理财", goal="product_purchase", source_kind="segment",
+                source_id="1", window_start=PREVIOUS, window_end=AS_OF + dt.timedelta(days=30),
+                channel="phone", holdout_share=0.1, seed=7, status="launched", owner_user_id=1,
+                created_by="hq", created_at=now, members=1, treatment=1, holdout=0,
+            )
+        )  # fmt: skip
+        connection.execute(
+            campaign_members.insert().values(
+                campaign_id=7, customer_id="C002", grp="treatment", staff_id="S2"
+            )
+        )
+    item, record = mark_done(listed.engine, listed.settings, listed.who("broker2"), "C002", _call())
+    assert (record.campaign_id, record.purpose) == (7, "marketing")
+    with listed.engine.connect() as connection:
+        contacted = connection.execute(sa.select(campaign_members.c.contacted_on)).scalar_one()
+    assert contacted is not None and item.status == "done"
 
 
 def test_done_checks_the_contact_naming_the_field(listed: World) -> None:

@@ -61,6 +61,51 @@ ALERTS = {
 }
 
 
+# staff, customer, rank, kinds, in budget
+ITEMS = [
+    ("S1", "C001", 1, ["alert:no_trade", "churn"], True),
+    ("S1", "C005", 2, ["birthday"], True),  # S1's relationship ended: out of S1's scope now
+    ("S2", "C002", 1, ["campaign:7", "callback_due"], True),
+    ("S2", "C003", 2, ["alert:risk_mismatch"], True),
+    ("S2", "C009", 3, ["churn"], False),  # beyond the budget
+    ("S3", "C004", 1, ["complaint"], True),
+    ("S4", "C007", 1, ["maturity"], True),
+    ("A1", "C010", 1, ["assessment_expiring"], True),
+]
+NAMES = {"C001": "张三", "C002": "李四", "C003": "王五", "C004": "赵六", "C005": "钱七"}
+BRANCH = {"C007": "B3", "C009": "B2"}
+
+
+def world_rows(day: dt.date) -> list[dict[str, Any]]:
+    """The list of `day` for the hand-built world of access/builders.py: S1 C001 (and C005,
+    whose relationship with S1 ended), S2 C002 C003 (and C009 beyond the budget), S3 C004,
+    S4 C007, A1 C010."""
+    rows = []
+    for staff_id, customer, rank, kinds, budget in ITEMS:
+        rows.append(
+            {
+                "as_of_date": day,
+                "staff_id": staff_id,
+                "branch_id": BRANCH.get(customer, "B1"),
+                "customer_id": customer,
+                "name": NAMES.get(customer),
+                "rank": rank,
+                "score": 90.0 - rank,
+                "urgency": 0.5,
+                "value": 0.7,
+                "total_assets": 123_456.0,
+                "kinds": kinds,
+                "reasons": [f"原因 {k}" for k in kinds],
+                "reasons_en": [f"reason {k}" for k in kinds],
+                "in_budget": budget,
+                "offer_product_id": "P1" if customer == "C001" else None,
+                "offer_product_name": "稳健1号" if customer == "C001" else None,
+                "offer_reason": "持仓相符" if customer == "C001" else None,
+            }
+        )
+    return rows
+
+
 def owners(connection: sa.Connection, day: dt.date) -> dict[str, str]:
     """customer -> their broker on `day` by the owner rule."""
     from brokerlens.store.schema import relationships as r

@@ -180,9 +180,7 @@ def test_done_by_api_logs_the_contact_and_is_audited(
     assert _audited(published, me.username, "worklist_done")[-1]["customer_ids"] == customer
     assert _audited(published, me.username, "log_contact")
     stranger = next(r for r in listed.rows if r["staff_id"] != listed.broker)["customer_id"]
-    response = me.client.post(
-        f"/api/worklist/{stranger}/done", json=call, headers=me.headers()
-    )
+    response = me.client.post(f"/api/worklist/{stranger}/done", json=call, headers=me.headers())
     assert response.status_code == 404
 
 

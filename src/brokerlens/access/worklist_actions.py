@@ -35,7 +35,7 @@ from brokerlens.access.worklist import (
 from brokerlens.auth.principal import Principal
 from brokerlens.config import Settings
 from brokerlens.errors import Conflict, InvalidRequest, NotFound
-from brokerlens.store.marketing_schema import work_item_states
+from brokerlens.store.marketing_schema import campaign_members, work_item_states
 from brokerlens.warehouse.served import kept_file
 
 SNOOZE_MAX_DAYS = 90
@@ -67,14 +67,28 @@ def default_purpose(kinds: list[str]) -> str:
     return "service"
 
 
-def campaign_of(kinds: list[str]) -> int | None:
-    """The campaign a `campaign:<id>` kind names (the first), so the contact counts for it."""
-    for kind in kinds:
-        if family(kind) == "campaign":
-            _, _, tail = kind.partition(":")
-            if tail.isdigit():
-                return int(tail)
-    return None
+def campaign_of(db: sa.Engine, kinds: list[str], customer_id: str) -> int | None:
+    """The first campaign a `campaign:<id>` kind names that has the customer in its treatment
+    group, so the contact counts for it (a campaign since removed is left out, not refused)."""
+    ids = [
+        int(tail)
+        for kind in kinds
+        if family(kind) == "campaign"
+        for tail in [kind.partition(":")[2]]
+        if tail.isdigit() and len(tail) < 10
+    ]
+    if not ids:
+        return None
+    m = campaign_members.c
+    with db.connect() as connection:
+        found = set(
+            connection.execute(
+                sa.select(m.campaign_id).where(
+                    m.campaign_id.in_(ids), m.customer_id == customer_id, m.grp == "treatment"
+                )
+            ).scalars()
+        )
+    return next((i for i in ids if i in found), None)
 
 
 def _find(
@@ -194,7 +208,7 @@ def mark_done(
         purpose=contact.purpose or default_purpose(item.kinds),
         campaign_id=contact.campaign_id
         if contact.campaign_id is not None
-        else campaign_of(item.kinds),
+        else campaign_of(db, item.kinds, item.customer_id),
         work_item_date=day,
     )
     record = log_contact(db, principal, item.customer_id, contact)

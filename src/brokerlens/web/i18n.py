@@ -912,7 +912,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "worklist.of": ("{name} 的待办", "Work list of {name}"),
     "worklist.as_of": ("待办日期", "List date"),
     "worklist.budget_line": (
-        "今日 {budget} 项 · 已完成 {done} · 稍后提醒 {snoozed} · 已忽略 {dismissed} · 未处理 {open}",
+        "今日 {budget} 项 · 已完成 {done} · 稍后提醒 {snoozed} · "
+        "已忽略 {dismissed} · 未处理 {open}",
         "{budget} today · {done} done · {snoozed} snoozed · {dismissed} dismissed · {open} open",
     ),
     "worklist.more": ("全部待办（{n} 项）", "All work items ({n})"),

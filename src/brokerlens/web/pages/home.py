@@ -65,7 +65,7 @@ def home(page: PageDep) -> Response:
     try:
         summary = home_summary(page.db, page.principal)
     except NotFound:
-        context = {"summary": None, "admin": False, "today": today}
+        context: dict[str, Any] = {"summary": None, "admin": False, "today": today}
         return page.render("home.html", context, active="home")
     trend: dict[str, Any] = {
         "dates": [str(p["biz_date"]) for p in summary.trend],

@@ -128,7 +128,9 @@ def inbox(
 
 
 @router.get("/worklist/team")
-def team(page: ReaderPageDep, as_of: Annotated[str | None, Query(max_length=10)] = None) -> Response:
+def team(
+    page: ReaderPageDep, as_of: Annotated[str | None, Query(max_length=10)] = None
+) -> Response:
     """Completion by broker for leads, managers and head office (403 for a broker)."""
     found = completion(page.db, page.settings, page.principal, parse_day("as_of", as_of))
     return page.render("worklist_team.html", {"c": found}, active="worklist")
