@@ -1001,6 +1001,78 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- end care ---
     "records.title": ("服务记录", "Service records"),
     # --- service records (issue 17 section 2) ---
+    "records.panel": ("服务记录 · 联系时间线", "Service records · contact timeline"),
+    "records.count": ("共 {n} 条", "{n} entries"),
+    "records.counts": (
+        "服务记录 {record} · 呼叫中心 {contact} · 关怀消息 {care}",
+        "records {record} · call centre {contact} · care messages {care}",
+    ),
+    "records.log": ("记录联系", "Log a contact"),
+    "records.save": ("保存", "Save"),
+    "records.edit": ("编辑", "Edit"),
+    "records.edit_title": ("编辑服务记录", "Edit the service record"),
+    "records.editable_until": ("{t} 前可编辑", "editable until {t}"),
+    "records.closed": (
+        "此记录已超过 24 小时，不能再修改；如需更正，请新记录一条联系。",
+        "This record is more than 24 hours old and can no longer be changed; log a new contact "
+        "to correct it.",
+    ),
+    "records.saved": ("已保存服务记录", "Service record saved"),
+    "records.empty": ("暂无联系记录", "No contacts yet"),
+    "records.kind.record": ("服务记录", "Service record"),
+    "records.kind.contact": ("呼叫中心", "Call centre"),
+    "records.kind.care": ("关怀消息", "Care message"),
+    "records.f.channel": ("联系方式", "Channel"),
+    "records.f.purpose": ("联系目的", "Purpose"),
+    "records.f.result": ("联系结果", "Result"),
+    "records.f.content": ("联系内容", "Content"),
+    "records.f.contact_at": ("联系时间", "Contacted at"),
+    "records.f.contact_at_help": ("不填为现在", "empty: now"),
+    "records.f.next_step": ("下一步", "Next step"),
+    "records.f.next_date": ("下次跟进", "Follow up on"),
+    "records.f.campaign_id": ("营销活动编号", "Campaign"),
+    "records.choose": ("请选择", "Choose"),
+    "records.next": ("下次跟进 {d}", "Follow up on {d}"),
+    "records.by": ("经办 {who}", "by {who}"),
+    "records.system": ("系统", "system"),
+    "records.duration": ("{n} 秒", "{n} s"),
+    "records.campaign": ("营销活动 {n}", "campaign {n}"),
+    "records.care_status.queued": ("待发送", "Queued"),
+    "records.care_status.exported": ("已导出", "Exported"),
+    "records.care_status.sent": ("已发送", "Sent"),
+    "records.care_status.failed": ("发送失败", "Failed"),
+    "records.care_status.opted_out": ("客户已退订", "Opted out"),
+    "records.contacts_error": (
+        "呼叫中心记录暂时无法读取，以下仅含服务记录与关怀消息。",
+        "The call-centre records cannot be read now; only service records and care messages "
+        "are shown.",
+    ),
+    "records.prev": ("较新", "Newer"),
+    "records.more": ("更早", "Older"),
+    "records.err.channel": ("请选择联系方式。", "Choose a channel."),
+    "records.err.purpose": ("请选择联系目的。", "Choose a purpose."),
+    "records.err.result": ("请选择联系结果。", "Choose a result."),
+    "records.err.content": (
+        "请填写联系内容（1 至 2000 字）。",
+        "Write the content (1 to 2000 characters).",
+    ),
+    "records.err.next_step": (
+        "填写下次跟进日期时，请写明下一步要做什么（最多 500 字）。",
+        "With a follow-up date, say what to do next (at most 500 characters).",
+    ),
+    "records.err.next_date": (
+        "下次跟进日期须晚于今天，且在一年之内。",
+        "The follow-up date must be after today and within a year.",
+    ),
+    "records.err.contact_at": (
+        "联系时间不能晚于现在。",
+        "The contact time cannot be in the future.",
+    ),
+    "records.err.campaign_id": (
+        "该客户不在此营销活动的执行组中，请去掉活动编号后再记录。",
+        "The customer is not in this campaign's treatment group: log it without the campaign.",
+    ),
+    "records.err.work_item_date": ("待办日期不能晚于今天。", "The work-list date is after today."),
     # --- end service records ---
 }
 
