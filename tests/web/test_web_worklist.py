@@ -124,6 +124,11 @@ def test_the_inbox_pages_and_filters_by_kind_and_date(
     mine = listed.of(listed.broker)
     html = client.get("/worklist").text
     assert _ids(html, "worklist-all") == [r["customer_id"] for r in mine][:50]
+    assert problems(html.split('<main class="content">', 1)[1]) == []
+    client.cookies.set("lang", "en")
+    english = client.get("/worklist").text
+    client.cookies.set("lang", "zh")
+    assert "Log contact and finish" in english and "worklist." not in english
     churn = [r["customer_id"] for r in mine if "churn" in r["kinds"]]
     html = client.get("/worklist", params={"kind": "churn"}).text
     assert _ids(html, "worklist-all") == churn[:50] if churn else 'id="worklist-empty"' in html
