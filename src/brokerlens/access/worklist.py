@@ -130,7 +130,7 @@ class WorkList:
     budget: int  # the broker's in-budget rows on T
     inbox: int  # every row of the broker on T
     budget_status: dict[str, int] = field(default_factory=dict)  # status -> budget rows
-    kind_counts: dict[str, int] = field(default_factory=dict)  # kind -> rows (every page)
+    kind_counts: dict[str, int] = field(default_factory=dict)  # the inbox: kind -> rows
     dates: list[dt.date] = field(default_factory=list)  # dates with a kept list
 
 
@@ -329,10 +329,14 @@ def read_rows(
         sizes = cursor.execute(
             f"SELECT count(*) FILTER (WHERE w.in_budget), count(*) FROM {base}", params
         ).fetchone()
-        kinds = cursor.execute(
-            f"SELECT k, count(*) FROM (SELECT unnest(w.kinds) AS k FROM {base}) GROUP BY k",
-            params,
-        ).fetchall()
+        kinds = (
+            cursor.execute(
+                f"SELECT k, count(*) FROM (SELECT unnest(w.kinds) AS k FROM {base}) GROUP BY k",
+                params,
+            ).fetchall()
+            if not budget_only  # the inbox's kind filter offers them; the home page does not
+            else []
+        )
     except duckdb.Error as exc:
         raise LakeError(f"the work list could not be read: {exc}") from None
     by_kind: dict[str, int] = {}

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from brokerlens.access import home_summary
 from brokerlens.access.alerts import alert_counts, alert_names
 from brokerlens.auth.principal import Role
-from brokerlens.errors import NotFound
+from brokerlens.errors import LakeError, NotFound
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.i18n import translate
 from brokerlens.web.pages.common import PageDep
@@ -60,7 +60,7 @@ def home(page: PageDep) -> Response:
 
     try:
         today = today_context(page)  # 今日待办 first, for a broker or advisor
-    except NotFound:
+    except (NotFound, LakeError):  # an unreadable list must not take the summary down
         today = None
     try:
         summary = home_summary(page.db, page.principal)
