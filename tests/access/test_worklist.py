@@ -235,3 +235,13 @@ def test_completion_by_broker_for_leads_and_managers(listed: World) -> None:
     assert hq.totals["budget"] == 7 and hq.totals["dismissed"] == 1
     audit = _audits(listed, "view_worklist_completion")[-1]
     assert audit["customer_ids"] is None and audit["detail"]["brokers"] == 5
+
+
+def test_a_lead_acts_on_a_team_members_list_and_others_may_not(listed: World) -> None:
+    args = (listed.engine, listed.settings)
+    with pytest.raises(NotFound):  # S2 is not in region R2
+        dismiss(*args, listed.who("region2"), "C003", "不在辖区", staff_id="S2")
+    item = dismiss(*args, listed.who("lead"), "C003", "团队长代为处理", staff_id="S2")
+    assert (item.staff_id, item.state_by) == ("S2", "lead")
+    shown = work_list(*args, listed.who("broker2")).rows
+    assert {r.customer_id: r.state_by for r in shown}["C003"] == "lead"
