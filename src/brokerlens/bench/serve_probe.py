@@ -12,6 +12,8 @@ store, signs in as an HQ bench user (all customers in scope), and measures one t
   customers -> p50/p95/p99.
 - `targets`: GET /api/products/{id}/targets (a product's target customers, 50 a page) for random
   products with targets and a random page of the first five -> p50/p95/p99.
+- `worklist`: GET / (the home page: 今日待办 first, then the summary) as brokers with a work list
+  on the newest kept date, each request as one of up to 10 of them at random -> p50/p95/p99.
 - `load`: an open-loop mix at a fixed rate for a fixed time -> p99 and errors: 60% customer 360s
   of random customers, 30% list pages drawn from 18 list queries (3 service levels x 3 assets
   thresholds x both orders) x 5 pages, 10% counts of their 9 condition sets: users paging
@@ -48,9 +50,12 @@ from brokerlens.auth.principal import Role
 from brokerlens.bench.loadgen import Planned, encode, open_loop
 from brokerlens.config import load_settings
 from brokerlens.store import open_store
+from brokerlens.store.schema import users
 from brokerlens.warehouse.served import kept_file, newest_date
 
 BENCH_USER = "bench_hq"
+BENCH_BROKER = "bench_broker_{}"
+WORKLIST_BROKERS = 10
 
 
 Params = list[tuple[str, str | int | float | bool | None]]
@@ -93,20 +98,75 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _ensure_user(home: Path) -> str:
-    """A fresh password for the bench's HQ user (created on first use)."""
+def _ensure_user(
+    home: Path,
+    username: str = BENCH_USER,
+    role: Role = Role.HQ_MARKETING,
+    staff_id: str | None = None,
+) -> str:
+    """A fresh password for a bench user (created on first use; a broker re-anchored on
+    `staff_id`)."""
     db = open_store(load_settings(home=home))
     password = "Bench-" + secrets.token_urlsafe(12)
-    if any(u.username == BENCH_USER for u in list_users(db)):
-        return reset_password(db, BENCH_USER, password, temporary=False)
+    if any(u.username == username for u in list_users(db)):
+        if staff_id is not None:
+            with db.begin() as connection:
+                connection.execute(
+                    sa.update(users).where(users.c.username == username).values(staff_id=staff_id)
+                )
+        return reset_password(db, username, password, temporary=False)
     add_user(
         db,
-        username=BENCH_USER,
+        username=username,
         display_name="bench",
-        role=Role.HQ_MARKETING,
+        role=role,
         password=password,
+        staff_id=staff_id,
     )
     return password
+
+
+def _worklist_brokers(home: Path, seed: int) -> list[str]:
+    """Up to WORKLIST_BROKERS brokers with items in the newest kept work list, drawn at random."""
+    settings = load_settings(home=home)
+    day = newest_date(settings, "worklist")
+    path = kept_file(settings, "worklist", day) if day else None
+    if path is None:
+        return []
+    found = duckdb.connect().execute(
+        "SELECT DISTINCT staff_id FROM read_parquet(?) WHERE in_budget ORDER BY 1", [str(path)]
+    )
+    staff = [str(r[0]) for r in found.fetchall()]
+    return random.Random(seed).sample(staff, min(WORKLIST_BROKERS, len(staff)))
+
+
+def _worklist_homes(base: str, home: Path, staff: list[str], n: int, seed: int) -> list[float]:
+    """n home pages, each as one of the brokers at random (each signed in and warmed first)."""
+    sessions = []
+    for i, staff_id in enumerate(staff):
+        username = BENCH_BROKER.format(i)
+        password = _ensure_user(home, username, Role.BROKER, staff_id)
+        response = httpx.post(
+            f"{base}/api/login", json={"username": username, "password": password}, timeout=30
+        )
+        response.raise_for_status()
+        sessions.append(httpx.Client(base_url=base, cookies=dict(response.cookies), timeout=30))
+    rng = random.Random(seed)
+    times: list[float] = []
+    try:
+        for client in sessions:
+            client.get("/").raise_for_status()
+        for _ in range(n):
+            client = rng.choice(sessions)
+            started = time.perf_counter()
+            response = client.get("/")
+            times.append(time.perf_counter() - started)
+            if response.status_code != 200 or 'id="worklist-today"' not in response.text:
+                raise SystemExit(f"worklist: the home page answered {response.status_code}")
+    finally:
+        for client in sessions:
+            client.close()
+    return times
 
 
 def _workload(home: Path, seed: int) -> Workload:
@@ -165,6 +225,9 @@ def _server(home: Path, port: int, workers: int) -> Iterator[str]:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(timeout=15)
+        if proc.stderr is not None:
+            proc.stderr.close()  # the pipe left open warns when collected (a test fails on it)
 
 
 def _sign_in(base: str, password: str) -> tuple[dict[str, str], str]:
@@ -263,7 +326,8 @@ def _load_plan(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="serve_probe")
     parser.add_argument(
-        "probe", choices=["360", "list", "count", "load", "recommendations", "targets"]
+        "probe",
+        choices=["360", "list", "count", "load", "recommendations", "targets", "worklist"],
     )
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--requests", type=int, default=300)
@@ -279,10 +343,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.probe == "targets" and not work.product_ids:
         sys.stdout.write("targets: no recommendations kept (run `brokerlens run` first)\n")
         return 1
+    brokers = _worklist_brokers(args.home, args.seed) if args.probe == "worklist" else []
+    if args.probe == "worklist" and not brokers:
+        sys.stdout.write("worklist: no work list kept (run `brokerlens run` first)\n")
+        return 1
     password = _ensure_user(args.home)
     with _server(args.home, _free_port(), args.workers) as base:
         cookies, csrf = _sign_in(base, password)
-        if args.probe == "load":
+        if args.probe == "worklist":
+            times = _worklist_homes(base, args.home, brokers, args.requests, args.seed)
+            errors = 0
+            line = (
+                f"worklist: {args.requests} broker home pages ({len(brokers)} brokers), "
+                f"0 errors, {_percentiles(times)}"
+            )
+        elif args.probe == "load":
             if args.warm_up > 0:
                 # a server that has worked a while (not counted): its workers have asked each
                 # list query once, as they would have by mid-morning

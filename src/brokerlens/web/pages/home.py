@@ -10,11 +10,12 @@ from starlette.responses import Response
 from brokerlens.access import home_summary
 from brokerlens.access.alerts import alert_counts, alert_names
 from brokerlens.auth.principal import Role
-from brokerlens.errors import NotFound
+from brokerlens.errors import LakeError, NotFound
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.i18n import translate
 from brokerlens.web.pages.common import PageDep
 from brokerlens.web.pages.customers import column_label
+from brokerlens.web.pages.worklist import today_context
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -58,9 +59,14 @@ def home(page: PageDep) -> Response:
         return page.render("home.html", {"summary": None, "admin": True}, active="home")
 
     try:
+        today = today_context(page)  # 今日待办 first, for a broker or advisor
+    except (NotFound, LakeError):  # an unreadable list must not take the summary down
+        today = None
+    try:
         summary = home_summary(page.db, page.principal)
     except NotFound:
-        return page.render("home.html", {"summary": None, "admin": False}, active="home")
+        context: dict[str, Any] = {"summary": None, "admin": False, "today": today}
+        return page.render("home.html", context, active="home")
     trend: dict[str, Any] = {
         "dates": [str(p["biz_date"]) for p in summary.trend],
         "series": [
@@ -95,5 +101,6 @@ def home(page: PageDep) -> Response:
         "tier_chart": tiers,
         "changes": changes,
         "change_examples": examples,
+        "today": today,
     }
     return page.render("home.html", context, active="home", snapshot=snapshot)
