@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
-
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
