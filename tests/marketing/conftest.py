@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
-from support.brokerage import Brokerage
 
 from brokerlens.config import Settings
 from brokerlens.store import open_store
@@ -18,6 +17,7 @@ from brokerlens.store.marketing_schema import (
     service_records,
     work_item_states,
 )
+from support.brokerage import Brokerage
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
-from marketing.conftest import WorklistHome
 
 from brokerlens.errors import ConfigError
 from brokerlens.marketing.worklist.build import WORKLIST_SCHEMA
@@ -22,6 +21,7 @@ from brokerlens.store.marketing_schema import (
     work_item_states,
 )
 from brokerlens.warehouse.layout import WarehouseLayout
+from marketing.conftest import WorklistHome
 
 NOW = dt.datetime(2025, 3, 20, 9, 0, tzinfo=dt.UTC)
 
