@@ -53,7 +53,7 @@ def open_warehouse(
     warehouse = WarehouseLayout(settings.warehouse_dir)
     create_computed_views(conn, warehouse)
     if query is not None:
-        add_store_tables(conn, settings, named_tables(conn, query))
+        add_store_tables(conn, settings, named_tables(query))
     if lock_down:
         roots = [str(p.resolve()) + "/" for p in (layout.root, warehouse.root)]
         conn.execute("SET autoinstall_known_extensions = false")

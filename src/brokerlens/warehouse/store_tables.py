@@ -10,6 +10,7 @@ the query's DuckDB only when the query names them (a query of the lake never ope
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import duckdb
@@ -74,13 +75,12 @@ def _read(db: sa.Engine, table: sa.Table) -> pa.Table:
     return pa.table(data, schema=schema)
 
 
-def named_tables(conn: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
-    """The store tables the query names (DuckDB's parser; none when it does not parse)."""
-    try:
-        names = {n.lower() for n in conn.get_table_names(sql)}
-    except duckdb.Error:
-        return set()
-    return names & set(TABLES)
+def named_tables(sql: str) -> set[str]:
+    """The store tables the query's text names, as whole words. A word that is something else
+    (a column or alias of that name) only costs reading the table; DuckDB's own lookup of a
+    query's tables binds it, and fails where the tables are not there yet."""
+    words = set(re.findall(r"[a-z_][a-z0-9_]*", sql.lower()))
+    return words & set(TABLES)
 
 
 def _create(conn: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:

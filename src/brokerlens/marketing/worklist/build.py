@@ -28,6 +28,7 @@ from brokerlens.config import Settings
 from brokerlens.contract.feeds import FEEDS, LAKE_TYPES
 from brokerlens.engine import Engine
 from brokerlens.engine.sqlfiles import load_sql
+from brokerlens.errors import LakeError
 from brokerlens.marketing.worklist.config import WorklistConfig
 from brokerlens.marketing.worklist.reasons import kind_family, reason
 from brokerlens.marketing.worklist.store_rows import (
@@ -81,6 +82,19 @@ OWNER_COLUMNS = [
 CANDIDATE_COLUMNS = (
     "customer_id, staff_id, kind, urgency, label, label_en, amount, share, days, text_zh, text_en"
 )
+CANDIDATE_TYPES = [
+    ("customer_id", "VARCHAR"),
+    ("staff_id", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("urgency", "DOUBLE"),
+    ("label", "VARCHAR"),
+    ("label_en", "VARCHAR"),
+    ("amount", "DOUBLE"),
+    ("share", "DOUBLE"),
+    ("days", "BIGINT"),
+    ("text_zh", "VARCHAR"),
+    ("text_en", "VARCHAR"),
+]
 # the candidate files, by the source they need (None: the lake and the owners only)
 SOURCES = (
     ("wl_alert_items", "alerts"),
@@ -269,9 +283,13 @@ def _register_lake(src: Inputs, config: WorklistConfig) -> dict[str, dt.date | i
     """T's customer_day (the value), T's trades, the holdings a maturity can start from and the
     days ahead of T the occasions look at."""
     engine, as_of = src.engine, src.as_of
-    engine.register_parquet(
-        "wl_day", day_files_covering(src.warehouse, src.state, [as_of]), DAY_COLUMNS
-    )
+    day_files = day_files_covering(src.warehouse, src.state, [as_of])
+    if not day_files or not src.warehouse.profile_file(as_of).is_file():
+        raise LakeError(
+            f"{as_of} has not been run: the work list needs its profile, customer_day, alerts",
+            hint=f"run the day first: brokerlens run --as-of {as_of}",
+        )
+    engine.register_parquet("wl_day", day_files, DAY_COLUMNS)
     engine.create_view(
         "wl_value",
         "SELECT customer_id, CAST(total_assets AS DOUBLE) AS total_assets FROM wl_day "
@@ -341,6 +359,7 @@ def build_worklist(src: Inputs, config: WorklistConfig, db: sa.Engine | None) ->
     """Write the work list of T; `db` None: the store is not read (no states, call-backs,
     follow-ups or campaigns)."""
     engine, as_of, report = src.engine, src.as_of, BuildReport()
+    lake = _register_lake(src, config)  # first: refuses a T that has not been run
     owners = src.warehouse.run_file("wl_owners", "worklist")
     engine.write_parquet(load_sql(PACKAGE, "worklist_owners").sql, owners, {"as_of": as_of})
     engine.register_parquet("wl_owners", [owners], OWNER_COLUMNS)
@@ -354,7 +373,6 @@ def build_worklist(src: Inputs, config: WorklistConfig, db: sa.Engine | None) ->
     else:
         _register_store(src, read_store_rows(db, as_of, config.cooldown_days))
     _register_offers(src, report)
-    lake = _register_lake(src, config)
     params = _params(config, as_of, tops, lake)
     parts = []
     for name, source in SOURCES:
@@ -363,7 +381,10 @@ def build_worklist(src: Inputs, config: WorklistConfig, db: sa.Engine | None) ->
         view = f"{name}_rows"
         engine.create_view(view, load_sql(PACKAGE, name).sql, params[name])
         parts.append(f"SELECT {CANDIDATE_COLUMNS} FROM {view}")
-    engine.create_view("wl_candidates", " UNION ALL ".join(parts))
+    # every source once, kept for the run: the ranking and the counts read it several times
+    candidates = src.warehouse.run_file("wl_candidates", "worklist")
+    engine.write_parquet(" UNION ALL ".join(parts), candidates)
+    engine.register_parquet("wl_candidates", [candidates], CANDIDATE_TYPES)
     report.unassigned = int(
         engine.fetch(
             "SELECT count(DISTINCT c.customer_id) AS n FROM wl_candidates c "
@@ -413,7 +434,8 @@ def build_worklist(src: Inputs, config: WorklistConfig, db: sa.Engine | None) ->
         pa.array([kind_family(k) for k in items.column("kind").to_pylist()], pa.string())
     )
     report.kinds = {str(v["values"]): int(v["counts"]) for v in families.to_pylist()}
-    owners.unlink(missing_ok=True)
+    for scratch in (owners, candidates):
+        scratch.unlink(missing_ok=True)
     return report
 
 

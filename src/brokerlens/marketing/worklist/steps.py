@@ -10,14 +10,7 @@ from brokerlens.warehouse.steps import RunContext, StepResult, run_step
 
 @run_step(
     "work list",
-    reads=(
-        "customer_day",
-        "alerts",
-        "churn_scores",
-        "activation",
-        "recommendations",
-        "suitability_facts",
-    ),
+    reads=("customer_day", "alerts", "churn_scores", "activation", "recommendations"),
     writes=("worklist",),
 )
 def work_list(ctx: RunContext) -> StepResult:
