@@ -27,6 +27,7 @@ from brokerlens.atomic import atomic_file
 from brokerlens.config import Settings
 from brokerlens.contract.feeds import FEEDS, LAKE_TYPES
 from brokerlens.engine import Engine
+from brokerlens.engine.render import Value
 from brokerlens.engine.sqlfiles import load_sql
 from brokerlens.errors import LakeError
 from brokerlens.marketing.worklist.config import WorklistConfig
@@ -279,7 +280,7 @@ def _register_offers(src: Inputs, report: BuildReport) -> None:
     )
 
 
-def _register_lake(src: Inputs, config: WorklistConfig) -> dict[str, dt.date | int]:
+def _register_lake(src: Inputs, config: WorklistConfig) -> dict[str, dt.date]:
     """T's customer_day (the value), T's trades, the holdings a maturity can start from and the
     days ahead of T the occasions look at."""
     engine, as_of = src.engine, src.as_of
@@ -323,8 +324,8 @@ def _register_lake(src: Inputs, config: WorklistConfig) -> dict[str, dt.date | i
 
 
 def _params(
-    config: WorklistConfig, as_of: dt.date, tops: dict[str, int], lake: dict[str, dt.date | int]
-) -> dict[str, dict[str, object]]:
+    config: WorklistConfig, as_of: dt.date, tops: dict[str, int], lake: dict[str, dt.date]
+) -> dict[str, dict[str, Value]]:
     u, w = config.urgency, config.windows
     return {
         "wl_alert_items": {},

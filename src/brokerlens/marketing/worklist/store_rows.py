@@ -5,6 +5,7 @@ launched campaigns' treatment members. Rows are read with bound values only."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -52,7 +53,7 @@ class StoreRows:
     members: pa.Table
 
 
-def _table(rows: list[dict[str, object]], schema: pa.Schema) -> pa.Table:
+def _table(rows: Sequence[Mapping[str, object]], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
