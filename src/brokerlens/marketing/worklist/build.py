@@ -31,7 +31,7 @@ from brokerlens.engine.render import Value
 from brokerlens.engine.sqlfiles import load_sql
 from brokerlens.errors import LakeError
 from brokerlens.marketing.worklist.config import WorklistConfig
-from brokerlens.marketing.worklist.reasons import kind_family, reason
+from brokerlens.marketing.worklist.reasons import reason
 from brokerlens.marketing.worklist.store_rows import (
     CALLBACKS,
     COOLDOWN,
@@ -432,7 +432,7 @@ def build_worklist(src: Inputs, config: WorklistConfig, db: sa.Engine | None) ->
     report.brokers = len(pc.unique(table.column("staff_id")))
     report.in_budget = int(pc.sum(table.column("in_budget")).as_py() or 0)
     families = pc.value_counts(
-        pa.array([kind_family(k) for k in items.column("kind").to_pylist()], pa.string())
+        pc.replace_substring_regex(items.column("kind"), pattern=":.*$", replacement="")
     )
     report.kinds = {str(v["values"]): int(v["counts"]) for v in families.to_pylist()}
     for scratch in (owners, candidates):
@@ -452,7 +452,9 @@ def group_items(items: pa.Table, as_of: dt.date) -> pa.Table:
         np.concatenate(([True], (staff[1:] != staff[:-1]) | (customer[1:] != customer[:-1])))
     )
     offsets = pa.array(np.append(starts, n).astype(np.int32))
-    words = [reason(r) for r in items.select(list(_REASON_FIELDS)).to_pylist()]
+    # column lists zipped into rows: a third of the cost of Table.to_pylist
+    columns = [items.column(c).to_pylist() for c in _REASON_FIELDS]
+    words = [reason(dict(zip(_REASON_FIELDS, values, strict=True))) for values in zip(*columns)]
     zh = pa.array([w[0] for w in words], pa.string())
     en = pa.array([w[1] for w in words], pa.string())
     first = items.take(pa.array(starts))
