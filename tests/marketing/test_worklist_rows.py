@@ -116,3 +116,104 @@ def test_each_sql_file_is_documented_and_portable(name: str) -> None:
     assert sql.purpose and sql.grain
     assert sqlglot.transpile(sql.sql, read="duckdb", write="spark")
     assert check_portable(sql.sql) == []
+
+
+def _ranked(candidates: list[tuple[str, str | None, str, float]], assets: dict[str, float]):
+    """worklist_items.sql over hand-built relations: (customer, staff, kind, urgency) items,
+    every customer owned by S1 (C4 by nobody), snoozed (S1, C5), C6's churn cooling down."""
+    from brokerlens.config import load_settings
+    from brokerlens.engine import open_engine
+
+    engine = open_engine("duckdb", load_settings())
+    owners = [(c, "S1" if c != "C4" else None) for c in sorted(assets)]
+    engine.register_table(
+        "wl_owners",
+        pa.table(
+            {
+                "customer_id": [c for c, _ in owners],
+                "name": [c for c, _ in owners],
+                "branch_id": ["B1"] * len(owners),
+                "staff_id": pa.array([s for _, s in owners], pa.string()),
+                "budget_branch": ["B1"] * len(owners),
+            }
+        ),
+    )
+    engine.register_table(
+        "wl_value", pa.table({"customer_id": list(assets), "total_assets": list(assets.values())})
+    )
+    none = pa.array([None] * len(candidates), pa.string())
+    engine.register_table(
+        "wl_candidates",
+        pa.table(
+            {
+                "customer_id": [c[0] for c in candidates],
+                "staff_id": pa.array([c[1] for c in candidates], pa.string()),
+                "kind": [c[2] for c in candidates],
+                "urgency": [c[3] for c in candidates],
+                "label": none,
+                "label_en": none,
+                "amount": pa.array([None] * len(candidates), pa.float64()),
+                "share": pa.array([None] * len(candidates), pa.float64()),
+                "days": pa.array([None] * len(candidates), pa.int64()),
+                "text_zh": none,
+                "text_en": none,
+            }
+        ),
+    )
+    engine.register_table("wl_snoozed", pa.table({"staff_id": ["S1"], "customer_id": ["C5"]}))
+    engine.register_table("wl_cooldown", pa.table({"customer_id": ["C6"], "kind": ["churn"]}))
+    engine.register_table("wl_budgets", pa.table({"branch_id": ["B1"], "budget": [2]}))
+    engine.register_table(
+        "wl_alert_covers",
+        pa.table({"alert_kind": ["alert:open_complaint"], "kind": ["complaint"]}),
+    )
+    engine.register_table(
+        "wl_offers",
+        pa.table(
+            {
+                "customer_id": ["C1"],
+                "product_id": ["P1"],
+                "product_name": ["稳健1号"],
+                "reason": ["全公司近期热销"],
+            }
+        ),
+    )
+    try:
+        sql = load_sql("brokerlens.marketing.worklist", "worklist_items").sql
+        params = {"bonus": 0.25, "w_urgency": 0.6, "w_value": 0.4, "default_budget": 20}
+        return engine.fetch(sql, params).to_pylist()
+    finally:
+        engine.close()
+
+
+def test_rows_rank_by_urgency_and_value_within_the_budget() -> None:
+    assets = {"C1": 100.0, "C2": 5e6, "C3": 2e5, "C4": 9e9, "C5": 1e6, "C6": 3e5}
+    items = _ranked(
+        [
+            ("C1", None, "complaint", 1.0),
+            ("C1", None, "alert:open_complaint", 0.6),  # says what the complaint says
+            ("C1", None, "birthday", 0.4),
+            ("C2", None, "anniversary", 0.3),
+            ("C3", None, "churn", 0.9),
+            ("C3", None, "birthday", 0.4),
+            ("C4", None, "churn", 0.9),  # nobody's customer
+            ("C5", None, "churn", 0.9),  # snoozed
+            ("C6", None, "churn", 0.9),  # done lately
+            ("C6", "S2", "campaign:1", 0.7),  # the campaign's broker
+        ],
+        assets,
+    )
+    rows = {(r["staff_id"], r["customer_id"]): r for r in items}
+    assert set(rows) == {("S1", "C1"), ("S1", "C2"), ("S1", "C3"), ("S2", "C6")}
+    assert [r["kind"] for r in items if r["customer_id"] == "C1"] == ["complaint", "birthday"]
+    c1, c2, c3 = rows[("S1", "C1")], rows[("S1", "C2")], rows[("S1", "C3")]
+    assert c1["row_urgency"] == 1.0  # capped: 1.0 + 0.25 x 0.4
+    assert c3["row_urgency"] == pytest.approx(0.9 + 0.25 * 0.4)
+    assert c2["row_urgency"] == pytest.approx(0.3)
+    # value: the percentile of total assets among all six customers (C1 lowest, C4 highest)
+    assert c1["value"] == 0.0 and c2["value"] == pytest.approx(0.8)
+    for r in (c1, c2, c3):
+        assert r["score"] == pytest.approx(100 * (0.6 * r["row_urgency"] + 0.4 * r["value"]))
+    assert [c3["rank"], c1["rank"], c2["rank"]] == [1, 2, 3]
+    assert c1["budget"] == 2 and c1["offer_product_name"] == "稳健1号"
+    assert rows[("S2", "C6")]["rank"] == 1 and rows[("S2", "C6")]["budget"] == 20
