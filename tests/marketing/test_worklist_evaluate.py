@@ -39,6 +39,7 @@ def test_evaluate_counts_the_churners_each_list_named(
         "work list top 20",
         "work list, every row",
         "alert inbox, every new alert",
+        "alert inbox, every alert of T",
         "alert inbox, first 20 per broker",
         "random 20 per broker",
     ]

@@ -454,7 +454,10 @@ def group_items(items: pa.Table, as_of: dt.date) -> pa.Table:
     offsets = pa.array(np.append(starts, n).astype(np.int32))
     # column lists zipped into rows: a third of the cost of Table.to_pylist
     columns = [items.column(c).to_pylist() for c in _REASON_FIELDS]
-    words = [reason(dict(zip(_REASON_FIELDS, values, strict=True))) for values in zip(*columns)]
+    words = [
+        reason(dict(zip(_REASON_FIELDS, values, strict=True)))
+        for values in zip(*columns, strict=True)
+    ]
     zh = pa.array([w[0] for w in words], pa.string())
     en = pa.array([w[1] for w in words], pa.string())
     first = items.take(pa.array(starts))

@@ -4,8 +4,9 @@ customers who then churned?
 Of the customers who churned (the generator's ground truth, `churn_date`) within the next
 `horizon` trading days after T, how many were in their broker's top `top` rows on T (recall),
 and how many of those top rows were such customers (precision); against the raw alert inbox
-(every customer with a new alert of T; and each broker's first `top` new alerts in the inbox's
-default order, newest row first) and `top` customers per broker drawn at random (seeded).
+(every customer with a new alert of T, or with any alert of T; and each broker's first `top`
+new alerts in the inbox's default order, newest row first) and `top` customers per broker
+drawn at random (seeded).
 Customers whose churn was known by T, and customers without a broker, are left out. Only this
 evaluation reads the ground truth; the run never does.
 """
@@ -90,13 +91,19 @@ def _owners(settings: Settings, lake: LakeFiles, as_of: dt.date) -> dict[str, st
     }
 
 
-def _new_alerts(warehouse: WarehouseLayout, days: list[dt.date], as_of: dt.date) -> list[dict]:
-    """The new alerts of T (not firing on the previous computed date), in the inbox's default
-    order: the newest row first (rows load sorted by customer and alert id)."""
+def _alerts_of(warehouse: WarehouseLayout, as_of: dt.date) -> list[dict[str, Any]]:
     today = warehouse.alerts_file(as_of)
     if not today.is_file():
         return []
-    rows = pq.read_table(today, columns=["customer_id", "alert_id"]).to_pylist()
+    return pq.read_table(today, columns=["customer_id", "alert_id"]).to_pylist()
+
+
+def _new_alerts(
+    warehouse: WarehouseLayout, days: list[dt.date], as_of: dt.date
+) -> list[dict[str, Any]]:
+    """The new alerts of T (not firing on the previous computed date), in the inbox's default
+    order: the newest row first (rows load sorted by customer and alert id)."""
+    rows = _alerts_of(warehouse, as_of)
     earlier = [d for d in days if d < as_of and warehouse.alerts_file(d).is_file()]
     if earlier:
         before = pq.read_table(
@@ -188,6 +195,11 @@ def evaluate_worklist(
         _score(f"work list top {top}", worklist_top & set(book), churned),
         _score("work list, every row", worklist_all & set(book), churned),
         _score("alert inbox, every new alert", {r["customer_id"] for r in alerts}, churned),
+        _score(
+            "alert inbox, every alert of T",
+            {r["customer_id"] for r in _alerts_of(warehouse, as_of)} & set(book),
+            churned,
+        ),
         _score(
             f"alert inbox, first {top} per broker",
             {c for inbox in first.values() for c in inbox},
