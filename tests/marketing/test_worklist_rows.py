@@ -217,3 +217,51 @@ def test_rows_rank_by_urgency_and_value_within_the_budget() -> None:
     assert [c3["rank"], c1["rank"], c2["rank"]] == [1, 2, 3]
     assert c1["budget"] == 2 and c1["offer_product_name"] == "稳健1号"
     assert rows[("S2", "C6")]["rank"] == 1 and rows[("S2", "C6")]["budget"] == 20
+
+
+def test_a_term_product_matures_from_the_first_day_it_is_held() -> None:
+    """A 30-day product bought on T-25 matures in 5 days; one held since before its window is
+    not dated; one bought on T-10 matures after the window."""
+    from brokerlens.config import load_settings
+    from brokerlens.engine import open_engine
+
+    engine = open_engine("duckdb", load_settings())
+    window_first = T - dt.timedelta(days=37)
+    days = [window_first + dt.timedelta(days=k) for k in range(0, 38)]
+    held = {"C1": T - dt.timedelta(days=25), "C2": window_first, "C3": T - dt.timedelta(days=10)}
+    rows = [(d, c, "P1") for c, since in held.items() for d in days if since <= d <= T]
+    engine.register_table(
+        "wl_holdings",
+        pa.table(
+            {
+                "biz_date": pa.array([r[0] for r in rows], pa.date32()),
+                "customer_id": [r[1] for r in rows],
+                "product_id": [r[2] for r in rows],
+                "units": [100.0] * len(rows),
+                "market_value": [12_500.0] * len(rows),
+            }
+        ),
+    )
+    engine.register_table(
+        "wl_term_windows",
+        pa.table({"term_days": [30], "window_first": pa.array([window_first], pa.date32())}),
+    )
+    engine.register_table(
+        "products_history",
+        pa.table(
+            {
+                "product_id": ["P1"],
+                "name": ["稳健30天"],
+                "term_days": [30],
+                "valid_from": pa.array([dt.date(2020, 1, 1)], pa.date32()),
+                "valid_to": pa.array([None], pa.date32()),
+            }
+        ),
+    )
+    try:
+        sql = load_sql("brokerlens.marketing.worklist", "wl_maturity_items").sql
+        found = engine.fetch(sql, {"as_of": T, "urgency": 0.65, "days_ahead": 14}).to_pylist()
+    finally:
+        engine.close()
+    assert [(r["customer_id"], r["days"], r["label"]) for r in found] == [("C1", 5, "稳健30天")]
+    assert reason(found[0])[0] == "持有的「稳健30天」5 天后到期，市值 1.2万"

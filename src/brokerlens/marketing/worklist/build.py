@@ -280,7 +280,7 @@ def _register_offers(src: Inputs, report: BuildReport) -> None:
     )
 
 
-def _register_lake(src: Inputs, config: WorklistConfig) -> dict[str, dt.date]:
+def _register_lake(src: Inputs, config: WorklistConfig) -> None:
     """T's customer_day (the value), T's trades, the holdings a maturity can start from and the
     days ahead of T the occasions look at."""
     engine, as_of = src.engine, src.as_of
@@ -298,18 +298,7 @@ def _register_lake(src: Inputs, config: WorklistConfig) -> dict[str, dt.date]:
         {"as_of": as_of},
     )
     _feed_days(engine, src.lake, "trades", "wl_trades", [as_of])
-    longest = (
-        engine.fetch(
-            "SELECT max(term_days) AS n FROM products_history WHERE valid_from <= :as_of "
-            "AND (valid_to IS NULL OR valid_to > :as_of)",
-            {"as_of": as_of},
-        )
-        .column("n")[0]
-        .as_py()
-    )
-    back = as_of - dt.timedelta(days=int(longest or 0) + 1)
-    held_days = [d for d in src.loaded_days if back <= d <= as_of]
-    _feed_days(engine, src.lake, "product_holdings", "wl_holdings", held_days)
+    _register_holdings(src, config.windows.maturity_days)
     ahead = max(config.windows.birthday_days, config.windows.anniversary_days)
     engine.register_table(
         "wl_days",
@@ -320,11 +309,40 @@ def _register_lake(src: Inputs, config: WorklistConfig) -> dict[str, dt.date]:
             }
         ),
     )
-    return {"history_start": held_days[0] if held_days else as_of}
+
+
+def _register_holdings(src: Inputs, maturity_days: int) -> None:
+    """The holdings a maturity within the window can start from, per term: for a term of t
+    days, the loaded days from a week before T - t through T - t + maturity_days (the first of
+    them tells a holding that started before), and T itself; not the whole term's history."""
+    terms = src.engine.fetch(
+        "SELECT DISTINCT term_days FROM products_history WHERE valid_from <= :as_of "
+        "AND (valid_to IS NULL OR valid_to > :as_of) AND term_days > 0",
+        {"as_of": src.as_of},
+    ).column("term_days")
+    windows: list[tuple[int, dt.date]] = []
+    wanted = {src.as_of}
+    for term in sorted(int(t) for t in terms.to_pylist() if t is not None):
+        start = src.as_of - dt.timedelta(days=term + 7)
+        end = src.as_of - dt.timedelta(days=term - maturity_days)
+        days = [d for d in src.loaded_days if start <= d <= min(end, src.as_of)]
+        if days:
+            windows.append((term, days[0]))
+            wanted.update(days)
+    _feed_days(src.engine, src.lake, "product_holdings", "wl_holdings", sorted(wanted))
+    src.engine.register_table(
+        "wl_term_windows",
+        pa.table(
+            {
+                "term_days": pa.array([t for t, _ in windows], pa.int64()),
+                "window_first": pa.array([d for _, d in windows], pa.date32()),
+            }
+        ),
+    )
 
 
 def _params(
-    config: WorklistConfig, as_of: dt.date, tops: dict[str, int], lake: dict[str, dt.date]
+    config: WorklistConfig, as_of: dt.date, tops: dict[str, int]
 ) -> dict[str, dict[str, Value]]:
     u, w = config.urgency, config.windows
     return {
@@ -349,7 +367,6 @@ def _params(
             "urgency": u["maturity"],
             "as_of": as_of,
             "days_ahead": w.maturity_days,
-            "history_start": lake["history_start"],
         },
         "wl_ipo_items": {"urgency": u["ipo_allotment"], "as_of": as_of},
         "wl_complaint_items": {"urgency": u["complaint"], "as_of": as_of},
@@ -360,7 +377,7 @@ def build_worklist(src: Inputs, config: WorklistConfig, db: sa.Engine | None) ->
     """Write the work list of T; `db` None: the store is not read (no states, call-backs,
     follow-ups or campaigns)."""
     engine, as_of, report = src.engine, src.as_of, BuildReport()
-    lake = _register_lake(src, config)  # first: refuses a T that has not been run
+    _register_lake(src, config)  # first: refuses a T that has not been run
     owners = src.warehouse.run_file("wl_owners", "worklist")
     engine.write_parquet(load_sql(PACKAGE, "worklist_owners").sql, owners, {"as_of": as_of})
     engine.register_parquet("wl_owners", [owners], OWNER_COLUMNS)
@@ -374,7 +391,7 @@ def build_worklist(src: Inputs, config: WorklistConfig, db: sa.Engine | None) ->
     else:
         _register_store(src, read_store_rows(db, as_of, config.cooldown_days))
     _register_offers(src, report)
-    params = _params(config, as_of, tops, lake)
+    params = _params(config, as_of, tops)
     parts = []
     for name, source in SOURCES:
         if source is not None and not present[source]:
