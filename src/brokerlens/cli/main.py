@@ -78,6 +78,7 @@ def _register() -> None:
     from brokerlens.cli import suitability as _suitability  # noqa: F401
     from brokerlens.cli import user as _user  # noqa: F401
     from brokerlens.cli import worklist as _worklist  # noqa: F401
+    from brokerlens.cli import worklist_build as _worklist_build  # noqa: F401
 
 
 def run() -> None:

@@ -21,6 +21,7 @@ from brokerlens.errors import BrokerlensError, LakeError, ReadOnlyError
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.warehouse.layout import WarehouseLayout
+from brokerlens.warehouse.store_tables import add_store_tables, named_tables
 from brokerlens.warehouse.views import create_computed_views, create_views
 
 ALLOWED = {"SELECT"}  # not EXPLAIN: EXPLAIN ANALYZE would run what it explains
@@ -34,8 +35,12 @@ class QueryResult:
     truncated: bool = False  # more rows than the limit existed
 
 
-def open_warehouse(settings: Settings, *, lock_down: bool = True) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the warehouse views; read-only to the lake and locked down."""
+def open_warehouse(
+    settings: Settings, *, lock_down: bool = True, query: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the warehouse views; read-only to the lake and locked down.
+    The store's marketing tables (`warehouse/store_tables.py`) are added when `query` names
+    them."""
     layout = LakeLayout(settings.lake_dir)
     catalog = read_catalog(layout)
     if not catalog.dates:
@@ -47,6 +52,8 @@ def open_warehouse(settings: Settings, *, lock_down: bool = True) -> duckdb.Duck
     create_views(conn, layout, catalog)
     warehouse = WarehouseLayout(settings.warehouse_dir)
     create_computed_views(conn, warehouse)
+    if query is not None:
+        add_store_tables(conn, settings, named_tables(query))
     if lock_down:
         roots = [str(p.resolve()) + "/" for p in (layout.root, warehouse.root)]
         conn.execute("SET autoinstall_known_extensions = false")
@@ -81,7 +88,7 @@ def check_read_only(conn: duckdb.DuckDBPyConnection, sql: str) -> None:
 
 def run_query(settings: Settings, sql: str, *, limit: int | None = None) -> QueryResult:
     """Run one read-only query; at most `limit` rows are returned (None = all)."""
-    conn = open_warehouse(settings)
+    conn = open_warehouse(settings, query=sql)
     try:
         check_read_only(conn, sql)
         try:
