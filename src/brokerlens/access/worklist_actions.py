@@ -215,6 +215,27 @@ def mark_done(
     return _save(db, principal, item, day, "done", record_id=record.record_id), record
 
 
+def log_and_close(
+    db: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    customer_id: str,
+    contact: ContactInput,
+) -> tuple[ServiceRecord, WorkItem | None]:
+    """Log the contact (`log_contact`); when it names a work-list date (the 360 opened from a
+    work item), the customer's open item on the author's own list of that date is marked done
+    with it, so a call logged on the 360 closes the item it was made for. No item there (or not
+    open, or no list of the author's): the record alone."""
+    record = log_contact(db, principal, customer_id, contact)
+    if contact.work_item_date is None or principal.staff_id is None:
+        return record, None
+    try:
+        item, day = _find(db, settings, principal, customer_id, contact.work_item_date, None)
+    except (NotFound, Conflict, InvalidRequest):
+        return record, None
+    return record, _save(db, principal, item, day, "done", record_id=record.record_id)
+
+
 def check_until(until: Any, day: dt.date) -> dt.date:
     """A snooze date: after T, at most SNOOZE_MAX_DAYS after it."""
     if not isinstance(until, dt.date) or isinstance(until, dt.datetime):

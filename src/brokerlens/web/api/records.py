@@ -22,9 +22,9 @@ from brokerlens.access.records import (
     ServiceRecord,
     customer_timeline,
     get_record,
-    log_contact,
     patch_record,
 )
+from brokerlens.access.worklist_actions import log_and_close
 from brokerlens.web.bounds import MAX_ID, IdPath, PageQuery
 from brokerlens.web.deps import CsrfDep, DbDep, ReaderDep, SettingsDep, customer_reader
 
@@ -105,11 +105,13 @@ def _public(record: ServiceRecord) -> RecordPublic:
     "/customers/{customer_id}/service-records", status_code=201, response_model=RecordPublic
 )
 def add_record(
-    customer_id: str, body: ContactBody, db: DbDep, principal: ReaderDep
+    customer_id: str, body: ContactBody, db: DbDep, settings: SettingsDep, principal: ReaderDep
 ) -> JSONResponse:
     """Log a contact with a customer in your scope (audited `log_contact`); with a campaign,
-    marks the customer's first contact for it."""
-    record = log_contact(db, principal, customer_id, ContactInput(**body.model_dump()))
+    marks the customer's first contact for it; with `work_item_date`, closes the customer's
+    open item on your work list of that date."""
+    contact = ContactInput(**body.model_dump())
+    record, _ = log_and_close(db, settings, principal, customer_id, contact)
     return JSONResponse(_public(record).model_dump(mode="json"), status_code=201)
 
 

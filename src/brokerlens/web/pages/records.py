@@ -26,11 +26,11 @@ from brokerlens.access.records import (
     customer_timeline,
     edit_record,
     get_record,
-    log_contact,
 )
+from brokerlens.access.worklist_actions import log_and_close
 from brokerlens.errors import Forbidden
 from brokerlens.store.marketing_schema import CHANNELS, PURPOSES, RESULTS
-from brokerlens.web.bounds import IdPath, PageQuery
+from brokerlens.web.bounds import DayQuery, IdPath, PageQuery
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import Page, ReaderPageDep
 from brokerlens.web.pages.customer360 import fragment_or_page
@@ -107,12 +107,17 @@ def _panel(
 
 
 @router.get("/customers/{customer_id}/records")
-def panel(customer_id: str, page: ReaderPageDep, p: PageQuery = 1) -> Response:
-    """The 360's 服务记录 panel (a fragment; opened on its own: the 360 at the panel)."""
+def panel(
+    customer_id: str, page: ReaderPageDep, p: PageQuery = 1, work_item: DayQuery = None
+) -> Response:
+    """The 360's 服务记录 panel (a fragment; opened on its own: the 360 at the panel). Opened
+    from a work item (`work_item`: its list's date), the log form carries that date, and the
+    contact logged closes the item."""
     moved = fragment_or_page(page, customer_id, PANEL)
     if moved is not None:
         return moved
-    return _panel(page, customer_id, p)
+    form = FormState({"work_item_date": work_item.isoformat()}) if work_item else None
+    return _panel(page, customer_id, p, form=form)
 
 
 def _date(field: str, text: str | None) -> dt.date | None:
@@ -188,7 +193,9 @@ def log(
         work_item_date=work_item_date,
     )
     try:
-        record = log_contact(page.db, page.principal, customer_id, _contact(values))
+        record, _ = log_and_close(
+            page.db, page.settings, page.principal, customer_id, _contact(values)
+        )
     except ContactRejected as exc:
         return _panel(page, customer_id, form=FormState(values, exc.field, exc.message))
     return _panel(page, customer_id, saved=record.record_id)
