@@ -510,6 +510,9 @@ class Simulation:
         holds = np.zeros(s.n)
         np.maximum.at(holds, s.pbook.cust, soon[s.pbook.item] & (s.pbook.qty > 0))
         buy_rate = rate * (1 - ar.column("sell_prob")[pop.arch])
+        # a contact's extra occasions for the part of the horizon its effect still covers
+        left = np.clip(self.fx.buy_until - t - 1, 0, otc.HORIZON) / otc.HORIZON
+        buy_rate = buy_rate * (1 + (effects.BUY_MULT - 1) * left)
         who = np.flatnonzero(active & (s.ch_stage == 0))
         parts = []
         for lo in range(0, len(who), ORACLE_CHUNK):
