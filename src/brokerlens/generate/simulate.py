@@ -409,9 +409,8 @@ class Simulation:
             return
         stage = np.where(pop.open_t[cust] > t, 3, np.where(s.closed[cust], 2, s.ch_stage[cust]))
         applied = stage <= 1
-        r = effects.buy_rate(
-            ar.column("trades_per_day")[pop.arch[cust]] * (stage == 0), pop.arch[cust]
-        )
+        trading = (stage == 0) & (pop.status[cust] == 0)  # not dormant, not churning
+        r = effects.buy_rate(ar.column("trades_per_day")[pop.arch[cust]] * trading, pop.arch[cust])
         c_without, c_with = effects.churn_odds(stage, s.hazard[cust])
         b_without, b_with = effects.buy_odds(r)
         p_without, p_with = self._product_odds(t, cust, push, r)
