@@ -79,3 +79,19 @@ def test_summary_lists_rows_per_feed(
     for feed in ("daily_assets", "positions", "quotes", "customers"):
         assert feed in text
     assert "bad rows injected" in text and "done in" in text
+
+
+def test_an_actions_file_is_read_and_a_bad_one_named_by_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    actions = tmp_path / "done.csv"
+    actions.write_text("customer_id,date,action\nC000000003,2025-01-03,contact\n")
+    out = str(tmp_path / "o")
+    code, text = _run(monkeypatch, capsys, "--out", out, "--days", "2", "--actions", str(actions))
+    assert code == 0, text
+    assert "actions read: 1" in text and "effects.parquet" in text
+    actions.write_text("customer_id,date,action\nC000000003,2025-01-03,phoned\n")
+    code, text = _run(monkeypatch, capsys, "--out", out, "--days", "2", "--actions", str(actions))
+    assert code != 0
+    assert "done.csv, line 2, column 'action'" in text and "Traceback" not in text
+    assert (tmp_path / "o" / "2025-01-03").exists()  # the previous output is left alone

@@ -72,10 +72,11 @@ def test_ground_truth_is_outside_date_folders() -> None:
     gt = pq.read_table(out / "_ground_truth" / "customers.parquet")
     assert gt.column_names == [
         "customer_id", "archetype", "true_risk_appetite", "churn_date", "churn_kind",
-        "churn_cause", "signal_date",
+        "churn_cause", "signal_date", "rescued_date",
     ]  # fmt: skip
     assert gt.num_rows == 200
     appetite = gt.column("true_risk_appetite").to_pylist()
     assert min(appetite) >= 1 and max(appetite) <= 5
     assert len(set(gt.column("archetype").to_pylist())) > 15
     assert Path(out / "_ground_truth" / "bad_rows.parquet").exists()
+    assert Path(out / "_ground_truth" / "effects.parquet").exists()

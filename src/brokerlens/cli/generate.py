@@ -28,6 +28,14 @@ def generate(
     force: Annotated[
         bool, typer.Option(help="Write into a non-empty folder that is not a previous output.")
     ] = False,
+    actions: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of contacts and campaign treatments made in brokerlens"
+            " (customer_id,date,action[,product_id]): they act from their date on;"
+            " earlier dates come out identical. See docs/generator-effects.md."
+        ),
+    ] = None,
 ) -> None:
     """Generate a synthetic brokerage: feeds per SSE trading day, manifests and ground truth."""
     from brokerlens.generate import GenerateOptions
@@ -46,6 +54,7 @@ def generate(
         format=fmt.lower(),
         encoding=encoding.lower(),
         force=force,
+        actions=actions,
     )
     summary = run(options)
     table = Table(title=f"generated {summary.dates} dates into {summary.out}")
@@ -58,4 +67,9 @@ def generate(
         console.print(
             f"bad rows injected: {summary.bad_rows:,} (see _ground_truth/bad_rows.parquet)"
         )
+    if summary.actions:
+        console.print(f"actions read: {summary.actions:,}")
+    console.print(
+        f"contact effects applied: {summary.effects:,} (see _ground_truth/effects.parquet)"
+    )
     console.print(f"done in {summary.seconds:.1f} s")

@@ -8,8 +8,10 @@ Layout of an output folder:
   opens and again on each status change, with the same complaint_id). The first date also
   holds `product_nav_backfill`: each product's NAV since launch, at most five years back
   (products.py; the backfill feed of contract/feeds.py).
-- `<out>/_ground_truth/customers.parquet`, `bad_rows.parquet` and `product_propensity.parquet`
-  (the oracle of purchases, ground_truth.py): never part of a delivery.
+- `<out>/_ground_truth/customers.parquet`, `bad_rows.parquet`, `product_propensity.parquet`
+  (the oracle of purchases, ground_truth.py) and `effects.parquet` (what contacts and the
+  `--actions` file did, effects.py; docs/generator-effects.md): never part of a delivery.
+  With `--actions`, every date before the first action is identical to a run without it.
 - `<out>/_generator.json`: the options of the run (marks the folder as generator output).
 
 Conventions: empty field = null; money in yuan with 2 decimals, prices with 4; positions are
@@ -44,23 +46,32 @@ class GenerateSummary:
     rows: dict[str, int] = field(default_factory=dict)
     bad_rows: int = 0
     seconds: float = 0.0
+    effects: int = 0  # contact and action effects applied (_ground_truth/effects.parquet)
+    actions: int = 0  # rows of the --actions file
 
 
 def generate(options: GenerateOptions) -> GenerateSummary:
     """Generate the brokerage into options.out; see GenerateOptions for the parameters."""
     began = time.perf_counter()
     days = options.trading_days()
+    actions = options.load_actions(days, options.customers)
     options.prepare_out()
     encoding = options.encoding.lower()
-    sim = Simulation(options.customers, days, options.seed)
-    summary = GenerateSummary(out=str(options.out), dates=len(days))
+    sim = Simulation(options.customers, days, options.seed, actions)
+    summary = GenerateSummary(
+        out=str(options.out), dates=len(days), actions=len(actions) if actions else 0
+    )
     bad: list[pa.Table] = []
     streams = Streams(options.seed)
     writer = DateWriter(options.format, encoding)
     oracle = ground_truth.PropensityWriter(options.out)
+    applied = ground_truth.effects_writer(options.out)
     for day in progress_over(sim.run(), len(days), "generating"):
         if day.propensity is not None:
             oracle.write(day.propensity)
+        if day.effects is not None:
+            applied.write(day.effects)
+            summary.effects += day.effects.num_rows
         writer.begin(options.out / day.date.isoformat(), day.date.isoformat())
         for name in LOAD_ORDER:
             item = day.tables.pop(name, None)
@@ -85,6 +96,7 @@ def generate(options: GenerateOptions) -> GenerateSummary:
         writer.end()
     writer.close()
     oracle.close()
+    applied.close()
     ground_truth.write_customers(sim, options.out)
     ground_truth.write_bad_rows(bad, options.out)
     (options.out / MARKER).write_text(
@@ -98,6 +110,9 @@ def generate(options: GenerateOptions) -> GenerateSummary:
                 "bad_rows": options.bad_rows,
                 "format": options.format,
                 "encoding": encoding,
+                "actions": None
+                if actions is None
+                else {"file": str(options.actions), "rows": len(actions), "sha256": actions.digest},
             },
             indent=2,
         )

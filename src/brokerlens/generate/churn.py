@@ -16,6 +16,8 @@ HARD, SOFT = 1, 2
 HARD_KINDS = ("", "closed", "transferred_out", "designation_cancelled")
 EVAL_EVERY = 5
 LEAD = (10, 26)  # trading days from signal to churn
+# chance of a signal at one check: underperforming the index, neglected, paying too much
+P_LOSS, P_QUIET, P_PRICEY = 0.02, 0.008, 0.003
 
 
 def snapshot(s: State, t: int, index_level: float) -> None:
@@ -29,25 +31,36 @@ def snapshot(s: State, t: int, index_level: float) -> None:
 
 def evaluate(
     s: State, pop: Population, t: int, day: int, active: np.ndarray, index_level: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator, damping: np.ndarray | None = None,
 ) -> np.ndarray:  # fmt: skip
-    """Signal new churners (evaluated every few days); returns their indices."""
+    """Signal new churners (evaluated every few days); returns their indices. `damping`
+    multiplies each customer's chance of a signal (a contact's effect, effects.py); the chance
+    without it is kept in s.hazard, the loss condition in s.at_risk."""
     if t % EVAL_EVERY != 0:
         return np.zeros(0, np.int64)
+    damp = np.ones(s.n) if damping is None else damping
     free = active & (s.ch_stage == 0) & (pop.arch != ar.DORMANT) & (pop.arch != ar.EMPTY)
     free &= s.liab == 0
     cause = np.zeros(s.n, np.int64)
+    risky = np.zeros(s.n, bool)
     if s.snap_assets and t > 0:
         base, flow, idx0 = s.snap_assets[0], s.snap_flow[0], s.snap_index[0]
         ret = (s.assets - base - (s.netflow - flow)) / np.maximum(base, 1)
         excess = ret - (index_level / idx0 - 1)
-        loss = free & (base > 500_000) & (excess < -0.08) & (rng.random(s.n) < 0.02)
+        risky = free & (base > 500_000) & (excess < -0.08)
+        loss = risky & (rng.random(s.n) < P_LOSS * damp)
         cause[loss] = LOSS
-    quiet = free & (cause == 0) & s.neglected & (day - s.last_contact >= 150) & (s.assets > 500_000)
-    cause[quiet & (rng.random(s.n) < 0.008)] = NO_CONTACT
+    neglect = free & s.neglected & (day - s.last_contact >= 150) & (s.assets > 500_000)
+    quiet = neglect & (cause == 0)
+    cause[quiet & (rng.random(s.n) < P_QUIET * damp)] = NO_CONTACT
     trader = ar.column("trades_per_day")[pop.arch] >= 0.1
-    pricey = free & (cause == 0) & trader & (pop.rate >= 0.00024) & (s.assets > 2_000_000)
-    cause[pricey & (rng.random(s.n) < 0.003)] = COMPETITOR
+    costly = free & trader & (pop.rate >= 0.00024) & (s.assets > 2_000_000)
+    pricey = costly & (cause == 0)
+    cause[pricey & (rng.random(s.n) < P_PRICEY * damp)] = COMPETITOR
+    s.at_risk = risky
+    s.hazard = (
+        1 - (1 - P_LOSS * risky) * (1 - P_QUIET * neglect) * (1 - P_PRICEY * costly)
+    ).astype(np.float32)
     who = np.flatnonzero(cause > 0)
     s.ch_stage[who] = 1
     s.ch_cause[who] = cause[who]
@@ -97,3 +110,14 @@ def plan_today(s: State, t: int, rng: np.random.Generator) -> dict[str, np.ndarr
         "sell_one": sell_one, "sell_all": sell_all, "redeem_all": redeem_all,
         "withdraw_part": w_part, "withdraw_all": w_all, "close": close, "soft_done": soft_done,
     }  # fmt: skip
+
+
+def rescue(s: State, t: int, who: np.ndarray) -> np.ndarray:
+    """Call off the churn under way of these customers (a contact's effect); returns them."""
+    who = who[(s.ch_stage[who] == 1) & (s.ch_churn_t[who] > t)]
+    s.ch_stage[who] = 0
+    s.ch_kind[who] = 0
+    s.ch_hard[who] = 0
+    s.ch_churn_t[who] = 1 << 40
+    s.rescued_t[who] = t
+    return who

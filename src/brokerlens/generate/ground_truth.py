@@ -7,6 +7,10 @@ for every active customer, the simulate.ORACLE_TOP (20) products with the highes
 the customer buys (subscribe or purchase) them within the next otc.HORIZON (20) trading days,
 as the generator's drivers (otc.py) see it on that day after its trades: pairs not listed have
 a lower (often zero) propensity. Rows are sorted by as_of_date, customer, falling propensity.
+
+`_ground_truth/effects.parquet` (effects.EFFECTS_SCHEMA): every contact effect applied (a
+reached broker contact of the contacts feed, a row of `--actions`), with the customer's odds of
+churn and of purchases without and with it; docs/generator-effects.md.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pyarrow.parquet as pq
 
 from brokerlens.generate import archetypes as ar
 from brokerlens.generate.churn import CAUSES, HARD, SOFT
+from brokerlens.generate.effects import EFFECTS_SCHEMA
 from brokerlens.generate.options import GROUND_TRUTH_DIR
 from brokerlens.generate.simulate import PROPENSITY_SCHEMA, Simulation
 from brokerlens.generate.tables import NULL_INT, labels
@@ -48,6 +53,8 @@ def write_customers(sim: Simulation, out: Path) -> None:
     kind = np.full(len(happened), None, dtype=object)
     kind[happened & (s.ch_kind == HARD)] = "hard"
     kind[happened & (s.ch_kind == SOFT)] = "soft"
+    rescued = s.rescued_t >= 0
+    rescue_day = np.asarray(sim.day_numbers)[np.maximum(s.rescued_t, 0)]
     cause = np.full(len(happened), None, dtype=object)
     cause[signalled] = np.asarray(CAUSES, dtype=object)[s.ch_cause[signalled]]
     table = pa.table(
@@ -63,6 +70,10 @@ def write_customers(sim: Simulation, out: Path) -> None:
             "signal_date": pa.array(
                 np.where(signalled, signal_day, 0).astype(np.int32), pa.date32(), mask=~signalled
             ),
+            # the last day a churn under way was called off by a contact (effects.py)
+            "rescued_date": pa.array(
+                np.where(rescued, rescue_day, 0).astype(np.int32), pa.date32(), mask=~rescued
+            ),
         }
     )
     pq.write_table(table, folder / "customers.parquet")
@@ -76,17 +87,24 @@ def write_bad_rows(rows: list[pa.Table], out: Path) -> None:
 
 
 class PropensityWriter:
-    """Streams the oracle's tables into `_ground_truth/product_propensity.parquet`."""
+    """Streams the oracle's tables into `_ground_truth/product_propensity.parquet` (or another
+    ground-truth file of another schema)."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(
+        self, out: Path, name: str = "product_propensity.parquet", schema: pa.Schema | None = None
+    ) -> None:
         folder = out / GROUND_TRUTH_DIR
         folder.mkdir(parents=True, exist_ok=True)
-        self.writer = pq.ParquetWriter(
-            folder / "product_propensity.parquet", PROPENSITY_SCHEMA, compression="zstd"
-        )
+        self.schema = PROPENSITY_SCHEMA if schema is None else schema
+        self.writer = pq.ParquetWriter(folder / name, self.schema, compression="zstd")
 
     def write(self, table: pa.Table) -> None:
-        self.writer.write_table(table.cast(PROPENSITY_SCHEMA))
+        self.writer.write_table(table.cast(self.schema))
 
     def close(self) -> None:
         self.writer.close()
+
+
+def effects_writer(out: Path) -> PropensityWriter:
+    """`_ground_truth/effects.parquet`, one row group a day."""
+    return PropensityWriter(out, "effects.parquet", EFFECTS_SCHEMA)

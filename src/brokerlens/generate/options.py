@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from brokerlens.errors import CalendarError, ConfigError
+from brokerlens.generate.actions import Actions, check, read_actions
+from brokerlens.generate.products import SPEC
+from brokerlens.generate.tables import day_number
 from brokerlens.market import calendar
 
 FORMATS = ("csv", "parquet")
@@ -30,6 +33,7 @@ class GenerateOptions:
     format: str = "csv"
     encoding: str = "utf-8"
     force: bool = False
+    actions: Path | None = None  # contacts and campaign treatments to feed back (actions.py)
 
     def trading_days(self) -> tuple[dt.date, ...]:
         """Validate the options and return the business dates to generate."""
@@ -95,6 +99,15 @@ class GenerateOptions:
         except CalendarError as exc:
             raise ConfigError(f"the dates are outside the SSE calendar ({exc.message})") from None
         return days
+
+    def load_actions(self, days: tuple[dt.date, ...], customers: int) -> Actions | None:
+        """The --actions file read and checked against this run (before anything is written)."""
+        if self.actions is None:
+            return None
+        found = read_actions(self.actions)
+        n_products = sum(spec[0] for spec in SPEC.values())
+        check(found, customers, n_products, day_number(days[0]))
+        return found
 
     def prepare_out(self) -> None:
         """Refuse a non-empty folder that is not a previous generator output (unless --force)."""

@@ -12,7 +12,8 @@ product is drawn from a softmax over a utility (`utility`), the sum of these dri
   acc_nav return over the last ~3 months (products.TRAIL_DAYS);
 - broker-driven sales: +FEATURED for the product the customer's branch pushes this month (each
   month a branch features one product per group, high-fee products more often);
-- adding to a position (加仓): +LOYAL_HELD for a product the customer holds now.
+- adding to a position (加仓): +LOYAL_HELD for a product the customer holds now;
+- a campaign's product (effects.py): +PRODUCT_BOOST while the campaign pushes it to the customer.
 Regular investment plans (基金定投) buy the same fund every month: PLAN_P of the customers who
 hold an equity-like or bond fund at the start have a plan on it, and a purchase of one starts a
 plan with probability PLAN_START_P. On the plan's day of the month (the first trading day on or
@@ -34,6 +35,7 @@ import numpy as np
 
 from brokerlens.generate import archetypes as ar
 from brokerlens.generate.customers import Population
+from brokerlens.generate.effects import PRODUCT_BOOST
 from brokerlens.generate.products import Products, live
 from brokerlens.generate.state import State
 
@@ -94,6 +96,7 @@ class Affinity:
     plan_prod: np.ndarray  # per customer: the fund of a regular investment plan, -1 none
     plan_day: np.ndarray  # its day of the month (1..28)
     plan_amount: np.ndarray  # its instalment, cents
+    push_prod: np.ndarray  # per customer: a product pushed by a campaign now, -1 none (effects)
 
     @staticmethod
     def empty(n_cust: int, n_branches: int) -> Affinity:
@@ -105,6 +108,7 @@ class Affinity:
             np.full(n_cust, -1, np.int64),
             z.copy(),
             z.copy(),
+            np.full(n_cust, -1, np.int64),
         )
 
     def start_plans(
@@ -167,6 +171,9 @@ def utility(
     u += LOYAL_HOUSE * ((aff.houses[cust][:, None] & (1 << p.house[cand])[None, :]) != 0)
     u += FEATURED * (aff.featured[pop.branch[cust], g][:, None] == cand[None, :])
     u += LOYAL_HELD * held_mask(s, cust, cand)
+    pushed = aff.push_prod[cust]
+    if (pushed >= 0).any():
+        u += PRODUCT_BOOST * (pushed[:, None] == cand[None, :])
     return u
 
 

@@ -13,8 +13,9 @@ import pyarrow as pa
 
 from brokerlens.contract.feeds import REFERENCE_FEEDS
 from brokerlens.generate import archetypes as ar
-from brokerlens.generate import churn, flows, ipo, otc, prices, service
+from brokerlens.generate import churn, effects, flows, ipo, otc, prices, service
 from brokerlens.generate import customers as cu
+from brokerlens.generate.actions import CONTACT, KINDS, Actions
 from brokerlens.generate.market import CLASSES, TYPE_ASSET_CLASS, build_market, securities_table
 from brokerlens.generate.org import BROKER, build_org, org_units_table, staff_table
 from brokerlens.generate.products import (
@@ -68,10 +69,13 @@ class Day:
     date: dt.date
     tables: dict[str, TableOrBuilder]  # a builder must be called before the next day is simulated
     propensity: pa.Table | None = None  # the oracle's purchase propensity as of this day
+    effects: pa.Table | None = None  # contacts' and actions' effects applied (effects.py)
 
 
 class Simulation:
-    def __init__(self, customers: int, days: tuple[dt.date, ...], seed: int) -> None:
+    def __init__(
+        self, customers: int, days: tuple[dt.date, ...], seed: int, actions: Actions | None = None
+    ) -> None:
         self.days = days
         self.st = Streams(seed)
         self.day_numbers = [day_number(d) for d in days]
@@ -108,6 +112,9 @@ class Simulation:
         self._initial_holdings()
         self.aff.note(self.p, self.s.pbook.cust, self.s.pbook.item)
         self._initial_plans(self.st.get("plans"))
+        self.fx = effects.Effects(customers)
+        self.effect_rows: list[pa.Table] = []
+        self._bind_actions(actions)
 
     # ------------------------------------------------------------------ set-up
     def _suitability(
@@ -141,6 +148,14 @@ class Simulation:
             )
             g_rows.append(self.agree.add(c, np.full(len(c), service_id), sign))
         return a_rows, np.concatenate(g_rows)
+
+    def _bind_actions(self, actions: Actions | None) -> None:
+        """Each action acts from the first generated date on or after its date (none after
+        the last); rows of one day keep the file's order."""
+        self.actions = actions
+        t_of = np.searchsorted(np.asarray(self.day_numbers), actions.day if actions else [])
+        self.act_order = np.argsort(t_of, kind="stable")
+        self.act_bounds = np.searchsorted(t_of[self.act_order], np.arange(len(self.days) + 1))
 
     def _initial_holdings(self) -> None:
         rng = self.st.get("holdings")
@@ -222,6 +237,8 @@ class Simulation:
         prices.step(m, t, day, st.get("prices", t), self.drift)
         step_nav(p, t, st.get("nav", t), float(m.index_level[1] / m.index_prev[1] - 1))
         self._corporate_actions()
+        self.fx.expire(t, self.aff.push_prod)
+        self._apply_actions(t, biz)
         rng = st.get("day", t)
         tables: dict[str, TableOrBuilder] = {}
         transfers: list[flows.Transfers] = []
@@ -279,6 +296,7 @@ class Simulation:
                 p, pop, s, t, rng, otc_cust, otc_group, self.aff, plan_rng, day.day
             )
         )  # fmt: skip
+        orders.append(self._extra_purchases(t, rate, active))
         # regular investment plans: instalments on the plan days since the previous trading day
         prev_day = self.days[t - 1] if t else day - dt.timedelta(days=1)
         due = np.arange(prev_day.toordinal() + 1, day.toordinal() + 1)
@@ -353,14 +371,125 @@ class Simulation:
             )
         )
         churn.snapshot(s, t, float(m.index_level[0]))
-        churn.evaluate(s, pop, t, biz, opened & ~s.closed, float(m.index_level[0]), rng)
+        damping = self.fx.churn_damping(t) if t % churn.EVAL_EVERY == 0 else None
+        churn.evaluate(s, pop, t, biz, opened & ~s.closed, float(m.index_level[0]), rng, damping)
         tables.update(self._references(t, new, ref, ref_rows))
         if t == 0 and p.backfill is not None:
             tables["product_nav_backfill"] = partial(backfill_table, p)
         oracle = None
         if t % ORACLE_EVERY == 0:
             oracle = self._propensity(t, biz, active, rate)
-        return Day(t, day, tables, oracle)
+        applied = pa.concat_tables(self.effect_rows) if self.effect_rows else None
+        self.effect_rows = []
+        return Day(t, day, tables, oracle, applied)
+
+    # ------------------------------------------------------------------ effects
+    def _apply_actions(self, t: int, biz: int) -> None:
+        """The actions file's rows of day t act from today (effects.py)."""
+        a = self.actions
+        rows = self.act_order[self.act_bounds[t] : self.act_bounds[t + 1]]
+        if a is None or not len(rows):
+            return
+        source = pa.array([f"{a.name}:{line}" for line in a.line[rows].tolist()], pa.string())
+        self._affect(
+            t, t, biz, a.cust[rows], a.kind[rows], 1, source, a.prod[rows],
+            self.st.get("effects", t, 1),
+        )  # fmt: skip
+
+    def _affect(
+        self, t: int, t_from: int, biz: int, cust: np.ndarray, kind: np.ndarray, source: int,
+        source_id: pa.Array, push: np.ndarray, rng: np.random.Generator,
+    ) -> None:  # fmt: skip
+        """Start the effects of contacts or actions on `cust` from day t_from, rescue churns
+        under way, and record each row with its odds without and with (ground truth)."""
+        s, pop = self.s, self.pop
+        n = len(cust)
+        draw = rng.random(n)  # one per row, whatever happens, so the stream stays aligned
+        if not n:
+            return
+        stage = np.where(pop.open_t[cust] > t, 3, np.where(s.closed[cust], 2, s.ch_stage[cust]))
+        applied = stage <= 1
+        trading = (stage == 0) & (pop.status[cust] == 0)  # not dormant, not churning
+        r = effects.buy_rate(ar.column("trades_per_day")[pop.arch[cust]] * trading, pop.arch[cust])
+        c_without, c_with = effects.churn_odds(stage, s.hazard[cust])
+        b_without, b_with = effects.buy_odds(r)
+        p_without, p_with = self._product_odds(t, cust, push, r)
+        going = applied & (stage == 1) & (s.ch_churn_t[cust] > t) & (draw < effects.RESCUE_P)
+        rescued = np.zeros(n, bool)
+        if going.any():
+            first = np.unique(cust[going], return_index=True)[1]
+            rescued[np.flatnonzero(going)[first]] = True
+            churn.rescue(s, t, cust[rescued])
+        self.fx.start(cust[applied], t_from, self.aff.push_prod, push[applied])
+        if source == 1:  # a contact logged in brokerlens is the customer's latest contact
+            touched = cust[applied & (kind == CONTACT)]
+            s.last_contact[touched] = np.maximum(s.last_contact[touched], biz)
+        odds = {
+            "p_churn_without": c_without, "p_churn_with": c_with,
+            "p_buy_without": b_without, "p_buy_with": b_with,
+            "p_product_without": p_without, "p_product_with": p_with,
+        }  # fmt: skip
+        self.effect_rows.append(
+            pa.table(
+                {
+                    "date": pa.array(np.full(n, biz, np.int32), pa.date32()),
+                    "customer_id": self.cust_ids.take(pa.array(cust)),
+                    "kind": labels(KINDS, kind),
+                    "source": labels(effects.SOURCES, np.full(n, source)),
+                    "source_id": source_id,
+                    "product_id": pa.array(
+                        [f"P{x:05d}" if x >= 0 else None for x in push.tolist()], pa.string()
+                    ),
+                    "churn_stage": labels(effects.STAGES, stage),
+                    "applied": pa.array(applied),
+                    "rescued": pa.array(rescued),
+                    **{
+                        name: pa.array(v.astype(np.float32), mask=~applied | np.isnan(v))
+                        for name, v in odds.items()
+                    },
+                },
+                schema=effects.EFFECTS_SCHEMA,
+            )
+        )
+
+    def _product_odds(
+        self, t: int, cust: np.ndarray, push: np.ndarray, r: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """effects.product_odds of the pushed product (NaN on rows without one); its choice
+        probability within its group comes from the drivers' utility (otc.utility)."""
+        without, with_ = np.full(len(cust), np.nan), np.full(len(cust), np.nan)
+        mix = ar.mix_matrix()[:, ar.OTC_EQUITY :]
+        for g in range(3):
+            cand = otc.candidates(self.p, t, g)
+            sel = np.flatnonzero((push >= 0) & (self.p.group[np.maximum(push, 0)] == g))
+            q = np.zeros(len(sel))
+            for lo in range(0, len(sel) if len(cand) else 0, ORACLE_CHUNK):
+                part = sel[lo : lo + ORACLE_CHUNK]
+                u = otc.utility(self.p, self.pop, self.aff, cust[part], cand, g, self.s)
+                e = np.exp(u - u.max(axis=1, keepdims=True))
+                hit = cand[None, :] == push[part][:, None]
+                q[lo : lo + len(part)] = (e * hit).sum(axis=1) / e.sum(axis=1)
+            boosted = q * np.exp(effects.PRODUCT_BOOST)
+            q_pushed = boosted / (1 - q + boosted)
+            arch = self.pop.arch[cust[sel]]
+            share = mix[arch, g] / np.maximum(mix[arch].sum(axis=1), 1e-12)
+            without[sel], with_[sel] = effects.product_odds(r[sel], share, q, q_pushed)
+        # a product outside the groups (a service) cannot be bought: zero either way
+        other = (push >= 0) & (self.p.group[np.maximum(push, 0)] < 0)
+        without[other], with_[other] = 0.0, 0.0
+        return without, with_
+
+    def _extra_purchases(self, t: int, rate: np.ndarray, active: np.ndarray) -> otc.Orders:
+        """Purchase occasions added by the effects in force (effects.extra_occasions)."""
+        s = self.s
+        c = np.flatnonzero((self.fx.buy_until > t) & active & (s.ch_stage == 0))
+        if not len(c):
+            return otc.Orders.concat([])
+        rng = self.st.get("effects", t)
+        pushed = self.aff.push_prod[c]
+        group = np.where(pushed >= 0, self.p.group[np.maximum(pushed, 0)], -1)
+        cust, grp = effects.extra_occasions(rng, c, rate[c], self.pop.arch[c], group)
+        return otc.purchase(self.p, self.pop, s, t, rng, cust, grp, self.aff)
 
     def _initial_plans(self, rng: np.random.Generator) -> None:
         """Regular investment plans (otc.PLAN_P) on funds held at the start."""
@@ -380,6 +509,9 @@ class Simulation:
         holds = np.zeros(s.n)
         np.maximum.at(holds, s.pbook.cust, soon[s.pbook.item] & (s.pbook.qty > 0))
         buy_rate = rate * (1 - ar.column("sell_prob")[pop.arch])
+        # a contact's extra occasions for the part of the horizon its effect still covers
+        left = np.clip(self.fx.buy_until - t - 1, 0, otc.HORIZON) / otc.HORIZON
+        buy_rate = buy_rate * (1 + (effects.BUY_MULT - 1) * left)
         who = np.flatnonzero(active & (s.ch_stage == 0))
         parts = []
         for lo in range(0, len(who), ORACLE_CHUNK):
@@ -557,7 +689,10 @@ class Simulation:
         # contacts and complaints
         reachable = opened & ~s.neglected & (pop.open_t < t)
         loss = (s.ch_stage == 1) & (s.ch_cause == churn.LOSS)
-        p_contact = 0.004 + 0.015 * (s.assets > 100_000_000) + 0.03 * loss
+        rising = s.at_risk & (s.ch_stage == 0)  # brokers see the portfolio losing to the index
+        p_contact = (
+            0.004 + 0.015 * (s.assets > 100_000_000) + 0.03 * loss + effects.TARGET_P * rising
+        )
         who = np.flatnonzero(reachable & (rng.random(s.n) < p_contact))
         k = len(who)
         channel = rng.choice(6, k, p=[0.4, 0.15, 0.2, 0.05, 0.05, 0.15])
@@ -577,6 +712,13 @@ class Simulation:
             tables["contacts"] = service.contacts_table(
                 biz, self.contact_seq, who, staff, channel, purpose, result, duration
             )
+            # a reached call, visit or WeChat message by the broker acts from the next day
+            made = np.flatnonzero(~np.isin(channel, (1, 5)) & np.isin(result, (0, 3)))
+            self._affect(
+                t, t + 1, biz, who[made], np.full(len(made), CONTACT), 0,
+                ids("N", self.contact_seq + made, 10), np.full(len(made), -1, np.int64),
+                self.st.get("effects", t, 2),
+            )  # fmt: skip
             self.contact_seq += k
         p_complain = 1 / 20000 + loss * 0.002
         opening = np.flatnonzero(opened & (pop.open_t < t) & (rng.random(s.n) < p_complain))

@@ -31,6 +31,9 @@ class State:
     ch_hard: np.ndarray = field(init=False)  # 1 closed, 2 transferred_out, 3 designation_cancelled
     ch_signal_t: np.ndarray = field(init=False)
     ch_churn_t: np.ndarray = field(init=False)
+    rescued_t: np.ndarray = field(init=False)  # day index a churn under way was called off, -1
+    hazard: np.ndarray = field(init=False)  # chance of a signal at the last churn check
+    at_risk: np.ndarray = field(init=False)  # underperforming the index at the last check
     snap_assets: list[np.ndarray] = field(default_factory=list)
     snap_flow: list[np.ndarray] = field(default_factory=list)
     snap_index: list[float] = field(default_factory=list)
@@ -49,3 +52,6 @@ class State:
         self.ch_hard = z.copy()
         self.ch_signal_t = np.full(n, -1, np.int64)
         self.ch_churn_t = np.full(n, 1 << 40, np.int64)
+        self.rescued_t = np.full(n, -1, np.int64)
+        self.hazard = np.zeros(n, np.float32)
+        self.at_risk = np.zeros(n, bool)
