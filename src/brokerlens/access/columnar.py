@@ -156,3 +156,10 @@ def grouped_counts(
     group = f" GROUP BY {cols}" if keys else ""
     sql = f"SELECT {select}count(*), {money} FROM {_source(path)} WHERE {where.sql}{group}"
     return list(_answer(path, sql, where.params, lambda: _fetch_all(sql, where.params)))
+
+
+def member_rows(path: str, where: Where) -> list[tuple[str, str | None]]:
+    """(customer_id, branch_id) of every matching row: a campaign's members when frozen. Not
+    kept (a launch reads once)."""
+    sql = f"SELECT customer_id, branch_id FROM {_source(path)} WHERE {where.sql}"
+    return [(str(r[0]), r[1]) for r in _fetch_all(sql, where.params)]

@@ -46,6 +46,7 @@ from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.publish.alerts import publish_alerts
 from brokerlens.publish.bulk import load_in_batches
+from brokerlens.publish.campaigns import publish_campaign_outcomes
 from brokerlens.publish.changes import compute_changes, write_changes
 from brokerlens.publish.columns import ColumnSpec
 from brokerlens.publish.profile_table import create_indexes, profile_table, table_name
@@ -92,6 +93,7 @@ class PublishReport:
     reference_written: dict[str, int] = field(default_factory=dict)  # rows deleted + inserted
     steps: dict[str, float] = field(default_factory=dict)  # seconds per step
     alerts: int = 0  # alert rows of T inserted (those already there keep their status)
+    campaign_conversions: int = 0  # campaign members whose conversion T's outcomes found
 
 
 def pick_profile(settings: Settings, as_of: dt.date | None) -> tuple[dt.date, Path]:
@@ -256,7 +258,9 @@ class _Job:
                 _drop_older(connection, keep={snapshot_id, *_ids(basis.previous)})
             clock = self._lap("drop older", clock)
             report.alerts = publish_alerts(db, self.settings, self.day)
-            self._lap("alerts", clock)
+            clock = self._lap("alerts", clock)
+            report.campaign_conversions = publish_campaign_outcomes(db, self.settings, self.day)
+            self._lap("campaign outcomes", clock)
         report.steps = self.steps
         return report
 
