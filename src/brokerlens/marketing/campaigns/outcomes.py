@@ -137,9 +137,13 @@ def compute_outcomes(
     engine.register_table("co_members", members)
     start = min(members.column("window_start").to_pylist() or [as_of])
     _register_feeds(engine, lake, start, as_of)
+    rows = engine.write_parquet(outcomes_sql(engine), warehouse.outcomes_file(as_of))
+    return Outcomes(count, members.num_rows, rows)
+
+
+def outcomes_sql(engine: Engine) -> str:
+    """The goal models as views on `engine` (over co_members and the co_ feeds registered
+    there), and the SQL of the outcome rows over them."""
     for name in GOAL_MODELS:
         engine.create_view(name, load_sql(PACKAGE, name).sql)
-    rows = engine.write_parquet(
-        load_sql(PACKAGE, "co_outcomes").sql, warehouse.outcomes_file(as_of)
-    )
-    return Outcomes(count, members.num_rows, rows)
+    return load_sql(PACKAGE, "co_outcomes").sql
