@@ -69,7 +69,9 @@ def _members(world: World, campaign_id: int) -> dict[str, tuple[str, str | None,
 def _actions(world: World) -> list[str]:
     with world.engine.connect() as connection:
         return list(
-            connection.execute(sa.select(audit_log.c.action).order_by(audit_log.c.audit_id)).scalars()
+            connection.execute(
+                sa.select(audit_log.c.action).order_by(audit_log.c.audit_id)
+            ).scalars()
         )
 
 
