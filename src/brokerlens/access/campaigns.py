@@ -38,7 +38,7 @@ from brokerlens.config import Settings
 from brokerlens.contract.feeds import FEEDS
 from brokerlens.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from brokerlens.marketing.campaigns.config import load_config
-from brokerlens.marketing.campaigns.split import split
+from brokerlens.marketing.campaigns.split import holdout_mask
 from brokerlens.marketing.campaigns.uplift import Uplift, uplift
 from brokerlens.publish.bulk import bulk_load
 from brokerlens.store.marketing_schema import (
@@ -441,15 +441,23 @@ def _source_conditions(connection: sa.Connection, campaign: Campaign) -> list[Co
     return [Condition.model_validate(c) for c in stored[0] or []]
 
 
+@dataclass(frozen=True)
+class _Members:
+    """The members found at launch, sorted by customer id (the split's order)."""
+
+    ids: list[str]
+    branches: list[str | None]
+
+
 def _resolve(
     connection: sa.Connection,
     settings: Settings,
     principal: Principal,
     snapshot: Snapshot,
     campaign: Campaign,
-) -> list[tuple[str, str | None]]:
-    """(customer_id, branch_id) of the source's customers within the launcher's scope and the
-    campaign's unit, at the served snapshot."""
+) -> _Members:
+    """The source's customers within the launcher's scope and the campaign's unit, at the
+    served snapshot, with their branches."""
     conditions = _source_conditions(connection, campaign)
     path = columnar.columnar_file(snapshot)
     filters = compile_query(
@@ -467,26 +475,44 @@ def _resolve(
         where.append(snapshot.table.c.branch_id.in_(sorted(units)))
     connection.commit()
     if path is not None:
-        found = columnar.member_rows(path, Filters(where, []).duckdb_where())
+        ids, branches = columnar.member_rows(path, Filters(where, []).duckdb_where())
     else:
         table = snapshot.table
-        rows = connection.execute(sa.select(table.c.customer_id, table.c.branch_id).where(*where))
-        found = [(str(r[0]), r[1]) for r in rows]
+        rows = connection.execute(
+            sa.select(table.c.customer_id, table.c.branch_id)
+            .where(*where)
+            .order_by(table.c.customer_id)
+        ).all()
+        ids, branches = [str(r[0]) for r in rows], [r[1] for r in rows]
+    found = _Members(ids, branches)
     if campaign.source_kind == "product_targets" and campaign.source_top is not None:
         found = _top(settings, snapshot, campaign, found)
     return found
 
 
-def _top(
-    settings: Settings, snapshot: Snapshot, campaign: Campaign, found: list[tuple[str, str | None]]
-) -> list[tuple[str, str | None]]:
+def _top(settings: Settings, snapshot: Snapshot, campaign: Campaign, found: _Members) -> _Members:
     """The first N in the target list's order (the product's score, best first)."""
     _, path = targets_file(settings, snapshot.as_of_date)
     if path is None:
-        return []
+        return _Members([], [])
     rank = {c: i for i, c in enumerate(target_ids(path, campaign.source_id))}
-    ordered = sorted(found, key=lambda r: rank.get(r[0], len(rank)))
-    return ordered[: campaign.source_top]
+    pairs = sorted(zip(found.ids, found.branches, strict=True), key=lambda r: rank.get(r[0], -1))
+    kept = sorted(pairs[: campaign.source_top])
+    return _Members([i for i, _ in kept], [b for _, b in kept])
+
+
+def _owner(customer_id: Any, day: dt.date) -> Any:
+    """The member's broker on `day` by DESIGN17's owner rule: the active relationship's staff,
+    servicer before developer before advisor, then the earliest start, then the smallest id."""
+    r = relationships
+    priority = sa.case(ROLE_PRIORITY, value=r.c.role, else_=len(ROLE_PRIORITY))
+    return (
+        sa.select(r.c.staff_id)
+        .where(r.c.customer_id == customer_id, active_on(day))
+        .order_by(priority, r.c.start_date, r.c.staff_id)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 _LAUNCH = sa.Table(
@@ -499,33 +525,55 @@ _LAUNCH = sa.Table(
 )
 
 
-def _owner(day: dt.date) -> Any:
-    """The member's broker on `day` by DESIGN17's owner rule: the active relationship's staff,
-    servicer before developer before advisor, then the earliest start, then the smallest id."""
-    r = relationships
-    priority = sa.case(ROLE_PRIORITY, value=r.c.role, else_=len(ROLE_PRIORITY))
-    return (
-        sa.select(r.c.staff_id)
-        .where(r.c.customer_id == _LAUNCH.c.customer_id, active_on(day))
-        .order_by(priority, r.c.start_date, r.c.staff_id)
-        .limit(1)
-        .scalar_subquery()
-    )
+def _groups(holdout: Any) -> list[str]:
+    return ["holdout" if h else "treatment" for h in holdout.tolist()]
 
 
-def _freeze(
-    connection: sa.Connection,
-    campaign_id: int,
-    ids: list[str],
-    holdout: Any,
-    branches: dict[str, str | None],
-    day: dt.date,
+def _freeze_sqlite(
+    connection: sa.Connection, campaign_id: int, found: _Members, holdout: Any, day: dt.date
 ) -> None:
+    """One INSERT per member, executemany on the driver's cursor, the owner looked up in the
+    same statement (relationships' primary key starts with customer_id): one pass, no copy
+    of the members first (500,000 members in a few seconds)."""
+    statement = campaign_members.insert().values(
+        campaign_id=sa.bindparam("m_campaign"),
+        customer_id=sa.bindparam("m_customer"),
+        grp=sa.bindparam("m_grp"),
+        branch_id=sa.bindparam("m_branch"),
+        staff_id=_owner(sa.bindparam("m_owner_of"), day),
+    )
+    compiled = statement.compile(dialect=connection.dialect)
+    constant = {k: v for k, v in compiled.params.items() if not k.startswith("m_")}
+    # the driver's cursor takes SQLite's own form: a date as its ISO text
+    fixed = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in constant.items()}
+    order = compiled.positiontup or []
+    row_keys = ("m_customer", "m_grp", "m_branch", "m_owner_of")
+
+    def rows() -> Any:
+        for customer, grp, branch in zip(found.ids, _groups(holdout), found.branches, strict=True):
+            values = dict(zip(row_keys, (customer, grp, branch, customer), strict=True))
+            yield tuple(
+                campaign_id if k == "m_campaign" else values[k] if k in values else fixed[k]
+                for k in order
+            )
+
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(str(compiled), rows())
+    finally:
+        cursor.close()
+
+
+def _freeze_copy(
+    connection: sa.Connection, campaign_id: int, found: _Members, holdout: Any, day: dt.date
+) -> None:
+    """PostgreSQL: the members by COPY into a temporary table, then one INSERT ... SELECT with
+    the owner looked up per member."""
     batch = pa.table(
         {
-            "customer_id": pa.array(ids, pa.string()),
-            "grp": pa.array(["holdout" if h else "treatment" for h in holdout.tolist()]),
-            "branch_id": pa.array([branches[i] for i in ids], pa.string()),
+            "customer_id": pa.array(found.ids, pa.string()),
+            "grp": pa.array(_groups(holdout), pa.string()),
+            "branch_id": pa.array(found.branches, pa.string()),
         }
     )
     _LAUNCH.create(connection)
@@ -536,7 +584,7 @@ def _freeze(
             _LAUNCH.c.customer_id,
             _LAUNCH.c.grp,
             _LAUNCH.c.branch_id,
-            _owner(day),
+            _owner(_LAUNCH.c.customer_id, day),
         )
         connection.execute(
             campaign_members.insert().from_select(
@@ -562,14 +610,14 @@ def launch_campaign(
             raise Forbidden("a campaign pending approval is launched by head office marketing")
         snapshot = served_snapshot_on(connection)
         found = _resolve(connection, settings, principal, snapshot, campaign)
-    if not found:
+    n = len(found.ids)
+    if not n:
         raise InvalidRequest(
             "the campaign's source has no customers in your scope",
             hint="check the segment's conditions or the product's target list",
         )
-    big = len(found) > config.approval_above and principal.role is not Role.HQ_MARKETING
-    branches = dict(found)
-    ids, holdout = split(list(branches), campaign.holdout_share, campaign.seed)
+    big = n > config.approval_above and principal.role is not Role.HQ_MARKETING
+    holdout = holdout_mask(n, campaign.holdout_share, campaign.seed)
     n_hold = int(holdout.sum())
     with db.begin() as connection:
         status = "pending_approval" if big else "launched"
@@ -579,8 +627,8 @@ def launch_campaign(
                 launched_by=principal.username,
                 launched_at=_now(),
                 frozen_as_of=snapshot.as_of_date,
-                members=len(ids),
-                treatment=len(ids) - n_hold,
+                members=n,
+                treatment=n - n_hold,
                 holdout=n_hold,
             )
         # the status is the lock: a second launch finds it changed and is refused
@@ -591,17 +639,14 @@ def launch_campaign(
         ).rowcount
         if changed != 1:
             raise Conflict(f"campaign {campaign_id} was launched meanwhile")
-        detail = {
-            "campaign_id": campaign_id,
-            "members": len(ids),
-            "as_of": str(snapshot.as_of_date),
-        }
+        detail = {"campaign_id": campaign_id, "members": n, "as_of": str(snapshot.as_of_date)}
         if big:
             detail["approval_above"] = config.approval_above
             record_audit(connection, principal, "campaign_pending_approval", [], detail)
         else:
-            _freeze(connection, campaign_id, ids, holdout, branches, snapshot.as_of_date)
-            detail.update(treatment=len(ids) - n_hold, holdout=n_hold, seed=campaign.seed)
+            freeze = _freeze_sqlite if db.dialect.name == "sqlite" else _freeze_copy
+            freeze(connection, campaign_id, found, holdout, snapshot.as_of_date)
+            detail.update(treatment=n - n_hold, holdout=n_hold, seed=campaign.seed)
             record_audit(connection, principal, "campaign_launch", [], detail)
         return _get(connection, principal, campaign_id)
 
@@ -661,23 +706,42 @@ def _count(condition: Any) -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _rows(connection: sa.Connection, m: Any, where: Any, key: Any) -> list[tuple[Any, ...]]:
+def _cells(connection: sa.Connection, m: Any, where: Any) -> list[tuple[Any, ...]]:
+    """(branch_id, staff_id, the six counts) per branch and broker: the one pass over the
+    members (GROUP BY in the store); the total and the by-branch and by-broker lines are sums
+    of these few thousand rows at most."""
     treat = m.c.grp == "treatment"
     hold = m.c.grp == "holdout"
     contacted = m.c.contacted_on.is_not(None)
     converted = m.c.converted_on.is_not(None)
-    columns = [
-        _count(treat),
-        _count(sa.and_(treat, contacted)),
-        _count(sa.and_(treat, converted)),
-        _count(hold),
-        _count(sa.and_(hold, contacted)),
-        _count(sa.and_(hold, converted)),
-    ]
-    if key is None:
-        return [(None, *connection.execute(sa.select(*columns).where(where)).one())]
-    query = sa.select(key, *columns).where(where).group_by(key).order_by(key)
+    query = (
+        sa.select(
+            m.c.branch_id,
+            m.c.staff_id,
+            _count(treat),
+            _count(sa.and_(treat, contacted)),
+            _count(sa.and_(treat, converted)),
+            _count(hold),
+            _count(sa.and_(hold, contacted)),
+            _count(sa.and_(hold, converted)),
+        )
+        .where(where)
+        .group_by(m.c.branch_id, m.c.staff_id)
+    )
     return [tuple(r) for r in connection.execute(query)]
+
+
+def _rollup(cells: list[tuple[Any, ...]], key: int | None) -> list[tuple[Any, ...]]:
+    """The cells summed by one of their keys (0 branch, 1 broker; None: one total line)."""
+    sums: dict[Any, list[int]] = {}
+    for cell in cells:
+        line = sums.setdefault(None if key is None else cell[key], [0] * 6)
+        for i, value in enumerate(cell[2:]):
+            line[i] += int(value or 0)
+    if key is None and not sums:
+        sums[None] = [0] * 6
+    ordered = sorted(sums.items(), key=lambda kv: (kv[0] is None, str(kv[0])))
+    return [(k, *v) for k, v in ordered]
 
 
 def _line(row: tuple[Any, ...], label: str | None, records: int, contacts: int) -> ReportRow:
@@ -728,9 +792,8 @@ def campaign_report(
         day = _scope_day(connection)
         m = _members(principal, day, [campaign_id])
         where = _scope(principal, m, day)
-        total = _rows(connection, m, where, None)[0]
-        by_branch = _rows(connection, m, where, m.c.branch_id)
-        by_broker = _rows(connection, m, where, m.c.staff_id)
+        cells = _cells(connection, m, where)
+        total, by_branch, by_broker = _rollup(cells, None)[0], _rollup(cells, 0), _rollup(cells, 1)
         records: dict[Any, int] = dict(
             connection.execute(
                 sa.select(m.c.staff_id, sa.func.count(service_records.c.record_id))

@@ -17,13 +17,17 @@ def holdout_size(n: int, share: float) -> int:
     return round(n * share)
 
 
-def split(ids: Sequence[str], share: float, seed: int) -> tuple[list[str], np.ndarray]:
-    """(the ids sorted, a boolean array: True where that id is in the holdout)."""
-    ordered = sorted(ids)
-    n = len(ordered)
+def holdout_mask(n: int, share: float, seed: int) -> np.ndarray:
+    """For n ids already sorted: True at the positions drawn into the holdout."""
     holdout = np.zeros(n, dtype=bool)
     k = holdout_size(n, share)
     if k:
         order = np.random.default_rng(seed).permutation(n)
         holdout[order[:k]] = True
-    return ordered, holdout
+    return holdout
+
+
+def split(ids: Sequence[str], share: float, seed: int) -> tuple[list[str], np.ndarray]:
+    """(the ids sorted, a boolean array: True where that id is in the holdout)."""
+    ordered = sorted(ids)
+    return ordered, holdout_mask(len(ordered), share, seed)
