@@ -970,6 +970,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "camp.seed": ("随机种子", "Seed"),
     "camp.seed_hint": ("留空则使用活动编号", "Empty: the campaign's number"),
     "camp.threshold": ("入金门槛（元）", "Deposit threshold (yuan)"),
+    "camp.threshold_short": ("净入金不低于 {v}元", "net inflow at least {v} yuan"),
     "camp.create": ("保存为草稿", "Save as draft"),
     "camp.approval_note": (
         "目标客户超过 {n} 人的活动需由总部营销管理岗发起",

@@ -41,7 +41,9 @@ def campaigns_page(page: ReaderPageDep) -> Response:
 
 def _form_context(page: Page, values: dict[str, Any] | None = None) -> dict[str, Any]:
     config = load_config(page.settings)
-    today = dt.date.today()
+    # the window opens the business day after the served data: what a launch now can move
+    snapshot = page.snapshot()
+    today = snapshot.as_of_date + dt.timedelta(days=1) if snapshot else dt.date.today()
     defaults = {
         "goal": "deposit",
         "channel": "phone",
@@ -143,6 +145,9 @@ def campaign_page(campaign_id: IdPath, page: ReaderPageDep) -> Response:
         "branches": _bar(report.branches) if report else [],
         "brokers": _bar(report.brokers) if report else [],
         "can_export": page.principal.can(Permission.EXPORT),
+        "segment_names": {
+            str(s.segment_id): s.name for s in list_segments(page.db, page.principal)
+        },
         "approval_above": load_config(page.settings).approval_above,
     }
     return page.render("campaign.html", context, active="campaigns")
