@@ -647,6 +647,16 @@ def close_campaign(db: sa.Engine, principal: Principal, campaign_id: int) -> Cam
     return _set_status(db, principal, campaign_id, "closed", ("launched",))
 
 
+def end_campaign(db: sa.Engine, principal: Principal, campaign_id: int) -> Campaign:
+    """Stop a campaign whatever its stage: a draft or pending one is cancelled, a launched one
+    closed; an ended one: Conflict."""
+    with db.connect() as connection:
+        status = _get(connection, principal, campaign_id).status
+    if status in OPEN:
+        return cancel_campaign(db, principal, campaign_id)
+    return close_campaign(db, principal, campaign_id)
+
+
 # --- the report -------------------------------------------------------------------------------
 
 

@@ -177,14 +177,11 @@ def launch_campaign(
     return campaign_public(service.launch_campaign(db, settings, principal, campaign_id))
 
 
-@router.post("/campaigns/{campaign_id}/cancel", response_model=CampaignPublic)
-def cancel_campaign(campaign_id: IdPath, db: DbDep, principal: ReaderDep) -> CampaignPublic:
-    return campaign_public(service.cancel_campaign(db, principal, campaign_id))
-
-
 @router.post("/campaigns/{campaign_id}/close", response_model=CampaignPublic)
 def close_campaign(campaign_id: IdPath, db: DbDep, principal: ReaderDep) -> CampaignPublic:
-    return campaign_public(service.close_campaign(db, principal, campaign_id))
+    """Stop the campaign: a draft or pending one is cancelled, a launched one closed (its
+    members and conversions stay); audited."""
+    return campaign_public(service.end_campaign(db, principal, campaign_id))
 
 
 @router.get("/campaigns/{campaign_id}/report", response_model=ReportPublic)
