@@ -201,7 +201,9 @@ def show(
             console.print(f"  {label}: {value}", markup=False)
 
 
-def _report_table(title: str, rows: list[ReportRow], with_activity: bool) -> Table:
+def _report_table(
+    title: str, rows: list[ReportRow], with_activity: bool, *, total: bool = False
+) -> Table:
     table = Table(title=title)
     heads = ["", "treatment", "contacted", "converted", "rate", "holdout", "converted", "rate"]
     heads += ["uplift", "95% CI"] + (["activity"] if with_activity else [])
@@ -213,7 +215,7 @@ def _report_table(title: str, rows: list[ReportRow], with_activity: bool) -> Tab
             "-" if e.low is None or e.high is None else f"[{e.low * 100:+.2f}, {e.high * 100:+.2f}]"
         )
         cells = [
-            f"{r.label or r.key or '合计'}",
+            "合计 total" if total else r.label or r.key or "未分配 unassigned",
             f"{r.t_members:,}",
             f"{r.t_contacted:,}",
             f"{r.t_converted:,}",
@@ -254,7 +256,7 @@ def report(
     def biggest(rows: list[ReportRow]) -> list[ReportRow]:
         return sorted(rows, key=lambda r: -(r.t_members + r.h_members))[:limit]
 
-    console.print(_report_table("合计 total", [found.total], True), markup=False)
+    console.print(_report_table("合计 total", [found.total], True, total=True), markup=False)
     console.print(_report_table("按营业部 by branch", biggest(found.branches), False), markup=False)
     console.print(_report_table("按经纪人 by broker", biggest(found.brokers), True), markup=False)
     as_of = found.campaign.outcomes_as_of or "-"
