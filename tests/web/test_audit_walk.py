@@ -47,6 +47,8 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     ("GET", "/api/org/staff"): "staff names and units; no customer data",
     ("GET", "/api/audit"): "the audit log itself (read_audit); reading it is not re-audited",
     ("GET", "/api/users"): "the account list (manage_users); no customer data, changes nothing",
+    ("GET", "/api/campaigns"): "campaign definitions and counts; no customer rows",
+    ("GET", "/api/campaigns/{campaign_id}"): "a campaign's definition; no customer rows",
 }
 # Operations answered with another status than 2xx even when called as allowed.
 EXPECTED_STATUS: dict[tuple[str, str], int] = {
@@ -67,6 +69,8 @@ def recommendations(published: Published) -> Iterator[None]:
 def _role(path: str) -> str:
     if path.startswith("/api/users"):
         return "admin"
+    if path.startswith("/api/campaigns"):
+        return "hq_marketing"  # creates and runs campaigns
     if path.startswith(("/api/alerts/thresholds", "/api/catalog/preview", "/api/catalog/apply")):
         return "hq_marketing"
     return "compliance"
@@ -115,6 +119,15 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
             }
         },
         ("POST", "/api/users/{username}/reset"): {"json": {}},
+        ("POST", "/api/campaigns"): {
+            "json": {
+                "name": "walk",
+                "goal": "trade",
+                "segment_id": walk.params["segment_id"],
+                "window_start": "2025-01-01",
+                "window_end": "2025-12-31",
+            }
+        },
     }
     return bodies.get((method, path), {})
 
@@ -147,7 +160,11 @@ def _prepare(me: SignedIn, hq: SignedIn) -> Walk:
     walk.params["alert_row_id"] = alerts[0]["alert_row_id"]
     made = me.client.post(
         "/api/segments",
-        json={"name": "walk", "conditions": [{"field": "customer_id", "op": "ne", "value": "x"}]},
+        json={
+            "name": "walk",
+            "visibility": "unit",  # head office's campaign is made from it
+            "conditions": [{"field": "customer_id", "op": "ne", "value": "x"}],
+        },
         headers=me.headers(),
     )
     assert made.status_code == 201, made.text
@@ -173,6 +190,8 @@ def _order(operations: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ("POST", "/api/customers/{customer_id}/investor-class/requests"),
         ("POST", "/api/users"),
         ("POST", "/api/users/{username}/disable"),
+        ("POST", "/api/campaigns"),
+        ("POST", "/api/campaigns/{campaign_id}/launch"),
     ]
     rank = {op: n for n, op in enumerate(first)}
     return sorted(
@@ -198,6 +217,8 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
         walk.params["check_id"] = answer["check_id"]
     if method == "POST" and path.endswith("/investor-class/requests"):
         walk.params["request_id"] = answer["request_id"]
+    if method == "POST" and path == "/api/campaigns":
+        walk.params["campaign_id"] = answer["campaign_id"]
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(
