@@ -98,7 +98,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _ensure_user(
+def ensure_bench_user(
     home: Path,
     username: str = BENCH_USER,
     role: Role = Role.HQ_MARKETING,
@@ -145,7 +145,7 @@ def _worklist_homes(base: str, home: Path, staff: list[str], n: int, seed: int) 
     sessions = []
     for i, staff_id in enumerate(staff):
         username = BENCH_BROKER.format(i)
-        password = _ensure_user(home, username, Role.BROKER, staff_id)
+        password = ensure_bench_user(home, username, Role.BROKER, staff_id)
         response = httpx.post(
             f"{base}/api/login", json={"username": username, "password": password}, timeout=30
         )
@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.probe == "worklist" and not brokers:
         sys.stdout.write("worklist: no work list kept (run `brokerlens run` first)\n")
         return 1
-    password = _ensure_user(args.home)
+    password = ensure_bench_user(args.home)
     with _server(args.home, _free_port(), args.workers) as base:
         cookies, csrf = _sign_in(base, password)
         if args.probe == "worklist":

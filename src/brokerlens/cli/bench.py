@@ -27,8 +27,10 @@ def bench(
             "(full run, next-day run, catalog preview), engines (DuckDB beside Spark), serve "
             "(publish, 360, list, count, load over HTTP), riskpref (behavioural risk "
             "preference: stability and agreement with the ground truth), churn (the churn "
-            "model against the ground truth: AUC, top 5% precision, lift, weeks ahead) or "
-            "products (product evaluation, recommendations scored and gated, their pages)."
+            "model against the ground truth: AUC, top 5% precision, lift, weeks ahead), "
+            "products (product evaluation, recommendations scored and gated, their pages) or "
+            "marketing (every broker's work list, a broker's home page, a campaign over 500,000 "
+            "customers launched and reported)."
         ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
@@ -60,6 +62,7 @@ def bench(
     # each suite module registers its stages when imported
     import brokerlens.bench.churn
     import brokerlens.bench.indicators
+    import brokerlens.bench.marketing
     import brokerlens.bench.products
     import brokerlens.bench.riskpref
     import brokerlens.bench.serve  # noqa: F401

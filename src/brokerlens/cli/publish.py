@@ -23,7 +23,8 @@ def report_line(report: object) -> str:
         f"published {report.rows:,} customers as of {report.as_of_date} in "
         f"{report.seconds:.2f} s (snapshot {report.snapshot_id}, table {report.table_name}; "
         f"{report.changes:,} changes, {len(report.scope_days)} new trend date(s); "
-        f"{report.care:,} care message(s) to the outbox)"
+        f"{report.care:,} care message(s) to the outbox, "
+        f"{report.campaign_conversions:,} campaign conversion(s))"
     )
 
 

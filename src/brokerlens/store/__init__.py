@@ -4,6 +4,13 @@ Data flows warehouse -> publish -> store -> access (scope, masking, audit) -> ap
 """
 
 from brokerlens.store.db import dispose_engines, is_sqlite, store_engine
-from brokerlens.store.migrate import open_store, upgrade
+from brokerlens.store.migrate import open_store, store_if_present, upgrade
 
-__all__ = ["dispose_engines", "is_sqlite", "open_store", "store_engine", "upgrade"]
+__all__ = [
+    "dispose_engines",
+    "is_sqlite",
+    "open_store",
+    "store_engine",
+    "store_if_present",
+    "upgrade",
+]

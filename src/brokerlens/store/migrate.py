@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 
 from brokerlens.config import Settings
 from brokerlens.store.db import store_engine
@@ -37,3 +37,13 @@ def open_store(settings: Settings) -> Engine:
     if settings.store_url not in _migrated:
         upgrade(settings)
     return store_engine(settings)
+
+
+def store_if_present(settings: Settings) -> Engine | None:
+    """The migrated store, or None when it is a SQLite file not made yet: a run step that reads
+    the store (states, campaigns, treatments) never creates it, so `run --no-publish` leaves a
+    home without a store as it found it."""
+    url = make_url(settings.store_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        return None
+    return open_store(settings)

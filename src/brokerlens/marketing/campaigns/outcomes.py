@@ -128,9 +128,15 @@ def _register_feeds(engine: Engine, lake: LakeFiles, start: dt.date, as_of: dt.d
 
 
 def compute_outcomes(
-    db: sa.Engine, engine: Engine, lake: LakeFiles, warehouse: WarehouseLayout, as_of: dt.date
+    db: sa.Engine | None,
+    engine: Engine,
+    lake: LakeFiles,
+    warehouse: WarehouseLayout,
+    as_of: dt.date,
 ) -> Outcomes:
-    """Write `outcomes/<T>.parquet` (nothing when no campaign is running)."""
+    """Write `outcomes/<T>.parquet` (nothing when no campaign is running, or no store yet)."""
+    if db is None:
+        return Outcomes(0, 0, 0)
     count, members = members_table(db, as_of)
     if not count:
         return Outcomes(0, 0, 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from brokerlens.marketing.campaigns.outcomes import compute_outcomes
-from brokerlens.store import open_store
+from brokerlens.store import store_if_present
 from brokerlens.warehouse.steps import RunContext, StepResult, run_step
 
 
@@ -15,6 +15,6 @@ from brokerlens.warehouse.steps import RunContext, StepResult, run_step
 def campaign_outcomes(ctx: RunContext) -> StepResult:
     """Launched campaigns' conversions and contacts up to T (the store read, never written)."""
     found = compute_outcomes(
-        open_store(ctx.settings), ctx.engine, ctx.lake, ctx.warehouse, ctx.as_of
+        store_if_present(ctx.settings), ctx.engine, ctx.lake, ctx.warehouse, ctx.as_of
     )
     return StepResult(rows=found.rows if found.campaigns else None, note=found.note())

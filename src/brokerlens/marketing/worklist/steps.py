@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from brokerlens.marketing.worklist.build import Inputs, build_worklist
 from brokerlens.marketing.worklist.config import load_config
-from brokerlens.store import open_store
+from brokerlens.store import store_if_present
 from brokerlens.warehouse.steps import RunContext, StepResult, run_step
 
 
@@ -24,5 +24,5 @@ def work_list(ctx: RunContext) -> StepResult:
         as_of=ctx.as_of,
         loaded_days=ctx.loaded_days,
     )
-    report = build_worklist(src, config, open_store(ctx.settings))
+    report = build_worklist(src, config, store_if_present(ctx.settings))
     return StepResult(rows=report.rows, note=report.note(), counts=report.kinds)

@@ -19,9 +19,15 @@ from brokerlens.products.recommend.gate import (
 )
 from brokerlens.products.recommend.score import GateFn
 from brokerlens.products.recommend.snapshot import Snapshot
-from brokerlens.store import open_store
+from brokerlens.store import store_if_present
 from brokerlens.suitability.rules import load_rules
 from brokerlens.suitability.workflow import treatments
+
+
+def _treated(settings: Settings) -> dict[str, str]:
+    """Approved investor-class requests (none before the store exists)."""
+    db = store_if_present(settings)
+    return {} if db is None else treatments(db)
 
 
 def suitability_gate(
@@ -40,7 +46,7 @@ def suitability_gate(
         facts.take(pa.array(np.where(found, idx, 0))),
         snap.as_of,
         rules,
-        treated=treatments(open_store(settings)),
+        treated=_treated(settings),
     )
     if not found.all():
         aligned = dataclasses.replace(
