@@ -30,7 +30,8 @@ def bench(
             "model against the ground truth: AUC, top 5% precision, lift, weeks ahead), "
             "products (product evaluation, recommendations scored and gated, their pages) or "
             "marketing (every broker's work list, a broker's home page, a campaign over 500,000 "
-            "customers launched and reported)."
+            "customers launched and reported) or uplift (a campaign's measured uplift against "
+            "the generator's oracle, the treatment fed back with generate --actions)."
         ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
@@ -65,7 +66,8 @@ def bench(
     import brokerlens.bench.marketing
     import brokerlens.bench.products
     import brokerlens.bench.riskpref
-    import brokerlens.bench.serve  # noqa: F401
+    import brokerlens.bench.serve
+    import brokerlens.bench.uplift  # noqa: F401
     from brokerlens.bench.harness import SUITES, BenchPlan, default_workdir, run_bench
 
     settings = settings_of(ctx)
