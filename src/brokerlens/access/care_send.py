@@ -35,6 +35,10 @@ NO_EMAIL = "no e-mail address in the customer's data"
 _CHUNK = 500  # ids per UPDATE ... IN (...)
 
 
+# A message an e-mail sender has taken and not yet marked sent or failed.
+SENDING = "sending"
+
+
 def _require(principal: Principal) -> None:
     if not principal.can(Permission.SEND_MESSAGES):
         raise Forbidden("sending care messages needs the send_messages permission")
@@ -106,15 +110,28 @@ def _refusing(connection: sa.Connection, channel: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _mark(connection: sa.Connection, ids: Iterable[int], values: dict[str, Any]) -> None:
+def _mark(
+    connection: sa.Connection,
+    ids: Iterable[int],
+    values: dict[str, Any],
+    *,
+    was: str = "queued",
+) -> set[int]:
+    """Set `values` on the messages still `was`; returns the ids this call changed, so of two
+    senders at once only one takes a message (the other's update finds it taken)."""
     ids = list(ids)
+    taken: set[int] = set()
     for start in range(0, len(ids), _CHUNK):
-        connection.execute(
-            care_messages.update()
-            .where(care_messages.c.message_id.in_(ids[start : start + _CHUNK]))
-            .where(care_messages.c.status == "queued")
-            .values(**values)
+        taken.update(
+            connection.execute(
+                care_messages.update()
+                .where(care_messages.c.message_id.in_(ids[start : start + _CHUNK]))
+                .where(care_messages.c.status == was)
+                .values(**values)
+                .returning(care_messages.c.message_id)
+            ).scalars()
         )
+    return taken
 
 
 def export_messages(
@@ -147,7 +164,8 @@ def export_messages(
         _mark(connection, gone, {"status": "opted_out"})
         _mark(connection, missing, {"status": "failed", "error": NO_PHONE})
         sent = {"status": "exported", "sent_at": now, "sent_by": principal.username}
-        _mark(connection, [r["message_id"] for r in out], sent)
+        taken = _mark(connection, [r["message_id"] for r in out], sent)
+        out = [r for r in out if r["message_id"] in taken]  # another export took the rest
         ids = list(dict.fromkeys(str(r["customer_id"]) for r in out))
         detail = {
             "kind": "care_messages",
@@ -201,6 +219,9 @@ def send_email(
             continue
         subject = row["subject"] or ""
         mails.append(Mail(row["message_id"], str(row["contact"]), subject, row["body"]))
+    with db.begin() as connection:  # claimed before sending: a second sender skips them
+        claimed = _mark(connection, [m.message_id for m in mails], {"status": SENDING})
+    mails = [m for m in mails if m.message_id in claimed]
     outcomes = send_mails(smtp, mails)
     now = dt.datetime.now(dt.UTC)
     errors: dict[str, None] = {}
@@ -208,7 +229,8 @@ def send_email(
         _mark(connection, gone, {"status": "opted_out"})
         _mark(connection, missing, {"status": "failed", "error": NO_EMAIL})
         done = [o.message_id for o in outcomes if o.error is None]
-        _mark(connection, done, {"status": "sent", "sent_at": now, "sent_by": principal.username})
+        sent_values = {"status": "sent", "sent_at": now, "sent_by": principal.username}
+        _mark(connection, done, sent_values, was=SENDING)
         failures: dict[str, list[int]] = {}
         for outcome in outcomes:
             if outcome.error is not None:
@@ -216,7 +238,7 @@ def send_email(
         for error, failed_ids in failures.items():
             errors[error] = None
             values = {"status": "failed", "error": error[:2000], "sent_by": principal.username}
-            _mark(connection, failed_ids, values)
+            _mark(connection, failed_ids, values, was=SENDING)
         by_id = {r["message_id"]: str(r["customer_id"]) for r in rows}
         ids = list(dict.fromkeys(by_id[m.message_id] for m in mails))
         detail = {

@@ -43,7 +43,7 @@ CAMPAIGN_GOALS = ("deposit", "product_purchase", "trade", "reactivation", "permi
 CAMPAIGN_STATUSES = ("draft", "pending_approval", "launched", "closed", "cancelled")
 GROUPS = ("treatment", "holdout")
 MESSAGE_CHANNELS = ("sms", "app_push", "email")
-MESSAGE_STATUSES = ("queued", "exported", "sent", "failed", "opted_out")
+MESSAGE_STATUSES = ("queued", "sending", "exported", "sent", "failed", "opted_out")
 
 work_item_states = Table(
     "work_item_states",
