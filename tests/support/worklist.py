@@ -18,30 +18,10 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from brokerlens.config import Settings
+from brokerlens.marketing.worklist.build import ROW_GROUP, WORKLIST_SCHEMA
 from brokerlens.warehouse.layout import WarehouseLayout
 
-SCHEMA = pa.schema(
-    [
-        ("as_of_date", pa.date32()),
-        ("staff_id", pa.string()),
-        ("branch_id", pa.string()),
-        ("customer_id", pa.string()),
-        ("name", pa.string()),
-        ("rank", pa.int32()),
-        ("score", pa.float64()),
-        ("urgency", pa.float64()),
-        ("value", pa.float64()),
-        ("total_assets", pa.float64()),
-        ("kinds", pa.list_(pa.string())),
-        ("reasons", pa.list_(pa.string())),
-        ("reasons_en", pa.list_(pa.string())),
-        ("in_budget", pa.bool_()),
-        ("offer_product_id", pa.string()),
-        ("offer_product_name", pa.string()),
-        ("offer_reason", pa.string()),
-    ]
-)
-ROW_GROUP = 65_536
+SCHEMA = WORKLIST_SCHEMA  # the run step's schema: a file here reads as the run's would
 ROLE_ORDER = {"servicer": 0, "developer": 1, "advisor": 2}
 # kind -> (zh, en) reason text
 PLAIN_KINDS = {

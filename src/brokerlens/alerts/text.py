@@ -27,8 +27,9 @@ PHRASES = {
 }
 
 
-def template_fields(template: str) -> list[tuple[str, str]]:
-    """(name, format) of every field, or ValueError saying what is wrong."""
+def template_fields(template: str, formats: Collection[str] = FORMATS) -> list[tuple[str, str]]:
+    """(name, format) of every field, or ValueError saying what is wrong (care messages use it
+    with their own formats)."""
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
@@ -39,8 +40,8 @@ def template_fields(template: str) -> list[tuple[str, str]]:
             continue
         if not name or conversion or not name.replace("_", "").isalnum():
             raise ValueError(f"field {{{name}}} must be a plain name")
-        if spec not in FORMATS:
-            raise ValueError(f"field {{{name}:{spec}}}: format must be one of {', '.join(FORMATS)}")
+        if spec not in formats:
+            raise ValueError(f"field {{{name}:{spec}}}: format must be one of {', '.join(formats)}")
         fields.append((name, spec or ""))
     return fields
 

@@ -14,26 +14,16 @@ from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
+from brokerlens.alerts.text import template_fields as alert_template_fields
+
 FORMATS = ("", "amount", "yuan", "int", "date", "md")
 MISSING = "—"
 
 
 def template_fields(template: str) -> list[tuple[str, str]]:
-    """(name, format) of every field, or ValueError saying what is wrong."""
-    try:
-        parsed = list(string.Formatter().parse(template))
-    except ValueError as exc:
-        raise ValueError(f"cannot read the template: {exc}") from None
-    found = []
-    for _, name, spec, conversion in parsed:
-        if name is None:
-            continue
-        if not name or conversion or not name.replace("_", "").isalnum():
-            raise ValueError(f"field {{{name}}} must be a plain name")
-        if spec not in FORMATS:
-            raise ValueError(f"field {{{name}:{spec}}}: format must be one of {', '.join(FORMATS)}")
-        found.append((name, spec or ""))
-    return found
+    """(name, format) of every field, or ValueError saying what is wrong (as alerts read
+    theirs, with the care formats)."""
+    return alert_template_fields(template, FORMATS)
 
 
 def check_template(template: str, known: Collection[str]) -> None:
