@@ -11,16 +11,20 @@ data and changes no user, role, permission, threshold, catalog or scope.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
 from brokerlens.classify.loader import default_catalog_text
+from brokerlens.config import Settings
 from brokerlens.store import open_store
 from brokerlens.store.schema import audit_log
+from brokerlens.warehouse.served import kept_file, newest_date
 from support.recommendations import served_run
 from web.conftest import Published, SignedIn
 
@@ -49,6 +53,8 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     ("GET", "/api/users"): "the account list (manage_users); no customer data, changes nothing",
     ("GET", "/api/campaigns"): "campaign definitions and counts; no customer rows",
     ("GET", "/api/campaigns/{campaign_id}"): "a campaign's definition; no customer rows",
+    ("POST", "/api/care/send-email"): "not walked: needs an SMTP server; audited send_email "
+    "(tests/access/test_access_care.py, against a real one)",
 }
 # Operations answered with another status than 2xx even when called as allowed.
 EXPECTED_STATUS: dict[tuple[str, str], int] = {
@@ -69,8 +75,8 @@ def recommendations(published: Published) -> Iterator[None]:
 def _role(path: str) -> str:
     if path.startswith("/api/users"):
         return "admin"
-    if path.startswith("/api/campaigns"):
-        return "hq_marketing"  # creates and runs campaigns
+    if path.startswith(("/api/campaigns", "/api/care/")):
+        return "hq_marketing"  # creates and runs campaigns; sends customer messages
     if path.startswith(("/api/alerts/thresholds", "/api/catalog/preview", "/api/catalog/apply")):
         return "hq_marketing"
     return "compliance"
@@ -81,6 +87,8 @@ class Walk:
     """Values found or made along the walk, by path parameter name."""
 
     params: dict[str, Any] = field(default_factory=dict)
+    # path parameters of one operation only (each work-list action on its own customer)
+    by_path: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
@@ -119,6 +127,35 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
             }
         },
         ("POST", "/api/users/{username}/reset"): {"json": {}},
+        ("GET", "/api/worklist"): {"params": {"staff_id": walk.params["staff_id"], "all": True}},
+        ("POST", "/api/worklist/{customer_id}/done"): {
+            "json": {
+                "staff_id": walk.params["staff_id"],
+                "channel": "phone",
+                "result": "reached",
+                "content": "audit walk",
+            }
+        },
+        ("POST", "/api/worklist/{customer_id}/snooze"): {
+            "json": {"staff_id": walk.params["staff_id"], "until": walk.params["snooze_until"]}
+        },
+        ("POST", "/api/worklist/{customer_id}/dismiss"): {
+            "json": {"staff_id": walk.params["staff_id"], "reason": "audit walk"}
+        },
+        ("POST", "/api/customers/{customer_id}/service-records"): {
+            "json": {
+                "channel": "phone",
+                "purpose": "service",
+                "result": "reached",
+                "content": "audit walk",
+            }
+        },
+        ("PATCH", "/api/service-records/{record_id}"): {"json": {"content": "audit walk, edited"}},
+        ("POST", "/api/care/export"): {"params": {"channel": "sms"}},
+        ("POST", "/api/customers/{customer_id}/opt-outs"): {
+            "json": {"channel": "sms", "reason": "audit walk"}
+        },
+        ("DELETE", "/api/customers/{customer_id}/opt-outs"): {"params": {"channel": "sms"}},
         ("POST", "/api/campaigns"): {
             "json": {
                 "name": "walk",
@@ -137,7 +174,7 @@ def _customers(me: SignedIn) -> list[str]:
     return [str(r["customer_id"]) for r in rows]
 
 
-def _prepare(me: SignedIn, hq: SignedIn) -> Walk:
+def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
     """A customer for whom margin is a mismatch (so a check can be warned, confirmed, sold),
     an alert, a segment, the thresholds to save and the catalog to apply."""
     walk = Walk()
@@ -172,6 +209,22 @@ def _prepare(me: SignedIn, hq: SignedIn) -> Walk:
     first = hq.client.get("/api/alerts/thresholds").json()["alerts"][0]
     walk.params["alert_id"], walk.params["alert_params"] = first["alert_id"], first["defaults"]
     walk.params["catalog_yaml"] = default_catalog_text()
+    # a broker's work list of the served date: three of its customers, one per action
+    day = newest_date(settings, "worklist")
+    path = kept_file(settings, "worklist", day) if day else None
+    assert path is not None, "the run kept no work list"
+    rows = pq.read_table(path, columns=["staff_id", "customer_id"]).to_pylist()
+    by_staff: dict[str, list[str]] = {}
+    for row in rows:
+        by_staff.setdefault(row["staff_id"], []).append(row["customer_id"])
+    staff, listed = max(by_staff.items(), key=lambda kv: (len(kv[1]), kv[0]))
+    assert len(listed) >= 3, "no broker has three work items"
+    walk.params["staff_id"] = staff
+    walk.params["snooze_until"] = (day + dt.timedelta(days=3)).isoformat()
+    for action, customer in zip(("done", "snooze", "dismiss"), listed, strict=False):
+        walk.by_path[("POST", f"/api/worklist/{{customer_id}}/{action}")] = {
+            "customer_id": customer
+        }
     walk.params["username"] = WALK_USER
     walk.params["fmt"] = "xlsx"  # the exports: .csv and .xlsx are one endpoint each
     walk.params["report"] = "holdings-above-class"
@@ -192,6 +245,8 @@ def _order(operations: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ("POST", "/api/users/{username}/disable"),
         ("POST", "/api/campaigns"),
         ("POST", "/api/campaigns/{campaign_id}/launch"),
+        ("POST", "/api/customers/{customer_id}/service-records"),
+        ("POST", "/api/customers/{customer_id}/opt-outs"),
     ]
     rank = {op: n for n, op in enumerate(first)}
     return sorted(
@@ -219,6 +274,8 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
         walk.params["request_id"] = answer["request_id"]
     if method == "POST" and path == "/api/campaigns":
         walk.params["campaign_id"] = answer["campaign_id"]
+    if method == "POST" and path.endswith("/service-records"):
+        walk.params["record_id"] = answer["record_id"]
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(
@@ -243,7 +300,7 @@ def test_every_endpoint_writes_an_audit_row_or_says_why_not(
             signed[role] = other_client(role)
         return signed[role]
 
-    walk = _prepare(as_role("compliance"), as_role("hq_marketing"))
+    walk = _prepare(as_role("compliance"), as_role("hq_marketing"), published.settings)
     silent: list[str] = []
     walked = 0
     for method, path in _order(operations):
@@ -254,7 +311,8 @@ def test_every_endpoint_writes_an_audit_row_or_says_why_not(
         names = [p["name"] for p in missing if p["in"] == "path"]
         unknown = [n for n in names if n not in walk.params]
         assert not unknown, f"{method} {path}: the walk knows no value for {unknown}; add one"
-        url = path.format(**{n: walk.params[n] for n in names})
+        values = {**walk.params, **walk.by_path.get((method, path), {})}
+        url = path.format(**{n: values[n] for n in names})
         kwargs = _body(method, path, walk)
         headers = {**me.headers(), **kwargs.pop("headers", {})}
         before = _rows_of(published, me.username)
