@@ -32,7 +32,13 @@ from brokerlens.alerts import preview_thresholds as preview
 from brokerlens.alerts import save_thresholds as save
 from brokerlens.alerts.severity import DEFAULT_SEVERITY, OPEN_STATUSES, SEVERITY, severity
 from brokerlens.alerts.thresholds import check_params
-from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Permission, Principal, Role
+from brokerlens.auth.principal import (
+    ALL_CUSTOMER_ROLES,
+    STAFF_ROLES,
+    Permission,
+    Principal,
+    Role,
+)
 from brokerlens.config import Settings
 from brokerlens.errors import BrokerlensError, Conflict, Forbidden, InvalidRequest, NotFound
 from brokerlens.store.alerts_schema import ALERT_STATUSES, alert_actions, alerts
@@ -594,6 +600,13 @@ def alert_counts(
         snapshot = served_snapshot_on(connection)
         counted, scope = _counted(principal, snapshot)
         where: list[Any] = [scope]
+        if principal.role in STAFF_ROLES:
+            # a broker's few hundred customers (in the served profile), read now and bound:
+            # the store then counts through the alerts' customer index instead of joining
+            # every new alert of the brokerage (1.3 s at 3M customers, on the home page)
+            table = snapshot.table
+            ids = connection.execute(sa.select(table.c.customer_id).where(scope)).scalars()
+            counted, where = alerts, [alerts.c.customer_id.in_([str(i) for i in ids])]
         if status is not None:
             where.append(alerts.c.status == status)
         rows = connection.execute(
