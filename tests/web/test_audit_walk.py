@@ -133,27 +133,29 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
                 "staff_id": walk.params["staff_id"],
                 "channel": "phone",
                 "result": "reached",
-                "content": "audit walk",
+                "content": "审计巡检",
             }
         },
         ("POST", "/api/worklist/{customer_id}/snooze"): {
             "json": {"staff_id": walk.params["staff_id"], "until": walk.params["snooze_until"]}
         },
         ("POST", "/api/worklist/{customer_id}/dismiss"): {
-            "json": {"staff_id": walk.params["staff_id"], "reason": "audit walk"}
+            "json": {"staff_id": walk.params["staff_id"], "reason": "审计巡检"}
         },
         ("POST", "/api/customers/{customer_id}/service-records"): {
             "json": {
                 "channel": "phone",
                 "purpose": "service",
                 "result": "reached",
-                "content": "audit walk",
+                "content": "审计巡检",
             }
         },
-        ("PATCH", "/api/service-records/{record_id}"): {"json": {"content": "audit walk, edited"}},
-        ("POST", "/api/care/export"): {"params": {"channel": "sms"}},
+        ("PATCH", "/api/service-records/{record_id}"): {"json": {"content": "审计巡检：已修改"}},
+        # an export of nothing (a date range ahead) is audited all the same, and leaves the
+        # queued messages for the care tests
+        ("POST", "/api/care/export"): {"params": {"channel": "sms", "date_from": "2099-01-01"}},
         ("POST", "/api/customers/{customer_id}/opt-outs"): {
-            "json": {"channel": "sms", "reason": "audit walk"}
+            "json": {"channel": "sms", "reason": "审计巡检"}
         },
         ("DELETE", "/api/customers/{customer_id}/opt-outs"): {"params": {"channel": "sms"}},
         ("POST", "/api/campaigns"): {
