@@ -145,7 +145,7 @@ def test_demo_prints_users_and_how_to_sign_in(store_settings: Settings, user_cli
     assert "demo_broker" in done.stdout and DEMO_PASSWORD in done.stdout
     assert "http://127.0.0.1:8000" in done.stdout
     assert user_cli("demo").returncode == 0  # nothing changes: no --user needed
-    assert len(list_users(open_store(store_settings))) == 8
+    assert len(list_users(open_store(store_settings))) == len(Role)
     refused = user_cli("demo", "--reset")  # an administrator exists now
     assert refused.returncode == 2 and "needs --user ADMIN" in refused.stderr
     assert user_cli("demo", "--reset", "--user", "demo_admin").returncode == 0

@@ -130,6 +130,7 @@ def _plans(connection: Connection) -> list[_Plan]:
         ),
         _Plan(Role.HQ_MARKETING, "总部营销（演示）", "head office marketing: every customer"),
         _Plan(Role.COMPLIANCE, "合规（演示）", "compliance: every customer, the audit log"),
+        _Plan(Role.CALL_CENTER, "客服回访（演示）", "call centre: call-backs and complaints"),
         _Plan(Role.ADMIN, "系统管理员（演示）", "administrator: users, no customer data"),
     ]
 

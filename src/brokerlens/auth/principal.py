@@ -19,6 +19,8 @@ class Role(StrEnum):
     REGION_MANAGER = "region_manager"  # 分公司: customers of their region's branches
     HQ_MARKETING = "hq_marketing"  # 总部营销管理岗: every customer; edits the catalog
     COMPLIANCE = "compliance"  # 合规: every customer; reads the audit log
+    # 客服回访专员: the call centre; every customer, to make call-backs and handle complaints
+    CALL_CENTER = "call_center"
     ADMIN = "admin"  # 系统管理员: manages users; sees no customer data
 
 
@@ -30,13 +32,14 @@ ROLE_NAMES_ZH = {
     Role.REGION_MANAGER: "分公司负责人",
     Role.HQ_MARKETING: "总部营销管理岗",
     Role.COMPLIANCE: "合规",
+    Role.CALL_CENTER: "客服回访专员",
     Role.ADMIN: "系统管理员",
 }
 
 # Roles anchored on a staff member (their unit comes from `staff`) or on an org unit.
 STAFF_ROLES = frozenset({Role.BROKER, Role.ADVISOR, Role.TEAM_LEAD})
 UNIT_ROLES = frozenset({Role.BRANCH_MANAGER, Role.REGION_MANAGER})
-ALL_CUSTOMER_ROLES = frozenset({Role.HQ_MARKETING, Role.COMPLIANCE})
+ALL_CUSTOMER_ROLES = frozenset({Role.HQ_MARKETING, Role.COMPLIANCE, Role.CALL_CENTER})
 
 
 class Permission(StrEnum):
@@ -53,13 +56,19 @@ class Permission(StrEnum):
     # export care messages for the SMS / app-push platform and send them by e-mail (they carry
     # phone numbers and e-mail addresses)
     SEND_MESSAGES = "send_messages"
+    # compliance operations (issue 18): record call-back (回访) results and manage the call-back
+    # sample; handle complaints (assign, resolve, escalate); see the work orders of a unit
+    CALLBACKS = "callbacks"
+    COMPLAINTS = "complaints"
 
 
 DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BROKER: frozenset({Permission.EXPORT}),
     Role.ADVISOR: frozenset({Permission.EXPORT}),
     Role.TEAM_LEAD: frozenset({Permission.EXPORT}),
-    Role.BRANCH_MANAGER: frozenset({Permission.EXPORT, Permission.EDIT_ALERT_THRESHOLDS}),
+    Role.BRANCH_MANAGER: frozenset(
+        {Permission.EXPORT, Permission.EDIT_ALERT_THRESHOLDS, Permission.COMPLAINTS}
+    ),
     Role.REGION_MANAGER: frozenset({Permission.EXPORT}),
     Role.HQ_MARKETING: frozenset(
         {
@@ -77,8 +86,11 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REVEAL_PII,
             Permission.SUITABILITY_REPORTS,
             Permission.DECIDE_INVESTOR_CLASS,
+            Permission.CALLBACKS,
+            Permission.COMPLAINTS,
         }
     ),
+    Role.CALL_CENTER: frozenset({Permission.CALLBACKS, Permission.COMPLAINTS}),
     Role.ADMIN: frozenset({Permission.MANAGE_USERS}),
 }
 

@@ -69,16 +69,20 @@ def _register() -> None:
     import brokerlens.cli.publish  # noqa: F401
     from brokerlens.cli import activation as _activation  # noqa: F401
     from brokerlens.cli import alerts as _alerts  # noqa: F401
+    from brokerlens.cli import approvals as _approvals  # noqa: F401
     from brokerlens.cli import bench, catalog, generate, ingest, riskpref, run, serve, sql  # noqa: F401
+    from brokerlens.cli import callbacks as _callbacks  # noqa: F401
     from brokerlens.cli import campaigns as _campaigns  # noqa: F401
     from brokerlens.cli import care as _care  # noqa: F401
     from brokerlens.cli import churn as _churn  # noqa: F401
+    from brokerlens.cli import complaints as _complaints  # noqa: F401
     from brokerlens.cli import products as _products  # noqa: F401
     from brokerlens.cli import records as _records  # noqa: F401
     from brokerlens.cli import suitability as _suitability  # noqa: F401
     from brokerlens.cli import user as _user  # noqa: F401
     from brokerlens.cli import worklist as _worklist  # noqa: F401
     from brokerlens.cli import worklist_build as _worklist_build  # noqa: F401
+    from brokerlens.cli import workorders as _workorders  # noqa: F401
 
 
 def run() -> None:

@@ -20,6 +20,9 @@ formed here, and nowhere else.
   `marketing/care/<T>.parquet`: the care messages the run made as of T (publish loads them into
   the outbox); `marketing/outcomes/<T>.parquet`: campaign members' conversions found up to T
   (publish applies them to `campaign_members`).
+- `compliance/callbacks/<T>.parquet`: the call-back tasks the rules make as of T (new accounts,
+  the year's sample; publish loads the ones the store lacks); `compliance/complaints/<T>.parquet`:
+  the complaints feed's newest state of each complaint as of T (publish merges it).
 - `suitability/<T>.parquet`: every customer's suitability facts as of T (newest 5 dates kept);
   `suitability/reports/<T>/`: the brokerage-wide reports; `suitability/rescored.parquet`: the
   re-scoring cache.
@@ -182,6 +185,21 @@ class WarehouseLayout:
     def outcomes_file(self, as_of: dt.date) -> Path:
         """Campaign members' conversions found up to T (publish applies them)."""
         return self.marketing_dir / "outcomes" / f"{as_of.isoformat()}.parquet"
+
+    @property
+    def compliance_dir(self) -> Path:
+        return self.root / "compliance"
+
+    def callbacks_file(self, as_of: dt.date) -> Path:
+        """The call-back tasks the rules made as of T (issue 18; publish loads them)."""
+        return self.compliance_dir / "callbacks" / f"{as_of.isoformat()}.parquet"
+
+    def callbacks_dates(self) -> list[dt.date]:
+        return dated_files(self.compliance_dir / "callbacks")
+
+    def complaints_file(self, as_of: dt.date) -> Path:
+        """The complaints feed's newest state of each complaint as of T (publish merges it)."""
+        return self.compliance_dir / "complaints" / f"{as_of.isoformat()}.parquet"
 
     @property
     def suitability_dir(self) -> Path:

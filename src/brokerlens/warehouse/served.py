@@ -32,6 +32,8 @@ Kind = Literal[
     "worklist",
     "care",
     "outcomes",
+    "callbacks",
+    "complaints",
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -48,6 +50,8 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "worklist": WarehouseLayout.worklist_file,
     "care": WarehouseLayout.care_file,
     "outcomes": WarehouseLayout.outcomes_file,
+    "callbacks": WarehouseLayout.callbacks_file,
+    "complaints": WarehouseLayout.complaints_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -60,6 +64,7 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "recommendations": WarehouseLayout.recommendation_dates,
     "targets": WarehouseLayout.recommendation_dates,
     "worklist": WarehouseLayout.worklist_dates,
+    "callbacks": WarehouseLayout.callbacks_dates,
 }
 
 

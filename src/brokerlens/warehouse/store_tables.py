@@ -3,6 +3,9 @@ the query's DuckDB only when the query names them (a query of the lake never ope
 
 - `service_records`, `campaigns`, `care_messages`: the store's rows as they are.
 - `campaign_members`: the members with `converted` (converted_on is not null).
+- `callbacks`, `callback_attempts`, `approvals`, `work_orders` (issue 18): the store's rows;
+  `complaints_log`: the store's `complaints` (the feed's merged with the workbench's; the lake's
+  own delivered rows stay `complaints`). JSON objects (answers, payload) read as JSON text.
 - `work_items`: every kept work list row (`marketing/worklist/<T>.parquet`) with the broker's
   latest state of it (status open when none; done, snoozed or dismissed), `snooze_until`,
   `state_reason`, `state_by`, `state_at`.
@@ -10,6 +13,7 @@ the query's DuckDB only when the query names them (a query of the lake never ope
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -21,6 +25,13 @@ import sqlalchemy as sa
 from brokerlens.config import Settings
 from brokerlens.engine.sqltext import ident, path_list
 from brokerlens.store import open_store
+from brokerlens.store.compliance_schema import (
+    approvals,
+    callback_attempts,
+    callbacks,
+    complaints,
+    work_orders,
+)
 from brokerlens.store.marketing_schema import (
     campaign_members,
     campaigns,
@@ -35,6 +46,11 @@ STORE_TABLES: dict[str, sa.Table] = {
     "campaigns": campaigns,
     "campaign_members": campaign_members,
     "care_messages": care_messages,
+    "callbacks": callbacks,
+    "callback_attempts": callback_attempts,
+    "complaints_log": complaints,
+    "approvals": approvals,
+    "work_orders": work_orders,
 }
 TABLES = (*STORE_TABLES, "work_items")
 
@@ -50,7 +66,7 @@ _TYPES: dict[type, pa.DataType] = {
 
 def _arrow_type(column: sa.Column[Any]) -> pa.DataType:
     if isinstance(column.type, sa.JSON):
-        return pa.list_(pa.string())
+        return pa.string() if column.info.get("json") == "object" else pa.list_(pa.string())
     for kind, arrow in _TYPES.items():
         if isinstance(column.type, kind):
             return arrow
@@ -60,6 +76,8 @@ def _arrow_type(column: sa.Column[Any]) -> pa.DataType:
 def _plain(value: Any, arrow: pa.DataType) -> Any:
     if value is None:
         return None
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if pa.types.is_list(arrow):
         return [str(v) for v in value] if isinstance(value, list) else [str(value)]
     return value

@@ -72,6 +72,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role.region_manager": ("分公司负责人", "Region manager"),
     "role.hq_marketing": ("总部营销管理岗", "HQ marketing"),
     "role.compliance": ("合规", "Compliance"),
+    "role.call_center": ("客服回访专员", "Call centre"),
     "role.admin": ("系统管理员", "Administrator"),
     # home
     "home.title": ("工作台", "Workbench"),
@@ -1246,6 +1247,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "records.err.work_item_date": ("待办日期不能晚于今天。", "The work-list date is after today."),
     # --- end service records ---
+    "nav.callbacks": ("回访", "Call-backs"),
+    "nav.complaints": ("投诉", "Complaints"),
+    "nav.approvals": ("待审批", "Approvals"),
+    "nav.work_orders": ("工单", "Work orders"),
+    # --- call-backs (issue 18 section 1) ---
+    # --- end call-backs ---
+    # --- complaints (issue 18 section 2) ---
+    # --- end complaints ---
+    # --- approvals and work orders (issue 18 section 3) ---
+    # --- end approvals and work orders ---
 }
 
 

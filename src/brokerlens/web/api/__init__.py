@@ -7,12 +7,15 @@ from fastapi import APIRouter
 from brokerlens.web.api import (
     activation,
     alerts,
+    approvals,
     audit,
     auth,
+    callbacks,
     campaigns,
     care,
     catalog,
     churn,
+    complaints,
     customers,
     home,
     org,
@@ -22,6 +25,7 @@ from brokerlens.web.api import (
     segments,
     suitability,
     users,
+    work_orders,
     worklist,
 )
 
@@ -48,4 +52,8 @@ def routers() -> list[APIRouter]:
         records.router,
         campaigns.router,
         care.router,
+        callbacks.router,
+        complaints.router,
+        approvals.router,
+        work_orders.router,
     ]

@@ -8,11 +8,14 @@ from brokerlens.web.pages import (
     account,
     activation,
     alerts,
+    approvals,
     audit,
     auth,
+    callbacks,
     campaigns,
     care,
     catalog,
+    complaints,
     customers,
     home,
     org,
@@ -22,6 +25,7 @@ from brokerlens.web.pages import (
     segments,
     thresholds,
     users,
+    work_orders,
     worklist,
 )
 
@@ -46,4 +50,8 @@ def routers() -> list[APIRouter]:
         records.router,
         campaigns.router,
         care.router,
+        callbacks.router,
+        complaints.router,
+        approvals.router,
+        work_orders.router,
     ]

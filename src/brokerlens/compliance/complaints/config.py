@@ -1,0 +1,49 @@
+"""Complaint settings as typed configuration: the shipped `complaints.yaml` or the
+installation's `<home>/compliance/complaints.yaml`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from brokerlens.config import Settings
+from brokerlens.settings_file import installed_or_shipped
+
+HINT = "see brokerlens/compliance/complaints/complaints.yaml for the fields and their meaning"
+
+
+class ComplaintConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sla_days: dict[str, int] = Field(default_factory=dict)
+    default_sla_days: int = Field(default=10, ge=1)
+    retention_years: int = Field(default=3, ge=3)
+
+    @property
+    def categories(self) -> list[str]:
+        return list(self.sla_days)
+
+    def sla_due(self, category: str, opened: dt.date) -> dt.date:
+        return opened + dt.timedelta(days=self.sla_days.get(category, self.default_sla_days))
+
+
+def keep_until(day: dt.date, years: int) -> dt.date:
+    """`years` after `day` (29 February kept as 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def config_path(settings: Settings) -> Path:
+    return settings.home / "compliance" / "complaints.yaml"
+
+
+def load_config(settings: Settings | None = None) -> ComplaintConfig:
+    """The installation's settings if it has a file, else the shipped defaults."""
+    installed = config_path(settings) if settings is not None else None
+    return installed_or_shipped(
+        ComplaintConfig, installed, "brokerlens.compliance.complaints", "complaints.yaml", HINT
+    )

@@ -1,0 +1,9 @@
+"""投诉与建议 (issue 18 section 2): pages, through `brokerlens.access` (scope, audit)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from brokerlens.web.deps import CsrfDep
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
