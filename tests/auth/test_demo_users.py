@@ -45,6 +45,7 @@ def test_one_demo_user_per_role_anchored_on_the_org(db: Engine) -> None:
         Role.REGION_MANAGER: (None, "R1"),
         Role.HQ_MARKETING: (None, None),
         Role.COMPLIANCE: (None, None),
+        Role.CALL_CENTER: (None, None),
         Role.ADMIN: (None, None),
     }
     broker = next(u for u in demo if u.role is Role.BROKER)
