@@ -18,7 +18,8 @@ from brokerlens.access.customers import scoped_row
 from brokerlens.access.records import beijing_date, utc_now
 from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.auth.principal import Principal
-from brokerlens.compliance.complaints.config import ComplaintConfig, keep_until
+from brokerlens.compliance.complaints.config import ComplaintConfig
+from brokerlens.compliance.retention import keep_until
 from brokerlens.errors import InvalidRequest
 from brokerlens.store.compliance_schema import COMPLAINT_CHANNELS, complaint_events, complaints
 

@@ -29,14 +29,6 @@ class ComplaintConfig(BaseModel):
         return opened + dt.timedelta(days=self.sla_days.get(category, self.default_sla_days))
 
 
-def keep_until(day: dt.date, years: int) -> dt.date:
-    """`years` after `day` (29 February kept as 28 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def config_path(settings: Settings) -> Path:
     return settings.home / "compliance" / "complaints.yaml"
 
