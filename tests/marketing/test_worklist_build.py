@@ -14,6 +14,7 @@ from brokerlens.errors import ConfigError
 from brokerlens.marketing.worklist.build import WORKLIST_SCHEMA
 from brokerlens.marketing.worklist.config import load_config
 from brokerlens.pipeline.single import run_single_step
+from brokerlens.store.compliance_schema import callbacks
 from brokerlens.store.marketing_schema import (
     campaign_members,
     campaigns,
@@ -171,6 +172,49 @@ def test_a_follow_up_is_an_item_until_done(
     _state(clean_store, worklist_home, found, status="done", kinds=[kind], record_id=record_id)
     later = worklist_home.as_of  # still within the cooldown, but handled for good anyway
     assert later and not any(kind in r["kinds"] for r in _rebuild(worklist_home))
+
+
+def _callback(db: sa.Engine, customer_id: str, due: dt.date, **values: Any) -> None:
+    with db.begin() as connection:
+        connection.execute(
+            sa.insert(callbacks).values(
+                customer_id=customer_id,
+                kind=values.pop("kind", "new_account"),
+                source_ref=values.pop("source_ref", "2025-01-01"),
+                created_on=dt.date(2025, 1, 2),
+                due_date=due,
+                status=values.pop("status", "pending"),
+                attempts=values.pop("attempts", 0),
+                created_by="run",
+                keep_until=dt.date(2020, 1, 2),  # past: the test may delete it
+                **values,
+            )
+        )
+
+
+def test_the_brokers_customers_call_backs_are_items(
+    worklist_home: WorklistHome, clean_store: sa.Engine
+) -> None:
+    ids = list(dict.fromkeys(r["customer_id"] for r in reversed(_rows(worklist_home))))
+    late, missed, fine, done = ids[:4]
+    as_of = worklist_home.as_of
+    try:
+        _callback(clean_store, late, as_of - dt.timedelta(days=3))  # overdue, not tried
+        _callback(clean_store, missed, as_of + dt.timedelta(days=9), attempts=2)  # not reached
+        _callback(clean_store, fine, as_of + dt.timedelta(days=9))  # due later: none
+        _callback(clean_store, done, as_of - dt.timedelta(days=3), status="completed")
+        found = {
+            r["customer_id"]: r["reasons"][r["kinds"].index("callback_due")]
+            for r in _rebuild(worklist_home)
+            if "callback_due" in r["kinds"]
+        }
+    finally:
+        with clean_store.begin() as connection:
+            connection.execute(sa.delete(callbacks))
+    assert found == {
+        late: "回访已逾期 3 天：请提醒客户接听回访电话",
+        missed: "回访未接通（已拨 2 次）：请协助核实客户联系方式",
+    }
 
 
 def test_treatment_members_of_a_running_campaign_are_items(

@@ -94,8 +94,12 @@ def test_an_empty_list_is_an_empty_file_of_the_schema() -> None:
             "持有的「稳健1号」6 天后到期，市值 1.50亿",
         ),
         (
-            {"kind": "callback_due", "label": "稳健1号", "days": 2},
-            "适当性回访到期（稳健1号），已逾期 2 天",
+            {"kind": "callback_due", "label": "overdue", "amount": 0.0, "days": 2},
+            "回访已逾期 2 天：请提醒客户接听回访电话",
+        ),
+        (
+            {"kind": "callback_due", "label": "not_reached", "amount": 2.0, "days": 0},
+            "回访未接通（已拨 2 次）：请协助核实客户联系方式",
         ),
     ],
 )

@@ -20,10 +20,13 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from brokerlens.access.audit import record_audit
+from brokerlens.access.callbacks import schedule_callback
 from brokerlens.access.customers import scoped_row
 from brokerlens.access.exports import Exported, RowSink, _too_many, export_name
+from brokerlens.access.records import beijing_date, utc_now
 from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Permission, Principal
+from brokerlens.compliance.callbacks.config import load_config as load_callback_config
 from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
 from brokerlens.riskpref.quarter import parse_quarter
@@ -495,10 +498,45 @@ def record_sale(
     """Record that the sale went ahead: refused (422) for a forbidden check or an unconfirmed
     mismatch; a high-risk sale to an ordinary investor schedules its call-back."""
 
-    def run(by: str) -> object:
-        return workflow.record_sale(db, check_id, by=by, rules=load_rules(settings))
+    today = beijing_date(utc_now())
 
-    return _step(db, principal, check_id, "sale", run)
+    def run(by: str) -> object:
+        return workflow.record_sale(db, check_id, by=by, rules=load_rules(settings), today=today)
+
+    done = _step(db, principal, check_id, "sale", run)
+    due = [e["due_date"] for e in done.events if e["kind"] == "callback_scheduled"]
+    if due:
+        _sale_callback(db, settings, principal, done.customer_id, check_id, due[-1], today)
+    return done
+
+
+def _sale_callback(
+    db: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    customer_id: str,
+    check_id: int,
+    due: dt.date,
+    today: dt.date,
+) -> None:
+    """The call-back task of a high-risk sale (kind high_risk_sale, source the check id): the
+    call-back work list serves it, and completing it records `callback_done` on the check."""
+    with db.begin() as connection:
+        row = scoped_row(connection, principal, served_snapshot_on(connection), customer_id)
+        made = schedule_callback(
+            connection,
+            principal,
+            customer_id=customer_id,
+            kind="high_risk_sale",
+            source_ref=str(check_id),
+            due_date=due,
+            branch_id=row.get("branch_id"),
+            config=load_callback_config(settings),
+            today=today,
+        )
+        if made is not None:
+            detail = {"callback_id": made, "kind": "high_risk_sale", "check_id": check_id}
+            record_audit(connection, principal, "schedule_callback", [customer_id], detail)
 
 
 # -- investor class requests ---------------------------------------------------------------------

@@ -88,11 +88,18 @@ def _assessment(r: Row) -> tuple[str, str]:
 
 
 def _callback(r: Row) -> tuple[str, str]:
-    what, what_en = (f"（{r['label']}）", f" ({r['label_en']})") if r["label"] else ("", "")
+    """A compliance call-back the broker helps with: not reached (check the contact details)
+    or overdue (remind the customer to take the call)."""
+    if r["label"] == "not_reached":
+        tries = int(r["amount"] or 0)
+        return (
+            f"回访未接通（已拨 {tries} 次）：请协助核实客户联系方式",
+            f"call-back not reached ({tries} attempts): please help check the contact details",
+        )
     late = _days(r["days"])
     return (
-        f"适当性回访到期{what}" + (f"，已逾期 {late} 天" if late else ""),
-        f"suitability call-back due{what_en}" + (f", {late} days overdue" if late else ""),
+        f"回访已逾期 {late} 天：请提醒客户接听回访电话",
+        f"call-back {late} days overdue: please remind the customer to take the call",
     )
 
 

@@ -1,5 +1,5 @@
 """What the work list reads of the operational store as of T, as Arrow tables: the brokers'
-states (snoozed, done, dismissed), due suitability call-backs, service records' follow-ups and
+states (snoozed, done, dismissed), the call-backs a broker can help with, service records' follow-ups and
 launched campaigns' treatment members. Rows are read with bound values only."""
 
 from __future__ import annotations
@@ -17,12 +17,17 @@ from brokerlens.store.marketing_schema import (
     service_records,
     work_item_states,
 )
-from brokerlens.store.suitability_schema import suitability_checks, suitability_events
+from brokerlens.store.compliance_schema import callbacks
 
 SNOOZED = pa.schema([("staff_id", pa.string()), ("customer_id", pa.string())])
 COOLDOWN = pa.schema([("customer_id", pa.string()), ("kind", pa.string())])
 CALLBACKS = pa.schema(
-    [("customer_id", pa.string()), ("due_date", pa.date32()), ("target_name", pa.string())]
+    [
+        ("customer_id", pa.string()),
+        ("kind", pa.string()),
+        ("due_date", pa.date32()),
+        ("attempts", pa.int64()),
+    ]
 )
 RECORDS = pa.schema(
     [
@@ -106,22 +111,20 @@ def read_states(
 
 
 def read_callbacks(connection: sa.Connection, as_of: dt.date) -> pa.Table:
-    """Suitability call-backs scheduled and due by T, with no callback_done on their check."""
-    done = sa.select(suitability_events.c.check_id).where(
-        suitability_events.c.kind == "callback_done"
-    )
+    """Pending call-back tasks (回访) the customer's broker can help with as of T: overdue
+    (due before T), or tried and not reached at least once (a pending task with attempts:
+    reached or refused ones are closed). The call itself stays with compliance / the call
+    centre (independence); the broker reminds the customer or checks the contact details."""
     rows = connection.execute(
         sa.select(
-            suitability_checks.c.customer_id,
-            suitability_events.c.due_date,
-            suitability_checks.c.target_name,
+            callbacks.c.customer_id, callbacks.c.kind, callbacks.c.due_date, callbacks.c.attempts
         )
-        .join(suitability_checks, suitability_checks.c.check_id == suitability_events.c.check_id)
         .where(
-            suitability_events.c.kind == "callback_scheduled",
-            suitability_events.c.due_date <= as_of,
-            suitability_events.c.check_id.not_in(done),
+            callbacks.c.status == "pending",
+            callbacks.c.created_on <= as_of,
+            sa.or_(callbacks.c.due_date < as_of, callbacks.c.attempts >= 1),
         )
+        .order_by(callbacks.c.callback_id)
     ).all()
     return _table([dict(r._mapping) for r in rows], CALLBACKS)
 
