@@ -55,6 +55,7 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     ("GET", "/api/campaigns/{campaign_id}"): "a campaign's definition; no customer rows",
     ("POST", "/api/care/send-email"): "not walked: needs an SMTP server; audited send_email "
     "(tests/access/test_access_care.py, against a real one)",
+    ("GET", "/api/callbacks/scripts"): "the call-back scripts' questions; no customer data",
 }
 # Operations answered with another status than 2xx even when called as allowed.
 EXPECTED_STATUS: dict[tuple[str, str], int] = {
@@ -167,6 +168,19 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
                 "window_end": "2025-12-31",
             }
         },
+        # call-backs (issue 18 section 1): a manual task the walk then calls, not reached
+        ("POST", "/api/callbacks"): {
+            "json": {
+                "customer_id": walk.params["customer_id"],
+                "due_date": (dt.date.today() + dt.timedelta(days=2)).isoformat(),
+                "reason": "审计巡检",
+            }
+        },
+        ("POST", "/api/callbacks/{callback_id}/attempts"): {"json": {"outcome": "not_reached"}},
+        ("POST", "/api/callbacks/{callback_id}/assign"): {"json": {"assignee": None}},
+        ("POST", "/api/callbacks/purge"): {"json": {"before": "2000-01-01"}},  # nothing to delete
+        ("GET", "/api/callbacks/report"): {"params": {"year": 2025}},
+        ("GET", "/api/callbacks/quota"): {"params": {"year": 2025}},
     }
     return bodies.get((method, path), {})
 
@@ -249,6 +263,7 @@ def _order(operations: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ("POST", "/api/campaigns/{campaign_id}/launch"),
         ("POST", "/api/customers/{customer_id}/service-records"),
         ("POST", "/api/customers/{customer_id}/opt-outs"),
+        ("POST", "/api/callbacks"),
     ]
     rank = {op: n for n, op in enumerate(first)}
     return sorted(
@@ -278,6 +293,8 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
         walk.params["campaign_id"] = answer["campaign_id"]
     if method == "POST" and path.endswith("/service-records"):
         walk.params["record_id"] = answer["record_id"]
+    if method == "POST" and path == "/api/callbacks":
+        walk.params["callback_id"] = answer["callback_id"]
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(
