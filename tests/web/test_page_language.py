@@ -99,10 +99,12 @@ def pages_of(me: SignedIn, role: str) -> list[tuple[str, dict[str, str]]]:
             parts = ("suitability", "alerts", "charts", "recommendations")
             fragments += [(f"{person}/{part}", hx) for part in parts]
             fragments.append((f"{person}/why", hx))
+            fragments.append((f"{person}/callbacks", hx))  # issue 18: the call-backs panel
     else:
         urls += ["/segments"]  # 403 for the administrator
     if role == "compliance":
         urls += ["/audit?action=view_360", "/audit?date_from=not-a-date"]
+        urls += ["/callbacks?status=all", "/callbacks/quota", "/callbacks/report"]  # issue 18
         fragments.append(("/audit?page=1", {"HX-Request": "true", "HX-Target": "audit-table"}))
     return [(u, {}) for u in dict.fromkeys(urls)] + fragments
 

@@ -58,7 +58,7 @@ def quota_progress(db: sa.Engine, principal: Principal, year: int) -> QuotaRepor
             .where(customer_scope(principal, snapshot), table.c.status.not_in(excluded))
             .group_by(table.c.branch_id)
         ).all()
-        sample = dict(
+        sample: dict[str | None, tuple[int, int]] = dict(
             (r[0], (int(r[1]), int(r[2] or 0)))
             for r in connection.execute(
                 sa.select(
@@ -72,7 +72,7 @@ def quota_progress(db: sa.Engine, principal: Principal, year: int) -> QuotaRepor
         )
         start = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
         end = dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC)
-        reached = dict(
+        reached: dict[str | None, int] = dict(
             connection.execute(
                 sa.select(c.branch_id, sa.func.count(sa.distinct(c.customer_id)))
                 .where(
@@ -103,5 +103,5 @@ def quota_progress(db: sa.Engine, principal: Principal, year: int) -> QuotaRepor
                 pct=got / quota if quota else 1.0,
             )
         )
-    audit_read(db, principal, "view_callback_quota", [], {"year": year})
+    audit_read(db, principal, "view_callback_quota", [], {"year": str(year)})
     return QuotaReport(year, rows)

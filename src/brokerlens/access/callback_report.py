@@ -45,11 +45,13 @@ class CallbackReport:
 
 def _sum(rows: list[ReportRow], branch_id: str | None) -> ReportRow:
     return ReportRow(
-        branch_id,
-        0,
-        *(sum(getattr(r, k) for r in rows) for k in ("made", "completed", "unreachable")),
-        sum(r.pending for r in rows),
-        sum(r.overdue for r in rows),
+        branch_id=branch_id,
+        month=0,
+        made=sum(r.made for r in rows),
+        completed=sum(r.completed for r in rows),
+        unreachable=sum(r.unreachable for r in rows),
+        pending=sum(r.pending for r in rows),
+        overdue=sum(r.overdue for r in rows),
     )
 
 
@@ -102,5 +104,5 @@ def callback_report(
     ]
     branch_ids = list(dict.fromkeys(r.branch_id for r in rows))
     branches = [_sum([r for r in rows if r.branch_id == b], b) for b in branch_ids]
-    audit_read(db, principal, "view_callback_report", [], {"year": year})
+    audit_read(db, principal, "view_callback_report", [], {"year": str(year)})
     return CallbackReport(year, day, rows, branches, _sum(rows, None))

@@ -150,7 +150,9 @@ class CallbackTask:
         return self.status == "pending" and self.days_left < 0
 
     @classmethod
-    def of(cls, row: Mapping[str, Any], today: dt.date, name: str | None = None) -> CallbackTask:
+    def of(
+        cls, row: Mapping[str, Any] | sa.RowMapping, today: dt.date, name: str | None = None
+    ) -> CallbackTask:
         values = {f.name: row[f.name] for f in fields(cls) if f.name in row}
         if values.get("closed_at") is not None:
             values["closed_at"] = as_utc(values["closed_at"])
@@ -323,7 +325,7 @@ def list_callbacks(
         names = _names(connection, snapshot, [r["customer_id"] for r in rows])
     tasks = [CallbackTask.of(r, day, names.get(r["customer_id"])) for r in rows]
     ids = list(dict.fromkeys(t.customer_id for t in tasks))
-    audit_read(db, principal, "view_callbacks", ids, {"status": query.status, "page": query.page})
+    audit_read(db, principal, "view_callbacks", ids, {"page": query.page, "total": int(total)})
     return CallbackPage(tasks, int(total), query.page, query.page_size, day)
 
 
@@ -598,9 +600,11 @@ def record_attempt(
         connection.execute(
             callbacks.update().where(callbacks.c.callback_id == callback_id).values(**values)
         )
-        detail = {"callback_id": callback_id, "outcome": entry.outcome, "status": status}
-        if follow_up:
-            detail["follow_up"] = follow_up
+        detail: dict[str, Any] = {"callback_id": callback_id, "outcome": entry.outcome}
+        detail["callback_status"] = status
+        if follow_up:  # complaint:<id> or work_order:<id>, as the audit's words say them
+            kind, _, ref = follow_up.partition(":")
+            detail["complaint_id" if kind == "complaint" else "order_id"] = ref
         record_audit(connection, principal, "callback_attempt", [current["customer_id"]], detail)
     if status == "completed" and current["kind"] == "high_risk_sale":
         _suitability_done(db, current["source_ref"], principal, entry.outcome, result.note)
@@ -663,7 +667,7 @@ def create_manual(
             today=day,
         )
         assert callback_id is not None  # a new number: never there yet
-        detail = {"callback_id": callback_id, "kind": "manual", "reason": why}
+        detail = {"callback_id": callback_id, "callback_kind": "manual", "reason": why}
         record_audit(connection, principal, "create_callback", [customer_id], detail)
         row = _row(connection, callback_id)
     return CallbackTask.of(row, day, customer.get("name"))

@@ -535,7 +535,7 @@ def _sale_callback(
             today=today,
         )
         if made is not None:
-            detail = {"callback_id": made, "kind": "high_risk_sale", "check_id": check_id}
+            detail = {"callback_id": made, "callback_kind": "high_risk_sale", "check_id": check_id}
             record_audit(connection, principal, "schedule_callback", [customer_id], detail)
 
 

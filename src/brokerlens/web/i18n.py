@@ -1357,6 +1357,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cb.report.rate": ("完成率", "Completion"),
     "cb.report.year_total": ("全年", "Year"),
     "cb.report.none": ("该年度没有回访任务", "No call-back made that year"),
+    # the audit log's words for the call-backs' actions and details
+    "enum.action.view_callbacks": ("查看回访任务", "Viewed call-backs"),
+    "enum.action.view_callback": ("查看回访任务详情", "Viewed a call-back"),
+    "enum.action.callback_attempt": ("记录回访", "Call-back attempt recorded"),
+    "enum.action.create_callback": ("安排人工回访", "Manual call-back made"),
+    "enum.action.schedule_callback": ("生成回访任务", "Call-back scheduled"),
+    "enum.action.assign_callback": ("分配回访任务", "Call-back assigned"),
+    "enum.action.view_customer_callbacks": ("查看客户回访", "Viewed a customer's call-backs"),
+    "enum.action.view_callback_report": ("查看回访统计", "Viewed the call-back report"),
+    "enum.action.view_callback_quota": ("查看抽样回访进度", "Viewed the sample's quota"),
+    "enum.action.purge_callbacks": ("清理过期回访记录", "Purged call-back records"),
+    "enum.outcome.reached": ("已接通", "Reached"),
+    "enum.outcome.not_reached": ("未接通", "Not reached"),
+    "enum.outcome.refused": ("客户拒绝回访", "Refused"),
+    "enum.callback_status.pending": ("待回访", "Pending"),
+    "enum.callback_status.completed": ("已完成", "Completed"),
+    "enum.callback_status.unreachable": ("无法联系", "Unreachable"),
+    "enum.callback_status.cancelled": ("已取消", "Cancelled"),
+    "enum.callback_kind.new_account": ("新开户回访", "New account"),
+    "enum.callback_kind.annual_sample": ("年度抽样回访", "Annual sample"),
+    "enum.callback_kind.high_risk_sale": ("高风险产品销售回访", "High-risk sale"),
+    "enum.callback_kind.complaint": ("投诉回访", "Complaint"),
+    "enum.callback_kind.manual": ("人工回访", "Manual"),
+    "field.callback_id": ("回访任务", "Call-back"),
+    "field.callback_kind": ("回访类型", "Call-back kind"),
+    "field.callback_status": ("回访状态", "Call-back status"),
+    "field.outcome": ("回访结果", "Outcome"),
+    "field.complaint_id": ("投诉编号", "Complaint"),
+    "field.order_id": ("工单编号", "Work order"),
+    "field.assignee": ("处理人", "Assignee"),
+    "field.before": ("早于", "Before"),
+    "field.deleted": ("删除条数", "Deleted"),
+    "field.year": ("年度", "Year"),
     # --- end call-backs ---
     # --- complaints (issue 18 section 2) ---
     # --- end complaints ---
@@ -1855,9 +1888,11 @@ def column_label(
 def enum_label(column: str, value: object, language: str) -> str | None:
     """An enumerated value's label (`side` `buy` -> 买入), or None when the column has no list."""
     values = ENUMS.get(column)
-    if values is None or not isinstance(value, str):
+    # a section's own values, labelled in its marker block of MESSAGES (issue 18)
+    extra = MESSAGES.get(f"enum.{column}.{value}") if isinstance(value, str) else None
+    if (values is None and extra is None) or not isinstance(value, str):
         return None
-    pair = values.get(value)
+    pair = (values or {}).get(value) or extra
     if pair is None:
         return value
     return pair[1] if language == "en" else pair[0]

@@ -1,6 +1,6 @@
 """What the work list reads of the operational store as of T, as Arrow tables: the brokers'
-states (snoozed, done, dismissed), the call-backs a broker can help with, service records' follow-ups and
-launched campaigns' treatment members. Rows are read with bound values only."""
+states (snoozed, done, dismissed), the call-backs a broker can help with, service records'
+follow-ups and launched campaigns' treatment members. Rows are read with bound values only."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from dataclasses import dataclass
 import pyarrow as pa
 import sqlalchemy as sa
 
+from brokerlens.store.compliance_schema import callbacks
 from brokerlens.store.marketing_schema import (
     campaign_members,
     campaigns,
     service_records,
     work_item_states,
 )
-from brokerlens.store.compliance_schema import callbacks
 
 SNOOZED = pa.schema([("staff_id", pa.string()), ("customer_id", pa.string())])
 COOLDOWN = pa.schema([("customer_id", pa.string()), ("kind", pa.string())])
