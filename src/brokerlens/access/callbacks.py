@@ -785,10 +785,11 @@ def purge_callbacks(
     config = load_callback_config(settings)
     latest = keep_until(day, -config.retention_years) + dt.timedelta(days=1)
     if before > latest:
-        until = keep_until(before - dt.timedelta(days=1), config.retention_years)
+        last = before - dt.timedelta(days=1)  # the latest record it names
+        kept = "" if before > day else f", kept until {keep_until(last, config.retention_years)}"
         raise Forbidden(
             f"call-back records made before {before} are inside their retention period "
-            f"({config.retention_years} years, kept until {until}): nothing deleted",
+            f"({config.retention_years} years{kept}): nothing deleted",
             hint=f"records made before {latest} at the latest may be purged today",
         )
     with db.begin() as connection:
