@@ -157,7 +157,8 @@ def test_a_reached_call_is_checked_against_the_script_and_completes(world: World
     with pytest.raises(Conflict):
         record_attempt(world.engine, None, caller, task, _reached(), now=NOW)
     audited = _audit(world, "callback_attempt")
-    assert [(a["customer_ids"], a["detail"]["callback_status"]) for a in audited] == [("C001", "completed")]
+    status = [(a["customer_ids"], a["detail"]["callback_status"]) for a in audited]
+    assert status == [("C001", "completed")]
 
 
 def test_not_reached_three_times_is_unreachable(world: World) -> None:

@@ -26,7 +26,15 @@ def recommendations(published: Published) -> Iterator[None]:
 
 
 MESSAGE_ID = re.compile(r"[a-z0-9]+(\\.[a-z0-9_]+)+")
-ROLES = ["broker", "team_lead", "branch_manager", "hq_marketing", "compliance", "admin"]
+ROLES = [
+    "broker",
+    "team_lead",
+    "branch_manager",
+    "hq_marketing",
+    "compliance",
+    "call_center",
+    "admin",
+]
 
 
 # Pages other helpers of issue 15 are fixing at the same time: skipped here until merged.

@@ -786,10 +786,10 @@ def purge_callbacks(
     latest = keep_until(day, -config.retention_years) + dt.timedelta(days=1)
     if before > latest:
         last = before - dt.timedelta(days=1)  # the latest record it names
-        kept = "" if before > day else f", kept until {keep_until(last, config.retention_years)}"
+        until = "" if before > day else f", kept until {keep_until(last, config.retention_years)}"
         raise Forbidden(
             f"call-back records made before {before} are inside their retention period "
-            f"({config.retention_years} years{kept}): nothing deleted",
+            f"({config.retention_years} years{until}): nothing deleted",
             hint=f"records made before {latest} at the latest may be purged today",
         )
     with db.begin() as connection:
