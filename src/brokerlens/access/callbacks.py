@@ -332,12 +332,11 @@ def list_callbacks(
 # -- one task -------------------------------------------------------------------------------------
 
 
-def _row(connection: sa.Connection, callback_id: int) -> dict[str, Any]:
-    row = (
-        connection.execute(sa.select(callbacks).where(callbacks.c.callback_id == callback_id))
-        .mappings()
-        .first()
-    )
+def _row(connection: sa.Connection, callback_id: int, *, lock: bool = False) -> dict[str, Any]:
+    """The task's row; `lock`: held until the transaction ends (PostgreSQL: two callers
+    recording on one task at once take turns; SQLite's write lock does the same)."""
+    query = sa.select(callbacks).where(callbacks.c.callback_id == callback_id)
+    row = connection.execute(query.with_for_update() if lock else query).mappings().first()
     if row is None:
         raise NotFound(f"no call-back {callback_id}", hint="give a call-back task's id")
     return dict(row)
@@ -555,7 +554,7 @@ def record_attempt(
         )
         follow_up = f"complaint:{complaint.complaint_id}"
     with db.begin() as connection:
-        current = _row(connection, callback_id)
+        current = _row(connection, callback_id, lock=True)
         _may_record(connection, principal, current, config, day)
         attempts = int(current["attempts"]) + 1
         kept = max(current["keep_until"], keep_until(day, config.retention_years))

@@ -39,6 +39,19 @@ from brokerlens.compliance.callbacks.scripts import load_scripts
 from brokerlens.web.bounds import IdPath, PageQuery
 from brokerlens.web.deps import CsrfDep, DbDep, ReaderDep, SettingsDep, customer_reader
 
+# The quota rows' fields answered (the report may carry more: they are left out).
+QUOTA_FIELDS = (
+    "branch_id",
+    "branch_name",
+    "base",
+    "quota",
+    "sampled",
+    "reached",
+    "unreachable",
+    "remaining",
+    "pct",
+)
+
 router = APIRouter(
     prefix="/api", tags=["callbacks"], dependencies=[CsrfDep, Depends(customer_reader)]
 )
@@ -208,7 +221,10 @@ def report(db: DbDep, principal: ReaderDep, year: Annotated[int, Query(ge=2000, 
 def quota(db: DbDep, principal: ReaderDep, year: Annotated[int, Query(ge=2000, le=2100)]) -> Any:
     """The year's sample against the quota, per branch in your scope."""
     found = callback_quota.quota_progress(db, principal, year)
-    return {"year": found.year, "rows": [dataclasses.asdict(r) for r in found.rows]}
+    return {
+        "year": found.year,
+        "rows": [{k: getattr(r, k) for k in QUOTA_FIELDS} for r in found.rows],
+    }
 
 
 @router.post("/callbacks/purge")
