@@ -582,7 +582,7 @@ def note_complaint(
             [complaint.customer_id],
             {"complaint_id": complaint_id},
         )
-        return _events(connection, complaint_id)[-1]
+        return max(_events(connection, complaint_id), key=lambda e: e.event_id)
 
 
 def _satisfaction(value: Any) -> int | None:

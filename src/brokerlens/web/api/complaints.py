@@ -146,7 +146,7 @@ class ReopenIn(BaseModel):
 
 
 def summary_presentation(language: str, codes: bool) -> Presentation:
-    """The summary's export: headers in words, a total's blank category or branch said so."""
+    """The summary's export: headers in words (a total row leaves category or branch blank)."""
     labels = {c: translate(f"complaints.col.{c}", language) for c in summary_service.EXPORT_COLUMNS}
     return Presentation(language=language, codes=codes, labels=labels)
 
