@@ -28,6 +28,8 @@ from brokerlens.store.compliance_schema import COMPLAINT_STATUSES, complaint_eve
 from brokerlens.warehouse.layout import WarehouseLayout
 
 BATCH = 5_000  # rows per transaction: SQLite's one write lock is let go between them
+# PostgreSQL plans the list and the summary by its statistics: a load this big refreshes them
+COMPLAINTS_ANALYZE = 10_000
 FEED_USER = "feed"
 RANK = {status: n for n, status in enumerate(COMPLAINT_STATUSES)}
 UNCATEGORISED = "其他"

@@ -50,7 +50,7 @@ from brokerlens.publish.campaigns import publish_campaign_outcomes
 from brokerlens.publish.care import publish_care
 from brokerlens.publish.changes import compute_changes, write_changes
 from brokerlens.publish.columns import ColumnSpec
-from brokerlens.publish.complaints import publish_complaints
+from brokerlens.publish.complaints import COMPLAINTS_ANALYZE, publish_complaints
 from brokerlens.publish.profile_table import create_indexes, profile_table, table_name
 from brokerlens.publish.reference import (
     apply_reference,
@@ -267,7 +267,10 @@ class _Job:
             clock = self._lap("care messages", clock)
             report.campaign_conversions = publish_campaign_outcomes(db, self.settings, self.day)
             clock = self._lap("campaign outcomes", clock)
-            report.complaints = publish_complaints(db, self.settings, self.day).changed
+            merged = publish_complaints(db, self.settings, self.day)
+            report.complaints = merged.changed
+            if merged.inserted >= COMPLAINTS_ANALYZE:  # a first load: plan on fresh statistics
+                refresh_statistics(db, ["complaints", "complaint_events"])
             self._lap("complaints", clock)
         report.steps = self.steps
         return report
