@@ -14,7 +14,7 @@ from brokerlens.errors import ConfigError
 from brokerlens.marketing.worklist.build import WORKLIST_SCHEMA
 from brokerlens.marketing.worklist.config import load_config
 from brokerlens.pipeline.single import run_single_step
-from brokerlens.store.compliance_schema import callbacks
+from brokerlens.store.compliance_schema import callbacks, complaints
 from brokerlens.store.marketing_schema import (
     campaign_members,
     campaigns,
@@ -298,3 +298,46 @@ def test_a_bad_settings_file_names_the_file_and_the_field(
     config.write_text("budget: [\n", "utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(worklist_home.settings)
+
+
+def test_open_complaints_in_the_store_are_items_until_closed(
+    worklist_home: WorklistHome, clean_store: sa.Engine
+) -> None:
+    row = _rows(worklist_home)[-1]
+    t = worklist_home.as_of
+    values = {
+        "complaint_id": "W90000001",
+        "customer_id": row["customer_id"],
+        "branch_id": row["branch_id"],
+        "source": "workbench",
+        "channel": "phone",
+        "category": "服务态度",
+        "opened": t - dt.timedelta(days=2),
+        "status": "open",
+        "sla_due": t + dt.timedelta(days=3),
+        "escalation": 0,
+        "created_by": "broker",
+        "created_at": NOW,
+        "updated_at": NOW,
+        "keep_until": dt.date(2000, 1, 1),  # past: the test may delete it again
+    }
+    with clean_store.begin() as connection:
+        connection.execute(sa.insert(complaints).values(**values))
+    try:
+        found = next(r for r in _rebuild(worklist_home) if "complaint" in r["kinds"])
+        assert (found["staff_id"], found["customer_id"]) == (row["staff_id"], row["customer_id"])
+        assert (
+            found["reasons"][found["kinds"].index("complaint")] == "投诉处理中（服务态度），已 2 天"
+        )
+        with clean_store.begin() as connection:
+            connection.execute(
+                sa.update(complaints)
+                .where(complaints.c.complaint_id == "W90000001")
+                .values(status="closed", closed=t)
+            )
+        assert not any("complaint" in r["kinds"] for r in _rebuild(worklist_home))
+    finally:
+        with clean_store.begin() as connection:
+            connection.execute(
+                sa.delete(complaints).where(complaints.c.complaint_id == "W90000001")
+            )

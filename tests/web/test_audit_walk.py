@@ -159,6 +159,23 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
             "json": {"channel": "sms", "reason": "审计巡检"}
         },
         ("DELETE", "/api/customers/{customer_id}/opt-outs"): {"params": {"channel": "sms"}},
+        # complaints (issue 18 section 2): filed, assigned, noted, resolved, reopened in turn
+        ("POST", "/api/complaints"): {
+            "json": {
+                "customer_id": walk.params["customer_id"],
+                "channel": "phone",
+                "category": "服务态度",
+                "content": "审计巡检",
+            }
+        },
+        ("POST", "/api/complaints/{complaint_id}/assign"): {
+            "json": {"assigned_to": "demo_call_center"}
+        },
+        ("POST", "/api/complaints/{complaint_id}/notes"): {"json": {"note": "审计巡检"}},
+        ("POST", "/api/complaints/{complaint_id}/resolve"): {"json": {"resolution": "审计巡检"}},
+        ("POST", "/api/complaints/{complaint_id}/reopen"): {"json": {"reason": "审计巡检"}},
+        ("GET", "/api/complaints/summary"): {"params": {"year": 2025}},
+        ("GET", "/api/complaints/summary/export.{fmt}"): {"params": {"year": 2025}},
         ("POST", "/api/campaigns"): {
             "json": {
                 "name": "walk",
@@ -264,6 +281,10 @@ def _order(operations: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ("POST", "/api/customers/{customer_id}/service-records"),
         ("POST", "/api/customers/{customer_id}/opt-outs"),
         ("POST", "/api/callbacks"),
+        ("POST", "/api/complaints"),
+        ("POST", "/api/complaints/{complaint_id}/assign"),
+        ("POST", "/api/complaints/{complaint_id}/resolve"),
+        ("POST", "/api/complaints/{complaint_id}/reopen"),
     ]
     rank = {op: n for n, op in enumerate(first)}
     return sorted(
@@ -295,6 +316,8 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
         walk.params["record_id"] = answer["record_id"]
     if method == "POST" and path == "/api/callbacks":
         walk.params["callback_id"] = answer["callback_id"]
+    if method == "POST" and path == "/api/complaints":
+        walk.params["complaint_id"] = answer["complaint_id"]
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(

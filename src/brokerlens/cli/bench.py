@@ -62,6 +62,7 @@ def bench(
     """Generate at a scale into a scratch home, time every stage, print a table, write JSON."""
     # each suite module registers its stages when imported
     import brokerlens.bench.churn
+    import brokerlens.bench.complaints
     import brokerlens.bench.indicators
     import brokerlens.bench.marketing
     import brokerlens.bench.products

@@ -50,6 +50,7 @@ from brokerlens.publish.campaigns import publish_campaign_outcomes
 from brokerlens.publish.care import publish_care
 from brokerlens.publish.changes import compute_changes, write_changes
 from brokerlens.publish.columns import ColumnSpec
+from brokerlens.publish.complaints import COMPLAINTS_ANALYZE, publish_complaints
 from brokerlens.publish.profile_table import create_indexes, profile_table, table_name
 from brokerlens.publish.reference import (
     apply_reference,
@@ -96,6 +97,7 @@ class PublishReport:
     alerts: int = 0  # alert rows of T inserted (those already there keep their status)
     care: int = 0  # care messages of T put in the outbox (opted-out ones marked so)
     campaign_conversions: int = 0  # campaign members whose conversion T's outcomes found
+    complaints: int = 0  # complaints the feed's state of T added or moved on, and escalations
 
 
 def pick_profile(settings: Settings, as_of: dt.date | None) -> tuple[dt.date, Path]:
@@ -264,7 +266,12 @@ class _Job:
             report.care = publish_care(db, self.settings, self.day)
             clock = self._lap("care messages", clock)
             report.campaign_conversions = publish_campaign_outcomes(db, self.settings, self.day)
-            self._lap("campaign outcomes", clock)
+            clock = self._lap("campaign outcomes", clock)
+            merged = publish_complaints(db, self.settings, self.day)
+            report.complaints = merged.changed
+            if merged.inserted >= COMPLAINTS_ANALYZE:  # a first load: plan on fresh statistics
+                refresh_statistics(db, ["complaints", "complaint_events"])
+            self._lap("complaints", clock)
         report.steps = self.steps
         return report
 

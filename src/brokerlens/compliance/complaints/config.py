@@ -19,6 +19,7 @@ class ComplaintConfig(BaseModel):
 
     sla_days: dict[str, int] = Field(default_factory=dict)
     default_sla_days: int = Field(default=10, ge=1)
+    escalate_days: int = Field(default=5, ge=1, le=366)
     retention_years: int = Field(default=3, ge=3)
 
     @property
@@ -27,6 +28,13 @@ class ComplaintConfig(BaseModel):
 
     def sla_due(self, category: str, opened: dt.date) -> dt.date:
         return opened + dt.timedelta(days=self.sla_days.get(category, self.default_sla_days))
+
+    def escalation(self, sla_due: dt.date, as_of: dt.date) -> int:
+        """The level an open complaint is due as of `as_of`: 0 within its SLA, 1 (its branch's
+        manager) past it, 2 (head-office compliance) `escalate_days` after that."""
+        if as_of <= sla_due:
+            return 0
+        return 2 if as_of > sla_due + dt.timedelta(days=self.escalate_days) else 1
 
 
 def config_path(settings: Settings) -> Path:

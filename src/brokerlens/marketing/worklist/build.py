@@ -34,6 +34,7 @@ from brokerlens.marketing.worklist.config import WorklistConfig
 from brokerlens.marketing.worklist.reasons import reason
 from brokerlens.marketing.worklist.store_rows import (
     CALLBACKS,
+    COMPLAINTS,
     COOLDOWN,
     MEMBERS,
     RECORDS,
@@ -109,7 +110,7 @@ SOURCES = (
     ("wl_anniversary_items", None),
     ("wl_maturity_items", None),
     ("wl_ipo_items", None),
-    ("wl_complaint_items", None),
+    ("wl_complaint_items", "store"),
 )
 
 
@@ -241,6 +242,7 @@ def _register_store(src: Inputs, rows: StoreRows) -> None:
         ("wl_callbacks", rows.callbacks),
         ("wl_records", rows.records),
         ("wl_campaign_members", rows.members),
+        ("wl_complaints", rows.complaints),
     ):
         src.engine.register_table(name, table)
 
@@ -252,6 +254,7 @@ def _empty_store() -> StoreRows:
         callbacks=CALLBACKS.empty_table(),
         records=RECORDS.empty_table(),
         members=MEMBERS.empty_table(),
+        complaints=COMPLAINTS.empty_table(),
     )
 
 
@@ -385,7 +388,7 @@ def build_worklist(src: Inputs, config: WorklistConfig, db: sa.Engine | None) ->
     tops = _register_scores(src, config, report)
     present.update({"churn": "churn" in tops, "activation": "activation" in tops})
     if db is None:
-        report.skipped.append("store (no states, call-backs, follow-ups or campaigns)")
+        report.skipped.append("store (no states, call-backs, follow-ups, campaigns or complaints)")
         present["store"] = False
         _register_store(src, _empty_store())
     else:

@@ -1,6 +1,7 @@
 """What the work list reads of the operational store as of T, as Arrow tables: the brokers'
 states (snoozed, done, dismissed), the call-backs a broker can help with, service records'
-follow-ups and launched campaigns' treatment members. Rows are read with bound values only."""
+follow-ups, launched campaigns' treatment members and open complaints. Rows are read with bound
+values only."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import sqlalchemy as sa
 
-from brokerlens.store.compliance_schema import callbacks
+from brokerlens.store.compliance_schema import callbacks, complaints
 from brokerlens.store.marketing_schema import (
     campaign_members,
     campaigns,
@@ -48,6 +49,15 @@ MEMBERS = pa.schema(
     ]
 )
 
+COMPLAINTS = pa.schema(
+    [
+        ("complaint_id", pa.string()),
+        ("customer_id", pa.string()),
+        ("category", pa.string()),
+        ("opened", pa.date32()),
+    ]
+)
+
 
 @dataclass(frozen=True)
 class StoreRows:
@@ -56,6 +66,7 @@ class StoreRows:
     callbacks: pa.Table
     records: pa.Table
     members: pa.Table
+    complaints: pa.Table
 
 
 def _table(rows: Sequence[Mapping[str, object]], schema: pa.Schema) -> pa.Table:
@@ -170,6 +181,19 @@ def read_members(connection: sa.Connection, as_of: dt.date) -> pa.Table:
     return _table([dict(r._mapping) for r in rows], MEMBERS)
 
 
+def read_complaints(connection: sa.Connection, as_of: dt.date) -> pa.Table:
+    """The store's complaints opened by T and not closed (the feed's and the workbench's)."""
+    rows = connection.execute(
+        sa.select(
+            complaints.c.complaint_id,
+            complaints.c.customer_id,
+            complaints.c.category,
+            complaints.c.opened,
+        ).where(complaints.c.status != "closed", complaints.c.opened <= as_of)
+    ).all()
+    return _table([dict(r._mapping) for r in rows], COMPLAINTS)
+
+
 def read_store_rows(db: sa.Engine, as_of: dt.date, cooldown_days: int) -> StoreRows:
     with db.connect() as connection:
         snoozed, cooldown, handled = read_states(connection, as_of, cooldown_days)
@@ -179,4 +203,5 @@ def read_store_rows(db: sa.Engine, as_of: dt.date, cooldown_days: int) -> StoreR
             callbacks=read_callbacks(connection, as_of),
             records=read_records(connection, as_of, handled),
             members=read_members(connection, as_of),
+            complaints=read_complaints(connection, as_of),
         )
