@@ -18,6 +18,7 @@ from access.builders import World
 from brokerlens.access import suitability as suitability_service
 from brokerlens.access.callback_quota import quota_progress
 from brokerlens.access.callback_report import callback_report
+from brokerlens.access.callback_tasks import schedule_callback
 from brokerlens.access.callbacks import (
     AttemptInput,
     CallbackQuery,
@@ -29,7 +30,6 @@ from brokerlens.access.callbacks import (
     list_callbacks,
     purge_callbacks,
     record_attempt,
-    schedule_callback,
 )
 from brokerlens.access.records import beijing_date, utc_now
 from brokerlens.auth.principal import Permission, Principal, Role

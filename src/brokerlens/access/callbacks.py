@@ -1,15 +1,14 @@
 """Call-backs (回访, issue 18 section 1) through the service layer.
 
-`schedule_callback` makes one task in the caller's transaction: the suitability workflow (a
-high-risk sale to an ordinary investor), a complaint's closing and a compliance user's manual
-task use it; the rules' tasks (new accounts, the year's sample) come from the run and are loaded
-at publish. The rest serves the users with the `callbacks` permission (compliance, the call
-centre): the work list of pending tasks in scope with SLA timers, a task with its script, the
-attempts and the result (reached with the script's answers, or unreachable after
-`max_attempts`), issues found turned into a complaint or a suitability review, assignment, and
-the purge of records past their retention. A task of a customer outside the caller's scope
-answers the same NotFound as an unknown one; every read of customer rows and every change is
-audited.
+`access.callback_tasks.schedule_callback` makes one task in the caller's transaction (a high-
+risk sale, a complaint's closing, a compliance user's manual task); the rules' tasks (new
+accounts, the year's sample) come from the run and are loaded at publish. This module serves the
+users with the `callbacks` permission (compliance, the call centre): the work list of pending
+tasks in scope with SLA timers, a task with its script, the attempts and the result (reached
+with the script's answers, or unreachable after `max_attempts`), issues found turned into a
+complaint or a suitability review, assignment, and the purge of records past their retention. A
+task of a customer outside the caller's scope answers the same NotFound as an unknown one; every
+read of customer rows and every change is audited.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from brokerlens.access.audit import audit_read, record_audit
+from brokerlens.access.callback_tasks import schedule_callback
 from brokerlens.access.complaints import ComplaintInput, file_complaint
 from brokerlens.access.customers import scoped_row
 from brokerlens.access.records import as_utc, beijing_date, utc_now
@@ -69,51 +69,6 @@ class CallbackRejected(InvalidRequest):
         super().__init__(f"{field}: {problem}", hint=hint)
         self.field = field
         self.problem = problem
-
-
-def schedule_callback(
-    connection: sa.Connection,
-    principal: Principal,
-    *,
-    customer_id: str,
-    kind: str,
-    source_ref: str,
-    due_date: dt.date,
-    branch_id: str | None,
-    config: CallbackConfig,
-    today: dt.date,
-) -> int | None:
-    """Make a pending call-back task unless one of this kind and source exists for the customer;
-    returns its id (or None when it existed). The caller audits the action that made it."""
-    if kind not in CALLBACK_KINDS:
-        raise ValueError(f"unknown call-back kind {kind!r}")
-    found = connection.execute(
-        sa.select(callbacks.c.callback_id).where(
-            callbacks.c.kind == kind,
-            callbacks.c.customer_id == customer_id,
-            callbacks.c.source_ref == source_ref,
-        )
-    ).first()
-    if found is not None:
-        return None
-    return int(
-        connection.execute(
-            callbacks.insert()
-            .values(
-                customer_id=customer_id,
-                kind=kind,
-                source_ref=source_ref,
-                branch_id=branch_id,
-                created_on=today,
-                due_date=due_date,
-                status="pending",
-                attempts=0,
-                created_by=principal.username,
-                keep_until=keep_until(today, config.retention_years),
-            )
-            .returning(callbacks.c.callback_id)
-        ).scalar_one()
-    )
 
 
 # -- what is answered -----------------------------------------------------------------------------

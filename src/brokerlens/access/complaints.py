@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.sql.elements import ColumnElement, True_
 
 from brokerlens.access.audit import audit_read, record_audit
-from brokerlens.access.callbacks import schedule_callback
+from brokerlens.access.callback_tasks import schedule_callback
 from brokerlens.access.customers import scoped_row
 from brokerlens.access.records import as_utc, beijing_date, utc_now
 from brokerlens.access.scope import customer_scope

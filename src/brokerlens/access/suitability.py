@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from brokerlens.access.audit import record_audit
-from brokerlens.access.callbacks import schedule_callback
+from brokerlens.access.callback_tasks import schedule_callback
 from brokerlens.access.customers import scoped_row
 from brokerlens.access.exports import Exported, RowSink, _too_many, export_name
 from brokerlens.access.records import beijing_date, utc_now
