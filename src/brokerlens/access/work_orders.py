@@ -25,7 +25,7 @@ from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, UNIT_ROLES, Principal
 from brokerlens.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from brokerlens.store.compliance_schema import WORK_ORDER_STATUSES, work_orders
-from brokerlens.store.schema import users
+from brokerlens.store.schema import staff, users
 
 TITLE_MAX = 200
 DETAIL_MAX = 4000
@@ -68,6 +68,21 @@ class WorkOrder:
         return cls(**{f.name: row[f.name] for f in fields(cls)})
 
 
+def _assignee(connection: sa.Connection, username: str) -> tuple[str, str | None]:
+    """(username, unit) of an active user: a manager's unit, or a staff member's (the unit a
+    manager sees the order under)."""
+    user = connection.execute(
+        sa.select(users.c.username, users.c.unit_id, users.c.active, staff.c.unit_id)
+        .select_from(users.outerjoin(staff, staff.c.staff_id == users.c.staff_id))
+        .where(users.c.username == username)
+    ).first()
+    if user is None or not user[2]:
+        raise OrderRejected(
+            "assignee", f"no active user {username!r:.64}", hint="give a user's username"
+        )
+    return str(user[0]), user[1] or user[3]
+
+
 def create_order(
     connection: sa.Connection,
     principal: Principal,
@@ -85,15 +100,7 @@ def create_order(
     )
     if detail is not None and len(detail) > DETAIL_MAX:
         raise OrderRejected("detail", f"{len(detail)} characters, at most {DETAIL_MAX}")
-    user = connection.execute(
-        sa.select(users.c.username, users.c.unit_id, users.c.active).where(
-            users.c.username == entry.assignee
-        )
-    ).first()
-    if user is None or not user.active:
-        raise OrderRejected(
-            "assignee", f"no active user {entry.assignee!r:.64}", hint="give a user's username"
-        )
+    user = _assignee(connection, entry.assignee)
     at = utc_now(now)
     row = (
         connection.execute(
@@ -102,8 +109,8 @@ def create_order(
                 title=title,
                 detail=detail,
                 customer_id=entry.customer_id,
-                assignee=user.username,
-                unit_id=user.unit_id,
+                assignee=user[0],
+                unit_id=user[1],
                 due_date=entry.due_date,
                 status="open",
                 source=entry.source,
@@ -351,18 +358,10 @@ def reassign_order(
                 "only the order's maker or a manager of its unit reassigns it",
                 hint=f"ask {found.order.created_by}",
             )
-        user = connection.execute(
-            sa.select(users.c.username, users.c.unit_id, users.c.active).where(
-                users.c.username == assignee
-            )
-        ).first()
-        if user is None or not user.active:
-            raise OrderRejected(
-                "assignee", f"no active user {assignee!r:.64}", hint="give a user's username"
-            )
+        user = _assignee(connection, assignee)
         values: dict[str, Any] = {
-            "assignee": user.username,
-            "unit_id": user.unit_id,
+            "assignee": user[0],
+            "unit_id": user[1],
             "updated_at": utc_now(now),
         }
         if text is not None:
@@ -371,9 +370,13 @@ def reassign_order(
             work_orders.update().where(work_orders.c.order_id == order_id).values(**values)
         )
         customers = [found.order.customer_id] if found.order.customer_id else []
-        detail = {"order_id": order_id, "from": found.order.assignee, "to": user.username}
+        detail = {"order_id": order_id, "from": found.order.assignee, "to": user[0]}
         record_audit(connection, principal, "work_order_reassign", customers, detail)
-        return _visible(connection, principal, order_id, _today(now))
+        row = connection.execute(
+            sa.select(work_orders).where(work_orders.c.order_id == order_id)
+        ).mappings()
+        # the maker or manager who gave it away may no longer see it: answered as it now is
+        return _row(row.one(), principal, _managed_units(connection, principal), _today(now))
 
 
 def create_order_as(
