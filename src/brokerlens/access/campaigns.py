@@ -29,8 +29,10 @@ from brokerlens.access import columnar
 from brokerlens.access.approvals import (
     Applying,
     Approval,
+    ApprovalKind,
     close_open_request,
     open_request,
+    register_kind,
     request_approval,
 )
 from brokerlens.access.audit import record_audit
@@ -946,3 +948,17 @@ def export_members(db: sa.Engine, principal: Principal, campaign_id: int) -> tup
         )
     name = export_name(f"campaign_{campaign.campaign_id}", campaign.frozen_as_of or day)
     return f"{name}.csv", sink.text(), len(ids)
+
+
+LAUNCH_KIND = register_kind(
+    ApprovalKind(
+        name=APPROVAL_KIND,
+        zh="营销活动上线",
+        en="Campaign launch",
+        apply=launch_approved,
+        roles=frozenset({Role.HQ_MARKETING}),
+        describe=describe_launch,
+        close=back_to_draft,
+        deciders="head office marketing",
+    )
+)

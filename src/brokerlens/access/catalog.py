@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from brokerlens.access.approvals import Applying, Approval, request_approval
+from brokerlens.access.approvals import (
+    Applying,
+    Approval,
+    ApprovalKind,
+    register_kind,
+    request_approval,
+)
 from brokerlens.access.audit import record_audit
 from brokerlens.auth.principal import Permission, Principal
 from brokerlens.classify.loader import parse_catalog, sha256_of
@@ -101,3 +107,16 @@ def describe_catalog(settings: Settings, request: Approval, language: str) -> li
         ("Active now" if en else "当前版本", catalog_version(settings)),
         ("Note" if en else "说明", str(p.get("note") or "—")),
     ]
+
+
+CATALOG_KIND = register_kind(
+    ApprovalKind(
+        name=KIND,
+        zh="分类目录变更",
+        en="Catalog change",
+        apply=apply_catalog_request,
+        permission=Permission.EDIT_CATALOG,
+        describe=describe_catalog,
+        deciders="another head office user with edit_catalog",
+    )
+)

@@ -19,7 +19,15 @@ from typing import Any, Literal, TypeVar
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
-from brokerlens.access.approvals import Applying, Approval, approve, open_request, reject
+from brokerlens.access.approvals import (
+    Applying,
+    Approval,
+    ApprovalKind,
+    approve,
+    open_request,
+    register_kind,
+    reject,
+)
 from brokerlens.access.approvals import request_approval as ask_approval
 from brokerlens.access.audit import record_audit
 from brokerlens.access.customers import scoped_row
@@ -700,6 +708,21 @@ def describe_class_request(
         ("Evidence" if en else "证明材料", str(p.get("evidence") or "—")),
         ("Class request" if en else "分类申请编号", str(p.get("class_request_id"))),
     ]
+
+
+CLASS_APPROVAL = register_kind(
+    ApprovalKind(
+        name=CLASS_KIND,
+        zh="投资者分类认定",
+        en="Investor class",
+        apply=apply_class_approval,
+        permission=Permission.DECIDE_INVESTOR_CLASS,
+        describe=describe_class_request,
+        check=check_class_approval,
+        close=close_class_approval,
+        deciders="compliance (decide_investor_class)",
+    )
+)
 
 
 # -- brokerage-wide reports -----------------------------------------------------------------------

@@ -16,10 +16,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from brokerlens.access.alerts import save_thresholds, threshold_target
-from brokerlens.access.approvals import Applying, Approval, request_approval
+from brokerlens.access.approvals import (
+    Applying,
+    Approval,
+    ApprovalKind,
+    register_kind,
+    request_approval,
+)
 from brokerlens.alerts.model import AlertDefinition
 from brokerlens.alerts.thresholds import check_params, load_alerts
-from brokerlens.auth.principal import Principal
+from brokerlens.auth.principal import Permission, Principal
 from brokerlens.config import Settings
 
 KIND = "alert_thresholds"
@@ -96,3 +102,16 @@ def describe_thresholds(
         shown = f"{now:g} → {value:g}" if isinstance(now, int | float) else f"{value:g}"
         lines.append((label, shown))
     return lines
+
+
+THRESHOLD_KIND = register_kind(
+    ApprovalKind(
+        name=KIND,
+        zh="告警阈值调整",
+        en="Alert thresholds",
+        apply=apply_thresholds,
+        permission=Permission.EDIT_ALERT_THRESHOLDS,
+        describe=describe_thresholds,
+        deciders="head office (edit_alert_thresholds)",
+    )
+)
