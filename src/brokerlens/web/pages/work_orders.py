@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from brokerlens.access import work_orders as service
+from brokerlens.errors import NotFound
 from brokerlens.web.bounds import IdPath
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.pages.common import Page, ReaderPageDep
@@ -70,6 +71,8 @@ async def create(page: ReaderPageDep, request: Request) -> Response:
         made = service.create_order_as(page.db, page.principal, entry)
     except service.OrderRejected as exc:
         return _list(page, "made", typed, exc.field)
+    except NotFound:  # a customer outside the maker's scope reads as an unknown one
+        return _list(page, "made", typed, "customer_id")
     return RedirectResponse(f"/work-orders/{made.order_id}", status_code=303)
 
 
