@@ -665,6 +665,14 @@ def _ref(campaign_id: int) -> str:
     return f"campaign:{campaign_id}"
 
 
+def launch_request(db: sa.Engine, principal: Principal, campaign_id: int) -> int | None:
+    """The id of the launch request waiting for the campaign (one the reader sees), if any."""
+    with db.connect() as connection:
+        _get(connection, principal, campaign_id)
+        waiting = open_request(connection, APPROVAL_KIND, _ref(campaign_id))
+    return waiting.request_id if waiting else None
+
+
 def launch_approved(applying: Applying, decider: Principal, request: Approval) -> str:
     """Launch the campaign as the approver (head office): the members are frozen and split as
     the launch would, at the snapshot served now."""
