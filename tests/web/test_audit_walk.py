@@ -79,6 +79,10 @@ def _role(path: str) -> str:
         return "hq_marketing"  # creates and runs campaigns; sends customer messages
     if path.startswith(("/api/alerts/thresholds", "/api/catalog/preview", "/api/catalog/apply")):
         return "hq_marketing"
+    # head office decides the branch manager's threshold requests; it records the class
+    # request that compliance then decides (nobody decides their own request)
+    if path.startswith("/api/approvals") or path.endswith("/investor-class/requests"):
+        return "hq_marketing"
     return "compliance"
 
 
@@ -158,6 +162,16 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
             "json": {"channel": "sms", "reason": "审计巡检"}
         },
         ("DELETE", "/api/customers/{customer_id}/opt-outs"): {"params": {"channel": "sms"}},
+        ("POST", "/api/approvals/{request_id}/approve"): {"json": {"comment": "audit walk"}},
+        ("POST", "/api/approvals/{request_id}/reject"): {"json": {"comment": "audit walk"}},
+        ("POST", "/api/approvals/{request_id}/withdraw"): {"json": {}},
+        ("POST", "/api/work-orders"): {
+            "json": {"title": "审计巡检", "assignee": walk.params["compliance_user"]}
+        },
+        ("POST", "/api/work-orders/{order_id}/status"): {"json": {"status": "in_progress"}},
+        ("POST", "/api/work-orders/{order_id}/reassign"): {
+            "json": {"assignee": walk.params["compliance_user"]}
+        },
         ("POST", "/api/campaigns"): {
             "json": {
                 "name": "walk",
@@ -176,10 +190,27 @@ def _customers(me: SignedIn) -> list[str]:
     return [str(r["customer_id"]) for r in rows]
 
 
+def _threshold_requests(branch: SignedIn, hq: SignedIn, walk: Walk) -> None:
+    """Two of the branch manager's threshold requests (the values in force: approving changes
+    nothing), for head office to see and approve, and to reject."""
+    unit = branch.client.get("/api/me").json()["user"]["unit_id"]
+    alerts = hq.client.get("/api/alerts/thresholds").json()["alerts"]
+    made = []
+    for item in alerts[:2]:
+        body = {"alert_id": item["alert_id"], "branch_id": unit, "params": item["defaults"]}
+        asked = branch.client.post("/api/alerts/thresholds", json=body, headers=branch.headers())
+        assert asked.status_code == 202, asked.text
+        made.append(asked.json()["request_id"])
+    for path in ("/api/approvals/{request_id}", "/api/approvals/{request_id}/approve"):
+        walk.by_path[("GET" if path.endswith("}") else "POST", path)] = {"request_id": made[0]}
+    walk.by_path[("POST", "/api/approvals/{request_id}/reject")] = {"request_id": made[1]}
+
+
 def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
     """A customer for whom margin is a mismatch (so a check can be warned, confirmed, sold),
     an alert, a segment, the thresholds to save and the catalog to apply."""
     walk = Walk()
+    walk.params["compliance_user"] = me.username
     for cid in _customers(me)[:80]:
         body = me.client.get(f"/api/customers/{cid}/suitability").json()
         reg = body["regulatory"]
@@ -249,6 +280,8 @@ def _order(operations: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ("POST", "/api/campaigns/{campaign_id}/launch"),
         ("POST", "/api/customers/{customer_id}/service-records"),
         ("POST", "/api/customers/{customer_id}/opt-outs"),
+        ("POST", "/api/work-orders"),
+        ("POST", "/api/work-orders/{order_id}/status"),
     ]
     rank = {op: n for n, op in enumerate(first)}
     return sorted(
@@ -278,6 +311,12 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
         walk.params["campaign_id"] = answer["campaign_id"]
     if method == "POST" and path.endswith("/service-records"):
         walk.params["record_id"] = answer["record_id"]
+    if method == "POST" and path == "/api/work-orders":
+        walk.params["order_id"] = answer["order_id"]
+    if method == "POST" and path == "/api/alerts/thresholds":  # head office's own: it withdraws
+        walk.by_path[("POST", "/api/approvals/{request_id}/withdraw")] = {
+            "request_id": answer["request_id"]
+        }
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(
@@ -303,6 +342,7 @@ def test_every_endpoint_writes_an_audit_row_or_says_why_not(
         return signed[role]
 
     walk = _prepare(as_role("compliance"), as_role("hq_marketing"), published.settings)
+    _threshold_requests(as_role("branch_manager"), as_role("hq_marketing"), walk)
     silent: list[str] = []
     walked = 0
     for method, path in _order(operations):
@@ -335,3 +375,8 @@ def test_every_endpoint_writes_an_audit_row_or_says_why_not(
             silent.append(f"{method} {path}")
     assert not silent, f"no audit row written by: {silent}"
     assert walked >= 30
+    hq = as_role("hq_marketing")  # the catalog request left waiting: taken back for the others
+    for request in hq.client.get("/api/approvals", params={"view": "mine"}).json()["data"]:
+        if request["status"] == "pending":
+            path = f"/api/approvals/{request['request_id']}/withdraw"
+            assert hq.client.post(path, json={}, headers=hq.headers()).status_code == 200

@@ -643,7 +643,7 @@ def check_class_approval(
         raise SuitabilityRefused(
             f"class request {request.payload.get('class_request_id')}: the data does not show "
             "the criteria",
-            hint="approve only with a comment naming the evidence (e.g. income proof)",
+            hint="approve only with a note (comment) naming the evidence (e.g. income proof)",
         )
 
 
