@@ -1,7 +1,8 @@
 """待审批 through the API and the pages, as the demo users: a branch manager asks for a
 threshold change, head office sees it waiting (the home page's count, the list, the request in
 words), rejects without a comment (said beside the field), approves; the requester cannot decide
-their own; a broker sees none of it; an investor class request shows in compliance's 待审批."""
+their own; a broker sees none of it. (An investor class request in compliance's 待审批:
+test_web_suitability.)"""
 
 from __future__ import annotations
 
