@@ -276,12 +276,12 @@ def _order(operations: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ("POST", "/api/customers/{customer_id}/investor-class/requests"),
         ("POST", "/api/users"),
         ("POST", "/api/users/{username}/disable"),
+        ("POST", "/api/work-orders"),
+        ("POST", "/api/work-orders/{order_id}/status"),
         ("POST", "/api/campaigns"),
         ("POST", "/api/campaigns/{campaign_id}/launch"),
         ("POST", "/api/customers/{customer_id}/service-records"),
         ("POST", "/api/customers/{customer_id}/opt-outs"),
-        ("POST", "/api/work-orders"),
-        ("POST", "/api/work-orders/{order_id}/status"),
     ]
     rank = {op: n for n, op in enumerate(first)}
     return sorted(
@@ -303,6 +303,12 @@ def _rows_of(published: Published, username: str) -> int:
 
 
 def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
+    if method == "POST" and path == "/api/work-orders":
+        walk.params["order_id"] = answer["order_id"]
+    if method == "POST" and path == "/api/alerts/thresholds":  # head office's own: it withdraws
+        walk.by_path[("POST", "/api/approvals/{request_id}/withdraw")] = {
+            "request_id": answer["request_id"]
+        }
     if path.endswith("/suitability/check"):
         walk.params["check_id"] = answer["check_id"]
     if method == "POST" and path.endswith("/investor-class/requests"):
@@ -311,12 +317,6 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
         walk.params["campaign_id"] = answer["campaign_id"]
     if method == "POST" and path.endswith("/service-records"):
         walk.params["record_id"] = answer["record_id"]
-    if method == "POST" and path == "/api/work-orders":
-        walk.params["order_id"] = answer["order_id"]
-    if method == "POST" and path == "/api/alerts/thresholds":  # head office's own: it withdraws
-        walk.by_path[("POST", "/api/approvals/{request_id}/withdraw")] = {
-            "request_id": answer["request_id"]
-        }
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(
