@@ -237,7 +237,7 @@ def test_thresholds_and_catalog_as_on_the_web(
     done = cli("alerts", "set", alert_id, *values, "--yes", "--user", name)
     assert done.returncode == 0, done.stderr
     cli_row = _last(published, name, "approval_request")
-    _same(web, cli_row, "kind", "subject_ref")
+    _same(web, cli_row, "approval_kind")
     _withdraw_on_the_web(hq, cli_row["detail"]["request_id"])
 
     text = default_catalog_text()
@@ -259,7 +259,7 @@ def test_thresholds_and_catalog_as_on_the_web(
     done = cli(*apply, "--user", name)
     assert done.returncode == 0, done.stderr
     cli_row = _last(published, name, "approval_request")
-    _same(web, cli_row, "kind", "subject_ref")
+    _same(web, cli_row, "approval_kind")
     assert cli_row["detail"]["request_id"] == asked.json()["request_id"] + 1
     _withdraw_on_the_web(hq, cli_row["detail"]["request_id"])
 

@@ -273,7 +273,7 @@ def request_approval(
         principal,
         "approval_request",
         made.customer_ids,
-        {"request_id": made.request_id, "kind": kind, "subject_ref": subject_ref},
+        {"request_id": made.request_id, "approval_kind": kind},
     )
     return made
 
@@ -355,7 +355,7 @@ def list_approvals(
         shown = [a for a in shown if a.may_decide]
     shown = shown[: max(1, min(limit, LIST_LIMIT))]
     ids = sorted({c for a in shown for c in a.customer_ids})
-    audit_read(db, principal, "view_approvals", ids, {"view": view, "shown": len(shown)})
+    audit_read(db, principal, "view_approvals", ids, {"approval_view": view, "rows": len(shown)})
     return shown
 
 
@@ -423,7 +423,7 @@ def _claim(
 
 
 def _detail(found: Approval, **more: Any) -> dict[str, Any]:
-    return {"request_id": found.request_id, "kind": found.kind, **more}
+    return {"request_id": found.request_id, "approval_kind": found.kind, **more}
 
 
 def _effect(connection: sa.Connection, request_id: int, effect: str, **values: Any) -> None:
@@ -453,7 +453,7 @@ def _failed(
             principal,
             "approval_failed",
             found.customer_ids,
-            _detail(found, error=error.message),
+            _detail(found, note=error.message),
         )
 
 

@@ -246,7 +246,7 @@ def list_orders(
         rows = connection.execute(query.limit(max(1, min(limit, LIST_LIMIT)))).mappings().all()
         found = [_row(r, principal, units, today) for r in rows]
     ids = sorted({r.order.customer_id for r in found if r.order.customer_id})
-    audit_read(db, principal, "view_work_orders", ids, {"view": view, "shown": len(found)})
+    audit_read(db, principal, "view_work_orders", ids, {"order_view": view, "rows": len(found)})
     return found
 
 
@@ -332,7 +332,7 @@ def set_order_status(
         if changed != 1:
             raise Conflict(f"work order {order_id} changed meanwhile")
         customers = [found.order.customer_id] if found.order.customer_id else []
-        detail = {"order_id": order_id, "was": found.order.status, "note": text}
+        detail = {"order_id": order_id, "order_status": found.order.status, "note": text}
         record_audit(connection, principal, f"work_order_{status}", customers, detail)
         return _visible(connection, principal, order_id, _today(now))
 
@@ -370,7 +370,7 @@ def reassign_order(
             work_orders.update().where(work_orders.c.order_id == order_id).values(**values)
         )
         customers = [found.order.customer_id] if found.order.customer_id else []
-        detail = {"order_id": order_id, "from": found.order.assignee, "to": user[0]}
+        detail = {"order_id": order_id, "assignee": user[0], "note": text}
         record_audit(connection, principal, "work_order_reassign", customers, detail)
         row = connection.execute(
             sa.select(work_orders).where(work_orders.c.order_id == order_id)

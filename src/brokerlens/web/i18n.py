@@ -1346,6 +1346,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wo.reassign": ("改派", "Reassign"),
     "wo.back": ("返回工单", "Back to work orders"),
     "home.approvals_waiting": ("{n} 项申请待您审批", "{n} requests wait for your approval"),
+    # the audit log's words for the approvals' and work orders' details
+    "field.approval_kind": ("审批类型", "Approval kind"),
+    "field.approval_view": ("审批列表", "Approvals list"),
+    "field.order_view": ("工单列表", "Work orders list"),
+    "field.order_status": ("工单原状态", "Work order was"),
+    "enum.approval_kind.campaign_launch": ("营销活动上线", "Campaign launch"),
+    "enum.approval_kind.alert_thresholds": ("告警阈值调整", "Alert thresholds"),
+    "enum.approval_kind.catalog_change": ("分类目录变更", "Catalog change"),
+    "enum.approval_kind.investor_class": ("投资者分类认定", "Investor class"),
+    "enum.approval_view.to_decide": ("待我审批", "To decide"),
+    "enum.approval_view.mine": ("我的申请", "My requests"),
+    "enum.approval_view.history": ("审批记录", "History"),
+    "enum.order_view.mine": ("派给我的", "Assigned to me"),
+    "enum.order_view.unit": ("本单位", "My unit's"),
+    "enum.order_view.made": ("我派出的", "Made by me"),
+    "enum.order_status.open": ("待处理", "Open"),
+    "enum.order_status.in_progress": ("处理中", "In progress"),
+    "enum.order_status.done": ("已完成", "Done"),
+    "enum.order_status.cancelled": ("已取消", "Cancelled"),
     # --- end approvals and work orders ---
 }
 
@@ -1782,6 +1801,8 @@ AUDIT_DETAIL_KEYS: dict[str, tuple[str, str]] = {
     "verdict": ("结论", "Verdict"),
     "approve": ("批准", "Approved"),
     "request_id": ("申请编号", "Request"),
+    "order_id": ("工单编号", "Work order"),  # issue 18 section 3
+    "assignee": ("处理人", "Assignee"),
     "kind": ("类型", "Kind"),
     "data": ("数据", "Data"),
     "forbid": ("禁止", "Forbidden"),

@@ -54,7 +54,7 @@ ENUM_KEYS = {
 }
 # Free text a user wrote (a note, a reason to reveal, a search): data, shown as written.
 TEXT_KEYS = ("note", "reason", "search", "q", "name", "description")
-USER_KEYS = ("username", "by", "owner")
+USER_KEYS = ("username", "by", "owner", "assignee")
 FIELD_KEYS = ("classification", "classification_id", "field", "sort")
 
 
@@ -126,6 +126,9 @@ class _Detail:
         if key == "status" and value in ENUMS["request_status"]:
             status = enum_label("request_status", value, language) or value
             return Markup('<span title="{}">{}</span>').format(value, status)
+        if isinstance(value, str) and f"enum.{key}.{value}" in MESSAGES:  # issue 18's words
+            found = translate(f"enum.{key}.{value}", language)
+            return Markup('<span title="{}">{}</span>').format(value, found)
         if key in ENUM_KEYS and value in ENUMS[ENUM_KEYS[key]]:
             found = enum_label(ENUM_KEYS[key], value, language) or value
             return Markup('<span title="{}">{}</span>').format(value, found)
