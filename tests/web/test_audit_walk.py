@@ -110,6 +110,16 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
         ("POST", "/api/suitability/checks/{check_id}/warning"): {"json": {"note": "walk"}},
         ("POST", "/api/suitability/checks/{check_id}/confirmation"): {"json": {}},
         ("POST", "/api/suitability/checks/{check_id}/sale"): {"json": {}},
+        ("POST", "/api/approvals/{request_id}/approve"): {"json": {"comment": "audit walk"}},
+        ("POST", "/api/approvals/{request_id}/reject"): {"json": {"comment": "audit walk"}},
+        ("POST", "/api/approvals/{request_id}/withdraw"): {"json": {}},
+        ("POST", "/api/work-orders"): {
+            "json": {"title": "审计巡检", "assignee": walk.params["compliance_user"]}
+        },
+        ("POST", "/api/work-orders/{order_id}/status"): {"json": {"status": "in_progress"}},
+        ("POST", "/api/work-orders/{order_id}/reassign"): {
+            "json": {"assignee": walk.params["compliance_user"]}
+        },
         ("POST", "/api/suitability/class-requests/{request_id}/decision"): {
             "json": {"approve": False, "note": "audit walk"}
         },
@@ -162,16 +172,6 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
             "json": {"channel": "sms", "reason": "审计巡检"}
         },
         ("DELETE", "/api/customers/{customer_id}/opt-outs"): {"params": {"channel": "sms"}},
-        ("POST", "/api/approvals/{request_id}/approve"): {"json": {"comment": "audit walk"}},
-        ("POST", "/api/approvals/{request_id}/reject"): {"json": {"comment": "audit walk"}},
-        ("POST", "/api/approvals/{request_id}/withdraw"): {"json": {}},
-        ("POST", "/api/work-orders"): {
-            "json": {"title": "审计巡检", "assignee": walk.params["compliance_user"]}
-        },
-        ("POST", "/api/work-orders/{order_id}/status"): {"json": {"status": "in_progress"}},
-        ("POST", "/api/work-orders/{order_id}/reassign"): {
-            "json": {"assignee": walk.params["compliance_user"]}
-        },
         ("POST", "/api/campaigns"): {
             "json": {
                 "name": "walk",
