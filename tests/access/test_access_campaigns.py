@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from access.builders import World
 from access.columnar_support import READERS, serve_from
 from brokerlens.access import Condition, create_segment
+from brokerlens.access.approval_kinds import BUILTIN
+from brokerlens.access.approvals import approve, list_approvals, reject
 from brokerlens.access.campaigns import (
     CampaignInput,
     campaign_report,
@@ -30,6 +32,7 @@ from brokerlens.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from brokerlens.store.marketing_schema import campaign_members, service_records
 from brokerlens.store.schema import audit_log
 
+assert BUILTIN  # the approval kinds registered
 RICH = [Condition(field="total_assets_t", op="ge", value=100_000)]
 WINDOW = (dt.date(2025, 3, 17), dt.date(2025, 4, 30))
 
@@ -138,6 +141,9 @@ def test_the_same_seed_gives_the_same_split(world: World) -> None:
 
 
 def test_a_big_campaign_waits_for_head_office(world: World) -> None:
+    """Over approval_above, a branch manager's launch is a request in 待审批; head office
+    marketing's approval launches it (frozen and split as the launch would), a rejection leaves
+    it a draft."""
     config = world.settings.home / "marketing" / "campaigns.yaml"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text("approval_above: 2\n", "utf-8")
@@ -148,9 +154,25 @@ def test_a_big_campaign_waits_for_head_office(world: World) -> None:
     waiting = launch_campaign(world.engine, world.settings, world.who("branch"), made.campaign_id)
     assert waiting.status == "pending_approval" and waiting.members == 0
     assert _members(world, made.campaign_id) == {}
-    with pytest.raises(Forbidden):
-        launch_campaign(world.engine, world.settings, world.who("branch"), made.campaign_id)
-    done = launch_campaign(world.engine, world.settings, world.who("hq"), made.campaign_id)
+    asked = list_approvals(world.engine, world.who("hq"), "to_decide")
+    assert [(a.kind, a.payload["campaign_id"], a.payload["members"]) for a in asked] == [
+        ("campaign_launch", made.campaign_id, 4)
+    ]
+    for who in ("branch", "hq"):  # nobody launches it past the request
+        with pytest.raises(Conflict, match="waiting for approval"):
+            launch_campaign(world.engine, world.settings, world.who(who), made.campaign_id)
+    with pytest.raises(Forbidden):  # the requester never decides it
+        approve(world.engine, world.settings, world.who("branch"), asked[0].request_id)
+    rejected = reject(
+        world.engine, world.settings, world.who("hq"), asked[0].request_id, "先缩小范围"
+    )
+    assert rejected.status == "rejected"
+    assert get_campaign(world.engine, world.who("branch"), made.campaign_id).status == "draft"
+    launch_campaign(world.engine, world.settings, world.who("branch"), made.campaign_id)
+    again = list_approvals(world.engine, world.who("hq"), "to_decide")[0]
+    decided = approve(world.engine, world.settings, world.who("hq"), again.request_id)
+    assert decided.status == "approved" and "4 members" in (decided.effect or "")
+    done = get_campaign(world.engine, world.who("branch"), made.campaign_id)
     # launched by HQ, still only the branch's customers: the campaign belongs to B1
     assert done.status == "launched" and set(_members(world, made.campaign_id)) == {
         "C001",
@@ -158,7 +180,23 @@ def test_a_big_campaign_waits_for_head_office(world: World) -> None:
         "C004",
         "C005",
     }
-    assert "campaign_pending_approval" in _actions(world)
+    actions = _actions(world)
+    assert "campaign_pending_approval" in actions and "approval_approve" in actions
+
+
+def test_cancelling_a_waiting_campaign_withdraws_its_request(world: World) -> None:
+    config = world.settings.home / "marketing" / "campaigns.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("approval_above: 2\n", "utf-8")
+    segment = create_segment(world.engine, world.who("branch"), "rich", RICH, visibility="unit")
+    made = create_campaign(
+        world.engine, world.settings, world.who("branch"), _input(segment.segment_id)
+    )
+    launch_campaign(world.engine, world.settings, world.who("branch"), made.campaign_id)
+    cancel_campaign(world.engine, world.who("branch"), made.campaign_id)
+    assert list_approvals(world.engine, world.who("hq"), "to_decide") == []
+    mine = list_approvals(world.engine, world.who("branch"), "mine")
+    assert [a.status for a in mine] == ["withdrawn"]
 
 
 def test_visibility_and_who_runs_it(world: World) -> None:

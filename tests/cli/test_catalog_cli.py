@@ -13,9 +13,10 @@ from support.cli import brokerlens
 
 
 def _add_users(home: Path) -> None:
-    """carol (HQ marketing, edit_catalog) and dave (a compliance user, who may not apply)."""
+    """carol and erin (HQ marketing, edit_catalog) and dave (a compliance user, who may not
+    ask for a catalog change)."""
     db = open_store(load_settings(home=home))
-    for name, role in (("carol", "hq_marketing"), ("dave", "compliance")):
+    for name, role in (("carol", "hq_marketing"), ("dave", "compliance"), ("erin", "hq_marketing")):
         add_user(db, username=name, display_name=name, role=role, password="Correct-horse-9")
     dispose_engines()
 
@@ -50,13 +51,16 @@ def test_check_preview_apply_history_show(tmp_path: Path) -> None:
         refused = brokerlens("catalog", "apply", str(edited), "--yes", *user, env=env)
         assert refused.returncode == 2 and message in refused.stderr, refused.stderr
         assert "Traceback" not in refused.stderr
-    applied = brokerlens(
+    asked = brokerlens(
         "catalog", "apply", str(edited), "--yes", "--user", "carol", "--no-recompute", env=env
     )
+    assert asked.returncode == 0, asked.stderr
+    assert "approval request 1 made by carol" in asked.stdout  # a request: nothing applied yet
+    applied = brokerlens("approvals", "approve", "1", "--user", "erin", env=env)
     assert applied.returncode == 0, applied.stderr
-    assert "catalog version 1 applied by carol" in applied.stdout
+    assert "catalog version 1 active" in applied.stdout
     listed = brokerlens("catalog", "history", env=env)
-    assert "carol" in listed.stdout and "active: 1" in listed.stdout
+    assert "erin" in listed.stdout and "active: 1" in listed.stdout
     shown = brokerlens("catalog", "show", "--version", "1", "-c", "service_level", env=env).stdout
     assert "total_assets_t >= 999999" in shown
 

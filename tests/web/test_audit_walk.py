@@ -80,6 +80,10 @@ def _role(path: str) -> str:
         return "hq_marketing"  # creates and runs campaigns; sends customer messages
     if path.startswith(("/api/alerts/thresholds", "/api/catalog/preview", "/api/catalog/apply")):
         return "hq_marketing"
+    # head office decides the branch manager's threshold requests; it records the class
+    # request that compliance then decides (nobody decides their own request)
+    if path.startswith("/api/approvals") or path.endswith("/investor-class/requests"):
+        return "hq_marketing"
     return "compliance"
 
 
@@ -107,6 +111,16 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
         ("POST", "/api/suitability/checks/{check_id}/warning"): {"json": {"note": "walk"}},
         ("POST", "/api/suitability/checks/{check_id}/confirmation"): {"json": {}},
         ("POST", "/api/suitability/checks/{check_id}/sale"): {"json": {}},
+        ("POST", "/api/approvals/{request_id}/approve"): {"json": {"comment": "audit walk"}},
+        ("POST", "/api/approvals/{request_id}/reject"): {"json": {"comment": "audit walk"}},
+        ("POST", "/api/approvals/{request_id}/withdraw"): {"json": {}},
+        ("POST", "/api/work-orders"): {
+            "json": {"title": "审计巡检", "assignee": walk.params["compliance_user"]}
+        },
+        ("POST", "/api/work-orders/{order_id}/status"): {"json": {"status": "in_progress"}},
+        ("POST", "/api/work-orders/{order_id}/reassign"): {
+            "json": {"assignee": walk.params["compliance_user"]}
+        },
         ("POST", "/api/suitability/class-requests/{request_id}/decision"): {
             "json": {"approve": False, "note": "audit walk"}
         },
@@ -207,10 +221,27 @@ def _customers(me: SignedIn) -> list[str]:
     return [str(r["customer_id"]) for r in rows]
 
 
+def _threshold_requests(branch: SignedIn, hq: SignedIn, walk: Walk) -> None:
+    """Two of the branch manager's threshold requests (the values in force: approving changes
+    nothing), for head office to see and approve, and to reject."""
+    unit = branch.client.get("/api/me").json()["user"]["unit_id"]
+    alerts = hq.client.get("/api/alerts/thresholds").json()["alerts"]
+    made = []
+    for item in alerts[:2]:
+        body = {"alert_id": item["alert_id"], "branch_id": unit, "params": item["defaults"]}
+        asked = branch.client.post("/api/alerts/thresholds", json=body, headers=branch.headers())
+        assert asked.status_code == 202, asked.text
+        made.append(asked.json()["request_id"])
+    for path in ("/api/approvals/{request_id}", "/api/approvals/{request_id}/approve"):
+        walk.by_path[("GET" if path.endswith("}") else "POST", path)] = {"request_id": made[0]}
+    walk.by_path[("POST", "/api/approvals/{request_id}/reject")] = {"request_id": made[1]}
+
+
 def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
     """A customer for whom margin is a mismatch (so a check can be warned, confirmed, sold),
     an alert, a segment, the thresholds to save and the catalog to apply."""
     walk = Walk()
+    walk.params["compliance_user"] = me.username
     for cid in _customers(me)[:80]:
         body = me.client.get(f"/api/customers/{cid}/suitability").json()
         reg = body["regulatory"]
@@ -276,6 +307,8 @@ def _order(operations: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ("POST", "/api/customers/{customer_id}/investor-class/requests"),
         ("POST", "/api/users"),
         ("POST", "/api/users/{username}/disable"),
+        ("POST", "/api/work-orders"),
+        ("POST", "/api/work-orders/{order_id}/status"),
         ("POST", "/api/campaigns"),
         ("POST", "/api/campaigns/{campaign_id}/launch"),
         ("POST", "/api/customers/{customer_id}/service-records"),
@@ -306,6 +339,12 @@ def _rows_of(published: Published, username: str) -> int:
 
 
 def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
+    if method == "POST" and path == "/api/work-orders":
+        walk.params["order_id"] = answer["order_id"]
+    if method == "POST" and path == "/api/alerts/thresholds":  # head office's own: it withdraws
+        walk.by_path[("POST", "/api/approvals/{request_id}/withdraw")] = {
+            "request_id": answer["request_id"]
+        }
     if path.endswith("/suitability/check"):
         walk.params["check_id"] = answer["check_id"]
     if method == "POST" and path.endswith("/investor-class/requests"):
@@ -343,6 +382,7 @@ def test_every_endpoint_writes_an_audit_row_or_says_why_not(
         return signed[role]
 
     walk = _prepare(as_role("compliance"), as_role("hq_marketing"), published.settings)
+    _threshold_requests(as_role("branch_manager"), as_role("hq_marketing"), walk)
     silent: list[str] = []
     walked = 0
     for method, path in _order(operations):
@@ -375,3 +415,8 @@ def test_every_endpoint_writes_an_audit_row_or_says_why_not(
             silent.append(f"{method} {path}")
     assert not silent, f"no audit row written by: {silent}"
     assert walked >= 30
+    hq = as_role("hq_marketing")  # the catalog request left waiting: taken back for the others
+    for request in hq.client.get("/api/approvals", params={"view": "mine"}).json()["data"]:
+        if request["status"] == "pending":
+            path = f"/api/approvals/{request['request_id']}/withdraw"
+            assert hq.client.post(path, json={}, headers=hq.headers()).status_code == 200

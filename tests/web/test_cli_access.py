@@ -206,6 +206,12 @@ def test_scope_and_users_are_checked(
     _refused(cli("suitability", "warn", "1", "--by", broker.username), "No such option: --by")
 
 
+def _withdraw_on_the_web(me: SignedIn, request_id: int) -> None:
+    """Take a request back, so the shared store has none waiting for the next test."""
+    gone = me.client.post(f"/api/approvals/{request_id}/withdraw", json={}, headers=me.headers())
+    assert gone.status_code == 200, gone.text
+
+
 def test_thresholds_and_catalog_as_on_the_web(
     published: Published, other_client: Callable[[str], SignedIn], cli: Cli, tmp_path: Path
 ) -> None:
@@ -218,8 +224,9 @@ def test_thresholds_and_catalog_as_on_the_web(
         json={"alert_id": alert_id, "params": params},
         headers=hq.headers(),
     )
-    assert saved.status_code == 200, saved.text
-    web = _last(published, name, "alert_thresholds")
+    assert saved.status_code == 202, saved.text  # a request (issue 18): HQ approves it
+    web = _last(published, name, "approval_request")
+    _withdraw_on_the_web(hq, saved.json()["request_id"])
     values = [f"{k}={v:g}" for k, v in params.items()]
     _refused(cli("alerts", "set", alert_id, *values, "--yes"), "Missing option '--user'")
     broker = published.users["broker"][0]
@@ -229,18 +236,21 @@ def test_thresholds_and_catalog_as_on_the_web(
     )
     done = cli("alerts", "set", alert_id, *values, "--yes", "--user", name)
     assert done.returncode == 0, done.stderr
-    _same(web, _last(published, name, "alert_thresholds"), "alert_id", "branch_id", "params")
+    cli_row = _last(published, name, "approval_request")
+    _same(web, cli_row, "approval_kind")
+    _withdraw_on_the_web(hq, cli_row["detail"]["request_id"])
 
     text = default_catalog_text()
-    applied = hq.client.post(
+    asked = hq.client.post(
         "/api/catalog/apply",
         content=text.encode(),
         params={"note": "same"},
         headers={**hq.headers(), "content-type": "application/yaml"},
     )
-    assert applied.status_code == 200, applied.text
-    assert applied.json()["applied_by"] == name
-    web = _last(published, name, "catalog_apply")
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["requested_by"] == name and asked.json()["kind"] == "catalog_change"
+    web = _last(published, name, "approval_request")
+    _withdraw_on_the_web(hq, asked.json()["request_id"])
     file = tmp_path / "catalog.yaml"
     file.write_text(text, "utf-8")
     apply = ("catalog", "apply", str(file), "--yes", "--no-recompute", "--note", "same")
@@ -248,9 +258,10 @@ def test_thresholds_and_catalog_as_on_the_web(
     _refused(cli(*apply, "--user", broker), "edit_catalog permission")
     done = cli(*apply, "--user", name)
     assert done.returncode == 0, done.stderr
-    cli_row = _last(published, name, "catalog_apply")
-    _same(web, cli_row, "sha256", "note")
-    assert cli_row["detail"]["version"] == applied.json()["version"] + 1
+    cli_row = _last(published, name, "approval_request")
+    _same(web, cli_row, "approval_kind")
+    assert cli_row["detail"]["request_id"] == asked.json()["request_id"] + 1
+    _withdraw_on_the_web(hq, cli_row["detail"]["request_id"])
 
     cid = _mine(hq)[0]
     assert hq.client.get(f"/api/customers/{cid}/why").status_code == 200

@@ -97,6 +97,10 @@ def pages_of(me: SignedIn, role: str) -> list[tuple[str, dict[str, str]]]:
             assert made.status_code == 201, made.text
             urls.append(f"/segments/{made.json()['segment_id']}")
         urls += ["/recommendations/report"]  # 403 but for compliance and head office
+        # approvals and work orders (issue 18 section 3): the tabs and one of each, if any
+        for tab in ("/approvals?view=mine", "/approvals?view=history", "/work-orders?view=made"):
+            urls.append(tab)
+            urls += _links(client.get(tab).text, r'href="(/(?:approvals|work-orders)/\d+)"')[:1]
         urls += ["/products?product_type=money_market&sort=return_1y&desc=false"]
         urls += ["/products/NO-SUCH-PRODUCT", "/products?sort=customer_id"]  # 404, 422
         customers = client.get("/customers?sort=total_assets_t&desc=true").text

@@ -306,11 +306,21 @@ def test_preview_shows_how_many_would_fire_before_a_branch_saves(
         },
         headers={"HX-Request": "true"},
     )
+    # a request (issue 18): nothing changes until head office approves it
     assert saved.status_code == 200 and 'id="thr-saved"' in saved.text
-    after = {a["alert_id"]: a for a in me.client.get("/api/alerts/thresholds").json()["alerts"]}
+    assert "总部批准前阈值不变" in saved.text
+    request_id = int(saved.text.split('data-request="')[1].split('"')[0])
+    before = {a["alert_id"]: a for a in me.client.get("/api/alerts/thresholds").json()["alerts"]}
+    assert before["no_trade"]["branches"].get(branch, {}).get("min_days") != 45
+    hq = sign_in("hq_marketing")
+    approved = hq.client.post(
+        f"/api/approvals/{request_id}/approve", json={"comment": "同意"}, headers=hq.headers()
+    )
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    after = {a["alert_id"]: a for a in hq.client.get("/api/alerts/thresholds").json()["alerts"]}
     assert after["no_trade"]["branches"][branch]["min_days"] == 45
     compliance = sign_in("compliance")
     audit = compliance.client.get(
-        "/api/audit", params={"action": "alert_thresholds", "username": me.username}
+        "/api/audit", params={"action": "alert_thresholds", "username": hq.username}
     ).json()
     assert audit["count"] >= 1 and audit["data"][0]["detail"]["branch_id"] == branch

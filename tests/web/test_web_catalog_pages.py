@@ -92,7 +92,12 @@ def test_thresholds_read_in_business_units_and_save_what_was_typed_exactly(
     )
     assert saved.status_code == 200 and 'id="thr-saved"' in saved.text
     assert "占上日总资产比例 60%" in saved.text
-    listed = me.client.get("/api/alerts/thresholds").json()["alerts"]
+    # a request (issue 18): in force once head office approves it, exactly as typed
+    request_id = int(saved.text.split('data-request="')[1].split('"')[0])
+    hq = sign_in("hq_marketing")
+    approved = hq.client.post(f"/api/approvals/{request_id}/approve", json={}, headers=hq.headers())
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    listed = hq.client.get("/api/alerts/thresholds").json()["alerts"]
     mine = next(a for a in listed if a["alert_id"] == "fund_movement")["branches"][branch]
     assert mine == {"min_share": 0.6, "min_amount": 80000.0}
 

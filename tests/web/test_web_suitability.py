@@ -364,6 +364,11 @@ def test_investor_class_request_and_decision(other_client: Callable[[str], Signe
     compliance = other_client("compliance")
     pending = compliance.client.get("/api/suitability/class-requests").json()
     assert request["request_id"] in [r["request_id"] for r in pending]
+    # the same request waits in compliance's 待审批 (issue 18), described in words
+    waiting = compliance.client.get("/api/approvals", params={"kind": "investor_class"}).json()
+    mine = [a for a in waiting["data"] if dict(a["described"])["客户"] == cid]
+    assert [a["requested_by"] for a in mine] == [broker.username]
+    assert f'data-request="{mine[0]["request_id"]}"' in compliance.client.get("/approvals").text
     if request["data_outcome"] == "ordinary":  # against the data: a note is required
         bare = compliance.client.post(
             decision, json={"approve": True}, headers=compliance.headers()

@@ -730,7 +730,7 @@ def may_edit_thresholds(principal: Principal, branch_id: str | None) -> bool:
     )
 
 
-def _target(db: sa.Engine, principal: Principal, branch_id: str | None) -> str | None:
+def threshold_target(db: sa.Engine, principal: Principal, branch_id: str | None) -> str | None:
     """The branch whose thresholds are edited (None: the defaults), once the principal may and
     the branch exists (a typo would otherwise save an override nobody is judged by)."""
     branch = (branch_id or "").strip() or None
@@ -794,7 +794,7 @@ def preview_thresholds(
 ) -> PreviewPublic:
     """How many customers the alert would fire for with `params` (and how many now), before
     anything is saved; only for a user who may edit those thresholds."""
-    branch = _target(db, principal, branch_id)  # refused before the lake is read
+    branch = threshold_target(db, principal, branch_id)  # refused before the lake is read
 
     checked = check_params(load_alerts(settings).get(alert_id), params)
     found = preview(settings, alert_id, branch, checked)
@@ -820,7 +820,7 @@ def save_thresholds(
 ) -> SavedPublic:
     """Save the thresholds (the defaults, or a branch's override) with the user's name;
     audited `alert_thresholds`. They apply from the next `brokerlens run`."""
-    branch = _target(db, principal, branch_id)
+    branch = threshold_target(db, principal, branch_id)
 
     checked = check_params(load_alerts(settings).get(alert_id), params)
     version = save(settings, alert_id, branch, checked, principal.username)

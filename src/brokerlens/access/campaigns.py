@@ -10,8 +10,9 @@ served snapshot, splits them at random with the campaign's seed (`marketing.camp
 and bulk loads them into `campaign_members` with their branch and broker (DESIGN17's owner
 rule over the published relationships). A campaign over `approval_above` members
 (`marketing/campaigns/campaigns.yaml`) launched by anyone but hq_marketing waits as
-`pending_approval` for a head office user. Every change is audited; the report aggregates in
-the store (SQL GROUP BY), never row by row in Python.
+`pending_approval` with a `campaign_launch` request in 待审批 (`access.approvals`); head office
+marketing's approval launches it, a rejection leaves it a draft. Every change is audited; the
+report aggregates in the store (SQL GROUP BY), never row by row in Python.
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from brokerlens.access import columnar
+from brokerlens.access.approvals import (
+    Applying,
+    Approval,
+    ApprovalKind,
+    close_open_request,
+    open_request,
+    register_kind,
+    request_approval,
+)
 from brokerlens.access.audit import record_audit
 from brokerlens.access.conditions import Condition, CustomerQuery, Filters, compile_query
 from brokerlens.access.exports import MAX_EXPORT_ROWS, CsvText, export_name
@@ -566,15 +576,28 @@ def launch_campaign(
     db: sa.Engine, settings: Settings, principal: Principal, campaign_id: int
 ) -> Campaign:
     """Freeze and split the members (status launched), or, over `approval_above` for anyone
-    but hq_marketing, mark it pending_approval. A launched, closed or cancelled campaign:
-    Conflict. Audited `campaign_launch` / `campaign_pending_approval`."""
+    but hq_marketing, ask head office: status pending_approval and a `campaign_launch` request
+    in 待审批, whose approval launches it. A campaign waiting for approval, launched, closed or
+    cancelled: Conflict. Audited `campaign_launch` / `campaign_pending_approval`."""
+    return _launch(db, settings, principal, campaign_id, approved=False)
+
+
+def _launch(
+    db: sa.Engine, settings: Settings, principal: Principal, campaign_id: int, *, approved: bool
+) -> Campaign:
     config = load_config(settings)
+    allowed = ("pending_approval",) if approved else ("draft",)
     with db.connect() as connection:
         campaign = _managed(connection, principal, campaign_id)
-        if campaign.status not in OPEN:
+        if campaign.status == "pending_approval" and not approved:
+            waiting = open_request(connection, APPROVAL_KIND, _ref(campaign_id))
+            number = f" (request {waiting.request_id})" if waiting else ""
+            raise Conflict(
+                f"campaign {campaign_id} is waiting for approval{number}",
+                hint="head office marketing approves it in 待审批 (/approvals)",
+            )
+        if campaign.status not in allowed:
             raise Conflict(f"campaign {campaign_id} is {campaign.status}: it cannot be launched")
-        if campaign.status == "pending_approval" and principal.role is not Role.HQ_MARKETING:
-            raise Forbidden("a campaign pending approval is launched by head office marketing")
         snapshot = served_snapshot_on(connection)
         found = _resolve(connection, settings, principal, snapshot, campaign)
     n = len(found.ids)
@@ -583,7 +606,7 @@ def launch_campaign(
             "the campaign's source has no customers in your scope",
             hint="check the segment's conditions or the product's target list",
         )
-    big = n > config.approval_above and principal.role is not Role.HQ_MARKETING
+    big = not approved and n > config.approval_above and principal.role is not Role.HQ_MARKETING
     holdout = holdout_mask(n, campaign.holdout_share, campaign.seed)
     n_hold = int(holdout.sum())
     with db.begin() as connection:
@@ -601,7 +624,7 @@ def launch_campaign(
         # the status is the lock: a second launch finds it changed and is refused
         changed = connection.execute(
             campaigns.update()
-            .where(campaigns.c.campaign_id == campaign_id, campaigns.c.status.in_(OPEN))
+            .where(campaigns.c.campaign_id == campaign_id, campaigns.c.status.in_(allowed))
             .values(**values)
         ).rowcount
         if changed != 1:
@@ -609,12 +632,85 @@ def launch_campaign(
         detail = {"campaign_id": campaign_id, "members": n, "as_of": str(snapshot.as_of_date)}
         if big:
             detail["approval_above"] = config.approval_above
+            asked = request_approval(
+                connection,
+                principal,
+                kind=APPROVAL_KIND,
+                subject=f"营销活动上线 {campaign.name[:120]} · {n} 人",
+                subject_ref=_ref(campaign_id),
+                payload={
+                    "campaign_id": campaign_id,
+                    "name": campaign.name,
+                    "members": n,
+                    "as_of": str(snapshot.as_of_date),
+                    "owner_unit_id": campaign.owner_unit_id,
+                    "approval_above": config.approval_above,
+                },
+            )
+            detail["request_id"] = asked.request_id
             record_audit(connection, principal, "campaign_pending_approval", [], detail)
         else:
             _freeze(connection, campaign_id, found, holdout, snapshot.as_of_date)
             detail.update(treatment=n - n_hold, holdout=n_hold, seed=campaign.seed)
             record_audit(connection, principal, "campaign_launch", [], detail)
         return _get(connection, principal, campaign_id)
+
+
+# --- the approval (kind campaign_launch, registered in access.approval_kinds) -----------------
+
+APPROVAL_KIND = "campaign_launch"
+
+
+def _ref(campaign_id: int) -> str:
+    return f"campaign:{campaign_id}"
+
+
+def launch_request(db: sa.Engine, principal: Principal, campaign_id: int) -> int | None:
+    """The id of the launch request waiting for the campaign (one the reader sees), if any."""
+    with db.connect() as connection:
+        _get(connection, principal, campaign_id)
+        waiting = open_request(connection, APPROVAL_KIND, _ref(campaign_id))
+    return waiting.request_id if waiting else None
+
+
+def launch_approved(applying: Applying, decider: Principal, request: Approval) -> str:
+    """Launch the campaign as the approver (head office): the members are frozen and split as
+    the launch would, at the snapshot served now."""
+    campaign_id = int(request.payload["campaign_id"])
+    done = _launch(applying.db, applying.settings, decider, campaign_id, approved=True)
+    return (
+        f"campaign {campaign_id} launched: {done.members} members "
+        f"({done.treatment} treatment, {done.holdout} holdout), frozen as of {done.frozen_as_of}"
+    )
+
+
+def back_to_draft(applying: Applying, decider: Principal, request: Approval, status: str) -> None:
+    """A rejected or withdrawn launch leaves the campaign a draft again (to edit or relaunch)."""
+    if applying.connection is None:
+        return
+    applying.connection.execute(
+        campaigns.update()
+        .where(
+            campaigns.c.campaign_id == int(request.payload["campaign_id"]),
+            campaigns.c.status == "pending_approval",
+        )
+        .values(status="draft")
+    )
+
+
+def describe_launch(settings: Settings, request: Approval, language: str) -> list[tuple[str, str]]:
+    p = request.payload
+    en = language == "en"
+    return [
+        ("Campaign" if en else "营销活动", f"{p.get('name')} (#{p.get('campaign_id')})"),
+        ("Members" if en else "成员数", f"{p.get('members')}"),
+        ("Approval above" if en else "需审批的人数", f"{p.get('approval_above')}"),
+        ("Served as of" if en else "数据日期", str(p.get("as_of"))),
+        (
+            "Unit" if en else "所属单位",
+            str(p.get("owner_unit_id") or ("head office" if en else "总部")),
+        ),
+    ]
 
 
 def _set_status(
@@ -627,6 +723,10 @@ def _set_status(
         connection.execute(
             campaigns.update().where(campaigns.c.campaign_id == campaign_id).values(status=status)
         )
+        if campaign.status == "pending_approval":
+            close_open_request(
+                connection, principal, APPROVAL_KIND, _ref(campaign_id), f"campaign {status}"
+            )
         record_audit(
             connection,
             principal,
@@ -856,3 +956,17 @@ def export_members(db: sa.Engine, principal: Principal, campaign_id: int) -> tup
         )
     name = export_name(f"campaign_{campaign.campaign_id}", campaign.frozen_as_of or day)
     return f"{name}.csv", sink.text(), len(ids)
+
+
+LAUNCH_KIND = register_kind(
+    ApprovalKind(
+        name=APPROVAL_KIND,
+        zh="营销活动上线",
+        en="Campaign launch",
+        apply=launch_approved,
+        roles=frozenset({Role.HQ_MARKETING}),
+        describe=describe_launch,
+        close=back_to_draft,
+        deciders="head office marketing",
+    )
+)

@@ -19,6 +19,16 @@ from typing import Any, Literal, TypeVar
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
+from brokerlens.access.approvals import (
+    Applying,
+    Approval,
+    ApprovalKind,
+    approve,
+    open_request,
+    register_kind,
+    reject,
+)
+from brokerlens.access.approvals import request_approval as ask_approval
 from brokerlens.access.audit import record_audit
 from brokerlens.access.callback_tasks import schedule_callback
 from brokerlens.access.customers import scoped_row
@@ -31,6 +41,7 @@ from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
 from brokerlens.riskpref.quarter import parse_quarter
 from brokerlens.riskpref.service import customer_history
+from brokerlens.store.suitability_schema import investor_class_requests
 from brokerlens.suitability import service, workflow
 from brokerlens.suitability.eligibility import Eligibility, all_eligibility
 from brokerlens.suitability.errors import WorkflowError
@@ -542,6 +553,13 @@ def _sale_callback(
 # -- investor class requests ---------------------------------------------------------------------
 
 
+CLASS_KIND = "investor_class"  # its approval kind, registered in access.approval_kinds
+
+
+def _class_ref(request_id: int) -> str:
+    return f"investor_class:{request_id}"
+
+
 def request_investor_class(
     db: sa.Engine,
     settings: Settings,
@@ -551,7 +569,8 @@ def request_investor_class(
     evidence: str | None = None,
 ) -> ClassRequest:
     """Record a customer's application to be treated as professional (or as ordinary), with
-    what the data shows as of the served date; audited `investor_class_request`."""
+    what the data shows as of the served date, and ask compliance in 待审批 (an
+    `investor_class` approval request); audited `investor_class_request`."""
     detail = {"direction": direction}
     as_of = _scoped(db, principal, customer_id, "investor_class_request", detail)
     view, assessed = customer_class(settings, customer_id, as_of)
@@ -566,6 +585,23 @@ def request_investor_class(
         )
     except WorkflowError as exc:
         raise SuitabilityRefused(exc.message, hint=exc.hint) from None
+    to = "专业投资者" if direction == "to_professional" else "普通投资者"
+    with db.begin() as connection:
+        ask_approval(
+            connection,
+            principal,
+            kind=CLASS_KIND,
+            subject=f"投资者分类申请 {customer_id} → {to}",
+            subject_ref=_class_ref(request_id),
+            payload={
+                "class_request_id": request_id,
+                "customer_id": customer_id,
+                "direction": direction,
+                "data_outcome": assessed.outcome,
+                "evidence": evidence,
+            },
+            reason=evidence,
+        )
     return class_requests(db, request_id=request_id)[0]
 
 
@@ -599,21 +635,132 @@ def pending_class_requests(
 
 
 def decide_investor_class(
-    db: sa.Engine, principal: Principal, request_id: int, approve: bool, note: str | None
+    db: sa.Engine,
+    settings: Settings,
+    principal: Principal,
+    request_id: int,
+    approve_it: bool,
+    note: str | None,
 ) -> ClassRequest:
-    """Approve or reject a pending request (against the data only with a note); audited
-    `investor_class_decision`."""
+    """Approve or reject a pending request through its approval in 待审批 (the same decision
+    as there; a rejection needs a note, an approval against the data too); audited
+    `approval_approve` / `approval_reject` and `investor_class_decision`."""
     _deciding(principal)
     found = class_requests(db, request_id=request_id)
     if not found:
         raise NotFound(f"no class request {request_id}", hint="give a recorded request's id")
+    with db.connect() as connection:
+        waiting = open_request(connection, CLASS_KIND, _class_ref(request_id))
+    if waiting is None:  # recorded before the approval flow, or already decided
+        try:
+            decide_class_request(
+                db, request_id, approve=approve_it, by=principal.username, note=note
+            )
+        except WorkflowError as exc:
+            raise SuitabilityRefused(exc.message, hint=exc.hint) from None
+        detail = {"request_id": request_id, "approve": approve_it}
+        _audit(db, principal, "investor_class_decision", [found[0].customer_id], detail)
+    elif approve_it:
+        done = approve(db, settings, principal, waiting.request_id, note)
+        if done.status == "failed":
+            raise SuitabilityRefused(done.effect or "not applied")
+    else:
+        reject(db, settings, principal, waiting.request_id, note)
+    return class_requests(db, request_id=request_id)[0]
+
+
+def check_class_approval(
+    applying: Applying, decider: Principal, request: Approval, comment: str | None
+) -> None:
+    """Approving against the data (the data does not show the criteria) needs a comment
+    naming the evidence; refused before anything is recorded."""
+    against = request.payload.get("direction") == "to_professional" and (
+        request.payload.get("data_outcome") == "ordinary"
+    )
+    if against and not comment:
+        raise SuitabilityRefused(
+            f"class request {request.payload.get('class_request_id')}: the data does not show "
+            "the criteria",
+            hint="approve only with a note (comment) naming the evidence (e.g. income proof)",
+        )
+
+
+def apply_class_approval(applying: Applying, decider: Principal, request: Approval) -> str:
+    """The customer is treated as the request asks from now on."""
+    class_id = int(request.payload["class_request_id"])
     try:
-        decide_class_request(db, request_id, approve=approve, by=principal.username, note=note)
+        decide_class_request(
+            applying.db, class_id, approve=True, by=decider.username, note=request.comment
+        )
     except WorkflowError as exc:
         raise SuitabilityRefused(exc.message, hint=exc.hint) from None
-    detail = {"request_id": request_id, "approve": approve}
-    _audit(db, principal, "investor_class_decision", [found[0].customer_id], detail)
-    return class_requests(db, request_id=request_id)[0]
+    customer = str(request.payload.get("customer_id"))
+    detail = {"request_id": class_id, "approve": True, "approval": request.request_id}
+    _audit(applying.db, decider, "investor_class_decision", [customer], detail)
+    direction = str(request.payload.get("direction"))
+    return f"customer {customer} treated as {direction.removeprefix('to_')} from now on"
+
+
+def close_class_approval(
+    applying: Applying, decider: Principal, request: Approval, status: str
+) -> None:
+    """A rejected (or withdrawn) approval rejects the class request, in its transaction."""
+    if applying.connection is None:
+        return
+    table = investor_class_requests
+    note = request.comment if status == "rejected" else f"withdrawn by {decider.username}"
+    applying.connection.execute(
+        table.update()
+        .where(
+            table.c.request_id == int(request.payload["class_request_id"]),
+            table.c.status == "pending",
+        )
+        .values(
+            status="rejected",
+            decided_at=dt.datetime.now(dt.UTC),
+            decided_by=decider.username,
+            decision_note=note,
+        )
+    )
+    if status == "rejected":
+        detail = {"request_id": request.payload["class_request_id"], "approve": False}
+        record_audit(
+            applying.connection, decider, "investor_class_decision", request.customer_ids, detail
+        )
+
+
+def describe_class_request(
+    settings: Settings, request: Approval, language: str
+) -> list[tuple[str, str]]:
+    p = request.payload
+    en = language == "en"
+    to = str(p.get("direction") or "").removeprefix("to_")
+    treated = {"professional": "专业投资者", "ordinary": "普通投资者"}
+    return [
+        ("Customer" if en else "客户", str(p.get("customer_id"))),
+        ("Treated as" if en else "申请认定为", to if en else treated.get(to, to)),
+        (
+            "The data shows" if en else "数据显示",
+            str(p.get("data_outcome")) if en else treated.get(str(p.get("data_outcome")), "—"),
+        ),
+        ("Evidence" if en else "证明材料", str(p.get("evidence") or "—")),
+        ("Class request" if en else "分类申请编号", str(p.get("class_request_id"))),
+    ]
+
+
+CLASS_APPROVAL = register_kind(
+    ApprovalKind(
+        name=CLASS_KIND,
+        zh="投资者分类认定",
+        en="Investor class",
+        apply=apply_class_approval,
+        permission=Permission.DECIDE_INVESTOR_CLASS,
+        describe=describe_class_request,
+        check=check_class_approval,
+        close=close_class_approval,
+        deciders="compliance (decide_investor_class)",
+    )
+)
 
 
 # -- brokerage-wide reports -----------------------------------------------------------------------

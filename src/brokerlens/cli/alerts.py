@@ -52,12 +52,15 @@ def set_thresholds(
     branch: Annotated[
         str | None, typer.Option("--branch", help="A branch's override [default: the defaults].")
     ] = None,
-    yes: Annotated[bool, typer.Option("--yes", help="Save without asking.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Ask without confirming.")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why, shown to the approver.")] = None,
 ) -> None:
-    """Change thresholds, after showing how many customers fire now and would with them (as of
-    the latest run). HQ edits the defaults and any branch, a branch manager their own branch;
-    audited as `alert_thresholds`."""
-    from brokerlens.access.alerts import preview_thresholds, save_thresholds
+    """Ask for new thresholds, after showing how many customers fire now and would with them
+    (as of the latest run). HQ asks for the defaults and any branch, a branch manager for their
+    own branch; the change is an approval request that head office approves (`brokerlens
+    approvals approve N`), and applies from the next run after that. Audited."""
+    from brokerlens.access.alerts import preview_thresholds
+    from brokerlens.access.thresholds import request_thresholds
     from brokerlens.alerts import load_alerts
     from brokerlens.alerts.thresholds import check_params
     from brokerlens.classify.errors import UnknownName
@@ -81,9 +84,10 @@ def set_thresholds(
     except UnknownName as exc:  # nothing computed yet: saving still makes sense
         _say(f"no preview: {exc.message}")
     if not yes:
-        typer.confirm("save these thresholds?", abort=True)
-    saved = save_thresholds(me.db, me.settings, me.principal, alert, branch, params)
+        typer.confirm("ask for these thresholds?", abort=True)
+    asked = request_thresholds(me.db, me.settings, me.principal, alert, branch, params, reason)
     _say(
-        f"saved as threshold version {saved.version} by {me.principal.username}; "
-        "it applies from the next `brokerlens run`"
+        f"approval request {asked.request_id} made by {me.principal.username}: nothing changes "
+        "until head office approves it (brokerlens approvals approve "
+        f"{asked.request_id} --user NAME); it applies from the next `brokerlens run` after"
     )

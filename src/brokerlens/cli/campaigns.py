@@ -130,8 +130,8 @@ def launch(
     campaign_id: Annotated[int, typer.Argument(help="The campaign's id.")],
     user: UserOpt,
 ) -> None:
-    """Freeze the members in your scope and split them (or, over the approval size, leave it
-    pending head office); audited."""
+    """Freeze the members in your scope and split them (or, over the approval size, ask head
+    office: a campaign_launch approval request whose approval launches it); audited."""
     import time
 
     from brokerlens.access.campaigns import launch_campaign
@@ -147,7 +147,10 @@ def launch(
             f"({done.treatment:,} treatment, {done.holdout:,} holdout) in {seconds:.2f} s"
         )
     else:
-        _say("over the approval size: waiting for head office marketing to launch it")
+        _say(
+            "over the approval size: an approval request waits for head office marketing "
+            "(brokerlens approvals list --view mine); approving it launches the campaign"
+        )
 
 
 @campaigns_app.command("list")

@@ -78,12 +78,19 @@ def apply(
     note: Annotated[str | None, typer.Option(help="Why, kept in the history.")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     recompute: Annotated[
-        bool, typer.Option(help="Recompute the latest profile after applying.")
+        bool,
+        typer.Option(
+            help="Kept for old scripts; no effect: the catalog applies on approval and the "
+            "next `brokerlens run` classifies with it.",
+            hidden=True,
+        ),
     ] = True,
 ) -> None:
-    """Validate FILE, preview it, store it as a new version, make it active, recompute. Needs
-    the edit_catalog permission (HQ); audited as `catalog_apply`."""
-    from brokerlens.access.catalog import apply_catalog_as
+    """Validate FILE, preview it and ask for it to become the active catalog: a
+    `catalog_change` approval request. Another user with the edit_catalog permission (HQ)
+    approves it (`brokerlens approvals approve N`), which stores it as the next version and
+    makes it active; the next `brokerlens run` classifies with it. Audited."""
+    from brokerlens.access.catalog import request_catalog_change
     from brokerlens.classify import (
         UnknownName,
         load_catalog,
@@ -102,23 +109,15 @@ def apply(
         _print_preview(preview_catalog(me.settings, candidate))
     except UnknownName as exc:  # nothing computed yet: nothing can move
         err_console.print(f"no preview: {exc.message}", markup=False)
-    if not yes and not typer.confirm("Apply this catalog?"):
+    if not yes and not typer.confirm("Ask for this catalog?"):
         raise typer.Abort()
-    record = apply_catalog_as(me.db, me.settings, me.principal, text, str(file), note)
-    console.print(f"catalog version {record.version} applied by {record.applied_by}", markup=False)
-    if recompute:
-        _recompute(ctx)
-
-
-def _recompute(ctx: typer.Context) -> None:
-    # Imported here: the pipeline sits above classifications and is heavy to import.
-    from brokerlens.pipeline import run_pipeline
-    from brokerlens.warehouse.layout import WarehouseLayout
-
-    settings = settings_of(ctx)
-    dates = WarehouseLayout(settings.warehouse_dir).indicator_dates()
-    run_pipeline(settings, as_of=dates[-1] if dates else None)
-    console.print("profile recomputed", markup=False)
+    asked = request_catalog_change(me.db, me.settings, me.principal, text, str(file), note)
+    console.print(
+        f"approval request {asked.request_id} made by {me.principal.username}: the catalog "
+        "applies when another head office user approves it (brokerlens approvals approve "
+        f"{asked.request_id} --user NAME)",
+        markup=False,
+    )
 
 
 @catalog_app.command("history")

@@ -304,7 +304,9 @@ def decide_class_command(
     from brokerlens.access import suitability as access
 
     me = acting(ctx, user)
-    found = access.decide_investor_class(me.db, me.principal, request_id, approve, note)
+    found = access.decide_investor_class(
+        me.db, me.settings, me.principal, request_id, approve, note
+    )
     _say(f"class request {request_id} {found.status} by {found.decided_by}")
 
 

@@ -15,13 +15,16 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.responses import Response
 
 from brokerlens.access import alerts as alerts_service
-from brokerlens.access.alerts import PreviewPublic, SavedPublic
+from brokerlens.access.alerts import PreviewPublic
+from brokerlens.access.thresholds import request_thresholds
 from brokerlens.errors import InvalidRequest
+from brokerlens.web.api.approvals import ApprovalPublic, approval_public
 from brokerlens.web.bounds import IdPath, PageQuery, check_day
 from brokerlens.web.deps import (
     CsrfDep,
     DbDep,
     ExporterDep,
+    LanguageDep,
     ReaderDep,
     SettingsDep,
     customer_reader,
@@ -174,6 +177,7 @@ class ThresholdsIn(BaseModel):
         default=None, max_length=32, description="a branch's override; none for the defaults"
     )
     params: dict[str, float] = Field(description="threshold name -> value")
+    reason: str | None = Field(default=None, max_length=2000, description="why (the request)")
 
 
 @router.get("", response_model=AlertListPublic)
@@ -250,12 +254,21 @@ def preview(body: ThresholdsIn, db: DbDep, settings: SettingsDep, principal: Rea
     )
 
 
-@router.post("/thresholds", response_model=SavedPublic)
-def save(body: ThresholdsIn, db: DbDep, settings: SettingsDep, principal: ReaderDep) -> Any:
-    """Save the thresholds with your name; they apply from the next run. Audited."""
-    return alerts_service.save_thresholds(
-        db, settings, principal, body.alert_id, body.branch_id, body.params
+@router.post("/thresholds", response_model=ApprovalPublic, status_code=202)
+def save(
+    body: ThresholdsIn,
+    db: DbDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    language: LanguageDep,
+) -> Any:
+    """Ask for these thresholds (HQ: defaults and any branch; a branch manager: their own
+    branch): an `alert_thresholds` request in 待审批 (202, the request); head office approves
+    it and they apply from the next run after. Audited."""
+    asked = request_thresholds(
+        db, settings, principal, body.alert_id, body.branch_id, body.params, body.reason
     )
+    return approval_public(settings, asked, language)
 
 
 @router.get("/{alert_row_id}", response_model=AlertDetailPublic)

@@ -173,7 +173,9 @@ def launch_campaign(
     campaign_id: IdPath, db: DbDep, settings: SettingsDep, principal: ReaderDep
 ) -> CampaignPublic:
     """Freeze the members in your scope and split them; over the approval size (a setting)
-    anyone but head office marketing leaves it pending_approval. A second launch: 409."""
+    anyone but head office marketing leaves it pending_approval with a `campaign_launch`
+    request in 待审批 (/api/approvals), whose approval launches it. A second launch, or one of a
+    campaign waiting for approval: 409."""
     return campaign_public(service.launch_campaign(db, settings, principal, campaign_id))
 
 

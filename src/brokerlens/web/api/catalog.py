@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from brokerlens.access import explain_customer, served_snapshot
-from brokerlens.access.catalog import apply_catalog_as
+from brokerlens.access.catalog import request_catalog_change
 from brokerlens.classify import (
     catalog_version,
     compile_catalog,
@@ -21,10 +21,12 @@ from brokerlens.classify import (
 from brokerlens.classify.explain import display
 from brokerlens.errors import InvalidRequest, NotFound
 from brokerlens.indicators import load_indicators
+from brokerlens.web.api.approvals import ApprovalPublic, approval_public
 from brokerlens.web.deps import (
     CatalogEditorDep,
     CsrfDep,
     DbDep,
+    LanguageDep,
     ReaderDep,
     SettingsDep,
     customer_reader,
@@ -161,27 +163,23 @@ async def preview(
     return jsonable_encoder(preview_public(result))
 
 
-class AppliedPublic(BaseModel):
-    version: int
-    sha256: str
-    applied_by: str
-    applied_at: str
-    note: str | None
-
-
-@router.post("/apply", response_model=AppliedPublic, openapi_extra=YAML_BODY)
+@router.post("/apply", response_model=ApprovalPublic, status_code=202, openapi_extra=YAML_BODY)
 async def apply(
     request: Request,
     settings: SettingsDep,
     db: DbDep,
     editor: CatalogEditorDep,
+    language: LanguageDep,
     note: Annotated[str | None, Query(max_length=500, description="why, kept in history")] = None,
 ) -> Any:
-    """Store this catalog YAML (the request body) as the next version and make it active (HQ
-    only); the next `brokerlens run` classifies with it. Audited as `catalog_apply`."""
+    """Ask for this catalog YAML (the request body, validated now) to become the active
+    catalog (HQ only): a `catalog_change` request in 待审批 (202, the request). Another HQ user
+    approves it, which stores it as the next version and makes it active; the next `brokerlens
+    run` classifies with it. Audited."""
     text = await _yaml_of(request)
     if not text.strip():
         raise InvalidRequest("the catalog YAML is empty", hint="send the edited catalog")
-    return await run_in_threadpool(
-        apply_catalog_as, db, settings, editor, text, "the edited catalog", note
+    asked = await run_in_threadpool(
+        request_catalog_change, db, settings, editor, text, "the edited catalog", note
     )
+    return approval_public(settings, asked, language)

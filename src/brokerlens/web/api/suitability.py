@@ -280,10 +280,15 @@ def pending_class_requests(db: DbDep, principal: ReaderDep, limit: LimitQuery = 
 
 @router.post("/class-requests/{request_id}/decision", response_model=ClassRequestPublic)
 def decide_class_request(
-    request_id: IdPath, body: ClassDecisionIn, db: DbDep, principal: ReaderDep
+    request_id: IdPath,
+    body: ClassDecisionIn,
+    db: DbDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
 ) -> Any:
-    """Approve or reject a pending request (compliance; approving against the data needs a
-    note, else 422). Audited as `investor_class_decision`."""
+    """Approve or reject a pending request, as its approval in 待审批 would (compliance;
+    approving against the data or rejecting needs a note, else 422). Audited as
+    `approval_approve` / `approval_reject` and `investor_class_decision`."""
     return suitability_service.decide_investor_class(
-        db, principal, request_id, body.approve, body.note
+        db, settings, principal, request_id, body.approve, body.note
     )

@@ -149,6 +149,9 @@ def campaign_page(campaign_id: IdPath, page: ReaderPageDep) -> Response:
             str(s.segment_id): s.name for s in list_segments(page.db, page.principal)
         },
         "approval_above": load_config(page.settings).approval_above,
+        "launch_request": service.launch_request(page.db, page.principal, campaign_id)
+        if campaign.status == "pending_approval"
+        else None,
     }
     return page.render("campaign.html", context, active="campaigns")
 

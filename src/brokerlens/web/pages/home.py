@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from brokerlens.access import home_summary
 from brokerlens.access.alerts import alert_counts, alert_names
+from brokerlens.access.approvals import waiting_count
 from brokerlens.auth.principal import Role
 from brokerlens.errors import LakeError, NotFound
 from brokerlens.web.deps import CsrfDep
@@ -62,10 +63,16 @@ def home(page: PageDep) -> Response:
         today = today_context(page)  # 今日待办 first, for a broker or advisor
     except (NotFound, LakeError):  # an unreadable list must not take the summary down
         today = None
+    waiting = waiting_count(page.db, page.principal)  # 待审批: requests for this user to decide
     try:
         summary = home_summary(page.db, page.principal)
     except NotFound:
-        context: dict[str, Any] = {"summary": None, "admin": False, "today": today}
+        context: dict[str, Any] = {
+            "summary": None,
+            "admin": False,
+            "today": today,
+            "approvals_waiting": waiting,
+        }
         return page.render("home.html", context, active="home")
     trend: dict[str, Any] = {
         "dates": [str(p["biz_date"]) for p in summary.trend],
@@ -102,5 +109,6 @@ def home(page: PageDep) -> Response:
         "changes": changes,
         "change_examples": examples,
         "today": today,
+        "approvals_waiting": waiting,
     }
     return page.render("home.html", context, active="home", snapshot=snapshot)

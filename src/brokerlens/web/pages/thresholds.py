@@ -1,8 +1,9 @@
 """The alert-threshold page: each alert in Chinese (its meaning, its condition as a sentence,
 each threshold with its name, meaning and unit), values in business units (50%, 5万元, 30天),
-and a form that takes the same units, previews how many customers would fire, then saves the
-raw value exactly. A value that is not a number in its unit is said beside its field, with
-everything typed kept.
+and a form that takes the same units, previews how many customers would fire, then asks for the
+raw value exactly: an `alert_thresholds` request in 待审批 that head office approves (issue
+18). A value that is not a number in its unit is said beside its field, with everything typed
+kept.
 
 Every call goes through `brokerlens.access.alerts` (who may edit what) and
 `brokerlens.access.thresholds` (the definitions' words).
@@ -19,7 +20,7 @@ from starlette.responses import Response
 
 from brokerlens.access import alerts as alerts_service
 from brokerlens.access import org_tree
-from brokerlens.access.thresholds import alert_definitions
+from brokerlens.access.thresholds import alert_definitions, request_thresholds
 from brokerlens.alerts.model import AlertDefinition
 from brokerlens.auth.principal import Permission
 from brokerlens.errors import InvalidRequest
@@ -257,12 +258,21 @@ async def save(page: ReaderPageDep, request: Request) -> Response:
         return page.render(
             "_threshold_edit.html", _edit_context(page, bad, branch), active="alerts"
         )
-    saved = alerts_service.save_thresholds(
-        page.db, page.settings, page.principal, alert_id, branch, raw
+    form = await request.form()
+    reason = form.get("reason")
+    asked = request_thresholds(
+        page.db,
+        page.settings,
+        page.principal,
+        alert_id,
+        branch,
+        raw,
+        reason if isinstance(reason, str) else None,
     )
     definition = alert_definitions(page.settings)[alert_id]
     words = []
-    for name, value in saved.params.items():
+    for name, value in asked.payload["params"].items():
         label, _ = _label(definition, name, page.language)
         words.append((label, business(value, _unit(definition, name), page.language)))
-    return page.render("_threshold_saved.html", {"s": saved, "words": words}, active="alerts")
+    context = {"a": asked, "branch": asked.payload.get("branch_id"), "words": words}
+    return page.render("_threshold_saved.html", context, active="alerts")
