@@ -46,6 +46,7 @@ from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.publish.alerts import publish_alerts
 from brokerlens.publish.bulk import load_in_batches
+from brokerlens.publish.callbacks import publish_callbacks
 from brokerlens.publish.campaigns import publish_campaign_outcomes
 from brokerlens.publish.care import publish_care
 from brokerlens.publish.changes import compute_changes, write_changes
@@ -96,6 +97,7 @@ class PublishReport:
     alerts: int = 0  # alert rows of T inserted (those already there keep their status)
     care: int = 0  # care messages of T put in the outbox (opted-out ones marked so)
     campaign_conversions: int = 0  # campaign members whose conversion T's outcomes found
+    callbacks: int = 0  # call-back tasks of T's rules inserted (those already there kept)
 
 
 def pick_profile(settings: Settings, as_of: dt.date | None) -> tuple[dt.date, Path]:
@@ -264,7 +266,9 @@ class _Job:
             report.care = publish_care(db, self.settings, self.day)
             clock = self._lap("care messages", clock)
             report.campaign_conversions = publish_campaign_outcomes(db, self.settings, self.day)
-            self._lap("campaign outcomes", clock)
+            clock = self._lap("campaign outcomes", clock)
+            report.callbacks = publish_callbacks(db, self.settings, self.day)
+            self._lap("call-back tasks", clock)
         report.steps = self.steps
         return report
 
