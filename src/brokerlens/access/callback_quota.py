@@ -106,12 +106,12 @@ def quota_progress(db: sa.Engine, principal: Principal, year: int) -> QuotaRepor
 def _counts(connection: sa.Connection, year: int) -> list[BranchCounts]:
     c = callbacks.c
     in_sample = sa.and_(c.kind == SAMPLE, c.source_ref == str(year))
-    sampled = dict(
+    sampled: dict[str, int] = dict(
         connection.execute(
             sa.select(c.branch_id, sa.func.count()).where(in_sample).group_by(c.branch_id)
-        ).all()
+        ).tuples()
     )
-    unreachable = dict(
+    unreachable: dict[str, int] = dict(
         connection.execute(
             sa.select(c.branch_id, sa.func.count())
             .where(in_sample, c.status == "unreachable")
@@ -123,7 +123,7 @@ def _counts(connection: sa.Connection, year: int) -> list[BranchCounts]:
     if others is not None:
         reached_rows = sa.union(reached_rows, others)  # type: ignore[assignment]
     done = reached_rows.subquery()
-    reached = dict(
+    reached: dict[str, int] = dict(
         connection.execute(
             sa.select(done.c.branch_id, sa.func.count(sa.distinct(done.c.customer_id))).group_by(
                 done.c.branch_id

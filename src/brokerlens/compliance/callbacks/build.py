@@ -178,7 +178,10 @@ def _wanted(rows: list[tuple[str, str, int, int, int]]) -> pa.Table:
     names = ("branch_id", "tier", "base", "quota", "take")
     types = (pa.string(), pa.string(), pa.int64(), pa.int64(), pa.int64())
     return pa.table(
-        {n: pa.array([r[i] for r in rows], t) for i, (n, t) in enumerate(zip(names, types))}
+        {
+            n: pa.array([r[i] for r in rows], t)
+            for i, (n, t) in enumerate(zip(names, types, strict=True))
+        }
     )
 
 
@@ -207,7 +210,9 @@ def _register_base(src: Inputs, config: CallbackConfig, report: TaskReport) -> N
     files = [activation] if activation.is_file() else []
     if rule.exclude_dormant and not files:
         report.notes.append("no activation of T: dormant by the source status only")
-    src.engine.register_parquet("cb_activation", files, [("customer_id", "VARCHAR"), ("kind", "VARCHAR")])
+    src.engine.register_parquet(
+        "cb_activation", files, [("customer_id", "VARCHAR"), ("kind", "VARCHAR")]
+    )
     src.engine.create_view(
         "cb_dormant", "SELECT customer_id FROM cb_activation WHERE kind = 'dormant'"
     )
@@ -218,4 +223,3 @@ def _register_base(src: Inputs, config: CallbackConfig, report: TaskReport) -> N
         {"year_end": year_end(src.as_of.year - 1), "exclude_dormant": rule.exclude_dormant},
     )
     src.engine.register_parquet("cb_base", [base], BASE_COLUMNS)
-

@@ -86,7 +86,9 @@ def branch_progress(
     return rows
 
 
-def takes(strata: Iterable[Stratum], live: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
+def takes(
+    strata: Iterable[Stratum], live: dict[tuple[str, str], int]
+) -> dict[tuple[str, str], int]:
     """How many more customers each stratum needs drawn: its quota less its live tasks
     (pending or completed; an unreachable one is replaced). Strata needing none are left out."""
     wanted = {}
@@ -95,4 +97,3 @@ def takes(strata: Iterable[Stratum], live: dict[tuple[str, str], int]) -> dict[t
         if more > 0:
             wanted[(s.branch_id, s.tier)] = more
     return wanted
-
