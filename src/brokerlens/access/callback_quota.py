@@ -109,7 +109,7 @@ def _counts(connection: sa.Connection, year: int) -> list[BranchCounts]:
     sampled: dict[str, int] = dict(
         connection.execute(
             sa.select(c.branch_id, sa.func.count()).where(in_sample).group_by(c.branch_id)
-        ).tuples()
+        ).all()
     )
     unreachable: dict[str, int] = dict(
         connection.execute(
