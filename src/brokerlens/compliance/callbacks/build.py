@@ -113,7 +113,7 @@ def build_tasks(src: Inputs, config: CallbackConfig, db: sa.Engine | None) -> Ta
     path = src.warehouse.callbacks_file(src.as_of)
     query = " UNION ALL ".join(parts) + " ORDER BY kind, branch_id, customer_id"
     src.engine.write_parquet(query, path)
-    kinds = pq.read_table(path, columns=["kind"]).column("kind")
+    kinds = pq.ParquetFile(path).read(columns=["kind"]).column("kind")
     report.new_accounts = _count(kinds, "new_account")
     if sample == "draw":
         report.sampled = _count(kinds, "annual_sample")
