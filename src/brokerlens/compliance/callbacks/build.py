@@ -14,10 +14,10 @@ the run's engine; publish loads the ones the store lacks.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
@@ -113,18 +113,14 @@ def build_tasks(src: Inputs, config: CallbackConfig, db: sa.Engine | None) -> Ta
     path = src.warehouse.callbacks_file(src.as_of)
     query = " UNION ALL ".join(parts) + " ORDER BY kind, branch_id, customer_id"
     src.engine.write_parquet(query, path)
-    kinds = pq.ParquetFile(path).read(columns=["kind"]).column("kind")
-    report.new_accounts = _count(kinds, "new_account")
+    kinds = Counter(pq.ParquetFile(path).read(columns=["kind"]).column("kind").to_pylist())
+    report.new_accounts = kinds["new_account"]
     if sample == "draw":
-        report.sampled = _count(kinds, "annual_sample")
+        report.sampled = kinds["annual_sample"]
     else:
-        report.replacements = _count(kinds, "annual_sample")
+        report.replacements = kinds["annual_sample"]
     src.warehouse.run_file("cb_base", "callbacks").unlink(missing_ok=True)
     return report
-
-
-def _count(kinds: pa.ChunkedArray, kind: str) -> int:
-    return int(pc.sum(pc.equal(kinds, kind)).as_py() or 0)
 
 
 def _sample_view(
