@@ -42,8 +42,9 @@ def build(
         f"call-back tasks as of {day}: {outcome.result.note} ({outcome.seconds:.2f} s)",
         markup=False,
     )
+    db = open_store(settings)
     started = time.perf_counter()
-    loaded = publish_callbacks(open_store(settings), settings, day)
+    loaded = publish_callbacks(db, settings, day)
     console.print(
         f"loaded {loaded:,} new task(s) into the store ({time.perf_counter() - started:.2f} s)",
         markup=False,
