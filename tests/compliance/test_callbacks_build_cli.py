@@ -101,6 +101,15 @@ def test_build_makes_and_loads_the_days_tasks_once(cli: Cli, home: Settings) -> 
         stored = connection.execute(sa.select(sa.func.count()).select_from(callbacks)).scalar()
     assert stored and f"loaded {stored:,} new task(s)" in made.stdout
 
+    # the sample's strata as drawn are a `brokerlens sql` table
+    quotas = cli("sql", "select sum(quota) as quota from callback_samples")
+    assert quotas.returncode == 0, quotas.stderr
+    with open_store(home).connect() as connection:
+        sampled = connection.execute(
+            sa.select(sa.func.count()).where(callbacks.c.kind == "annual_sample")
+        ).scalar()
+    assert sampled and f" {sampled} " in quotas.stdout  # every stratum's quota was drawn
+
     again = cli("callbacks", "build", "--as-of", day.isoformat())
     assert again.returncode == 0, again.stderr
     assert "loaded 0 new task(s)" in again.stdout and "the year's sample" not in again.stdout
