@@ -51,7 +51,7 @@ def publish_callbacks(db: sa.Engine, settings: Settings, as_of: dt.date) -> int:
             strict=True,
         )
     )
-    drawing = table.column("stratum_base").is_valid().to_pylist()
+    drawing = [b is not None for b in table.column("stratum_base").to_pylist()]
     with db.connect() as connection:
         have = _known(connection, keys)
         drawn = _drawn_years(connection, keys)
@@ -62,9 +62,9 @@ def publish_callbacks(db: sa.Engine, settings: Settings, as_of: dt.date) -> int:
         keep.append(wanted)
         if wanted:
             have.add(key)
-    new = table.filter(pa.array(keep, pa.bool_()))
-    if new.num_rows == 0:
+    if not any(keep):
         return 0
+    new = table.filter(pa.array(keep, pa.bool_()))
     sqlite = db.dialect.name == "sqlite"
     loaded = load_in_batches(db, _LOADED_TABLE, _rows(new, as_of, config, sqlite).to_batches())
     strata = _strata(new, config, as_of)
