@@ -9,24 +9,29 @@
 -- Open on the year-end: opened by then, and closed after it (or not closed at all).
 -- Dormant when :exclude_dormant: the source system's status dormant on the year-end, or the
 -- activation step's dormant kind on T.
-WITH versions AS (
-    SELECT customer_id, branch_id, status, close_date, valid_from, valid_to,
-        row_number() OVER (PARTITION BY customer_id ORDER BY valid_from) AS nth
+WITH ranked AS (
+    -- the latest version delivered by the year-end (the one valid on it), else the first
+    -- (one window, no valid_to: the history's own window is left unread)
+    SELECT customer_id, branch_id, status, close_date,
+        row_number() OVER (
+            PARTITION BY customer_id
+            ORDER BY CASE WHEN valid_from <= :year_end THEN 0 ELSE 1 END,
+                CASE WHEN valid_from <= :year_end THEN valid_from END DESC,
+                valid_from
+        ) AS pick
     FROM customers_history
     WHERE open_date <= :year_end
 ),
 at_year_end AS (
-    SELECT customer_id, branch_id, status, close_date
-    FROM versions
-    WHERE (valid_from <= :year_end AND (valid_to IS NULL OR valid_to > :year_end))
-        OR (nth = 1 AND valid_from > :year_end)
+    SELECT customer_id, branch_id, status, close_date FROM ranked WHERE pick = 1
+),
+dormant AS (
+    SELECT DISTINCT customer_id FROM cb_dormant
 )
 SELECT y.customer_id, y.branch_id, coalesce(t.tier, '-') AS tier
 FROM at_year_end y
 LEFT JOIN cb_tiers t ON t.customer_id = y.customer_id
+LEFT JOIN dormant d ON d.customer_id = y.customer_id
 WHERE CASE WHEN y.close_date IS NOT NULL THEN y.close_date > :year_end
         ELSE y.status <> 'closed' END
-    AND NOT (:exclude_dormant AND (
-        y.status = 'dormant'
-        OR EXISTS (SELECT 1 FROM cb_dormant d WHERE d.customer_id = y.customer_id)
-    ))
+    AND NOT (:exclude_dormant AND (y.status = 'dormant' OR d.customer_id IS NOT NULL))
