@@ -152,7 +152,11 @@ def test_the_years_sample_meets_the_quota_in_every_branch(
     ]
     with pytest.raises(Forbidden):
         quota_progress(db, Principal(3, "b", "经纪人", Role.BROKER, staff_id="S1"), 2025)
-    assert quota_progress(db, COMPLIANCE, computed.earlier.year + 1).rows == []
+    # a year not drawn yet: the served profile's estimate, nothing sampled
+    ahead = quota_progress(db, COMPLIANCE, computed.earlier.year + 1)
+    assert ahead.drawn_on is None and ahead.rows
+    assert all(r.sampled == 0 and r.quota == ceil(share * r.base) for r in ahead.rows)
+    assert progress.drawn_on == computed.earlier and progress.rows[0].branch_name
 
 
 def test_a_later_date_adds_only_its_new_accounts_and_a_repeat_nothing(
