@@ -31,7 +31,9 @@ def bench(
             "products (product evaluation, recommendations scored and gated, their pages) or "
             "marketing (every broker's work list, a broker's home page, a campaign over 500,000 "
             "customers launched and reported) or uplift (a campaign's measured uplift against "
-            "the generator's oracle, the treatment fed back with generate --actions)."
+            "the generator's oracle, the treatment fed back with generate --actions) or "
+            "compliance (the call-back rules: the year's sample and new accounts' tasks made "
+            "and loaded; start late in a year so that T falls in the next)."
         ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
@@ -63,6 +65,7 @@ def bench(
     # each suite module registers its stages when imported
     import brokerlens.bench.churn
     import brokerlens.bench.complaints
+    import brokerlens.bench.compliance
     import brokerlens.bench.indicators
     import brokerlens.bench.marketing
     import brokerlens.bench.products

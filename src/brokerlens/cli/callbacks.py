@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from brokerlens.cli.acting import UserOpt, acting
-from brokerlens.cli.main import app, parse_date
+from brokerlens.cli.main import app, parse_date, settings_of
 from brokerlens.console import console
 from brokerlens.errors import ConfigError
 
@@ -274,3 +274,37 @@ def purge(
     me = acting(ctx, user)
     deleted = purge_callbacks(me.db, me.settings, me.principal, day)
     _say(f"deleted {deleted} call-back records made before {day}")
+
+
+# --- `callbacks build` (the rules' tasks: part A1) --------------------------------------------
+
+
+@callbacks_app.command()
+def build(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="An already-run date (default: the last loaded).")
+    ] = None,
+) -> None:
+    """Make the call-back tasks of T by rule (the run's "callback tasks" step alone: new
+    accounts' call-backs, the year's sample or its replacements) and load the ones the store
+    lacks."""
+    import time
+
+    from brokerlens.pipeline.single import run_single_step
+    from brokerlens.publish.callbacks import publish_callbacks
+    from brokerlens.store import open_store
+
+    settings = settings_of(ctx)
+    day, outcome = run_single_step(settings, "callback tasks", as_of=parse_date(as_of, "--as-of"))
+    console.print(
+        f"call-back tasks as of {day}: {outcome.result.note} ({outcome.seconds:.2f} s)",
+        markup=False,
+    )
+    db = open_store(settings)
+    started = time.perf_counter()
+    loaded = publish_callbacks(db, settings, day)
+    console.print(
+        f"loaded {loaded:,} new task(s) into the store ({time.perf_counter() - started:.2f} s)",
+        markup=False,
+    )

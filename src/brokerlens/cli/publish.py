@@ -24,7 +24,8 @@ def report_line(report: object) -> str:
         f"{report.seconds:.2f} s (snapshot {report.snapshot_id}, table {report.table_name}; "
         f"{report.changes:,} changes, {len(report.scope_days)} new trend date(s); "
         f"{report.care:,} care message(s) to the outbox, "
-        f"{report.campaign_conversions:,} campaign conversion(s))"
+        f"{report.campaign_conversions:,} campaign conversion(s), "
+        f"{report.callbacks:,} call-back task(s))"
     )
 
 

@@ -46,6 +46,7 @@ from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.publish.alerts import publish_alerts
 from brokerlens.publish.bulk import load_in_batches
+from brokerlens.publish.callbacks import publish_callbacks
 from brokerlens.publish.campaigns import publish_campaign_outcomes
 from brokerlens.publish.care import publish_care
 from brokerlens.publish.changes import compute_changes, write_changes
@@ -98,6 +99,7 @@ class PublishReport:
     care: int = 0  # care messages of T put in the outbox (opted-out ones marked so)
     campaign_conversions: int = 0  # campaign members whose conversion T's outcomes found
     complaints: int = 0  # complaints the feed's state of T added or moved on, and escalations
+    callbacks: int = 0  # call-back tasks of T's rules inserted (those already there kept)
 
 
 def pick_profile(settings: Settings, as_of: dt.date | None) -> tuple[dt.date, Path]:
@@ -271,7 +273,9 @@ class _Job:
             report.complaints = merged.changed
             if merged.inserted >= COMPLAINTS_ANALYZE:  # a first load: plan on fresh statistics
                 refresh_statistics(db, ["complaints", "complaint_events"])
-            self._lap("complaints", clock)
+            clock = self._lap("complaints", clock)
+            report.callbacks = publish_callbacks(db, self.settings, self.day)
+            self._lap("call-back tasks", clock)
         report.steps = self.steps
         return report
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -87,6 +88,22 @@ callback_attempts = Table(
     Column("note", Text),
     Column("keep_until", Date, nullable=False),
     Index("ix_callback_attempts_callback_id", "callback_id"),
+)
+
+# The year's call-back sample as drawn (one row per stratum: branch x tier): the base it was
+# drawn from and its quota, so the quota's progress is shown against what was drawn. Written
+# once a year by publish with the sample's tasks (compliance/callbacks).
+callback_samples = Table(
+    "callback_samples",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("branch_id", String(32), primary_key=True),
+    Column("tier", String(32), primary_key=True),  # "-" for customers without one
+    Column("base", Integer, nullable=False),  # the prior year-end's customers (dormant excepted)
+    Column("quota", Integer, nullable=False),  # ceil(share x base)
+    Column("share", Float, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("drawn_on", Date, nullable=False),  # the run's T
 )
 
 complaints = Table(

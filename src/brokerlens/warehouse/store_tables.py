@@ -6,6 +6,7 @@ the query's DuckDB only when the query names them (a query of the lake never ope
 - `callbacks`, `callback_attempts`, `approvals`, `work_orders` (issue 18): the store's rows;
   `complaints_log`: the store's `complaints` (the feed's merged with the workbench's; the lake's
   own delivered rows stay `complaints`). JSON objects (answers, payload) read as JSON text.
+  `callback_samples`: the year's call-back sample as drawn, per stratum (base, quota).
 - `work_items`: every kept work list row (`marketing/worklist/<T>.parquet`) with the broker's
   latest state of it (status open when none; done, snoozed or dismissed), `snooze_until`,
   `state_reason`, `state_by`, `state_at`.
@@ -28,6 +29,7 @@ from brokerlens.store import open_store
 from brokerlens.store.compliance_schema import (
     approvals,
     callback_attempts,
+    callback_samples,
     callbacks,
     complaints,
     work_orders,
@@ -48,6 +50,7 @@ STORE_TABLES: dict[str, sa.Table] = {
     "care_messages": care_messages,
     "callbacks": callbacks,
     "callback_attempts": callback_attempts,
+    "callback_samples": callback_samples,
     "complaints_log": complaints,
     "approvals": approvals,
     "work_orders": work_orders,

@@ -76,6 +76,18 @@ def upgrade() -> None:
         batch_op.create_index("ix_callbacks_status_due_date", ["status", "due_date"], unique=False)
 
     op.create_table(
+        "callback_samples",
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("branch_id", sa.String(length=32), nullable=False),
+        sa.Column("tier", sa.String(length=32), nullable=False),
+        sa.Column("base", sa.Integer(), nullable=False),
+        sa.Column("quota", sa.Integer(), nullable=False),
+        sa.Column("share", sa.Float(), nullable=False),
+        sa.Column("seed", sa.Integer(), nullable=False),
+        sa.Column("drawn_on", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("year", "branch_id", "tier", name=op.f("pk_callback_samples")),
+    )
+    op.create_table(
         "complaints",
         sa.Column("complaint_id", sa.String(length=32), nullable=False),
         sa.Column("customer_id", sa.String(length=32), nullable=False),
@@ -238,6 +250,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_callbacks_branch_id_kind")
 
     op.drop_table("callbacks")
+    op.drop_table("callback_samples")
     with op.batch_alter_table("approvals", schema=None) as batch_op:
         batch_op.drop_index("ix_approvals_status_kind")
         batch_op.drop_index("ix_approvals_requested_by")

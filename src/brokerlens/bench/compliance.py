@@ -1,0 +1,35 @@
+"""Bench suite `compliance`: compliance operations at scale (issue 18).
+
+The generated brokerage is loaded and run without publishing; then the call-back rules are
+timed on their own, step and load together (`brokerlens callbacks build`): first with no
+store, so the run draws the year's sample (start the brokerage late in a year, so that T falls
+in the next one and its prior year-end is in the lake) and the new accounts' tasks and the
+store takes them all; then again, a later day's work: the sample is in the store, only new
+accounts are looked at (and replacements, of which there are none yet).
+"""
+
+from __future__ import annotations
+
+from brokerlens.bench.harness import BenchPlan, Stage, cli, generate_stage, register_stage
+
+
+def _ingest(plan: BenchPlan) -> list[str]:
+    return cli(plan, "ingest", str(plan.inbox_dir))
+
+
+def _run(plan: BenchPlan) -> list[str]:
+    return cli(plan, "run", "--no-publish")
+
+
+def _callbacks(plan: BenchPlan) -> list[str]:
+    return cli(plan, "callbacks", "build")
+
+
+for stage in (
+    generate_stage,
+    Stage("ingest", _ingest, ok_exit_codes=(0, 1)),
+    Stage("run --no-publish", _run),
+    Stage("call-backs: the year's sample + new accounts (step + load)", _callbacks, "3M: <= 30 s"),
+    Stage("call-backs: a later day (step + load)", _callbacks, "3M: <= 30 s"),
+):
+    register_stage("compliance", stage)
