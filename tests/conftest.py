@@ -1,5 +1,6 @@
 """One deterministic small brokerage, generated and loaded once per test session, for every
-test that needs a realistic lake rather than hand-built rows."""
+test that needs a realistic lake rather than hand-built rows; and the order in which `make test`
+hands the test files to its pytest-xdist workers."""
 
 from __future__ import annotations
 
@@ -12,6 +13,24 @@ from support.brokerage import Brokerage
 from support.store import pg_schema_url, store_settings  # noqa: F401  (shared fixtures)
 
 SMALL_SEED = 20261122
+SLOW_MARKS = ("slow", "spark", "browser")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a pytest-xdist worker (`make test` runs `-n 2 --dist loadfile --no-loadscope-reorder`,
+    which hands out whole files in this order): the files with a slow, Spark or browser test
+    first, so no worker is left alone with one of them at the end. A stable sort: each file's
+    tests stay together and in order, as do the Spark files among themselves (the engine
+    parity test expects the dialect tests before it). A run without workers keeps its order."""
+    if not hasattr(config, "workerinput"):
+        return
+    slow = {
+        item.nodeid.split("::", 1)[0]
+        for item in items
+        if any(item.get_closest_marker(mark) for mark in SLOW_MARKS)
+    }
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in slow)
 
 
 @pytest.fixture(scope="session")

@@ -62,6 +62,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]  # nearest rank
 
 
+@pytest.mark.timed
 def test_the_360_is_fully_drawn_within_a_second(page: Any, served: Any) -> None:
     sign_in(page, served)
     customers = some_customers(served, LOADS + 1)

@@ -408,6 +408,7 @@ def test_a_bad_settings_file_names_the_key(tmp_path: Path, text: str, names: str
 # --- speed ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.timed
 def test_200000_customers_by_100_products_in_well_under_a_second() -> None:
     rng = np.random.default_rng(16)
     n_c, n_p = 200_000, 100
