@@ -46,6 +46,7 @@ def home(tmp_path: Path) -> dict[str, str]:
         )
     for name, role, unit in (
         ("amy", "hq_marketing", None),
+        ("hal", "hq_marketing", None),  # approves amy's requests (never one's own)
         ("cleo", "compliance", None),
         ("bob", "branch_manager", "B1"),
     ):
@@ -93,13 +94,18 @@ def test_set_shows_the_preview_then_saves(home: dict[str, str], brokerlens: Any)
     assert done.returncode == 0, done.stderr
     assert "open_complaint 未结投诉 (branch B2): 0 customer(s) fire" in done.stdout
     assert "now, 1 with the new values" in done.stdout
-    assert "saved as threshold version 1 by amy" in done.stdout
+    # a request: nothing in force until another head-office user approves it
+    assert "approval request 1" in done.stdout
     settings = load_settings(home=Path(home["BROKERLENS_HOME"]))
+    assert thresholds_for(load_alerts(settings), "open_complaint", "B2") != {"min_days": 10}
+    dispose_engines()
+    approved = brokerlens("approvals", "approve", "1", "--user", "hal", env=home)
+    assert approved.returncode == 0, approved.stderr
     alert_set = load_alerts(settings)
     assert thresholds_for(alert_set, "open_complaint", "B2") == {"min_days": 10}
     db = open_store(settings)
     audited = search_audit(db, acting_principal(db, "cleo"), AuditQuery(action="alert_thresholds"))
-    assert [r["username"] for r in audited.rows] == ["amy"]
+    assert [r["username"] for r in audited.rows] == ["hal"]
     assert audited.rows[0]["detail"]["branch_id"] == "B2"
     dispose_engines()
     listed = brokerlens("alerts", "list", env=home)

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import pytest
 
 from brokerlens.bench.loadgen import Planned, encode, open_loop
+
+T = TypeVar("T")
+
+
+def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """asyncio.run in a thread of its own: a browser test's Playwright (sync API) keeps an event
+    loop running in the main thread of the pytest worker that ran it."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -56,7 +66,7 @@ def test_open_loop_counts_answers_and_errors(server: str) -> None:
         Planned("missing", encode(server, "GET", "/missing", cookies)),
     ] * 20
     _Handler.connections.clear()
-    outcome = asyncio.run(open_loop(server, plan, rate=300))
+    outcome = _run(lambda: open_loop(server, plan, rate=300))
     assert len(outcome.times) == 60
     assert outcome.statuses == {200: 40, 404: 20}
     assert outcome.errors == 20  # every answer but 200 is an error
@@ -67,5 +77,5 @@ def test_open_loop_counts_answers_and_errors(server: str) -> None:
 def test_a_refused_connection_is_an_error_not_a_crash() -> None:
     base = "http://127.0.0.1:9"  # discard port: nothing listens
     plan = [Planned("x", encode(base, "GET", "/", {}))] * 3
-    outcome = asyncio.run(open_loop(base, plan, rate=100, timeout=2))
+    outcome = _run(lambda: open_loop(base, plan, rate=100, timeout=2))
     assert outcome.errors == 3 and len(outcome.times) == 3
