@@ -14,6 +14,9 @@ store, signs in as an HQ bench user (all customers in scope), and measures one t
   products with targets and a random page of the first five -> p50/p95/p99.
 - `worklist`: GET / (the home page: 今日待办 first, then the summary) as brokers with a work list
   on the newest kept date, each request as one of up to 10 of them at random -> p50/p95/p99.
+- `callbacks`: GET /callbacks (the call-back work list, issue 18) as a call-centre user, for
+  random filters (all pending; one kind; overdue; one branch) and a random page of the first
+  five -> p50/p95/p99.
 - `load`: an open-loop mix at a fixed rate for a fixed time -> p99 and errors: 60% customer 360s
   of random customers, 30% list pages drawn from 18 list queries (3 service levels x 3 assets
   thresholds x both orders) x 5 pages, 10% counts of their 9 condition sets: users paging
@@ -50,11 +53,14 @@ from brokerlens.auth.principal import Role
 from brokerlens.bench.loadgen import Planned, encode, open_loop
 from brokerlens.config import load_settings
 from brokerlens.store import open_store
+from brokerlens.store.compliance_schema import callbacks
 from brokerlens.store.schema import users
 from brokerlens.warehouse.served import kept_file, newest_date
 
 BENCH_USER = "bench_hq"
 BENCH_BROKER = "bench_broker_{}"
+BENCH_CALLER = "bench_call_center"
+CALLBACK_KINDS = ("annual_sample", "new_account")
 WORKLIST_BROKERS = 10
 
 
@@ -166,6 +172,41 @@ def _worklist_homes(base: str, home: Path, staff: list[str], n: int, seed: int) 
     finally:
         for client in sessions:
             client.close()
+    return times
+
+
+def _callback_pages(base: str, home: Path, n: int, seed: int) -> list[float]:
+    """n call-back work list pages as a call-centre user: a random filter and page of five."""
+    with open_store(load_settings(home=home)).connect() as connection:
+        branches = (
+            connection.execute(
+                sa.select(callbacks.c.branch_id).distinct().order_by(callbacks.c.branch_id).limit(5)
+            )
+            .scalars()
+            .all()
+        )
+    password = ensure_bench_user(home, BENCH_CALLER, Role.CALL_CENTER)
+    response = httpx.post(
+        f"{base}/api/login", json={"username": BENCH_CALLER, "password": password}, timeout=30
+    )
+    response.raise_for_status()
+    rng = random.Random(seed)
+    filters: list[dict[str, str]] = [
+        {},
+        *({"kind": k} for k in CALLBACK_KINDS),
+        {"due": "overdue"},
+        *({"branch_id": str(b)} for b in branches if b),
+    ]
+    times: list[float] = []
+    with httpx.Client(base_url=base, cookies=dict(response.cookies), timeout=30) as client:
+        client.get("/callbacks").raise_for_status()
+        for _ in range(n):
+            params = {**rng.choice(filters), "p": str(rng.randint(1, 5))}
+            started = time.perf_counter()
+            answer = client.get("/callbacks", params=params)
+            times.append(time.perf_counter() - started)
+            if answer.status_code != 200 or 'id="callback-filters"' not in answer.text:
+                raise SystemExit(f"callbacks: the work list answered {answer.status_code}")
     return times
 
 
@@ -327,7 +368,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="serve_probe")
     parser.add_argument(
         "probe",
-        choices=["360", "list", "count", "load", "recommendations", "targets", "worklist"],
+        choices=[
+            "360",
+            "list",
+            "count",
+            "load",
+            "recommendations",
+            "targets",
+            "worklist",
+            "callbacks",
+        ],
     )
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--requests", type=int, default=300)
@@ -357,6 +407,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"worklist: {args.requests} broker home pages ({len(brokers)} brokers), "
                 f"0 errors, {_percentiles(times)}"
             )
+        elif args.probe == "callbacks":
+            times = _callback_pages(base, args.home, args.requests, args.seed)
+            errors = 0
+            line = f"callbacks: {args.requests} work list pages, 0 errors, {_percentiles(times)}"
         elif args.probe == "load":
             if args.warm_up > 0:
                 # a server that has worked a while (not counted): its workers have asked each
