@@ -68,6 +68,16 @@ class InvalidRequest(ConfigError):
     """A request's parameter or field is unusable; the message names it and what to do."""
 
 
+class FieldRejected(InvalidRequest):
+    """One field of a form or a body is unusable (422); `field` names it, so a page can show
+    `problem` beside that field."""
+
+    def __init__(self, field: str, problem: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{field}: {problem}", hint=hint)
+        self.field = field
+        self.problem = problem
+
+
 class NotFound(BrokerlensError):
     """Nothing there, or nothing the user may see: the two answer alike (404)."""
 

@@ -25,7 +25,13 @@ from brokerlens.access.org import descendants, parents, principal_unit
 from brokerlens.access.records import utc_now
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, UNIT_ROLES, Permission, Principal, Role
 from brokerlens.config import Settings
-from brokerlens.errors import BrokerlensError, Conflict, Forbidden, InvalidRequest, NotFound
+from brokerlens.errors import (
+    BrokerlensError,
+    Conflict,
+    FieldRejected,
+    Forbidden,
+    NotFound,
+)
 from brokerlens.store.compliance_schema import approvals
 
 Row = Mapping[str, Any] | sa.RowMapping
@@ -38,13 +44,8 @@ VIEWS: tuple[View, ...] = ("to_decide", "mine", "history")
 FINAL = ("approved", "rejected", "withdrawn", "failed")
 
 
-class ApprovalRejected(InvalidRequest):
+class ApprovalRejected(FieldRejected):
     """A request's or a decision's field is unusable (422); `field` names it for the form."""
-
-    def __init__(self, field: str, problem: str, *, hint: str | None = None) -> None:
-        super().__init__(f"{field}: {problem}", hint=hint)
-        self.field = field
-        self.problem = problem
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from brokerlens.compliance.callbacks.scripts import (
 from brokerlens.compliance.complaints.config import load_config as load_complaint_config
 from brokerlens.compliance.retention import keep_until
 from brokerlens.config import Settings
-from brokerlens.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from brokerlens.errors import Conflict, FieldRejected, Forbidden, NotFound
 from brokerlens.store.compliance_schema import (
     ATTEMPT_OUTCOMES,
     CALLBACK_KINDS,
@@ -62,13 +62,8 @@ REVIEW_DAYS = 7  # a suitability review's work order is due a week after the cal
 CALLER_ROLES = frozenset({Role.COMPLIANCE, Role.CALL_CENTER})
 
 
-class CallbackRejected(InvalidRequest):
+class CallbackRejected(FieldRejected):
     """A call-back request's field is unusable (422); `field` names it for the form."""
-
-    def __init__(self, field: str, problem: str, *, hint: str | None = None) -> None:
-        super().__init__(f"{field}: {problem}", hint=hint)
-        self.field = field
-        self.problem = problem
 
 
 # -- what is answered -----------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from brokerlens.auth.users import principal_of
 from brokerlens.compliance.callbacks.config import CallbackConfig
 from brokerlens.compliance.complaints.config import ComplaintConfig
 from brokerlens.compliance.retention import keep_until
-from brokerlens.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from brokerlens.errors import Conflict, FieldRejected, Forbidden, NotFound
 from brokerlens.store.compliance_schema import (
     COMPLAINT_CHANNELS,
     COMPLAINT_STATUSES,
@@ -47,13 +47,8 @@ MAX_PAGE_SIZE = 200
 RECENT = 20  # a customer's complaints on the 360
 
 
-class ComplaintRejected(InvalidRequest):
+class ComplaintRejected(FieldRejected):
     """A complaint's field is unusable (422); `field` names it for the form."""
-
-    def __init__(self, field: str, problem: str, *, hint: str | None = None) -> None:
-        super().__init__(f"{field}: {problem}", hint=hint)
-        self.field = field
-        self.problem = problem
 
 
 @dataclass(frozen=True)

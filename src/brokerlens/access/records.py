@@ -25,7 +25,7 @@ from brokerlens.access.detail import recent_contacts
 from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.auth.principal import Principal
 from brokerlens.config import Settings
-from brokerlens.errors import Forbidden, InvalidRequest, LakeError, NotFound
+from brokerlens.errors import FieldRejected, Forbidden, InvalidRequest, LakeError, NotFound
 from brokerlens.store.marketing_schema import (
     CHANNELS,
     PURPOSES,
@@ -45,13 +45,8 @@ CLOCK_SKEW = dt.timedelta(minutes=5)  # a contact time this far ahead of the ser
 EDIT_WINDOW = dt.timedelta(hours=24)
 
 
-class ContactRejected(InvalidRequest):
+class ContactRejected(FieldRejected):
     """A contact's field is unusable (422); `field` names it for the form."""
-
-    def __init__(self, field: str, problem: str, *, hint: str | None = None) -> None:
-        super().__init__(f"{field}: {problem}", hint=hint)
-        self.field = field
-        self.problem = problem
 
 
 @dataclass(frozen=True)

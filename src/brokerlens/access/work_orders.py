@@ -23,7 +23,7 @@ from brokerlens.access.org import descendants, parents, principal_unit
 from brokerlens.access.records import beijing_date, utc_now
 from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, UNIT_ROLES, Principal
-from brokerlens.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from brokerlens.errors import Conflict, FieldRejected, Forbidden, NotFound
 from brokerlens.store.compliance_schema import WORK_ORDER_STATUSES, work_orders
 from brokerlens.store.schema import staff, users
 
@@ -31,13 +31,8 @@ TITLE_MAX = 200
 DETAIL_MAX = 4000
 
 
-class OrderRejected(InvalidRequest):
+class OrderRejected(FieldRejected):
     """A work order's field is unusable (422); `field` names it for the form."""
-
-    def __init__(self, field: str, problem: str, *, hint: str | None = None) -> None:
-        super().__init__(f"{field}: {problem}", hint=hint)
-        self.field = field
-        self.problem = problem
 
 
 @dataclass(frozen=True)
