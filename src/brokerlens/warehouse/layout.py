@@ -201,6 +201,24 @@ class WarehouseLayout:
         """The complaints feed's newest state of each complaint as of T (publish merges it)."""
         return self.compliance_dir / "complaints" / f"{as_of.isoformat()}.parquet"
 
+    # --- brokers (issue 19): the ledger, income and statements, KPI, staff and broker risk ---
+    @property
+    def brokers_dir(self) -> Path:
+        return self.root / "brokers"
+
+    def ledger_file(self, as_of: dt.date) -> Path:
+        """The relationship ledger as the feed stated it up to T, with the applied handovers."""
+        return self.brokers_dir / "ledger" / f"{as_of.isoformat()}.parquet"
+
+    def ledger_dates(self) -> list[dt.date]:
+        return dated_files(self.brokers_dir / "ledger")
+
+    def ledger_problems_file(self, as_of: dt.date) -> Path:
+        """The spans on which a customer's shares in a role do not add up to 100%, as of T."""
+        return self.brokers_dir / "ledger_problems" / f"{as_of.isoformat()}.parquet"
+
+    # --- end brokers ---
+
     @property
     def suitability_dir(self) -> Path:
         return self.root / "suitability"

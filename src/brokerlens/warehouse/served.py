@@ -34,6 +34,8 @@ Kind = Literal[
     "outcomes",
     "callbacks",
     "complaints",
+    "ledger",
+    "ledger_problems",
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -52,6 +54,8 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "outcomes": WarehouseLayout.outcomes_file,
     "callbacks": WarehouseLayout.callbacks_file,
     "complaints": WarehouseLayout.complaints_file,
+    "ledger": WarehouseLayout.ledger_file,
+    "ledger_problems": WarehouseLayout.ledger_problems_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -65,6 +69,8 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "targets": WarehouseLayout.recommendation_dates,
     "worklist": WarehouseLayout.worklist_dates,
     "callbacks": WarehouseLayout.callbacks_dates,
+    "ledger": WarehouseLayout.ledger_dates,
+    "ledger_problems": WarehouseLayout.ledger_dates,
 }
 
 

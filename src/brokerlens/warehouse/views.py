@@ -144,7 +144,8 @@ def create_views(conn: duckdb.DuckDBPyConnection, layout: LakeLayout, catalog: C
 
 def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseLayout) -> None:
     """`customer_indicators`, `customer_profile`, `product_metrics` and `recommendations` over
-    every computed as-of date, if any.
+    every computed as-of date, if any; `relationship_ledger` and `ledger_problems` of the newest
+    run (issue 19).
 
     Files of different catalog versions may differ in columns: they are united by name."""
     for name, files in (
@@ -166,4 +167,15 @@ def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseL
             conn.execute(
                 f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT * FROM "
                 f"read_parquet({path_list(files)}, union_by_name = true)"
+            )
+    # Effective-dated files (issue 19): the newest run's file holds the past as well.
+    newest = warehouse.ledger_dates()[-1:]
+    for name, latest in (
+        ("relationship_ledger", [warehouse.ledger_file(d) for d in newest]),
+        ("ledger_problems", [warehouse.ledger_problems_file(d) for d in newest]),
+    ):
+        if latest and latest[0].is_file():
+            conn.execute(
+                f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT * FROM "
+                f"read_parquet({path_list(latest)})"
             )

@@ -1,0 +1,7 @@
+"""The brokers run steps: each part registers its own when imported here."""
+
+from __future__ import annotations
+
+from brokerlens.brokers.ledger import steps as ledger_steps
+
+__all__ = ["ledger_steps"]
