@@ -60,6 +60,12 @@ class Permission(StrEnum):
     # sample; handle complaints (assign, resolve, escalate); see the work orders of a unit
     CALLBACKS = "callbacks"
     COMPLAINTS = "complaints"
+    # issue 19: request broker-tree changes and customer handovers within one's units
+    MANAGE_ORG = "manage_org"
+    # issue 19: settle a month's commission statements and request adjusting entries
+    SETTLE_COMMISSION = "settle_commission"
+    # issue 19: change KPI schemes (through an approval, like the catalog)
+    EDIT_KPI = "edit_kpi"
 
 
 DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -67,9 +73,14 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADVISOR: frozenset({Permission.EXPORT}),
     Role.TEAM_LEAD: frozenset({Permission.EXPORT}),
     Role.BRANCH_MANAGER: frozenset(
-        {Permission.EXPORT, Permission.EDIT_ALERT_THRESHOLDS, Permission.COMPLAINTS}
+        {
+            Permission.EXPORT,
+            Permission.EDIT_ALERT_THRESHOLDS,
+            Permission.COMPLAINTS,
+            Permission.MANAGE_ORG,
+        }
     ),
-    Role.REGION_MANAGER: frozenset({Permission.EXPORT}),
+    Role.REGION_MANAGER: frozenset({Permission.EXPORT, Permission.MANAGE_ORG}),
     Role.HQ_MARKETING: frozenset(
         {
             Permission.EXPORT,
@@ -77,6 +88,9 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SUITABILITY_REPORTS,
             Permission.EDIT_ALERT_THRESHOLDS,
             Permission.SEND_MESSAGES,
+            Permission.MANAGE_ORG,
+            Permission.SETTLE_COMMISSION,
+            Permission.EDIT_KPI,
         }
     ),
     Role.COMPLIANCE: frozenset(

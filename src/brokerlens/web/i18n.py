@@ -1958,6 +1958,9 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("edit_alert_thresholds", "修改提醒阈值", "Edit alert thresholds"),
         ("manage_users", "用户管理", "Manage users"),
         ("send_messages", "发送客户消息", "Send customer messages"),  # care (issue 17)
+        ("manage_org", "组织与客户关系调整", "Change the broker tree and hand customers over"),
+        ("settle_commission", "佣金结算", "Settle commission statements"),
+        ("edit_kpi", "修改考核方案", "Edit KPI schemes"),
     ),
     "export_kind": _enum(
         ("customers", "客户列表", "Customer list"),
