@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from brokerlens.access import campaigns, catalog, suitability, thresholds
 from brokerlens.access.approvals import kinds
+from brokerlens.access.tree_request import TREE_KIND  # issue 19 part A
 
 BUILTIN = (
     campaigns.LAUNCH_KIND,
     thresholds.THRESHOLD_KIND,
     catalog.CATALOG_KIND,
     suitability.CLASS_APPROVAL,
+    TREE_KIND,  # issue 19 part A: broker_tree_change
 )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from brokerlens.access.org_versions import staff_on, units_on
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, STAFF_ROLES, Principal, Role
 from brokerlens.errors import NotFound
 from brokerlens.store.schema import org_units, staff
@@ -83,9 +84,15 @@ def descendants(unit_id: str, parent_of: dict[str, str | None]) -> set[str]:
     return found
 
 
-def visible_units(connection: sa.Connection, principal: Principal) -> tuple[set[str], set[str]]:
-    """(visible units, roots of the visible subtrees)."""
-    parent_of = parents(connection)
+def visible_units(
+    connection: sa.Connection,
+    principal: Principal,
+    parent_of: dict[str, str | None] | None = None,
+) -> tuple[set[str], set[str]]:
+    """(visible units, roots of the visible subtrees); over `parent_of` (the units as of a
+    date) when given, else the store's units."""
+    if parent_of is None:
+        parent_of = parents(connection)
     if principal.role in ALL_CUSTOMER_ROLES or principal.role is Role.ADMIN:
         roots = {u for u, p in parent_of.items() if p is None or p not in parent_of}
         return set(parent_of), roots
@@ -95,9 +102,11 @@ def visible_units(connection: sa.Connection, principal: Principal) -> tuple[set[
     return descendants(unit, parent_of), {unit}
 
 
-def org_tree(db: sa.Engine, principal: Principal) -> list[OrgUnit]:
+def org_tree(db: sa.Engine, principal: Principal, as_of: dt.date | None = None) -> list[OrgUnit]:
     """The unit tree cut to what the principal may see: the root units, each with its
-    `children`."""
+    `children`; as the feed had it on `as_of` when given (issue 19)."""
+    if as_of is not None:
+        return _org_tree_on(db, principal, as_of)
     with db.connect() as connection:
         units, roots = visible_units(connection, principal)
         if not units:
@@ -123,6 +132,33 @@ def org_tree(db: sa.Engine, principal: Principal) -> list[OrgUnit]:
         parent = node.parent_id
         if unit_id not in roots and parent in nodes:
             nodes[parent].children.append(node)
+    return [nodes[r] for r in sorted(roots) if r in nodes]
+
+
+def _org_tree_on(db: sa.Engine, principal: Principal, day: dt.date) -> list[OrgUnit]:
+    with db.connect() as connection:
+        rows = units_on(connection, day)
+        units, roots = visible_units(
+            connection, principal, {u: r["parent_id"] for u, r in rows.items()}
+        )
+        counts: dict[str, int] = {}
+        for member in staff_on(connection, day).values():
+            counts[member["unit_id"]] = counts.get(member["unit_id"], 0) + 1
+    nodes = {
+        u: OrgUnit(
+            unit_id=u,
+            parent_id=r["parent_id"],
+            unit_type=r["unit_type"],
+            name=r["name"],
+            city=r["city"],
+            staff_count=counts.get(u, 0),
+        )
+        for u, r in sorted(rows.items())
+        if u in units
+    }
+    for unit_id, node in nodes.items():
+        if unit_id not in roots and node.parent_id in nodes:
+            nodes[node.parent_id].children.append(node)
     return [nodes[r] for r in sorted(roots) if r in nodes]
 
 

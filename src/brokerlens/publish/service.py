@@ -52,6 +52,7 @@ from brokerlens.publish.care import publish_care
 from brokerlens.publish.changes import compute_changes, write_changes
 from brokerlens.publish.columns import ColumnSpec
 from brokerlens.publish.complaints import COMPLAINTS_ANALYZE, publish_complaints
+from brokerlens.publish.org_history import publish_org_history
 from brokerlens.publish.profile_table import create_indexes, profile_table, table_name
 from brokerlens.publish.reference import (
     apply_reference,
@@ -100,6 +101,7 @@ class PublishReport:
     campaign_conversions: int = 0  # campaign members whose conversion T's outcomes found
     complaints: int = 0  # complaints the feed's state of T added or moved on, and escalations
     callbacks: int = 0  # call-back tasks of T's rules inserted (those already there kept)
+    org_versions: int = 0  # org unit and staff versions written (deleted + inserted)
 
 
 def pick_profile(settings: Settings, as_of: dt.date | None) -> tuple[dt.date, Path]:
@@ -276,6 +278,9 @@ class _Job:
             clock = self._lap("complaints", clock)
             report.callbacks = publish_callbacks(db, self.settings, self.day)
             self._lap("call-back tasks", clock)
+            clock = time.perf_counter()
+            report.org_versions = publish_org_history(db, self.duck, self.day)
+            self._lap("org history", clock)
         report.steps = self.steps
         return report
 

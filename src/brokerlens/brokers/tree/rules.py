@@ -80,9 +80,7 @@ def member(tree: Tree, staff_id: str, field: str = "staff_id") -> Node:
 
 def reports(tree: Tree, staff_id: str) -> list[Node]:
     """Who reports to `staff_id` directly, by id."""
-    return sorted(
-        (n for n in tree.values() if n.manager_id == staff_id), key=lambda n: n.staff_id
-    )
+    return sorted((n for n in tree.values() if n.manager_id == staff_id), key=lambda n: n.staff_id)
 
 
 def below(tree: Tree, staff_id: str) -> set[str]:
