@@ -34,10 +34,10 @@ from brokerlens.brokers.tree.rules import (
     OPERATIONS,
     Node,
     Planned,
-    TreeRefused,
     check_move,
     check_promote,
     check_remove,
+    refuse,
 )
 from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, NotFound
@@ -66,7 +66,9 @@ def _ref(staff_id: str) -> str:
 def _plan(tree: dict[str, Node], change: TreeChange) -> Planned:
     if change.op == "move":
         if not change.manager_id:
-            raise TreeRefused("manager_id", "name the manager to move the member under")
+            raise refuse(
+                "manager_id", "请指定新的上级", "name the manager to move the member under"
+            )
         return check_move(tree, change.staff_id, change.manager_id)
     if change.op == "promote":
         return check_promote(tree, change.staff_id, change.manager_id or None)
@@ -126,7 +128,11 @@ def _subject(payload: dict[str, Any]) -> str:
 def _day(connection: sa.Connection, wanted: dt.date | None) -> dt.date:
     day = wanted or today(connection)
     if day < EARLIEST:
-        raise TreeRefused("effective_from", f"{day}: too early (from {EARLIEST} on)")
+        raise refuse(
+            "effective_from",
+            f"{day}：太早（{EARLIEST} 起）",
+            f"{day}: too early (from {EARLIEST} on)",
+        )
     return day
 
 
@@ -141,10 +147,18 @@ def request_tree_change(
             hint="a branch or region manager, or head office, asks for it",
         )
     if change.op not in OPERATIONS:
-        raise TreeRefused("op", f"{change.op[:20]!r}: one of {', '.join(OPERATIONS)}")
+        raise refuse(
+            "op",
+            f"{change.op[:20]!r} 不是可用的操作（调整上级、晋升、移出）",
+            f"{change.op[:20]!r}: one of {', '.join(OPERATIONS)}",
+        )
     reason = (change.reason or "").strip() or None
     if reason is not None and len(reason) > REASON_MAX:
-        raise TreeRefused("reason", f"{len(reason)} characters, at most {REASON_MAX}")
+        raise refuse(
+            "reason",
+            f"{len(reason)} 个字符，最多 {REASON_MAX} 个",
+            f"{len(reason)} characters, at most {REASON_MAX}",
+        )
     with db.begin() as connection:
         day = _day(connection, change.effective_from)
         units = units_on(connection, day)

@@ -15,6 +15,14 @@ LEVELS: dict[str, int] = {
     "branch_manager": 3,
 }
 TOP_LEVEL = max(LEVELS.values())
+POSITION_ZH: dict[str, str] = {
+    "broker": "经纪人",
+    "advisor": "投资顾问",
+    "team_lead": "团队长",
+    "branch_manager": "营业部经理",
+    "service": "客服专员",
+    "hq_marketing": "总部营销",
+}
 # promote: the position one level up (an advisor too becomes a team lead)
 PROMOTION: dict[str, str] = {
     "broker": "team_lead",
