@@ -190,7 +190,7 @@ def request_tree_change(
             principal,
             "org_change_request",
             [],
-            {"request_id": made.request_id, "op": change.op, "staff_id": change.staff_id},
+            {"request_id": made.request_id, "tree_op": change.op, "staff_id": change.staff_id},
         )
     return made
 
@@ -233,7 +233,7 @@ def apply_tree_change(applying: Applying, principal: Principal, request: Approva
         [],
         {
             "request_id": request.request_id,
-            "op": planned.op,
+            "tree_op": planned.op,
             "staff_id": planned.staff_id,
             "change_id": int(inserted[0]),
         },

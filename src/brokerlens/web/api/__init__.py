@@ -10,6 +10,7 @@ from brokerlens.web.api import (
     approvals,
     audit,
     auth,
+    broker_tree,
     callbacks,
     campaigns,
     care,
@@ -46,6 +47,7 @@ def routers() -> list[APIRouter]:
         catalog.router,
         segments.router,
         org.router,
+        broker_tree.router,  # issue 19 part A
         audit.router,
         users.router,
         worklist.router,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 
 from brokerlens.access import list_staff, org_tree
+from brokerlens.web.bounds import DayQuery
 from brokerlens.web.deps import CsrfDep, DbDep, ReaderDep, customer_reader
 
 router = APIRouter(
@@ -16,9 +17,10 @@ router = APIRouter(
 
 
 @router.get("/tree")
-def tree(db: DbDep, principal: ReaderDep) -> Any:
-    """Units (HQ, regions, branches, teams) nested by parent."""
-    return jsonable_encoder(org_tree(db, principal))
+def tree(db: DbDep, principal: ReaderDep, as_of: DayQuery = None) -> Any:
+    """Units (HQ, regions, branches, teams) nested by parent; as the feed had them on `as_of`
+    when given."""
+    return jsonable_encoder(org_tree(db, principal, as_of))
 
 
 @router.get("/staff")

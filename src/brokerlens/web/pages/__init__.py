@@ -11,6 +11,7 @@ from brokerlens.web.pages import (
     approvals,
     audit,
     auth,
+    broker_tree,
     callbacks,
     campaigns,
     care,
@@ -39,6 +40,7 @@ def routers() -> list[APIRouter]:
         catalog.router,
         audit.router,
         org.router,
+        broker_tree.router,  # issue 19 part A
         users.router,
         account.router,
         thresholds.router,  # before alerts: /alerts/thresholds is not an alert
