@@ -56,6 +56,10 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     ("POST", "/api/care/send-email"): "not walked: needs an SMTP server; audited send_email "
     "(tests/access/test_access_care.py, against a real one)",
     ("GET", "/api/callbacks/scripts"): "the call-back scripts' questions; no customer data",
+    # issue 19 part A: organisation data (staff, units, reporting lines), like /api/org/tree
+    ("GET", "/api/org/broker-tree"): "the broker tree: staff and units; no customer data",
+    ("GET", "/api/org/differences"): "the tree's differences with the feed; no customer data",
+    ("GET", "/api/staff/{staff_id}/history"): "a staff member's org events; no customer data",
 }
 # Operations answered with another status than 2xx even when called as allowed.
 EXPECTED_STATUS: dict[tuple[str, str], int] = {
@@ -83,6 +87,8 @@ def _role(path: str) -> str:
     # head office decides the branch manager's threshold requests; it records the class
     # request that compliance then decides (nobody decides their own request)
     if path.startswith("/api/approvals") or path.endswith("/investor-class/requests"):
+        return "hq_marketing"
+    if path == "/api/org/tree-changes":  # issue 19: asking for a tree change (manage_org)
         return "hq_marketing"
     return "compliance"
 
@@ -212,6 +218,10 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
         ("POST", "/api/callbacks/purge"): {"json": {"before": "2000-01-01"}},  # nothing to delete
         ("GET", "/api/callbacks/report"): {"params": {"year": 2025}},
         ("GET", "/api/callbacks/quota"): {"params": {"year": 2025}},
+        # issue 19 part A: a broker (no reports) out of the tree, withdrawn at the end
+        ("POST", "/api/org/tree-changes"): {
+            "json": {"op": "remove", "staff_id": walk.params["staff_id"], "reason": "审计巡检"}
+        },
     }
     return bodies.get((method, path), {})
 
