@@ -53,7 +53,7 @@ def tree(
     if source not in SOURCES:
         raise ConfigError(f"--source {source!r}: one of {', '.join(SOURCES)}")
     me = acting(ctx, user)
-    found = broker_tree(me.db, me.principal, parse_date(as_of, "--as-of"), source)  # type: ignore[arg-type]
+    found = broker_tree(me.db, me.principal, parse_date(as_of, "--as-of"), source)
     table = Table(title=f"经纪人树 broker tree ({found.source}) as of {found.as_of}")
     for column in ("member", "id", "position", "level", "unit", "direct", "total", "flags"):
         table.add_column(column)
