@@ -242,3 +242,11 @@ def test_only_managers_of_the_member_s_units_ask(tw: TreeWorld) -> None:
         _ask(tw, "compliance", "move", "S1", "L2")
     with pytest.raises(NotFound):
         _ask(tw, "branch2", "move", "S1", "L2")
+
+
+def test_the_tree_under_one_unit_of_the_reader_s(tw: TreeWorld) -> None:
+    team = broker_tree(tw.db, tw.who("hq"), AFTER, unit_id="T2")
+    assert {m.staff_id for m in flatten(team.roots)} == {"L2", "S2", "S3", "S5"}
+    assert [r.staff_id for r in team.roots] == ["L2"]  # their manager is outside: a root
+    with pytest.raises(NotFound):
+        broker_tree(tw.db, tw.who("branch2"), AFTER, unit_id="T1")

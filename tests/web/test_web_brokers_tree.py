@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
+
 from web.conftest import SignedIn
 
 
@@ -108,3 +110,23 @@ def test_the_unit_tree_as_of_a_date_and_the_history_slot(
     other = next(m["staff_id"] for m in _flat(_tree(hq)["roots"]) if m["staff_id"] != own)
     assert broker.client.get(f"/staff/{other}/history").status_code == 404
     assert broker.client.get(f"/api/staff/{other}/history").status_code == 404
+
+
+def test_a_large_tree_shows_managers_and_opens_a_branch(
+    sign_in: Callable[[str], SignedIn], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brokerlens.web.pages import broker_tree
+
+    monkeypatch.setattr(broker_tree, "PAGE_MEMBERS", 1)
+    hq = sign_in("hq_marketing")
+    everyone = list(_flat(_tree(hq)["roots"]))
+    top = next(m for m in everyone if m["position"] == "branch_manager" and m["total"])
+    brokers = {m["staff_id"] for m in everyone if m["level"] == 1}
+    page = hq.client.get("/org/tree")
+    assert page.status_code == 200 and 'id="tree-managers-only"' in page.text
+    assert not any(f'data-staff="{b}"' in page.text for b in brokers)
+    assert f"/org/tree?unit_id={top['unit_id']}" in page.text
+    branch = _tree(hq, unit_id=top["unit_id"])
+    below = {m["staff_id"] for m in _flat(branch["roots"])}
+    assert top["staff_id"] in below and len(below) == top["total"] + 1
+    assert hq.client.get("/org/tree", params={"unit_id": "nope"}).status_code == 404

@@ -17,11 +17,12 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from brokerlens.access.org import visible_units
-from brokerlens.access.org_versions import staff_on, today, units_on
+from brokerlens.access.org import descendants, visible_units
+from brokerlens.access.org_versions import TREE_COLUMNS, staff_on, today, units_on
 from brokerlens.auth.principal import Principal
 from brokerlens.brokers.tree.levels import level_of
 from brokerlens.brokers.tree.rules import Node, Tree
+from brokerlens.errors import NotFound
 from brokerlens.store.brokers_tree_schema import tree_changes
 
 Source = Literal["feed", "brokerlens"]
@@ -74,11 +75,17 @@ class BrokerTree:
 # --- the trees --------------------------------------------------------------------------------
 
 
-def feed_tree(connection: sa.Connection, day: dt.date) -> dict[str, Node]:
-    """The feed's staff as of `day` as tree nodes (every position; the rules look at levels)."""
+def feed_tree(
+    connection: sa.Connection,
+    day: dt.date,
+    units: set[str] | None = None,
+    also: set[str] | None = None,
+) -> dict[str, Node]:
+    """The feed's staff as of `day` as tree nodes (every position; the rules look at levels);
+    of `units` and the members `also` only, when given."""
     return {
         s: Node(s, r["name"], r["unit_id"], r["position"], r["manager_id"])
-        for s, r in staff_on(connection, day).items()
+        for s, r in staff_on(connection, day, units, also, TREE_COLUMNS).items()
     }
 
 
@@ -164,9 +171,9 @@ def tree_differences(
     as of `as_of` (default today), in the reader's units. The feed is not written back."""
     with db.connect() as connection:
         day = as_of or today(connection)
-        units, _ = visible_units(connection, principal, _parents(connection, day))
-        feed = feed_tree(connection, day)
+        units, only = _shown(connection, principal, day)
         changes = applied_changes(connection, day)
+        feed = feed_tree(connection, day, only, {c["staff_id"] for c in changes})
     ours = overlay(feed, changes)
     return [
         d
@@ -180,8 +187,18 @@ def _unit(staff_id: str, first: Mapping[str, Node], second: Mapping[str, Node]) 
     return node.unit_id if node is not None else None
 
 
-def _parents(connection: sa.Connection, day: dt.date) -> dict[str, str | None]:
-    return {u: r["parent_id"] for u, r in units_on(connection, day).items()}
+def _shown(
+    connection: sa.Connection, principal: Principal, day: dt.date, unit_id: str | None = None
+) -> tuple[set[str], set[str] | None]:
+    """The units the reader sees as of `day` (those under `unit_id` when given), and the same
+    as a filter (None: every unit)."""
+    parent_of = {u: r["parent_id"] for u, r in units_on(connection, day).items()}
+    units, _ = visible_units(connection, principal, parent_of)
+    if unit_id is not None:
+        if unit_id not in units:
+            raise NotFound(f"no unit {unit_id[:32]!r} in your units on {day}")
+        units = descendants(unit_id, parent_of)
+    return units, None if units >= set(parent_of) else units
 
 
 # --- the tree as a reader sees it -------------------------------------------------------------
@@ -234,15 +251,16 @@ def broker_tree(
     principal: Principal,
     as_of: dt.date | None = None,
     source: Source = "feed",
+    unit_id: str | None = None,
 ) -> BrokerTree:
-    """The broker tree as of `as_of` (default today) in the reader's units: the feed's, or
-    brokerlens's (`source`), with team sizes, the members whose manager skips a level and
-    the differences between the two (as of that date)."""
+    """The broker tree as of `as_of` (default today) in the reader's units (under `unit_id`
+    only, a unit they see, when given): the feed's, or brokerlens's (`source`), with team
+    sizes, the members whose manager skips a level and the differences between the two."""
     with db.connect() as connection:
         day = as_of or today(connection)
-        shown, _ = visible_units(connection, principal, _parents(connection, day))
-        feed = feed_tree(connection, day)
+        shown, only = _shown(connection, principal, day, unit_id)
         changes = applied_changes(connection, day)
+        feed = feed_tree(connection, day, only, {c["staff_id"] for c in changes})
     ours = overlay(feed, changes)
     tree = feed if source == "feed" else ours
     differences = [

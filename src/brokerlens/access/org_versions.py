@@ -89,34 +89,87 @@ def version_on(versions: list[Version], day: dt.date) -> Version | None:
     return None
 
 
-def staff_on(connection: sa.Connection, day: dt.date) -> dict[str, Version]:
-    """The feed's staff as of `day`: hired on or before it and not gone."""
-    found: dict[str, Version] = {}
-    for staff_id, versions in staff_versions_of(connection).items():
-        row = version_on(versions, day)
-        if row is None:
-            continue
-        if row["hire_date"] is not None and row["hire_date"] > day:
-            continue
-        if row["leave_date"] is not None and row["leave_date"] <= day:
-            continue
-        found[staff_id] = row
-    return found
+def _on(
+    connection: sa.Connection,
+    table: sa.Table,
+    key: str,
+    day: dt.date,
+    lifetime: tuple[str, str],
+    columns: tuple[str, ...] | None = None,
+    where: sa.ColumnElement[bool] | None = None,
+) -> list[Version]:
+    """The version of each key valid on `day` (its first when `day` is before it), alive on
+    `day` by its `lifetime` columns (started on or before it, not ended): `columns` of it."""
+    first = (
+        sa.select(table.c[key].label("key"), sa.func.min(table.c.valid_from).label("first"))
+        .group_by(table.c[key])
+        .subquery()
+    )
+    valid = sa.and_(
+        table.c.valid_from <= day, sa.or_(table.c.valid_to.is_(None), table.c.valid_to > day)
+    )
+    early = sa.and_(table.c.valid_from == first.c.first, first.c.first > day)
+    began, ended = (table.c[n] for n in lifetime)
+    alive = sa.and_(sa.or_(began.is_(None), began <= day), sa.or_(ended.is_(None), ended > day))
+    names = list(columns or [c.name for c in table.c])
+    query = (
+        sa.select(*(table.c[n] for n in names))
+        .select_from(table.join(first, first.c.key == table.c[key]))
+        .where(sa.or_(valid, early), alive)
+    )
+    if where is not None:
+        query = query.where(where)
+    return [dict(zip(names, row, strict=True)) for row in connection.execute(query)]
+
+
+def _alive(row: Version | None, day: dt.date, began: str, ended: str) -> bool:
+    if row is None:
+        return False
+    return (row[began] is None or row[began] <= day) and (row[ended] is None or row[ended] > day)
+
+
+TREE_COLUMNS = ("staff_id", "name", "unit_id", "position", "manager_id")
+
+
+def staff_on(
+    connection: sa.Connection,
+    day: dt.date,
+    units: set[str] | None = None,
+    also: set[str] | None = None,
+    columns: tuple[str, ...] | None = None,
+) -> dict[str, Version]:
+    """The feed's staff as of `day`: hired on or before it and not gone; of `units` (and the
+    members `also`) only when given; `columns` of them (default all)."""
+    if not _has_versions(connection):
+        every = [version_on(v, day) for v in staff_versions_of(connection).values()]
+        kept = [r for r in every if r is not None and _alive(r, day, "hire_date", "leave_date")]
+        if units is not None:
+            kept = [r for r in kept if r["unit_id"] in units or r["staff_id"] in (also or ())]
+        return {r["staff_id"]: r for r in kept}
+    where = None
+    if units is not None:
+        where = sa.or_(
+            staff_versions.c.unit_id.in_(sorted(units)),
+            staff_versions.c.staff_id.in_(sorted(also or ())),
+        )
+    rows = _on(
+        connection, staff_versions, "staff_id", day, ("hire_date", "leave_date"), columns, where
+    )
+    return {r["staff_id"]: r for r in rows}
 
 
 def units_on(connection: sa.Connection, day: dt.date) -> dict[str, Version]:
     """The feed's org units as of `day`: opened on or before it and not closed."""
-    found: dict[str, Version] = {}
-    for unit_id, versions in unit_versions_of(connection).items():
-        row = version_on(versions, day)
-        if row is None:
-            continue
-        if row["open_date"] is not None and row["open_date"] > day:
-            continue
-        if row["close_date"] is not None and row["close_date"] <= day:
-            continue
-        found[unit_id] = row
-    return found
+    has = connection.execute(sa.select(org_unit_versions.c.unit_id).limit(1)).first()
+    if has is None:
+        rows = [version_on(v, day) for v in unit_versions_of(connection).values()]
+        return {
+            r["unit_id"]: r
+            for r in rows
+            if r is not None and _alive(r, day, "open_date", "close_date")
+        }
+    found = _on(connection, org_unit_versions, "unit_id", day, ("open_date", "close_date"))
+    return {r["unit_id"]: r for r in found}
 
 
 def branch_of(unit_id: str | None, units: dict[str, Version]) -> str | None:

@@ -45,6 +45,7 @@ def tree(
     source: Annotated[
         str, typer.Option(help="feed (the feed's tree) or brokerlens (with approved changes).")
     ] = "feed",
+    unit: Annotated[str | None, typer.Option("--unit", help="Only under this unit.")] = None,
 ) -> None:
     """The broker tree in your units: who reports to whom, levels and team sizes."""
     from brokerlens.access.broker_tree import SOURCES, broker_tree, flatten
@@ -53,7 +54,8 @@ def tree(
     if source not in SOURCES:
         raise ConfigError(f"--source {source!r}: one of {', '.join(SOURCES)}")
     me = acting(ctx, user)
-    found = broker_tree(me.db, me.principal, parse_date(as_of, "--as-of"), source)
+    day = parse_date(as_of, "--as-of")
+    found = broker_tree(me.db, me.principal, day, source, unit)
     table = Table(title=f"经纪人树 broker tree ({found.source}) as of {found.as_of}")
     for column in ("member", "id", "position", "level", "unit", "direct", "total", "flags"):
         table.add_column(column)

@@ -1644,6 +1644,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "one level up",
     ),
     "tree.differs": ("与数据源不同", "Differs from the feed"),
+    "tree.open_branch": ("查看本营业部", "Open this branch"),
+    "tree.all_units": ("全部单位", "All units"),
+    "tree.managers_only": (
+        "成员较多，仅显示营业部经理和团队长；点击营业部查看其经纪人",
+        "Many members: branch managers and team leads only; open a branch to see its brokers",
+    ),
     "tree.empty": ("您的单位内没有经纪人树成员", "No broker tree members in your units"),
     "tree.diff.title": ("与数据源的差异", "Differences with the feed"),
     "tree.diff.note": (

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
@@ -48,10 +48,12 @@ def get_broker_tree(
     principal: ReaderDep,
     as_of: DayQuery = None,
     source: Literal["feed", "brokerlens"] = "feed",
+    unit_id: str | None = Query(default=None, min_length=1, max_length=32),
 ) -> Any:
-    """The broker tree in your units as of `as_of` (default today): members nested by manager
-    with level, depth, direct and total team size; the differences with the feed."""
-    return jsonable_encoder(broker_tree(db, principal, as_of, source))
+    """The broker tree in your units (under `unit_id` when given) as of `as_of` (default
+    today): members nested by manager with level, depth, direct and total team size; the
+    differences with the feed."""
+    return jsonable_encoder(broker_tree(db, principal, as_of, source, unit_id))
 
 
 @router.get("/org/differences")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from brokerlens.access.approval_kinds import builtin_kinds  # registers broker_tree_change
@@ -26,6 +26,8 @@ from brokerlens.web.pages.common import Page, ReaderPageDep
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
 FIELDS = ("op", "staff_id", "manager_id", "effective_from", "reason")
+# more members than this on the page: managers and team leads only, each branch linked
+PAGE_MEMBERS = 1500
 
 
 def _tree_page(
@@ -34,12 +36,15 @@ def _tree_page(
     source: str,
     form: dict[str, str] | None = None,
     error: tuple[str, str] | None = None,
+    unit_id: str | None = None,
 ) -> Response:
     if source not in SOURCES:
         source = "feed"
-    found = broker_tree(page.db, page.principal, as_of, source)  # type: ignore[arg-type]
+    found = broker_tree(page.db, page.principal, as_of, source, unit_id)  # type: ignore[arg-type]
     context: dict[str, Any] = {
         "tree": found,
+        "unit_id": unit_id,
+        "managers_only": found.members > PAGE_MEMBERS,
         "source": source,
         "sources": SOURCES,
         "operations": OPERATIONS,
@@ -55,8 +60,13 @@ def _tree_page(
 
 
 @router.get("/org/tree")
-def tree_page(page: ReaderPageDep, as_of: DayQuery = None, source: str = "feed") -> Response:
-    return _tree_page(page, as_of, source)
+def tree_page(
+    page: ReaderPageDep,
+    as_of: DayQuery = None,
+    source: str = "feed",
+    unit_id: str | None = Query(default=None, min_length=1, max_length=32),
+) -> Response:
+    return _tree_page(page, as_of, source, unit_id=unit_id)
 
 
 @router.post("/org/tree/changes")
