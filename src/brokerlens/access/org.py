@@ -142,7 +142,7 @@ def _org_tree_on(db: sa.Engine, principal: Principal, day: dt.date) -> list[OrgU
             connection, principal, {u: r["parent_id"] for u, r in rows.items()}
         )
         counts: dict[str, int] = {}
-        for member in staff_on(connection, day).values():
+        for member in staff_on(connection, day, columns=("staff_id", "unit_id")).values():
             counts[member["unit_id"]] = counts.get(member["unit_id"], 0) + 1
     nodes = {
         u: OrgUnit(

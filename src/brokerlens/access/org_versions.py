@@ -100,11 +100,12 @@ def _on(
 ) -> list[Version]:
     """The version of each key valid on `day` (its first when `day` is before it), alive on
     `day` by its `lifetime` columns (started on or before it, not ended): `columns` of it."""
-    first = (
-        sa.select(table.c[key].label("key"), sa.func.min(table.c.valid_from).label("first"))
-        .group_by(table.c[key])
-        .subquery()
-    )
+    firsts = sa.select(
+        table.c[key].label("key"), sa.func.min(table.c.valid_from).label("first")
+    ).group_by(table.c[key])
+    if where is not None:
+        firsts = firsts.where(where)
+    first = firsts.subquery()
     valid = sa.and_(
         table.c.valid_from <= day, sa.or_(table.c.valid_to.is_(None), table.c.valid_to > day)
     )
@@ -129,6 +130,7 @@ def _alive(row: Version | None, day: dt.date, began: str, ended: str) -> bool:
 
 
 TREE_COLUMNS = ("staff_id", "name", "unit_id", "position", "manager_id")
+UNIT_COLUMNS = ("unit_id", "parent_id", "unit_type", "name", "city")
 
 
 def staff_on(
@@ -168,7 +170,9 @@ def units_on(connection: sa.Connection, day: dt.date) -> dict[str, Version]:
             for r in rows
             if r is not None and _alive(r, day, "open_date", "close_date")
         }
-    found = _on(connection, org_unit_versions, "unit_id", day, ("open_date", "close_date"))
+    found = _on(
+        connection, org_unit_versions, "unit_id", day, ("open_date", "close_date"), UNIT_COLUMNS
+    )
     return {r["unit_id"]: r for r in found}
 
 
