@@ -6,7 +6,13 @@ pages, the API, the CLI). `relationship_handover` (issue 19) registers the same 
 
 from __future__ import annotations
 
-from brokerlens.access import campaigns, catalog, suitability, thresholds
+from brokerlens.access import (
+    campaigns,
+    catalog,
+    kpi_schemes,  # issue 19 part D
+    suitability,
+    thresholds,
+)
 from brokerlens.access.approvals import kinds
 
 BUILTIN = (
@@ -14,6 +20,7 @@ BUILTIN = (
     thresholds.THRESHOLD_KIND,
     catalog.CATALOG_KIND,
     suitability.CLASS_APPROVAL,
+    kpi_schemes.SCHEME_KIND,  # issue 19 part D
 )
 
 

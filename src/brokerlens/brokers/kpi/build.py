@@ -175,7 +175,7 @@ def _score_month(
         "kpi_days", day_files_covering(src.warehouse, src.state, days), DAY_COLUMNS
     )
     _register_facts(src, days)
-    for name in ("kpi_holders", "kpi_period", "kpi_staff"):
+    for name in ("kpi_holders", "kpi_period", "kpi_staff", "kpi_credit"):
         _materialise(src, name, month, end)
     sql, names = detail_sql()
     detail = src.warehouse.kpi_detail_file(month)

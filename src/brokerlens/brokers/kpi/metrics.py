@@ -8,11 +8,13 @@ Attribution (decided here, documented in docs/brokers.md):
 - acquisition and money (new customers, new effective customers, net asset inflow, net
   commission, product sales): the developer role in the ledger, share-weighted: a customer
   developed 60/40 counts 0.6 and 0.4, so the staff's figures add up to the brokerage's;
-- service (assets under service, active-customer rate): the servicer role, share-weighted;
+- service (assets under service, active-customer rate): the servicer and advisor roles,
+  share-weighted (a broker serves, an advisor advises: each is scored on their own book);
 - contacts (service contacts, call-back completion): the staff member who made the contact
   (contacts.staff_id), whoever holds the customer.
 A customer counts for whoever holds the role at the end of the period (the month's last loaded
-day, or T for the month to date).
+day, or T for the month to date). A team lead is scored on their team: their own figures and
+those of the other staff of their unit (`sql/kpi_credit.sql`, `team_members`).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class Metric:
     en: str
     kind: Kind
     unit: Unit
-    role: str  # developer, servicer, or contact (the staff who made the contact)
+    role: str  # developer, servicer (or advisor), or contact (the staff who made the contact)
     meaning_zh: str
     meaning_en: str
 
@@ -87,8 +89,8 @@ METRICS: dict[str, Metric] = {
             "sum",
             "yuan",
             "servicer",
-            "期末服务客户的总资产（元，按服务关系份额计）",
-            "total assets of the customers served at the period's end (servicer share)",
+            "期末服务（或投顾）客户的总资产（元，按关系份额计）",
+            "total assets at the period's end of the customers served or advised (by share)",
         ),
         Metric(
             "net_commission",
@@ -117,8 +119,8 @@ METRICS: dict[str, Metric] = {
             "rate",
             "rate",
             "servicer",
-            "服务客户中期内有交易的比例（按服务关系份额加权）",
-            "share of the customers served who traded in the period (servicer share)",
+            "服务（或投顾）客户中期内有交易的比例（按关系份额加权）",
+            "share of the customers served or advised who traded in the period (by share)",
         ),
         Metric(
             "service_contacts",

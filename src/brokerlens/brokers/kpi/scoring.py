@@ -103,3 +103,15 @@ def _ranks(rows: Sequence[tuple[StaffValues, Decimal]]) -> dict[str, dict[str, i
                     rank, previous = index, total
                 out[staff_id][level] = rank
     return out
+
+
+def team_members(staff: Sequence[StaffValues], staff_id: str) -> list[str]:
+    """Whose customers count for `staff_id` (as `sql/kpi_credit.sql` says): themselves, and for
+    a team lead the other staff of their unit too."""
+    me = next((s for s in staff if s.staff_id == staff_id), None)
+    if me is None or me.position != "team_lead":
+        return [staff_id]
+    return [
+        staff_id,
+        *(s.staff_id for s in staff if s.unit_id == me.unit_id and s.staff_id != staff_id),
+    ]

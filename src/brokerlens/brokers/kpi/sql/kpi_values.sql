@@ -1,17 +1,19 @@
 -- kpi_values: every staff member's value of every built-in metric for the month.
--- grain: staff_id, metric (kpi_staff x kpi_metric_list)
+-- grain: staff_id, metric (kpi_staff x kpi_metric_list); a team lead's values are their team's
+--   (kpi_credit)
 -- columns: month, as_of_date, staff_id, position, unit_id, branch_id, region_id, metric,
 --   value (sum: sum(credited); rate: sum(credited) / sum(weight), NULL with no weight),
 --   customers (rows behind it in the detail file)
 WITH agg AS (
     SELECT
-        staff_id,
-        metric,
-        sum(weight) AS weight,
-        sum(credited) AS credited,
+        c.scored_id AS staff_id,
+        d.metric,
+        sum(d.weight) AS weight,
+        sum(d.credited) AS credited,
         count(*) AS customers
-    FROM kpi_detail
-    GROUP BY staff_id, metric
+    FROM kpi_detail AS d
+    JOIN kpi_credit AS c ON c.staff_id = d.staff_id
+    GROUP BY c.scored_id, d.metric
 )
 SELECT
     CAST(:month_start AS DATE) AS month,
