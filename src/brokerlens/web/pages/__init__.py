@@ -18,6 +18,7 @@ from brokerlens.web.pages import (
     complaints,
     customers,
     home,
+    kpi,  # issue 19 part D
     org,
     products,
     recommendations,
@@ -54,4 +55,5 @@ def routers() -> list[APIRouter]:
         complaints.router,
         approvals.router,
         work_orders.router,
+        kpi.router,  # issue 19 part D
     ]
