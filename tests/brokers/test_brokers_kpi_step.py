@@ -111,9 +111,9 @@ def test_net_commission_follows_the_developers_shares_to_the_cent(scored: Settin
     }
     assert found and any(v > 0 for v in found.values())
     for staff_id, value in found.items():
-        assert value.quantize(Decimal("0.01")) == Decimal(
-            expected.get(staff_id, 0) or 0
-        ).quantize(Decimal("0.01")), staff_id
+        assert value.quantize(Decimal("0.01")) == Decimal(expected.get(staff_id, 0) or 0).quantize(
+            Decimal("0.01")
+        ), staff_id
 
 
 def test_a_team_lead_is_scored_on_their_team(scored: Settings) -> None:
