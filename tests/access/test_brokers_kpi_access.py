@@ -12,108 +12,23 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
-from access.builders import STAFF, World
+from access.builders import World
+from access.kpi_builders import MONTH, SCHEME, write_kpi_month
 from brokerlens.access.approvals import approve
 from brokerlens.access.kpi import metric_customers, rankings, staff_kpi
 from brokerlens.access.kpi_schemes import preview_scheme_change, request_scheme_change
 from brokerlens.auth.principal import Principal, Role
-from brokerlens.brokers.kpi.build import read_values, scores_table
-from brokerlens.brokers.kpi.schemes import active_version, apply_text, load_active
-from brokerlens.brokers.kpi.scoring import score_all
+from brokerlens.brokers.kpi.schemes import active_version, load_active
 from brokerlens.errors import Forbidden, NotFound
 from brokerlens.store.schema import audit_log, users
-from brokerlens.warehouse.layout import WarehouseLayout
-
-MONTH = dt.date(2025, 3, 1)
-AS_OF = dt.date(2025, 3, 14)
-SCHEME = """
-schemes:
-  - position: broker
-    name_zh: 客户经理
-    name_en: Broker
-    metrics:
-      - {metric: net_commission, weight: 60, rule: linear, target: 1000}
-      - metric: new_customers
-        weight: 40
-        rule: thresholds
-        thresholds: [{at: 1, score: 50}, {at: 3, score: 100}]
-"""
-WHERE = {"T1": ("B1", "R1"), "T2": ("B1", "R1"), "T3": ("B3", "R2")}
-FIGURES = {"S1": (400, 1), "S2": (900, 3), "S3": (1000, 0), "S4": (500, 1)}
-# staff, metric, customer, role, weight, amount, credited
-DETAIL = [
-    ("S1", "net_commission", "C002", "developer", 1, 300, 300),
-    ("S1", "net_commission", "C006", "developer", 1, 100, 100),
-    ("S1", "new_customers", "C001", "developer", 1, 1, 1),
-    ("S2", "net_commission", "C003", "developer", 1, 900, 900),
-    ("S3", "net_commission", "C004", "developer", 1, 1000, 1000),
-    ("S4", "net_commission", "C007", "developer", 1, 500, 500),
-]
-
-
-def _write_month(world: World) -> None:
-    apply_text(world.settings, SCHEME, "scheme.yaml", user="setup")
-    layout = WarehouseLayout(world.settings.warehouse_dir)
-    values = []
-    for staff_id, _, unit, position in STAFF:
-        commission, new = FIGURES.get(staff_id, (0, 0))
-        for metric, value in (("net_commission", commission), ("new_customers", new)):
-            values.append(
-                {
-                    "month": MONTH,
-                    "as_of_date": AS_OF,
-                    "staff_id": staff_id,
-                    "position": position,
-                    "unit_id": unit,
-                    "branch_id": WHERE[unit][0],
-                    "region_id": WHERE[unit][1],
-                    "metric": metric,
-                    "value": Decimal(value),
-                    "customers": 1,
-                }
-            )
-    path = layout.kpi_values_file(MONTH)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    schema = pa.schema(
-        [
-            *((n, pa.date32()) for n in ("month", "as_of_date")),
-            *((n, pa.string()) for n in ("staff_id", "position", "unit_id", "branch_id")),
-            ("region_id", pa.string()),
-            ("metric", pa.string()),
-            ("value", pa.decimal128(38, 6)),
-            ("customers", pa.int64()),
-        ]
-    )
-    pq.write_table(pa.Table.from_pylist(values, schema=schema), path)
-    scored = score_all(load_active(world.settings), read_values(path))
-    pq.write_table(
-        scores_table(scored, MONTH, AS_OF, active_version(world.settings)), layout.kpi_file(MONTH)
-    )
-    detail = [
-        {
-            "month": MONTH,
-            "metric": m,
-            "staff_id": s,
-            "customer_id": c,
-            "role": r,
-            "weight": Decimal(w),
-            "amount": Decimal(a),
-            "credited": Decimal(cr),
-        }
-        for s, m, c, r, w, a, cr in DETAIL
-    ]
-    layout.kpi_detail_file(MONTH).parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(detail), layout.kpi_detail_file(MONTH))
 
 
 @pytest.fixture
 def kpi_world(world: World) -> World:
-    _write_month(world)
+    write_kpi_month(world)
     return world
 
 
