@@ -21,6 +21,7 @@ from brokerlens.lake.layout import LakeLayout
 from brokerlens.pipeline.single import run_single_step
 from brokerlens.warehouse.layout import WarehouseLayout
 from support.brokerage import Brokerage
+from support.cli import brokerlens
 
 MONTH = dt.date(2025, 3, 1)
 
@@ -164,3 +165,16 @@ def test_a_new_scheme_scores_the_running_month_on_the_next_build(
     assert {r["scheme_version"] for r in rows} == {"1"}
     brokers = [r for r in rows if r["position"] == "broker" and r["metric"] == "net_commission"]
     assert all(r["target"] == 50 for r in brokers)
+
+
+def test_kpi_scores_is_a_table_of_brokerlens_sql(scored: Settings) -> None:
+    query = (
+        "select count(*) as n, count(distinct staff_id) as staff, min(rank_in_unit) as best "
+        "from kpi_scores where month = date '2025-03-01' and metric = 'net_commission'"
+    )
+    answer = brokerlens("--home", str(scored.home), "sql", query, "--format", "csv")
+    assert answer.returncode == 0, answer.stderr
+    n, staff, best = answer.stdout.strip().splitlines()[-1].split(",")
+    rows = pq.read_table(_layout(scored).kpi_file(MONTH)).to_pylist()
+    expected = {r["staff_id"] for r in rows if r["metric"] == "net_commission"}
+    assert (int(n), int(staff), int(best)) == (len(expected), len(expected), 1)
