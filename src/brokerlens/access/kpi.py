@@ -11,7 +11,7 @@ the ids shown; the rest is audited `kpi_view`.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -171,40 +171,34 @@ def _span(months: list[dt.date]) -> str:
     return f"{months[0]:%Y-%m} .. {months[-1]:%Y-%m}"
 
 
-def read_month(settings: Settings, month: dt.date) -> list[StaffRow]:
-    """Every staff member scored in the month, with their metrics, ranks and group sizes."""
+def read_month(settings: Settings, month: dt.date, staff_id: str | None = None) -> list[StaffRow]:
+    """The staff scored in the month (or just `staff_id`), with metrics, ranks and group sizes."""
     path = kept_file(settings, "kpi_scores", month)
     if path is None:
         return []
+    filters = [("staff_id", "=", staff_id)] if staff_id is not None else None
     by_staff: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in pq.read_table(path).to_pylist():
+    for row in pq.read_table(path, filters=filters).to_pylist():
         by_staff[row["staff_id"]].append(row)
-    sizes: dict[str, Counter[tuple[str, str | None]]] = {lv: Counter() for lv in LEVELS}
-    for rows in by_staff.values():
-        first = rows[0]
-        for level in LEVELS:
-            sizes[level][(first["position"], first[f"{level}_id"])] += 1
-    out = []
-    for staff_id, rows in by_staff.items():
-        first = rows[0]
-        out.append(
-            StaffRow(
-                staff_id=staff_id,
-                position=first["position"],
-                unit_id=first["unit_id"],
-                branch_id=first["branch_id"],
-                region_id=first["region_id"],
-                scheme_version=first["scheme_version"],
-                total=first["total"],
-                ranks={lv: int(first[f"rank_in_{lv}"]) for lv in LEVELS},
-                sizes={lv: sizes[lv][(first["position"], first[f"{lv}_id"])] for lv in LEVELS},
-                metrics=tuple(
-                    MetricLine(r["metric"], r["value"], r["target"], r["score"], r["weight"])
-                    for r in rows
-                ),
-            )
-        )
-    return out
+    return [_staff_row(member, rows) for member, rows in by_staff.items()]
+
+
+def _staff_row(staff_id: str, rows: list[dict[str, Any]]) -> StaffRow:
+    first = rows[0]
+    return StaffRow(
+        staff_id=staff_id,
+        position=first["position"],
+        unit_id=first["unit_id"],
+        branch_id=first["branch_id"],
+        region_id=first["region_id"],
+        scheme_version=first["scheme_version"],
+        total=first["total"],
+        ranks={lv: int(first[f"rank_in_{lv}"]) for lv in LEVELS},
+        sizes={lv: int(first[f"{lv}_size"]) for lv in LEVELS},
+        metrics=tuple(
+            MetricLine(r["metric"], r["value"], r["target"], r["score"], r["weight"]) for r in rows
+        ),
+    )
 
 
 def _as_of(settings: Settings, month: dt.date) -> dt.date | None:
@@ -294,7 +288,7 @@ def staff_kpi(
     history = []
     row = None
     for each in months[-history_months:]:
-        found = next((r for r in read_month(settings, each) if r.staff_id == staff_id), None)
+        found = next(iter(read_month(settings, each, staff_id)), None)
         if found is None:
             continue
         if each == picked:
@@ -310,7 +304,7 @@ def staff_kpi(
             )
         )
     if row is None and picked in months:
-        row = next((r for r in read_month(settings, picked) if r.staff_id == staff_id), None)
+        row = next(iter(read_month(settings, picked, staff_id)), None)
     audit_read(db, principal, "kpi_view", [], {"staff_id": staff_id, "month": picked.isoformat()})
     as_of = _as_of(settings, picked) if picked in months else None
     return StaffKpi(staff_id, picked, months, row, as_of, history)
@@ -366,8 +360,7 @@ def metric_customers(
     value = next(
         (
             m.value
-            for r in read_month(settings, picked)
-            if r.staff_id == staff_id
+            for r in read_month(settings, picked, staff_id)
             for m in r.metrics
             if m.metric == metric
         ),

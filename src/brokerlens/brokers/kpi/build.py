@@ -238,6 +238,9 @@ def scores_table(
             "rank_in_unit": s.ranks["unit"],
             "rank_in_branch": s.ranks["branch"],
             "rank_in_region": s.ranks["region"],
+            "unit_size": s.sizes["unit"],
+            "branch_size": s.sizes["branch"],
+            "region_size": s.sizes["region"],
         }
         for s in scored
         for m in s.metrics
@@ -264,5 +267,8 @@ SCORES_SCHEMA = pa.schema(
         ("rank_in_unit", pa.int32()),
         ("rank_in_branch", pa.int32()),
         ("rank_in_region", pa.int32()),
+        ("unit_size", pa.int32()),
+        ("branch_size", pa.int32()),
+        ("region_size", pa.int32()),
     ]
 )

@@ -43,6 +43,7 @@ class StaffScore:
     metrics: tuple[MetricScore, ...]
     total: Decimal
     ranks: dict[str, int]  # level -> rank within it (1 = best), among the same position
+    sizes: dict[str, int]  # level -> how many of the same position are ranked there
 
 
 def score_metric(rule: MetricRule, value: Decimal | None) -> Decimal:
@@ -84,12 +85,15 @@ def score_all(schemes: SchemeFile, staff: Iterable[StaffValues]) -> list[StaffSc
         metrics, total = score_staff(schemes, member)
         if metrics:
             scored.append((member, metrics, total))
-    ranks = _ranks([(m, t) for m, _, t in scored])
-    return [StaffScore(m, ms, t, ranks[m.staff_id]) for m, ms, t in scored]
+    ranks, sizes = _ranks([(m, t) for m, _, t in scored])
+    return [StaffScore(m, ms, t, ranks[m.staff_id], sizes[m.staff_id]) for m, ms, t in scored]
 
 
-def _ranks(rows: Sequence[tuple[StaffValues, Decimal]]) -> dict[str, dict[str, int]]:
+def _ranks(
+    rows: Sequence[tuple[StaffValues, Decimal]],
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
     out: dict[str, dict[str, int]] = defaultdict(dict)
+    sizes: dict[str, dict[str, int]] = defaultdict(dict)
     for level in LEVELS:
         groups: dict[tuple[str | None, str | None], list[tuple[Decimal, str]]] = defaultdict(list)
         for member, total in rows:
@@ -102,7 +106,8 @@ def _ranks(rows: Sequence[tuple[StaffValues, Decimal]]) -> dict[str, dict[str, i
                 if total != previous:
                     rank, previous = index, total
                 out[staff_id][level] = rank
-    return out
+                sizes[staff_id][level] = len(members)
+    return out, sizes
 
 
 def team_members(staff: Sequence[StaffValues], staff_id: str) -> list[str]:
