@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from brokerlens.brokers.kpi.build import detail_sql
+from brokerlens.brokers.kpi.metrics import METRICS
 from brokerlens.brokers.kpi.model import MetricRule, SchemeFile
 from brokerlens.brokers.kpi.schemes import (
     active_version,
@@ -20,6 +22,8 @@ from brokerlens.brokers.kpi.schemes import (
 )
 from brokerlens.brokers.kpi.scoring import StaffValues, score_all, score_metric, team_members
 from brokerlens.config import load_settings
+from brokerlens.engine.render import check_portable
+from brokerlens.engine.sqlfiles import load_sql, sql_names
 from brokerlens.errors import ConfigError, NotFound
 
 ONE = """
@@ -148,3 +152,18 @@ def test_versions_are_kept_and_the_active_one_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         apply_text(settings, ONE.replace("weight: 40", "weight: 41"), "bad.yaml", user="hq")
     assert len(history(settings)) == 2  # a refused file is never stored
+
+
+@pytest.mark.parametrize("name", sql_names("brokerlens.brokers.kpi"))
+def test_each_kpi_sql_file_is_documented_and_portable(name: str) -> None:
+    sql = load_sql("brokerlens.brokers.kpi", name)
+    assert sql.purpose and sql.grain
+    assert check_portable(sql.sql) == []
+
+
+def test_every_metric_has_its_sql_file_and_both_languages() -> None:
+    names = set(sql_names("brokerlens.brokers.kpi"))
+    for metric in METRICS.values():
+        assert metric.sql_name in names
+        assert metric.zh and metric.en and metric.meaning_zh and metric.meaning_en
+    assert check_portable(detail_sql()[0]) == []

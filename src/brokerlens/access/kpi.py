@@ -209,6 +209,14 @@ def _as_of(settings: Settings, month: dt.date) -> dt.date | None:
     return column[0].as_py() if len(column) else month
 
 
+def _served_day(db: sa.Engine) -> dt.date:
+    """ "Today" of the workbench: the served snapshot's as-of date (the clock's without one)."""
+    try:
+        return served_snapshot(db).as_of_date
+    except NotFound:
+        return dt.date.today()
+
+
 def _reach(db: sa.Engine, principal: Principal) -> StaffReach:
     with db.connect() as connection:
         reach = staff_reach(connection, principal)
@@ -284,7 +292,7 @@ def staff_kpi(
     with db.connect() as connection:
         check_staff(connection, principal, staff_id)
     months = kpi_months(settings)
-    picked = pick_month(settings, month) if months else (month or dt.date.today()).replace(day=1)
+    picked = pick_month(settings, month) if months else (month or _served_day(db)).replace(day=1)
     history = []
     row = None
     for each in months[-history_months:]:
