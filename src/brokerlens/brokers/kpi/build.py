@@ -42,8 +42,8 @@ DETAIL_COLUMNS = [
     ("customer_id", "VARCHAR"),
     ("role", "VARCHAR"),
     ("weight", "DECIMAL(18,4)"),
-    ("amount", "DECIMAL(38,4)"),
-    ("credited", "DECIMAL(38,6)"),
+    ("amount", "DECIMAL(18,4)"),
+    ("credited", "DECIMAL(18,6)"),
 ]
 DEC = pa.decimal128(38, 6)
 SCORE = pa.decimal128(9, 2)
@@ -155,8 +155,8 @@ def detail_sql() -> tuple[str, set[str]]:
         names |= model.params
         parts.append(
             f"SELECT {literal(metric.id)} AS metric, staff_id, customer_id, role, "
-            "CAST(weight AS DECIMAL(18, 4)) AS weight, CAST(amount AS DECIMAL(38, 4)) AS amount, "
-            f"CAST(credited AS DECIMAL(38, 6)) AS credited FROM ({model.sql.strip()}) AS m"
+            "CAST(weight AS DECIMAL(18, 4)) AS weight, CAST(amount AS DECIMAL(18, 4)) AS amount, "
+            f"CAST(credited AS DECIMAL(18, 6)) AS credited FROM ({model.sql.strip()}) AS m"
         )
     union = "\nUNION ALL\n".join(parts)
     sql = (
@@ -175,7 +175,7 @@ def _score_month(
         "kpi_days", day_files_covering(src.warehouse, src.state, days), DAY_COLUMNS
     )
     _register_facts(src, days)
-    for name in ("kpi_holders", "kpi_period", "kpi_staff", "kpi_credit"):
+    for name in ("kpi_customers", "kpi_period", "kpi_book", "kpi_staff", "kpi_credit"):
         _materialise(src, name, month, end)
     sql, names = detail_sql()
     detail = src.warehouse.kpi_detail_file(month)

@@ -3,12 +3,11 @@
 -- columns: staff_id, customer_id, role, weight (the share), amount (yuan), credited
 --   (amount x share)
 SELECT
-    h.staff_id,
-    h.customer_id,
-    h.role,
-    h.share AS weight,
-    p.transfer_in - p.transfer_out AS amount,
-    (p.transfer_in - p.transfer_out) * h.share AS credited
-FROM kpi_holders AS h
-JOIN kpi_period AS p ON p.customer_id = h.customer_id
-WHERE h.role = 'developer' AND (p.transfer_in <> 0 OR p.transfer_out <> 0)
+    staff_id,
+    customer_id,
+    role,
+    share AS weight,
+    transfer_in - transfer_out AS amount,
+    (transfer_in - transfer_out) * share AS credited
+FROM kpi_book
+WHERE role = 'developer' AND (transfer_in <> 0 OR transfer_out <> 0)
