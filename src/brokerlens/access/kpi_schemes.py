@@ -181,7 +181,7 @@ def request_scheme_change(
             connection,
             principal,
             kind=KIND,
-            subject=f"KPI 考核方案变更 · {len(schemes.schemes)} 个岗位 · {sha[:12]}",
+            subject=f"绩效考核方案变更 · {len(schemes.schemes)} 个岗位 · {sha[:12]}",
             subject_ref=f"kpi_scheme:{sha[:16]}",
             payload={
                 "text": text,
@@ -238,7 +238,7 @@ def _describe(settings: Settings, request: Approval, language: str) -> list[tupl
 SCHEME_KIND = register_kind(
     ApprovalKind(
         name=KIND,
-        zh="KPI 考核方案变更",
+        zh="绩效考核方案变更",
         en="KPI scheme change",
         apply=_apply_request,
         permission=Permission.EDIT_KPI,

@@ -1719,7 +1719,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.staff": ("员工数", "Staff"),
     "field.metric": ("指标", "Metric"),
     "field.moved": ("名次变化人数", "Staff moved"),
-    "enum.approval_kind.kpi_scheme": ("KPI 考核方案变更", "KPI scheme change"),
+    "enum.approval_kind.kpi_scheme": ("绩效考核方案变更", "KPI scheme change"),
     # --- end kpi schemes ---
 }
 
