@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
+from brokerlens.brokers.kpi.schemes import default_text
 from brokerlens.classify.loader import default_catalog_text
 from brokerlens.config import Settings
 from brokerlens.store import open_store
@@ -60,6 +61,7 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     ("GET", "/api/org/broker-tree"): "the broker tree: staff and units; no customer data",
     ("GET", "/api/org/differences"): "the tree's differences with the feed; no customer data",
     ("GET", "/api/staff/{staff_id}/history"): "a staff member's org events; no customer data",
+    ("GET", "/api/kpi/schemes"): "the KPI schemes' definitions; no staff or customer data",
 }
 # Operations answered with another status than 2xx even when called as allowed.
 EXPECTED_STATUS: dict[tuple[str, str], int] = {
@@ -83,6 +85,8 @@ def _role(path: str) -> str:
     if path.startswith(("/api/campaigns", "/api/care/")):
         return "hq_marketing"  # creates and runs campaigns; sends customer messages
     if path.startswith(("/api/alerts/thresholds", "/api/catalog/preview", "/api/catalog/apply")):
+        return "hq_marketing"
+    if path.startswith("/api/kpi/schemes"):  # issue 19 D: previews and asks need edit_kpi
         return "hq_marketing"
     # head office decides the branch manager's threshold requests; it records the class
     # request that compliance then decides (nobody decides their own request)
@@ -222,6 +226,17 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
         ("POST", "/api/org/tree-changes"): {
             "json": {"op": "remove", "staff_id": walk.params["staff_id"], "reason": "审计巡检"}
         },
+        # KPI schemes (issue 19 D): the shipped schemes previewed and asked for (withdrawn at
+        # the end with the other requests head office left waiting)
+        ("POST", "/api/kpi/schemes/preview"): {
+            "content": walk.params["kpi_yaml"].encode(),
+            "headers": {"content-type": "application/yaml"},
+        },
+        ("POST", "/api/kpi/schemes"): {
+            "content": walk.params["kpi_yaml"].encode(),
+            "params": {"note": "audit walk"},
+            "headers": {"content-type": "application/yaml"},
+        },
     }
     return bodies.get((method, path), {})
 
@@ -283,6 +298,8 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
     first = hq.client.get("/api/alerts/thresholds").json()["alerts"][0]
     walk.params["alert_id"], walk.params["alert_params"] = first["alert_id"], first["defaults"]
     walk.params["catalog_yaml"] = default_catalog_text()
+    walk.params["kpi_yaml"] = default_text()  # issue 19 D
+    walk.params["metric"] = "net_commission"
     # a broker's work list of the served date: three of its customers, one per action
     day = newest_date(settings, "worklist")
     path = kept_file(settings, "worklist", day) if day else None

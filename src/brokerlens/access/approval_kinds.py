@@ -6,7 +6,13 @@ pages, the API, the CLI). `relationship_handover` (issue 19) registers the same 
 
 from __future__ import annotations
 
-from brokerlens.access import campaigns, catalog, suitability, thresholds
+from brokerlens.access import (
+    campaigns,
+    catalog,
+    kpi_schemes,  # issue 19 part D
+    suitability,
+    thresholds,
+)
 from brokerlens.access.approvals import kinds
 from brokerlens.access.tree_request import TREE_KIND  # issue 19 part A
 
@@ -16,6 +22,7 @@ BUILTIN = (
     catalog.CATALOG_KIND,
     suitability.CLASS_APPROVAL,
     TREE_KIND,  # issue 19 part A: broker_tree_change
+    kpi_schemes.SCHEME_KIND,  # issue 19 part D
 )
 
 

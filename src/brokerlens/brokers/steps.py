@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from brokerlens.brokers.kpi import steps as kpi_steps  # issue 19 part D
 from brokerlens.brokers.ledger import steps as ledger_steps
 
-__all__ = ["ledger_steps"]
+__all__ = ["kpi_steps", "ledger_steps"]

@@ -217,6 +217,23 @@ class WarehouseLayout:
         """The spans on which a customer's shares in a role do not add up to 100%, as of T."""
         return self.brokers_dir / "ledger_problems" / f"{as_of.isoformat()}.parquet"
 
+    # brokers/kpi (issue 19 part D): one file per month (the month to date while it runs)
+    def kpi_file(self, month: dt.date) -> Path:
+        """The KPI scores of a month: per staff member and metric of their scheme, with ranks."""
+        return self.brokers_dir / "kpi" / f"{month.isoformat()}.parquet"
+
+    def kpi_months(self) -> list[dt.date]:
+        """The months (first days) with KPI scores, oldest first."""
+        return dated_files(self.brokers_dir / "kpi")
+
+    def kpi_values_file(self, month: dt.date) -> Path:
+        """Every staff member's value of every built-in metric in a month (previews rescore it)."""
+        return self.brokers_dir / "kpi" / "values" / f"{month.isoformat()}.parquet"
+
+    def kpi_detail_file(self, month: dt.date) -> Path:
+        """The customers behind each staff member's metrics in a month (drill-down), by staff."""
+        return self.brokers_dir / "kpi" / "detail" / f"{month.isoformat()}.parquet"
+
     # --- end brokers ---
 
     @property

@@ -36,6 +36,9 @@ Kind = Literal[
     "complaints",
     "ledger",
     "ledger_problems",
+    "kpi_scores",  # issue 19 part D: keyed by month (its first day)
+    "kpi_values",
+    "kpi_detail",
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -56,6 +59,9 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "complaints": WarehouseLayout.complaints_file,
     "ledger": WarehouseLayout.ledger_file,
     "ledger_problems": WarehouseLayout.ledger_problems_file,
+    "kpi_scores": WarehouseLayout.kpi_file,
+    "kpi_values": WarehouseLayout.kpi_values_file,
+    "kpi_detail": WarehouseLayout.kpi_detail_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -71,6 +77,9 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "callbacks": WarehouseLayout.callbacks_dates,
     "ledger": WarehouseLayout.ledger_dates,
     "ledger_problems": WarehouseLayout.ledger_dates,
+    "kpi_scores": WarehouseLayout.kpi_months,
+    "kpi_values": WarehouseLayout.kpi_months,
+    "kpi_detail": WarehouseLayout.kpi_months,
 }
 
 

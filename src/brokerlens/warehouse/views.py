@@ -162,6 +162,7 @@ def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseL
             "recommendations",
             [warehouse.recommendations_file(d) for d in warehouse.recommendation_dates()],
         ),
+        ("kpi_scores", [warehouse.kpi_file(m) for m in warehouse.kpi_months()]),  # issue 19 D
     ):
         if files:
             conn.execute(

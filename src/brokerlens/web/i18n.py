@@ -1712,6 +1712,106 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "enum.tree_op.remove": ("移出经纪人树", "Remove"),
     "field.change_id": ("调整编号", "Change"),
     # --- end broker tree ---
+    # --- kpi schemes (issue 19) ---
+    "nav.kpi": ("绩效考核", "KPI"),
+    "kpi.title": ("绩效考核排名", "KPI rankings"),
+    "kpi.schemes": ("考核方案", "KPI schemes"),
+    "kpi.month": ("月份", "Month"),
+    "kpi.month_label": ("{y}年{m}月", "{y}-{m:02d}"),
+    "kpi.month_as_of": ("{month} · 数据截至 {date}", "{month} · data as of {date}"),
+    "kpi.rank_within": ("排名范围", "Rank within"),
+    "kpi.level_unit": ("团队", "Team"),
+    "kpi.level_branch": ("营业部", "Branch"),
+    "kpi.level_region": ("分公司", "Region"),
+    "kpi.position": ("岗位", "Position"),
+    "kpi.all_positions": ("全部岗位", "All positions"),
+    "kpi.show": ("查看", "Show"),
+    "kpi.ranked_n": ("共 {n} 人参与排名", "{n} ranked"),
+    "kpi.rank": ("名次", "Rank"),
+    "kpi.staff": ("员工", "Staff"),
+    "kpi.total": ("总分", "Total"),
+    "kpi.points": ("分", "points"),
+    "kpi.scheme_version": ("方案版本", "Scheme version"),
+    "kpi.nobody": ("您的范围内当月无人参与考核", "Nobody in your scope was scored that month"),
+    "kpi.metric": ("指标", "Metric"),
+    "kpi.value": ("完成值", "Value"),
+    "kpi.target": ("目标", "Target"),
+    "kpi.thresholds": ("分档", "Steps"),
+    "kpi.score": ("得分", "Score"),
+    "kpi.weight": ("权重", "Weight"),
+    "kpi.not_scored": (
+        "{month} 未参与考核（岗位无考核方案或当月不在职）",
+        "Not scored in {month} (no scheme for the position, or not employed)",
+    ),
+    "kpi.history": ("历月得分", "History by month"),
+    "kpi.to_date": ("（月初至今）", "(month to date)"),
+    "kpi.back": ("返回排名", "Back to the rankings"),
+    "kpi.back_staff": ("返回个人考核", "Back to the staff member's KPI"),
+    "kpi.drill_title": ("指标明细", "Customers behind a metric"),
+    "kpi.customers_behind": ("涉及客户 {n} 位", "{n} customers behind it"),
+    "kpi.hidden": (
+        "其中 {n} 位不在您的客户范围内，未列出",
+        "{n} of them outside your customer scope, not listed",
+    ),
+    "kpi.truncated": ("仅列出前 {n} 位", "only the first {n} listed"),
+    "kpi.customer": ("客户", "Customer"),
+    "kpi.role": ("关系", "Relationship"),
+    "kpi.role_developer": ("开发", "Developer"),
+    "kpi.role_servicer": ("服务", "Servicer"),
+    "kpi.role_advisor": ("投顾", "Advisor"),
+    "kpi.role_contact": ("本人联系", "Own contact"),
+    "kpi.share": ("份额", "Share"),
+    "kpi.rate_weight": ("权数", "Weight"),
+    "kpi.amount": ("客户数值", "Customer's figure"),
+    "kpi.credited": ("计入", "Credited"),
+    "kpi.no_customers": ("没有客户", "No customers"),
+    "kpi.schemes_help": (
+        "每个岗位一套方案：指标、权重、目标与计分规则（线性到目标并封顶，或分档）。"
+        "权重合计 100，总分 = Σ 权重 × 得分 / 100；月初至今按整月目标计分。",
+        "One scheme per position: metrics, weights, targets and the scoring rule (linear to "
+        "the target and capped, or steps). Weights add up to 100; total = sum(weight x "
+        "score) / 100; the month to date is scored against the month's target.",
+    ),
+    "kpi.editor": ("编辑方案（高级）", "Edit the schemes (advanced)"),
+    "kpi.editor_help": (
+        "修改后先预览排名变化，再提交审批；另一位总部人员批准后生效，下次运行按新方案计分。",
+        "Preview who moves in the ranking, then ask; once another head office user approves "
+        "it is active and the next run scores with it.",
+    ),
+    "kpi.yaml": ("方案 YAML", "Schemes YAML"),
+    "kpi.preview": ("预览排名变化", "Preview the ranking"),
+    "kpi.request": ("提交审批", "Ask for approval"),
+    "kpi.note": ("说明", "Note"),
+    "kpi.rule": ("计分规则", "Scoring rule"),
+    "kpi.rule_linear": (
+        "线性：目标 {target} 得 100 分，最高 {cap} 分",
+        "linear: the target {target} scores 100, at most {cap}",
+    ),
+    "kpi.rule_thresholds": ("分档", "steps"),
+    "kpi.versions": ("历史版本", "Versions"),
+    "kpi.applied_at": ("生效时间", "Applied at"),
+    "kpi.applied_by": ("批准人", "Applied by"),
+    "kpi.preview_summary": (
+        "{month}，与当前版本 {version} 相比：{n} 人中 {moved} 人名次变化（上升 {up}，下降 {down}）",
+        "{month}, against version {version}: {moved} of {n} staff move ({up} up, {down} down)",
+    ),
+    "kpi.changed_positions": ("变更的岗位", "Positions changed"),
+    "kpi.none": ("无", "none"),
+    "kpi.total_before": ("原总分", "Total before"),
+    "kpi.total_after": ("新总分", "Total after"),
+    "kpi.rank_before": ("原名次", "Rank before"),
+    "kpi.rank_after": ("新名次", "Rank after"),
+    "kpi.requested": (
+        "已提交考核方案变更申请 #{n}，等待另一位总部人员审批。",
+        "KPI scheme change request #{n} made; another head office user decides it.",
+    ),
+    "field.month": ("月份", "Month"),
+    "field.level": ("排名范围", "Rank within"),
+    "field.staff": ("员工数", "Staff"),
+    "field.metric": ("指标", "Metric"),
+    "field.moved": ("名次变化人数", "Staff moved"),
+    "enum.approval_kind.kpi_scheme": ("绩效考核方案变更", "KPI scheme change"),
+    # --- end kpi schemes ---
 }
 
 
@@ -2040,6 +2140,10 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("view_recommendation_report", "查看推荐过滤报告", "Viewed the gate report"),
         ("org_change_request", "申请经纪人树调整", "Broker tree change asked"),  # issue 19 tree
         ("org_change_apply", "经纪人树调整生效", "Broker tree change applied"),  # issue 19 tree
+        ("kpi_view", "查看绩效考核", "Viewed KPI scores"),  # issue 19 D
+        ("kpi_drill", "查看考核指标明细客户", "Viewed the customers behind a KPI"),  # issue 19 D
+        ("kpi_scheme_preview", "预览考核方案变更", "Previewed a KPI scheme change"),  # issue 19 D
+        ("kpi_scheme_apply", "应用考核方案", "KPI schemes applied"),  # issue 19 D
     ),
     "permission": _enum(
         ("reveal_pii", "查看明文", "Reveal personal data"),

@@ -19,6 +19,7 @@ from brokerlens.web.api import (
     complaints,
     customers,
     home,
+    kpi,  # issue 19 part D
     org,
     products,
     recommendations,
@@ -58,4 +59,5 @@ def routers() -> list[APIRouter]:
         complaints.router,
         approvals.router,
         work_orders.router,
+        kpi.router,  # issue 19 part D
     ]

@@ -19,6 +19,7 @@ from brokerlens.web.pages import (
     complaints,
     customers,
     home,
+    kpi,  # issue 19 part D
     org,
     products,
     recommendations,
@@ -56,4 +57,5 @@ def routers() -> list[APIRouter]:
         complaints.router,
         approvals.router,
         work_orders.router,
+        kpi.router,  # issue 19 part D
     ]
