@@ -217,6 +217,20 @@ class WarehouseLayout:
         """The spans on which a customer's shares in a role do not add up to 100%, as of T."""
         return self.brokers_dir / "ledger_problems" / f"{as_of.isoformat()}.parquet"
 
+    def income_file(self, month: dt.date) -> Path:
+        """Income per customer and day of a month, in cents (month to date; issue 19 C)."""
+        return self.brokers_dir / "income" / f"{month.isoformat()}.parquet"
+
+    def income_months(self) -> list[dt.date]:
+        return dated_files(self.brokers_dir / "income")
+
+    def statements_file(self, month: dt.date) -> Path:
+        """A month's commission statement lines (佣金分成), `month` its first day (issue 19 C)."""
+        return self.brokers_dir / "statements" / f"{month.isoformat()}.parquet"
+
+    def statements_months(self) -> list[dt.date]:
+        return dated_files(self.brokers_dir / "statements")
+
     # --- end brokers ---
 
     @property
