@@ -6,8 +6,13 @@ pages, the API, the CLI). `relationship_handover` (issue 19) registers the same 
 
 from __future__ import annotations
 
-from brokerlens.access import campaigns, catalog, suitability, thresholds
-from brokerlens.access import statement_settle  # issue 19 C
+from brokerlens.access import (
+    campaigns,
+    catalog,
+    statement_settle,  # issue 19 C
+    suitability,
+    thresholds,
+)
 from brokerlens.access.approvals import kinds
 
 BUILTIN = (

@@ -324,4 +324,3 @@ ADJUSTMENT_KIND = register_kind(
         deciders="head office (settle_commission)",
     )
 )
-

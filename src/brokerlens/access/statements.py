@@ -349,9 +349,7 @@ def staff_income(
                 cents[(line.role, line.income_kind)] += line.amount_cents
             most = max((x.customers for x in own), default=0)
             found.append(IncomeMonth(month, period.status, period.through, dict(cents), most))
-        record_audit(
-            connection, principal, "staff_income_view", [], {"staff_id": staff_id}
-        )
+        record_audit(connection, principal, "staff_income_view", [], {"staff_id": staff_id})
     return found
 
 
@@ -425,4 +423,3 @@ def known_kind(kind: str, field_name: str = "income_kind") -> str:
     if kind not in INCOME_KINDS:
         raise StatementRejected(field_name, f"one of {', '.join(INCOME_KINDS)}")
     return kind
-

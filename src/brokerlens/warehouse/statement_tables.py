@@ -45,9 +45,7 @@ def _last_day(month: dt.date) -> dt.date:
 
 def _settled_rows(db: sa.Engine) -> tuple[set[dt.date], list[dict[str, object]]]:
     with db.connect() as connection:
-        periods = {
-            r.month: r.through for r in connection.execute(sa.select(commission_periods))
-        }
+        periods = {r.month: r.through for r in connection.execute(sa.select(commission_periods))}
         lines = connection.execute(sa.select(commission_lines)).mappings().all()
     rows: list[dict[str, object]] = [
         {

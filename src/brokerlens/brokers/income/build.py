@@ -84,7 +84,9 @@ def file_through(path: object) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def months_to_build(warehouse: WarehouseLayout, days: list[dt.date], as_of: dt.date) -> list[dt.date]:
+def months_to_build(
+    warehouse: WarehouseLayout, days: list[dt.date], as_of: dt.date
+) -> list[dt.date]:
     """T's month, and the month before when its file does not reach its last day yet."""
     month = month_of(as_of)
     previous = month_of(month - dt.timedelta(days=1))
@@ -117,7 +119,9 @@ def build_statements(
 
 def _register_month(engine: Engine, lake: LakeFiles, month: dt.date, through: dt.date) -> None:
     for feed, name in (("trades", "income_trades"), ("product_trades", "income_product_trades")):
-        files = [p for day, p in lake.catalog.files_of(lake.layout, feed) if month <= day <= through]
+        files = [
+            p for day, p in lake.catalog.files_of(lake.layout, feed) if month <= day <= through
+        ]
         columns = [(c.name, LAKE_TYPES[c.type]) for c in FEEDS[feed].columns]
         engine.register_parquet(name, files, columns)
 
