@@ -96,8 +96,12 @@ class Period:
     settled_at: dt.datetime | None = None
 
     @property
-    def settleable(self) -> bool:
-        return self.status == "complete"
+    def commission(self) -> Decimal:
+        return cents_to_yuan(self.commission_cents)
+
+    @property
+    def product_fee(self) -> Decimal:
+        return cents_to_yuan(self.product_fee_cents)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from brokerlens.web.api import (
     recommendations,
     records,
     segments,
+    statements,
     suitability,
     users,
     work_orders,
@@ -56,4 +57,5 @@ def routers() -> list[APIRouter]:
         complaints.router,
         approvals.router,
         work_orders.router,
+        statements.router,  # issue 19 C
     ]

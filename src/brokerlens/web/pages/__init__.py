@@ -23,6 +23,7 @@ from brokerlens.web.pages import (
     recommendations,
     records,
     segments,
+    statements,
     thresholds,
     users,
     work_orders,
@@ -54,4 +55,5 @@ def routers() -> list[APIRouter]:
         complaints.router,
         approvals.router,
         work_orders.router,
+        statements.router,  # issue 19 C
     ]
