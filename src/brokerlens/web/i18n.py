@@ -1692,7 +1692,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stmt.income_slot": ("收入与佣金（按月）", "Income and commission by month"),
     "stmt.income_hint": (
         "按关系台账份额分到本人的客户净佣金与产品费用（元）。",
-        "The customers' net commission and product fees booked to this staff member by the ledger's shares (yuan).",
+        "The customers' net commission and product fees booked to this staff member by the "
+        "ledger's shares (yuan).",
     ),
     "stmt.income_none": ("没有分成记录。", "No statement lines."),
     "enum.approval_kind.commission_adjustment": ("佣金分成调整", "Commission adjustment"),
