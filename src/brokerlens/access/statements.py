@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
@@ -278,7 +279,13 @@ def list_months(settings: Settings, db: sa.Engine, principal: Principal) -> list
         _reach(connection, principal)
         settled = set(connection.execute(sa.select(commission_periods.c.month)).scalars())
         months = sorted(set(kept_dates(settings, "statements")) | settled, reverse=True)
-        return [period_of(settings, connection, m)[0] for m in months]
+        found = []
+        for month in months:
+            try:
+                found.append(period_of(settings, connection, month)[0])
+            except NotFound:  # a kept month without a line (no income at all)
+                continue
+        return found
 
 
 def get_statement(
@@ -335,6 +342,32 @@ class IncomeMonth:
         return cents_to_yuan(sum(self.cents.values()))
 
 
+def _own_month(
+    settings: Settings, connection: sa.Connection, month: dt.date, settled: bool, staff_id: str
+) -> IncomeMonth | None:
+    """One staff member's lines of a month, read for them alone (a file's rows filtered)."""
+    if settled:
+        period, lines = period_of(settings, connection, month)
+        own = [x for x in lines if x.staff_id == staff_id]
+        status, through = period.status, period.through
+    else:
+        path = kept_file(settings, "statements", month)
+        if path is None:
+            return None
+        table = pq.read_table(path, columns=[*LINE_COLUMNS, "through"])
+        if table.num_rows == 0:
+            return None
+        through = table.column("through")[0].as_py()
+        status = "complete" if through == month_end(month) else "preview"
+        mine = table.filter(pc.equal(table.column("staff_id"), staff_id)).to_pylist()
+        own = [Line(**{k: r[k] for k in LINE_COLUMNS}) for r in mine]
+    cents: dict[tuple[str, str], int] = defaultdict(int)
+    for line in own:
+        cents[(line.role, line.income_kind)] += line.amount_cents
+    most = max((x.customers for x in own), default=0)
+    return IncomeMonth(month, status, through, dict(cents), most)
+
+
 def staff_income(
     settings: Settings, db: sa.Engine, principal: Principal, staff_id: str, *, months: int = 12
 ) -> list[IncomeMonth]:
@@ -346,13 +379,9 @@ def staff_income(
         settled = set(connection.execute(sa.select(commission_periods.c.month)).scalars())
         every = sorted(set(kept_dates(settings, "statements")) | settled, reverse=True)
         for month in every[:months]:
-            period, lines = period_of(settings, connection, month)
-            own = [x for x in lines if x.staff_id == staff_id]
-            cents: dict[tuple[str, str], int] = defaultdict(int)
-            for line in own:
-                cents[(line.role, line.income_kind)] += line.amount_cents
-            most = max((x.customers for x in own), default=0)
-            found.append(IncomeMonth(month, period.status, period.through, dict(cents), most))
+            one = _own_month(settings, connection, month, month in settled, staff_id)
+            if one is not None:
+                found.append(one)
         record_audit(connection, principal, "staff_income_view", [], {"staff_id": staff_id})
     return found
 

@@ -1673,6 +1673,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stmt.kind.commission": ("净佣金", "Net commission"),
     "stmt.kind.product_fee": ("产品费用", "Product fees"),
     "stmt.nobody": ("未分配", "Unassigned"),
+    "stmt.more": (
+        "另有 {n} 行未显示：请导出 Excel 查看全部。",
+        "{n} more rows: export to Excel for all.",
+    ),
     "stmt.no_lines": ("本月没有您可查看的分成。", "No lines you may see this month."),
     "stmt.adjustments": ("调整分录", "Adjusting entries"),
     "stmt.no_adjustments": ("没有调整分录。", "No adjusting entries."),

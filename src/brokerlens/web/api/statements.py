@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
@@ -22,7 +22,7 @@ router = APIRouter(
     prefix="/api", tags=["statements"], dependencies=[CsrfDep, Depends(customer_reader)]
 )
 
-MonthPath = Annotated[str, "YYYY-MM"]
+MonthPath = Annotated[str, Path(min_length=7, max_length=10, description="YYYY-MM")]
 
 
 class PeriodPublic(BaseModel):
@@ -223,7 +223,10 @@ def income_public(staff_id: str, months: list[service.IncomeMonth]) -> IncomePub
 
 @router.get("/staff/{staff_id}/income", response_model=IncomePublic)
 def staff_income(
-    staff_id: str, settings: SettingsDep, db: DbDep, principal: ReaderDep
+    staff_id: Annotated[str, Path(min_length=1, max_length=32)],
+    settings: SettingsDep,
+    db: DbDep,
+    principal: ReaderDep,
 ) -> IncomePublic:
     """A staff member's income and commission by month, newest first (out of scope: 404)."""
     return income_public(staff_id, service.staff_income(settings, db, principal, staff_id))

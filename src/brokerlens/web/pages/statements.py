@@ -26,6 +26,7 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 ROLES = ("developer", "servicer", "advisor")
 KINDS = ("commission", "product_fee")
 ADJUST_FIELDS = ("role", "income_kind", "from_staff", "from_unit", "to_staff", "amount", "reason")
+SHOWN = 1000  # rows of the month's table; the export has them all
 StaffPath = Annotated[str, Path(min_length=1, max_length=32)]
 MonthPath = Annotated[str, Path(min_length=7, max_length=10)]
 
@@ -54,11 +55,13 @@ def _month_page(
     day = service.parse_month(month)
     by = "unit" if page.request.query_params.get("by") == "unit" else "staff"
     found = service.get_statement(page.settings, page.db, page.principal, day)
+    totals = found.totals(by)  # type: ignore[arg-type]
     context: dict[str, Any] = {
         "s": found,
         "p": found.period,
         "by": by,
-        "totals": found.totals(by),  # type: ignore[arg-type]
+        "totals": totals[:SHOWN],
+        "more": max(0, len(totals) - SHOWN),
         "adjustments": [x for x in found.lines if x.entry == "adjustment"],
         "roles": ROLES,
         "kinds": KINDS,
