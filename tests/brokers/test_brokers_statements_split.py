@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 
 from brokerlens.engine.duckdb_engine import DuckDBEngine
+from brokerlens.engine.render import check_portable
 from brokerlens.engine.sqlfiles import load_sql
 
 PACKAGE = "brokerlens.brokers.income"
@@ -176,3 +177,8 @@ def test_product_fees_are_split_as_their_own_kind() -> None:
     assert lines[("S3", "T2", "servicer", "product_fee")] == 2001
     assert _role(lines, "servicer") == 0  # no commission that day: no commission line
     assert lines[(None, "B2", "developer", "product_fee")] == 2001
+
+
+@pytest.mark.parametrize("name", ["income_days", "statement_lines"])
+def test_the_sql_is_in_the_portable_subset(name: str) -> None:
+    assert check_portable(load_sql(PACKAGE, name).sql) == []

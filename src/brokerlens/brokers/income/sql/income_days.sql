@@ -3,12 +3,13 @@
 -- columns: day, customer_id, commission_cents (sum of trades.net_commission x 100),
 --   product_fee_cents (sum of product_trades.fee x 100)
 -- Reads `income_trades` and `income_product_trades` (the month's lake files). The lake's money
--- is DECIMAL(18,2): x 100 is exact, so the cast to BIGINT loses nothing.
+-- is DECIMAL(18,2): x 100 is a whole number, so round() changes nothing (it makes the cast the
+-- same on Spark).
 WITH money AS (
     SELECT
         biz_date AS day,
         customer_id,
-        CAST(net_commission * 100 AS BIGINT) AS commission_cents,
+        CAST(round(net_commission * 100) AS BIGINT) AS commission_cents,
         CAST(0 AS BIGINT) AS product_fee_cents
     FROM income_trades
     WHERE biz_date BETWEEN :month AND :through
@@ -17,7 +18,7 @@ WITH money AS (
         biz_date AS day,
         customer_id,
         CAST(0 AS BIGINT) AS commission_cents,
-        CAST(fee * 100 AS BIGINT) AS product_fee_cents
+        CAST(round(fee * 100) AS BIGINT) AS product_fee_cents
     FROM income_product_trades
     WHERE biz_date BETWEEN :month AND :through
 )

@@ -43,7 +43,7 @@ held AS (
 totals AS (
     SELECT
         *,
-        sum(bp) OVER (PARTITION BY customer_id, day, income_kind, role) AS bp_total
+        CAST(sum(bp) OVER (PARTITION BY customer_id, day, income_kind, role) AS BIGINT) AS bp_total
     FROM held
 ),
 quotas AS (
@@ -58,14 +58,16 @@ quotas AS (
 floors AS (
     SELECT
         *,
-        ((num % den) + den) % den AS rem,
-        (num - ((num % den) + den) % den) // den AS base
+        ((num % nullif(den, 0)) + den) % nullif(den, 0) AS rem,
+        (num - ((num % nullif(den, 0)) + den) % nullif(den, 0)) // nullif(den, 0) AS base
     FROM quotas
 ),
 ranked AS (
     SELECT
         *,
-        target - sum(base) OVER (PARTITION BY customer_id, day, income_kind, role) AS extra,
+        target
+        - CAST(sum(base) OVER (PARTITION BY customer_id, day, income_kind, role) AS BIGINT)
+            AS extra,
         row_number() OVER (
             PARTITION BY customer_id, day, income_kind, role
             ORDER BY rem DESC, staff_id, valid_from
