@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from brokerlens.engine import Engine
 from brokerlens.engine.duckdb_engine import DuckDBEngine
 from brokerlens.engine.render import check_portable
 from brokerlens.engine.sqlfiles import load_sql
@@ -51,8 +52,10 @@ def _ledger(rows: list[tuple[str, str, str, str, dt.date, dt.date | None]]) -> p
     )
 
 
-def _lines(income: pa.Table, ledger: pa.Table) -> dict[tuple[Any, ...], int]:
-    engine = DuckDBEngine()
+def _lines(
+    income: pa.Table, ledger: pa.Table, engine: Engine | None = None
+) -> dict[tuple[Any, ...], int]:
+    engine = engine or DuckDBEngine()
     try:
         engine.register_table("income_days", income)
         engine.register_table("ledger", ledger)
