@@ -1,6 +1,6 @@
-"""Commission statements on a generated brokerage crossing a month's end: they reconcile to the
-customers' net commission to the cent (`brokerlens sql` table `commission_statements` against
-the trades), a complete month is settled once (again: 409), a correction is an adjusting entry
+"""Commission statements on a generated brokerage crossing a month's end (SQLite and
+PostgreSQL stores): they reconcile to the customers' net commission to the cent (`brokerlens
+sql` table `commission_statements` against the trades), a complete month is settled once (again: 409), a correction is an adjusting entry
 through the approval flow decided by another head office user, and the month still reconciles;
 a broker sees only their own lines; every read and change is audited."""
 
@@ -34,11 +34,16 @@ from support.brokers_statements import (
     published_store,
     statements_home,
 )
+from support.store import BACKENDS
 
 
-@pytest.fixture
-def store(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[StatementsStore]:
-    yield published_store(statements_home(tmp_path_factory), tmp_path)
+@pytest.fixture(params=BACKENDS)
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> Iterator[StatementsStore]:
+    """A fresh store of the brokerage, on SQLite and on PostgreSQL."""
+    url = request.getfixturevalue("pg_schema_url") if request.param == "postgresql" else None
+    yield published_store(statements_home(tmp_path_factory), tmp_path, url)
     dispose_engines()
 
 

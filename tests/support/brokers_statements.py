@@ -48,9 +48,9 @@ def statements_home(factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def published_store(home: Path, store_dir: Path) -> StatementsStore:
-    """The home published into a fresh SQLite store with the demo users and a second head
-    office user."""
+def published_store(home: Path, store_dir: Path, url: str | None = None) -> StatementsStore:
+    """The home published into a fresh store (SQLite in `store_dir`, or `url`) with the demo
+    users and a second head office user."""
     from brokerlens.access.snapshot import clear_cache
     from brokerlens.auth import create_demo_users
     from brokerlens.auth.principal import Role
@@ -58,7 +58,7 @@ def published_store(home: Path, store_dir: Path) -> StatementsStore:
     from brokerlens.publish import publish
     from brokerlens.store import open_store
 
-    settings = load_settings(home=home, database_url=f"sqlite:///{store_dir / 'store.db'}")
+    settings = load_settings(home=home, database_url=url or f"sqlite:///{store_dir / 'store.db'}")
     publish(settings)
     clear_cache()
     db = open_store(settings)
