@@ -1,8 +1,9 @@
 """Commission statements on a generated brokerage crossing a month's end (SQLite and
 PostgreSQL stores): they reconcile to the customers' net commission to the cent (`brokerlens
-sql` table `commission_statements` against the trades), a complete month is settled once (again: 409), a correction is an adjusting entry
-through the approval flow decided by another head office user, and the month still reconciles;
-a broker sees only their own lines; every read and change is audited."""
+sql` table `commission_statements` against the trades), a complete month is settled once
+(again: 409), a correction is an adjusting entry through the approval flow decided by another
+head office user, and the month still reconciles; a broker sees only their own lines; every
+read and change is audited."""
 
 from __future__ import annotations
 
