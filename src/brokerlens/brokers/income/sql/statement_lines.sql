@@ -10,7 +10,8 @@
 -- floors, fewer than the holders) go one each to the largest remainders, ties to the smaller
 -- staff_id. The target is all the cents when the shares add up to 100% or more, else
 -- floor(cents x total / 100%): the rest, and all of a role nobody holds, is booked to NULL staff.
--- So per month, role and kind the lines add up to the customers' income to the cent.
+-- So per month, role and kind the lines add up to the customers' income to the cent. With one
+-- holder (most customers) the floor is the target: only shared roles are ranked.
 -- Reads `income_days`, `ledger`, `staff_history`, `customers_history`.
 WITH roles AS (
     SELECT role FROM (VALUES ('developer'), ('servicer'), ('advisor')) AS r (role)
@@ -40,27 +41,52 @@ held AS (
         AND l.valid_from <= i.day
         AND (l.valid_to IS NULL OR l.valid_to > i.day)
 ),
-totals AS (
+parts AS (
+    -- one row per customer, day, income kind and role somebody holds
     SELECT
-        *,
-        CAST(sum(bp) OVER (PARTITION BY customer_id, day, income_kind, role) AS BIGINT) AS bp_total
+        customer_id,
+        day,
+        income_kind,
+        role,
+        max(cents) AS cents,
+        count(*) AS holders,
+        CAST(sum(bp) AS BIGINT) AS bp_total,
+        min(staff_id) AS first_staff
     FROM held
+    GROUP BY customer_id, day, income_kind, role
 ),
-quotas AS (
+targets AS (
     SELECT
         *,
         greatest(bp_total, 10000) AS den,
-        cents * bp AS num,
         (cents * least(bp_total, 10000) - ((cents * least(bp_total, 10000)) % 10000 + 10000)
             % 10000) // 10000 AS target
-    FROM totals
+    FROM parts
+),
+single_parts AS (
+    -- one holder (the common case): the floor is the target, nothing left to give
+    SELECT customer_id, first_staff AS staff_id, role, income_kind, target AS cents
+    FROM targets
+    WHERE holders = 1
+),
+shared AS (
+    SELECT h.customer_id, h.day, h.income_kind, h.role, h.staff_id, h.valid_from, h.cents,
+        h.bp, t.den, t.target
+    FROM held AS h
+    JOIN targets AS t
+        ON t.customer_id = h.customer_id
+        AND t.day = h.day
+        AND t.income_kind = h.income_kind
+        AND t.role = h.role
+    WHERE t.holders > 1
 ),
 floors AS (
     SELECT
         *,
-        ((num % nullif(den, 0)) + den) % nullif(den, 0) AS rem,
-        (num - ((num % nullif(den, 0)) + den) % nullif(den, 0)) // nullif(den, 0) AS base
-    FROM quotas
+        ((cents * bp % nullif(den, 0)) + den) % nullif(den, 0) AS rem,
+        (cents * bp - ((cents * bp % nullif(den, 0)) + den) % nullif(den, 0))
+            // nullif(den, 0) AS base
+    FROM shared
 ),
 ranked AS (
     SELECT
@@ -75,6 +101,8 @@ ranked AS (
     FROM floors
 ),
 staff_parts AS (
+    SELECT customer_id, staff_id, role, income_kind, cents FROM single_parts
+    UNION ALL
     SELECT
         customer_id,
         staff_id,
@@ -83,25 +111,30 @@ staff_parts AS (
         base + CASE WHEN nth <= extra THEN 1 ELSE 0 END AS cents
     FROM ranked
 ),
-given AS (
-    SELECT customer_id, day, income_kind, role, max(target) AS target
-    FROM quotas
-    GROUP BY customer_id, day, income_kind, role
+income_month AS (
+    SELECT customer_id, income_kind, CAST(sum(cents) AS BIGINT) AS cents
+    FROM income
+    GROUP BY customer_id, income_kind
+),
+given_month AS (
+    SELECT customer_id, income_kind, role, CAST(sum(target) AS BIGINT) AS target
+    FROM targets
+    GROUP BY customer_id, income_kind, role
 ),
 unassigned AS (
+    -- what the holders were not given, over the month (never below 0: a target <= the cents)
     SELECT
-        i.customer_id,
+        m.customer_id,
         r.role,
-        i.income_kind,
-        i.cents - coalesce(g.target, 0) AS cents
-    FROM income AS i
+        m.income_kind,
+        m.cents - coalesce(g.target, 0) AS cents
+    FROM income_month AS m
     CROSS JOIN roles AS r
-    LEFT JOIN given AS g
-        ON g.customer_id = i.customer_id
-        AND g.day = i.day
-        AND g.income_kind = i.income_kind
+    LEFT JOIN given_month AS g
+        ON g.customer_id = m.customer_id
+        AND g.income_kind = m.income_kind
         AND g.role = r.role
-    WHERE i.cents - coalesce(g.target, 0) <> 0
+    WHERE m.cents - coalesce(g.target, 0) <> 0
 ),
 staff_units AS (
     SELECT staff_id, arg_max(unit_id, valid_from) AS unit_id
