@@ -274,8 +274,9 @@ def visible(lines: Iterable[Line], reach: StaffReach) -> list[Line]:
 
 
 def list_months(settings: Settings, db: sa.Engine, principal: Principal) -> list[Period]:
-    """Every month with statements (kept or settled), newest first. No customer data."""
-    with db.connect() as connection:
+    """Every month with statements (kept or settled), newest first; audited `statement_view`
+    (the months' totals only)."""
+    with db.begin() as connection:
         _reach(connection, principal)
         settled = set(connection.execute(sa.select(commission_periods.c.month)).scalars())
         months = sorted(set(kept_dates(settings, "statements")) | settled, reverse=True)
@@ -285,6 +286,7 @@ def list_months(settings: Settings, db: sa.Engine, principal: Principal) -> list
                 found.append(period_of(settings, connection, month)[0])
             except NotFound:  # a kept month without a line (no income at all)
                 continue
+        record_audit(connection, principal, "statement_view", [], {"months": len(found)})
         return found
 
 
