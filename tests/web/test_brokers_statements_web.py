@@ -139,18 +139,22 @@ def test_a_broker_sees_their_own_income_only(session: object, store: StatementsS
     broker = session("broker")  # type: ignore[operator]
     own = broker.client.get("/api/statements/2025-04").json()
     assert not own["whole"]
-    mine = {x["staff_id"] for x in own["data"]}
-    assert len(mine) <= 1 and None not in mine
-    me = next(iter(mine)) if mine else None
+    me = broker.client.get("/api/me").json()["user"]["staff_id"]
+    assert {x["staff_id"] for x in own["data"]} <= {me}
     colleague = next(x["staff_id"] for x in every if x["staff_id"] and x["staff_id"] != me)
     assert broker.client.get(f"/staff/{colleague}/income").status_code == 404
     assert broker.client.get(f"/api/staff/{colleague}/income").status_code == 404
-    if me is not None:
-        slot = broker.client.get(f"/staff/{me}/income")
-        assert slot.status_code == 200 and 'id="staff-income"' in slot.text
-        assert "<html" not in slot.text  # a partial for the staff page
-        income = broker.client.get(f"/api/staff/{me}/income").json()["data"]
-        assert [m["month"] for m in income] == ["2025-04", "2025-03"]
+    slot = broker.client.get(f"/staff/{me}/income")
+    assert slot.status_code == 200 and "收入与佣金" in slot.text
+    assert "<html" not in slot.text  # a partial for the staff page
+    income = broker.client.get(f"/api/staff/{me}/income").json()["data"]
+    assert [m["month"] for m in income] == ["2025-04", "2025-03"]
+    # head office sees the colleague's: their April lines, month by month in the slot
+    theirs = hq.client.get(f"/api/staff/{colleague}/income").json()["data"][0]
+    april = sum(x["amount_cents"] for x in every if x["staff_id"] == colleague)
+    assert sum(sum(kinds.values()) for kinds in theirs["by_role"].values()) == april
+    shown = hq.client.get(f"/staff/{colleague}/income")
+    assert f'data-staff="{colleague}"' in shown.text and 'data-month="2025-04"' in shown.text
     page = broker.client.get("/statements/2025-04")
     assert page.status_code == 200 and 'id="settle-month"' not in page.text
     assert broker.client.get("/statements/2025-13").status_code == 422
