@@ -22,6 +22,7 @@ with warnings.catch_warnings():
 
 from brokerlens.store import dispose_engines
 from support.brokers_statements import StatementsStore, published_store, statements_home
+from support.page_text import problems
 
 
 @pytest.fixture
@@ -129,8 +130,12 @@ def test_settle_export_and_adjust_on_the_pages(session: object) -> None:
     )
     assert decided.status_code == 200, decided.text
     assert decided.json()["status"] == "approved"
-    shown = other.client.get("/statements/2025-03")
-    assert f'data-request="{request_id}"' in shown.text
+    other.client.cookies.set("lang", "zh")
+    for url in ("/statements", "/statements/2025-03", "/statements/2025-03?by=unit"):
+        shown = other.client.get(url)
+        assert shown.status_code == 200 and not problems(shown.text), (url, problems(shown.text))
+    settled = other.client.get("/statements/2025-03")
+    assert f'data-request="{request_id}"' in settled.text and "调整分录" in settled.text
 
 
 def test_a_broker_sees_their_own_income_only(session: object, store: StatementsStore) -> None:
