@@ -84,6 +84,13 @@ def test_statements_reconcile_to_the_cent_before_and_after_settling(
 ) -> None:
     rows = _reconcile(store)
     assert all(r[3] > 0 for r in rows if r[2] == "commission")
+    by_customer = run_query(
+        store.settings,
+        "SELECT sum(commission_cents) = (SELECT CAST(sum(net_commission) * 100 AS BIGINT) "
+        "FROM trades WHERE biz_date < DATE '2025-04-01'), count(DISTINCT customer_id) > 0 "
+        "FROM customer_income WHERE day < DATE '2025-04-01'",
+    ).rows
+    assert by_customer == [(True, True)]
     hq = _who(store, "hq_marketing")
     months = {p.month: p for p in list_months(store.settings, store.db, hq)}
     assert months[MARCH].status == "complete" and months[APRIL].status == "preview"
