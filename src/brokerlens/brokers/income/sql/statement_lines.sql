@@ -11,7 +11,8 @@
 -- staff_id. The target is all the cents when the shares add up to 100% or more, else
 -- floor(cents x total / 100%): the rest, and all of a role nobody holds, is booked to NULL staff.
 -- So per month, role and kind the lines add up to the customers' income to the cent. With one
--- holder (most customers) the floor is the target: only shared roles are ranked.
+-- holder (most customers) the floor is the target: only shared roles are ranked, and a role
+-- held by one relationship the whole month is not even grouped by day.
 -- Reads `income_days`, `ledger`, `staff_history`, `customers_history`.
 WITH roles AS (
     SELECT role FROM (VALUES ('developer'), ('servicer'), ('advisor')) AS r (role)
@@ -25,6 +26,20 @@ income AS (
     FROM income_days
     WHERE product_fee_cents <> 0
 ),
+spans AS (
+    -- the relationships in force on some day of the month, and whether the customer's role
+    -- has just that one in the month (then no day of it is shared)
+    SELECT
+        customer_id,
+        role,
+        staff_id,
+        valid_from,
+        valid_to,
+        CAST(round(share_pct * 100) AS BIGINT) AS bp,
+        count(*) OVER (PARTITION BY customer_id, role) = 1 AS alone
+    FROM ledger
+    WHERE valid_from <= :through AND (valid_to IS NULL OR valid_to > :month)
+),
 held AS (
     SELECT
         i.day,
@@ -34,15 +49,23 @@ held AS (
         l.role,
         l.staff_id,
         l.valid_from,
-        CAST(round(l.share_pct * 100) AS BIGINT) AS bp
+        l.bp,
+        l.alone
     FROM income AS i
-    JOIN ledger AS l
+    JOIN spans AS l
         ON l.customer_id = i.customer_id
         AND l.valid_from <= i.day
         AND (l.valid_to IS NULL OR l.valid_to > i.day)
 ),
 parts AS (
-    -- one row per customer, day, income kind and role somebody holds
+    -- one row per customer, day, income kind and role somebody holds: a sole holder's row as
+    -- it is, the others' grouped
+    SELECT
+        customer_id, day, income_kind, role, cents, 1 AS holders, bp AS bp_total,
+        staff_id AS first_staff
+    FROM held
+    WHERE alone
+    UNION ALL
     SELECT
         customer_id,
         day,
@@ -53,6 +76,7 @@ parts AS (
         CAST(sum(bp) AS BIGINT) AS bp_total,
         min(staff_id) AS first_staff
     FROM held
+    WHERE NOT alone
     GROUP BY customer_id, day, income_kind, role
 ),
 targets AS (
@@ -78,7 +102,7 @@ shared AS (
         AND t.day = h.day
         AND t.income_kind = h.income_kind
         AND t.role = h.role
-    WHERE t.holders > 1
+    WHERE NOT h.alone AND t.holders > 1
 ),
 floors AS (
     SELECT
