@@ -164,6 +164,23 @@ def test_an_adjusting_entry_is_approved_by_another_settler_and_keeps_the_month_w
         before[(taker, "servicer", "commission")] + 123
     )
     _reconcile(store)
+    # from a unit's unassigned income (nobody held the role): at most what is unassigned there
+    nobody = next(x for x in after.lines if x.staff_id is None and x.role == "advisor")
+    from_nobody = Adjustment(
+        month=MARCH,
+        role="advisor",
+        income_kind=nobody.income_kind,
+        to_staff=taker,
+        amount=str(nobody.amount + 1),
+        reason="补录投顾关系",
+        from_unit=nobody.unit_id,
+    )
+    with pytest.raises(StatementRejected, match="less than the amount"):
+        request_adjustment(store.settings, store.db, hq, from_nobody)
+    waiting = request_adjustment(
+        store.settings, store.db, hq, Adjustment(**{**from_nobody.__dict__, "amount": "0.02"})
+    )
+    assert waiting.payload["from_staff"] is None and waiting.payload["amount_cents"] == 2
     with store.db.connect() as connection:
         actions = set(connection.execute(sa.select(audit_log.c.action)).scalars())
     assert {"statement_settle", "statement_view", "approval_request", "approval_approve"} <= actions
