@@ -1,5 +1,5 @@
-"""`brokerlens statements list|preview|settle|adjust|export --user U` on a brokerage crossing a
-month's end: the months and their state, a month per staff and per unit, settling once (again:
+"""`brokerlens statements build`, and `list|preview|settle|adjust|export --user U`, on a
+brokerage crossing a month's end: the months and their state, a month per staff and per unit, settling once (again:
 refused), an adjusting entry requested and approved through `brokerlens approvals`, Excel
 written; a broker without settle_commission is refused, a bad month named (exit 2)."""
 
@@ -81,6 +81,16 @@ def test_list_settle_adjust_and_export(
     assert wrote.exit_code == 0, wrote.output
     with zipfile.ZipFile(out) as book:
         assert any(name.startswith("xl/worksheets/") for name in book.namelist())
+
+
+def test_build_runs_the_steps_alone(run: Callable[..., Any]) -> None:
+    built = run("statements", "build", "--as-of", "2025-04-08")
+    assert built.exit_code == 0, built.output
+    assert "relationship ledger as of 2025-04-08" in built.output
+    assert "commission statements as of 2025-04-08" in built.output
+    assert "2025-04 through 2025-04-08" in built.output
+    bad = run("statements", "build", "--as-of", "2025-04-31")
+    assert bad.exit_code != 0 and "--as-of" in str(bad.exception)
 
 
 def test_a_bad_month_is_named_with_exit_2(store: StatementsStore) -> None:

@@ -1,6 +1,7 @@
 """`brokerlens statements ...`: 佣金分成, monthly commission statements (issue 19 section 3).
 
-Thin callers of `brokerlens.access.statements` and `access.statement_settle`, acting as
+`build` runs the statements' steps alone (like `brokerlens run` would). The others are thin
+callers of `brokerlens.access.statements` and `access.statement_settle`, acting as
 `--user NAME` (their staff scope and permissions, audited in their name): list the months,
 preview (or show a settled month), settle, request an adjusting entry, export to Excel.
 """
@@ -14,7 +15,7 @@ import typer
 from rich.table import Table
 
 from brokerlens.cli.acting import UserOpt, acting
-from brokerlens.cli.main import app
+from brokerlens.cli.main import app, parse_date, settings_of
 from brokerlens.console import console, err_console
 
 if TYPE_CHECKING:
@@ -35,6 +36,28 @@ def _yuan(cents: int) -> str:
 
 def _say(text: str) -> None:
     err_console.print(text, markup=False)
+
+
+@statements_app.command("build")
+def build(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="A loaded date (default: the last loaded).")
+    ] = None,
+) -> None:
+    """Compute T's month of statements (and the month before, when its file does not reach its
+    last day) without a full run: the run's "relationship ledger" and "commission statements"
+    steps alone."""
+    from brokerlens.pipeline.single import run_single_step
+
+    settings = settings_of(ctx)
+    day = parse_date(as_of, "--as-of")
+    for step in ("relationship ledger", "commission statements"):
+        done, outcome = run_single_step(settings, step, as_of=day)
+        console.print(
+            f"{outcome.name} as of {done}: {outcome.result.note} ({outcome.seconds:.2f} s)",
+            markup=False,
+        )
 
 
 @statements_app.command("list")
