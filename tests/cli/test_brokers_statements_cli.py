@@ -1,7 +1,8 @@
 """`brokerlens statements build`, and `list|preview|settle|adjust|export --user U`, on a
-brokerage crossing a month's end: the months and their state, a month per staff and per unit, settling once (again:
-refused), an adjusting entry requested and approved through `brokerlens approvals`, Excel
-written; a broker without settle_commission is refused, a bad month named (exit 2)."""
+brokerage crossing a month's end: the steps run alone, the months and their state, a month per
+unit, settling once (again: refused), an adjusting entry requested and approved through
+`brokerlens approvals`, Excel written; a broker without settle_commission is refused, a bad
+month named (exit 2)."""
 
 from __future__ import annotations
 
