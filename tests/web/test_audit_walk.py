@@ -62,6 +62,11 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     ("GET", "/api/org/differences"): "the tree's differences with the feed; no customer data",
     ("GET", "/api/staff/{staff_id}/history"): "a staff member's org events; no customer data",
     ("GET", "/api/kpi/schemes"): "the KPI schemes' definitions; no staff or customer data",
+    # issue 19 C: the small brokerage has no month counted to its end (nothing to settle)
+    ("POST", "/api/statements/{month}/settle"): "not walked: no complete month here; audited "
+    "statement_settle (tests/access/test_brokers_statements_settle.py)",
+    ("POST", "/api/statements/{month}/adjustments"): "not walked: needs a settled month; "
+    "audited approval_request (tests/access/test_brokers_statements_settle.py)",
 }
 # Operations answered with another status than 2xx even when called as allowed.
 EXPECTED_STATUS: dict[tuple[str, str], int] = {
@@ -312,6 +317,7 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
     assert len(listed) >= 3, "no broker has three work items"
     walk.params["staff_id"] = staff
     walk.params["snooze_until"] = (day + dt.timedelta(days=3)).isoformat()
+    walk.params["month"] = f"{day:%Y-%m}"  # issue 19 C: the statements of the served month
     for action, customer in zip(("done", "snooze", "dismiss"), listed, strict=False):
         walk.by_path[("POST", f"/api/worklist/{{customer_id}}/{action}")] = {
             "customer_id": customer

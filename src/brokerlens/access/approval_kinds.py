@@ -10,6 +10,7 @@ from brokerlens.access import (
     campaigns,
     catalog,
     kpi_schemes,  # issue 19 part D
+    statement_settle,  # issue 19 C
     suitability,
     thresholds,
 )
@@ -23,6 +24,7 @@ BUILTIN = (
     suitability.CLASS_APPROVAL,
     TREE_KIND,  # issue 19 part A: broker_tree_change
     kpi_schemes.SCHEME_KIND,  # issue 19 part D
+    statement_settle.ADJUSTMENT_KIND,  # issue 19 C
 )
 
 

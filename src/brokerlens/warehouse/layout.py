@@ -234,6 +234,20 @@ class WarehouseLayout:
         """The customers behind each staff member's metrics in a month (drill-down), by staff."""
         return self.brokers_dir / "kpi" / "detail" / f"{month.isoformat()}.parquet"
 
+    def income_file(self, month: dt.date) -> Path:
+        """Income per customer and day of a month, in cents (month to date; issue 19 C)."""
+        return self.brokers_dir / "income" / f"{month.isoformat()}.parquet"
+
+    def income_months(self) -> list[dt.date]:
+        return dated_files(self.brokers_dir / "income")
+
+    def statements_file(self, month: dt.date) -> Path:
+        """A month's commission statement lines (佣金分成), `month` its first day (issue 19 C)."""
+        return self.brokers_dir / "statements" / f"{month.isoformat()}.parquet"
+
+    def statements_months(self) -> list[dt.date]:
+        return dated_files(self.brokers_dir / "statements")
+
     # --- end brokers ---
 
     @property

@@ -39,6 +39,8 @@ Kind = Literal[
     "kpi_scores",  # issue 19 part D: keyed by month (its first day)
     "kpi_values",
     "kpi_detail",
+    "income",
+    "statements",
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -62,6 +64,8 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "kpi_scores": WarehouseLayout.kpi_file,
     "kpi_values": WarehouseLayout.kpi_values_file,
     "kpi_detail": WarehouseLayout.kpi_detail_file,
+    "income": WarehouseLayout.income_file,
+    "statements": WarehouseLayout.statements_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -80,6 +84,8 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "kpi_scores": WarehouseLayout.kpi_months,
     "kpi_values": WarehouseLayout.kpi_months,
     "kpi_detail": WarehouseLayout.kpi_months,
+    "income": WarehouseLayout.income_months,
+    "statements": WarehouseLayout.statements_months,
 }
 
 

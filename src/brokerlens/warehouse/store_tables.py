@@ -42,6 +42,7 @@ from brokerlens.store.marketing_schema import (
     work_item_states,
 )
 from brokerlens.warehouse.layout import WarehouseLayout
+from brokerlens.warehouse.statement_tables import add_commission_statements  # issue 19 C
 
 STORE_TABLES: dict[str, sa.Table] = {
     "service_records": service_records,
@@ -56,6 +57,7 @@ STORE_TABLES: dict[str, sa.Table] = {
     "work_orders": work_orders,
 }
 TABLES = (*STORE_TABLES, "work_items")
+TABLES = (*TABLES, "commission_statements")  # issue 19 C: settled lines, else the preview
 
 _TYPES: dict[type, pa.DataType] = {
     sa.Integer: pa.int64(),
@@ -140,3 +142,5 @@ def add_store_tables(conn: duckdb.DuckDBPyConnection, settings: Settings, names:
             f"FROM ({rows}) w LEFT JOIN latest s ON s.nth = 1 AND s.as_of_date = w.as_of_date "
             "AND s.staff_id = w.staff_id AND s.customer_id = w.customer_id"
         )
+    if "commission_statements" in names:  # issue 19 C
+        add_commission_statements(conn, db, WarehouseLayout(settings.warehouse_dir))

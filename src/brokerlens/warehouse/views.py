@@ -180,3 +180,10 @@ def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseL
                 f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT * FROM "
                 f"read_parquet({path_list(latest)})"
             )
+    # issue 19 C: income per customer and day in cents, over the kept months
+    income = [warehouse.income_file(m) for m in warehouse.income_months()]
+    if income:
+        conn.execute(
+            "CREATE OR REPLACE VIEW customer_income AS SELECT * FROM "
+            f"read_parquet({path_list(income)})"
+        )

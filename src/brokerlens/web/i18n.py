@@ -1812,6 +1812,96 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.moved": ("名次变化人数", "Staff moved"),
     "enum.approval_kind.kpi_scheme": ("绩效考核方案变更", "KPI scheme change"),
     # --- end kpi schemes ---
+    # --- income and commission statements (issue 19) ---
+    "nav.statements": ("佣金分成", "Commission statements"),
+    "stmt.title": ("佣金分成", "Commission statements"),
+    "stmt.intro": (
+        "每月客户净佣金与产品销售费用按关系台账的开发、服务、投顾份额分配到人（精确到分）；月内为预览，月末后可结算，结算后只能以调整分录更正。",
+        "Each month's net commission and product fees are split among the developers, servicers "
+        "and advisors by the ledger's shares, to the cent; a preview during the month, settled "
+        "after it ends, corrected only by adjusting entries once settled.",
+    ),
+    "stmt.month": ("月份", "Month"),
+    "stmt.month_label": ("{y}年{m}月", "{y}-{m:02d}"),
+    "stmt.status": ("状态", "Status"),
+    "stmt.status.preview": ("预览", "Preview"),
+    "stmt.status.complete": ("待结算", "Ready to settle"),
+    "stmt.status.settled": ("已结算", "Settled"),
+    "stmt.through": ("统计截至", "Counted through"),
+    "stmt.commission_total": ("客户净佣金合计（元）", "Net commission (yuan)"),
+    "stmt.fee_total": ("产品销售费用合计（元）", "Product fees (yuan)"),
+    "stmt.settled_by": ("结算人", "Settled by"),
+    "stmt.none": (
+        "还没有佣金分成：运行 brokerlens run 后生成当月预览。",
+        "No statements yet: brokerlens run computes the month's preview.",
+    ),
+    "stmt.explain.preview": (
+        "本月尚未结束：数字为截至统计日的预览，之后的运行会更新。",
+        "The month is not over: a preview to the day counted; later runs update it.",
+    ),
+    "stmt.explain.complete": (
+        "本月已统计到月末，可以结算；结算后不再变动。",
+        "Counted to the month's end and ready to settle; settled, it no longer changes.",
+    ),
+    "stmt.explain.settled": (
+        "本月已结算（已关账）：更正须提交调整分录，经另一位结算人审批后生效。",
+        "Settled (closed): a correction is an adjusting entry another settler approves.",
+    ),
+    "stmt.scoped": ("仅显示您权限范围内员工的分成。", "Only the staff in your scope are shown."),
+    "stmt.settle": ("结算本月", "Settle the month"),
+    "stmt.export_staff": ("按员工导出 Excel", "Excel per staff"),
+    "stmt.export_unit": ("按单位导出 Excel", "Excel per unit"),
+    "stmt.by_staff": ("按员工", "By staff"),
+    "stmt.by_unit": ("按单位", "By unit"),
+    "stmt.col.staff": ("员工", "Staff"),
+    "stmt.col.unit": ("单位", "Unit"),
+    "stmt.col.role": ("角色", "Role"),
+    "stmt.col.kind": ("收入类型", "Income"),
+    "stmt.col.amount": ("金额（元）", "Amount (yuan)"),
+    "stmt.col.total": ("合计（元）", "Total (yuan)"),
+    "stmt.col.customers": ("客户数", "Customers"),
+    "stmt.col.request": ("审批申请", "Request"),
+    "stmt.kind.commission": ("净佣金", "Net commission"),
+    "stmt.kind.product_fee": ("产品费用", "Product fees"),
+    "stmt.nobody": ("未分配", "Unassigned"),
+    "stmt.more": (
+        "另有 {n} 行未显示：请导出 Excel 查看全部。",
+        "{n} more rows: export to Excel for all.",
+    ),
+    "stmt.no_lines": ("本月没有您可查看的分成。", "No lines you may see this month."),
+    "stmt.adjustments": ("调整分录", "Adjusting entries"),
+    "stmt.no_adjustments": ("没有调整分录。", "No adjusting entries."),
+    "stmt.adjust": ("申请调整分录", "Request an adjusting entry"),
+    "stmt.adjust_hint": (
+        "把某角色的一笔金额从一位员工（或某单位的未分配部分）转给另一位员工；当月合计不变。",
+        "Move an amount of one role from a staff member (or a unit's unassigned part) to "
+        "another; the month's total stays the same.",
+    ),
+    "stmt.f.from_staff": ("转出员工编号", "From staff id"),
+    "stmt.f.from_unit": ("或：未分配部分所在单位", "Or: the unit of the unassigned part"),
+    "stmt.f.to_staff": ("转入员工编号", "To staff id"),
+    "stmt.f.amount": ("金额（元，精确到分）", "Amount (yuan, to the cent)"),
+    "stmt.f.reason": ("调整原因", "Reason"),
+    "stmt.request_adjustment": ("提交审批", "Request approval"),
+    "stmt.back": ("返回佣金分成", "Back to statements"),
+    "stmt.income_slot": ("收入与佣金（按月）", "Income and commission by month"),
+    "stmt.income_hint": (
+        "按关系台账份额分到本人的客户净佣金与产品费用（元）。",
+        "The customers' net commission and product fees booked to this staff member by the "
+        "ledger's shares (yuan).",
+    ),
+    "stmt.income_none": ("没有分成记录。", "No statement lines."),
+    "enum.approval_kind.commission_adjustment": ("佣金分成调整", "Commission adjustment"),
+    "enum.income_kind.commission": ("净佣金", "Net commission"),
+    "enum.income_kind.product_fee": ("产品费用", "Product fees"),
+    "field.by": ("导出维度", "Per"),
+    "field.commission_cents": ("净佣金（分）", "Net commission (cents)"),
+    "field.product_fee_cents": ("产品费用（分）", "Product fees (cents)"),
+    "export.col.income_kind": ("收入类型", "Income"),
+    "export.col.amount": ("金额（元）", "Amount (yuan)"),
+    "export.col.customers": ("客户数", "Customers"),
+    "export.col.month": ("月份", "Month"),
+    # --- end income and commission statements ---
 }
 
 
@@ -2144,6 +2234,10 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("kpi_drill", "查看考核指标明细客户", "Viewed the customers behind a KPI"),  # issue 19 D
         ("kpi_scheme_preview", "预览考核方案变更", "Previewed a KPI scheme change"),  # issue 19 D
         ("kpi_scheme_apply", "应用考核方案", "KPI schemes applied"),  # issue 19 D
+        ("statement_view", "查看佣金分成", "Viewed commission statements"),  # issue 19 C
+        ("statement_settle", "结算佣金分成", "Commission statements settled"),  # issue 19 C
+        ("statement_export", "导出佣金分成", "Commission statements exported"),  # issue 19 C
+        ("staff_income_view", "查看员工收入", "Viewed a staff member's income"),  # issue 19 C
     ),
     "permission": _enum(
         ("reveal_pii", "查看明文", "Reveal personal data"),

@@ -25,6 +25,7 @@ from brokerlens.web.api import (
     recommendations,
     records,
     segments,
+    statements,
     suitability,
     users,
     work_orders,
@@ -60,4 +61,5 @@ def routers() -> list[APIRouter]:
         approvals.router,
         work_orders.router,
         kpi.router,  # issue 19 part D
+        statements.router,  # issue 19 C
     ]

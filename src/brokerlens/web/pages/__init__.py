@@ -25,6 +25,7 @@ from brokerlens.web.pages import (
     recommendations,
     records,
     segments,
+    statements,
     thresholds,
     users,
     work_orders,
@@ -58,4 +59,5 @@ def routers() -> list[APIRouter]:
         approvals.router,
         work_orders.router,
         kpi.router,  # issue 19 part D
+        statements.router,  # issue 19 C
     ]
