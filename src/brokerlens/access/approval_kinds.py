@@ -7,6 +7,7 @@ pages, the API, the CLI). `relationship_handover` (issue 19) registers the same 
 from __future__ import annotations
 
 from brokerlens.access import campaigns, catalog, suitability, thresholds
+from brokerlens.access import handovers  # issue 19 handover
 from brokerlens.access.approvals import kinds
 
 BUILTIN = (
@@ -14,6 +15,7 @@ BUILTIN = (
     thresholds.THRESHOLD_KIND,
     catalog.CATALOG_KIND,
     suitability.CLASS_APPROVAL,
+    handovers.HANDOVER_KIND,  # issue 19 handover
 )
 
 

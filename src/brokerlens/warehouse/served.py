@@ -36,6 +36,7 @@ Kind = Literal[
     "complaints",
     "ledger",
     "ledger_problems",
+    "customer_month",  # issue 19 handover: a month's sums per customer (the month's first day)
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -56,6 +57,7 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "complaints": WarehouseLayout.complaints_file,
     "ledger": WarehouseLayout.ledger_file,
     "ledger_problems": WarehouseLayout.ledger_problems_file,
+    "customer_month": WarehouseLayout.month_file,  # issue 19 handover
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
