@@ -37,7 +37,9 @@ def _rows(db: sa.Engine) -> dict[Key, tuple[dt.date | None, float | None]]:
     r = relationships
     with db.connect() as connection:
         found = connection.execute(
-            sa.select(r.c.customer_id, r.c.staff_id, r.c.role, r.c.start_date, r.c.end_date, r.c.share_pct)
+            sa.select(
+                r.c.customer_id, r.c.staff_id, r.c.role, r.c.start_date, r.c.end_date, r.c.share_pct
+            )
         ).all()
     return {(c, s, role, start): (end, share) for c, s, role, start, end, share in found}
 

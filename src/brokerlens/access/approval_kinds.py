@@ -6,8 +6,13 @@ pages, the API, the CLI). `relationship_handover` (issue 19) registers the same 
 
 from __future__ import annotations
 
-from brokerlens.access import campaigns, catalog, suitability, thresholds
-from brokerlens.access import handovers  # issue 19 handover
+from brokerlens.access import (
+    campaigns,
+    catalog,
+    handovers,  # issue 19 handover
+    suitability,
+    thresholds,
+)
 from brokerlens.access.approvals import kinds
 
 BUILTIN = (

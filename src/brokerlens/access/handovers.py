@@ -31,9 +31,9 @@ from brokerlens.access.approvals import (
     request_approval,
 )
 from brokerlens.access.audit import audit_read, record_audit
+from brokerlens.access.conditions import CustomerQuery, compile_query
 from brokerlens.access.org import ancestors, parents
 from brokerlens.access.records import utc_now
-from brokerlens.access.conditions import CustomerQuery, compile_query
 from brokerlens.access.segments import segment_conditions
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.access.staff_scope import check_staff, staff_clause, staff_reach
@@ -262,7 +262,7 @@ def _segment_members(
         principal,
         snapshot,
         CustomerQuery(conditions=conditions),
-        purpose="handover_segment",
+        purpose="segment_members",
         settings=settings,
     )
     table = snapshot.table
@@ -538,9 +538,7 @@ def apply_handover(applying: Applying, decider: Principal, request: Approval) ->
     items = 0
     for customer in found.customer_ids:
         for role in found.roles:
-            key = ItemKey(
-                customer, role, found.giver_id, found.receiver_id, found.effective_date
-            )
+            key = ItemKey(customer, role, found.giver_id, found.receiver_id, found.effective_date)
             state = apply_item(connection, key)
             if state is None:
                 continue
@@ -673,11 +671,15 @@ def list_handovers(
 def get_handover(db: sa.Engine, principal: Principal, handover_id: int) -> Handover:
     """One handover the reader may see (else 404); audited `view_handover` with its customers."""
     with db.connect() as connection:
-        row = connection.execute(
-            sa.select(handovers).where(
-                handovers.c.handover_id == handover_id, _visible_clause(connection, principal)
+        row = (
+            connection.execute(
+                sa.select(handovers).where(
+                    handovers.c.handover_id == handover_id, _visible_clause(connection, principal)
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
     if row is None:
         raise NotFound(f"no handover {handover_id}", hint="see /handovers")
     found = Handover.of(row)

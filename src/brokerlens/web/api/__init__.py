@@ -17,6 +17,7 @@ from brokerlens.web.api import (
     churn,
     complaints,
     customers,
+    handovers,  # issue 19 handover
     home,
     org,
     products,
@@ -56,4 +57,5 @@ def routers() -> list[APIRouter]:
         complaints.router,
         approvals.router,
         work_orders.router,
+        handovers.router,  # issue 19 handover
     ]

@@ -17,6 +17,7 @@ from brokerlens.web.pages import (
     catalog,
     complaints,
     customers,
+    handovers,  # issue 19 handover
     home,
     org,
     products,
@@ -54,4 +55,5 @@ def routers() -> list[APIRouter]:
         complaints.router,
         approvals.router,
         work_orders.router,
+        handovers.router,  # issue 19 handover
     ]
