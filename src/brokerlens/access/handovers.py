@@ -48,6 +48,7 @@ from brokerlens.warehouse.served import kept_file
 
 KIND = "relationship_handover"
 ROLES = ("developer", "servicer", "advisor")
+ROLE_ZH = {"developer": "开发", "servicer": "服务", "advisor": "投顾"}
 MAX_CUSTOMERS = 20_000  # one request; a bigger book is handed over in parts
 AHEAD_DAYS = 366  # an effective date at most this far after the served date
 LIST_LIMIT = 200
@@ -716,7 +717,9 @@ def refuse_if_book_left(connection: sa.Connection, username: str, staff_id: str 
     left = book_left(connection, staff_id, day)
     if left:
         words = ", ".join(f"{role} {n}" for role, n in sorted(left.items()))
+        zh = "、".join(f"{ROLE_ZH.get(role, role)} {n} 户" for role, n in sorted(left.items()))
         raise Conflict(
+            f"{username}（{staff_id}）名下仍有客户：{zh}，请先移交 / "
             f"{username} ({staff_id}) still holds customers on or after {day}: {words}",
             hint=f"hand the book over first: /staff/{staff_id}/handover or "
             f"brokerlens handover request --giver {staff_id} --to STAFF --user NAME",
