@@ -84,6 +84,8 @@ def _role(path: str) -> str:
     # request that compliance then decides (nobody decides their own request)
     if path.startswith("/api/approvals") or path.endswith("/investor-class/requests"):
         return "hq_marketing"
+    if path.startswith("/api/handovers"):  # issue 19 handover: manage_org requests them
+        return "hq_marketing"
     return "compliance"
 
 
@@ -212,6 +214,9 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
         ("POST", "/api/callbacks/purge"): {"json": {"before": "2000-01-01"}},  # nothing to delete
         ("GET", "/api/callbacks/report"): {"params": {"year": 2025}},
         ("GET", "/api/callbacks/quota"): {"params": {"year": 2025}},
+        # issue 19 handover: the work-list broker's book to another staff member (left pending)
+        ("POST", "/api/handovers/preview"): {"json": walk.params["handover"]},
+        ("POST", "/api/handovers"): {"json": walk.params["handover"]},
     }
     return bodies.get((method, path), {})
 
@@ -290,6 +295,11 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
             "customer_id": customer
         }
     walk.params["username"] = WALK_USER
+    # issue 19 handover: from the work-list broker to another staff member
+    listed = me.client.get("/api/org/staff").json()
+    others = [r["staff_id"] for r in (listed if isinstance(listed, list) else listed["data"])]
+    receiver = next(s for s in sorted(others) if s != staff)
+    walk.params["handover"] = {"giver_id": staff, "receiver_id": receiver}
     walk.params["fmt"] = "xlsx"  # the exports: .csv and .xlsx are one endpoint each
     walk.params["report"] = "holdings-above-class"
     products = me.client.get("/api/products", params={"page_size": 1}).json()["rows"]
@@ -357,6 +367,8 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
         walk.params["callback_id"] = answer["callback_id"]
     if method == "POST" and path == "/api/complaints":
         walk.params["complaint_id"] = answer["complaint_id"]
+    if method == "POST" and path == "/api/handovers":  # issue 19 handover
+        walk.params["handover_id"] = answer["handover_id"]
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(
