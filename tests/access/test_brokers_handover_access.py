@@ -177,3 +177,45 @@ def test_an_account_is_disabled_only_once_its_book_is_handed_over(world: World) 
     assert [h.handover_id for h in left.open_handovers] == []
     approve(world.engine, world.settings, world.who("hq"), asked.request_id)
     assert disable_account(world.engine, admin, "broker").active is False
+
+
+def _servicers(world: World, customer: str) -> list[tuple[str, dt.date, dt.date | None]]:
+    with world.engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(relationships.c.staff_id, relationships.c.start_date, relationships.c.end_date)
+            .where(relationships.c.customer_id == customer, relationships.c.role == "servicer")
+            .order_by(relationships.c.start_date, relationships.c.staff_id)
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+def test_a_chain_on_one_day_and_publish_taking_it_out_and_back(world: World) -> None:
+    from brokerlens.publish.handovers import overlay_rows, put_back, take_out
+
+    branch, region = world.who("branch"), world.who("region")
+    before = _servicers(world, "C001")
+    for giver, receiver in (("S1", "S2"), ("S2", "S3"), ("S3", "S1")):
+        entry = HandoverInput(giver, receiver, customer_ids=["C001"], roles=["servicer"])
+        asked = request_handover(world.engine, world.settings, branch, entry)
+        done = approve(world.engine, world.settings, region, asked.request_id)
+        assert done.status == "approved", done.effect
+    # S2's and S3's rows of that day went (never in force); S1 holds C001 again from the day
+    after = _servicers(world, "C001")
+    assert after == [("S1", dt.date(2024, 1, 1), AS_OF), ("S1", AS_OF, None)]
+    assert ids(world, "broker") == {"C001", "C002"}
+    with world.engine.begin() as connection:
+        assert overlay_rows(connection) == 3
+        assert take_out(connection) == 3
+        assert _servicers_on(connection, "C001") == before  # the feed's rows again
+        report = put_back(connection, AS_OF)
+        assert (report.put_back, report.caught_up) == (3, 0)
+        assert _servicers_on(connection, "C001") == after
+
+
+def _servicers_on(connection: sa.Connection, customer: str) -> list[tuple[object, ...]]:
+    rows = connection.execute(
+        sa.select(relationships.c.staff_id, relationships.c.start_date, relationships.c.end_date)
+        .where(relationships.c.customer_id == customer, relationships.c.role == "servicer")
+        .order_by(relationships.c.start_date, relationships.c.staff_id)
+    ).all()
+    return [tuple(r) for r in rows]

@@ -536,28 +536,31 @@ def apply_handover(applying: Applying, decider: Principal, request: Approval) ->
     if found.status != "pending":
         raise Conflict(f"handover {found.handover_id} is already {found.status}")
     moved: list[str] = []
-    items = 0
+    kept: list[dict[str, Any]] = []
     for customer in found.customer_ids:
         for role in found.roles:
             key = ItemKey(customer, role, found.giver_id, found.receiver_id, found.effective_date)
             state = apply_item(connection, key)
             if state is None:
                 continue
-            connection.execute(
-                handover_items.insert().values(
-                    handover_id=found.handover_id,
-                    customer_id=customer,
-                    role=role,
-                    giver_id=found.giver_id,
-                    receiver_id=found.receiver_id,
-                    effective_date=found.effective_date,
-                    overlaid=True,
+            kept.append(
+                {
+                    "handover_id": found.handover_id,
+                    "customer_id": customer,
+                    "role": role,
+                    "giver_id": found.giver_id,
+                    "receiver_id": found.receiver_id,
+                    "effective_date": found.effective_date,
+                    "overlaid": True,
+                    "caught_up": None,
                     **state.values(),
-                )
+                }
             )
-            items += 1
             if not moved or moved[-1] != customer:
                 moved.append(customer)
+    if kept:
+        connection.execute(handover_items.insert(), kept)
+    items = len(kept)
     connection.execute(
         handovers.update()
         .where(handovers.c.handover_id == found.handover_id)

@@ -20,7 +20,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from brokerlens.brokers.ledger.overlay import ItemKey, apply_item, item_of, undo_item
+from brokerlens.brokers.ledger.overlay import (
+    ItemConflict,
+    ItemKey,
+    apply_item,
+    item_of,
+    undo_item,
+)
 from brokerlens.store.brokers_handover_schema import handover_items, handovers
 from brokerlens.store.schema import relationships
 
@@ -102,7 +108,10 @@ def put_back(connection: sa.Connection, day: dt.date) -> OverlayReport:
             connection.execute(items.update().where(_where(row)).values(caught_up=day))
             report.caught_up += 1
             continue
-        state = apply_item(connection, key)
+        try:
+            state = apply_item(connection, key)
+        except ItemConflict:  # a row of the receiver's in the way: the feed's as it stands
+            continue
         if state is None:  # the feed changed the giver's row: nothing of it to move now
             continue
         connection.execute(

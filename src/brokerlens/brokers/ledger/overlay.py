@@ -3,7 +3,8 @@
 `apply_item` ends the giver's row in force on the effective date at that date and gives the
 receiver a row from it (same role, the giver's share; a receiver already holding the role gets
 one row with both shares, theirs ended at the date or, starting that very day, changed in
-place). What it did is returned (`ItemState`) and kept in `handover_items`, so `undo_item` can
+place; a giver row starting that very day goes, as it would never be in force). What it did is
+returned (`ItemState`) and kept in `handover_items`, so `undo_item` can
 take it back out exactly: publish does that before bringing `relationships` to T and re-applies
 afterwards (publish/handovers.py); the approval applies it in the decision's transaction
 (access/handovers.py). Used by both, so they cannot disagree.
@@ -13,13 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
+from brokerlens.errors import Conflict
 from brokerlens.store.brokers_handover_schema import handover_items
 from brokerlens.store.schema import relationships
 
 r = relationships
+
+
+class ItemConflict(Conflict):
+    """An item cannot be applied as the rows stand (a row of the receiver's is in the way)."""
 
 
 @dataclass(frozen=True)
@@ -55,45 +62,76 @@ class ItemState:
         }
 
 
-def _in_force(staff_id: str, key: ItemKey) -> sa.Select[tuple[dt.date, dt.date | None, float]]:
-    day = key.effective_date
-    return (
-        sa.select(r.c.start_date, r.c.end_date, r.c.share_pct)
-        .where(
-            r.c.customer_id == key.customer_id,
-            r.c.staff_id == staff_id,
-            r.c.role == key.role,
-            r.c.start_date <= day,
-            sa.or_(r.c.end_date.is_(None), r.c.end_date > day),
-        )
-        .order_by(r.c.start_date)
-        .limit(1)
+# Built once, executed with bound values: a book of thousands of items costs statements, not
+# the building of thousands of expressions.
+_KEY = sa.and_(
+    r.c.customer_id == sa.bindparam("c"),
+    r.c.staff_id == sa.bindparam("s"),
+    r.c.role == sa.bindparam("k_role"),
+    r.c.start_date == sa.bindparam("start", type_=sa.Date()),
+)
+_IN_FORCE = (
+    sa.select(r.c.start_date, r.c.end_date, r.c.share_pct)
+    .where(
+        r.c.customer_id == sa.bindparam("c"),
+        r.c.staff_id == sa.bindparam("s"),
+        r.c.role == sa.bindparam("k_role"),
+        r.c.start_date <= sa.bindparam("day", type_=sa.Date()),
+        sa.or_(r.c.end_date.is_(None), r.c.end_date > sa.bindparam("day", type_=sa.Date())),
     )
+    .order_by(r.c.start_date)
+    .limit(1)
+)
+_EXISTS = sa.select(r.c.role).where(_KEY)
+_DELETE = r.delete().where(_KEY)
+_SET_END = r.update().where(_KEY).values(end_date=sa.bindparam("end", type_=sa.Date()))
+_SET_SHARE = r.update().where(_KEY).values(share_pct=sa.bindparam("share", type_=sa.Float()))
+_INSERT = r.insert()
 
 
-def _row(customer_id: str, staff_id: str, role: str, start: dt.date) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        r.c.customer_id == customer_id,
-        r.c.staff_id == staff_id,
-        r.c.role == role,
-        r.c.start_date == start,
-    )
+def _key(customer: str, staff: str, role: str, start: dt.date) -> dict[str, object]:
+    return {"c": customer, "s": staff, "k_role": role, "start": start}
+
+
+def _in_force(connection: sa.Connection, staff_id: str, key: ItemKey) -> Any:
+    values = {"c": key.customer_id, "s": staff_id, "k_role": key.role, "day": key.effective_date}
+    return connection.execute(_IN_FORCE, values).first()
+
+
+def _row_values(
+    key: ItemKey, staff: str, start: dt.date, end: dt.date | None, share: float | None
+) -> dict[str, object]:
+    return {
+        "customer_id": key.customer_id,
+        "staff_id": staff,
+        "role": key.role,
+        "start_date": start,
+        "end_date": end,
+        "share_pct": share,
+    }
 
 
 def apply_item(connection: sa.Connection, key: ItemKey) -> ItemState | None:
     """Move one customer's role from giver to receiver on the store; None: the giver holds no
     row of that role in force on the date (nothing to move)."""
-    giver = connection.execute(_in_force(key.giver_id, key)).first()
+    giver = _in_force(connection, key.giver_id, key)
     if giver is None:
         return None
     day = key.effective_date
     share = float(giver.share_pct if giver.share_pct is not None else 100.0)
-    connection.execute(
-        r.update()
-        .where(_row(key.customer_id, key.giver_id, key.role, giver.start_date))
-        .values(end_date=day)
-    )
-    held = connection.execute(_in_force(key.receiver_id, key)).first()
+    held = _in_force(connection, key.receiver_id, key)
+    receiver_key = _key(key.customer_id, key.receiver_id, key.role, day)
+    if held is None and connection.execute(_EXISTS, receiver_key).first() is not None:
+        raise ItemConflict(
+            f"{key.receiver_id} has a {key.role} relationship with {key.customer_id} that "
+            f"starts and ends on {day}",
+            hint="hand it over from another date",
+        )
+    giver_key = _key(key.customer_id, key.giver_id, key.role, giver.start_date)
+    if giver.start_date == day:  # it would never be in force: it goes (undo puts it back)
+        connection.execute(_DELETE, giver_key)
+    else:
+        connection.execute(_SET_END, {**giver_key, "end": day})
     state = ItemState(share, giver.start_date, giver.end_date, None, None, None, inserted=True)
     if held is not None:
         held_share = float(held.share_pct if held.share_pct is not None else 0.0)
@@ -106,21 +144,13 @@ def apply_item(connection: sa.Connection, key: ItemKey) -> ItemState | None:
             held_share,
             inserted=held.start_date != day,
         )
-        where = _row(key.customer_id, key.receiver_id, key.role, held.start_date)
+        held_key = _key(key.customer_id, key.receiver_id, key.role, held.start_date)
         if held.start_date == day:
-            connection.execute(r.update().where(where).values(share_pct=held_share + share))
+            connection.execute(_SET_SHARE, {**held_key, "share": held_share + share})
             return state
-        connection.execute(r.update().where(where).values(end_date=day))
-    connection.execute(
-        r.insert().values(
-            customer_id=key.customer_id,
-            staff_id=key.receiver_id,
-            role=key.role,
-            start_date=day,
-            end_date=giver.end_date,
-            share_pct=share + (state.receiver_share or 0.0),
-        )
-    )
+        connection.execute(_SET_END, {**held_key, "end": day})
+    total = share + (state.receiver_share or 0.0)
+    connection.execute(_INSERT, _row_values(key, key.receiver_id, day, giver.end_date, total))
     return state
 
 
@@ -128,18 +158,19 @@ def undo_item(connection: sa.Connection, key: ItemKey, state: ItemState) -> None
     """Take one applied item back out of the store (the rows as they were before it)."""
     day = key.effective_date
     if state.inserted:
-        connection.execute(r.delete().where(_row(key.customer_id, key.receiver_id, key.role, day)))
+        connection.execute(_DELETE, _key(key.customer_id, key.receiver_id, key.role, day))
     if state.receiver_start is not None:
-        where = _row(key.customer_id, key.receiver_id, key.role, state.receiver_start)
+        held_key = _key(key.customer_id, key.receiver_id, key.role, state.receiver_start)
         if state.receiver_start == day:
-            connection.execute(r.update().where(where).values(share_pct=state.receiver_share))
+            connection.execute(_SET_SHARE, {**held_key, "share": state.receiver_share})
         else:
-            connection.execute(r.update().where(where).values(end_date=state.receiver_end))
-    connection.execute(
-        r.update()
-        .where(_row(key.customer_id, key.giver_id, key.role, state.giver_start))
-        .values(end_date=state.giver_end)
-    )
+            connection.execute(_SET_END, {**held_key, "end": state.receiver_end})
+    if state.giver_start == day:  # deleted by apply_item: back as it was
+        values = _row_values(key, key.giver_id, day, state.giver_end, state.share_pct)
+        connection.execute(_INSERT, values)
+        return
+    giver_key = _key(key.customer_id, key.giver_id, key.role, state.giver_start)
+    connection.execute(_SET_END, {**giver_key, "end": state.giver_end})
 
 
 def item_of(row: sa.RowMapping) -> tuple[ItemKey, ItemState | None]:

@@ -7,7 +7,8 @@
 --   relationship's start_date), valid_to (its end_date, exclusive; NULL while it holds),
 --   source ('feed', or 'handover' for a row a handover started, ended or merged into)
 -- A handover is caught up once the feed shows the receiver in the role from its date on; a
--- handover whose giver row the feed no longer has changes nothing but the receiver's row.
+-- handover whose giver row the feed no longer has changes nothing but the receiver's row; a
+-- giver row starting on the handover's date is dropped (the store deletes it).
 WITH feed AS (
     SELECT
         customer_id,
@@ -84,3 +85,5 @@ LEFT JOIN ends AS e
 LEFT JOIN merged AS m
     ON m.customer_id = a.customer_id AND m.staff_id = a.staff_id AND m.role = a.role
     AND m.valid_from = a.valid_from
+-- a row a handover ended on the day it starts was never in force: gone
+WHERE e.new_end IS NULL OR e.new_end > a.valid_from
