@@ -164,3 +164,25 @@ def test_a_handover_the_feed_caught_up_with_is_the_feed_s(tmp_path: Path) -> Non
         ("S1", D(2024, 1, 1), D(2025, 3, 11), "feed"),
         ("S5", D(2025, 3, 11), None, "feed"),
     ]
+
+
+def test_a_giver_row_starting_on_the_handover_date_goes(tmp_path: Path) -> None:
+    warehouse = WarehouseLayout(tmp_path)
+    day = D(2025, 3, 10)
+    new = ("C5", "S1", "servicer", day, None, 100.0, day, None)  # opened that day, with S1
+    item = {
+        "customer_id": "C5",
+        "role": "servicer",
+        "giver_id": "S1",
+        "receiver_id": "S2",
+        "effective_date": day,
+        "share_pct": 100.0,
+        "giver_start": day,
+    }
+    build_ledger(_engine([*FEED, new]), warehouse, T, _items(item))
+    c5 = [
+        (r["staff_id"], r["valid_from"], r["valid_to"], r["source"])
+        for r in _read(warehouse.ledger_file(T))
+        if r["customer_id"] == "C5"
+    ]
+    assert c5 == [("S2", day, None, "handover")]  # S1's row was never in force: gone
