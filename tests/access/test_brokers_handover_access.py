@@ -204,7 +204,7 @@ def test_a_chain_on_one_day_and_publish_taking_it_out_and_back(world: World) -> 
     assert after == [("S1", dt.date(2024, 1, 1), AS_OF), ("S1", AS_OF, None)]
     assert ids(world, "broker") == {"C001", "C002"}
     with world.engine.begin() as connection:
-        assert overlay_rows(connection) == 3
+        assert overlay_rows(connection) == 1  # net: S1's second row; S2's and S3's went
         assert take_out(connection) == 3
         assert _servicers_on(connection, "C001") == before  # the feed's rows again
         report = put_back(connection, AS_OF)

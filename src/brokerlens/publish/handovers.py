@@ -41,22 +41,52 @@ class OverlayReport:
 
 
 def overlay_rows(connection: sa.Connection) -> int:
-    """Rows the overlay added to `relationships` (the receivers' inserted rows)."""
-    return int(
-        connection.execute(
-            sa.select(sa.func.count())
-            .select_from(items)
-            .where(items.c.overlaid.is_(True), items.c.inserted.is_(True))
-        ).scalar_one()
+    """Rows the overlay added to `relationships`, net: the receivers' inserted rows less the
+    giver rows it removed (those starting on the handover's date)."""
+    net = sa.case((items.c.inserted.is_(True), 1), else_=0) - sa.case(
+        (items.c.giver_start == items.c.effective_date, 1), else_=0
     )
+    found = connection.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(net), 0)).where(items.c.overlaid.is_(True))
+    ).scalar_one()
+    return int(found)
 
 
-def _where(row: sa.RowMapping) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        items.c.handover_id == row["handover_id"],
-        items.c.customer_id == row["customer_id"],
-        items.c.role == row["role"],
+_ITEM = sa.and_(
+    items.c.handover_id == sa.bindparam("h"),
+    items.c.customer_id == sa.bindparam("c"),
+    items.c.role == sa.bindparam("k_role"),
+)
+_OUT = items.update().where(_ITEM).values(overlaid=False)
+_CAUGHT = items.update().where(_ITEM).values(caught_up=sa.bindparam("day", type_=sa.Date()))
+_BACK = (
+    items.update()
+    .where(_ITEM)
+    .values(
+        overlaid=True,
+        share_pct=sa.bindparam("v_share_pct"),
+        giver_start=sa.bindparam("v_giver_start", type_=sa.Date()),
+        giver_end=sa.bindparam("v_giver_end", type_=sa.Date()),
+        receiver_start=sa.bindparam("v_receiver_start", type_=sa.Date()),
+        receiver_end=sa.bindparam("v_receiver_end", type_=sa.Date()),
+        receiver_share=sa.bindparam("v_receiver_share"),
+        inserted=sa.bindparam("v_inserted"),
     )
+)
+_RECEIVED = (
+    sa.select(sa.literal(1))
+    .where(
+        relationships.c.customer_id == sa.bindparam("c"),
+        relationships.c.staff_id == sa.bindparam("s"),
+        relationships.c.role == sa.bindparam("k_role"),
+        relationships.c.start_date >= sa.bindparam("day", type_=sa.Date()),
+    )
+    .limit(1)
+)
+
+
+def _ids(row: sa.RowMapping) -> dict[str, object]:
+    return {"h": row["handover_id"], "c": row["customer_id"], "k_role": row["role"]}
 
 
 def take_out(connection: sa.Connection) -> int:
@@ -72,23 +102,18 @@ def take_out(connection: sa.Connection) -> int:
         key, state = item_of(row)
         if state is not None:
             undo_item(connection, key, state)
-        connection.execute(items.update().where(_where(row)).values(overlaid=False))
+        connection.execute(_OUT, _ids(row))
     return len(rows)
 
 
 def _caught_up(connection: sa.Connection, key: ItemKey) -> bool:
-    r = relationships
-    found = connection.execute(
-        sa.select(sa.literal(1))
-        .where(
-            r.c.customer_id == key.customer_id,
-            r.c.staff_id == key.receiver_id,
-            r.c.role == key.role,
-            r.c.start_date >= key.effective_date,
-        )
-        .limit(1)
-    ).first()
-    return found is not None
+    values = {
+        "c": key.customer_id,
+        "s": key.receiver_id,
+        "k_role": key.role,
+        "day": key.effective_date,
+    }
+    return connection.execute(_RECEIVED, values).first() is not None
 
 
 def put_back(connection: sa.Connection, day: dt.date) -> OverlayReport:
@@ -105,7 +130,7 @@ def put_back(connection: sa.Connection, day: dt.date) -> OverlayReport:
     for row in rows:
         key, _ = item_of(row)
         if _caught_up(connection, key):
-            connection.execute(items.update().where(_where(row)).values(caught_up=day))
+            connection.execute(_CAUGHT, {**_ids(row), "day": day})
             report.caught_up += 1
             continue
         try:
@@ -114,8 +139,7 @@ def put_back(connection: sa.Connection, day: dt.date) -> OverlayReport:
             continue
         if state is None:  # the feed changed the giver's row: nothing of it to move now
             continue
-        connection.execute(
-            items.update().where(_where(row)).values(overlaid=True, **state.values())
-        )
+        values = {f"v_{name}": value for name, value in state.values().items()}
+        connection.execute(_BACK, {**_ids(row), **values})
         report.put_back += 1
     return report
