@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
@@ -28,8 +31,10 @@ from brokerlens.access.handovers import (
 from brokerlens.access.users import disable_account
 from brokerlens.auth.principal import Permission
 from brokerlens.errors import Conflict, Forbidden, NotFound
+from brokerlens.publish.handovers import overlay_rows, put_back, take_out
 from brokerlens.store.brokers_handover_schema import handover_items
 from brokerlens.store.schema import audit_log, relationships
+from brokerlens.warehouse.layout import WarehouseLayout
 
 
 @pytest.fixture(params=READERS)
@@ -182,7 +187,9 @@ def test_an_account_is_disabled_only_once_its_book_is_handed_over(world: World) 
 def _servicers(world: World, customer: str) -> list[tuple[str, dt.date, dt.date | None]]:
     with world.engine.connect() as connection:
         rows = connection.execute(
-            sa.select(relationships.c.staff_id, relationships.c.start_date, relationships.c.end_date)
+            sa.select(
+                relationships.c.staff_id, relationships.c.start_date, relationships.c.end_date
+            )
             .where(relationships.c.customer_id == customer, relationships.c.role == "servicer")
             .order_by(relationships.c.start_date, relationships.c.staff_id)
         ).all()
@@ -190,8 +197,6 @@ def _servicers(world: World, customer: str) -> list[tuple[str, dt.date, dt.date 
 
 
 def test_a_chain_on_one_day_and_publish_taking_it_out_and_back(world: World) -> None:
-    from brokerlens.publish.handovers import overlay_rows, put_back, take_out
-
     branch, region = world.who("branch"), world.who("region")
     before = _servicers(world, "C001")
     for giver, receiver in (("S1", "S2"), ("S2", "S3"), ("S3", "S1")):
@@ -219,3 +224,27 @@ def _servicers_on(connection: sa.Connection, customer: str) -> list[tuple[object
         .order_by(relationships.c.start_date, relationships.c.staff_id)
     ).all()
     return [tuple(r) for r in rows]
+
+
+def test_the_preview_sums_last_month_s_net_commission_to_the_cent(world: World) -> None:
+    month = dt.date(2025, 2, 1)  # the last complete month before the served 2025-03-14
+    path = WarehouseLayout(world.settings.warehouse_dir).month_file(month)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    money = pa.decimal128(18, 2)
+    pq.write_table(
+        pa.table(
+            {
+                "month_start": pa.array([month] * 3, pa.date32()),
+                "customer_id": ["C001", "C002", "C003"],
+                "net_commission": pa.array(
+                    [Decimal("1234.56"), Decimal("0.07"), Decimal("999.99")], money
+                ),
+            }
+        ),
+        path,
+    )
+    seen = preview_handover(
+        world.engine, world.settings, world.who("branch"), HandoverInput("S1", "S2")
+    )
+    assert (seen.commission_basis, seen.commission_month) == ("last_complete_month", month)
+    assert seen.commission_cents == 123_463  # C001 + C002; C003 is not S1's
