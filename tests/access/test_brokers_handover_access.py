@@ -248,3 +248,17 @@ def test_the_preview_sums_last_month_s_net_commission_to_the_cent(world: World) 
     )
     assert (seen.commission_basis, seen.commission_month) == ("last_complete_month", month)
     assert seen.commission_cents == 123_463  # C001 + C002; C003 is not S1's
+
+
+def test_publish_takes_out_only_the_items_of_customers_the_feed_changed(world: World) -> None:
+    asked = request_handover(
+        world.engine, world.settings, world.who("branch"), HandoverInput("S1", "S2")
+    )
+    approve(world.engine, world.settings, world.who("region"), asked.request_id)
+    handed = _servicers(world, "C001")
+    with world.engine.begin() as connection:
+        assert take_out(connection, {"C002"}) == 1  # C002's developer item only
+        assert _servicers_on(connection, "C001") == handed  # C001's stays as handed over
+        assert put_back(connection, AS_OF, {"C002"}).put_back == 1
+        assert take_out(connection, set()) == 0
+    assert ids(world, "broker") == set() and ids(world, "broker2") == {"C001", "C002", "C003"}

@@ -82,7 +82,8 @@ def test_an_applied_handover_survives_the_next_publish(
     total = second.reference["relationships"]
     written = second.reference_written["relationships"]
     assert written < total / 2  # a difference, not the whole table again
-    assert second.handovers == len(moved)
+    # only the items of customers whose feed rows changed were taken out and put back
+    assert second.handovers <= len(moved)
     after = _rows(db)
     assert moved <= after.keys()  # the receiver still holds them
     for customer, _, role, _ in moved:
@@ -100,6 +101,7 @@ def test_an_applied_handover_survives_the_next_publish(
 
     third = publish(pub_settings, as_of=computed.latest)  # again: the same rows, nothing whole
     assert _rows(db) == after and third.reference_written["relationships"] == 0
+    assert third.handovers == 0  # no feed row changed: no item taken out
 
 
 def test_without_handovers_the_store_and_the_ledger_agree_on_the_feed(

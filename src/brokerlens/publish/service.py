@@ -52,7 +52,7 @@ from brokerlens.publish.care import publish_care
 from brokerlens.publish.changes import compute_changes, write_changes
 from brokerlens.publish.columns import ColumnSpec
 from brokerlens.publish.complaints import COMPLAINTS_ANALYZE, publish_complaints
-from brokerlens.publish.handovers import overlay_rows, put_back, take_out
+from brokerlens.publish.handovers import overlay_rows, put_back, take_out, touched_customers
 from brokerlens.publish.profile_table import create_indexes, profile_table, table_name
 from brokerlens.publish.reference import (
     apply_reference,
@@ -360,15 +360,16 @@ class _Job:
             plan = plan_reference(connection, self.duck, previous_date, overlay)
         if derived.basis.previous is None:
             preload_reference(db, self.duck, plan)
+        touched = touched_customers(self.duck, plan, previous_date)  # issue 19 handovers
         clock = self._lap("reference (before the flip)", clock)
         with db.begin() as connection:
             if db.dialect.name == "sqlite":
                 # Take the write lock now, so the time below is all time it is held.
                 connection.exec_driver_sql("DELETE FROM serving WHERE 0")
             if not plan.preloaded:
-                take_out(connection)  # the feed's rows again, for the difference to T
+                take_out(connection, touched)  # the feed's rows again, for the difference
             reference = apply_reference(connection, self.duck, plan)
-            handovers = put_back(connection, self.day)  # applied handovers the feed lacks
+            handovers = put_back(connection, self.day, touched)  # handovers the feed lacks
             add_scope_days(connection, derived.scope)
             _flip(connection, snapshot_id, name, rows, derived.basis.previous)
         clock = self._lap("flip (write lock)", clock)
