@@ -19,6 +19,7 @@ from access.builders import AS_OF, World
 from access.columnar_support import READERS, serve_from
 from brokerlens.access import CustomerQuery, list_customers
 from brokerlens.access.approvals import approve, get_approval, reject
+from brokerlens.access.conditions import Condition
 from brokerlens.access.handovers import (
     HandoverInput,
     HandoverRejected,
@@ -28,6 +29,7 @@ from brokerlens.access.handovers import (
     request_handover,
     staff_book_left,
 )
+from brokerlens.access.segments import create_segment
 from brokerlens.access.users import disable_account
 from brokerlens.auth.principal import Permission
 from brokerlens.errors import Conflict, Forbidden, NotFound
@@ -262,3 +264,15 @@ def test_publish_takes_out_only_the_items_of_customers_the_feed_changed(world: W
         assert put_back(connection, AS_OF, {"C002"}).put_back == 1
         assert take_out(connection, set()) == 0
     assert ids(world, "broker") == set() and ids(world, "broker2") == {"C001", "C002", "C003"}
+
+
+def test_a_segment_picks_the_giver_s_customers_it_holds_for(world: World) -> None:
+    branch = world.who("branch")
+    rich = create_segment(
+        world.engine, branch, "百万以上", [Condition(field="total_assets_t", op="ge", value=1e6)]
+    )
+    entry = HandoverInput("S1", "S2", segment_id=rich.segment_id)
+    seen = preview_handover(world.engine, world.settings, branch, entry)
+    assert seen.selection == "segment" and seen.customer_ids == ["C001"]  # C002 has 250,000
+    made = request_handover(world.engine, world.settings, branch, entry)
+    assert made.selection == "segment" and made.customer_ids == ["C001"]
