@@ -99,6 +99,8 @@ def _role(path: str) -> str:
         return "hq_marketing"
     if path == "/api/org/tree-changes":  # issue 19: asking for a tree change (manage_org)
         return "hq_marketing"
+    if path.startswith("/api/handovers"):  # issue 19 handover: manage_org requests them
+        return "hq_marketing"
     return "compliance"
 
 
@@ -242,6 +244,9 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
             "params": {"note": "audit walk"},
             "headers": {"content-type": "application/yaml"},
         },
+        # issue 19 handover: the work-list broker's book to another staff member (left pending)
+        ("POST", "/api/handovers/preview"): {"json": walk.params["handover"]},
+        ("POST", "/api/handovers"): {"json": walk.params["handover"]},
     }
     return bodies.get((method, path), {})
 
@@ -323,6 +328,11 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
             "customer_id": customer
         }
     walk.params["username"] = WALK_USER
+    # issue 19 handover: from the work-list broker to another staff member
+    listed = me.client.get("/api/org/staff").json()
+    others = [r["staff_id"] for r in (listed if isinstance(listed, list) else listed["data"])]
+    receiver = next(s for s in sorted(others) if s != staff)
+    walk.params["handover"] = {"giver_id": staff, "receiver_id": receiver}
     walk.params["fmt"] = "xlsx"  # the exports: .csv and .xlsx are one endpoint each
     walk.params["report"] = "holdings-above-class"
     products = me.client.get("/api/products", params={"page_size": 1}).json()["rows"]
@@ -390,6 +400,8 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
         walk.params["callback_id"] = answer["callback_id"]
     if method == "POST" and path == "/api/complaints":
         walk.params["complaint_id"] = answer["complaint_id"]
+    if method == "POST" and path == "/api/handovers":  # issue 19 handover
+        walk.params["handover_id"] = answer["handover_id"]
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(

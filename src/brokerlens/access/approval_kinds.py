@@ -9,6 +9,7 @@ from __future__ import annotations
 from brokerlens.access import (
     campaigns,
     catalog,
+    handovers,  # issue 19 handover
     kpi_schemes,  # issue 19 part D
     statement_settle,  # issue 19 C
     suitability,
@@ -25,6 +26,7 @@ BUILTIN = (
     TREE_KIND,  # issue 19 part A: broker_tree_change
     kpi_schemes.SCHEME_KIND,  # issue 19 part D
     statement_settle.ADJUSTMENT_KIND,  # issue 19 C
+    handovers.HANDOVER_KIND,  # issue 19 handover
 )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from brokerlens.access.audit import record_audit
+from brokerlens.access.handovers import refuse_if_book_left
 from brokerlens.auth.demo import DemoUser, create_demo_users, demo_username
 from brokerlens.auth.principal import Permission, Principal, Role
 from brokerlens.auth.users import (
@@ -158,7 +159,12 @@ def bootstrap_admin(
 
 
 def disable_account(db: sa.Engine, principal: Principal, username: str) -> UserRecord:
-    """The user can no longer sign in and their sessions end; audited `user_disable`."""
+    """The user can no longer sign in and their sessions end; audited `user_disable`. A staff
+    member's account only once their book is handed over (Conflict naming what is left)."""
+    _managing(principal)
+    record = get_user(db, username)
+    with db.connect() as connection:
+        refuse_if_book_left(connection, record.username, record.staff_id)
     return _switched(db, principal, username, disable_user, "user_disable")
 
 

@@ -84,9 +84,14 @@ def stage_reference(
 
 
 def plan_reference(
-    connection: sa.Connection, duck: duckdb.DuckDBPyConnection, previous: dt.date | None
+    connection: sa.Connection,
+    duck: duckdb.DuckDBPyConnection,
+    previous: dt.date | None,
+    overlay: dict[str, int] | None = None,
 ) -> ReferencePlan:
-    """Decide per table between the difference and a whole replace (see the module's doc)."""
+    """Decide per table between the difference and a whole replace (see the module's doc).
+    `overlay`: rows per table that brokerlens added on top of the feed (applied handovers,
+    publish/handovers.py), taken out before the difference is applied: not a mismatch."""
     plan = ReferencePlan()
     for table in REFERENCE_TABLES:
         plan.rows[table.name] = _count(duck, staged_name(table))
@@ -94,6 +99,7 @@ def plan_reference(
             plan.whole.add(table.name)
             continue
         held = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        held -= (overlay or {}).get(table.name, 0)
         if held != _count(duck, staged_name(table, "old")):
             plan.whole.add(table.name)
     return plan

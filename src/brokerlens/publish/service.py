@@ -52,6 +52,7 @@ from brokerlens.publish.care import publish_care
 from brokerlens.publish.changes import compute_changes, write_changes
 from brokerlens.publish.columns import ColumnSpec
 from brokerlens.publish.complaints import COMPLAINTS_ANALYZE, publish_complaints
+from brokerlens.publish.handovers import overlay_rows, put_back, take_out, touched_customers
 from brokerlens.publish.org_history import publish_org_history
 from brokerlens.publish.profile_table import create_indexes, profile_table, table_name
 from brokerlens.publish.reference import (
@@ -102,6 +103,7 @@ class PublishReport:
     complaints: int = 0  # complaints the feed's state of T added or moved on, and escalations
     callbacks: int = 0  # call-back tasks of T's rules inserted (those already there kept)
     org_versions: int = 0  # org unit and staff versions written (deleted + inserted)
+    handovers: int = 0  # applied handover items put back on the feed's relationships (issue 19)
 
 
 def pick_profile(settings: Settings, as_of: dt.date | None) -> tuple[dt.date, Path]:
@@ -359,15 +361,20 @@ class _Job:
         clock = self._lap("changes (write)", clock)
         previous_date = derived.basis.previous_date
         with db.connect() as connection:
-            plan = plan_reference(connection, self.duck, previous_date)
+            overlay = {"relationships": overlay_rows(connection)}  # issue 19 handovers
+            plan = plan_reference(connection, self.duck, previous_date, overlay)
         if derived.basis.previous is None:
             preload_reference(db, self.duck, plan)
+        touched = touched_customers(self.duck, plan, previous_date)  # issue 19 handovers
         clock = self._lap("reference (before the flip)", clock)
         with db.begin() as connection:
             if db.dialect.name == "sqlite":
                 # Take the write lock now, so the time below is all time it is held.
                 connection.exec_driver_sql("DELETE FROM serving WHERE 0")
+            if not plan.preloaded:
+                take_out(connection, touched)  # the feed's rows again, for the difference
             reference = apply_reference(connection, self.duck, plan)
+            handovers = put_back(connection, self.day, touched)  # handovers the feed lacks
             add_scope_days(connection, derived.scope)
             _flip(connection, snapshot_id, name, rows, derived.basis.previous)
         clock = self._lap("flip (write lock)", clock)
@@ -383,6 +390,7 @@ class _Job:
             scope_days=derived.basis.days,
             reference=plan.rows,
             reference_written=reference,
+            handovers=handovers.put_back,
         )
 
 

@@ -41,6 +41,7 @@ Kind = Literal[
     "kpi_detail",
     "income",
     "statements",
+    "customer_month",  # issue 19 handover: a month's sums per customer (the month's first day)
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -66,6 +67,7 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "kpi_detail": WarehouseLayout.kpi_detail_file,
     "income": WarehouseLayout.income_file,
     "statements": WarehouseLayout.statements_file,
+    "customer_month": WarehouseLayout.month_file,  # issue 19 handover
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {

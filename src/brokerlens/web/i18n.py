@@ -1902,6 +1902,81 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.col.customers": ("客户数", "Customers"),
     "export.col.month": ("月份", "Month"),
     # --- end income and commission statements ---
+    # --- relationship ledger and handovers (issue 19) ---
+    "nav.handovers": ("客户移交", "Handovers"),
+    "ho.title": ("客户移交", "Customer handovers"),
+    "ho.problems_link": ("服务关系台账问题", "Ledger problems"),
+    "ho.preview": ("移交预览", "Preview"),
+    "ho.new": ("发起移交", "Start a handover"),
+    "ho.list": ("移交记录", "Handovers"),
+    "ho.none": ("暂无移交记录", "No handovers yet"),
+    "ho.no": ("编号", "No."),
+    "ho.one": ("客户移交 #{n}", "Handover #{n}"),
+    "ho.back": ("返回客户移交", "Back to handovers"),
+    "ho.f.giver_id": ("移出人员（工号）", "From (staff id)"),
+    "ho.f.receiver_id": ("接收人员（工号）", "To (staff id)"),
+    "ho.f.effective_date": ("生效日期", "Effective from"),
+    "ho.f.segment_id": ("客户群编号（可选）", "Segment no. (optional)"),
+    "ho.f.customer_ids": ("客户号（可选）", "Customer ids (optional)"),
+    "ho.f.roles": ("角色", "Roles"),
+    "ho.f.reason": ("移交原因", "Reason"),
+    "ho.customer_ids_help": (
+        "以空格或逗号分隔；不填则移交全部客户（或所选客户群）",
+        "separated by spaces or commas; empty: the whole book (or the segment)",
+    ),
+    "ho.roles_help": ("不选则移交其担任的全部角色", "none ticked: every role the giver holds"),
+    "ho.do_preview": ("预览", "Preview"),
+    "ho.request": ("提交审批", "Request approval"),
+    "ho.customers": ("客户数", "Customers"),
+    "ho.customer": ("客户", "Customer"),
+    "ho.total_assets": ("总资产", "Total assets"),
+    "ho.commission": ("月净佣金", "Monthly net commission"),
+    "ho.basis.last_complete_month": ("上一完整月", "last complete month"),
+    "ho.basis.none": ("暂无完整月数据", "no complete month kept"),
+    "ho.decides": ("审批单位", "Decided by"),
+    "ho.head_office": ("总部", "Head office"),
+    "ho.not_held": ("以下客户不在移出人员名下", "Not held by the giver"),
+    "ho.more": ("另有 {n} 户未列出", "{n} more not listed"),
+    "ho.nothing_moves": ("没有客户需要移交", "Nothing would move"),
+    "ho.status": ("状态", "Status"),
+    "ho.requested_by": ("申请人", "Requested by"),
+    "ho.decided_by": ("审批人", "Decided by"),
+    "ho.moved": ("已移交关系数", "Relationships moved"),
+    "ho.approval": ("审批单 #{n}", "Approval request #{n}"),
+    "ho.st.pending": ("待审批", "Pending"),
+    "ho.st.applied": ("已生效", "Applied"),
+    "ho.st.rejected": ("已驳回", "Rejected"),
+    "ho.st.withdrawn": ("已撤回", "Withdrawn"),
+    "ho.st.failed": ("未生效", "Failed"),
+    "ho.err.giver_id": ("移出人员不存在或不在您的管理范围内", "No such staff member in your reach"),
+    "ho.err.receiver_id": ("接收人员不可用", "Receiver not usable"),
+    "ho.err.effective_date": ("生效日期不可用", "Effective date not usable"),
+    "ho.err.segment_id": ("客户群不可用", "Segment not usable"),
+    "ho.err.customer_ids": ("客户不可用", "Customers not usable"),
+    "ho.err.roles": ("角色不可用", "Roles not usable"),
+    "ho.err.reason": ("原因过长", "Reason too long"),
+    "ho.slot_title": ("待移交客户", "Book to hand over"),
+    "ho.left": ("{date} 起仍名下的客户（按角色）：", "Customers still held from {date} (by role):"),
+    "ho.start": ("移交客户", "Hand over"),
+    "ho.nothing_left": ("名下已无客户", "Nothing left to hand over"),
+    "ho.waiting": ("待审批的移交", "Handovers waiting"),
+    "lp.title": ("服务关系台账问题", "Relationship ledger problems"),
+    "lp.as_of": ("台账日期 {date}", "Ledger of {date}"),
+    "lp.all_roles": ("全部角色", "All roles"),
+    "lp.explain": (
+        "同一客户同一角色的分成比例合计应为 100%；下列时间段不满足",
+        "A customer's shares in one role should add up to 100%; these spans do not",
+    ),
+    "lp.total": ("共 {n} 条", "{n} in all"),
+    "lp.role": ("角色", "Role"),
+    "lp.from": ("起始日", "From"),
+    "lp.to": ("截止日（不含）", "To (exclusive)"),
+    "lp.open": ("至今", "open"),
+    "lp.share_total": ("比例合计", "Shares total"),
+    "lp.holders": ("关系数", "Holders"),
+    "lp.none": ("没有台账问题", "No ledger problems"),
+    "enum.approval_kind.relationship_handover": ("客户移交", "Relationship handover"),
+    # --- end relationship ledger and handovers ---
 }
 
 
@@ -2238,6 +2313,17 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("statement_settle", "结算佣金分成", "Commission statements settled"),  # issue 19 C
         ("statement_export", "导出佣金分成", "Commission statements exported"),  # issue 19 C
         ("staff_income_view", "查看员工收入", "Viewed a staff member's income"),  # issue 19 C
+        ("handover_preview", "预览客户移交", "Previewed a handover"),  # issue 19 handover
+        ("handover_request", "申请客户移交", "Requested a handover"),  # issue 19 handover
+        ("handover_apply", "客户移交生效", "Handover applied"),  # issue 19 handover
+        ("view_handovers", "查看移交记录", "Viewed handovers"),  # issue 19 handover
+        ("view_handover", "查看客户移交", "Viewed a handover"),  # issue 19 handover
+        (
+            "view_staff_handover",
+            "查看待移交客户",
+            "Viewed a book to hand over",
+        ),  # issue 19 handover
+        ("view_ledger_problems", "查看台账问题", "Viewed ledger problems"),  # issue 19 handover
     ),
     "permission": _enum(
         ("reveal_pii", "查看明文", "Reveal personal data"),

@@ -1,11 +1,17 @@
 """Write the relationship ledger of T and its problems (`sql/ledger.sql`,
-`sql/ledger_problems.sql`) on the run's engine; keep the newest few dates."""
+`sql/ledger_problems.sql`) on the run's engine; keep the newest few dates.
+
+The handovers applied in brokerlens (the store's overlaid `handover_items`, read only) are laid
+over the feed's rows, so statements and KPIs follow a handover from its date on."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+import pyarrow as pa
+
+from brokerlens.brokers.ledger.store_rows import ITEM_SCHEMA
 from brokerlens.engine import Engine
 from brokerlens.engine.sqlfiles import load_sql
 from brokerlens.warehouse.layout import WarehouseLayout
@@ -37,8 +43,17 @@ class LedgerReport:
         )
 
 
-def build_ledger(engine: Engine, warehouse: WarehouseLayout, as_of: dt.date) -> LedgerReport:
+def build_ledger(
+    engine: Engine,
+    warehouse: WarehouseLayout,
+    as_of: dt.date,
+    handovers: pa.Table | None = None,
+) -> LedgerReport:
+    """`handovers`: the store's overlaid handover items (`store_rows.read_overlaid`)."""
     params = {"as_of": as_of}
+    engine.register_table(
+        "handover_items", handovers if handovers is not None else ITEM_SCHEMA.empty_table()
+    )
     path = warehouse.ledger_file(as_of)
     rows = engine.write_parquet(load_sql(PACKAGE, "ledger").sql, path, params)
     engine.register_parquet("ledger", [path], LEDGER_COLUMNS)

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 from brokerlens.store import (
     alerts_schema,  # noqa: F401  (its tables join `metadata`)
+    brokers_handover_schema,  # noqa: F401  (its tables join `metadata`)
     brokers_statements_schema,  # noqa: F401  (its tables join `metadata`)
     brokers_tree_schema,  # noqa: F401  (its tables join `metadata`)
     compliance_schema,  # noqa: F401  (its tables join `metadata`)

@@ -18,6 +18,7 @@ from brokerlens.web.api import (
     churn,
     complaints,
     customers,
+    handovers,  # issue 19 handover
     home,
     kpi,  # issue 19 part D
     org,
@@ -62,4 +63,5 @@ def routers() -> list[APIRouter]:
         work_orders.router,
         kpi.router,  # issue 19 part D
         statements.router,  # issue 19 C
+        handovers.router,  # issue 19 handover
     ]

@@ -16,7 +16,7 @@ from brokerlens.access.users import (
     users_of,
 )
 from brokerlens.auth.principal import Permission, Role
-from brokerlens.errors import BrokerlensError
+from brokerlens.errors import BrokerlensError, Conflict
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.i18n import error_text
 from brokerlens.web.pages.common import AdminPageDep, Page
@@ -74,7 +74,10 @@ def add(
 def change(page: AdminPageDep, username: str, action: str) -> Response:
     db = page.db
     if action == "disable":
-        disable_account(db, page.principal, username)
+        try:
+            disable_account(db, page.principal, username)
+        except Conflict as exc:  # issue 19: a staff member's book is handed over first
+            return _users_page(page, error=error_text(409, exc.message, page.language))
     elif action == "enable":
         enable_account(db, page.principal, username)
     elif action == "reset":

@@ -2,7 +2,7 @@
 which were written side by side on 0007.
 
 Revision ID: 0013
-Revises: 0008, 0010
+Revises: 0008, 0009, 0010
 Create Date: 2026-12-06 08:20:00
 
 """
@@ -10,7 +10,7 @@ Create Date: 2026-12-06 08:20:00
 from collections.abc import Sequence
 
 revision: str = "0013"
-down_revision: str | Sequence[str] | None = ("0008", "0010")
+down_revision: str | Sequence[str] | None = ("0008", "0009", "0010")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
