@@ -217,6 +217,22 @@ class WarehouseLayout:
         """The spans on which a customer's shares in a role do not add up to 100%, as of T."""
         return self.brokers_dir / "ledger_problems" / f"{as_of.isoformat()}.parquet"
 
+    # staff pages and broker risk (issue 19 part E)
+    def staff_book_file(self, as_of: dt.date) -> Path:
+        """Each staff member's and unit's book as of T (customers by tier, trend, flow,
+        service contacts): what the staff and unit pages show."""
+        return self.brokers_dir / "book" / f"{as_of.isoformat()}.parquet"
+
+    def staff_book_dates(self) -> list[dt.date]:
+        return dated_files(self.brokers_dir / "book")
+
+    def broker_risk_file(self, as_of: dt.date) -> Path:
+        """The broker risk flags of T, with the figures that explain them."""
+        return self.brokers_dir / "risk" / f"{as_of.isoformat()}.parquet"
+
+    def broker_risk_dates(self) -> list[dt.date]:
+        return dated_files(self.brokers_dir / "risk")
+
     # --- end brokers ---
 
     @property

@@ -36,6 +36,8 @@ Kind = Literal[
     "complaints",
     "ledger",
     "ledger_problems",
+    "staff_book",
+    "broker_risk",
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -56,6 +58,8 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "complaints": WarehouseLayout.complaints_file,
     "ledger": WarehouseLayout.ledger_file,
     "ledger_problems": WarehouseLayout.ledger_problems_file,
+    "staff_book": WarehouseLayout.staff_book_file,
+    "broker_risk": WarehouseLayout.broker_risk_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -71,6 +75,8 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "callbacks": WarehouseLayout.callbacks_dates,
     "ledger": WarehouseLayout.ledger_dates,
     "ledger_problems": WarehouseLayout.ledger_dates,
+    "staff_book": WarehouseLayout.staff_book_dates,
+    "broker_risk": WarehouseLayout.broker_risk_dates,
 }
 
 

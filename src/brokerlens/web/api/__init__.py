@@ -23,6 +23,7 @@ from brokerlens.web.api import (
     recommendations,
     records,
     segments,
+    staff,  # issue 19 part E
     suitability,
     users,
     work_orders,
@@ -56,4 +57,5 @@ def routers() -> list[APIRouter]:
         complaints.router,
         approvals.router,
         work_orders.router,
+        staff.router,  # issue 19 part E
     ]

@@ -23,7 +23,9 @@ from brokerlens.web.pages import (
     recommendations,
     records,
     segments,
+    staff,  # issue 19 part E
     thresholds,
+    units,  # issue 19 part E
     users,
     work_orders,
     worklist,
@@ -54,4 +56,6 @@ def routers() -> list[APIRouter]:
         complaints.router,
         approvals.router,
         work_orders.router,
+        staff.router,  # issue 19 part E
+        units.router,  # issue 19 part E
     ]
