@@ -52,7 +52,8 @@ class RiskLine:
 @dataclass(frozen=True)
 class RiskView:
     served: dt.date
-    as_of_date: dt.date | None  # the run's date the measures are of (None: none kept)
+    kept: bool  # a run kept measures for the served date or before
+    as_of_date: dt.date | None  # the run's date the measures are of (None: no line)
     lines: list[RiskLine]
 
     @property
@@ -101,10 +102,10 @@ def _names(connection: sa.Connection, ids: set[str]) -> dict[str, str]:
 
 def _read(
     settings: Settings, served: dt.date, reach: StaffReach, *, flagged_only: bool
-) -> tuple[dt.date | None, list[dict[str, Any]]]:
+) -> tuple[bool, dt.date | None, list[dict[str, Any]]]:
     path = kept_for(settings, "broker_risk", served)
     if path is None:
-        return None, []
+        return False, None, []
     where, params = ["TRUE"], []
     if flagged_only:
         where.append("flagged")
@@ -113,7 +114,7 @@ def _read(
         params.append(sorted(reach))
     rows = read_rows(path, " AND ".join(where) + " ORDER BY staff_id, metric", params)
     day = rows[0]["as_of_date"] if rows else None
-    return day, rows
+    return True, day, rows
 
 
 def staff_risk(db: sa.Engine, settings: Settings, principal: Principal, staff_id: str) -> RiskView:
@@ -121,10 +122,10 @@ def staff_risk(db: sa.Engine, settings: Settings, principal: Principal, staff_id
     with db.connect() as connection:
         check_staff(connection, principal, staff_id)
         served = served_snapshot_on(connection).as_of_date
-        day, rows = _read(settings, served, frozenset({staff_id}), flagged_only=False)
+        kept, day, rows = _read(settings, served, frozenset({staff_id}), flagged_only=False)
         names = _names(connection, {staff_id})
     config = load_config(settings)
-    return RiskView(served, day, [line_of(r, config, names) for r in rows])
+    return RiskView(served, kept, day, [line_of(r, config, names) for r in rows])
 
 
 def risk_flags(
@@ -147,7 +148,7 @@ def risk_flags(
         if within is not None:
             reach = within if reach is None else reach & within
         served = served_snapshot_on(connection).as_of_date
-        day, rows = _read(settings, served, reach, flagged_only=flagged_only)
+        kept, day, rows = _read(settings, served, reach, flagged_only=flagged_only)
         names = _names(connection, {r["staff_id"] for r in rows})
     config = load_config(settings)
     lines = [line_of(r, config, names) for r in rows]
@@ -158,4 +159,4 @@ def risk_flags(
         [],
         {"staff_ids": sorted({line.staff_id for line in lines})[:200], "rows": len(lines)},
     )
-    return RiskView(served, day, lines)
+    return RiskView(served, kept, day, lines)

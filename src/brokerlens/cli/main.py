@@ -78,6 +78,7 @@ def _register() -> None:
     from brokerlens.cli import complaints as _complaints  # noqa: F401
     from brokerlens.cli import products as _products  # noqa: F401
     from brokerlens.cli import records as _records  # noqa: F401
+    from brokerlens.cli import staff as _staff  # noqa: F401  (issue 19 part E)
     from brokerlens.cli import suitability as _suitability  # noqa: F401
     from brokerlens.cli import user as _user  # noqa: F401
     from brokerlens.cli import worklist as _worklist  # noqa: F401

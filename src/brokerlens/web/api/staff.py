@@ -60,10 +60,15 @@ def risk(
 
 
 @router.get("/units/{unit_id}")
-def unit(unit_id: str, db: DbDep, settings: SettingsDep, principal: ReaderDep, language: LanguageDep) -> Any:
+def unit(
+    unit_id: str, db: DbDep, settings: SettingsDep, principal: ReaderDep, language: LanguageDep
+) -> Any:
     found = unit_page(db, settings, principal, unit_id)
     data = jsonable_encoder(
-        {k: getattr(found, k) for k in ("served", "unit", "parent", "children", "leaders", "staff", "alerts")}
+        {
+            k: getattr(found, k)
+            for k in ("served", "unit", "parent", "children", "leaders", "staff", "alerts")
+        }
     )
     data["book"] = book_json(found.book)
     data["risk"] = jsonable_encoder(risk_json(found.risk, language))

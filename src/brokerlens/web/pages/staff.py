@@ -50,7 +50,7 @@ def book_slot(staff_id: str, page: ReaderPageDep) -> Response:
     chart = None
     if slot.book is not None and slot.book.trend:
         chart = slot.book.chart((translate("staff.assets", page.language), ""))
-    context = {"slot": slot, "book": slot.book, "chart": chart, "chart_id": f"staff-trend"}
+    context = {"slot": slot, "book": slot.book, "chart": chart, "chart_id": "staff-trend"}
     return page.render("_staff_book.html", context, active="org")
 
 
