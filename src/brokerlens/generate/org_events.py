@@ -7,7 +7,8 @@ is the staff rows of the people involved, the relationships of a book left behin
 ids of later new hires (a successor is hired).
 A transferred broker stays in the draw of the branch they were hired into (`Org.staff_branch`
 does not change: new customers of that branch may still be given to them): taking them out
-would move every later draw of the two branches. Each event is recorded in `_ground_truth/org_events.parquet` (ORG_EVENTS_SCHEMA).
+would move every later draw of the two branches. Each event is recorded in
+`_ground_truth/org_events.parquet` (ORG_EVENTS_SCHEMA).
 """
 
 from __future__ import annotations
