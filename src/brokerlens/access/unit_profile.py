@@ -4,9 +4,9 @@ aggregated: the units below, its staff with their books, the unit's book as the 
 alerts handled and the broker risk flags within it.
 
 Scope: the unit's aggregate is shown to a principal whose staff reach (`staff_scope`) covers
-every staff member of the unit's subtree - a team lead their team, a branch or region manager
-their units, head office every unit; anyone else gets 404 (403 for a role that sees no staff
-business). Audited (`unit_view`).
+every staff member of the unit's subtree and whose own units (`org.visible_units`) hold the
+unit - a team lead their team, a branch or region manager their units, head office every unit;
+anyone else gets 404 (403 for a role that sees no staff business). Audited (`unit_view`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from brokerlens.access.audit import audit_read
 from brokerlens.access.broker_risk import RiskView, risk_flags
-from brokerlens.access.org import descendants, parents
+from brokerlens.access.org import descendants, parents, visible_units
 from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.access.staff_profile import (
     AlertsHandled,
@@ -96,7 +96,8 @@ def check_unit(connection: sa.Connection, principal: Principal, unit_id: str) ->
             "this role sees no staff business (book, income, KPI)",
             hint="sign in as the unit's manager or head office",
         )
-    if not members or not members <= reach:
+    visible, _ = visible_units(connection, principal)
+    if unit_id not in visible or not members or not members <= reach:
         raise NotFound(f"no unit {unit_id[:32]!r} in your scope")
     return members
 
