@@ -15,10 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import sqlalchemy as sa
 
 from brokerlens.access.audit import audit_read
+from brokerlens.access.columnar import query_file
 from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.access.staff_scope import check_staff
 from brokerlens.auth.principal import Principal
@@ -184,21 +184,16 @@ def kept_for(settings: Settings, kind: Kind, served: dt.date) -> Path | None:
 
 def read_rows(path: Path, where: str, params: list[Any]) -> list[dict[str, Any]]:
     """Rows of a kept file matching `where` (our own SQL, values bound)."""
-    duck = duckdb.connect(":memory:")
-    try:
-        result = duck.execute(f"SELECT * FROM {parquet_source(path)} WHERE {where}", params)
-        names = [d[0] for d in result.description or []]
-        return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
-    finally:
-        duck.close()
+    sql = f"SELECT * FROM {parquet_source(path)} WHERE {where}"
+    return query_file(str(path), sql, params)
 
 
 def read_book(settings: Settings, served: dt.date, scope_kind: str, scope_id: str) -> Book | None:
     """The book of one scope from the kept staff book (None: no run kept one)."""
-    path = kept_for(settings, "staff_book", served)
-    if path is None:
+    day = newest_date(settings, "staff_book", served)
+    path = kept_file(settings, "staff_book", day) if day is not None else None
+    if day is None or path is None:
         return None
-    day = newest_date(settings, "staff_book", served) or served
     rows = read_rows(path, "scope_kind = ? AND scope_id = ?", [scope_kind, scope_id])
     return book_from_rows(day, rows)
 

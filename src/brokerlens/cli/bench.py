@@ -63,6 +63,7 @@ def bench(
 ) -> None:
     """Generate at a scale into a scratch home, time every stage, print a table, write JSON."""
     # each suite module registers its stages when imported
+    import brokerlens.bench.brokers_staff  # issue 19 part E
     import brokerlens.bench.churn
     import brokerlens.bench.complaints
     import brokerlens.bench.compliance

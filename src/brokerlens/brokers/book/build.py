@@ -125,15 +125,21 @@ def register_ledger(
     engine.register_parquet(name, [path], LEDGER_COLUMNS)
 
 
-def register_profile(engine: Engine, warehouse: WarehouseLayout, as_of: dt.date) -> None:
+def register_profile(
+    engine: Engine, lake: LakeFiles, warehouse: WarehouseLayout, as_of: dt.date
+) -> None:
     """`book_profile` (customer_id, tier, assets) from the profile of T; no tier when the
-    installation's catalog has no customer_tier."""
+    installation's catalog has no customer_tier, nor when no profile of T was kept (then the
+    assets are the day's daily_assets)."""
     path = warehouse.profile_file(as_of)
     if not path.is_file():
-        raise ConfigError(
-            f"no customer profile of {as_of}",
-            hint=f"run `brokerlens run --as-of {as_of}` (the step 'profile')",
+        feed_days(engine, lake, "daily_assets", "book_assets_t", [as_of])
+        engine.create_view(
+            "book_profile",
+            "SELECT customer_id, CAST(NULL AS VARCHAR) AS tier, "
+            "CAST(total_assets AS DOUBLE) AS assets FROM book_assets_t",
         )
+        return
     names = set(pq.read_schema(path).names)
     columns = [("customer_id", "VARCHAR"), (ASSETS_COLUMN, "DOUBLE")]
     if TIER_COLUMN in names:
@@ -153,7 +159,7 @@ def build_book(src: BookInputs) -> int:
     contacts_since = as_of - dt.timedelta(days=CONTACT_DAYS - 1)
     register_scopes(engine, as_of)
     register_ledger(engine, src.warehouse, as_of)
-    register_profile(engine, src.warehouse, as_of)
+    register_profile(engine, src.lake, src.warehouse, as_of)
     feed_days(engine, src.lake, "daily_assets", "book_daily_assets", days)
     window = [d for d in src.loaded_days if contacts_since <= d <= as_of]
     feed_days(engine, src.lake, "contacts", "book_contacts", window)
