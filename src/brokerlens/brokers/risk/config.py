@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from brokerlens.config import Settings
 from brokerlens.settings_file import installed_or_shipped
@@ -51,6 +51,16 @@ class RiskConfig(_Frozen):
     asset_loss: AssetLossRule = AssetLossRule()
     trading_concentration: ConcentrationRule = ConcentrationRule()
     risky_sales: RiskySalesRule = RiskySalesRule()
+
+    @field_validator("positions")
+    @classmethod
+    def _positions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(POSITIONS))
+        if unknown:
+            raise ValueError(f"unknown position(s) {unknown}; known: {', '.join(POSITIONS)}")
+        if not value:
+            raise ValueError("watch at least one position")
+        return value
 
 
 def config_path(settings: Settings) -> Path:
