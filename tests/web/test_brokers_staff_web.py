@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
+from brokerlens.bench.brokers_staff import run_steps, staff_with_books
 from brokerlens.store import open_store
 from brokerlens.store.schema import audit_log, relationships, snapshots, staff, users
 from web.conftest import Published, SignedIn
@@ -141,3 +142,13 @@ def test_each_view_is_audited(
         ).one()
     assert (last.username, last.action) == (me.username, "staff_view")
     assert last.detail == {"staff_id": broker}
+
+
+def test_the_steps_rerun_and_the_probe_finds_staff(published: Published) -> None:
+    line = run_steps(published.home)
+    assert "staff book" in line and "broker risk" in line and "rows" in line
+    found = staff_with_books(published.home, seed=1)
+    with open_store(published.settings).connect() as connection:
+        known = set(connection.execute(sa.select(staff.c.staff_id)).scalars())
+    assert found and set(found) <= known
+    assert staff_with_books(published.home, seed=1) == found  # the same seed, the same staff
