@@ -124,8 +124,9 @@ class AlertsHandled:
         return sum(self.by_status.values())
 
 
-def cents(value: object) -> Decimal:
-    return Decimal(int(value)) / 100 if value is not None else Decimal(0)  # type: ignore[call-overload]
+def cents(value: int | None) -> Decimal:
+    """Integer cents as yuan (a missing amount: 0)."""
+    return Decimal(value) / 100 if value is not None else Decimal(0)
 
 
 def _person(row: Any) -> Person:

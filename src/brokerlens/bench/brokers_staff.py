@@ -73,10 +73,14 @@ def staff_with_books(home: Path, seed: int) -> list[str]:
     path = kept_file(settings, "staff_book", day) if day else None
     if path is None:
         return []
-    found = duckdb.sql(
-        f"SELECT DISTINCT scope_id FROM {parquet_source(path)} "
-        "WHERE scope_kind = 'staff' AND section = 'tier' ORDER BY scope_id"
-    ).fetchall()
+    found = (
+        duckdb.connect(":memory:")
+        .execute(
+            f"SELECT DISTINCT scope_id FROM {parquet_source(path)} "
+            "WHERE scope_kind = 'staff' AND section = 'tier' ORDER BY scope_id"
+        )
+        .fetchall()
+    )
     ids = [str(r[0]) for r in found]
     random.Random(seed).shuffle(ids)
     return ids[:MAX_STAFF]
