@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import gen_checks as checks
 import numpy as np
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
@@ -37,7 +38,10 @@ def test_a_lead_leaving_hands_the_reports_to_a_successor(monkeypatch: pytest.Mon
     reports = {int(lead): set(np.flatnonzero(org.staff_manager == lead).tolist()) for lead in leads}
     monkeypatch.setattr(org_events, "LEAD_LEAVES_P", 1.0)
     events = org_events.OrgEvents()
-    changed, _ = org_events.leads_leave(org, rel, BIZ, np.random.default_rng(1), events, DAY)
+    opened, closed = np.ones(3000, bool), np.zeros(3000, bool)
+    changed, _ = org_events.leads_leave(
+        org, rel, opened, closed, BIZ, np.random.default_rng(1), events, DAY
+    )
     assert len(events.rows) == len(leads)
     for row in events.rows:
         lead = int(str(row["staff_id"])[1:])
@@ -61,9 +65,9 @@ def test_a_transfer_moves_the_broker_with_or_without_the_book(
     open_before = int((rel.end == NULL_INT).sum())
     branch_of = {int(u): b for b, u in enumerate(org.branch_units.tolist())}
     events = org_events.OrgEvents()
-    closed = np.zeros(3000, bool)
+    closed, opened = np.zeros(3000, bool), np.ones(3000, bool)
     moved, touched = org_events.transfers(
-        org, rel, closed, BIZ, np.random.default_rng(2), events, DAY
+        org, rel, opened, closed, BIZ, np.random.default_rng(2), events, DAY
     )
     assert events.rows and len(moved) == len(events.rows)
     for row in events.rows:
@@ -106,6 +110,7 @@ def test_events_are_in_the_feeds_and_the_ground_truth(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = _generate(tmp_path / "busy", monkeypatch, 0.08)
+    checks.check_contract(out)  # every row delivered refers to a customer already delivered
     truth = pq.read_table(out / "_ground_truth" / "org_events.parquet").to_pylist()
     kinds = {row["event"] for row in truth}
     assert kinds == {"team_lead_left", "transfer_with_book", "transfer_without_book"}
@@ -140,3 +145,27 @@ def test_the_events_leave_the_rest_of_a_seed_as_it_was(
             assert a.exists() == b.exists(), (day, feed)
             if a.exists():
                 assert a.read_bytes() == b.read_bytes(), (day, feed)
+
+
+def test_a_book_left_behind_is_delivered_only_for_customers_already_open(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    org, rel = _world()
+    monkeypatch.setattr(org_events, "TRANSFER_P", 0.3)
+    monkeypatch.setattr(org_events, "WITH_BOOK_P", 0.0)
+    opened = np.arange(3000) % 2 == 0  # odd customers open later: none of their rows is out
+    rows_before = len(rel.cust)
+    events = org_events.OrgEvents()
+    closed = np.zeros(3000, bool)
+    _, touched = org_events.transfers(
+        org, rel, opened, closed, BIZ, np.random.default_rng(2), events, DAY
+    )
+    delivered = np.concatenate(touched) if touched else np.zeros(0, np.int64)
+    assert len(delivered) and opened[rel.cust[delivered]].all()
+    for row in events.rows:
+        broker = int(str(row["staff_id"])[1:])
+        later = np.flatnonzero(
+            ~opened[rel.cust[:rows_before]] & (rel.end[:rows_before] == NULL_INT)
+        )
+        moved_in_place = later[rel.staff[later] == org.staff_manager[broker]]
+        assert (rel.start[moved_in_place] < BIZ).all()  # the same row, not a new one

@@ -62,6 +62,8 @@ def _uid(index: int) -> str:
 def leads_leave(
     org: Org,
     rel: Relations,
+    opened: np.ndarray,
+    closed: np.ndarray,
     biz: int,
     rng: np.random.Generator,
     events: OrgEvents,
@@ -83,7 +85,8 @@ def leads_leave(
         org.staff_manager[reports] = successor
         changed += [lead, successor, *reports.tolist()]
         held = np.flatnonzero((rel.staff == lead) & (rel.end == NULL_INT))
-        touched.append(reassign(rel, held, np.full(len(held), successor), biz))
+        held = held[~closed[rel.cust[held]]]
+        touched.append(hand_over(rel, held, np.full(len(held), successor), opened, biz))
         events.rows.append(
             {
                 "biz_date": day,
@@ -102,6 +105,7 @@ def leads_leave(
 def transfers(
     org: Org,
     rel: Relations,
+    opened: np.ndarray,
     closed: np.ndarray,
     biz: int,
     rng: np.random.Generator,
@@ -143,7 +147,7 @@ def transfers(
                 old_lead = broker
             target = np.full(len(live), old_lead)
             keep = _no_second_row(rel, live, target) & (target != broker)
-            touched.append(reassign(rel, live[keep], target[keep], biz))
+            touched.append(hand_over(rel, live[keep], target[keep], opened, biz))
             live = live[keep]
         events.rows.append(
             {
@@ -158,6 +162,17 @@ def transfers(
             }
         )
     return changed, touched
+
+
+def hand_over(
+    rel: Relations, rows: np.ndarray, targets: np.ndarray, opened: np.ndarray, biz: int
+) -> np.ndarray:
+    """Give the rows to `targets` from `biz`: ended and started anew for customers already
+    delivered, changed in place for customers whose account opens later (their rows are not
+    delivered yet), as the departures in simulate.py do. Returns the rows to deliver."""
+    seen = opened[rel.cust[rows]]
+    rel.staff[rows[~seen]] = targets[~seen]
+    return reassign(rel, rows[seen], targets[seen], biz)
 
 
 def _no_second_row(rel: Relations, live: np.ndarray, target: np.ndarray) -> np.ndarray:

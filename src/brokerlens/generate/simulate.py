@@ -650,12 +650,12 @@ class Simulation:
             events_rng = self.st.get("org_events", t)
             day = self.days[t]
             replaced, inherited = org_events.leads_leave(
-                org, rel, biz, events_rng, self.org_events, day
+                org, rel, opened, s.closed, biz, events_rng, self.org_events, day
             )
             staff_rows += replaced
             touched += inherited
             moved, handed = org_events.transfers(
-                org, rel, s.closed, biz, events_rng, self.org_events, day
+                org, rel, opened, s.closed, biz, events_rng, self.org_events, day
             )
             staff_rows += moved
             touched += handed
