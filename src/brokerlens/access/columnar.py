@@ -171,3 +171,20 @@ def member_rows(path: str, where: Where) -> tuple[list[str], list[str | None]]:
     finally:
         cursor.close()
     return found["customer_id"].to_pylist(), found["branch_id"].to_pylist()
+
+
+def query_file(path: str, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Rows (as dicts) of `sql` over the kept file `path` (the caller's own SQL naming the file,
+    values bound), on the process's DuckDB connection, kept like the other answers over a file
+    that does not change (issue 19: the staff pages' book and risk files)."""
+
+    def compute() -> list[dict[str, Any]]:
+        cursor = _connection().cursor()
+        try:
+            result = cursor.execute(sql, params)
+            names = [d[0] for d in result.description or []]
+            return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+        finally:
+            cursor.close()
+
+    return list(_answer(path, sql, params, compute))

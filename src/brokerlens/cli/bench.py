@@ -64,6 +64,7 @@ def bench(
     """Generate at a scale into a scratch home, time every stage, print a table, write JSON."""
     # each suite module registers its stages when imported
     import brokerlens.bench.brokers_kpi  # issue 19 part D
+    import brokerlens.bench.brokers_staff  # issue 19 part E
     import brokerlens.bench.brokers_statements  # issue 19 C
     import brokerlens.bench.brokers_tree  # issue 19 part A
     import brokerlens.bench.churn

@@ -98,6 +98,7 @@ def generate(options: GenerateOptions) -> GenerateSummary:
     oracle.close()
     applied.close()
     ground_truth.write_customers(sim, options.out)
+    ground_truth.write_org_events(sim, options.out)
     ground_truth.write_bad_rows(bad, options.out)
     (options.out / MARKER).write_text(
         json.dumps(

@@ -25,6 +25,7 @@ from brokerlens.generate import archetypes as ar
 from brokerlens.generate.churn import CAUSES, HARD, SOFT
 from brokerlens.generate.effects import EFFECTS_SCHEMA
 from brokerlens.generate.options import GROUND_TRUTH_DIR
+from brokerlens.generate.org_events import ORG_EVENTS_SCHEMA
 from brokerlens.generate.simulate import PROPENSITY_SCHEMA, Simulation
 from brokerlens.generate.tables import NULL_INT, labels
 
@@ -77,6 +78,14 @@ def write_customers(sim: Simulation, out: Path) -> None:
         }
     )
     pq.write_table(table, folder / "customers.parquet")
+
+
+def write_org_events(sim: Simulation, out: Path) -> None:
+    """`_ground_truth/org_events.parquet` (issue 19): team leads who left with reports, and
+    cross-branch transfers with or without the book (generate/org_events.py)."""
+    folder = out / GROUND_TRUTH_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(sim.org_events.table().cast(ORG_EVENTS_SCHEMA), folder / "org_events.parquet")
 
 
 def write_bad_rows(rows: list[pa.Table], out: Path) -> None:

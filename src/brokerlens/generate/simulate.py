@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from brokerlens.contract.feeds import REFERENCE_FEEDS
 from brokerlens.generate import archetypes as ar
-from brokerlens.generate import churn, effects, flows, ipo, otc, prices, service
+from brokerlens.generate import churn, effects, flows, ipo, org_events, otc, prices, service
 from brokerlens.generate import customers as cu
 from brokerlens.generate.actions import CONTACT, KINDS, Actions
 from brokerlens.generate.market import CLASSES, TYPE_ASSET_CLASS, build_market, securities_table
@@ -78,6 +78,7 @@ class Simulation:
     ) -> None:
         self.days = days
         self.st = Streams(seed)
+        self.org_events = org_events.OrgEvents()  # issue 19, for the ground truth
         self.day_numbers = [day_number(d) for d in days]
         start = self.day_numbers[0]
         self.start = start
@@ -644,6 +645,20 @@ class Simulation:
             seen = opened[rel.cust[live]]
             rel.staff[live[~seen]] = target[~seen]
             touched.append(reassign(rel, live[seen], target[seen], biz))
+        # issue 19: team leads leaving with reports, cross-branch transfers (own stream)
+        if t > 0:
+            events_rng = self.st.get("org_events", t)
+            day = self.days[t]
+            replaced, inherited = org_events.leads_leave(
+                org, rel, opened, s.closed, biz, events_rng, self.org_events, day
+            )
+            staff_rows += replaced
+            touched += inherited
+            moved, handed = org_events.transfers(
+                org, rel, opened, s.closed, biz, events_rng, self.org_events, day
+            )
+            staff_rows += moved
+            touched += handed
         # occasional servicer reassignment
         moving = (
             np.flatnonzero(opened & (rng.random(s.n) < 0.0003) & (rel.current[:, 1] >= 0))

@@ -248,6 +248,22 @@ class WarehouseLayout:
     def statements_months(self) -> list[dt.date]:
         return dated_files(self.brokers_dir / "statements")
 
+    # staff pages and broker risk (issue 19 part E)
+    def staff_book_file(self, as_of: dt.date) -> Path:
+        """Each staff member's and unit's book as of T (customers by tier, trend, flow,
+        service contacts): what the staff and unit pages show."""
+        return self.brokers_dir / "book" / f"{as_of.isoformat()}.parquet"
+
+    def staff_book_dates(self) -> list[dt.date]:
+        return dated_files(self.brokers_dir / "book")
+
+    def broker_risk_file(self, as_of: dt.date) -> Path:
+        """The broker risk flags of T, with the figures that explain them."""
+        return self.brokers_dir / "risk" / f"{as_of.isoformat()}.parquet"
+
+    def broker_risk_dates(self) -> list[dt.date]:
+        return dated_files(self.brokers_dir / "risk")
+
     # --- end brokers ---
 
     @property

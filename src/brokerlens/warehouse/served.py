@@ -42,6 +42,8 @@ Kind = Literal[
     "income",
     "statements",
     "customer_month",  # issue 19 handover: a month's sums per customer (the month's first day)
+    "staff_book",
+    "broker_risk",
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -68,6 +70,8 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "income": WarehouseLayout.income_file,
     "statements": WarehouseLayout.statements_file,
     "customer_month": WarehouseLayout.month_file,  # issue 19 handover
+    "staff_book": WarehouseLayout.staff_book_file,
+    "broker_risk": WarehouseLayout.broker_risk_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -88,6 +92,8 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "kpi_detail": WarehouseLayout.kpi_months,
     "income": WarehouseLayout.income_months,
     "statements": WarehouseLayout.statements_months,
+    "staff_book": WarehouseLayout.staff_book_dates,
+    "broker_risk": WarehouseLayout.broker_risk_dates,
 }
 
 

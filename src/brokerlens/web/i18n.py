@@ -1977,6 +1977,87 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "lp.none": ("没有台账问题", "No ledger problems"),
     "enum.approval_kind.relationship_handover": ("客户移交", "Relationship handover"),
     # --- end relationship ledger and handovers ---
+    # --- staff pages, unit pages and broker risk (issue 19) ---
+    "staff.title": ("员工档案", "Staff profile"),
+    "staff.position": ("岗位", "Position"),
+    "staff.unit": ("所属单位", "Unit"),
+    "staff.manager": ("直属上级", "Manager"),
+    "staff.reports": ("直接下属", "Reports"),
+    "staff.no_reports": ("无", "None"),
+    "staff.tenure": ("司龄", "Tenure"),
+    "staff.tenure_years": ("{n} 年", "{n} years"),
+    "staff.hire_date": ("入职日期", "Hired"),
+    "staff.leave_date": ("离职日期", "Left"),
+    "staff.cert": ("执业证书编号", "Certificate no."),
+    "staff.grade": ("职级", "Grade"),
+    "staff.customers_list": ("名下客户", "Their customers"),
+    "staff.slot.history": ("组织变动", "Organisation history"),
+    "staff.slot.handover": ("待移交客户", "Book to hand over"),
+    "staff.slot.income": ("收入与佣金分成", "Income and commission"),
+    "staff.slot.kpi": ("绩效考核", "KPI scores"),
+    "staff.slot.book": ("客户资产与服务", "Book and service"),
+    "staff.slot.risk": ("经纪人风险监控", "Broker risk"),
+    "staff.slot.empty": ("暂无数据", "Not available yet"),
+    "staff.book_as_of": ("数据日期 {date}", "As of {date}"),
+    "staff.no_book": (
+        "尚无客户资产数据：请先运行 brokerlens run。",
+        "No book kept yet: run `brokerlens run` first.",
+    ),
+    "staff.customers": ("客户数", "Customers"),
+    "staff.assets": ("客户总资产", "Customer assets"),
+    "staff.tier": ("客户级别", "Tier"),
+    "staff.by_tier": ("按客户级别", "By tier"),
+    "staff.trend": ("资产趋势（月末）", "Assets at month ends"),
+    "staff.flow": ("客户增减", "Customers gained and lost"),
+    "staff.month": ("月份", "Month"),
+    "staff.gained": ("新增", "Gained"),
+    "staff.lost": ("转出", "Lost"),
+    "staff.closed": ("销户", "Closed"),
+    "staff.flow_note": (
+        "新增/转出：开始或结束由其服务的客户（任一角色）；销户：由其服务期间销户的客户。",
+        "Gained / lost: customers they started or stopped serving (any role); closed: customers "
+        "who closed their account while served.",
+    ),
+    "staff.contacts": ("近90天服务联系", "Service contacts, last 90 days"),
+    "staff.purpose": ("联系目的", "Purpose"),
+    "staff.result": ("结果", "Result"),
+    "staff.contacts_n": ("次数", "Contacts"),
+    "staff.contacts_customers": ("客户数", "Customers"),
+    "staff.alerts": ("处理提醒", "Alerts handled"),
+    "staff.alerts_total": ("共 {n} 次", "{n} in all"),
+    "staff.none": ("无", "None"),
+    "staff.risk_as_of": ("近{days}天，数据日期 {date}", "Last {days} days, as of {date}"),
+    "staff.no_risk": (
+        "尚无经纪人风险数据：请先运行 brokerlens run。",
+        "No broker risk measures kept yet: run `brokerlens run` first.",
+    ),
+    "staff.not_watched": (
+        "该岗位不在经纪人风险监控范围内。",
+        "This position is not watched by broker risk monitoring.",
+    ),
+    "staff.risk_metric": ("监控项", "Measure"),
+    "staff.risk_value": ("本人", "Broker"),
+    "staff.risk_branch": ("营业部", "Branch"),
+    "staff.risk_flagged": ("预警", "Flagged"),
+    "staff.risk_ok": ("正常", "Normal"),
+    "staff.risk_explain": ("说明", "Explanation"),
+    "unit.title": ("单位概览", "Unit overview"),
+    "unit.parent": ("上级单位", "Parent unit"),
+    "unit.children": ("下级单位", "Units below"),
+    "unit.leaders": ("负责人", "Led by"),
+    "unit.staff": ("人员", "Staff"),
+    "unit.staff_count": ("{n} 人", "{n} staff"),
+    "unit.flags": ("风险预警", "Risk flags"),
+    "unit.no_flags": ("无经纪人风险预警。", "No broker risk flags."),
+    "unit.book_note": (
+        "单位合计按客户去重：同一客户由多名员工服务只计一次。",
+        "A customer served by several of the unit's staff counts once.",
+    ),
+    "field.staff_id": ("员工", "Staff"),
+    "field.unit_id": ("单位", "Unit"),
+    "field.staff_ids": ("员工", "Staff"),
+    "field.rows": ("条数", "Rows"),
+    # --- end staff pages, unit pages and broker risk ---
 }
 
 
@@ -2324,6 +2405,9 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
             "Viewed a book to hand over",
         ),  # issue 19 handover
         ("view_ledger_problems", "查看台账问题", "Viewed ledger problems"),  # issue 19 handover
+        ("staff_view", "查看员工档案", "Viewed a staff profile"),  # issue 19 E
+        ("unit_view", "查看单位概览", "Viewed a unit overview"),  # issue 19 E
+        ("broker_risk_view", "查看经纪人风险", "Viewed broker risk"),  # issue 19 E
     ),
     "permission": _enum(
         ("reveal_pii", "查看明文", "Reveal personal data"),

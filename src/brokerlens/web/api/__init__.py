@@ -26,6 +26,7 @@ from brokerlens.web.api import (
     recommendations,
     records,
     segments,
+    staff,  # issue 19 part E
     statements,
     suitability,
     users,
@@ -64,4 +65,5 @@ def routers() -> list[APIRouter]:
         kpi.router,  # issue 19 part D
         statements.router,  # issue 19 C
         handovers.router,  # issue 19 handover
+        staff.router,  # issue 19 part E
     ]

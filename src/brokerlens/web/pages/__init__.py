@@ -26,8 +26,10 @@ from brokerlens.web.pages import (
     recommendations,
     records,
     segments,
+    staff,  # issue 19 part E
     statements,
     thresholds,
+    units,  # issue 19 part E
     users,
     work_orders,
     worklist,
@@ -62,4 +64,6 @@ def routers() -> list[APIRouter]:
         kpi.router,  # issue 19 part D
         statements.router,  # issue 19 C
         handovers.router,  # issue 19 handover
+        staff.router,  # issue 19 part E
+        units.router,  # issue 19 part E
     ]
