@@ -333,6 +333,12 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
     others = [r["staff_id"] for r in (listed if isinstance(listed, list) else listed["data"])]
     receiver = next(s for s in sorted(others) if s != staff)
     walk.params["handover"] = {"giver_id": staff, "receiver_id": receiver}
+    # issue 19 part E: the unit page of the work-list broker's unit
+    walk.params["unit_id"] = next(
+        r["unit_id"]
+        for r in (listed if isinstance(listed, list) else listed["data"])
+        if r["staff_id"] == staff
+    )
     walk.params["fmt"] = "xlsx"  # the exports: .csv and .xlsx are one endpoint each
     walk.params["report"] = "holdings-above-class"
     products = me.client.get("/api/products", params={"page_size": 1}).json()["rows"]

@@ -118,13 +118,14 @@ def _read(
 
 
 def staff_risk(db: sa.Engine, settings: Settings, principal: Principal, staff_id: str) -> RiskView:
-    """One staff member's measures (flagged or not), explained."""
+    """One staff member's measures (flagged or not), explained. Audited (`broker_risk_view`)."""
     with db.connect() as connection:
         check_staff(connection, principal, staff_id)
         served = served_snapshot_on(connection).as_of_date
         kept, day, rows = _read(settings, served, frozenset({staff_id}), flagged_only=False)
         names = _names(connection, {staff_id})
     config = load_config(settings)
+    audit_read(db, principal, "broker_risk_view", [], {"staff_id": staff_id})
     return RiskView(served, kept, day, [line_of(r, config, names) for r in rows])
 
 

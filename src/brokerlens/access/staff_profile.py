@@ -260,9 +260,11 @@ class BookSlot:
 
 
 def staff_book(db: sa.Engine, settings: Settings, principal: Principal, staff_id: str) -> BookSlot:
-    """The staff member's book, service activity and alerts handled (in scope)."""
+    """The staff member's book, service activity and alerts handled (in scope). Audited
+    (`staff_view`, section book)."""
     with db.connect() as connection:
         check_staff(connection, principal, staff_id)
         served = served_snapshot_on(connection).as_of_date
         handled = alerts_handled(connection, [staff_id])
+    audit_read(db, principal, "staff_view", [], {"staff_id": staff_id, "section": "book"})
     return BookSlot(served, read_book(settings, served, "staff", staff_id), handled)
