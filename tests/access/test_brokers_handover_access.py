@@ -252,6 +252,29 @@ def test_the_preview_sums_last_month_s_net_commission_to_the_cent(world: World) 
     assert seen.commission_cents == 123_463  # C001 + C002; C003 is not S1's
 
 
+def test_without_a_complete_month_the_preview_sums_the_month_to_date(world: World) -> None:
+    month = AS_OF.replace(day=1)  # no customer_month of February: the statements' income file
+    path = WarehouseLayout(world.settings.warehouse_dir).income_file(month)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(
+        pa.table(
+            {
+                "day": pa.array([month, AS_OF, AS_OF + dt.timedelta(days=3), month], pa.date32()),
+                "customer_id": ["C001", "C002", "C001", "C003"],
+                "commission_cents": pa.array([123_456, 7, 50_000, 99_999], pa.int64()),
+                "product_fee_cents": pa.array([0, 0, 0, 0], pa.int64()),
+            }
+        ),
+        path,
+    )
+    seen = preview_handover(
+        world.engine, world.settings, world.who("branch"), HandoverInput("S1", "S2")
+    )
+    assert (seen.commission_basis, seen.commission_month) == ("month_to_date", month)
+    # C001 + C002 up to the served date; C001's later day and C003 (not S1's) left out
+    assert seen.commission_cents == 123_463
+
+
 def test_publish_takes_out_only_the_items_of_customers_the_feed_changed(world: World) -> None:
     asked = request_handover(
         world.engine, world.settings, world.who("branch"), HandoverInput("S1", "S2")

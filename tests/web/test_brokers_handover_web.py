@@ -8,6 +8,7 @@ branch manager and region manager do it, on a home of its own.)"""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -69,9 +70,12 @@ def test_a_handover_requested_approved_and_seen(
     assert seen.status_code == 200, seen.text
     preview = seen.json()
     assert preview["count"] >= 1 and preview["giver_id"] == giver
-    assert preview["commission_basis"] in ("last_complete_month", "none")
+    # the run kept the statements' income of the served month: at least the month to date
+    labels = {"last_complete_month": "上一完整月", "month_to_date": "本月至今"}
+    assert preview["commission_basis"] in labels and Decimal(preview["commission"]) >= 0
     page = manager.client.post("/handovers/preview", data={"csrf_token": manager.csrf, **body})
     assert page.status_code == 200 and 'id="handover-preview"' in page.text
+    assert labels[preview["commission_basis"]] in page.text
     assert f'id="preview-count">{preview["count"]}<' in page.text
     bad = manager.client.post(
         "/handovers/preview",

@@ -4,13 +4,13 @@ A holder of manage_org picks customers of a giving staff member in their reach (
 customers, a saved segment, or the whole book), the receiving staff member, the roles (default:
 every role the giver holds for them) and the effective date (default: the served as-of date, so
 scope changes at once). `preview_handover` says who moves, their total assets (the served
-profile) and their net commission of the last complete month (the warehouse's customer_month,
-the basis named); `request_handover` records it and asks for approval (kind
-`relationship_handover`: the giver's branch decides, a receiver in another branch makes it head
-office's); approving applies it in the decision's transaction (`brokers.ledger.overlay`): the
-giver's `relationships` rows end at the date and the receiver's start, so the next read of
-scope already follows it. Every read and change is audited with the customers.
-"""
+profile) and their net commission of the last complete month (the warehouse's customer_month),
+else of the month to date (the statements' income file), the basis named; `request_handover`
+records it and asks for approval (kind `relationship_handover`: the giver's branch decides, a
+receiver in another branch makes it head office's); approving applies it in the decision's
+transaction (`brokers.ledger.overlay`): the giver's `relationships` rows end at the date and the
+receiver's start, so the next read of scope already follows it. Every read and change is audited
+with the customers."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -336,25 +337,39 @@ def _month_before(day: dt.date) -> dt.date:
 def commission_of(
     settings: Settings, ids: list[str], day: dt.date
 ) -> tuple[int | None, dt.date | None, str]:
-    """Net commission (cents) of the customers in the last complete month before `day`, from the
-    warehouse's customer_month file; (None, None, "none") when that month is not kept."""
+    """Net commission (cents) of the customers: of the last complete month before `day` (the
+    warehouse's customer_month file), else of the month to date (the commission statements'
+    income file of `day`'s month, in cents); (None, None, "none") when neither is kept."""
     month = _month_before(day)
     path = kept_file(settings, "customer_month", month)
-    if path is None:
-        return None, None, "none"
+    if path is not None:
+        total = "CAST(coalesce(sum(m.net_commission), 0) * 100 AS BIGINT)"
+        return _summed(path, total, ids), month, "last_complete_month"
+    current = day.replace(day=1)
+    income = kept_file(settings, "income", current)
+    if income is not None:
+        # the days up to the served date only: a file a later run wrote may reach past it
+        upto = literal(day.isoformat())
+        total = f"coalesce(sum(m.commission_cents) FILTER (WHERE m.day <= DATE {upto}), 0)"
+        return _summed(income, total, ids), current, "month_to_date"
+    return None, None, "none"
+
+
+def _summed(path: Path, total: str, ids: list[str]) -> int:
+    """`total` (an aggregate over `m`) over the rows of the kept file `path` of the customers."""
     if not ids:
-        return 0, month, "last_complete_month"
+        return 0
     duck = duckdb.connect(":memory:")
     try:
         duck.execute("CREATE TEMP TABLE wanted (customer_id VARCHAR)")
         duck.executemany("INSERT INTO wanted VALUES (?)", [(c,) for c in ids])
         row = duck.execute(
-            "SELECT CAST(coalesce(sum(m.net_commission), 0) * 100 AS BIGINT) "
+            f"SELECT {total} "
             f"FROM read_parquet({literal(str(path))}) AS m JOIN wanted USING (customer_id)"
         ).fetchall()
     finally:
         duck.close()
-    return int(row[0][0]), month, "last_complete_month"
+    return int(row[0][0])
 
 
 def _managing(principal: Principal) -> None:
@@ -614,7 +629,7 @@ def describe_handover(
         ("Roles" if en else "角色", ", ".join(p.get("roles") or [])),
         ("Customers" if en else "客户数", str(p.get("customers"))),
         ("Total assets" if en else "总资产", f"{Decimal(str(p.get('total_assets') or 0)):,.2f}"),
-        ("Net commission, last month" if en else "上月净佣金", commission),
+        ("Net commission" if en else "净佣金", commission),
         ("Handover" if en else "移交单号", str(p.get("handover_id"))),
     ]
 

@@ -74,13 +74,14 @@ def _show_preview(p: HandoverPreview) -> None:
         table.add_row(m.customer_id, ", ".join(m.roles), assets)
     console.print(table)
     if p.commission_cents is not None:
-        commission = f"{Decimal(p.commission_cents) / 100:,.2f} (month {p.commission_month})"
+        basis = p.commission_basis.replace("_", " ")
+        commission = f"{Decimal(p.commission_cents) / 100:,.2f} ({basis}, {p.commission_month})"
     else:
-        commission = "- (no complete month kept)"
+        commission = "- (no month kept)"
     decides = p.unit_id or "head office"
     console.print(
         f"{len(p.customers)} customers, {p.moves} relationships; total assets "
-        f"{p.total_assets:,.2f}; net commission, last complete month {commission}; "
+        f"{p.total_assets:,.2f}; net commission {commission}; "
         f"decided by {decides}",
         markup=False,
     )

@@ -63,7 +63,9 @@ class PreviewPublic(BaseModel):
     total_assets: Decimal
     commission: Decimal | None = Field(description="net commission of commission_month, yuan")
     commission_month: dt.date | None
-    commission_basis: str = Field(description="last_complete_month, or none (no month kept)")
+    commission_basis: str = Field(
+        description="last_complete_month, month_to_date (no complete month kept), or none"
+    )
     decided_by_unit: str | None = Field(description="the deciding branch; null: head office")
     not_held: list[str]
 
