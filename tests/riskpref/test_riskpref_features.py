@@ -125,3 +125,28 @@ def test_return_volatility_nets_transfers(lake: Lake) -> None:
 def test_avg_assets_from_the_open_date(lake: Lake) -> None:
     assert lake.q1["CNEW"]["avg_assets_3m"] == approx(10_000)  # 2 days since opening
     assert lake.q1["CTINY"]["avg_assets_3m"] == approx(500)
+
+
+# issue 20: the absolute scale's measures, over the 12 months (here the 5 loaded days). Grades
+# of riskpref/scale.yaml: A and B shares R3, ChiNext R4, ST and warrants R5, exchange funds R3,
+# IPO subscription R2; OTC products their own risk_level: P_EQ R4, P_MM R1, P_BF R2.
+def test_held_grade_weights_what_is_held_by_value(lake: Lake) -> None:
+    # A_MAIN 20,000 x R3, CHI 10,000 x R4, ETF 20,000 x R3, P_EQ 30,000 x R4, P_MM 10,000 x R1
+    assert lake.q1["CMIX"]["held_grade"] == approx((60 + 40 + 60 + 120 + 10) / 90)
+    assert lake.q1["CB"]["held_grade"] == approx(3.0)
+    assert lake.q1["CST"]["held_grade"] == approx(5.0)
+    assert lake.q1["CBF"]["held_grade"] == approx(2.0)
+    assert lake.q1["CIPO"]["held_grade"] == approx(2.0)  # only the IPO subscription
+    assert lake.q1["CVOL"]["held_grade"] is None  # cash only: nothing graded
+    assert lake.q1["CB"]["invested"] == approx(0.8) and lake.q1["CVOL"]["invested"] == 0
+    assert lake.q1["CMIX"]["exchange_share"] == approx(50 / 90)  # P_EQ, P_MM are OTC
+
+
+def test_turnover_and_drawdown(lake: Lake) -> None:
+    war = lake.q1["CWAR"]
+    # all trades, 1,760, over 5 days x 20,000 of assets, x 250
+    assert war["turnover"] == approx(1760 / (5 * 20_000) * 250)
+    assert war["leverage"] == 0 and war["margin_trade_share"] == 0
+    # CVOL: +10% then -10% (the transfer in is not a return): 1.1 -> 0.99, a 10% fall
+    assert lake.q1["CVOL"]["max_drawdown"] == approx(0.1)
+    assert lake.q1["CB"]["max_drawdown"] == approx(0.0)

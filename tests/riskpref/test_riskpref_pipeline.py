@@ -18,6 +18,7 @@ from brokerlens.riskpref import LEVELS
 from brokerlens.riskpref.features import PRODUCT, compute_features, names
 from brokerlens.riskpref.kept import RiskprefModel
 from brokerlens.riskpref.quarter import Quarter, quarter_windows
+from brokerlens.riskpref.scale import default_scale
 from brokerlens.riskpref.service import fit_quarter, riskpref_models
 from support.brokerage import Brokerage
 
@@ -64,8 +65,14 @@ def test_everyone_scored_sample_bounded_levels_five(fitted: Settings) -> None:
     for r in levels:
         assert r["in_fit"] == (1_000 <= r["avg_assets_3m"] <= 10_000_000)
         assert r["level"] == LEVELS[r["score"] - 1]
+        # seed 002's cluster score is kept beside; the level is the absolute scale's (issue 20)
         want = min(5, max(1, r["cluster_score"] + r["timing_adjust"] + r["style_adjust"]))
-        assert r["score"] == want
+        assert r["cluster_adjusted"] == want
+        cuts = default_scale().cuts
+        assert r["score"] == 5 - sum(r["points"] >= cut for cut in cuts), r
+        if "按现金计" not in r["why"]:  # else: the total in words, to two decimals
+            total = float(r["why"].rsplit("合计", 1)[1].removesuffix("分"))
+            assert total == pytest.approx(r["points"], abs=0.006)
     assert any(not r["in_fit"] for r in levels)  # dormant customers are scored too
     assert K[0] <= model.product.k <= K[1]
     assert [s.k for s in model.product.k_scores] == list(range(K[0], K[1] + 1))
@@ -73,6 +80,7 @@ def test_everyone_scored_sample_bounded_levels_five(fitted: Settings) -> None:
     assert model.product.k == best.k
     assert sum(model.product.explained) >= 0.95
     assert all(c.description.startswith("平均") for c in model.clusters)
+    assert model.scale == default_scale().model_dump()  # the scale the levels were placed on
 
 
 def test_same_seed_same_assignments_and_levels(fitted: Settings) -> None:

@@ -33,6 +33,7 @@ class RiskLevel:
     timing_adjust: int
     style_adjust: int
     description: str
+    why: str = ""  # the level on the absolute scale, in words ("" for a model before issue 20)
 
 
 def customer_levels(
@@ -55,6 +56,7 @@ def customer_levels(
             timing_adjust=int(r["timing_adjust"]),
             style_adjust=int(r["style_adjust"]),
             description=str(r["description"]),
+            why=str(r.get("why") or ""),
         )
         for r in customer_history(settings, customer_id)
     ]

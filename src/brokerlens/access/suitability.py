@@ -113,6 +113,7 @@ class BehaviourLevel(_Open):
     score: int | None = None
     cluster_name: str | None = None
     description: str | None = None
+    why: str | None = Field(default=None, description="the level's reasons on the absolute scale")
 
 
 class CompositeRisk(BaseModel):
@@ -276,7 +277,7 @@ def behaviour_history(settings: Settings, customer_id: str) -> list[BehaviourLev
         found = customer_history(settings, customer_id)
     except NotFound:
         return []
-    keep = ("quarter", "version", "level", "score", "cluster_name", "description")
+    keep = ("quarter", "version", "level", "score", "cluster_name", "description", "why")
     return [BehaviourLevel.model_validate({k: row.get(k) for k in keep}) for row in found]
 
 

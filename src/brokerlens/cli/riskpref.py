@@ -90,8 +90,8 @@ def show(
     customer: Annotated[str, typer.Argument(help="Customer id.")],
     user: UserOpt,
 ) -> None:
-    """A customer's level in every stored quarter, with the cluster's description; the customer
-    must be in the user's scope. Audited as `view_riskpref`."""
+    """A customer's level in every stored quarter, why (the absolute scale), and the cluster's
+    description; the customer must be in the user's scope. Audited as `view_riskpref`."""
     from brokerlens.access.riskpref import customer_levels
 
     me = acting(ctx, user)
@@ -101,21 +101,20 @@ def show(
         "quarter",
         "version",
         "level",
-        "score",
+        "why",
         "cluster",
-        "adjust",
         "what sets it apart",
     ):
         table.add_column(column)
     for r in rows:
-        adjust = f"timing {r.timing_adjust:+d}, style {r.style_adjust:+d}"
         table.add_row(
             r.quarter,
             str(r.version),
             r.level,
-            str(r.score),
-            f"{r.cluster} {r.cluster_name} ({r.cluster_score})",
-            adjust,
+            r.why
+            or f"cluster score {r.cluster_score}, timing {r.timing_adjust:+d}, "
+            f"style {r.style_adjust:+d}",
+            f"{r.cluster} {r.cluster_name}",
             r.description,
         )
     console.print(table)

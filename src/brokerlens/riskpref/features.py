@@ -19,6 +19,7 @@ from brokerlens.engine.sqlfiles import load_sql
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.riskpref.quarter import QuarterWindows
+from brokerlens.riskpref.scale import Grades, load_scale
 from brokerlens.warehouse.sources import LakeFiles
 
 PRODUCT, TIMING, STYLE = "product", "timing", "style"
@@ -61,6 +62,16 @@ FEATURES: tuple[Feature, ...] = (
     Feature("style_a_turnover", STYLE, "近12个月A股年化换手率", log=True),
 )
 BY_NAME = {f.name: f for f in FEATURES}
+# The absolute scale's measures (scale.py), beside the clustering features.
+SCALE_COLUMNS = (
+    "held_grade",
+    "invested",
+    "turnover",
+    "exchange_share",
+    "leverage",
+    "margin_trade_share",
+    "max_drawdown",
+)
 MIN_RETURN_BASE = 1000.0  # a day's return counts when the day before held at least this
 
 
@@ -73,10 +84,15 @@ def features_sql() -> str:
 
 
 def compute_features(
-    settings: Settings, windows: QuarterWindows, engine_name: str = "duckdb"
+    settings: Settings,
+    windows: QuarterWindows,
+    engine_name: str = "duckdb",
+    grades: Grades | None = None,
 ) -> pa.Table:
-    """One row per customer known at the quarter's end: customer_id, avg_assets_3m, FEATURES,
-    computed on the named engine (`--engine duckdb|spark`)."""
+    """One row per customer known at the quarter's end: customer_id, avg_assets_3m, FEATURES
+    and SCALE_COLUMNS (graded by `grades`, the scale's by default), computed on the named engine
+    (`--engine duckdb|spark`)."""
+    grades = grades or load_scale(settings).grades
     layout = LakeLayout(settings.lake_dir)
     lake = LakeFiles(layout, read_catalog(layout))
     engine = open_engine(engine_name, settings)
@@ -89,7 +105,11 @@ def compute_features(
         )
         days = pa.table({"biz_date": pa.array(windows.days, pa.date32())})
         engine.register_table("rp_days", days)
-        params: dict[str, Value] = {**windows.params, "min_return_base": MIN_RETURN_BASE}
+        params: dict[str, Value] = {
+            **windows.params,
+            "min_return_base": MIN_RETURN_BASE,
+            **grades.params(),
+        }
         return engine.fetch(features_sql(), params)
     finally:
         engine.close()

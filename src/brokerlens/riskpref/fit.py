@@ -22,6 +22,7 @@ from brokerlens.riskpref.profile import (
     profiles,
     row_points,
 )
+from brokerlens.riskpref.scale import Placed, Scale, default_scale, place
 
 ASSETS_BOUNDS = (1_000.0, 10_000_000.0)  # avg_assets_3m of the customers the model is fit on
 K_RANGE = (5, 24)  # k-means k tried; at least 5 so the five levels can all occur
@@ -49,6 +50,7 @@ class Scored:
     cluster: np.ndarray  # 0-based
     timing_group: np.ndarray
     style_group: np.ndarray
+    placed: Placed  # the absolute scale: each customer's own points, level and reasons
 
     @property
     def cluster_score(self) -> np.ndarray:
@@ -63,9 +65,15 @@ class Scored:
         return np.array(self.style.adjust)[self.style_group]
 
     @property
-    def score(self) -> np.ndarray:
-        """1 (highest risk preference) .. 5: the cluster's score with both adjustments."""
+    def cluster_adjusted(self) -> np.ndarray:
+        """Seed 002's score: the cluster's with both sub-model adjustments (kept to compare;
+        issue 20 measured it compressed at the top, so it no longer sets the level)."""
         return np.clip(self.cluster_score + self.timing_adjust + self.style_adjust, 1, 5)
+
+    @property
+    def score(self) -> np.ndarray:
+        """1 (highest risk preference) .. 5: the customer's place on the absolute scale."""
+        return self.placed.score
 
     @property
     def level(self) -> np.ndarray:
@@ -117,10 +125,37 @@ def sample(table: pa.Table, k_range: tuple[int, int], quarter: str) -> tuple[np.
     return fit, k_max
 
 
+def place_on_scale(table: pa.Table, scale: Scale) -> Placed:
+    """Every customer of the feature table on the absolute scale."""
+
+    def column(name: str, missing: float) -> np.ndarray:
+        values = table.column(name).to_numpy(zero_copy_only=False).astype(float)
+        return np.where(np.isnan(values), missing, values)
+
+    return place(
+        scale,
+        assets=column("avg_assets_3m", 0.0),
+        invested=column("invested", 0.0),
+        held_grade=table.column("held_grade").to_numpy(zero_copy_only=False).astype(float),
+        turnover=column("turnover", 0.0),
+        leverage=column("leverage", 0.0),
+        margin_share=column("margin_trade_share", 0.0),
+        drawdown=column("max_drawdown", 0.0),
+        exchange_share=column("exchange_share", 0.0),
+    )
+
+
 def fit_and_score(
-    table: pa.Table, *, quarter: str, seed: int, k_range: tuple[int, int], say: Progress
+    table: pa.Table,
+    *,
+    quarter: str,
+    seed: int,
+    k_range: tuple[int, int],
+    say: Progress,
+    scale: Scale | None = None,
 ) -> Scored:
-    """Fit the quarter's model on its sample and score every customer of the feature table."""
+    """Fit the quarter's model on its sample and score every customer of the feature table:
+    the clusters (what customers are like) and each customer's level on the absolute scale."""
     fit, k_max = sample(table, k_range, quarter)
     say(f"fitting on {int(fit.sum()):,} of {table.num_rows:,} customers: k {k_range[0]}..{k_max}")
     cols = names(PRODUCT)
@@ -145,7 +180,9 @@ def fit_and_score(
     style, style_group = _sub_model(
         matrix(table, names(STYLE)), fit, STYLE, STYLE_K, seed, STYLE_ADJUST
     )
+    placed = place_on_scale(table, scale or default_scale())
     return Scored(
+        placed=placed,
         product=product,
         k_range=(k_range[0], k_max),
         clusters=clusters,

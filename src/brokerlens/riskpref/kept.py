@@ -54,6 +54,9 @@ class RiskprefModel:
     level_counts: dict[str, int] = field(default_factory=dict)
     timing_prior_buys: float = 0.0  # timing means shrunk by n / (n + this) before the sub-model
     sub_model_winsorize: float = 0.0  # sub-model features clipped to these quantiles
+    # the absolute scale (scale.yaml) the levels were placed on; {} = a model before issue 20,
+    # whose levels came from the clusters' scores
+    scale: dict[str, Any] = field(default_factory=dict)
     format: str = FORMAT
 
     def to_json(self) -> str:

@@ -35,6 +35,7 @@ from brokerlens.riskpref.quarter import (
     parse_quarter,
     quarter_windows,
 )
+from brokerlens.riskpref.scale import load_scale
 from brokerlens.warehouse.layout import WarehouseLayout
 
 
@@ -91,8 +92,11 @@ def _levels(table: pa.Table, scored: Scored, quarter: Quarter, version: int) -> 
             "timing_adjust": ints(scored.timing_adjust),
             "style_group": ints(scored.style_group + 1),
             "style_adjust": ints(scored.style_adjust),
+            "cluster_adjusted": ints(scored.cluster_adjusted),
+            "points": pa.array(np.round(scored.placed.points, 4)),
             "score": ints(scored.score),
             "level": pa.array(scored.level.tolist(), pa.string()),
+            "why": pa.array(scored.placed.why, pa.string()),
         }
     )
 
@@ -140,13 +144,17 @@ def fit_quarter(
     clock = time.perf_counter()
     windows = quarter_windows(quarter, _loaded_days(settings), partial=partial)
     say(f"features of {quarter} as of {windows.as_of} (3 months from {windows.start_3m})")
-    table = compute_features(settings, windows, engine)
+    scale = load_scale(settings)
+    table = compute_features(settings, windows, engine, scale.grades)
     seconds["features"] = round(time.perf_counter() - clock, 2)
-    scored = fit_and_score(table, quarter=str(quarter), seed=seed, k_range=k_range, say=say)
+    scored = fit_and_score(
+        table, quarter=str(quarter), seed=seed, k_range=k_range, say=say, scale=scale
+    )
     seconds["model"] = round(time.perf_counter() - clock - seconds["features"], 2)
     models = riskpref_models(settings)
     version = models.next_version(quarter)
     model = _model(scored, windows, version, seed, table.num_rows)
+    model.scale = scale.model_dump()
     path = models.save(model, _levels(table, scored, quarter, version))
     say(f"stored {quarter} version {version} in {path}")
     return FitReport(
