@@ -19,8 +19,12 @@ truth (`_ground_truth/customers.parquet`; only this evaluation reads it, the pip
   class (C1..C5, the date's `regulatory_class`) by 2 or more", over the customers with a valid
   assessment, on the dates that have behavioural levels;
 - the other alerts warn of nothing the ground truth records: volume only (`truth: none`).
-`brokerlens bench --suite alerts --customers 20000 --days 250 --seed 7` (about 10 minutes);
+`brokerlens bench --suite alerts --customers 20000 --days 250 --seed 7` (about 21 minutes on two
+shared cores, 12-15 of them the 11 runs);
 `python -m brokerlens.bench.alerts --home HOME --truth FILE` prints the figures as JSON.
+`evaluate(home, truth)` reads every alerts date stored in the home, so a home for it has gone
+through `ingest`, `riskpref fit` (the newest complete quarter) and `run --as-of D` for each D of
+`run_dates(loaded days)` (the stages above; other dates' alerts would be counted as well).
 """
 
 from __future__ import annotations
@@ -343,10 +347,10 @@ def quality_lines(figures: dict[str, Any]) -> list[QualityLine]:
         lines.append(
             QualityLine(
                 area="alerts",
-                measure=f"{alert_id}: share of the book a day"
-                + (" (reason given)" if reason else ""),
+                measure=f"{alert_id}: share of the book a day",
                 value=share,
-                target=f"<= {VOLUME_SHARE:.0%} or a reason",
+                # the measure's name is the same on every seed; whether the YAML says why is here
+                target=f"<= {VOLUME_SHARE:.0%} or a reason" + (" (reason given)" if reason else ""),
                 met=True if reason else at_most(share, VOLUME_SHARE),
             )
         )
