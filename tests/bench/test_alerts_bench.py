@@ -1,22 +1,32 @@
 """The alerts bench's measures on a handmade case, worked by hand: volume and its share of the
 book, the union, a churn alert's precision, recall and lead over dates with a full horizon, and
-risk_mismatch against the true appetite; and the quality lines they make."""
+risk_mismatch against the true appetite; and the quality lines they make. Then `evaluate` over
+a home with two runs of the small generated brokerage."""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from brokerlens.bench.alerts import (
+    TRUTH,
     churn_measures,
+    evaluate,
     mismatch_measures,
     quality_lines,
     run_dates,
     union_volume,
     volume,
 )
+from brokerlens.config import load_settings
+from brokerlens.market.calendar import trading_days
+from brokerlens.pipeline import run_pipeline
+from brokerlens.warehouse import run_query
+from support.brokerage import Brokerage
 
 DAYS = [dt.date(2025, 3, 3) + dt.timedelta(days=i) for i in range(10)]  # 10 "trading days"
 D0, D2, D8 = DAYS[0], DAYS[2], DAYS[8]
@@ -131,3 +141,36 @@ def test_quality_lines_mark_a_busy_alert_without_a_reason_as_missed() -> None:
     assert lines["risk_mismatch: recall (appetite >= class + 2)"].met is False
     assert lines["risk_mismatch: precision (appetite >= class + 2)"].baseline == 0.1
     assert lines["any alert: share of the book a day"].value == 0.3
+
+
+def test_evaluate_reads_every_stored_date_of_a_home(
+    small_brokerage: Brokerage, tmp_path: Path
+) -> None:
+    settings = load_settings(home=tmp_path / "home")
+    shutil.copytree(small_brokerage.settings.lake_dir, settings.lake_dir)
+    latest = run_pipeline(settings)
+    earlier = run_pipeline(settings, as_of=trading_days(dt.date(2025, 3, 3), latest.as_of)[-4])
+    figures = evaluate(settings.home, small_brokerage.inbox / TRUTH)
+    assert figures["dates"] == [earlier.as_of.isoformat(), latest.as_of.isoformat()]
+    book = dict(
+        run_query(
+            settings,
+            "select as_of_date, count(*) from customer_indicators "
+            "where status <> 'closed' or account_closed_t = 1 group by 1",
+        ).rows
+    )
+    for report in (earlier, latest):
+        day = report.as_of.isoformat()
+        for alert_id, n in report.alerts.items():
+            if alert_id == "risk_mismatch":  # counted on dates with behavioural levels only
+                assert figures["alerts"][alert_id]["per_date"] == {}
+                continue
+            assert figures["alerts"][alert_id]["per_date"][day] == [
+                n,
+                round(n / book[report.as_of], 4),
+            ]
+    # 12 loaded days: no date has 40 days after it, and no behavioural levels without a fit
+    assert figures["alerts"]["potential_churn"]["churn"]["dates"] == 0
+    assert figures["alerts"]["potential_churn"]["churn"]["precision"] is None
+    assert figures["alerts"]["risk_mismatch"]["share_mean"] is None
+    assert figures["alerts"]["no_trade"]["truth"] == "none"
