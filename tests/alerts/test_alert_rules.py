@@ -46,19 +46,25 @@ CASES: dict[str, list[tuple[str, dict[str, Any], bool]]] = {
         ("above", {"return_3m": -0.1, "index_return_3m": 0.001}, True),
         ("gain", {"return_3m": 0.0, "index_return_3m": 0.2}, False),
     ],
-    "strong_profit": [  # return > 0 and return - index > 0.10
-        ("below", {"return_3m": 0.1, "index_return_3m": 0.001}, False),
-        ("at", {"return_3m": 0.1, "index_return_3m": 0.0}, False),
-        ("above", {"return_3m": 0.1, "index_return_3m": -0.001}, True),
+    "strong_profit": [  # return > 0 and return - index > 0.15 (issue 20; the catalog's 0.10)
+        ("below", {"return_3m": 0.15, "index_return_3m": 0.001}, False),
+        ("at", {"return_3m": 0.15, "index_return_3m": 0.0}, False),
+        ("above", {"return_3m": 0.15, "index_return_3m": -0.001}, True),
+        ("old_default", {"return_3m": 0.12, "index_return_3m": 0.0}, False),
     ],
-    "potential_churn": [  # out over 20 days > 70% of assets 20 days ago, < 1 trade a month
-        ("below", {"transfer_out_20d": 69_999, **{"total_assets_20d_ago": 100_000}}, False),
-        ("at", {"transfer_out_20d": 70_000, "total_assets_20d_ago": 100_000}, False),
-        ("above", {"transfer_out_20d": 70_001, "total_assets_20d_ago": 100_000}, True),
+    "potential_churn": [  # out over 20 days > 50% of assets 20 days ago, < 5 trades a month
+        ("below", {"transfer_out_20d": 49_999, **{"total_assets_20d_ago": 100_000}}, False),
+        ("at", {"transfer_out_20d": 50_000, "total_assets_20d_ago": 100_000}, False),
+        ("above", {"transfer_out_20d": 50_001, "total_assets_20d_ago": 100_000}, True),
         (
             "trading",
-            {"transfer_out_20d": 90_000, "total_assets_20d_ago": 100_000, "trades_per_month": 1},
+            {"transfer_out_20d": 90_000, "total_assets_20d_ago": 100_000, "trades_per_month": 5},
             False,
+        ),
+        (
+            "few_trades",  # the catalog's default (< 1 trade) kept this one quiet (issue 20)
+            {"transfer_out_20d": 90_000, "total_assets_20d_ago": 100_000, "trades_per_month": 4},
+            True,
         ),
         ("nothing_before", {"transfer_out_20d": 5_000, "total_assets_20d_ago": 0}, False),
     ],

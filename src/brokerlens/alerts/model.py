@@ -15,6 +15,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 IDENT = r"^[a-z][a-z0-9_]*$"
+# An alert that fires for more than this share of the customers open on a day needs a
+# `volume_reason_zh` (measured by `brokerlens bench --suite alerts`, docs/alerts.md).
+VOLUME_SHARE = 0.05
 
 # The units a threshold is shown and typed in: an amount in yuan (5万), a ratio (0.5 is 50%), a
 # number of days, a count, levels, or a plain number.
@@ -46,6 +49,11 @@ class AlertDefinition(BaseModel):
     text_en: str = Field(min_length=1)
     meaning_zh: str | None = None  # the meaning in Chinese, for the threshold page
     param_info: dict[str, ParamInfo] = Field(default_factory=dict)  # threshold name -> its words
+    # Why the alert may fire for more than VOLUME_SHARE of the book on a day (issue 20): an alert
+    # that busy on the demo brokerage must say why it is still worth a broker's attention. Shown
+    # on the threshold page beside the meaning; `volume_reason_en` for the English page.
+    volume_reason_zh: str | None = Field(default=None, min_length=1)
+    volume_reason_en: str | None = Field(default=None, min_length=1)
 
     @field_validator("params")
     @classmethod

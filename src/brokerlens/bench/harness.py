@@ -283,6 +283,7 @@ def evaluator_main(
         return 2
     figures = evaluate(args.home, args.truth)
     figures["evaluated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    console.print(json.dumps(figures, ensure_ascii=False, indent=1), markup=False)
+    # soft_wrap: a long string value is not broken across lines (the JSON stays parseable)
+    console.print(json.dumps(figures, ensure_ascii=False, indent=1), markup=False, soft_wrap=True)
     console.print(summary(figures), markup=False, soft_wrap=True)
     return 0

@@ -33,7 +33,9 @@ def bench(
             "customers launched and reported) or uplift (a campaign's measured uplift against "
             "the generator's oracle, the treatment fed back with generate --actions) or "
             "compliance (the call-back rules: the year's sample and new accounts' tasks made "
-            "and loaded; start late in a year so that T falls in the next)."
+            "and loaded; start late in a year so that T falls in the next) or alerts (every "
+            "alert's share of the book a day, and precision, recall and lead against the "
+            "ground truth where it tells: churn alerts, risk_mismatch)."
         ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
@@ -63,6 +65,7 @@ def bench(
 ) -> None:
     """Generate at a scale into a scratch home, time every stage, print a table, write JSON."""
     # each suite module registers its stages when imported
+    import brokerlens.bench.alerts  # issue 20 alerts
     import brokerlens.bench.brokers_kpi  # issue 19 part D
     import brokerlens.bench.brokers_staff  # issue 19 part E
     import brokerlens.bench.brokers_statements  # issue 19 C

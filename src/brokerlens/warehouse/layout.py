@@ -121,6 +121,10 @@ class WarehouseLayout:
     def alerts_file(self, as_of: dt.date) -> Path:
         return self.root / "alerts" / f"{as_of.isoformat()}.parquet"
 
+    def alert_dates(self) -> list[dt.date]:
+        """As-of dates with stored alerts, oldest first."""
+        return dated_files(self.root / "alerts")
+
     def activation_file(self, as_of: dt.date) -> Path:
         return self.root / "activation" / f"{as_of.isoformat()}.parquet"
 

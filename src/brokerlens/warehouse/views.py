@@ -13,6 +13,8 @@ Views, built from the catalog (only directories it names are read):
   and `as_of_date`), once a run has made it.
 - `recommendations`: every customer's top products after the suitability gate (as_of_date,
   customer_id, product_id, rank, score, reasons), every as-of date computed.
+- `alerts`: every alert that fired, every as-of date computed (as_of_date, customer_id,
+  branch_id, alert_id, explanation: JSON of the figures, thresholds and words zh / en).
 Use `reference_as_of` for a reference feed as it was on a past date.
 A backfill feed (`product_nav_backfill`, contract/feeds.py) is versioned like an undated feed; the
 view of the feed it backfills (`product_nav`) holds the daily rows plus, for keys no daily
@@ -143,9 +145,9 @@ def create_views(conn: duckdb.DuckDBPyConnection, layout: LakeLayout, catalog: C
 
 
 def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseLayout) -> None:
-    """`customer_indicators`, `customer_profile`, `product_metrics` and `recommendations` over
-    every computed as-of date, if any; `relationship_ledger` and `ledger_problems` of the newest
-    run (issue 19).
+    """`customer_indicators`, `customer_profile`, `product_metrics`, `recommendations` and
+    `alerts` over every computed as-of date, if any; `relationship_ledger` and
+    `ledger_problems` of the newest run (issue 19).
 
     Files of different catalog versions may differ in columns: they are united by name."""
     for name, files in (
@@ -163,6 +165,7 @@ def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseL
             [warehouse.recommendations_file(d) for d in warehouse.recommendation_dates()],
         ),
         ("kpi_scores", [warehouse.kpi_file(m) for m in warehouse.kpi_months()]),  # issue 19 D
+        ("alerts", [warehouse.alerts_file(d) for d in warehouse.alert_dates()]),  # issue 20
     ):
         if files:
             conn.execute(

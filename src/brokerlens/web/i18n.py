@@ -2059,6 +2059,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.staff_ids": ("员工", "Staff"),
     "field.rows": ("条数", "Rows"),
     # --- end staff pages, unit pages and broker risk ---
+    # issue 20 alerts: why an alert may fire for more than 5% of the book
+    "thr.volume_reason": ("提醒较多的原因", "Why it fires often"),
 }
 
 

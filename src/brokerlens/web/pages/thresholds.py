@@ -69,6 +69,7 @@ class AlertView:
     own_branch: str | None
     branch_field: str = ""
     errors: list[str] = field(default_factory=list)
+    volume_reason: str = ""  # why it may fire for more than 5% of the book (issue 20)
 
 
 def _unit(definition: AlertDefinition, name: str) -> str:
@@ -133,7 +134,14 @@ def _view(
         may_edit_defaults=item.may_edit_defaults,
         own_branch=item.own_branch,
         branch_field=item.own_branch or "",
+        volume_reason=_volume_reason(definition, language),
     )
+
+
+def _volume_reason(definition: AlertDefinition, language: str) -> str:
+    if language == "en":
+        return definition.volume_reason_en or definition.volume_reason_zh or ""
+    return definition.volume_reason_zh or ""
 
 
 def _branch_options(page: Page) -> list[tuple[str, str]]:
