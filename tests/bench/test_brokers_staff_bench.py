@@ -3,6 +3,7 @@ tests/web/test_brokers_staff_web.py)."""
 
 from __future__ import annotations
 
+import brokerlens.bench.brokers_staff  # noqa: F401  (registers its stages; alone, nothing else would)
 from brokerlens.bench.harness import SUITES
 
 

@@ -115,11 +115,15 @@ def _evaluate(plan: BenchPlan) -> list[str]:
     return [sys.executable, "-m", "brokerlens.bench.alerts", "--home", home, "--truth", truth]
 
 
+# what the `quality` suite (bench/quality.py) runs for this evaluation once a home is loaded and
+# its models fitted
+RUN_STAGES = (Stage("run as of the evaluated dates", _runs),)
+
 for stage in (
     generate_stage,
     Stage("ingest", _ingest, ok_exit_codes=(0, 1)),
     Stage("riskpref fit", _fit),
-    Stage("run as of the evaluated dates", _runs),
+    *RUN_STAGES,
     Stage("alerts evaluate", _evaluate, "per alert: share of the book <= 5% or a reason"),
 ):
     register_stage("alerts", stage)

@@ -25,8 +25,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
+from rich.cells import cell_len
 
+from brokerlens.bench.alerts import RUN_STAGES as ALERT_RUNS
 from brokerlens.bench.harness import (
     BenchPlan,
     Stage,
@@ -108,31 +109,24 @@ def _table(plan: BenchPlan) -> list[str]:
     return [sys.executable, "-m", "brokerlens.bench.quality", "table", *files]
 
 
-def alert_stages() -> list[Stage]:
-    """The stages the alerts evaluation needs after ingest (runs as of a series of dates)."""
-    module = importlib.import_module("brokerlens.bench.alerts")
-    stages: list[Stage] = list(getattr(module, "RUN_STAGES", []))
-    return stages
-
-
 def _stages() -> list[Stage]:
-    out: list[Stage] = []
-    for i in range(SEEDS):
-        tag = f" (seed +{i})" if i else ""
-
-        def add(
-            name: str, command: StageCommand, ok: tuple[int, ...] = (0,), i: int = i, tag: str = tag
-        ) -> None:
-            out.append(Stage(name + tag, _for_seed(i, command), ok_exit_codes=ok))
-
-        add("generate", generate_stage.command)
-        add("ingest", _ingest, (0, 1))
-        add("riskpref fit (first quarter)", _riskpref_fit(0))
-        add("riskpref fit (second quarter)", _riskpref_fit(1))
-        add("churn fit", _churn_fit)
-        for stage in alert_stages():
-            add(stage.name, stage.command, stage.ok_exit_codes)
-        add("evaluate", _evaluate)
+    """Phase by phase, each for both seeds (loading, fitting, running, evaluating), so that
+    `--from-stage` can resume both seeds' homes from a phase."""
+    tags = [f" (seed +{i})" if i else "" for i in range(SEEDS)]
+    phases: list[tuple[str, StageCommand, tuple[int, ...]]] = [
+        ("generate", generate_stage.command, (0,)),
+        ("ingest", _ingest, (0, 1)),
+        ("riskpref fit (first quarter)", _riskpref_fit(0), (0,)),
+        ("riskpref fit (second quarter)", _riskpref_fit(1), (0,)),
+        ("churn fit", _churn_fit, (0,)),
+        *((s.name, s.command, s.ok_exit_codes) for s in ALERT_RUNS),
+        ("evaluate", _evaluate, (0,)),
+    ]
+    out = [
+        Stage(name + tags[i], _for_seed(i, command), ok_exit_codes=ok)
+        for name, command, ok in phases
+        for i in range(SEEDS)
+    ]
     out.append(Stage("quality table", _table, "one table of every measure on two seeds"))
     return out
 
@@ -162,22 +156,20 @@ def _met(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "NO")
 
 
-def print_table(results: list[dict[str, Any]]) -> Table:
-    """One row per measure; per seed its value, baseline, oracle and whether the target is met."""
-    table = Table(title="brokerlens model quality (issue 20)", show_lines=False)
-    table.add_column("area")
-    table.add_column("measure")
-    table.add_column("target")
+def print_table(results: list[dict[str, Any]]) -> list[list[str]]:
+    """One row per measure; per seed its value, baseline, oracle and whether the target is met.
+    Printed as plain aligned text (soft-wrapped): eight figure columns do not fit a terminal."""
+    head = ["area", "measure", "target"]
     for result in results:
         seed = result["seed"]
-        for head in ("model", "baseline", "oracle", "met"):
-            table.add_column(f"{head} s{seed}", justify="right")
+        head += [f"model s{seed}", f"baseline s{seed}", f"oracle s{seed}", f"met s{seed}"]
     keys: list[tuple[str, str]] = []
     for result in results:
         for line in result["lines"]:
             key = (line["area"], line["measure"])
             if key not in keys:
                 keys.append(key)
+    rows = [head]
     for area, measure in keys:
         cells: list[str] = []
         target = ""
@@ -194,9 +186,20 @@ def print_table(results: list[dict[str, Any]]) -> Table:
                 _number(x["oracle"]),
                 _met(x["met"]),
             ]
-        table.add_row(area, measure, target, *cells)
-    console.print(table)
-    return table
+        rows.append([area, measure, target, *cells])
+    widths = [max(cell_len(row[i]) for row in rows) for i in range(len(head))]
+
+    def text(row: list[str]) -> str:
+        padded = [
+            c + " " * (w - cell_len(c)) if i < 3 else " " * (w - cell_len(c)) + c
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  ".join(padded).rstrip()
+
+    console.print("brokerlens model quality (issue 20)", markup=False)
+    for row in rows:
+        console.print(text(row), markup=False, soft_wrap=True)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,7 +35,9 @@ def bench(
             "compliance (the call-back rules: the year's sample and new accounts' tasks made "
             "and loaded; start late in a year so that T falls in the next) or alerts (every "
             "alert's share of the book a day, and precision, recall and lead against the "
-            "ground truth where it tells: churn alerts, risk_mismatch)."
+            "ground truth where it tells: churn alerts, risk_mismatch) or quality (issue 20: "
+            "risk preference, churn and alerts on two seeds, each beside its baseline and "
+            "oracle, in one table)."
         ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
@@ -76,6 +78,7 @@ def bench(
     import brokerlens.bench.indicators
     import brokerlens.bench.marketing
     import brokerlens.bench.products
+    import brokerlens.bench.quality  # issue 20: one table of model quality on two seeds
     import brokerlens.bench.riskpref
     import brokerlens.bench.serve
     import brokerlens.bench.uplift  # noqa: F401
