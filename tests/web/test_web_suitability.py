@@ -309,7 +309,10 @@ def test_stored_levels_show_in_the_summary_and_panel(
 
     def history(settings: Any, customer_id: str) -> list[dict[str, Any]]:
         row = {"quarter": "2024Q4", "version": 1, "level": "最高", "score": 1}
-        return [{**row, "cluster_name": "打新型", "description": "约70%资产用于新股申购"}]
+        why = "持仓平均风险等级R4.6,约85%资产在投;合计4.60分"  # issue 20: the scale's reasons
+        return [
+            {**row, "cluster_name": "打新型", "description": "约70%资产用于新股申购", "why": why}
+        ]
 
     monkeypatch.setattr(service, "customer_history", history)
     me = sign_in("broker")
@@ -319,6 +322,8 @@ def test_stored_levels_show_in_the_summary_and_panel(
     assert body["risk_gap"] >= 2 and body["risk_mismatch"] is True
     panel = me.client.get(f"/customers/{cid}/suitability", headers={"HX-Request": "true"}).text
     assert "最高" in panel and "约70%资产用于新股申购" in panel
+    assert body["behaviour"][0]["why"].endswith("合计4.60分")
+    assert "持仓平均风险等级R4.6,约85%资产在投;合计4.60分" in panel
 
 
 def test_investor_class_request_and_decision(other_client: Callable[[str], SignedIn]) -> None:
