@@ -136,6 +136,21 @@ def test_the_360_shows_the_churn_panel_with_rank_reasons_and_trend(
     hidden = me.client.get(f"/customers/{outsider}/churn", headers=HX)
     unknown = me.client.get("/customers/NO_SUCH_CUSTOMER/churn", headers=HX)
     assert hidden.status_code == unknown.status_code == 404
+    # a segment on the newest probability (issue 20): counted within the broker's scope
+    top = [c for c in everyone if 0.9 / (everyone.index(c) + 1) >= 0.1]
+    count = me.client.post(
+        "/api/segments/count",
+        json={"conditions": [{"field": "churn_probability", "op": "ge", "value": 0.1}]},
+        headers=me.headers(),
+    )
+    assert count.status_code == 200, count.text
+    assert count.json()["count"] == len([c for c in top if c in set(mine)])
+    refused = me.client.post(
+        "/api/segments/count",
+        json={"conditions": [{"field": "churn_probability", "op": "ge", "value": 30}]},
+        headers=me.headers(),
+    )
+    assert refused.status_code == 422 and "0.3" in refused.text
     # opened on its own (no htmx): the 360 at the panel
     moved = me.client.get(f"/customers/{cid}/churn")
     assert moved.status_code == 303 and moved.headers["location"].endswith("#churn-panel")

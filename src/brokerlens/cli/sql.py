@@ -48,7 +48,11 @@ def sql(
     Tables: every feed by its name (reference feeds: latest version of each key), `<feed>_history`
     for reference feeds, complaints and corporate_actions (valid_from / valid_to), `quarantine`
     and `ingest_log`. `product_nav` includes the delivered history before the first date
-    (`product_nav_backfill`, docs/products-data.md). From the operational store, read when the
+    (`product_nav_backfill`, docs/products-data.md). Computed: `customer_indicators`,
+    `customer_profile`, `product_metrics`, `recommendations` (every as-of date computed) and
+    `churn_scores` (every stored churn score date: as_of_date, customer_id, branch_id,
+    probability, raw_score, rank, reasons_zh, reasons_en, model_version; rank 1 = most at risk
+    firm-wide that date). From the operational store, read when the
     query names them: `work_items` (every kept work list row with its status: open, done,
     snoozed, dismissed), `service_records`, `campaigns`, `campaign_members` (grp treatment /
     holdout, converted) and `care_messages`. Statements that write, and reads of files outside

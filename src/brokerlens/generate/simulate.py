@@ -414,10 +414,7 @@ class Simulation:
         live = (pop.open_t <= t) & ~s.closed & (s.ch_stage != 2)
         loss = np.where(s.ch_stage == 1, s.ch_cause == churn.LOSS, s.at_risk)
         rescue = (
-            ~s.neglected
-            * _contact_chance(s.assets, loss)
-            * BROKER_REACHED_P
-            * effects.RESCUE_P
+            ~s.neglected * _contact_chance(s.assets, loss) * BROKER_REACHED_P * effects.RESCUE_P
         )
         p = churn.propensity(s, t, live, rescue, self.fx.churn_until, effects.CHURN_MULT)
         who = np.flatnonzero(live)

@@ -2091,6 +2091,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "churn.col_probability": ("流失概率", "Probability"),
     "churn.col_rank": ("排名", "Rank"),
     "churn.bar": ("走势", "Trend"),
+    "field.churn_probability": ("流失概率（0-1）", "Churn probability (0-1)"),
+    "seg.group.churn": ("流失预警", "Churn warning"),
     # --- end issue 20 churn ---
 }
 
