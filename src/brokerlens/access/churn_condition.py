@@ -126,18 +126,18 @@ class ChurnMembers(ColumnElement[bool]):
     ) -> None:
         self.column = column
         self.path = path
-        self.op = op
+        self.comparison = op  # `op` is a ColumnElement's method
         self.values = values
 
 
 @compiles(ChurnMembers)
 def _members(element: ChurnMembers, compiler: SQLCompiler, **kw: Any) -> str:
-    ids = churn_ids(element.path, element.op, element.values)
+    ids = churn_ids(element.path, element.comparison, element.values)
     return compiler.process(element.column.in_(ids), **kw)
 
 
 def _json_ids(element: ChurnMembers, compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:
-    ids = json.dumps(churn_ids(element.path, element.op, element.values))
+    ids = json.dumps(churn_ids(element.path, element.comparison, element.values))
     bound = sa.bindparam("churn_ids", ids, unique=True, type_=sa.Text())
     return compiler.process(element.column, **kw), compiler.process(bound, **kw)
 
@@ -162,7 +162,7 @@ def _members_duckdb(element: ChurnMembers, compiler: SQLCompiler, **kw: Any) -> 
         param = sa.bindparam(f"churn_p{i}", value, unique=True, type_=sa.Float())
         return compiler.process(param, **kw)
 
-    where = _predicate(element.op, element.values, bind)
+    where = _predicate(element.comparison, element.values, bind)
     return f"{column} IN (SELECT customer_id FROM {parquet_source(element.path)} WHERE {where})"
 
 

@@ -283,7 +283,7 @@ def evaluate(home: Path, truth: Path) -> dict[str, Any]:
                 "churn_in_horizon": int(y.sum()),
                 "realised_rate": round(float(y.mean()), 5),
                 "mean_probability": round(float(prob.mean()), 5),
-                "oracle_mean": round(float(today["oracle"].mean()), 5)  # type: ignore[union-attr]
+                "oracle_mean": round(float(today["oracle"].mean()), 5)
                 if today["oracle"] is not None
                 else None,
                 "roc_auc": _auc(y, today["model"]),  # type: ignore[arg-type]
