@@ -54,7 +54,11 @@ def _figures(model_noise: float) -> dict[str, object]:
             "ece_model": round(expected_calibration_error(y, p), 5),
             "ece_oracle": round(expected_calibration_error(y, np.concatenate(scores["oracle"])), 5),
         },
-        "test": {"mean_probability": float(p.mean()), "base_rate": float(y.mean())},
+        "test": {
+            "mean_probability": float(p.mean()),
+            "base_rate": float(y.mean()),
+            "oracle_mean": float(np.concatenate(scores["oracle"]).mean()),
+        },
     }
 
 

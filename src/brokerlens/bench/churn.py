@@ -297,6 +297,9 @@ def evaluate(home: Path, truth: Path) -> dict[str, Any]:
         "churn_in_horizon": int(y.sum()),
         "base_rate": round(float(y.mean()), 5),
         "mean_probability": round(float(prob.mean()), 5),
+        "oracle_mean": round(float(np.concatenate(scores["oracle"]).mean()), 5)
+        if scores["oracle"]
+        else None,
         "rule_fired": int(rule.sum()),
         "rule_precision": round(float(y[rule].mean()), 4) if rule.any() else None,
         "rule_recall": round(float(y[rule].sum() / max(y.sum(), 1)), 4),
@@ -469,9 +472,14 @@ def quality_lines(figures: dict[str, Any]) -> list[QualityLine]:
     )
     t = figures["test"]
     lines.append(
-        QualityLine(AREA, "mean probability vs churn rate", t["mean_probability"], None,
-                    t["base_rate"])
-    )  # fmt: skip
+        QualityLine(
+            AREA,
+            f"mean probability (realised rate {t['base_rate']})",
+            t["mean_probability"],
+            None,
+            t.get("oracle_mean"),
+        )
+    )
     return lines
 
 
