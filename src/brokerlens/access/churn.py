@@ -14,7 +14,9 @@ figures, which the stored scores hold, are shown only to a caller who sees every
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import sqlalchemy as sa
@@ -26,6 +28,7 @@ from brokerlens.access.render import Where, duckdb_where, ids_in
 from brokerlens.access.scope import customer_scope
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Principal
+from brokerlens.churn.kept import ChurnModels
 from brokerlens.churn.service import churn_models
 from brokerlens.config import Settings
 from brokerlens.errors import NotFound
@@ -55,10 +58,43 @@ class ChurnPublic(BaseModel):
     history: list[ChurnPoint] = Field(description="newest first")
 
 
+ChurnState = Literal["scored", "no_model", "not_scored"]
+
+
+@dataclass(frozen=True)
+class ChurnPanel:
+    """The 360's churn panel: the score, or why there is none (no model yet, or the customer
+    not scored on any date up to the served one)."""
+
+    state: ChurnState
+    as_of_date: dt.date
+    churn: ChurnPublic | None = None
+    horizon_days: int | None = None  # the model's horizon (trading days)
+
+
 def customer_churn(
     db: sa.Engine, settings: Settings, principal: Principal, customer_id: str
 ) -> ChurnPublic:
     """The customer's churn probability, rank and top reasons (zh, en) as of the served date."""
+    panel = churn_panel(db, settings, principal, customer_id)
+    if panel.churn is None:
+        hint = (
+            "fit one first: brokerlens churn fit"
+            if panel.state == "no_model"
+            else "score a date: brokerlens churn score"
+        )
+        raise NotFound(
+            f"customer {customer_id} has no churn score up to {panel.as_of_date}", hint=hint
+        )
+    return panel.churn
+
+
+def churn_panel(
+    db: sa.Engine, settings: Settings, principal: Principal, customer_id: str
+) -> ChurnPanel:
+    """`customer_churn` for the 360's panel (issue 20): no model or no score is a state to
+    show, not an error; a customer outside the scope is still NotFound. Audited as
+    `view_churn` either way (the read is a customer-data read)."""
     with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
         scoped_row(connection, principal, snapshot, customer_id)
@@ -68,17 +104,13 @@ def customer_churn(
     models = churn_models(settings)
     rows = [r for r in models.customer_scores(customer_id) if r["as_of"] <= served]
     if not rows:
-        hint = (
-            "score a date: brokerlens churn score"
-            if models.versions()
-            else "fit one first: brokerlens churn fit"
-        )
-        raise NotFound(f"customer {customer_id} has no churn score up to {served}", hint=hint)
+        state: ChurnState = "not_scored" if models.versions() else "no_model"
+        return ChurnPanel(state, served)
     rows = rows[:HISTORY]
     kept = [(kept_file(settings, "churn_scores", r["as_of"]), r["rank"]) for r in rows]
     ranks = _scope_ranks(kept, in_scope)
     newest = rows[0]
-    return ChurnPublic(
+    churn = ChurnPublic(
         customer_id=customer_id,
         as_of_date=served,
         score_date=newest["as_of"],
@@ -93,6 +125,16 @@ def customer_churn(
             for r, (rank, _) in zip(rows, ranks, strict=True)
         ],
     )
+    return ChurnPanel("scored", served, churn, _horizon(models, newest["model_version"]))
+
+
+def _horizon(models: ChurnModels, version: int) -> int | None:
+    """The horizon of the model version that scored (None when it is gone)."""
+    try:
+        model = models.read_model(version)
+    except NotFound:
+        return None
+    return int(model.config.get("target", {}).get("horizon_days", 0)) or None
 
 
 def _scope_ids(

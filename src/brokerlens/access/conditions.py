@@ -24,6 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.sql.elements import ColumnElement
 
 from brokerlens.access.audit import record_audit
+from brokerlens.access.churn_condition import FIELD as CHURN_PROBABILITY
+from brokerlens.access.churn_condition import churn_clause
 from brokerlens.access.masking import PERSONAL_FIELDS
 from brokerlens.access.recommended import FIELD as RECOMMENDED_PRODUCT
 from brokerlens.access.recommended import recommended_clause
@@ -186,8 +188,9 @@ def condition_clause(
     require_run: bool = False,
 ) -> ColumnElement[bool]:
     """The SQL for one condition, its field checked and its value bound. `recommended_product`
-    (a product's target customers, `recommended`) is no profile column: it needs `settings` to
-    find the newest recommendation run."""
+    (a product's target customers, `recommended`) and `churn_probability` (the newest stored
+    churn scores, `churn_condition`) are no profile columns: they need `settings` to find the
+    newest recommendation run or churn scores."""
     if condition.field == RECOMMENDED_PRODUCT:
         return recommended_clause(
             snapshot.table,
@@ -196,6 +199,15 @@ def condition_clause(
             condition.value,
             settings,
             require_run=require_run,
+        )
+    if condition.field == CHURN_PROBABILITY:  # issue 20: the newest stored churn scores
+        return churn_clause(
+            snapshot.table,
+            snapshot.as_of_date,
+            condition.op,
+            condition.value,
+            settings,
+            require_scores=require_run,
         )
     column = _column(snapshot, condition.field)
     info = snapshot.column(condition.field)

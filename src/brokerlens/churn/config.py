@@ -51,16 +51,18 @@ class Target(_Strict):
 
 class ModelParams(_Strict):
     lookback_days: int = Field(default=60, ge=25, le=250)  # > 20: the 20-day windows
-    step_days: int = Field(default=10, ge=1, le=60)
+    step_days: int = Field(default=5, ge=1, le=60)
     test_share: float = Field(default=0.25, gt=0, lt=1)
     calibration_share: float = Field(default=0.25, gt=0, lt=1)
-    num_leaves: int = Field(default=31, ge=2, le=1024)
-    learning_rate: float = Field(default=0.05, gt=0, le=1)
+    num_leaves: int = Field(default=15, ge=2, le=1024)
+    learning_rate: float = Field(default=0.03, gt=0, le=1)
     rounds: int = Field(default=300, ge=1, le=10_000)
-    min_child_samples: int = Field(default=50, ge=1)
+    min_child_samples: int = Field(default=300, ge=1)
     threads: int = Field(default=2, ge=1, le=64)
     top_share: float = Field(default=0.05, gt=0, lt=1)
     reasons_share: float = Field(default=0.05, gt=0, le=1)  # top ranks given reasons
+    # issue 20: the index a customer's return is compared with (excess_return_20)
+    benchmark_index: str = Field(default="000001.SH", min_length=1, max_length=20)
 
 
 class ChurnConfig(_Strict):

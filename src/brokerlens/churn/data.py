@@ -130,7 +130,19 @@ class ChurnData:
         window = self.days[max(0, t - lookback + 1) : t + 1]
         self.ensure_days(as_of)
         self._customer_day(window)
-        self.lake.register_facts(self.runner, ("contacts",), window)
+        # contacts since the first loaded date (the lookback's are picked by date in the SQL;
+        # issue 20: the days since any contact look further back)
+        self.lake.register_facts(self.runner, ("contacts",), self.days[: t + 1])
         self.lake.register_facts(self.runner, ("positions",), [as_of])
-        params: dict[str, Any] = {"as_of": as_of, "t": t, "lookback": lookback}
+        # issue 20: the benchmark index on T and 20 trading days before
+        self.lake.register_facts(
+            self.runner, ("index_quotes",), [self.days[i] for i in (t, t - 20) if i >= 0]
+        )
+        params: dict[str, Any] = {
+            "as_of": as_of,
+            "t": t,
+            "lookback": lookback,
+            "first_day": self.days[0],
+            "benchmark": self.config.model.benchmark_index,
+        }
         return self.runner.fetch(sql_text("churn_features"), params)

@@ -51,6 +51,10 @@ def signed_pct(value: float) -> str:
     return "—" if math.isnan(value) else f"{value * 100:+.0f}%"
 
 
+def _bp(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value * 1e4:.1f}"
+
+
 def count(value: float) -> str:
     return "—" if math.isnan(value) else f"{value:.0f}"
 
@@ -259,6 +263,46 @@ def groups(lookback: int) -> tuple[Group, ...]:
             "days_since_contact",
             ("days_since_contact",),
             _days_since("days_since_contact", "服务联系", "contact", lookback),
+        ),
+        # issue 20: what the causes of churn show before it (generate/churn.py's conditions)
+        g(
+            "excess_return_20",
+            ("excess_return_20",),
+            lambda r: (
+                f"近20日收益跑输大盘 {pct(-_num(r, 'excess_return_20'))}"
+                if _num(r, "excess_return_20") < 0
+                else f"近20日收益跑赢大盘 {pct(_num(r, 'excess_return_20'))}",
+                f"return {signed_pct(_num(r, 'excess_return_20'))} against the index over 20 days",
+            ),
+        ),
+        g(
+            "commission_rate",
+            ("commission_rate_60",),
+            lambda r: (
+                f"佣金率 {_bp(_num(r, 'commission_rate_60'))}‱",
+                f"commission rate {_bp(_num(r, 'commission_rate_60'))} bp",
+            ),
+        ),
+        g(
+            "days_since_transfer_in",
+            ("days_since_transfer_in",),
+            _days_since("days_since_transfer_in", "资金转入", "transfer in", lookback),
+        ),
+        g(
+            "care_contacts_20",
+            ("care_contacts_20",),
+            lambda r: (
+                f"近20日关怀联系 {count(_num(r, 'care_contacts_20'))} 次",
+                f"{count(_num(r, 'care_contacts_20'))} care contacts in 20 days",
+            ),
+        ),
+        g(
+            "days_since_any_contact",
+            ("days_since_any_contact",),
+            lambda r: (
+                f"已 {count(_num(r, 'days_since_any_contact'))} 天无任何联系",
+                f"no contact for {count(_num(r, 'days_since_any_contact'))} days",
+            ),
         ),
     )
 

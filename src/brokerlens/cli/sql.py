@@ -51,8 +51,10 @@ def sql(
     (`product_nav_backfill`, docs/products-data.md). Computed by `brokerlens run`, every as-of
     date kept: `customer_indicators`, `customer_profile`, `product_metrics`, `recommendations`
     and `alerts` (as_of_date, customer_id, branch_id, alert_id and the explanation as JSON:
-    figures, thresholds, zh, en). From the operational store, read when the
-    query names them: `work_items` (every kept work list row with its status: open, done,
+    figures, thresholds, zh, en); `churn_scores` (every stored churn score date: as_of_date,
+    customer_id, branch_id, probability, raw_score, rank, reasons_zh, reasons_en,
+    model_version; rank 1 = most at risk firm-wide that date). From the operational store, read
+    when the query names them: `work_items` (every kept work list row with its status: open, done,
     snoozed, dismissed), `service_records`, `campaigns`, `campaign_members` (grp treatment /
     holdout, converted) and `care_messages`. Statements that write, and reads of files outside
     the lake, are refused.

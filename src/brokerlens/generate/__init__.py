@@ -9,7 +9,8 @@ Layout of an output folder:
   holds `product_nav_backfill`: each product's NAV since launch, at most five years back
   (products.py; the backfill feed of contract/feeds.py).
 - `<out>/_ground_truth/customers.parquet`, `bad_rows.parquet`, `product_propensity.parquet`
-  (the oracle of purchases, ground_truth.py) and `effects.parquet` (what contacts and the
+  (the oracle of purchases, ground_truth.py), `churn_propensity.parquet` (the oracle of churn)
+  and `effects.parquet` (what contacts and the
   `--actions` file did, effects.py; docs/generator-effects.md): never part of a delivery.
   With `--actions`, every date before the first action is identical to a run without it.
 - `<out>/_generator.json`: the options of the run (marks the folder as generator output).
@@ -66,9 +67,12 @@ def generate(options: GenerateOptions) -> GenerateSummary:
     writer = DateWriter(options.format, encoding)
     oracle = ground_truth.PropensityWriter(options.out)
     applied = ground_truth.effects_writer(options.out)
+    churn_oracle = ground_truth.churn_propensity_writer(options.out)
     for day in progress_over(sim.run(), len(days), "generating"):
         if day.propensity is not None:
             oracle.write(day.propensity)
+        if day.churn_propensity is not None:
+            churn_oracle.write(day.churn_propensity)
         if day.effects is not None:
             applied.write(day.effects)
             summary.effects += day.effects.num_rows
@@ -97,6 +101,7 @@ def generate(options: GenerateOptions) -> GenerateSummary:
     writer.close()
     oracle.close()
     applied.close()
+    churn_oracle.close()
     ground_truth.write_customers(sim, options.out)
     ground_truth.write_org_events(sim, options.out)
     ground_truth.write_bad_rows(bad, options.out)

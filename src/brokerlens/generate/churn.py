@@ -5,6 +5,7 @@ or soft churn (money drained out). Signals are visible in the feeds before the c
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 
 from brokerlens.generate import archetypes as ar
 from brokerlens.generate.customers import Population
@@ -18,6 +19,17 @@ EVAL_EVERY = 5
 LEAD = (10, 26)  # trading days from signal to churn
 # chance of a signal at one check: underperforming the index, neglected, paying too much
 P_LOSS, P_QUIET, P_PRICEY = 0.02, 0.008, 0.003
+# the churn oracle (issue 20): the chance of churning within the next HORIZON trading days,
+# every EVAL_EVERY trading days (_ground_truth/churn_propensity.parquet, ground_truth.py)
+HORIZON = 40
+PROPENSITY_SCHEMA = pa.schema(
+    [
+        ("as_of_date", pa.date32()),
+        ("customer_id", pa.string()),
+        ("propensity", pa.float32()),
+    ],
+    metadata={"horizon_trading_days": str(HORIZON), "every_trading_days": str(EVAL_EVERY)},
+)
 
 
 def snapshot(s: State, t: int, index_level: float) -> None:
@@ -121,3 +133,46 @@ def rescue(s: State, t: int, who: np.ndarray) -> np.ndarray:
     s.ch_churn_t[who] = 1 << 40
     s.rescued_t[who] = t
     return who
+
+
+def propensity(
+    s: State, t: int, stage_active: np.ndarray, rescue_per_day: np.ndarray,
+    damped_until: np.ndarray, damp: float, horizon: int = HORIZON,
+) -> np.ndarray:  # fmt: skip
+    """The oracle: each customer's chance, under the simulation, of churning on a day in
+    (t, t + horizon], from its state after day t (after the check of day t, if any).
+
+    A signalled customer churns on ch_churn_t unless a contact calls it off first: on each day
+    strictly between t and the churn day it is rescued with chance `rescue_per_day`. An
+    unsignalled one is signalled at a coming check (every EVAL_EVERY days) with chance
+    s.hazard (times `damp` while a contact's effect lasts, until `damped_until`), assuming the
+    hazard of the last check holds; the churn then comes LEAD days later (uniform, rescue as
+    above) and counts when it lands within the horizon. `stage_active` marks the customers
+    that can churn at all (open, not churned); the others get 0."""
+    q = np.clip(rescue_per_day, 0.0, 1.0)
+    out = np.zeros(s.n)
+    signalled = stage_active & (s.ch_stage == 1)
+    left = s.ch_churn_t - t
+    within = signalled & (left > 0) & (left <= horizon)
+    out[within] = (1 - q[within]) ** np.maximum(left[within] - 1, 0)
+    free = stage_active & (s.ch_stage == 0)
+    h = np.where(free, s.hazard.astype(np.float64), 0.0)
+    lags = np.arange(*LEAD)  # rng.integers(*LEAD): LEAD[1] excluded
+    first = t + EVAL_EVERY - t % EVAL_EVERY  # the next check
+    survive = np.ones(s.n)
+    for check in range(first, t + horizon + 1, EVAL_EVERY):
+        hk = h * np.where(damped_until > check, damp, 1.0)
+        fits = int((check + lags <= t + horizon).sum())  # the lags LEAD[0] .. LEAD[0]+fits-1
+        if fits:
+            out += survive * hk * _kept(q, LEAD[0], fits) / len(lags)
+        survive *= 1 - hk
+    return out
+
+
+def _kept(q: np.ndarray, lag: int, count: int) -> np.ndarray:
+    """Sum over the lags lag .. lag + count - 1 of the chance of no rescue on the lag - 1 days
+    between the signal and the churn: a geometric series in r = 1 - q."""
+    r = 1 - q
+    with np.errstate(divide="ignore", invalid="ignore"):
+        series = np.where(q > 0, r ** (lag - 1) * (1 - r**count) / np.where(q > 0, q, 1), count)
+    return series

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from brokerlens.generate import archetypes as ar
+from brokerlens.generate import churn
 from brokerlens.generate.churn import CAUSES, HARD, SOFT
 from brokerlens.generate.effects import EFFECTS_SCHEMA
 from brokerlens.generate.options import GROUND_TRUTH_DIR
@@ -112,6 +113,11 @@ class PropensityWriter:
 
     def close(self) -> None:
         self.writer.close()
+
+
+def churn_propensity_writer(out: Path) -> PropensityWriter:
+    """`_ground_truth/churn_propensity.parquet`, one row group every churn check."""
+    return PropensityWriter(out, "churn_propensity.parquet", churn.PROPENSITY_SCHEMA)
 
 
 def effects_writer(out: Path) -> PropensityWriter:

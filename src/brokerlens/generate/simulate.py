@@ -58,6 +58,22 @@ PROPENSITY_SCHEMA = pa.schema(
 )
 
 
+# contacts: the channel (phone, sms, wechat, visit, email, app_push) and result (reached,
+# not_reached, refused, done) of a contact; by the broker (not sms / app_push) and reached or
+# done, it has an effect (effects.py)
+CONTACT_CHANNEL_P = [0.4, 0.15, 0.2, 0.05, 0.05, 0.15]
+CONTACT_RESULT_P = [0.55, 0.2, 0.05, 0.2]
+BROKER_REACHED_P = (1 - CONTACT_CHANNEL_P[1] - CONTACT_CHANNEL_P[5]) * (
+    CONTACT_RESULT_P[0] + CONTACT_RESULT_P[3]
+)
+
+
+def _contact_chance(assets: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    """A reachable customer's chance of a contact a day (before the brokers' targeting of
+    customers losing to the index): rich customers and losing churners more often."""
+    return 0.004 + 0.015 * (assets > 100_000_000) + 0.03 * loss
+
+
 def _accounts(pop: cu.Population, cust: np.ndarray) -> pa.Table:
     ac, ak = cu.accounts_of(pop, cust)
     return cu.accounts_table(pop, ac, ak)
@@ -70,6 +86,7 @@ class Day:
     tables: dict[str, TableOrBuilder]  # a builder must be called before the next day is simulated
     propensity: pa.Table | None = None  # the oracle's purchase propensity as of this day
     effects: pa.Table | None = None  # contacts' and actions' effects applied (effects.py)
+    churn_propensity: pa.Table | None = None  # the churn oracle (churn.propensity), checks only
 
 
 class Simulation:
@@ -380,9 +397,35 @@ class Simulation:
         oracle = None
         if t % ORACLE_EVERY == 0:
             oracle = self._propensity(t, biz, active, rate)
+        churn_oracle = None
+        if t % churn.EVAL_EVERY == 0:
+            churn_oracle = self._churn_propensity(t, biz)
         applied = pa.concat_tables(self.effect_rows) if self.effect_rows else None
         self.effect_rows = []
-        return Day(t, day, tables, oracle, applied)
+        return Day(t, day, tables, oracle, applied, churn_oracle)
+
+    def _churn_propensity(self, t: int, biz: int) -> pa.Table:
+        """The churn oracle (churn.propensity) of every open customer not churned, after day
+        t's check. A signalled customer is rescued on a day when its broker reaches it
+        (_contact_chance x BROKER_REACHED_P, x RESCUE_P); an unsignalled one losing to the index
+        is taken to lose when signalled (the likeliest cause). The --actions file's rows to
+        come are not foreseen. No draw: the feeds stay the same."""
+        s, pop = self.s, self.pop
+        live = (pop.open_t <= t) & ~s.closed & (s.ch_stage != 2)
+        loss = np.where(s.ch_stage == 1, s.ch_cause == churn.LOSS, s.at_risk)
+        rescue = (
+            ~s.neglected * _contact_chance(s.assets, loss) * BROKER_REACHED_P * effects.RESCUE_P
+        )
+        p = churn.propensity(s, t, live, rescue, self.fx.churn_until, effects.CHURN_MULT)
+        who = np.flatnonzero(live)
+        return pa.table(
+            {
+                "as_of_date": pa.array(np.full(len(who), biz, np.int32), pa.date32()),
+                "customer_id": self.cust_ids.take(pa.array(who)),
+                "propensity": pa.array(p[who].astype(np.float32)),
+            },
+            schema=churn.PROPENSITY_SCHEMA,
+        )
 
     # ------------------------------------------------------------------ effects
     def _apply_actions(self, t: int, biz: int) -> None:
@@ -705,14 +748,12 @@ class Simulation:
         reachable = opened & ~s.neglected & (pop.open_t < t)
         loss = (s.ch_stage == 1) & (s.ch_cause == churn.LOSS)
         rising = s.at_risk & (s.ch_stage == 0)  # brokers see the portfolio losing to the index
-        p_contact = (
-            0.004 + 0.015 * (s.assets > 100_000_000) + 0.03 * loss + effects.TARGET_P * rising
-        )
+        p_contact = _contact_chance(s.assets, loss) + effects.TARGET_P * rising
         who = np.flatnonzero(reachable & (rng.random(s.n) < p_contact))
         k = len(who)
-        channel = rng.choice(6, k, p=[0.4, 0.15, 0.2, 0.05, 0.05, 0.15])
+        channel = rng.choice(6, k, p=CONTACT_CHANNEL_P)
         purpose = np.where(loss[who], 3, rng.choice(5, k, p=[0.45, 0.3, 0.15, 0.08, 0.02]))
-        result = rng.choice(4, k, p=[0.55, 0.2, 0.05, 0.2])
+        result = rng.choice(4, k, p=CONTACT_RESULT_P)
         duration = np.select(
             [channel == 0, channel == 2, channel == 3],
             [rng.integers(20, 900, k), rng.integers(10, 400, k), rng.integers(900, 3600, k)],

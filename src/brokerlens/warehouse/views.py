@@ -147,7 +147,9 @@ def create_views(conn: duckdb.DuckDBPyConnection, layout: LakeLayout, catalog: C
 def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseLayout) -> None:
     """`customer_indicators`, `customer_profile`, `product_metrics`, `recommendations` and
     `alerts` over every computed as-of date, if any; `relationship_ledger` and
-    `ledger_problems` of the newest run (issue 19).
+    `ledger_problems` of the newest run (issue 19); `churn_scores` over every stored churn score
+    date (issue 20: as_of_date, customer_id, branch_id, probability, raw_score, rank,
+    reasons_zh, reasons_en, model_version).
 
     Files of different catalog versions may differ in columns: they are united by name."""
     for name, files in (
@@ -189,4 +191,11 @@ def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseL
         conn.execute(
             "CREATE OR REPLACE VIEW customer_income AS SELECT * FROM "
             f"read_parquet({path_list(income)})"
+        )
+    # issue 20 churn: every stored churn score date (churn/scores/<T>.parquet), as_of_date first
+    scores = [warehouse.churn_scores_file(d) for d in warehouse.churn_score_dates()]
+    if scores:
+        conn.execute(
+            "CREATE OR REPLACE VIEW churn_scores AS SELECT as_of AS as_of_date, * EXCLUDE (as_of) "
+            f"FROM read_parquet({path_list(scores)}, union_by_name = true)"
         )

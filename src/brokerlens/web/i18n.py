@@ -2061,6 +2061,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- end staff pages, unit pages and broker risk ---
     # issue 20 alerts: why an alert may fire for more than 5% of the book
     "thr.volume_reason": ("提醒较多的原因", "Why it fires often"),
+    # issue 20 churn: the 360's churn panel
+    "churn.panel": ("流失预警", "Churn warning"),
+    "churn.as_of": ("评分日 {d}", "scored {d}"),
+    "churn.no_model": (
+        "尚无流失预警模型（请先执行 brokerlens churn fit），暂无该客户的流失概率。",
+        "No churn model yet (run brokerlens churn fit first): no churn probability to show.",
+    ),
+    "churn.not_scored": (
+        "该客户在 {d} 及之前的评分日均未被评分（例如新开户或已流失）。",
+        "This customer was not scored on any date up to {d} (e.g. newly opened or gone).",
+    ),
+    "churn.probability": (
+        "未来{h}个交易日流失概率",
+        "Probability of churning within {h} trading days",
+    ),
+    "churn.rank": ("风险排名", "Risk rank"),
+    "churn.rank_of": ("第 {rank} 名 / 共 {n} 名", "{rank} of {n}"),
+    "churn.rank_note": (
+        "排名为您可见范围内当日被评分客户中的名次，第 1 名风险最高。",
+        "The rank among the customers of your scope scored that day; 1 is the most at risk.",
+    ),
+    "churn.model": ("模型版本", "Model"),
+    "churn.reasons": ("主要原因", "Top reasons"),
+    "churn.no_reasons": (
+        "仅风险最高的客户给出原因；该客户不在其中。",
+        "Reasons are given to the customers most at risk only; this one is not among them.",
+    ),
+    "churn.trend": ("评分趋势", "Score trend"),
+    "churn.score_date": ("评分日", "Scored"),
+    "churn.col_probability": ("流失概率", "Probability"),
+    "churn.col_rank": ("排名", "Rank"),
+    "churn.bar": ("走势", "Trend"),
+    "field.churn_probability": ("流失概率（0-1）", "Churn probability (0-1)"),
+    "seg.group.churn": ("流失预警", "Churn warning"),
+    # --- end issue 20 churn ---
 }
 
 

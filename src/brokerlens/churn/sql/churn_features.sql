@@ -4,8 +4,10 @@
 -- relations: churn_days (biz_date, di), customer_day (the warehouse's running daily aggregate,
 --   registered over the lookback's files), churn_hard_types, churn_hard_statuses,
 --   accounts_history, customers_history,
---   service_agreements_history, complaints_history, contacts and positions (registered over the
---   lookback's dates / over T)
+--   service_agreements_history, complaints_history, contacts (every loaded date up to T: the
+--   lookback's are picked by date), positions (over T), index_quotes (T and the date 20 trading
+--   days before; :benchmark is the index the returns are compared with), :first_day (the
+--   first loaded date)
 -- Every reference feed is read as it was delivered by T (valid_from <= T), so a later delivery
 -- cannot change a figure of T. Ratios are NULL where their base is 0 (the model takes NULL as
 -- missing). Windows: "20" = the 20 trading days ending at T, "60" = the lookback.
@@ -44,7 +46,8 @@ activity AS (
             AS trade_amount_20,
         coalesce(sum(CAST(trade_amount AS DOUBLE)), 0) AS trade_amount_60,
         coalesce(sum(CAST(net_commission AS DOUBLE)), 0) AS commission_60,
-        max(di) FILTER (WHERE trade_count > 0) AS last_trade_di
+        max(di) FILTER (WHERE trade_count > 0) AS last_trade_di,
+        max(di) FILTER (WHERE transfer_in > 0) AS last_in_di
     FROM win
     GROUP BY customer_id
 ),
@@ -107,11 +110,29 @@ contact_counts AS (
         count(*) FILTER (WHERE c.purpose <> 'marketing' AND c.result IN ('reached', 'done'))
             AS service_contacts_60,
         count(*) AS contacts_60,
+        count(*) FILTER (WHERE c.purpose = 'care' AND d.di > :t - 20) AS care_contacts_20,
         max(d.di) AS last_contact_di
     FROM contacts AS c
     JOIN churn_days AS d ON d.biz_date = c.biz_date
     WHERE d.di > :t - :lookback AND d.di <= :t
     GROUP BY c.customer_id
+),
+-- issue 20: how long since any contact, over every loaded date (a neglected customer goes
+-- months without one; the lookback alone cannot tell 60 trading days from a year)
+contact_gap AS (
+    SELECT customer_id, max(biz_date) AS last_contact_date
+    FROM contacts
+    WHERE biz_date <= :as_of
+    GROUP BY customer_id
+),
+-- issue 20: the benchmark index over the same 20 trading days as return_20
+benchmark AS (
+    SELECT
+        max(CAST(q.close AS DOUBLE)) FILTER (WHERE d.di = :t) AS close_t,
+        max(CAST(q.close AS DOUBLE)) FILTER (WHERE d.di = :t - 20) AS close_20
+    FROM index_quotes AS q
+    JOIN churn_days AS d ON d.biz_date = q.biz_date
+    WHERE q.index_id = :benchmark AND d.di IN (:t, :t - 20)
 ),
 position_counts AS (
     SELECT customer_id, count(DISTINCT security_id) AS positions_t
@@ -142,11 +163,16 @@ SELECT
     (a.assets_t - a.assets_20 - a.net_in_after_20) / nullif(a.assets_20, 0) AS return_20,
     (a.assets_t - a.assets_start - a.net_in_after_start) / nullif(a.assets_start, 0)
         AS return_60,
+    -- return_20 less the benchmark's return over the same days (issue 20)
+    (a.assets_t - a.assets_20 - a.net_in_after_20) / nullif(a.assets_20, 0)
+        - (b.close_t / nullif(b.close_20, 0) - 1) AS excess_return_20,
     CAST(coalesce(a.trades_20, 0) AS BIGINT) AS trades_20,
     CAST(coalesce(a.trades_60, 0) - coalesce(a.trades_20, 0) AS BIGINT) AS trades_prev_40,
     coalesce(a.trade_amount_20, 0) AS trade_amount_20,
     coalesce(a.trade_amount_60, 0) - coalesce(a.trade_amount_20, 0) AS trade_amount_prev_40,
     coalesce(a.commission_60, 0) AS commission_60,
+    a.commission_60 / nullif(a.trade_amount_60, 0) AS commission_rate_60,
+    coalesce(:t - a.last_in_di, :lookback) AS days_since_transfer_in,
     -- no trade inside the lookback reads as the lookback itself ("60 days or more")
     coalesce(:t - a.last_trade_di, :lookback) AS days_since_trade,
     coalesce(p.positions_t, 0) AS positions_t,
@@ -162,14 +188,19 @@ SELECT
     coalesce(cc.complaints_90, 0) AS complaints_90,
     coalesce(k.service_contacts_60, 0) AS service_contacts_60,
     coalesce(k.contacts_60, 0) AS contacts_60,
-    coalesce(:t - k.last_contact_di, :lookback) AS days_since_contact
+    coalesce(:t - k.last_contact_di, :lookback) AS days_since_contact,
+    coalesce(k.care_contacts_20, 0) AS care_contacts_20,
+    -- calendar days; none since the first loaded date reads as "since then at least"
+    date_diff('day', coalesce(g.last_contact_date, :first_day), :as_of) AS days_since_any_contact
 FROM customers_t AS c
+CROSS JOIN benchmark AS b
 LEFT JOIN activity AS a ON a.customer_id = c.customer_id
 LEFT JOIN account_counts AS ac ON ac.customer_id = c.customer_id
 LEFT JOIN agreement_counts AS ag ON ag.customer_id = c.customer_id
 LEFT JOIN complaint_counts AS cc ON cc.customer_id = c.customer_id
 LEFT JOIN contact_counts AS k ON k.customer_id = c.customer_id
 LEFT JOIN position_counts AS p ON p.customer_id = c.customer_id
+LEFT JOIN contact_gap AS g ON g.customer_id = c.customer_id
 WHERE c.open_date <= :as_of
     AND c.status <> 'closed'
     AND coalesce(ac.hard_closed, 0) = 0

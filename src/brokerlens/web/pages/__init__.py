@@ -16,6 +16,7 @@ from brokerlens.web.pages import (
     campaigns,
     care,
     catalog,
+    churn,  # issue 20 churn
     complaints,
     customers,
     handovers,  # issue 19 handover
@@ -66,4 +67,5 @@ def routers() -> list[APIRouter]:
         handovers.router,  # issue 19 handover
         staff.router,  # issue 19 part E
         units.router,  # issue 19 part E
+        churn.router,  # issue 20 churn
     ]

@@ -20,6 +20,7 @@ from brokerlens.access import (
     segment_members,
     update_segment,
 )
+from brokerlens.access.churn_condition import FIELD as CHURN_PROBABILITY
 from brokerlens.access.masking import PERSONAL_FIELDS
 from brokerlens.access.recommendations import product_shelf
 from brokerlens.access.recommended import FIELD as RECOMMENDED_PRODUCT
@@ -105,6 +106,8 @@ def _builder_context(page: Page, rows: list[Row]) -> dict[str, Any]:
     groups["recommendation"] = [
         (RECOMMENDED_PRODUCT, translate(f"field.{RECOMMENDED_PRODUCT}", page.language))
     ]
+    # issue 20: the newest churn scores' probability (0..1): not a profile column either
+    groups["churn"] = [(CHURN_PROBABILITY, translate(f"field.{CHURN_PROBABILITY}", page.language))]
     return {
         "rows": rows or [Row("", "eq", "")],
         "groups": groups,
