@@ -4,6 +4,7 @@ bins, measures by churn cause, lead times, and the quality lines with the issue'
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 
@@ -79,3 +80,11 @@ def test_quality_lines_put_the_model_beside_the_rule_and_the_oracle() -> None:
     assert close["ROC AUC, underperformance"].value is not None
     ece = close["calibration error (ECE, 10 equal-count bins)"]
     assert ece.target == "<= 0.02" and ece.met is True
+
+
+def test_the_rule_baseline_uses_the_alerts_thresholds(tmp_path: Path) -> None:
+    """The `potential_churn` baseline is the alert as shipped (issue 20: 0.5, < 5 trades)."""
+    from brokerlens.bench.churn import rule_params
+    from brokerlens.config import load_settings
+
+    assert rule_params(load_settings(home=tmp_path / "home")) == (0.5, 5)

@@ -5,9 +5,10 @@ tests on the later ones, then the model is measured against the generator's grou
 (`_ground_truth/customers.parquet` and `churn_propensity.parquet`, outside the date folders;
 only this evaluation reads them, the pipeline never does). Three scorers on the same rows:
 - the model (its calibrated probability, ties by the raw score);
-- the rule alert `potential_churn` (transfers out over the last 20 trading days > 70% of the
-  total assets 20 trading days ago and trades_per_month < 1 in the last full month), computed
-  here from the churn features and customer_day with those default thresholds (the alert
+- the rule alert `potential_churn` (transfers out over the last 20 trading days > a share (0.5)
+  of the total assets 20 trading days ago and trades_per_month under a number (5) in the last
+  full month), computed here from the churn features and customer_day with the thresholds of
+  the home's alert definitions (the alert
   engine evaluates it on customer_indicators, which would need a full `brokerlens run` per
   date). As a ranking: the customers it fires for first, each group ordered by the transfer-out
   share (out_20 / assets_20), so that it has a top 1% and a ROC curve;
@@ -132,13 +133,26 @@ def _oracle(truth: Path, horizon: int) -> dict[dt.date, pd.Series] | None:
     }
 
 
-def _rule(features: pd.DataFrame, month: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    """`potential_churn` with its default thresholds (fires) and as a ranking (score: the
+def rule_params(settings: Any) -> tuple[float, float]:
+    """`potential_churn`'s thresholds as the home's alert definitions set them (issue 20
+    revisited the defaults: an outflow over 0.5 of the assets, under 5 trades a month)."""
+    from brokerlens.alerts.loader import load_definitions  # noqa: PLC0415
+
+    found = [d for d in load_definitions(settings) if d.id == "potential_churn"]
+    params = found[0].params if found else {}
+    return params.get("min_outflow_share", 0.5), params.get("max_trades_per_month", 5)
+
+
+def _rule(
+    features: pd.DataFrame, month: dict[str, int], params: tuple[float, float] = (0.5, 5)
+) -> tuple[np.ndarray, np.ndarray]:
+    """`potential_churn` with the given thresholds (fires) and as a ranking (score: the
     firing customers first, each group by the transfer-out share)."""
+    min_share, max_trades = params
     assets = features["assets_20"].to_numpy(np.float64)
     out = features["out_20"].to_numpy(np.float64)
     trades = np.array([month.get(c, 0) for c in features.index])
-    fires = (assets > 0) & (out > 0.7 * assets) & (trades < 1)
+    fires = (assets > 0) & (out > min_share * assets) & (trades < max_trades)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.nan_to_num(np.clip(out / assets, 0, 1), nan=0.0, posinf=1.0)
     return fires, fires + 0.5 * share
@@ -209,6 +223,7 @@ def evaluate(home: Path, truth: Path) -> dict[str, Any]:
     booster = lgb.Booster(model_str=models.read_booster_text(model.version))
     config = ChurnConfig.model_validate(model.config)
     horizon, share = config.target.horizon_days, config.model.top_share
+    thresholds = rule_params(settings)
     gt = pd.read_parquet(truth, columns=["customer_id", "churn_date", "churn_cause"])
     gt = gt[gt["churn_date"].notna()]
     truth_day = dict(zip(gt["customer_id"], pd.to_datetime(gt["churn_date"]).dt.date, strict=True))
@@ -216,6 +231,7 @@ def evaluate(home: Path, truth: Path) -> dict[str, Any]:
     oracle = _oracle(truth, horizon)
     test_dates = [dt.date.fromisoformat(d) for d in model.split["test"]]
     out: dict[str, Any] = {
+        "rule_thresholds": list(thresholds),
         "model_version": model.version,
         "horizon_days": horizon,
         "top_share": share,
@@ -249,7 +265,7 @@ def evaluate(home: Path, truth: Path) -> dict[str, Any]:
             ids = frame["customer_id"]
             prob = frame["probability"].to_numpy(np.float64)
             f = feats.to_pandas().set_index("customer_id").reindex(ids)
-            rule_fires, rule_score = _rule(f, _last_month_trades(data, day))
+            rule_fires, rule_score = _rule(f, _last_month_trades(data, day), thresholds)
             today: dict[str, np.ndarray | None] = {
                 "model": prob + 1e-9 * frame["raw_score"].to_numpy(np.float64),
                 "rule": rule_score,
