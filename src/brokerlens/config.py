@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         return self.home / "warehouse"
 
     @property
+    def runs_dir(self) -> Path:
+        """The daily job's lock, journal and one JSON report per run."""
+        return self.home / "runs"
+
+    @property
     def catalog_dir(self) -> Path:
         """The installation's classification catalog: the active file and every earlier version."""
         return self.home / "catalog"

@@ -92,3 +92,9 @@ class Forbidden(BrokerlensError):
 
 class AuthError(BrokerlensError):
     """Sign-in failed, the account is locked, or the session has ended (401)."""
+
+
+class RunBusy(BrokerlensError):
+    """Another daily run holds the home's lock: this one did nothing."""
+
+    exit_code = 4

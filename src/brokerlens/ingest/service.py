@@ -21,14 +21,21 @@ from brokerlens.lake.log import LogRecord, append_log
 
 
 def ingest_inbox(
-    settings: Settings, inbox: Path, *, allow_gap: bool = False, threshold: float | None = None
+    settings: Settings,
+    inbox: Path,
+    *,
+    allow_gap: bool = False,
+    threshold: float | None = None,
+    new_only: bool = False,
 ) -> IngestReport:
     """Load the inbox's date folders, oldest first; each date is all-or-nothing.
 
     A date is rejected (nothing of it visible) when a file cannot be parsed, lacks a column,
     breaks its manifest, quarantines more than `threshold` of a feed's rows, is not a trading
     day, or follows a gap of trading days (unless `allow_gap`). A rejected date leaves a gap,
-    so the dates after it are refused too. Re-delivering a loaded date replaces it.
+    so the dates after it are refused too. Re-delivering a loaded date replaces it, unless
+    `new_only` (the daily job): then the dates the lake holds already are left alone and only
+    those it lacks are loaded.
     """
     limit = settings.quarantine_threshold if threshold is None else threshold
     if not 0.0 <= limit <= 1.0:
@@ -43,6 +50,9 @@ def ingest_inbox(
     with lake_lock(layout):
         catalog = read_catalog(layout)
         report.garbage_collected = collect_garbage(layout, catalog)
+        if new_only:
+            report.already_loaded = sum(f.day in catalog.dates for f in folders)
+            folders = [f for f in folders if f.day not in catalog.dates]
         rejected: set[dt.date] = set()
         with (
             tempfile.TemporaryDirectory(prefix=".work-", dir=layout.root) as tmp,

@@ -39,6 +39,7 @@ class IngestReport:
     inbox: str
     dates: list[DateResult] = field(default_factory=list)
     garbage_collected: list[str] = field(default_factory=list)
+    already_loaded: int = 0  # dates of the inbox the lake held already (`new_only`)
 
     @property
     def rejected(self) -> list[DateResult]:

@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import pkgutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import brokerlens
@@ -126,12 +127,14 @@ def run_pipeline(
     as_of: dt.date | None = None,
     engine: str = "duckdb",
     full: bool = False,
+    on_step: Callable[[StepOutcome], None] | None = None,
 ) -> RunReport:
     """Bring the running aggregates up to T, then compute indicators, the profile and every
     domain's outputs as of T.
 
     `full` discards the running aggregates first (not the indicators and profiles of other
-    dates), so everything is recomputed from the lake."""
+    dates), so everything is recomputed from the lake. `on_step` hears of each step as it
+    finishes (the daily job prints its progress and notes its memory from it)."""
     steps = discover_steps()
     load_indicators(settings)  # a bad indicators file is refused before any step runs
     layout = LakeLayout(settings.lake_dir)
@@ -157,7 +160,10 @@ def run_pipeline(
             result = step.func(ctx)
             seconds = round(time.perf_counter() - started, 2)
             where = engine if step.on_engine else step.local
-            report.steps.append(StepOutcome(step.name, seconds, result, where))
+            outcome = StepOutcome(step.name, seconds, result, where)
+            report.steps.append(outcome)
+            if on_step is not None:
+                on_step(outcome)
     finally:
         runner.close()
     return report

@@ -32,7 +32,9 @@ def scope_sql(days: list[dt.date], *, sqlite: bool) -> str:
     biz = "CAST(biz_date AS VARCHAR)" if sqlite else "biz_date"
     return f"""
         WITH a AS (
-            SELECT biz_date, customer_id, CAST(total_assets AS DOUBLE) AS total_assets
+            -- exact yuan summed (a DOUBLE sum depends on the order the threads add in), the
+            -- store's column a float of the exact total
+            SELECT biz_date, customer_id, CAST(total_assets AS DECIMAL(18, 2)) AS total_assets
             FROM daily_assets WHERE biz_date IN ({wanted})
         ),
         branch AS (
@@ -56,7 +58,7 @@ def scope_sql(days: list[dt.date], *, sqlite: bool) -> str:
         ),
         scopes AS (SELECT * FROM branch UNION ALL SELECT * FROM per_staff)
         SELECT kind, scope_id, {biz} AS biz_date, CAST(customers AS BIGINT) AS customers,
-               coalesce(total_assets, 0) AS total_assets
+               CAST(coalesce(total_assets, 0) AS DOUBLE) AS total_assets
         FROM scopes
     """
 

@@ -184,6 +184,9 @@ class _Basis:
 
     previous: int | None
     previous_date: dt.date | None
+    changes_date: dt.date | None  # the date the changes are from (the previous one's, or
+    # the one before when T is published again)
+    before: int | None  # when T is published again: the snapshot served before T
     days: list[dt.date]
 
 
@@ -212,9 +215,26 @@ class _Job:
             .join(serving, serving.c.snapshot_id == snapshots.c.snapshot_id)
             .where(serving.c.id == 1)
         ).first()
+        previous_date = row.as_of_date if row else None
+        changes_date, before = previous_date, None
+        if previous_date == self.day:
+            # T published again (a resumed daily run, a second `publish`): its changes stay
+            # those from the date served before T, not an empty T-to-T difference
+            earlier = connection.execute(
+                sa.select(snapshots.c.snapshot_id, snapshots.c.as_of_date)
+                .where(
+                    snapshots.c.as_of_date < self.day,
+                    snapshots.c.status.in_(("served", "retired")),
+                )
+                .order_by(snapshots.c.as_of_date.desc(), snapshots.c.snapshot_id.desc())
+                .limit(1)
+            ).first()
+            changes_date, before = (earlier[1], earlier[0]) if earlier else (None, None)
         return _Basis(
             previous=row.snapshot_id if row else None,
-            previous_date=row.as_of_date if row else None,
+            previous_date=previous_date,
+            changes_date=changes_date,
+            before=before,
             days=missing_days(connection, self.loaded, self.day),
         )
 
@@ -224,8 +244,8 @@ class _Job:
         try:
             duck.execute("SET enable_progress_bar = false")
             changes = None
-            if basis.previous_date is not None:
-                old = WarehouseLayout(self.settings.warehouse_dir).profile_file(basis.previous_date)
+            if basis.changes_date is not None:
+                old = WarehouseLayout(self.settings.warehouse_dir).profile_file(basis.changes_date)
                 if old.exists():
                     changes = compute_changes(
                         duck,
@@ -265,7 +285,17 @@ class _Job:
                     raise
             clock = time.perf_counter()
             with db.begin() as connection:
-                _drop_older(connection, keep={snapshot_id, *_ids(basis.previous)})
+                _drop_older(
+                    connection, keep={snapshot_id, *_ids(basis.previous), *_ids(basis.before)}
+                )
+                if basis.before is not None and basis.previous is not None:
+                    # the earlier publish of T: its table stays for readers still on it, its
+                    # changes are the new snapshot's now
+                    connection.execute(
+                        profile_changes.delete().where(
+                            profile_changes.c.snapshot_id == basis.previous
+                        )
+                    )
             clock = self._lap("drop older", clock)
             report.alerts = publish_alerts(db, self.settings, self.day)
             clock = self._lap("alerts", clock)

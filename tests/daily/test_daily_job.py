@@ -1,0 +1,199 @@
+"""`brokerlens daily INBOX` as a scheduler runs it: new dates in, computed, published, counted;
+exit codes; one run at a time; killed anywhere, the next run finishes the job and the home ends
+as an uninterrupted run leaves it, while readers see the old date or the new one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from brokerlens.config import load_settings
+from brokerlens.errors import RunBusy
+from brokerlens.generate import GenerateOptions, generate
+from brokerlens.lake.lock import file_lock
+from support.cli import brokerlens
+from support.home_contents import differences, home_contents
+
+pytestmark = pytest.mark.slow
+
+DAYS = 8
+
+
+@pytest.fixture(scope="module")
+def delivered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("daily") / "generated"
+    generate(GenerateOptions(out=out, customers=250, days=DAYS, start=dt.date(2025, 6, 3), seed=21))
+    return out
+
+
+def inbox_of(delivered: Path, where: Path, days: int) -> Path:
+    """An inbox holding the first `days` dates the counter delivered (as links)."""
+    where.mkdir(parents=True, exist_ok=True)
+    for folder in sorted(p for p in delivered.iterdir() if p.name[0].isdigit())[:days]:
+        (where / folder.name).symlink_to(folder)
+    return where
+
+
+def dates(delivered: Path) -> list[str]:
+    return sorted(p.name for p in delivered.iterdir() if p.name[0].isdigit())
+
+
+@pytest.fixture(scope="module")
+def yesterday(delivered: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A home brought up to the next-to-last date by `daily`, and the full inbox."""
+    root = tmp_path_factory.mktemp("yesterday")
+    home = root / "home"
+    first = brokerlens("--home", str(home), "daily", str(inbox_of(delivered, root / "a", DAYS - 1)))
+    assert first.returncode == 0, first.stdout + first.stderr
+    return home, inbox_of(delivered, root / "full", DAYS)
+
+
+@pytest.fixture(scope="module")
+def today(yesterday: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same home after an uninterrupted daily run with the last date."""
+    home = tmp_path_factory.mktemp("today") / "home"
+    shutil.copytree(yesterday[0], home, symlinks=True)
+    done = brokerlens("--home", str(home), "daily", str(yesterday[1]))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return home
+
+
+def served(home: Path) -> tuple[str, int, int]:
+    """What a reader sees: the served date, the snapshot's row count, its table's rows."""
+    with sqlite3.connect(home / "brokerlens.db") as db:
+        as_of, rows, table, status = db.execute(
+            "SELECT s.as_of_date, s.rows, s.table_name, s.status "
+            "FROM serving v JOIN snapshots s ON s.snapshot_id = v.snapshot_id"
+        ).fetchone()
+        assert status == "served"
+        (count,) = db.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+    return as_of, rows, count
+
+
+def report_of(home: Path) -> dict[str, object]:
+    newest = max((home / "runs").glob("daily-2*.json"), key=lambda p: p.stat().st_mtime_ns)
+    return json.loads(newest.read_text(encoding="utf-8"))
+
+
+def test_a_new_date_is_loaded_computed_published_and_reported(
+    yesterday: tuple[Path, Path], today: Path, delivered: Path
+) -> None:
+    last, before = dates(delivered)[-1], dates(delivered)[-2]
+    assert served(yesterday[0])[0] == before
+    as_of, rows, count = served(today)
+    assert (as_of, rows) == (last, count) and rows > 0
+    report = report_of(today)
+    assert report["status"] == "done" and report["exit_code"] == 0
+    assert report["dates_loaded"] == [last] and report["already_loaded"] == DAYS - 1
+    phases = {line["phase"] for line in report["steps"]}  # type: ignore[union-attr]
+    assert phases == {"ingest", "run", "publish", "segments"}
+    names = [line["name"] for line in report["steps"] if line["phase"] == "run"]  # type: ignore[union-attr]
+    assert "indicators" in names and "360 lookup" in names
+    assert report["peak_rss_mb"] > 0  # type: ignore[operator]
+
+
+def test_nothing_new_exits_5_and_changes_nothing(today: Path, yesterday: tuple[Path, Path]) -> None:
+    before = home_contents(today)
+    again = brokerlens("--home", str(today), "daily", str(yesterday[1]))
+    assert again.returncode == 5, again.stdout + again.stderr
+    assert "nothing new" in again.stdout
+    assert differences(home_contents(today), before) == []
+
+
+def test_a_second_run_while_one_runs_exits_4(tmp_path: Path, yesterday: tuple[Path, Path]) -> None:
+    settings = load_settings(home=tmp_path / "home")
+    lock = settings.runs_dir / "daily.lock"
+    with file_lock(lock, lambda pid: RunBusy(pid)):
+        busy = brokerlens("--home", str(settings.home), "daily", str(yesterday[1]))
+    assert busy.returncode == 4
+    assert "another daily run is running" in busy.stderr and "Traceback" not in busy.stderr
+    assert not settings.lake_dir.exists()  # it did nothing
+
+
+def test_an_inbox_that_is_not_there_is_named(tmp_path: Path) -> None:
+    missing = brokerlens("--home", str(tmp_path / "home"), "daily", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert "nope" in missing.stderr
+    assert report_of(tmp_path / "home")["status"] == "failed"
+
+
+def _kill_when(
+    home: Path, inbox: Path, seen: Callable[[str], bool] | None, delay: float
+) -> list[str]:
+    """Start `daily`, SIGKILL it `delay` seconds after a line of its output passes `seen`
+    (or `delay` seconds after it started when `seen` is None); its lines so far."""
+    env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "brokerlens", "--home", str(home), "daily", str(inbox)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    try:
+        if seen is None:
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+            return lines
+        for line in proc.stdout:
+            lines.append(line)
+            if seen(line):
+                time.sleep(delay)
+                break
+        else:
+            pytest.fail("the run ended before the kill point:\n" + "".join(lines))
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+        proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL, "".join(lines)
+    return lines
+
+
+# (where, the line after which it is killed, seconds later): every phase boundary, run-step
+# boundaries early and late, inside the slowest steps (the product metrics and the indicators
+# take longest on this brokerage) and inside the publish. One home is killed at each in turn
+# (each run resumes what the one before left): cheaper than a fresh home per point, and a
+# harder case. `brokerlens bench --suite daily` kills a fresh home at every step boundary.
+KILL_POINTS = [
+    ("while loading the new date", None, 1.2),
+    ("after the new date is loaded", "入库 ", 0.0),
+    ("after customer_day", "计算 customer_day ", 0.0),
+    ("inside the product metrics", "计算 lots ", 0.5),
+    ("inside the indicators", "计算 activation ", 0.4),
+    ("after the profile", "计算 profile ", 0.0),
+    ("inside the publish", "计算 work list ", 0.3),
+    ("before the segment counts", "发布 published", 0.0),
+]
+
+
+def test_killed_again_and_again_the_next_run_finishes_as_an_uninterrupted_one(
+    yesterday: tuple[Path, Path], today: Path, tmp_path: Path, delivered: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(yesterday[0], home, symlinks=True)
+    last, before = dates(delivered)[-1], dates(delivered)[-2]
+    for where, after, delay in KILL_POINTS:
+        seen = None if after is None else (lambda line, after=after: after in line)
+        _kill_when(home, yesterday[1], seen, delay)
+        as_of, rows, count = served(home)  # a reader meanwhile: one whole date or the other
+        assert as_of in (before, last) and rows == count, where
+    finished = brokerlens("--home", str(home), "daily", str(yesterday[1]))
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert differences(home_contents(home), home_contents(today)) == []
+    # killed before the segment counts: what was done is not done again
+    assert report_of(home)["resumed"] == ["run", "publish"]
+    assert "计算 " not in finished.stdout and "continued an interrupted run" in finished.stdout
