@@ -6,24 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from brokerlens.bench.daily import kill_when
+from brokerlens.bench.home_contents import differences, home_contents
 from brokerlens.config import load_settings
 from brokerlens.errors import RunBusy
 from brokerlens.generate import GenerateOptions, generate
 from brokerlens.lake.lock import file_lock
 from support.cli import brokerlens
-from support.home_contents import differences, home_contents
 
 pytestmark = pytest.mark.slow
 
@@ -128,41 +123,6 @@ def test_an_inbox_that_is_not_there_is_named(tmp_path: Path) -> None:
     assert report_of(tmp_path / "home")["status"] == "failed"
 
 
-def _kill_when(
-    home: Path, inbox: Path, seen: Callable[[str], bool] | None, delay: float
-) -> list[str]:
-    """Start `daily`, SIGKILL it `delay` seconds after a line of its output passes `seen`
-    (or `delay` seconds after it started when `seen` is None); its lines so far."""
-    env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "brokerlens", "--home", str(home), "daily", str(inbox)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    try:
-        if seen is None:
-            time.sleep(delay)
-            proc.send_signal(signal.SIGKILL)
-            return lines
-        for line in proc.stdout:
-            lines.append(line)
-            if seen(line):
-                time.sleep(delay)
-                break
-        else:
-            pytest.fail("the run ended before the kill point:\n" + "".join(lines))
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.wait(timeout=60)
-        proc.stdout.close()
-    assert proc.returncode == -signal.SIGKILL, "".join(lines)
-    return lines
-
-
 # (where, the line after which it is killed, seconds later): every phase boundary, run-step
 # boundaries early and late, inside the slowest steps (the product metrics and the indicators
 # take longest on this brokerage) and inside the publish. One home is killed at each in turn
@@ -188,7 +148,7 @@ def test_killed_again_and_again_the_next_run_finishes_as_an_uninterrupted_one(
     last, before = dates(delivered)[-1], dates(delivered)[-2]
     for where, after, delay in KILL_POINTS:
         seen = None if after is None else (lambda line, after=after: after in line)
-        _kill_when(home, yesterday[1], seen, delay)
+        kill_when(home, yesterday[1], seen, delay)
         as_of, rows, count = served(home)  # a reader meanwhile: one whole date or the other
         assert as_of in (before, last) and rows == count, where
     finished = brokerlens("--home", str(home), "daily", str(yesterday[1]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from argon2 import PasswordHasher
@@ -9,9 +10,14 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 
-# A hash of a random password, verified against when the username is unknown so that an
-# unknown user takes as long to refuse as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password, verified against when the username is unknown so that an
+    unknown user takes as long to refuse as a wrong password. Made at first use, not at import:
+    an argon2 hash costs ~0.2 s, which every command would pay at start-up."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
 
 # No look-alikes (0/O, 1/l/I) in generated passwords: they are read off a screen and typed.
 _LOWER = "abcdefghijkmnopqrstuvwxyz"
@@ -42,7 +48,7 @@ def needs_rehash(password_hash: str) -> bool:
 
 def burn_verification(password: str) -> None:
     """Spend the time of one verification (for unknown usernames)."""
-    verify_password(_DUMMY_HASH, password)
+    verify_password(_dummy_hash(), password)
 
 
 def generate_password(length: int = 16) -> str:

@@ -36,7 +36,7 @@ _EDIT_CATALOG = (
 )
 
 
-def _hold_back(plan: BenchPlan) -> list[str]:
+def hold_back(plan: BenchPlan) -> list[str]:
     return [sys.executable, "-c", _HOLD_BACK, str(plan.inbox_dir), str(plan.workdir)]
 
 
@@ -67,7 +67,7 @@ def _preview(plan: BenchPlan) -> list[str]:
 
 for stage in (
     generate_stage,
-    Stage("hold back the last date", _hold_back),
+    Stage("hold back the last date", hold_back),
     Stage("ingest history", _ingest("history"), ok_exit_codes=(0, 1)),
     Stage("run --full (history)", _run("--full"), "1M x 250 d <= 180 s; 3M <= 600 s, <= 16 GB"),
     Stage("ingest next date", _ingest("next"), ok_exit_codes=(0, 1)),

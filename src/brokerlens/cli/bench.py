@@ -37,7 +37,9 @@ def bench(
             "alert's share of the book a day, and precision, recall and lead against the "
             "ground truth where it tells: churn alerts, risk_mismatch) or quality (issue 20: "
             "risk preference, churn and alerts on two seeds, each beside its baseline and "
-            "oracle, in one table)."
+            "oracle, in one table) or daily (issue 21: the history brought in by `daily`, then "
+            "one new date by `daily`, its slowest steps, a full rebuild beside a raw scan of "
+            "the lake) or daily-drill (the daily job killed at every step and finished)."
         ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
@@ -75,6 +77,7 @@ def bench(
     import brokerlens.bench.churn
     import brokerlens.bench.complaints
     import brokerlens.bench.compliance
+    import brokerlens.bench.daily  # issue 21: the daily job and its kill drill
     import brokerlens.bench.indicators
     import brokerlens.bench.marketing
     import brokerlens.bench.products

@@ -150,10 +150,14 @@ def _run(
 
     # 3. publish it: readers see the previous date until the flip, then this one.
     if "publish" not in journal.done:
-        published = publish(settings, as_of=latest)
+        published = publish(
+            settings,
+            as_of=latest,
+            on_step=lambda name, seconds: emit(
+                StepLine("publish", name, seconds, None, "", peak_rss_mb())
+            ),
+        )
         journal.snapshot_id = published.snapshot_id
-        for name, seconds in published.steps.items():
-            emit(StepLine("publish", name, seconds, None, "", peak_rss_mb()))
         emit(
             StepLine(
                 "publish",

@@ -25,7 +25,7 @@ import datetime as dt
 import fcntl
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -129,8 +129,13 @@ def catalog_json(catalog: Catalog) -> dict[str, Any]:
     return catalog.model_dump(mode="json", exclude_none=True)
 
 
-def publish(settings: Settings, as_of: dt.date | None = None) -> PublishReport:
-    """Publish the profile as of T (default: the latest computed) and serve it."""
+def publish(
+    settings: Settings,
+    as_of: dt.date | None = None,
+    on_step: Callable[[str, float], None] | None = None,
+) -> PublishReport:
+    """Publish the profile as of T (default: the latest computed) and serve it; `on_step`
+    hears of each step (name, seconds) as it finishes."""
     started = time.perf_counter()
     day, profile_path = pick_profile(settings, as_of)
     catalog = load_active_catalog(settings)
@@ -149,6 +154,7 @@ def publish(settings: Settings, as_of: dt.date | None = None) -> PublishReport:
             catalog=catalog,
             version=_catalog_version(duck, profile_path),
             loaded=loaded,
+            on_step=on_step,
         )
         try:
             report = job.run(open_store(settings))
@@ -207,6 +213,7 @@ class _Job:
     catalog: Catalog
     version: str
     loaded: list[dt.date]
+    on_step: Callable[[str, float], None] | None = None
     steps: dict[str, float] = field(default_factory=dict)
 
     def _basis(self, connection: sa.Connection) -> _Basis:
@@ -262,6 +269,8 @@ class _Job:
     def _lap(self, step: str, since: float) -> float:
         now = time.perf_counter()
         self.steps[step] = round(now - since, 2)
+        if self.on_step is not None:
+            self.on_step(step, self.steps[step])
         return now
 
     def run(self, db: sa.Engine) -> PublishReport:

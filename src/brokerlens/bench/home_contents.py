@@ -1,7 +1,8 @@
 """What a home holds, as a reader sees it: every table of the warehouse, the lookup and the
 store, as sorted rows, without what differs between two runs of the same data anyway (wall-clock
 stamps, the lake's per-delivery folder names, surrogate snapshot ids and the table names built
-from them). Two homes with equal contents answer every page, API call and query alike.
+from them). Two homes with equal contents answer every page, API call and query alike. The
+daily bench's kill drill and the daily job's tests compare homes with it.
 
 Not bytes: even two uninterrupted runs write different bytes, as DuckDB writes Parquet from
 parallel threads in no fixed row order and the lake names each delivery's folder afresh."""

@@ -1,0 +1,286 @@
+"""Bench suites for the daily job (issue 21).
+
+`daily`: the generated days but the last are brought in by one `daily` run (the first load and
+the first publish), then the last date by another: the daily job a data centre schedules, timed
+with its peak memory and its slowest steps; then a full rebuild (`run --full`) beside a raw scan
+of every column of the lake, the ratio saying what the computation costs over reading.
+`daily-drill`: the kill drill: a home one date behind is killed at every step boundary of the
+daily job (and inside the slowest steps, and while loading), each time in a fresh copy; the next
+`daily` must finish it as an uninterrupted run does (`home_contents`), and a reader meanwhile
+sees one whole date.
+
+`python -m brokerlens.bench.daily steps|scan|drill ...` are the stages that are not CLI commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from brokerlens.bench.harness import BenchPlan, Stage, cli, generate_stage, register_stage
+from brokerlens.bench.home_contents import differences, home_contents
+from brokerlens.bench.indicators import hold_back
+from brokerlens.console import console
+from brokerlens.lake.catalog import read_catalog
+from brokerlens.lake.layout import LakeLayout
+
+
+def kill_when(
+    home: Path, inbox: Path, seen: Callable[[str], bool] | None, delay: float
+) -> list[str]:
+    """Start `brokerlens daily`, SIGKILL it `delay` seconds after a line of its output passes
+    `seen` (or `delay` seconds after it started when `seen` is None); its lines so far. Raises
+    RuntimeError when it ends before the kill point."""
+    env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "brokerlens", "--home", str(home), "daily", str(inbox)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    try:
+        if seen is None:
+            time.sleep(delay)
+        else:
+            for line in proc.stdout:
+                lines.append(line)
+                if seen(line):
+                    time.sleep(delay)
+                    break
+            else:
+                raise RuntimeError("the run ended before the kill point:\n" + "".join(lines))
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=600)
+        proc.stdout.close()
+    return lines
+
+
+def served(home: Path) -> tuple[str, int, int]:
+    """What a reader sees: the served date, its snapshot's row count, its table's rows."""
+    with sqlite3.connect(home / "brokerlens.db") as db:
+        as_of, rows, table = db.execute(
+            "SELECT s.as_of_date, s.rows, s.table_name "
+            "FROM serving v JOIN snapshots s ON s.snapshot_id = v.snapshot_id "
+            "WHERE s.status = 'served'"
+        ).fetchone()
+        (count,) = db.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # the store's name
+    return str(as_of), int(rows), int(count)
+
+
+def daily(home: Path, inbox: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "brokerlens", "--home", str(home), "daily", str(inbox)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+LINE = re.compile(r"^\d\d:\d\d:\d\d (\S+) (.+?)  ([0-9.]+) s")  # the CLI's progress line
+
+
+def kill_points(lines: list[str]) -> list[tuple[str, str | None, float]]:
+    """(where, the output line to kill after, seconds later) for every finished piece of work
+    of an uninterrupted run's output, inside its two slowest run steps, and while loading."""
+    points: list[tuple[str, str | None, float]] = [("while loading", None, 1.0)]
+    steps: list[tuple[str, float]] = []
+    for line in lines:
+        found = LINE.match(line)
+        if found is None:
+            continue
+        marker = f"{found[1]} {found[2]}  "
+        points.append((f"after {marker.strip()}", marker, 0.0))
+        steps.append((marker, float(found[3])))
+    runs = [(i, m, s) for i, (m, s) in enumerate(steps) if m.startswith("计算 ") and i]
+    for i, marker, seconds in sorted(runs, key=lambda r: -r[2])[:2]:
+        points.append((f"inside {marker.strip()}", steps[i - 1][0], seconds / 2))
+    return points
+
+
+def drill(base: Path, inbox: Path, work: Path) -> dict[str, object]:
+    """Kill a copy of `base` at every point of `kill_points`, finish it, compare."""
+    reference = work / "reference"
+    shutil.copytree(base, reference, symlinks=True)
+    done = daily(reference, inbox)
+    if done.returncode != 0:
+        raise RuntimeError(f"the uninterrupted run failed:\n{done.stdout}{done.stderr}")
+    expected = home_contents(reference)
+    before = served(base)[0]
+    after = served(reference)[0]
+    results = []
+    for where, marker, delay in kill_points(done.stdout.splitlines(keepends=True)):
+        home = work / "killed"
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.copytree(base, home, symlinks=True)
+        seen = None if marker is None else (lambda line, m=marker: m in line)
+        try:
+            kill_when(home, inbox, seen, delay)
+        except RuntimeError:
+            results.append({"where": where, "killed": False})
+            continue
+        as_of, rows, count = served(home)
+        whole = as_of in (before, after) and rows == count
+        finished = daily(home, inbox)
+        different = differences(home_contents(home), expected)
+        results.append(
+            {
+                "where": where,
+                "killed": True,
+                "served_whole": whole,
+                "exit_code": finished.returncode,
+                "different": different,
+            }
+        )
+        outcome = "equal" if not different else "DIFFERENT: " + ", ".join(different)
+        console.print(
+            f"{where}: {'whole' if whole else 'MIXED'} date while killed, resumed exit "
+            f"{finished.returncode}, {outcome}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    killed = [r for r in results if r["killed"]]
+    return {
+        "points": len(results),
+        "killed": len(killed),
+        "equal": sum(1 for r in killed if not r["different"] and r["exit_code"] == 0),
+        "served_whole": sum(1 for r in killed if r["served_whole"]),
+        "results": results,
+    }
+
+
+def slowest_steps(home: Path, top: int = 8) -> str:
+    """One line from the newest daily report: the slowest steps, the phases and the peak."""
+    reports = sorted((home / "runs").glob("daily-2*.json"), key=lambda p: p.stat().st_mtime_ns)
+    report = json.loads(reports[-1].read_text(encoding="utf-8"))
+    steps = sorted(report["steps"], key=lambda s: -s["seconds"])[:top]
+    phases = ", ".join(f"{k} {v:.1f} s" for k, v in report["phase_seconds"].items())
+    slow = ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in steps)
+    return (
+        f"as of {report['as_of']}: {report['seconds']:.1f} s, peak {report['peak_rss_mb']:,} MB; "
+        f"{phases}; slowest: {slow}"
+    )
+
+
+def raw_scan(home: Path) -> str:
+    """Read every column of every loaded file of the lake once (DuckDB, max of each column)."""
+    layout = LakeLayout(home / "lake")
+    catalog = read_catalog(layout)
+    feeds = sorted({f for _, entry in catalog.ordered() for f in entry.feeds})
+    started = time.perf_counter()
+    con = duckdb.connect()
+    for feed in feeds:
+        files = [str(p) for _, p in catalog.files_of(layout, feed) if p.exists()]
+        if files:  # the max of every column makes DuckDB read every column of every file
+            con.execute(
+                "SELECT max(COLUMNS(*)) FROM read_parquet(?, union_by_name = true)", [files]
+            ).fetchall()
+    con.close()
+    return f"raw scan of {len(feeds)} feeds in {time.perf_counter() - started:.1f} s"
+
+
+def _python(*args: str) -> Callable[[BenchPlan], list[str]]:
+    def command(plan: BenchPlan) -> list[str]:
+        home = str(plan.workdir / "home")
+        return [
+            sys.executable,
+            "-m",
+            "brokerlens.bench.daily",
+            *args,
+            "--home",
+            home,
+            "--workdir",
+            str(plan.workdir),
+            "--inbox",
+            str(plan.inbox_dir),
+        ]
+
+    return command
+
+
+def _daily(folder: str | None) -> Callable[[BenchPlan], list[str]]:
+    def command(plan: BenchPlan) -> list[str]:
+        inbox = plan.inbox_dir if folder is None else plan.workdir / folder
+        return cli(plan, "daily", str(inbox))
+
+    return command
+
+
+def _register() -> None:
+    hold = Stage("hold back the last date", hold_back)
+    history = Stage("daily: history (first load and publish)", _daily("history"), "", (0, 1))
+    for suite in ("daily", "daily-drill"):
+        register_stage(suite, generate_stage)
+        register_stage(suite, hold)
+        register_stage(suite, history)
+    register_stage(
+        "daily",
+        Stage(
+            "daily: one new date",
+            _daily(None),
+            "3M x >= 20 days <= 600 s, <= 8 GB; 1M x >= 120 days <= 240 s",
+            (0, 1),
+        ),
+    )
+    register_stage("daily", Stage("steps of the daily run", _python("steps")))
+    register_stage(
+        "daily",
+        Stage(
+            "run --full",
+            lambda plan: cli(plan, "run", "--full", "--no-publish"),
+            "1M x >= 120 days <= 900 s",
+        ),
+    )
+    register_stage("daily", Stage("raw scan of the lake", _python("scan")))
+    register_stage(
+        "daily-drill",
+        Stage("kill drill", _python("drill"), "every point: 0 mixed, resumed = uninterrupted"),
+    )
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m brokerlens.bench.daily")
+    parser.add_argument("what", choices=("steps", "scan", "drill"))
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--inbox", type=Path, required=True)
+    args = parser.parse_args(argv)
+    if args.what == "steps":
+        console.print(slowest_steps(args.home), markup=False, soft_wrap=True)
+    elif args.what == "scan":
+        console.print(raw_scan(args.home), markup=False, soft_wrap=True)
+    else:
+        figures = drill(args.home, args.inbox, args.workdir / "drill")
+        console.print(json.dumps(figures, ensure_ascii=False, indent=1), markup=False)
+        console.print(
+            f"kill drill: {figures['killed']} of {figures['points']} points killed; "
+            f"{figures['served_whole']} served one whole date; {figures['equal']} finished "
+            "equal to the uninterrupted run",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 0 if figures["equal"] == figures["killed"] == figures["served_whole"] else 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
