@@ -37,7 +37,7 @@ def _generated(out: Path, **kw: object) -> Path:
 
 
 def test_continuing_by_one_day_twice_is_continuing_by_two(tmp_path: Path) -> None:
-    once = _generated(tmp_path / "once", format="parquet", bad_rows=0.02)
+    once = _generated(tmp_path / "once", customers=1000, format="parquet", bad_rows=0.02)
     twice = tmp_path / "twice"
     shutil.copytree(once, twice)
     delivered = _digests(once)
@@ -53,6 +53,13 @@ def test_continuing_by_one_day_twice_is_continuing_by_two(tmp_path: Path) -> Non
         k: v for k, v in delivered.items() if k[:2] == "20"
     }
     assert after["_ground_truth/effects.parquet"] != delivered["_ground_truth/effects.parquet"]
+    # past the planned days: accounts opened on the new dates, an IPO announced (extend.py)
+    opened = checks.read(once / "2025-03-11", "customers")
+    assert opened is not None
+    assert (opened.open_date == "2025-03-11").sum() == 2
+    announced = checks.read(once / "2025-03-12", "securities")
+    assert announced is not None
+    assert announced.list_date.tolist() == ["2025-03-17"]
 
 
 def _positions(out: Path, day: str) -> pd.DataFrame:
