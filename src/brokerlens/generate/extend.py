@@ -9,7 +9,8 @@ continuing by 2. Per day t past the plan:
 - Poisson(NEW_PER_DAY x the run's customers) new customers open today: their attributes are drawn
   as build_population draws them (new accounts smaller and cheaper), and every per-customer
   array grows by them (fresh values, as a future opener of the first run has).
-Product launches are not extended: the shelf of the first run stays (closures go on).
+- with chance LAUNCH_P an equity, bond or hybrid fund launches today (build_products launches
+  three inside a run), on sale with a NAV of 1.0000 from today, delivered as a new product row.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from brokerlens.generate.market import (
 )
 from brokerlens.generate.org import Org
 from brokerlens.generate.otc import Affinity
+from brokerlens.generate.products import GROUP_OF, LABELS, SPEC, TYPES, Products
 from brokerlens.generate.relations import Relations, initial
 from brokerlens.generate.state import State
 from brokerlens.generate.tables import NULL_INT
@@ -42,6 +44,8 @@ from brokerlens.market import rules
 
 IPO_P = 1 / 3  # build_market lists one IPO every ~3 trading days
 NEW_PER_DAY = 0.0006  # build_population opens 0.0006 x customers a day inside the window
+LAUNCH_P = 3 / 250  # about three fund launches a year
+LAUNCH_TYPES = ("equity_fund", "bond_fund", "hybrid_fund")  # as build_products launches
 IPO_BOARDS = (
     ("603", "SH", 0),
     ("301", "SZ", 1),
@@ -91,6 +95,39 @@ def add_ipo(m: Market, rng: np.random.Generator, t: int, list_day: int) -> int:
     m.code.append(code)
     m.name.append(name)
     return m.n - 1
+
+
+def add_product(p: Products, rng: np.random.Generator, t: int, biz: int) -> int:
+    """A fund launched on day t (day number biz), on sale; returns its index."""
+    kind = LAUNCH_TYPES[int(rng.integers(0, len(LAUNCH_TYPES)))]
+    _, risks, min_amount, fee_rate, vol, beta, drift = SPEC[kind]
+    house = int(rng.integers(0, len(nm.FUND_HOUSES)))
+    i = p.n
+    values: dict[str, object] = {
+        "ptype": TYPES.index(kind),
+        "risk": risks[int(rng.integers(0, len(risks)))],
+        "min_amount": round(min_amount * 100),
+        "fee_rate": fee_rate,
+        "vol": vol,
+        "beta": beta,
+        "drift": drift / 250,
+        "term_days": NULL_INT,
+        "launch_day": biz,
+        "launch_t": t,
+        "status": 0,
+        "nav": 10000,
+        "acc_nav": 10000,
+        "valued": True,
+        "group": GROUP_OF[kind],
+        "house": house,
+    }
+    for key, value in values.items():
+        old = getattr(p, key)
+        setattr(p, key, np.concatenate([old, np.array([value], dtype=old.dtype)]))
+    p.names.append(f"{nm.FUND_HOUSES[house]}{LABELS[kind]}{i % 7 + 1}号")
+    p.managers.append(f"{nm.FUND_HOUSES[house]}基金管理有限公司")
+    p.trail = [np.concatenate([row, np.zeros(1, row.dtype)]) for row in p.trail]
+    return i
 
 
 def grow_population(

@@ -429,7 +429,7 @@ class Simulation:
         return Day(t, day, tables, oracle, applied, churn_oracle)
 
     def _extend(self, t: int, biz: int) -> None:
-        """Day t past the planned days: its IPO and its new customers (extend.py)."""
+        """Day t past the planned days: its IPO, fund launch, new customers (extend.py)."""
         rng = self.st.get("extend", t)
         m = self.m
         late = np.flatnonzero((m.list_t == t) & (m.list_day != biz))
@@ -443,6 +443,10 @@ class Simulation:
             if listing is not None and extend.add_ipo(m, rng, t, day_number(listing)) >= 0:
                 self.sec_ids = pa.array(m.code, pa.string())
                 self.s.book.n_items = m.n
+        if rng.random() < extend.LAUNCH_P:
+            fund = extend.add_product(self.p, rng, t, biz)  # delivered by launch_t
+            self.prod_ids = pa.concat_arrays([self.prod_ids, ids("P", np.array([fund]), 5)])
+            self.s.pbook.n_items = self.p.n
         k = int(rng.poisson(extend.NEW_PER_DAY * self.base_customers))
         if k:
             self._open_customers(k, t, biz, rng)
