@@ -5,8 +5,8 @@ A zstd-compressed pickle of the Simulation (every customer's cash, holdings, chu
 market's closes, the products' NAVs, the pending IPOs ...) with a format version; it is read
 only from a folder this generator wrote, so only continue a folder you trust. Written to a
 temporary file and renamed: a reader sees the old state or the new one. Streamed through the
-compressor (no copy of the state in memory): about 115 bytes a customer (50,000 customers:
-5.7 MB).
+compressor (no copy of the state in memory): 50,000 customers after 20 days take 6.7 MB,
+1,000,000 after 2 days 106 MB (about 0.7 KB a customer in memory).
 """
 
 from __future__ import annotations
