@@ -78,6 +78,9 @@ demo: $(STAMP)
 	$(BIN)/brokerlens --home $(DEMO_HOME) sql \
 		"select service_level, customer_tier, count(*) customers from customer_profile group by all order by 3 desc limit 10"
 	$(BIN)/brokerlens --home $(DEMO_HOME) user demo
+	@echo "demo: tomorrow's feed, in another terminal:"
+	@echo "  $(BIN)/brokerlens generate --continue $(DEMO_INBOX) --days 1"
+	@echo "  $(BIN)/brokerlens --home $(DEMO_HOME) daily $(DEMO_INBOX)"
 	$(BIN)/brokerlens --home $(DEMO_HOME) serve --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 clean:

@@ -45,6 +45,7 @@ def test_layout_manifest_and_snapshots() -> None:
     assert [p.name for p in dates][:2] == ["2025-01-02", "2025-01-03"]
     assert sorted(p.name for p in out.iterdir() if p.name[:2] != "20") == [
         "_generator.json",
+        "_generator_state",
         "_ground_truth",
     ]
     first = dates[0]

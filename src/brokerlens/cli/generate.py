@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,20 +11,34 @@ from rich.table import Table
 from brokerlens.cli.main import app, parse_date
 from brokerlens.console import console
 
+if TYPE_CHECKING:
+    from brokerlens.generate import GenerateSummary
+
 
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Option("--out", help="Output folder (one sub-folder per date).")],
-    customers: Annotated[int, typer.Option(help="Customers over the whole run.")] = 10_000,
-    start: Annotated[str, typer.Option(help="First business date, YYYY-MM-DD.")] = "2025-01-02",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (one sub-folder per date).")
+    ] = None,
+    customers: Annotated[
+        int | None, typer.Option(help="Customers over the whole run [default: 10000].")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First business date, YYYY-MM-DD [default: 2025-01-02].")
+    ] = None,
     end: Annotated[str | None, typer.Option(help="Last business date (or use --days).")] = None,
-    days: Annotated[int | None, typer.Option(help="Number of trading days [default: 20].")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed; same seed, same bytes.")] = 42,
+    days: Annotated[
+        int | None,
+        typer.Option(help="Number of trading days [default: 20]; with --continue, to add."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed; same seed, same bytes [default: 42].")
+    ] = None,
     bad_rows: Annotated[
-        float, typer.Option("--bad-rows", help="Share of broken rows to inject, 0..0.5.")
-    ] = 0.0,
-    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
-    encoding: Annotated[str, typer.Option(help="CSV encoding: utf-8 or gbk.")] = "utf-8",
+        float | None, typer.Option("--bad-rows", help="Share of broken rows to inject, 0..0.5.")
+    ] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or parquet.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="CSV encoding: utf-8 or gbk.")] = None,
     force: Annotated[
         bool, typer.Option(help="Write into a non-empty folder that is not a previous output.")
     ] = False,
@@ -36,28 +50,58 @@ def generate(
             " earlier dates come out identical. See docs/generator-effects.md."
         ),
     ] = None,
+    continue_: Annotated[
+        Path | None,
+        typer.Option(
+            "--continue",
+            help="A folder made by `generate`: write its next --days business dates, as the"
+            " run would have gone on (dates already there are never rewritten).",
+        ),
+    ] = None,
 ) -> None:
     """Generate a synthetic brokerage: feeds per SSE trading day, manifests and ground truth."""
-    from brokerlens.generate import GenerateOptions
+    from brokerlens.errors import ConfigError
+    from brokerlens.generate import ContinueOptions, GenerateOptions, continue_generation
     from brokerlens.generate import generate as run
 
-    start_date = parse_date(start, "--start")
+    if continue_ is not None:
+        given = {
+            "--out": out, "--customers": customers, "--start": start, "--end": end,
+            "--seed": seed, "--bad-rows": bad_rows, "--format": fmt, "--encoding": encoding,
+            "--force": force or None, "--actions": actions,
+        }  # fmt: skip
+        clash = [name for name, value in given.items() if value is not None]
+        if clash:
+            raise ConfigError(
+                f"--continue takes only --days: {', '.join(clash)} given",
+                hint="a continuation keeps the run's options (see its _generator.json)",
+            )
+        summary = continue_generation(ContinueOptions(inbox=continue_, days=days))
+        _print(summary, f"added {summary.dates} dates to {summary.out}")
+        return
+    if out is None:
+        raise ConfigError("--out is missing", hint="pass --out FOLDER, or --continue FOLDER")
+    start_date = parse_date(start or "2025-01-02", "--start")
     assert start_date is not None
     options = GenerateOptions(
         out=out,
-        customers=customers,
+        customers=10_000 if customers is None else customers,
         start=start_date,
         end=parse_date(end, "--end"),
         days=days,
-        seed=seed,
-        bad_rows=bad_rows,
-        format=fmt.lower(),
-        encoding=encoding.lower(),
+        seed=42 if seed is None else seed,
+        bad_rows=0.0 if bad_rows is None else bad_rows,
+        format=(fmt or "csv").lower(),
+        encoding=(encoding or "utf-8").lower(),
         force=force,
         actions=actions,
     )
     summary = run(options)
-    table = Table(title=f"generated {summary.dates} dates into {summary.out}")
+    _print(summary, f"generated {summary.dates} dates into {summary.out}")
+
+
+def _print(summary: GenerateSummary, title: str) -> None:
+    table = Table(title=title)
     table.add_column("feed")
     table.add_column("rows", justify="right")
     for name, rows in summary.rows.items():

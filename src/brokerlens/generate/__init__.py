@@ -13,7 +13,11 @@ Layout of an output folder:
   and `effects.parquet` (what contacts and the
   `--actions` file did, effects.py; docs/generator-effects.md): never part of a delivery.
   With `--actions`, every date before the first action is identical to a run without it.
-- `<out>/_generator.json`: the options of the run (marks the folder as generator output).
+- `<out>/_generator.json`: the options of the run (marks the folder as generator output); `end`
+  is the last date written, `generated_end` the last date of the first run once continued.
+- `<out>/_generator_state/simulation.pkl`: the simulation's state after the last date
+  (checkpoint.py), read by `brokerlens generate --continue` (continuation.py) to write the next
+  business dates as the same run would have gone on; never a feed.
 
 Conventions: empty field = null; money in yuan with 2 decimals, prices with 4; positions are
 valued at the day's close; daily_assets stock_value = stock positions, fund_value = etf, lof,
@@ -25,30 +29,21 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
-
-import pyarrow as pa
 
 from brokerlens.console import progress_over
-from brokerlens.contract.feeds import LOAD_ORDER
-from brokerlens.generate import badrows, ground_truth
+from brokerlens.generate import checkpoint, ground_truth
+from brokerlens.generate.continuation import ContinueOptions, continue_generation
+from brokerlens.generate.deliver import Delivery, GenerateSummary
 from brokerlens.generate.options import MARKER, GenerateOptions
-from brokerlens.generate.rand import Streams
 from brokerlens.generate.simulate import Simulation
-from brokerlens.generate.writer import DateWriter
 
-__all__ = ["GenerateOptions", "GenerateSummary", "generate"]
-
-
-@dataclass
-class GenerateSummary:
-    out: str
-    dates: int
-    rows: dict[str, int] = field(default_factory=dict)
-    bad_rows: int = 0
-    seconds: float = 0.0
-    effects: int = 0  # contact and action effects applied (_ground_truth/effects.parquet)
-    actions: int = 0  # rows of the --actions file
+__all__ = [
+    "ContinueOptions",
+    "GenerateOptions",
+    "GenerateSummary",
+    "continue_generation",
+    "generate",
+]
 
 
 def generate(options: GenerateOptions) -> GenerateSummary:
@@ -62,49 +57,22 @@ def generate(options: GenerateOptions) -> GenerateSummary:
     summary = GenerateSummary(
         out=str(options.out), dates=len(days), actions=len(actions) if actions else 0
     )
-    bad: list[pa.Table] = []
-    streams = Streams(options.seed)
-    writer = DateWriter(options.format, encoding)
-    oracle = ground_truth.PropensityWriter(options.out)
-    applied = ground_truth.effects_writer(options.out)
-    churn_oracle = ground_truth.churn_propensity_writer(options.out)
+    delivery = Delivery(
+        options.out,
+        options.format,
+        encoding,
+        options.bad_rows,
+        options.seed,
+        summary,
+        ground_truth.new_sink(options.out),
+    )
     for day in progress_over(sim.run(), len(days), "generating"):
-        if day.propensity is not None:
-            oracle.write(day.propensity)
-        if day.churn_propensity is not None:
-            churn_oracle.write(day.churn_propensity)
-        if day.effects is not None:
-            applied.write(day.effects)
-            summary.effects += day.effects.num_rows
-        writer.begin(options.out / day.date.isoformat(), day.date.isoformat())
-        for name in LOAD_ORDER:
-            item = day.tables.pop(name, None)
-            if item is None:
-                continue
-            table = item if isinstance(item, pa.Table) else item()
-            if options.bad_rows > 0 and table.num_rows:
-                table, found = badrows.inject(
-                    name,
-                    table,
-                    options.bad_rows,
-                    streams.get("bad", day.t, LOAD_ORDER.index(name)),
-                    csv=options.format == "csv",
-                    biz_date=day.date,
-                )
-                if found is not None:
-                    bad.append(found)
-                    summary.bad_rows += found.num_rows
-            summary.rows[name] = summary.rows.get(name, 0) + table.num_rows
-            writer.add(name, table)
-            del table, item  # the writer holds the only reference now
-        writer.end()
-    writer.close()
-    oracle.close()
-    applied.close()
-    churn_oracle.close()
+        delivery.write(day)
+    delivery.close()
     ground_truth.write_customers(sim, options.out)
     ground_truth.write_org_events(sim, options.out)
-    ground_truth.write_bad_rows(bad, options.out)
+    ground_truth.write_bad_rows(delivery.bad, options.out)
+    checkpoint.save(sim, options.out)
     (options.out / MARKER).write_text(
         json.dumps(
             {

@@ -15,6 +15,7 @@ churn and of purchases without and with it; docs/generator-effects.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -123,3 +124,65 @@ def churn_propensity_writer(out: Path) -> PropensityWriter:
 def effects_writer(out: Path) -> PropensityWriter:
     """`_ground_truth/effects.parquet`, one row group a day."""
     return PropensityWriter(out, "effects.parquet", EFFECTS_SCHEMA)
+
+
+# the streamed ground-truth files, by the name a Delivery opens them (deliver.py)
+STREAMED = {
+    "propensity": ("product_propensity.parquet", PROPENSITY_SCHEMA),
+    "effects": ("effects.parquet", EFFECTS_SCHEMA),
+    "churn": ("churn_propensity.parquet", churn.PROPENSITY_SCHEMA),
+}
+
+
+def new_sink(out: Path) -> Callable[[str], PropensityWriter]:
+    """Opens a streamed ground-truth file afresh (a run)."""
+
+    def open_(name: str) -> PropensityWriter:
+        file, schema = STREAMED[name]
+        return PropensityWriter(out, file, schema)
+
+    return open_
+
+
+class AppendingWriter:
+    """Appends row groups to a streamed ground-truth file (a continuation): on the first table,
+    a copy of the file, row group by row group, is written next to it, then the new tables; on
+    close it replaces the file. Without a new table the file is left as it was."""
+
+    def __init__(self, out: Path, name: str, schema: pa.Schema) -> None:
+        self.path = out / GROUND_TRUTH_DIR / name
+        self.part = self.path.with_name(name + ".part")
+        self.schema = schema
+        self.writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.part, self.schema, compression="zstd")
+            if self.path.exists():
+                old = pq.ParquetFile(self.path)
+                for i in range(old.num_row_groups):
+                    self.writer.write_table(old.read_row_group(i).cast(self.schema))
+        self.writer.write_table(table.cast(self.schema))
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.part.replace(self.path)
+
+
+def appending_sink(out: Path) -> Callable[[str], AppendingWriter]:
+    def open_(name: str) -> AppendingWriter:
+        file, schema = STREAMED[name]
+        return AppendingWriter(out, file, schema)
+
+    return open_
+
+
+def append_bad_rows(rows: list[pa.Table], out: Path) -> None:
+    """The continuation's bad rows after the ones already listed (file kept when none)."""
+    if not rows:
+        return
+    path = out / GROUND_TRUTH_DIR / "bad_rows.parquet"
+    old = [pq.read_table(path)] if path.exists() else []
+    table = pa.concat_tables([*old, *rows]).cast(BAD_ROWS_SCHEMA).combine_chunks()
+    pq.write_table(table, path)

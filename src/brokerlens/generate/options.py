@@ -19,6 +19,7 @@ ENCODINGS = ("utf-8", "gbk")
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 GROUND_TRUTH_DIR = "_ground_truth"
 MARKER = "_generator.json"
+STATE_DIR = "_generator_state"  # the simulation's state after the last date (checkpoint.py)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class GenerateOptions:
                 )
             for entry in entries:
                 if entry.is_dir() and (
-                    DATE_DIR.match(entry.name) or entry.name == GROUND_TRUTH_DIR
+                    DATE_DIR.match(entry.name) or entry.name in (GROUND_TRUTH_DIR, STATE_DIR)
                 ):
                     shutil.rmtree(entry)
         out.mkdir(parents=True, exist_ok=True)

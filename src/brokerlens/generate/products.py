@@ -67,6 +67,20 @@ GROUP_OF = {
     "structured_note": 2,
 }
 
+LABELS = {  # the kind of product in its name
+    "money_market": "货币",
+    "bond_fund": "纯债",
+    "hybrid_fund": "灵活配置混合",
+    "equity_fund": "成长股票",
+    "index_fund": "沪深300指数",
+    "qdii_fund": "全球精选QDII",
+    "private_fund": "私募证券投资基金",
+    "asset_mgmt": "集合资产管理计划",
+    "structured_note": "收益凭证",
+    "advisory": "投顾服务",
+    "info_service": "资讯服务",
+}
+
 
 @dataclass
 class Products:
@@ -134,20 +148,7 @@ def build_products(rng: np.random.Generator, start_day: int, n_days: int) -> Pro
     bonus[fresh] = 0
     acc = nav + bonus
     houses = np.asarray(nm.FUND_HOUSES)[rng.integers(0, len(nm.FUND_HOUSES), n)]
-    labels = {
-        "money_market": "货币",
-        "bond_fund": "纯债",
-        "hybrid_fund": "灵活配置混合",
-        "equity_fund": "成长股票",
-        "index_fund": "沪深300指数",
-        "qdii_fund": "全球精选QDII",
-        "private_fund": "私募证券投资基金",
-        "asset_mgmt": "集合资产管理计划",
-        "structured_note": "收益凭证",
-        "advisory": "投顾服务",
-        "info_service": "资讯服务",
-    }
-    names = [f"{houses[i]}{labels[tn[i]]}{i % 7 + 1}号" for i in range(n)]
+    names = [f"{houses[i]}{LABELS[tn[i]]}{i % 7 + 1}号" for i in range(n)]
     valued = np.isin(tn, VALUED)
     house_idx = np.array([nm.FUND_HOUSES.index(h) for h in houses.tolist()], np.int64)
     products = Products(

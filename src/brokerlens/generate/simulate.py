@@ -12,8 +12,19 @@ import numpy as np
 import pyarrow as pa
 
 from brokerlens.contract.feeds import REFERENCE_FEEDS
+from brokerlens.errors import CalendarError
 from brokerlens.generate import archetypes as ar
-from brokerlens.generate import churn, effects, flows, ipo, org_events, otc, prices, service
+from brokerlens.generate import (
+    churn,
+    effects,
+    extend,
+    flows,
+    ipo,
+    org_events,
+    otc,
+    prices,
+    service,
+)
 from brokerlens.generate import customers as cu
 from brokerlens.generate.actions import CONTACT, KINDS, Actions
 from brokerlens.generate.market import CLASSES, TYPE_ASSET_CLASS, build_market, securities_table
@@ -36,6 +47,7 @@ from brokerlens.generate.trading import (
     regular,
     sell,
 )
+from brokerlens.market import calendar
 
 SESSION_SECONDS = np.concatenate(
     [np.arange(9 * 3600 + 1800, 11 * 3600 + 1800), np.arange(13 * 3600, 14 * 3600 + 3420)]
@@ -133,6 +145,10 @@ class Simulation:
         self.fx = effects.Effects(customers)
         self.effect_rows: list[pa.Table] = []
         self._bind_actions(actions)
+        # past the planned days (generate --continue), day by day (extend.py); no draw before
+        self.planned = len(days)
+        self.base_customers = customers
+        self.securities_changed = np.zeros(0, np.int64)
 
     # ------------------------------------------------------------------ set-up
     def _suitability(
@@ -248,7 +264,15 @@ class Simulation:
         for t, day in enumerate(self.days):
             yield self.step(t, day)
 
+    def add_days(self, days: tuple[dt.date, ...]) -> None:
+        """The business dates after the last one, to simulate next (generate --continue)."""
+        self.days = self.days + days
+        self.day_numbers = self.day_numbers + [day_number(d) for d in days]
+        self._bind_actions(self.actions)
+
     def step(self, t: int, day: dt.date) -> Day:
+        if t >= self.planned:
+            self._extend(t, self.day_numbers[t])
         st, pop, s, m, p = self.st, self.pop, self.s, self.m, self.p
         biz = self.day_numbers[t]
         tag = day.strftime("%Y%m%d")
@@ -403,6 +427,45 @@ class Simulation:
         applied = pa.concat_tables(self.effect_rows) if self.effect_rows else None
         self.effect_rows = []
         return Day(t, day, tables, oracle, applied, churn_oracle)
+
+    def _extend(self, t: int, biz: int) -> None:
+        """Day t past the planned days: its IPO, fund launch, new customers (extend.py)."""
+        rng = self.st.get("extend", t)
+        m = self.m
+        late = np.flatnonzero((m.list_t == t) & (m.list_day != biz))
+        m.list_day[late] = biz  # the first run could only estimate it
+        self.securities_changed = late
+        if rng.random() < extend.IPO_P:
+            try:
+                listing = calendar.next_trading_days(self.days[t] + dt.timedelta(days=1), 3)[-1]
+            except CalendarError:
+                listing = None  # no IPO announced within three days of the calendar's end
+            if listing is not None and extend.add_ipo(m, rng, t, day_number(listing)) >= 0:
+                self.sec_ids = pa.array(m.code, pa.string())
+                self.s.book.n_items = m.n
+        if rng.random() < extend.LAUNCH_P:
+            fund = extend.add_product(self.p, rng, t, biz)  # delivered by launch_t
+            self.prod_ids = pa.concat_arrays([self.prod_ids, ids("P", np.array([fund]), 5)])
+            self.s.pbook.n_items = self.p.n
+        k = int(rng.poisson(extend.NEW_PER_DAY * self.base_customers))
+        if k:
+            self._open_customers(k, t, biz, rng)
+
+    def _open_customers(self, k: int, t: int, biz: int, rng: np.random.Generator) -> None:
+        first = self.pop.n
+        extend.grow_population(self.pop, rng, k, self.org, t, biz)
+        extend.grow_state(self.s, k)
+        extend.grow_affinity(self.aff, k)
+        extend.grow_effects(self.fx, k)
+        extend.open_relations(self.rel, self.org, self.pop, first, rng)
+        self.s.neglected[first:] = extend.neglected(self.pop, first, rng)
+        self.s.last_contact[first:] = biz
+        self.churn_day = np.concatenate([self.churn_day, np.full(k, NULL_INT, np.int64)])
+        added = np.arange(first, self.pop.n)
+        self.cust_ids = pa.concat_arrays([self.cust_ids, ids("C", added, 9)])
+        self.acct_ids = pa.concat_arrays(
+            [self.acct_ids, ids("A", self.pop.trade_account(added), 10)]
+        )
 
     def _churn_propensity(self, t: int, biz: int) -> pa.Table:
         """The churn oracle (churn.propensity) of every open customer not churned, after day
@@ -934,6 +997,8 @@ class Simulation:
             rel_rows = np.union1d(np.flatnonzero(np.isin(rel.cust, new)), rows["relationships"])
             assess, agree = rows["assessments"], rows["agreements"]
             secs = np.flatnonzero((m.announce_t == t) & (m.list_t - 3 == t))
+            if len(self.securities_changed):  # a listing date corrected (extend.py)
+                secs = np.union1d(secs, self.securities_changed)
             prods = np.union1d(np.flatnonzero(p.launch_t == t), self.products_changed)
         # built when written (bounded memory for big snapshots); state does not move meanwhile
         if len(staff):
