@@ -165,6 +165,8 @@ def test_duckdb_and_spark_on_a_cluster_compute_the_same_outputs(
     applications = cluster.status()["activeapps"]
     assert isinstance(applications, list) and len(applications) == 1
     assert applications[0]["name"] == "brokerlens" and applications[0]["cores"] == 2
+    tasks = cluster.tasks_by_worker()  # both workers computed
+    assert len(tasks) == 2 and min(tasks) > 0, tasks
     duck, as_of, duck_churn, duck_riskpref = outputs["duckdb"]
     spark, _, spark_churn, spark_riskpref = outputs["spark"]
     for kind in KEPT_FILES:

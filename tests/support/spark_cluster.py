@@ -34,6 +34,15 @@ class SparkCluster:
     status_url: str  # the master's JSON status
     logs: Path
 
+    def tasks_by_worker(self) -> list[int]:
+        """Tasks finished by each worker's executors (from their logs)."""
+        return [
+            sum(log.read_text("utf-8", "replace").count("Finished task") for log in logs)
+            for logs in (
+                sorted(w.glob("app-*/*/stderr")) for w in sorted(self.logs.glob("work[0-9]*"))
+            )
+        ]
+
     def status(self) -> dict[str, object]:
         with urllib.request.urlopen(self.status_url, timeout=5) as response:
             result: dict[str, object] = json.load(response)
