@@ -18,3 +18,48 @@ def test_threshold_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BROKERLENS_QUARANTINE_THRESHOLD", "2")
     with pytest.raises(ConfigError, match="BROKERLENS_QUARANTINE_THRESHOLD"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    "master",
+    [
+        "local",
+        "local[*]",
+        "local[4]",
+        "local[2,3]",
+        "spark://10.0.0.5:7077",
+        "spark://a:7077,b:7077",
+        "yarn",
+        "k8s://https://10.0.0.1:443",
+    ],
+)
+def test_spark_master_urls(monkeypatch: pytest.MonkeyPatch, master: str) -> None:
+    monkeypatch.setenv("BROKERLENS_SPARK_MASTER", master)
+    assert load_settings().spark_master == master
+
+
+def test_spark_settings_default_to_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MASTER", "DRIVER_MEMORY", "SHUFFLE_PARTITIONS"):
+        monkeypatch.delenv(f"BROKERLENS_SPARK_{name}", raising=False)
+    settings = load_settings()
+    assert settings.spark_master == "local[*]"
+    assert settings.spark_driver_memory == "1g"
+    assert settings.spark_shuffle_partitions == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MASTER", "spark://host"),  # no port
+        ("MASTER", "local[0]"),
+        ("MASTER", "http://host:7077"),
+        ("DRIVER_MEMORY", "lots"),
+        ("SHUFFLE_PARTITIONS", "0"),
+    ],
+)
+def test_bad_spark_settings_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(f"BROKERLENS_SPARK_{name}", value)
+    with pytest.raises(ConfigError, match=f"BROKERLENS_SPARK_{name}"):
+        load_settings()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
@@ -11,6 +12,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from brokerlens.errors import ConfigError
 
 DEFAULT_HOME = Path("brokerlens-data")
+
+# The master URLs Spark accepts: local threads, a standalone cluster (one master, or several
+# for standby masters), YARN, Kubernetes' API server.
+_SPARK_MASTER = re.compile(
+    r"local(\[(\*|[1-9][0-9]*)(,[0-9]+)?\])?"
+    r"|spark://[^\s/:,]+:[0-9]+(,[^\s/:,]+:[0-9]+)*"
+    r"|yarn"
+    r"|k8s://\S+"
+)
 
 
 class Settings(BaseSettings):
@@ -56,6 +66,36 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(
         default=10.0, gt=0, le=300, description="seconds to wait for the SMTP server"
     )
+
+    # The Spark engine (`run --engine spark`): where it runs and how big its driver is.
+    spark_master: str = Field(
+        default="local[*]",
+        description="Spark master URL: local[*] (every core of this machine), local[N], "
+        "spark://host:7077 (a standalone cluster), yarn, or k8s://https://host:443",
+    )
+    spark_driver_memory: str = Field(
+        default="1g",
+        pattern=r"^[1-9][0-9]*[kKmMgGtT]?$",
+        description="the Spark driver's heap (JVM size: 512m, 2g)",
+    )
+    spark_shuffle_partitions: int = Field(
+        default=4,
+        ge=1,
+        le=100_000,
+        description="Spark SQL shuffle partitions: 4 suits one machine; on a cluster about "
+        "two to three times its executor cores",
+    )
+
+    @field_validator("spark_master")
+    @classmethod
+    def _spark_master_is_a_url(cls, value: str) -> str:
+        value = value.strip()
+        if not _SPARK_MASTER.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a Spark master URL (local[*], local[4], "
+                "spark://host:7077, yarn or k8s://https://host:443)"
+            )
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

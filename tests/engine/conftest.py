@@ -21,7 +21,11 @@ if TYPE_CHECKING:
 
 # Set before the session starts (the first Spark test): a test run is hundreds of tiny queries,
 # which the JVM's C1 compiler alone warms up for in half the time; small heap, two cores.
-os.environ.setdefault("BROKERLENS_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
+# C1 alone gets a 48 MiB code cache, which a long session of Spark queries fills (then the JVM
+# stops compiling: "CodeCache is full. Compiler has been disabled"): give it room.
+os.environ.setdefault(
+    "BROKERLENS_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
+)
 os.environ.setdefault("BROKERLENS_SPARK_DRIVER_MEMORY", "1g")
 os.environ.setdefault("BROKERLENS_SPARK_MASTER", "local[2]")
 os.environ.setdefault("BROKERLENS_SPARK_SHUFFLE_PARTITIONS", "2")

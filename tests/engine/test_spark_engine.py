@@ -16,7 +16,7 @@ from brokerlens.config import load_settings
 from brokerlens.engine import open_engine
 from brokerlens.engine.duckdb_engine import DuckDBEngine
 from brokerlens.engine.spark_session import get_session, java_missing_reason, session_conf
-from brokerlens.errors import BrokerlensError
+from brokerlens.errors import BrokerlensError, ConfigError
 
 if TYPE_CHECKING:
     from brokerlens.engine.spark_engine import SparkEngine
@@ -88,13 +88,25 @@ def test_java_missing_reason(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 def test_session_conf_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BROKERLENS_SPARK_MASTER", "local[3]")
     monkeypatch.setenv("BROKERLENS_SPARK_DRIVER_MEMORY", "2g")
+    monkeypatch.setenv("BROKERLENS_SPARK_SHUFFLE_PARTITIONS", "7")
     monkeypatch.setenv("BROKERLENS_SPARK_JAVA_OPTIONS", "-Xss4m")
     conf = session_conf()
     assert conf["spark.master"] == "local[3]"
     assert conf["spark.driver.memory"] == "2g"
+    assert conf["spark.sql.shuffle.partitions"] == "7"
     assert conf["spark.driver.extraJavaOptions"].endswith(
         "-Duser.timezone=UTC -Dlog4j2.level=ERROR -Xss4m"
     )
+    # on a cluster the executors are JVMs of their own and get the same options
+    assert conf["spark.executor.extraJavaOptions"].endswith("-Duser.timezone=UTC -Xss4m")
+
+
+def test_session_conf_takes_the_settings_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROKERLENS_SPARK_MASTER", "local[3]")
+    settings = load_settings(spark_master="spark://10.1.2.3:7077", spark_shuffle_partitions=48)
+    conf = session_conf(settings)
+    assert conf["spark.master"] == "spark://10.1.2.3:7077"
+    assert conf["spark.sql.shuffle.partitions"] == "48"
 
 
 @pytest.mark.spark
@@ -249,6 +261,15 @@ def test_engines_share_the_session_but_not_their_views(spark: SparkEngine) -> No
     # Closing one engine leaves the shared session running for the others.
     assert spark.fetch("SELECT 1 AS a").num_rows == 1
     assert get_session().sparkContext is spark.spark.sparkContext
+
+
+@pytest.mark.spark
+def test_an_engine_on_another_master_is_refused_not_silently_local(spark: SparkEngine) -> None:
+    running = spark.spark.sparkContext.master
+    settings = load_settings(spark_master="spark://127.0.0.1:7077")
+    with pytest.raises(ConfigError, match=r"already runs a Spark session on 'local.*spark://"):
+        open_engine("spark", settings)
+    assert spark.spark.sparkContext.master == running
 
 
 @pytest.mark.spark

@@ -1,12 +1,19 @@
-"""The same small brokerage through DuckDB and through Spark: identical indicators (an
+"""The same small brokerage through DuckDB and through Spark on a standalone cluster (a master
+and two workers on 127.0.0.1, `BROKERLENS_SPARK_MASTER=spark://...`): identical indicators (an
 installation's derived indicators included), profile, alerts, suitability facts and holdings
-above class, churn features and labels, and risk preference features."""
+above class, churn features and labels, and risk preference features.
+
+Spark's local mode (`local[N]`, the default) runs the same SQL in one JVM; the dialect tests
+(tests/engine) and the products' Spark tests run on it. The whole pipeline runs once here, on
+the cluster: executors in their own JVMs read the lake and write the warehouse's files."""
 
 from __future__ import annotations
 
 import math
 import os
 import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +36,7 @@ from brokerlens.riskpref.quarter import Quarter, quarter_windows
 from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 from support.brokerage import Brokerage
+from support.spark_cluster import SparkCluster, start_cluster
 
 pytestmark = pytest.mark.spark
 
@@ -94,22 +102,45 @@ def _assert_same(
     assert not differing, f"{kind}: columns differ between engines: {sorted(differing)}"
 
 
-def test_duckdb_and_spark_compute_the_same_outputs(
-    small_brokerage: Brokerage, tmp_path: Path
-) -> None:
+@pytest.fixture
+def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SparkCluster]:
     reason = java_missing_reason()
     if reason:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI must run the Spark parity test: {reason}")
         pytest.skip(reason)
-    # A whole pipeline needs more driver memory than the dialect tests' shared session has:
-    # start this test's own session (the dialect tests, which run first, are done with theirs).
+    # This process is the driver; its session (if the dialect tests, which run first, started
+    # one) is local: the pipeline needs a session on the cluster.
     stop_session()
-    os.environ["BROKERLENS_SPARK_DRIVER_MEMORY"] = "2g"
-    os.environ.setdefault("BROKERLENS_SPARK_SHUFFLE_PARTITIONS", "2")
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)
+    # many tiny queries: the executors warm up faster on the C1 compiler alone, as the driver;
+    # C1 alone gets a 48 MiB code cache, which Spark's generated code fills within a minute
+    # (then the JVM stops compiling: "CodeCache is full. Compiler has been disabled").
+    monkeypatch.setenv(
+        "BROKERLENS_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
+    )
+    with start_cluster(tmp_path / "cluster") as cluster:
+        try:
+            yield cluster
+        finally:
+            stop_session()  # the application ends before its executors' workers do
+
+
+def test_duckdb_and_spark_on_a_cluster_compute_the_same_outputs(
+    small_brokerage: Brokerage, cluster: SparkCluster, tmp_path: Path
+) -> None:
+    spark_settings = {
+        "spark_master": cluster.master_url,
+        # the driver plans and collects; the two executors (1 GiB each) compute
+        "spark_driver_memory": "1g",
+        "spark_shuffle_partitions": 2,
+    }
     outputs = {}
+
     for name in ("duckdb", "spark"):
-        settings = load_settings(home=tmp_path / name)
+        settings = load_settings(
+            home=tmp_path / name, **(spark_settings if name == "spark" else {})
+        )
         shutil.copytree(small_brokerage.settings.lake_dir, settings.lake_dir)
         additions_path(settings).parent.mkdir(parents=True)
         additions_path(settings).write_text(ADDED, "utf-8")
@@ -130,6 +161,12 @@ def test_duckdb_and_spark_compute_the_same_outputs(
         windows = quarter_windows(Quarter.of(as_of), sorted(lake.days), partial=True)
         riskpref = compute_features(settings, windows, name)
         outputs[name] = (WarehouseLayout(settings.warehouse_dir), as_of, churn, riskpref)
+    # the Spark steps ran on the cluster's two executors, not in this process
+    applications = cluster.status()["activeapps"]
+    assert isinstance(applications, list) and len(applications) == 1
+    assert applications[0]["name"] == "brokerlens" and applications[0]["cores"] == 2
+    tasks = cluster.tasks_by_worker()  # both workers computed
+    assert len(tasks) == 2 and min(tasks) > 0, tasks
     duck, as_of, duck_churn, duck_riskpref = outputs["duckdb"]
     spark, _, spark_churn, spark_riskpref = outputs["spark"]
     for kind in KEPT_FILES:

@@ -9,7 +9,11 @@ import pytest
 
 from support.recommend import RecommendRun, build_recommend_run
 
-os.environ.setdefault("BROKERLENS_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
+# C1 alone gets a 48 MiB code cache, which a long session of Spark queries fills (then the JVM
+# stops compiling: "CodeCache is full. Compiler has been disabled"): give it room.
+os.environ.setdefault(
+    "BROKERLENS_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
+)
 os.environ.setdefault("BROKERLENS_SPARK_DRIVER_MEMORY", "1g")
 os.environ.setdefault("BROKERLENS_SPARK_MASTER", "local[2]")
 os.environ.setdefault("BROKERLENS_SPARK_SHUFFLE_PARTITIONS", "2")

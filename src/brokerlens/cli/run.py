@@ -40,7 +40,8 @@ def run(
     day = parse_date(as_of, "--as-of")
     settings = settings_of(ctx)
     report = run_pipeline(settings, as_of=day, engine=engine, full=full)
-    table = Table(title=f"brokerlens run as of {report.as_of} ({report.engine})")
+    where = f"spark on {settings.spark_master}" if report.engine == "spark" else report.engine
+    table = Table(title=f"brokerlens run as of {report.as_of} ({where})")
     table.add_column("step")
     table.add_column("runs on")
     table.add_column("seconds", justify="right")

@@ -63,9 +63,9 @@ class SparkEngine:
     dialect: ClassVar[str] = "spark"
 
     def __init__(self, settings: Settings | None = None) -> None:
-        # Settings hold nothing Spark-specific yet; the session reads BROKERLENS_SPARK_* itself.
+        # The process's one session starts with these settings' master (None: the environment's)
         self.settings = settings
-        self.spark: SparkSession = get_session().newSession()
+        self.spark: SparkSession = get_session(settings).newSession()
         self._views: set[str] = set()
 
     def register_parquet(self, name: str, files: Sequence[Path], columns: Columns) -> None:

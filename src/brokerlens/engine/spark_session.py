@@ -1,17 +1,23 @@
-"""One local SparkSession per process, created on first use and stopped at exit.
+"""One SparkSession per process, created on first use and stopped at exit.
 
 Every `SparkEngine` (and every test) shares it: starting a JVM costs seconds, and Spark allows
 only one active SparkContext per process anyway. `SparkEngine.close()` therefore only drops its
 own temp views; the session itself is stopped by `atexit` (or by `stop_session()`).
 
-Settings (environment):
-- `BROKERLENS_SPARK_MASTER`        default `local[2]`
-- `BROKERLENS_SPARK_DRIVER_MEMORY` default `1g`
-- `BROKERLENS_SPARK_SHUFFLE_PARTITIONS` default `4` (local runs; the default 200 is for clusters)
-- `BROKERLENS_SPARK_JAVA_OPTIONS`  extra driver JVM options (the tests use
-  `-XX:TieredStopAtLevel=1`: many tiny queries warm up faster without the C2 compiler)
+Settings (typed, in `Settings`; environment `BROKERLENS_...`):
+- `spark_master`             default `local[*]`; `spark://host:7077`, `yarn`, `k8s://...` run
+  the executors on a cluster (this process is the driver: client mode)
+- `spark_driver_memory`      default `1g`
+- `spark_shuffle_partitions` default `4` (one machine; the default 200 is for clusters)
+
+and, for development, plain environment variables:
+- `BROKERLENS_SPARK_JAVA_OPTIONS`  extra JVM options of the driver and the executors (the tests
+  use `-XX:TieredStopAtLevel=1`: many tiny queries warm up faster without the C2 compiler)
 - `BROKERLENS_SPARK_LOG`           where the JVM's own stderr goes, default
   `<tmp>/brokerlens-spark-<user>.log`; `-` keeps it on this process's stderr
+
+Any other Spark property (executor memory and cores, a YARN queue, a Kubernetes image) comes
+from Spark's own `spark-defaults.conf` in `$SPARK_CONF_DIR` (docs/operations.md).
 
 The JVM prints start-up banners and warnings on its stderr, which would land in the middle of CLI
 output; it inherits the file descriptor at launch, so stderr is pointed at the log file while the
@@ -37,6 +43,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from brokerlens.config import Settings, load_settings
 from brokerlens.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -79,40 +86,44 @@ def java_missing_reason() -> str | None:
     return "Java 17+ is not installed (no `java` on PATH and no JAVA_HOME): Spark cannot start"
 
 
-def session_conf() -> dict[str, str]:
-    """The full configuration of the shared session (fixed values plus the environment)."""
+def session_conf(settings: Settings | None = None) -> dict[str, str]:
+    """The full configuration of the shared session (fixed values plus the settings)."""
+    settings = settings or _environment_settings()
     conf = dict(_FIXED_CONF)
-    conf["spark.master"] = os.environ.get("BROKERLENS_SPARK_MASTER", "local[2]")
+    conf["spark.master"] = settings.spark_master
     # Spark creates its (unused: only temp views here) warehouse directory at start-up, by
     # default `./spark-warehouse` in whatever directory the command runs from.
     conf["spark.sql.warehouse.dir"] = str(
         Path(tempfile.gettempdir()) / "brokerlens-spark-warehouse"
     )
-    conf["spark.driver.memory"] = os.environ.get("BROKERLENS_SPARK_DRIVER_MEMORY", "1g")
+    conf["spark.driver.memory"] = settings.spark_driver_memory
     extra = os.environ.get("BROKERLENS_SPARK_JAVA_OPTIONS", "").strip()
     if extra:
         conf["spark.driver.extraJavaOptions"] += " " + extra
-    conf["spark.sql.shuffle.partitions"] = os.environ.get(
-        "BROKERLENS_SPARK_SHUFFLE_PARTITIONS", "4"
-    )
+        conf["spark.executor.extraJavaOptions"] += " " + extra
+    conf["spark.sql.shuffle.partitions"] = str(settings.spark_shuffle_partitions)
     return conf
 
 
-def get_session() -> SparkSession:
-    """The process's SparkSession, started on first call."""
+def get_session(settings: Settings | None = None) -> SparkSession:
+    """The process's SparkSession, started on first call (settings: the environment's)."""
     global _session, _stop_registered
+    conf = session_conf(settings)
     with _lock:
         if _session is not None and not _is_stopped(_session):
+            _check_same_master(_session, conf["spark.master"])
             return _session
         reason = java_missing_reason()
         if reason:
             raise ConfigError(reason, hint="install a JDK 17+ or set JAVA_HOME")
-        # A local driver must not try to resolve the machine's name to bind (no network).
+        # The driver binds to loopback unless told otherwise: it must not try to resolve the
+        # machine's name (no network). A cluster's executors must reach the driver: set
+        # SPARK_LOCAL_IP to an address of this machine they can connect to.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         from pyspark.sql import SparkSession  # noqa: PLC0415  (optional: the spark extra)
 
         builder = SparkSession.builder.appName("brokerlens")
-        for key, value in session_conf().items():
+        for key, value in conf.items():
             builder = builder.config(key, value)
         with _jvm_stderr_to(log_path()):
             _session = builder.getOrCreate()
@@ -122,6 +133,20 @@ def get_session() -> SparkSession:
             atexit.register(stop_session)
             _stop_registered = True
         return _session
+
+
+def _environment_settings() -> Settings:
+    # Only the Spark fields matter here; load_settings turns a bad value into a ConfigError.
+    return load_settings()
+
+
+def _check_same_master(session: SparkSession, master: str) -> None:
+    running = session.sparkContext.master
+    if running != master:
+        raise ConfigError(
+            f"this process already runs a Spark session on {running!r}, not {master!r}",
+            hint="one process has one Spark session: stop it first (stop_session())",
+        )
 
 
 def log_path() -> Path | None:
