@@ -136,7 +136,7 @@ KILL_POINTS = [
     ("inside the indicators", "计算 activation ", 0.4),
     ("after the profile", "计算 profile ", 0.0),
     ("inside the publish", "计算 work list ", 0.3),
-    ("before the segment counts", "发布 published", 0.0),
+    ("right after the flip", "发布 flip (write lock) ", 0.0),
 ]
 
 
@@ -154,6 +154,25 @@ def test_killed_again_and_again_the_next_run_finishes_as_an_uninterrupted_one(
     finished = brokerlens("--home", str(home), "daily", str(yesterday[1]))
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert differences(home_contents(home), home_contents(today)) == []
-    # killed before the segment counts: what was done is not done again
-    assert report_of(home)["resumed"] == ["run", "publish"]
+    # killed in the publish: the run is not done again, the publish is
+    assert report_of(home)["resumed"] == ["run"]
     assert "计算 " not in finished.stdout and "continued an interrupted run" in finished.stdout
+
+
+def test_a_rejected_date_exits_3_and_the_served_date_stays(
+    yesterday: tuple[Path, Path], delivered: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(yesterday[0], home, symlinks=True)
+    inbox = inbox_of(delivered, tmp_path / "inbox", DAYS - 1)
+    last = dates(delivered)[-1]
+    broken = inbox / last
+    shutil.copytree(delivered / last, broken)
+    with (broken / "daily_assets.csv").open("a", encoding="utf-8") as feed:
+        feed.write("not,a,row,of,the,feed\n")  # the manifest's checksum no longer holds
+    rejected = brokerlens("--home", str(home), "daily", str(inbox))
+    assert rejected.returncode == 3, rejected.stdout + rejected.stderr
+    assert "rejected" in rejected.stdout and "Traceback" not in rejected.stderr
+    assert served(home)[0] == dates(delivered)[-2]
+    report = report_of(home)
+    assert report["dates_rejected"] == [last] and report["status"] == "rejected"

@@ -30,7 +30,7 @@ from brokerlens.daily.report import (
     peak_rss_mb,
 )
 from brokerlens.errors import BrokerlensError, LakeError, RunBusy
-from brokerlens.ingest import ingest_inbox
+from brokerlens.ingest import DateResult, ingest_inbox
 from brokerlens.ingest.summary import LOADED_WITH_QUARANTINE, REJECTED
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
@@ -101,19 +101,17 @@ def _run(
             progress(line)
 
     # 1. ingest: only the dates the lake lacks (a re-run after a kill skips those committed).
-    ingested = ingest_inbox(
-        settings, inbox, allow_gap=allow_gap, threshold=threshold, new_only=True
-    )
-    report.already_loaded = ingested.already_loaded
-    for date in ingested.dates:
+    def loaded(date: DateResult) -> None:
         day = date.day.isoformat()
         (report.dates_rejected if date.status == REJECTED else report.dates_loaded).append(day)
         note = date.status if date.reason is None else f"{date.status}: {date.reason}"
-        emit(
-            StepLine(
-                "ingest", day, round(date.duration_s, 2), date.rows_loaded, note, peak_rss_mb()
-            )
-        )
+        seconds = round(date.duration_s, 2)
+        emit(StepLine("ingest", day, seconds, date.rows_loaded, note, peak_rss_mb()))
+
+    ingested = ingest_inbox(
+        settings, inbox, allow_gap=allow_gap, threshold=threshold, new_only=True, on_date=loaded
+    )
+    report.already_loaded = ingested.already_loaded
     latest = read_catalog(LakeLayout(settings.lake_dir)).latest
     if latest is None:
         raise LakeError(
@@ -158,6 +156,7 @@ def _run(
             ),
         )
         journal.snapshot_id = published.snapshot_id
+        journal.mark(journal_path, "publish")
         emit(
             StepLine(
                 "publish",
@@ -168,7 +167,6 @@ def _run(
                 peak_rss_mb(),
             )
         )
-        journal.mark(journal_path, "publish")
     report.snapshot_id = journal.snapshot_id
 
     # 4. the saved segments' counts on the new date.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from brokerlens.config import Settings
@@ -27,6 +28,7 @@ def ingest_inbox(
     allow_gap: bool = False,
     threshold: float | None = None,
     new_only: bool = False,
+    on_date: Callable[[DateResult], None] | None = None,
 ) -> IngestReport:
     """Load the inbox's date folders, oldest first; each date is all-or-nothing.
 
@@ -35,7 +37,7 @@ def ingest_inbox(
     day, or follows a gap of trading days (unless `allow_gap`). A rejected date leaves a gap,
     so the dates after it are refused too. Re-delivering a loaded date replaces it, unless
     `new_only` (the daily job): then the dates the lake holds already are left alone and only
-    those it lacks are loaded.
+    those it lacks are loaded. `on_date` hears of each date as it is loaded or rejected.
     """
     limit = settings.quarantine_threshold if threshold is None else threshold
     if not 0.0 <= limit <= 1.0:
@@ -101,4 +103,6 @@ def ingest_inbox(
                     ),
                 )
                 report.dates.append(result)
+                if on_date is not None:
+                    on_date(result)
     return report
