@@ -224,7 +224,7 @@ def _daily(folder: str | None) -> Callable[[BenchPlan], list[str]]:
 
 def _register() -> None:
     hold = Stage("hold back the last date", hold_back)
-    history = Stage("daily: history (first load and publish)", _daily("history"), "", (0, 1))
+    history = Stage("history: daily (first load and publish)", _daily("history"), "", (0, 1))
     for suite in ("daily", "daily-drill"):
         register_stage(suite, generate_stage)
         register_stage(suite, hold)
@@ -232,7 +232,7 @@ def _register() -> None:
     register_stage(
         "daily",
         Stage(
-            "daily: one new date",
+            "new date: daily",
             _daily(None),
             "3M x >= 20 days <= 600 s, <= 8 GB; 1M x >= 120 days <= 240 s",
             (0, 1),
