@@ -135,7 +135,7 @@ KILL_POINTS = [
     ("inside the product metrics", "计算 lots ", 0.5),
     ("inside the indicators", "计算 activation ", 0.4),
     ("after the profile", "计算 profile ", 0.0),
-    ("inside the publish", "计算 work list ", 0.3),
+    ("inside the publish, before the flip", "发布 staging (DuckDB) ", 0.0),
     ("right after the flip", "发布 flip (write lock) ", 0.0),
 ]
 

@@ -295,7 +295,9 @@ class _Job:
             clock = time.perf_counter()
             with db.begin() as connection:
                 _drop_older(
-                    connection, keep={snapshot_id, *_ids(basis.previous), *_ids(basis.before)}
+                    connection,
+                    keep={snapshot_id, *_ids(basis.previous)},
+                    keep_changes=_ids(basis.before),
                 )
                 if basis.before is not None and basis.previous is not None:
                     # the earlier publish of T: its table stays for readers still on it, its
@@ -577,8 +579,12 @@ def _flip(
     )
 
 
-def _drop_older(connection: sa.Connection, keep: set[int]) -> None:
-    """Drop profile tables of snapshots before the previous one; their rows stay as history."""
+def _drop_older(
+    connection: sa.Connection, keep: set[int], keep_changes: set[int] | None = None
+) -> None:
+    """Drop profile tables of snapshots before the previous one; their rows stay as history.
+    Their changes go too, but those of `keep_changes` (the date before T, when T is published
+    again: its changes are still the latest but one)."""
     existing = set(sa.inspect(connection).get_table_names())
     older = connection.execute(
         sa.select(snapshots.c.snapshot_id, snapshots.c.table_name, snapshots.c.columnar_path).where(
@@ -590,6 +596,7 @@ def _drop_older(connection: sa.Connection, keep: set[int]) -> None:
         if name in existing:
             connection.execute(sa.text(f"DROP TABLE {quote(name)}"))
         remove_columnar(columnar)
-        connection.execute(
-            profile_changes.delete().where(profile_changes.c.snapshot_id == snapshot_id)
-        )
+        if snapshot_id not in (keep_changes or set()):
+            connection.execute(
+                profile_changes.delete().where(profile_changes.c.snapshot_id == snapshot_id)
+            )
