@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from brokerlens.cli.ingest import AllowGap, Threshold
 from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console
 
@@ -32,18 +33,8 @@ def _line(line: StepLine) -> None:
 def daily(
     ctx: typer.Context,
     inbox: Annotated[Path, typer.Argument(help="The inbox the counter's day-end exports land in.")],
-    allow_gap: Annotated[
-        bool, typer.Option("--allow-gap", help="Load a date even after missing trading days.")
-    ] = False,
-    threshold: Annotated[
-        float | None,
-        typer.Option(
-            min=0.0,
-            max=1.0,
-            help="Share of a feed's rows that may be quarantined before its date is rejected "
-            "[default: BROKERLENS_QUARANTINE_THRESHOLD or 0.01].",
-        ),
-    ] = None,
+    allow_gap: AllowGap = False,
+    threshold: Threshold = None,
     engine: Annotated[
         str, typer.Option("--engine", help="SQL engine of the run: duckdb or spark.")
     ] = "duckdb",
@@ -52,9 +43,13 @@ def daily(
     count the saved segments; one line per date and step as it finishes, and a JSON report
     in <home>/runs/. A run killed anywhere is finished by running it again.
 
-    Exit codes: 0 done; 1 done, some rows quarantined; 2 stopped on an error (fix it and run
-    again: it resumes); 3 a date was rejected (the newest good date is published); 4 another
-    daily run is running (nothing done); 5 nothing new in the inbox (nothing done).
+    Exit codes (docs/operations.md):
+    0 done;
+    1 done, some rows quarantined;
+    2 stopped on an error (fix it and run again: it resumes);
+    3 a date was rejected (the newest good date is published);
+    4 another daily run is running (nothing done);
+    5 nothing new in the inbox (nothing done).
     """
     from brokerlens.daily import EXIT_CODES, run_daily
 

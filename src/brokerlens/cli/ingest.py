@@ -11,24 +11,27 @@ from brokerlens.cli.main import app, settings_of
 from brokerlens.console import console
 from brokerlens.errors import LakeError
 
+# The options `daily` shares with `ingest`.
+AllowGap = Annotated[
+    bool, typer.Option("--allow-gap", help="Load a date even after missing trading days.")
+]
+Threshold = Annotated[
+    float | None,
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="Share of a feed's rows that may be quarantined before its date is rejected "
+        "[default: BROKERLENS_QUARANTINE_THRESHOLD or 0.01].",
+    ),
+]
+
 
 @app.command()
 def ingest(
     ctx: typer.Context,
     inbox: Annotated[Path, typer.Argument(help="Folder holding one YYYY-MM-DD folder per date.")],
-    allow_gap: Annotated[
-        bool,
-        typer.Option("--allow-gap", help="Load a date even after missing trading days."),
-    ] = False,
-    threshold: Annotated[
-        float | None,
-        typer.Option(
-            min=0.0,
-            max=1.0,
-            help="Share of a feed's rows that may be quarantined before its date is rejected "
-            "[default: BROKERLENS_QUARANTINE_THRESHOLD or 0.01].",
-        ),
-    ] = None,
+    allow_gap: AllowGap = False,
+    threshold: Threshold = None,
 ) -> None:
     """Validate and load daily feed folders into the lake, oldest first; each date all or nothing.
 
