@@ -111,8 +111,19 @@ def test_next_publish_flips_records_changes_and_drops_older(
                 new[c.customer_id]["service_level"],
             )
 
-    third = publish(pub_settings, as_of=computed.latest)
+    third = publish(pub_settings, as_of=computed.latest)  # the same date published again
     assert third.scope_days == []
+    # its changes stay those from the date before it, not an empty difference with itself
+    assert third.changes == second.changes > 0
+    with db.connect() as connection:
+        again = connection.execute(
+            sa.text(
+                "select customer_id, field, old_value, new_value from profile_changes "
+                "where snapshot_id = :s"
+            ),
+            {"s": third.snapshot_id},
+        ).all()
+    assert sorted(again) == sorted(changes)
     with db.connect() as connection:
         tables = set(sa.inspect(connection).get_table_names())
         statuses: dict[int, str] = dict(
