@@ -119,7 +119,7 @@ def test_a_second_run_while_one_runs_exits_4(tmp_path: Path, yesterday: tuple[Pa
 def test_an_inbox_that_is_not_there_is_named(tmp_path: Path) -> None:
     missing = brokerlens("--home", str(tmp_path / "home"), "daily", str(tmp_path / "nope"))
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
-    assert "nope" in missing.stderr
+    assert "nope" in missing.stderr and "this run's report:" in missing.stderr
     assert report_of(tmp_path / "home")["status"] == "failed"
 
 

@@ -71,19 +71,25 @@ def run_daily(
     with file_lock(lock, _busy(lock)):
         try:
             _run(settings, inbox, report, allow_gap, threshold, engine, progress)
-        except BrokerlensError as exc:
-            report.status, report.exit_code, report.error = "failed", exc.exit_code, str(exc)
-            raise
-        except BaseException as exc:  # an unforeseen failure still leaves its report
+        except BaseException as exc:  # a failure leaves its report too, and says where it is
             report.status, report.exit_code = "failed", EXIT_ERROR
             report.error = f"{exc.__class__.__name__}: {exc}"
+            if isinstance(exc, BrokerlensError):
+                report.exit_code, report.error = exc.exit_code, str(exc)
+            path = _finish(report, runs, began)
+            if isinstance(exc, BrokerlensError):
+                where = f"this run's report: {path}"
+                exc.hint = f"{exc.hint}; {where}" if exc.hint else where
             raise
-        finally:
-            report.finished_at = now_iso()
-            report.seconds = round(time.perf_counter() - began, 2)
-            report.peak_rss_mb = peak_rss_mb()
-            report.write(runs)
+        _finish(report, runs, began)
     return report
+
+
+def _finish(report: DailyReport, runs: Path, began: float) -> Path:
+    report.finished_at = now_iso()
+    report.seconds = round(time.perf_counter() - began, 2)
+    report.peak_rss_mb = peak_rss_mb()
+    return report.write(runs)
 
 
 def _run(
