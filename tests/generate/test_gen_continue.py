@@ -6,17 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
-import sys
 from pathlib import Path
 
 import gen_checks as checks
 import pandas as pd
 import pytest
 
-from brokerlens.cli.main import run
 from brokerlens.config import load_settings
 from brokerlens.generate import ContinueOptions, GenerateOptions, continue_generation, generate
 from brokerlens.ingest import ingest_inbox
+from support.cli import in_process
 
 START = dt.date(2025, 3, 3)
 
@@ -105,14 +104,7 @@ def test_a_continued_inbox_ingests_after_the_original(tmp_path: Path) -> None:
 def _cli(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
 ) -> tuple[int, str]:
-    monkeypatch.setattr(sys, "argv", ["brokerlens", "generate", *args])
-    code = 0
-    try:
-        run()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+    return in_process(monkeypatch, capsys, "generate", *args)
 
 
 def test_bad_continuations_are_refused_by_name(

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 
 def brokerlens(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -15,3 +17,20 @@ def brokerlens(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
         env={**os.environ, "COLUMNS": "200", **(env or {})},
         timeout=120,
     )
+
+
+def in_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str]:
+    """The command run in this process (faster; for commands that start no server): its exit
+    code and everything it printed."""
+    from brokerlens.cli.main import run
+
+    monkeypatch.setattr(sys, "argv", ["brokerlens", *args])
+    code = 0
+    try:
+        run()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
