@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -93,14 +94,20 @@ def test_next_publish_flips_records_changes_and_drops_older(
     }
     arrived = new.keys() - old.keys()
     db = open_store(pub_settings)
-    with db.connect() as connection:
-        changes = connection.execute(
-            sa.text(
-                "select customer_id, field, old_value, new_value from profile_changes "
-                "where snapshot_id = :s"
-            ),
-            {"s": second.snapshot_id},
-        ).all()
+
+    def changes_of(snapshot_id: int) -> list[Any]:
+        with db.connect() as connection:
+            return list(
+                connection.execute(
+                    sa.text(
+                        "select customer_id, field, old_value, new_value from profile_changes "
+                        "where snapshot_id = :s"
+                    ),
+                    {"s": snapshot_id},
+                ).all()
+            )
+
+    changes = changes_of(second.snapshot_id)
     assert second.changes == len(changes)
     assert {c.customer_id for c in changes if c.field == "service_level"} == moved
     assert {c.customer_id for c in changes if c.new_value == "new"} == arrived
@@ -115,15 +122,7 @@ def test_next_publish_flips_records_changes_and_drops_older(
     assert third.scope_days == []
     # its changes stay those from the date before it, not an empty difference with itself
     assert third.changes == second.changes > 0
-    with db.connect() as connection:
-        again = connection.execute(
-            sa.text(
-                "select customer_id, field, old_value, new_value from profile_changes "
-                "where snapshot_id = :s"
-            ),
-            {"s": third.snapshot_id},
-        ).all()
-    assert sorted(again) == sorted(changes)
+    assert sorted(changes_of(third.snapshot_id)) == sorted(changes)
     with db.connect() as connection:
         tables = set(sa.inspect(connection).get_table_names())
         statuses: dict[int, str] = dict(
