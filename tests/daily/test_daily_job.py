@@ -5,14 +5,12 @@ as an uninterrupted run leaves it, while readers see the old date or the new one
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from brokerlens.bench.daily import kill_when
+from brokerlens.bench.daily import kill_when, newest_report, served
 from brokerlens.bench.home_contents import differences, home_contents
 from brokerlens.config import load_settings
 from brokerlens.errors import RunBusy
@@ -64,23 +62,6 @@ def today(yesterday: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
     return home
 
 
-def served(home: Path) -> tuple[str, int, int]:
-    """What a reader sees: the served date, the snapshot's row count, its table's rows."""
-    with sqlite3.connect(home / "brokerlens.db") as db:
-        as_of, rows, table, status = db.execute(
-            "SELECT s.as_of_date, s.rows, s.table_name, s.status "
-            "FROM serving v JOIN snapshots s ON s.snapshot_id = v.snapshot_id"
-        ).fetchone()
-        assert status == "served"
-        (count,) = db.execute(f'SELECT count(*) FROM "{table}"').fetchone()
-    return as_of, rows, count
-
-
-def report_of(home: Path) -> dict[str, object]:
-    newest = max((home / "runs").glob("daily-2*.json"), key=lambda p: p.stat().st_mtime_ns)
-    return json.loads(newest.read_text(encoding="utf-8"))
-
-
 def test_a_new_date_is_loaded_computed_published_and_reported(
     yesterday: tuple[Path, Path], today: Path, delivered: Path
 ) -> None:
@@ -88,7 +69,7 @@ def test_a_new_date_is_loaded_computed_published_and_reported(
     assert served(yesterday[0])[0] == before
     as_of, rows, count = served(today)
     assert (as_of, rows) == (last, count) and rows > 0
-    report = report_of(today)
+    report = newest_report(today)
     assert report["status"] == "done" and report["exit_code"] == 0
     assert report["dates_loaded"] == [last] and report["already_loaded"] == DAYS - 1
     phases = {line["phase"] for line in report["steps"]}  # type: ignore[union-attr]
@@ -120,7 +101,7 @@ def test_an_inbox_that_is_not_there_is_named(tmp_path: Path) -> None:
     missing = brokerlens("--home", str(tmp_path / "home"), "daily", str(tmp_path / "nope"))
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert "nope" in missing.stderr and "this run's report:" in missing.stderr
-    assert report_of(tmp_path / "home")["status"] == "failed"
+    assert newest_report(tmp_path / "home")["status"] == "failed"
 
 
 # (where, the line after which it is killed, seconds later): every phase boundary, run-step
@@ -155,7 +136,7 @@ def test_killed_again_and_again_the_next_run_finishes_as_an_uninterrupted_one(
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert differences(home_contents(home), home_contents(today)) == []
     # killed in the publish: the run is not done again, the publish is
-    assert report_of(home)["resumed"] == ["run"]
+    assert newest_report(home)["resumed"] == ["run"]
     assert "计算 " not in finished.stdout and "continued an interrupted run" in finished.stdout
 
 
@@ -174,5 +155,5 @@ def test_a_rejected_date_exits_3_and_the_served_date_stays(
     assert rejected.returncode == 3, rejected.stdout + rejected.stderr
     assert "rejected" in rejected.stdout and "Traceback" not in rejected.stderr
     assert served(home)[0] == dates(delivered)[-2]
-    report = report_of(home)
+    report = newest_report(home)
     assert report["dates_rejected"] == [last] and report["status"] == "rejected"

@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -165,10 +166,16 @@ def drill(base: Path, inbox: Path, work: Path) -> dict[str, object]:
     }
 
 
+def newest_report(home: Path) -> dict[str, Any]:
+    """The newest `daily` run report of a home."""
+    newest = max((home / "runs").glob("daily-2*.json"), key=lambda p: p.stat().st_mtime_ns)
+    report: dict[str, Any] = json.loads(newest.read_text(encoding="utf-8"))
+    return report
+
+
 def slowest_steps(home: Path, top: int = 8) -> str:
     """One line from the newest daily report: the slowest steps, the phases and the peak."""
-    reports = sorted((home / "runs").glob("daily-2*.json"), key=lambda p: p.stat().st_mtime_ns)
-    report = json.loads(reports[-1].read_text(encoding="utf-8"))
+    report = newest_report(home)
     steps = sorted(report["steps"], key=lambda s: -s["seconds"])[:top]
     phases = ", ".join(f"{k} {v:.1f} s" for k, v in report["phase_seconds"].items())
     slow = ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in steps)
