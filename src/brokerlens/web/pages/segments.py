@@ -34,6 +34,7 @@ from brokerlens.web.filters import (
     classification_choices,
     columns_of,
     conditions_from_dicts,
+    encode_values,
     parse_filter,
 )
 from brokerlens.web.i18n import translate
@@ -63,7 +64,7 @@ def _rows_from_conditions(conditions: list[Any]) -> list[Row]:
     rows = []
     for c in conditions:
         value = c.value
-        text = ",".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+        text = encode_values(value) if isinstance(value, list | tuple) else value
         rows.append(Row(c.field, c.op, "" if text is None else str(text)))
     return rows
 
