@@ -15,6 +15,7 @@ on a value they would see masked (Forbidden, naming the field); a user with it i
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
@@ -38,6 +39,7 @@ from brokerlens.errors import Forbidden, InvalidRequest
 
 MAX_PAGE_SIZE = 200
 MAX_IN_VALUES = 1000
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 Arity = Literal["none", "one", "list", "pair"]
 
@@ -137,11 +139,17 @@ def _coerce(kind: str, field: str, value: Any) -> Any:
         if kind == "number":
             if isinstance(value, bool):
                 raise ValueError("not a number")
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number):  # NaN compares differently in each database
+                raise ValueError("not a finite number")
+            return number
         if kind == "integer":
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError("not a whole number")
-            return int(value)
+            whole = int(value)
+            if not INT64_MIN <= whole <= INT64_MAX:  # past what the stores' integers hold
+                raise ValueError("too large a number")
+            return whole
         if kind == "date":
             return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
         if kind == "boolean":
@@ -155,7 +163,10 @@ def _coerce(kind: str, field: str, value: Any) -> Any:
             raise ValueError("not true or false")
         if isinstance(value, list | dict):
             raise ValueError("not a single text value")
-        return str(value)
+        text = str(value)
+        if "\x00" in text:  # PostgreSQL's text holds none
+            raise ValueError("a NUL character")
+        return text
     except (TypeError, ValueError) as exc:
         raise InvalidRequest(
             f"condition on {field!r}: value {str(value)[:50]!r} does not fit a {kind} column "
@@ -222,6 +233,8 @@ def search_clause(snapshot: Snapshot, search: str, personal: bool = False) -> Co
     """The search text against `SEARCH_TARGETS` present in the profile (LIKE, wildcards
     escaped). Personal targets only with `personal` (the user may reveal them). LIKE is
     case-sensitive on PostgreSQL and DuckDB; SQLite's ignores ASCII case."""
+    if "\x00" in search:
+        raise InvalidRequest("search: a NUL character cannot be searched for")
     text = like_escape(search.strip())
     clauses = []
     for name, how in _search_targets(snapshot, personal):
