@@ -94,7 +94,7 @@ def test_any_text_in_a_field_is_quarantined_or_loaded(
             line: (file, column, raw)
             for file, line, column, raw in query(
                 settings,
-                'select file, line, "column", raw from quarantine where feed = \'trades\'',
+                "select file, line, \"column\", raw from quarantine where feed = 'trades'",
             )
         }
         read = ", ".join(f'"{c}"' for c in ["trade_id", *OTHERS])

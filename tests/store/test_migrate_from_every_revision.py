@@ -57,8 +57,8 @@ DAY = dt.date(2025, 3, 14)
 
 def test_every_earlier_revision_is_covered() -> None:
     # the chain as shipped: 0001..0007, then 0008 / 0009 / 0010 side by side, merged by 0013
-    assert EARLIER == [f"{n:04d}" for n in range(1, 11)]
-    assert HEADS == {"0013"}
+    assert [f"{n:04d}" for n in range(1, 11)] == EARLIER
+    assert {"0013"} == HEADS
 
 
 # Values the application parses (not only stores): a user it can sign in.

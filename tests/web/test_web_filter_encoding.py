@@ -26,7 +26,9 @@ from brokerlens.web.pages.segments import Row, _conditions, _rows_from_condition
 FIELDS = st.text(st.characters(exclude_characters=":"), min_size=1, max_size=30)
 # Values: any text, the separators and the escape over-weighted so that most examples hold one.
 TEXT = st.text(
-    st.one_of(st.sampled_from([",", "\\", ":", " ", "\t", "&", "=", "%", "+", "#"]), st.characters()),
+    st.one_of(
+        st.sampled_from([",", "\\", ":", " ", "\t", "&", "=", "%", "+", "#"]), st.characters()
+    ),
     min_size=1,
     max_size=20,
 )

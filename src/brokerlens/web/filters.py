@@ -84,7 +84,7 @@ def split_values(text: str) -> list[str]:
     while i < len(text):
         char = text[i]
         following = text[i + 1] if i + 1 < len(text) else ""
-        if char == ESCAPE and following and (following in (SEPARATOR, ESCAPE) or following.isspace()):
+        if char == ESCAPE and (following in (SEPARATOR, ESCAPE) or following.isspace()):
             items[-1].append((following, True))
             i += 2
             continue
