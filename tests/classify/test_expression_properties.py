@@ -9,7 +9,7 @@ import re
 from collections import Counter
 
 import sqlglot
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 from sqlglot.tokens import TokenType
@@ -179,6 +179,11 @@ def test_well_typed_conditions_are_refused_or_whitelisted(text: str) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=60))
+# found by this property (issue 24): `@` (DuckDB's absolute value) alone parsed to an operator
+# without an operand and the checker raised AttributeError
+@example("@")
+@example("total_assets_t > @")
+@example("ELSE")  # ... and a ParseError without errors listed raised IndexError
 def test_any_text_is_refused_or_whitelisted(text: str) -> None:
     _only_whitelisted(text)
 

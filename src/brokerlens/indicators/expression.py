@@ -46,7 +46,9 @@ class _Checker:
         offset = next((n.meta["start"] for n in node.walk() if "start" in n.meta), None)
         refuse(self.where, what, self.text, offset, node.sql("duckdb"))
 
-    def kind(self, node: exp.Expr) -> Kind:
+    def kind(self, node: exp.Expr | None) -> Kind:
+        if node is None:  # an operator without its operand the parser let through (`@`)
+            refuse(self.where, "an operator without its operand", self.text, None, self.text)
         if node.comments:
             self.fail(node, "a comment")
         for types, check in self._dispatch():
@@ -186,9 +188,8 @@ def _checked(
         kind = _Checker(text, indicators, where, numbers).kind(tree)
         return _engine_safe(tree), kind
     except ParseError as exc:
-        raise ExpressionError(
-            f"{where}: cannot parse `{text}`: {exc.errors[0]['description']}"
-        ) from None
+        why = exc.errors[0]["description"] if exc.errors else str(exc)  # none for a lone `ELSE`
+        raise ExpressionError(f"{where}: cannot parse `{text}`: {why}") from None
     except RecursionError:  # past tokens_of's bounds only by a chain of unary operators
         raise ExpressionError(
             f"{where}: the {noun} is nested too deeply / 嵌套过深",
