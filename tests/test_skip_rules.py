@@ -35,7 +35,7 @@ def test_under_ci_a_missing_need_fails_the_test(
     value: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CI", value)
-    with pytest.raises(pytest.fail.Exception, match="needs: PostgreSQL.*CI must provide it"):
+    with pytest.raises(pytest.fail.Exception, match=r"needs: PostgreSQL.*CI must provide it"):
         needs.missing("PostgreSQL at 127.0.0.1")
 
 
@@ -64,7 +64,7 @@ def test_the_repositorys_allow_list_is_short_and_each_pattern_says_why() -> None
 def test_a_pattern_without_its_comment_is_refused(tmp_path: Path) -> None:
     listed = tmp_path / "allowed.txt"
     listed.write_text("# why\n^needs: \n\nno data\n", encoding="utf-8")
-    with pytest.raises(pytest.UsageError, match="allowed.txt:4: a pattern needs a comment"):
+    with pytest.raises(pytest.UsageError, match=r"allowed\.txt:4: a pattern needs a comment"):
         load_allowed(listed)
 
 

@@ -36,7 +36,9 @@ def load_allowed(path: Path) -> list[re.Pattern[str]]:
             try:
                 patterns.append(re.compile(text))
             except re.error as exc:
-                raise pytest.UsageError(f"{path}:{number}: not a regular expression: {exc}")
+                raise pytest.UsageError(
+                    f"{path}:{number}: not a regular expression: {exc}"
+                ) from exc
         previous = text
     return patterns
 
