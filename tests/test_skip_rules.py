@@ -86,7 +86,7 @@ def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("workers", [[], ["-p", "xdist", "-n", "2"]], ids=["serial", "xdist"])
+@pytest.mark.parametrize("workers", [[], ["-p", "xdist", "-n", "1"]], ids=["serial", "xdist"])
 def test_an_unlisted_skip_fails_the_run_and_a_listed_one_does_not(
     workers: list[str], tmp_path: Path
 ) -> None:
