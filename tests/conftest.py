@@ -1,6 +1,7 @@
 """One deterministic small brokerage, generated and loaded once per test session, for every
 test that needs a realistic lake rather than hand-built rows; and the order in which `make test`
-hands the test files to its pytest-xdist workers."""
+hands the test files to its pytest-xdist workers; and the check that fails a run on a skip
+tests/skips-allowed.txt does not allow (support/skips.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from brokerlens.config import load_settings
 from support.brokerage import Brokerage
+from support.skips import pytest_addoption, pytest_configure  # noqa: F401  (no silent skip)
 from support.store import pg_schema_url, store_settings  # noqa: F401  (shared fixtures)
 
 SMALL_SEED = 20261122

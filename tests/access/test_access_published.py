@@ -19,6 +19,7 @@ from brokerlens.access import (
 from brokerlens.access.snapshot import clear_cache
 from brokerlens.auth.principal import Principal, Role
 from brokerlens.config import load_settings
+from brokerlens.publish import publish
 from brokerlens.store import dispose_engines, open_store
 from support.brokerage import Brokerage
 
@@ -26,7 +27,6 @@ pytestmark = pytest.mark.slow
 
 
 def test_access_over_a_real_publish(small_brokerage: Brokerage, tmp_path: Path) -> None:
-    publish = pytest.importorskip("brokerlens.publish").publish
     from brokerlens.pipeline.run import run_pipeline
 
     home = small_brokerage.settings.home

@@ -13,6 +13,7 @@ from brokerlens.access.conditions import Condition
 from brokerlens.access.snapshot import clear_cache
 from brokerlens.auth.principal import Permission, Principal, Role
 from brokerlens.config import load_settings
+from brokerlens.publish import publish
 from brokerlens.store import dispose_engines, open_store
 from brokerlens.store.schema import snapshots
 from support.brokerage import Brokerage
@@ -21,7 +22,6 @@ pytestmark = pytest.mark.slow
 
 
 def test_publish_writes_the_columnar_copy(small_brokerage: Brokerage, tmp_path: Path) -> None:
-    publish = pytest.importorskip("brokerlens.publish").publish
     from brokerlens.pipeline.run import run_pipeline
 
     settings = load_settings(

@@ -3,7 +3,6 @@ DuckDB (the explanation, figures and thresholds alike)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -14,18 +13,14 @@ from test_alert_rules import CASES
 from brokerlens.alerts import alerts_file, evaluate_alerts, save_thresholds
 from brokerlens.config import load_settings
 from brokerlens.engine.duckdb_engine import DuckDBEngine
-from brokerlens.engine.spark_session import java_missing_reason
 from brokerlens.warehouse.layout import WarehouseLayout
+from support.needs import need_java
 
 pytestmark = pytest.mark.spark
 
 
 def test_duckdb_and_spark_fire_the_same_alerts(tmp_path: Path) -> None:
-    reason = java_missing_reason()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must run the Spark tests: {reason}")
-        pytest.skip(reason)
+    need_java()
     from brokerlens.engine.spark_engine import SparkEngine
 
     settings = load_settings(home=tmp_path / "home")

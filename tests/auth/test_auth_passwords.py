@@ -12,6 +12,7 @@ from brokerlens.auth import (
     needs_rehash,
     verify_password,
 )
+from brokerlens.auth.policy import password_problems
 from brokerlens.errors import InvalidRequest
 
 
@@ -53,9 +54,15 @@ def test_policy_says_what_is_missing(password: str, says: list[str]) -> None:
     "password", ["Correct-horse-9", "correct horse 9", "CORRECT-HORSE-9x", "密码Secret2025"]
 )
 def test_policy_accepts(password: str) -> None:
-    check_password_policy(password, "alice")
+    assert password_problems(password, "alice") == []
+    check_password_policy(password, "alice")  # no refusal raised
+    with pytest.raises(InvalidRequest, match="must not contain the username"):
+        check_password_policy(password + "alice", "alice")  # the same, judged: one flaw added
 
 
 def test_generated_passwords_meet_the_policy() -> None:
-    for _ in range(200):
-        check_password_policy(generate_password(), "demo_broker")
+    made = [generate_password() for _ in range(200)]
+    assert len(set(made)) == 200  # never the same twice
+    for password in made:
+        assert password_problems(password, "demo_broker") == [], password
+        check_password_policy(password, "demo_broker")

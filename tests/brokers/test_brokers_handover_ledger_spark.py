@@ -5,7 +5,6 @@ test_brokers_handover_ledger)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,19 +14,15 @@ import pytest
 from brokerlens.brokers.ledger.build import build_ledger
 from brokerlens.config import load_settings
 from brokerlens.engine import open_engine
-from brokerlens.engine.spark_session import java_missing_reason
 from brokerlens.warehouse.layout import WarehouseLayout
 from brokers.test_brokers_handover_ledger import FEED, FEED_SCHEMA, T, _items
+from support.needs import need_java
 
 pytestmark = pytest.mark.spark
 
 
 def test_duckdb_and_spark_write_the_same_ledger(tmp_path: Path) -> None:
-    reason = java_missing_reason()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must run the Spark tests: {reason}")
-        pytest.skip(reason)
+    need_java()
     items = _items(
         {
             "customer_id": "C1",

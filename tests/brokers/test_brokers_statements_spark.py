@@ -5,15 +5,14 @@ relationship changing hands within the month, and roles nobody holds."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
 
 from brokerlens.config import load_settings
 from brokerlens.engine import open_engine
-from brokerlens.engine.spark_session import java_missing_reason
 from brokers.test_brokers_statements_split import D1, D2, _income, _ledger, _lines
+from support.needs import need_java
 
 pytestmark = pytest.mark.spark
 
@@ -21,11 +20,7 @@ START = dt.date(2025, 1, 1)
 
 
 def test_duckdb_and_spark_split_alike(tmp_path: Path) -> None:
-    reason = java_missing_reason()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must run the Spark tests: {reason}")
-        pytest.skip(reason)
+    need_java()
     income = _income([(D1, "C1", 100, 2001), (D2, "C1", 1235, 0), (D1, "C2", 999, 7)])
     ledger = _ledger(
         [

@@ -23,6 +23,7 @@ import pytest
 
 from brokerlens.config import load_settings
 from support.brokerage import Brokerage
+from support.needs import need_file
 
 CHROMIUM = Path(os.environ.get("BROKERLENS_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -156,11 +157,7 @@ def served(
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        why = f"no chromium at {CHROMIUM}: `make test` installs Debian's package (apt chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(why)
-        pytest.skip(why)
+    need_file(CHROMIUM, "`make test` installs Debian's package (apt chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

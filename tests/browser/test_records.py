@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 def test_a_broker_logs_a_call_and_edits_it_on_the_360(page: Any, served: Served) -> None:
     if str(Role.BROKER) not in served.users:
-        pytest.skip("an existing home: only its head-office user is made")
+        pytest.skip("an existing home (BROKERLENS_BROWSER_HOME): only its head-office user is made")
     customer = sorted(customers_of(served, Role.BROKER))[0]
     sign_in(page, served, Role.BROKER)
     page.goto(f"{served.base_url}/customers/{customer}")

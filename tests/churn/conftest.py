@@ -3,7 +3,7 @@
 The first 30 days are loaded, the features as of day 25 are computed and kept, then the other
 20 days are loaded: the point-in-time test compares the features of day 25 before and after.
 The inbox carries a `_ground_truth/customers.parquet` beside the date folders, as a generated
-one does, so that a test can delete it and fit again.
+one does (the fit reads the home alone; test_churn_model plants garbage there in its place).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ in words, a clear message without a model, no use of the generator's ground trut
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,16 @@ from brokerlens.churn.config import ChurnConfig, parse_config
 from brokerlens.churn.model import sample_dates, split_dates
 from brokerlens.churn.reasons import feature_names, top_reasons
 from brokerlens.churn.service import churn_models, fit_model, score, score_prepared
+from brokerlens.config import Settings
 from brokerlens.errors import ConfigError, LakeError, NotFound
 from churn.churn_handbox import DAYS
 from churn.conftest import ChurnHome, copy_home
 from support.cli import brokerlens
+
+# Worked out by hand: 50 days leave a single as-of date with a 20-day target (its target and
+# return windows, 25 lookback days before it), none with 40; 121 days leave 26 with a 40-day
+# target, of which none ends its target window before the test period (the latest 7) starts.
+TOO_SHORT = {(49, 20), (49, 40), (120, 40)}
 
 
 @pytest.mark.parametrize("last_di", [49, 120, 249])
@@ -31,11 +38,13 @@ def test_the_split_never_lets_a_test_period_day_into_training(last_di: int, hori
         }
     )
     dates = sample_dates(last_di, config)
-    try:
-        split = split_dates(dates, config)
-    except LakeError as exc:
-        assert "too short" in str(exc) and "churn.yaml" in str(exc)
+    if (last_di, horizon) in TOO_SHORT:
+        with pytest.raises(LakeError, match="too short") as info:
+            split_dates(dates, config)
+        assert "churn.yaml" in str(info.value)
         return
+    split = split_dates(dates, config)
+    assert split.train and split.calibration and split.test
     first_test = min(split.test)
     for t in split.train + split.calibration:
         assert t + horizon < first_test  # its whole target window ends before the test starts
@@ -51,13 +60,48 @@ def test_a_lake_too_short_says_what_to_do(churn_home: ChurnHome, tmp_path: Path)
     assert "load more trading days" in str(info.value)
 
 
+GARBAGE = b"not a Parquet file: a churn fit must never read the generator's ground truth"
+
+
+def _plant(path: Path) -> Path:
+    """Garbage at `path`, last read before it was written (its access time an hour before its
+    change time: on relatime or strictatime mounts, a read moves it past)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(GARBAGE)
+    written = path.stat().st_mtime_ns
+    os.utime(path, ns=(written - 3_600 * 10**9, written))
+    return path
+
+
+def _read_since_written(path: Path) -> bool:
+    stat = path.stat()
+    return stat.st_atime_ns >= stat.st_mtime_ns
+
+
+def _plant_ground_truth(settings: Settings, tmp_path: Path) -> list[Path]:
+    """The generator's `_ground_truth` files as garbage in the home, its lake and warehouse;
+    when this file system records reads (a control file read once shows it), each must stay
+    unread, else each may only be unparsable."""
+    control = _plant(tmp_path / "control" / "read-me")
+    assert control.read_bytes() == GARBAGE
+    records_reads = _read_since_written(control)
+    planted = [
+        _plant(root / "_ground_truth" / name)
+        for root in (settings.home, settings.lake_dir, settings.warehouse_dir)
+        for name in ("customers.parquet", "churn_propensity.parquet")
+    ]
+    return planted if records_reads else []
+
+
 def test_same_seed_same_scores_and_the_ground_truth_is_never_read(
     churn_home: ChurnHome, tmp_path: Path
 ) -> None:
     settings = copy_home(churn_home, tmp_path / "home")
-    # the pipeline must not need the generator's ground truth: remove it before fitting
-    (churn_home.inbox / "_ground_truth" / "customers.parquet").unlink(missing_ok=True)
+    # the fit must not need the generator's ground truth: garbage in its place wherever in the
+    # home it could look, so that reading it would fail the fit
+    planted = _plant_ground_truth(settings, tmp_path)
     first = fit_model(settings, seed=7)
+    assert not [p for p in planted if _read_since_written(p)]
     first_scores = pq.read_table(score(settings, version=first.version).path)
     second = fit_model(settings, seed=7)
     second_scores = pq.read_table(score(settings, version=second.version).path)

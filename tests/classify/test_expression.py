@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlglot
+from sqlglot import exp
 
 from brokerlens.classify import CatalogError, load_default_catalog, parse_catalog, profile_select
+from brokerlens.indicators import load_indicators
 
 
 def _catalog(when: str, rules_before: int = 1) -> str:
@@ -65,7 +69,22 @@ def test_refusal_names_the_position() -> None:
     ],
 )
 def test_accepted(when: str) -> None:
-    parse_catalog(_catalog(when), "ok.yaml")
+    """Accepted, and rendered for either engine as one plain SELECT over the indicators table:
+    no sub-query, no function outside SQL's known ones, no name but an indicator's, no text but
+    the rules' labels and the literals the condition wrote (`;-- /*` stays inside its quotes)."""
+    catalog = parse_catalog(_catalog(when), "ok.yaml")
+    written = set(re.findall(r"'([^']*)'", when))
+    for dialect in ("duckdb", "spark"):
+        statements = sqlglot.parse(profile_select(catalog).sql(dialect), read=dialect)
+        assert len(statements) == 1
+        tree = statements[0]
+        assert isinstance(tree, exp.Select)
+        assert [table.name for table in tree.find_all(exp.Table)] == ["customer_indicators"]
+        assert len(list(tree.find_all(exp.Select))) == 1 and not list(tree.find_all(exp.Anonymous))
+        names = {column.name for column in tree.find_all(exp.Column)}
+        assert "total_assets_t" in names and names <= set(load_indicators())
+        texts = {lit.this for lit in tree.find_all(exp.Literal) if lit.is_string}
+        assert texts == {"a0", "x", "d"} | written
 
 
 def test_division_is_null_safe_and_identifiers_quoted() -> None:

@@ -3,7 +3,6 @@ new accounts, the same strata and the same customers drawn in the md5 order."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,18 +13,14 @@ from brokerlens.compliance.callbacks.build import Inputs, build_tasks
 from brokerlens.compliance.callbacks.config import CallbackConfig
 from brokerlens.config import load_settings
 from brokerlens.engine import open_engine
-from brokerlens.engine.spark_session import java_missing_reason
 from compliance.test_callback_rules import HISTORY, QUOTA, T, _history, _sample, _world
+from support.needs import need_java
 
 pytestmark = pytest.mark.spark
 
 
 def test_duckdb_and_spark_make_the_same_tasks(tmp_path: Path) -> None:
-    reason = java_missing_reason()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must run the Spark tests: {reason}")
-        pytest.skip(reason)
+    need_java()
     found = {}
     for name in ("duckdb", "spark"):
         warehouse = _world(tmp_path / name)

@@ -1,18 +1,16 @@
-"""The contract as data matches feeds.md: every feed, key and reference is consistent."""
-
-from pathlib import Path
+"""The contract as data matches feeds.md (the repository's copy, spec/): every feed, key and
+reference is consistent."""
 
 import pytest
 
 from brokerlens.contract import FACT_FEEDS, FEEDS, LOAD_ORDER, REFERENCE_FEEDS, feed
 from brokerlens.contract.feeds import EXTENSION_FEEDS, LAKE_TYPES, ColumnType
+from support.spec import spec_file
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "feeds.md"
+SPEC = spec_file("feeds.md")
 
 
 def test_every_feed_of_the_spec_is_in_the_contract() -> None:
-    if not SPEC.exists():
-        pytest.skip(f"{SPEC} is not beside the checkout")
     spec_feeds = {
         line.split("|")[1].strip()
         for line in SPEC.read_text(encoding="utf-8").splitlines()
@@ -22,8 +20,6 @@ def test_every_feed_of_the_spec_is_in_the_contract() -> None:
 
 
 def test_every_spec_column_is_in_the_contract_in_order() -> None:
-    if not SPEC.exists():
-        pytest.skip(f"{SPEC} is not beside the checkout")
     for line in SPEC.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.split("|")]
         if len(cells) < 4 or cells[1] not in FEEDS:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from brokerlens.engine.duckdb_engine import DuckDBEngine
-from brokerlens.engine.spark_session import java_missing_reason
+from support.needs import need_java
 
 if TYPE_CHECKING:
     from brokerlens.engine.spark_engine import SparkEngine
@@ -33,11 +33,7 @@ os.environ.setdefault("BROKERLENS_SPARK_SHUFFLE_PARTITIONS", "2")
 
 def spark_engine_or_skip() -> SparkEngine:
     """A SparkEngine on the shared session; without Java: skip, or fail under CI=true."""
-    reason = java_missing_reason()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must run the Spark tests: {reason}")
-        pytest.skip(reason)
+    need_java()
     from brokerlens.engine.spark_engine import SparkEngine
 
     return SparkEngine()

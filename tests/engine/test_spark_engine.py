@@ -17,6 +17,7 @@ from brokerlens.engine import open_engine
 from brokerlens.engine.duckdb_engine import DuckDBEngine
 from brokerlens.engine.spark_session import get_session, java_missing_reason, session_conf
 from brokerlens.errors import BrokerlensError, ConfigError
+from support.needs import need_module
 
 if TYPE_CHECKING:
     from brokerlens.engine.spark_engine import SparkEngine
@@ -58,7 +59,7 @@ def duckdb_read(path: Path) -> tuple[list[tuple[str, str]], list[tuple[object, .
 
 
 def test_spark_types_follow_duckdb_names() -> None:
-    pytest.importorskip("pyspark")
+    need_module("pyspark", "the spark extra of pyproject: pip install -e .[spark]")
     from brokerlens.engine.spark_engine import spark_type
 
     assert [spark_type(t) for _, t in LAKE_COLUMNS] == [

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from brokerlens.config import load_settings
 from brokerlens.engine import open_engine
-from brokerlens.engine.spark_session import java_missing_reason
 from brokerlens.marketing.care.build import make_messages
 from brokerlens.marketing.care.loader import shipped_rules
 from marketing.care_rows import register
 from marketing.test_care_occasions import PREV, ROWS, T
+from support.needs import need_java
 
 pytestmark = pytest.mark.spark
 
 
 def test_duckdb_and_spark_make_the_same_messages(tmp_path: Path) -> None:
-    reason = java_missing_reason()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must run the Spark tests: {reason}")
-        pytest.skip(reason)
+    need_java()
     found = {}
     for name in ("duckdb", "spark"):
         engine = open_engine(name, load_settings(home=tmp_path / name))

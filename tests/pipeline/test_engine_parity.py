@@ -10,7 +10,6 @@ the cluster: executors in their own JVMs read the lake and write the warehouse's
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from brokerlens.churn.config import load_config
 from brokerlens.churn.data import ChurnData
 from brokerlens.config import load_settings
 from brokerlens.engine import open_engine
-from brokerlens.engine.spark_session import java_missing_reason, stop_session
+from brokerlens.engine.spark_session import stop_session
 from brokerlens.engine.sqltext import literal
 from brokerlens.indicators import additions_path
 from brokerlens.lake.catalog import read_catalog
@@ -36,6 +35,7 @@ from brokerlens.riskpref.quarter import Quarter, quarter_windows
 from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 from support.brokerage import Brokerage
+from support.needs import need_java
 from support.spark_cluster import SparkCluster, start_cluster
 
 pytestmark = pytest.mark.spark
@@ -104,11 +104,7 @@ def _assert_same(
 
 @pytest.fixture
 def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SparkCluster]:
-    reason = java_missing_reason()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must run the Spark parity test: {reason}")
-        pytest.skip(reason)
+    need_java()
     # This process is the driver; its session (if the dialect tests, which run first, started
     # one) is local: the pipeline needs a session on the cluster.
     stop_session()

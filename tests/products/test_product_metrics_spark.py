@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from metrics_support import config, metrics, random_walk, series, weekdays
 
 from brokerlens.config import load_settings
 from brokerlens.engine import open_engine
-from brokerlens.engine.spark_session import java_missing_reason
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.products.config import load_config
@@ -23,6 +21,7 @@ from brokerlens.products.evaluate import compute_product_metrics
 from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 from support.brokerage import Brokerage
+from support.needs import need_java
 
 pytestmark = pytest.mark.spark
 
@@ -30,11 +29,7 @@ AS_OF = dt.date(2026, 1, 13)
 
 
 def _need_spark() -> None:
-    reason = java_missing_reason()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must run the Spark tests: {reason}")
-        pytest.skip(reason)
+    need_java()
 
 
 def _same(x: object, y: object) -> bool:

@@ -9,6 +9,7 @@ nobody.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -165,6 +166,34 @@ def test_eligibility_rescore_class_and_report(home: dict[str, str], brokerlens: 
         (("questionnaire", "V9"), "questionnaire version 'V9' is unknown"),
     ],
 )
+def _rows(out: str) -> dict[str, list[str]]:
+    """The validity table's rows by customer (rich's box drawing aside)."""
+    rows = [re.findall(r"[^\s│┃]+", line) for line in out.splitlines()]
+    return {cells[1]: cells for cells in rows if len(cells) > 2 and cells[1].startswith("C")}
+
+
+def test_validity_lists_the_expired_expiring_and_missing(
+    home: dict[str, str], brokerlens: Any
+) -> None:
+    """As of the lake's last day (2025-03-07): COLD expired 6 days ago, CSOON expires in 13
+    (within the rules' 30), CNONE was never assessed; the valid ones are not listed."""
+    listed = brokerlens("suitability", "validity", env=home)
+    assert listed.returncode == 0, listed.stderr
+    assert _rows(listed.stdout) == {
+        "COLD": ["B2", "COLD", "expired", "Q3", "2025-03-01", "-6"],
+        "CSOON": ["B2", "CSOON", "expiring", "Q4", "2025-03-20", "13"],
+        "CNONE": ["B2", "CNONE", "missing"],
+    }
+    narrow = brokerlens("suitability", "validity", "--expiring-days", "10", env=home)
+    assert set(_rows(narrow.stdout)) == {"COLD", "CNONE"}  # 13 days left: valid within 10
+    earlier = brokerlens("suitability", "validity", "--as-of", "2025-02-27", env=home)
+    assert _rows(earlier.stdout)["COLD"][2:] == ["expiring", "Q3", "2025-03-01", "2"]
+    other = brokerlens("suitability", "validity", "--branch", "B1", env=home)
+    assert other.returncode == 0 and _rows(other.stdout) == {}  # all three are B2's
+    bad = brokerlens("suitability", "validity", "--as-of", "2025-02-30", env=home)
+    assert bad.returncode == 2 and "--as-of" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_bad_input_gets_a_message_not_a_traceback(
     home: dict[str, str], brokerlens: Any, args: tuple[str, ...], message: str
 ) -> None:

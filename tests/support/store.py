@@ -1,8 +1,8 @@
 """Operational stores for tests: a SQLite file, and a real PostgreSQL in a schema of its own.
 
 PostgreSQL is expected at 127.0.0.1:5432 (database `test`, user `postgres`), or wherever
-BROKERLENS_TEST_DATABASE_URL points. Absent, the PostgreSQL cases fail under CI=true and are
-skipped elsewhere, saying why.
+BROKERLENS_TEST_DATABASE_URL points. Absent, the PostgreSQL cases fail under CI and are
+skipped elsewhere, saying why (support.needs).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from brokerlens.config import Settings, load_settings
 from brokerlens.store import dispose_engines
+from support.needs import missing
 
 PG_URL = os.environ.get(
     "BROKERLENS_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -32,10 +33,7 @@ def require_postgres() -> None:
             connection.execute(sa.text("select 1"))
         db.dispose()
     except Exception as exc:
-        why = f"PostgreSQL is not reachable at {PG_URL}: {exc.__class__.__name__}: {exc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{why} (CI needs it: start it, see README)")
-        pytest.skip(why)
+        missing(f"PostgreSQL at {PG_URL} (see README): {exc.__class__.__name__}: {exc}")
 
 
 @contextmanager

@@ -290,7 +290,7 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
             walk.params["direction"] = "to_professional" if treated == "ordinary" else "to_ordinary"
             break
     else:
-        pytest.skip("no customer validly assessed C1..C3 in the small brokerage")
+        pytest.fail("no customer validly assessed C1..C3 in the seeded small brokerage")
     alerts = me.client.get("/api/alerts", params={"status": "new"}).json()["data"]
     assert alerts, "the small brokerage raised no alert"
     walk.params["alert_row_id"] = alerts[0]["alert_row_id"]

@@ -37,7 +37,6 @@ ROLES = [
 ]
 
 
-# Pages other helpers of issue 15 are fixing at the same time: skipped here until merged.
 def _links(html: str, pattern: str) -> list[str]:
     return list(dict.fromkeys(re.findall(pattern, html)))
 

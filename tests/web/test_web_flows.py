@@ -2,15 +2,64 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from brokerlens.web.i18n import translate
 from web.conftest import Published, SignedIn
 
-PAGES = ["/", "/customers", "/segments", "/segments/new", "/catalog", "/org"]
+# Each page: its heading (an i18n key) and what only that page shows.
+PAGES = {
+    "/": ("home.title", 'id="home-kpis"', 'id="by-tier"'),
+    "/customers": ("cust.title", 'id="filter-form"', 'id="customers"'),
+    "/segments": ("seg.title", 'id="segments"', "页面内容检查"),
+    "/segments/new": ("seg.new", 'id="live-count"', 'name="field"'),
+    "/catalog": ("cat.title", 'id="classifications"'),
+    "/org": ("org.title", 'id="org-tree"', 'id="org-staff"'),
+}
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _total(html: str) -> int:
+    """The customer list's count, as its foot shows it (共 N 位客户)."""
+    found = re.findall(r"共 ([\d,]+) 位客户", html)
+    assert len(found) == 1, found
+    return _number(found[0])
+
+
+def _kpi(html: str, label: str) -> int:
+    found = re.search(
+        rf'<div class="label">{re.escape(label)}</div><div class="value num">([\d,]+)</div>', html
+    )
+    assert found, label
+    return _number(found.group(1))
+
+
+def _nodes(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every unit of an org tree, depth first."""
+    return [n for node in tree for n in [node, *_nodes(node["children"])]]
+
+
+def _pages(me: SignedIn, url: str) -> dict[str, float]:
+    """Every customer of a paged customer list (the API's pages), with today's total assets."""
+    found: dict[str, float] = {}
+    page = 1
+    while True:
+        body = me.client.get(url, params={"page_size": 200, "page": page}).json()
+        found.update((r["customer_id"], r["total_assets_t"]) for r in body["data"])
+        if page * 200 >= body["count"]:
+            assert len(found) == body["count"]
+            return found
+        page += 1
 
 
 def _first_customer(me: SignedIn) -> str:
@@ -109,9 +158,36 @@ def test_me(sign_in: Callable[[str], SignedIn]) -> None:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_reader_pages_render(path: str, sign_in: Callable[[str], SignedIn]) -> None:
+    """Each page shows its own heading and the part only it has, with the user's data."""
     me = sign_in("branch_manager")
+    if path == "/segments":  # one of the user's own, listed by name
+        made = me.client.post(
+            "/api/segments",
+            json={
+                "name": "页面内容检查",
+                "conditions": [{"field": "total_assets_t", "op": "ge", "value": 0}],
+            },
+            headers=me.headers(),
+        )
+        assert made.status_code == 201, made.text
     response = me.client.get(path)
     assert response.status_code == 200, response.text[:3000]
+    title, *markers = PAGES[path]
+    assert f"<h1>{translate(title, 'zh')}</h1>" in response.text
+    for marker in markers:
+        assert marker in response.text, marker
+    text = response.text
+    if path in ("/", "/customers"):  # the branch's customers, counted as the API counts them
+        count = me.client.get("/api/customers", params={"page_size": 1}).json()["count"]
+        shown = _kpi(text, translate("home.my_customers", "zh")) if path == "/" else _total(text)
+        assert shown == count > 0
+    if path == "/org":
+        names = [n["name"] for n in _nodes(me.client.get("/api/org/tree").json())]
+        tree = text.split('id="org-tree"', 1)[1].split("</section>", 1)[0]
+        assert names and all(f">{name}</a>" in tree for name in names)
+    if path == "/catalog":
+        for item in me.client.get("/api/catalog").json()["data"]:
+            assert item["id"] in text and item["zh"] in text
 
 
 def test_list_then_360_then_why(sign_in: Callable[[str], SignedIn]) -> None:
@@ -151,8 +227,13 @@ def test_list_filters_sort_and_partial(sign_in: Callable[[str], SignedIn]) -> No
     assert partial.status_code == 200 and "<html" not in partial.text
     bad = me.client.get("/api/customers", params={"f": "nope:eq:1"})
     assert bad.status_code == 422 and "nope" in bad.json()["error"]
-    ranged = me.client.get("/customers", params={"min_total_assets_t": "1000000"})
+    everyone = _pages(me, "/api/customers")
+    ranged = me.client.get("/customers", params={"min_total_assets_t": "1000000", "page_size": 200})
     assert ranged.status_code == 200
+    listed = re.findall(r'href="/customers/([A-Za-z0-9_-]+)"', ranged.text)
+    assert listed and all(everyone[cid] >= 1_000_000 for cid in listed)
+    above = sum(v >= 1_000_000 for v in everyone.values())
+    assert _total(ranged.text) == above < len(everyone) == _total(me.client.get("/customers").text)
 
 
 def test_segment_builder_save_count_members_export(
@@ -180,6 +261,11 @@ def test_segment_builder_save_count_members_export(
     assert members["count"] == count > 0
     export = me.client.get(f"/api/segments/{segment_id}/export.csv")
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "客户号"
+    everyone = _pages(me, f"/api/segments/{segment_id}/members")
+    assert len(everyone) == count
+    assert sorted(r[0] for r in rows[1:]) == sorted(everyone)
     listed = me.client.get("/api/segments").json()
     assert any(s["segment_id"] == segment_id for s in listed["data"])
     other = sign_in("broker")
@@ -218,13 +304,34 @@ def test_catalog_list_and_preview_hq_only(sign_in: Callable[[str], SignedIn]) ->
 
 def test_org_and_audit(sign_in: Callable[[str], SignedIn]) -> None:
     me = sign_in("region_manager")
-    assert me.client.get("/api/org/tree").json()
-    assert me.client.get("/api/org/staff").json()["count"] > 0
+    region = me.client.get("/api/me").json()["user"]["unit_id"]
+    tree = me.client.get("/api/org/tree").json()
+    assert [n["unit_id"] for n in tree] == [region]  # the region's own subtree, nothing else
+    nodes = _nodes(tree)
+    assert {n["unit_type"] for n in nodes} >= {"region", "branch", "team"}
+    for node in nodes:
+        assert all(c["parent_id"] == node["unit_id"] for c in node["children"])
+    staff = me.client.get("/api/org/staff").json()
+    assert staff["count"] == len(staff["data"]) > 0
+    for node in nodes:  # each unit counts its own staff, as listed
+        assert node["staff_count"] == sum(s["unit_id"] == node["unit_id"] for s in staff["data"])
     assert me.client.get("/api/audit").status_code == 403
     assert me.client.get("/audit").status_code == 403
+
+    broker = sign_in("broker")
+    viewed = _first_customer(broker)
+    assert broker.client.get(f"/customers/{viewed}").status_code == 200  # the view audited
     compliance = sign_in("compliance")
-    assert compliance.client.get("/audit").status_code == 200
-    assert compliance.client.get("/api/audit", params={"action": "view_360"}).status_code == 200
+    wanted = {"action": "view_360", "customer_id": viewed, "username": broker.username}
+    found = compliance.client.get("/api/audit", params=wanted).json()
+    assert found["count"] >= 1
+    newest = found["data"][0]
+    assert newest["username"] == broker.username and newest["customer_ids"] == [viewed]
+    page = compliance.client.get("/audit", params=wanted)
+    assert page.status_code == 200
+    table = page.text.split('id="audit"', 1)[1]
+    assert f'translate="no">{broker.username}</td>' in table and viewed in table
+    assert translate("cust.none", "zh") not in table
 
 
 def test_users_page_for_admin_only(sign_in: Callable[[str], SignedIn]) -> None:
@@ -254,3 +361,94 @@ def test_users_page_for_admin_only(sign_in: Callable[[str], SignedIn]) -> None:
     broker = sign_in("broker")
     assert broker.client.get("/users").status_code == 403
     assert broker.client.get("/api/users").status_code == 403
+
+
+def test_a_segment_edited_counts_anew_and_a_deleted_one_is_gone(
+    sign_in: Callable[[str], SignedIn],
+) -> None:
+    """Through the builder's forms, as the pages post them: an edit of the conditions changes
+    the count to what the new conditions count; a delete removes it for good."""
+    me = sign_in("team_lead")
+    form = {"csrf_token": me.csrf, "name": "编辑删除", "visibility": "private"}
+    condition = {"field": "total_assets_t", "op": "ge"}
+    created = me.client.post("/segments", data={**form, **condition, "value": "0"})
+    assert created.status_code == 303
+    segment_id = int(created.headers["location"].rsplit("/", 1)[1])
+    everyone = me.client.get(f"/api/segments/{segment_id}/count").json()["count"]
+    assert everyone == me.client.get("/api/customers").json()["count"] > 0
+
+    edited = me.client.post(
+        f"/segments/{segment_id}", data={**form, **condition, "value": "1000000"}
+    )
+    assert edited.status_code == 303 and edited.headers["location"] == f"/segments/{segment_id}"
+    rich = me.client.get(f"/api/segments/{segment_id}/count").json()["count"]
+    expected = me.client.get(
+        "/api/customers", params={"f": "total_assets_t:ge:1000000", "page_size": 1}
+    ).json()["count"]
+    assert rich == expected < everyone
+    members = _pages(me, f"/api/segments/{segment_id}/members")
+    assert len(members) == rich and all(v >= 1_000_000 for v in members.values())
+    renamed = me.client.patch(
+        f"/api/segments/{segment_id}", json={"name": "改名了"}, headers=me.headers()
+    )
+    assert renamed.status_code == 200 and renamed.json()["name"] == "改名了"
+    assert str(renamed.json()["conditions"][0]["value"]) == "1000000"  # the conditions kept
+    assert "改名了" in me.client.get(f"/segments/{segment_id}").text
+
+    other = sign_in("broker")  # not the owner's: neither changed nor deleted
+    assert other.client.delete(
+        f"/api/segments/{segment_id}", headers=other.headers()
+    ).status_code in (403, 404)
+    me = sign_in("team_lead")
+    deleted = me.client.post(f"/segments/{segment_id}/delete", data={"csrf_token": me.csrf})
+    assert deleted.status_code == 303 and deleted.headers["location"] == "/segments"
+    assert me.client.get(f"/api/segments/{segment_id}").status_code == 404
+    assert me.client.get(f"/segments/{segment_id}").status_code == 404
+    listed = me.client.get("/api/segments").json()["data"]
+    assert all(s["segment_id"] != segment_id for s in listed)
+    again = me.client.delete(f"/api/segments/{segment_id}", headers=me.headers())
+    assert again.status_code == 404
+
+
+def test_a_disabled_user_is_refused_and_signed_out_until_enabled(
+    sign_in: Callable[[str], SignedIn], clients: Callable[[], TestClient]
+) -> None:
+    admin = sign_in("admin")
+    username, password = "off_and_on", "Off-And-On-Pass-2025"
+    added = admin.client.post(
+        "/api/users",
+        json={
+            "username": username,
+            "display_name": "停用再启用",
+            "role": "hq_marketing",
+            "password": password,
+        },
+        headers=admin.headers(),
+    )
+    assert added.status_code == 201, added.text
+    user = clients()
+    login = {"username": username, "password": password}
+    assert user.post("/api/login", json=login).status_code == 200
+    assert user.get("/api/customers", params={"page_size": 1}).status_code == 200
+
+    disabled = admin.client.post(f"/users/{username}/disable", data={"csrf_token": admin.csrf})
+    assert disabled.status_code == 303
+    assert user.get("/api/customers", params={"page_size": 1}).status_code == 401  # signed out
+    refused = user.post("/api/login", json=login)
+    assert refused.status_code == 401 and "disabled" in refused.json()["error"]
+    row = next(
+        u for u in admin.client.get("/api/users").json()["data"] if u["username"] == username
+    )
+    assert row["active"] is False
+
+    enabled = admin.client.post(f"/api/users/{username}/enable", headers=admin.headers())
+    assert enabled.status_code == 204
+    assert user.post("/api/login", json=login).status_code == 200
+    assert user.get("/api/customers", params={"page_size": 1}).status_code == 200
+
+    compliance = sign_in("compliance")
+    for action in ("user_disable", "user_enable"):
+        found = compliance.client.get("/api/audit", params={"action": action}).json()["data"]
+        assert any(
+            admin.username == r["username"] and username in str(r["detail"]) for r in found
+        ), action
