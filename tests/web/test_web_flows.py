@@ -409,6 +409,16 @@ def test_a_segment_edited_counts_anew_and_a_deleted_one_is_gone(
     again = me.client.delete(f"/api/segments/{segment_id}", headers=me.headers())
     assert again.status_code == 404
 
+    compliance = sign_in("compliance")  # saved, changed (with what it was) and deleted: audited
+    for action, wanted in (
+        ("segment_create", "'0'"),
+        ("segment_update", "1000000"),
+        ("segment_delete", "改名了"),
+    ):
+        found = compliance.client.get("/api/audit", params={"action": action}).json()["data"]
+        mine = [r for r in found if f"'segment_id': {segment_id}," in str(r["detail"])]
+        assert mine and mine[0]["username"] == me.username and wanted in str(mine[0]["detail"])
+
 
 def test_a_disabled_user_is_refused_and_signed_out_until_enabled(
     sign_in: Callable[[str], SignedIn], clients: Callable[[], TestClient]

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from brokerlens.access import columnar
-from brokerlens.access.audit import audit_read
+from brokerlens.access.audit import audit_read, record_audit
 from brokerlens.access.conditions import (
     Condition,
     CustomerQuery,
@@ -184,7 +184,9 @@ def create_segment(
             )
             .returning(segments.c.segment_id)
         ).scalar_one()
-        return _get(connection, principal, int(segment_id))
+        made = _get(connection, principal, int(segment_id))
+        record_audit(connection, principal, "segment_create", [], _change(made))
+        return made
 
 
 def list_segments(db: sa.Engine, principal: Principal) -> list[Segment]:
@@ -249,14 +251,30 @@ def update_segment(
             connection.execute(
                 segment_counts.delete().where(segment_counts.c.segment_id == segment_id)
             )
-        return _get(connection, principal, segment_id)
+        changed = _get(connection, principal, segment_id)
+        record_audit(connection, principal, "segment_update", [], _change(changed, item))
+        return changed
 
 
 def delete_segment(db: sa.Engine, principal: Principal, segment_id: int) -> None:
     with db.begin() as connection:
-        _owned(connection, principal, segment_id)
+        item = _owned(connection, principal, segment_id)
         connection.execute(segment_counts.delete().where(segment_counts.c.segment_id == segment_id))
         connection.execute(segments.delete().where(segments.c.segment_id == segment_id))
+        record_audit(connection, principal, "segment_delete", [], _change(item))
+
+
+def _change(item: Segment, before: Segment | None = None) -> dict[str, Any]:
+    """An audit row's detail of a segment saved, changed (with what it was) or deleted."""
+    detail: dict[str, Any] = {
+        "segment_id": item.segment_id,
+        "name": item.name,
+        "visibility": item.visibility,
+        "conditions": [c.model_dump(mode="json") for c in item.conditions],
+    }
+    if before is not None:
+        detail["before"] = _change(before)
+    return detail
 
 
 def segment_count(
