@@ -10,6 +10,9 @@ from pathlib import Path
 
 from brokerlens.access import detail
 from brokerlens.config import Settings, load_settings
+from brokerlens.ingest import ingest_inbox
+from brokerlens.lake.catalog import read_catalog
+from brokerlens.lake.layout import LakeLayout
 from brokerlens.pipeline import run_pipeline
 from brokerlens.publish.lookup import TABLES, lookup_file
 from support.brokerage import Brokerage
@@ -69,3 +72,57 @@ def test_concurrent_360_reads_all_answer(small_brokerage: Brokerage, tmp_path: P
             pool.map(lambda c: detail.customer_facts(settings, c, report.as_of), customers)
         )
     assert [alone[c] for c in customers] == together
+
+
+def test_a_new_date_rebuilds_only_its_weeks_series(
+    small_brokerage: Brokerage, tmp_path: Path
+) -> None:
+    """The charts' series live in weekly blocks: the next date rewrites only its own week's
+    block, and the 360 of the date before still draws its own days (not the new one) with the
+    asset mix of its own last day."""
+    from brokerlens.access.detail import assets_history
+    from brokerlens.publish.lookup import build_lookup, open_lookup
+    from brokerlens.warehouse.layout import WarehouseLayout
+
+    settings = load_settings(home=tmp_path / "home")
+    folders = sorted(p for p in small_brokerage.inbox.iterdir() if p.name[:2] == "20")
+    for name, part in (("history", folders[:-1]), ("next", folders[-1:])):
+        (tmp_path / name).mkdir()
+        for folder in part:
+            (tmp_path / name / folder.name).symlink_to(folder)
+    assert ingest_inbox(settings, tmp_path / "history").exit_code == 0
+    *_, before = sorted(read_catalog(LakeLayout(settings.lake_dir)).dates)
+    build_lookup(settings, before)
+    layout = WarehouseLayout(settings.warehouse_dir)
+    weeks = layout.series_weeks()
+    assert len(weeks) >= 2
+    stamps = {w: layout.series_file(w).stat().st_ino for w in weeks}
+    assert ingest_inbox(settings, tmp_path / "next").exit_code == 0
+    last = max(read_catalog(LakeLayout(settings.lake_dir)).dates)
+    assert before.isocalendar()[1] == last.isocalendar()[1]  # the same week: its block grows
+    build_lookup(settings, last)
+    assert layout.series_weeks() == weeks
+    rebuilt = [w for w in weeks if layout.series_file(w).stat().st_ino != stamps[w]]
+    assert rebuilt == [weeks[-1]]  # only the week of the new date
+
+    old = open_lookup(settings, before)
+    assert old is not None
+    ids = [
+        r[0]
+        for r in sqlite3.connect(lookup_file(settings, before)).execute(
+            "SELECT customer_id FROM facts ORDER BY customer_id LIMIT 40"
+        )
+    ]
+    compared = 0
+    for cid in ids:
+        lake = assets_history(settings, cid, before)
+        found = old.series(cid)
+        assert (found is not None) == bool(lake), cid
+        if not lake or found is None:
+            continue
+        dates = [d for d, _ in old.series_dates() or []]
+        assert [dates[n] for n in found["n"]] == [p.biz_date for p in lake]  # never `last`
+        assert found["t"] == [p.total_assets for p in lake]
+        assert found["m"][:2] == [lake[-1].cash, lake[-1].stock_value]
+        compared += 1
+    assert compared >= 20

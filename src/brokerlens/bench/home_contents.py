@@ -97,6 +97,9 @@ def home_contents(home: Path) -> dict[str, Any]:
                 out[rel] = _rows(columns, cursor.fetchall())
             elif path.suffix == ".sqlite":
                 out[rel] = _sqlite_tables(path)
+                if "block" in out[rel]:  # a series block: what it was built from names the
+                    # lake's delivery folders, which differ between two loads of one date
+                    out[rel]["block"] = [DELIVERY.sub("", row) for row in out[rel]["block"]]
             elif path.suffix == ".json":
                 text = GENERATION.sub("", DELIVERY.sub("", path.read_text(encoding="utf-8")))
                 out[rel] = json.loads(text)

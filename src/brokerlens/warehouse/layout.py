@@ -28,7 +28,8 @@ formed here, and nowhere else.
   re-scoring cache.
 - `churn/models/v<N>/`: churn models; `churn/scores/<T>.parquet`: scores as of T.
 - `riskpref/<quarter>/v<N>/`: risk preference models (`model.json`, `levels.parquet`).
-- `lookup/<T>.sqlite`: the 360 lookup as of T (newest 5 kept).
+- `lookup/<T>.sqlite`: the 360 lookup as of T (newest 3 kept); `lookup/series/<monday>.sqlite`:
+  the 360 charts' series of one week of loaded dates (the weeks the kept lookups read).
 - `served/<snapshot id>.parquet`: the published profile's columnar copy.
 - `_run/`: a run's scratch relations (rebuilt by every run).
 Every file is written whole and swapped in atomically (`brokerlens.atomic`), so a reader sees a
@@ -308,6 +309,17 @@ class WarehouseLayout:
 
     def lookup_dates(self) -> list[dt.date]:
         return dated_files(self.lookup_dir, LOOKUP_SUFFIX)
+
+    @property
+    def series_dir(self) -> Path:
+        return self.lookup_dir / "series"
+
+    def series_file(self, monday: dt.date) -> Path:
+        """The 360 charts' block of the week starting `monday` (publish/series.py)."""
+        return self.series_dir / f"{monday.isoformat()}{LOOKUP_SUFFIX}"
+
+    def series_weeks(self) -> list[dt.date]:
+        return dated_files(self.series_dir, LOOKUP_SUFFIX)
 
     def obsolete_lookup_files(self) -> list[Path]:
         """The DuckDB lookup files of earlier versions, to be removed."""
