@@ -196,3 +196,42 @@ def test_brokerlens_run_scores_t_with_the_newest_model(
     # the run's two steps (features on the engine, scoring in Python) score as `churn score`
     score(settings, as_of=DAYS[-1])
     assert pq.read_table(churn_models(settings).scores_file(DAYS[-1])).equals(scores)
+
+
+def test_reasons_go_to_the_top_ranks_up_to_the_cap_and_chunks_change_nothing(
+    churn_home: ChurnHome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brokerlens.churn import service
+    from brokerlens.churn.data import ChurnData
+
+    settings = copy_home(churn_home, tmp_path / "home")
+    fit_model(settings, seed=5)
+    store = churn_models(settings)
+    model = store.read_model()
+    booster = service._booster(store, model.version)
+    config = ChurnConfig.model_validate(model.config)
+    assert config.model.reasons_max_rows == 50_000  # issue 21: the shipped cap
+
+    def scored(share: float, most: int) -> list[dict[str, object]]:
+        model.config["model"].update(reasons_share=share, reasons_max_rows=most)
+        with ChurnData(settings, config) as data:
+            day = data.days[-1]
+            table = service.score_table(data, model, booster, day, data.labels())
+        return sorted(table.to_pylist(), key=lambda r: r["rank"])
+
+    everyone = scored(1.0, 50_000)  # every customer explained
+    capped = scored(1.0, 3)
+    assert [r["customer_id"] for r in capped] == [r["customer_id"] for r in everyone]
+    assert sum(bool(r["reasons_zh"]) for r in everyone[:3]) == 3
+    for full, cut in zip(everyone, capped, strict=True):
+        assert cut["probability"] == full["probability"]
+        if cut["rank"] <= 3:  # the very same words for the top ranks
+            assert (cut["reasons_zh"], cut["reasons_en"]) == (
+                full["reasons_zh"],
+                full["reasons_en"],
+            )
+        else:
+            assert cut["reasons_zh"] == cut["reasons_en"] == ""
+    # the matrix, the predictions and the contributions in chunks of 4 rows: the same scores
+    monkeypatch.setattr(service, "CHUNK_ROWS", 4)
+    assert scored(1.0, 50_000) == everyone

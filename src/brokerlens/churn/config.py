@@ -61,6 +61,8 @@ class ModelParams(_Strict):
     threads: int = Field(default=2, ge=1, le=64)
     top_share: float = Field(default=0.05, gt=0, lt=1)
     reasons_share: float = Field(default=0.05, gt=0, le=1)  # top ranks given reasons
+    # issue 21: and at most this many of them (TreeSHAP costs ~0.7 ms of CPU a row)
+    reasons_max_rows: int = Field(default=50_000, ge=1)
     # issue 20: the index a customer's return is compared with (excess_return_20)
     benchmark_index: str = Field(default="000001.SH", min_length=1, max_length=20)
 

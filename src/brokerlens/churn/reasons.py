@@ -8,7 +8,7 @@ customer's reasons, each worded from the customer's own figures in Chinese and E
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -307,12 +307,37 @@ def groups(lookback: int) -> tuple[Group, ...]:
     )
 
 
+class _MatrixRow(Mapping[str, float]):
+    """One row of a feature matrix read by name (NaN where the feature was NULL)."""
+
+    __slots__ = ("_position", "_values")
+
+    def __init__(self, values: np.ndarray, position: dict[str, int]) -> None:
+        self._values, self._position = values, position
+
+    def __getitem__(self, name: str) -> float:
+        return float(self._values[self._position[name]])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._position)
+
+    def __len__(self) -> int:
+        return len(self._position)
+
+
+def matrix_rows(x: np.ndarray, features: list[str]) -> Sequence[Row]:
+    """The rows of a feature matrix (columns in `features` order) as `top_reasons` reads them,
+    without a Python object per value: the same words as the rows of the features table."""
+    position = {name: i for i, name in enumerate(features)}
+    return [_MatrixRow(values, position) for values in x]
+
+
 def feature_names(lookback: int) -> list[str]:
     return [f for group in groups(lookback) for f in group.features]
 
 
 def top_reasons(
-    contrib: np.ndarray, features: list[str], rows: list[Row], lookback: int, top: int = 3
+    contrib: np.ndarray, features: list[str], rows: Sequence[Row], lookback: int, top: int = 3
 ) -> tuple[list[str], list[str]]:
     """Per row, its `top` reasons (zh and en, joined by '；' and '; ') from the contributions.
 
