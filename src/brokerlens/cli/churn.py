@@ -100,7 +100,8 @@ def show(
     if not found.reasons_zh:
         console.print(
             f"no reasons as of {found.score_date}: they are given to the top ranks only "
-            "(model.reasons_share in churn.yaml) / 仅排名靠前的客户给出原因",
+            "(model.reasons_share, at most model.reasons_max_rows, in churn.yaml) / "
+            "仅排名靠前的客户给出原因",
             markup=False,
         )
         return
