@@ -39,6 +39,12 @@ flows AS (
     FROM customer_day AS c
     JOIN churn_days AS d ON d.biz_date = c.biz_date
 ),
+-- issue 21: a window's net outflow needs a day of net outflow, so only the customers with one
+-- can churn softly; the windows are computed for them alone (whole partitions: the same
+-- figures), not for every customer-day of the history
+outflowing AS (
+    SELECT DISTINCT customer_id FROM flows WHERE net_in < 0
+),
 windows AS (
     SELECT
         customer_id,
@@ -56,6 +62,7 @@ windows AS (
             RANGE BETWEEN 1 FOLLOWING AND :return_days FOLLOWING
         ) AS net_in_after
     FROM flows
+    WHERE customer_id IN (SELECT customer_id FROM outflowing)
 ),
 soft AS (
     SELECT customer_id, min(di) AS churn_di, 'net_outflow' AS cause
