@@ -14,6 +14,7 @@ from brokerlens.bench.churn import (
     expected_calibration_error,
     quality_lines,
 )
+from brokerlens.bench.harness import SUITES, BenchPlan
 
 
 def test_calibration_error_is_the_gap_between_probability_and_rate() -> None:
@@ -88,3 +89,15 @@ def test_the_rule_baseline_uses_the_alerts_thresholds(tmp_path: Path) -> None:
     from brokerlens.config import load_settings
 
     assert rule_params(load_settings(home=tmp_path / "home")) == (0.5, 5)
+
+
+def test_the_churn_suite_times_a_scoring_after_the_fit(tmp_path: Path) -> None:
+    plan = BenchPlan(
+        customers=1000, days=250, start=dt.date(2025, 1, 2), seed=7, fmt="parquet",
+        bad_rows=0.0, workdir=tmp_path / "w", suite="churn",
+    )  # fmt: skip
+    stages = {s.name: s for s in SUITES["churn"]}
+    names = list(stages)
+    assert names.index("churn fit") < names.index("churn score") < names.index("churn evaluate")
+    score = stages["churn score"]
+    assert score.command(plan)[-2:] == ["churn", "score"] and "3,000,000" in score.target

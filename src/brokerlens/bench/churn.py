@@ -81,6 +81,10 @@ def _fit(plan: BenchPlan) -> list[str]:
     return cli(plan, "churn", "fit", "--seed", str(plan.seed))
 
 
+def _score(plan: BenchPlan) -> list[str]:
+    return cli(plan, "churn", "score")
+
+
 def _evaluate(plan: BenchPlan) -> list[str]:
     home = str(plan.workdir / "home")
     truth = str(plan.inbox_dir / TRUTH)
@@ -91,6 +95,8 @@ for stage in (
     generate_stage,
     Stage("ingest", _ingest, ok_exit_codes=(0, 1)),
     Stage("churn fit", _fit),
+    # issue 21: the last date scored with reasons (features, labels, LightGBM, TreeSHAP)
+    Stage("churn score", _score, "<= 60 s at 3,000,000 customers (issue 21)"),
     Stage(
         "churn evaluate",
         _evaluate,
