@@ -147,25 +147,6 @@ def test_eligibility_rescore_class_and_report(home: dict[str, str], brokerlens: 
     assert "V2021.2" in versions.stdout and "V2024.1" in versions.stdout
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (("check", "CX", "P_EQ", "--user", "hqm"), "no customer 'CX'"),
-        (("check", "CMID", "NOPE", "--user", "hqm"), "a permission: margin, chinext"),
-        (("check", "CMID", "P_EQ", "--context", "sale", "--user", "hqm"), "context 'sale' is not"),
-        (("check", "CMID", "P_EQ"), "Missing option '--user'"),
-        (("check", "CMID", "P_EQ", "--user", "nobody"), "no user 'nobody'"),
-        (("check", "CMID", "P_EQ", "--user", "broker"), "no customer 'CMID'"),  # out of scope
-        (("check", "CMID", "P_EQ", "--by", "amy"), "No such option: --by"),
-        (("eligibility", "CMID"), "Missing option '--user'"),
-        (("warn", "42", "--user", "hqm"), "no check 42"),
-        (
-            ("request-class", "CMID", "upwards", "--user", "hqm"),
-            "direction 'upwards' is not one of",
-        ),
-        (("questionnaire", "V9"), "questionnaire version 'V9' is unknown"),
-    ],
-)
 def _rows(out: str) -> dict[str, list[str]]:
     """The validity table's rows by customer (rich's box drawing aside)."""
     rows = [re.findall(r"[^\s│┃]+", line) for line in out.splitlines()]
@@ -194,6 +175,25 @@ def test_validity_lists_the_expired_expiring_and_missing(
     assert bad.returncode == 2 and "--as-of" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("check", "CX", "P_EQ", "--user", "hqm"), "no customer 'CX'"),
+        (("check", "CMID", "NOPE", "--user", "hqm"), "a permission: margin, chinext"),
+        (("check", "CMID", "P_EQ", "--context", "sale", "--user", "hqm"), "context 'sale' is not"),
+        (("check", "CMID", "P_EQ"), "Missing option '--user'"),
+        (("check", "CMID", "P_EQ", "--user", "nobody"), "no user 'nobody'"),
+        (("check", "CMID", "P_EQ", "--user", "broker"), "no customer 'CMID'"),  # out of scope
+        (("check", "CMID", "P_EQ", "--by", "amy"), "No such option: --by"),
+        (("eligibility", "CMID"), "Missing option '--user'"),
+        (("warn", "42", "--user", "hqm"), "no check 42"),
+        (
+            ("request-class", "CMID", "upwards", "--user", "hqm"),
+            "direction 'upwards' is not one of",
+        ),
+        (("questionnaire", "V9"), "questionnaire version 'V9' is unknown"),
+    ],
+)
 def test_bad_input_gets_a_message_not_a_traceback(
     home: dict[str, str], brokerlens: Any, args: tuple[str, ...], message: str
 ) -> None:

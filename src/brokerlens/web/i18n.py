@@ -2096,6 +2096,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.churn_probability": ("流失概率（0-1）", "Churn probability (0-1)"),
     "seg.group.churn": ("流失预警", "Churn warning"),
     # --- end issue 20 churn ---
+    # issue 24: a segment's visibility in the audit log
+    "enum.visibility.private": ("仅自己", "Private"),
+    "enum.visibility.unit": ("共享给机构", "Shared with unit"),
 }
 
 
@@ -2589,6 +2592,10 @@ AUDIT_DETAIL_KEYS: dict[str, tuple[str, str]] = {
     "product_type": ("产品类型", "Product type"),
     "risk_level": ("风险等级", "Risk level"),
     "product_status": ("产品状态", "Product status"),
+    # issue 24: a segment saved, changed or deleted
+    "name": ("名称", "Name"),
+    "visibility": ("可见范围", "Visibility"),
+    "before": ("修改前", "Before"),
 }
 
 # Request parameters as an error names them: name -> (zh, en); else `column_label`.
