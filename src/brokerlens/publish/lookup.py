@@ -213,19 +213,20 @@ def build_lookup(settings: Settings, as_of: dt.date) -> Path:
     """Write the lookup file for `as_of` (replacing one built before) and return its path."""
     layout = WarehouseLayout(settings.warehouse_dir)
     target = layout.lookup_file(as_of)
+    files = _Files(settings)  # the lake's catalog, read once for the step
     with atomic_file(target) as scratch:
-        _write_lookup(settings, as_of, scratch)
-    _prune(layout, as_of, _Files(settings))
+        _write_lookup(settings, files, as_of, scratch)
+    _prune(layout, as_of, files)
     return target
 
 
-def _write_lookup(settings: Settings, as_of: dt.date, scratch: Path) -> None:
+def _write_lookup(settings: Settings, files: _Files, as_of: dt.date, scratch: Path) -> None:
     warehouse = open_warehouse(settings, lock_down=False)
     sink = sqlite3.connect(scratch)
     try:
         warehouse.execute("SET enable_progress_bar = false")
         # A feed never delivered has no select: the 360 shows none of it.
-        selects = {t: s for t, s in _selects(_Files(settings), as_of).items() if s is not None}
+        selects = {t: s for t, s in _selects(files, as_of).items() if s is not None}
         columns = {table: _columns(warehouse, select) for table, select in selects.items()}
         sink.execute("PRAGMA page_size = 16384")  # documents of ~1 KB: few overflow pages
         sink.execute("PRAGMA journal_mode = OFF")
@@ -247,7 +248,6 @@ def _write_lookup(settings: Settings, as_of: dt.date, scratch: Path) -> None:
                 for i, c in enumerate(c for c in cols if c != "customer_id")
             ],
         )
-        files = _Files(settings)
         passes = _passes(files, as_of)
         for n in range(passes if selects else 0):
             result = warehouse.execute(_documents_sql(selects, columns, passes, n))
