@@ -67,6 +67,15 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=300, description="seconds to wait for the SMTP server"
     )
 
+    # DuckDB's buffer cap for the run steps and publish (issue 21): its own default is 80% of
+    # RAM, which a first publish at 1M customers took whole (18.7 GB); past the cap it spills.
+    duckdb_memory: str = Field(
+        default="25%",
+        pattern=r"^([1-9][0-9]?%|[1-9][0-9]*(\.[0-9]+)?\s*(MB|GB|TB|MiB|GiB|TiB))$",
+        description="DuckDB's memory cap per run step and publish: a share of RAM (25%) or a "
+        "size (6GB); past it DuckDB spills to <home>/tmp",
+    )
+
     # The Spark engine (`run --engine spark`): where it runs and how big its driver is.
     spark_master: str = Field(
         default="local[*]",
@@ -119,6 +128,11 @@ class Settings(BaseSettings):
     @property
     def lake_dir(self) -> Path:
         return self.home / "lake"
+
+    @property
+    def spill_dir(self) -> Path:
+        """Where DuckDB spills what exceeds `duckdb_memory` (emptied by DuckDB itself)."""
+        return self.home / "tmp" / "duckdb"
 
     @property
     def bench_dir(self) -> Path:

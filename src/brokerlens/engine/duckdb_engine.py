@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -22,14 +23,33 @@ def empty_select(columns: Columns) -> str:
     return f"SELECT {cols} WHERE false"
 
 
+def limit_memory(
+    conn: duckdb.DuckDBPyConnection, memory_limit: str | None, spill_dir: Path | None
+) -> None:
+    """Cap DuckDB's buffers and name where it spills past the cap (its default, `.tmp` in the
+    working directory, would land wherever a scheduler starts the job)."""
+    if memory_limit:
+        conn.execute(f"SET memory_limit = {literal(memory_limit)}")
+    if spill_dir is not None:
+        # DuckDB makes the last folder only; a read-only home fails only if it ever spills
+        with contextlib.suppress(OSError):
+            spill_dir.parent.mkdir(parents=True, exist_ok=True)
+        conn.execute(f"SET temp_directory = {literal(str(spill_dir))}")
+
+
 class DuckDBEngine:
     name: ClassVar[str] = "duckdb"
     dialect: ClassVar[str] = "duckdb"
 
-    def __init__(self, *, memory_limit: str | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+        spill_dir: Path | None = None,
+    ) -> None:
         self.conn = duckdb.connect(":memory:")
-        if memory_limit:
-            self.conn.execute(f"SET memory_limit = {literal(memory_limit)}")
+        limit_memory(self.conn, memory_limit, spill_dir)
         if threads:
             self.conn.execute(f"SET threads = {int(threads)}")
         self.conn.execute("SET preserve_insertion_order = false")

@@ -11,7 +11,9 @@ from brokerlens.errors import ConfigError
 
 
 def _duckdb(settings: Settings, threads: int | None = None) -> Engine:
-    return DuckDBEngine(threads=threads)
+    return DuckDBEngine(
+        threads=threads, memory_limit=settings.duckdb_memory, spill_dir=settings.spill_dir
+    )
 
 
 def _spark(settings: Settings, threads: int | None = None) -> Engine:

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from brokerlens.config import Settings
+from brokerlens.engine.duckdb_engine import limit_memory
 from brokerlens.errors import BrokerlensError, LakeError, ReadOnlyError
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
@@ -49,6 +50,7 @@ def open_warehouse(
             hint="run `brokerlens ingest INBOX` first (or pass the right --home)",
         )
     conn = duckdb.connect(":memory:")
+    limit_memory(conn, settings.duckdb_memory, settings.spill_dir)
     create_views(conn, layout, catalog)
     warehouse = WarehouseLayout(settings.warehouse_dir)
     create_computed_views(conn, warehouse)
