@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -93,6 +94,8 @@ def bench(
             f"--inbox {inbox} holds no generated brokerage (no _generator.json)",
             hint="point it at a folder made by `brokerlens generate`",
         )
+    if inbox is not None:  # the report names the brokerage benched, not the defaults
+        customers, days = generated_size(inbox)
     try:
         start_date = dt.date.fromisoformat(start)
     except ValueError:
@@ -133,3 +136,10 @@ def bench(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report.to_json(), encoding="utf-8")
     console.print(f"report written to {path}")
+
+
+def generated_size(inbox: Path) -> tuple[int, int]:
+    """Customers and delivered dates of a folder made by `generate` (continuations included)."""
+    options = json.loads((inbox / "_generator.json").read_text(encoding="utf-8"))
+    dates = [p for p in inbox.iterdir() if p.is_dir() and p.name[:2] == "20"]
+    return int(options["customers"]), len(dates)
