@@ -58,6 +58,7 @@ TableOrBuilder: TypeAlias = pa.Table | Callable[[], pa.Table]
 # the oracle's purchase propensity: every ORACLE_EVERY trading days, the ORACLE_TOP products of
 # each active customer (written to _ground_truth/product_propensity.parquet)
 ORACLE_EVERY = 20
+BROKER_LEAVES_P = 0.001  # a day, per broker
 ORACLE_TOP = 20
 ORACLE_CHUNK = 100_000
 PROPENSITY_SCHEMA = pa.schema(
@@ -709,7 +710,7 @@ class Simulation:
         staff_rows: list[int] = []
         # staff who leave; their customers go to a new hire or a colleague
         brokers = np.flatnonzero((org.staff_position == BROKER) & (org.staff_leave == NULL_INT))
-        leavers = brokers[rng.random(len(brokers)) < 0.001] if t > 0 else brokers[:0]
+        leavers = brokers[rng.random(len(brokers)) < BROKER_LEAVES_P] if t > 0 else brokers[:0]
         for leaver in leavers.tolist():
             org.staff_leave[leaver] = biz
             hire = org.hire(leaver, biz)
@@ -847,7 +848,7 @@ class Simulation:
         if len(c_rows):
             tables["complaints"] = self.complaints.table(np.sort(c_rows))
         return {
-            "staff": np.array(staff_rows, np.int64),
+            "staff": first_occurrences(np.array(staff_rows, np.int64)),
             "relationships": np.concatenate(touched) if touched else np.zeros(0, np.int64),
             "assessments": np.arange(n_assess, len(self.assess.cust)),
             "agreements": np.union1d(
@@ -1020,3 +1021,12 @@ class Simulation:
             for spec in REFERENCE_FEEDS:
                 out.setdefault(spec.name, empty(spec.name))
         return out
+
+
+def first_occurrences(rows: np.ndarray) -> np.ndarray:
+    """Each index once, in the order first seen: a broker hired on the day their team lead
+    leaves is both a hire and one of the reports moved under the successor, and two rows of
+    one staff id in a day's feed is a duplicate key the loader quarantines (seen at 3M
+    customers). Without repeats the rows come out as they went in, so the bytes do not move."""
+    _, first = np.unique(rows, return_index=True)
+    return rows[np.sort(first)]
