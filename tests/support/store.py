@@ -56,6 +56,25 @@ def pg_schema(prefix: str = "t") -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def pg_database(prefix: str = "t") -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database (on PG_URL's server), dropped on leaving: for
+    what a schema cannot stand in for, like a database copied with `CREATE DATABASE ...
+    TEMPLATE`. Fails (CI) or skips when PostgreSQL is not reachable; see `require_postgres`."""
+    require_postgres()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        dispose_engines()
+        with admin.connect() as connection:  # FORCE: a killed run's connection may linger
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def pg_schema_url() -> Iterator[str]:
     """A URL whose connections live in a fresh PostgreSQL schema, dropped afterwards."""

@@ -9,6 +9,11 @@ daily job (and inside the slowest steps, and while loading), each time in a fres
 `daily` must finish it as an uninterrupted run does (`home_contents`), and a reader meanwhile
 sees one whole date.
 
+The drill runs on the store the bench runs on: the home's SQLite file, or the PostgreSQL database
+BROKERLENS_DATABASE_URL names when it is set (`brokerlens bench --suite daily-drill` with it set
+publishes the history there). On PostgreSQL every killed copy of the home gets a copy of that
+database too (`CREATE DATABASE ... TEMPLATE`, see `store_copy`), dropped when done.
+
 `python -m brokerlens.bench.daily steps|scan|drill ...` are the stages that are not CLI commands.
 """
 
@@ -20,7 +25,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -29,22 +33,40 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import sqlalchemy as sa
 
 from brokerlens.bench.harness import BenchPlan, Stage, cli, generate_stage, register_stage
-from brokerlens.bench.home_contents import differences, home_contents
+from brokerlens.bench.home_contents import connected, differences, home_contents, store_url
 from brokerlens.bench.indicators import hold_back
+from brokerlens.bench.store_copy import StoreCopies
 from brokerlens.console import console
 from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 
+STORE_VARIABLE = "BROKERLENS_DATABASE_URL"
+KillPoint = tuple[str, str | None, float]  # where, the output line to kill after, seconds later
+
+
+def environment(store: str | None, **extra: str) -> dict[str, str]:
+    """This process's environment for a `brokerlens` run on `store` (None: the home's SQLite)."""
+    env = {k: v for k, v in os.environ.items() if k != STORE_VARIABLE}
+    if store is not None:
+        env[STORE_VARIABLE] = store
+    return {**env, "COLUMNS": "200", **extra}
+
 
 def kill_when(
-    home: Path, inbox: Path, seen: Callable[[str], bool] | None, delay: float
+    home: Path,
+    inbox: Path,
+    seen: Callable[[str], bool] | None,
+    delay: float,
+    store: str | None = None,
 ) -> list[str]:
-    """Start `brokerlens daily`, SIGKILL it `delay` seconds after a line of its output passes
-    `seen` (or `delay` seconds after it started when `seen` is None); its lines so far. Raises
-    RuntimeError when it ends before the kill point."""
-    env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
+    """Start `brokerlens daily` (on `store`, a URL, or the home's SQLite when None), SIGKILL it
+    `delay` seconds after a line of its output passes `seen` (or `delay` seconds after it
+    started when `seen` is None); its lines so far. Raises RuntimeError when it ends before the
+    kill point."""
+    env = environment(store, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "brokerlens", "--home", str(home), "daily", str(inbox)],
         stdout=subprocess.PIPE,
@@ -72,34 +94,61 @@ def kill_when(
     return lines
 
 
-def served(home: Path) -> tuple[str, int, int]:
-    """What a reader sees: the served date, its snapshot's row count, its table's rows."""
-    with sqlite3.connect(home / "brokerlens.db") as db:
+def served(home: Path, store: str | None = None) -> tuple[str, int, int]:
+    """What a reader sees: the served date, its snapshot's row count, its table's rows (of the
+    store at `store`, or the home's SQLite when None)."""
+    with connected(store_url(home, store)) as db:
         as_of, rows, table = db.execute(
-            "SELECT s.as_of_date, s.rows, s.table_name "
-            "FROM serving v JOIN snapshots s ON s.snapshot_id = v.snapshot_id "
-            "WHERE s.status = 'served'"
-        ).fetchone()
-        (count,) = db.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # the store's name
+            sa.text(
+                "SELECT s.as_of_date, s.rows, s.table_name "
+                "FROM serving v JOIN snapshots s ON s.snapshot_id = v.snapshot_id "
+                "WHERE s.status = 'served'"
+            )
+        ).one()
+        quoted = db.dialect.identifier_preparer.quote(table)  # the name the store keeps
+        count = db.execute(sa.text(f"SELECT count(*) FROM {quoted}")).scalar_one()
     return str(as_of), int(rows), int(count)
 
 
-def daily(home: Path, inbox: Path) -> subprocess.CompletedProcess[str]:
+def daily(home: Path, inbox: Path, store: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "brokerlens", "--home", str(home), "daily", str(inbox)],
         capture_output=True,
         text=True,
-        env={**os.environ, "COLUMNS": "200"},
+        env=environment(store),
     )
 
 
 LINE = re.compile(r"^\d\d:\d\d:\d\d (\S+) (.+?)  ([0-9.]+) s")  # the CLI's progress line
 
 
-def kill_points(lines: list[str]) -> list[tuple[str, str | None, float]]:
+def timed_daily(home: Path, inbox: Path, store: str | None = None) -> tuple[int, list[str], float]:
+    """`daily` run to its end: its exit code, its output (stderr too), and the seconds from its
+    start to its first line (the first date loaded: `kill_points` aims inside the loading)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "brokerlens", "--home", str(home), "daily", str(inbox)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=environment(store, PYTHONUNBUFFERED="1"),
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    first = 0.0
+    with proc.stdout:
+        for line in proc.stdout:
+            first = first or time.perf_counter() - started
+            lines.append(line)
+    return proc.wait(), lines, first
+
+
+def kill_points(lines: list[str], first_line_at: float | None = None) -> list[KillPoint]:
     """(where, the output line to kill after, seconds later) for every finished piece of work
-    of an uninterrupted run's output, inside its two slowest run steps, and while loading."""
-    points: list[tuple[str, str | None, float]] = [("while loading", None, 1.0)]
+    of an uninterrupted run's output, inside its two slowest run steps, and while loading:
+    halfway through the first date's loading when the run's first line came `first_line_at`
+    seconds after its start, else a second after the start."""
+    points: list[KillPoint] = []
     steps: list[tuple[str, float]] = []
     for line in lines:
         found = LINE.match(line)
@@ -108,54 +157,79 @@ def kill_points(lines: list[str]) -> list[tuple[str, str | None, float]]:
         marker = f"{found[1]} {found[2]}  "
         points.append((f"after {marker.strip()}", marker, 0.0))
         steps.append((marker, float(found[3])))
+    loading = 1.0
+    if first_line_at is not None and steps:
+        loading = max(first_line_at - steps[0][1] / 2, 0.1)
+    points.insert(0, ("while loading", None, round(loading, 2)))
     runs = [(i, m, s) for i, (m, s) in enumerate(steps) if m.startswith("计算 ") and i]
     for i, marker, seconds in sorted(runs, key=lambda r: -r[2])[:2]:
         points.append((f"inside {marker.strip()}", steps[i - 1][0], seconds / 2))
     return points
 
 
-def drill(base: Path, inbox: Path, work: Path) -> dict[str, object]:
-    """Kill a copy of `base` at every point of `kill_points`, finish it, compare."""
-    reference = work / "reference"
-    shutil.copytree(base, reference, symlinks=True)
-    done = daily(reference, inbox)
-    if done.returncode != 0:
-        raise RuntimeError(f"the uninterrupted run failed:\n{done.stdout}{done.stderr}")
-    expected = home_contents(reference)
-    before = served(base)[0]
-    after = served(reference)[0]
-    results = []
-    for where, marker, delay in kill_points(done.stdout.splitlines(keepends=True)):
-        home = work / "killed"
+def drill(
+    base: Path,
+    inbox: Path,
+    work: Path,
+    store: str | None = None,
+    choose: Callable[[list[KillPoint]], list[KillPoint]] | None = None,
+) -> dict[str, object]:
+    """Kill a copy of `base` at every point of `kill_points` (or at those `choose` picks of
+    them), finish it, compare. `store`: the base's PostgreSQL database (a URL), copied with the
+    home for every run; None when the store is the home's SQLite file."""
+    copies = None if store is None else StoreCopies(store)
+    try:
+        return _drill(base, inbox, work, copies, choose)
+    finally:
+        if copies is not None:
+            copies.drop_all()
+
+
+def _drill(
+    base: Path,
+    inbox: Path,
+    work: Path,
+    copies: StoreCopies | None,
+    choose: Callable[[list[KillPoint]], list[KillPoint]] | None,
+) -> dict[str, object]:
+    def fresh(home: Path) -> str | None:
+        """`home` a fresh copy of the base home, on a fresh copy of its store: its URL."""
         shutil.rmtree(home, ignore_errors=True)
         shutil.copytree(base, home, symlinks=True)
-        seen = None if marker is None else (lambda line, m=marker: m in line)
+        return None if copies is None else copies.copy()
+
+    base_store = None if copies is None else copies.url.render_as_string(hide_password=False)
+    before = served(base, base_store)[0]
+    reference = work / "reference"
+    reference_store = fresh(reference)
+    exit_code, lines, first_line_at = timed_daily(reference, inbox, reference_store)
+    if exit_code != 0:
+        raise RuntimeError("the uninterrupted run failed:\n" + "".join(lines))
+    expected = home_contents(reference, reference_store)
+    after = served(reference, reference_store)[0]
+    points = kill_points(lines, first_line_at)
+    if choose is not None:
+        points = choose(points)
+    results = []
+    for point in points:
+        home = work / "killed"
+        store = fresh(home)
         try:
-            kill_when(home, inbox, seen, delay)
-        except RuntimeError:
-            results.append({"where": where, "killed": False})
-            continue
-        as_of, rows, count = served(home)
-        whole = as_of in (before, after) and rows == count
-        finished = daily(home, inbox)
-        different = differences(home_contents(home), expected)
-        results.append(
-            {
-                "where": where,
-                "killed": True,
-                "served_whole": whole,
-                "exit_code": finished.returncode,
-                "different": different,
-            }
-        )
-        outcome = "equal" if not different else "DIFFERENT: " + ", ".join(different)
-        console.print(
-            f"{where}: {'whole' if whole else 'MIXED'} date while killed, resumed exit "
-            f"{finished.returncode}, {outcome}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+            result = _kill_and_finish(home, inbox, store, point, (before, after), expected)
+        finally:
+            if copies is not None and store is not None:
+                copies.drop(store)
+        results.append(result)
+        if result["killed"]:
+            different = result["different"]
+            outcome = "equal" if not different else "DIFFERENT: " + ", ".join(different)
+            console.print(
+                f"{point[0]}: {'whole' if result['served_whole'] else 'MIXED'} date while "
+                f"killed, resumed exit {result['exit_code']}, {outcome}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     killed = [r for r in results if r["killed"]]
     return {
         "points": len(results),
@@ -163,6 +237,33 @@ def drill(base: Path, inbox: Path, work: Path) -> dict[str, object]:
         "equal": sum(1 for r in killed if not r["different"] and r["exit_code"] == 0),
         "served_whole": sum(1 for r in killed if r["served_whole"]),
         "results": results,
+    }
+
+
+def _kill_and_finish(
+    home: Path,
+    inbox: Path,
+    store: str | None,
+    point: KillPoint,
+    dates: tuple[str, str],
+    expected: dict[str, Any],
+) -> dict[str, Any]:
+    """Kill a run of `home` at `point`, check a reader sees one whole date of `dates` (before,
+    after), finish it and compare it with `expected`."""
+    where, marker, delay = point
+    seen = None if marker is None else (lambda line: marker in line)
+    try:
+        kill_when(home, inbox, seen, delay, store)
+    except RuntimeError:
+        return {"where": where, "killed": False}
+    as_of, rows, count = served(home, store)
+    finished = daily(home, inbox, store)
+    return {
+        "where": where,
+        "killed": True,
+        "served_whole": as_of in dates and rows == count,
+        "exit_code": finished.returncode,
+        "different": differences(home_contents(home, store), expected),
     }
 
 
@@ -276,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "scan":
         console.print(raw_scan(args.home), markup=False, soft_wrap=True)
     else:
-        figures = drill(args.home, args.inbox, args.workdir / "drill")
+        store = os.environ.get(STORE_VARIABLE) or None
+        figures = drill(args.home, args.inbox, args.workdir / "drill", store)
         console.print(json.dumps(figures, ensure_ascii=False, indent=1), markup=False)
         console.print(
             f"kill drill: {figures['killed']} of {figures['points']} points killed; "
