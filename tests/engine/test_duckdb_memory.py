@@ -48,3 +48,14 @@ def test_a_bad_cap_names_the_variable(tmp_path, monkeypatch, value):
     monkeypatch.setenv("BROKERLENS_DUCKDB_MEMORY", value)
     with pytest.raises(ConfigError, match="BROKERLENS_DUCKDB_MEMORY"):
         load_settings(tmp_path)
+
+
+def test_ingest_holds_the_lakes_keys_under_the_same_cap(tmp_path):
+    from brokerlens.ingest.load import IngestSession
+    from brokerlens.lake.layout import LakeLayout
+
+    work = tmp_path / "work"
+    work.mkdir()
+    with IngestSession(LakeLayout(tmp_path / "lake"), work, "64MB") as session:
+        assert _setting(session.conn, "memory_limit") == _reference("64MB")
+        assert _setting(session.conn, "temp_directory") == str(work / "spill")

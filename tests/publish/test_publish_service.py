@@ -199,6 +199,15 @@ def test_a_publish_failing_midway_leaves_the_previous_date_served(
     assert failed == 1
     monkeypatch.undo()
     assert publish(pub_settings, as_of=computed.latest).rows > 0  # and the next one works
+    # the failed publish's columnar copy (written beside the load) went with it
+    with open_store(pub_settings).connect() as connection:
+        recorded = set(
+            connection.execute(
+                sa.text("select columnar_path from snapshots where status <> 'failed'")
+            ).scalars()
+        )
+    served_dir = pub_settings.warehouse_dir / "served"
+    assert {str(p) for p in served_dir.glob("*.parquet")} == recorded
 
 
 def test_a_store_error_becomes_a_publish_error(

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from brokerlens.contract.manifest import Manifest
+from brokerlens.engine.duckdb_engine import limit_memory
 from brokerlens.engine.sqltext import ident
 from brokerlens.errors import DateRejected
 from brokerlens.ingest.discover import DateFolder, FeedFile, check_manifest, list_feed_files
@@ -35,10 +36,11 @@ from brokerlens.lake.layout import LakeLayout
 SMALL_DATE_BYTES = 256 << 20
 
 
-def connect(workdir: Path) -> duckdb.DuckDBPyConnection:
-    """A private in-memory DuckDB; it spills to `workdir` when memory runs short."""
+def connect(workdir: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB; it spills to `workdir` past `memory_limit` (the lake's keys
+    it holds grow with every date: at 3M customers x 20 dates 7.8 GB without a cap)."""
     conn = duckdb.connect(":memory:")
-    conn.execute("SET temp_directory = $dir", {"dir": str(workdir / "spill")})
+    limit_memory(conn, memory_limit, workdir / "spill")
     conn.execute("SET preserve_insertion_order = true")
     return conn
 
@@ -126,8 +128,8 @@ class IngestSession:
     Per date: `stage_date`, then either `committed` (after the catalog swap) or `discard`.
     """
 
-    def __init__(self, layout: LakeLayout, workdir: Path) -> None:
-        self.layout, self.workdir = layout, workdir
+    def __init__(self, layout: LakeLayout, workdir: Path, memory_limit: str | None = None) -> None:
+        self.layout, self.workdir, self.memory_limit = layout, workdir, memory_limit
         self.pending: DateValidator | None = None
         self.ahead: Future[ReadDate] | None = None
         self.pool: ThreadPoolExecutor | None = None
@@ -135,7 +137,7 @@ class IngestSession:
         self._open()
 
     def _open(self) -> None:
-        self.conn = connect(self.workdir)
+        self.conn = connect(self.workdir, self.memory_limit)
         self.reader = self.conn.cursor()
         row = self.conn.execute("SELECT current_setting('threads')").fetchone()
         self.threads = int(row[0]) if row else 1

@@ -58,7 +58,7 @@ def ingest_inbox(
         rejected: set[dt.date] = set()
         with (
             tempfile.TemporaryDirectory(prefix=".work-", dir=layout.root) as tmp,
-            IngestSession(layout, Path(tmp)) as session,
+            IngestSession(layout, Path(tmp), settings.duckdb_memory) as session,
         ):
             upcoming = iter([*folders[1:], None])
             for folder in progress_over(folders, len(folders), "ingest"):
