@@ -286,3 +286,29 @@ def test_postgres_plans_with_fresh_statistics_after_a_publish(
     for name in (table, "staff", "relationships", "org_units"):
         assert analysed.get(name, 0) >= 1, name
     assert planned == staff  # the planner knows the staff table's real size
+
+
+def test_the_trend_backfilled_a_few_dates_a_query_equals_one_query_over_all(
+    computed: Computed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brokerlens.lake.catalog import read_catalog
+    from brokerlens.lake.layout import LakeLayout
+    from brokerlens.publish import scope
+    from brokerlens.warehouse import open_warehouse
+
+    days = sorted(read_catalog(LakeLayout(computed.home / "lake")).dates)
+    assert len(days) >= 5
+    duck = open_warehouse(load_settings(home=computed.home), lock_down=False)
+    try:
+        whole = duck.sql(scope.scope_sql(days, sqlite=False)).to_arrow_table().to_pylist()
+        monkeypatch.setattr(scope, "DATES_PER_QUERY", 2)
+        chunked = scope.compute_scope(duck, days, sqlite=False)
+    finally:
+        duck.close()
+    assert chunked is not None
+
+    def key(row: dict[str, Any]) -> tuple[str, str, str]:
+        return (row["kind"], row["scope_id"], str(row["biz_date"]))
+
+    assert sorted(chunked.to_pylist(), key=key) == sorted(whole, key=key)
+    assert {row["biz_date"] for row in whole} == set(days)  # every date has its rows
