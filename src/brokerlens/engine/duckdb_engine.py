@@ -26,7 +26,7 @@ def empty_select(columns: Columns) -> str:
 def limit_memory(
     conn: duckdb.DuckDBPyConnection, memory_limit: str | None, spill_dir: Path | None
 ) -> None:
-    """Cap DuckDB's buffers and name where it spills past the cap (its default, `.tmp` in the
+    """Cap DuckDB's buffers and name where it spills past the cap (its default, a folder in the
     working directory, would land wherever a scheduler starts the job)."""
     if memory_limit:
         conn.execute(f"SET memory_limit = {literal(memory_limit)}")
