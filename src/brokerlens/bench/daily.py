@@ -55,6 +55,10 @@ def environment(store: str | None, **extra: str) -> dict[str, str]:
     return {**env, "COLUMNS": "200", **extra}
 
 
+def _daily_argv(home: Path, inbox: Path) -> list[str]:
+    return [sys.executable, "-m", "brokerlens", "--home", str(home), "daily", str(inbox)]
+
+
 def kill_when(
     home: Path,
     inbox: Path,
@@ -68,7 +72,7 @@ def kill_when(
     kill point."""
     env = environment(store, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "brokerlens", "--home", str(home), "daily", str(inbox)],
+        _daily_argv(home, inbox),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -112,7 +116,7 @@ def served(home: Path, store: str | None = None) -> tuple[str, int, int]:
 
 def daily(home: Path, inbox: Path, store: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "brokerlens", "--home", str(home), "daily", str(inbox)],
+        _daily_argv(home, inbox),
         capture_output=True,
         text=True,
         env=environment(store),
@@ -127,7 +131,7 @@ def timed_daily(home: Path, inbox: Path, store: str | None = None) -> tuple[int,
     start to its first line (the first date loaded: `kill_points` aims inside the loading)."""
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "brokerlens", "--home", str(home), "daily", str(inbox)],
+        _daily_argv(home, inbox),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -27,6 +27,8 @@ import duckdb
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from brokerlens.store.db import with_driver
+
 VOLATILE_COLUMNS = frozenset(
     {
         "created_at",
@@ -83,11 +85,8 @@ def store_url(home: Path, store: str | None) -> str:
 
 
 def driver_url(url: str) -> sa.URL:
-    """`url` naming its driver: a bare postgresql:// means psycopg here, as in the store."""
-    parsed = sa.make_url(url)
-    return (
-        parsed.set(drivername="postgresql+psycopg") if parsed.drivername == "postgresql" else parsed
-    )
+    """`url` naming its driver, as the store names it (`store.db.with_driver`)."""
+    return with_driver(sa.make_url(url))
 
 
 @contextmanager

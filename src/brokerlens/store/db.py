@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from brokerlens.config import Settings
@@ -57,12 +57,18 @@ def _new_engine(url: str) -> Engine:
             f"unsupported database {parsed.get_backend_name()!r} in BROKERLENS_DATABASE_URL",
             hint="use PostgreSQL (postgresql+psycopg://...) or leave it unset for SQLite",
         )
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    parsed = with_driver(parsed)
     try:
         return create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True)
     except NoSuchModuleError as exc:
         raise ConfigError(f"no driver for {parsed.drivername}: {exc}") from None
+
+
+def with_driver(parsed: URL) -> URL:
+    """A bare postgresql:// URL names psycopg (3), the driver installed with brokerlens."""
+    if parsed.drivername == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
 
 
 def store_engine(settings: Settings) -> Engine:
