@@ -18,6 +18,11 @@ def linked_home(computed: Computed, tmp_path: Path) -> Path:
     """A home reading the computed lake and warehouse, with its own (SQLite) store file."""
     home = tmp_path / "home"
     home.mkdir()
-    for folder in ("lake", "warehouse"):
-        (home / folder).symlink_to(computed.home / folder, target_is_directory=True)
+    (home / "lake").symlink_to(computed.home / "lake", target_is_directory=True)
+    # The warehouse's entries are shared, but not `served/`: its files are named by snapshot
+    # id, which every test's own store numbers from 1, so a shared folder mixed the tests' copies.
+    (home / "warehouse").mkdir()
+    for entry in (computed.home / "warehouse").iterdir():
+        if entry.name != "served":
+            (home / "warehouse" / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
     return home
