@@ -84,8 +84,17 @@ def suitability(
 
 
 def reason_lists(sentences: list[pa.Array]) -> pa.Array:
-    """Per row, the non-NULL sentences in order, as a list."""
-    stacked = np.stack([s.to_numpy(zero_copy_only=False) for s in sentences], axis=1)
-    present = stacked != None  # noqa: E711 - element-wise over an object array
+    """Per row, the non-NULL sentences in order, as a list (Arrow throughout: no Python
+    strings, which cost a third of the scoring at 3,000,000 customers)."""
+    n = len(sentences[0]) if sentences else 0
+    if n == 0:
+        return pa.array([], pa.list_(pa.string()))
+    present = np.stack(
+        [np.asarray(pc.is_valid(s).to_numpy(zero_copy_only=False), bool) for s in sentences],
+        axis=1,
+    )
+    # row i's sentence j sits at j * n + i of the concatenation; taken row by row
+    at = np.arange(n)[:, None] + np.arange(len(sentences))[None, :] * n
+    values = pc.take(pa.concat_arrays([s.cast(pa.string()) for s in sentences]), at[present])
     offsets = np.concatenate([[0], np.cumsum(present.sum(axis=1))]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(stacked[present], pa.string()))
+    return pa.ListArray.from_arrays(pa.array(offsets), values)

@@ -9,7 +9,10 @@ made a customer's top k. The kept rows go to a scratch Parquet file with reason 
 
 from __future__ import annotations
 
+import itertools
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +33,7 @@ from brokerlens.products.recommend.snapshot import Snapshot
 # (customer rows) -> (len(rows), products) uint16 gate bits, 0 = may be shown
 GateFn = Callable[[np.ndarray], np.ndarray]
 ROW_GROUP = 65_536  # rows per group: a customer's rows are found by the groups' statistics
+WORKERS = 2  # chunks scored at once: the machine's cores (the run's other steps wait)
 REASONS_SHOWN = 2  # model reasons per item; the suitability sentence comes after them
 RANKED_SCHEMA = pa.schema(
     [
@@ -54,14 +58,6 @@ class GateTally:
     allowed: int = 0  # pairs the gate lets through (what any ranking may choose from)
     shown: int = 0
     customers_without: int = 0
-
-    def add(self, bits: np.ndarray, top_bits: np.ndarray) -> None:
-        for i, name in enumerate(self.reasons):
-            flag = np.uint16(1 << i)
-            self.removed[name] = self.removed.get(name, 0) + int(np.count_nonzero(bits & flag))
-            self.removed_from_top[name] = self.removed_from_top.get(name, 0) + int(
-                np.count_nonzero(top_bits & flag)
-            )
 
 
 def chunks(n: int, size: int) -> Iterator[np.ndarray]:
@@ -129,6 +125,23 @@ def _reasons(
     return codes, values, texts
 
 
+@dataclass
+class _Chunk:
+    """One chunk's kept rows and its share of the tally (merged in chunk order)."""
+
+    batch: pa.Table
+    pairs: int
+    allowed: int
+    shown: int
+    without: int
+    removed: np.ndarray  # (reasons,) pairs removed per reason
+    removed_from_top: np.ndarray
+
+
+def _bit_counts(bits: np.ndarray, n: int) -> np.ndarray:
+    return np.array([np.count_nonzero(bits & np.uint16(1 << i)) for i in range(n)], np.int64)
+
+
 def score_all(
     snap: Snapshot,
     model: RecModel,
@@ -141,52 +154,80 @@ def score_all(
     k: int,
     chunk: int,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> GateTally:
     """Write the kept top k of every customer to `out` (RANKED_SCHEMA), by customer and rank as
-    the chunks go; return the tally."""
+    the chunks go; return the tally. Chunks are scored on `workers` threads (NumPy and Arrow
+    release the GIL for most of the work) and written in order, so the file is the same."""
     tally = GateTally(reasons)
+    workers = max(1, WORKERS if workers is None else workers)
     shelf = snap.shelf
     out.parent.mkdir(parents=True, exist_ok=True)
     klass_names = np.array([None, "C1", "C2", "C3", "C4", "C5"], dtype=object)
-    with pq.ParquetWriter(out, RANKED_SCHEMA, compression="zstd") as writer:
+    risk_names = np.array([f"R{v}" for v in shelf.risk], dtype=object)
+
+    def score(rows: np.ndarray) -> _Chunk:
+        x = pair_features(snap, rows, ease_scores(snap, rows, ease_b))
+        z = model.logits(x)
+        bits = gate(rows)
+        ungated = top_k(z, k)
+        gated = np.where(bits == 0, z, -np.inf)
+        best = top_k(gated, k)
+        keep = np.isfinite(np.take_along_axis(gated, best, axis=1))
+        r, slot = np.nonzero(keep)
+        ci, pj = rows[r], best[r, slot]
+        codes, values, texts = _reasons(model, snap, x[:, r, pj], ci, pj)
+        sentences = [word(*slot_) for slot_ in zip(codes, values, texts, strict=True)]
+        sentences.append(suitability(risk_names[pj], klass_names[snap.klass[ci]], professional[ci]))
+        batch = pa.table(
+            {
+                "as_of_date": pa.array([snap.as_of] * len(ci), pa.date32()),
+                "customer_id": pa.array(snap.customer_ids[ci].tolist(), pa.string()),
+                "product_id": pa.array(shelf.ids[pj].tolist(), pa.string()),
+                "rank": pa.array(slot + 1, pa.int32()),
+                "score": pa.array(1.0 / (1.0 + np.exp(-z[r, pj].astype(np.float64)))),
+                "reasons": reason_lists(sentences),
+            },
+            schema=RANKED_SCHEMA,
+        )
+        return _Chunk(
+            batch,
+            pairs=bits.size,
+            allowed=int(np.count_nonzero(bits == 0)),
+            shown=len(ci),
+            without=int((~keep.any(axis=1)).sum()),
+            removed=_bit_counts(bits, len(reasons)),
+            removed_from_top=_bit_counts(np.take_along_axis(bits, ungated, axis=1), len(reasons)),
+        )
+
+    removed = np.zeros(len(reasons), np.int64)
+    removed_from_top = np.zeros(len(reasons), np.int64)
+    with (
+        pq.ParquetWriter(out, RANKED_SCHEMA, compression="zstd") as writer,
+        ThreadPoolExecutor(max_workers=workers) as pool,
+    ):
         done = 0
-        for rows in chunks(len(snap), chunk):
-            x = pair_features(snap, rows, ease_scores(snap, rows, ease_b))
-            z = model.logits(x)
-            bits = gate(rows)
-            tally.pairs += bits.size
-            tally.allowed += int(np.count_nonzero(bits == 0))
-            ungated = top_k(z, k)
-            tally.add(bits, np.take_along_axis(bits, ungated, axis=1))
-            best = top_k(np.where(bits == 0, z, -np.inf), k)
-            keep = np.isfinite(np.take_along_axis(np.where(bits == 0, z, -np.inf), best, axis=1))
-            tally.customers_without += int((~keep.any(axis=1)).sum())
-            r, slot = np.nonzero(keep)
-            ci, pj = rows[r], best[r, slot]
-            tally.shown += len(ci)
-            logit = z[r, pj]
-            codes, values, texts = _reasons(model, snap, x[:, r, pj], ci, pj)
-            sentences = [word(*slot_) for slot_ in zip(codes, values, texts, strict=True)]
-            sentences.append(
-                suitability(
-                    np.array([f"R{v}" for v in shelf.risk], dtype=object)[pj],
-                    klass_names[snap.klass[ci]],
-                    professional[ci],
-                )
-            )
-            batch = pa.table(
-                {
-                    "as_of_date": pa.array([snap.as_of] * len(ci), pa.date32()),
-                    "customer_id": pa.array(snap.customer_ids[ci].tolist(), pa.string()),
-                    "product_id": pa.array(shelf.ids[pj].tolist(), pa.string()),
-                    "rank": pa.array(slot + 1, pa.int32()),
-                    "score": pa.array(1.0 / (1.0 + np.exp(-logit.astype(np.float64)))),
-                    "reasons": reason_lists(sentences),
-                },
-                schema=RANKED_SCHEMA,
-            )
-            writer.write_table(batch, row_group_size=ROW_GROUP)
+        pending: deque[tuple[np.ndarray, Future[_Chunk]]] = deque()
+        todo = chunks(len(snap), chunk)
+        # at most `workers` chunks in flight: memory stays a few chunks' features
+        for rows in itertools.islice(todo, workers):
+            pending.append((rows, pool.submit(score, rows)))
+        while pending:
+            rows, future = pending.popleft()
+            part = future.result()
+            following = next(todo, None)
+            if following is not None:
+                pending.append((following, pool.submit(score, following)))
+            tally.pairs += part.pairs
+            tally.allowed += part.allowed
+            tally.shown += part.shown
+            tally.customers_without += part.without
+            removed += part.removed
+            removed_from_top += part.removed_from_top
+            writer.write_table(part.batch, row_group_size=ROW_GROUP)
             done += len(rows)
             if progress is not None:
                 progress(done, len(snap))
+    tally.removed = {name: int(removed[i]) for i, name in enumerate(reasons)}
+    tally.removed_from_top = {name: int(removed_from_top[i]) for i, name in enumerate(reasons)}
     return tally
