@@ -16,6 +16,9 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -249,16 +252,48 @@ def _write_lookup(settings: Settings, files: _Files, as_of: dt.date, scratch: Pa
             ],
         )
         passes = _passes(files, as_of)
-        for n in range(passes if selects else 0):
-            result = warehouse.execute(_documents_sql(selects, columns, passes, n))
-            while batch := result.fetchmany(BATCH):
-                sink.executemany("INSERT INTO facts VALUES (?, ?)", batch)
+        queries = [_documents_sql(selects, columns, passes, n) for n in range(passes)]
+        for result in _computed_ahead(warehouse, queries if selects else []):
+            with closing(result):
+                while batch := result.fetchmany(BATCH):
+                    sink.executemany("INSERT INTO facts VALUES (?, ?)", batch)
         sink.execute("CREATE UNIQUE INDEX ix_facts ON facts (customer_id)")
         _write_series(warehouse, sink, files, as_of, passes)
         sink.commit()
     finally:
         sink.close()
         warehouse.close()
+
+
+def _computed_ahead(
+    warehouse: duckdb.DuckDBPyConnection, queries: list[str]
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Each query's result on a cursor of its own, the next one computed by DuckDB on a thread
+    while the caller copies this one into SQLite (which holds one core; at 3,000,000
+    customers the copies were a third of the step with DuckDB idle)."""
+
+    def compute(sql: str) -> duckdb.DuckDBPyConnection:
+        cursor = warehouse.cursor()
+        try:
+            cursor.execute(sql)  # materialised here, off the caller's thread
+        except BaseException:
+            cursor.close()
+            raise
+        return cursor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(compute, queries[0]) if queries else None
+        for n in range(len(queries)):
+            assert ahead is not None
+            result = ahead.result()
+            ahead = pool.submit(compute, queries[n + 1]) if n + 1 < len(queries) else None
+            try:
+                yield result
+            except BaseException:  # the caller failed or stopped: close the pass in flight
+                if ahead is not None:
+                    with suppress(BaseException):
+                        ahead.result().close()
+                raise
 
 
 def _window(files: _Files, as_of: dt.date) -> list[dt.date]:
