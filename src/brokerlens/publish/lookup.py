@@ -101,7 +101,10 @@ def _latest_as_of(files: _Files, feed: str, as_of: dt.date) -> str | None:
     )
 
 
-def _selects(files: _Files, as_of: dt.date) -> dict[str, str | None]:
+def _selects(files: _Files, as_of: dt.date, passes: int = 1, n: int = 0) -> dict[str, str | None]:
+    """Each kind's rows as of `as_of`, of pass `n` of `passes` where a kind ranks rows per
+    customer: the pass is taken before the ranking (after it, every pass ranked every
+    customer's trades again: 6 passes at 3,000,000 customers)."""
     since = as_of - dt.timedelta(days=RECENT_DAYS)
     first = since + dt.timedelta(days=1)
     positions = files.source("positions", as_of, as_of)
@@ -127,6 +130,7 @@ def _selects(files: _Files, as_of: dt.date) -> dict[str, str | None]:
         "s.name AS security_name, t.side, t.trade_type, t.quantity, t.price, t.amount, "
         "t.commission, t.net_commission, t.channel, t.trade_time "
         f"FROM {trades} t LEFT JOIN securities s ON s.security_id = t.security_id "
+        f"WHERE {_in_pass(passes, n, 't.customer_id')} "
         "QUALIFY row_number() OVER (PARTITION BY t.customer_id "
         f"ORDER BY t.biz_date DESC, t.trade_time DESC, t.trade_id DESC) <= {RECENT_TRADES}",
         "transfers": transfers
@@ -143,7 +147,7 @@ def _selects(files: _Files, as_of: dt.date) -> dict[str, str | None]:
         "agreements": agreements
         and f"SELECT * FROM ({agreements}) WHERE sign_date <= DATE '{as_of.isoformat()}'",
         "asset_mix": week
-        and f"SELECT customer_id, biz_date, {mix} FROM {week} "
+        and f"SELECT customer_id, biz_date, {mix} FROM {week} WHERE {_in_pass(passes, n)} "
         "QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY biz_date DESC) = 1",
     }
 
@@ -231,6 +235,16 @@ def _write_lookup(settings: Settings, files: _Files, as_of: dt.date, scratch: Pa
         # A feed never delivered has no select: the 360 shows none of it.
         selects = {t: s for t, s in _selects(files, as_of).items() if s is not None}
         columns = {table: _columns(warehouse, select) for table, select in selects.items()}
+        passes = _passes(files, as_of)
+        queries = [
+            _documents_sql(
+                {t: _selects(files, as_of, passes, n)[t] or "" for t in selects},
+                columns,
+                passes,
+                n,
+            )
+            for n in range(passes)
+        ]
         sink.execute("PRAGMA page_size = 16384")  # documents of ~1 KB: few overflow pages
         sink.execute("PRAGMA journal_mode = OFF")
         sink.execute("PRAGMA synchronous = OFF")
@@ -251,8 +265,6 @@ def _write_lookup(settings: Settings, files: _Files, as_of: dt.date, scratch: Pa
                 for i, c in enumerate(c for c in cols if c != "customer_id")
             ],
         )
-        passes = _passes(files, as_of)
-        queries = [_documents_sql(selects, columns, passes, n) for n in range(passes)]
         for result in _computed_ahead(warehouse, queries if selects else []):
             with closing(result):
                 while batch := result.fetchmany(BATCH):
