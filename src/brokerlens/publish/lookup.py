@@ -152,6 +152,14 @@ def _selects(files: _Files, as_of: dt.date, passes: int = 1, n: int = 0) -> dict
     }
 
 
+def _pass_selects(
+    files: _Files, as_of: dt.date, kinds: dict[str, str], passes: int, n: int
+) -> dict[str, str]:
+    """The selects of pass `n`, of the kinds delivered (`kinds`, the selects of all passes)."""
+    chosen = _selects(files, as_of, passes, n)
+    return {kind: chosen[kind] or "" for kind in kinds}
+
+
 def _columns(warehouse: duckdb.DuckDBPyConnection, select: str) -> dict[str, str]:
     """Each column of a select and how the document carries it: 'date', 'timestamp' and 'json'
     as text the reader turns back, 'value' as itself."""
@@ -237,12 +245,7 @@ def _write_lookup(settings: Settings, files: _Files, as_of: dt.date, scratch: Pa
         columns = {table: _columns(warehouse, select) for table, select in selects.items()}
         passes = _passes(files, as_of)
         queries = [
-            _documents_sql(
-                {t: _selects(files, as_of, passes, n)[t] or "" for t in selects},
-                columns,
-                passes,
-                n,
-            )
+            _documents_sql(_pass_selects(files, as_of, selects, passes, n), columns, passes, n)
             for n in range(passes)
         ]
         sink.execute("PRAGMA page_size = 16384")  # documents of ~1 KB: few overflow pages
@@ -281,8 +284,8 @@ def _computed_ahead(
     warehouse: duckdb.DuckDBPyConnection, queries: list[str]
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Each query's result on a cursor of its own, the next one computed by DuckDB on a thread
-    while the caller copies this one into SQLite (which holds one core; at 3,000,000
-    customers the copies were a third of the step with DuckDB idle)."""
+    while the caller copies this one into SQLite (one core; a quarter of the step at 300,000
+    customers, with DuckDB idle)."""
 
     def compute(sql: str) -> duckdb.DuckDBPyConnection:
         cursor = warehouse.cursor()

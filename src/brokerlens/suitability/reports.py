@@ -134,8 +134,8 @@ def kept_reports(
 
 
 def _columns(items: list[Any]) -> pa.Table:
-    """The items (flat dataclasses) as columns. `dataclasses.asdict` deep-copies every value:
-    two thirds of the step at 300,000 customers."""
+    """The items (flat dataclasses) as columns (`dataclasses.asdict` deep-copies every value:
+    the step took 14.2 s at 300,000 customers with it, 11.6 s without)."""
     if not items:
         return pa.Table.from_pylist([])
     names = [f.name for f in dataclasses.fields(items[0])]

@@ -33,7 +33,9 @@ from brokerlens.products.recommend.snapshot import Snapshot
 # (customer rows) -> (len(rows), products) uint16 gate bits, 0 = may be shown
 GateFn = Callable[[np.ndarray], np.ndarray]
 ROW_GROUP = 65_536  # rows per group: a customer's rows are found by the groups' statistics
-WORKERS = 2  # chunks scored at once: the machine's cores (the run's other steps wait)
+# Chunks scored at once: the two cores of the machine the targets are set for (the run's steps
+# go one after another); each thread holds a chunk's features (see `chunk` in the config).
+WORKERS = 2
 REASONS_SHOWN = 2  # model reasons per item; the suitability sentence comes after them
 RANKED_SCHEMA = pa.schema(
     [
