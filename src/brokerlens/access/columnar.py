@@ -151,9 +151,7 @@ def page_ids(path: str, where: Where, order: str, limit: int, offset: int) -> li
     block = limit * PAGES_AHEAD
     start = offset - offset % block if block > 0 else offset
     if block <= 0 or offset + limit > start + block:  # a page across two blocks: as asked
-        params = [*where.params, limit, offset]
-        found = _answer(path, sql, params, lambda: _fetch_all(sql, params))
-        return [str(r[0]) for r in found]
+        start, block = offset, limit
     params = [*where.params, block, start]
     found = _answer(path, sql, params, lambda: _fetch_all(sql, params))
     return [str(r[0]) for r in found[offset - start : offset - start + limit]]
