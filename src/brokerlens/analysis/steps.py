@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from brokerlens.analysis.metrics import steps as metrics_steps
+
+__all__ = ["metrics_steps"]

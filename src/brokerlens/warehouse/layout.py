@@ -30,6 +30,8 @@ formed here, and nowhere else.
 - `riskpref/<quarter>/v<N>/`: risk preference models (`model.json`, `levels.parquet`).
 - `lookup/<T>.sqlite`: the 360 lookup as of T (newest 3 kept); `lookup/series/<monday>.sqlite`:
   the 360 charts' series of one week of loaded dates (the weeks the kept lookups read).
+- `analysis/metrics/<T>.parquet`: the business metrics of T (issue 22; `metrics_daily`);
+  `analysis/trend/<month start>.parquet`: each day's business per branch, team and staff.
 - `served/<snapshot id>.parquet`: the published profile's columnar copy.
 - `_run/`: a run's scratch relations (rebuilt by every run).
 Every file is written whole and swapped in atomically (`brokerlens.atomic`), so a reader sees a
@@ -270,6 +272,23 @@ class WarehouseLayout:
         return dated_files(self.brokers_dir / "risk")
 
     # --- end brokers ---
+
+    # --- analysis: the metrics layer (issue 22) ---
+    def metrics_file(self, as_of: dt.date) -> Path:
+        """Every business metric of T per period, org unit, staff member and cut."""
+        return self.root / "analysis" / "metrics" / f"{as_of.isoformat()}.parquet"
+
+    def metrics_dates(self) -> list[dt.date]:
+        return dated_files(self.root / "analysis" / "metrics")
+
+    def metric_trend_file(self, month: dt.date) -> Path:
+        """Each loaded day's business of a month per branch, team and staff member."""
+        return self.root / "analysis" / "trend" / f"{month.isoformat()}.parquet"
+
+    def metric_trend_months(self) -> list[dt.date]:
+        return dated_files(self.root / "analysis" / "trend")
+
+    # --- end analysis: metrics ---
 
     @property
     def suitability_dir(self) -> Path:

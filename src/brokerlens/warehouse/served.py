@@ -44,6 +44,8 @@ Kind = Literal[
     "customer_month",  # issue 19 handover: a month's sums per customer (the month's first day)
     "staff_book",
     "broker_risk",
+    "metrics",  # issue 22: the business metrics of T
+    "metric_trend",  # issue 22: keyed by month (its first day)
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -72,6 +74,8 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "customer_month": WarehouseLayout.month_file,  # issue 19 handover
     "staff_book": WarehouseLayout.staff_book_file,
     "broker_risk": WarehouseLayout.broker_risk_file,
+    "metrics": WarehouseLayout.metrics_file,
+    "metric_trend": WarehouseLayout.metric_trend_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -94,6 +98,8 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "statements": WarehouseLayout.statements_months,
     "staff_book": WarehouseLayout.staff_book_dates,
     "broker_risk": WarehouseLayout.broker_risk_dates,
+    "metrics": WarehouseLayout.metrics_dates,
+    "metric_trend": WarehouseLayout.metric_trend_months,
 }
 
 
