@@ -18,6 +18,7 @@ from brokerlens.analysis.metrics.catalog import (
 from brokerlens.analysis.metrics.periods import periods_as_of
 from brokerlens.config import load_settings
 from brokerlens.market.calendar import trading_days
+from support.cli import in_process
 
 ISSUE_METRICS = {
     "customers",
@@ -108,3 +109,13 @@ def test_comparison_periods_only_where_every_trading_day_is_loaded() -> None:
     year = next(p for p in periods_as_of(dt.date(2025, 3, 18), days) if p.name == "year")
     # the complete months of the year come from month sums; the month to date day by day
     assert year.months() == [dt.date(2025, 1, 1), dt.date(2025, 2, 1)]
+
+
+def test_the_cli_lists_the_metrics_and_refuses_an_unknown_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = str(tmp_path / "home")
+    code, said = in_process(monkeypatch, capsys, "--home", home, "metrics", "list", "--lang", "en")
+    assert code == 0 and "market_share" in said and "commission_rate" in said
+    code, said = in_process(monkeypatch, capsys, "--home", home, "metrics", "list", "--lang", "fr")
+    assert code != 0 and "--lang 'fr' is not zh or en" in said and "Traceback" not in said
