@@ -15,7 +15,7 @@ from brokerlens.analysis.metrics.catalog import (
     compiled,
     load_metrics,
 )
-from brokerlens.analysis.metrics.periods import periods_as_of
+from brokerlens.analysis.metrics.periods import periods_as_of, segments
 from brokerlens.config import load_settings
 from brokerlens.market.calendar import trading_days
 from support.cli import in_process
@@ -119,3 +119,41 @@ def test_the_cli_lists_the_metrics_and_refuses_an_unknown_language(
     assert code == 0 and "market_share" in said and "commission_rate" in said
     code, said = in_process(monkeypatch, capsys, "--home", home, "metrics", "list", "--lang", "fr")
     assert code != 0 and "--lang 'fr' is not zh or en" in said and "Traceback" not in said
+
+
+def test_each_day_and_month_is_summed_once_for_every_period_that_reads_it() -> None:
+    """A period ending on a month's last day reads that day for its end values but sums the
+    month from the month sums: the day is not summed twice."""
+    days = list(trading_days(dt.date(2024, 1, 2), dt.date(2025, 3, 31)))
+    periods = periods_as_of(dt.date(2025, 3, 31), days)
+    parts = segments(periods, days)
+    per_segment: dict[str, set[str]] = {}
+    for seg, name in zip(
+        parts.periods.column("segment").to_pylist(),
+        parts.periods.column("period").to_pylist(),
+        strict=True,
+    ):
+        per_segment.setdefault(seg, set()).add(name)
+    for p in periods:
+        summed_days = [
+            d
+            for d, seg in zip(
+                parts.days.column("biz_date").to_pylist(),
+                parts.days.column("segment").to_pylist(),
+                strict=True,
+            )
+            if p.name in per_segment[seg]
+        ]
+        summed_months = [
+            m
+            for m, seg in zip(
+                parts.months.column("month_start").to_pylist(),
+                parts.months.column("segment").to_pylist(),
+                strict=True,
+            )
+            if p.name in per_segment[seg]
+        ]
+        covered = summed_days + [
+            d for m in summed_months for d in days if (d.year, d.month) == (m.year, m.month)
+        ]
+        assert sorted(covered) == [d for d in days if p.start <= d <= p.end], p.name

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from brokerlens.analysis.metrics.catalog import Metric, Metrics, compiled
-from brokerlens.analysis.metrics.periods import Period, periods_as_of, periods_table
+from brokerlens.analysis.metrics.periods import Period, periods_as_of, periods_table, segments
 from brokerlens.brokers.book.build import as_of_rows, feed_days, register_ledger
 from brokerlens.engine import Engine
 from brokerlens.engine.sqlfiles import load_sql
@@ -206,6 +206,10 @@ def build_metrics(src: MetricInputs, catalog: Metrics) -> int:
     engine, warehouse, as_of = src.engine, src.warehouse, src.as_of
     periods = _with_month_files(periods_as_of(as_of, src.loaded_days), warehouse)
     engine.register_table("metric_periods", periods_table(periods))
+    parts = segments(periods, src.loaded_days)
+    engine.register_table("metric_day_segments", parts.days)
+    engine.register_table("metric_month_segments", parts.months)
+    engine.register_table("metric_segment_periods", parts.periods)
     days = sorted({d for p in periods for d in p.days(src.loaded_days)})
     months = sorted({m for p in periods for m in p.months()})
     engine.register_parquet(

@@ -92,6 +92,54 @@ def periods_as_of(as_of: dt.date, loaded: list[dt.date]) -> list[Period]:
     return [p for p in found if p is not None]
 
 
+@dataclass(frozen=True)
+class Segments:
+    """The days and complete months the periods read, grouped by which periods read them."""
+
+    days: pa.Table  # biz_date, segment
+    months: pa.Table  # month_start, segment
+    periods: pa.Table  # segment, period
+
+
+def segments(periods: list[Period], loaded: list[dt.date]) -> Segments:
+    """Each day read day by day, and each complete month, in the segment of the periods that
+    read it so; the SQL sums a segment once and adds the segments up per period."""
+    day_sets: dict[dt.date, tuple[str, ...]] = {}
+    month_sets: dict[dt.date, tuple[str, ...]] = {}
+    for p in periods:
+        for d in p.days(loaded):
+            if p.months_from <= d < p.months_to:
+                continue  # the stock day inside a complete month: summed from the month's sums
+            day_sets[d] = (*day_sets.get(d, ()), p.name)
+        for m in p.months():
+            month_sets[m] = (*month_sets.get(m, ()), p.name)
+    ids: dict[tuple[str, tuple[str, ...]], str] = {}
+    for kind, found in (("d", day_sets), ("m", month_sets)):
+        for names in found.values():
+            ids.setdefault((kind, names), f"{kind}{len(ids)}")
+    pairs = sorted({(sid, name) for (_, names), sid in ids.items() for name in names})
+    return Segments(
+        days=pa.table(
+            {
+                "biz_date": pa.array(sorted(day_sets), pa.date32()),
+                "segment": pa.array([ids[("d", day_sets[d])] for d in sorted(day_sets)]),
+            }
+        ),
+        months=pa.table(
+            {
+                "month_start": pa.array(sorted(month_sets), pa.date32()),
+                "segment": pa.array([ids[("m", month_sets[m])] for m in sorted(month_sets)]),
+            }
+        ),
+        periods=pa.table(
+            {
+                "segment": pa.array([s for s, _ in pairs], pa.string()),
+                "period": pa.array([n for _, n in pairs], pa.string()),
+            }
+        ),
+    )
+
+
 def periods_table(periods: list[Period]) -> pa.Table:
     """`metric_periods`: the periods as the SQL reads them."""
     return pa.table(
