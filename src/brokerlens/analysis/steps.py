@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from brokerlens.analysis.reports import steps as reports_steps
+
+__all__: list[str] = ["reports_steps"]
