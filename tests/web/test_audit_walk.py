@@ -346,10 +346,7 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
     # issue 22: a kept report's workbook of the newest date with reports
     kept = me.client.get("/api/reports").json()
     assert kept["data"], "the run kept no report"
-    walk.by_path[("GET", "/api/reports/{date}/{file}")] = {
-        "date": kept["as_of"],
-        "file": kept["data"][0]["workbook"],
-    }
+    walk.params["date"], walk.params["file"] = kept["as_of"], kept["data"][0]["workbook"]
     return walk
 
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from brokerlens.analysis.reports.keep import kept_hash, keep_reports, period_of
+from brokerlens.analysis.reports.keep import keep_reports, kept_hash, period_of
 from brokerlens.analysis.reports.model import (
     Chart,
     Column,

@@ -25,8 +25,12 @@ from brokerlens.analysis.reports.model import registered_reports
 from brokerlens.auth.principal import Permission, Principal, Role
 from brokerlens.config import Settings
 from brokerlens.errors import FieldRejected, Forbidden, NotFound
-from brokerlens.warehouse.layout import REPORT_PART
-from brokerlens.warehouse.served import report_dates, report_file, report_manifests
+from brokerlens.warehouse.served import (
+    is_report_name_part,
+    report_dates,
+    report_file,
+    report_manifests,
+)
 
 HQ_ROLES = frozenset({Role.HQ_MARKETING, Role.COMPLIANCE})
 MANAGER_ROLES = frozenset({Role.BRANCH_MANAGER, Role.REGION_MANAGER})
@@ -236,7 +240,7 @@ def report_download(
         len(name) > MAX_NAME
         or suffix is None
         or not parts
-        or not all(REPORT_PART.match(p) for p in parts)
+        or not all(is_report_name_part(p) for p in parts)
     ):
         raise ReportRejected(
             "file", f"{name[:60]!r} is not a report's file name", hint="e.g. kpi_monthly.xlsx"

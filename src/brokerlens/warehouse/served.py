@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from brokerlens.config import Settings
 from brokerlens.engine.sqltext import literal
-from brokerlens.warehouse.layout import ReportsLayout, WarehouseLayout
+from brokerlens.warehouse.layout import REPORT_PART, ReportsLayout, WarehouseLayout
 
 Kind = Literal[
     "indicators",
@@ -182,6 +182,12 @@ def report_manifests(
     """The manifests (`<stem>.json`) of the reports kept for `as_of` (of one report only with
     `report_id`), by name."""
     return _reports(settings).manifests(as_of, report_id)
+
+
+def is_report_name_part(text: str) -> bool:
+    """Whether `text` can be a part of a kept report's file name (a report, unit or sheet id:
+    letters, digits, `_`, `-`), so a name with anything else is refused before any lookup."""
+    return bool(REPORT_PART.match(text))
 
 
 def report_file(settings: Settings, as_of: dt.date, name: str) -> Path | None:

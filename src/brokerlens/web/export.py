@@ -36,13 +36,13 @@ from starlette.responses import FileResponse, Response
 
 from brokerlens.access.exports import Exported, RowSink
 from brokerlens.access.org import OrgNames, org_names
+from brokerlens.access.snapshot import served_snapshot
 from brokerlens.analysis.reports.excel import (
     EXCEL_MAX_ROWS,
     HEADER_STYLE,
     NUMBER_FORMATS,
     column_width,
 )
-from brokerlens.access.snapshot import served_snapshot
 from brokerlens.errors import NotFound
 from brokerlens.indicators import Indicators, builtin_indicators
 from brokerlens.web.formatting import is_amount_column

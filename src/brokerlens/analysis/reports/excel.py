@@ -199,16 +199,16 @@ def add_chart(
     last = HEAD_ROWS + min(rows, CHART_POINTS) - 1
     chart = book.add_chart({"type": spec.type})
     category = index[spec.category]
-    quoted = "'" + name.replace("'", "''") + "'"
     values = spec.values[:1] if spec.type == "pie" else spec.values
     for value in values:
         col = index[value]
+        # ranges as [sheet, first row, first column, last row, last column]: xlsxwriter quotes
+        # the sheet's name itself
         chart.add_series(
             {
-                "name": [name, 1, col],
-                "categories": f"={quoted}!${_col(category)}${HEAD_ROWS + 1}:"
-                f"${_col(category)}${last + 1}",
-                "values": f"={quoted}!${_col(col)}${HEAD_ROWS + 1}:${_col(col)}${last + 1}",
+                "name": [name, HEAD_ROWS - 1, col],
+                "categories": [name, HEAD_ROWS, category, last, category],
+                "values": [name, HEAD_ROWS, col, last, col],
             }
         )
     title = spec.en if language == "en" else spec.zh
@@ -218,16 +218,6 @@ def add_chart(
         chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 640, "height": 360})
     ws.insert_chart(HEAD_ROWS, len(columns) + 1, chart)
-
-
-def _col(index: int) -> str:
-    """Column letters of a 0-based index (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def write_workbook(
