@@ -6,13 +6,16 @@ region manager their region's branches', other roles nothing), audited, and bad 
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from brokerlens.console import console, err_console
 from brokerlens.store import open_store
 from brokerlens.store.schema import audit_log
 from support.page_text import problems, visible_text
@@ -138,3 +141,62 @@ def test_the_reports_page_reads_in_chinese_and_in_english(
     english = me.client.get("/reports")
     assert english.status_code == 200 and "Reports" in english.text
     assert not [t for t in visible_text(english.text) if t.startswith("reports.")]
+
+
+def _cli(
+    published: Published,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+) -> tuple[int, str, str]:
+    from brokerlens.cli.main import run
+
+    monkeypatch.setattr(console, "_width", 300)
+    monkeypatch.setattr(err_console, "_width", 300)
+    monkeypatch.setattr(sys, "argv", ["brokerlens", "--home", str(published.home), *args])
+    code: int | str | None = 0
+    try:
+        run()
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return int(code or 0), out, err
+
+
+def test_the_cli_lists_and_exports_as_a_named_user(
+    published: Published,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    hq, manager = published.users["hq_marketing"][0], published.users["branch_manager"][0]
+    code, out, _ = _cli(published, monkeypatch, capsys, "reports", "list", "--user", hq)
+    assert code == 0 and "kpi_monthly.xlsx" in out and "suitability_daily" in out
+    code, out, _ = _cli(
+        published,
+        monkeypatch,
+        capsys,
+        "reports",
+        "export",
+        "kpi_monthly",
+        "--user",
+        hq,
+        "--out",
+        str(tmp_path),
+    )
+    assert code == 0, out
+    assert openpyxl.load_workbook(tmp_path / "kpi_monthly.xlsx").sheetnames
+    code, out, err = _cli(
+        published,
+        monkeypatch,
+        capsys,
+        "reports",
+        "export",
+        "kpi_monthly",
+        "--user",
+        manager,
+        "--out",
+        str(tmp_path / "x.xlsx"),
+    )
+    assert code != 0 and "no kept kpi_monthly report" in err  # head office's, out of reach
+    assert not (tmp_path / "x.xlsx").exists()
