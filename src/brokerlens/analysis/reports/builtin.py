@@ -88,7 +88,13 @@ STAFF_COLUMNS = (
 def _kpi_month(ctx: ReportContext) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """The month's scored staff (one row each, with every metric's value) and, per branch,
     the metrics' sums over each staff member's own customers (the detail file: a team lead's
-    team figures would count the team twice)."""
+    team figures would count the team twice). Read once per run."""
+    return ctx.remember("kpi_month", lambda: _read_kpi_month(ctx))
+
+
+def _read_kpi_month(
+    ctx: ReportContext,
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     month = month_start(ctx.as_of)
     scores = ctx.warehouse.kpi_file(month)
     values = ctx.warehouse.kpi_values_file(month)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,12 @@ from brokerlens.warehouse.layout import ReportsLayout
 from brokerlens.warehouse.windows import month_start, next_month
 
 MANIFEST_VERSION = 1
+# A workbook of at most this many cells keeps xlsxwriter's scratch files in memory-backed
+# /dev/shm where there is one: at 300,000 customers (117 reports) creating and removing them
+# on disk took 5.2 of the step's 13 s; a bigger one writes them to the system's temporary
+# folder (constant memory either way).
+SMALL_CELLS = 500_000
+FAST_TMP = Path("/dev/shm")
 HASH_OF = "sha256 over each sheet in order: its id, its columns and types, its rows as CSV"
 
 
@@ -146,6 +153,12 @@ def _title(ctx: ReportContext, item: Report, output: Output, period: Period) -> 
     return f"{unit}{item.zh}{span}（截至 {ctx.as_of.isoformat()}）"
 
 
+def _scratch_dir(cells: int) -> Path | None:
+    if cells <= SMALL_CELLS and FAST_TMP.is_dir() and os.access(FAST_TMP, os.W_OK):
+        return FAST_TMP
+    return None
+
+
 def _keep(
     ctx: ReportContext,
     item: Report,
@@ -176,12 +189,14 @@ def _keep(
         )
     workbook = ReportsLayout.workbook_file(folder, stem)
     created = dt.datetime.combine(ctx.as_of, dt.time())
+    cells = sum(t.num_rows * t.num_columns for _, t in tables)
     written = write_workbook(
         workbook,
         output.sheets,
         title=_title(ctx, item, output, period),
         max_rows=max_rows,
         created=created,
+        tmpdir=_scratch_dir(cells),
     )
     for meta, done in zip(sheets_meta, written, strict=True):
         meta["excel_sheets"] = list(done.names)

@@ -22,7 +22,7 @@ def branch_daily(ctx: ReportContext) -> list[Output]:
     ]
 ```
 
-Frequencies (decided here, documented in docs/analysis.md):
+Frequencies (decided here, documented in docs/reports.md):
 - daily: built by every run of T;
 - weekly: built when T is the last trading day of its week (the SSE calendar);
 - monthly: built by every run as the month to date (the period is T's month), and marked
@@ -38,9 +38,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -50,6 +50,7 @@ from brokerlens.errors import ConfigError
 from brokerlens.warehouse.layout import REPORT_PART, WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 
+T = TypeVar("T")
 Frequency = Literal["daily", "weekly", "monthly"]
 Level = Literal["hq", "region", "branch"]
 Format = Literal["yuan", "integer", "number", "percent", "date", "text"]
@@ -138,6 +139,15 @@ class ReportContext:
     lake: LakeFiles | None
     as_of: dt.date
     loaded_days: tuple[dt.date, ...] = ()
+    # what one builder read, for the next one of the run (the KPI month: head office's report
+    # and the branches' read it once)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def remember(self, key: str, make: Callable[[], T]) -> T:
+        """`make()` once per context: later calls with `key` answer the first's result."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        return cast(T, self.memo[key])
 
     def _reference(self, feed: str, key: str, columns: list[str]) -> dict[str, dict[str, Any]]:
         """A reference feed's rows as last delivered up to T, by key (empty without a lake)."""
