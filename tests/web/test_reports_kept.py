@@ -217,3 +217,11 @@ def test_what_is_due_as_of_t(frequency: str, day: dt.date, due: bool, final: boo
     assert (period is not None) is due
     if period is not None:
         assert period.final is final
+
+
+def test_the_reports_step_runs_after_what_its_reports_read() -> None:
+    from brokerlens.pipeline import discover_steps
+
+    names = [s.name for s in discover_steps()]
+    for first in ("kpi scores", "suitability reports", "complaints state"):
+        assert names.index(first) < names.index("reports"), first
