@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from brokerlens.analysis.metrics import steps as metrics_steps
+from brokerlens.analysis.reports import steps as reports_steps
 
-__all__ = ["metrics_steps"]
+__all__ = ["metrics_steps", "reports_steps"]

@@ -25,6 +25,7 @@ from brokerlens.web.api import (
     products,
     recommendations,
     records,
+    reports,  # issue 22 section 4
     segments,
     staff,  # issue 19 part E
     statements,
@@ -66,4 +67,5 @@ def routers() -> list[APIRouter]:
         statements.router,  # issue 19 C
         handovers.router,  # issue 19 handover
         staff.router,  # issue 19 part E
+        reports.router,  # issue 22 section 4
     ]

@@ -26,6 +26,7 @@ from brokerlens.web.pages import (
     products,
     recommendations,
     records,
+    reports,  # issue 22 section 4
     segments,
     staff,  # issue 19 part E
     statements,
@@ -68,4 +69,5 @@ def routers() -> list[APIRouter]:
         staff.router,  # issue 19 part E
         units.router,  # issue 19 part E
         churn.router,  # issue 20 churn
+        reports.router,  # issue 22 section 4
     ]
