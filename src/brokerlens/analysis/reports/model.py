@@ -175,6 +175,25 @@ class ReportContext:
         found = self._reference("staff", "staff_id", ["name"])
         return {k: str(r["name"]) for k, r in found.items()}
 
+    @cached_property
+    def staff_units(self) -> dict[str, str]:
+        """Each staff member's unit as the feed stated it up to T, by staff id."""
+        found = self._reference("staff", "staff_id", ["unit_id"])
+        return {k: str(r["unit_id"]) for k, r in found.items() if r["unit_id"] is not None}
+
+    def branch_of(self, unit_id: str | None) -> str | None:
+        """The branch a unit is or lies under (a team's branch), or None."""
+        seen: set[str] = set()
+        while unit_id is not None and unit_id not in seen:
+            seen.add(unit_id)
+            unit = self.units.get(unit_id)
+            if unit is None:
+                return None
+            if unit.type == "branch":
+                return unit.id
+            unit_id = unit.parent_id
+        return None
+
     def unit_name(self, unit_id: str | None) -> str:
         """The unit's name, or its id when the feed names none ("" for no unit)."""
         if unit_id is None:

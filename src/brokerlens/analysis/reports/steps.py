@@ -6,7 +6,7 @@ reads what each report reads (it runs after the steps that write those outputs).
 
 from __future__ import annotations
 
-from brokerlens.analysis.reports import builtin
+from brokerlens.analysis.reports import builtin, business
 from brokerlens.analysis.reports.keep import keep_reports
 from brokerlens.analysis.reports.model import ReportContext, registered_reports
 from brokerlens.warehouse.steps import RunContext, StepResult, run_step
@@ -28,4 +28,4 @@ def reports(ctx: RunContext) -> StepResult:
     return StepResult(rows=len(kept.kept), note=kept.note(), counts={"reports": len(kept.kept)})
 
 
-__all__ = ["builtin", "reports"]
+__all__ = ["builtin", "business", "reports"]
