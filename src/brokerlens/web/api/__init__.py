@@ -18,6 +18,7 @@ from brokerlens.web.api import (
     churn,
     complaints,
     customers,
+    dashboard,  # issue 22
     handovers,  # issue 19 handover
     home,
     kpi,  # issue 19 part D
@@ -66,4 +67,5 @@ def routers() -> list[APIRouter]:
         statements.router,  # issue 19 C
         handovers.router,  # issue 19 handover
         staff.router,  # issue 19 part E
+        dashboard.router,  # issue 22
     ]

@@ -19,6 +19,7 @@ from brokerlens.web.pages import (
     churn,  # issue 20 churn
     complaints,
     customers,
+    dashboard,  # issue 22
     handovers,  # issue 19 handover
     home,
     kpi,  # issue 19 part D
@@ -68,4 +69,5 @@ def routers() -> list[APIRouter]:
         staff.router,  # issue 19 part E
         units.router,  # issue 19 part E
         churn.router,  # issue 20 churn
+        dashboard.router,  # issue 22
     ]
