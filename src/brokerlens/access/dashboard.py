@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -147,14 +148,25 @@ class Dashboard:
 # --- the org tree of T and the viewer's scope -----------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Tree:
-    units: dict[str, Version]
-    staff: dict[str, Version]
+    """The org units of T, and the staff of T a dashboard needs (read on demand: a large
+    brokerage has tens of thousands, head office's dashboard needs none)."""
 
-    @property
+    units: dict[str, Version]
+    as_of: dt.date
+    staff: dict[str, Version] = field(default_factory=dict)
+
+    @cached_property
     def parent_of(self) -> dict[str, str | None]:
         return {u: r["parent_id"] for u, r in self.units.items()}
+
+    def load_staff(
+        self, connection: sa.Connection, units: set[str], also: set[str] | None = None
+    ) -> None:
+        """The staff of `units` (and the members `also`) as of T."""
+        columns = ("staff_id", "name", "unit_id", "position")
+        self.staff.update(staff_on(connection, self.as_of, units, also, columns))
 
     def level(self, unit_id: str) -> str:
         row = self.units[unit_id]
@@ -180,9 +192,7 @@ class _Tree:
 
 
 def _tree(connection: sa.Connection, as_of: dt.date) -> _Tree:
-    units = units_on(connection, as_of)
-    people = staff_on(connection, as_of, columns=("staff_id", "name", "unit_id", "position"))
-    return _Tree(units, people)
+    return _Tree(units_on(connection, as_of), as_of)
 
 
 def _no_dashboard() -> Forbidden:
@@ -203,6 +213,7 @@ def _own_root(connection: sa.Connection, principal: Principal, tree: _Tree) -> U
     if role in SELF_ROLES:
         if not principal.staff_id:
             raise _no_dashboard()
+        tree.load_staff(connection, set(), {principal.staff_id})
         return tree.person(principal.staff_id)
     if role in (Role.REGION_MANAGER, Role.BRANCH_MANAGER, Role.TEAM_LEAD):
         unit = principal_unit(connection, principal)
@@ -228,11 +239,14 @@ def _check(
     reach = staff_reach(connection, principal)
     opened: set[str] | None = None
     if reach is not None:
-        opened = set() if principal.role in SELF_ROLES else visible_units(
-            connection, principal, tree.parent_of
-        )[0]
+        opened = (
+            set()
+            if principal.role in SELF_ROLES
+            else visible_units(connection, principal, tree.parent_of)[0]
+        )
     if level == "staff":
         check_staff(connection, principal, unit_id)
+        tree.load_staff(connection, set(), {unit_id})
         if unit_id not in tree.staff:
             raise NotFound(f"no staff member {unit_id[:32]!r} in your scope")
         return tree.person(unit_id), opened
@@ -269,25 +283,37 @@ def metrics_date(db: sa.Engine, settings: Settings) -> dt.date:
     return day
 
 
+def _in(ids: list[str]) -> str:
+    """`(?, ?, ...)` for an IN list: constants the scan filters by as it reads (a list
+    parameter with `list_contains` is tested row by row after reading every row)."""
+    return "(" + ", ".join("?" for _ in ids) + ")"
+
+
 def _read_metrics(
     path: str, unit: UnitRef, metric: str, below: list[tuple[str, list[str]]]
 ) -> list[dict[str, Any]]:
-    """The unit's rows (every metric uncut; the chosen metric's cuts too) and its children's
-    rows of the chosen metric: filters the scan pushes down to the file."""
-    where = ["(level = ? AND unit_id = ? AND (dimension = '' OR metric = ?))"]
-    params: list[Any] = [unit.level, unit.unit_id, metric]
+    """The unit's rows (every metric, uncut and cut) and its children's rows of the chosen
+    metric. Equalities and IN lists only, so the scan filters as it reads (an OR of such
+    conditions reads every row: ~1 s over the 3.3 million rows of a 3,000,000-customer
+    brokerage); a unit's own rows are kept per file and serve every metric picked."""
+    columns = "period, metric, level, unit_id, dimension, member, value"
+    source = parquet_source(path)
+    own = [unit.level, unit.unit_id]
+    rows = query_file(path, f"SELECT {columns} FROM {source} WHERE level = ? AND unit_id = ?", own)
     for level, ids in below:
-        if ids:
-            where.append("(level = ? AND metric = ? AND dimension = '' AND list_contains(?, unit_id))")
-            params += [level, metric, ids]
-    sql = (
-        "SELECT period, metric, level, unit_id, dimension, member, value "
-        f"FROM {parquet_source(path)} WHERE {' OR '.join(where)}"
-    )
-    return query_file(path, sql, params)
+        if not ids:
+            continue
+        sql = (
+            f"SELECT {columns} FROM {source} WHERE metric = ? AND level = ? "
+            f"AND dimension = '' AND unit_id IN {_in(ids)}"
+        )
+        rows = rows + query_file(path, sql, [metric, level, *ids])
+    return rows
 
 
-def _change(kind: str, period: str, value: Decimal | None, base: Decimal | None, rate: bool) -> Change:
+def _change(
+    kind: str, period: str, value: Decimal | None, base: Decimal | None, rate: bool
+) -> Change:
     if value is None or base is None:
         return Change(kind, period, base, None, None)
     delta = value - base
@@ -320,10 +346,13 @@ def _trend_files(settings: Settings, as_of: dt.date) -> list[str]:
 def _read_trend(settings: Settings, tree: _Tree, unit: UnitRef, as_of: dt.date) -> list[TrendPoint]:
     """Each loaded day's business of the unit; regions and head office sum their branches."""
     sums = ", ".join(f"sum({c}) AS {c}" for c in TREND_COLUMNS)
+    params: list[Any]
     if unit.level in ("hq", "region"):
         below = descendants(unit.unit_id, tree.parent_of)
         ids = sorted(u for u in below if tree.units[u]["unit_type"] == "branch")
-        where, params = "level = 'branch' AND list_contains(?, unit_id)", [ids]
+        if not ids:
+            return []
+        where, params = f"level = 'branch' AND unit_id IN {_in(ids)}", ids
     else:
         where, params = "level = ? AND unit_id = ?", [unit.level, unit.unit_id]
     points: list[TrendPoint] = []
@@ -397,10 +426,13 @@ def dashboard(
             own = _own_root(connection, principal, tree)
             level, unit_id = own.level, own.unit_id
         unit, opened = _check(connection, principal, tree, level, unit_id)
+        if unit.level in ("branch", "team"):  # their staff are ranked
+            tree.load_staff(connection, descendants(unit.unit_id, tree.parent_of))
     below = _below(tree, unit)
     path = kept_file(settings, "metrics", as_of)
     rows = _read_metrics(str(path), unit, chosen.id, below) if path is not None else []
     own_rows = [r for r in rows if r["level"] == unit.level and r["unit_id"] == unit.unit_id]
+    own_cuts = [r for r in own_rows if r["metric"] == chosen.id]
     uncut: dict[str, dict[str, Decimal | None]] = {}
     for r in own_rows:
         if r["dimension"] == "":
@@ -409,7 +441,7 @@ def dashboard(
     rankings = [_ranking(tree, rows, lv, ids, chosen, when) for lv, ids in below]
     dims = (dimension,) if dimension else chosen.dimensions
     cuts = (
-        [_cut(own_rows, d, chosen, when, uncut.get(chosen.id, {}).get(when)) for d in dims]
+        [_cut(own_cuts, d, chosen, when, uncut.get(chosen.id, {}).get(when)) for d in dims]
         if unit.level in CUT_LEVELS
         else []
     )
@@ -474,7 +506,11 @@ def _ranking(
     listed = [u for u in ids if u in values] if level == "staff" else ids
     ordered = sorted(
         listed,
-        key=lambda u: (values.get(u, {}).get(period) is None, -(values.get(u, {}).get(period) or 0), u),
+        key=lambda u: (
+            values.get(u, {}).get(period) is None,
+            -(values.get(u, {}).get(period) or 0),
+            u,
+        ),
     )
     out: list[RankRow] = []
     for n, u in enumerate(ordered, start=1):

@@ -28,8 +28,11 @@ MetricQuery = Annotated[
 PeriodQuery = Annotated[str | None, Query(max_length=16, description="day, month or year [month]")]
 DimensionQuery = Annotated[
     str | None,
-    Query(max_length=32, description="one cut: tier, channel, customer_type, age_band or "
-          "product_type [every cut of the metric]"),
+    Query(
+        max_length=32,
+        description="one cut: tier, channel, customer_type, age_band or "
+        "product_type [every cut of the metric]",
+    ),
 ]
 
 

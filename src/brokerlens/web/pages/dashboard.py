@@ -162,9 +162,7 @@ def _render(page: Page, found: Dashboard, dimension: str | None) -> Response:
         "change": lambda c, m: change_html(c, m, language),
         "member": lambda dim, m: member_text(dim, m, language),
         "dim_label": lambda dim: dimension_label(dim, language),
-        "url": lambda level, unit_id: dashboard_url(
-            level, unit_id, found.metric.id, found.period
-        ),
+        "url": lambda level, unit_id: dashboard_url(level, unit_id, found.metric.id, found.period),
         "trend_chart": _trend_chart(found, language) if found.trend else None,
         "months_chart": _months_chart(found, language) if found.months else None,
         "cut_chart": _cut_chart(found, chosen, language) if chosen else None,
