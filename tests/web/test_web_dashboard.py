@@ -189,5 +189,5 @@ def test_pages_drill_down_in_chinese_and_english(
                 audit_log.c.action == "dashboard_view",
             )
         ).scalars()
-        viewed = [(d["level"], d["metric"], d["period"]) for d in details]
+        viewed = [(d["level"], d["business_metric"], d["period"]) for d in details]
     assert ("hq", "active_rate", "day") in viewed, viewed

@@ -254,6 +254,11 @@ def _check(
         raise NotFound(f"no unit {unit_id[:32]!r} at level {level}")
     if opened is not None and unit_id not in opened:
         raise NotFound(f"no unit {unit_id[:32]!r} in your scope")
+    if principal.role is Role.TEAM_LEAD and reach is not None:
+        # a team lead sees a unit's sums only when every member is theirs (as the unit page)
+        tree.load_staff(connection, descendants(unit_id, tree.parent_of))
+        if not set(tree.staff_under(unit_id)) <= reach:
+            raise NotFound(f"no unit {unit_id[:32]!r} in your scope")
     return tree.ref(unit_id), opened
 
 
@@ -453,8 +458,8 @@ def dashboard(
         [],
         {
             "level": unit.level,
-            "unit_id": unit.unit_id,
-            "metric": chosen.id,
+            ("staff_id" if unit.level == "staff" else "unit_id"): unit.unit_id,
+            "business_metric": chosen.id,
             "period": when,
             "as_of": as_of.isoformat(),
         },

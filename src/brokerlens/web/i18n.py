@@ -2151,6 +2151,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dash.share": ("占比", "Share"),
     "dash.unknown": ("未知", "Unknown"),
     "dash.home": ("查看经营看板", "Open the business dashboard"),
+    # a dashboard_view audit row's level and period
+    "enum.level.hq": ("总部", "Head office"),
+    "enum.level.region": ("分公司", "Region"),
+    "enum.level.branch": ("营业部", "Branch"),
+    "enum.level.team": ("团队", "Team"),
+    "enum.level.staff": ("员工", "Staff"),
+    "enum.period.day": ("当日", "Day"),
+    "enum.period.month": ("当月", "Month"),
+    "enum.period.year": ("年累计", "Year to date"),
     # --- end issue 22 dashboards ---
 }
 
@@ -2652,7 +2661,7 @@ AUDIT_DETAIL_KEYS: dict[str, tuple[str, str]] = {
     "before": ("修改前", "Before"),
     # issue 22: a dashboard viewed
     "level": ("层级", "Level"),
-    "metric": ("指标", "Metric"),
+    "business_metric": ("指标", "Metric"),
     "period": ("周期", "Period"),
 }
 
