@@ -339,6 +339,9 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
         for r in (listed if isinstance(listed, list) else listed["data"])
         if r["staff_id"] == staff
     )
+    # issue 22: the work-list broker's dashboard (level staff)
+    walk.params["level"] = "staff"
+    walk.by_path[("GET", "/api/dashboard/{level}/{unit_id}")] = {"unit_id": staff}
     walk.params["fmt"] = "xlsx"  # the exports: .csv and .xlsx are one endpoint each
     walk.params["report"] = "holdings-above-class"
     products = me.client.get("/api/products", params={"page_size": 1}).json()["rows"]

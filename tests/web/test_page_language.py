@@ -96,6 +96,12 @@ def pages_of(me: SignedIn, role: str) -> list[tuple[str, dict[str, str]]]:
             assert made.status_code == 201, made.text
             urls.append(f"/segments/{made.json()['segment_id']}")
         urls += ["/recommendations/report"]  # 403 but for compliance and head office
+        # issue 22: the role's dashboard and one level down (403 for the call centre)
+        board = client.get("/dashboard?metric=active_rate")
+        urls += ["/dashboard?metric=active_rate"]
+        urls += [
+            u.replace("&amp;", "&") for u in _links(board.text, r'dash-drill" href="([^"]+)"')
+        ][:1]
         # approvals and work orders (issue 18 section 3): the tabs and one of each, if any
         for tab in ("/approvals?view=mine", "/approvals?view=history", "/work-orders?view=made"):
             urls.append(tab)

@@ -2131,6 +2131,68 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # issue 24: a segment's visibility in the audit log
     "enum.visibility.private": ("仅自己", "Private"),
     "enum.visibility.unit": ("共享给机构", "Shared with unit"),
+    # --- issue 22 dashboards ---
+    "nav.dashboard": ("经营看板", "Dashboards"),
+    "dash.title": ("经营看板", "Business dashboard"),
+    "dash.as_of": ("数据截至 {date}", "Data as of {date}"),
+    "dash.level.hq": ("总部", "Head office"),
+    "dash.level.region": ("分公司", "Region"),
+    "dash.level.branch": ("营业部", "Branch"),
+    "dash.level.team": ("团队", "Team"),
+    "dash.level.staff": ("员工", "Staff"),
+    "dash.metric": ("指标", "Metric"),
+    "dash.period": ("周期", "Period"),
+    "dash.show": ("查看", "Show"),
+    "dash.period.day": ("当日", "Day"),
+    "dash.period.month": ("当月", "Month"),
+    "dash.period.year": ("年累计", "Year to date"),
+    "dash.mom": ("环比", "MoM"),
+    "dash.yoy": ("同比", "YoY"),
+    "dash.pp": ("个百分点", " pp"),
+    "dash.no_history": ("无可比期数据", "No history for the compared period"),
+    "dash.cards_note": (
+        "当日环比：较上一交易日；当月环比：较上月同期；同比：较去年同期。比率类指标的变化以百分点计；"
+        "“—”表示数据湖中没有可比期的完整数据。",
+        "Day MoM: against the previous business day; month MoM: the previous month to the same "
+        "day; YoY: the same period last year. A rate's change is in percentage points; "
+        "\u201c—\u201d: the lake lacks the compared period.",
+    ),
+    "dash.trend": ("每日走势", "Daily trend"),
+    "dash.trend_note": ("近 60 个交易日", "last 60 business days"),
+    "dash.months": ("本年各月", "This year by month"),
+    "dash.month": ("月份", "Month"),
+    "dash.month_label": ("{y}年{m}月", "{y}-{m:02d}"),
+    "dash.turnover": ("成交额", "Turnover"),
+    "dash.total_assets": ("总资产", "Total assets"),
+    "dash.total_assets_end": ("月末总资产", "Assets at month end"),
+    "dash.net_commission": ("净佣金", "Net commission"),
+    "dash.net_inflow": ("资产净流入", "Net inflow"),
+    "dash.no_trend": ("暂无走势数据", "No trend yet"),
+    "dash.ranking.region": ("分公司排名", "Regions ranked"),
+    "dash.ranking.branch": ("营业部排名", "Branches ranked"),
+    "dash.ranking.team": ("团队排名", "Teams ranked"),
+    "dash.ranking.staff": ("员工排名", "Staff ranked"),
+    "dash.ranking.hq": ("总部排名", "Head offices ranked"),
+    "dash.rank": ("名次", "Rank"),
+    "dash.name": ("名称", "Name"),
+    "dash.customers": ("客户", "Customers"),
+    "dash.customers_of": ("查看其客户", "Their customers"),
+    "dash.staff_page": ("员工档案", "Staff profile"),
+    "dash.nobody": ("暂无数据", "No data"),
+    "dash.cuts": ("维度分布", "Cuts"),
+    "dash.share": ("占比", "Share"),
+    "dash.unknown": ("未知", "Unknown"),
+    "dash.home": ("查看经营看板", "Open the business dashboard"),
+    # a dashboard_view audit row's level and period
+    "enum.level.hq": ("总部", "Head office"),
+    "enum.level.region": ("分公司", "Region"),
+    "enum.level.branch": ("营业部", "Branch"),
+    "enum.level.team": ("团队", "Team"),
+    "enum.level.staff": ("员工", "Staff"),
+    "enum.period.day": ("当日", "Day"),
+    "enum.period.month": ("当月", "Month"),
+    "enum.period.year": ("年累计", "Year to date"),
+    # --- end issue 22 dashboards ---
 }
 
 
@@ -2486,6 +2548,7 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("staff_view", "查看员工档案", "Viewed a staff profile"),  # issue 19 E
         ("unit_view", "查看单位概览", "Viewed a unit overview"),  # issue 19 E
         ("broker_risk_view", "查看经纪人风险", "Viewed broker risk"),  # issue 19 E
+        ("dashboard_view", "查看经营看板", "Viewed a business dashboard"),  # issue 22
     ),
     "permission": _enum(
         ("reveal_pii", "查看明文", "Reveal personal data"),
@@ -2630,6 +2693,10 @@ AUDIT_DETAIL_KEYS: dict[str, tuple[str, str]] = {
     "name": ("名称", "Name"),
     "visibility": ("可见范围", "Visibility"),
     "before": ("修改前", "Before"),
+    # issue 22: a dashboard viewed
+    "level": ("层级", "Level"),
+    "business_metric": ("指标", "Metric"),
+    "period": ("周期", "Period"),
 }
 
 # Request parameters as an error names them: name -> (zh, en); else `column_label`.
@@ -2655,6 +2722,11 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "filter": ("筛选条件", "Filter"),
     "f": ("筛选条件", "Filter"),
     "q": ("搜索", "Search"),
+    # issue 22 dashboards
+    "metric": ("指标", "Metric"),
+    "period": ("周期", "Period"),
+    "dimension": ("维度", "Cut"),
+    "level": ("层级", "Level"),
 }
 
 

@@ -18,6 +18,7 @@ from brokerlens.web.api import (
     churn,
     complaints,
     customers,
+    dashboard,  # issue 22
     handovers,  # issue 19 handover
     home,
     kpi,  # issue 19 part D
@@ -68,4 +69,5 @@ def routers() -> list[APIRouter]:
         handovers.router,  # issue 19 handover
         staff.router,  # issue 19 part E
         reports.router,  # issue 22 section 4
+        dashboard.router,  # issue 22
     ]

@@ -19,6 +19,7 @@ from brokerlens.web.pages import (
     churn,  # issue 20 churn
     complaints,
     customers,
+    dashboard,  # issue 22
     handovers,  # issue 19 handover
     home,
     kpi,  # issue 19 part D
@@ -70,4 +71,5 @@ def routers() -> list[APIRouter]:
         units.router,  # issue 19 part E
         churn.router,  # issue 20 churn
         reports.router,  # issue 22 section 4
+        dashboard.router,  # issue 22
     ]

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from brokerlens.access.alerts import alert_names
+from brokerlens.analysis.metrics.catalog import builtin_metrics
 from brokerlens.errors import InvalidRequest
 from brokerlens.web.api.audit import AuditParams, audit_page
 from brokerlens.web.bounds import MAX_PAGE, check_day
@@ -134,6 +135,11 @@ class _Detail:
             return Markup('<span title="{}">{}</span>').format(value, found)
         if isinstance(value, int | float):
             return Markup(escape(num(value, 0 if float(value).is_integer() else 2)))
+        if key == "business_metric":  # issue 22: a dashboard's metric, by its name
+            metric = builtin_metrics().get(str(value))
+            if metric is not None:
+                return Markup('<span title="{}">{}</span>').format(value, metric.label(language))
+            return Markup('<span translate="no">{}</span>').format(value)
         if key in TEXT_KEYS:
             return Markup('<span translate="no">{}</span>').format(value)
         return Markup(escape(str(value)))

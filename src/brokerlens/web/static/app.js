@@ -159,6 +159,43 @@
     },
   };
 
+  // A value in a metric's unit (the business dashboards, issue 22).
+  function unitFormatter(unit) {
+    if (unit === "rate") return function (v) { return pct(v); };
+    if (unit === "permille") return function (v) {
+      return v === null || v === undefined || isNaN(v) ? "—" : (v * 1000).toFixed(2) + "‰";
+    };
+    if (unit === "yuan") return money;
+    return function (v) {
+      return v === null || v === undefined || isNaN(v) ? "—" : Number(v).toLocaleString();
+    };
+  }
+  // {categories, units: [axis 0's unit, axis 1's], series: [{name, type, values, axis}],
+  // horizontal}: bars and lines over categories, each axis in its unit (dashboards, issue 22)
+  builders.dash = function (d) {
+    var units = d.units && d.units.length ? d.units : ["yuan"];
+    var axes = units.map(function (u, i) {
+      return { type: "value", scale: false, axisLabel: { formatter: unitFormatter(u) },
+        splitLine: i === 0 ? gridLine : { show: false } };
+    });
+    var categories = { type: "category", data: d.categories || [], axisLabel: { fontSize: 10 } };
+    var series = (d.series || []).map(function (s) {
+      var one = { name: s.name, type: s.type || "line", data: s.values, showSymbol: false,
+        tooltip: { valueFormatter: unitFormatter(units[s.axis || 0]) } };
+      if (d.horizontal) one.xAxisIndex = s.axis || 0; else one.yAxisIndex = s.axis || 0;
+      if (one.type === "line") one.lineStyle = { width: 1.6 };
+      return one;
+    });
+    return Object.assign({}, base, {
+      tooltip: { trigger: "axis" },
+      legend: { top: 0, right: 0, itemHeight: 8, textStyle: { fontSize: 11 } },
+      grid: d.horizontal ? { left: 88, right: 24, top: 28, bottom: 28 } : { left: 64, right: units.length > 1 ? 64 : 24, top: 28, bottom: 28 },
+      xAxis: d.horizontal ? axes : categories,
+      yAxis: d.horizontal ? Object.assign({}, categories, { inverse: true }) : axes,
+      series: series,
+    });
+  };
+
   // The 360 marks when every chart on the page is drawn: data-charts-done on <body> and
   // window.__chartsDone (ms since navigation start), for its timing test.
   function checkDone() {
