@@ -8,6 +8,7 @@ from brokerlens.web.pages import (
     account,
     activation,
     alerts,
+    analysis,  # issue 22 section 3
     approvals,
     audit,
     auth,
@@ -68,4 +69,5 @@ def routers() -> list[APIRouter]:
         staff.router,  # issue 19 part E
         units.router,  # issue 19 part E
         churn.router,  # issue 20 churn
+        analysis.router,  # issue 22 section 3
     ]
