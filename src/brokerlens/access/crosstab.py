@@ -13,11 +13,12 @@ when served, else the store; audited `view_crosstab` (aggregates: no customer is
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
@@ -92,7 +93,7 @@ class Axis:
     zh: str
     en: str
     values: list[AxisValue]
-    breakpoints: list[float] = field(default_factory=list)
+    breakpoints: list[float] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ class _Dimension:
     kind: str
     info: ColumnInfo | None
     quintiles: bool = False
-    points: list[float] = field(default_factory=list)
+    points: list[float] = dataclasses.field(default_factory=list)
 
     def expression(self, snapshot: Snapshot) -> ColumnElement[Any]:
         if self.info is None:
