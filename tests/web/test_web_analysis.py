@@ -269,3 +269,31 @@ def test_a_branch_manager_cross_tabs_the_branch_only_on_pages_in_both_languages(
         assert value.status_code == 200 and 'data-kind="pareto"' in value.text
     bad = me.client.get("/analysis/crosstab", params={"rows": "no_such_field"})
     assert bad.status_code == 422 and 'id="crosstab-form"' in bad.text
+
+
+def test_the_store_and_the_columnar_copy_answer_alike(
+    reader: str, profile: list[dict[str, Any]], sign_in: Callable[[str], SignedIn]
+) -> None:
+    """Both readers (the served Parquet copy by DuckDB, the store's table): the same Pareto,
+    the same cross-tab with quintile bands and an exact sum."""
+    me = sign_in("hq_marketing")
+    body = me.client.get("/api/analysis/value", params={"top": 3}).json()
+    _, needed, total = _pareto([r["net_commission_12m"] or 0 for r in profile])
+    assert body["overall"]["needed"] == needed, reader
+    assert Decimal(str(body["overall"]["commission"])) == total
+    top = max(profile, key=lambda r: r["net_commission_lifetime"])
+    assert body["top"][0]["net_commission_lifetime"] == top["net_commission_lifetime"]
+    params = {
+        "rows": "avg_assets_3m",
+        "row_bands": "五分位",
+        "cols": "customer_tier",
+        "metric": "sum",
+        "value": "total_assets_t",
+    }
+    cross = me.client.get("/api/analysis/crosstab", params=params)
+    assert cross.status_code == 200, cross.text
+    found = cross.json()
+    assert found["total"]["count"] == len(profile)
+    assert len(found["rows"]["values"]) == 5
+    exact = sum(Decimal(str(round(r["total_assets_t"], 2))) for r in profile)
+    assert Decimal(str(found["total"]["value"])) == exact

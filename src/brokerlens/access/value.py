@@ -163,62 +163,89 @@ def _concentration(
 ) -> Concentration:
     has_tier = snapshot.column(TIER) is not None
     if path is None:
-        return _compute(_store_rows(connection, snapshot, filters, has_tier), snapshot, share)
+        found = _store_rows(connection, snapshot, filters, has_tier)
+        return _compute(*found, snapshot, share)
     where = filters.duckdb_where()
     question = ("value", where.sql, tuple(map(str, where.params)), share, has_tier)
     return columnar.remember(
         path,
         question,
-        lambda: _compute(_columnar_rows(path, where.sql, where.params, has_tier), snapshot, share),
+        lambda: _compute(*_columnar_rows(path, where.sql, where.params, has_tier), snapshot, share),
     )
 
 
-def _columnar_rows(path: str, where: str, params: Sequence[Any], has_tier: bool) -> pa.Table:
+# (tier, branch, customers) of the scope; the contributors' (tier, branch, m) as Arrow
+Counts = list[tuple[str | None, str | None, int]]
+
+
+def _columnar_rows(
+    path: str, where: str, params: Sequence[Any], has_tier: bool
+) -> tuple[Counts, pa.Table]:
+    """Counted by DuckDB; only the customers with commission come back as rows (at 3 million
+    customers, moving every row to Python cost more than ranking the contributors)."""
     tier = ident(TIER) if has_tier else "CAST(NULL AS VARCHAR)"
-    sql = (
-        f"SELECT {tier} AS tier, {ident(BRANCH)} AS branch, {ident(MEASURE)} AS m "
-        f"FROM {parquet_source(path)} WHERE {where}"
+    source = parquet_source(path)
+    counted = columnar.arrow_of(
+        f"SELECT {tier} AS tier, {ident(BRANCH)} AS branch, count(*) AS n FROM {source} "
+        f"WHERE {where} GROUP BY ALL",
+        list(params),
     )
-    return columnar.arrow_of(sql, list(params))
+    counts = [(r["tier"], r["branch"], int(r["n"])) for r in counted.to_pylist()]
+    contributors = columnar.arrow_of(
+        f"SELECT {tier} AS tier, {ident(BRANCH)} AS branch, {ident(MEASURE)} AS m "
+        f"FROM {source} WHERE ({where}) AND {ident(MEASURE)} > 0",
+        list(params),
+    )
+    return counts, contributors
 
 
 def _store_rows(
     connection: sa.Connection, snapshot: Snapshot, filters: Filters, has_tier: bool
-) -> pa.Table:
+) -> tuple[Counts, pa.Table]:
     table = snapshot.table
     tier = table.c[TIER] if has_tier else sa.null()
+    branch, measure = table.c[BRANCH], table.c[MEASURE]
+    counts = [
+        (r[0], r[1], int(r[2]))
+        for r in connection.execute(
+            sa.select(tier, branch, sa.func.count()).where(*filters.where).group_by(tier, branch)
+        ).all()
+    ]
     rows = connection.execute(
-        sa.select(tier.label("tier"), table.c[BRANCH], table.c[MEASURE]).where(*filters.where)
+        sa.select(tier, branch, measure).where(*filters.where, measure > 0)
     ).all()
-    return pa.table(
+    contributors = pa.table(
         {
             "tier": pa.array([r[0] for r in rows], pa.string()),
             "branch": pa.array([r[1] for r in rows], pa.string()),
             "m": pa.array([r[2] for r in rows], pa.float64()),
         }
     )
+    return counts, contributors
 
 
-def _compute(found: pa.Table, snapshot: Snapshot, share: float) -> Concentration:
+def _compute(counts: Counts, found: pa.Table, snapshot: Snapshot, share: float) -> Concentration:
     """Every grouping from one descending sort of the contributors' cents."""
     money = found["m"].to_numpy(zero_copy_only=False)
     cents = np.rint(np.nan_to_num(money.astype(np.float64)) * 100).astype(np.int64)
-    tiers = _codes(found["tier"])
-    branches = _codes(found["branch"])
-    positive = cents > 0
+    positive = cents > 0  # an amount under half a cent contributes nothing
     order = np.argsort(-cents[positive], kind="stable")
     ranked = cents[positive][order]
     need = _needed_fraction(share)
     _, (needed, _, _) = _needed(ranked, np.zeros(len(ranked), np.int64), need)
-    overall = ParetoGroup(
-        None, len(cents), len(ranked), _yuan(int(ranked.sum())), int(needed.sum())
-    )
-    by_tier = _groups(tiers, positive, order, ranked, need)
-    by_branch = _groups(branches, positive, order, ranked, need)
+    customers = sum(n for _, _, n in counts)
+    overall = ParetoGroup(None, customers, len(ranked), _yuan(int(ranked.sum())), int(needed.sum()))
+    tier_counts: dict[str | None, int] = {}
+    branch_counts: dict[str | None, int] = {}
+    for tier, branch, n in counts:
+        tier_counts[tier] = tier_counts.get(tier, 0) + n
+        branch_counts[branch] = branch_counts.get(branch, 0) + n
+    by_tier = _groups(_codes(found["tier"]), tier_counts, positive, order, ranked, need)
+    by_branch = _groups(_codes(found["branch"]), branch_counts, positive, order, ranked, need)
     tier_order = _tier_order(snapshot)
     by_tier.sort(key=lambda g: (tier_order.get(g.key or "", len(tier_order)), g.key or ""))
     by_branch.sort(key=lambda g: g.key or "")
-    return Concentration(overall, by_tier, by_branch, _curve(ranked, len(cents)))
+    return Concentration(overall, by_tier, by_branch, _curve(ranked, customers))
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[list[str | None], npt.NDArray[np.int64]]:
@@ -247,8 +274,13 @@ def _needed(
     if len(ranked) == 0:
         empty = np.zeros(0, np.int64)
         return empty, (empty, empty, empty)
-    order = np.argsort(codes, kind="stable")  # by group, each still largest first
-    group, cents = codes[order], ranked[order]
+    if codes.max() == codes.min():  # one group: already in order
+        group, cents = codes, ranked
+    else:
+        # by group, each still largest first; small codes sort by radix (a few ms at millions)
+        small = codes.astype(np.int16) if codes.max() < np.iinfo(np.int16).max else codes
+        order = np.argsort(small, kind="stable")
+        group, cents = codes[order], ranked[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     ends = np.r_[starts[1:], len(group)]
     running = np.cumsum(cents)
@@ -264,22 +296,23 @@ def _needed(
 
 def _groups(
     coded: tuple[list[str | None], npt.NDArray[np.int64]],
+    everyone: dict[str | None, int],
     positive: npt.NDArray[np.bool_],
     order: npt.NDArray[np.intp],
     ranked: Cents,
     need: tuple[int, int],
 ) -> list[ParetoGroup]:
+    """Every group of the scope (`everyone`: its customers), with its contributors' figures."""
     values, codes = coded
-    everyone = np.bincount(codes, minlength=len(values))
     keys, (needed, totals, sizes) = _needed(ranked, codes[positive][order], need)
     found = {
-        int(k): (int(n), int(t), int(s))
+        values[int(k)]: (int(n), int(t), int(s))
         for k, n, t, s in zip(keys, needed, totals, sizes, strict=True)
     }
     groups = []
-    for code, value in enumerate(values):
-        n, total, size = found.get(code, (0, 0, 0))
-        groups.append(ParetoGroup(value, int(everyone[code]), size, _yuan(total), n))
+    for value, customers in everyone.items():
+        n, total, size = found.get(value, (0, 0, 0))
+        groups.append(ParetoGroup(value, customers, size, _yuan(total), n))
     return groups
 
 
