@@ -58,8 +58,17 @@ indicators:
 
 
 # The steps that moved onto the engine write these; each is compared row by row.
-KEPT_FILES = ("indicators_file", "profile_file", "alerts_file", "suitability_facts_file")
-ORDER = {"alerts_file": "customer_id, alert_id"}
+KEPT_FILES = (
+    "indicators_file",
+    "profile_file",
+    "alerts_file",
+    "suitability_facts_file",
+    "metrics_file",
+)
+ORDER = {
+    "alerts_file": "customer_id, alert_id",
+    "metrics_file": "metric, period, level, unit_id, dimension, member",
+}
 
 
 def _rows(path: Path, order: str) -> tuple[list[str], list[tuple[object, ...]]]:

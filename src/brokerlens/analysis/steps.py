@@ -2,4 +2,7 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from brokerlens.analysis.metrics import steps as metrics_steps
+from brokerlens.analysis.reports import steps as reports_steps
+
+__all__ = ["metrics_steps", "reports_steps"]

@@ -50,12 +50,22 @@ def _reads_customers(principal: Principal) -> bool:
     return principal.role is not Role.ADMIN
 
 
+def _reads_reports(principal: Principal) -> bool:
+    return principal.role in (
+        Role.HQ_MARKETING,
+        Role.COMPLIANCE,
+        Role.BRANCH_MANAGER,
+        Role.REGION_MANAGER,
+    )
+
+
 # The nav's titled groups, each a list of (key, href, label id, who sees it): a page joins its
 # group by one line here. 经营分析 (business analysis, issue 22).
 NavEntry = tuple[str, str, str, Callable[[Principal], bool]]
 ANALYSIS_NAV: list[NavEntry] = [
     ("analysis_value", "/analysis/value", "nav.analysis_value", _reads_customers),
     ("analysis_crosstab", "/analysis/crosstab", "nav.analysis_crosstab", _reads_customers),
+    ("reports", "/reports", "nav.reports", _reads_reports),
 ]
 NAV_GROUPS: list[tuple[str, str, list[NavEntry]]] = [
     ("analysis", "nav.group.analysis", ANALYSIS_NAV),
