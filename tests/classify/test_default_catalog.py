@@ -33,6 +33,7 @@ IDS = [
     "year_result",
     "holdings_risk_score",
     "risk_mismatch",
+    "rfm_segment",
 ]
 
 
@@ -320,6 +321,28 @@ def test_holdings_risk_score(score: float | None, expected: str) -> None:
     assert one("holdings_risk_score", holdings_risk=score) == expected
 
 
+@pytest.mark.parametrize(
+    ("trades", "r", "f", "m", "expected"),
+    [
+        (0, 5, 5, 5, "近12月无交易"),
+        (None, None, None, None, "近12月无交易"),
+        (9, 4, 4, 4, "重要价值客户"),
+        (9, 3, 4, 5, "重要保持客户"),
+        (9, 5, 3, 4, "重要发展客户"),
+        (9, 1, 1, 5, "重要挽留客户"),
+        (9, 4, 5, 3, "一般价值客户"),
+        (9, 2, 4, 1, "一般保持客户"),
+        (9, 4, 1, 2, "一般发展客户"),
+        (9, 3, 3, 3, "一般挽留客户"),
+    ],
+)
+def test_rfm_segment(
+    trades: int | None, r: int | None, f: int | None, m: int | None, expected: str
+) -> None:
+    got = one("rfm_segment", trades_12m=trades, rfm_r_score=r, rfm_f_score=f, rfm_m_score=m)
+    assert got == expected
+
+
 def test_every_indicator_zero_and_every_indicator_null() -> None:
     zero = {k: ("" if i.type == "text" else 0) for k, i in load_indicators().items()}
     zero_row, null_row = classify([zero, {}])
@@ -342,6 +365,7 @@ def test_every_indicator_zero_and_every_indicator_null() -> None:
         "year_result": "亏",
         "holdings_risk_score": "低",
         "risk_mismatch": "一致",
+        "rfm_segment": "近12月无交易",
     }
     # All NULL: every classification's default, except "no buys" which a NULL amount also means,
     # and "no behavioural level" which only a NULL level means.
@@ -350,4 +374,5 @@ def test_every_indicator_zero_and_every_indicator_null() -> None:
         ("product_preference", "industry_preference", "board_preference"), "无交易"
     )
     expected["risk_mismatch"] = "无行为模型"
+    expected["rfm_segment"] = "近12月无交易"  # no trade count: not ranked
     assert null_row == expected

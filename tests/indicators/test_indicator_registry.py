@@ -66,7 +66,7 @@ def test_no_file_gives_the_built_in_indicators_unchanged(tmp_path: Path) -> None
     settings = _home(tmp_path, None)
     assert load_indicators(settings) is builtin_indicators()
     assert load_indicators() is builtin_indicators()
-    assert len(builtin_indicators()) == 59
+    assert len(builtin_indicators()) == 64
     assert not any(i.derived for i in builtin_indicators().values())
     assert derived_select(builtin_indicators(), "t") is None
 
@@ -74,8 +74,8 @@ def test_no_file_gives_the_built_in_indicators_unchanged(tmp_path: Path) -> None
 def test_an_installation_adds_indicators_after_the_built_in_ones(tmp_path: Path) -> None:
     indicators = load_indicators(_home(tmp_path, ADDED))
     ids = list(indicators)
-    assert ids[:59] == list(builtin_indicators())
-    assert ids[59:] == ["cash_share_t", "cash_share_pct", "industry_or_none"]
+    assert ids[:64] == list(builtin_indicators())
+    assert ids[64:] == ["cash_share_t", "cash_share_pct", "industry_or_none"]
     assert indicators["cash_share_t"].derived and indicators["cash_share_t"].zh == "现金占比"
     assert indicators["industry_or_none"].type == "text"
 

@@ -441,6 +441,23 @@ def test_trader_commission(lake: Lake) -> None:
     assert lake.at_t["CSTAR"]["net_commission_last_year"] == 0
 
 
+def test_trader_frequency_lifetime_commission_and_rfm(lake: Lake) -> None:
+    tr, star = lake.at_t["CTRADE"], lake.at_t["CSTAR"]
+    assert tr["trades_12m"] == 8  # X01, X03 .. X09; the IPO application X02 is not a trade
+    assert star["trades_12m"] == 1  # S01
+    assert tr["net_commission_lifetime"] == approx(32)  # every trade since the lake began
+    assert star["net_commission_lifetime"] == approx(8)
+    # Ranked among the traders: more trades, more commission and a later last trade (X09 on
+    # 01-07, S01 on 01-06) never score lower.
+    assert tr["rfm_f_score"] > star["rfm_f_score"]
+    assert tr["rfm_m_score"] > star["rfm_m_score"]
+    assert tr["rfm_r_score"] >= star["rfm_r_score"]
+    idle = lake.at_t["CIDLE"]
+    assert (idle["trades_12m"], idle["net_commission_lifetime"]) == (0, 0)
+    assert (idle["rfm_r_score"], idle["rfm_f_score"], idle["rfm_m_score"]) == (1, 1, 1)
+    assert lake.profile_t["CIDLE"]["rfm_segment"] == "近12月无交易"
+
+
 def test_trader_buys_by_class(lake: Lake) -> None:
     tr = lake.at_t["CTRADE"]
     # Stock: X01 10,000 + X03 12,000 + X04 22,000; the IPO application X02 is not a buy.

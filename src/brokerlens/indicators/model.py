@@ -24,6 +24,7 @@ MODEL_THEMES = {
     "indicators_holdings": "holdings",
     "indicators_risk": "risk",
     "indicators_events": "events",
+    "indicators_rfm": "commission",
 }
 Theme = Literal["assets", "commission", "trading", "returns", "holdings", "risk", "events", "other"]
 

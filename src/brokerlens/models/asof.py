@@ -35,6 +35,7 @@ INDICATOR_MODELS = [
     "indicators_lots",
     "indicators_risk",
     "indicators_events",
+    "indicators_rfm",
 ]
 
 

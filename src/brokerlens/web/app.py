@@ -39,6 +39,10 @@ TAGS = [
     {"name": "audit", "description": "The audit log (compliance)."},
     {"name": "users", "description": "Accounts (administrator)."},
     {"name": "home", "description": "The workbench summary."},
+    {
+        "name": "analysis",
+        "description": "Business analysis (经营分析): value and contribution, cross-tabs.",
+    },
 ]
 
 

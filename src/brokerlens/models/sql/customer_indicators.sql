@@ -30,7 +30,8 @@ SELECT
     e.transfer_out_t, e.transfer_in_t, e.total_assets_prev, e.transfer_out_20d,
     e.total_assets_20d_ago, e.account_closed_t, e.agreement_cancelled_t, e.position_value_t,
     e.entitlement_events_t, e.days_since_last_trade, e.assessment_days_to_expiry,
-    e.open_complaint_days
+    e.open_complaint_days,
+    t.trades_12m, m.net_commission_lifetime, f.rfm_r_score, f.rfm_f_score, f.rfm_m_score
 FROM customers_asof AS c
 LEFT JOIN indicators_assets AS a ON a.customer_id = c.customer_id
 LEFT JOIN indicators_commission AS m ON m.customer_id = c.customer_id
@@ -41,3 +42,4 @@ LEFT JOIN indicators_preference AS p ON p.customer_id = c.customer_id
 LEFT JOIN indicators_holdings AS h ON h.customer_id = c.customer_id
 LEFT JOIN indicators_risk AS k ON k.customer_id = c.customer_id
 LEFT JOIN indicators_events AS e ON e.customer_id = c.customer_id
+LEFT JOIN indicators_rfm AS f ON f.customer_id = c.customer_id

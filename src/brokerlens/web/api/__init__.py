@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from brokerlens.web.api import (
     activation,
     alerts,
+    analysis,  # issue 22 section 3
     approvals,
     audit,
     auth,
@@ -68,6 +69,7 @@ def routers() -> list[APIRouter]:
         statements.router,  # issue 19 C
         handovers.router,  # issue 19 handover
         staff.router,  # issue 19 part E
+        analysis.router,  # issue 22 section 3
         reports.router,  # issue 22 section 4
         dashboard.router,  # issue 22
     ]

@@ -8,6 +8,7 @@ from brokerlens.web.pages import (
     account,
     activation,
     alerts,
+    analysis,  # issue 22 section 3
     approvals,
     audit,
     auth,
@@ -70,6 +71,7 @@ def routers() -> list[APIRouter]:
         staff.router,  # issue 19 part E
         units.router,  # issue 19 part E
         churn.router,  # issue 20 churn
+        analysis.router,  # issue 22 section 3
         reports.router,  # issue 22 section 4
         dashboard.router,  # issue 22
     ]

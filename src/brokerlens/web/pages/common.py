@@ -37,6 +37,53 @@ class NavItem:
     active: bool = False
 
 
+@dataclass(frozen=True)
+class NavGroup:
+    """A titled group of the left nav: its items in order."""
+
+    key: str
+    label_id: str
+    items: list[NavItem]
+
+
+def _reads_customers(principal: Principal) -> bool:
+    return principal.role is not Role.ADMIN
+
+
+def _reads_reports(principal: Principal) -> bool:
+    return principal.role in (
+        Role.HQ_MARKETING,
+        Role.COMPLIANCE,
+        Role.BRANCH_MANAGER,
+        Role.REGION_MANAGER,
+    )
+
+
+# The nav's titled groups, each a list of (key, href, label id, who sees it): a page joins its
+# group by one line here. 经营分析 (business analysis, issue 22).
+NavEntry = tuple[str, str, str, Callable[[Principal], bool]]
+ANALYSIS_NAV: list[NavEntry] = [
+    ("analysis_value", "/analysis/value", "nav.analysis_value", _reads_customers),
+    ("analysis_crosstab", "/analysis/crosstab", "nav.analysis_crosstab", _reads_customers),
+    ("reports", "/reports", "nav.reports", _reads_reports),
+]
+NAV_GROUPS: list[tuple[str, str, list[NavEntry]]] = [
+    ("analysis", "nav.group.analysis", ANALYSIS_NAV),
+]
+
+
+def nav_groups_for(principal: Principal, active: str) -> list[NavGroup]:
+    """The groups with the items `principal` may open (a group with none is left out)."""
+    groups = []
+    for key, label_id, entries in NAV_GROUPS:
+        items = [
+            NavItem(k, h, label, k == active) for k, h, label, shown in entries if shown(principal)
+        ]
+        if items:
+            groups.append(NavGroup(key, label_id, items))
+    return groups
+
+
 def nav_for(principal: Principal, active: str) -> list[NavItem]:
     items: list[tuple[str, str, str]] = [("home", "/", "nav.home")]
     if principal.role is not Role.ADMIN:
@@ -138,6 +185,7 @@ class Page:
             "csrf_token": self.csrf_token,
             "snapshot": snapshot,
             "nav": nav_for(self.principal, active),
+            "nav_groups": nav_groups_for(self.principal, active),
             "names": OrgLabels(self.db),
             **context,
         }

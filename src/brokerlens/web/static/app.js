@@ -137,6 +137,28 @@
         }) }],
       });
     },
+    // {points: [[customer share, commission share]], share, needed, names, x_name, y_name}:
+    // the Pareto curve (issue 22), the chosen share marked across and where it is reached
+    pareto: function (d) {
+      var names = d.names || [""];
+      var marks = [{ yAxis: d.share }];
+      if (d.needed !== null && d.needed !== undefined) marks.push({ xAxis: d.needed });
+      return Object.assign({}, base, {
+        tooltip: { trigger: "axis", formatter: function (ps) {
+          var p = ps[0];
+          return (d.x_name || "") + "：" + pct(p.value[0]) + "<br>" + p.marker + names[0] + "：" + pct(p.value[1]);
+        } },
+        grid: { left: 64, right: 24, top: 28, bottom: 44 },
+        xAxis: { type: "value", min: 0, max: 1, name: d.x_name, nameLocation: "middle", nameGap: 26,
+          axisLabel: { formatter: function (v) { return pct(v).replace(".00", ""); } }, splitLine: gridLine },
+        yAxis: { type: "value", min: 0, max: 1, name: d.y_name,
+          axisLabel: { formatter: function (v) { return pct(v).replace(".00", ""); } }, splitLine: gridLine },
+        series: [{ name: names[0], type: "line", data: d.points || [], showSymbol: false,
+          lineStyle: { width: 1.8, color: ACCENT }, itemStyle: { color: ACCENT }, areaStyle: { opacity: 0.06 },
+          markLine: { silent: true, symbol: "none", label: { show: false },
+            lineStyle: { color: INDEX, type: "dashed", width: 1 }, data: marks } }],
+      });
+    },
     // {dates, values, names}: daily P&L bars (red up / green down) and the cumulative line
     pnl: function (d, period) {
       var from = periodStart(d.dates || [], period);
