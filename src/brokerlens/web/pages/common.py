@@ -50,6 +50,10 @@ def _reads_customers(principal: Principal) -> bool:
     return principal.role is not Role.ADMIN
 
 
+def _reads_dashboards(principal: Principal) -> bool:
+    return principal.role not in (Role.ADMIN, Role.CALL_CENTER)
+
+
 def _reads_reports(principal: Principal) -> bool:
     return principal.role in (
         Role.HQ_MARKETING,
@@ -63,6 +67,7 @@ def _reads_reports(principal: Principal) -> bool:
 # group by one line here. 经营分析 (business analysis, issue 22).
 NavEntry = tuple[str, str, str, Callable[[Principal], bool]]
 ANALYSIS_NAV: list[NavEntry] = [
+    ("dashboard", "/dashboard", "nav.dashboard", _reads_dashboards),
     ("analysis_value", "/analysis/value", "nav.analysis_value", _reads_customers),
     ("analysis_crosstab", "/analysis/crosstab", "nav.analysis_crosstab", _reads_customers),
     ("reports", "/reports", "nav.reports", _reads_reports),
