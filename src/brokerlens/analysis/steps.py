@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from brokerlens.analysis.channels import steps as channels_steps
+
+__all__: list[str] = ["channels_steps"]

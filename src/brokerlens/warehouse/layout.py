@@ -271,6 +271,41 @@ class WarehouseLayout:
 
     # --- end brokers ---
 
+    # business analysis (issue 22): channels and growth (3A3R), timing
+    @property
+    def analysis_dir(self) -> Path:
+        return self.root / "analysis"
+
+    def channel_day_part(self, stem: str) -> Path:
+        """Business per branch and day of one customer_day file (same stem): the running
+        aggregate the timing file of each T is put together from."""
+        return self.analysis_dir / "channels" / "days" / f"{stem}.parquet"
+
+    def channel_day_stems(self) -> list[str]:
+        return sorted(p.stem for p in (self.analysis_dir / "channels" / "days").glob("*.parquet"))
+
+    def channel_funnel_file(self, as_of: dt.date) -> Path:
+        """The 3A3R funnel of T per branch, open channel and opening month."""
+        return self.analysis_dir / "channels" / "funnel" / f"{as_of.isoformat()}.parquet"
+
+    def channel_funnel_dates(self) -> list[dt.date]:
+        return dated_files(self.analysis_dir / "channels" / "funnel")
+
+    def channel_retention_file(self, as_of: dt.date) -> Path:
+        """Active customers per branch, channel, opening month and month after opening."""
+        return self.analysis_dir / "channels" / "retention" / f"{as_of.isoformat()}.parquet"
+
+    def timing_file(self, as_of: dt.date) -> Path:
+        """Business per branch and day (turnover, trades, net commission, new accounts)."""
+        return self.analysis_dir / "timing" / "days" / f"{as_of.isoformat()}.parquet"
+
+    def timing_dates(self) -> list[dt.date]:
+        return dated_files(self.analysis_dir / "timing" / "days")
+
+    def timing_index_file(self, as_of: dt.date) -> Path:
+        """The market index's daily close and previous close over the timing window."""
+        return self.analysis_dir / "timing" / "index" / f"{as_of.isoformat()}.parquet"
+
     @property
     def suitability_dir(self) -> Path:
         return self.root / "suitability"
