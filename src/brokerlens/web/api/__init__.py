@@ -15,6 +15,7 @@ from brokerlens.web.api import (
     campaigns,
     care,
     catalog,
+    channels,  # issue 22 section 3
     churn,
     complaints,
     customers,
@@ -66,4 +67,5 @@ def routers() -> list[APIRouter]:
         statements.router,  # issue 19 C
         handovers.router,  # issue 19 handover
         staff.router,  # issue 19 part E
+        channels.router,  # issue 22 section 3
     ]
