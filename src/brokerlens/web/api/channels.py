@@ -56,10 +56,16 @@ class CohortPublic(BaseModel):
     share: list[float | None]
 
 
+class BranchPublic(BaseModel):
+    branch_id: str
+    name: str | None
+
+
 class ChannelsPublic(BaseModel):
     as_of: dt.date
     dates: list[dt.date]
     branch: str | None
+    branch_choices: list[BranchPublic]  # the branches in your scope
     definitions: str
     total: FunnelPublic
     channels: list[FunnelPublic]
@@ -86,6 +92,7 @@ class TimingPublic(BaseModel):
     as_of: dt.date
     dates: list[dt.date]
     branch: str | None
+    branch_choices: list[BranchPublic]
     index_id: str | None
     totals: BucketPublic
     weekdays: list[BucketPublic]  # key: ISO weekday, 1 = Monday
@@ -130,6 +137,7 @@ def channels_public(found: ChannelAnalysis) -> ChannelsPublic:
         as_of=found.as_of,
         dates=found.dates,
         branch=found.branch,
+        branch_choices=[BranchPublic(branch_id=b, name=n) for b, n in found.branch_choices],
         definitions=DEFINITIONS,
         total=funnel_public(ChannelLine("all", found.total)),
         channels=[funnel_public(c) for c in found.channels],
@@ -155,6 +163,7 @@ def timing_public(found: TimingAnalysis) -> TimingPublic:
         as_of=found.as_of,
         dates=found.dates,
         branch=found.branch,
+        branch_choices=[BranchPublic(branch_id=b, name=n) for b, n in found.branch_choices],
         index_id=found.index_id,
         totals=bucket_public(found.totals),
         weekdays=[bucket_public(b) for b in found.weekdays],

@@ -16,6 +16,7 @@ from brokerlens.web.pages import (
     campaigns,
     care,
     catalog,
+    channels,  # issue 22 section 3
     churn,  # issue 20 churn
     complaints,
     customers,
@@ -68,4 +69,5 @@ def routers() -> list[APIRouter]:
         staff.router,  # issue 19 part E
         units.router,  # issue 19 part E
         churn.router,  # issue 20 churn
+        channels.router,  # issue 22 section 3
     ]
