@@ -165,7 +165,7 @@
         tooltip: { trigger: "axis", valueFormatter: count },
         legend: { top: 0, right: 0, itemHeight: 8, textStyle: { fontSize: 11 } },
         xAxis: { type: "category", data: d.labels, axisLabel: { fontSize: 10 } },
-        yAxis: { type: "value", axisLabel: { formatter: count }, splitLine: gridLine },
+        yAxis: { type: "value", minInterval: 1, axisLabel: { formatter: count }, splitLine: gridLine },
         series: (d.series || []).map(function (s) { return { name: s.name, type: "bar", data: s.values }; }),
       });
     },
