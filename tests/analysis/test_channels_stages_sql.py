@@ -119,11 +119,18 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     runner.register_table("channel_day_src", _arrow(days, DAY_COLUMNS))
     june = [D(2025, 6, d) for d in (2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 16, 17, 18)]
     runner.register_table("channel_read_days", pa.table({"biz_date": pa.array(june, pa.date32())}))
-    runner.create_view(
-        "channel_customers",
-        load_sql(PACKAGE, "channel_customers").sql,
-        {"as_of": AS_OF, "cohort_from": COHORT_FROM},
-    )
+    # the run step's chain, as views over the hand-built aggregates
+    chain = [
+        ("channel_openers", "channel_openers"),
+        ("cohort_month_parts", "cohort_month_part"),
+        ("cohort_day_parts", "cohort_day_part"),
+        ("channel_activity", "channel_activity"),
+        ("channel_customers", "channel_customers"),
+    ]
+    for view, sql in chain:
+        model = load_sql(PACKAGE, sql)
+        params = {"as_of": AS_OF, "cohort_from": COHORT_FROM}
+        runner.create_view(view, model.sql, {k: params[k] for k in model.params})
     return runner
 
 

@@ -136,4 +136,4 @@ def test_the_index_file_has_one_move_per_loaded_day(ran: Settings) -> None:
 
 def test_a_second_run_builds_no_day_part_again(ran: Settings) -> None:
     _, outcome = run_single_step(ran, "channels and timing")
-    assert "0 day part(s) built" in outcome.result.note
+    assert "0 part(s) built" in outcome.result.note

@@ -284,6 +284,22 @@ class WarehouseLayout:
     def channel_day_stems(self) -> list[str]:
         return sorted(p.stem for p in (self.analysis_dir / "channels" / "days").glob("*.parquet"))
 
+    def channel_cohort_part(self, cohort_from: dt.date, kind: str, stem: str) -> Path:
+        """The cohorts' activity in one customer_day file (`kind` "days") or customer_month file
+        ("months"), for cohorts opened since `cohort_from` (a new first day: a new folder)."""
+        folder = self.analysis_dir / "channels" / "cohorts" / cohort_from.isoformat() / kind
+        return folder / f"{stem}.parquet"
+
+    def channel_cohort_stems(self, cohort_from: dt.date, kind: str) -> list[str]:
+        folder = self.analysis_dir / "channels" / "cohorts" / cohort_from.isoformat() / kind
+        return sorted(p.stem for p in folder.glob("*.parquet"))
+
+    def discard_channel_cohorts(self, keep: dt.date) -> None:
+        """Remove the cohort parts of any other first day (the lake now begins elsewhere)."""
+        for folder in (self.analysis_dir / "channels" / "cohorts").glob("*"):
+            if folder.name != keep.isoformat():
+                shutil.rmtree(folder, ignore_errors=True)
+
     def channel_funnel_file(self, as_of: dt.date) -> Path:
         """The 3A3R funnel of T per branch, open channel and opening month."""
         return self.analysis_dir / "channels" / "funnel" / f"{as_of.isoformat()}.parquet"

@@ -1,16 +1,19 @@
 """Write the channel funnel, cohort retention and timing files of T on the run's engine.
 
-Cheap at scale: the per-customer history comes from the kept running aggregates, never from
-the trades feed. Complete months are read from customer_month and only the other loaded days
-from customer_day; the funnel reads only the cohorts' customers (opened since the lake's first
-loaded day). The timing file is put together from one small part per customer_day file (business
-per branch and day), each built once when its customer_day file is new or was rebuilt.
+Cheap at scale: nothing is read from the trades feed, and each running aggregate file is read
+once. Every customer_day file (and customer_month file) gets small parts, built when the file is
+new or was rebuilt (its modification time is newer than the part's): the business per branch and
+day (`channel_day_part.sql`) and the cohorts' customers' rows (`cohort_day_part.sql`,
+`cohort_month_part.sql`: those opened since the lake's first loaded day, a fraction of the
+customers). A run builds the parts of its new day and puts T's files together from the parts:
+complete months from the month parts, the other days of [first day, T] from the day parts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -26,6 +29,20 @@ from brokerlens.warehouse.windows import month_start, months_back
 
 PACKAGE = "brokerlens.analysis.channels"
 TIMING_MONTHS = 12  # the timing file covers the last 12 months (as far as the lake reaches)
+COHORT_DAY_COLUMNS = [
+    ("customer_id", "VARCHAR"),
+    ("biz_date", "DATE"),
+    ("trades", "BIGINT"),
+    ("funded", "INTEGER"),
+    ("net_in", "DECIMAL(38,2)"),
+]
+COHORT_MONTH_COLUMNS = [
+    ("customer_id", "VARCHAR"),
+    ("mon", "BIGINT"),
+    ("trades", "BIGINT"),
+    ("funded", "INTEGER"),
+    ("net_in", "DECIMAL(38,2)"),
+]
 PART_COLUMNS = [
     ("biz_date", "DATE"),
     ("branch_id", "VARCHAR"),
@@ -90,7 +107,7 @@ def build_parts(src: ChannelInputs, since: dt.date) -> int:
     built = 0
     for stem in stems:
         part, day_file = warehouse.channel_day_part(stem), warehouse.day_file(stem)
-        if part.is_file() and part.stat().st_mtime_ns >= day_file.stat().st_mtime_ns:
+        if _fresh(part, day_file):
             continue
         engine.register_parquet("channel_day_src", [day_file], DAY_COLUMNS)
         engine.write_parquet(sql, part, {})
@@ -100,23 +117,56 @@ def build_parts(src: ChannelInputs, since: dt.date) -> int:
     return built
 
 
-def _register_history(src: ChannelInputs, cohort_from: dt.date) -> None:
-    """customer_month of the complete months since the cohorts began, customer_day of the other
-    loaded days in [cohort_from, T] (`channel_read_days` names them)."""
-    first_month = month_start(cohort_from)
-    months = [m for m in src.complete_months if m >= first_month]
-    src.engine.register_parquet(
-        "channel_month_src", [src.warehouse.month_file(m) for m in months], MONTH_COLUMNS
+def _fresh(part: Path, source: Path) -> bool:
+    return part.is_file() and part.stat().st_mtime_ns >= source.stat().st_mtime_ns
+
+
+def build_cohort_parts(src: ChannelInputs, cohort_from: dt.date) -> int:
+    """The cohorts' activity as of T: month parts of the complete months since the cohorts
+    began, day parts of the customer_day files holding the other loaded days of
+    [cohort_from, T]; registers `cohort_month_parts`, `cohort_day_parts` and
+    `channel_read_days` (those days). Returns the parts built."""
+    engine, warehouse = src.engine, src.warehouse
+    warehouse.discard_channel_cohorts(cohort_from)
+    engine.create_view(
+        "channel_openers", load_sql(PACKAGE, "channel_openers").sql, {"cohort_from": cohort_from}
     )
+    months = [m for m in src.complete_months if m >= month_start(cohort_from)]
     done = set(months)
     read = [
         d for d in src.loaded_days if cohort_from <= d <= src.as_of and month_start(d) not in done
     ]
-    files = [src.warehouse.day_file(s) for s in _day_stems(src.state, set(read))]
-    src.engine.register_parquet("channel_day_src", files, DAY_COLUMNS)
-    src.engine.register_table(
-        "channel_read_days", pa.table({"biz_date": pa.array(read, pa.date32())})
-    )
+    stems = _day_stems(src.state, set(read))
+    built = 0
+    month_parts = []
+    for month in months:
+        part = warehouse.channel_cohort_part(cohort_from, "months", month.isoformat())
+        source = warehouse.month_file(month)
+        if not _fresh(part, source):
+            engine.register_parquet("channel_month_src", [source], MONTH_COLUMNS)
+            engine.write_parquet(load_sql(PACKAGE, "cohort_month_part").sql, part, {})
+            built += 1
+        month_parts.append(part)
+    day_parts = []
+    for stem in stems:
+        part = warehouse.channel_cohort_part(cohort_from, "days", stem)
+        source = warehouse.day_file(stem)
+        if not _fresh(part, source):
+            engine.register_parquet("channel_day_src", [source], DAY_COLUMNS)
+            engine.write_parquet(load_sql(PACKAGE, "cohort_day_part").sql, part, {})
+            built += 1
+        day_parts.append(part)
+    for kind, kept in (("months", {m.isoformat() for m in months}), ("days", set(stems))):
+        for stale in set(warehouse.channel_cohort_stems(cohort_from, kind)) - kept:
+            if kind == "days" and stale in src.state.day_files:
+                continue  # a file of another month: still good for another T
+            if kind == "months" and stale in src.state.months:
+                continue
+            warehouse.channel_cohort_part(cohort_from, kind, stale).unlink(missing_ok=True)
+    engine.register_parquet("cohort_month_parts", month_parts, COHORT_MONTH_COLUMNS)
+    engine.register_parquet("cohort_day_parts", day_parts, COHORT_DAY_COLUMNS)
+    engine.register_table("channel_read_days", pa.table({"biz_date": pa.array(read, pa.date32())}))
+    return built
 
 
 def _register_index(src: ChannelInputs, since: dt.date) -> None:
@@ -137,8 +187,10 @@ def build_channels(src: ChannelInputs) -> ChannelCounts:
     cohort_from = loaded[0]
     since = timing_since(as_of, cohort_from)
     _register_versions(engine, warehouse)
-    built = build_parts(src, since)
-    _register_history(src, cohort_from)
+    built = build_parts(src, since) + build_cohort_parts(src, cohort_from)
+    activity = warehouse.run_file("channel_activity")
+    engine.write_parquet(load_sql(PACKAGE, "channel_activity").sql, activity, {})
+    engine.register_parquet("channel_activity", [activity], parquet_columns(activity))
     customers = warehouse.run_file("channel_customers")
     cohort = engine.write_parquet(
         load_sql(PACKAGE, "channel_customers").sql,

@@ -26,6 +26,6 @@ def channels_and_timing(ctx: RunContext) -> StepResult:
         rows=counts.funnel_rows + counts.timing_rows,
         note=(
             f"{counts.cohort_customers:,} customers in the cohorts, "
-            f"{counts.timing_rows:,} branch-days, {counts.parts_built} day part(s) built"
+            f"{counts.timing_rows:,} branch-days, {counts.parts_built} part(s) built"
         ),
     )

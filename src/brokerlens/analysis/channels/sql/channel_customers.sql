@@ -6,8 +6,7 @@
 --   funded (1: a transfer in, or assets above 0, on some day), traded (1: a trade),
 --   active_m3 / active_m12 (1: a trade in the 3rd / 12th calendar month after the opening
 --   month), net_in (transfers in less out since opening, yuan)
--- Months are read from customer_month where complete (`channel_month_src`), the other loaded
--- days from customer_day (`channel_day_src`, only the days of `channel_read_days`).
+-- Activity per month: `channel_activity` (channel_activity.sql).
 WITH cohort AS (
     SELECT
         customer_id,
@@ -18,38 +17,6 @@ WITH cohort AS (
     FROM channel_versions
     WHERE valid_from <= :as_of AND (valid_to IS NULL OR valid_to > :as_of)
         AND open_date >= :cohort_from AND open_date <= :as_of
-),
-activity AS (
-    SELECT
-        customer_id,
-        CAST(year(month_start) * 12 + month(month_start) AS BIGINT) AS mon,
-        trade_count,
-        transfer_in,
-        transfer_out,
-        sum_assets AS assets
-    FROM channel_month_src
-    UNION ALL
-    SELECT
-        d.customer_id,
-        CAST(year(d.biz_date) * 12 + month(d.biz_date) AS BIGINT) AS mon,
-        d.trade_count,
-        d.transfer_in,
-        d.transfer_out,
-        d.total_assets AS assets
-    FROM channel_day_src AS d
-    JOIN channel_read_days AS r ON r.biz_date = d.biz_date
-),
-per_month AS (
-    SELECT
-        a.customer_id,
-        a.mon,
-        CAST(sum(a.trade_count) AS BIGINT) AS trades,
-        max(CASE WHEN a.transfer_in > 0 OR a.assets > 0 THEN 1 ELSE 0 END) AS funded,
-        sum(a.transfer_in - a.transfer_out) AS net_in
-    FROM activity AS a
-    JOIN cohort AS c ON c.customer_id = a.customer_id
-    WHERE a.mon >= c.open_mon
-    GROUP BY a.customer_id, a.mon
 )
 SELECT
     c.customer_id,
@@ -63,5 +30,5 @@ SELECT
     max(CASE WHEN p.trades > 0 AND p.mon = c.open_mon + 12 THEN 1 ELSE 0 END) AS active_m12,
     CAST(coalesce(sum(p.net_in), 0) AS DECIMAL(38, 2)) AS net_in
 FROM cohort AS c
-LEFT JOIN per_month AS p ON p.customer_id = c.customer_id
+LEFT JOIN channel_activity AS p ON p.customer_id = c.customer_id AND p.mon >= c.open_mon
 GROUP BY c.customer_id, c.branch_id, c.open_channel, c.open_date, c.open_mon
