@@ -181,14 +181,14 @@ def _pick(settings: Settings, kind: Kind, asked: dt.date | None, served: dt.date
     if asked is not None:
         if kept_file(settings, kind, asked) is None:
             raise NotFound(
-                f"no channel analysis kept for {asked}",
+                f"no {kind} analysis kept for {asked}",
                 hint="pick one of the dates offered, or run `brokerlens run --as-of` that date",
             )
         return asked
     day = newest_date(settings, kind, served)
     if day is None:
         raise NotFound(
-            "no channel analysis kept yet",
+            f"no {kind} analysis kept yet",
             hint="run `brokerlens run` (the step 'channels and timing')",
         )
     return day
