@@ -122,23 +122,22 @@ def test_the_reads_are_audited(sign_in: Callable[[str], SignedIn]) -> None:
     assert {"view_channels", "view_timing"} <= actions
 
 
-@pytest.mark.parametrize(
-    ("url", "params", "status"),
-    [
-        ("/api/analysis/channels", {"channel": "carrier-pigeon"}, 422),
-        ("/api/analysis/channels", {"as_of": "2025-13-01"}, 422),
-        ("/api/analysis/channels", {"as_of": "2024-01-02"}, 404),
-        ("/api/analysis/timing", {"branch": "x" * 65}, 422),
-    ],
-)
-def test_bad_input_is_refused_naming_the_parameter(
-    url: str, params: dict[str, str], status: int, sign_in: Callable[[str], SignedIn]
-) -> None:
+BAD_INPUT = [
+    ("/api/analysis/channels", {"channel": "carrier-pigeon"}, 422),
+    ("/api/analysis/channels", {"as_of": "2025-13-01"}, 422),
+    ("/api/analysis/channels", {"as_of": "2024-01-02"}, 404),
+    ("/api/analysis/timing", {"branch": "x" * 65}, 422),
+    ("/analysis/channels", {"channel": "carrier-pigeon"}, 422),
+]
+
+
+def test_bad_input_is_refused_naming_the_parameter(sign_in: Callable[[str], SignedIn]) -> None:
     me = sign_in("hq_marketing")
-    response = me.client.get(url, params=params)
-    assert response.status_code == status, response.text
-    if status == 422:
-        assert next(iter(params)) in response.text
+    for url, params, status in BAD_INPUT:
+        response = me.client.get(url, params=params)
+        assert response.status_code == status, (url, params, response.text)
+        if status == 422 and url.startswith("/api"):
+            assert next(iter(params)) in response.text
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
