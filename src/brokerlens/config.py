@@ -143,6 +143,11 @@ class Settings(BaseSettings):
         return self.home / "warehouse"
 
     @property
+    def reports_dir(self) -> Path:
+        """The kept reports (issue 22): `<home>/reports/<T>/`, formed by `ReportsLayout`."""
+        return self.home / "reports"
+
+    @property
     def runs_dir(self) -> Path:
         """The daily job's lock, journal and one JSON report per run."""
         return self.home / "runs"

@@ -29,6 +29,7 @@ def _sources(*, outside: tuple[str, ...]) -> dict[str, str]:
         (r"os\.replace\(", SWAPS, ATOMIC),
         (r"\.partial|\.tmp\b", SWAPS, ATOMIC),
         (r"warehouse_dir\s*/", ("config.py",), "form warehouse paths in warehouse/layout.py"),
+        (r"reports_dir\s*/", ("config.py",), "form report paths in warehouse/layout.py"),
         (r"DuckDBEngine\b", ("engine/",), "open an engine with engine.open_engine"),
         (r"resources\.files\([^)]*\)\.joinpath\(\s*\"sql\"", ("engine/",), "use engine.sqlfiles"),
         (

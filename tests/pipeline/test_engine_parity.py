@@ -58,8 +58,17 @@ indicators:
 
 
 # The steps that moved onto the engine write these; each is compared row by row.
-KEPT_FILES = ("indicators_file", "profile_file", "alerts_file", "suitability_facts_file")
-ORDER = {"alerts_file": "customer_id, alert_id"}
+KEPT_FILES = (
+    "indicators_file",
+    "profile_file",
+    "alerts_file",
+    "suitability_facts_file",
+    "metrics_file",
+)
+ORDER = {
+    "alerts_file": "customer_id, alert_id",
+    "metrics_file": "metric, period, level, unit_id, dimension, member",
+}
 # issue 22 section 3: small files per branch (the small brokerage opens a few accounts only)
 ANALYSIS_FILES = {
     "channel_funnel_file": "branch_id, open_channel, open_month",

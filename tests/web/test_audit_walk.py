@@ -343,6 +343,10 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
     walk.params["report"] = "holdings-above-class"
     products = me.client.get("/api/products", params={"page_size": 1}).json()["rows"]
     walk.params["product_id"] = products[0]["product_id"]
+    # issue 22: a kept report's workbook of the newest date with reports
+    kept = me.client.get("/api/reports").json()
+    assert kept["data"], "the run kept no report"
+    walk.params["date"], walk.params["file"] = kept["as_of"], kept["data"][0]["workbook"]
     return walk
 
 

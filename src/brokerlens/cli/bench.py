@@ -40,7 +40,8 @@ def bench(
             "risk preference, churn and alerts on two seeds, each beside its baseline and "
             "oracle, in one table) or daily (issue 21: the history brought in by `daily`, then "
             "one new date by `daily`, its slowest steps, a full rebuild beside a raw scan of "
-            "the lake) or daily-drill (the daily job killed at every step and finished)."
+            "the lake) or daily-drill (the daily job killed at every step and finished) or "
+            "analysis (issue 22: the business metrics of T)."
         ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
@@ -71,6 +72,7 @@ def bench(
     """Generate at a scale into a scratch home, time every stage, print a table, write JSON."""
     # each suite module registers its stages when imported
     import brokerlens.bench.alerts  # issue 20 alerts
+    import brokerlens.bench.analysis  # issue 22
     import brokerlens.bench.brokers_kpi  # issue 19 part D
     import brokerlens.bench.brokers_staff  # issue 19 part E
     import brokerlens.bench.brokers_statements  # issue 19 C

@@ -79,9 +79,11 @@ def _register() -> None:
     from brokerlens.cli import daily as _daily  # noqa: F401  (issue 21)
     from brokerlens.cli import handover as _handover  # noqa: F401  (issue 19)
     from brokerlens.cli import kpi as _kpi  # noqa: F401  (issue 19 part D)
+    from brokerlens.cli import metrics as _metrics  # noqa: F401  (issue 22)
     from brokerlens.cli import org as _org  # noqa: F401
     from brokerlens.cli import products as _products  # noqa: F401
     from brokerlens.cli import records as _records  # noqa: F401
+    from brokerlens.cli import reports as _reports  # noqa: F401  (issue 22)
     from brokerlens.cli import staff as _staff  # noqa: F401  (issue 19 part E)
     from brokerlens.cli import statements as _statements  # noqa: F401
     from brokerlens.cli import suitability as _suitability  # noqa: F401

@@ -30,8 +30,11 @@ formed here, and nowhere else.
 - `riskpref/<quarter>/v<N>/`: risk preference models (`model.json`, `levels.parquet`).
 - `lookup/<T>.sqlite`: the 360 lookup as of T (newest 3 kept); `lookup/series/<monday>.sqlite`:
   the 360 charts' series of one week of loaded dates (the weeks the kept lookups read).
+- `analysis/metrics/<T>.parquet`: the business metrics of T (issue 22; `metrics_daily`);
+  `analysis/trend/<month start>.parquet`: each day's business per branch, team and staff.
 - `served/<snapshot id>.parquet`: the published profile's columnar copy.
 - `_run/`: a run's scratch relations (rebuilt by every run).
+The kept reports live beside the warehouse, under `<home>/reports/<T>/` (`ReportsLayout`).
 Every file is written whole and swapped in atomically (`brokerlens.atomic`), so a reader sees a
 date or its absence.
 """
@@ -39,6 +42,7 @@ date or its absence.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -321,6 +325,22 @@ class WarehouseLayout:
     def timing_index_file(self, as_of: dt.date) -> Path:
         """The market index's daily close and previous close over the timing window."""
         return self.analysis_dir / "timing" / "index" / f"{as_of.isoformat()}.parquet"
+    # --- analysis: the metrics layer (issue 22) ---
+    def metrics_file(self, as_of: dt.date) -> Path:
+        """Every business metric of T per period, org unit, staff member and cut."""
+        return self.root / "analysis" / "metrics" / f"{as_of.isoformat()}.parquet"
+
+    def metrics_dates(self) -> list[dt.date]:
+        return dated_files(self.root / "analysis" / "metrics")
+
+    def metric_trend_file(self, month: dt.date) -> Path:
+        """Each loaded day's business of a month per branch, team and staff member."""
+        return self.root / "analysis" / "trend" / f"{month.isoformat()}.parquet"
+
+    def metric_trend_months(self) -> list[dt.date]:
+        return dated_files(self.root / "analysis" / "trend")
+
+    # --- end analysis: metrics ---
 
     @property
     def suitability_dir(self) -> Path:
@@ -426,3 +446,73 @@ class WarehouseLayout:
 
     def riskpref_versions(self, quarter: str) -> list[int]:
         return versions_in(self.riskpref_quarter_dir(quarter))
+
+
+# A report's id, a unit's id and a sheet's id as they appear in a kept report's file names:
+# letters, digits, `_` and `-` only, so a name never reaches outside its date's folder.
+REPORT_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+REPORT_SUFFIXES = (".xlsx", ".json", ".parquet")
+
+
+@dataclass(frozen=True)
+class ReportsLayout:
+    """The kept reports (issue 22): `<home>/reports/<T>/`, per report (and per unit for a
+    branch- or region-level one) `<stem>.xlsx`, its manifest `<stem>.json` (with the content
+    hash) and its snapshot `<stem>.<sheet>.parquet` per sheet; `<stem>` is `<report>` or
+    `<report>.<unit>`. A date's folder is written whole and swapped in (`atomic_dir`), so a
+    re-run of T replaces T's reports at once."""
+
+    root: Path
+
+    def day_dir(self, as_of: dt.date) -> Path:
+        return self.root / as_of.isoformat()
+
+    def dates(self) -> list[dt.date]:
+        """The dates with kept reports, oldest first (scratch folders ignored)."""
+        found = []
+        for path in self.root.glob("*"):
+            try:
+                found.append(dt.date.fromisoformat(path.name))
+            except ValueError:
+                continue
+        return sorted(found)
+
+    @staticmethod
+    def stem(report_id: str, unit_id: str | None = None) -> str:
+        for part in (report_id, unit_id):
+            if part is not None and not REPORT_PART.match(part):
+                raise ValueError(f"{part[:70]!r} cannot be part of a report's file name")
+        return report_id if unit_id is None else f"{report_id}.{unit_id}"
+
+    @staticmethod
+    def workbook_file(folder: Path, stem: str) -> Path:
+        return folder / f"{stem}.xlsx"
+
+    @staticmethod
+    def manifest_file(folder: Path, stem: str) -> Path:
+        return folder / f"{stem}.json"
+
+    @staticmethod
+    def snapshot_file(folder: Path, stem: str, sheet_id: str) -> Path:
+        if not REPORT_PART.match(sheet_id):
+            raise ValueError(f"{sheet_id[:70]!r} cannot be part of a report's file name")
+        return folder / f"{stem}.{sheet_id}.parquet"
+
+    def manifests(self, as_of: dt.date, report_id: str | None = None) -> list[Path]:
+        """The manifests kept for `as_of` (of one report only, with `report_id`), by name."""
+        folder = self.day_dir(as_of)
+        if report_id is None:
+            return sorted(folder.glob("[!.]*.json"))
+        if not REPORT_PART.match(report_id):
+            return []
+        own = folder / f"{report_id}.json"
+        return sorted([*([own] if own.is_file() else []), *folder.glob(f"{report_id}.*.json")])
+
+    def kept(self, as_of: dt.date, name: str) -> Path | None:
+        """The kept file `name` of `as_of` when it is one (a plain name listed in the date's
+        folder, never a path), else None."""
+        folder = self.day_dir(as_of)
+        if not name.endswith(REPORT_SUFFIXES) or name.startswith(".") or not folder.is_dir():
+            return None
+        found = {p.name: p for p in folder.iterdir() if p.is_file()}
+        return found.get(name)

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from brokerlens.config import Settings
 from brokerlens.engine.sqltext import literal
-from brokerlens.warehouse.layout import WarehouseLayout
+from brokerlens.warehouse.layout import REPORT_PART, ReportsLayout, WarehouseLayout
 
 Kind = Literal[
     "indicators",
@@ -48,6 +48,8 @@ Kind = Literal[
     "channel_retention",
     "timing",
     "timing_index",
+    "metrics",  # issue 22: the business metrics of T
+    "metric_trend",  # issue 22: keyed by month (its first day)
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -80,6 +82,8 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "channel_retention": WarehouseLayout.channel_retention_file,
     "timing": WarehouseLayout.timing_file,
     "timing_index": WarehouseLayout.timing_index_file,
+    "metrics": WarehouseLayout.metrics_file,
+    "metric_trend": WarehouseLayout.metric_trend_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -106,6 +110,8 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "channel_retention": WarehouseLayout.channel_funnel_dates,
     "timing": WarehouseLayout.timing_dates,
     "timing_index": WarehouseLayout.timing_dates,
+    "metrics": WarehouseLayout.metrics_dates,
+    "metric_trend": WarehouseLayout.metric_trend_months,
 }
 
 
@@ -174,3 +180,35 @@ def gate_report_file(settings: Settings, as_of: dt.date) -> Path | None:
     suitability gate removed per reason), or None when the run kept none."""
     path = _layout(settings).gate_report_file(as_of)
     return path if path.is_file() else None
+
+
+# --- the kept reports (issue 22): `<home>/reports/<T>/`, formed by `ReportsLayout` --------------
+
+
+def _reports(settings: Settings) -> ReportsLayout:
+    return ReportsLayout(settings.reports_dir)
+
+
+def report_dates(settings: Settings) -> list[dt.date]:
+    """The dates with kept reports, oldest first."""
+    return _reports(settings).dates()
+
+
+def report_manifests(
+    settings: Settings, as_of: dt.date, report_id: str | None = None
+) -> list[Path]:
+    """The manifests (`<stem>.json`) of the reports kept for `as_of` (of one report only with
+    `report_id`), by name."""
+    return _reports(settings).manifests(as_of, report_id)
+
+
+def is_report_name_part(text: str) -> bool:
+    """Whether `text` can be a part of a kept report's file name (a report, unit or sheet id:
+    letters, digits, `_`, `-`), so a name with anything else is refused before any lookup."""
+    return bool(REPORT_PART.match(text))
+
+
+def report_file(settings: Settings, as_of: dt.date, name: str) -> Path | None:
+    """A kept report's file of `as_of` by its plain name (`kpi_monthly.xlsx`), or None when
+    there is none: a name with a path in it is never one."""
+    return _reports(settings).kept(as_of, name)

@@ -149,7 +149,8 @@ def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseL
     `alerts` over every computed as-of date, if any; `relationship_ledger` and
     `ledger_problems` of the newest run (issue 19); `churn_scores` over every stored churn score
     date (issue 20: as_of_date, customer_id, branch_id, probability, raw_score, rank,
-    reasons_zh, reasons_en, model_version).
+    reasons_zh, reasons_en, model_version); `metrics`, `metrics_daily` and `metric_trend`
+    (issue 22, docs/analysis.md).
 
     Files of different catalog versions may differ in columns: they are united by name."""
     for name, files in (
@@ -198,4 +199,21 @@ def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseL
         conn.execute(
             "CREATE OR REPLACE VIEW churn_scores AS SELECT as_of AS as_of_date, * EXCLUDE (as_of) "
             f"FROM read_parquet({path_list(scores)}, union_by_name = true)"
+        )
+    # issue 22: every business metric of every computed date (`metrics`: each period, level, unit
+    # and cut) and `metrics_daily`: each unit's value of the day, uncut
+    kept = [warehouse.metrics_file(d) for d in warehouse.metrics_dates()]
+    if kept:
+        conn.execute(
+            "CREATE OR REPLACE VIEW metrics AS SELECT * FROM "
+            f"read_parquet({path_list(kept)}, union_by_name = true)"
+        )
+        conn.execute(
+            "CREATE OR REPLACE VIEW metrics_daily AS SELECT as_of_date, metric, level, unit_id, "
+            "value FROM metrics WHERE period = 'day' AND dimension = ''"
+        )
+    trend = [warehouse.metric_trend_file(m) for m in warehouse.metric_trend_months()]
+    if trend:
+        conn.execute(
+            f"CREATE OR REPLACE VIEW metric_trend AS SELECT * FROM read_parquet({path_list(trend)})"
         )

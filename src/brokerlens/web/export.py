@@ -8,7 +8,8 @@ One writer for both formats. `access` streams an export's rows (masked, audited)
 - with `codes=True` for machines: the column codes and the values as stored (numbers still
   numbers, amounts still rounded to cents).
 Excel holds 1,048,576 rows a sheet (the header included): a longer export goes on in further
-sheets, each with the header. The file is written to a temporary file and sent from there.
+sheets, each with the header. The file is written to a temporary file and sent from there. The
+number formats, header style and column widths are the kept reports' (`analysis.reports.excel`).
 """
 
 from __future__ import annotations
@@ -36,13 +37,18 @@ from starlette.responses import FileResponse, Response
 from brokerlens.access.exports import Exported, RowSink
 from brokerlens.access.org import OrgNames, org_names
 from brokerlens.access.snapshot import served_snapshot
+from brokerlens.analysis.reports.excel import (
+    EXCEL_MAX_ROWS,
+    HEADER_STYLE,
+    NUMBER_FORMATS,
+    column_width,
+)
 from brokerlens.errors import NotFound
 from brokerlens.indicators import Indicators, builtin_indicators
 from brokerlens.web.formatting import is_amount_column
 from brokerlens.web.i18n import MESSAGES, column_label, enum_label, translate
 
 Format = Literal["csv", "xlsx"]
-EXCEL_MAX_ROWS = 1_048_576  # rows of one sheet, the header included
 CENT = Decimal("0.01")
 RATIO_DIGITS = 6  # a ratio's decimals (0.123457 = 12.3457%)
 MEDIA = {
@@ -227,11 +233,11 @@ class TableWriter:
                 self.path, {"constant_memory": True, "tmpdir": directory or tempfile.gettempdir()}
             )
             self._formats = {
-                "amount": self._book.add_format({"num_format": "#,##0.00"}),
-                "ratio": self._book.add_format({"num_format": "0.00%"}),
-                "date": self._book.add_format({"num_format": "yyyy-mm-dd"}),
-                "datetime": self._book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
-                "header": self._book.add_format({"bold": True}),
+                "amount": self._book.add_format({"num_format": NUMBER_FORMATS["yuan"]}),
+                "ratio": self._book.add_format({"num_format": NUMBER_FORMATS["percent"]}),
+                "date": self._book.add_format({"num_format": NUMBER_FORMATS["date"]}),
+                "datetime": self._book.add_format({"num_format": NUMBER_FORMATS["datetime"]}),
+                "header": self._book.add_format(HEADER_STYLE),
             }
 
     # -- RowSink ---------------------------------------------------------------------------
@@ -286,8 +292,7 @@ class TableWriter:
         self._sheet = self._book.add_worksheet(name[:31])
         for col, header in enumerate(self.headers):
             self._sheet.write_string(0, col, header, self._formats["header"])
-            width = max(10, min(40, 2 * len(header) + 2))
-            self._sheet.set_column(col, col, width)
+            self._sheet.set_column(col, col, max(10, column_width(header)))
         self._sheet.freeze_panes(1, 0)
         self._sheet_rows = 1
 

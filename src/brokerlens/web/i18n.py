@@ -1712,6 +1712,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "enum.tree_op.remove": ("移出经纪人树", "Remove"),
     "field.change_id": ("调整编号", "Change"),
     # --- end broker tree ---
+    # --- kept reports (issue 22 section 4) ---
+    "nav.reports": ("报表中心", "Reports"),
+    "reports.title": ("报表中心", "Reports"),
+    "reports.intro": (
+        "每日跑批按数据日期生成并留存的日报、周报、月报；每份报表附数据快照及其内容哈希，"
+        "同一数据得出同一哈希，考核所用数字可复核。",
+        "Daily, weekly and monthly reports the day's run keeps per data date, each with a "
+        "snapshot of its data and its content hash: the same data gives the same hash.",
+    ),
+    "reports.date": ("数据日期", "Date"),
+    "reports.newest": ("最新", "Newest"),
+    "reports.report": ("报表", "Report"),
+    "reports.all": ("全部报表", "All reports"),
+    "reports.show": ("查看", "Show"),
+    "reports.unit": ("机构", "Unit"),
+    "reports.level_hq": ("总部", "Head office"),
+    "reports.frequency": ("频度", "Frequency"),
+    "reports.freq_daily": ("日报", "Daily"),
+    "reports.freq_weekly": ("周报", "Weekly"),
+    "reports.freq_monthly": ("月报", "Monthly"),
+    "reports.period_weekly": ("{period} 周", "week {period}"),
+    "reports.period_monthly": ("{period} 月", "month {period}"),
+    "reports.to_date": ("月初至今", "to date"),
+    "reports.sheets": ("工作表（数据快照）", "Sheets (snapshots)"),
+    "reports.rows": ("{n} 行", "{n} rows"),
+    "reports.download": ("下载", "Download"),
+    "reports.hash": ("内容哈希", "Content hash"),
+    "reports.hash_hint": (
+        "数据快照的 SHA-256（完整值见清单文件）",
+        "SHA-256 of the data snapshot (in full in the manifest)",
+    ),
+    "reports.none": ("没有可查看的报表", "No reports to show"),
     # --- kpi schemes (issue 19) ---
     "nav.kpi": ("绩效考核", "KPI"),
     "kpi.title": ("绩效考核排名", "KPI rankings"),
@@ -2523,6 +2555,8 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("org_change_request", "申请经纪人树调整", "Broker tree change asked"),  # issue 19 tree
         ("org_change_apply", "经纪人树调整生效", "Broker tree change applied"),  # issue 19 tree
         ("kpi_view", "查看绩效考核", "Viewed KPI scores"),  # issue 19 D
+        ("view_reports", "查看报表列表", "Viewed the kept reports"),  # issue 22
+        ("download_report", "下载报表", "Downloaded a kept report"),  # issue 22
         ("kpi_drill", "查看考核指标明细客户", "Viewed the customers behind a KPI"),  # issue 19 D
         ("kpi_scheme_preview", "预览考核方案变更", "Previewed a KPI scheme change"),  # issue 19 D
         ("kpi_scheme_apply", "应用考核方案", "KPI schemes applied"),  # issue 19 D

@@ -26,6 +26,7 @@ from brokerlens.web.api import (
     products,
     recommendations,
     records,
+    reports,  # issue 22 section 4
     segments,
     staff,  # issue 19 part E
     statements,
@@ -68,4 +69,5 @@ def routers() -> list[APIRouter]:
         handovers.router,  # issue 19 handover
         staff.router,  # issue 19 part E
         channels.router,  # issue 22 section 3
+        reports.router,  # issue 22 section 4
     ]

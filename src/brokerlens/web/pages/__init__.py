@@ -27,6 +27,7 @@ from brokerlens.web.pages import (
     products,
     recommendations,
     records,
+    reports,  # issue 22 section 4
     segments,
     staff,  # issue 19 part E
     statements,
@@ -70,4 +71,5 @@ def routers() -> list[APIRouter]:
         units.router,  # issue 19 part E
         churn.router,  # issue 20 churn
         channels.router,  # issue 22 section 3
+        reports.router,  # issue 22 section 4
     ]
