@@ -325,6 +325,7 @@ class WarehouseLayout:
     def timing_index_file(self, as_of: dt.date) -> Path:
         """The market index's daily close and previous close over the timing window."""
         return self.analysis_dir / "timing" / "index" / f"{as_of.isoformat()}.parquet"
+
     # --- analysis: the metrics layer (issue 22) ---
     def metrics_file(self, as_of: dt.date) -> Path:
         """Every business metric of T per period, org unit, staff member and cut."""
