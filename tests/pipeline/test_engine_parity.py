@@ -69,6 +69,13 @@ ORDER = {
     "alerts_file": "customer_id, alert_id",
     "metrics_file": "metric, period, level, unit_id, dimension, member",
 }
+# issue 22 section 3: small files per branch (the small brokerage opens a few accounts only)
+ANALYSIS_FILES = {
+    "channel_funnel_file": "branch_id, open_channel, open_month",
+    "channel_retention_file": "branch_id, open_channel, open_month, month_no",
+    "timing_file": "biz_date, branch_id",
+    "timing_index_file": "biz_date",
+}
 
 
 def _rows(path: Path, order: str) -> tuple[list[str], list[tuple[object, ...]]]:
@@ -180,6 +187,10 @@ def test_duckdb_and_spark_on_a_cluster_compute_the_same_outputs(
         assert len(expected[1]) > 500 or kind == "alerts_file"
         if kind == "indicators_file":  # the installation's derived indicators are in
             assert {"cash_share_pct", "sells_or_move", "industry_or_none"} <= set(expected[0])
+        _assert_same(kind, expected, _rows(getattr(spark, kind)(as_of), order))
+    for kind, order in ANALYSIS_FILES.items():
+        expected = _rows(getattr(duck, kind)(as_of), order)
+        assert expected[1] or kind == "channel_retention_file", kind
         _assert_same(kind, expected, _rows(getattr(spark, kind)(as_of), order))
     holdings = "suitability holdings"
     held = [

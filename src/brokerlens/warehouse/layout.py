@@ -275,6 +275,57 @@ class WarehouseLayout:
 
     # --- end brokers ---
 
+    # business analysis (issue 22): channels and growth (3A3R), timing
+    @property
+    def analysis_dir(self) -> Path:
+        return self.root / "analysis"
+
+    def channel_day_part(self, stem: str) -> Path:
+        """Business per branch and day of one customer_day file (same stem): the running
+        aggregate the timing file of each T is put together from."""
+        return self.analysis_dir / "channels" / "days" / f"{stem}.parquet"
+
+    def channel_day_stems(self) -> list[str]:
+        return sorted(p.stem for p in (self.analysis_dir / "channels" / "days").glob("*.parquet"))
+
+    def channel_cohort_part(self, cohort_from: dt.date, kind: str, stem: str) -> Path:
+        """The cohorts' activity in one customer_day file (`kind` "days") or customer_month file
+        ("months"), for cohorts opened since `cohort_from` (a new first day: a new folder)."""
+        folder = self.analysis_dir / "channels" / "cohorts" / cohort_from.isoformat() / kind
+        return folder / f"{stem}.parquet"
+
+    def channel_cohort_stems(self, cohort_from: dt.date, kind: str) -> list[str]:
+        folder = self.analysis_dir / "channels" / "cohorts" / cohort_from.isoformat() / kind
+        return sorted(p.stem for p in folder.glob("*.parquet"))
+
+    def discard_channel_cohorts(self, keep: dt.date) -> None:
+        """Remove the cohort parts of any other first day (the lake now begins elsewhere)."""
+        for folder in (self.analysis_dir / "channels" / "cohorts").glob("*"):
+            if folder.name != keep.isoformat():
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def channel_funnel_file(self, as_of: dt.date) -> Path:
+        """The 3A3R funnel of T per branch, open channel and opening month."""
+        return self.analysis_dir / "channels" / "funnel" / f"{as_of.isoformat()}.parquet"
+
+    def channel_funnel_dates(self) -> list[dt.date]:
+        return dated_files(self.analysis_dir / "channels" / "funnel")
+
+    def channel_retention_file(self, as_of: dt.date) -> Path:
+        """Active customers per branch, channel, opening month and month after opening."""
+        return self.analysis_dir / "channels" / "retention" / f"{as_of.isoformat()}.parquet"
+
+    def timing_file(self, as_of: dt.date) -> Path:
+        """Business per branch and day (turnover, trades, net commission, new accounts)."""
+        return self.analysis_dir / "timing" / "days" / f"{as_of.isoformat()}.parquet"
+
+    def timing_dates(self) -> list[dt.date]:
+        return dated_files(self.analysis_dir / "timing" / "days")
+
+    def timing_index_file(self, as_of: dt.date) -> Path:
+        """The market index's daily close and previous close over the timing window."""
+        return self.analysis_dir / "timing" / "index" / f"{as_of.isoformat()}.parquet"
+
     # --- analysis: the metrics layer (issue 22) ---
     def metrics_file(self, as_of: dt.date) -> Path:
         """Every business metric of T per period, org unit, staff member and cut."""

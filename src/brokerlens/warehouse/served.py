@@ -44,6 +44,10 @@ Kind = Literal[
     "customer_month",  # issue 19 handover: a month's sums per customer (the month's first day)
     "staff_book",
     "broker_risk",
+    "channel_funnel",  # issue 22: the 3A3R funnel, retention, timing
+    "channel_retention",
+    "timing",
+    "timing_index",
     "metrics",  # issue 22: the business metrics of T
     "metric_trend",  # issue 22: keyed by month (its first day)
 ]
@@ -74,6 +78,10 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "customer_month": WarehouseLayout.month_file,  # issue 19 handover
     "staff_book": WarehouseLayout.staff_book_file,
     "broker_risk": WarehouseLayout.broker_risk_file,
+    "channel_funnel": WarehouseLayout.channel_funnel_file,
+    "channel_retention": WarehouseLayout.channel_retention_file,
+    "timing": WarehouseLayout.timing_file,
+    "timing_index": WarehouseLayout.timing_index_file,
     "metrics": WarehouseLayout.metrics_file,
     "metric_trend": WarehouseLayout.metric_trend_file,
 }
@@ -98,6 +106,10 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "statements": WarehouseLayout.statements_months,
     "staff_book": WarehouseLayout.staff_book_dates,
     "broker_risk": WarehouseLayout.broker_risk_dates,
+    "channel_funnel": WarehouseLayout.channel_funnel_dates,
+    "channel_retention": WarehouseLayout.channel_funnel_dates,
+    "timing": WarehouseLayout.timing_dates,
+    "timing_index": WarehouseLayout.timing_dates,
     "metrics": WarehouseLayout.metrics_dates,
     "metric_trend": WarehouseLayout.metric_trend_months,
 }

@@ -2213,6 +2213,98 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ana.export.col_share": ("占列合计", "Share of the column"),
     "ana.export.total_share": ("占总计", "Share of the total"),
     # --- end business analysis ---
+    # issue 22 section 3: channels and growth (3A3R), timing
+    "nav.channels": ("渠道与增长", "Channels & growth"),
+    "nav.timing": ("经营时序", "Timing"),
+    "chn.title": ("渠道与增长（3A3R）", "Channels and growth (3A3R)"),
+    "chn.as_of": ("数据日期", "As of"),
+    "chn.branch": ("营业部", "Branch"),
+    "chn.all_branches": ("全部（可见范围）", "All (your scope)"),
+    "chn.channel": ("开户渠道", "Channel"),
+    "chn.all_channels": ("全部渠道", "All channels"),
+    "chn.show": ("查看", "Show"),
+    "chn.funnel": ("开户转化漏斗", "Account funnel"),
+    "chn.by_channel": ("按开户渠道", "By open channel"),
+    "chn.by_branch": ("按营业部", "By branch"),
+    "chn.total": ("合计", "Total"),
+    "chn.stage.opened": ("开户", "Opened"),
+    "chn.stage.funded": ("入金", "Funded"),
+    "chn.stage.traded": ("首笔交易", "First trade"),
+    "chn.stage.active_3m": ("第3个月活跃", "Active in month 3"),
+    "chn.stage.active_12m": ("第12个月仍活跃", "Still active in month 12"),
+    "chn.net_inflow": ("净转入资金", "Net transfers in"),
+    "chn.not_due": ("未到期 {n} 户", "{n} not yet due"),
+    "chn.of_due": ("占到期 {rate}", "{rate} of due"),
+    "chn.no_cohort": (
+        "该日期之前的数据中没有新开户（队列只包含数据起始日及之后开户的客户）。",
+        "No account opened in the loaded data up to this date (cohorts hold accounts opened "
+        "on or after the first loaded day).",
+    ),
+    "chn.definitions": (
+        "口径：队列只含数据起始日及之后开户的客户（其全部历史都在数据中）。各阶段均包含前一阶段："
+        "入金 = 曾有转入或资产大于0；首笔交易 = 曾有成交（不含新股申购）；第3个月活跃 = 开户月之后"
+        "第3个自然月内有成交；第12个月仍活跃 = 第3个月活跃且第12个自然月内有成交。只有该月已结束的"
+        "客户才计入（“到期”），尚未到期的客户不算流失。转化率 = 人数 / 到期人数。"
+        "净转入资金 = 开户以来转入减转出。",
+        "Cohorts hold customers opened on or after the first loaded day (their whole history is "
+        "loaded). Each stage includes the ones before it: funded = a transfer in or assets above "
+        "0; first trade = a trade (IPO applications excluded); active in month 3 = a trade in the "
+        "3rd calendar month after the opening month; still active in month 12 = active in month 3 "
+        "and a trade in the 12th. Only customers whose month has ended count (due); those not yet "
+        "due are not lost. Rate = customers / due. Net transfers in = in less out since opening.",
+    ),
+    "chn.retention": ("开户队列留存", "Cohort retention"),
+    "chn.retention_note": (
+        "每个开户月的客户在开户后第 N 个自然月有成交的比例（第0月 = 开户当月）；只列已结束的月份。",
+        "The share of each opening month's customers with a trade in the Nth calendar month "
+        "after opening (month 0 = the opening month); ended months only.",
+    ),
+    "chn.cohort": ("开户月", "Opened"),
+    "chn.cohort_size": ("开户数", "Accounts"),
+    "chn.month_n": ("第{n}月", "M{n}"),
+    "chn.no_retention": (
+        "尚无已结束的开户后月份。",
+        "No month after opening has ended yet.",
+    ),
+    "chn.customers": ("人数", "Customers"),
+    "tim.title": ("经营时序", "Business timing"),
+    "tim.by_weekday": ("按星期", "By weekday"),
+    "tim.by_month": ("按月份", "By month"),
+    "tim.period": ("期间", "Period"),
+    "tim.days": ("交易日数", "Days"),
+    "tim.turnover": ("成交额", "Turnover"),
+    "tim.trades": ("成交笔数", "Trades"),
+    "tim.net_commission": ("净佣金", "Net commission"),
+    "tim.new_accounts": ("新开户", "New accounts"),
+    "tim.per_day": ("日均成交额", "Turnover a day"),
+    "tim.weekday.1": ("周一", "Mon"),
+    "tim.weekday.2": ("周二", "Tue"),
+    "tim.weekday.3": ("周三", "Wed"),
+    "tim.weekday.4": ("周四", "Thu"),
+    "tim.weekday.5": ("周五", "Fri"),
+    "tim.weekday.6": ("周六", "Sat"),
+    "tim.weekday.7": ("周日", "Sun"),
+    "tim.market": ("成交额与大盘涨跌", "Turnover against the market"),
+    "tim.index_change": ("{index} 涨跌幅", "{index} change"),
+    "tim.correlation": (
+        "日成交额与 {index} 涨跌幅的相关系数 r = {r}；"
+        "与涨跌幅绝对值 r = {r_abs}（基于 {n} 个交易日）",
+        "Correlation of daily turnover with the {index} change: r = {r}; with its size: "
+        "r = {r_abs} (over {n} trading days)",
+    ),
+    "tim.no_correlation": (
+        "交易日不足（{n} 个），无法计算相关系数。",
+        "Too few trading days ({n}) for a correlation.",
+    ),
+    "tim.no_index": ("数据中没有指数行情。", "No index quotes in the data."),
+    "tim.scatter": ("散点：涨跌幅 × 成交额", "Scatter: change x turnover"),
+    "tim.note": (
+        "成交额、笔数、净佣金按客户当日所属营业部汇总（不含新股申购）；新开户按开户日。",
+        "Turnover, trades and net commission by the customer's branch that day (IPO "
+        "applications excluded); new accounts by opening day.",
+    ),
+    "tim.empty": ("该期间没有经营数据。", "No business in this period."),
+    # --- end issue 22 section 3 ---
     # issue 24: a segment's visibility in the audit log
     "enum.visibility.private": ("仅自己", "Private"),
     "enum.visibility.unit": ("共享给机构", "Shared with unit"),
@@ -2634,6 +2726,8 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("unit_view", "查看单位概览", "Viewed a unit overview"),  # issue 19 E
         ("broker_risk_view", "查看经纪人风险", "Viewed broker risk"),  # issue 19 E
         ("dashboard_view", "查看经营看板", "Viewed a business dashboard"),  # issue 22
+        ("view_channels", "查看渠道与增长分析", "Viewed channels and growth"),  # issue 22
+        ("view_timing", "查看经营时序分析", "Viewed business timing"),  # issue 22
     ),
     "permission": _enum(
         ("reveal_pii", "查看明文", "Reveal personal data"),

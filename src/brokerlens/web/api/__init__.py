@@ -16,6 +16,7 @@ from brokerlens.web.api import (
     campaigns,
     care,
     catalog,
+    channels,  # issue 22 section 3
     churn,
     complaints,
     customers,
@@ -70,6 +71,7 @@ def routers() -> list[APIRouter]:
         handovers.router,  # issue 19 handover
         staff.router,  # issue 19 part E
         analysis.router,  # issue 22 section 3
+        channels.router,  # issue 22 section 3
         reports.router,  # issue 22 section 4
         dashboard.router,  # issue 22
     ]

@@ -17,6 +17,7 @@ from brokerlens.web.pages import (
     campaigns,
     care,
     catalog,
+    channels,  # issue 22 section 3
     churn,  # issue 20 churn
     complaints,
     customers,
@@ -72,6 +73,7 @@ def routers() -> list[APIRouter]:
         units.router,  # issue 19 part E
         churn.router,  # issue 20 churn
         analysis.router,  # issue 22 section 3
+        channels.router,  # issue 22 section 3
         reports.router,  # issue 22 section 4
         dashboard.router,  # issue 22
     ]

@@ -54,6 +54,16 @@ def _reads_dashboards(principal: Principal) -> bool:
     return principal.role not in (Role.ADMIN, Role.CALL_CENTER)
 
 
+def _reads_channels(principal: Principal) -> bool:
+    return principal.role in (
+        Role.HQ_MARKETING,
+        Role.COMPLIANCE,
+        Role.CALL_CENTER,
+        Role.BRANCH_MANAGER,
+        Role.REGION_MANAGER,
+    )
+
+
 def _reads_reports(principal: Principal) -> bool:
     return principal.role in (
         Role.HQ_MARKETING,
@@ -70,6 +80,8 @@ ANALYSIS_NAV: list[NavEntry] = [
     ("dashboard", "/dashboard", "nav.dashboard", _reads_dashboards),
     ("analysis_value", "/analysis/value", "nav.analysis_value", _reads_customers),
     ("analysis_crosstab", "/analysis/crosstab", "nav.analysis_crosstab", _reads_customers),
+    ("channels", "/analysis/channels", "nav.channels", _reads_channels),
+    ("timing", "/analysis/timing", "nav.timing", _reads_channels),
     ("reports", "/reports", "nav.reports", _reads_reports),
 ]
 NAV_GROUPS: list[tuple[str, str, list[NavEntry]]] = [

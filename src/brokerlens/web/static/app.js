@@ -179,6 +179,66 @@
         ],
       });
     },
+    // issue 22 section 3 (channels and timing) -------------------------------------------------
+    // {labels, series: [{name, values}]}: customers at each funnel stage, one bar per series
+    stagebars: function (d) {
+      var count = function (v) { return Number(v).toLocaleString("zh-CN"); };
+      return Object.assign({}, base, {
+        tooltip: { trigger: "axis", valueFormatter: count },
+        legend: { top: 0, right: 0, itemHeight: 8, textStyle: { fontSize: 11 } },
+        xAxis: { type: "category", data: d.labels, axisLabel: { fontSize: 10 } },
+        yAxis: { type: "value", minInterval: 1, axisLabel: { formatter: count }, splitLine: gridLine },
+        series: (d.series || []).map(function (s) { return { name: s.name, type: "bar", data: s.values }; }),
+      });
+    },
+    // {x, y, cells: [[x, y, percent]]}: cohort retention, the share active in %
+    heatmap: function (d) {
+      return Object.assign({}, base, {
+        grid: { left: 64, right: 24, top: 12, bottom: 56 },
+        tooltip: { trigger: "item", formatter: function (p) {
+          return d.y[p.value[1]] + " · " + d.x[p.value[0]] + "：" + p.value[2].toFixed(1) + "%";
+        } },
+        xAxis: { type: "category", data: d.x, axisLabel: { fontSize: 10 } },
+        yAxis: { type: "category", data: d.y, axisLabel: { fontSize: 10 } },
+        visualMap: { min: 0, max: 100, calculable: false, orient: "horizontal", left: "center", bottom: 0,
+          itemHeight: 80, textStyle: { fontSize: 10 }, inRange: { color: ["#f4f7fb", "#7fb1ee", ACCENT] } },
+        series: [{ type: "heatmap", data: d.cells, label: { show: true, fontSize: 9,
+          formatter: function (p) { return p.value[2].toFixed(0) + "%"; } } }],
+      });
+    },
+    // {labels, bars: {name, values}, line: {name, values, percent?}}: bars on the left axis
+    // (amounts), a line on the right (a count, or a change in %)
+    combo: function (d) {
+      var right = d.line.percent ? function (v) { return pct(v, true); } : function (v) { return Number(v).toLocaleString("zh-CN"); };
+      return Object.assign({}, base, {
+        grid: { left: 64, right: 64, top: 28, bottom: 28 },
+        tooltip: { trigger: "axis" },
+        legend: { top: 0, right: 0, itemHeight: 8, textStyle: { fontSize: 11 } },
+        xAxis: { type: "category", data: d.labels, axisLabel: { fontSize: 10 } },
+        yAxis: [
+          { type: "value", axisLabel: { formatter: money }, splitLine: gridLine },
+          { type: "value", axisLabel: { formatter: right }, splitLine: { show: false } },
+        ],
+        series: [
+          { name: d.bars.name, type: "bar", data: d.bars.values, itemStyle: { color: ACCENT },
+            tooltip: { valueFormatter: money } },
+          { name: d.line.name, type: "line", yAxisIndex: 1, data: d.line.values, showSymbol: false,
+            lineStyle: { width: 1.4, color: INDEX }, itemStyle: { color: INDEX }, tooltip: { valueFormatter: right } },
+        ],
+      });
+    },
+    // {names: [x, y], points: [[change, turnover, date]]}: one point a day
+    scatter: function (d) {
+      return Object.assign({}, base, {
+        tooltip: { trigger: "item", formatter: function (p) {
+          return p.value[2] + "<br>" + d.names[0] + "：" + pct(p.value[0], true) + "<br>" + d.names[1] + "：" + money(p.value[1]);
+        } },
+        xAxis: { type: "value", name: d.names[0], nameLocation: "middle", nameGap: 22, scale: true,
+          axisLabel: { formatter: function (v) { return pct(v, true); } }, splitLine: gridLine },
+        yAxis: { type: "value", name: d.names[1], scale: true, axisLabel: { formatter: money }, splitLine: gridLine },
+        series: [{ type: "scatter", data: d.points, symbolSize: 6, itemStyle: { color: ACCENT, opacity: 0.7 } }],
+      });
+    },
   };
 
   // A value in a metric's unit (the business dashboards, issue 22).
