@@ -83,7 +83,7 @@ def channels_page(
         "funnel_chart": funnel_chart(found, page.language) if found.total.opened else None,
         "retention_chart": retention_chart(found, page.language) if found.months_shown else None,
     }
-    return page.render("analysis_channels.html", context, active="analysis")
+    return page.render("analysis_channels.html", context, active="channels")
 
 
 def _weekday(key: str, language: str) -> str:
@@ -155,4 +155,4 @@ def timing_page(page: PageDep, as_of: DayQuery = None, branch: BranchQuery = Non
         "r": None if found.correlation is None else f"{found.correlation:.2f}",
         "r_abs": None if found.correlation_abs is None else f"{found.correlation_abs:.2f}",
     }
-    return page.render("analysis_timing.html", context, active="analysis")
+    return page.render("analysis_timing.html", context, active="timing")
