@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -36,8 +37,6 @@ from brokerlens.warehouse.windows import month_start, next_month
 
 PACKAGE = "brokerlens.analysis.metrics"
 TIER_COLUMN = "customer_tier"
-LEVELS = ("staff", "team", "branch", "region", "hq")  # the most specific first
-ORG_LEVELS = ("branch", "region", "hq")  # the levels cut by dimensions
 METRIC_COLUMNS = [
     ("as_of_date", "DATE"),
     ("period", "VARCHAR"),
@@ -110,12 +109,6 @@ def _register_org(engine: Engine, as_of: dt.date) -> None:
         "AND (valid_to IS NULL OR valid_to > :as_of)) AS u ON u.unit_id = s.unit_id",
         {"as_of": as_of},
     )
-    engine.create_view(
-        "metric_branches",
-        "SELECT customer_id, branch_id FROM customers_history WHERE valid_from <= :as_of "
-        "AND (valid_to IS NULL OR valid_to > :as_of)",
-        {"as_of": as_of},
-    )
 
 
 def _register_tiers(engine: Engine, warehouse: WarehouseLayout, as_of: dt.date) -> None:
@@ -137,37 +130,52 @@ def _sums(metrics: list[Metric]) -> tuple[list[str], dict[str, tuple[str, str | 
     names: dict[str, tuple[str, str | None]] = {}
     for i, metric in enumerate(metrics):
         value, per = compiled(metric)
-        columns.append(f"sum(CAST({value} AS DECIMAL(38, 2))) AS n_{i}")
+        columns.append(f"sum(CAST({value} AS DECIMAL(18, 2))) AS n_{i}")
         den = None
         if per is not None:
-            columns.append(f"sum(CAST({per} AS DECIMAL(38, 2))) AS d_{i}")
+            columns.append(f"sum(CAST({per} AS DECIMAL(18, 2))) AS d_{i}")
             den = f"d_{i}"
         names[metric.id] = (f"n_{i}", den)
     return columns, names
 
 
-def _grouped(base: str, dimensions: tuple[str, ...], sums: list[str]) -> str:
-    """One pass over `base` for every grouping set, with its level, unit and cut named."""
-    keys = ["hq_id", "region_id", "branch_id", "team_id", "staff_id", *dimensions]
-    sets = [f"(period, {level}_id)" for level in LEVELS]
-    sets += [f"(period, {level}_id, {d})" for level in ORG_LEVELS for d in dimensions]
-    flags = ", ".join(f"GROUPING({k}) AS g_{k}" for k in keys)
+def _fine(base: str, dimensions: tuple[str, ...], sums: list[str]) -> str:
+    """One pass over `base` (millions of rows) into small sums: per branch, team and staff
+    member, and per branch and member of each dimension. Every level above is summed from these
+    (`_rollups`): a pass per grouping set over the base would cost five times more."""
+    keys = ["branch_id", "team_id", "staff_id", *dimensions]
+    sets = ["(period, branch_id, team_id, staff_id)"]
+    sets += [f"(period, branch_id, {d})" for d in dimensions]
+    flags = ", ".join(f"GROUPING({k}) AS g_{k}" for k in ("staff_id", *dimensions))
     return (
         f"SELECT period, {', '.join(keys)}, {flags}, {', '.join(sums)} "
         f"FROM {base} GROUP BY GROUPING SETS ({', '.join(sets)})"
     )
 
 
-def _named(dimensions: tuple[str, ...]) -> str:
-    level = " ".join(f"WHEN g_{lv}_id = 0 THEN {literal(lv)}" for lv in LEVELS)
-    unit = " ".join(f"WHEN g_{lv}_id = 0 THEN {lv}_id" for lv in LEVELS)
-    if dimensions:
-        dim = " ".join(f"WHEN g_{d} = 0 THEN {literal(d)}" for d in dimensions)
-        member = " ".join(f"WHEN g_{d} = 0 THEN {d}" for d in dimensions)
-        cut = f"CASE {dim} ELSE '' END AS dimension, CASE {member} ELSE '' END AS member"
-    else:
-        cut = "'' AS dimension, '' AS member"
-    return f"CASE {level} END AS level, CASE {unit} END AS unit_id, {cut}"
+def _rollups(fine: str, dimensions: tuple[str, ...], aliases: list[str]) -> str:
+    """Each level's sums from the fine sums: staff, team, branch, region and the brokerage
+    uncut; branch, region and the brokerage per member of each dimension (the org tree of T)."""
+    summed = ", ".join(f"sum(f.{a}) AS {a}" for a in aliases)
+    source = f"{fine} AS f LEFT JOIN metric_orgs AS o ON o.branch_id = f.branch_id"
+    org = (("branch", "f.branch_id"), ("region", "o.region_id"), ("hq", "o.hq_id"))
+    parts = []
+    for level, key in (("staff", "f.staff_id"), ("team", "f.team_id"), *org):
+        unit = f"coalesce({key}, '')"
+        parts.append(
+            f"SELECT f.period, {literal(level)} AS level, {unit} AS unit_id, '' AS dimension, "
+            f"'' AS member, {summed} FROM {source} WHERE f.g_staff_id = 0 "
+            f"GROUP BY f.period, {unit}"
+        )
+    for dim in dimensions:
+        for level, key in org:
+            unit = f"coalesce({key}, '')"
+            parts.append(
+                f"SELECT f.period, {literal(level)} AS level, {unit} AS unit_id, "
+                f"{literal(dim)} AS dimension, f.{dim} AS member, {summed} FROM {source} "
+                f"WHERE f.g_{dim} = 0 GROUP BY f.period, {unit}, f.{dim}"
+            )
+    return " UNION ALL ".join(parts)
 
 
 def _long(
@@ -223,33 +231,66 @@ def build_metrics(src: MetricInputs, catalog: Metrics) -> int:
     _register_tiers(engine, warehouse, as_of)
     params = {"as_of": as_of}
     run = warehouse.run_file
-    for name in ("metric_units", "metric_flows"):
-        path = run(name, "metrics")
-        engine.write_parquet(load_sql(PACKAGE, name).sql, path, params)
-        engine.register_parquet(name, [path], parquet_columns(path))
+    units = run("metric_units", "metrics")
+    engine.write_parquet(load_sql(PACKAGE, "metric_units").sql, units, params)
+    engine.register_parquet("metric_units", [units], parquet_columns(units))
+    people = run("metric_customers", "metrics")
+    first = {"as_of": as_of, "first_start": min(p.start for p in periods)}
+    engine.write_parquet(load_sql(PACKAGE, "metric_customers").sql, people, first)
+    engine.register_parquet("metric_customers", [people], parquet_columns(people))
+    engine.create_view(
+        "metric_branches",
+        "SELECT customer_id, branch_id FROM metric_customers WHERE valid_from <= :as_of "
+        "AND (valid_to IS NULL OR valid_to > :as_of)",
+        {"as_of": as_of},
+    )
+    flows = run("metric_flows", "metrics")
+    engine.write_parquet(load_sql(PACKAGE, "metric_flows").sql, flows)
+    engine.register_parquet("metric_flows_all", [flows], parquet_columns(flows))
     every_day = [d for p in periods for d in src.loaded_days if p.start <= d <= p.end]
     feed_days(engine, src.lake, "product_trades", "metric_orders", sorted(set(every_day)))
     stock_days = [p.stock_day for p in periods]
     feed_days(engine, src.lake, "product_holdings", "metric_holdings", stock_days)
     feed_days(engine, src.lake, "quotes", "metric_quotes", sorted(set(every_day)))
-    engine.create_view("metric_market", load_sql(PACKAGE, "metric_market").sql)
-    engine.create_view("metric_base", load_sql(PACKAGE, "metric_base").sql)
-    engine.create_view("metric_products", load_sql(PACKAGE, "metric_products").sql, params)
+    engine.register_table("metric_market", engine.fetch(load_sql(PACKAGE, "metric_market").sql))
 
-    selects: list[str] = []
-    for base, relation, dims in (
+    bases = (
         ("customers", "metric_base", ("tier", "channel", "customer_type", "age_band")),
         ("products", "metric_products", ("product_type",)),
-    ):
-        chosen = [m for m in catalog.values() if m.base == base]
-        if not chosen:
+    )
+    chosen = {b: [m for m in catalog.values() if m.base == b] for b, _, _ in bases}
+    summed_by = {b: _sums(chosen[b]) for b, _, _ in bases if chosen[b]}
+    fine_files: dict[str, list[Path]] = {b: [] for b in summed_by}
+    # One period at a time: the joins of 3,000,000 customers' rows for every period at once
+    # outgrow the engine's memory cap; the fine sums of each period are small.
+    for i, period in enumerate(periods):
+        engine.register_table("metric_periods", periods_table([period]))
+        engine.create_view(
+            "metric_flows",
+            "SELECT * FROM metric_flows_all WHERE period = :period",
+            {"period": period.name},
+        )
+        engine.create_view("metric_base", load_sql(PACKAGE, "metric_base").sql)
+        engine.create_view("metric_products", load_sql(PACKAGE, "metric_products").sql, params)
+        for base, relation, dims in bases:
+            if base not in summed_by:
+                continue
+            part = run(f"metric_fine_{base}_{i}", "metrics")
+            engine.write_parquet(_fine(relation, dims, summed_by[base][0]), part)
+            fine_files[base].append(part)
+
+    selects: list[str] = []
+    for base, _, dims in bases:
+        if base not in summed_by:
             continue
-        sums, names = _sums(chosen)
+        _, names = summed_by[base]
+        aliases = [a for pair in names.values() for a in pair if a is not None]
+        files = fine_files[base]
+        engine.register_parquet(f"metric_fine_{base}", files, parquet_columns(files[0]))
         summed = run(f"metric_sums_{base}", "metrics")
-        sql = f"SELECT *, {_named(dims)} FROM ({_grouped(relation, dims, sums)}) AS g"
-        engine.write_parquet(sql, summed)
+        engine.write_parquet(_rollups(f"metric_fine_{base}", dims, aliases), summed)
         engine.register_parquet(f"metric_sums_{base}", [summed], parquet_columns(summed))
-        selects += _long(f"metric_sums_{base}", chosen, names, as_of)
+        selects += _long(f"metric_sums_{base}", chosen[base], names, as_of)
     order = "ORDER BY metric, period, level, unit_id, dimension, member"
     sql = f"SELECT * FROM ({' UNION ALL '.join(selects)}) AS x {order}"
     return engine.write_parquet(sql, warehouse.metrics_file(as_of))

@@ -1,11 +1,12 @@
 -- metric_base: what every customer metric sums, one row per period and customer with an account
 --   in the period (opened by its end, not closed before its start), cut by the org units of T
 --   (metric_units) and the customer's tier of T, open channel, type and age band at its end.
--- grain: one row per period and customer
+-- grain: one row per period and customer (metric_customers: the customers feed's versions,
+--   read once for every period)
 -- columns: period, hq_id, region_id, branch_id, team_id, staff_id, tier, channel, customer_type,
 --   age_band, customers, new_accounts, effective_new, funded_new, closed, closed_assets, dormant,
 --   total_assets, transfer_in, transfer_out, net_inflow, turnover, trades, traded,
---   net_commission (money DECIMAL(38, 2), flags and counts BIGINT)
+--   net_commission (money DECIMAL(18, 2), flags and counts BIGINT)
 WITH people AS (
     SELECT
         p.period,
@@ -21,7 +22,7 @@ WITH people AS (
         c.close_date,
         c.status
     FROM metric_periods AS p
-    JOIN customers_history AS c
+    JOIN metric_customers AS c
         ON c.valid_from <= p.stock_day AND (c.valid_to IS NULL OR c.valid_to > p.stock_day)
     WHERE c.open_date <= p.end_day AND (c.close_date IS NULL OR c.close_date >= p.start_day)
 ),
@@ -46,13 +47,13 @@ flagged AS (
         CASE WHEN x.close_date IS NOT NULL AND x.close_date <= x.end_day THEN 1 ELSE 0 END
             AS is_closed,
         x.status,
-        CAST(coalesce(s.total_assets, 0) AS DECIMAL(38, 2)) AS total_assets,
-        CAST(coalesce(f.transfer_in, 0) AS DECIMAL(38, 2)) AS transfer_in,
-        CAST(coalesce(f.transfer_out, 0) AS DECIMAL(38, 2)) AS transfer_out,
-        CAST(coalesce(f.trade_amount, 0) AS DECIMAL(38, 2)) AS turnover,
+        CAST(coalesce(s.total_assets, 0) AS DECIMAL(18, 2)) AS total_assets,
+        CAST(coalesce(f.transfer_in, 0) AS DECIMAL(18, 2)) AS transfer_in,
+        CAST(coalesce(f.transfer_out, 0) AS DECIMAL(18, 2)) AS transfer_out,
+        CAST(coalesce(f.trade_amount, 0) AS DECIMAL(18, 2)) AS turnover,
         CAST(coalesce(f.trade_count, 0) AS BIGINT) AS trades,
-        CAST(coalesce(f.net_commission, 0) AS DECIMAL(38, 2)) AS net_commission,
-        CAST(coalesce(f.sum_assets / nullif(f.asset_days, 0), 0) AS DECIMAL(38, 2)) AS mean_assets
+        CAST(coalesce(f.net_commission, 0) AS DECIMAL(18, 2)) AS net_commission,
+        CAST(coalesce(f.sum_assets / nullif(f.asset_days, 0), 0) AS DECIMAL(18, 2)) AS mean_assets
     FROM people AS x
     LEFT JOIN stock AS s ON s.period = x.period AND s.customer_id = x.customer_id
     LEFT JOIN metric_flows AS f ON f.period = x.period AND f.customer_id = x.customer_id
@@ -81,7 +82,7 @@ SELECT
         AS effective_new,
     CAST(CASE WHEN b.is_new = 1 AND b.transfer_in > 0 THEN 1 ELSE 0 END AS BIGINT) AS funded_new,
     CAST(b.is_closed AS BIGINT) AS closed,
-    CASE WHEN b.is_closed = 1 THEN b.mean_assets ELSE CAST(0 AS DECIMAL(38, 2)) END
+    CASE WHEN b.is_closed = 1 THEN b.mean_assets ELSE CAST(0 AS DECIMAL(18, 2)) END
         AS closed_assets,
     CAST(CASE WHEN b.is_open = 1 AND b.status = 'dormant' THEN 1 ELSE 0 END AS BIGINT) AS dormant,
     b.total_assets,

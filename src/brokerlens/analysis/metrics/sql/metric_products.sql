@@ -2,7 +2,7 @@
 --   type with a purchase in the period or a holding at its end, cut by the org units of T.
 -- grain: one row per period, customer and product type
 -- columns: period, hq_id, region_id, branch_id, team_id, staff_id, product_type, sales,
---   holdings (DECIMAL(38, 2), yuan), buyers (1 when bought in the period)
+--   holdings (DECIMAL(18, 2), yuan), buyers (1 when bought in the period)
 WITH types AS (
     SELECT product_id, product_type
     FROM products_history
@@ -28,8 +28,8 @@ both_sides AS (
         coalesce(b.period, h.period) AS period,
         coalesce(b.customer_id, h.customer_id) AS customer_id,
         coalesce(b.product_type, h.product_type) AS product_type,
-        CAST(coalesce(b.sales, 0) AS DECIMAL(38, 2)) AS sales,
-        CAST(coalesce(h.holdings, 0) AS DECIMAL(38, 2)) AS holdings,
+        CAST(coalesce(b.sales, 0) AS DECIMAL(18, 2)) AS sales,
+        CAST(coalesce(h.holdings, 0) AS DECIMAL(18, 2)) AS holdings,
         CAST(CASE WHEN b.sales > 0 THEN 1 ELSE 0 END AS BIGINT) AS buyers
     FROM bought AS b
     FULL OUTER JOIN held AS h
