@@ -1,10 +1,11 @@
 """Write the business metrics of T (`metrics/<T>.parquet`) on the run's engine.
 
 The base rows (`sql/metric_base.sql`: one per period and customer; `sql/metric_products.sql`:
-one per period, customer and product type) are summed once per grouping set: the brokerage,
-each region, branch, team and staff member, and the brokerage, regions and branches cut by each
-dimension. The sums are one SELECT built here from the metric catalog (each metric's checked
-expression), then turned into one row per metric.
+one per period, customer and product type) are summed, a period at a time, in one pass into fine
+sums: per branch, team and staff member, and per branch and member of each dimension. Every
+level above (the brokerage, regions; teams and staff uncut) is summed from those small rows. The
+sums are SELECTs built here from the metric catalog (each metric's checked expression), then
+turned into one row per metric.
 
 Org units are those of T: a customer counts for the branch the customers feed names, that
 branch's region and the brokerage; for the team and staff member of their servicer in the
