@@ -16,7 +16,7 @@ from brokerlens.config import Settings, load_settings
 from brokerlens.errors import ConfigError, LakeError
 from brokerlens.publish import PublishError, publish
 from brokerlens.publish import service as publish_service
-from brokerlens.store import open_store
+from brokerlens.store import dispose_engines, open_store
 from brokerlens.warehouse.layout import WarehouseLayout
 
 
@@ -312,3 +312,18 @@ def test_the_trend_backfilled_a_few_dates_a_query_equals_one_query_over_all(
 
     assert sorted(chunked.to_pylist(), key=key) == sorted(whole, key=key)
     assert {row["biz_date"] for row in whole} == set(days)  # every date has its rows
+
+
+def test_a_home_given_as_a_relative_path_records_where_the_columnar_copy_is(
+    computed: Computed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`brokerlens --home home publish`, then a server started from another folder: the
+    recorded copy is found (a relative path sent every list and analysis to the slow store)."""
+    linked_home(computed, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(home=Path("home"))
+    publish(settings, as_of=computed.latest)
+    with open_store(settings).connect() as connection:
+        recorded = connection.execute(sa.text("select columnar_path from snapshots")).scalar_one()
+    dispose_engines()
+    assert Path(recorded).is_absolute() and Path(recorded).is_file()

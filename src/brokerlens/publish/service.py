@@ -472,7 +472,7 @@ def record_columnar(db: sa.Engine, snapshot_id: int, path: Path) -> None:
         connection.execute(
             snapshots.update()
             .where(snapshots.c.snapshot_id == snapshot_id)
-            .values(columnar_path=str(path))
+            .values(columnar_path=str(path.resolve()))  # a server started elsewhere finds it
         )
 
 
