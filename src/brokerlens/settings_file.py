@@ -4,7 +4,8 @@ the data home that replaces them; both read the same way, a problem naming the f
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from brokerlens.errors import ConfigError
 
 Model = TypeVar("Model", bound=BaseModel)
+Parsed = TypeVar("Parsed")
 
 
 class YamlProblem(ValueError):
@@ -80,3 +82,27 @@ def installed_or_shipped(
     if installed is not None and installed.exists():
         return parse_settings(model, installed.read_text("utf-8"), str(installed), hint)
     return shipped_settings(model, package, name, hint)
+
+
+def installation_file(
+    path: Path, parse: Callable[[str, str], Parsed], error: type[ConfigError], noun: str
+) -> Parsed | None:
+    """`parse(text, path)` of an installation's file under the data home, or None when there is
+    none. Its text is read again only when its modification time or size changes (a request
+    does not re-read it; `parse` caches by text); a file that cannot be read raises `error`
+    naming it."""
+    try:
+        stat = path.stat()
+        text = _text(str(path), stat.st_mtime_ns, stat.st_size)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise error(f"{path}: cannot read the {noun} file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: the {noun} file is not UTF-8") from None
+    return parse(text, str(path))
+
+
+@lru_cache(maxsize=16)
+def _text(path: str, mtime_ns: int, size: int) -> str:
+    return Path(path).read_text("utf-8")

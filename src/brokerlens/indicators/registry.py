@@ -22,7 +22,7 @@ from brokerlens.config import Settings
 from brokerlens.indicators.errors import ExpressionError, IndicatorError
 from brokerlens.indicators.expression import check_value
 from brokerlens.indicators.model import KEY_COLUMNS, Indicator, IndicatorFile
-from brokerlens.settings_file import YamlProblem, read_yaml
+from brokerlens.settings_file import YamlProblem, installation_file, read_yaml
 
 BUILTIN_NAME = "builtin.yaml"
 HINT = "see README, `Where state lives`: <home>/indicators/indicators.yaml"
@@ -116,24 +116,13 @@ def load_indicators(settings: Settings | None = None) -> Indicators:
     builtins = builtin_indicators()
     if settings is None:
         return builtins
-    path = additions_path(settings)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return builtins
-    except OSError as exc:
-        raise IndicatorError(f"{path}: cannot read the indicators file: {exc.strerror}") from None
-    return _installed(str(path), stat.st_mtime_ns, stat.st_size)
+    found = installation_file(
+        additions_path(settings), _parse_installed, IndicatorError, "indicators"
+    )
+    return builtins if found is None else found
 
 
-@lru_cache(maxsize=8)
-def _installed(path: str, mtime_ns: int, size: int) -> Indicators:
-    try:
-        text = Path(path).read_text("utf-8")
-    except OSError as exc:
-        raise IndicatorError(f"{path}: cannot read the indicators file: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise IndicatorError(f"{path}: the indicators file is not UTF-8") from None
+def _parse_installed(text: str, path: str) -> Indicators:
     return parse_indicators(text, path, builtin_indicators())
 
 

@@ -29,7 +29,7 @@ from brokerlens.errors import ConfigError
 from brokerlens.indicators.errors import ExpressionError
 from brokerlens.indicators.expression import check_condition, check_value
 from brokerlens.indicators.model import Indicator
-from brokerlens.settings_file import YamlProblem, read_yaml
+from brokerlens.settings_file import YamlProblem, installation_file, read_yaml
 
 BUILTIN_NAME = "metrics.yaml"
 HINT = "see docs/analysis.md: <home>/metrics/metrics.yaml"
@@ -221,22 +221,9 @@ def load_metrics(settings: Settings | None = None) -> Metrics:
     builtins = builtin_metrics()
     if settings is None:
         return builtins
-    path = additions_path(settings)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return builtins
-    except OSError as exc:
-        raise MetricError(f"{path}: cannot read the metrics file: {exc.strerror}") from None
-    return _installed(str(path), stat.st_mtime_ns, stat.st_size)
+    found = installation_file(additions_path(settings), _parse_installed, MetricError, "metrics")
+    return builtins if found is None else found
 
 
-@lru_cache(maxsize=8)
-def _installed(path: str, mtime_ns: int, size: int) -> Metrics:
-    try:
-        text = Path(path).read_text("utf-8")
-    except OSError as exc:
-        raise MetricError(f"{path}: cannot read the metrics file: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise MetricError(f"{path}: the metrics file is not UTF-8") from None
+def _parse_installed(text: str, path: str) -> Metrics:
     return parse_metrics(text, path, builtin_metrics())
