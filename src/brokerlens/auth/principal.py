@@ -66,6 +66,9 @@ class Permission(StrEnum):
     SETTLE_COMMISSION = "settle_commission"
     # issue 19: change KPI schemes (through an approval, like the catalog)
     EDIT_KPI = "edit_kpi"
+    # issue 23: publish notices (通知公告): head office to any unit, a manager to their unit
+    # and the units below it
+    PUBLISH_NOTICES = "publish_notices"
 
 
 DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -78,9 +81,12 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EDIT_ALERT_THRESHOLDS,
             Permission.COMPLAINTS,
             Permission.MANAGE_ORG,
+            Permission.PUBLISH_NOTICES,
         }
     ),
-    Role.REGION_MANAGER: frozenset({Permission.EXPORT, Permission.MANAGE_ORG}),
+    Role.REGION_MANAGER: frozenset(
+        {Permission.EXPORT, Permission.MANAGE_ORG, Permission.PUBLISH_NOTICES}
+    ),
     Role.HQ_MARKETING: frozenset(
         {
             Permission.EXPORT,
@@ -91,6 +97,7 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_ORG,
             Permission.SETTLE_COMMISSION,
             Permission.EDIT_KPI,
+            Permission.PUBLISH_NOTICES,
         }
     ),
     Role.COMPLIANCE: frozenset(
@@ -102,6 +109,7 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DECIDE_INVESTOR_CLASS,
             Permission.CALLBACKS,
             Permission.COMPLAINTS,
+            Permission.PUBLISH_NOTICES,
         }
     ),
     Role.CALL_CENTER: frozenset({Permission.CALLBACKS, Permission.COMPLAINTS}),
