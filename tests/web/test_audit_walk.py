@@ -67,6 +67,9 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     "statement_settle (tests/access/test_brokers_statements_settle.py)",
     ("POST", "/api/statements/{month}/adjustments"): "not walked: needs a settled month; "
     "audited approval_request (tests/access/test_brokers_statements_settle.py)",
+    # issue 23 section 4: notices are no customer data; their changes and receipts are audited
+    ("GET", "/api/notices"): "the notices showing to the caller or published by them",
+    ("GET", "/api/notices/{notice_id}"): "one such notice; reading it here marks nothing",
 }
 # Operations answered with another status than 2xx even when called as allowed.
 EXPECTED_STATUS: dict[tuple[str, str], int] = {
@@ -100,6 +103,8 @@ def _role(path: str) -> str:
     if path == "/api/org/tree-changes":  # issue 19: asking for a tree change (manage_org)
         return "hq_marketing"
     if path.startswith("/api/handovers"):  # issue 19 handover: manage_org requests them
+        return "hq_marketing"
+    if path.startswith("/api/notices"):  # issue 23: publishes to the whole firm, reads it
         return "hq_marketing"
     return "compliance"
 
@@ -247,6 +252,16 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
         # issue 19 handover: the work-list broker's book to another staff member (left pending)
         ("POST", "/api/handovers/preview"): {"json": walk.params["handover"]},
         ("POST", "/api/handovers"): {"json": walk.params["handover"]},
+        # issue 23 section 4: a draft to the whole firm, published, read, withdrawn in turn
+        ("POST", "/api/notices"): {
+            "json": {
+                "title": "审计巡检",
+                "body": "审计巡检",
+                "units": [walk.params["root_unit"]],
+                "draft": True,
+            }
+        },
+        ("POST", "/api/notices/{notice_id}/withdraw"): {"json": {"note": "审计巡检"}},
     }
     return bodies.get((method, path), {})
 
@@ -350,6 +365,7 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
     kept = me.client.get("/api/reports").json()
     assert kept["data"], "the run kept no report"
     walk.params["date"], walk.params["file"] = kept["as_of"], kept["data"][0]["workbook"]
+    walk.params["root_unit"] = me.client.get("/api/org/tree").json()[0]["unit_id"]  # issue 23
     return walk
 
 
@@ -415,6 +431,8 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
         walk.params["complaint_id"] = answer["complaint_id"]
     if method == "POST" and path == "/api/handovers":  # issue 19 handover
         walk.params["handover_id"] = answer["handover_id"]
+    if method == "POST" and path == "/api/notices":  # issue 23 section 4
+        walk.params["notice_id"] = answer["notice_id"]
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(

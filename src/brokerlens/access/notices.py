@@ -547,14 +547,20 @@ def _units(connection: sa.Connection, values: Sequence[str], where: Standing) ->
     return units
 
 
+def _instant(name: str, value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime) or not 1900 <= value.year <= 2999:
+        raise NoticeRejected(name, "give a date and time between 1900 and 2999")
+    return typed_instant(value)
+
+
 def _times(entry: NoticeInput, at: dt.datetime) -> tuple[dt.datetime, dt.datetime | None]:
-    start = at
-    if entry.publish_at is not None:
-        start = typed_instant(entry.publish_at)
-        if start < at - CLOCK_SKEW:
-            raise NoticeRejected("publish_at", "in the past", hint="now or later")
-        start = max(start, at)
-    end = typed_instant(entry.expire_at) if entry.expire_at is not None else None
+    start = _instant("publish_at", entry.publish_at) or at
+    if start < at - CLOCK_SKEW:
+        raise NoticeRejected("publish_at", "in the past", hint="now or later")
+    start = max(start, at)
+    end = _instant("expire_at", entry.expire_at)
     if end is not None and end <= start:
         raise NoticeRejected("expire_at", "not after the publish time", hint="a later time")
     return start, end

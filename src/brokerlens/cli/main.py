@@ -80,6 +80,7 @@ def _register() -> None:
     from brokerlens.cli import handover as _handover  # noqa: F401  (issue 19)
     from brokerlens.cli import kpi as _kpi  # noqa: F401  (issue 19 part D)
     from brokerlens.cli import metrics as _metrics  # noqa: F401  (issue 22)
+    from brokerlens.cli import notices as _notices  # noqa: F401  (issue 23 section 4)
     from brokerlens.cli import org as _org  # noqa: F401
     from brokerlens.cli import products as _products  # noqa: F401
     from brokerlens.cli import records as _records  # noqa: F401

@@ -39,6 +39,7 @@ TAGS = [
     {"name": "audit", "description": "The audit log (compliance)."},
     {"name": "users", "description": "Accounts (administrator)."},
     {"name": "home", "description": "The workbench summary."},
+    {"name": "notices", "description": "Notices (通知公告): publish, read, read receipts."},
     {
         "name": "analysis",
         "description": "Business analysis (经营分析): value and contribution, cross-tabs.",

@@ -2370,6 +2370,98 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "enum.period.month": ("当月", "Month"),
     "enum.period.year": ("年累计", "Year to date"),
     # --- end issue 22 dashboards ---
+    # --- issue 23 section 4: notices (通知公告) ---
+    "nav.notices": ("通知公告", "Notices"),
+    "notice.title": ("通知公告", "Notices"),
+    "notice.view.inbox": ("收到的通知", "Received"),
+    "notice.view.managed": ("发布与管理", "Published and managed"),
+    "notice.new": ("发布通知", "New notice"),
+    "notice.none": ("没有通知", "No notices"),
+    "notice.unread": ("未读", "Unread"),
+    "notice.read": ("已读", "Read"),
+    "notice.read_at": ("阅读于 {at}", "Read {at}"),
+    "notice.mark_read": ("标为已读", "Mark read"),
+    "notice.home": ("未读通知", "Unread notices"),
+    "notice.home_more": ("还有 {n} 条未读通知", "{n} more unread"),
+    "notice.all": ("全部通知", "All notices"),
+    "notice.pinned": ("置顶", "Pinned"),
+    "notice.f.title": ("标题", "Title"),
+    "notice.f.body": ("正文", "Body"),
+    "notice.f.body_format": ("正文格式", "Body format"),
+    "notice.format.markdown": ("格式文本", "Formatted (Markdown)"),
+    "notice.format.text": ("纯文本", "Plain text"),
+    "notice.format_help": (
+        "格式文本支持标题（#）、加粗（**）、列表、表格和链接；不支持图片与网页代码。",
+        "Formatted text takes headings (#), bold (**), lists, tables and links; no images or HTML.",
+    ),
+    "notice.f.units": ("接收单位", "Units"),
+    "notice.units_help": (
+        "所选单位及其下属单位的人员可见（可多选）",
+        "The users of these units and of the units below them (pick one or more)",
+    ),
+    "notice.f.roles": ("接收角色", "Roles"),
+    "notice.roles_help": ("不选即全部角色", "None picked: every role"),
+    "notice.f.importance": ("重要程度", "Importance"),
+    "notice.f.pinned": ("置顶显示", "Pin to the top"),
+    "notice.f.publish_at": ("发布时间", "Publish at"),
+    "notice.publish_at_help": ("留空即立即发布（北京时间）", "Empty: now (Beijing time)"),
+    "notice.f.expire_at": ("截止时间", "Show until"),
+    "notice.expire_at_help": ("留空即一直显示，直至撤回", "Empty: until withdrawn"),
+    "notice.f.note": ("撤回原因", "Why withdraw"),
+    "notice.publish": ("发布", "Publish"),
+    "notice.save_draft": ("存为草稿", "Save as draft"),
+    "notice.publish_draft": ("发布此草稿", "Publish this draft"),
+    "notice.withdraw": ("撤回", "Withdraw"),
+    "notice.publisher": ("发布人", "Published by"),
+    "notice.publisher_unit": ("发布单位", "Publishing unit"),
+    "notice.published_at": ("发布时间", "Published"),
+    "notice.expires": ("截止时间", "Until"),
+    "notice.no_expiry": ("长期有效", "No end"),
+    "notice.audience": ("接收范围", "Audience"),
+    "notice.all_roles": ("全部角色", "Every role"),
+    "notice.state": ("状态", "State"),
+    "notice.state.draft": ("草稿", "Draft"),
+    "notice.state.scheduled": ("待发布", "Scheduled"),
+    "notice.state.showing": ("展示中", "Showing"),
+    "notice.state.expired": ("已过期", "Expired"),
+    "notice.state.withdrawn": ("已撤回", "Withdrawn"),
+    "notice.receipts": ("阅读回执", "Read receipts"),
+    "notice.receipts_total": (
+        "应读 {addressed} 人，已读 {read} 人（{rate}）",
+        "{read} of {addressed} read ({rate})",
+    ),
+    "notice.receipts_mine": ("仅含您所辖单位的人员", "Your units' users only"),
+    "notice.receipts_none": ("没有应读人员", "Nobody to read it"),
+    "notice.r.unit": ("单位", "Unit"),
+    "notice.r.addressed": ("应读", "Addressed"),
+    "notice.r.read": ("已读", "Read"),
+    "notice.r.rate": ("阅读率", "Read rate"),
+    "notice.r.unread": ("未读人员", "Not read yet"),
+    "notice.r.all_read": ("全部已读", "Everyone read it"),
+    "notice.no_unit": ("未归属单位", "No unit"),
+    "notice.head_office": ("总部", "Head office"),
+    "notice.back": ("返回通知公告", "Back to notices"),
+    "notice.number": ("通知 {n}", "Notice {n}"),
+    "notice.err.title": ("请填写 1 至 200 字的标题", "Write a title of 1 to 200 characters"),
+    "notice.err.body": ("请填写 1 至 20,000 字的正文", "Write a body of 1 to 20,000 characters"),
+    "notice.err.body_format": ("请选择正文格式", "Pick a body format"),
+    "notice.err.units": ("请选择至少一个单位", "Pick at least one unit"),
+    "notice.err.units_forbidden": (
+        "只能发送给本单位及下属单位",
+        "You may address your unit and the units below it only",
+    ),
+    "notice.err.roles": ("接收角色无效", "Unknown role"),
+    "notice.err.importance": ("请选择重要程度", "Pick an importance"),
+    "notice.err.publish_at": ("发布时间须为现在或以后", "A publish time from now on"),
+    "notice.err.expire_at": ("截止时间须晚于发布时间", "An end after the publish time"),
+    "notice.err.note": ("原因不超过 500 字", "At most 500 characters"),
+    "enum.importance.normal": ("普通", "Normal"),
+    "enum.importance.important": ("重要", "Important"),
+    "enum.importance.urgent": ("紧急", "Urgent"),
+    "enum.notice_status.draft": ("草稿", "Draft"),
+    "enum.notice_status.published": ("已发布", "Published"),
+    "enum.notice_status.withdrawn": ("已撤回", "Withdrawn"),
+    # --- end issue 23 section 4 ---
 }
 
 
@@ -2728,6 +2820,11 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("dashboard_view", "查看经营看板", "Viewed a business dashboard"),  # issue 22
         ("view_channels", "查看渠道与增长分析", "Viewed channels and growth"),  # issue 22
         ("view_timing", "查看经营时序分析", "Viewed business timing"),  # issue 22
+        ("notice_create", "发布通知", "Notice written"),  # issue 23 section 4
+        ("notice_publish", "发布通知草稿", "Notice draft published"),
+        ("notice_withdraw", "撤回通知", "Notice withdrawn"),
+        ("notice_read", "阅读通知", "Notice read"),
+        ("notice_receipts", "查看通知阅读回执", "Viewed a notice's read receipts"),
     ),
     "permission": _enum(
         ("reveal_pii", "查看明文", "Reveal personal data"),
@@ -2742,6 +2839,7 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("manage_org", "组织与客户关系调整", "Change the broker tree and hand customers over"),
         ("settle_commission", "佣金结算", "Settle commission statements"),
         ("edit_kpi", "修改考核方案", "Edit KPI schemes"),
+        ("publish_notices", "发布通知公告", "Publish notices"),  # issue 23 section 4
     ),
     "export_kind": _enum(
         ("customers", "客户列表", "Customer list"),
@@ -2876,6 +2974,13 @@ AUDIT_DETAIL_KEYS: dict[str, tuple[str, str]] = {
     "level": ("层级", "Level"),
     "business_metric": ("指标", "Metric"),
     "period": ("周期", "Period"),
+    # issue 23 section 4: a notice written, published, withdrawn, read, its receipts viewed
+    "notice_id": ("通知编号", "Notice"),
+    "title": ("标题", "Title"),
+    "importance": ("重要程度", "Importance"),
+    "notice_status": ("通知状态", "Notice status"),
+    "addressed": ("应读人数", "Addressed"),
+    "read": ("已读人数", "Read"),
 }
 
 # Request parameters as an error names them: name -> (zh, en); else `column_label`.
@@ -2906,6 +3011,15 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "period": ("周期", "Period"),
     "dimension": ("维度", "Cut"),
     "level": ("层级", "Level"),
+    # issue 23 section 4: a notice's fields
+    "title": ("标题", "Title"),
+    "body": ("正文", "Body"),
+    "body_format": ("正文格式", "Body format"),
+    "units": ("接收单位", "Units"),
+    "roles": ("接收角色", "Roles"),
+    "importance": ("重要程度", "Importance"),
+    "publish_at": ("发布时间", "Publish at"),
+    "expire_at": ("截止时间", "Show until"),
 }
 
 

@@ -24,6 +24,7 @@ from brokerlens.web.api import (
     handovers,  # issue 19 handover
     home,
     kpi,  # issue 19 part D
+    notices,  # issue 23 section 4
     org,
     products,
     recommendations,
@@ -74,4 +75,5 @@ def routers() -> list[APIRouter]:
         channels.router,  # issue 22 section 3
         reports.router,  # issue 22 section 4
         dashboard.router,  # issue 22
+        notices.router,  # issue 23 section 4
     ]

@@ -54,7 +54,7 @@ ENUM_KEYS = {
     "product_status": "product_status",
 }
 # Free text a user wrote (a note, a reason to reveal, a search): data, shown as written.
-TEXT_KEYS = ("note", "reason", "search", "q", "name", "description")
+TEXT_KEYS = ("note", "reason", "search", "q", "name", "description", "title")
 USER_KEYS = ("username", "by", "owner", "assignee")
 FIELD_KEYS = ("classification", "classification_id", "field", "sort")
 

@@ -103,6 +103,7 @@ def nav_groups_for(principal: Principal, active: str) -> list[NavGroup]:
 
 def nav_for(principal: Principal, active: str) -> list[NavItem]:
     items: list[tuple[str, str, str]] = [("home", "/", "nav.home")]
+    items.append(("notices", "/notices", "nav.notices"))  # issue 23: every signed-in user
     if principal.role is not Role.ADMIN:
         items += [
             ("customers", "/customers", "nav.customers"),

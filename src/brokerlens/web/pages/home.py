@@ -16,6 +16,7 @@ from brokerlens.web.deps import CsrfDep
 from brokerlens.web.i18n import translate
 from brokerlens.web.pages.common import PageDep
 from brokerlens.web.pages.customers import column_label
+from brokerlens.web.pages.notices import home_notices
 from brokerlens.web.pages.worklist import today_context
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -56,8 +57,10 @@ def _change_value(field: str, value: Any, language: str) -> str | None:
 
 @router.get("/")
 def home(page: PageDep) -> Response:
+    notices = home_notices(page)  # 未读通知 (issue 23): every role, the administrator too
     if page.principal.role is Role.ADMIN:
-        return page.render("home.html", {"summary": None, "admin": True}, active="home")
+        context_admin = {"summary": None, "admin": True, **notices}
+        return page.render("home.html", context_admin, active="home")
 
     try:
         today = today_context(page)  # 今日待办 first, for a broker or advisor
@@ -72,6 +75,7 @@ def home(page: PageDep) -> Response:
             "admin": False,
             "today": today,
             "approvals_waiting": waiting,
+            **notices,
         }
         return page.render("home.html", context, active="home")
     trend: dict[str, Any] = {
@@ -110,5 +114,6 @@ def home(page: PageDep) -> Response:
         "change_examples": examples,
         "today": today,
         "approvals_waiting": waiting,
+        **notices,
     }
     return page.render("home.html", context, active="home", snapshot=snapshot)
