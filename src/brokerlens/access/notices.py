@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from brokerlens.access.audit import record_audit
 from brokerlens.access.org import ancestors, descendants, parents, principal_unit
@@ -53,6 +53,8 @@ BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
 # Roles without a unit of their own: they sit at the root of the organisation.
 HEAD_OFFICE = frozenset({*ALL_CUSTOMER_ROLES, Role.ADMIN})
 ROLE_VALUES = tuple(r.value for r in Role)
+# A read receipt is inserted once: a second (another tab meanwhile) is ignored on both stores.
+INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 NoticeView = Literal["inbox", "managed"]
 NOTICE_VIEWS: tuple[NoticeView, ...] = ("inbox", "managed")
 # Where a notice stands for a reader: its status, split by its times.
@@ -473,14 +475,13 @@ def mark_read(
             return row
         if row.read_at is not None:
             return row
-        try:
-            with connection.begin_nested():
-                connection.execute(
-                    notice_reads.insert().values(
-                        notice_id=notice_id, user_id=principal.user_id, read_at=at
-                    )
-                )
-        except IntegrityError:  # read meanwhile (another tab): the first receipt stands
+        insert: Any = INSERTS[connection.dialect.name](notice_reads)
+        added = connection.execute(
+            insert.values(notice_id=notice_id, user_id=principal.user_id, read_at=at)
+            .on_conflict_do_nothing(index_elements=["notice_id", "user_id"])
+            .returning(notice_reads.c.user_id)
+        ).first()
+        if added is None:  # read meanwhile (another tab): the first receipt stands
             return visible_row(connection, principal, notice_id, at)[0]
         record_audit(connection, principal, "notice_read", [], {"notice_id": notice_id})
         return visible_row(connection, principal, notice_id, at)[0]

@@ -2,7 +2,8 @@
 
 The subset covers what depends on the store's SQL: sign-in and sessions, the filtered and
 sorted list, 360 and why, segments (create, count, members), the audited export, the IDOR
-matrix and the password change (which ends other sessions). The tests are the SQLite ones,
+matrix, the password change (which ends other sessions) and a notice on the home page until
+read, with its receipts (issue 23). The tests are the SQLite ones,
 imported unchanged; this folder's conftest makes `published` a PostgreSQL store.
 """
 
@@ -19,6 +20,7 @@ from web.test_web_flows import (
     test_segment_builder_save_count_members_export,
     test_unsafe_request_without_csrf_token_is_refused,
 )
+from web.test_web_notices import signed, test_a_notice_shows_on_the_home_page_until_read
 from web.test_web_password import test_api_password_change
 from web.test_web_security import (
     test_export_is_audited,
@@ -26,6 +28,8 @@ from web.test_web_security import (
 )
 
 __all__ = [
+    "signed",
+    "test_a_notice_shows_on_the_home_page_until_read",
     "test_api_password_change",
     "test_export_is_audited",
     "test_idor_out_of_scope_answers_like_nonexistent",
