@@ -2321,6 +2321,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dash.period": ("周期", "Period"),
     "dash.show": ("查看", "Show"),
     "dash.period.day": ("当日", "Day"),
+    "dash.period.week": ("本周", "Week to date"),
     "dash.period.month": ("当月", "Month"),
     "dash.period.year": ("年累计", "Year to date"),
     "dash.mom": ("环比", "MoM"),
@@ -2328,10 +2329,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dash.pp": ("个百分点", " pp"),
     "dash.no_history": ("无可比期数据", "No history for the compared period"),
     "dash.cards_note": (
-        "当日环比：较上一交易日；当月环比：较上月同期；同比：较去年同期。比率类指标的变化以百分点计；"
-        "“—”表示数据湖中没有可比期的完整数据。",
-        "Day MoM: against the previous business day; month MoM: the previous month to the same "
-        "day; YoY: the same period last year. A rate's change is in percentage points; "
+        "当日环比：较上一交易日；本周环比：较上周同期；当月环比：较上月同期；同比：较去年同期。"
+        "比率类指标的变化以百分点计；“—”表示数据湖中没有可比期的完整数据。",
+        "Day MoM: against the previous business day; week: the previous week to the same "
+        "weekday; month MoM: the previous month to the same day; YoY: the same period last "
+        "year. A rate's change is in percentage points; "
         "\u201c—\u201d: the lake lacks the compared period.",
     ),
     "dash.trend": ("每日走势", "Daily trend"),
