@@ -108,6 +108,26 @@ WEEK_RANKED = (
     ("net_inflow", "net_inflow", "week", "本周净流入（元）", "Net inflow (week)", "yuan"),
     ("active_rate", "active_rate", "week", "本周活跃率", "Active rate (week)", "percent"),
 )
+# the monthly KPI report's 经营指标 sheet: the business of the month beside the KPI scores
+MONTH_FIGURES = (
+    *RANKED,
+    (
+        "effective_new_accounts",
+        "effective_new_accounts",
+        "month",
+        "本月新增有效户",
+        "Effective new accounts (month)",
+        "integer",
+    ),
+    (
+        "product_sales",
+        "product_sales",
+        "month",
+        "本月产品销量（元）",
+        "Product sales (month)",
+        "yuan",
+    ),
+)
 TREND_COLUMNS = (
     Column("biz_date", "日期", "Date", "date"),
     Column("customers", "有资产或交易客户", "Customers with a row", "integer"),
@@ -187,11 +207,15 @@ def _ranking(
     label: str,
     *,
     weekly: bool = False,
+    ranked: tuple[tuple[str, str, str, str, str, str], ...] | None = None,
+    sheet: tuple[str, str, str] | None = None,
 ) -> Sheet:
     """One row per unit below (id, name), by net commission of the month (of the week in a
-    weekly report), most first."""
+    weekly report), most first. `ranked` and `sheet` (id, zh, en) for another report's
+    sheet of the same figures."""
     catalog = load_metrics(ctx.settings)
-    ranked = WEEK_RANKED if weekly else RANKED
+    if ranked is None:
+        ranked = WEEK_RANKED if weekly else RANKED
     rows = []
     for unit_id, name in units:
         row: dict[str, Any] = {"unit_id": unit_id, "name": name}
@@ -223,6 +247,8 @@ def _ranking(
         data[column] = pa.array(cells, kind[fmt])
     sheet_id = "branches" if level == "branch" else "staff"
     zh, en = ("营业部排名", "Branches") if level == "branch" else ("员工排名", "Staff")
+    if sheet is not None:
+        sheet_id, zh, en = sheet
     chart = Chart(
         "column",
         "name",
@@ -231,6 +257,25 @@ def _ranking(
         "Net commission",
     )
     return Sheet(sheet_id, zh, en, columns, pa.table(data), chart)
+
+
+def month_figures(ctx: ReportContext, branches: list[str]) -> Sheet | None:
+    """The month to date of each branch from the metrics layer, as the dashboards and the
+    daily reports show it (the monthly KPI report's 经营指标 sheet), or None without the
+    metrics of T."""
+    values = _values(ctx)
+    if not values:
+        return None
+    units = [(b, ctx.unit_name(b)) for b in branches if ("branch", b, "customers", "day") in values]
+    return _ranking(
+        ctx,
+        values,
+        "branch",
+        units,
+        "营业部",
+        ranked=MONTH_FIGURES,
+        sheet=("business", "经营指标（当月）", "Business (month)"),
+    )
 
 
 def _trend(ctx: ReportContext, branches: list[str] | None, days_back: int = TREND_DAYS) -> Sheet:
