@@ -102,13 +102,37 @@ def test_a_built_in_id_cannot_be_redefined(tmp_path: Path) -> None:
 def test_comparison_periods_only_where_every_trading_day_is_loaded() -> None:
     days = list(trading_days(dt.date(2024, 1, 2), dt.date(2025, 3, 18)))
     names = [p.name for p in periods_as_of(dt.date(2025, 3, 18), days)]
-    assert names == ["day", "month", "year", "day_prev", "month_prev", "month_ly", "year_ly"]
+    assert names == [
+        "day",
+        "week",
+        "month",
+        "year",
+        "day_prev",
+        "week_prev",
+        "month_prev",
+        "month_ly",
+        "year_ly",
+    ]
     gap = [d for d in days if d != dt.date(2024, 3, 5)]  # one missing day of last year's March
     names = [p.name for p in periods_as_of(dt.date(2025, 3, 18), gap)]
     assert "month_ly" not in names and "year_ly" not in names and "month_prev" in names
     year = next(p for p in periods_as_of(dt.date(2025, 3, 18), days) if p.name == "year")
     # the complete months of the year come from month sums; the month to date day by day
     assert year.months() == [dt.date(2025, 1, 1), dt.date(2025, 2, 1)]
+
+
+def test_the_week_runs_from_monday_and_is_compared_with_last_week_to_the_same_weekday() -> None:
+    days = list(trading_days(dt.date(2024, 1, 2), dt.date(2024, 3, 1)))
+    found = {p.name: p for p in periods_as_of(dt.date(2024, 1, 17), days)}  # a Wednesday
+    week, before = found["week"], found["week_prev"]
+    assert (week.start, week.end) == (dt.date(2024, 1, 15), dt.date(2024, 1, 17))
+    assert (before.start, before.end) == (dt.date(2024, 1, 8), dt.date(2024, 1, 10))
+    # the week after the Spring Festival (12-16 February closed): no last week to compare with
+    found = {p.name: p for p in periods_as_of(dt.date(2024, 2, 21), days)}
+    assert found["week"].start == dt.date(2024, 2, 19) and "week_prev" not in found
+    # the lake's first week starts with the lake (Tuesday 2 January), with nothing to compare
+    found = {p.name: p for p in periods_as_of(dt.date(2024, 1, 3), days)}
+    assert found["week"].start == dt.date(2024, 1, 2) and "week_prev" not in found
 
 
 def test_the_cli_lists_the_metrics_and_refuses_an_unknown_language(

@@ -91,12 +91,13 @@ def test_the_brokerage_is_the_sum_of_its_branches_and_of_each_cut(
 
 
 def test_a_comparison_needs_the_whole_period_in_the_lake(analysed: Settings) -> None:
-    """The small brokerage starts on 2025-03-03: the previous day is compared, last month's
-    same period and last year's are not (they would be a partial month, not the month)."""
+    """The small brokerage starts on 2025-03-03: the previous day and last week to the same
+    weekday are compared, last month's same period and last year's are not (they would be a
+    partial month, not the month)."""
     path = literal(str(_metrics(analysed)))
     found = duckdb.sql(f"SELECT DISTINCT period FROM read_parquet({path})").fetchall()
     periods = {p for (p,) in found}
-    assert periods == {"day", "day_prev", "month", "year"}
+    assert periods == {"day", "day_prev", "week", "week_prev", "month", "year"}
 
 
 def test_the_daily_trend_adds_up_to_the_day_figures(analysed: Settings) -> None:

@@ -4,14 +4,22 @@ charts drawn by Excel."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import openpyxl
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from brokerlens.analysis.reports.model import ReportContext, registered_reports
 from brokerlens.config import Settings
+from brokerlens.lake.catalog import read_catalog
+from brokerlens.lake.layout import LakeLayout
+from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.served import kept_file, newest_date, report_file
+from brokerlens.warehouse.sources import LakeFiles
 
 
 def _metric(settings: Settings, level: str, unit: str, metric: str, period: str) -> Decimal:
@@ -84,3 +92,39 @@ def test_a_branch_daily_report_ranks_only_its_own_staff(analysed: Settings, whic
     assert sum(s[2] or 0 for s in staff) <= figures["客户数"][2]
     for row in staff:
         assert row[2] == _metric(analysed, "staff", row[0], "customers", "day")
+
+
+def test_the_weekly_report_shows_the_week_against_last_week(analysed: Settings) -> None:
+    """T (Tuesday 2025-03-18) is not the week's last trading day, so the run kept no weekly
+    report; built as of T it shows the week to date (Monday and Tuesday) against last week's
+    Monday and Tuesday, each the sum of its days in the daily trend."""
+    t = newest_date(analysed, "metrics")
+    assert t == dt.date(2025, 3, 18)
+    assert report_file(analysed, t, "hq_weekly.xlsx") is None  # not due on a Tuesday
+    lake = LakeLayout(analysed.lake_dir)
+    ctx = ReportContext(
+        analysed,
+        WarehouseLayout(analysed.warehouse_dir),
+        LakeFiles(lake, read_catalog(lake)),
+        t,
+        tuple(read_catalog(lake).dates),
+    )
+    (output,) = registered_reports()["hq_weekly"].build(ctx)
+    figures = output.sheets[0]
+    assert [c.zh for c in figures.columns[2:5]] == ["本周累计", "上周同期", "周环比"]
+    rows = {r["metric"]: r for r in figures.table.to_pylist()}
+    trend = pq.read_table(kept_file(analysed, "metric_trend", t.replace(day=1)))
+    branch = trend.filter(pc.equal(trend["level"], "branch"))
+
+    def days_turnover(*days: dt.date) -> Decimal:
+        rows_of = branch.filter(pc.is_in(branch["biz_date"], pa.array(days, pa.date32())))
+        return Decimal(pc.sum(rows_of["turnover"]).as_py())
+
+    this_week = days_turnover(dt.date(2025, 3, 17), t)
+    last_week = days_turnover(dt.date(2025, 3, 10), dt.date(2025, 3, 11))
+    assert rows["成交额"]["week"] == this_week.quantize(Decimal("0.01"))
+    assert rows["成交额"]["week_prev"] == last_week.quantize(Decimal("0.01"))
+    change = ((this_week - last_week) / abs(last_week)).quantize(Decimal("0.000001"))
+    assert rows["成交额"]["week_change"] == change
+    ranking = output.sheets[1]
+    assert any(c.zh == "本周净佣金（元）" for c in ranking.columns)

@@ -22,6 +22,7 @@ ALLOWED_WORDS = frozenset(
         "brokerlens",
         "API",
         "App",
+        "APP",  # APP推送: how a Chinese page names a push to the brokerage's app
         "CSV",
         "Excel",
         "ETF",

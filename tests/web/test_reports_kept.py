@@ -50,13 +50,13 @@ def test_the_kpi_workbook_reads_back_with_numbers_formats_frozen_headers_and_a_c
 ) -> None:
     folder = _day_dir(published)
     book = openpyxl.load_workbook(folder / "kpi_monthly.xlsx")
-    assert book.sheetnames == ["营业部汇总", "员工得分"]
+    assert book.sheetnames == ["营业部汇总", "员工得分", "经营指标（当月）"]
     branches = book["营业部汇总"]
     assert branches.freeze_panes == "A3"  # the title and header rows stay in view
     assert len(branches._charts) == 1  # a native column chart beside the table
     snapshot = pq.read_table(folder / "kpi_monthly.branches.parquet").to_pylist()
     assert len(snapshot) == branches.max_row - 2 > 0
-    staff_col, money_col = _column(branches, "考核人数"), _column(branches, "净佣金")
+    staff_col, money_col = _column(branches, "考核人数"), _column(branches, "净佣金（考核口径）")
     for n, row in enumerate(snapshot, start=3):
         staff = branches.cell(n, staff_col)
         assert isinstance(staff.value, int) and staff.number_format == "#,##0"
@@ -67,20 +67,45 @@ def test_the_kpi_workbook_reads_back_with_numbers_formats_frozen_headers_and_a_c
         assert Decimal(str(money.value)) == row["net_commission"]  # exact to the cent
     scores = book["员工得分"]
     assert scores.freeze_panes == "A3"
-    rate = scores.cell(3, _column(scores, "活跃客户率"))
+    rate = scores.cell(3, _column(scores, "活跃客户率（考核口径）"))
     assert rate.number_format == "0.00%"
     manifest = json.loads((folder / "kpi_monthly.json").read_text("utf-8"))
     assert manifest["frequency"] == "monthly" and manifest["period"] == manifest["as_of"][:7]
-    assert [s["excel_sheets"] for s in manifest["sheets"]] == [["营业部汇总"], ["员工得分"]]
+    assert [s["excel_sheets"] for s in manifest["sheets"]] == [
+        ["营业部汇总"],
+        ["员工得分"],
+        ["经营指标（当月）"],
+    ]
+    # the business of the month is the metrics layer's, as on the dashboards: one number
+    # for a branch's month whichever report shows it
+    business = book["经营指标（当月）"]
+    money_col = _column(business, "本月净佣金（元）")
+    metrics = pq.read_table(
+        WarehouseLayout(published.settings.warehouse_dir).metrics_file(
+            dt.date.fromisoformat(manifest["as_of"])
+        ),
+        filters=[("level", "=", "branch"), ("dimension", "=", ""), ("period", "=", "month")],
+    )
+    month = {
+        r["unit_id"]: r["value"] for r in metrics.to_pylist() if r["metric"] == "net_commission"
+    }
+    shown = list(business.iter_rows(min_row=3, values_only=True))
+    assert {r[0] for r in shown} == set(month) and len(shown) >= 2
+    for row in shown:
+        got = Decimal(str(row[money_col - 1]))
+        assert got == Decimal(month[row[0]]).quantize(Decimal("0.01"))
 
 
 def test_every_registered_report_was_kept_once_per_unit(published: Published) -> None:
     folder = _day_dir(published)
     kept = {p.stem for p in folder.glob("*.json")}
     reports = registered_reports()
+    as_of = dt.date.fromisoformat(folder.name)
     for report in reports.values():
         own = {s for s in kept if s == report.id or s.startswith(f"{report.id}.")}
-        if report.level == "hq":
+        if period_of(report.frequency, as_of) is None:
+            assert not own, report.id  # a weekly report on a Tuesday: not due, not kept
+        elif report.level == "hq":
             assert own == {report.id}, report.id
         else:  # one per branch, each with a workbook that opens
             assert len(own) >= 2, (report.id, own)

@@ -141,7 +141,7 @@ def test_bad_parameters_name_the_parameter(sign_in: Callable[[str], SignedIn]) -
     me = sign_in("hq_marketing")
     for params, name in (
         ({"metric": "happiness"}, "metric"),
-        ({"period": "week"}, "period"),
+        ({"period": "quarter"}, "period"),
         ({"dimension": "planet"}, "dimension"),
         ({"metric": "product_sales", "dimension": "tier"}, "dimension"),  # not a cut of it
     ):

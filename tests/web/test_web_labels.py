@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
+from brokerlens.auth.principal import Permission
 from brokerlens.config import load_settings
 from brokerlens.indicators import additions_path, load_indicators
 from brokerlens.web.formatting import pct, pct100, value_html, value_kind
@@ -202,3 +203,11 @@ def test_360_reads_in_words(sign_in: Callable[[str], SignedIn]) -> None:
             assert ">buy<" not in section and ">sell<" not in section
             assert ">in<" not in section and ">out<" not in section
     assert seen_share and seen_risk
+
+
+def test_every_permission_has_a_name_in_both_languages() -> None:
+    """The users page names each permission; a new one without a label would show its code."""
+    for permission in Permission:
+        for language in ("zh", "en"):
+            shown = enum_label("permission", permission.value, language)
+            assert shown and shown != permission.value, (permission, language)

@@ -38,10 +38,11 @@ from brokerlens.warehouse.served import kept_dates, kept_file, newest_date, parq
 
 LEVELS = ("hq", "region", "branch", "team", "staff")
 CUT_LEVELS = ("hq", "region", "branch")  # the levels the metrics are cut by dimension
-PERIODS = ("day", "month", "year")
+PERIODS = ("day", "week", "month", "year")
 # What each period is compared with: (kind, the compared period). mom: 环比, yoy: 同比.
 COMPARED: dict[str, tuple[tuple[str, str], ...]] = {
     "day": (("mom", "day_prev"),),
+    "week": (("mom", "week_prev"),),
     "month": (("mom", "month_prev"), ("yoy", "month_ly")),
     "year": (("yoy", "year_ly"),),
 }
@@ -77,7 +78,7 @@ class UnitRef:
 @dataclass(frozen=True)
 class Change:
     kind: str  # mom (环比) or yoy (同比)
-    period: str  # the period compared with (day_prev, month_prev, month_ly, year_ly)
+    period: str  # the period compared with (day_prev, week_prev, month_prev, ...)
     base: Decimal | None  # None: the lake lacks that period's history
     delta: Decimal | None  # value - base (for a rate: the fraction's difference)
     ratio: Decimal | None  # delta / |base| (not for rates; None when the base is 0)

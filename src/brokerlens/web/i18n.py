@@ -1117,8 +1117,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "care.rule": ("规则", "Rule"),
     "care.rules": ("生效的关怀规则", "Rules in force"),
     "care.rules_hint": (
-        "只读；修改请编辑 <home>/marketing/care.yaml",
-        "read-only; edit <home>/marketing/care.yaml to change them",
+        "只读；修改请编辑数据目录下的",
+        "read-only; to change them, edit in the data home",
     ),
     "care.rules_broken": ("关怀规则文件有误，每日运行不会生成消息：", "The rules file is broken:"),
     "care.channel": ("渠道", "Channel"),
@@ -1763,6 +1763,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi.staff": ("员工", "Staff"),
     "kpi.total": ("总分", "Total"),
     "kpi.points": ("分", "points"),
+    "kpi.version_default": ("内置方案", "built-in"),
     "kpi.scheme_version": ("方案版本", "Scheme version"),
     "kpi.nobody": ("您的范围内当月无人参与考核", "Nobody in your scope was scored that month"),
     "kpi.metric": ("指标", "Metric"),
@@ -2321,6 +2322,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dash.period": ("周期", "Period"),
     "dash.show": ("查看", "Show"),
     "dash.period.day": ("当日", "Day"),
+    "dash.period.week": ("本周", "Week to date"),
     "dash.period.month": ("当月", "Month"),
     "dash.period.year": ("年累计", "Year to date"),
     "dash.mom": ("环比", "MoM"),
@@ -2328,10 +2330,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dash.pp": ("个百分点", " pp"),
     "dash.no_history": ("无可比期数据", "No history for the compared period"),
     "dash.cards_note": (
-        "当日环比：较上一交易日；当月环比：较上月同期；同比：较去年同期。比率类指标的变化以百分点计；"
-        "“—”表示数据湖中没有可比期的完整数据。",
-        "Day MoM: against the previous business day; month MoM: the previous month to the same "
-        "day; YoY: the same period last year. A rate's change is in percentage points; "
+        "当日环比：较上一交易日；本周环比：较上周同期；当月环比：较上月同期；同比：较去年同期。"
+        "比率类指标的变化以百分点计；“—”表示数据湖中没有可比期的完整数据。",
+        "Day MoM: against the previous business day; week: the previous week to the same "
+        "weekday; month MoM: the previous month to the same day; YoY: the same period last "
+        "year. A rate's change is in percentage points; "
         "\u201c—\u201d: the lake lacks the compared period.",
     ),
     "dash.trend": ("每日走势", "Daily trend"),
@@ -2820,6 +2823,9 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("dashboard_view", "查看经营看板", "Viewed a business dashboard"),  # issue 22
         ("view_channels", "查看渠道与增长分析", "Viewed channels and growth"),  # issue 22
         ("view_timing", "查看经营时序分析", "Viewed business timing"),  # issue 22
+        ("view_crosstab", "查看交叉分析", "Viewed a cross-tab"),  # issue 22
+        ("view_value", "查看价值贡献分析", "Viewed value and contribution"),  # issue 22
+        ("view_complaints", "查看投诉", "Viewed complaints"),  # issue 18
         ("notice_create", "发布通知", "Notice written"),  # issue 23 section 4
         ("notice_publish", "发布通知草稿", "Notice draft published"),
         ("notice_withdraw", "撤回通知", "Notice withdrawn"),
@@ -2839,7 +2845,14 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("manage_org", "组织与客户关系调整", "Change the broker tree and hand customers over"),
         ("settle_commission", "佣金结算", "Settle commission statements"),
         ("edit_kpi", "修改考核方案", "Edit KPI schemes"),
+        ("callbacks", "回访", "Call-backs"),  # issue 18
+        ("complaints", "投诉处理", "Complaints"),  # issue 18
         ("publish_notices", "发布通知公告", "Publish notices"),  # issue 23 section 4
+    ),
+    "crosstab_metric": _enum(  # issue 22: what a cross-tab counts
+        ("count", "客户数", "Customers"),
+        ("sum", "合计", "Sum"),
+        ("avg", "平均", "Mean"),
     ),
     "export_kind": _enum(
         ("customers", "客户列表", "Customer list"),
@@ -2897,6 +2910,15 @@ ENUMS.update({k: v for k, v in _VOCABULARY.items() if k not in ENUMS})
 
 # The audit log's detail keys: key -> (zh, en). A key not listed reads by `column_label`.
 AUDIT_DETAIL_KEYS: dict[str, tuple[str, str]] = {
+    "cols": ("列维度", "Columns"),  # issue 22: a cross-tab
+    "metric": ("统计方式", "Measure"),
+    "value": ("统计指标", "Value"),
+    "customers": ("客户数", "Customers"),
+    "share": ("贡献占比", "Share"),
+    "top": ("列出前", "Top"),
+    "days": ("天数", "Days"),
+    "branches": ("营业部数", "Branches"),
+    "months": ("月数", "Months"),
     "snapshot_id": ("数据版本", "Snapshot"),
     "page": ("页码", "Page"),
     "page_size": ("每页条数", "Page size"),

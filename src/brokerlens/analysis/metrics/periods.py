@@ -1,7 +1,9 @@
 """The periods the metrics are computed over as of T, worked out once in Python.
 
-Three periods, each with what it is compared with:
+Four periods, each with what it is compared with:
 - `day`: T; compared with the previous loaded business day (`day_prev`, 环比).
+- `week`: the week to date (from Monday); compared with the previous week to the same weekday
+  (`week_prev`, 周环比), so on the week's last trading day the two whole weeks.
 - `month`: the month to date; compared with the previous month to the same day (`month_prev`,
   环比) and the same month of last year to the same day (`month_ly`, 同比).
 - `year`: the year to date; compared with last year to the same day (`year_ly`, 同比).
@@ -20,9 +22,24 @@ from brokerlens.errors import CalendarError
 from brokerlens.market.calendar import trading_days
 from brokerlens.warehouse.windows import make_window, month_start, months_back
 
-CURRENT = ("day", "month", "year")
-COMPARED = {"day": ("day_prev",), "month": ("month_prev", "month_ly"), "year": ("year_ly",)}
-PERIODS = ("day", "day_prev", "month", "month_prev", "month_ly", "year", "year_ly")
+CURRENT = ("day", "week", "month", "year")
+COMPARED = {
+    "day": ("day_prev",),
+    "week": ("week_prev",),
+    "month": ("month_prev", "month_ly"),
+    "year": ("year_ly",),
+}
+PERIODS = (
+    "day",
+    "day_prev",
+    "week",
+    "week_prev",
+    "month",
+    "month_prev",
+    "month_ly",
+    "year",
+    "year_ly",
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,11 @@ class Period:
         return found
 
 
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of the day's week (the SSE trades Monday to Friday)."""
+    return day - dt.timedelta(days=day.weekday())
+
+
 def _covered(start: dt.date, end: dt.date, loaded: set[dt.date]) -> bool:
     """Every trading day of [start, end] is loaded (and there is one)."""
     try:
@@ -76,13 +98,16 @@ def periods_as_of(as_of: dt.date, loaded: list[dt.date]) -> list[Period]:
     first, have = days[0], set(days)
     found: list[Period | None] = [
         _period("day", as_of, as_of, days),
+        _period("week", max(week_start(as_of), first), as_of, days),
         _period("month", max(month_start(as_of), first), as_of, days),
         _period("year", max(dt.date(as_of.year, 1, 1), first), as_of, days),
     ]
     if len(days) > 1:
         found.append(_period("day_prev", days[-2], days[-2], days))
     month_ago, year_ago = months_back(as_of, 1), months_back(as_of, 12)
+    week_ago = as_of - dt.timedelta(days=7)
     for name, start, end in (
+        ("week_prev", week_start(week_ago), week_ago),
         ("month_prev", month_start(month_ago), month_ago),
         ("month_ly", month_start(year_ago), year_ago),
         ("year_ly", dt.date(year_ago.year, 1, 1), year_ago),

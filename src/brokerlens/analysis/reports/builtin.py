@@ -3,6 +3,11 @@
 (head office, and per branch). Each reads what an earlier run step kept as of T, already
 aggregated, so a report costs a read of kept files, not a pass over the customers.
 
+The KPI report holds two kinds of figures, labelled apart: the KPI metrics as the schemes
+credit them (`brokers/kpi/metrics.py`: a customer counts for the staff holding the role, by
+share; a branch's sum is its staff's), marked 考核口径, and the branch's business of the month
+from the metrics layer (sheet 经营指标), the same numbers as the dashboards and daily reports.
+
 Money is exact: sums are of the kept decimals, rounded half-up to the cent once, at the end.
 """
 
@@ -18,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from brokerlens.analysis.reports.business import month_figures
 from brokerlens.analysis.reports.model import (
     Chart,
     Column,
@@ -61,7 +67,12 @@ def _metric_type(metric: Metric) -> pa.DataType:
 
 
 def _metric_columns() -> list[Column]:
-    return [Column(m.id, m.zh, m.en, _metric_format(m)) for m in METRICS.values()]
+    """The KPI metrics' columns, marked as credited by the schemes (not the metrics layer's
+    figures of the same name: a customer counts for the staff holding the role, by share)."""
+    return [
+        Column(m.id, f"{m.zh}（考核口径）", f"{m.en} (KPI credit)", _metric_format(m))
+        for m in METRICS.values()
+    ]
 
 
 # --- the monthly KPI report ---------------------------------------------------------------------
@@ -217,15 +228,19 @@ def _branch_sheet(
     en="Monthly KPI report",
     frequency="monthly",
     level="hq",
-    reads=("kpi_scores",),
-    description_zh="各营业部考核汇总与全部员工得分、排名及指标值（当月至今）",
+    reads=("kpi_scores", "metrics"),
+    description_zh="各营业部考核汇总、全部员工得分、排名及指标值与各营业部当月经营指标（当月至今）",
     description_en="KPI by branch and every staff member's score, ranks and metrics",
 )
 def kpi_monthly(ctx: ReportContext) -> list[Output]:
     rows, sums = _kpi_month(ctx)
     if not rows:
         return []
-    return [Output((_branch_sheet(ctx, rows, sums), _staff_sheet(ctx, rows, chart=False)))]
+    sheets = [_branch_sheet(ctx, rows, sums), _staff_sheet(ctx, rows, chart=False)]
+    business = month_figures(ctx, sorted({r["branch_id"] for r in rows if r["branch_id"]}))
+    if business is not None:
+        sheets.append(business)
+    return [Output(tuple(sheets))]
 
 
 @report(
@@ -234,8 +249,8 @@ def kpi_monthly(ctx: ReportContext) -> list[Output]:
     en="Branch monthly KPI report",
     frequency="monthly",
     level="branch",
-    reads=("kpi_scores",),
-    description_zh="本营业部员工得分、排名及指标值（当月至今）",
+    reads=("kpi_scores", "metrics"),
+    description_zh="本营业部员工得分、排名及指标值与本营业部当月经营指标（当月至今）",
     description_en="The branch's staff scores, ranks and metrics (month to date)",
 )
 def branch_kpi_monthly(ctx: ReportContext) -> list[Output]:
@@ -244,10 +259,14 @@ def branch_kpi_monthly(ctx: ReportContext) -> list[Output]:
     for row in rows:
         if row["branch_id"] is not None:
             by_branch[row["branch_id"]].append(row)
-    return [
-        Output((_staff_sheet(ctx, members, chart=True),), unit_id=branch)
-        for branch, members in sorted(by_branch.items())
-    ]
+    out = []
+    for branch, members in sorted(by_branch.items()):
+        sheets = [_staff_sheet(ctx, members, chart=True)]
+        business = month_figures(ctx, [branch])
+        if business is not None:
+            sheets.append(business)
+        out.append(Output(tuple(sheets), unit_id=branch))
+    return out
 
 
 # --- the daily suitability report ---------------------------------------------------------------

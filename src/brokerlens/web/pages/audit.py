@@ -52,11 +52,12 @@ ENUM_KEYS = {
     "product_type": "product_type",
     "risk_level": "risk_level",
     "product_status": "product_status",
+    "metric": "crosstab_metric",
 }
 # Free text a user wrote (a note, a reason to reveal, a search): data, shown as written.
 TEXT_KEYS = ("note", "reason", "search", "q", "name", "description", "title")
 USER_KEYS = ("username", "by", "owner", "assignee")
-FIELD_KEYS = ("classification", "classification_id", "field", "sort")
+FIELD_KEYS = ("classification", "classification_id", "field", "sort", "rows", "cols", "value")
 
 
 def beijing(value: Any) -> str:
