@@ -29,6 +29,7 @@ from brokerlens.store import (
     brokers_tree_schema,
     compliance_schema,
     dispose_engines,
+    knowledge_schema,
     marketing_schema,
     open_store,
     suitability_schema,
@@ -45,6 +46,7 @@ SCHEMAS = (
     brokers_statements_schema,
     brokers_tree_schema,
     compliance_schema,
+    knowledge_schema,
     marketing_schema,
     suitability_schema,
 )
@@ -56,9 +58,10 @@ DAY = dt.date(2025, 3, 14)
 
 
 def test_every_earlier_revision_is_covered() -> None:
-    # the chain as shipped: 0001..0007, then 0008 / 0009 / 0010 side by side, merged by 0013
-    assert [f"{n:04d}" for n in range(1, 11)] == EARLIER
-    assert {"0013"} == HEADS
+    # the chain as shipped: 0001..0007, then 0008 / 0009 / 0010 side by side, merged by 0013;
+    # 0015 (issue 23: the knowledge base) on 0013
+    assert [*(f"{n:04d}" for n in range(1, 11)), "0013"] == EARLIER
+    assert {"0015"} == HEADS
 
 
 # Values the application parses (not only stores): a user it can sign in.

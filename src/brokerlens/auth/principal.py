@@ -66,6 +66,9 @@ class Permission(StrEnum):
     SETTLE_COMMISSION = "settle_commission"
     # issue 19: change KPI schemes (through an approval, like the catalog)
     EDIT_KPI = "edit_kpi"
+    # issue 23: write knowledge-base articles (head office: any; a unit: its own), and at head
+    # office (compliance, marketing) approve their publishing
+    EDIT_KB = "edit_kb"
 
 
 DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -78,9 +81,10 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EDIT_ALERT_THRESHOLDS,
             Permission.COMPLAINTS,
             Permission.MANAGE_ORG,
+            Permission.EDIT_KB,
         }
     ),
-    Role.REGION_MANAGER: frozenset({Permission.EXPORT, Permission.MANAGE_ORG}),
+    Role.REGION_MANAGER: frozenset({Permission.EXPORT, Permission.MANAGE_ORG, Permission.EDIT_KB}),
     Role.HQ_MARKETING: frozenset(
         {
             Permission.EXPORT,
@@ -91,6 +95,7 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_ORG,
             Permission.SETTLE_COMMISSION,
             Permission.EDIT_KPI,
+            Permission.EDIT_KB,
         }
     ),
     Role.COMPLIANCE: frozenset(
@@ -102,6 +107,7 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DECIDE_INVESTOR_CLASS,
             Permission.CALLBACKS,
             Permission.COMPLAINTS,
+            Permission.EDIT_KB,
         }
     ),
     Role.CALL_CENTER: frozenset({Permission.CALLBACKS, Permission.COMPLAINTS}),

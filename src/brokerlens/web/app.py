@@ -40,6 +40,10 @@ TAGS = [
     {"name": "users", "description": "Accounts (administrator)."},
     {"name": "home", "description": "The workbench summary."},
     {
+        "name": "knowledge",
+        "description": "The knowledge base (知识库): search, articles, approval.",
+    },
+    {
         "name": "analysis",
         "description": "Business analysis (经营分析): value and contribution, cross-tabs.",
     },

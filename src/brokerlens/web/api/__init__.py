@@ -23,6 +23,7 @@ from brokerlens.web.api import (
     dashboard,  # issue 22
     handovers,  # issue 19 handover
     home,
+    knowledge,  # issue 23 section 2
     kpi,  # issue 19 part D
     org,
     products,
@@ -74,4 +75,5 @@ def routers() -> list[APIRouter]:
         channels.router,  # issue 22 section 3
         reports.router,  # issue 22 section 4
         dashboard.router,  # issue 22
+        knowledge.router,  # issue 23 section 2
     ]
