@@ -70,6 +70,7 @@ NOTE_MAX = 500
 UNITS_MAX = 50
 AUDIENCE_ROLES = tuple(r.value for r in Role if r is not Role.ADMIN)
 _TAG_SPLIT = re.compile(r"[\s,，、;；]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and line breaks are text
 
 Row = Mapping[str, Any] | sa.RowMapping
 
@@ -299,6 +300,8 @@ def edited_row(connection: sa.Connection, reach: Reach, article_id: int) -> Row:
 
 def _text(name: str, value: str | None, most: int, *, required: bool) -> str | None:
     text = value.strip() if isinstance(value, str) else ""
+    if _CONTROL.search(text):
+        raise KnowledgeRejected(name, "holds a control character")
     if not text:
         if required:
             raise KnowledgeRejected(name, "required")
@@ -312,6 +315,8 @@ def checked_tags(tags: Sequence[str] | str) -> list[str]:
     items = _TAG_SPLIT.split(tags) if isinstance(tags, str) else [str(t) for t in tags]
     kept = list(dict.fromkeys(t.strip() for t in items if t and t.strip()))
     for tag in kept:
+        if _CONTROL.search(tag):
+            raise KnowledgeRejected("tags", "a tag holds a control character")
         if len(tag) > TAG_MAX:
             raise KnowledgeRejected("tags", f"{tag[:20]!r}… is longer than {TAG_MAX} characters")
     if len(kept) > TAGS_MAX:
@@ -333,6 +338,8 @@ def _checked_units(connection: sa.Connection, reach: Reach, units: Sequence[str]
     kept = sorted({str(u).strip() for u in units if str(u).strip()})
     if len(kept) > UNITS_MAX:
         raise KnowledgeRejected("units", f"{len(kept)} units, at most {UNITS_MAX}")
+    if any(len(u) > 32 or not u.isprintable() for u in kept):
+        raise KnowledgeRejected("units", "a unit's id has at most 32 printable characters")
     known = set(
         connection.execute(
             sa.select(org_units.c.unit_id).where(org_units.c.unit_id.in_(kept))

@@ -104,8 +104,8 @@ def _checked(query: KbQuery) -> KbQuery:
         raise KnowledgeRejected("category", f"one of {', '.join(CATEGORIES)}")
     if query.status not in (None, "", "all") and query.status not in ARTICLE_STATUSES:
         raise KnowledgeRejected("status", f"all or one of {', '.join(ARTICLE_STATUSES)}")
-    if query.tag is not None and len(query.tag) > 32:
-        raise KnowledgeRejected("tag", "at most 32 characters")
+    if query.tag is not None and (len(query.tag) > 32 or not query.tag.isprintable()):
+        raise KnowledgeRejected("tag", "at most 32 characters, none a control character")
     if not 1 <= query.page <= MAX_PAGE:
         raise KnowledgeRejected("page", f"from 1 to {MAX_PAGE}")
     if not 1 <= query.page_size <= MAX_PAGE_SIZE:

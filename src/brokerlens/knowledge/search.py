@@ -22,7 +22,7 @@ FTS_MIN = 3  # the trigram indexes' shortest term
 SNIPPET_BEFORE = 30
 SNIPPET_LENGTH = 120
 
-_SPACES = re.compile(r"[\s\u3000]+")
+_SPACES = re.compile(r"[\s\u3000\x00-\x1f\x7f]+")  # control characters part terms too
 _MARKUP = re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*\)|[#>*_`|~]+|^\s*[-+]\s+|^\s*\d+[.)]\s+", re.M)
 
 

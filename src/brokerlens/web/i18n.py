@@ -2441,8 +2441,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kb.no_attachments": ("没有附件。", "No attachments."),
     "kb.attach": ("上传附件", "Upload"),
     "kb.attach_help": (
-        "PDF、Word、Excel、PowerPoint、图片或文本文件，最大 {n} 兆；上传后需重新提交审批。",
-        "PDF, Word, Excel, PowerPoint, pictures or text, at most {n} MB; submit again to publish.",
+        "文档、表格、演示文稿、图片或文本文件，最大 {n} 兆；上传后需重新提交审批",
+        "documents, sheets, slides, pictures or text, at most {n} MB; submit again to publish",
     ),
     "kb.remove": ("删除", "Remove"),
     "kb.links": ("关联的话术", "Linked from scripts"),
@@ -2473,10 +2473,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "with the units below; none: everyone (a unit's writer: their unit)",
     ),
     "kb.f.body": ("正文", "Text"),
-    "kb.f.body_help": (
-        "支持 Markdown：# 标题、**加粗**、- 列表、| 表格 |、[链接](https://…)",
-        "Markdown: # headings, **bold**, - lists, | tables |, [links](https://…)",
-    ),
+    "kb.f.body_help": ("支持常用排版（标题、加粗、列表、表格、链接）：", "Markdown:"),
     "kb.f.note": ("修改说明", "What changed"),
     "kb.save": ("保存", "Save"),
     "kb.cancel": ("取消", "Cancel"),
