@@ -18,10 +18,10 @@ from brokerlens.store import dispose_engines
 def test_the_suite_times_search_on_both_stores() -> None:
     names = [s.name for s in SUITES["kb"]]
     assert names == [
-        "kb: 10,000 seeded articles (SQLite)",
+        "kb seed 10,000 articles (SQLite)",
         "kb search (SQLite)",
         "fresh PostgreSQL database",
-        "kb: 10,000 seeded articles (PostgreSQL)",
+        "kb seed 10,000 articles (PostgreSQL)",
         "kb search (PostgreSQL)",
     ]
     assert "200 ms" in SUITES["kb"][1].target

@@ -134,6 +134,11 @@ def test_writing_in_the_pages_refused_fields_and_files_said_in_place(
     submitted = hq.client.post(f"/kb/articles/{article_id}/submit", data={"csrf_token": hq.csrf})
     assert submitted.status_code == 303
     assert 'id="kb-pending"' in hq.client.get(f"/kb/articles/{article_id}").text
+    blocked = hq.client.post(
+        f"/kb/articles/{article_id}/edit",
+        data={"csrf_token": hq.csrf, "title": "改", "category": "products", "body": "改"},
+    )
+    assert blocked.status_code == 409 and "正在等待审批，期间不能修改" in blocked.text
 
 
 def test_an_article_linked_from_a_campaign_shows_on_its_page(

@@ -292,7 +292,7 @@ def edited_row(connection: sa.Connection, reach: Reach, article_id: int) -> Row:
     row = article_row(connection, reach, article_id)
     if not may_edit_row(reach, row):
         raise Forbidden(
-            f"you may read article {article_id} but not edit it",
+            f"您可以阅读这篇文章，但不能修改 / you may read article {article_id} but not edit it",
             hint="head office, or a manager of the article's unit, edits it",
         )
     return row
@@ -542,8 +542,8 @@ def create_article(db: sa.Engine, principal: Principal, data: ArticleInput) -> A
 def _refuse_while_pending(row: Row) -> None:
     if row["pending_version"] is not None:
         raise Conflict(
-            f"version {row['pending_version']} of article {row['article_id']} waits for "
-            "approval: it cannot change meanwhile",
+            f"文章有版本正在等待审批，期间不能修改 / version {row['pending_version']} of "
+            f"article {row['article_id']} waits for approval: it cannot change meanwhile",
             hint="withdraw the request in 待审批 first, or wait for the decision",
         )
 
@@ -585,7 +585,10 @@ def new_version(
         .values(**changes)
     ).rowcount
     if claimed != 1:
-        raise Conflict(f"article {article_id} changed meanwhile", hint="reload it and edit again")
+        raise Conflict(
+            f"文章刚被他人修改，请刷新后再改 / article {article_id} changed meanwhile",
+            hint="reload it and edit again",
+        )
     audit = {"article_id": article_id, "version": version, **(detail or {})}
     record_audit(connection, principal, action, [], audit)
     return version
@@ -631,7 +634,8 @@ def submit_article(
         version = int(row["latest_version"])
         if row["status"] == "published" and row["published_version"] == version:
             raise Conflict(
-                f"version {version} of article {article_id} is the published one already",
+                f"最新版本已经发布，请先修改再提交 / version {version} of article {article_id} "
+                "is the published one already",
                 hint="edit the article first; the edit is what gets approved",
             )
         found = _version_row(connection, article_id, version)
@@ -677,7 +681,10 @@ def withdraw_article(db: sa.Engine, principal: Principal, article_id: int) -> Ar
         reach = reach_of(connection, principal)
         row = edited_row(connection, reach, article_id)
         if row["status"] not in ("published", "pending"):
-            raise Conflict(f"article {article_id} is {row['status']}: nothing to withdraw")
+            raise Conflict(
+                f"文章尚未发布，无需下架 / article {article_id} is {row['status']}: "
+                "nothing to withdraw"
+            )
         closed = close_open_request(
             connection, principal, KIND, subject_ref(article_id), "article withdrawn"
         )

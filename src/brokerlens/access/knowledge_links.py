@@ -56,8 +56,8 @@ def _source(db: sa.Engine, principal: Principal, kind: str, ref: str, *, change:
         campaign = get_campaign(db, principal, int(ref))  # NotFound when not theirs to see
         if change and not campaign.manageable:
             raise Forbidden(
-                "only head office marketing, or a manager of the campaign's unit, links "
-                "articles to its script"
+                "只有总部营销或活动所属单位的经理可以关联 / only head office marketing, or a "
+                "manager of the campaign's unit, links articles to its script"
             )
         return str(int(ref))
     if ref not in CALLBACK_KINDS:
@@ -115,15 +115,19 @@ def link_article(
         row = article_row(connection, reach, article_id)
         if row["status"] != "published":
             raise Conflict(
-                f"article {article_id} is {row['status']}: only a published article is linked",
+                f"只有已发布的文章可以关联 / article {article_id} is {row['status']}: only a "
+                "published article is linked",
                 hint="have it approved first",
             )
         where = (kb_links.c.source_kind == source_kind, kb_links.c.source_ref == ref)
         links = connection.execute(sa.select(kb_links.c.article_id).where(*where)).scalars().all()
         if article_id in links:
-            raise Conflict(f"article {article_id} is linked here already")
+            raise Conflict(f"这篇文章已经关联 / article {article_id} is linked here already")
         if len(links) >= MAX_LINKS:
-            raise Conflict(f"at most {MAX_LINKS} articles are linked to one script")
+            raise Conflict(
+                f"一份话术最多关联 {MAX_LINKS} 篇文章 / at most {MAX_LINKS} articles are linked "
+                "to one script"
+            )
         link_id = connection.execute(
             kb_links.insert()
             .values(

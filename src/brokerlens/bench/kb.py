@@ -40,10 +40,10 @@ def _fresh_database(plan: BenchPlan) -> list[str]:
 
 TARGET = "10,000 articles: p95 <= 200 ms"
 for stage in (
-    Stage("kb: 10,000 seeded articles (SQLite)", _probe("setup", False)),
+    Stage("kb seed 10,000 articles (SQLite)", _probe("setup", False)),
     Stage("kb search (SQLite)", _probe("search", False), TARGET),
     Stage("fresh PostgreSQL database", _fresh_database),
-    Stage("kb: 10,000 seeded articles (PostgreSQL)", _probe("setup", True)),
+    Stage("kb seed 10,000 articles (PostgreSQL)", _probe("setup", True)),
     Stage("kb search (PostgreSQL)", _probe("search", True), TARGET),
 ):
     register_stage("kb", stage)

@@ -2498,7 +2498,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "kb.err.note": ("修改说明最多 500 字", "At most 500 characters"),
     "kb.err.q": ("搜索词最多 100 字", "At most 100 characters"),
-    "kb.err.category_filter": ("没有这个分类", "No such category"),
     "kb.err.status": ("没有这个状态", "No such status"),
     "kb.err.tag": ("标签最多 32 字", "A tag has at most 32 characters"),
     "kb.err.page": ("页码超出范围", "The page is out of range"),
