@@ -153,6 +153,11 @@ class Settings(BaseSettings):
         return self.home / "runs"
 
     @property
+    def kb_dir(self) -> Path:
+        """The knowledge base's files (issue 23): `<home>/kb/`, formed by `KnowledgeLayout`."""
+        return self.home / "kb"
+
+    @property
     def catalog_dir(self) -> Path:
         """The installation's classification catalog: the active file and every earlier version."""
         return self.home / "catalog"

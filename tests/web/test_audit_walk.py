@@ -70,6 +70,15 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     # issue 23 section 4: notices are no customer data; their changes and receipts are audited
     ("GET", "/api/notices"): "the notices showing to the caller or published by them",
     ("GET", "/api/notices/{notice_id}"): "one such notice; reading it here marks nothing",
+    # issue 23: the knowledge base's choices and link lists: titles and tags, no customer data
+    ("GET", "/api/kb/tags"): "the tags of the articles the caller reads; no customer data",
+    ("GET", "/api/kb/links"): "titles of the articles linked to a script; no customer data",
+}
+KB_ARTICLE = {
+    "title": "审计巡检文章",
+    "category": "policies",
+    "body": "巡检正文。",
+    "tags": ["巡检"],
 }
 # Operations answered with another status than 2xx even when called as allowed.
 EXPECTED_STATUS: dict[tuple[str, str], int] = {
@@ -105,6 +114,8 @@ def _role(path: str) -> str:
     if path.startswith("/api/handovers"):  # issue 19 handover: manage_org requests them
         return "hq_marketing"
     if path.startswith("/api/notices"):  # issue 23: publishes to the whole firm, reads it
+        return "hq_marketing"
+    if path.startswith("/api/kb"):  # issue 23: head office writes (its request is withdrawn)
         return "hq_marketing"
     return "compliance"
 
@@ -262,6 +273,21 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
             }
         },
         ("POST", "/api/notices/{notice_id}/withdraw"): {"json": {"note": "审计巡检"}},
+        # issue 23: an article written, edited, given a file, submitted, withdrawn; the
+        # published one made in _prepare linked from the walk's campaign
+        ("POST", "/api/kb/articles"): {"json": KB_ARTICLE},
+        ("PUT", "/api/kb/articles/{article_id}"): {"json": {**KB_ARTICLE, "note": "审计巡检"}},
+        ("POST", "/api/kb/articles/{article_id}/attachments"): {
+            "files": {"file": ("巡检.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}
+        },
+        ("POST", "/api/kb/articles/{article_id}/submit"): {"json": {"note": "审计巡检"}},
+        ("POST", "/api/kb/links"): {
+            "json": {
+                "source_kind": "campaign",
+                "source_ref": str(walk.params.get("campaign_id", "")),
+                "article_id": walk.params["kb_published"],
+            }
+        },
     }
     return bodies.get((method, path), {})
 
@@ -366,6 +392,16 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
     assert kept["data"], "the run kept no report"
     walk.params["date"], walk.params["file"] = kept["as_of"], kept["data"][0]["workbook"]
     walk.params["root_unit"] = me.client.get("/api/org/tree").json()[0]["unit_id"]  # issue 23
+    # issue 23: a published article (head office writes it, compliance approves), to link
+    article = hq.client.post("/api/kb/articles", json=KB_ARTICLE, headers=hq.headers()).json()
+    asked = hq.client.post(
+        f"/api/kb/articles/{article['article_id']}/submit", json={}, headers=hq.headers()
+    ).json()
+    approved = me.client.post(
+        f"/api/approvals/{asked['request_id']}/approve", json={}, headers=me.headers()
+    )
+    assert approved.json()["status"] == "approved", approved.text
+    walk.params["kb_published"] = article["article_id"]
     return walk
 
 
@@ -390,6 +426,7 @@ def _order(operations: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ("POST", "/api/complaints/{complaint_id}/assign"),
         ("POST", "/api/complaints/{complaint_id}/resolve"),
         ("POST", "/api/complaints/{complaint_id}/reopen"),
+        ("POST", "/api/kb/articles"),  # issue 23: the walked article, before its steps
     ]
     rank = {op: n for n, op in enumerate(first)}
     return sorted(
@@ -433,6 +470,12 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
         walk.params["handover_id"] = answer["handover_id"]
     if method == "POST" and path == "/api/notices":  # issue 23 section 4
         walk.params["notice_id"] = answer["notice_id"]
+    if method == "POST" and path == "/api/kb/articles":  # issue 23
+        walk.params["article_id"] = answer["article_id"]
+    if method == "POST" and path.endswith("/attachments"):
+        walk.params["attachment_id"] = answer["attachments"][-1]["attachment_id"]
+    if method == "POST" and path == "/api/kb/links":
+        walk.params["link_id"] = answer["link_id"]
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(

@@ -106,6 +106,9 @@ def pages_of(me: SignedIn, role: str) -> list[tuple[str, dict[str, str]]]:
         for tab in ("/approvals?view=mine", "/approvals?view=history", "/work-orders?view=made"):
             urls.append(tab)
             urls += _links(client.get(tab).text, r'href="(/(?:approvals|work-orders)/\d+)"')[:1]
+        # issue 23: the knowledge base's search, form (403 but for writers) and an article
+        urls += ["/kb?q=基金", "/kb/new", "/kb?category=nonsense"]
+        urls += _links(client.get("/kb").text, r'href="(/kb/articles/\d+)"')[:1]
         urls += ["/products?product_type=money_market&sort=return_1y&desc=false"]
         urls += ["/products/NO-SUCH-PRODUCT", "/products?sort=customer_id"]  # 404, 422
         customers = client.get("/customers?sort=total_assets_t&desc=true").text

@@ -10,6 +10,7 @@ from brokerlens.access import (
     campaigns,
     catalog,
     handovers,  # issue 19 handover
+    knowledge,  # issue 23 section 2
     kpi_schemes,  # issue 19 part D
     statement_settle,  # issue 19 C
     suitability,
@@ -27,6 +28,7 @@ BUILTIN = (
     kpi_schemes.SCHEME_KIND,  # issue 19 part D
     statement_settle.ADJUSTMENT_KIND,  # issue 19 C
     handovers.HANDOVER_KIND,  # issue 19 handover
+    knowledge.PUBLISH_KIND,  # issue 23 section 2: kb_publish
 )
 
 

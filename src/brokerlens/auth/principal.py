@@ -69,6 +69,9 @@ class Permission(StrEnum):
     # issue 23: publish notices (通知公告): head office to any unit, a manager to their unit
     # and the units below it
     PUBLISH_NOTICES = "publish_notices"
+    # issue 23: write knowledge-base articles (head office: any; a unit: its own), and at head
+    # office (compliance, marketing) approve their publishing
+    EDIT_KB = "edit_kb"
 
 
 DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -82,10 +85,11 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS,
             Permission.MANAGE_ORG,
             Permission.PUBLISH_NOTICES,
+            Permission.EDIT_KB,
         }
     ),
     Role.REGION_MANAGER: frozenset(
-        {Permission.EXPORT, Permission.MANAGE_ORG, Permission.PUBLISH_NOTICES}
+        {Permission.EXPORT, Permission.MANAGE_ORG, Permission.PUBLISH_NOTICES, Permission.EDIT_KB}
     ),
     Role.HQ_MARKETING: frozenset(
         {
@@ -98,6 +102,7 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SETTLE_COMMISSION,
             Permission.EDIT_KPI,
             Permission.PUBLISH_NOTICES,
+            Permission.EDIT_KB,
         }
     ),
     Role.COMPLIANCE: frozenset(
@@ -110,6 +115,7 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CALLBACKS,
             Permission.COMPLAINTS,
             Permission.PUBLISH_NOTICES,
+            Permission.EDIT_KB,
         }
     ),
     Role.CALL_CENTER: frozenset({Permission.CALLBACKS, Permission.COMPLAINTS}),

@@ -20,7 +20,7 @@ PG_URL = os.environ.get(
     "BROKERLENS_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/brokerlens_bench"
 )
 # Drop and create the bench's PostgreSQL database, so each bench starts from an empty store.
-_FRESH_DATABASE = (
+FRESH_DATABASE = (
     "import sys, sqlalchemy as sa; url = sa.make_url(sys.argv[1]);"
     "admin = sa.create_engine(url.set(database='postgres'), isolation_level='AUTOCOMMIT');"
     "c = admin.connect(); c.execute(sa.text(f'DROP DATABASE IF EXISTS \"{url.database}\"'));"
@@ -41,7 +41,7 @@ def _publish(plan: BenchPlan) -> list[str]:
 
 
 def _fresh_database(plan: BenchPlan) -> list[str]:
-    return [sys.executable, "-c", _FRESH_DATABASE, PG_URL]
+    return [sys.executable, "-c", FRESH_DATABASE, PG_URL]
 
 
 def _on_postgres(argv: list[str]) -> list[str]:

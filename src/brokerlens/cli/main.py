@@ -78,6 +78,7 @@ def _register() -> None:
     from brokerlens.cli import complaints as _complaints  # noqa: F401
     from brokerlens.cli import daily as _daily  # noqa: F401  (issue 21)
     from brokerlens.cli import handover as _handover  # noqa: F401  (issue 19)
+    from brokerlens.cli import kb as _kb  # noqa: F401  (issue 23 section 2)
     from brokerlens.cli import kpi as _kpi  # noqa: F401  (issue 19 part D)
     from brokerlens.cli import metrics as _metrics  # noqa: F401  (issue 22)
     from brokerlens.cli import notices as _notices  # noqa: F401  (issue 23 section 4)

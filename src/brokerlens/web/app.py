@@ -41,6 +41,10 @@ TAGS = [
     {"name": "home", "description": "The workbench summary."},
     {"name": "notices", "description": "Notices (通知公告): publish, read, read receipts."},
     {
+        "name": "knowledge",
+        "description": "The knowledge base (知识库): search, articles, approval.",
+    },
+    {
         "name": "analysis",
         "description": "Business analysis (经营分析): value and contribution, cross-tabs.",
     },

@@ -11,6 +11,7 @@ from brokerlens.store import (
     brokers_statements_schema,  # noqa: F401  (its tables join `metadata`)
     brokers_tree_schema,  # noqa: F401  (its tables join `metadata`)
     compliance_schema,  # noqa: F401  (its tables join `metadata`)
+    knowledge_schema,  # noqa: F401  (its tables join `metadata`)
     marketing_schema,  # noqa: F401  (its tables join `metadata`)
     notices_schema,  # noqa: F401  (its tables join `metadata`)
     suitability_schema,  # noqa: F401  (its tables join `metadata`)

@@ -24,6 +24,7 @@ from brokerlens.web.pages import (
     dashboard,  # issue 22
     handovers,  # issue 19 handover
     home,
+    knowledge,  # issue 23 section 2
     kpi,  # issue 19 part D
     notices,  # issue 23 section 4
     org,
@@ -78,4 +79,5 @@ def routers() -> list[APIRouter]:
         reports.router,  # issue 22 section 4
         dashboard.router,  # issue 22
         notices.router,  # issue 23 section 4
+        knowledge.router,  # issue 23 section 2
     ]

@@ -29,6 +29,7 @@ from brokerlens.access.callbacks import (
     list_callbacks,
     record_attempt,
 )
+from brokerlens.access.knowledge_links import linked_articles
 from brokerlens.access.records import BEIJING, beijing_date, utc_now
 from brokerlens.compliance.complaints.config import load_config as load_complaint_config
 from brokerlens.errors import InvalidRequest
@@ -147,6 +148,8 @@ def _task_page(
         "values": values or {},
         "saved": saved,
         "when": lambda at: at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+        # issue 23: the knowledge-base articles linked to this kind's script
+        "kb_linked": linked_articles(page.db, page.principal, "callback_script", detail.task.kind),
     }
     code = 422 if problem is not None else 200
     return page.render("callback.html", context, active="callbacks", status_code=code)

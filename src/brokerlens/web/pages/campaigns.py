@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from brokerlens.access import campaigns as service
 from brokerlens.access import list_segments
+from brokerlens.access.knowledge_links import linked_articles
 from brokerlens.auth.principal import Permission, Role
 from brokerlens.errors import InvalidRequest
 from brokerlens.marketing.campaigns.config import load_config
@@ -152,6 +153,8 @@ def campaign_page(campaign_id: IdPath, page: ReaderPageDep) -> Response:
         "launch_request": service.launch_request(page.db, page.principal, campaign_id)
         if campaign.status == "pending_approval"
         else None,
+        # issue 23: the knowledge-base articles linked to the campaign's script
+        "kb_linked": linked_articles(page.db, page.principal, "campaign", str(campaign_id)),
     }
     return page.render("campaign.html", context, active="campaigns")
 

@@ -111,6 +111,7 @@ def nav_for(principal: Principal, active: str) -> list[NavItem]:
             ("segments", "/segments", "nav.segments"),
             ("catalog", "/catalog", "nav.catalog"),
             ("org", "/org", "nav.org"),
+            ("kb", "/kb", "nav.kb"),  # issue 23: 知识库
         ]
     if principal.can(Permission.READ_AUDIT):
         items.append(("audit", "/audit", "nav.audit"))
