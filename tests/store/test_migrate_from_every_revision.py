@@ -32,6 +32,7 @@ from brokerlens.store import (
     marketing_schema,
     open_store,
     suitability_schema,
+    training_schema,
 )
 from brokerlens.store.db import store_engine
 from brokerlens.store.migrate import alembic_config
@@ -47,6 +48,7 @@ SCHEMAS = (
     compliance_schema,
     marketing_schema,
     suitability_schema,
+    training_schema,  # issue 23
 )
 SCRIPTS = ScriptDirectory.from_config(alembic_config("sqlite://"))  # type: ignore[arg-type]
 HEADS = set(SCRIPTS.get_heads())
@@ -56,9 +58,10 @@ DAY = dt.date(2025, 3, 14)
 
 
 def test_every_earlier_revision_is_covered() -> None:
-    # the chain as shipped: 0001..0007, then 0008 / 0009 / 0010 side by side, merged by 0013
-    assert [f"{n:04d}" for n in range(1, 11)] == EARLIER
-    assert {"0013"} == HEADS
+    # the chain as shipped: 0001..0007, then 0008 / 0009 / 0010 side by side, merged by 0013;
+    # then 0016 (issue 23: training and exams)
+    assert [*(f"{n:04d}" for n in range(1, 11)), "0013"] == EARLIER
+    assert {"0016"} == HEADS
 
 
 # Values the application parses (not only stores): a user it can sign in.

@@ -66,6 +66,9 @@ class Permission(StrEnum):
     SETTLE_COMMISSION = "settle_commission"
     # issue 19: change KPI schemes (through an approval, like the catalog)
     EDIT_KPI = "edit_kpi"
+    # issue 23: courses, the question bank and exams (head office everywhere; a branch or
+    # region manager for their own units)
+    MANAGE_TRAINING = "manage_training"
 
 
 DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -78,9 +81,12 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EDIT_ALERT_THRESHOLDS,
             Permission.COMPLAINTS,
             Permission.MANAGE_ORG,
+            Permission.MANAGE_TRAINING,
         }
     ),
-    Role.REGION_MANAGER: frozenset({Permission.EXPORT, Permission.MANAGE_ORG}),
+    Role.REGION_MANAGER: frozenset(
+        {Permission.EXPORT, Permission.MANAGE_ORG, Permission.MANAGE_TRAINING}
+    ),
     Role.HQ_MARKETING: frozenset(
         {
             Permission.EXPORT,
@@ -91,6 +97,7 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_ORG,
             Permission.SETTLE_COMMISSION,
             Permission.EDIT_KPI,
+            Permission.MANAGE_TRAINING,
         }
     ),
     Role.COMPLIANCE: frozenset(

@@ -13,6 +13,7 @@ from brokerlens.store import (
     compliance_schema,  # noqa: F401  (its tables join `metadata`)
     marketing_schema,  # noqa: F401  (its tables join `metadata`)
     suitability_schema,  # noqa: F401  (its tables join `metadata`)
+    training_schema,  # noqa: F401  (its tables join `metadata`; issue 23)
 )
 from brokerlens.store.schema import metadata
 
