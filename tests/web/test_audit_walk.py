@@ -67,6 +67,15 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     "statement_settle (tests/access/test_brokers_statements_settle.py)",
     ("POST", "/api/statements/{month}/adjustments"): "not walked: needs a settled month; "
     "audited approval_request (tests/access/test_brokers_statements_settle.py)",
+    # issue 23 section 3: definitions and one's own training carry no customer or staff data
+    ("GET", "/api/training/me"): "the caller's own courses, exams and certificates",
+    ("GET", "/api/training/courses"): "course definitions the caller manages",
+    ("GET", "/api/training/courses/{course_id}"): "a course's definition and materials",
+    ("GET", "/api/training/questions"): "the question bank (manage_training); no customer data",
+    ("GET", "/api/training/exams"): "exam definitions the caller manages",
+    ("GET", "/api/training/exams/{exam_id}"): "an exam's definition",
+    ("PUT", "/api/training/attempts/{attempt_id}/answers"): "the caller's own answers in "
+    "progress; starting and submitting the attempt are audited",
 }
 # Operations answered with another status than 2xx even when called as allowed.
 EXPECTED_STATUS: dict[tuple[str, str], int] = {
@@ -101,6 +110,9 @@ def _role(path: str) -> str:
         return "hq_marketing"
     if path.startswith("/api/handovers"):  # issue 19 handover: manage_org requests them
         return "hq_marketing"
+    if path.startswith("/api/training"):  # issue 23: a broker takes, head office manages
+        taking = ("/attempts", "/complete", "/api/training/attempts/", "/api/training/me")
+        return "broker" if any(t in path for t in taking) else "hq_marketing"
     return "compliance"
 
 
@@ -113,8 +125,18 @@ class Walk:
     by_path: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
+TRAINING_QUESTION = {
+    "kind": "single",
+    "stem": "审计巡检题",
+    "category": "审计巡检",
+    "options": ["对", "错"],
+    "answer": "A",
+}
+
+
 def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
     """Keyword arguments of the request for an operation with a body."""
+    training_exam = {"title": "审计巡检考试", "question_ids": [walk.params.get("question_id", 1)]}
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/api/customers/{customer_id}/reveal"): {
             "json": {"field": "phone", "reason": "audit walk"}
@@ -247,6 +269,21 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
         # issue 19 handover: the work-list broker's book to another staff member (left pending)
         ("POST", "/api/handovers/preview"): {"json": walk.params["handover"]},
         ("POST", "/api/handovers"): {"json": walk.params["handover"]},
+        # issue 23: a question, an exam of it and a course, published; a broker takes it
+        ("POST", "/api/training/questions"): {"json": TRAINING_QUESTION},
+        ("PUT", "/api/training/questions/{question_id}"): {"json": TRAINING_QUESTION},
+        ("POST", "/api/training/questions/import"): {
+            "content": "kind,category,stem,A,B,answer\nsingle,审计巡检,导入题,对,错,A\n".encode(),
+            "params": {"name": "审计巡检.csv"},
+            "headers": {"content-type": "text/csv"},
+        },
+        ("POST", "/api/training/exams"): {"json": training_exam},
+        ("PUT", "/api/training/exams/{exam_id}"): {"json": training_exam},
+        ("POST", "/api/training/exams/{exam_id}/status"): {"json": {"status": "published"}},
+        ("POST", "/api/training/courses"): {"json": {"title": "审计巡检课程"}},
+        ("PUT", "/api/training/courses/{course_id}"): {"json": {"title": "审计巡检课程"}},
+        ("POST", "/api/training/courses/{course_id}/status"): {"json": {"status": "published"}},
+        ("POST", "/api/training/attempts/{attempt_id}/submit"): {"json": {}},
     }
     return bodies.get((method, path), {})
 
@@ -374,6 +411,15 @@ def _order(operations: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ("POST", "/api/complaints/{complaint_id}/assign"),
         ("POST", "/api/complaints/{complaint_id}/resolve"),
         ("POST", "/api/complaints/{complaint_id}/reopen"),
+        # issue 23: the question before its exam, the exam changed and published before it is
+        # sat, the course published before it is completed
+        ("POST", "/api/training/questions"),
+        ("POST", "/api/training/exams"),
+        ("PUT", "/api/training/exams/{exam_id}"),
+        ("POST", "/api/training/exams/{exam_id}/status"),
+        ("POST", "/api/training/courses"),
+        ("POST", "/api/training/courses/{course_id}/status"),
+        ("POST", "/api/training/exams/{exam_id}/attempts"),
     ]
     rank = {op: n for n, op in enumerate(first)}
     return sorted(
@@ -415,6 +461,14 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
         walk.params["complaint_id"] = answer["complaint_id"]
     if method == "POST" and path == "/api/handovers":  # issue 19 handover
         walk.params["handover_id"] = answer["handover_id"]
+    learned = {  # issue 23
+        "/api/training/questions": "question_id",
+        "/api/training/exams": "exam_id",
+        "/api/training/courses": "course_id",
+        "/api/training/exams/{exam_id}/attempts": "attempt_id",
+    }
+    if method == "POST" and path in learned:
+        walk.params[learned[path]] = answer[learned[path]]
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(

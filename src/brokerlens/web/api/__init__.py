@@ -33,6 +33,7 @@ from brokerlens.web.api import (
     staff,  # issue 19 part E
     statements,
     suitability,
+    training,  # issue 23 section 3
     users,
     work_orders,
     worklist,
@@ -74,4 +75,5 @@ def routers() -> list[APIRouter]:
         channels.router,  # issue 22 section 3
         reports.router,  # issue 22 section 4
         dashboard.router,  # issue 22
+        training.router,  # issue 23 section 3
     ]

@@ -34,6 +34,7 @@ from brokerlens.web.pages import (
     staff,  # issue 19 part E
     statements,
     thresholds,
+    training,  # issue 23 section 3
     units,  # issue 19 part E
     users,
     work_orders,
@@ -76,4 +77,5 @@ def routers() -> list[APIRouter]:
         channels.router,  # issue 22 section 3
         reports.router,  # issue 22 section 4
         dashboard.router,  # issue 22
+        training.router,  # issue 23 section 3
     ]
