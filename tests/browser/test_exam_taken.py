@@ -27,7 +27,7 @@ from browser.test_workbench import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 QUESTIONS = [
-    QuestionInput("single", "浏览器题一：C1 客户可买的最高等级？", "浏览器", "A", ["R1", "R3", "R5"]),
+    QuestionInput("single", "浏览器题一：C1 可买的最高等级？", "浏览器", "A", ["R1", "R3", "R5"]),
     QuestionInput("multiple", "浏览器题二：适当性管理包括？", "浏览器", "AB",
                   ["了解客户", "了解产品", "承诺收益"]),
     QuestionInput("true_false", "浏览器题三：可以替客户保管交易密码。", "浏览器", "错"),
