@@ -239,6 +239,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tr.f.explanation": ("解析", "Explanation"),
     "tr.f.answers": ("答案", "Answers"),
     "tr.f.level": ("汇总层级", "Level"),
+    # the KPI metric training_completion's drill-down: its items, not customers
+    "kpi.role_training": ("必修培训", "Required training"),
+    "kpi.training_course": ("课程 {n}", "Course {n}"),
+    "kpi.training_exam": ("考试 {n}", "Exam {n}"),
     # vocabulary values as the audit log shows them
     "enum.status.draft": ("草稿", "Draft"),
     "enum.status.published": ("已发布", "Published"),
