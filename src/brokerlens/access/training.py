@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from brokerlens.access.audit import record_audit
+from brokerlens.access.org import parents
 from brokerlens.access.records import utc_now
 from brokerlens.access.training_attempts import Certificate, close_expired
 from brokerlens.access.training_exams import Exam
@@ -421,10 +422,11 @@ def _my_courses(connection: sa.Connection, me: StaffRow) -> list[Course]:
             )
         ).all()
     )
+    tree = parents(connection)
     return [
         Course.of(r, completed_at=done.get(r["course_id"]))
         for r in rows
-        if is_for(connection, r, me)
+        if is_for(connection, r, me, tree)
     ]
 
 
@@ -471,7 +473,8 @@ def my_training(
             .where(training_exams.c.status == "published")
             .order_by(training_exams.c.due_date, training_exams.c.exam_id)
         ).mappings()
-        mine = [_my_exam(connection, r, me) for r in exams if is_for(connection, r, me)]
+        tree = parents(connection)
+        mine = [_my_exam(connection, r, me) for r in exams if is_for(connection, r, me, tree)]
         cert = training_certificates
         certificates = [
             Certificate(*r)

@@ -137,14 +137,20 @@ def active_staff_of(
     return [StaffRow(*row) for row in rows]
 
 
-def is_for(connection: sa.Connection, item: Any, member: StaffRow) -> bool:
-    """Whether a course or exam row's audience takes in the staff member."""
+def is_for(
+    connection: sa.Connection,
+    item: Any,
+    member: StaffRow,
+    parent_of: Mapping[str, str | None] | None = None,
+) -> bool:
+    """Whether a course or exam row's audience takes in the staff member (over `parent_of`,
+    the unit tree, when the caller read it already)."""
     return in_audience(
         item.audience_positions or [],
         item.audience_unit_id,
         member.position,
         member.unit_id,
-        parents(connection),
+        parent_of if parent_of is not None else parents(connection),
     )
 
 
