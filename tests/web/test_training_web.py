@@ -6,12 +6,18 @@ field, never a 500."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
-from brokerlens.store import open_store
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=".*httpx2.*")
+    from fastapi.testclient import TestClient
+
+from brokerlens.store import dispose_engines, open_store
 from brokerlens.store.schema import audit_log, staff, users
 from support.page_text import problems
 from web.conftest import Published, SignedIn
@@ -22,6 +28,31 @@ CSV = (
     "多选,网页测试,中,适当性匹配需了解客户的哪些情况？,风险承受能力,投资期限,籍贯,AB,\n"
     "判断,网页测试,难,营业部员工可以向客户承诺收益。,,,,错,禁止承诺收益\n"
 )
+
+
+@pytest.fixture(scope="module")
+def signed(published: Published) -> Iterator[Callable[[str], SignedIn]]:
+    """One signed-in client per role for the whole module (a sign-in costs an argon2 hash)."""
+    from brokerlens.web.app import create_app
+
+    made: dict[str, SignedIn] = {}
+    clients: list[TestClient] = []
+
+    def get(role: str) -> SignedIn:
+        if role not in made:
+            client = TestClient(create_app(published.settings), follow_redirects=False)
+            client.__enter__()
+            clients.append(client)
+            username, password = published.users[role]
+            answer = client.post("/api/login", json={"username": username, "password": password})
+            assert answer.status_code == 200, answer.text
+            made[role] = SignedIn(client, answer.json()["csrf_token"], username)
+        return made[role]
+
+    yield get
+    for client in clients:
+        client.__exit__(None, None, None)
+    dispose_engines()
 
 
 def _staff_of(published: Published, role: str) -> str:
@@ -64,9 +95,9 @@ def _exam(hq: SignedIn, **more: Any) -> tuple[int, list[int]]:
 
 
 def test_a_broker_takes_an_exam_through_the_api_and_the_pages(
-    other_client: Callable[[str], SignedIn], published: Published
+    signed: Callable[[str], SignedIn], published: Published
 ) -> None:
-    hq, broker = other_client("hq_marketing"), other_client("broker")
+    hq, broker = signed("hq_marketing"), signed("broker")
     exam_id, ids = _exam(hq)
     course = hq.client.post(
         "/api/training/courses",
@@ -131,9 +162,9 @@ def test_a_broker_takes_an_exam_through_the_api_and_the_pages(
     mine = broker.client.get("/api/training/me").json()
     assert course_id in [c["course_id"] for c in mine["courses"] if c["completed_at"]]
     # another broker cannot read the attempt; the broker's branch manager can
-    assert other_client("advisor").client.get(
+    assert signed("advisor").client.get(
         f"/api/training/attempts/{attempt['attempt_id']}").status_code == 404  # fmt: skip
-    manager = other_client("branch_manager")
+    manager = signed("branch_manager")
     seen = manager.client.get(f"/api/training/attempts/{attempt['attempt_id']}")
     assert seen.status_code == 200 and seen.json()["staff_id"] == mine["staff_id"]
     with open_store(published.settings).connect() as connection:
@@ -145,8 +176,8 @@ def test_a_broker_takes_an_exam_through_the_api_and_the_pages(
     assert {"training_exam_start", "training_exam_submit"} <= actions
 
 
-def test_the_same_exam_through_the_page_form(other_client: Callable[[str], SignedIn]) -> None:
-    hq, lead = other_client("hq_marketing"), other_client("team_lead")
+def test_the_same_exam_through_the_page_form(signed: Callable[[str], SignedIn]) -> None:
+    hq, lead = signed("hq_marketing"), signed("team_lead")
     exam_id, ids = _exam(hq, title="网页表单考试", audience_positions=["team_lead"])
     intro = lead.client.get(f"/training/exams/{exam_id}")
     assert intro.status_code == 200 and 'id="tr-start"' in intro.text
@@ -160,16 +191,16 @@ def test_the_same_exam_through_the_page_form(other_client: Callable[[str], Signe
     assert 'id="tr-score">2 / 3' in result.text and 'data-passed="true"' in result.text
     assert lead.client.post(f"{target}/submit", data=form).status_code == 303  # twice: no error
     # the exam is for team leads only: a broker neither sees nor starts it
-    broker = other_client("broker")
+    broker = signed("broker")
     assert broker.client.get(f"/training/exams/{exam_id}").status_code == 404
     assert broker.client.post(f"/api/training/exams/{exam_id}/attempts",
                               headers=broker.headers()).status_code == 404  # fmt: skip
 
 
 def test_a_bad_question_file_names_its_line_and_nothing_is_imported(
-    sign_in: Callable[[str], SignedIn],
+    signed: Callable[[str], SignedIn],
 ) -> None:
-    hq = sign_in("hq_marketing")
+    hq = signed("hq_marketing")
     before = hq.client.get("/api/training/questions", params={"page_size": 1}).json()["total"]
     bad = CSV.replace("风险承受能力,投资期限,籍贯,AB", "风险承受能力,投资期限,籍贯,AD")
     answer = hq.client.post(
@@ -194,25 +225,23 @@ def test_a_bad_question_file_names_its_line_and_nothing_is_imported(
     )  # fmt: skip
     assert made.status_code == 422 and made.json()["error"].startswith("answer:")
     assert hq.client.get("/api/training/questions?kind=essay").status_code == 422
-    broker = hq.client.post("/api/logout", headers=hq.headers())
-    assert broker.status_code in (200, 204)
 
 
 def test_results_and_lapses_follow_the_staff_scope(
-    other_client: Callable[[str], SignedIn], published: Published
+    signed: Callable[[str], SignedIn], published: Published
 ) -> None:
-    hq = other_client("hq_marketing")
+    hq = signed("hq_marketing")
     exam_id, _ = _exam(hq, title="网页范围考试", required=True)
     everyone = hq.client.get("/api/training/results", params={"exam_id": exam_id}).json()["data"]
-    manager = other_client("branch_manager")
+    manager = signed("branch_manager")
     unit = manager.client.get("/api/me").json()["user"]["unit_id"]
     theirs = manager.client.get("/api/training/results", params={"exam_id": exam_id}).json()
     assert theirs["count"] and {r["branch_id"] for r in theirs["data"]} == {unit}
     assert len(everyone) > theirs["count"]
-    broker = other_client("broker")
+    broker = signed("broker")
     own = broker.client.get("/api/training/results", params={"exam_id": exam_id}).json()["data"]
     assert [r["staff_id"] for r in own] == [_staff_of(published, "broker")]
-    assert other_client("call_center").client.get("/api/training/results").status_code == 403
+    assert signed("call_center").client.get("/api/training/results").status_code == 403
     figures = manager.client.get("/api/training/figures", params={"level": "team"}).json()
     assert figures["data"] and figures["total"]["exams_assigned"] >= 1
     assert manager.client.get("/api/training/figures?level=region").status_code == 422
@@ -246,9 +275,9 @@ def test_results_and_lapses_follow_the_staff_scope(
 
 
 def test_admin_pages_read_in_chinese_and_refuse_by_field(
-    sign_in: Callable[[str], SignedIn],
+    signed: Callable[[str], SignedIn],
 ) -> None:
-    hq = sign_in("hq_marketing")
+    hq = signed("hq_marketing")
     for url in ("/training/admin", "/training/bank", "/training/bank?kind=single&q=%25"):
         page = hq.client.get(url)
         assert page.status_code == 200, (url, page.text[:300])
@@ -267,6 +296,6 @@ def test_admin_pages_read_in_chinese_and_refuse_by_field(
     )  # fmt: skip
     assert made.status_code == 303
     assert "网页新课程" in hq.client.get("/training/admin").text
-    broker = sign_in("broker")
+    broker = signed("broker")
     assert broker.client.get("/training/admin").status_code == 403
     assert broker.client.get("/training/bank").status_code == 403
