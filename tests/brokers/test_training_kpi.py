@@ -60,9 +60,16 @@ def team(
             {k: r[k] for k in ("staff_id", "name", "unit_id", "position", "manager_id")}
             for r in staff_rows
         ])  # fmt: skip
-    lead = next(r for r in staff_rows if r["position"] == "team_lead")
-    members = sorted(r["staff_id"] for r in staff_rows
-                     if r["unit_id"] == lead["unit_id"] and r["position"] == "broker")  # fmt: skip
+    teams: dict[str, list[str]] = {}
+    for r in staff_rows:
+        if r["position"] == "broker":
+            teams.setdefault(r["unit_id"], []).append(r["staff_id"])
+    lead = min(  # the lead of the biggest team (at least two brokers)
+        (r for r in staff_rows if r["position"] == "team_lead"),
+        key=lambda r: (-len(teams.get(r["unit_id"], [])), r["staff_id"]),
+    )
+    members = sorted(teams[lead["unit_id"]])
+    assert len(members) >= 2, teams
     question = create_question(
         db, HQ, QuestionInput("true_false", "必修题", "合规", "对"), now=WHEN
     )
