@@ -2,10 +2,10 @@
 completion figures (`access.training_results`) and the KPI metric `training_completion` share.
 
 A staff member in the staff table, not left by `today`, is assigned every published course and
-exam whose audience they are in. An item is due on its due date, or without one on the day it
-was published (Beijing). A course is done on the day it was completed (studied, or its exam
-passed); an exam on the day of the first attempt that passed. Archived and draft items are
-nobody's.
+exam whose audience they are in (`audience.in_audience`'s rule). An item is due on its due
+date, or without one on the day it was published (Beijing). A course is done on the day it was
+completed (studied, or its exam passed); an exam on the day of the first attempt that passed.
+Archived and draft items are nobody's.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
-from brokerlens.brokers.training.audience import beijing_day, in_audience
+from brokerlens.brokers.training.audience import beijing_day, unit_chain
 from brokerlens.store.schema import org_units, staff
 from brokerlens.store.training_schema import (
     training_attempts,
@@ -134,6 +134,8 @@ def assignments(
     """Every (staff member, published item) assignment, `people` or every active staff member."""
     members = list(people) if people is not None else active_staff(connection, today)
     parents = unit_parents(connection)
+    # each unit's chain upwards once (the audience test of every item for every staff member)
+    chains = {u: frozenset(unit_chain(u, parents)) for u in {m.unit_id for m in members}}
     course_done = _course_done(connection)
     exam_done, sat = _exam_done(connection)
     out: list[Assignment] = []
@@ -147,13 +149,13 @@ def assignments(
                 continue
             published = beijing_day(item.published_at) if item.published_at else today
             due = item.due_date or published
+            positions = item.audience_positions or []
             for m in members:
-                if not in_audience(
-                    item.audience_positions or [],
-                    item.audience_unit_id,
-                    m.position,
-                    m.unit_id,
-                    parents,
+                if positions and m.position not in positions:
+                    continue
+                if (
+                    item.audience_unit_id is not None
+                    and item.audience_unit_id not in chains[m.unit_id]
                 ):
                     continue
                 finished = done.get((item.item_id, m.staff_id))
