@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import sqlalchemy as sa
@@ -46,20 +46,19 @@ class StaffRow:
     sac_cert_no: str | None
 
 
-@dataclass(frozen=True)
-class Assignment:
+class Assignment(NamedTuple):
+    """One staff member's assignment of one published item (a named tuple: there are a staff
+    count times an item count of them)."""
+
     staff_id: str
     kind: str  # course, exam
     item_id: int
+    item: str  # course:<id> or exam:<id>
     title: str
     required: bool
     due_on: dt.date
     done_on: dt.date | None
     attempted: bool  # an exam sat at least once (a course: done)
-
-    @property
-    def item(self) -> str:
-        return f"{self.kind}:{self.item_id}"
 
 
 def active_staff(connection: sa.Connection, today: dt.date) -> list[StaffRow]:
@@ -149,39 +148,32 @@ def assignments(
                 continue
             published = beijing_day(item.published_at) if item.published_at else today
             due = item.due_date or published
-            positions = item.audience_positions or []
+            positions = set(item.audience_positions or [])
+            unit = item.audience_unit_id
+            head = (kind, item.item_id, f"{kind}:{item.item_id}", item.title, bool(item.required))
             for m in members:
-                if positions and m.position not in positions:
-                    continue
-                if (
-                    item.audience_unit_id is not None
-                    and item.audience_unit_id not in chains[m.unit_id]
+                if (positions and m.position not in positions) or (
+                    unit is not None and unit not in chains[m.unit_id]
                 ):
                     continue
                 finished = done.get((item.item_id, m.staff_id))
-                tried = finished is not None or (item.item_id, m.staff_id) in sat
-                out.append(
-                    Assignment(
-                        m.staff_id,
-                        kind,
-                        item.item_id,
-                        item.title,
-                        bool(item.required),
-                        due,
-                        finished,
-                        tried if kind == "exam" else finished is not None,
-                    )
+                tried = finished is not None or (
+                    kind == "exam" and (item.item_id, m.staff_id) in sat
                 )
+                out.append(Assignment(m.staff_id, *head, due, finished, tried))
     return out
 
 
 def items_table(connection: sa.Connection, today: dt.date) -> pa.Table:
     """The required assignments as the KPI metric reads them (`kpi_training`)."""
-    rows = [
-        {"staff_id": a.staff_id, "item": a.item, "due_on": a.due_on, "done_on": a.done_on}
-        for a in assignments(connection, today, required_only=True)
-    ]
-    return pa.Table.from_pylist(rows, schema=ITEMS_SCHEMA)
+    found = assignments(connection, today, required_only=True)
+    columns = {
+        "staff_id": [a.staff_id for a in found],
+        "item": [a.item for a in found],
+        "due_on": [a.due_on for a in found],
+        "done_on": [a.done_on for a in found],
+    }
+    return pa.table(columns, schema=ITEMS_SCHEMA)
 
 
 def empty_items() -> pa.Table:
