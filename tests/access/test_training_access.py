@@ -169,6 +169,9 @@ def test_a_broker_takes_an_exam_and_passing_completes_the_course_and_certifies(
     assert [c.name for c in mine.certificates] == ["合规培训合格证"]
     assert _actions(world, "broker") == ["training_exam_start", "training_exam_submit"]
     assert _actions(world, "hq")[:4] == ["training_question_create"] * 3 + ["training_exam_create"]
+    later = create_course(world.engine, hq, CourseInput("补充课程", exam_id=exam_id), now=T0)
+    set_course_status(world.engine, hq, later.course_id, "published", now=T0)
+    assert get_course(world.engine, broker, later.course_id, now=T0).completed_at is not None
     with pytest.raises(NotFound):  # another broker cannot read it
         get_attempt(world.engine, world.who("broker2"), attempt.attempt_id, now=T0)
     seen = get_attempt(world.engine, world.who("branch"), attempt.attempt_id, now=T0)

@@ -225,6 +225,37 @@ def _replace_materials(
         connection.execute(m.insert(), [{"course_id": course_id, **x} for x in materials])
 
 
+def _backfill(connection: sa.Connection, course_id: int, exam_id: int | None) -> None:
+    """A course given an exam: those who passed it already have completed the course (on the
+    day of their first pass)."""
+    if exam_id is None:
+        return
+    att, done = training_attempts, training_completions
+    held = set(
+        connection.execute(
+            sa.select(done.c.staff_id).where(done.c.course_id == course_id)
+        ).scalars()
+    )
+    first: dict[str, tuple[dt.datetime, int]] = {}
+    passed = connection.execute(
+        sa.select(att.c.staff_id, att.c.submitted_at, att.c.attempt_id)
+        .where(att.c.exam_id == exam_id, att.c.passed.is_(True))
+        .order_by(att.c.attempt_id)
+    )
+    for staff_id, at, attempt_id in passed:
+        if staff_id not in held and staff_id not in first:
+            first[staff_id] = (at, attempt_id)
+    if first:
+        connection.execute(
+            done.insert(),
+            [
+                {"course_id": course_id, "staff_id": k, "completed_at": at, "via": "exam",
+                 "attempt_id": attempt_id}
+                for k, (at, attempt_id) in first.items()
+            ],
+        )  # fmt: skip
+
+
 def create_course(
     db: sa.Engine, principal: Principal, entry: CourseInput, *, now: dt.datetime | None = None
 ) -> Course:
@@ -249,6 +280,7 @@ def create_course(
             .one()
         )
         _replace_materials(connection, row["course_id"], materials)
+        _backfill(connection, row["course_id"], row["exam_id"])
         _audit(connection, principal, "training_course_create", row)
         return Course.of(row, materials=_materials(connection, row["course_id"]), manageable=True)
 
@@ -279,6 +311,7 @@ def update_course(
             .one()
         )
         _replace_materials(connection, course_id, materials)
+        _backfill(connection, course_id, changed["exam_id"])
         _audit(connection, principal, "training_course_update", changed)
         return Course.of(changed, materials=_materials(connection, course_id), manageable=True)
 
