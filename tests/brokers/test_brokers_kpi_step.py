@@ -54,8 +54,8 @@ def test_the_month_to_date_is_scored_with_every_metric(scored: Settings) -> None
     assert positions == {"broker", "advisor", "team_lead"}  # the positions with a scheme
     values = pq.read_table(layout.kpi_values_file(MONTH)).to_pylist()
     staff = {r["staff_id"] for r in values}
-    assert len({r["metric"] for r in values}) == 9
-    assert len(values) == 9 * len(staff)
+    assert len({r["metric"] for r in values}) == 10  # training_completion too (issue 23)
+    assert len(values) == 10 * len(staff)
 
 
 def test_the_customers_behind_a_metric_add_up_to_its_value(scored: Settings) -> None:
@@ -73,7 +73,7 @@ def test_the_customers_behind_a_metric_add_up_to_its_value(scored: Settings) -> 
     checked = 0
     for (staff_id, metric), row in values.items():
         credited, weight = detail.get((staff_id, metric), [Decimal(0), Decimal(0)])
-        if metric in ("active_rate", "callback_completion"):
+        if metric in ("active_rate", "callback_completion", "training_completion"):
             expected = None if not weight else credited / weight
             if expected is None:
                 assert row["value"] is None

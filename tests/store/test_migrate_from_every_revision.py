@@ -34,6 +34,7 @@ from brokerlens.store import (
     notices_schema,
     open_store,
     suitability_schema,
+    training_schema,
 )
 from brokerlens.store.db import store_engine
 from brokerlens.store.migrate import alembic_config
@@ -51,6 +52,7 @@ SCHEMAS = (
     marketing_schema,
     notices_schema,
     suitability_schema,
+    training_schema,  # issue 23
 )
 SCRIPTS = ScriptDirectory.from_config(alembic_config("sqlite://"))  # type: ignore[arg-type]
 HEADS = set(SCRIPTS.get_heads())
@@ -61,9 +63,9 @@ DAY = dt.date(2025, 3, 14)
 
 def test_every_earlier_revision_is_covered() -> None:
     # the chain as shipped: 0001..0007, then 0008 / 0009 / 0010 side by side, merged by 0013;
-    # then issue 23's parts side by side on 0013 (the knowledge base 0015, notices 0017),
-    # merged by 0018
-    assert [*(f"{n:04d}" for n in range(1, 11)), "0013", "0015", "0017"] == EARLIER
+    # then issue 23's parts side by side on 0013 (points 0014, the knowledge base 0015,
+    # training 0016, notices 0017), merged by 0018
+    assert [*(f"{n:04d}" for n in range(1, 11)), "0013", "0015", "0016", "0017"] == EARLIER
     assert {"0018"} == HEADS
 
 

@@ -73,6 +73,15 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     # issue 23: the knowledge base's choices and link lists: titles and tags, no customer data
     ("GET", "/api/kb/tags"): "the tags of the articles the caller reads; no customer data",
     ("GET", "/api/kb/links"): "titles of the articles linked to a script; no customer data",
+    # issue 23 section 3: definitions and one's own training carry no customer or staff data
+    ("GET", "/api/training/me"): "the caller's own courses, exams and certificates",
+    ("GET", "/api/training/courses"): "course definitions the caller manages",
+    ("GET", "/api/training/courses/{course_id}"): "a course's definition and materials",
+    ("GET", "/api/training/questions"): "the question bank (manage_training); no customer data",
+    ("GET", "/api/training/exams"): "exam definitions the caller manages",
+    ("GET", "/api/training/exams/{exam_id}"): "an exam's definition",
+    ("PUT", "/api/training/attempts/{attempt_id}/answers"): "the caller's own answers in "
+    "progress; starting and submitting the attempt are audited",
 }
 KB_ARTICLE = {
     "title": "审计巡检文章",
@@ -117,6 +126,9 @@ def _role(path: str) -> str:
         return "hq_marketing"
     if path.startswith("/api/kb"):  # issue 23: head office writes (its request is withdrawn)
         return "hq_marketing"
+    if path.startswith("/api/training"):  # issue 23: a broker takes, head office manages
+        taking = ("/attempts", "/complete", "/api/training/attempts/", "/api/training/me")
+        return "broker" if any(t in path for t in taking) else "hq_marketing"
     return "compliance"
 
 
@@ -129,8 +141,18 @@ class Walk:
     by_path: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
+TRAINING_QUESTION = {
+    "kind": "single",
+    "stem": "审计巡检题",
+    "category": "审计巡检",
+    "options": ["对", "错"],
+    "answer": "A",
+}
+
+
 def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
     """Keyword arguments of the request for an operation with a body."""
+    training_exam = {"title": "审计巡检考试", "question_ids": [walk.params.get("question_id", 1)]}
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/api/customers/{customer_id}/reveal"): {
             "json": {"field": "phone", "reason": "audit walk"}
@@ -288,6 +310,21 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
                 "article_id": walk.params["kb_published"],
             }
         },
+        # issue 23: a question, an exam of it and a course, published; a broker takes it
+        ("POST", "/api/training/questions"): {"json": TRAINING_QUESTION},
+        ("PUT", "/api/training/questions/{question_id}"): {"json": TRAINING_QUESTION},
+        ("POST", "/api/training/questions/import"): {
+            "content": "kind,category,stem,A,B,answer\nsingle,审计巡检,导入题,对,错,A\n".encode(),
+            "params": {"name": "审计巡检.csv"},
+            "headers": {"content-type": "text/csv"},
+        },
+        ("POST", "/api/training/exams"): {"json": training_exam},
+        ("PUT", "/api/training/exams/{exam_id}"): {"json": training_exam},
+        ("POST", "/api/training/exams/{exam_id}/status"): {"json": {"status": "published"}},
+        ("POST", "/api/training/courses"): {"json": {"title": "审计巡检课程"}},
+        ("PUT", "/api/training/courses/{course_id}"): {"json": {"title": "审计巡检课程"}},
+        ("POST", "/api/training/courses/{course_id}/status"): {"json": {"status": "published"}},
+        ("POST", "/api/training/attempts/{attempt_id}/submit"): {"json": {}},
     }
     return bodies.get((method, path), {})
 
@@ -427,6 +464,15 @@ def _order(operations: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ("POST", "/api/complaints/{complaint_id}/resolve"),
         ("POST", "/api/complaints/{complaint_id}/reopen"),
         ("POST", "/api/kb/articles"),  # issue 23: the walked article, before its steps
+        # issue 23: the question before its exam, the exam changed and published before it is
+        # sat, the course published before it is completed
+        ("POST", "/api/training/questions"),
+        ("POST", "/api/training/exams"),
+        ("PUT", "/api/training/exams/{exam_id}"),
+        ("POST", "/api/training/exams/{exam_id}/status"),
+        ("POST", "/api/training/courses"),
+        ("POST", "/api/training/courses/{course_id}/status"),
+        ("POST", "/api/training/exams/{exam_id}/attempts"),
     ]
     rank = {op: n for n, op in enumerate(first)}
     return sorted(
@@ -476,6 +522,14 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
         walk.params["attachment_id"] = answer["attachments"][-1]["attachment_id"]
     if method == "POST" and path == "/api/kb/links":
         walk.params["link_id"] = answer["link_id"]
+    learned = {  # issue 23
+        "/api/training/questions": "question_id",
+        "/api/training/exams": "exam_id",
+        "/api/training/courses": "course_id",
+        "/api/training/exams/{exam_id}/attempts": "attempt_id",
+    }
+    if method == "POST" and path in learned:
+        walk.params[learned[path]] = answer[learned[path]]
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(

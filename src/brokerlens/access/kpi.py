@@ -350,7 +350,12 @@ def metric_customers(
         else []
     )
     raw.sort(key=lambda r: (-abs(r["credited"]), r["customer_id"]))
-    names = _in_scope(db, principal, [r["customer_id"] for r in raw])
+    training = METRICS[metric].role == "training"  # issue 23: the staff's own training items
+    names = (
+        {str(r["customer_id"]): None for r in raw}
+        if training
+        else _in_scope(db, principal, [r["customer_id"] for r in raw])
+    )
     shown = [r for r in raw if r["customer_id"] in names]
     listed = shown[: max(1, min(limit, DRILL_LIMIT))]
     rows = [
@@ -376,7 +381,7 @@ def metric_customers(
     )
     if value is None:
         value = _value_of(raw, METRICS[metric])
-    ids = [r.customer_id for r in rows]
+    ids = [] if training else [r.customer_id for r in rows]  # items are no customers
     detail = {"staff_id": staff_id, "metric": metric, "month": picked.isoformat()}
     audit_read(db, principal, "kpi_drill", ids, detail)
     return Drill(

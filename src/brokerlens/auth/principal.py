@@ -72,6 +72,9 @@ class Permission(StrEnum):
     # issue 23: write knowledge-base articles (head office: any; a unit: its own), and at head
     # office (compliance, marketing) approve their publishing
     EDIT_KB = "edit_kb"
+    # issue 23: courses, the question bank and exams (head office everywhere; a branch or
+    # region manager for their own units)
+    MANAGE_TRAINING = "manage_training"
 
 
 DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -86,10 +89,17 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_ORG,
             Permission.PUBLISH_NOTICES,
             Permission.EDIT_KB,
+            Permission.MANAGE_TRAINING,
         }
     ),
     Role.REGION_MANAGER: frozenset(
-        {Permission.EXPORT, Permission.MANAGE_ORG, Permission.PUBLISH_NOTICES, Permission.EDIT_KB}
+        {
+            Permission.EXPORT,
+            Permission.MANAGE_ORG,
+            Permission.PUBLISH_NOTICES,
+            Permission.EDIT_KB,
+            Permission.MANAGE_TRAINING,
+        }
     ),
     Role.HQ_MARKETING: frozenset(
         {
@@ -103,6 +113,7 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EDIT_KPI,
             Permission.PUBLISH_NOTICES,
             Permission.EDIT_KB,
+            Permission.MANAGE_TRAINING,
         }
     ),
     Role.COMPLIANCE: frozenset(

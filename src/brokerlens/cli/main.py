@@ -89,6 +89,7 @@ def _register() -> None:
     from brokerlens.cli import staff as _staff  # noqa: F401  (issue 19 part E)
     from brokerlens.cli import statements as _statements  # noqa: F401
     from brokerlens.cli import suitability as _suitability  # noqa: F401
+    from brokerlens.cli import training as _training  # noqa: F401  (issue 23)
     from brokerlens.cli import user as _user  # noqa: F401
     from brokerlens.cli import worklist as _worklist  # noqa: F401
     from brokerlens.cli import worklist_build as _worklist_build  # noqa: F401

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from brokerlens.indicators import Indicator, builtin_indicators
+from brokerlens.web import i18n_training
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -3182,6 +3183,12 @@ AUDIT_DETAIL_KEYS: dict[str, tuple[str, str]] = {
     "addressed": ("应读人数", "Addressed"),
     "read": ("已读人数", "Read"),
 }
+
+# issue 23 section 3: training and exams keep their words in a module of their own
+MESSAGES.update(i18n_training.MESSAGES)
+ENUMS["action"].update(i18n_training.ACTIONS)
+ENUMS["permission"].update(i18n_training.PERMISSIONS)
+AUDIT_DETAIL_KEYS.update(i18n_training.AUDIT_KEYS)
 
 # Request parameters as an error names them: name -> (zh, en); else `column_label`.
 PARAMETERS: dict[str, tuple[str, str]] = {

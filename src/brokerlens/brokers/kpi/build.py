@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from brokerlens.brokers.kpi.metrics import EFFECTIVE_FUNDING_YUAN, METRICS
 from brokerlens.brokers.kpi.model import SchemeFile
 from brokerlens.brokers.kpi.scoring import StaffScore, StaffValues, score_all
+from brokerlens.brokers.training.items import empty_items
 from brokerlens.contract.feeds import FEEDS, LAKE_TYPES
 from brokerlens.engine import Engine
 from brokerlens.engine.sqlfiles import load_sql
@@ -83,6 +84,8 @@ class KpiInputs:
     warehouse: WarehouseLayout
     state: WarehouseState
     as_of: dt.date
+    # the required training assignments (brokers.training.items.ITEMS_SCHEMA); None: none
+    training: pa.Table | None = None
 
 
 def months_to_score(
@@ -115,6 +118,8 @@ def build_kpi(src: KpiInputs, schemes: SchemeFile, version: str) -> KpiReport:
     src.engine.register_parquet("ledger", [ledger], parquet_columns(ledger))
     metric_list = pa.table({"metric": list(METRICS), "kind": [m.kind for m in METRICS.values()]})
     src.engine.register_table("kpi_metric_list", metric_list)
+    training = src.training if src.training is not None else empty_items()
+    src.engine.register_table("kpi_training", training)
     for month, end in months_to_score(src.warehouse, sorted(src.lake.days), src.as_of):
         report.months.append(_score_month(src, schemes, version, month, end))
     return report

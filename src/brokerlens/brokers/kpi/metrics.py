@@ -12,6 +12,9 @@ Attribution (decided here, documented in docs/brokers.md):
   share-weighted (a broker serves, an advisor advises: each is scored on their own book);
 - contacts (service contacts, call-back completion): the staff member who made the contact
   (contacts.staff_id), whoever holds the customer.
+- training (training completion, issue 23): the staff member's own required courses and exams
+  (`brokers.training.items`, read from the store when the step runs): its detail rows are those
+  items (`customer_id` holds `course:<id>` or `exam:<id>`), not customers.
 A customer counts for whoever holds the role at the end of the period (the month's last loaded
 day, or T for the month to date). A team lead is scored on their team: their own figures and
 those of the other staff of their unit (`sql/kpi_credit.sql`, `team_members`).
@@ -37,7 +40,7 @@ class Metric:
     en: str
     kind: Kind
     unit: Unit
-    role: str  # developer, servicer (or advisor), or contact (the staff who made the contact)
+    role: str  # developer, servicer (or advisor), contact (who made it) or training (their own)
     meaning_zh: str
     meaning_en: str
 
@@ -141,6 +144,17 @@ METRICS: dict[str, Metric] = {
             "contact",
             "本人期内回访联系中接通或完成的比例",
             "share of the staff member's call-back contacts reached or done",
+        ),
+        Metric(
+            "training_completion",
+            "培训完成率",
+            "Training completion",
+            "rate",
+            "rate",
+            "training",
+            "期末前已到期的必修课程与考试中，本人已完成或通过的比例",
+            "share of the required courses and exams due by the period's end that the staff "
+            "member completed or passed by then",
         ),
     )
 }

@@ -15,6 +15,7 @@ from brokerlens.store import (
     marketing_schema,  # noqa: F401  (its tables join `metadata`)
     notices_schema,  # noqa: F401  (its tables join `metadata`)
     suitability_schema,  # noqa: F401  (its tables join `metadata`)
+    training_schema,  # noqa: F401  (its tables join `metadata`; issue 23)
 )
 from brokerlens.store.schema import metadata
 

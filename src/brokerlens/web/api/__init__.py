@@ -35,6 +35,7 @@ from brokerlens.web.api import (
     staff,  # issue 19 part E
     statements,
     suitability,
+    training,  # issue 23 section 3
     users,
     work_orders,
     worklist,
@@ -78,4 +79,5 @@ def routers() -> list[APIRouter]:
         dashboard.router,  # issue 22
         notices.router,  # issue 23 section 4
         knowledge.router,  # issue 23 section 2
+        training.router,  # issue 23 section 3
     ]

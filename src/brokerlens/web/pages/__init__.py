@@ -36,6 +36,7 @@ from brokerlens.web.pages import (
     staff,  # issue 19 part E
     statements,
     thresholds,
+    training,  # issue 23 section 3
     units,  # issue 19 part E
     users,
     work_orders,
@@ -80,4 +81,5 @@ def routers() -> list[APIRouter]:
         dashboard.router,  # issue 22
         notices.router,  # issue 23 section 4
         knowledge.router,  # issue 23 section 2
+        training.router,  # issue 23 section 3
     ]
