@@ -31,6 +31,7 @@ from brokerlens.store import (
     dispose_engines,
     marketing_schema,
     open_store,
+    points_schema,
     suitability_schema,
 )
 from brokerlens.store.db import store_engine
@@ -46,6 +47,7 @@ SCHEMAS = (
     brokers_tree_schema,
     compliance_schema,
     marketing_schema,
+    points_schema,  # issue 23
     suitability_schema,
 )
 SCRIPTS = ScriptDirectory.from_config(alembic_config("sqlite://"))  # type: ignore[arg-type]
@@ -56,9 +58,10 @@ DAY = dt.date(2025, 3, 14)
 
 
 def test_every_earlier_revision_is_covered() -> None:
-    # the chain as shipped: 0001..0007, then 0008 / 0009 / 0010 side by side, merged by 0013
-    assert [f"{n:04d}" for n in range(1, 11)] == EARLIER
-    assert {"0013"} == HEADS
+    # the chain as shipped: 0001..0007, then 0008 / 0009 / 0010 side by side, merged by 0013;
+    # 0014 the points (issue 23)
+    assert [*(f"{n:04d}" for n in range(1, 11)), "0013"] == EARLIER
+    assert {"0014"} == HEADS
 
 
 # Values the application parses (not only stores): a user it can sign in.

@@ -12,6 +12,7 @@ from brokerlens.store import (
     brokers_tree_schema,  # noqa: F401  (its tables join `metadata`)
     compliance_schema,  # noqa: F401  (its tables join `metadata`)
     marketing_schema,  # noqa: F401  (its tables join `metadata`)
+    points_schema,  # noqa: F401  (its tables join `metadata`)
     suitability_schema,  # noqa: F401  (its tables join `metadata`)
 )
 from brokerlens.store.schema import metadata
