@@ -11,6 +11,7 @@ from brokerlens.access import (
     catalog,
     handovers,  # issue 19 handover
     kpi_schemes,  # issue 19 part D
+    points_adjust,  # issue 23 points
     statement_settle,  # issue 19 C
     suitability,
     thresholds,
@@ -27,6 +28,7 @@ BUILTIN = (
     kpi_schemes.SCHEME_KIND,  # issue 19 part D
     statement_settle.ADJUSTMENT_KIND,  # issue 19 C
     handovers.HANDOVER_KIND,  # issue 19 handover
+    points_adjust.ADJUSTMENT_KIND,  # issue 23 points
 )
 
 

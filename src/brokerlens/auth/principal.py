@@ -66,21 +66,36 @@ class Permission(StrEnum):
     SETTLE_COMMISSION = "settle_commission"
     # issue 19: change KPI schemes (through an approval, like the catalog)
     EDIT_KPI = "edit_kpi"
+    # issue 23 points: place a redemption order for a customer in scope (on their behalf)
+    REDEEM_POINTS = "redeem_points"
+    # issue 23 points: ask for a manual adjustment of a customer's points (with a reason)
+    ADJUST_POINTS = "adjust_points"
+    # issue 23 points: the redemption catalogue, fulfilling orders, deciding adjustments
+    MANAGE_POINTS = "manage_points"
 
 
 DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.BROKER: frozenset({Permission.EXPORT}),
-    Role.ADVISOR: frozenset({Permission.EXPORT}),
-    Role.TEAM_LEAD: frozenset({Permission.EXPORT}),
+    Role.BROKER: frozenset({Permission.EXPORT, Permission.REDEEM_POINTS}),
+    Role.ADVISOR: frozenset({Permission.EXPORT, Permission.REDEEM_POINTS}),
+    Role.TEAM_LEAD: frozenset({Permission.EXPORT, Permission.REDEEM_POINTS}),
     Role.BRANCH_MANAGER: frozenset(
         {
             Permission.EXPORT,
             Permission.EDIT_ALERT_THRESHOLDS,
             Permission.COMPLAINTS,
             Permission.MANAGE_ORG,
+            Permission.REDEEM_POINTS,
+            Permission.ADJUST_POINTS,
         }
     ),
-    Role.REGION_MANAGER: frozenset({Permission.EXPORT, Permission.MANAGE_ORG}),
+    Role.REGION_MANAGER: frozenset(
+        {
+            Permission.EXPORT,
+            Permission.MANAGE_ORG,
+            Permission.REDEEM_POINTS,
+            Permission.ADJUST_POINTS,
+        }
+    ),
     Role.HQ_MARKETING: frozenset(
         {
             Permission.EXPORT,
@@ -91,6 +106,9 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_ORG,
             Permission.SETTLE_COMMISSION,
             Permission.EDIT_KPI,
+            Permission.REDEEM_POINTS,
+            Permission.ADJUST_POINTS,
+            Permission.MANAGE_POINTS,
         }
     ),
     Role.COMPLIANCE: frozenset(
@@ -104,7 +122,9 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS,
         }
     ),
-    Role.CALL_CENTER: frozenset({Permission.CALLBACKS, Permission.COMPLAINTS}),
+    Role.CALL_CENTER: frozenset(
+        {Permission.CALLBACKS, Permission.COMPLAINTS, Permission.REDEEM_POINTS}
+    ),
     Role.ADMIN: frozenset({Permission.MANAGE_USERS}),
 }
 

@@ -9,7 +9,7 @@ branch; redemptions, adjustments, the catalogue and orders live in the store
 """
 
 from brokerlens.points.errors import PointsRuleError
-from brokerlens.points.fifo import Balance, Credit, Debit, settle
+from brokerlens.points.fifo import Balance, Credit, Debit, expires_on, settle
 from brokerlens.points.model import KINDS, PointsRule
 from brokerlens.points.rules import RuleSet, load_rules, parse_rules
 
@@ -21,6 +21,7 @@ __all__ = [
     "PointsRule",
     "PointsRuleError",
     "RuleSet",
+    "expires_on",
     "load_rules",
     "parse_rules",
     "settle",

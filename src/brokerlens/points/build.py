@@ -25,11 +25,12 @@ from brokerlens.engine import Engine
 from brokerlens.engine.sqlfiles import load_sql
 from brokerlens.errors import LakeError
 from brokerlens.models.days import DAY_COLUMNS, day_files_covering
+from brokerlens.points.fifo import expires_on
 from brokerlens.points.model import PointsRule
 from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.sources import LakeFiles
 from brokerlens.warehouse.state import WarehouseState
-from brokerlens.warehouse.windows import month_start, months_back
+from brokerlens.warehouse.windows import month_start
 
 PACKAGE = "brokerlens.points"
 AWARD_ROW_GROUP = 16_384  # a customer's rows are found by the groups' statistics
@@ -70,12 +71,6 @@ RULES_SCHEMA = pa.schema(
     ]
 )
 WITHIN_DAYS = 30  # a risk_assessment rule without within_days
-
-
-def expires_on(day: dt.date, months: int) -> dt.date:
-    """The first day points earned on `day` no longer count: `months` calendar months later
-    (clamped to that month's last day)."""
-    return months_back(day, -months)
 
 
 def _cents(value: Decimal | None) -> int | None:

@@ -18,6 +18,14 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from brokerlens.warehouse.windows import months_back
+
+
+def expires_on(day: dt.date, months: int) -> dt.date:
+    """The first day points earned on `day` no longer count: `months` calendar months later
+    (clamped to that month's last day)."""
+    return months_back(day, -months)
+
 
 @dataclass(frozen=True)
 class Credit:

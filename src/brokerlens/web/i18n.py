@@ -2742,6 +2742,9 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("manage_org", "组织与客户关系调整", "Change the broker tree and hand customers over"),
         ("settle_commission", "佣金结算", "Settle commission statements"),
         ("edit_kpi", "修改考核方案", "Edit KPI schemes"),
+        ("redeem_points", "积分兑换下单", "Place points redemptions"),  # issue 23
+        ("adjust_points", "申请积分调整", "Ask for points adjustments"),
+        ("manage_points", "积分商品与订单管理", "Manage the points catalogue and orders"),
     ),
     "export_kind": _enum(
         ("customers", "客户列表", "Customer list"),
