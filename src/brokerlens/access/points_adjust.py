@@ -52,7 +52,8 @@ def _check_balance(
     if have < -points:
         raise PointsRejected(
             "points",
-            f"{customer_id} has {have:,} points: at most {have:,} can be taken off",
+            f"可用积分{have:,}分，最多扣减{have:,}分 / {customer_id} has {have:,} points: at "
+            f"most {have:,} can be taken off",
         )
 
 
@@ -76,16 +77,16 @@ def request_adjustment(
             hint="branch and region managers and head office ask; head office decides",
         )
     if isinstance(points, bool) or not isinstance(points, int) or points == 0:
-        raise PointsRejected("points", "a whole number of points, not 0 (negative takes off)")
+        raise PointsRejected("points", "须为非零整数，负数为扣减 / a whole number, not 0")
     if abs(points) > MAX_POINTS:
-        raise PointsRejected("points", f"at most {MAX_POINTS:,} either way")
+        raise PointsRejected("points", f"最多{MAX_POINTS:,}分 / at most {MAX_POINTS:,} either way")
     why = (reason or "").strip()
     if not why:
-        raise PointsRejected("reason", "write why the points are adjusted")
+        raise PointsRejected("reason", "请填写调整原因 / write why the points are adjusted")
     if len(why) > REASON_MAX:
-        raise PointsRejected("reason", f"{len(why)} characters, at most {REASON_MAX}")
+        raise PointsRejected("reason", f"最多{REASON_MAX}字 / at most {REASON_MAX} characters")
     if isinstance(expiry_months, bool) or not 1 <= expiry_months <= 120:
-        raise PointsRejected("expiry_months", "between 1 and 120")
+        raise PointsRejected("expiry_months", "须在1到120之间 / between 1 and 120")
     day = today or today_in_beijing()
     with db.begin() as connection:
         row = scoped_row(connection, principal, served_snapshot_on(connection), customer_id)

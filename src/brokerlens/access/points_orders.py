@@ -131,18 +131,18 @@ def _text(field: str, value: str | None, most: int, *, required: bool = False) -
     text = value.strip() if isinstance(value, str) else ""
     if not text:
         if required:
-            raise PointsRejected(field, "required")
+            raise PointsRejected(field, "必填 / required")
         return None
     if len(text) > most:
-        raise PointsRejected(field, f"{len(text)} characters, at most {most}")
+        raise PointsRejected(field, f"最多{most}字 / {len(text)} characters, at most {most}")
     return text
 
 
 def _whole(field: str, value: Any, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise PointsRejected(field, "a whole number")
+        raise PointsRejected(field, "须为整数 / a whole number")
     if not low <= value <= high:
-        raise PointsRejected(field, f"between {low:,} and {high:,}")
+        raise PointsRejected(field, f"须在{low:,}到{high:,}之间 / between {low:,} and {high:,}")
     return value
 
 
@@ -261,9 +261,13 @@ def _take_stock(connection: sa.Connection, item: Item, quantity: int) -> None:
     ).rowcount
     if taken != 1:
         if not item.active:
-            raise Conflict(f"{item.name_zh} is no longer offered", hint="choose another item")
+            raise Conflict(
+                f"{item.name_zh}已下架 / {item.name_zh} is no longer offered",
+                hint="choose another item",
+            )
         raise Conflict(
-            f"{item.name_zh}: only {item.stock or 0} left, {quantity} asked",
+            f"{item.name_zh}库存不足：剩余{item.stock or 0}，需要{quantity} / "
+            f"only {item.stock or 0} left, {quantity} asked",
             hint="order fewer, or ask head office to restock it",
         )
 
@@ -297,8 +301,8 @@ def place_order(
         have = balance_of(ledger_of(settings, connection, customer_id), day).balance
         if have < points:
             raise Conflict(
-                f"{customer_id} has {have:,} points, {points:,} needed for {count} x "
-                f"{item.name_zh}",
+                f"积分不足：可用{have:,}分，兑换{count}件{item.name_zh}需{points:,}分 / "
+                f"{customer_id} has {have:,} points, {points:,} needed",
                 hint="the balance counts the points not yet used or lapsed",
             )
         branch = row.get("branch_id")
@@ -477,7 +481,8 @@ def cancel_order(
         found = _order(connection, principal, order_id)
         if not found.may_cancel and found.status == "placed":
             raise Forbidden(
-                "only whoever placed the order, or head office, cancels it",
+                "只有下单人或总部可以取消 / only whoever placed the order, or head office, "
+                "cancels it",
                 hint="ask head office marketing (manage_points)",
             )
         _close(connection, principal, found, "cancelled", now, why)
@@ -524,6 +529,7 @@ def _close(
     ).rowcount
     if changed != 1:
         raise Conflict(
-            f"order {found.order_id} is {found.status}, not placed",
+            f"订单{found.order_id}已不是待处理状态 / order {found.order_id} is {found.status}, "
+            "not placed",
             hint="only a placed order is fulfilled or cancelled",
         )

@@ -25,6 +25,7 @@ from brokerlens.web.api import (
     home,
     kpi,  # issue 19 part D
     org,
+    points,  # issue 23
     products,
     recommendations,
     records,
@@ -74,4 +75,6 @@ def routers() -> list[APIRouter]:
         channels.router,  # issue 22 section 3
         reports.router,  # issue 22 section 4
         dashboard.router,  # issue 22
+        points.customer_router,  # issue 23
+        points.router,  # issue 23
     ]

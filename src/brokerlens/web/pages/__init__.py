@@ -26,6 +26,7 @@ from brokerlens.web.pages import (
     home,
     kpi,  # issue 19 part D
     org,
+    points,  # issue 23
     products,
     recommendations,
     records,
@@ -76,4 +77,5 @@ def routers() -> list[APIRouter]:
         channels.router,  # issue 22 section 3
         reports.router,  # issue 22 section 4
         dashboard.router,  # issue 22
+        points.router,  # issue 23
     ]
