@@ -67,6 +67,10 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     "statement_settle (tests/access/test_brokers_statements_settle.py)",
     ("POST", "/api/statements/{month}/adjustments"): "not walked: needs a settled month; "
     "audited approval_request (tests/access/test_brokers_statements_settle.py)",
+    # issue 23 points
+    ("GET", "/api/points/items"): "the redemption catalogue: items and prices; no customer data",
+    ("POST", "/api/points/orders/{order_id}/cancel"): "not walked: the walk's order is "
+    "fulfilled; audited points_order_cancel (tests/web/test_web_points.py)",
 }
 # Operations answered with another status than 2xx even when called as allowed.
 EXPECTED_STATUS: dict[tuple[str, str], int] = {
@@ -101,6 +105,8 @@ def _role(path: str) -> str:
         return "hq_marketing"
     if path.startswith("/api/handovers"):  # issue 19 handover: manage_org requests them
         return "hq_marketing"
+    if path.startswith(("/api/points/items", "/api/points/orders", "/api/points/adjustments")):
+        return "hq_marketing"  # issue 23: the catalogue, redeeming and adjusting
     return "compliance"
 
 
@@ -247,6 +253,27 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
         # issue 19 handover: the work-list broker's book to another staff member (left pending)
         ("POST", "/api/handovers/preview"): {"json": walk.params["handover"]},
         ("POST", "/api/handovers"): {"json": walk.params["handover"]},
+        # issue 23 points: an item, an order of it for a customer with points (fulfilled), an
+        # adjustment request (withdrawn at the end with head office's other requests)
+        ("POST", "/api/points/items"): {
+            "json": {"name_zh": "审计巡检礼品", "points_price": 1, "stock": 10}
+        },
+        ("PUT", "/api/points/items/{item_id}"): {
+            "json": {"name_zh": "审计巡检礼品", "points_price": 1, "stock": 9}
+        },
+        ("POST", "/api/points/orders"): {
+            "json": {
+                "customer_id": walk.params["points_customer"],
+                "item_id": walk.params.get("item_id"),
+            }
+        },
+        ("POST", "/api/points/adjustments"): {
+            "json": {
+                "customer_id": walk.params["points_customer"],
+                "points": 5,
+                "reason": "审计巡检",
+            }
+        },
     }
     return bodies.get((method, path), {})
 
@@ -350,6 +377,13 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
     kept = me.client.get("/api/reports").json()
     assert kept["data"], "the run kept no report"
     walk.params["date"], walk.params["file"] = kept["as_of"], kept["data"][0]["workbook"]
+    # issue 23: a customer with points to redeem
+    for cid in _customers(me):
+        if me.client.get(f"/api/customers/{cid}/points").json()["balance"] >= 1:
+            walk.params["points_customer"] = cid
+            break
+    else:
+        pytest.fail("no customer of the small brokerage holds points")
     return walk
 
 
@@ -415,6 +449,14 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
         walk.params["complaint_id"] = answer["complaint_id"]
     if method == "POST" and path == "/api/handovers":  # issue 19 handover
         walk.params["handover_id"] = answer["handover_id"]
+    if method == "POST" and path == "/api/points/items":  # issue 23
+        walk.params["item_id"] = answer["item_id"]
+    if method == "POST" and path == "/api/points/orders":  # issue 23 ({order_id}: a work order's)
+        for made in ("", "/fulfil"):
+            verb = "GET" if not made else "POST"
+            walk.by_path[(verb, "/api/points/orders/{order_id}" + made)] = {
+                "order_id": answer["order_id"]
+            }
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(

@@ -48,6 +48,7 @@ class LedgerEntry:
     note: str | None = None  # the reason of an adjustment, the item of an order
     order_id: int | None = None
     cancelled: bool = False  # an order's redemption or return, the order since cancelled
+    seq: int = 0  # a store entry's id: the order entries of a day were made in
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def store_entries(
     e, o, i = points_entries.c, points_orders.c, points_items.c
     query = (
         sa.select(
+            e.entry_id,
             e.customer_id,
             e.entry_date,
             e.kind,
@@ -151,6 +153,7 @@ def _store_entry(row: Any) -> LedgerEntry:
         note=row["reason"] if kind == ADJUSTMENT else row["name_zh"],
         order_id=order,
         cancelled=row["status"] == "cancelled",
+        seq=int(row["entry_id"]),
     )
 
 
@@ -171,10 +174,10 @@ def credits_and_debits(entries: Iterable[LedgerEntry]) -> tuple[list[Credit], li
 
 
 def ledger_of(settings: Settings, connection: sa.Connection, customer_id: str) -> list[LedgerEntry]:
-    """The customer's whole ledger, oldest first (awards before store entries on a day)."""
+    """The customer's whole ledger, oldest first (on a day the awards, then the store's
+    entries in the order they were made)."""
     found = [*_award_entries(settings, customer_id), *store_entries(connection, [customer_id])]
-    order = {"award": 0, ADJUSTMENT: 1, REDEMPTION: 2, "return": 3}
-    return sorted(found, key=lambda x: (x.entry_date, order.get(x.kind, 9)))
+    return sorted(found, key=lambda x: (x.entry_date, x.kind != "award", x.seq))
 
 
 def balance_of(entries: Iterable[LedgerEntry], as_of: dt.date) -> Balance:
