@@ -108,9 +108,12 @@ def test_redeem_cancel_and_fulfil_move_the_balance_and_the_stock(
         "/api/points/orders", json={**body, "quantity": 4}, headers=broker.headers()
     )
     assert out.status_code == 409 and "库存不足" in out.json()["error"]
-    assert broker.client.post(
-        f"/api/points/orders/{order['order_id']}/fulfil", headers=broker.headers()
-    ).status_code == 403
+    assert (
+        broker.client.post(
+            f"/api/points/orders/{order['order_id']}/fulfil", headers=broker.headers()
+        ).status_code
+        == 403
+    )
     cancelled = broker.client.post(
         f"/api/points/orders/{order['order_id']}/cancel",
         json={"reason": "客户改选其他礼品"},

@@ -41,7 +41,8 @@ def bench(
             "oracle, in one table) or daily (issue 21: the history brought in by `daily`, then "
             "one new date by `daily`, its slowest steps, a full rebuild beside a raw scan of "
             "the lake) or daily-drill (the daily job killed at every step and finished) or "
-            "analysis (issue 22: the business metrics of T)."
+            "analysis (issue 22: the business metrics of T) or points (issue 23: the points step "
+            "at scale, every day awarded, T again, and the reads of the awards)."
         ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
@@ -83,6 +84,7 @@ def bench(
     import brokerlens.bench.daily  # issue 21: the daily job and its kill drill
     import brokerlens.bench.indicators
     import brokerlens.bench.marketing
+    import brokerlens.bench.points  # issue 23
     import brokerlens.bench.products
     import brokerlens.bench.quality  # issue 20: one table of model quality on two seeds
     import brokerlens.bench.riskpref

@@ -2,7 +2,8 @@
 
 The subset covers what depends on the store's SQL: sign-in and sessions, the filtered and
 sorted list, 360 and why, segments (create, count, members), the audited export, the IDOR
-matrix and the password change (which ends other sessions). The tests are the SQLite ones,
+matrix, the password change (which ends other sessions), and the points' orders and
+adjustments (issue 23). The tests are the SQLite ones,
 imported unchanged; this folder's conftest makes `published` a PostgreSQL store.
 """
 
@@ -20,12 +21,17 @@ from web.test_web_flows import (
     test_unsafe_request_without_csrf_token_is_refused,
 )
 from web.test_web_password import test_api_password_change
+from web.test_web_points import (  # issue 23: the points store on PostgreSQL
+    test_an_adjustment_needs_a_reason_and_head_office_approval,
+    test_redeem_cancel_and_fulfil_move_the_balance_and_the_stock,
+)
 from web.test_web_security import (
     test_export_is_audited,
     test_idor_out_of_scope_answers_like_nonexistent,
 )
 
 __all__ = [
+    "test_an_adjustment_needs_a_reason_and_head_office_approval",
     "test_api_password_change",
     "test_export_is_audited",
     "test_idor_out_of_scope_answers_like_nonexistent",
@@ -33,6 +39,7 @@ __all__ = [
     "test_list_then_360_then_why",
     "test_login_page_then_form_login_and_logout",
     "test_me",
+    "test_redeem_cancel_and_fulfil_move_the_balance_and_the_stock",
     "test_segment_builder_save_count_members_export",
     "test_unsafe_request_without_csrf_token_is_refused",
 ]
