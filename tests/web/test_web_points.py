@@ -255,3 +255,27 @@ def test_the_points_pages_read_in_chinese(
         headers=hx,
     )
     assert refused.status_code == 422 and 'data-field="item_id"' in refused.text
+
+
+def test_head_office_keeps_the_catalogue_on_its_page(
+    other_client: Callable[[str], SignedIn],
+) -> None:
+    hq, broker = other_client("hq_marketing"), other_client("broker")
+    form = {"name_zh": "积分测试雨伞", "kind": "goods", "points_price": "十", "csrf_token": hq.csrf}
+    bad = hq.client.post("/points/catalogue", data=form)
+    assert bad.status_code == 422 and 'data-field="points_price"' in bad.text
+    assert 'value="积分测试雨伞"' in bad.text  # what was typed stays
+    made = hq.client.post("/points/catalogue", data={**form, "points_price": "1,200", "stock": "5"})
+    assert made.status_code == 303
+    page = hq.client.get("/points/catalogue").text
+    row = page[page.index("积分测试雨伞") :]
+    assert "1,200" in row[:400] and problems(page) == []
+    item = int(page[: page.index("积分测试雨伞")].rsplit('data-item="', 1)[1].split('"')[0])
+    off = {"name_zh": "积分测试雨伞", "kind": "goods", "points_price": "1200", "stock": "5"}
+    hq.client.post(
+        f"/points/catalogue/{item}", data={**off, "active": "off", "csrf_token": hq.csrf}
+    )
+    offered = [i["item_id"] for i in broker.client.get("/api/points/items").json()["data"]]
+    assert item not in offered  # taken off: no longer offered to redeem
+    denied = broker.client.post("/points/catalogue", data={**form, "csrf_token": broker.csrf})
+    assert denied.status_code == 403

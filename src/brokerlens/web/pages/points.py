@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path, Query
+from fastapi import APIRouter, Depends, Form, Path, Query
 from starlette.responses import RedirectResponse, Response
 
 from brokerlens.access import points as service
@@ -28,7 +28,7 @@ from brokerlens.errors import Conflict, FieldRejected, Forbidden, InvalidRequest
 from brokerlens.store.points_schema import ITEM_KINDS, ORDER_STATUSES
 from brokerlens.web.bounds import DayQuery, IdPath, PageQuery
 from brokerlens.web.deps import CsrfDep
-from brokerlens.web.pages.common import Page, ReaderPageDep
+from brokerlens.web.pages.common import Page, ReaderPageDep, permission_page
 from brokerlens.web.pages.customer360 import fragment_or_page
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -37,18 +37,26 @@ PANEL = "points-panel"
 CustomerPath = Annotated[str, Path(min_length=1, max_length=64)]
 FormShort = Annotated[str | None, Form(max_length=100)]
 FormText = Annotated[str | None, Form(max_length=500)]
+# the catalogue's changes: head office (manage_points), refused before the form is read
+ManagerPageDep = Annotated[Page, Depends(permission_page(Permission.MANAGE_POINTS))]
 
 
-def _int(field: str, text: str | None, *, required: bool = True) -> int | None:
+def _maybe(field: str, text: str | None) -> int | None:
+    """A whole number typed in a form, or None when left empty."""
     value = (text or "").strip().replace(",", "")
     if not value:
-        if required:
-            raise FieldRejected(field, "required / 必填")
         return None
     try:
         return int(value)
     except ValueError:
         raise FieldRejected(field, f"{value[:20]!r} is not a whole number / 须为整数") from None
+
+
+def _whole(field: str, text: str | None) -> int:
+    found = _maybe(field, text)
+    if found is None:
+        raise FieldRejected(field, "required / 必填")
+    return found
 
 
 def _rule_label(names: dict[str, dict[str, str]], source: str, language: str) -> str | None:
@@ -112,9 +120,8 @@ def redeem(
     problem (balance, stock, a field) in place."""
     typed = {"item_id": item_id or "", "quantity": quantity or "1", "note": note or ""}
     try:
-        item = _int("item_id", item_id)
-        count = _int("quantity", quantity, required=False) or 1
-        assert item is not None
+        item = _whole("item_id", item_id)
+        count = _maybe("quantity", quantity) or 1
         made = orders_service.place_order(
             page.settings, page.db, page.principal, customer_id, item, count, note
         )
@@ -137,8 +144,7 @@ def adjust(
     """积分调整: a request with a reason for head office to decide; the panel says so."""
     typed = {"points": points or "", "reason": reason or ""}
     try:
-        amount = _int("points", points)
-        assert amount is not None
+        amount = _whole("points", points)
         made = adjust_service.request_adjustment(
             page.settings, page.db, page.principal, customer_id, amount, reason or ""
         )
@@ -189,13 +195,11 @@ def _item_input(
     description: str | None,
     active: str | None,
 ) -> orders_service.ItemInput:
-    price = _int("points_price", points_price)
-    assert price is not None
     return orders_service.ItemInput(
         name_zh=name_zh or "",
         kind=kind or "goods",
-        points_price=price,
-        stock=_int("stock", stock, required=False),
+        points_price=_whole("points_price", points_price),
+        stock=_maybe("stock", stock),
         description=description,
         active=active != "off",
     )
@@ -203,7 +207,7 @@ def _item_input(
 
 @router.post("/points/catalogue")
 def add_item(
-    page: ReaderPageDep,
+    page: ManagerPageDep,
     name_zh: FormShort = None,
     kind: FormShort = None,
     points_price: FormShort = None,
@@ -229,7 +233,7 @@ def add_item(
 @router.post("/points/catalogue/{item_id}")
 def edit_item(
     item_id: IdPath,
-    page: ReaderPageDep,
+    page: ManagerPageDep,
     name_zh: FormShort = None,
     kind: FormShort = None,
     points_price: FormShort = None,
@@ -241,8 +245,8 @@ def edit_item(
     try:
         values = _item_input(name_zh, kind, points_price, stock, description, active)
         orders_service.update_item(page.db, page.principal, item_id, values)
-    except FieldRejected as exc:
-        return _catalogue(page, problem=exc.problem, field=exc.field, status_code=422)
+    except FieldRejected as exc:  # said above the table: the row's form is folded away
+        return _catalogue(page, problem=exc.message, status_code=422)
     return RedirectResponse("/points/catalogue", status_code=303)
 
 
