@@ -33,6 +33,7 @@ from brokerlens.store import (
     marketing_schema,
     notices_schema,
     open_store,
+    points_schema,
     suitability_schema,
     training_schema,
 )
@@ -51,6 +52,7 @@ SCHEMAS = (
     knowledge_schema,
     marketing_schema,
     notices_schema,
+    points_schema,  # issue 23
     suitability_schema,
     training_schema,  # issue 23
 )
@@ -65,7 +67,8 @@ def test_every_earlier_revision_is_covered() -> None:
     # the chain as shipped: 0001..0007, then 0008 / 0009 / 0010 side by side, merged by 0013;
     # then issue 23's parts side by side on 0013 (points 0014, the knowledge base 0015,
     # training 0016, notices 0017), merged by 0018
-    assert [*(f"{n:04d}" for n in range(1, 11)), "0013", "0015", "0016", "0017"] == EARLIER
+    parts = ("0013", "0014", "0015", "0016", "0017")
+    assert [*(f"{n:04d}" for n in range(1, 11)), *parts] == EARLIER
     assert {"0018"} == HEADS
 
 

@@ -20,6 +20,7 @@ with warnings.catch_warnings():
 from brokerlens.config import Settings, load_settings
 from brokerlens.store import dispose_engines, open_store
 from support.brokerage import Brokerage
+from support.points import long_lived_points
 from support.store import scope_reader
 
 
@@ -41,6 +42,7 @@ def published(small_brokerage: Brokerage, tmp_path_factory: pytest.TempPathFacto
     home = tmp_path_factory.mktemp("web") / "home"
     settings = load_settings(home=home)
     assert ingest_inbox(settings, small_brokerage.inbox).exit_code == 0
+    long_lived_points(settings)  # issue 23: the 2025 awards still count today
     run_pipeline(settings)
     publish(settings)
     demo = create_demo_users(open_store(settings))

@@ -82,6 +82,10 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     ("GET", "/api/training/exams/{exam_id}"): "an exam's definition",
     ("PUT", "/api/training/attempts/{attempt_id}/answers"): "the caller's own answers in "
     "progress; starting and submitting the attempt are audited",
+    # issue 23 points
+    ("GET", "/api/points/items"): "the redemption catalogue: items and prices; no customer data",
+    ("POST", "/api/points/orders/{order_id}/cancel"): "not walked: the walk's order is "
+    "fulfilled; audited points_order_cancel (tests/web/test_web_points.py)",
 }
 KB_ARTICLE = {
     "title": "审计巡检文章",
@@ -129,6 +133,8 @@ def _role(path: str) -> str:
     if path.startswith("/api/training"):  # issue 23: a broker takes, head office manages
         taking = ("/attempts", "/complete", "/api/training/attempts/", "/api/training/me")
         return "broker" if any(t in path for t in taking) else "hq_marketing"
+    if path.startswith(("/api/points/items", "/api/points/orders", "/api/points/adjustments")):
+        return "hq_marketing"  # issue 23: the catalogue, redeeming and adjusting
     return "compliance"
 
 
@@ -325,6 +331,27 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
         ("PUT", "/api/training/courses/{course_id}"): {"json": {"title": "审计巡检课程"}},
         ("POST", "/api/training/courses/{course_id}/status"): {"json": {"status": "published"}},
         ("POST", "/api/training/attempts/{attempt_id}/submit"): {"json": {}},
+        # issue 23 points: an item, an order of it for a customer with points (fulfilled), an
+        # adjustment request (withdrawn at the end with head office's other requests)
+        ("POST", "/api/points/items"): {
+            "json": {"name_zh": "审计巡检礼品", "points_price": 1, "stock": 10}
+        },
+        ("PUT", "/api/points/items/{item_id}"): {
+            "json": {"name_zh": "审计巡检礼品", "points_price": 1, "stock": 9}
+        },
+        ("POST", "/api/points/orders"): {
+            "json": {
+                "customer_id": walk.params["points_customer"],
+                "item_id": walk.params.get("item_id"),
+            }
+        },
+        ("POST", "/api/points/adjustments"): {
+            "json": {
+                "customer_id": walk.params["points_customer"],
+                "points": 5,
+                "reason": "审计巡检",
+            }
+        },
     }
     return bodies.get((method, path), {})
 
@@ -439,6 +466,13 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
     )
     assert approved.json()["status"] == "approved", approved.text
     walk.params["kb_published"] = article["article_id"]
+    # issue 23: a customer with points to redeem
+    for cid in _customers(me):
+        if me.client.get(f"/api/customers/{cid}/points").json()["balance"] >= 1:
+            walk.params["points_customer"] = cid
+            break
+    else:
+        pytest.fail("no customer of the small brokerage holds points")
     return walk
 
 
@@ -530,6 +564,14 @@ def _learn(method: str, path: str, answer: Any, walk: Walk) -> None:
     }
     if method == "POST" and path in learned:
         walk.params[learned[path]] = answer[learned[path]]
+    if method == "POST" and path == "/api/points/items":  # issue 23
+        walk.params["item_id"] = answer["item_id"]
+    if method == "POST" and path == "/api/points/orders":  # issue 23 ({order_id}: a work order's)
+        for made in ("", "/fulfil"):
+            verb = "GET" if not made else "POST"
+            walk.by_path[(verb, "/api/points/orders/{order_id}" + made)] = {
+                "order_id": answer["order_id"]
+            }
 
 
 def test_every_endpoint_writes_an_audit_row_or_says_why_not(

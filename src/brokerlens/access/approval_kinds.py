@@ -12,6 +12,7 @@ from brokerlens.access import (
     handovers,  # issue 19 handover
     knowledge,  # issue 23 section 2
     kpi_schemes,  # issue 19 part D
+    points_adjust,  # issue 23 points
     statement_settle,  # issue 19 C
     suitability,
     thresholds,
@@ -29,6 +30,7 @@ BUILTIN = (
     statement_settle.ADJUSTMENT_KIND,  # issue 19 C
     handovers.HANDOVER_KIND,  # issue 19 handover
     knowledge.PUBLISH_KIND,  # issue 23 section 2: kb_publish
+    points_adjust.ADJUSTMENT_KIND,  # issue 23 points
 )
 
 

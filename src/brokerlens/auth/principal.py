@@ -75,12 +75,18 @@ class Permission(StrEnum):
     # issue 23: courses, the question bank and exams (head office everywhere; a branch or
     # region manager for their own units)
     MANAGE_TRAINING = "manage_training"
+    # issue 23 points: place a redemption order for a customer in scope (on their behalf)
+    REDEEM_POINTS = "redeem_points"
+    # issue 23 points: ask for a manual adjustment of a customer's points (with a reason)
+    ADJUST_POINTS = "adjust_points"
+    # issue 23 points: the redemption catalogue, fulfilling orders, deciding adjustments
+    MANAGE_POINTS = "manage_points"
 
 
 DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.BROKER: frozenset({Permission.EXPORT}),
-    Role.ADVISOR: frozenset({Permission.EXPORT}),
-    Role.TEAM_LEAD: frozenset({Permission.EXPORT}),
+    Role.BROKER: frozenset({Permission.EXPORT, Permission.REDEEM_POINTS}),
+    Role.ADVISOR: frozenset({Permission.EXPORT, Permission.REDEEM_POINTS}),
+    Role.TEAM_LEAD: frozenset({Permission.EXPORT, Permission.REDEEM_POINTS}),
     Role.BRANCH_MANAGER: frozenset(
         {
             Permission.EXPORT,
@@ -90,6 +96,8 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PUBLISH_NOTICES,
             Permission.EDIT_KB,
             Permission.MANAGE_TRAINING,
+            Permission.REDEEM_POINTS,
+            Permission.ADJUST_POINTS,
         }
     ),
     Role.REGION_MANAGER: frozenset(
@@ -99,6 +107,8 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PUBLISH_NOTICES,
             Permission.EDIT_KB,
             Permission.MANAGE_TRAINING,
+            Permission.REDEEM_POINTS,
+            Permission.ADJUST_POINTS,
         }
     ),
     Role.HQ_MARKETING: frozenset(
@@ -114,6 +124,9 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PUBLISH_NOTICES,
             Permission.EDIT_KB,
             Permission.MANAGE_TRAINING,
+            Permission.REDEEM_POINTS,
+            Permission.ADJUST_POINTS,
+            Permission.MANAGE_POINTS,
         }
     ),
     Role.COMPLIANCE: frozenset(
@@ -129,7 +142,9 @@ DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EDIT_KB,
         }
     ),
-    Role.CALL_CENTER: frozenset({Permission.CALLBACKS, Permission.COMPLAINTS}),
+    Role.CALL_CENTER: frozenset(
+        {Permission.CALLBACKS, Permission.COMPLAINTS, Permission.REDEEM_POINTS}
+    ),
     Role.ADMIN: frozenset({Permission.MANAGE_USERS}),
 }
 

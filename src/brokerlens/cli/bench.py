@@ -41,8 +41,9 @@ def bench(
             "oracle, in one table) or daily (issue 21: the history brought in by `daily`, then "
             "one new date by `daily`, its slowest steps, a full rebuild beside a raw scan of "
             "the lake) or daily-drill (the daily job killed at every step and finished) or "
-            "analysis (issue 22: the business metrics of T) or kb (issue 23: knowledge-base search "
-            "over 10,000 seeded articles on SQLite and PostgreSQL)."
+            "analysis (issue 22: the business metrics of T), kb (issue 23: knowledge-base search "
+            "over 10,000 seeded articles on SQLite and PostgreSQL) or points (issue 23: the "
+            "points step at scale, every day awarded, T again, and the reads of the awards)."
         ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
@@ -85,6 +86,7 @@ def bench(
     import brokerlens.bench.indicators
     import brokerlens.bench.kb  # issue 23: the knowledge base's search
     import brokerlens.bench.marketing
+    import brokerlens.bench.points  # issue 23
     import brokerlens.bench.products
     import brokerlens.bench.quality  # issue 20: one table of model quality on two seeds
     import brokerlens.bench.riskpref

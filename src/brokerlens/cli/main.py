@@ -83,6 +83,7 @@ def _register() -> None:
     from brokerlens.cli import metrics as _metrics  # noqa: F401  (issue 22)
     from brokerlens.cli import notices as _notices  # noqa: F401  (issue 23 section 4)
     from brokerlens.cli import org as _org  # noqa: F401
+    from brokerlens.cli import points as _points  # noqa: F401  (issue 23)
     from brokerlens.cli import products as _products  # noqa: F401
     from brokerlens.cli import records as _records  # noqa: F401
     from brokerlens.cli import reports as _reports  # noqa: F401  (issue 22)

@@ -56,7 +56,9 @@ def sql(
     model_version; rank 1 = most at risk firm-wide that date). From the operational store, read
     when the query names them: `work_items` (every kept work list row with its status: open, done,
     snoozed, dismissed), `service_records`, `campaigns`, `campaign_members` (grp treatment /
-    holdout, converted) and `care_messages`. Statements that write, and reads of files outside
+    holdout, converted), `care_messages` and `points_ledger` (issue 23: customer_id, entry_date,
+    source - a rule id, 'adjustment' or 'redemption' -, points, expires_on, branch_id, ref).
+    Statements that write, and reads of files outside
     the lake, are refused.
     """
     from brokerlens.warehouse import run_query

@@ -32,6 +32,9 @@ formed here, and nowhere else.
   the 360 charts' series of one week of loaded dates (the weeks the kept lookups read).
 - `analysis/metrics/<T>.parquet`: the business metrics of T (issue 22; `metrics_daily`);
   `analysis/trend/<month start>.parquet`: each day's business per branch, team and staff.
+- `points/awards/<T>.parquet`: the points the earning rules awarded for T (issue 23; one file a
+  date, replaced by a re-run of T), sorted by customer; `points/summary/<T>.parquet`: the same
+  per branch, rule and expiry (the points report reads these).
 - `served/<snapshot id>.parquet`: the published profile's columnar copy.
 - `_run/`: a run's scratch relations (rebuilt by every run).
 The kept reports live beside the warehouse, under `<home>/reports/<T>/` (`ReportsLayout`).
@@ -342,6 +345,20 @@ class WarehouseLayout:
         return dated_files(self.root / "analysis" / "trend")
 
     # --- end analysis: metrics ---
+
+    # --- points (issue 23): the day's awards and their summary per branch ---
+    def points_awards_file(self, as_of: dt.date) -> Path:
+        """The points the earning rules awarded for T, one row per customer, rule and ref."""
+        return self.root / "points" / "awards" / f"{as_of.isoformat()}.parquet"
+
+    def points_award_dates(self) -> list[dt.date]:
+        return dated_files(self.root / "points" / "awards")
+
+    def points_summary_file(self, as_of: dt.date) -> Path:
+        """T's awards per branch, rule and expiry (customers, awards, points)."""
+        return self.root / "points" / "summary" / f"{as_of.isoformat()}.parquet"
+
+    # --- end points ---
 
     @property
     def suitability_dir(self) -> Path:

@@ -50,6 +50,8 @@ Kind = Literal[
     "timing_index",
     "metrics",  # issue 22: the business metrics of T
     "metric_trend",  # issue 22: keyed by month (its first day)
+    "points_awards",  # issue 23: the day's points awards
+    "points_summary",
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -84,6 +86,8 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "timing_index": WarehouseLayout.timing_index_file,
     "metrics": WarehouseLayout.metrics_file,
     "metric_trend": WarehouseLayout.metric_trend_file,
+    "points_awards": WarehouseLayout.points_awards_file,  # issue 23
+    "points_summary": WarehouseLayout.points_summary_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -112,6 +116,8 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "timing_index": WarehouseLayout.timing_dates,
     "metrics": WarehouseLayout.metrics_dates,
     "metric_trend": WarehouseLayout.metric_trend_months,
+    "points_awards": WarehouseLayout.points_award_dates,  # issue 23
+    "points_summary": WarehouseLayout.points_award_dates,
 }
 
 

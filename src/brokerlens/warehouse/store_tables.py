@@ -7,6 +7,8 @@ the query's DuckDB only when the query names them (a query of the lake never ope
   `complaints_log`: the store's `complaints` (the feed's merged with the workbench's; the lake's
   own delivered rows stay `complaints`). JSON objects (answers, payload) read as JSON text.
   `callback_samples`: the year's call-back sample as drawn, per stratum (base, quota).
+- `points_ledger` (issue 23): the points awards and the store's points entries
+  (`warehouse/points_tables.py`).
 - `work_items`: every kept work list row (`marketing/worklist/<T>.parquet`) with the broker's
   latest state of it (status open when none; done, snoozed or dismissed), `snooze_until`,
   `state_reason`, `state_by`, `state_at`.
@@ -42,6 +44,7 @@ from brokerlens.store.marketing_schema import (
     work_item_states,
 )
 from brokerlens.warehouse.layout import WarehouseLayout
+from brokerlens.warehouse.points_tables import add_points_ledger  # issue 23
 from brokerlens.warehouse.statement_tables import add_commission_statements  # issue 19 C
 
 STORE_TABLES: dict[str, sa.Table] = {
@@ -58,6 +61,7 @@ STORE_TABLES: dict[str, sa.Table] = {
 }
 TABLES = (*STORE_TABLES, "work_items")
 TABLES = (*TABLES, "commission_statements")  # issue 19 C: settled lines, else the preview
+TABLES = (*TABLES, "points_ledger")  # issue 23: the awards and the store's points entries
 
 _TYPES: dict[type, pa.DataType] = {
     sa.Integer: pa.int64(),
@@ -144,3 +148,5 @@ def add_store_tables(conn: duckdb.DuckDBPyConnection, settings: Settings, names:
         )
     if "commission_statements" in names:  # issue 19 C
         add_commission_statements(conn, db, WarehouseLayout(settings.warehouse_dir))
+    if "points_ledger" in names:  # issue 23
+        add_points_ledger(conn, db, WarehouseLayout(settings.warehouse_dir))

@@ -2,9 +2,9 @@
 
 The subset covers what depends on the store's SQL: sign-in and sessions, the filtered and
 sorted list, 360 and why, segments (create, count, members), the audited export, the IDOR
-matrix, the password change (which ends other sessions) and a notice on the home page until
-read, with its receipts (issue 23). The tests are the SQLite ones,
-imported unchanged; this folder's conftest makes `published` a PostgreSQL store.
+matrix, the password change (which ends other sessions), a notice on the home page until
+read, with its receipts, and the points' orders and adjustments (issue 23). The tests are the
+SQLite ones, imported unchanged; this folder's conftest makes `published` a PostgreSQL store.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from web.test_web_flows import (
 )
 from web.test_web_notices import signed, test_a_notice_shows_on_the_home_page_until_read
 from web.test_web_password import test_api_password_change
+from web.test_web_points import (  # issue 23: the points store on PostgreSQL
+    test_an_adjustment_needs_a_reason_and_head_office_approval,
+    test_redeem_cancel_and_fulfil_move_the_balance_and_the_stock,
+)
 from web.test_web_security import (
     test_export_is_audited,
     test_idor_out_of_scope_answers_like_nonexistent,
@@ -30,6 +34,7 @@ from web.test_web_security import (
 __all__ = [
     "signed",
     "test_a_notice_shows_on_the_home_page_until_read",
+    "test_an_adjustment_needs_a_reason_and_head_office_approval",
     "test_api_password_change",
     "test_export_is_audited",
     "test_idor_out_of_scope_answers_like_nonexistent",
@@ -37,6 +42,7 @@ __all__ = [
     "test_list_then_360_then_why",
     "test_login_page_then_form_login_and_logout",
     "test_me",
+    "test_redeem_cancel_and_fulfil_move_the_balance_and_the_stock",
     "test_segment_builder_save_count_members_export",
     "test_unsafe_request_without_csrf_token_is_refused",
 ]

@@ -14,6 +14,7 @@ from brokerlens.store import (
     knowledge_schema,  # noqa: F401  (its tables join `metadata`)
     marketing_schema,  # noqa: F401  (its tables join `metadata`)
     notices_schema,  # noqa: F401  (its tables join `metadata`)
+    points_schema,  # noqa: F401  (its tables join `metadata`)
     suitability_schema,  # noqa: F401  (its tables join `metadata`)
     training_schema,  # noqa: F401  (its tables join `metadata`; issue 23)
 )

@@ -27,6 +27,7 @@ from brokerlens.web.api import (
     kpi,  # issue 19 part D
     notices,  # issue 23 section 4
     org,
+    points,  # issue 23
     products,
     recommendations,
     records,
@@ -80,4 +81,6 @@ def routers() -> list[APIRouter]:
         notices.router,  # issue 23 section 4
         knowledge.router,  # issue 23 section 2
         training.router,  # issue 23 section 3
+        points.customer_router,  # issue 23
+        points.router,  # issue 23
     ]

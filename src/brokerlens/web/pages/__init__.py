@@ -28,6 +28,7 @@ from brokerlens.web.pages import (
     kpi,  # issue 19 part D
     notices,  # issue 23 section 4
     org,
+    points,  # issue 23
     products,
     recommendations,
     records,
@@ -82,4 +83,5 @@ def routers() -> list[APIRouter]:
         notices.router,  # issue 23 section 4
         knowledge.router,  # issue 23 section 2
         training.router,  # issue 23 section 3
+        points.router,  # issue 23
     ]

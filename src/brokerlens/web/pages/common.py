@@ -84,8 +84,16 @@ ANALYSIS_NAV: list[NavEntry] = [
     ("timing", "/analysis/timing", "nav.timing", _reads_channels),
     ("reports", "/reports", "nav.reports", _reads_reports),
 ]
+# 积分管理 (issue 23): the catalogue and orders for whoever reads customers, the report by
+# branch for managers and head office (as the kept reports)
+POINTS_NAV: list[NavEntry] = [
+    ("points_catalogue", "/points/catalogue", "nav.points_catalogue", _reads_customers),
+    ("points_orders", "/points/orders", "nav.points_orders", _reads_customers),
+    ("points_report", "/points/report", "nav.points_report", _reads_reports),
+]
 NAV_GROUPS: list[tuple[str, str, list[NavEntry]]] = [
     ("analysis", "nav.group.analysis", ANALYSIS_NAV),
+    ("points", "nav.group.points", POINTS_NAV),
 ]
 
 

@@ -2,7 +2,7 @@
 which were written side by side on 0013.
 
 Revision ID: 0018
-Revises: 0015, 0016, 0017
+Revises: 0014, 0015, 0016, 0017
 Create Date: 2026-12-07 05:00:00
 
 """
@@ -10,7 +10,7 @@ Create Date: 2026-12-07 05:00:00
 from collections.abc import Sequence
 
 revision: str = "0018"
-down_revision: str | Sequence[str] | None = ("0015", "0016", "0017")
+down_revision: str | Sequence[str] | None = ("0014", "0015", "0016", "0017")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
