@@ -70,6 +70,8 @@ demo: $(STAMP)
 	$(BIN)/brokerlens --home $(DEMO_HOME) sql \
 		"select biz_date, count(*) customers, round(sum(total_assets)/1e8, 2) assets_100m from daily_assets group by 1 order by 1 desc limit 5"
 	$(BIN)/brokerlens --home $(DEMO_HOME) run
+	# points: a run awards T; the demo's earlier dates are awarded once here
+	$(BIN)/brokerlens --home $(DEMO_HOME) points build --since $(DEMO_START)
 	# the models a run reads once they exist: behavioural risk preference of the newest quarter
 	# and churn early warning; then the run again, so levels, risk_mismatch and churn scores show
 	$(BIN)/brokerlens --home $(DEMO_HOME) riskpref fit

@@ -3151,14 +3151,14 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("callbacks", "回访", "Call-backs"),  # issue 18
         ("complaints", "投诉处理", "Complaints"),  # issue 18
         ("publish_notices", "发布通知公告", "Publish notices"),  # issue 23 section 4
+        ("redeem_points", "积分兑换下单", "Place points redemptions"),  # issue 23
+        ("adjust_points", "申请积分调整", "Ask for points adjustments"),
+        ("manage_points", "积分商品与订单管理", "Manage the points catalogue and orders"),
     ),
     "crosstab_metric": _enum(  # issue 22: what a cross-tab counts
         ("count", "客户数", "Customers"),
         ("sum", "合计", "Sum"),
         ("avg", "平均", "Mean"),
-        ("redeem_points", "积分兑换下单", "Place points redemptions"),  # issue 23
-        ("adjust_points", "申请积分调整", "Ask for points adjustments"),
-        ("manage_points", "积分商品与订单管理", "Manage the points catalogue and orders"),
     ),
     "export_kind": _enum(
         ("customers", "客户列表", "Customer list"),
@@ -3216,6 +3216,13 @@ ENUMS.update({k: v for k, v in _VOCABULARY.items() if k not in ENUMS})
 
 # The audit log's detail keys: key -> (zh, en). A key not listed reads by `column_label`.
 AUDIT_DETAIL_KEYS: dict[str, tuple[str, str]] = {
+    "item_id": ("积分商品", "Points item"),  # issue 23: points
+    "points": ("积分", "Points"),
+    "name_zh": ("中文名称", "Name (zh)"),
+    "name_en": ("英文名称", "Name (en)"),
+    "points_price": ("兑换积分", "Points price"),
+    "stock": ("库存", "Stock"),
+    "quantity": ("数量", "Quantity"),
     "cols": ("列维度", "Columns"),  # issue 22: a cross-tab
     "metric": ("统计方式", "Measure"),
     "value": ("统计指标", "Value"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -57,6 +58,7 @@ ENUM_KEYS = {
 # Free text a user wrote (a note, a reason to reveal, a search): data, shown as written.
 TEXT_KEYS = ("note", "reason", "search", "q", "name", "description", "title")
 USER_KEYS = ("username", "by", "owner", "assignee")
+CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]*")  # a code, not words: shown as data
 FIELD_KEYS = ("classification", "classification_id", "field", "sort", "rows", "cols", "value")
 
 
@@ -91,7 +93,10 @@ class _Detail:
         self.alert_names = alert_names or {}  # alert id -> {"zh", "en", ...}
 
     def key(self, key: str) -> str:
-        return label(AUDIT_DETAIL_KEYS, key, self.language) or self.field_label(key)
+        found = label(AUDIT_DETAIL_KEYS, key, self.language) or self.field_label(key)
+        if found == key and CODE.fullmatch(key):  # a key no one labelled: shown as the code it is
+            return Markup('<span class="mono" translate="no">{}</span>').format(key)
+        return found
 
     def value(self, key: str, value: Any) -> Markup:
         language = self.language
@@ -143,6 +148,8 @@ class _Detail:
             return Markup('<span translate="no">{}</span>').format(value)
         if key in TEXT_KEYS:
             return Markup('<span translate="no">{}</span>').format(value)
+        if isinstance(value, str) and CODE.fullmatch(value):  # a code of no known vocabulary
+            return Markup('<span class="mono" translate="no">{}</span>').format(value)
         return Markup(escape(str(value)))
 
     def _mapping(self, key: str, value: dict[str, Any]) -> Markup:
