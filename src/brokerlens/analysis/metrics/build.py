@@ -37,6 +37,7 @@ from brokerlens.warehouse.state import WarehouseState
 from brokerlens.warehouse.windows import month_start, next_month
 
 PACKAGE = "brokerlens.analysis.metrics"
+PASS_ROWS = 1_500_000  # customer-period rows one pass joins: 3,000,000 customers, one period
 TIER_COLUMN = "customer_tier"
 METRIC_COLUMNS = [
     ("as_of_date", "DATE"),
@@ -210,6 +211,13 @@ def _long(
     return selects
 
 
+def _passes(engine: Engine, periods: list[Period]) -> list[list[Period]]:
+    """The periods in groups of about PASS_ROWS customer-period rows (at least one period)."""
+    found = engine.fetch("SELECT count(*) AS n FROM metric_customers").column(0)[0].as_py()
+    size = max(1, PASS_ROWS // max(int(found or 0), 1))
+    return [periods[i : i + size] for i in range(0, len(periods), size)]
+
+
 def build_metrics(src: MetricInputs, catalog: Metrics) -> int:
     """Write the metrics of T; returns its rows."""
     engine, warehouse, as_of = src.engine, src.warehouse, src.as_of
@@ -262,14 +270,14 @@ def build_metrics(src: MetricInputs, catalog: Metrics) -> int:
     chosen = {b: [m for m in catalog.values() if m.base == b] for b, _, _ in bases}
     summed_by = {b: _sums(chosen[b]) for b, _, _ in bases if chosen[b]}
     fine_files: dict[str, list[Path]] = {b: [] for b in summed_by}
-    # One period at a time: the joins of 3,000,000 customers' rows for every period at once
-    # outgrow the engine's memory cap; the fine sums of each period are small.
-    for i, period in enumerate(periods):
-        engine.register_table("metric_periods", periods_table([period]))
+    # A few periods a pass: the joins of 3,000,000 customers' rows for every period at once
+    # outgrow the engine's memory cap (there, one period a pass); a small book takes them all
+    # in one pass (each pass is a job on Spark). The fine sums of each pass are small.
+    for i, batch in enumerate(_passes(engine, periods)):
+        engine.register_table("metric_periods", periods_table(batch))
         engine.create_view(
             "metric_flows",
-            "SELECT * FROM metric_flows_all WHERE period = :period",
-            {"period": period.name},
+            "SELECT * FROM metric_flows_all WHERE period IN (SELECT period FROM metric_periods)",
         )
         engine.create_view("metric_base", load_sql(PACKAGE, "metric_base").sql)
         engine.create_view("metric_products", load_sql(PACKAGE, "metric_products").sql, params)
