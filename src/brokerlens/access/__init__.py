@@ -23,6 +23,13 @@ from brokerlens.access.masking import (
 )
 from brokerlens.access.org import OrgNames, list_staff, org_names, org_tree
 from brokerlens.access.scope import customer_scope
+from brokerlens.access.groups import (
+    group_changes,
+    group_history,
+    group_members_as_of,
+    preview_tree,
+    refresh_group_members,
+)
 from brokerlens.access.segments import (
     Segment,
     create_segment,
@@ -100,6 +107,11 @@ __all__ = [
     "record_confirmation",
     "record_warning",
     "refresh_segment_counts",
+    "group_changes",
+    "group_history",
+    "group_members_as_of",
+    "preview_tree",
+    "refresh_group_members",
     "rescore_findings",
     "reveal",
     "search_audit",

@@ -322,16 +322,23 @@ def node_clause(node: Node, ctx: TreeContext, path: str) -> ColumnElement[bool]:
     return leaf_clause(node, ctx, path)
 
 
-def tree_clause(nodes: list[Node], ctx: TreeContext, where: str = "conditions") -> Any:
-    """The nodes ANDed, as one boolean over the profile table."""
+def tree_clause(
+    nodes: list[Node], ctx: TreeContext, where: str = "conditions", *, single: bool = False
+) -> Any:
+    """The nodes ANDed, as one boolean over the profile table (`single`: the request gave one
+    node, named `where` itself in errors)."""
     if not nodes:
         return sa.true()
+    if single and len(nodes) == 1:
+        return node_clause(nodes[0], ctx, where)
     return sa.and_(*(node_clause(n, ctx, f"{where}[{i}]") for i, n in enumerate(nodes)))
 
 
-def node_clauses(nodes: list[Node], ctx: TreeContext) -> list[tuple[str, ColumnElement[bool]]]:
+def node_clauses(
+    nodes: list[Node], ctx: TreeContext, *, single: bool = False
+) -> list[tuple[str, ColumnElement[bool]]]:
     """(path, clause) of every node of the tree, depth first: the live count's parts."""
     out: list[tuple[str, ColumnElement[bool]]] = []
-    for path, node, _ in walk(nodes):
+    for path, node, _ in walk(nodes, single=single):
         out.append((path, node_clause(node, ctx, path)))
     return out

@@ -96,7 +96,7 @@ def _checked(
     conditions = parse_nodes(
         [c if isinstance(c, dict) else c.model_dump(mode="json", by_alias=True) for c in conditions]
     )
-    _check_refs(connection, principal, conditions, segment_id)
+    check_refs(connection, principal, conditions, segment_id)
     # fields, values and personal fields checked (a permitted use audited)
     snapshot = served_snapshot_on(connection)
     check_conditions(
@@ -105,7 +105,7 @@ def _checked(
     return dump_nodes(conditions)
 
 
-def _check_refs(
+def check_refs(
     connection: sa.Connection, principal: Principal, nodes: list[Node], segment_id: int | None
 ) -> None:
     """`in_group` references: groups the user can see, and no cycle back to this one."""
