@@ -36,7 +36,10 @@ from brokerlens.warehouse.views import create_computed_views
 
 RICH = {"field": "total_assets_t", "op": "ge", "value": 200_000}
 B1 = {"field": "branch_id", "op": "eq", "value": "B1"}
-TREE = [{"any": [RICH, {"not": B1}]}, {"not": {"field": "customer_id", "op": "eq", "value": "C009"}}]
+TREE = [
+    {"any": [RICH, {"not": B1}]},
+    {"not": {"field": "customer_id", "op": "eq", "value": "C009"}},
+]
 
 
 @pytest.fixture(params=READERS)
@@ -111,14 +114,24 @@ def test_alert_days_and_no_contact_leaves(world: World) -> None:
         c.execute(
             alerts.insert(),
             [
-                {"as_of_date": AS_OF, "customer_id": "C001", "alert_id": "big_out", "created_at": now},
+                {
+                    "as_of_date": AS_OF,
+                    "customer_id": "C001",
+                    "alert_id": "big_out",
+                    "created_at": now,
+                },
                 {
                     "as_of_date": AS_OF - dt.timedelta(days=20),
                     "customer_id": "C002",
                     "alert_id": "big_out",
                     "created_at": now,
                 },
-                {"as_of_date": AS_OF, "customer_id": "C003", "alert_id": "other", "created_at": now},
+                {
+                    "as_of_date": AS_OF,
+                    "customer_id": "C003",
+                    "alert_id": "other",
+                    "created_at": now,
+                },
             ],
         )
         for customer, at in (("C001", day), ("C004", day - dt.timedelta(days=100))):

@@ -12,6 +12,13 @@ from brokerlens.access.customers import (
 )
 from brokerlens.access.detail import AssetPoint, CustomerFacts
 from brokerlens.access.exports import MAX_EXPORT_ROWS, export_customers, export_segment
+from brokerlens.access.groups import (
+    group_changes,
+    group_history,
+    group_members_as_of,
+    preview_tree,
+    refresh_group_members,
+)
 from brokerlens.access.home import HomeSummary, home_summary
 from brokerlens.access.masking import (
     age_band,
@@ -23,13 +30,6 @@ from brokerlens.access.masking import (
 )
 from brokerlens.access.org import OrgNames, list_staff, org_names, org_tree
 from brokerlens.access.scope import customer_scope
-from brokerlens.access.groups import (
-    group_changes,
-    group_history,
-    group_members_as_of,
-    preview_tree,
-    refresh_group_members,
-)
 from brokerlens.access.segments import (
     Segment,
     create_segment,
@@ -90,6 +90,9 @@ __all__ = [
     "export_customers",
     "export_segment",
     "get_segment",
+    "group_changes",
+    "group_history",
+    "group_members_as_of",
     "holdings_above_class",
     "home_summary",
     "list_customers",
@@ -103,15 +106,12 @@ __all__ = [
     "org_tree",
     "parse_conditions",
     "parse_query",
+    "preview_tree",
     "record_audit",
     "record_confirmation",
     "record_warning",
-    "refresh_segment_counts",
-    "group_changes",
-    "group_history",
-    "group_members_as_of",
-    "preview_tree",
     "refresh_group_members",
+    "refresh_segment_counts",
     "rescore_findings",
     "reveal",
     "search_audit",

@@ -213,9 +213,7 @@ def walk(
 def leaves(nodes: list[Node]) -> list[tuple[str, Leaf]]:
     """(path, leaf) of every leaf, depth first: a leaf's place is its bit in the why masks."""
     return [
-        (path, node)  # type: ignore[misc]
-        for path, node, _ in walk(nodes)
-        if not isinstance(node, AllOf | AnyOf | NotOf)
+        (path, node) for path, node, _ in walk(nodes) if not isinstance(node, AllOf | AnyOf | NotOf)
     ]
 
 

@@ -36,7 +36,6 @@ from brokerlens.access.condition_tree import (
     InGroupLeaf,
     Leaf,
     NoContactLeaf,
-    Node,
     StaffLeaf,
     TeamLeaf,
     TreeContext,
@@ -150,7 +149,9 @@ def preview_tree(
             scope_sql, scope_params = duckdb_sql(scope)
             sql = f"SELECT {select} FROM {parquet_source(path)} WHERE {scope_sql}"
             found = columnar.remember(
-                path, (sql, tuple(_hashable(params + scope_params))), lambda: _one(sql, params + scope_params)
+                path,
+                (sql, tuple(_hashable(params + scope_params))),
+                lambda: _one(sql, params + scope_params),
             )
         else:
             found = connection.execute(
@@ -319,7 +320,9 @@ def _members_columnar(path: str, groups: list[_Group]) -> pa.Table:
 def _empty_members() -> pa.Table:
     return pa.table(
         {"group_id": pa.array([], pa.int64()), "customer_id": [], "bits": pa.array([], pa.int64())},
-        schema=pa.schema([("group_id", pa.int64()), ("customer_id", pa.string()), ("bits", pa.int64())]),
+        schema=pa.schema(
+            [("group_id", pa.int64()), ("customer_id", pa.string()), ("bits", pa.int64())]
+        ),
     )
 
 
@@ -426,7 +429,8 @@ def refresh_group_members(db: sa.Engine, settings: Settings) -> int:
             duck.register("skipped_", pa.table({"group_id": pa.array(skipped, pa.int64())}))
             members = duck.sql(
                 "SELECT group_id, customer_id, bits FROM now_ UNION ALL "
-                "SELECT group_id, customer_id, bits FROM before_ SEMI JOIN skipped_ USING (group_id) "
+                "SELECT group_id, customer_id, bits FROM before_ "
+                "SEMI JOIN skipped_ USING (group_id) "
                 "ORDER BY group_id, customer_id"
             ).to_arrow_table()
             changed = duck.sql(
@@ -529,9 +533,7 @@ def _scoped_ids(
         return None
     return {
         str(c)
-        for c in connection.execute(
-            sa.select(snapshot.table.c.customer_id).where(clause)
-        ).scalars()
+        for c in connection.execute(sa.select(snapshot.table.c.customer_id).where(clause)).scalars()
     }
 
 
@@ -599,12 +601,16 @@ def group_changes(
         chunk = found[(page - 1) * page_size : page * page_size]
         ids = [r["customer_id"] for r in chunk]
         table_ = snapshot.table
-        by_id = {
-            str(r["customer_id"]): dict(r)
-            for r in connection.execute(
-                sa.select(table_).where(table_.c.customer_id.in_(ids))
-            ).mappings()
-        } if ids else {}
+        by_id = (
+            {
+                str(r["customer_id"]): dict(r)
+                for r in connection.execute(
+                    sa.select(table_).where(table_.c.customer_id.in_(ids))
+                ).mappings()
+            }
+            if ids
+            else {}
+        )
     rows = [
         ChangeRow(
             r["customer_id"],
@@ -619,7 +625,12 @@ def group_changes(
         principal,
         "view_group_changes",
         ids,
-        {"segment_id": group_id, "as_of_date": as_of.isoformat(), "page": page, "total": len(found)},
+        {
+            "segment_id": group_id,
+            "as_of_date": as_of.isoformat(),
+            "page": page,
+            "total": len(found),
+        },
     )
     return ChangesPage(as_of, rows, len(found), page, page_size)
 

@@ -174,5 +174,4 @@ def condition_clause(
     return operator.sql(column, value)
 
 
-
 profile_clause = condition_clause
