@@ -12,6 +12,13 @@ from brokerlens.access.customers import (
 )
 from brokerlens.access.detail import AssetPoint, CustomerFacts
 from brokerlens.access.exports import MAX_EXPORT_ROWS, export_customers, export_segment
+from brokerlens.access.groups import (
+    group_changes,
+    group_history,
+    group_members_as_of,
+    preview_tree,
+    refresh_group_members,
+)
 from brokerlens.access.home import HomeSummary, home_summary
 from brokerlens.access.masking import (
     age_band,
@@ -83,6 +90,9 @@ __all__ = [
     "export_customers",
     "export_segment",
     "get_segment",
+    "group_changes",
+    "group_history",
+    "group_members_as_of",
     "holdings_above_class",
     "home_summary",
     "list_customers",
@@ -96,9 +106,11 @@ __all__ = [
     "org_tree",
     "parse_conditions",
     "parse_query",
+    "preview_tree",
     "record_audit",
     "record_confirmation",
     "record_warning",
+    "refresh_group_members",
     "refresh_segment_counts",
     "rescore_findings",
     "reveal",

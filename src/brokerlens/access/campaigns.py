@@ -36,7 +36,14 @@ from brokerlens.access.approvals import (
     request_approval,
 )
 from brokerlens.access.audit import record_audit
-from brokerlens.access.conditions import Condition, CustomerQuery, Filters, compile_query
+from brokerlens.access.conditions import (
+    Condition,
+    CustomerQuery,
+    Filters,
+    Node,
+    compile_query,
+    parse_conditions,
+)
 from brokerlens.access.exports import MAX_EXPORT_ROWS, CsvText, export_name
 from brokerlens.access.org import ancestors, descendants, parents, principal_unit
 from brokerlens.access.recommended import FIELD as RECOMMENDED
@@ -440,7 +447,7 @@ def get_campaign(db: sa.Engine, principal: Principal, campaign_id: int) -> Campa
 # --- launch -----------------------------------------------------------------------------------
 
 
-def _source_conditions(connection: sa.Connection, campaign: Campaign) -> list[Condition]:
+def _source_conditions(connection: sa.Connection, campaign: Campaign) -> list[Node]:
     if campaign.source_kind == "product_targets":
         return [Condition(field=RECOMMENDED, op="eq", value=campaign.source_id)]
     stored = connection.execute(
@@ -448,7 +455,7 @@ def _source_conditions(connection: sa.Connection, campaign: Campaign) -> list[Co
     ).first()
     if stored is None:
         raise InvalidRequest(f"segment: segment {campaign.source_id} no longer exists")
-    return [Condition.model_validate(c) for c in stored[0] or []]
+    return parse_conditions(stored[0] or [])  # a nested group (issue 25) too
 
 
 @dataclass(frozen=True)

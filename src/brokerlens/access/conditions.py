@@ -14,22 +14,35 @@ on a value they would see masked (Forbidden, naming the field); a user with it i
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.sql.elements import ColumnElement
 
 from brokerlens.access.audit import record_audit
-from brokerlens.access.churn_condition import FIELD as CHURN_PROBABILITY
-from brokerlens.access.churn_condition import churn_clause
+from brokerlens.access.condition_tree import (
+    Node,
+    TreeContext,
+    leaves,
+    parse_nodes,
+    tree_clause,
+)
+from brokerlens.access.leaf import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_IN_VALUES,
+    NO_VALUE_OPS,
+    OPERATORS,
+    OPS,
+    Condition,
+    Op,
+    Operator,
+    _column,
+    condition_clause,
+)
 from brokerlens.access.masking import PERSONAL_FIELDS
-from brokerlens.access.recommended import FIELD as RECOMMENDED_PRODUCT
-from brokerlens.access.recommended import recommended_clause
 from brokerlens.access.render import Where, duckdb_order, duckdb_where, like_escape
 from brokerlens.access.scope import customers_in, scope_clause, served_by, unit_staff
 from brokerlens.access.snapshot import Snapshot
@@ -37,39 +50,28 @@ from brokerlens.auth.principal import Permission, Principal
 from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest
 
+__all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "MAX_IN_VALUES",
+    "NO_VALUE_OPS",
+    "OPERATORS",
+    "OPS",
+    "Condition",
+    "CustomerQuery",
+    "Filters",
+    "Node",
+    "Op",
+    "Operator",
+    "check_conditions",
+    "compile_query",
+    "condition_clause",
+    "parse_conditions",
+    "parse_query",
+    "personal_uses",
+]
+
 MAX_PAGE_SIZE = 200
-MAX_IN_VALUES = 1000
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-
-Arity = Literal["none", "one", "list", "pair"]
-
-
-@dataclass(frozen=True)
-class Operator:
-    """One condition operator: how many values it takes and its SQL (SQLAlchemy Core)."""
-
-    arity: Arity
-    sql: Callable[[ColumnElement[Any], Any], ColumnElement[bool]]
-
-
-# Every operator, once. A new one is a line here and its name in `Op` (checked at import).
-OPERATORS: dict[str, Operator] = {
-    "eq": Operator("one", lambda column, value: column == value),
-    "ne": Operator("one", lambda column, value: column != value),
-    "in": Operator("list", lambda column, values: column.in_(values)),
-    "gt": Operator("one", lambda column, value: column > value),
-    "ge": Operator("one", lambda column, value: column >= value),
-    "lt": Operator("one", lambda column, value: column < value),
-    "le": Operator("one", lambda column, value: column <= value),
-    "between": Operator("pair", lambda column, pair: column.between(pair[0], pair[1])),
-    "is_null": Operator("none", lambda column, _: column.is_(None)),
-    "not_null": Operator("none", lambda column, _: column.is_not(None)),
-}
-Op = Literal["eq", "ne", "in", "gt", "ge", "lt", "le", "between", "is_null", "not_null"]
-OPS: tuple[str, ...] = tuple(OPERATORS)
-NO_VALUE_OPS = frozenset(name for name, op in OPERATORS.items() if op.arity == "none")
-if set(get_args(Op)) != set(OPERATORS):  # pragma: no cover - a definition error
-    raise RuntimeError("conditions.Op and conditions.OPERATORS name different operators")
 
 # What the free-text search looks in, once: (column, how the text must match).
 SEARCH_TARGETS: tuple[tuple[str, Literal["prefix", "contains"]], ...] = (
@@ -78,18 +80,11 @@ SEARCH_TARGETS: tuple[tuple[str, Literal["prefix", "contains"]], ...] = (
 )
 
 
-class Condition(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    field: str = Field(min_length=1, max_length=100)
-    op: Op
-    value: Any = None
-
-
 class CustomerQuery(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    conditions: list[Condition] = Field(default_factory=list)
+    # profile leaves ({field, op, value}) or, for a group (issue 25), nested nodes: ANDed
+    conditions: list[Node] = Field(default_factory=list)
     branch_id: str | None = None
     team_id: str | None = None
     staff_id: str | None = None
@@ -116,117 +111,9 @@ def parse_query(data: dict[str, Any]) -> CustomerQuery:
         raise InvalidRequest(_validation_message(exc)) from None
 
 
-def parse_conditions(data: list[Any]) -> list[Condition]:
-    try:
-        return [Condition.model_validate(item) for item in data]
-    except ValidationError as exc:
-        raise InvalidRequest(f"conditions: {_validation_message(exc)}") from None
-
-
-def _column(snapshot: Snapshot, name: str, what: str = "field") -> sa.Column[Any]:
-    if snapshot.column(name) is None:
-        raise InvalidRequest(
-            f"{what} {name[:100]!r} is not a column of the published profile",
-            hint="use one of the profile's columns (see the column list)",
-        )
-    return snapshot.table.c[name]
-
-
-def _coerce(kind: str, field: str, value: Any) -> Any:
-    try:
-        if value is None:
-            raise ValueError("a value is needed")
-        if kind == "number":
-            if isinstance(value, bool):
-                raise ValueError("not a number")
-            number = float(value)
-            if not math.isfinite(number):  # NaN compares differently in each database
-                raise ValueError("not a finite number")
-            return number
-        if kind == "integer":
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise ValueError("not a whole number")
-            whole = int(value)
-            if not INT64_MIN <= whole <= INT64_MAX:  # past what the stores' integers hold
-                raise ValueError("too large a number")
-            return whole
-        if kind == "date":
-            return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-        if kind == "boolean":
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in ("true", "1", "yes"):
-                return True
-            if text in ("false", "0", "no"):
-                return False
-            raise ValueError("not true or false")
-        if isinstance(value, list | dict):
-            raise ValueError("not a single text value")
-        text = str(value)
-        if "\x00" in text:  # PostgreSQL's text holds none
-            raise ValueError("a NUL character")
-        return text
-    except (TypeError, ValueError) as exc:
-        raise InvalidRequest(
-            f"condition on {field!r}: value {str(value)[:50]!r} does not fit a {kind} column "
-            f"({exc})"
-        ) from None
-
-
-def _values(operator: Operator, kind: str, field: str, op: str, value: Any) -> Any:
-    """The condition's value(s) checked for the operator's arity and converted."""
-    if operator.arity == "none":
-        return None
-    if operator.arity == "list":
-        if not isinstance(value, list) or not value or len(value) > MAX_IN_VALUES:
-            raise InvalidRequest(
-                f"condition on {field!r}: `{op}` needs a list of 1 to {MAX_IN_VALUES} values"
-            )
-        return [_coerce(kind, field, v) for v in value]
-    if operator.arity == "pair":
-        if not isinstance(value, list) or len(value) != 2:
-            raise InvalidRequest(f"condition on {field!r}: `{op}` needs [low, high]")
-        return [_coerce(kind, field, value[0]), _coerce(kind, field, value[1])]
-    return _coerce(kind, field, value)
-
-
-def condition_clause(
-    snapshot: Snapshot,
-    condition: Condition,
-    settings: Settings | None = None,
-    *,
-    require_run: bool = False,
-) -> ColumnElement[bool]:
-    """The SQL for one condition, its field checked and its value bound. `recommended_product`
-    (a product's target customers, `recommended`) and `churn_probability` (the newest stored
-    churn scores, `churn_condition`) are no profile columns: they need `settings` to find the
-    newest recommendation run or churn scores."""
-    if condition.field == RECOMMENDED_PRODUCT:
-        return recommended_clause(
-            snapshot.table,
-            snapshot.as_of_date,
-            condition.op,
-            condition.value,
-            settings,
-            require_run=require_run,
-        )
-    if condition.field == CHURN_PROBABILITY:  # issue 20: the newest stored churn scores
-        return churn_clause(
-            snapshot.table,
-            snapshot.as_of_date,
-            condition.op,
-            condition.value,
-            settings,
-            require_scores=require_run,
-        )
-    column = _column(snapshot, condition.field)
-    info = snapshot.column(condition.field)
-    operator = OPERATORS[condition.op]
-    value = _values(
-        operator, info.type if info else "text", condition.field, condition.op, condition.value
-    )
-    return operator.sql(column, value)
+def parse_conditions(data: list[Any] | dict[str, Any]) -> list[Node]:
+    """A group's conditions: a list of nodes (ANDed) or one node (`condition_tree`)."""
+    return parse_nodes(data)
 
 
 def search_clause(snapshot: Snapshot, search: str, personal: bool = False) -> ColumnElement[bool]:
@@ -275,7 +162,9 @@ def personal_uses(
     """Personal fields whose hidden value the query's result would depend on:
     {field: ["condition <op>" | "sort" | "search", ...]}."""
     uses: dict[str, list[str]] = {}
-    for condition in query.conditions:
+    for _, condition in leaves(query.conditions):  # every leaf of a nested group too
+        if not isinstance(condition, Condition):
+            continue
         # Whether a value is there is shown (masked) anyway: is_null / not_null stay open.
         if condition.field in PERSONAL_FIELDS and OPERATORS[condition.op].arity != "none":
             uses.setdefault(condition.field, []).append(f"condition {condition.op}")
@@ -350,7 +239,9 @@ def compile_query(
     day = snapshot.as_of_date
     resolve = connection if columnar else None
     where = [scope_clause(principal, table, day, resolve_on=resolve)]
-    where += [condition_clause(snapshot, c, settings) for c in query.conditions]
+    if query.conditions:
+        context = TreeContext(snapshot, connection, day, columnar=columnar, settings=settings)
+        where.append(tree_clause(query.conditions, context))
     if query.branch_id:
         where.append(table.c.branch_id == query.branch_id)
     if query.team_id:
@@ -366,7 +257,7 @@ def check_conditions(
     connection: sa.Connection,
     principal: Principal,
     snapshot: Snapshot,
-    conditions: list[Condition],
+    conditions: list[Node],
     *,
     purpose: str,
     settings: Settings | None = None,
@@ -377,5 +268,7 @@ def check_conditions(
     check_personal(
         connection, principal, personal_uses(snapshot, query, searching_personal=False), purpose
     )
-    for condition in conditions:
-        condition_clause(snapshot, condition, settings, require_run=True)
+    context = TreeContext(
+        snapshot, connection, snapshot.as_of_date, settings=settings, require_run=True
+    )
+    tree_clause(conditions, context)

@@ -15,6 +15,7 @@ from brokerlens.access.conditions import (
     Condition,
     CustomerQuery,
     Filters,
+    Node,
     compile_query,
 )
 from brokerlens.access.detail import (
@@ -198,7 +199,7 @@ def count_customers(
 ) -> int:
     with db.connect() as connection:
         snapshot = served_snapshot_on(connection)
-        query = CustomerQuery(conditions=conditions or [])
+        query = CustomerQuery(conditions=list[Node](conditions or []))
         return count_filtered(
             connection, principal, snapshot, query, purpose="count", settings=settings
         )

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from brokerlens.access import columnar
 from brokerlens.access.audit import audit_read, record_audit
+from brokerlens.access.condition_tree import Node, dump_nodes, group_refs, parse_nodes
 from brokerlens.access.conditions import (
-    Condition,
     CustomerQuery,
     check_conditions,
     compile_query,
@@ -52,7 +52,7 @@ class Segment:
     owner: str | None
     visibility: str
     unit_id: str | None
-    conditions: list[Condition]
+    conditions: list[Node]  # ANDed; a node may nest (issue 25, condition_tree)
     created_at: dt.datetime | None
     updated_at: dt.datetime | None
     editable: bool
@@ -84,23 +84,45 @@ def _checked(
     connection: sa.Connection,
     principal: Principal,
     name: str,
-    conditions: list[Condition],
+    conditions: list[Node] | list[Any],
     visibility: str,
     settings: Settings | None = None,
+    segment_id: int | None = None,
 ) -> list[dict[str, Any]]:
     if not name or not name.strip() or len(name) > 200:
         raise InvalidRequest("name: give the segment a name of 1 to 200 characters")
     if visibility not in VISIBILITIES:
         raise InvalidRequest(f"visibility: one of {VISIBILITIES}")
-    conditions = [
-        c if isinstance(c, Condition) else Condition.model_validate(c) for c in conditions
-    ]
+    conditions = parse_nodes(
+        [c if isinstance(c, dict) else c.model_dump(mode="json", by_alias=True) for c in conditions]
+    )
+    check_refs(connection, principal, conditions, segment_id)
     # fields, values and personal fields checked (a permitted use audited)
     snapshot = served_snapshot_on(connection)
     check_conditions(
         connection, principal, snapshot, conditions, purpose="segment", settings=settings
     )
-    return [c.model_dump(mode="json") for c in conditions]
+    return dump_nodes(conditions)
+
+
+def check_refs(
+    connection: sa.Connection, principal: Principal, nodes: list[Node], segment_id: int | None
+) -> None:
+    """`in_group` references: groups the user can see, and no cycle back to this one."""
+    todo, seen = list(group_refs(nodes)), set()
+    for ref in todo:
+        _get(connection, principal, ref)  # NotFound alike for one the user cannot see
+    while todo:
+        ref = todo.pop()
+        if ref == segment_id:
+            raise InvalidRequest(f"conditions: in_group {ref} makes a cycle back to this group")
+        if ref in seen:
+            continue
+        seen.add(ref)
+        stored = connection.execute(
+            sa.select(segments.c.conditions).where(segments.c.segment_id == ref)
+        ).scalar()
+        todo += group_refs(parse_nodes(stored or []))
 
 
 def _share_unit(connection: sa.Connection, principal: Principal, asked: str | None = None) -> str:
@@ -129,7 +151,7 @@ def _record(row: Any, principal: Principal) -> Segment:
         owner=row["owner"],
         visibility=row["visibility"],
         unit_id=row["unit_id"],
-        conditions=[Condition.model_validate(c) for c in row["conditions"] or []],
+        conditions=parse_nodes(row["conditions"] or []),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         editable=row["owner_user_id"] == principal.user_id,
@@ -159,7 +181,7 @@ def create_segment(
     db: sa.Engine,
     principal: Principal,
     name: str,
-    conditions: list[Condition],
+    conditions: list[Any],
     *,
     visibility: Visibility = "private",
     description: str | None = None,
@@ -215,7 +237,7 @@ def update_segment(
     segment_id: int,
     *,
     name: str | None = None,
-    conditions: list[Condition] | None = None,
+    conditions: list[Any] | None = None,
     visibility: Visibility | None = None,
     description: str | None = None,
     unit_id: str | None = None,
@@ -231,6 +253,7 @@ def update_segment(
             conditions if conditions is not None else item.conditions,
             new_visibility,
             settings,
+            segment_id,
         )
         unit = item.unit_id
         if new_visibility == "unit" and (unit is None or unit_id is not None):
@@ -270,7 +293,7 @@ def _change(item: Segment, before: Segment | None = None) -> dict[str, Any]:
         "segment_id": item.segment_id,
         "name": item.name,
         "visibility": item.visibility,
-        "conditions": [c.model_dump(mode="json") for c in item.conditions],
+        "conditions": dump_nodes(item.conditions),
     }
     if before is not None:
         detail["before"] = _change(before)
@@ -340,7 +363,7 @@ def _members_page(
         return page_of(connection, snapshot, filters, query)
 
 
-def segment_conditions(db: sa.Engine, principal: Principal, segment_id: int) -> list[Condition]:
+def segment_conditions(db: sa.Engine, principal: Principal, segment_id: int) -> list[Node]:
     with db.connect() as connection:
         return list(_get(connection, principal, segment_id).conditions)
 
@@ -381,7 +404,7 @@ def refresh_segment_counts(db: sa.Engine, settings: Settings | None = None) -> i
         ).all()
         for row in owners:
             try:
-                conditions = [Condition.model_validate(c) for c in row.conditions or []]
+                conditions = parse_nodes(row.conditions or [])
                 filters = compile_query(
                     connection,
                     _owner(row),

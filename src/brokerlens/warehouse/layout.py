@@ -35,6 +35,9 @@ formed here, and nowhere else.
 - `points/awards/<T>.parquet`: the points the earning rules awarded for T (issue 23; one file a
   date, replaced by a re-run of T), sorted by customer; `points/summary/<T>.parquet`: the same
   per branch, rule and expiry (the points report reads these).
+- `groups/members.parquet`: every dynamic group's members as of the newest refresh (issue 25);
+  `groups/changes/<T>.parquet`: who entered or left each group on T (the first refresh: all
+  entered), so the members as of D are those whose last change on or before D is `entered`.
 - `served/<snapshot id>.parquet`: the published profile's columnar copy.
 - `_run/`: a run's scratch relations (rebuilt by every run).
 The kept reports live beside the warehouse, under `<home>/reports/<T>/` (`ReportsLayout`).
@@ -359,6 +362,26 @@ class WarehouseLayout:
         return self.root / "points" / "summary" / f"{as_of.isoformat()}.parquet"
 
     # --- end points ---
+
+    # --- customer groups (issue 25): membership now, and its changes per refreshed date ---
+    @property
+    def groups_dir(self) -> Path:
+        return self.root / "groups"
+
+    @property
+    def group_members_file(self) -> Path:
+        """Every dynamic group's members as of the newest refresh (group_id, as_of_date,
+        customer_id, bits): replaced by each refresh."""
+        return self.groups_dir / "members.parquet"
+
+    def group_changes_file(self, as_of: dt.date) -> Path:
+        """Who entered or left each group on T (one file a refreshed date, replaced by a re-run)."""
+        return self.groups_dir / "changes" / f"{as_of.isoformat()}.parquet"
+
+    def group_change_dates(self) -> list[dt.date]:
+        return dated_files(self.groups_dir / "changes")
+
+    # --- end customer groups ---
 
     @property
     def suitability_dir(self) -> Path:

@@ -52,6 +52,7 @@ Kind = Literal[
     "metric_trend",  # issue 22: keyed by month (its first day)
     "points_awards",  # issue 23: the day's points awards
     "points_summary",
+    "group_changes",  # issue 25: who entered or left each group on T
 ]
 
 _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
@@ -88,6 +89,7 @@ _FILES: dict[str, Callable[[WarehouseLayout, dt.date], Path]] = {
     "metric_trend": WarehouseLayout.metric_trend_file,
     "points_awards": WarehouseLayout.points_awards_file,  # issue 23
     "points_summary": WarehouseLayout.points_summary_file,
+    "group_changes": WarehouseLayout.group_changes_file,
 }
 
 _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
@@ -118,6 +120,7 @@ _DATES: dict[str, Callable[[WarehouseLayout], list[dt.date]]] = {
     "metric_trend": WarehouseLayout.metric_trend_months,
     "points_awards": WarehouseLayout.points_award_dates,  # issue 23
     "points_summary": WarehouseLayout.points_award_dates,
+    "group_changes": WarehouseLayout.group_change_dates,
 }
 
 
@@ -154,6 +157,16 @@ def suitability_report_stamp(
     except OSError:
         return None
     return stamp or None
+
+
+def group_members_path(settings: Settings) -> Path:
+    """Where the groups' current membership is (written by `access.groups`; may be absent)."""
+    return _layout(settings).group_members_file
+
+
+def group_changes_path(settings: Settings, as_of: dt.date) -> Path:
+    """Where T's group changes are written (`kept_file(..., "group_changes", T)` reads them)."""
+    return _layout(settings).group_changes_file(as_of)
 
 
 def served_profile_file(recorded: str | None) -> str | None:

@@ -186,6 +186,19 @@ def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseL
                 f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT * FROM "
                 f"read_parquet({path_list(latest)})"
             )
+    # issue 25: group_members = every dynamic group's members as of the newest refresh;
+    # group_changes = who entered / left each group on each refreshed date (docs/groups.md)
+    if warehouse.group_members_file.is_file():
+        conn.execute(
+            "CREATE OR REPLACE VIEW group_members AS SELECT group_id, as_of_date, customer_id "
+            f"FROM read_parquet({path_list([warehouse.group_members_file])})"
+        )
+    changes = [warehouse.group_changes_file(d) for d in warehouse.group_change_dates()]
+    if changes:
+        conn.execute(
+            "CREATE OR REPLACE VIEW group_changes AS SELECT group_id, as_of_date, customer_id, "
+            f"change, reason FROM read_parquet({path_list(changes)}, union_by_name = true)"
+        )
     # issue 19 C: income per customer and day in cents, over the kept months
     income = [warehouse.income_file(m) for m in warehouse.income_months()]
     if income:

@@ -3016,6 +3016,7 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("view_churn", "查看流失预测", "Viewed churn"),
         ("view_riskpref", "查看行为风险偏好", "Viewed risk preference"),
         ("view_segment_members", "查看客户群成员", "Viewed segment members"),
+        ("view_group_changes", "查看客户分组进出明细", "Viewed group entries and exits"),
         ("view_alerts", "查看提醒收件箱", "Viewed alerts"),
         ("view_alert", "查看提醒", "Viewed an alert"),
         ("view_customer_alerts", "查看客户提醒", "Viewed a customer's alerts"),
@@ -3186,6 +3187,7 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("segment_count", "客户群计数", "Segment count"),
         ("segment_members", "客户群成员", "Segment members"),
         ("segment_refresh", "客户群刷新", "Segment refresh"),
+        ("segment_preview", "客户分组条件预览", "Group condition preview"),
         ("campaign_launch", "营销活动名单", "Campaign members"),  # issue 17
     ),
     "class_direction": _enum(

@@ -75,7 +75,7 @@ class CustomerListParams:
 
     def query(self) -> Any:
         return access.CustomerQuery(
-            conditions=conditions_from(self.filters),
+            conditions=list[access.conditions.Node](conditions_from(self.filters)),
             branch_id=self.branch_id,
             team_id=self.team_id,
             staff_id=self.staff_id,

@@ -50,14 +50,16 @@ class SegmentCreate(BaseModel):
     visibility: Literal["private", "unit"] = Field(
         default="private", description="private, or unit: shared with your unit and those below"
     )
-    conditions: list[ConditionIn] = Field(min_length=1)
+    conditions: list[dict[str, Any]] = Field(
+        min_length=1, description="conditions ANDed: {field, op, value} or nested nodes"
+    )
 
 
 class SegmentUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
     visibility: Literal["private", "unit"] | None = None
-    conditions: list[ConditionIn] | None = Field(default=None, min_length=1)
+    conditions: list[dict[str, Any]] | None = Field(default=None, min_length=1)
 
 
 class SegmentPublic(BaseModel):
@@ -93,10 +95,13 @@ def segment_public(segment: access.Segment) -> SegmentPublic:
     return SegmentPublic.model_validate(data)
 
 
-def typed_conditions(conditions: list[ConditionIn]) -> list[Any]:
-    for c in conditions:  # the value's shape, before the conditions are built from it
-        check_condition_value(c.field, c.op, c.value)
-    return conditions_from_dicts([c.model_dump() for c in conditions])
+def typed_conditions(conditions: list[ConditionIn] | list[dict[str, Any]]) -> list[Any]:
+    items = [c.model_dump() if isinstance(c, ConditionIn) else c for c in conditions]
+    if not all(set(c) <= {"field", "op", "value"} and "field" in c for c in items):
+        return items  # a nested tree (issue 25): access parses it, naming a bad node's path
+    for c in items:  # the value's shape, before the conditions are built from it
+        check_condition_value(str(c.get("field")), str(c.get("op")), c.get("value"))
+    return conditions_from_dicts(items)
 
 
 @router.get("", response_model=SegmentsPublic)
@@ -129,6 +134,100 @@ def count_unsaved(
     """The live count of conditions not yet saved (the segment builder asks as you type)."""
     conditions = typed_conditions(body.conditions)
     return CountOut(count=access.count_customers(db, principal, conditions, settings))
+
+
+class PreviewIn(BaseModel):
+    conditions: list[Any] | dict[str, Any] = Field(
+        description="a condition tree: a list of nodes (ANDed) or one node (docs/groups.md)"
+    )
+
+
+class NodeCountOut(BaseModel):
+    path: str
+    count: int
+
+
+class PreviewOut(BaseModel):
+    total: int
+    nodes: list[NodeCountOut]
+    as_of_date: dt.date
+
+
+@router.post("/preview", response_model=PreviewOut)
+def preview_tree(
+    body: PreviewIn, db: DbDep, settings: SettingsDep, principal: ReaderDep
+) -> PreviewOut:
+    """The live count of a condition tree and of each of its nodes, within your scope (issue
+    25: the group builder shows how each condition narrows). A bad node: 400 naming its path."""
+    found = access.preview_tree(db, principal, body.conditions, settings)
+    return PreviewOut.model_validate(jsonable_encoder(found))
+
+
+class HistoryDayOut(BaseModel):
+    as_of_date: dt.date
+    entered: int
+    left: int
+    members: int
+
+
+@router.get("/{segment_id}/history", response_model=list[HistoryDayOut])
+def group_history(
+    segment_id: IdPath, db: DbDep, settings: SettingsDep, principal: ReaderDep
+) -> list[HistoryDayOut]:
+    """Per refreshed date: how many of your customers entered and left the group."""
+    days = access.group_history(db, principal, segment_id, settings)
+    return [HistoryDayOut.model_validate(jsonable_encoder(d)) for d in days]
+
+
+class ChangeOut(BaseModel):
+    customer_id: str
+    change: str
+    reason: str | None = None
+    row: dict[str, Any]
+
+
+class ChangesOut(BaseModel):
+    as_of_date: dt.date
+    rows: list[ChangeOut]
+    total: int
+    page: int
+    page_size: int
+
+
+@router.get("/{segment_id}/changes", response_model=ChangesOut)
+def group_changes(
+    segment_id: IdPath,
+    db: DbDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    date: Annotated[dt.date, Query(description="a refreshed date")],
+    page: PageQuery = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ChangesOut:
+    """Who of your customers entered or left the group on `date`, and why (masked, audited)."""
+    found = access.group_changes(
+        db, principal, segment_id, settings, date, page=page, page_size=page_size
+    )
+    return ChangesOut.model_validate(jsonable_encoder(found))
+
+
+class MembersAsOfOut(BaseModel):
+    as_of_date: dt.date
+    customer_ids: list[str]
+    count: int
+
+
+@router.get("/{segment_id}/members-as-of", response_model=MembersAsOfOut)
+def members_as_of(
+    segment_id: IdPath,
+    db: DbDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    date: Annotated[dt.date, Query(description="a refreshed date")],
+) -> MembersAsOfOut:
+    """The group's members (your customers) as of a refreshed date (audited)."""
+    ids = access.group_members_as_of(db, principal, segment_id, settings, date)
+    return MembersAsOfOut(as_of_date=date, customer_ids=ids, count=len(ids))
 
 
 @router.get("/{segment_id}", response_model=SegmentPublic)
