@@ -24,7 +24,12 @@ from brokerlens.access.audit import record_audit
 from brokerlens.access.conditions import CustomerQuery, compile_query
 from brokerlens.access.group_access import STATIC
 from brokerlens.access.scope import customer_scope
-from brokerlens.access.segments import Segment, create_segment, editable_segment
+from brokerlens.access.segments import (
+    Segment,
+    create_segment,
+    editable_segment,
+    list_segments,
+)
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.auth.principal import Principal
 from brokerlens.config import Settings
@@ -80,6 +85,12 @@ def create_static_group(
         unit_id=unit_id,
         kind=STATIC,
     )
+
+
+def addable_groups(db: sa.Engine, principal: Principal) -> list[Segment]:
+    """The static groups the principal may add customers to: their own, or shared with them as
+    editable."""
+    return [s for s in list_segments(db, principal) if s.kind == STATIC and s.editable]
 
 
 def _static(connection: sa.Connection, principal: Principal, segment_id: int) -> Segment:

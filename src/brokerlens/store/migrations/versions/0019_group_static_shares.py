@@ -53,7 +53,9 @@ def upgrade() -> None:
         sa.Column("shared_by", sa.Integer(), nullable=True),
         sa.Column("shared_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["segment_id"], ["segments.segment_id"], name=op.f("fk_segment_shares_segment_id_segments")
+            ["segment_id"],
+            ["segments.segment_id"],
+            name=op.f("fk_segment_shares_segment_id_segments"),
         ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.user_id"], name=op.f("fk_segment_shares_user_id_users")
