@@ -66,10 +66,10 @@ DAY = dt.date(2025, 3, 14)
 def test_every_earlier_revision_is_covered() -> None:
     # the chain as shipped: 0001..0007, then 0008 / 0009 / 0010 side by side, merged by 0013;
     # then issue 23's parts side by side on 0013 (points 0014, the knowledge base 0015,
-    # training 0016, notices 0017), merged by 0018
-    parts = ("0013", "0014", "0015", "0016", "0017")
+    # training 0016, notices 0017), merged by 0018; issue 25's groups 0019
+    parts = ("0013", "0014", "0015", "0016", "0017", "0018")
     assert [*(f"{n:04d}" for n in range(1, 11)), *parts] == EARLIER
-    assert {"0018"} == HEADS
+    assert {"0019"} == HEADS
 
 
 # Values the application parses (not only stores): a user it can sign in.

@@ -48,6 +48,7 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     ("PATCH", "/api/segments/{segment_id}"): "edits the caller's condition list",
     ("DELETE", "/api/segments/{segment_id}"): "deletes the caller's condition list",
     ("GET", "/api/segments/{segment_id}/count"): "a count; no customer rows",
+    ("GET", "/api/segments/{segment_id}/shares"): "who a group is shared with; no customer rows",
     ("GET", "/api/org/tree"): "the organisation's units; no customer data",
     ("GET", "/api/org/staff"): "staff names and units; no customer data",
     ("GET", "/api/audit"): "the audit log itself (read_audit); reading it is not re-audited",
@@ -251,6 +252,20 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
         ("POST", "/api/complaints/{complaint_id}/reopen"): {"json": {"reason": "审计巡检"}},
         ("GET", "/api/complaints/summary"): {"params": {"year": 2025}},
         ("GET", "/api/complaints/summary/export.{fmt}"): {"params": {"year": 2025}},
+        # issue 25: the walk's static group given a customer, by id, by a query, by a list
+        ("POST", "/api/segments/{segment_id}/members"): {
+            "json": {"customer_ids": [walk.params["customer_id"]]}
+        },
+        ("POST", "/api/segments/{segment_id}/members/remove"): {
+            "json": {"match": {"search": walk.params["customer_id"]}}
+        },
+        ("POST", "/api/segments/{segment_id}/members/upload"): {
+            "content": f"customer_id\n{walk.params['customer_id']}\n".encode(),
+            "headers": {"content-type": "text/csv"},
+        },
+        ("POST", "/api/segments/{segment_id}/shares"): {
+            "json": {"user": walk.params["share_user"], "can_edit": False}
+        },
         ("POST", "/api/campaigns"): {
             "json": {
                 "name": "walk",
@@ -410,6 +425,25 @@ def _prepare(me: SignedIn, hq: SignedIn, settings: Settings) -> Walk:
     )
     assert made.status_code == 201, made.text
     walk.params["segment_id"] = made.json()["segment_id"]
+    # issue 25: a static group of the walk's, its members changed and shared by hand
+    static = me.client.post(
+        "/api/segments", json={"name": "walk static", "kind": "static"}, headers=me.headers()
+    )
+    assert static.status_code == 201, static.text
+    group = {"segment_id": static.json()["segment_id"]}
+    for verb, path in (
+        ("POST", "/members"),
+        ("POST", "/members/remove"),
+        ("POST", "/members/upload"),
+        ("GET", "/shares"),
+        ("POST", "/shares"),
+        ("DELETE", "/shares/{username}"),
+    ):
+        walk.by_path[(verb, "/api/segments/{segment_id}" + path)] = dict(group)
+    walk.params["share_user"] = hq.username
+    walk.by_path[("DELETE", "/api/segments/{segment_id}/shares/{username}")]["username"] = (
+        hq.username
+    )
     first = hq.client.get("/api/alerts/thresholds").json()["alerts"][0]
     walk.params["alert_id"], walk.params["alert_params"] = first["alert_id"], first["defaults"]
     walk.params["catalog_yaml"] = default_catalog_text()

@@ -38,13 +38,13 @@ from brokerlens.access.approvals import (
 from brokerlens.access.audit import record_audit
 from brokerlens.access.conditions import (
     Condition,
-    CustomerQuery,
     Filters,
     Node,
     compile_query,
     parse_conditions,
 )
 from brokerlens.access.exports import MAX_EXPORT_ROWS, CsvText, export_name
+from brokerlens.access.group_access import DYNAMIC, GroupSource, visible_clause
 from brokerlens.access.org import ancestors, descendants, parents, principal_unit
 from brokerlens.access.recommended import FIELD as RECOMMENDED
 from brokerlens.access.recommended import product_value, target_ids, targets_file
@@ -307,16 +307,8 @@ def _check_segment(connection: sa.Connection, principal: Principal, segment_id: 
 
 
 def _segment_visible(connection: sa.Connection, principal: Principal) -> Any:
-    own = segments.c.owner_user_id == principal.user_id
-    shared = segments.c.visibility == "unit"
-    if principal.role in ALL_CUSTOMER_ROLES:
-        return sa.or_(own, shared)
-    unit = principal_unit(connection, principal)
-    if unit is None:
-        return own
-    return sa.or_(
-        own, sa.and_(shared, segments.c.unit_id.in_(ancestors(unit, parents(connection))))
-    )
+    """As the segments page: own, shared with the unit or above, shared by name (issue 25)."""
+    return visible_clause(connection, principal)
 
 
 def _creator_unit(connection: sa.Connection, principal: Principal) -> str | None:
@@ -447,15 +439,21 @@ def get_campaign(db: sa.Engine, principal: Principal, campaign_id: int) -> Campa
 # --- launch -----------------------------------------------------------------------------------
 
 
-def _source_conditions(connection: sa.Connection, campaign: Campaign) -> list[Node]:
+def _source(connection: sa.Connection, campaign: Campaign) -> GroupSource:
+    """The source's conditions (a nested group too), or a static group's hand-added members
+    (issue 25)."""
     if campaign.source_kind == "product_targets":
-        return [Condition(field=RECOMMENDED, op="eq", value=campaign.source_id)]
+        product: list[Node] = [Condition(field=RECOMMENDED, op="eq", value=campaign.source_id)]
+        return GroupSource(0, DYNAMIC, product)
     stored = connection.execute(
-        sa.select(segments.c.conditions).where(segments.c.segment_id == int(campaign.source_id))
+        sa.select(segments.c.conditions, segments.c.kind).where(
+            segments.c.segment_id == int(campaign.source_id)
+        )
     ).first()
     if stored is None:
         raise InvalidRequest(f"segment: segment {campaign.source_id} no longer exists")
-    return parse_conditions(stored[0] or [])  # a nested group (issue 25) too
+    conditions = parse_conditions(stored[0] or [])
+    return GroupSource(int(campaign.source_id), stored[1] or DYNAMIC, conditions)
 
 
 @dataclass(frozen=True)
@@ -475,18 +473,18 @@ def _resolve(
 ) -> _Members:
     """The source's customers within the launcher's scope and the campaign's unit, at the
     served snapshot, with their branches."""
-    conditions = _source_conditions(connection, campaign)
+    source = _source(connection, campaign)
     path = columnar.columnar_file(snapshot)
     filters = compile_query(
         connection,
         principal,
         snapshot,
-        CustomerQuery(conditions=conditions),
+        source.query(),
         purpose="campaign_launch",
         columnar=path is not None,
         settings=settings,
     )
-    where = list(filters.where)
+    where = [*filters.where, *source.where(snapshot.table, connection if path else None)]
     if campaign.owner_unit_id is not None:
         units = descendants(campaign.owner_unit_id, parents(connection))
         where.append(snapshot.table.c.branch_id.in_(sorted(units)))

@@ -20,8 +20,9 @@ import sqlalchemy as sa
 from brokerlens.access import columnar
 from brokerlens.access.audit import record_audit
 from brokerlens.access.conditions import CustomerQuery, Filters, compile_query
+from brokerlens.access.group_access import GroupSource
 from brokerlens.access.masking import mask_row
-from brokerlens.access.segments import segment_conditions
+from brokerlens.access.segments import segment_source
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.auth.principal import Permission, Principal
 from brokerlens.config import Settings
@@ -143,6 +144,7 @@ def _exported(
     detail: dict[str, Any],
     sink: RowSink,
     settings: Settings | None = None,
+    group: GroupSource | None = None,
 ) -> tuple[Snapshot, int]:
     with db.begin() as connection:
         snapshot = served_snapshot_on(connection)
@@ -156,6 +158,11 @@ def _exported(
             columnar=path is not None,
             settings=settings,
         )
+        if group is not None:  # a static group: its hand-added members
+            resolve = connection if path is not None else None
+            filters = Filters(
+                [*filters.where, *group.where(snapshot.table, resolve)], filters.order
+            )
         result = _rows(connection, snapshot, filters, path)
         return snapshot, _export(connection, principal, snapshot, result, detail, sink)
 
@@ -182,9 +189,11 @@ def write_segment(
 ) -> Exported:
     """The segment's customers within the viewer's scope into `sink`, masked."""
     _require(principal)
-    query = CustomerQuery(conditions=segment_conditions(db, principal, segment_id))
+    group = segment_source(db, principal, segment_id)
     detail = {"kind": "segment", "segment_id": segment_id}
-    snapshot, count = _exported(db, principal, query, "segment_export", detail, sink, settings)
+    snapshot, count = _exported(
+        db, principal, group.query(), "segment_export", detail, sink, settings, group
+    )
     return Exported(export_name(f"segment_{segment_id}", snapshot.as_of_date), count)
 
 

@@ -32,10 +32,11 @@ from brokerlens.access.approvals import (
     request_approval,
 )
 from brokerlens.access.audit import audit_read, record_audit
-from brokerlens.access.conditions import CustomerQuery, compile_query
+from brokerlens.access.conditions import compile_query
+from brokerlens.access.group_access import GroupSource
 from brokerlens.access.org import ancestors, parents
 from brokerlens.access.records import utc_now
-from brokerlens.access.segments import segment_conditions
+from brokerlens.access.segments import segment_source
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.access.staff_scope import check_staff, staff_clause, staff_reach
 from brokerlens.auth.principal import Permission, Principal
@@ -253,7 +254,7 @@ def _segment_members(
     connection: sa.Connection,
     settings: Settings,
     principal: Principal,
-    conditions: list[Any],
+    group: GroupSource,
     book: list[str],
 ) -> list[str]:
     """The customers of `book` the segment's conditions hold for (within the reader's scope),
@@ -263,16 +264,17 @@ def _segment_members(
         connection,
         principal,
         snapshot,
-        CustomerQuery(conditions=conditions),
+        group.query(),
         purpose="segment_members",
         settings=settings,
     )
     table = snapshot.table
+    where = [*filters.where, *group.where(table)]  # a static group: its hand-added members
     found: list[str] = []
     for start in range(0, len(book), 1000):
         part = book[start : start + 1000]
         rows = connection.execute(
-            sa.select(table.c.customer_id).where(*filters.where, table.c.customer_id.in_(part))
+            sa.select(table.c.customer_id).where(*where, table.c.customer_id.in_(part))
         )
         found.extend(str(c) for c in rows.scalars())
     return sorted(found)
@@ -387,10 +389,8 @@ def _prepare(
     _managing(principal)
     roles = _roles(entry.roles)
     picked = _picked(db, settings, principal, entry)
-    conditions = (
-        segment_conditions(db, principal, entry.segment_id)
-        if entry.segment_id is not None
-        else None
+    group = (
+        segment_source(db, principal, entry.segment_id) if entry.segment_id is not None else None
     )
     with db.connect() as connection:
         check_staff(connection, principal, entry.giver_id)
@@ -404,8 +404,8 @@ def _prepare(
                 "receiver_id", f"{receiver['staff_id']} has left ({receiver['leave_date']})"
             )
         book = _book(connection, entry.giver_id, day, roles, picked)
-        if conditions is not None:
-            members = set(_segment_members(connection, settings, principal, conditions, list(book)))
+        if group is not None:
+            members = set(_segment_members(connection, settings, principal, group, list(book)))
             book = {c: r for c, r in book.items() if c in members}
         try:
             snapshot: Snapshot | None = served_snapshot_on(connection)

@@ -1,5 +1,9 @@
 """Saved segments: named condition lists, private or shared with a unit and the units below it.
 
+A segment is a customer group (客户分组, issue 25): dynamic (its conditions) or static (members
+added by hand, `segment_static`); shared with a unit or with named colleagues, read-only or
+editable (`segment_shares`). Visibility and a static group's members: `group_access`.
+
 Members and counts are always cut to the viewer's scope: a segment shared by a branch manager
 shows a broker only the broker's own customers in it. `settings` (optional everywhere) is where a
 `recommended_product` condition finds the recommendation run's target customers; without it such
@@ -30,12 +34,29 @@ from brokerlens.access.customers import (
     filters_on,
     page_of,
 )
-from brokerlens.access.org import ancestors, parents, principal_unit, visible_units
+from brokerlens.access.group_access import (
+    DYNAMIC,
+    KINDS,
+    STATIC,
+    GroupSource,
+    member_clause,
+    share_of,
+    static_count,
+    static_page,
+    visible_clause,
+)
+from brokerlens.access.org import parents, principal_unit, visible_units
 from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.auth.principal import ALL_CUSTOMER_ROLES, Permission, Principal, Role
 from brokerlens.config import Settings
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
-from brokerlens.store.schema import segment_counts, segments, users
+from brokerlens.store.schema import (
+    segment_counts,
+    segment_shares,
+    segment_static_members,
+    segments,
+    users,
+)
 
 Visibility = Literal["private", "unit"]
 VISIBILITIES = ("private", "unit")
@@ -43,7 +64,9 @@ VISIBILITIES = ("private", "unit")
 
 @dataclass(frozen=True)
 class Segment:
-    """A saved segment as the viewer sees it; `editable` when the viewer owns it."""
+    """A saved segment as the viewer sees it; `editable` when the viewer owns it or it is shared
+    with them by name as editable; `owned` when they own it (only the owner deletes and shares);
+    `shared` how it is shared with the viewer by name: 'read', 'edit' or None."""
 
     segment_id: int
     name: str
@@ -56,6 +79,9 @@ class Segment:
     created_at: dt.datetime | None
     updated_at: dt.datetime | None
     editable: bool
+    kind: str = DYNAMIC
+    owned: bool = False
+    shared: str | None = None
 
 
 def _now() -> dt.datetime:
@@ -67,17 +93,9 @@ def _not_found(segment_id: int) -> NotFound:
 
 
 def _visible(connection: sa.Connection, principal: Principal) -> Any:
-    """Segments the principal may see: their own, and those shared with their unit or above."""
-    own = segments.c.owner_user_id == principal.user_id
-    shared = segments.c.visibility == "unit"
-    if principal.role in ALL_CUSTOMER_ROLES:
-        return sa.or_(own, shared)
-    unit = principal_unit(connection, principal)
-    if principal.role is Role.ADMIN or unit is None:
-        return own
-    return sa.or_(
-        own, sa.and_(shared, segments.c.unit_id.in_(ancestors(unit, parents(connection))))
-    )
+    """Segments the principal may see: their own, those shared with their unit or above, and
+    those shared with them by name."""
+    return visible_clause(connection, principal)
 
 
 def _checked(
@@ -142,7 +160,9 @@ def _share_unit(connection: sa.Connection, principal: Principal, asked: str | No
     return unit
 
 
-def _record(row: Any, principal: Principal) -> Segment:
+def _record(row: Any, principal: Principal, can_edit: bool | None = None) -> Segment:
+    """`can_edit`: how the segment is shared with the viewer by name (None: it is not)."""
+    owned = row["owner_user_id"] == principal.user_id
     return Segment(
         segment_id=int(row["segment_id"]),
         name=row["name"],
@@ -154,7 +174,10 @@ def _record(row: Any, principal: Principal) -> Segment:
         conditions=parse_nodes(row["conditions"] or []),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
-        editable=row["owner_user_id"] == principal.user_id,
+        editable=owned or bool(can_edit),
+        kind=row["kind"] or DYNAMIC,
+        owned=owned,
+        shared=None if can_edit is None else ("edit" if can_edit else "read"),
     )
 
 
@@ -174,7 +197,7 @@ def _get(connection: sa.Connection, principal: Principal, segment_id: int) -> Se
     )
     if row is None:
         raise _not_found(segment_id)
-    return _record(row, principal)
+    return _record(row, principal, share_of(connection, principal, [segment_id]).get(segment_id))
 
 
 def create_segment(
@@ -187,7 +210,12 @@ def create_segment(
     description: str | None = None,
     unit_id: str | None = None,
     settings: Settings | None = None,
+    kind: str = DYNAMIC,
 ) -> Segment:
+    if kind not in KINDS:
+        raise InvalidRequest(f"kind: one of {KINDS}")
+    if kind == STATIC and conditions:
+        raise InvalidRequest("conditions: a static group has none (its members are added by hand)")
     with db.begin() as connection:
         saved = _checked(connection, principal, name, conditions, visibility, settings)
         unit = _share_unit(connection, principal, unit_id) if visibility == "unit" else None
@@ -203,6 +231,7 @@ def create_segment(
                 conditions=saved,
                 created_at=now,
                 updated_at=now,
+                kind=kind,
             )
             .returning(segments.c.segment_id)
         ).scalar_one()
@@ -213,10 +242,15 @@ def create_segment(
 
 def list_segments(db: sa.Engine, principal: Principal) -> list[Segment]:
     with db.connect() as connection:
-        rows = connection.execute(
-            _select().where(_visible(connection, principal)).order_by(segments.c.name)
-        ).mappings()
-        return [_record(r, principal) for r in rows]
+        rows = (
+            connection.execute(
+                _select().where(_visible(connection, principal)).order_by(segments.c.name)
+            )
+            .mappings()
+            .all()
+        )
+        shares = share_of(connection, principal, [int(r["segment_id"]) for r in rows])
+        return [_record(r, principal, shares.get(int(r["segment_id"]))) for r in rows]
 
 
 def get_segment(db: sa.Engine, principal: Principal, segment_id: int) -> Segment:
@@ -225,9 +259,30 @@ def get_segment(db: sa.Engine, principal: Principal, segment_id: int) -> Segment
 
 
 def _owned(connection: sa.Connection, principal: Principal, segment_id: int) -> Segment:
+    """The segment if the principal owns it (to delete or share it); Forbidden otherwise."""
+    item = _get(connection, principal, segment_id)
+    if not item.owned:
+        raise Forbidden("only the segment's owner may delete or share it")
+    return item
+
+
+def visible_segment(connection: sa.Connection, principal: Principal, segment_id: int) -> Segment:
+    """The segment if the principal may see it; NotFound alike for unknown and hidden ones."""
+    return _get(connection, principal, segment_id)
+
+
+def owned_segment(connection: sa.Connection, principal: Principal, segment_id: int) -> Segment:
+    return _owned(connection, principal, segment_id)
+
+
+def editable_segment(connection: sa.Connection, principal: Principal, segment_id: int) -> Segment:
+    """The segment if the principal may change it: its owner, or a colleague it is shared with
+    as editable (name, conditions, members; not delete, not share)."""
     item = _get(connection, principal, segment_id)
     if not item.editable:
-        raise Forbidden("only the segment's owner may change or delete it")
+        raise Forbidden(
+            "only the segment's owner or a colleague it is shared with as editable may change it"
+        )
     return item
 
 
@@ -244,7 +299,15 @@ def update_segment(
     settings: Settings | None = None,
 ) -> Segment:
     with db.begin() as connection:
-        item = _owned(connection, principal, segment_id)
+        item = editable_segment(connection, principal, segment_id)
+        if item.kind == STATIC and conditions:
+            raise InvalidRequest(
+                "conditions: a static group has none (its members are added by hand)"
+            )
+        if not item.owned and (
+            (visibility is not None and visibility != item.visibility) or unit_id is not None
+        ):
+            raise Forbidden("only the segment's owner may share it")
         new_visibility = visibility or item.visibility
         saved = _checked(
             connection,
@@ -283,6 +346,8 @@ def delete_segment(db: sa.Engine, principal: Principal, segment_id: int) -> None
     with db.begin() as connection:
         item = _owned(connection, principal, segment_id)
         connection.execute(segment_counts.delete().where(segment_counts.c.segment_id == segment_id))
+        for table in (segment_static_members, segment_shares):
+            connection.execute(table.delete().where(table.c.segment_id == segment_id))
         connection.execute(segments.delete().where(segments.c.segment_id == segment_id))
         record_audit(connection, principal, "segment_delete", [], _change(item))
 
@@ -292,6 +357,7 @@ def _change(item: Segment, before: Segment | None = None) -> dict[str, Any]:
     detail: dict[str, Any] = {
         "segment_id": item.segment_id,
         "name": item.name,
+        "kind": item.kind,
         "visibility": item.visibility,
         "conditions": dump_nodes(item.conditions),
     }
@@ -307,6 +373,10 @@ def segment_count(
     with db.connect() as connection:
         item = _get(connection, principal, segment_id)
         snapshot = served_snapshot_on(connection)
+        if item.kind == STATIC:
+            return static_count(
+                connection, principal, snapshot, segment_id, purpose="segment_count"
+            )
         query = CustomerQuery(conditions=item.conditions)
         return count_filtered(
             connection, principal, snapshot, query, purpose="segment_count", settings=settings
@@ -347,7 +417,7 @@ def _members_page(
         item = _get(connection, principal, segment_id)
         query = parse_query(
             {
-                "conditions": item.conditions,
+                "conditions": [] if item.kind == STATIC else item.conditions,
                 "page": page,
                 "page_size": page_size,
                 "sort": sort,
@@ -355,6 +425,10 @@ def _members_page(
             }
         )
         snapshot = served_snapshot_on(connection)
+        if item.kind == STATIC:
+            return static_page(
+                connection, principal, snapshot, segment_id, query, purpose="segment_members"
+            )
         path, filters = filters_on(
             connection, principal, snapshot, query, purpose="segment_members", settings=settings
         )
@@ -366,6 +440,14 @@ def _members_page(
 def segment_conditions(db: sa.Engine, principal: Principal, segment_id: int) -> list[Node]:
     with db.connect() as connection:
         return list(_get(connection, principal, segment_id).conditions)
+
+
+def segment_source(db: sa.Engine, principal: Principal, segment_id: int) -> GroupSource:
+    """What the segment's members are made of, for a reader that compiles its own query
+    (exports, handovers): conditions, or a static group's hand-added members."""
+    with db.connect() as connection:
+        item = _get(connection, principal, segment_id)
+        return GroupSource(item.segment_id, item.kind, list(item.conditions))
 
 
 def _owner(row: Any) -> Principal:
@@ -393,6 +475,7 @@ def refresh_segment_counts(db: sa.Engine, settings: Settings | None = None) -> i
             sa.select(
                 segments.c.segment_id,
                 segments.c.conditions,
+                segments.c.kind,
                 users.c.user_id,
                 users.c.username,
                 users.c.display_name,
@@ -416,6 +499,9 @@ def refresh_segment_counts(db: sa.Engine, settings: Settings | None = None) -> i
                 )
             except (InvalidRequest, Forbidden, ValueError):
                 continue  # no longer fits the columns, or the owner may no longer use them
+            if row.kind == STATIC:  # the members the owner's scope holds
+                resolve = connection if path is not None else None
+                filters.where.append(member_clause(snapshot.table, row.segment_id, resolve))
             if path is not None:
                 count = columnar.count(path, filters.duckdb_where())
             else:

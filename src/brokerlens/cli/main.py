@@ -87,6 +87,7 @@ def _register() -> None:
     from brokerlens.cli import products as _products  # noqa: F401
     from brokerlens.cli import records as _records  # noqa: F401
     from brokerlens.cli import reports as _reports  # noqa: F401  (issue 22)
+    from brokerlens.cli import segments as _segments  # noqa: F401  (issue 25)
     from brokerlens.cli import staff as _staff  # noqa: F401  (issue 19 part E)
     from brokerlens.cli import statements as _statements  # noqa: F401
     from brokerlens.cli import suitability as _suitability  # noqa: F401

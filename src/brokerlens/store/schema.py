@@ -175,6 +175,29 @@ segments = Table(
     Column("conditions", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # issue 25: dynamic (conditions) or static (members added by hand, no conditions)
+    Column("kind", String(16), nullable=False, default="dynamic", server_default="dynamic"),
+)
+
+# issue 25: a static group's members (客户分组, 静态分组), added by hand
+segment_static_members = Table(
+    "segment_static_members",
+    metadata,
+    Column("segment_id", Integer, ForeignKey("segments.segment_id"), primary_key=True),
+    Column("customer_id", String(32), primary_key=True),
+    Column("added_by", Integer, ForeignKey("users.user_id")),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+# issue 25: a group shared with a named colleague, read-only or editable
+segment_shares = Table(
+    "segment_shares",
+    metadata,
+    Column("segment_id", Integer, ForeignKey("segments.segment_id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.user_id"), primary_key=True, index=True),
+    Column("can_edit", Boolean, nullable=False, default=False),
+    Column("shared_by", Integer, ForeignKey("users.user_id")),
+    Column("shared_at", DateTime(timezone=True), nullable=False),
 )
 
 segment_counts = Table(

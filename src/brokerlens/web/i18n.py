@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from brokerlens.indicators import Indicator, builtin_indicators
-from brokerlens.web import i18n_training
+from brokerlens.web import i18n_groups, i18n_training
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -3037,6 +3037,11 @@ _VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         ("segment_create", "新建客户群", "Segment saved"),
         ("segment_update", "修改客户群", "Segment changed"),
         ("segment_delete", "删除客户群", "Segment deleted"),
+        # customer groups (issue 25): static members by hand, shares with named colleagues
+        ("segment_add_members", "客户分组添加客户", "Customers added to a group"),
+        ("segment_remove_members", "客户分组移除客户", "Customers removed from a group"),
+        ("segment_share", "共享客户分组", "Group shared"),
+        ("segment_unshare", "取消共享客户分组", "Group share revoked"),
         ("personal_filter", "按个人信息筛选", "Filtered on personal data"),
         ("catalog_apply", "应用分类目录", "Catalog applied"),
         ("alert_thresholds", "修改提醒阈值", "Thresholds changed"),
@@ -3325,6 +3330,8 @@ MESSAGES.update(i18n_training.MESSAGES)
 ENUMS["action"].update(i18n_training.ACTIONS)
 ENUMS["permission"].update(i18n_training.PERMISSIONS)
 AUDIT_DETAIL_KEYS.update(i18n_training.AUDIT_KEYS)
+MESSAGES.update(i18n_groups.MESSAGES)  # issue 25
+AUDIT_DETAIL_KEYS.update(i18n_groups.AUDIT_KEYS)
 
 # Request parameters as an error names them: name -> (zh, en); else `column_label`.
 PARAMETERS: dict[str, tuple[str, str]] = {

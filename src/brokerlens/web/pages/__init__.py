@@ -33,6 +33,7 @@ from brokerlens.web.pages import (
     recommendations,
     records,
     reports,  # issue 22 section 4
+    segment_groups,  # issue 25: static groups, shares
     segments,
     staff,  # issue 19 part E
     statements,
@@ -49,6 +50,7 @@ def routers() -> list[APIRouter]:
     return [
         auth.router,
         home.router,
+        segment_groups.router,  # before segments: /segments/new-static is no segment id
         customers.router,
         segments.router,
         catalog.router,

@@ -24,6 +24,7 @@ from brokerlens.access import (
 )
 from brokerlens.access.detail import charts_at_hand
 from brokerlens.access.holdings import customer_holdings
+from brokerlens.access.segment_static import addable_groups
 from brokerlens.auth.principal import Permission
 from brokerlens.errors import InvalidRequest
 from brokerlens.indicators import Indicators, builtin_indicators
@@ -276,11 +277,14 @@ def customers_page(
     if page.htmx and view.range_errors:
         # The message goes beside its field, outside the table htmx swaps: load the whole page.
         return Response(status_code=200, headers={"HX-Redirect": _here(request)})
+    groups = addable_groups(page.db, page.principal)  # issue 25: "add to group"
     if page.htmx and request.headers.get("HX-Target") == "customer-table":
-        return page.render("_customer_table.html", {"view": view}, active="customers")
+        return page.render(
+            "_customer_table.html", {"view": view, "groups": groups}, active="customers"
+        )
     return page.render(
         "customers.html",
-        {"view": view, "org": org_options(page), "staff": staff_options(page)},
+        {"view": view, "org": org_options(page), "staff": staff_options(page), "groups": groups},
         active="customers",
         status_code=422 if view.range_errors else 200,
     )

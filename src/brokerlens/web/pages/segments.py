@@ -40,6 +40,7 @@ from brokerlens.web.filters import (
 from brokerlens.web.i18n import translate
 from brokerlens.web.pages.common import Page, ReaderPageDep
 from brokerlens.web.pages.customers import LIST_COLUMNS, ListColumn, column_kind, column_label
+from brokerlens.web.pages.segment_groups import group_context
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -209,7 +210,9 @@ def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]
         if n in info
     ]
     pages = max(1, -(-result.total // result.page_size))
+    group = get_segment(page.db, page.principal, segment_id)
     return {
+        "removable": group.kind == "static" and group.editable,  # issue 25
         "members": result,
         "columns": columns,
         "pages": pages,
@@ -225,6 +228,7 @@ def segment_page(segment_id: IdPath, page: ReaderPageDep) -> Response:
         **_builder_context(page, _rows_from_conditions(segment.conditions)),
         **_members_context(page, segment_id, 1),
         "segment": segment,
+        **group_context(page, segment),  # issue 25: members by hand, shares
         "count": segment_count(page.db, page.principal, segment_id, page.settings),
         "can_export": page.principal.can(Permission.EXPORT),
     }
