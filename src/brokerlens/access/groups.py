@@ -622,50 +622,79 @@ class ChangesPage:
     page_size: int
 
 
-def _scoped_ids(
+def _scope_filter(
     connection: sa.Connection, principal: Principal, snapshot: Snapshot
-) -> set[str] | None:
-    """The ids the principal may see (None: every customer, no filter needed)."""
-    clause = scope_clause(principal, snapshot.table, snapshot.as_of_date)
+) -> tuple[str, list[Any]]:
+    """SQL keeping the changes rows (`customer_id`) of the viewer's customers: nothing for a
+    viewer who sees every customer; else a semi-join with the served columnar copy cut to the
+    scope (as list pages are), or (no columnar copy) the scope's ids read on the store, bound."""
+    clause = scope_clause(principal, snapshot.table, snapshot.as_of_date, resolve_on=connection)
     if isinstance(clause, sa.sql.elements.True_):
-        return None
-    return {
+        return "true", []
+    path = columnar.columnar_file(snapshot)
+    if path is not None:
+        sql, params = duckdb_sql(clause)
+        return (
+            f"customer_id IN (SELECT customer_id FROM {parquet_source(path)} WHERE {sql})",
+            params,
+        )
+    ids = [
         str(c)
-        for c in connection.execute(sa.select(snapshot.table.c.customer_id).where(clause)).scalars()
-    }
+        for c in connection.execute(
+            sa.select(snapshot.table.c.customer_id).where(
+                scope_clause(principal, snapshot.table, snapshot.as_of_date)
+            )
+        ).scalars()
+    ]
+    return "customer_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
 
 
-def _changes(settings: Settings, group_id: int) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    for day in kept_dates(settings, "group_changes"):
-        path = kept_file(settings, "group_changes", day)
-        if path is None:
-            continue
-        table = pq.read_table(path, filters=[("group_id", "=", group_id)])
-        found += table.select(["as_of_date", "customer_id", "change", "reason"]).to_pylist()
-    return found
+def _changes_source(settings: Settings, up_to: dt.date | None = None) -> str | None:
+    """`read_parquet([...])` of the kept changes files (those on or before `up_to`), or None."""
+    files = [
+        str(p)
+        for d in kept_dates(settings, "group_changes")
+        if up_to is None or d <= up_to
+        for p in [kept_file(settings, "group_changes", d)]
+        if p is not None
+    ]
+    if not files:
+        return None
+    return f"read_parquet([{', '.join(literal(f) for f in files)}], union_by_name = true)"
+
+
+def _query(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Rows of `sql` over kept files, on the process's DuckDB connection (a cursor each)."""
+    cursor = columnar._connection().cursor()
+    try:
+        return cursor.execute(sql, params).fetchall()
+    finally:
+        cursor.close()
 
 
 def group_history(
     db: sa.Engine, principal: Principal, group_id: int, settings: Settings
 ) -> list[HistoryDay]:
     """Per refreshed date: how many of the viewer's customers entered and left, and the
-    members after that date (within the viewer's scope)."""
+    members after that date (within the viewer's scope). One DuckDB query over the changes
+    files (sorted by group: the reader skips other groups' row groups)."""
     with db.connect() as connection:
         _get(connection, principal, group_id)
         snapshot = served_snapshot_on(connection)
-        mine = _scoped_ids(connection, principal, snapshot)
+        scope, params = _scope_filter(connection, principal, snapshot)
+    source = _changes_source(settings)
+    if source is None:
+        return []
+    found = _query(
+        "SELECT as_of_date, count(*) FILTER (WHERE change = 'entered'), "
+        f"count(*) FILTER (WHERE change = 'left') FROM {source} "
+        f"WHERE group_id = ? AND {scope} GROUP BY 1 ORDER BY 1",
+        [group_id, *params],
+    )
     out, members = [], 0
-    by_day: dict[dt.date, list[int]] = {}
-    for r in _changes(settings, group_id):
-        if mine is not None and r["customer_id"] not in mine:
-            continue
-        counts = by_day.setdefault(r["as_of_date"], [0, 0])
-        counts[0 if r["change"] == "entered" else 1] += 1
-    for day in sorted(by_day):
-        entered, left = by_day[day]
-        members += entered - left
-        out.append(HistoryDay(day, entered, left, members))
+    for day, entered, left in found:
+        members += int(entered) - int(left)
+        out.append(HistoryDay(day, int(entered), int(left), members))
     return out
 
 
@@ -680,23 +709,35 @@ def group_changes(
     page_size: int = 50,
 ) -> ChangesPage:
     """Who entered or left the group on `as_of` and why, the viewer's customers only (masked),
-    one page; audited `view_group_changes` with the page's customers."""
+    one page (counted and paged in SQL); audited `view_group_changes` with the page's
+    customers."""
     if page < 1 or not 1 <= page_size <= 200:
         raise InvalidRequest("page: from 1; page_size: 1 to 200")
     with db.connect() as connection:
         _get(connection, principal, group_id)
         snapshot = served_snapshot_on(connection)
-        mine = _scoped_ids(connection, principal, snapshot)
+        scope, params = _scope_filter(connection, principal, snapshot)
         path = kept_file(settings, "group_changes", as_of)
-        found = []
+        chunk: list[dict[str, Any]] = []
+        total = 0
         if path is not None:
-            table = pq.read_table(path, filters=[("group_id", "=", group_id)])
-            found = [
-                r
-                for r in table.select(["customer_id", "change", "reason"]).to_pylist()
-                if mine is None or r["customer_id"] in mine
-            ]
-        chunk = found[(page - 1) * page_size : page * page_size]
+            found = _query(
+                "SELECT customer_id, change, reason, count(*) OVER () "
+                f"FROM {parquet_source(path)} WHERE group_id = ? AND {scope} "
+                "ORDER BY customer_id LIMIT ? OFFSET ?",
+                [group_id, *params, page_size, (page - 1) * page_size],
+            )
+            chunk = [{"customer_id": r[0], "change": r[1], "reason": r[2]} for r in found]
+            if found:
+                total = int(found[0][3])
+            elif page > 1:
+                total = int(
+                    _query(
+                        f"SELECT count(*) FROM {parquet_source(path)} "
+                        f"WHERE group_id = ? AND {scope}",
+                        [group_id, *params],
+                    )[0][0]
+                )
         ids = [r["customer_id"] for r in chunk]
         table_ = snapshot.table
         by_id = (
@@ -727,10 +768,10 @@ def group_changes(
             "segment_id": group_id,
             "as_of_date": as_of.isoformat(),
             "page": page,
-            "total": len(found),
+            "total": total,
         },
     )
-    return ChangesPage(as_of, rows, len(found), page, page_size)
+    return ChangesPage(as_of, rows, total, page, page_size)
 
 
 def group_members_as_of(
@@ -741,14 +782,19 @@ def group_members_as_of(
     with db.connect() as connection:
         _get(connection, principal, group_id)
         snapshot = served_snapshot_on(connection)
-        mine = _scoped_ids(connection, principal, snapshot)
-    last: dict[str, str] = {}
-    for r in sorted(_changes(settings, group_id), key=lambda r: r["as_of_date"]):
-        if r["as_of_date"] <= as_of:
-            last[r["customer_id"]] = r["change"]
-    ids = sorted(c for c, change in last.items() if change == "entered")
-    if mine is not None:
-        ids = [c for c in ids if c in mine]
+        scope, params = _scope_filter(connection, principal, snapshot)
+    source = _changes_source(settings, as_of)
+    ids: list[str] = []
+    if source is not None:
+        ids = [
+            str(r[0])
+            for r in _query(
+                "SELECT customer_id FROM (SELECT customer_id, arg_max(change, as_of_date) AS last "
+                f"FROM {source} WHERE group_id = ? AND as_of_date <= ? AND {scope} GROUP BY 1) "
+                "WHERE last = 'entered' ORDER BY 1",
+                [group_id, as_of, *params],
+            )
+        ]
     audit_read(
         db,
         principal,
