@@ -365,7 +365,10 @@ def _previous_sql(settings: Settings, day: dt.date) -> str:
     refreshed already) the current file with T's changes undone."""
     current = group_members_path(settings)
     if not current.is_file() or pq.ParquetFile(current).metadata.num_rows == 0:
-        return "SELECT 0::BIGINT AS group_id, ''::VARCHAR AS customer_id, 0::BIGINT AS bits WHERE false"
+        return (
+            "SELECT 0::BIGINT AS group_id, ''::VARCHAR AS customer_id, 0::BIGINT AS bits "
+            "WHERE false"
+        )
     source = parquet_source(current)
     first = pq.read_table(current, columns=["as_of_date"]).slice(0, 1)
     newest = first["as_of_date"][0].as_py()
@@ -418,7 +421,8 @@ def _reason_case(groups: list[_Group]) -> tuple[str, list[Any]]:
                 f"(CASE WHEN {was} <> {now} THEN ? || CASE WHEN {was} = 1 "
                 "THEN ': true→false' ELSE ': false→true' END END) "
                 f"WHEN bits_after IS NOT NULL THEN (CASE WHEN {now} = 1 THEN ? || ': true' END) "
-                f"WHEN bits_before IS NOT NULL THEN (CASE WHEN {was} = 1 THEN ? || ': was true' END) "
+                f"WHEN bits_before IS NOT NULL THEN "
+                f"(CASE WHEN {was} = 1 THEN ? || ': was true' END) "
                 "END"
             )
             label = f"{path} {leaf_label(leaf)}"

@@ -18,14 +18,12 @@ of the bench suite `groups` (issue 25) over a published home.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import random
 import secrets
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +44,7 @@ from brokerlens.access.segments import create_segment, delete_segment
 from brokerlens.auth import add_user, get_user, list_users, principal_of
 from brokerlens.auth.principal import Principal, Role
 from brokerlens.config import Settings, load_settings
+from brokerlens.publish import publish
 from brokerlens.store import open_store
 from brokerlens.store.alerts_schema import alerts
 from brokerlens.store.schema import org_units, relationships, segments, users
@@ -93,7 +92,7 @@ READS = 50  # live counts timed
 SAMPLE = 20  # groups whose history and change page are read
 
 
-# --- the data the groups draw on -------------------------------------------------------------------
+# --- the data the groups draw on ------------------------------------------------------------------
 
 
 class Domain:
@@ -212,7 +211,7 @@ def group_tree(rng: random.Random, domain: Domain, earlier: list[int]) -> list[d
     return nodes
 
 
-# --- setup -----------------------------------------------------------------------------------------
+# --- setup ----------------------------------------------------------------------------------------
 
 
 def _bench_user(db: sa.Engine, username: str, role: Role, domain: Domain) -> Principal:
@@ -271,12 +270,10 @@ def setup(home: Path, groups: int, seed: int) -> str:
     )
 
 
-# --- publish and refresh -----------------------------------------------------------------------------
+# --- publish and refresh --------------------------------------------------------------------------
 
 
 def publish_only(home: Path) -> str:
-    from brokerlens.publish import publish
-
     report = publish(load_settings(home=home))
     return f"published {report.rows:,} customers as of {report.as_of_date}"
 
@@ -297,16 +294,7 @@ def refresh(home: Path) -> str:
     )
 
 
-# --- reads -------------------------------------------------------------------------------------------
-
-
-def _timed(calls: list[Callable[[], object]]) -> list[float]:
-    out = []
-    for call in calls:
-        started = time.perf_counter()
-        call()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
+# --- reads ----------------------------------------------------------------------------------------
 
 
 def _p(values: list[float]) -> str:
@@ -362,16 +350,8 @@ def reads(home: Path, seed: int) -> str:
             times.append((time.perf_counter() - started) * 1000)
             counts.append(found.total)
         figures[f"preview_{who}"] = _p(times)
+    by_owner: dict[str, list[int]] = {}
     with db.connect() as connection:
-        mine = {
-            str(u): int(g)
-            for g, u in connection.execute(
-                sa.select(segments.c.segment_id, users.c.username)
-                .select_from(segments.join(users, users.c.user_id == segments.c.owner_user_id))
-                .where(segments.c.name.startswith(PREFIX))
-            )
-        }
-        by_owner: dict[str, list[int]] = {}
         for gid, username in connection.execute(
             sa.select(segments.c.segment_id, users.c.username)
             .select_from(segments.join(users, users.c.user_id == segments.c.owner_user_id))
@@ -379,7 +359,6 @@ def reads(home: Path, seed: int) -> str:
             .order_by(segments.c.segment_id)
         ):
             by_owner.setdefault(str(username), []).append(int(gid))
-    del mine
     dates = kept_dates(settings, "group_changes")
     if not dates:
         return "no group changes kept: run the refresh first"
@@ -387,17 +366,16 @@ def reads(home: Path, seed: int) -> str:
     for who, principal in (("hq", hq), ("branch", branch)):
         ids = by_owner.get(f"bench_{who}", [])
         sample = rng.sample(ids, min(SAMPLE, len(ids)))
-        figures[f"history_{who}"] = _p(
-            _timed([lambda g=g: group_history(db, principal, g, settings) for g in sample])  # type: ignore[misc]
-        )
-        figures[f"changes_{who}"] = _p(
-            _timed(
-                [
-                    lambda g=g: group_changes(db, principal, g, settings, day)  # type: ignore[misc]
-                    for g in sample
-                ]
-            )
-        )
+        history, page = [], []
+        for g in sample:
+            started = time.perf_counter()
+            group_history(db, principal, g, settings)
+            history.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            group_changes(db, principal, g, settings, day)
+            page.append((time.perf_counter() - started) * 1000)
+        figures[f"history_{who}"] = _p(history)
+        figures[f"changes_{who}"] = _p(page)
     figures["preview_nonempty"] = f"{sum(1 for c in counts if c)}/{len(counts)}"
     figures["dates"] = [d.isoformat() for d in dates]
     sys.stdout.write(json.dumps(figures, ensure_ascii=False) + "\n")
@@ -429,5 +407,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    del dt
     raise SystemExit(main())
