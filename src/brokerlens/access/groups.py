@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.atomic import atomic_file
 from brokerlens.auth.principal import Principal
 from brokerlens.config import Settings
+from brokerlens.engine.sqltext import ident, literal
 from brokerlens.errors import Forbidden, InvalidRequest
 from brokerlens.store.schema import segments, users
 from brokerlens.warehouse.served import (
@@ -294,39 +296,8 @@ def _compiled_groups(
     return out
 
 
-def _members_columnar(path: str, groups: list[_Group]) -> pa.Table:
-    tables = []
-    for start in range(0, len(groups), BATCH):
-        batch = [g for g in groups[start : start + BATCH] if g.where is not None]
-        if not batch:
-            continue
-        parts, params = [], []
-        for g in batch:
-            assert g.where is not None and g.bits is not None
-            cond, p1 = duckdb_sql(g.where)
-            bits, p2 = duckdb_sql(g.bits)
-            parts.append(f"CASE WHEN {cond} THEN {bits} END AS g{g.group_id}")
-            params += p1 + p2
-        sql = (
-            f"WITH m AS (SELECT customer_id, {', '.join(parts)} FROM {parquet_source(path)}) "
-            "SELECT CAST(substr(grp, 2) AS BIGINT) AS group_id, customer_id, "
-            "CAST(bits AS BIGINT) AS bits "
-            "FROM (UNPIVOT m ON COLUMNS(* EXCLUDE (customer_id)) INTO NAME grp VALUE bits)"
-        )
-        tables.append(columnar.arrow_of(sql, params))
-    return pa.concat_tables(tables) if tables else _empty_members()
-
-
-def _empty_members() -> pa.Table:
-    return pa.table(
-        {"group_id": pa.array([], pa.int64()), "customer_id": [], "bits": pa.array([], pa.int64())},
-        schema=pa.schema(
-            [("group_id", pa.int64()), ("customer_id", pa.string()), ("bits", pa.int64())]
-        ),
-    )
-
-
 def _members_store(connection: sa.Connection, snapshot: Snapshot, groups: list[_Group]) -> pa.Table:
+    """A batch's members read from the store (a home without a columnar copy: small)."""
     ids: list[int] = []
     customers: list[str] = []
     bits: list[int] = []
@@ -339,6 +310,10 @@ def _members_store(connection: sa.Connection, snapshot: Snapshot, groups: list[_
             ids.append(g.group_id)
             customers.append(str(customer_id))
             bits.append(int(value))
+    return _member_table(ids, customers, bits)
+
+
+def _member_table(ids: list[int], customers: list[str], bits: list[int]) -> pa.Table:
     return pa.table(
         {
             "group_id": pa.array(ids, pa.int64()),
@@ -348,152 +323,279 @@ def _members_store(connection: sa.Connection, snapshot: Snapshot, groups: list[_
     )
 
 
-def _bits_of(
-    connection: sa.Connection,
-    snapshot: Snapshot,
-    path: str | None,
-    group: _Group,
-    customer_ids: list[str],
-) -> dict[str, int]:
-    """The leaf bits on T of customers who are no members (those who left)."""
-    if not customer_ids or group.bits is None:
-        return {}
-    which = ids_in(snapshot.table.c.customer_id, customer_ids)
-    if path is not None:
-        bits, p1 = duckdb_sql(group.bits)
-        cond, p2 = duckdb_sql(which)
-        sql = f"SELECT customer_id, {bits} FROM {parquet_source(path)} WHERE {cond}"
-        found = columnar.arrow_of(sql, p1 + p2).to_pylist()
-        return {str(r["customer_id"]): int(list(r.values())[1]) for r in found}
-    return {
-        str(c): int(b)
+def _bits_store(
+    connection: sa.Connection, snapshot: Snapshot, by_id: dict[int, _Group], wanted: pa.Table
+) -> pa.Table:
+    """The leaf bits on T of (group, customer) pairs read from the store (no columnar copy)."""
+    per_group: dict[int, list[str]] = {}
+    for gid, cid in zip(
+        wanted["group_id"].to_pylist(), wanted["customer_id"].to_pylist(), strict=True
+    ):
+        per_group.setdefault(int(gid), []).append(str(cid))
+    ids: list[int] = []
+    customers: list[str] = []
+    bits: list[int] = []
+    for gid, who in per_group.items():
+        group = by_id[gid]
+        if group.bits is None:
+            continue
+        which = ids_in(snapshot.table.c.customer_id, who)
         for c, b in connection.execute(
             sa.select(snapshot.table.c.customer_id, group.bits).where(which)
-        )
-    }
+        ):
+            ids.append(gid)
+            customers.append(str(c))
+            bits.append(int(b))
+    return _member_table(ids, customers, bits)
 
 
-def _previous(settings: Settings, day: dt.date, evaluated: set[int]) -> pa.Table:
-    """The membership before T: the current file, or (T refreshed already) the current file
-    with T's changes undone."""
+def _refresh_connection(settings: Settings, scratch: Path) -> duckdb.DuckDBPyConnection:
+    """A private DuckDB for one refresh: memory capped (it spills past the cap), insertion
+    order kept (each batch's files are written sorted, and concatenated in order)."""
+    duck = duckdb.connect(":memory:")
+    duck.execute(f"SET memory_limit = {literal(settings.duckdb_memory)}")
+    duck.execute(f"SET temp_directory = {literal(str(scratch / 'spill'))}")
+    duck.execute("SET preserve_insertion_order = true")
+    duck.execute("SET enable_progress_bar = false")
+    return duck
+
+
+def _previous_sql(settings: Settings, day: dt.date) -> str:
+    """SQL of the membership before T (group_id, customer_id, bits): the current file, or (T
+    refreshed already) the current file with T's changes undone."""
     current = group_members_path(settings)
-    if not current.is_file():
-        return _empty_members()
-    old = pq.read_table(current)
-    newest = old["as_of_date"][0].as_py() if old.num_rows else None
-    if newest is not None and newest > day:
+    if not current.is_file() or pq.ParquetFile(current).metadata.num_rows == 0:
+        return (
+            "SELECT 0::BIGINT AS group_id, ''::VARCHAR AS customer_id, 0::BIGINT AS bits "
+            "WHERE false"
+        )
+    source = parquet_source(current)
+    first = pq.read_table(current, columns=["as_of_date"]).slice(0, 1)
+    newest = first["as_of_date"][0].as_py()
+    if newest > day:
         raise InvalidRequest(
             f"groups: membership is refreshed up to {newest}; {day} is earlier",
             hint="membership is refreshed for the served date after each publish, in date order",
         )
-    old = old.select(["group_id", "customer_id", "bits"])
     redo = kept_file(settings, "group_changes", day)
     if newest == day and redo is not None:
-        duck = duckdb.connect(":memory:")
-        try:
-            duck.register("cur", old)
-            old = duck.sql(
-                f"SELECT group_id, customer_id, bits FROM cur ANTI JOIN "
-                f"(SELECT * FROM {parquet_source(redo)} WHERE change = 'entered') e "
-                "USING (group_id, customer_id) "
-                f"UNION ALL SELECT group_id, customer_id, bits_before FROM {parquet_source(redo)} "
-                "WHERE change = 'left'"
-            ).to_arrow_table()
-        finally:
-            duck.close()
-    return old
+        changes = parquet_source(redo)
+        return (
+            f"SELECT group_id, customer_id, bits FROM {source} ANTI JOIN "
+            f"(SELECT group_id, customer_id FROM {changes} WHERE change = 'entered') e "
+            "USING (group_id, customer_id) "
+            f"UNION ALL SELECT group_id, customer_id, bits_before AS bits FROM {changes} "
+            "WHERE change = 'left'"
+        )
+    return f"SELECT group_id, customer_id, bits FROM {source}"
+
+
+def _bits_case(groups: list[_Group], key: str) -> tuple[str, list[Any]]:
+    """`CASE <key> WHEN g THEN <g's leaf bits> ... END` over a served row."""
+    parts, params = [], []
+    for g in groups:
+        if g.bits is None:
+            continue
+        bits, bound = duckdb_sql(g.bits)
+        parts.append(f"WHEN ? THEN ({bits})")
+        params += [g.group_id, *bound]
+    if not parts:
+        return "CAST(NULL AS BIGINT)", []
+    return f"CASE {key} {' '.join(parts)} END", params
+
+
+def _reason_case(groups: list[_Group]) -> tuple[str, list[Any]]:
+    """The why of a change in SQL (what `_why` says), the leaves' labels bound: per group a
+    `concat_ws` of its leaves whose value changed (one side unknown: those true on it)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for g in groups:
+        if not g.leaves:
+            continue
+        pieces: list[str] = []
+        labels: list[Any] = []
+        for i, (path, leaf) in enumerate(g.leaves[:MAX_BITS]):
+            was, now = f"((bits_before >> {i}) & 1)", f"((bits_after >> {i}) & 1)"
+            pieces.append(
+                "CASE WHEN bits_before IS NOT NULL AND bits_after IS NOT NULL THEN "
+                f"(CASE WHEN {was} <> {now} THEN ? || CASE WHEN {was} = 1 "
+                "THEN ': true→false' ELSE ': false→true' END END) "
+                f"WHEN bits_after IS NOT NULL THEN (CASE WHEN {now} = 1 THEN ? || ': true' END) "
+                f"WHEN bits_before IS NOT NULL THEN "
+                f"(CASE WHEN {was} = 1 THEN ? || ': was true' END) "
+                "END"
+            )
+            label = f"{path} {leaf_label(leaf)}"
+            labels += [label, label, label]
+        parts.append(f"WHEN ? THEN nullif(concat_ws('; ', {', '.join(pieces)}), '')")
+        params += [g.group_id, *labels]
+    if not parts:
+        return "CAST(NULL AS VARCHAR)", []
+    return f"CASE group_id {' '.join(parts)} END", params
+
+
+def _in_groups(ids: list[int]) -> tuple[str, list[Any]]:
+    """`group_id` among `ids`, with a range the Parquet reader prunes row groups by (the kept
+    files are sorted by group)."""
+    if not ids:
+        return "false", []
+    return (
+        "(group_id BETWEEN ? AND ? AND group_id IN (SELECT unnest(?::BIGINT[])))",
+        [min(ids), max(ids), ids],
+    )
+
+
+def _refresh_batch(
+    duck: duckdb.DuckDBPyConnection,
+    connection: sa.Connection,
+    snapshot: Snapshot,
+    path: str | None,
+    batch: list[_Group],
+    previous: str,
+    out: tuple[Path, Path],
+) -> None:
+    """One batch of groups: its members as of T (sorted by group and customer) to `out[0]`, its
+    changes with why to `out[1]`; DuckDB streams both (memory bounded by the batch)."""
+    evaluated = [g for g in batch if g.where is not None]
+    skipped = [g.group_id for g in batch if g.where is None]
+    live = [g.group_id for g in evaluated]
+    members_file, changes_file = out
+    if path is not None and evaluated:
+        parts, params = [], []
+        for g in evaluated:
+            assert g.where is not None and g.bits is not None
+            cond, p1 = duckdb_sql(g.where)
+            bits, p2 = duckdb_sql(g.bits)
+            parts.append(f"CASE WHEN {cond} THEN {bits} END AS g{g.group_id}")
+            params += p1 + p2
+        now = (
+            f"SELECT CAST(substr(grp, 2) AS BIGINT) AS group_id, customer_id, "
+            "CAST(bits AS BIGINT) AS bits FROM (UNPIVOT (SELECT customer_id, "
+            f"{', '.join(parts)} FROM {parquet_source(path)}) "
+            "ON COLUMNS(* EXCLUDE (customer_id)) INTO NAME grp VALUE bits)"
+        )
+    else:
+        duck.register("store_now", _members_store(connection, snapshot, evaluated))
+        now, params = "SELECT group_id, customer_id, bits FROM store_now", []
+    carried, p_carried = _in_groups(skipped)
+    duck.execute(
+        f"COPY (SELECT * FROM ({now}) UNION ALL "
+        f"SELECT group_id, customer_id, bits FROM ({previous}) WHERE {carried} "
+        f"ORDER BY group_id, customer_id) TO {literal(str(members_file))} (FORMAT parquet)",
+        [*params, *p_carried],
+    )
+    these, p_these = _in_groups(live)
+    changed = (
+        "SELECT coalesce(n.group_id, b.group_id) AS group_id, "
+        "coalesce(n.customer_id, b.customer_id) AS customer_id, "
+        "CASE WHEN b.customer_id IS NULL THEN 'entered' ELSE 'left' END AS change, "
+        "b.bits AS bits_before, n.bits AS bits_after "
+        f"FROM (SELECT * FROM read_parquet({literal(str(members_file))}) "
+        f"WHERE {these}) n "
+        f"FULL JOIN (SELECT * FROM ({previous}) WHERE {these}) b "
+        "ON n.group_id = b.group_id AND n.customer_id = b.customer_id "
+        "WHERE n.customer_id IS NULL OR b.customer_id IS NULL"
+    )
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE changed AS {changed}", [*p_these, *p_these])
+    # those who left: their leaf values on T (non-members are not in the members file)
+    by_id = {g.group_id: g for g in evaluated}
+    if path is not None:
+        case, bound = _bits_case(evaluated, "__g")
+        duck.execute(
+            "CREATE OR REPLACE TEMP TABLE after_ AS SELECT __g AS group_id, customer_id, "
+            f"{case} AS bits FROM (SELECT s.*, l.group_id AS __g FROM "
+            f"{parquet_source(path)} s JOIN (SELECT group_id, customer_id AS __c FROM changed "
+            "WHERE change = 'left') l ON s.customer_id = l.__c)",
+            bound,
+        )
+    else:
+        wanted = duck.sql(
+            "SELECT group_id, customer_id FROM changed WHERE change = 'left'"
+        ).to_arrow_table()
+        duck.register("after_", _bits_store(connection, snapshot, by_id, wanted))
+    reason, bound = _reason_case(evaluated)
+    duck.execute(
+        f"COPY (SELECT group_id, customer_id, change, bits_before, bits_after, {reason} AS reason "
+        "FROM (SELECT c.group_id, c.customer_id, c.change, c.bits_before, "
+        "coalesce(c.bits_after, a.bits) AS bits_after FROM changed c LEFT JOIN after_ a "
+        "ON c.change = 'left' AND a.group_id = c.group_id AND a.customer_id = c.customer_id) "
+        f"ORDER BY group_id, customer_id) TO {literal(str(changes_file))} (FORMAT parquet)",
+        bound,
+    )
 
 
 def refresh_group_members(db: sa.Engine, settings: Settings) -> int:
     """Every dynamic group's members as of the served date and their changes since the
-    previous refresh (module doc). Returns how many groups were refreshed."""
+    previous refresh (module doc). Returns how many groups were refreshed.
+
+    Bounded memory: groups go in batches of `BATCH`, each one DuckDB scan of the served file
+    whose members and changes are streamed to scratch files (spilling past
+    `settings.duckdb_memory`); the batches' files, each sorted, are concatenated in group order
+    into the two kept files. No member list is held in Python (the store reader, for homes
+    without a columnar copy, reads one batch's members)."""
     with db.connect() as connection:
         snapshot = served_snapshot_on(connection)
         day = snapshot.as_of_date
         path = columnar.columnar_file(snapshot)
         groups = _compiled_groups(connection, snapshot, settings, path is not None)
         connection.commit()
-        now = (
-            _members_columnar(path, groups)
-            if path is not None
-            else _members_store(connection, snapshot, groups)
-        )
-        before = _previous(settings, day, {g.group_id for g in groups})
-        known = [g.group_id for g in groups]
-        skipped = [g.group_id for g in groups if g.where is None]
-        duck = duckdb.connect(":memory:")
-        try:
-            duck.register("now_", now)
-            duck.register("before_", before)
-            duck.register("known_", pa.table({"group_id": pa.array(known, pa.int64())}))
-            duck.register("skipped_", pa.table({"group_id": pa.array(skipped, pa.int64())}))
-            members = duck.sql(
-                "SELECT group_id, customer_id, bits FROM now_ UNION ALL "
-                "SELECT group_id, customer_id, bits FROM before_ "
-                "SEMI JOIN skipped_ USING (group_id) "
-                "ORDER BY group_id, customer_id"
-            ).to_arrow_table()
-            changed = duck.sql(
-                "SELECT coalesce(n.group_id, b.group_id) AS group_id, "
-                "coalesce(n.customer_id, b.customer_id) AS customer_id, "
-                "CASE WHEN b.customer_id IS NULL THEN 'entered' ELSE 'left' END AS change, "
-                "b.bits AS bits_before, n.bits AS bits_after "
-                "FROM now_ n FULL JOIN (SELECT * FROM before_ SEMI JOIN known_ USING (group_id) "
-                "ANTI JOIN skipped_ USING (group_id)) b "
-                "ON n.group_id = b.group_id AND n.customer_id = b.customer_id "
-                "WHERE n.customer_id IS NULL OR b.customer_id IS NULL "
-                "ORDER BY group_id, customer_id"
-            ).to_arrow_table()
-        finally:
-            duck.close()
-        changes = _with_reasons(connection, snapshot, path, groups, changed, day)
-    members = members.append_column(
-        "as_of_date", pa.array([day] * members.num_rows, pa.date32())
-    ).select(["group_id", "as_of_date", "customer_id", "bits"])
-    with atomic_file(group_changes_path(settings, day)) as scratch:
-        pq.write_table(changes, scratch, compression="zstd")
-    with atomic_file(group_members_path(settings)) as scratch:
-        pq.write_table(members.cast(MEMBERS_SCHEMA), scratch, compression="zstd")
+        previous = _previous_sql(settings, day)
+        target = group_members_path(settings)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".refresh-", dir=target.parent) as tmp:
+            scratch = Path(tmp)
+            duck = _refresh_connection(settings, scratch)
+            try:
+                outs = []
+                for k, start in enumerate(range(0, len(groups), BATCH)):
+                    out = (
+                        scratch / f"members-{k:05d}.parquet",
+                        scratch / f"changes-{k:05d}.parquet",
+                    )
+                    _refresh_batch(
+                        duck,
+                        connection,
+                        snapshot,
+                        path,
+                        groups[start : start + BATCH],
+                        previous,
+                        out,
+                    )
+                    outs.append(out)
+                _concatenate(duck, [m for m, _ in outs], target, day, MEMBERS_SCHEMA)
+                _concatenate(
+                    duck,
+                    [c for _, c in outs],
+                    group_changes_path(settings, day),
+                    day,
+                    CHANGES_SCHEMA,
+                )
+            finally:
+                duck.close()
     return sum(1 for g in groups if g.where is not None)
 
 
-def _with_reasons(
-    connection: sa.Connection,
-    snapshot: Snapshot,
-    path: str | None,
-    groups: list[_Group],
-    changed: pa.Table,
+def _concatenate(
+    duck: duckdb.DuckDBPyConnection,
+    parts: list[Path],
+    target: Path,
     day: dt.date,
-) -> pa.Table:
-    by_id = {g.group_id: g for g in groups}
-    rows = changed.to_pylist()
-    left: dict[int, list[str]] = {}
-    for r in rows:
-        if r["change"] == "left":
-            left.setdefault(int(r["group_id"]), []).append(str(r["customer_id"]))
-    now_bits = {
-        gid: _bits_of(connection, snapshot, path, by_id[gid], ids) for gid, ids in left.items()
-    }
-    reasons, after = [], []
-    for r in rows:
-        gid = int(r["group_id"])
-        bits_after = r["bits_after"]
-        if r["change"] == "left":
-            bits_after = now_bits.get(gid, {}).get(str(r["customer_id"]))
-        after.append(bits_after)
-        reasons.append(_why(by_id[gid].leaves, r["bits_before"], bits_after))
-    return pa.table(
-        {
-            "group_id": pa.array([r["group_id"] for r in rows], pa.int64()),
-            "as_of_date": pa.array([day] * len(rows), pa.date32()),
-            "customer_id": pa.array([r["customer_id"] for r in rows], pa.string()),
-            "change": pa.array([r["change"] for r in rows], pa.string()),
-            "bits_before": pa.array([r["bits_before"] for r in rows], pa.int64()),
-            "bits_after": pa.array(after, pa.int64()),
-            "reason": pa.array(reasons, pa.string()),
-        },
-        schema=CHANGES_SCHEMA,
-    )
+    schema: pa.Schema,
+) -> None:
+    """The batches' files in order, with the date, written atomically to `target`."""
+    with atomic_file(target) as scratch:
+        if not parts:
+            pq.write_table(schema.empty_table(), scratch, compression="zstd")
+            return
+        cols = ", ".join(
+            "CAST(? AS DATE) AS as_of_date" if n == "as_of_date" else ident(n) for n in schema.names
+        )
+        files = "[" + ", ".join(literal(str(p)) for p in parts) + "]"
+        duck.execute(
+            f"COPY (SELECT {cols} FROM read_parquet({files})) TO {literal(str(scratch))} "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)",
+            [day],
+        )
 
 
 # --- readers -------------------------------------------------------------------------------------
@@ -524,50 +626,79 @@ class ChangesPage:
     page_size: int
 
 
-def _scoped_ids(
+def _scope_filter(
     connection: sa.Connection, principal: Principal, snapshot: Snapshot
-) -> set[str] | None:
-    """The ids the principal may see (None: every customer, no filter needed)."""
-    clause = scope_clause(principal, snapshot.table, snapshot.as_of_date)
+) -> tuple[str, list[Any]]:
+    """SQL keeping the changes rows (`customer_id`) of the viewer's customers: nothing for a
+    viewer who sees every customer; else a semi-join with the served columnar copy cut to the
+    scope (as list pages are), or (no columnar copy) the scope's ids read on the store, bound."""
+    clause = scope_clause(principal, snapshot.table, snapshot.as_of_date, resolve_on=connection)
     if isinstance(clause, sa.sql.elements.True_):
-        return None
-    return {
+        return "true", []
+    path = columnar.columnar_file(snapshot)
+    if path is not None:
+        sql, params = duckdb_sql(clause)
+        return (
+            f"customer_id IN (SELECT customer_id FROM {parquet_source(path)} WHERE {sql})",
+            params,
+        )
+    ids = [
         str(c)
-        for c in connection.execute(sa.select(snapshot.table.c.customer_id).where(clause)).scalars()
-    }
+        for c in connection.execute(
+            sa.select(snapshot.table.c.customer_id).where(
+                scope_clause(principal, snapshot.table, snapshot.as_of_date)
+            )
+        ).scalars()
+    ]
+    return "customer_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
 
 
-def _changes(settings: Settings, group_id: int) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    for day in kept_dates(settings, "group_changes"):
-        path = kept_file(settings, "group_changes", day)
-        if path is None:
-            continue
-        table = pq.read_table(path, filters=[("group_id", "=", group_id)])
-        found += table.select(["as_of_date", "customer_id", "change", "reason"]).to_pylist()
-    return found
+def _changes_source(settings: Settings, up_to: dt.date | None = None) -> str | None:
+    """`read_parquet([...])` of the kept changes files (those on or before `up_to`), or None."""
+    files = [
+        str(p)
+        for d in kept_dates(settings, "group_changes")
+        if up_to is None or d <= up_to
+        for p in [kept_file(settings, "group_changes", d)]
+        if p is not None
+    ]
+    if not files:
+        return None
+    return f"read_parquet([{', '.join(literal(f) for f in files)}], union_by_name = true)"
+
+
+def _query(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Rows of `sql` over kept files, on the process's DuckDB connection (a cursor each)."""
+    cursor = columnar._connection().cursor()
+    try:
+        return cursor.execute(sql, params).fetchall()
+    finally:
+        cursor.close()
 
 
 def group_history(
     db: sa.Engine, principal: Principal, group_id: int, settings: Settings
 ) -> list[HistoryDay]:
     """Per refreshed date: how many of the viewer's customers entered and left, and the
-    members after that date (within the viewer's scope)."""
+    members after that date (within the viewer's scope). One DuckDB query over the changes
+    files (sorted by group: the reader skips other groups' row groups)."""
     with db.connect() as connection:
         _get(connection, principal, group_id)
         snapshot = served_snapshot_on(connection)
-        mine = _scoped_ids(connection, principal, snapshot)
+        scope, params = _scope_filter(connection, principal, snapshot)
+    source = _changes_source(settings)
+    if source is None:
+        return []
+    found = _query(
+        "SELECT as_of_date, count(*) FILTER (WHERE change = 'entered'), "
+        f"count(*) FILTER (WHERE change = 'left') FROM {source} "
+        f"WHERE group_id = ? AND {scope} GROUP BY 1 ORDER BY 1",
+        [group_id, *params],
+    )
     out, members = [], 0
-    by_day: dict[dt.date, list[int]] = {}
-    for r in _changes(settings, group_id):
-        if mine is not None and r["customer_id"] not in mine:
-            continue
-        counts = by_day.setdefault(r["as_of_date"], [0, 0])
-        counts[0 if r["change"] == "entered" else 1] += 1
-    for day in sorted(by_day):
-        entered, left = by_day[day]
-        members += entered - left
-        out.append(HistoryDay(day, entered, left, members))
+    for day, entered, left in found:
+        members += int(entered) - int(left)
+        out.append(HistoryDay(day, int(entered), int(left), members))
     return out
 
 
@@ -582,23 +713,35 @@ def group_changes(
     page_size: int = 50,
 ) -> ChangesPage:
     """Who entered or left the group on `as_of` and why, the viewer's customers only (masked),
-    one page; audited `view_group_changes` with the page's customers."""
+    one page (counted and paged in SQL); audited `view_group_changes` with the page's
+    customers."""
     if page < 1 or not 1 <= page_size <= 200:
         raise InvalidRequest("page: from 1; page_size: 1 to 200")
     with db.connect() as connection:
         _get(connection, principal, group_id)
         snapshot = served_snapshot_on(connection)
-        mine = _scoped_ids(connection, principal, snapshot)
+        scope, params = _scope_filter(connection, principal, snapshot)
         path = kept_file(settings, "group_changes", as_of)
-        found = []
+        chunk: list[dict[str, Any]] = []
+        total = 0
         if path is not None:
-            table = pq.read_table(path, filters=[("group_id", "=", group_id)])
-            found = [
-                r
-                for r in table.select(["customer_id", "change", "reason"]).to_pylist()
-                if mine is None or r["customer_id"] in mine
-            ]
-        chunk = found[(page - 1) * page_size : page * page_size]
+            found = _query(
+                "SELECT customer_id, change, reason, count(*) OVER () "
+                f"FROM {parquet_source(path)} WHERE group_id = ? AND {scope} "
+                "ORDER BY customer_id LIMIT ? OFFSET ?",
+                [group_id, *params, page_size, (page - 1) * page_size],
+            )
+            chunk = [{"customer_id": r[0], "change": r[1], "reason": r[2]} for r in found]
+            if found:
+                total = int(found[0][3])
+            elif page > 1:
+                total = int(
+                    _query(
+                        f"SELECT count(*) FROM {parquet_source(path)} "
+                        f"WHERE group_id = ? AND {scope}",
+                        [group_id, *params],
+                    )[0][0]
+                )
         ids = [r["customer_id"] for r in chunk]
         table_ = snapshot.table
         by_id = (
@@ -629,10 +772,10 @@ def group_changes(
             "segment_id": group_id,
             "as_of_date": as_of.isoformat(),
             "page": page,
-            "total": len(found),
+            "total": total,
         },
     )
-    return ChangesPage(as_of, rows, len(found), page, page_size)
+    return ChangesPage(as_of, rows, total, page, page_size)
 
 
 def group_members_as_of(
@@ -643,14 +786,19 @@ def group_members_as_of(
     with db.connect() as connection:
         _get(connection, principal, group_id)
         snapshot = served_snapshot_on(connection)
-        mine = _scoped_ids(connection, principal, snapshot)
-    last: dict[str, str] = {}
-    for r in sorted(_changes(settings, group_id), key=lambda r: r["as_of_date"]):
-        if r["as_of_date"] <= as_of:
-            last[r["customer_id"]] = r["change"]
-    ids = sorted(c for c, change in last.items() if change == "entered")
-    if mine is not None:
-        ids = [c for c in ids if c in mine]
+        scope, params = _scope_filter(connection, principal, snapshot)
+    source = _changes_source(settings, as_of)
+    ids: list[str] = []
+    if source is not None:
+        ids = [
+            str(r[0])
+            for r in _query(
+                "SELECT customer_id FROM (SELECT customer_id, arg_max(change, as_of_date) AS last "
+                f"FROM {source} WHERE group_id = ? AND as_of_date <= ? AND {scope} GROUP BY 1) "
+                "WHERE last = 'entered' ORDER BY 1",
+                [group_id, as_of, *params],
+            )
+        ]
     audit_read(
         db,
         principal,

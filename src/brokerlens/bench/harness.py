@@ -41,6 +41,7 @@ class BenchPlan:
     suite: str
     inbox: Path | None = None  # an inbox generated earlier, reused instead of generating
     from_stage: str | None = None  # start here: the workdir holds what the stages before made
+    groups: int = 1_000  # suite groups (issue 25): dynamic groups created
 
     @property
     def inbox_dir(self) -> Path:

@@ -43,7 +43,9 @@ def bench(
             "the lake) or daily-drill (the daily job killed at every step and finished) or "
             "analysis (issue 22: the business metrics of T), kb (issue 23: knowledge-base search "
             "over 10,000 seeded articles on SQLite and PostgreSQL) or points (issue 23: the "
-            "points step at scale, every day awarded, T again, and the reads of the awards)."
+            "points step at scale, every day awarded, T again, and the reads of the awards) or "
+            "groups (issue 25: N dynamic groups' membership refreshed, a nested live count, a "
+            "group's history and change page)."
         ),
     ] = "pipeline",
     customers: Annotated[int, typer.Option(min=1, help="Customers to generate.")] = 100_000,
@@ -70,6 +72,9 @@ def bench(
         Path | None,
         typer.Option(help="Reuse an inbox generated earlier instead of generating (read only)."),
     ] = None,
+    groups: Annotated[
+        int, typer.Option(min=1, help="Suite groups: dynamic groups to create (seeded).")
+    ] = 1_000,
 ) -> None:
     """Generate at a scale into a scratch home, time every stage, print a table, write JSON."""
     # each suite module registers its stages when imported
@@ -83,6 +88,7 @@ def bench(
     import brokerlens.bench.complaints
     import brokerlens.bench.compliance
     import brokerlens.bench.daily  # issue 21: the daily job and its kill drill
+    import brokerlens.bench.groups  # issue 25: customer groups
     import brokerlens.bench.indicators
     import brokerlens.bench.kb  # issue 23: the knowledge base's search
     import brokerlens.bench.marketing
@@ -123,6 +129,7 @@ def bench(
         suite=suite,
         inbox=inbox,
         from_stage=from_stage,
+        groups=groups,
     )
     console.print(f"bench {suite}: {customers:,} customers x {days} trading days in {plan.workdir}")
 
