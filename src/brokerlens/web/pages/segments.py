@@ -37,8 +37,17 @@ from brokerlens.web.filters import (
     encode_values,
     parse_filter,
 )
+from brokerlens.web.group_form import (
+    Draft,
+    drafts_from_form,
+    drafts_from_nodes,
+    error_at,
+    renumber,
+    to_tree,
+)
 from brokerlens.web.i18n import translate
 from brokerlens.web.pages.common import Page, ReaderPageDep
+from brokerlens.web.pages.groups import flat, tree_context
 from brokerlens.web.pages.customers import LIST_COLUMNS, ListColumn, column_kind, column_label
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -60,15 +69,6 @@ def _rows_from_filters(filters: list[str]) -> list[Row]:
     return rows
 
 
-def _rows_from_conditions(conditions: list[Any]) -> list[Row]:
-    rows = []
-    for c in conditions:
-        value = c.value
-        text = encode_values(value) if isinstance(value, list | tuple) else value
-        rows.append(Row(c.field, c.op, "" if text is None else str(text)))
-    return rows
-
-
 def _rows_from_form(form: FormData) -> list[Row]:
     fields, ops, values = form.getlist("field"), form.getlist("op"), form.getlist("value")
     rows = []
@@ -84,7 +84,7 @@ def _conditions(rows: list[Row]) -> list[Any]:
     return conditions_from_dicts([{"field": r.field, "op": r.op, "value": r.value} for r in usable])
 
 
-def _builder_context(page: Page, rows: list[Row]) -> dict[str, Any]:
+def _builder_context(page: Page, rows: list[Any]) -> dict[str, Any]:
     snapshot = page.snapshot()
     columns = columns_of(snapshot)
     choices = classification_choices(snapshot)
@@ -110,7 +110,7 @@ def _builder_context(page: Page, rows: list[Row]) -> dict[str, Any]:
     # issue 20: the newest churn scores' probability (0..1): not a profile column either
     groups["churn"] = [(CHURN_PROBABILITY, translate(f"field.{CHURN_PROBABILITY}", page.language))]
     return {
-        "rows": rows or [Row("", "eq", "")],
+        "rows": rows or [Draft("leaf", "0")],
         "groups": groups,
         "product_names": _product_names(page, rows),
         "ops": OPS,
@@ -119,9 +119,9 @@ def _builder_context(page: Page, rows: list[Row]) -> dict[str, Any]:
     }
 
 
-def _product_names(page: Page, rows: list[Row]) -> dict[str, str]:
+def _product_names(page: Page, rows: list[Any]) -> dict[str, str]:
     """The names of the products a `recommended_product` condition names (to read in words)."""
-    if not any(r.field == RECOMMENDED_PRODUCT for r in rows):
+    if not any(getattr(r, "field", "") == RECOMMENDED_PRODUCT for r in flat(rows)):
         return {}
     try:
         shelf = product_shelf(page.settings)
@@ -147,7 +147,8 @@ def segments_page(page: ReaderPageDep) -> Response:
 @router.get("/segments/new")
 def new_segment(page: ReaderPageDep, request: Request) -> Response:
     rows = _rows_from_filters(request.query_params.getlist("f"))
-    context = {**_builder_context(page, rows), "segment": None}
+    drafts = renumber([Draft("leaf", field=r.field, op=r.op, value=r.value) for r in rows])
+    context = {**tree_context(page, drafts or [Draft("leaf", "0")], None), "segment": None}
     return page.render("segment.html", context, active="segments", snapshot=context["snapshot"])
 
 
@@ -174,23 +175,76 @@ def _form_fields(form: FormData) -> tuple[str, str | None, Visibility]:
     return name, description, "private"
 
 
+def _tree_of(drafts: list[Draft]) -> tuple[list[Any], dict[str, str]]:
+    nodes, paths = to_tree(drafts, counting=False)
+    if not nodes:
+        raise InvalidRequest("conditions: add at least one condition")
+    return nodes, paths
+
+
+def _refused(
+    page: Page,
+    form: FormData,
+    drafts: list[Draft],
+    exc: Exception,
+    paths: dict[str, str],
+    segment_id: int | None,
+) -> Response | None:
+    """The builder again with the error beside the node its path names (None: an error of the
+    name or of no node, raised as any other)."""
+    node_id, text = error_at(str(exc), paths)
+    if node_id is None:
+        return None
+    segment = get_segment(page.db, page.principal, segment_id) if segment_id else None
+    context = {
+        **tree_context(page, drafts, segment_id, {node_id: text}),
+        "segment": segment,
+        "form_name": str(form.get("name") or ""),
+        "form_description": str(form.get("description") or ""),
+    }
+    return page.render(
+        "segment.html", context, active="segments", snapshot=context["snapshot"], status_code=400
+    )
+
+
+def _save(page: Page, form: FormData, segment_id: int | None) -> Response:
+    name, description, visibility = _form_fields(form)
+    drafts = drafts_from_form(form)
+    paths: dict[str, str] = {}
+    try:
+        conditions, paths = _tree_of(drafts)
+        if segment_id is None:
+            segment_id = create_segment(
+                page.db,
+                page.principal,
+                name,
+                conditions,
+                visibility=visibility,
+                description=description,
+                settings=page.settings,
+            ).segment_id
+        else:
+            update_segment(
+                page.db,
+                page.principal,
+                segment_id,
+                name=name,
+                conditions=conditions,
+                visibility=visibility,
+                description=description,
+                settings=page.settings,
+            )
+    except InvalidRequest as exc:
+        shown = _refused(page, form, drafts, exc, paths, segment_id)
+        if shown is None:
+            raise
+        return shown
+    return RedirectResponse(f"/segments/{segment_id}", status_code=303)
+
+
 @router.post("/segments")
 async def create(page: ReaderPageDep, request: Request) -> Response:
-    form = await request.form()
-    name, description, visibility = _form_fields(form)
-    conditions = _conditions(_rows_from_form(form))
-    if not conditions:
-        raise InvalidRequest("conditions: add at least one condition")
-    segment = create_segment(
-        page.db,
-        page.principal,
-        name,
-        conditions,
-        visibility=visibility,
-        description=description,
-        settings=page.settings,
-    )
-    return RedirectResponse(f"/segments/{segment.segment_id}", status_code=303)
+    return _save(page, await request.form(), None)
 
 
 def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]:
@@ -221,8 +275,9 @@ def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]
 @router.get("/segments/{segment_id}")
 def segment_page(segment_id: IdPath, page: ReaderPageDep) -> Response:
     segment = get_segment(page.db, page.principal, segment_id)
+    drafts = drafts_from_nodes(segment.conditions) or [Draft("leaf", "0")]
     context = {
-        **_builder_context(page, _rows_from_conditions(segment.conditions)),
+        **tree_context(page, drafts, segment_id),
         **_members_context(page, segment_id, 1),
         "segment": segment,
         "count": segment_count(page.db, page.principal, segment_id, page.settings),
@@ -244,22 +299,7 @@ def members_partial(
 
 @router.post("/segments/{segment_id}")
 async def update(segment_id: IdPath, page: ReaderPageDep, request: Request) -> Response:
-    form = await request.form()
-    name, description, visibility = _form_fields(form)
-    conditions = _conditions(_rows_from_form(form))
-    if not conditions:
-        raise InvalidRequest("conditions: add at least one condition")
-    update_segment(
-        page.db,
-        page.principal,
-        segment_id,
-        name=name,
-        conditions=conditions,
-        visibility=visibility,
-        description=description,
-        settings=page.settings,
-    )
-    return RedirectResponse(f"/segments/{segment_id}", status_code=303)
+    return _save(page, await request.form(), segment_id)
 
 
 @router.post("/segments/{segment_id}/delete")
