@@ -176,16 +176,18 @@ def _integer(text: str, path: str) -> int:
         raise InvalidRequest(f"{path}: a whole number, not {text[:20]!r}") from None
 
 
-def to_tree(roots: list[Draft], *, counting: bool) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def to_tree(
+    roots: list[Draft], *, counting: bool, paths: dict[str, str] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """(the JSON nodes ANDed, node id -> its JSON path). A condition without a field is left
     out; `counting` (the live count) also leaves out what is not filled in yet (an empty group,
-    a condition without its value), where saving lets `access` name it."""
-    paths: dict[str, str] = {}
+    a condition without its value), where saving lets `access` name it. `paths`: filled as
+    the nodes are read, so a caller has them when this raises."""
+    paths = {} if paths is None else paths
 
     def convert(draft: Draft, path: str) -> dict[str, Any] | None:
         kind = draft.kind
-        if kind in GROUPS:  # named in its own error (an empty group), dropped below if left out
-            paths[draft.id] = path
+        paths[draft.id] = path  # named in its own error; dropped below if left out
         if kind in ("all", "any"):
             items = []
             for child in draft.children:
@@ -197,24 +199,25 @@ def to_tree(roots: list[Draft], *, counting: bool) -> tuple[list[dict[str, Any]]
                     paths.pop(draft.id, None)
                     return None
                 raise InvalidRequest(f"{path}: add a condition to this group")
-            paths[draft.id] = path
             return {kind: items}
         if kind == "not":
             children = [c for c in draft.children if not (c.kind == "leaf" and not c.field)]
+            inner = None
             if len(children) == 1:
                 inner = convert(children[0], f"{path}.not")
-            else:
-                inner = convert(Draft("all", f"{draft.id}.*", children=children), f"{path}.not")
+            elif children:
+                wrapper = Draft("all", f"{draft.id}.*", children=children)
+                inner = convert(wrapper, f"{path}.not")
+                paths.pop(wrapper.id, None)
             if inner is None:
                 if counting:
                     paths.pop(draft.id, None)
                     return None
                 raise InvalidRequest(f"{path}: add a condition to this group")
-            paths[draft.id] = path
             return {"not": inner}
         made = _leaf(draft, path, counting)
-        if made is not None:
-            paths[draft.id] = path
+        if made is None:
+            paths.pop(draft.id, None)
         return made
 
     nodes: list[dict[str, Any]] = []

@@ -100,10 +100,11 @@ class Counted:
 
 def counted(page: Page, drafts: list[Draft]) -> Counted:
     """The live count of what the builder holds, node by node; a bad node's error beside it."""
+    paths: dict[str, str] = {}
     try:
-        nodes, paths = to_tree(drafts, counting=True)
+        nodes, paths = to_tree(drafts, counting=True, paths=paths)
     except InvalidRequest as exc:
-        return _failed(str(exc), {})
+        return _failed(str(exc), paths)
     if not nodes:
         return Counted(None, {}, {}, None)
     try:

@@ -175,8 +175,8 @@ def _form_fields(form: FormData) -> tuple[str, str | None, Visibility]:
     return name, description, "private"
 
 
-def _tree_of(drafts: list[Draft]) -> tuple[list[Any], dict[str, str]]:
-    nodes, paths = to_tree(drafts, counting=False)
+def _tree_of(drafts: list[Draft], paths: dict[str, str]) -> tuple[list[Any], dict[str, str]]:
+    nodes, paths = to_tree(drafts, counting=False, paths=paths)
     if not nodes:
         raise InvalidRequest("conditions: add at least one condition")
     return nodes, paths
@@ -212,7 +212,7 @@ def _save(page: Page, form: FormData, segment_id: int | None) -> Response:
     drafts = drafts_from_form(form)
     paths: dict[str, str] = {}
     try:
-        conditions, paths = _tree_of(drafts)
+        conditions, paths = _tree_of(drafts, paths)
         if segment_id is None:
             segment_id = create_segment(
                 page.db,
