@@ -12,8 +12,8 @@ error (`conditions[0].any[1].value: ...`) shows next to its node.
 
 from __future__ import annotations
 
-import re
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +24,8 @@ from brokerlens.access.condition_tree import (
     AllOf,
     AnyOf,
     InGroupLeaf,
-    Node,
     NoContactLeaf,
+    Node,
     NotOf,
     StaffLeaf,
     TeamLeaf,
@@ -189,7 +189,7 @@ def to_tree(
         kind = draft.kind
         paths[draft.id] = path  # named in its own error; dropped below if left out
         if kind in ("all", "any"):
-            items = []
+            items: list[dict[str, Any]] = []
             for child in draft.children:
                 made = convert(child, f"{path}.{kind}[{len(items)}]")
                 if made is not None:
@@ -307,9 +307,9 @@ def error_at(message: str, paths: dict[str, str]) -> tuple[str | None, str]:
     where, rest = found.group(1), found.group(2)
     best, length = None, -1
     for node_id, path in paths.items():
-        if (
-            where == path or where.startswith(path) and where[len(path)] in ".[<"
-        ) and len(path) > length:
+        if (where == path or (where.startswith(path) and where[len(path)] in ".[<")) and len(
+            path
+        ) > length:
             best, length = node_id, len(path)
     if best is None:
         return None, message

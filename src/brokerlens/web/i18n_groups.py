@@ -50,7 +50,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "grp.why.on": ("由不满足变为满足", "now met"),
     "grp.why.true": ("满足", "met"),
     "grp.why.was": ("原先满足", "was met"),
-    "grp.leaf.alert": ("近{days}天出现提醒：{alerts}", "An alert in the last {days} days: {alerts}"),
+    "grp.leaf.alert": (
+        "近{days}天出现提醒：{alerts}",
+        "An alert in the last {days} days: {alerts}",
+    ),
     "grp.leaf.team": ("由团队服务：{team}", "Served by team {team}"),
     "grp.leaf.staff": ("由员工服务：{staff}", "Served by {staff}"),
     "grp.leaf.no_contact": ("{days}天内无服务联系", "No service contact in {days} days"),
@@ -58,13 +61,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "grp.members_as_of": ("某日成员", "Members as of a date"),
     "grp.as_of_date": ("日期", "Date"),
     "grp.show": ("查看", "Show"),
-    "grp.as_of_total": ("{date} 共 {n} 名成员（您的客户）", "{n} members (your customers) as of {date}"),
+    "grp.as_of_total": (
+        "{date} 共 {n} 名成员（您的客户）",
+        "{n} members (your customers) as of {date}",
+    ),
     "grp.as_of_first": ("，显示前 {n} 名", ", the first {n} shown"),
     "grp.profile_totals": (
         "本群 {n} 人，您范围内的客户共 {book} 人",
         "{n} in the group, {book} customers in your scope",
     ),
-    "grp.no_dimensions": ("已发布的画像中没有可比较的维度", "The published profile has no dimension to compare"),
+    "grp.no_dimensions": (
+        "已发布的画像中没有可比较的维度",
+        "The published profile has no dimension to compare",
+    ),
     "grp.bucket": ("分组", "Bucket"),
     "grp.in_group": ("本群人数", "In the group"),
     "grp.share_group": ("本群占比", "Share of the group"),

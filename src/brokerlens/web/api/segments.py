@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from brokerlens import access
-from brokerlens.access.group_profile import group_profile as access_group_profile
 from brokerlens.access.conditions import Op
 from brokerlens.access.exports import write_segment
+from brokerlens.access.group_profile import group_profile as access_group_profile
 from brokerlens.indicators import load_indicators
 from brokerlens.web.api.customers import CustomerListPublic, page_of
 from brokerlens.web.bounds import IdPath, PageQuery, check_condition_value

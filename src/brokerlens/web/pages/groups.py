@@ -23,6 +23,7 @@ from brokerlens.access import (
     preview_tree,
 )
 from brokerlens.access.alerts import alert_names
+from brokerlens.access.churn_condition import FIELD as CHURN_PROBABILITY
 from brokerlens.access.condition_tree import (
     AlertLeaf,
     InGroupLeaf,
@@ -33,10 +34,15 @@ from brokerlens.access.condition_tree import (
     leaves,
 )
 from brokerlens.access.group_profile import catalog_values, group_profile
+from brokerlens.access.masking import PERSONAL_FIELDS
 from brokerlens.access.org import list_staff
-from brokerlens.errors import Forbidden, InvalidRequest, NotFound
+from brokerlens.access.recommendations import product_shelf
+from brokerlens.access.recommended import FIELD as RECOMMENDED_PRODUCT
+from brokerlens.auth.principal import Permission
+from brokerlens.errors import Forbidden, InvalidRequest, LakeError, NotFound
 from brokerlens.web.bounds import MAX_PAGE, IdPath
 from brokerlens.web.deps import CsrfDep
+from brokerlens.web.filters import OPS, classification_choices, columns_of
 from brokerlens.web.formatting import num
 from brokerlens.web.group_form import (
     Draft,
@@ -71,7 +77,9 @@ def builder_choices(page: Page, segment_id: int | None) -> dict[str, Any]:
     names = alert_names(page.settings)
     lang = page.language
     return {
-        "alert_choices": [(a, n.get("en" if lang == "en" else "zh") or a) for a, n in names.items()],
+        "alert_choices": [
+            (a, n.get("en" if lang == "en" else "zh") or a) for a, n in names.items()
+        ],
         "team_choices": teams,
         "staff_choices": people,
         "group_choices": [
@@ -148,9 +156,7 @@ def tree_context(
     general: str | None = None,
 ) -> dict[str, Any]:
     """The builder's context: the columns and choices, the nodes, each node's count."""
-    from brokerlens.web.pages.segments import _builder_context
-
-    context = _builder_context(page, drafts)
+    context = builder_context(page, drafts)
     live = counted(page, drafts)
     return {
         **context,
@@ -178,6 +184,52 @@ async def builder_counts(page: ReaderPageDep, request: Request) -> Response:
         "general": live.general,
     }
     return page.render("_group_counts.html", context, active="segments")
+
+
+def builder_context(page: Page, rows: list[Any]) -> dict[str, Any]:
+    snapshot = page.snapshot()
+    columns = columns_of(snapshot)
+    choices = classification_choices(snapshot)
+    groups: dict[str, list[tuple[str, str]]] = {
+        "classification": [],
+        "indicator": [],
+        "customer": [],
+    }
+    personal = not page.principal.can(Permission.REVEAL_PII)
+    indicators = page.indicators()
+    for name, info in columns.items():
+        if personal and name in PERSONAL_FIELDS:
+            continue  # not usable as a condition without reveal_pii
+        if info.kind in groups and name != "customer_id":
+            groups[info.kind].append(
+                (name, column_label(name, snapshot, page.language, indicators))
+            )
+    values = sorted({v for ch in choices for v in ch.values})
+    # a product's target customers (the newest recommendation run): not a profile column
+    groups["recommendation"] = [
+        (RECOMMENDED_PRODUCT, translate(f"field.{RECOMMENDED_PRODUCT}", page.language))
+    ]
+    # issue 20: the newest churn scores' probability (0..1): not a profile column either
+    groups["churn"] = [(CHURN_PROBABILITY, translate(f"field.{CHURN_PROBABILITY}", page.language))]
+    return {
+        "rows": rows,
+        "groups": groups,
+        "product_names": _product_names(page, rows),
+        "ops": OPS,
+        "all_values": values,
+        "snapshot": snapshot,
+    }
+
+
+def _product_names(page: Page, rows: list[Any]) -> dict[str, str]:
+    """The names of the products a `recommended_product` condition names (to read in words)."""
+    if not any(getattr(r, "field", "") == RECOMMENDED_PRODUCT for r in flat(rows)):
+        return {}
+    try:
+        shelf = product_shelf(page.settings)
+    except LakeError:
+        return {}
+    return {pid: str(p.get("name") or pid) for pid, p in shelf.items()}
 
 
 # --- the history ---------------------------------------------------------------------------------
@@ -251,9 +303,7 @@ def _leaf_labels(page: Page, segment: Any) -> dict[str, str]:
     return {path: describe_leaf(page, leaf, groups) for path, leaf in leaves(segment.conditions)}
 
 
-def _changes_context(
-    page: Page, segment: Any, day: dt.date | None, number: int
-) -> dict[str, Any]:
+def _changes_context(page: Page, segment: Any, day: dt.date | None, number: int) -> dict[str, Any]:
     found = None
     if day is not None:
         found = group_changes(
@@ -274,8 +324,10 @@ def _changes_context(
         if found is not None
         else {},
         "changes_pages": pages,
-        "change_url": lambda n: f"/segments/{sid}/changes?"
-        + urlencode({"date": day.isoformat() if day else "", "page": n}),
+        "change_url": lambda n: (
+            f"/segments/{sid}/changes?"
+            + urlencode({"date": day.isoformat() if day else "", "page": n})
+        ),
     }
 
 

@@ -20,21 +20,14 @@ from brokerlens.access import (
     segment_members,
     update_segment,
 )
-from brokerlens.access.churn_condition import FIELD as CHURN_PROBABILITY
-from brokerlens.access.masking import PERSONAL_FIELDS
-from brokerlens.access.recommendations import product_shelf
-from brokerlens.access.recommended import FIELD as RECOMMENDED_PRODUCT
 from brokerlens.auth.principal import Permission
-from brokerlens.errors import Forbidden, InvalidRequest, LakeError
+from brokerlens.errors import Forbidden, InvalidRequest
 from brokerlens.web.bounds import MAX_PAGE, IdPath, check_field, check_filters
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.filters import (
     NO_VALUE_OPS,
-    OPS,
-    classification_choices,
     columns_of,
     conditions_from_dicts,
-    encode_values,
     parse_filter,
 )
 from brokerlens.web.group_form import (
@@ -45,10 +38,9 @@ from brokerlens.web.group_form import (
     renumber,
     to_tree,
 )
-from brokerlens.web.i18n import translate
 from brokerlens.web.pages.common import Page, ReaderPageDep
-from brokerlens.web.pages.groups import flat, tree_context
 from brokerlens.web.pages.customers import LIST_COLUMNS, ListColumn, column_kind, column_label
+from brokerlens.web.pages.groups import tree_context
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
 
@@ -82,52 +74,6 @@ def _rows_from_form(form: FormData) -> list[Row]:
 def _conditions(rows: list[Row]) -> list[Any]:
     usable = [r for r in rows if r.op in NO_VALUE_OPS or r.value.strip()]
     return conditions_from_dicts([{"field": r.field, "op": r.op, "value": r.value} for r in usable])
-
-
-def _builder_context(page: Page, rows: list[Any]) -> dict[str, Any]:
-    snapshot = page.snapshot()
-    columns = columns_of(snapshot)
-    choices = classification_choices(snapshot)
-    groups: dict[str, list[tuple[str, str]]] = {
-        "classification": [],
-        "indicator": [],
-        "customer": [],
-    }
-    personal = not page.principal.can(Permission.REVEAL_PII)
-    indicators = page.indicators()
-    for name, info in columns.items():
-        if personal and name in PERSONAL_FIELDS:
-            continue  # not usable as a condition without reveal_pii
-        if info.kind in groups and name != "customer_id":
-            groups[info.kind].append(
-                (name, column_label(name, snapshot, page.language, indicators))
-            )
-    values = sorted({v for ch in choices for v in ch.values})
-    # a product's target customers (the newest recommendation run): not a profile column
-    groups["recommendation"] = [
-        (RECOMMENDED_PRODUCT, translate(f"field.{RECOMMENDED_PRODUCT}", page.language))
-    ]
-    # issue 20: the newest churn scores' probability (0..1): not a profile column either
-    groups["churn"] = [(CHURN_PROBABILITY, translate(f"field.{CHURN_PROBABILITY}", page.language))]
-    return {
-        "rows": rows or [Draft("leaf", "0")],
-        "groups": groups,
-        "product_names": _product_names(page, rows),
-        "ops": OPS,
-        "all_values": values,
-        "snapshot": snapshot,
-    }
-
-
-def _product_names(page: Page, rows: list[Any]) -> dict[str, str]:
-    """The names of the products a `recommended_product` condition names (to read in words)."""
-    if not any(getattr(r, "field", "") == RECOMMENDED_PRODUCT for r in flat(rows)):
-        return {}
-    try:
-        shelf = product_shelf(page.settings)
-    except LakeError:
-        return {}
-    return {pid: str(p.get("name") or pid) for pid, p in shelf.items()}
 
 
 @router.get("/segments")
