@@ -74,6 +74,8 @@ def pages_of(me: SignedIn, role: str) -> list[tuple[str, dict[str, str]]]:
     if role != "admin":
         segment = _segment_id(me)
         urls += ["/segments/new", f"/segments/{segment}", "/segments/999999999"]
+        # issue 25: the group's history and profile
+        urls += [f"/segments/{segment}/history", f"/segments/{segment}/profile"]
         fragments.append((f"/segments/{segment}/members?page=1", {"HX-Request": "true"}))
         org = client.get("/org").text
         units = _links(org, r'href="(/org\?unit_id=[^"]+)"')

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from brokerlens.indicators import Indicator, builtin_indicators
-from brokerlens.web import i18n_groups, i18n_training
+from brokerlens.web import i18n_group_pages, i18n_groups, i18n_training
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -3332,6 +3332,11 @@ ENUMS["permission"].update(i18n_training.PERMISSIONS)
 AUDIT_DETAIL_KEYS.update(i18n_training.AUDIT_KEYS)
 MESSAGES.update(i18n_groups.MESSAGES)  # issue 25
 AUDIT_DETAIL_KEYS.update(i18n_groups.AUDIT_KEYS)
+
+# issue 25: customer groups' pages keep their words in a module of their own
+MESSAGES.update(i18n_group_pages.MESSAGES)
+ENUMS["action"].update(i18n_group_pages.ACTIONS)
+ENUMS["filter_purpose"].update(i18n_group_pages.PURPOSES)
 
 # Request parameters as an error names them: name -> (zh, en); else `column_label`.
 PARAMETERS: dict[str, tuple[str, str]] = {

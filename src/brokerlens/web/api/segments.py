@@ -21,6 +21,7 @@ from brokerlens import access
 from brokerlens.access import segment_shares, segment_static
 from brokerlens.access.conditions import Op
 from brokerlens.access.exports import write_segment
+from brokerlens.access.group_profile import group_profile as access_group_profile
 from brokerlens.errors import InvalidRequest
 from brokerlens.indicators import load_indicators
 from brokerlens.web.api.customers import CustomerListPublic, page_of
@@ -250,6 +251,37 @@ def members_as_of(
     """The group's members (your customers) as of a refreshed date (audited)."""
     ids = access.group_members_as_of(db, principal, segment_id, settings, date)
     return MembersAsOfOut(as_of_date=date, customer_ids=ids, count=len(ids))
+
+
+class ProfileBucketOut(BaseModel):
+    value: Any = Field(description="the dimension's value (null: customers without one)")
+    group: int
+    book: int
+    group_share: float | None
+    book_share: float | None
+
+
+class ProfileDimensionOut(BaseModel):
+    name: str
+    buckets: list[ProfileBucketOut]
+
+
+class GroupProfileOut(BaseModel):
+    segment_id: int
+    as_of_date: dt.date
+    group_total: int
+    book_total: int
+    dimensions: list[ProfileDimensionOut]
+
+
+@router.get("/{segment_id}/profile", response_model=GroupProfileOut)
+def group_profile(
+    segment_id: IdPath, db: DbDep, settings: SettingsDep, principal: ReaderDep
+) -> GroupProfileOut:
+    """群组画像: the group's distribution over tiers, asset buckets, risk classes, preferences
+    and branches beside the whole book, both in your scope (aggregates, audited)."""
+    found = access_group_profile(db, principal, segment_id, settings)
+    return GroupProfileOut.model_validate(jsonable_encoder(found))
 
 
 @router.get("/{segment_id}", response_model=SegmentPublic)

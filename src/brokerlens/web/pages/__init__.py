@@ -22,6 +22,7 @@ from brokerlens.web.pages import (
     complaints,
     customers,
     dashboard,  # issue 22
+    groups,  # issue 25
     handovers,  # issue 19 handover
     home,
     knowledge,  # issue 23 section 2
@@ -52,6 +53,7 @@ def routers() -> list[APIRouter]:
         home.router,
         segment_groups.router,  # before segments: /segments/new-static is no segment id
         customers.router,
+        groups.router,  # issue 25: before segments (/segments/builder is no id)
         segments.router,
         catalog.router,
         audit.router,

@@ -20,26 +20,27 @@ from brokerlens.access import (
     segment_members,
     update_segment,
 )
-from brokerlens.access.churn_condition import FIELD as CHURN_PROBABILITY
-from brokerlens.access.masking import PERSONAL_FIELDS
-from brokerlens.access.recommendations import product_shelf
-from brokerlens.access.recommended import FIELD as RECOMMENDED_PRODUCT
 from brokerlens.auth.principal import Permission
-from brokerlens.errors import Forbidden, InvalidRequest, LakeError
+from brokerlens.errors import Forbidden, InvalidRequest
 from brokerlens.web.bounds import MAX_PAGE, IdPath, check_field, check_filters
 from brokerlens.web.deps import CsrfDep
 from brokerlens.web.filters import (
     NO_VALUE_OPS,
-    OPS,
-    classification_choices,
     columns_of,
     conditions_from_dicts,
-    encode_values,
     parse_filter,
 )
-from brokerlens.web.i18n import translate
+from brokerlens.web.group_form import (
+    Draft,
+    drafts_from_form,
+    drafts_from_nodes,
+    error_at,
+    renumber,
+    to_tree,
+)
 from brokerlens.web.pages.common import Page, ReaderPageDep
 from brokerlens.web.pages.customers import LIST_COLUMNS, ListColumn, column_kind, column_label
+from brokerlens.web.pages.groups import tree_context
 from brokerlens.web.pages.segment_groups import group_context
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfDep])
@@ -61,15 +62,6 @@ def _rows_from_filters(filters: list[str]) -> list[Row]:
     return rows
 
 
-def _rows_from_conditions(conditions: list[Any]) -> list[Row]:
-    rows = []
-    for c in conditions:
-        value = c.value
-        text = encode_values(value) if isinstance(value, list | tuple) else value
-        rows.append(Row(c.field, c.op, "" if text is None else str(text)))
-    return rows
-
-
 def _rows_from_form(form: FormData) -> list[Row]:
     fields, ops, values = form.getlist("field"), form.getlist("op"), form.getlist("value")
     rows = []
@@ -83,52 +75,6 @@ def _rows_from_form(form: FormData) -> list[Row]:
 def _conditions(rows: list[Row]) -> list[Any]:
     usable = [r for r in rows if r.op in NO_VALUE_OPS or r.value.strip()]
     return conditions_from_dicts([{"field": r.field, "op": r.op, "value": r.value} for r in usable])
-
-
-def _builder_context(page: Page, rows: list[Row]) -> dict[str, Any]:
-    snapshot = page.snapshot()
-    columns = columns_of(snapshot)
-    choices = classification_choices(snapshot)
-    groups: dict[str, list[tuple[str, str]]] = {
-        "classification": [],
-        "indicator": [],
-        "customer": [],
-    }
-    personal = not page.principal.can(Permission.REVEAL_PII)
-    indicators = page.indicators()
-    for name, info in columns.items():
-        if personal and name in PERSONAL_FIELDS:
-            continue  # not usable as a condition without reveal_pii
-        if info.kind in groups and name != "customer_id":
-            groups[info.kind].append(
-                (name, column_label(name, snapshot, page.language, indicators))
-            )
-    values = sorted({v for ch in choices for v in ch.values})
-    # a product's target customers (the newest recommendation run): not a profile column
-    groups["recommendation"] = [
-        (RECOMMENDED_PRODUCT, translate(f"field.{RECOMMENDED_PRODUCT}", page.language))
-    ]
-    # issue 20: the newest churn scores' probability (0..1): not a profile column either
-    groups["churn"] = [(CHURN_PROBABILITY, translate(f"field.{CHURN_PROBABILITY}", page.language))]
-    return {
-        "rows": rows or [Row("", "eq", "")],
-        "groups": groups,
-        "product_names": _product_names(page, rows),
-        "ops": OPS,
-        "all_values": values,
-        "snapshot": snapshot,
-    }
-
-
-def _product_names(page: Page, rows: list[Row]) -> dict[str, str]:
-    """The names of the products a `recommended_product` condition names (to read in words)."""
-    if not any(r.field == RECOMMENDED_PRODUCT for r in rows):
-        return {}
-    try:
-        shelf = product_shelf(page.settings)
-    except LakeError:
-        return {}
-    return {pid: str(p.get("name") or pid) for pid, p in shelf.items()}
 
 
 @router.get("/segments")
@@ -148,7 +94,8 @@ def segments_page(page: ReaderPageDep) -> Response:
 @router.get("/segments/new")
 def new_segment(page: ReaderPageDep, request: Request) -> Response:
     rows = _rows_from_filters(request.query_params.getlist("f"))
-    context = {**_builder_context(page, rows), "segment": None}
+    drafts = renumber([Draft("leaf", field=r.field, op=r.op, value=r.value) for r in rows])
+    context = {**tree_context(page, drafts or [Draft("leaf", "0")], None), "segment": None}
     return page.render("segment.html", context, active="segments", snapshot=context["snapshot"])
 
 
@@ -175,23 +122,76 @@ def _form_fields(form: FormData) -> tuple[str, str | None, Visibility]:
     return name, description, "private"
 
 
+def _tree_of(drafts: list[Draft], paths: dict[str, str]) -> tuple[list[Any], dict[str, str]]:
+    nodes, paths = to_tree(drafts, counting=False, paths=paths)
+    if not nodes:
+        raise InvalidRequest("conditions: add at least one condition")
+    return nodes, paths
+
+
+def _refused(
+    page: Page,
+    form: FormData,
+    drafts: list[Draft],
+    exc: Exception,
+    paths: dict[str, str],
+    segment_id: int | None,
+) -> Response | None:
+    """The builder again with the error beside the node its path names (None: an error of the
+    name or of no node, raised as any other)."""
+    node_id, text = error_at(str(exc), paths)
+    if node_id is None:
+        return None
+    segment = get_segment(page.db, page.principal, segment_id) if segment_id else None
+    context = {
+        **tree_context(page, drafts, segment_id, {node_id: text}),
+        "segment": segment,
+        "form_name": str(form.get("name") or ""),
+        "form_description": str(form.get("description") or ""),
+    }
+    return page.render(
+        "segment.html", context, active="segments", snapshot=context["snapshot"], status_code=400
+    )
+
+
+def _save(page: Page, form: FormData, segment_id: int | None) -> Response:
+    name, description, visibility = _form_fields(form)
+    drafts = drafts_from_form(form)
+    paths: dict[str, str] = {}
+    try:
+        conditions, paths = _tree_of(drafts, paths)
+        if segment_id is None:
+            segment_id = create_segment(
+                page.db,
+                page.principal,
+                name,
+                conditions,
+                visibility=visibility,
+                description=description,
+                settings=page.settings,
+            ).segment_id
+        else:
+            update_segment(
+                page.db,
+                page.principal,
+                segment_id,
+                name=name,
+                conditions=conditions,
+                visibility=visibility,
+                description=description,
+                settings=page.settings,
+            )
+    except InvalidRequest as exc:
+        shown = _refused(page, form, drafts, exc, paths, segment_id)
+        if shown is None:
+            raise
+        return shown
+    return RedirectResponse(f"/segments/{segment_id}", status_code=303)
+
+
 @router.post("/segments")
 async def create(page: ReaderPageDep, request: Request) -> Response:
-    form = await request.form()
-    name, description, visibility = _form_fields(form)
-    conditions = _conditions(_rows_from_form(form))
-    if not conditions:
-        raise InvalidRequest("conditions: add at least one condition")
-    segment = create_segment(
-        page.db,
-        page.principal,
-        name,
-        conditions,
-        visibility=visibility,
-        description=description,
-        settings=page.settings,
-    )
-    return RedirectResponse(f"/segments/{segment.segment_id}", status_code=303)
+    return _save(page, await request.form(), None)
 
 
 def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]:
@@ -224,8 +224,9 @@ def _members_context(page: Page, segment_id: int, number: int) -> dict[str, Any]
 @router.get("/segments/{segment_id}")
 def segment_page(segment_id: IdPath, page: ReaderPageDep) -> Response:
     segment = get_segment(page.db, page.principal, segment_id)
+    drafts = drafts_from_nodes(segment.conditions) or [Draft("leaf", "0")]
     context = {
-        **_builder_context(page, _rows_from_conditions(segment.conditions)),
+        **tree_context(page, drafts, segment_id),
         **_members_context(page, segment_id, 1),
         "segment": segment,
         **group_context(page, segment),  # issue 25: members by hand, shares
@@ -248,22 +249,7 @@ def members_partial(
 
 @router.post("/segments/{segment_id}")
 async def update(segment_id: IdPath, page: ReaderPageDep, request: Request) -> Response:
-    form = await request.form()
-    name, description, visibility = _form_fields(form)
-    conditions = _conditions(_rows_from_form(form))
-    if not conditions:
-        raise InvalidRequest("conditions: add at least one condition")
-    update_segment(
-        page.db,
-        page.principal,
-        segment_id,
-        name=name,
-        conditions=conditions,
-        visibility=visibility,
-        description=description,
-        settings=page.settings,
-    )
-    return RedirectResponse(f"/segments/{segment_id}", status_code=303)
+    return _save(page, await request.form(), segment_id)
 
 
 @router.post("/segments/{segment_id}/delete")
