@@ -145,34 +145,38 @@ def _previous_sql(settings: Settings, day: dt.date) -> str:
     return f"SELECT group_id, customer_id, bits FROM {source}"
 
 
-def _reason_case(groups: list[_Group]) -> tuple[str, list[Any]]:
-    """The why of a change in SQL (what `_why` says), the leaves' labels bound: per group a
-    `concat_ws` of its leaves whose value changed (one side unknown: those true on it)."""
-    parts: list[str] = []
-    params: list[Any] = []
+def _load_labels(duck: duckdb.DuckDBPyConnection, groups: list[_Group]) -> None:
+    """Table `leaf_labels` (group_id, i, label): each group's leaf i in words (data, not SQL)."""
+    ids: list[int] = []
+    places: list[int] = []
+    labels: list[str] = []
     for g in groups:
-        if not g.leaves:
-            continue
-        pieces: list[str] = []
-        labels: list[Any] = []
         for i, (path, leaf) in enumerate(g.leaves[:MAX_BITS]):
-            was, now = f"((bits_before >> {i}) & 1)", f"((bits_after >> {i}) & 1)"
-            pieces.append(
-                "CASE WHEN bits_before IS NOT NULL AND bits_after IS NOT NULL THEN "
-                f"(CASE WHEN {was} <> {now} THEN ? || CASE WHEN {was} = 1 "
-                "THEN ': true→false' ELSE ': false→true' END END) "
-                f"WHEN bits_after IS NOT NULL THEN (CASE WHEN {now} = 1 THEN ? || ': true' END) "
-                f"WHEN bits_before IS NOT NULL THEN "
-                f"(CASE WHEN {was} = 1 THEN ? || ': was true' END) "
-                "END"
-            )
-            label = f"{path} {leaf_label(leaf)}"
-            labels += [label, label, label]
-        parts.append(f"WHEN ? THEN nullif(concat_ws('; ', {', '.join(pieces)}), '')")
-        params += [g.group_id, *labels]
-    if not parts:
-        return "CAST(NULL AS VARCHAR)", []
-    return f"CASE group_id {' '.join(parts)} END", params
+            ids.append(g.group_id)
+            places.append(i)
+            labels.append(f"{path} {leaf_label(leaf)}")
+    table = pa.table(
+        {
+            "group_id": pa.array(ids, pa.int64()),
+            "i": pa.array(places, pa.int64()),
+            "label": pa.array(labels, pa.string()),
+        }
+    )
+    duck.register("labels_", table)
+    duck.execute("CREATE OR REPLACE TEMP TABLE leaf_labels AS SELECT * FROM labels_")
+    duck.unregister("labels_")
+
+
+# The why of one leaf i of a change (what changed; one side unknown: the leaves true on it).
+_PIECE = (
+    "CASE WHEN bits_before IS NOT NULL AND bits_after IS NOT NULL THEN "
+    "(CASE WHEN ((bits_before >> l.i) & 1) <> ((bits_after >> l.i) & 1) THEN l.label || "
+    "CASE WHEN ((bits_before >> l.i) & 1) = 1 THEN ': true→false' ELSE ': false→true' END END) "
+    "WHEN bits_after IS NOT NULL THEN "
+    "(CASE WHEN ((bits_after >> l.i) & 1) = 1 THEN l.label || ': true' END) "
+    "WHEN bits_before IS NOT NULL THEN "
+    "(CASE WHEN ((bits_before >> l.i) & 1) = 1 THEN l.label || ': was true' END) END"
+)
 
 
 def _in_groups(ids: list[int]) -> tuple[str, list[Any]]:
@@ -318,14 +322,16 @@ def _refresh_batch(
         f"{after} AS bits FROM (SELECT group_id, customer_id FROM changed "
         "WHERE change = 'left') l JOIN leafbits ON leafbits.customer_id = l.customer_id"
     )
-    reason, bound = _reason_case(evaluated)
     duck.execute(
-        f"COPY (SELECT group_id, customer_id, change, bits_before, bits_after, {reason} AS reason "
+        "COPY (SELECT c.group_id, c.customer_id, any_value(c.change) AS change, "
+        "any_value(c.bits_before) AS bits_before, any_value(c.bits_after) AS bits_after, "
+        f"nullif(string_agg({_PIECE}, '; ' ORDER BY l.i), '') AS reason "
         "FROM (SELECT c.group_id, c.customer_id, c.change, c.bits_before, "
         "coalesce(c.bits_after, a.bits) AS bits_after FROM changed c LEFT JOIN after_ a "
-        "ON c.change = 'left' AND a.group_id = c.group_id AND a.customer_id = c.customer_id) "
-        f"ORDER BY group_id, customer_id) TO {literal(str(changes_file))} (FORMAT parquet)",
-        bound,
+        "ON c.change = 'left' AND a.group_id = c.group_id AND a.customer_id = c.customer_id) c "
+        "LEFT JOIN leaf_labels l ON l.group_id = c.group_id "
+        "GROUP BY c.group_id, c.customer_id "
+        f"ORDER BY c.group_id, c.customer_id) TO {literal(str(changes_file))} (FORMAT parquet)"
     )
 
 
@@ -358,6 +364,7 @@ def refresh_group_members(db: sa.Engine, settings: Settings) -> int:
             duck = _refresh_connection(settings, scratch)
             try:
                 plan.build(duck, path)
+                _load_labels(duck, groups)
                 connection.commit()
                 outs = []
                 for k, start in enumerate(range(0, len(groups), BATCH)):
