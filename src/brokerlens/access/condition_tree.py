@@ -7,7 +7,8 @@ JSON shape (docs/groups.md). A node is one of:
 - `{"alert": [alert ids], "days": N}`: an alert of those ids fired in the N days up to T;
 - `{"served_by_team": unit id}` / `{"served_by_staff": staff id}`: an active relationship on T;
 - `{"no_contact_days": N}`: no service record in the N days up to T;
-- `{"in_group": group id}`: a member of another group on T (its conditions, compiled here).
+- `{"in_group": group id}`: a member of another group on T (a dynamic group's conditions,
+  compiled here; a static group's members).
 
 A group's stored `conditions` is a list of nodes ANDed: a flat list of profile leaves (every
 segment saved before issue 25) is a tree as it is. Every leaf is compiled here, over the served
@@ -33,7 +34,7 @@ from brokerlens.config import Settings
 from brokerlens.errors import InvalidRequest
 from brokerlens.store.alerts_schema import alerts
 from brokerlens.store.marketing_schema import service_records
-from brokerlens.store.schema import segments
+from brokerlens.store.schema import segment_static_members, segments
 
 MAX_DEPTH = 6
 MAX_NODES = 100
@@ -255,17 +256,55 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
-def stored_nodes(connection: sa.Connection, group_id: int) -> list[Node] | None:
-    """A group's stored nodes by id (no visibility check: `segments` checks a reference when a
-    group is saved), None if there is no such group."""
+STATIC = "static"
+
+
+def stored_group(connection: sa.Connection, group_id: int) -> tuple[str, list[Node]] | None:
+    """A group's kind (`dynamic` / `static`) and stored nodes by id (no visibility check:
+    `segments` checks a reference when a group is saved), None if there is no such group."""
     found = connection.execute(
-        sa.select(segments.c.conditions).where(segments.c.segment_id == group_id)
+        sa.select(segments.c.kind, segments.c.conditions).where(segments.c.segment_id == group_id)
     ).first()
     if found is None:
         return None
-    # HOOK (issue 25, static groups, branch i25-manage): a static group's members come from its
-    # members table, not its conditions; until that table exists every group is dynamic.
-    return parse_nodes(found[0] or [])
+    return str(found[0] or "dynamic"), parse_nodes(found[1] or [])
+
+
+def stored_nodes(connection: sa.Connection, group_id: int) -> list[Node] | None:
+    found = stored_group(connection, group_id)
+    return None if found is None else found[1]
+
+
+def static_members(group_id: int) -> sa.Select[tuple[str]]:
+    """The customer ids added to a static group by hand."""
+    m = segment_static_members
+    return sa.select(m.c.customer_id).where(m.c.segment_id == group_id)
+
+
+def leaf_customers(leaf: Leaf, day: dt.date) -> tuple[sa.Select[tuple[str]], bool] | None:
+    """A store leaf (alert, served_by, no_contact) as the customer ids it names, a query on the
+    store, and whether the leaf is their complement (no_contact: none of those contacted);
+    None for a profile or in_group leaf."""
+    if isinstance(leaf, AlertLeaf):
+        since = day - dt.timedelta(days=leaf.days - 1)
+        fired = sa.select(alerts.c.customer_id).where(
+            alerts.c.alert_id.in_(sorted(set(leaf.alert))),
+            alerts.c.as_of_date >= since,
+            alerts.c.as_of_date <= day,
+        )
+        return fired, False
+    if isinstance(leaf, TeamLeaf):
+        return served_by(unit_staff(leaf.served_by_team), day), False
+    if isinstance(leaf, StaffLeaf):
+        return served_by(leaf.served_by_staff, day), False
+    if isinstance(leaf, NoContactLeaf):
+        since = _day_start(day - dt.timedelta(days=leaf.no_contact_days - 1))
+        until = _day_start(day + dt.timedelta(days=1))
+        contacted = sa.select(service_records.c.customer_id).where(
+            service_records.c.contact_at >= since, service_records.c.contact_at < until
+        )
+        return contacted, True
+    return None
 
 
 def leaf_clause(leaf: Leaf, ctx: TreeContext, path: str) -> ColumnElement[bool]:
@@ -277,33 +316,21 @@ def leaf_clause(leaf: Leaf, ctx: TreeContext, path: str) -> ColumnElement[bool]:
         except InvalidRequest as exc:
             part = "field" if str(exc).startswith("field ") else "value"
             raise InvalidRequest(f"{path}.{part}: {exc}", hint=exc.hint) from None
-    if isinstance(leaf, AlertLeaf):
-        since = ctx.day - dt.timedelta(days=leaf.days - 1)
-        fired = sa.select(alerts.c.customer_id).where(
-            alerts.c.alert_id.in_(sorted(set(leaf.alert))),
-            alerts.c.as_of_date >= since,
-            alerts.c.as_of_date <= ctx.day,
-        )
-        return customers_in(from_, fired, ctx.resolve_on)
-    if isinstance(leaf, TeamLeaf):
-        return customers_in(
-            from_, served_by(unit_staff(leaf.served_by_team), ctx.day), ctx.resolve_on
-        )
-    if isinstance(leaf, StaffLeaf):
-        return customers_in(from_, served_by(leaf.served_by_staff, ctx.day), ctx.resolve_on)
-    if isinstance(leaf, NoContactLeaf):
-        since = _day_start(ctx.day - dt.timedelta(days=leaf.no_contact_days - 1))
-        until = _day_start(ctx.day + dt.timedelta(days=1))
-        contacted = sa.select(service_records.c.customer_id).where(
-            service_records.c.contact_at >= since, service_records.c.contact_at < until
-        )
-        return sa.not_(customers_in(from_, contacted, ctx.resolve_on))
+    found = leaf_customers(leaf, ctx.day)
+    if found is not None:
+        query, negated = found
+        clause = customers_in(from_, query, ctx.resolve_on)
+        return sa.not_(clause) if negated else clause
     # in_group: the other group's conditions, compiled into this tree
+    assert isinstance(leaf, InGroupLeaf)
     if leaf.in_group in ctx.seen:
         raise InvalidRequest(f"{path}: group {leaf.in_group} refers back to itself (a cycle)")
-    inner = stored_nodes(ctx.connection, leaf.in_group)
-    if inner is None:
+    group = stored_group(ctx.connection, leaf.in_group)
+    if group is None:
         raise InvalidRequest(f"{path}: there is no group {leaf.in_group}")
+    kind, inner = group
+    if kind == STATIC:  # a static group: the customers added to it
+        return customers_in(from_, static_members(leaf.in_group), ctx.resolve_on)
     deeper = replace(ctx, seen=ctx.seen | {leaf.in_group})
     return tree_clause(inner, deeper, f"{path}<group {leaf.in_group}>")
 

@@ -106,6 +106,28 @@ def scope_clause(
     return sa.false()
 
 
+@dataclass(frozen=True)
+class ScopeRule:
+    """A principal's scope on a day taken apart, for evaluating many owners' scopes at once
+    (the groups' refresh): `key` equal for equal scopes; `served` (staff roles) the customer
+    ids as a store query; else `clause`, a predicate over the table's own columns (true for
+    all customers, false for none, branch_id / region_id for a manager)."""
+
+    key: tuple[str, ...]
+    clause: ColumnElement[bool] | None
+    served: sa.Select[tuple[str]] | None
+
+
+def scope_rule(principal: Principal, table: sa.TableClause, day: dt.date) -> ScopeRule:
+    """`scope_clause` taken apart (`ScopeRule`): the same decision, the same predicate."""
+    decision = _decide(principal, day)
+    if decision.kind == "customers" and decision.served is not None:
+        who = "team" if principal.role is Role.TEAM_LEAD else "staff"
+        return ScopeRule((who, str(principal.staff_id)), None, decision.served)
+    key: tuple[str, ...] = (decision.kind, decision.unit_id or "")
+    return ScopeRule(key, scope_clause(principal, table, day), None)
+
+
 def customers_in(
     table: sa.TableClause, served: sa.Select[tuple[str]], resolve_on: sa.Connection | None
 ) -> ColumnElement[bool]:
