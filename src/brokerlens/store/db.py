@@ -76,8 +76,10 @@ def store_engine(settings: Settings) -> Engine:
     return _engine_for(settings.store_url)
 
 
-def dispose_engines() -> None:
-    """Close every pooled connection (tests, and before a process forks)."""
+def dispose_engines(*, forget: bool = True) -> None:
+    """Close every pooled connection (tests, and before a process forks); `forget=False` keeps
+    the engines, whose pools open connections again when next used."""
     for db in _engines.values():
         db.dispose()
-    _engines.clear()
+    if forget:
+        _engines.clear()
