@@ -28,10 +28,15 @@ from sqlalchemy.sql.elements import ColumnElement
 from brokerlens.access import columnar
 from brokerlens.access.audit import audit_read
 from brokerlens.access.condition_tree import (
+    AllOf,
+    AnyOf,
+    Node,
+    NotOf,
     TreeContext,
     node_clauses,
     parse_nodes,
     tree_clause,
+    walk,
 )
 from brokerlens.access.conditions import (
     CustomerQuery,
@@ -62,6 +67,8 @@ __all__ = [
     "leaf_label",
     "preview_tree",
     "refresh_group_members",
+    "refreshed_dates",
+    "tree_lines",
 ]
 
 # --- live counts ---------------------------------------------------------------------------------
@@ -148,6 +155,35 @@ def _one(sql: str, params: list[Any]) -> tuple[Any, ...]:
     finally:
         cursor.close()
     return tuple(row or ())
+
+
+# --- in words -----------------------------------------------------------------------------------
+
+KIND_WORDS = {"all": "全部满足 (all of)", "any": "满足任一 (any of)", "not": "不满足 (not)"}
+
+
+def tree_lines(
+    nodes: list[Node], *, single: bool = False, where: str = "conditions"
+) -> list[tuple[int, str, str]]:
+    """The tree as (depth from 0, path, words) lines, depth first: a group node as 全部满足 /
+    满足任一 / 不满足, a leaf as `leaf_label` says it."""
+    out = []
+    for path, node, depth in walk(nodes, where, single=single):
+        if isinstance(node, AllOf):
+            words = KIND_WORDS["all"]
+        elif isinstance(node, AnyOf):
+            words = KIND_WORDS["any"]
+        elif isinstance(node, NotOf):
+            words = KIND_WORDS["not"]
+        else:
+            words = leaf_label(node)
+        out.append((depth - 1, path, words))
+    return out
+
+
+def refreshed_dates(settings: Settings) -> list[dt.date]:
+    """The dates group membership was refreshed on (a changes file kept for each), oldest first."""
+    return sorted(kept_dates(settings, "group_changes"))
 
 
 # --- readers -------------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ KIND_FAMILIES = (
     "maturity",
     "ipo_allotment",
     "complaint",
+    "group",
 )
 STATUSES = ("open", "done", "snoozed", "dismissed")
 MAX_PAGE_SIZE = 200

@@ -980,6 +980,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "worklist.kind.maturity": ("产品到期", "Product maturing"),
     "worklist.kind.ipo_allotment": ("新股中签", "IPO allotment"),
     "worklist.kind.complaint": ("投诉跟进", "Complaint to follow"),
+    "worklist.kind.group": ("客户群进出", "Entered / left a group"),
     "worklist.team.broker": ("经纪人", "Broker"),
     "worklist.team.unit": ("所属机构", "Unit"),
     "worklist.team.budget": ("今日预算", "Budget"),

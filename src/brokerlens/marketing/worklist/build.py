@@ -40,10 +40,12 @@ from brokerlens.marketing.worklist.store_rows import (
     RECORDS,
     SNOOZED,
     StoreRows,
+    read_group_names,
     read_store_rows,
 )
 from brokerlens.models.days import DAY_COLUMNS, day_files_covering
 from brokerlens.warehouse.layout import WarehouseLayout
+from brokerlens.warehouse.served import kept_file, newest_date
 from brokerlens.warehouse.sources import LakeFiles
 from brokerlens.warehouse.state import WarehouseState
 
@@ -111,6 +113,7 @@ SOURCES = (
     ("wl_maturity_items", None),
     ("wl_ipo_items", None),
     ("wl_complaint_items", "store"),
+    ("wl_group_items", "groups"),
 )
 
 
@@ -258,6 +261,48 @@ def _empty_store() -> StoreRows:
     )
 
 
+GROUP_CHANGE_COLUMNS = [
+    ("group_id", "BIGINT"),
+    ("as_of_date", "DATE"),
+    ("customer_id", "VARCHAR"),
+    ("change", "VARCHAR"),
+    ("reason", "VARCHAR"),
+]
+
+
+def _register_groups(
+    src: Inputs, config: WorklistConfig, report: BuildReport, db: sa.Engine | None
+) -> bool:
+    """The group rules' changes (issue 25): those of the newest refreshed date on or before T
+    (the step runs before T's publish: normally the previous refresh), read through the served
+    files' owner; the groups' names from the store (none: `group <id>`)."""
+    if not config.groups:
+        return False
+    day = newest_date(src.settings, "group_changes", src.as_of)
+    path = kept_file(src.settings, "group_changes", day) if day is not None else None
+    if path is None:
+        report.skipped.append("groups (no group membership refreshed on or before T)")
+        return False
+    ids = sorted({r.group for r in config.groups})
+    names = read_group_names(db, ids) if db is not None else {}
+    missing = [str(i) for i in ids if db is not None and i not in names]
+    if missing:
+        report.skipped.append(f"groups {', '.join(missing)} (no such group)")
+    src.engine.register_parquet("wl_group_changes", [path], GROUP_CHANGE_COLUMNS)
+    rules = [(r.group, r.change) for r in config.groups]
+    src.engine.register_table(
+        "wl_group_rules",
+        pa.table(
+            {
+                "group_id": pa.array([g for g, _ in rules], pa.int64()),
+                "change": pa.array([c for _, c in rules], pa.string()),
+                "name": pa.array([names.get(g, f"group {g}") for g, _ in rules], pa.string()),
+            }
+        ),
+    )
+    return True
+
+
 def _register_offers(src: Inputs, report: BuildReport) -> None:
     recs = src.warehouse.recommendations_file(src.as_of)
     files = [recs] if recs.is_file() else []
@@ -373,6 +418,7 @@ def _params(
         },
         "wl_ipo_items": {"urgency": u["ipo_allotment"], "as_of": as_of},
         "wl_complaint_items": {"urgency": u["complaint"], "as_of": as_of},
+        "wl_group_items": {"urgency": u["group"], "as_of": as_of},
     }
 
 
@@ -393,6 +439,7 @@ def build_worklist(src: Inputs, config: WorklistConfig, db: sa.Engine | None) ->
         _register_store(src, _empty_store())
     else:
         _register_store(src, read_store_rows(db, as_of, config.cooldown_days))
+    present["groups"] = _register_groups(src, config, report, db)
     _register_offers(src, report)
     params = _params(config, as_of, tops)
     parts = []

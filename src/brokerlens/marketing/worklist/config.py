@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -19,6 +19,7 @@ from brokerlens.settings_file import YamlProblem, parse_settings, read_yaml, shi
 KINDS = (
     "complaint",
     "churn",
+    "group",
     "callback_due",
     "follow_up",
     "campaign",
@@ -89,6 +90,14 @@ class ActivationRule(_Frozen):
     top_share: float = Field(ge=0, le=1)
 
 
+class GroupRule(_Frozen):
+    """Customers who entered (or left) customer group `group` on the newest refreshed date on or
+    before T become work items (issue 25); the group's reason is the item's."""
+
+    group: int = Field(ge=1, le=2**31 - 1)
+    change: Literal["entered", "left"] = "entered"
+
+
 class WorklistConfig(_Frozen):
     weights: Weights
     bonus: float = Field(ge=0, le=1)
@@ -101,6 +110,7 @@ class WorklistConfig(_Frozen):
     windows: Windows
     churn: ChurnRule
     activation: ActivationRule
+    groups: list[GroupRule] = Field(default_factory=list, max_length=100)
 
     @field_validator("urgency")
     @classmethod

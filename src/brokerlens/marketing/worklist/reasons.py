@@ -157,6 +157,18 @@ def _complaint(r: Row) -> tuple[str, str]:
     )
 
 
+def _group(r: Row) -> tuple[str, str]:
+    left = (r["amount"] or 0) < 0  # +1 entered, -1 left (wl_group_items)
+    ago = _days(r["days"])
+    when_zh = "" if ago == 0 else f"（{ago} 天前）"
+    when_en = "" if ago == 0 else f" ({ago} days ago)"
+    why = r["text_zh"]
+    return (
+        _with(f"{'离开' if left else '进入'}客户群「{r['label']}」{when_zh}", why, "："),
+        _with(f"{'left' if left else 'entered'} group “{r['label_en']}”{when_en}", why, ": "),
+    )
+
+
 WORDS: dict[str, Callable[[Row], tuple[str, str]]] = {
     "alert": _alert,
     "churn": _churn,
@@ -170,6 +182,7 @@ WORDS: dict[str, Callable[[Row], tuple[str, str]]] = {
     "maturity": _maturity,
     "ipo_allotment": _ipo,
     "complaint": _complaint,
+    "group": _group,
 }
 
 

@@ -19,6 +19,7 @@ from brokerlens.store.marketing_schema import (
     service_records,
     work_item_states,
 )
+from brokerlens.store.schema import segments
 
 SNOOZED = pa.schema([("staff_id", pa.string()), ("customer_id", pa.string())])
 COOLDOWN = pa.schema([("customer_id", pa.string()), ("kind", pa.string())])
@@ -205,3 +206,14 @@ def read_store_rows(db: sa.Engine, as_of: dt.date, cooldown_days: int) -> StoreR
             members=read_members(connection, as_of),
             complaints=read_complaints(connection, as_of),
         )
+
+
+def read_group_names(db: sa.Engine, ids: Sequence[int]) -> dict[int, str]:
+    """The names of the customer groups (segments) a work-list rule names, by id."""
+    with db.connect() as connection:
+        rows = connection.execute(
+            sa.select(segments.c.segment_id, segments.c.name).where(
+                segments.c.segment_id.in_(list(ids))
+            )
+        ).all()
+    return {int(r.segment_id): str(r.name) for r in rows}
