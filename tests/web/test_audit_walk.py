@@ -44,6 +44,8 @@ NO_AUDIT: dict[tuple[str, str], str] = {
     ("GET", "/api/segments"): "the caller's saved condition lists; no customer rows",
     ("POST", "/api/segments"): "saves a condition list of the caller's; no customer rows",
     ("POST", "/api/segments/count"): "a count; no customer rows",
+    ("POST", "/api/segments/preview"): "counts of a condition tree's nodes; no customer rows",
+    ("GET", "/api/segments/{segment_id}/history"): "counts per refreshed date; no customer rows",
     ("GET", "/api/segments/{segment_id}"): "a condition list and its owner; no customer rows",
     ("PATCH", "/api/segments/{segment_id}"): "edits the caller's condition list",
     ("DELETE", "/api/segments/{segment_id}"): "deletes the caller's condition list",
@@ -265,6 +267,18 @@ def _body(method: str, path: str, walk: Walk) -> dict[str, Any]:
         },
         ("POST", "/api/segments/{segment_id}/shares"): {
             "json": {"user": walk.params["share_user"], "can_edit": False}
+        },
+        ("GET", "/api/segments/{segment_id}/changes"): {"params": {"date": walk.params["date"]}},
+        ("GET", "/api/segments/{segment_id}/members-as-of"): {
+            "params": {"date": walk.params["date"]}
+        },
+        ("POST", "/api/segments/preview"): {
+            "json": {
+                "conditions": [
+                    {"any": [{"field": "total_assets_t", "op": "ge", "value": 0}]},
+                    {"not": {"no_contact_days": 30}},
+                ]
+            }
         },
         ("POST", "/api/campaigns"): {
             "json": {

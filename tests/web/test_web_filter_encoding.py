@@ -20,7 +20,8 @@ from brokerlens.web.filters import (
     encode_values,
     split_values,
 )
-from brokerlens.web.pages.segments import Row, _conditions, _rows_from_conditions
+from brokerlens.web.group_form import drafts_from_nodes
+from brokerlens.web.pages.segments import Row, _conditions
 
 # Field names: any text but `:` (a column name never holds one), at most bounds.MAX_FIELD.
 FIELDS = st.text(
@@ -72,8 +73,8 @@ def test_any_condition_survives_the_segment_builder(condition: Condition) -> Non
     again is the same condition. (A row whose single value is only blanks is an empty row of
     the builder, left out on purpose.)"""
     assume(not isinstance(condition.value, str) or condition.value.strip())
-    (row,) = _rows_from_conditions([condition])
-    assert _conditions([Row(row.field, row.op, row.value)]) == [condition]
+    (draft,) = drafts_from_nodes([condition])
+    assert _conditions([Row(draft.field, draft.op, draft.value)]) == [condition]
 
 
 @settings(max_examples=100, deadline=None)
