@@ -92,17 +92,16 @@ def test_save_a_segment_with_a_live_count(page: Any, served: Any) -> None:
     sign_in(page, served, Role.BRANCH_MANAGER)
     page.goto(f"{served.base_url}/segments/new")
     page.fill("#builder input[name=name]", "浏览器测试分组")
-    page.click("button[data-add-row]")
-    row = page.locator("#cond-rows .cond-row").last
+    row = page.locator("#tree [data-node='0']")  # the builder's first condition
     row.locator("select[name=field]").select_option("total_assets_t")
     row.locator("select[name=op]").select_option("ge")
     row.locator("input[name=value]").fill("100000")
     expected = count_of(served, Role.BRANCH_MANAGER, "total_assets_t", 100000)
     page.wait_for_function(
-        "n => document.querySelector('#live-count').innerText.replace(/,/g, '').includes(n)",
+        "n => document.querySelector('#live-count-value').innerText.replace(/,/g, '') === n",
         arg=str(expected),
     )
-    page.click("#builder button[type=submit]")
+    page.click("#save-group")
     page.wait_for_url(re.compile(r".*/segments/\d+$"))
     assert "浏览器测试分组" in page.inner_text("h1")
     assert page.locator("#members").count() == 1
