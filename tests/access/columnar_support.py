@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from access.builders import World
-from brokerlens.access.snapshot import served_snapshot
+from brokerlens.access.snapshot import clear_cache, served_snapshot
 from brokerlens.store.schema import snapshots
 
 ARROW: dict[str, pa.DataType] = {
@@ -55,3 +56,27 @@ def serve_from(reader: str, world: World, tmp_path: Path) -> World:
     if reader == "columnar":
         use_columnar(world, write_columnar(world, tmp_path / "profile_2.parquet"))
     return world
+
+
+def serve_on(
+    world: World, day: dt.date, assets: dict[str, float | None], tmp_path: Path | None = None
+) -> None:
+    """The served profile served again on `day`, some customers' `total_assets_t` changed: a
+    second date for the groups' refresh. A columnar world (`tmp_path` given) gets its copy
+    written again."""
+    clear_cache()
+    with world.engine.begin() as c:
+        served = c.execute(sa.select(snapshots).where(snapshots.c.status == "served")).one()
+        table = sa.Table(served.table_name, sa.MetaData(), autoload_with=c)
+        for customer, value in assets.items():
+            c.execute(
+                table.update().where(table.c.customer_id == customer).values(total_assets_t=value)
+            )
+        c.execute(
+            snapshots.update()
+            .where(snapshots.c.snapshot_id == served.snapshot_id)
+            .values(as_of_date=day)
+        )
+    if tmp_path is not None and getattr(world, "reader", "store") == "columnar":
+        use_columnar(world, write_columnar(world, tmp_path / f"profile_{day}.parquet"))
+    clear_cache()

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from access.builders import AS_OF, World
-from access.columnar_support import READERS, serve_from, use_columnar, write_columnar
+from access.columnar_support import READERS, serve_from, serve_on
 from brokerlens.access import create_segment, refresh_group_members
 from brokerlens.access.condition_tree import (
     TreeContext,
@@ -28,11 +28,10 @@ from brokerlens.access.condition_tree import (
 from brokerlens.access.group_refresh import leaf_label
 from brokerlens.access.scope import scope_clause
 from brokerlens.access.segment_static import add_members, create_static_group
-from brokerlens.access.snapshot import clear_cache, served_snapshot_on
+from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.auth.principal import Principal
 from brokerlens.store.alerts_schema import alerts
 from brokerlens.store.marketing_schema import service_records
-from brokerlens.store.schema import snapshots
 from brokerlens.warehouse.served import group_changes_path, group_members_path
 
 RICH = {"field": "total_assets_t", "op": "ge", "value": 200_000}
@@ -142,25 +141,6 @@ def _why(tree: list[Any], before: int | None, after: int | None) -> str | None:
     return "; ".join(parts) or None
 
 
-def _next_day(world: World, tmp_path: Path, day: dt.date, assets: dict[str, float | None]) -> None:
-    clear_cache()
-    with world.engine.begin() as c:
-        served = c.execute(sa.select(snapshots).where(snapshots.c.status == "served")).one()
-        table = sa.Table(served.table_name, sa.MetaData(), autoload_with=c)
-        for customer, value in assets.items():
-            c.execute(
-                table.update().where(table.c.customer_id == customer).values(total_assets_t=value)
-            )
-        c.execute(
-            snapshots.update()
-            .where(snapshots.c.snapshot_id == served.snapshot_id)
-            .values(as_of_date=day)
-        )
-    if getattr(world, "reader", "store") == "columnar":
-        use_columnar(world, write_columnar(world, tmp_path / f"profile_{day}.parquet"))
-    clear_cache()
-
-
 def _members(world: World) -> dict[tuple[int, str], int]:
     rows = pq.read_table(group_members_path(world.settings)).to_pylist()
     return {(r["group_id"], r["customer_id"]): r["bits"] for r in rows}
@@ -184,7 +164,7 @@ def test_the_bits_refresh_equals_a_plain_evaluation_of_each_group(
     assert {gid for gid, _ in expected} == set(groups)  # every group keeps someone
 
     later = AS_OF + dt.timedelta(days=1)
-    _next_day(world, tmp_path, later, {"C001": 10.0, "C003": 900_000.0, "C004": None})
+    serve_on(world, later, {"C001": 10.0, "C003": 900_000.0, "C004": None}, tmp_path)
     refresh_group_members(e, s)
     second = _plain(world, groups)
     now = {

@@ -12,10 +12,9 @@ from typing import Any
 
 import duckdb
 import pytest
-import sqlalchemy as sa
 
 from access.builders import AS_OF, World, profile_rows
-from access.columnar_support import READERS, serve_from, use_columnar, write_columnar
+from access.columnar_support import READERS, serve_from, serve_on
 from brokerlens.access import (
     create_segment,
     group_changes,
@@ -26,11 +25,9 @@ from brokerlens.access import (
     segment_count,
     update_segment,
 )
-from brokerlens.access.snapshot import clear_cache
 from brokerlens.errors import Forbidden, InvalidRequest, NotFound
 from brokerlens.store.alerts_schema import alerts
 from brokerlens.store.marketing_schema import service_records
-from brokerlens.store.schema import snapshots
 from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.views import create_computed_views
 
@@ -160,26 +157,6 @@ def test_alert_days_and_no_contact_leaves(world: World) -> None:
 # --- membership over time -----------------------------------------------------------------------
 
 
-def _next_day(world: World, tmp_path: Path, day: dt.date, assets: dict[str, float]) -> None:
-    """Serve the same profile on `day` with some customers' assets changed."""
-    clear_cache()
-    with world.engine.begin() as c:
-        served = c.execute(sa.select(snapshots).where(snapshots.c.status == "served")).one()
-        table = sa.Table(served.table_name, sa.MetaData(), autoload_with=c)
-        for customer, value in assets.items():
-            c.execute(
-                table.update().where(table.c.customer_id == customer).values(total_assets_t=value)
-            )
-        c.execute(
-            snapshots.update()
-            .where(snapshots.c.snapshot_id == served.snapshot_id)
-            .values(as_of_date=day)
-        )
-    if getattr(world, "reader", "store") == "columnar":
-        use_columnar(world, write_columnar(world, tmp_path / f"profile_{day}.parquet"))
-    clear_cache()
-
-
 def test_two_refreshes_give_entered_and_left_with_why_and_members_as_of(
     world: World, tmp_path: Path
 ) -> None:
@@ -189,7 +166,7 @@ def test_two_refreshes_give_entered_and_left_with_why_and_members_as_of(
     first = recount(lambda r: rich(r) and r["branch_id"] == "B1")  # C001 C002 C004
     assert set(group_members_as_of(e, hq, group.segment_id, s, AS_OF)) == first
     later = AS_OF + dt.timedelta(days=1)
-    _next_day(world, tmp_path, later, {"C002": 10.0, "C003": 900_000.0})
+    serve_on(world, later, {"C002": 10.0, "C003": 900_000.0}, tmp_path)
     refresh_group_members(e, s)
     refresh_group_members(e, s)  # the same date again: nothing doubled
     page = group_changes(e, hq, group.segment_id, s, later)
@@ -223,7 +200,7 @@ def test_a_broker_sees_only_their_customers_history(world: World, tmp_path: Path
     group = create_segment(e, branch, "B1 rich", [RICH], visibility="unit")
     refresh_group_members(e, s)
     later = AS_OF + dt.timedelta(days=1)
-    _next_day(world, tmp_path, later, {"C002": 10.0, "C004": 10.0})
+    serve_on(world, later, {"C002": 10.0, "C004": 10.0}, tmp_path)
     refresh_group_members(e, s)
     broker = world.who("broker")  # serves C001, C002
     assert [(h.entered, h.left) for h in group_history(e, broker, group.segment_id, s)] == [

@@ -14,10 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from access.builders import AS_OF, World, build_world
+from access.columnar_support import serve_on
 from brokerlens.access import refresh_group_members
 from brokerlens.access.snapshot import clear_cache
 from brokerlens.config import Settings
-from brokerlens.store.schema import snapshots
 from support.cli import in_process
 
 Run = Callable[..., tuple[int, str]]
@@ -49,24 +49,6 @@ def cli(world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFix
         return in_process(monkeypatch, capsys, "--home", home, "segments", *args)
 
     return run
-
-
-def serve_next_day(world: World, assets: dict[str, float]) -> None:
-    """The same profile served on LATER, some customers' assets changed."""
-    clear_cache()
-    with world.engine.begin() as c:
-        served = c.execute(sa.select(snapshots).where(snapshots.c.status == "served")).one()
-        table = sa.Table(served.table_name, sa.MetaData(), autoload_with=c)
-        for customer, value in assets.items():
-            c.execute(
-                table.update().where(table.c.customer_id == customer).values(total_assets_t=value)
-            )
-        c.execute(
-            snapshots.update()
-            .where(snapshots.c.snapshot_id == served.snapshot_id)
-            .values(as_of_date=LATER)
-        )
-    clear_cache()
 
 
 @pytest.mark.parametrize("store_settings", ["sqlite"], indirect=True)
@@ -128,7 +110,7 @@ def test_history_changes_and_members_after_two_refreshes(cli: Run, world: World)
     code, out = cli("changes", gid, "--user", "branch", "--date", str(AS_OF))
     assert code != 0 and "not been refreshed yet" in out, out
     refresh_group_members(world.engine, world.settings)  # AS_OF: C001 C002 C004
-    serve_next_day(world, {"C002": 10.0, "C003": 900_000.0})
+    serve_on(world, LATER, {"C002": 10.0, "C003": 900_000.0})
     refresh_group_members(world.engine, world.settings)  # LATER: C002 left, C003 entered
     refresh_group_members(world.engine, world.settings)  # the same date again: nothing doubled
 
