@@ -7,20 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from access.builders import AS_OF, World, build_world
+from access.builders import AS_OF, World
 from access.columnar_support import serve_on
 from brokerlens.access import refresh_group_members
-from brokerlens.access.snapshot import clear_cache
-from brokerlens.config import Settings
-from support.cli import in_process
+from cli.segments_support import Run
 
-Run = Callable[..., tuple[int, str]]
 LATER = AS_OF + dt.timedelta(days=1)
 TREE = {
     "all": [
@@ -33,22 +29,6 @@ TREE = {
         },
     ]
 }
-
-
-@pytest.fixture
-def world(store_settings: Settings) -> Iterator[World]:
-    clear_cache()
-    yield build_world(store_settings)
-    clear_cache()
-
-
-@pytest.fixture
-def cli(world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    def run(*args: str) -> tuple[int, str]:
-        home = str(world.settings.home)
-        return in_process(monkeypatch, capsys, "--home", home, "segments", *args)
-
-    return run
 
 
 @pytest.mark.parametrize("store_settings", ["sqlite"], indirect=True)
