@@ -51,14 +51,17 @@ def _lake_days(brokerage: Brokerage) -> list[dt.date]:
 def group_home(
     small_brokerage: Brokerage, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[GroupHome]:
-    """The small brokerage's loaded home, copied, computed and published as of its next-to-last
-    date, and served."""
+    """The small brokerage's lake, copied, computed and published as of its next-to-last date,
+    and served."""
     from brokerlens.pipeline import run_pipeline
 
     home = tmp_path_factory.mktemp("groups_builder") / "home"
-    shutil.copytree(small_brokerage.settings.home, home)
+    settings = load_settings(home=home)
+    # the lake only: another test may have computed the shared home up to its last date, which
+    # the publish below would serve
+    shutil.copytree(small_brokerage.settings.lake_dir, settings.lake_dir)
     days = _lake_days(small_brokerage)
-    run_pipeline(load_settings(home=home), as_of=days[-2])
+    run_pipeline(settings, as_of=days[-2])
     users = published_home(home)
     with serving(home, users, home.parent) as served:
         yield GroupHome(served, days)
