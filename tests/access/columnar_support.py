@@ -59,11 +59,15 @@ def serve_from(reader: str, world: World, tmp_path: Path) -> World:
 
 
 def serve_on(
-    world: World, day: dt.date, assets: dict[str, float | None], tmp_path: Path | None = None
+    world: World,
+    day: dt.date,
+    assets: dict[str, float | None],
+    tmp_path: Path | None = None,
+    drop: tuple[str, ...] = (),
 ) -> None:
-    """The served profile served again on `day`, some customers' `total_assets_t` changed: a
-    second date for the groups' refresh. A columnar world (`tmp_path` given) gets its copy
-    written again."""
+    """The served profile served again on `day`, some customers' `total_assets_t` changed (and
+    the customers `drop` no longer served): a second date for the groups' refresh. A columnar
+    world (`tmp_path` given) gets its copy written again."""
     clear_cache()
     with world.engine.begin() as c:
         served = c.execute(sa.select(snapshots).where(snapshots.c.status == "served")).one()
@@ -72,6 +76,8 @@ def serve_on(
             c.execute(
                 table.update().where(table.c.customer_id == customer).values(total_assets_t=value)
             )
+        if drop:
+            c.execute(table.delete().where(table.c.customer_id.in_(drop)))
         c.execute(
             snapshots.update()
             .where(snapshots.c.snapshot_id == served.snapshot_id)

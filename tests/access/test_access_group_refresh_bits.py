@@ -32,7 +32,7 @@ from brokerlens.access.snapshot import served_snapshot_on
 from brokerlens.auth.principal import Principal
 from brokerlens.store.alerts_schema import alerts
 from brokerlens.store.marketing_schema import service_records
-from brokerlens.warehouse.served import group_changes_path, group_members_path
+from brokerlens.warehouse.served import group_changes_path, group_state_path
 
 RICH = {"field": "total_assets_t", "op": "ge", "value": 200_000}
 POOR = {"field": "total_assets_t", "op": "lt", "value": 100_000}  # NULL: neither, nor its NOT
@@ -141,9 +141,13 @@ def _why(tree: list[Any], before: int | None, after: int | None) -> str | None:
     return "; ".join(parts) or None
 
 
-def _members(world: World) -> dict[tuple[int, str], int]:
-    rows = pq.read_table(group_members_path(world.settings)).to_pylist()
-    return {(r["group_id"], r["customer_id"]): r["bits"] for r in rows}
+def _members(world: World, day: dt.date) -> set[tuple[int, str]]:
+    """The kept membership of `day`: (group, customer) pairs."""
+    state = group_state_path(world.settings, day)
+    ids = pq.read_table(state / "customers.parquet").column("customer_id").to_pylist()
+    rows = pq.read_table(state / "members.parquet").to_pylist()
+    assert {r["as_of_date"] for r in rows} <= {day}
+    return {(r["group_id"], ids[r["ordinal"]]) for r in rows}
 
 
 def test_the_bits_refresh_equals_a_plain_evaluation_of_each_group(
@@ -160,7 +164,7 @@ def test_the_bits_refresh_equals_a_plain_evaluation_of_each_group(
         for cid, (inside, bits) in rows.items()
         if inside
     }
-    assert _members(world) == expected
+    assert _members(world, AS_OF) == set(expected)
     assert {gid for gid, _ in expected} == set(groups)  # every group keeps someone
 
     later = AS_OF + dt.timedelta(days=1)
@@ -173,7 +177,7 @@ def test_the_bits_refresh_equals_a_plain_evaluation_of_each_group(
         for cid, (inside, bits) in rows.items()
         if inside
     }
-    assert _members(world) == now
+    assert _members(world, later) == set(now)
     changes = {
         (r["group_id"], r["customer_id"]): (
             r["change"],
@@ -184,8 +188,9 @@ def test_the_bits_refresh_equals_a_plain_evaluation_of_each_group(
         for r in pq.read_table(group_changes_path(s, later)).to_pylist()
     }
     want = {}
-    for key in now.keys() - expected.keys():
-        want[key] = ("entered", None, now[key], _why(groups[key[0]][1], None, now[key]))
+    for key in now.keys() - expected.keys():  # the why: which leaves changed since the day before
+        before = first[key[0]][key[1]][1]
+        want[key] = ("entered", before, now[key], _why(groups[key[0]][1], before, now[key]))
     for key in expected.keys() - now.keys():
         after = second[key[0]][key[1]][1]
         want[key] = ("left", expected[key], after, _why(groups[key[0]][1], expected[key], after))
@@ -193,3 +198,32 @@ def test_the_bits_refresh_equals_a_plain_evaluation_of_each_group(
     assert any(c[0] == "left" for c in want.values()) and any(
         c[0] == "entered" for c in want.values()
     )
+
+
+def test_a_customer_no_longer_served_leaves_every_group_and_a_rerun_writes_the_same(
+    world: World, tmp_path: Path
+) -> None:
+    e, s = world.engine, world.settings
+    _store_facts(world)
+    groups = _groups(world)
+    refresh_group_members(e, s)
+    had = {gid for gid, cid in _members(world, AS_OF) if cid == "C003"}
+    assert had  # C003 is in some groups
+    first = _plain(world, groups)
+    later = AS_OF + dt.timedelta(days=1)
+    serve_on(world, later, {}, tmp_path, drop=("C003",))
+    refresh_group_members(e, s)
+    changes = pq.read_table(group_changes_path(s, later)).to_pylist()
+    gone = {r["group_id"]: r for r in changes if r["customer_id"] == "C003"}
+    assert set(gone) == had
+    for gid, r in gone.items():
+        bits = first[gid]["C003"][1]
+        assert (r["change"], r["bits_before"], r["bits_after"]) == ("left", bits, None)
+        assert r["reason"] == _why(groups[gid][1], bits, None)
+    assert {cid for _, cid in _members(world, later)} == {
+        cid for _, cid in _members(world, AS_OF)
+    } - {"C003"}
+    written = pq.read_table(group_changes_path(s, later))
+    refresh_group_members(e, s)  # T again: from the state before T, the same changes
+    assert pq.read_table(group_changes_path(s, later)).equals(written)
+    assert len(list((group_state_path(s, later).parent).iterdir())) == 2  # T and T-1 kept

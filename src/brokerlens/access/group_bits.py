@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -54,6 +55,58 @@ from brokerlens.warehouse.served import parquet_source
 
 WORD = 63  # leaves per BIGINT word (the sign bit left alone)
 _FETCH = 50_000  # store rows per fetch (a home without a columnar copy)
+_CACHED = 192  # leaf truth arrays kept while groups are evaluated (3 MB each at 3M customers)
+
+
+class UnknownLeaf(Exception):
+    """A leaf a previous refresh did not evaluate (its bits then are unknown)."""
+
+
+class Columns:
+    """The leaves' bit words of some customers as numpy arrays (`p<w>`, `f<w>`, `i<w>`), read
+    by a group's tree in Python: the membership refresh evaluates 1,000 groups over millions of
+    customers this way, each leaf a mask test over a word (no SQL per group).
+
+    `keys` maps, per family, a leaf number of the current plan to this table's own (the words
+    of a previous refresh, whose plan numbered its leaves differently); a leaf it lacks is
+    `UnknownLeaf`."""
+
+    def __init__(
+        self,
+        words: dict[str, np.ndarray],
+        n: int,
+        keys: dict[str, dict[int, int]] | None = None,
+    ) -> None:
+        self.words, self.n, self.keys = words, n, keys
+        self._cache: dict[tuple[str, int], np.ndarray] = {}
+
+    def _bit(self, family: str, k: int) -> np.ndarray:
+        if self.keys is not None:
+            own = self.keys[family].get(k)
+            if own is None:
+                raise UnknownLeaf(k)
+            k = own
+        cached = self._cache.get((family, k))
+        if cached is not None:
+            return cached
+        word = self.words.get(f"{family}{k // WORD}")
+        if word is None:
+            raise UnknownLeaf(k)
+        found = (word & np.int64(1 << (k % WORD))) != 0
+        if len(self._cache) >= _CACHED:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[(family, k)] = found
+        return found
+
+    def profile(self, k: int, false: bool) -> np.ndarray:
+        return self._bit("f" if false else "p", k)
+
+    def ids(self, k: int) -> np.ndarray:
+        return self._bit("i", k)
+
+    def take(self, rows: np.ndarray) -> Columns:
+        """The same leaves for the customers at `rows` only."""
+        return Columns({n: w[rows] for n, w in self.words.items()}, len(rows), self.keys)
 
 
 class Expr:
@@ -69,6 +122,18 @@ class Expr:
         """1 when true, else 0, as a BIGINT."""
         return f"(CASE WHEN {self.true()} THEN 1::BIGINT ELSE 0::BIGINT END)"
 
+    def mask(self, cols: Columns) -> np.ndarray:
+        """Where it is true, over `cols` (numpy)."""
+        raise NotImplementedError
+
+    def fmask(self, cols: Columns) -> np.ndarray:
+        """Where it is false (not NULL), over `cols`."""
+        raise NotImplementedError
+
+    def under_not(self) -> list[int]:
+        """The profile leaves whose false bit the tree reads (those under a NOT)."""
+        return []
+
 
 class _Const(Expr):
     def __init__(self, value: bool) -> None:
@@ -83,30 +148,42 @@ class _Const(Expr):
     def bit(self) -> str:
         return "1::BIGINT" if self.value else "0::BIGINT"
 
+    def mask(self, cols: Columns) -> np.ndarray:
+        return np.full(cols.n, self.value)
+
+    def fmask(self, cols: Columns) -> np.ndarray:
+        return np.full(cols.n, not self.value)
+
 
 class _Profile(Expr):
     """Profile leaf k: true in `p<w>`, false (not NULL) in `f<w>`."""
 
     def __init__(self, plan: LeafPlan, k: int) -> None:
         self.plan, self.k = plan, k
-        self.word, self.mask = k // WORD, 1 << (k % WORD)
+        self.word, self.bitmask = k // WORD, 1 << (k % WORD)
 
     def true(self) -> str:
-        return f"(p{self.word} & {self.mask}) <> 0"
+        return f"(p{self.word} & {self.bitmask}) <> 0"
 
     def false(self) -> str:
         self.plan.false_needed.add(self.k)
-        return f"(f{self.word} & {self.mask}) <> 0"
+        return f"(f{self.word} & {self.bitmask}) <> 0"
 
     def bit(self) -> str:
         return f"((p{self.word} >> {self.k % WORD}) & 1)"
+
+    def mask(self, cols: Columns) -> np.ndarray:
+        return cols.profile(self.k, False)
+
+    def fmask(self, cols: Columns) -> np.ndarray:
+        return cols.profile(self.k, True)
 
 
 class _Ids(Expr):
     """Id set k: the customer is among them (`negated`: is not). Never NULL."""
 
     def __init__(self, k: int, negated: bool) -> None:
-        self.word, self.shift, self.negated = k // WORD, k % WORD, negated
+        self.k, self.word, self.shift, self.negated = k, k // WORD, k % WORD, negated
 
     def _among(self, yes: bool) -> str:
         return f"(i{self.word} & {1 << self.shift}) {'<>' if yes else '='} 0"
@@ -121,6 +198,14 @@ class _Ids(Expr):
         one = f"((i{self.word} >> {self.shift}) & 1)"
         return f"(1 - {one})" if self.negated else one
 
+    def mask(self, cols: Columns) -> np.ndarray:
+        among = cols.ids(self.k)
+        return ~among if self.negated else among
+
+    def fmask(self, cols: Columns) -> np.ndarray:
+        among = cols.ids(self.k)
+        return among if self.negated else ~among
+
 
 class _And(Expr):
     def __init__(self, items: list[Expr]) -> None:
@@ -131,6 +216,15 @@ class _And(Expr):
 
     def false(self) -> str:
         return "(" + " OR ".join(e.false() for e in self.items) + ")"
+
+    def mask(self, cols: Columns) -> np.ndarray:
+        return _fold(np.logical_and, [e.mask(cols) for e in self.items], cols.n, True)
+
+    def fmask(self, cols: Columns) -> np.ndarray:
+        return _fold(np.logical_or, [e.fmask(cols) for e in self.items], cols.n, False)
+
+    def under_not(self) -> list[int]:
+        return [k for e in self.items for k in e.under_not()]
 
 
 class _Or(Expr):
@@ -143,6 +237,15 @@ class _Or(Expr):
     def false(self) -> str:
         return "(" + " AND ".join(e.false() for e in self.items) + ")"
 
+    def mask(self, cols: Columns) -> np.ndarray:
+        return _fold(np.logical_or, [e.mask(cols) for e in self.items], cols.n, False)
+
+    def fmask(self, cols: Columns) -> np.ndarray:
+        return _fold(np.logical_and, [e.fmask(cols) for e in self.items], cols.n, True)
+
+    def under_not(self) -> list[int]:
+        return [k for e in self.items for k in e.under_not()]
+
 
 class _Not(Expr):
     def __init__(self, item: Expr) -> None:
@@ -153,6 +256,43 @@ class _Not(Expr):
 
     def false(self) -> str:
         return self.item.true()
+
+    def mask(self, cols: Columns) -> np.ndarray:
+        return self.item.fmask(cols)
+
+    def fmask(self, cols: Columns) -> np.ndarray:
+        return self.item.mask(cols)
+
+    def under_not(self) -> list[int]:
+        return _leaves_of(self.item)
+
+
+def _leaves_of(expr: Expr) -> list[int]:
+    """Every profile leaf under `expr` (a NOT over it reads their false bits)."""
+    if isinstance(expr, _Profile):
+        return [expr.k]
+    if isinstance(expr, (_And, _Or)):
+        return [k for e in expr.items for k in _leaves_of(e)]
+    if isinstance(expr, _Not):
+        return _leaves_of(expr.item)
+    return []
+
+
+def _fold(op: Any, masks: list[np.ndarray], n: int, empty: bool) -> np.ndarray:
+    if not masks:
+        return np.full(n, empty)
+    out = masks[0].copy()
+    for m in masks[1:]:
+        op(out, m, out=out)
+    return out
+
+
+def tree_bits(exprs: list[Expr], cols: Columns) -> np.ndarray:
+    """A group's leaf bits (leaf i true: bit i), per customer of `cols`, as int64."""
+    out = np.zeros(cols.n, np.int64)
+    for i, e in enumerate(exprs):
+        out |= e.mask(cols).astype(np.int64) << np.int64(i)
+    return out
 
 
 def _key(leaf: Any) -> str:
@@ -265,6 +405,18 @@ class LeafPlan:
                 clause = sa.not_(clause)
             words.setdefault(k // WORD, []).append((k % WORD, clause))
         return [(f"{prefix}{w}", words.get(w, [])) for w in range(self.words("p"))]
+
+    def leaf_keys(self) -> tuple[list[str], list[str]]:
+        """Each profile leaf's and id set's key in number order (a later refresh finds the same
+        leaf in this refresh's words by it)."""
+        profile = [""] * len(self.profile)
+        for key, k in self._profile_keys.items():
+            if isinstance(k, int):
+                profile[k] = repr(key)
+        ids = [""] * len(self.id_sets)
+        for key, k in self._id_keys.items():
+            ids[k] = repr(key)
+        return profile, ids
 
     def words(self, family: str) -> int:
         size = len(self.id_sets) if family == "i" else len(self.profile)

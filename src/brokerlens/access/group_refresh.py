@@ -1,30 +1,35 @@
 """The membership refresh of customer groups after each publish (issue 25).
 
-`refresh_group_members` stores every dynamic group's members as of the served date T, each
-within its owner's scope, as `groups/members.parquet` (replaced) and T's differences from the
-previous refresh as `groups/changes/<T>.parquet` (entered / left, and why: which leaf
-conditions changed value). Re-running T replaces T's changes (the previous membership is
-rebuilt from them first).
+`refresh_group_members` keeps every dynamic group's members as of the served date T, each
+within its owner's scope, as a state folder `groups/state/<T>/` (the newest two kept), and T's
+differences from the previous refresh as `groups/changes/<T>.parquet`: who entered or left and
+why (which leaf conditions changed value). Re-running T starts again from the state before T.
 
-How: the distinct leaves of all groups and the distinct scopes of their owners are evaluated
-once, in one pass over the served profile, into a table of bits per customer (`group_bits`);
-each group is then a few bit tests over that table, many groups per DuckDB statement. Memory
-stays bounded: one private DuckDB (capped at `duckdb_memory`, spilling to the home's spill
-folder) streams each batch's members and changes, sorted, to scratch Parquet files,
-concatenated in group order into the kept files. No member list is held in Python.
+How, at millions of customers and a thousand groups: the distinct leaves of all groups and the
+distinct scopes of their owners are evaluated once, in one DuckDB pass over the served profile,
+into bit words per customer (`group_bits`), sorted by customer: `customers.parquet` of the
+state (its row number is the customer's ordinal). Each group is then a few mask tests over
+those words in numpy, its members a sorted array of ordinals (`members.parquet`: group_id,
+as_of_date, ordinal). The previous state's ordinals are mapped onto today's once; entered and
+left are an XOR per group; the why is computed for the changed customers only, from the two
+days' words, once per distinct (before, after) pair. One group at a time is in memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
@@ -42,50 +47,39 @@ from brokerlens.access.condition_tree import (
     parse_nodes,
 )
 from brokerlens.access.conditions import CustomerQuery, check_personal, personal_uses
-from brokerlens.access.group_bits import LeafPlan
+from brokerlens.access.group_bits import Columns, Expr, LeafPlan, UnknownLeaf, tree_bits
 from brokerlens.access.segments import _owner
 from brokerlens.access.snapshot import served_snapshot_on
-from brokerlens.atomic import atomic_file
+from brokerlens.atomic import atomic_dir, atomic_file
 from brokerlens.config import Settings
-from brokerlens.engine.sqltext import ident, literal
+from brokerlens.engine.sqltext import literal
 from brokerlens.errors import Forbidden, InvalidRequest
 from brokerlens.store.schema import segments, users
-from brokerlens.warehouse.served import (
-    group_changes_path,
-    group_members_path,
-    kept_file,
-    parquet_source,
-)
+from brokerlens.warehouse.served import group_changes_path, group_state_dates, group_state_path
 
 log = logging.getLogger(__name__)
 
 MAX_BITS = 62  # leaves past the 62nd carry no why
-BATCH = 250  # groups evaluated per DuckDB statement over the leaves' bits
+META = b"brokerlens.groups"  # the state's plan: leaf keys, groups refreshed
 MEMBERS_SCHEMA = pa.schema(
-    [
-        ("group_id", pa.int64()),
-        ("as_of_date", pa.date32()),
-        ("customer_id", pa.string()),
-        ("bits", pa.int64()),
-    ]
+    [("group_id", pa.int64()), ("as_of_date", pa.date32()), ("ordinal", pa.int32())]
 )
+_TEXT = pa.dictionary(pa.int32(), pa.string())  # few distinct values: written as a dictionary
 CHANGES_SCHEMA = pa.schema(
     [
         ("group_id", pa.int64()),
         ("as_of_date", pa.date32()),
         ("customer_id", pa.string()),
-        ("change", pa.string()),
+        ("change", _TEXT),
         ("bits_before", pa.int64()),
         ("bits_after", pa.int64()),
-        ("reason", pa.string()),
+        ("reason", _TEXT),
     ]
 )
+_CHANGES = pa.array(["entered", "left"])
 
 
-# --- live counts ---------------------------------------------------------------------------------
-
-
-# --- membership refresh --------------------------------------------------------------------------
+# --- membership refresh ---------------------------------------------------------------------------
 
 
 def leaf_label(leaf: Leaf) -> str:
@@ -105,120 +99,21 @@ def leaf_label(leaf: Leaf) -> str:
 
 
 def _refresh_connection(settings: Settings, scratch: Path) -> duckdb.DuckDBPyConnection:
-    """A private DuckDB for one refresh: memory capped (it spills past the cap), insertion
-    order kept (each batch's files are written sorted, and concatenated in order)."""
+    """A private DuckDB for one refresh's leaf pass: memory capped (it spills past the cap)."""
     duck = duckdb.connect(":memory:")
     duck.execute(f"SET memory_limit = {literal(settings.duckdb_memory)}")
     duck.execute(f"SET temp_directory = {literal(str(scratch / 'spill'))}")
-    duck.execute("SET preserve_insertion_order = true")
     duck.execute("SET enable_progress_bar = false")
     return duck
-
-
-def _previous_sql(settings: Settings, day: dt.date) -> str:
-    """SQL of the membership before T (group_id, customer_id, bits): the current file, or (T
-    refreshed already) the current file with T's changes undone."""
-    current = group_members_path(settings)
-    if not current.is_file() or pq.ParquetFile(current).metadata.num_rows == 0:
-        return (
-            "SELECT 0::BIGINT AS group_id, ''::VARCHAR AS customer_id, 0::BIGINT AS bits "
-            "WHERE false"
-        )
-    source = parquet_source(current)
-    first = pq.read_table(current, columns=["as_of_date"]).slice(0, 1)
-    newest = first["as_of_date"][0].as_py()
-    if newest > day:
-        raise InvalidRequest(
-            f"groups: membership is refreshed up to {newest}; {day} is earlier",
-            hint="membership is refreshed for the served date after each publish, in date order",
-        )
-    redo = kept_file(settings, "group_changes", day)
-    if newest == day and redo is not None:
-        changes = parquet_source(redo)
-        return (
-            f"SELECT group_id, customer_id, bits FROM {source} ANTI JOIN "
-            f"(SELECT group_id, customer_id FROM {changes} WHERE change = 'entered') e "
-            "USING (group_id, customer_id) "
-            f"UNION ALL SELECT group_id, customer_id, bits_before AS bits FROM {changes} "
-            "WHERE change = 'left'"
-        )
-    return f"SELECT group_id, customer_id, bits FROM {source}"
-
-
-def _load_labels(duck: duckdb.DuckDBPyConnection, groups: list[_Group]) -> None:
-    """Table `leaf_labels` (group_id, i, label): each group's leaf i in words (data, not SQL)."""
-    ids: list[int] = []
-    places: list[int] = []
-    labels: list[str] = []
-    for g in groups:
-        for i, (path, leaf) in enumerate(g.leaves[:MAX_BITS]):
-            ids.append(g.group_id)
-            places.append(i)
-            labels.append(f"{path} {leaf_label(leaf)}")
-    table = pa.table(
-        {
-            "group_id": pa.array(ids, pa.int64()),
-            "i": pa.array(places, pa.int64()),
-            "label": pa.array(labels, pa.string()),
-        }
-    )
-    duck.register("labels_", table)
-    duck.execute("CREATE OR REPLACE TEMP TABLE leaf_labels AS SELECT * FROM labels_")
-    duck.unregister("labels_")
-
-
-# The why of one leaf i of a change (what changed; one side unknown: the leaves true on it).
-_PIECE = (
-    "CASE WHEN bits_before IS NOT NULL AND bits_after IS NOT NULL THEN "
-    "(CASE WHEN ((bits_before >> l.i) & 1) <> ((bits_after >> l.i) & 1) THEN l.label || "
-    "CASE WHEN ((bits_before >> l.i) & 1) = 1 THEN ': true→false' ELSE ': false→true' END END) "
-    "WHEN bits_after IS NOT NULL THEN "
-    "(CASE WHEN ((bits_after >> l.i) & 1) = 1 THEN l.label || ': true' END) "
-    "WHEN bits_before IS NOT NULL THEN "
-    "(CASE WHEN ((bits_before >> l.i) & 1) = 1 THEN l.label || ': was true' END) END"
-)
-
-
-def _in_groups(ids: list[int]) -> tuple[str, list[Any]]:
-    """`group_id` among `ids`, with a range the Parquet reader prunes row groups by (the kept
-    files are sorted by group)."""
-    if not ids:
-        return "false", []
-    return (
-        "(group_id BETWEEN ? AND ? AND group_id IN (SELECT unnest(?::BIGINT[])))",
-        [min(ids), max(ids), ids],
-    )
-
-
-def _concatenate(
-    duck: duckdb.DuckDBPyConnection,
-    parts: list[Path],
-    target: Path,
-    day: dt.date,
-    schema: pa.Schema,
-) -> None:
-    """The batches' files in order, with the date, written atomically to `target`."""
-    with atomic_file(target) as scratch:
-        if not parts:
-            pq.write_table(schema.empty_table(), scratch, compression="zstd")
-            return
-        cols = ", ".join(
-            "CAST(? AS DATE) AS as_of_date" if n == "as_of_date" else ident(n) for n in schema.names
-        )
-        files = "[" + ", ".join(literal(str(p)) for p in parts) + "]"
-        duck.execute(
-            f"COPY (SELECT {cols} FROM read_parquet({files})) TO {literal(str(scratch))} "
-            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)",
-            [day],
-        )
 
 
 @dataclass
 class _Group:
     group_id: int
     leaves: list[tuple[str, Leaf]]
-    member: str | None  # SQL over `leafbits`: a member on T; None: skipped, members carried
-    bits: str | None  # SQL over `leafbits`: the group's leaf bits (the why)
+    member: Expr | None  # a member on T; None: skipped, members carried
+    bits: list[Expr] = field(default_factory=list)  # leaf i true: bit i (the why)
+    tree: str | None = None  # the stored conditions (a change of them: no before bits)
 
 
 def _stored(connection: sa.Connection) -> list[Any]:
@@ -242,15 +137,10 @@ def _stored(connection: sa.Connection) -> list[Any]:
     )
 
 
-def _bits_sql(found: list[Any]) -> str:
-    terms = [f"({e.bit()} << {i})" for i, e in enumerate(found[:MAX_BITS])]
-    return "(" + " | ".join(terms) + ")" if terms else "0::BIGINT"
-
-
 def _compiled_groups(
     connection: sa.Connection, plan: LeafPlan, rows: list[Any], snapshot: Any
 ) -> list[_Group]:
-    """Every dynamic group as SQL over the leaves' bits (static groups have no conditions to
+    """Every dynamic group as a tree over the leaves' bits (static groups have no conditions to
     refresh). A group whose conditions no longer fit (a column gone, a cycle, the owner lost
     `reveal_pii`) is skipped: its members are carried."""
     out = []
@@ -264,85 +154,281 @@ def _compiled_groups(
             uses = personal_uses(snapshot, CustomerQuery(conditions=nodes), searching_personal=True)
             check_personal(connection, owner, uses, "segment_refresh")
             seen = frozenset({gid})
-            member = f"{plan.scope(owner).true()} AND {plan.tree(nodes, 'conditions', seen).true()}"
+            scope = plan.scope(owner)
+            tree = plan.tree(nodes, "conditions", seen)
             found = leaves(nodes)
-            bits = _bits_sql([plan.node(leaf, path, seen) for path, leaf in found[:MAX_BITS]])
-            out.append(_Group(gid, found, member, bits))
+            bits = [plan.node(leaf, path, seen) for path, leaf in found[:MAX_BITS]]
+            for e in [scope, tree, *bits]:
+                plan.false_needed.update(e.under_not())
+            member = _And2(scope, tree)
+            key = json.dumps(row.conditions or [], sort_keys=True, default=str)
+            out.append(_Group(gid, found, member, bits, key))
         except (InvalidRequest, Forbidden, ValueError) as exc:
             log.warning("group %s: membership not refreshed (%s)", gid, exc)
-            out.append(_Group(gid, [], None, None))
+            out.append(_Group(gid, [], None))
     return out
 
 
-def _refresh_batch(
-    duck: duckdb.DuckDBPyConnection, batch: list[_Group], previous: str, out: tuple[Path, Path]
-) -> None:
-    """One batch of groups: its members as of T (sorted by group and customer) to `out[0]`, its
-    changes with why to `out[1]`; DuckDB streams both (memory bounded by the batch)."""
-    evaluated = [g for g in batch if g.member is not None]
-    skipped = [g.group_id for g in batch if g.member is None]
-    live = [g.group_id for g in evaluated]
-    members_file, changes_file = out
-    # group ids are ours (integers), the rest masks and shifts: nothing of a user's in the SQL
-    now = " UNION ALL ".join(
-        f"SELECT {int(g.group_id)}::BIGINT AS group_id, customer_id, {g.bits} AS bits "
-        f"FROM leafbits WHERE {g.member}"
-        for g in evaluated
-    )
-    if not now:
-        now = (
-            "SELECT 0::BIGINT AS group_id, ''::VARCHAR AS customer_id, 0::BIGINT AS bits "
-            "WHERE false"
+class _And2(Expr):
+    """The owner's scope and the group's tree."""
+
+    def __init__(self, scope: Expr, tree: Expr) -> None:
+        self.scope, self.tree = scope, tree
+
+    def mask(self, cols: Columns) -> np.ndarray:
+        return self.scope.mask(cols) & self.tree.mask(cols)
+
+
+# --- the two days' states ------------------------------------------------------------------------
+
+
+class _State:
+    """A kept refresh: its customers' leaf words and each group's member ordinals."""
+
+    def __init__(self, folder: Path) -> None:
+        table = pq.read_table(folder / "customers.parquet")
+        meta = json.loads((table.schema.metadata or {})[META])
+        self.as_of = dt.date.fromisoformat(meta["as_of"])
+        self.profile: list[str] = meta["profile"]
+        self.ids: list[str] = meta["ids"]
+        self.false: set[int] = set(meta["false"])
+        self.groups: dict[int, str | None] = {int(k): v for k, v in meta["groups"].items()}
+        self.customers = table.column("customer_id").combine_chunks()
+        self.words = {
+            n: table.column(n).to_numpy()
+            for n in table.column_names
+            if n[0] in "pfi" and n[1:].isdigit()
+        }
+        self.file = pq.ParquetFile(folder / "members.parquet")
+        self.row_groups: dict[int, list[int]] = {}
+        meta_ = self.file.metadata
+        gcol = self.file.schema_arrow.get_field_index("group_id")
+        for r in range(meta_.num_row_groups):
+            stats = meta_.row_group(r).column(gcol).statistics
+            if stats is None or not stats.has_min_max:
+                for g in self.groups:
+                    self.row_groups.setdefault(g, []).append(r)
+                continue
+            for g in range(int(stats.min), int(stats.max) + 1):
+                if g in self.groups:
+                    self.row_groups.setdefault(g, []).append(r)
+
+    def members(self, group_id: int) -> np.ndarray | None:
+        """The group's member ordinals on that date (None: the group was not refreshed)."""
+        if group_id not in self.groups:
+            return None
+        parts = []
+        for r in self.row_groups.get(group_id, []):
+            chunk = self.file.read_row_group(r, columns=["group_id", "ordinal"])
+            ords = chunk.column("ordinal").to_numpy()
+            mine = chunk.column("group_id").to_numpy() == group_id
+            parts.append(ords if mine.all() else ords[mine])
+        if not parts:
+            return np.zeros(0, np.int32)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def columns(self, profile: list[str], ids: list[str]) -> Columns:
+        """Its words, read through the current plan's leaf numbers (matched by key)."""
+        p_at = {key: k for k, key in enumerate(self.profile) if key}
+        i_at = {key: k for k, key in enumerate(self.ids) if key}
+        p = {k: p_at[key] for k, key in enumerate(profile) if key in p_at}
+        keys = {
+            "p": p,
+            "f": {k: own for k, own in p.items() if own in self.false},
+            "i": {k: i_at[key] for k, key in enumerate(ids) if key in i_at},
+        }
+        return Columns(self.words, len(self.customers), keys)
+
+
+def _previous(settings: Settings, day: dt.date) -> _State | None:
+    """The state the refresh of T starts from: the newest before T (a re-run of T too)."""
+    dates = group_state_dates(settings)
+    if dates and dates[-1] > day:
+        raise InvalidRequest(
+            f"groups: membership is refreshed up to {dates[-1]}; {day} is earlier",
+            hint="membership is refreshed for the served date after each publish, in date order",
         )
-    carried, p_carried = _in_groups(skipped)
-    duck.execute(
-        f"COPY (SELECT * FROM ({now}) UNION ALL "
-        f"SELECT group_id, customer_id, bits FROM ({previous}) WHERE {carried} "
-        f"ORDER BY group_id, customer_id) TO {literal(str(members_file))} (FORMAT parquet)",
-        p_carried,
+    before = [d for d in dates if d < day]
+    return _State(group_state_path(settings, before[-1])) if before else None
+
+
+def _prune(settings: Settings, day: dt.date) -> None:
+    """Keep the state of T and the one before it (a re-run of T starts from that)."""
+    dates = [d for d in group_state_dates(settings) if d < day]
+    for old in dates[:-1]:
+        shutil.rmtree(group_state_path(settings, old), ignore_errors=True)
+
+
+# --- the why -------------------------------------------------------------------------------------
+
+
+def _why(labels: list[str], before: int | None, after: int | None) -> str | None:
+    """Which leaves changed value (both days known), else the leaves true on the known day."""
+    parts = []
+    for i, label in enumerate(labels):
+        now = None if after is None else bool(after >> i & 1)
+        was = None if before is None else bool(before >> i & 1)
+        if now is not None and was is not None:
+            if now != was:
+                parts.append(f"{label}: {'true' if was else 'false'}→{'true' if now else 'false'}")
+        elif now:
+            parts.append(f"{label}: true")
+        elif was:
+            parts.append(f"{label}: was true")
+    return "; ".join(parts) or None
+
+
+def _reasons(labels: list[str], before: pa.Array, after: pa.Array) -> pa.DictionaryArray:
+    """The why of each change, computed once per distinct (before, after) pair."""
+    b = pc.fill_null(before, -1).to_numpy()
+    a = pc.fill_null(after, -1).to_numpy()
+    if len(b) and max(int(b.max()), int(a.max())) < 2**31:
+        code = ((b + 1) << 32) | (a + 1)
+        uniq, inverse = np.unique(code, return_inverse=True)
+        pairs = [(int(u >> 32) - 1, int(u & 0xFFFFFFFF) - 1) for u in uniq]
+    else:
+        stacked = np.stack([b, a], axis=1) if len(b) else np.zeros((0, 2), np.int64)
+        both, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        pairs = [(int(x), int(y)) for x, y in both]
+    words = [_why(labels, x if x >= 0 else None, y if y >= 0 else None) for x, y in pairs]
+    texts = sorted({w for w in words if w is not None})
+    at = {w: i for i, w in enumerate(texts)}
+    index = np.array([at.get(w, -1) if w is not None else -1 for w in words], np.int32)
+    codes = index[inverse.reshape(-1)] if len(index) else np.zeros(0, np.int32)
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes, mask=codes < 0), pa.array(texts, pa.string())
     )
-    these, p_these = _in_groups(live)
-    changed = (
-        "SELECT coalesce(n.group_id, b.group_id) AS group_id, "
-        "coalesce(n.customer_id, b.customer_id) AS customer_id, "
-        "CASE WHEN b.customer_id IS NULL THEN 'entered' ELSE 'left' END AS change, "
-        "b.bits AS bits_before, n.bits AS bits_after "
-        f"FROM (SELECT * FROM read_parquet({literal(str(members_file))}) "
-        f"WHERE {these}) n "
-        f"FULL JOIN (SELECT * FROM ({previous}) WHERE {these}) b "
-        "ON n.group_id = b.group_id AND n.customer_id = b.customer_id "
-        "WHERE n.customer_id IS NULL OR b.customer_id IS NULL"
+
+
+def _dates(day: dt.date, n: int) -> pa.Array:
+    return pa.array(np.full(n, (day - dt.date(1970, 1, 1)).days, np.int32)).cast(pa.date32())
+
+
+# --- the refresh ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Today:
+    day: dt.date
+    customers: pa.Array  # sorted: a customer's ordinal is its place here
+    cols: Columns
+    before: _State | None
+    prev_cols: Columns | None
+    to_today: np.ndarray | None  # a previous ordinal -> today's (-1: not served today)
+    to_prev: np.ndarray | None  # today's ordinal -> the previous one (-1: new today)
+
+
+def _index(values: pa.Array, among: pa.Array) -> np.ndarray:
+    return pc.fill_null(pc.index_in(values, value_set=among), -1).to_numpy().astype(np.int64)
+
+
+def _changes(
+    t: _Today, g: _Group, entered: np.ndarray, left: np.ndarray, gone: np.ndarray
+) -> pa.Table | None:
+    """The group's changes on T with why: `entered` / `left` today's ordinals, `gone` previous
+    ordinals of customers no longer served."""
+    changed = np.union1d(entered, left).astype(np.int64)
+    if not len(changed) and not len(gone):
+        return None
+    labels = [f"{path} {leaf_label(leaf)}" for path, leaf in g.leaves[:MAX_BITS]]
+    after = tree_bits(g.bits, t.cols.take(changed)) if g.member is not None else None
+    before = np.full(len(changed), -1, np.int64)
+    gone_before = np.full(len(gone), -1, np.int64)
+    known = (
+        t.before is not None
+        and t.prev_cols is not None
+        and t.before.groups.get(g.group_id) == g.tree
     )
-    duck.execute(f"CREATE OR REPLACE TEMP TABLE changed AS {changed}", [*p_these, *p_these])
-    # those who left: their leaf values on T (non-members are not in the members file)
-    cases = " ".join(f"WHEN {int(g.group_id)} THEN {g.bits}" for g in evaluated)
-    after = f"CASE l.group_id {cases} END" if cases else "CAST(NULL AS BIGINT)"
-    duck.execute(
-        "CREATE OR REPLACE TEMP TABLE after_ AS SELECT l.group_id, l.customer_id, "
-        f"{after} AS bits FROM (SELECT group_id, customer_id FROM changed "
-        "WHERE change = 'left') l JOIN leafbits ON leafbits.customer_id = l.customer_id"
+    if known and g.member is not None:
+        assert t.to_prev is not None and t.prev_cols is not None
+        try:
+            rows = t.to_prev[changed]
+            had = rows >= 0
+            before[had] = tree_bits(g.bits, t.prev_cols.take(rows[had]))
+            gone_before = tree_bits(g.bits, t.prev_cols.take(gone))
+        except UnknownLeaf:
+            before[:] = -1
+            gone_before[:] = -1
+    is_entered = np.isin(changed, entered, assume_unique=True)
+    ids = (
+        pa.concat_arrays(
+            [t.customers.take(pa.array(changed)), t.before.customers.take(pa.array(gone))]
+        )
+        if len(gone) and t.before is not None
+        else t.customers.take(pa.array(changed))
     )
-    duck.execute(
-        "COPY (SELECT c.group_id, c.customer_id, any_value(c.change) AS change, "
-        "any_value(c.bits_before) AS bits_before, any_value(c.bits_after) AS bits_after, "
-        f"nullif(string_agg({_PIECE}, '; ' ORDER BY l.i), '') AS reason "
-        "FROM (SELECT c.group_id, c.customer_id, c.change, c.bits_before, "
-        "coalesce(c.bits_after, a.bits) AS bits_after FROM changed c LEFT JOIN after_ a "
-        "ON c.change = 'left' AND a.group_id = c.group_id AND a.customer_id = c.customer_id) c "
-        "LEFT JOIN leaf_labels l ON l.group_id = c.group_id "
-        "GROUP BY c.group_id, c.customer_id "
-        f"ORDER BY c.group_id, c.customer_id) TO {literal(str(changes_file))} (FORMAT parquet)"
+    change = np.concatenate([np.where(is_entered, 0, 1), np.ones(len(gone), np.int64)]).astype(
+        np.int32
     )
+    b = np.concatenate([before, gone_before])
+    a = np.concatenate(
+        [
+            after if after is not None else np.full(len(changed), -1, np.int64),
+            np.full(len(gone), -1, np.int64),
+        ]
+    )
+    bits_before = pa.array(b, mask=b < 0)
+    bits_after = pa.array(a, mask=a < 0)
+    n = len(b)
+    table = pa.table(
+        [
+            pa.array(np.full(n, g.group_id, np.int64)),
+            _dates(t.day, n),
+            ids,
+            pa.DictionaryArray.from_arrays(pa.array(change), _CHANGES),
+            bits_before,
+            bits_after,
+            _reasons(labels, bits_before, bits_after),
+        ],
+        schema=CHANGES_SCHEMA,
+    )
+    if len(gone):
+        table = table.take(pc.sort_indices(table, [("customer_id", "ascending")]))
+    return table
+
+
+def _group(t: _Today, g: _Group) -> tuple[np.ndarray, pa.Table | None]:
+    """One group on T: its member ordinals and its changes."""
+    old = t.before.members(g.group_id) if t.before is not None else None
+    gone = np.zeros(0, np.int64)
+    if old is not None:
+        assert t.to_today is not None
+        mapped = t.to_today[old]
+        gone = old[mapped < 0].astype(np.int64)
+        old_today = mapped[mapped >= 0]
+    if g.member is None:  # skipped: carried (less those no longer served)
+        if old is None:
+            return np.zeros(0, np.int32), None
+        return old_today.astype(np.int32), _changes(
+            t, g, np.zeros(0, np.int64), np.zeros(0, np.int64), gone
+        )
+    now = g.member.mask(t.cols)
+    members = np.flatnonzero(now)
+    if old is None:
+        return members.astype(np.int32), _changes(t, g, members, np.zeros(0, np.int64), gone)
+    was = np.zeros(t.cols.n, bool)
+    was[old_today] = True
+    entered = np.flatnonzero(now & ~was)
+    left = np.flatnonzero(was & ~now)
+    return members.astype(np.int32), _changes(t, g, entered, left, gone)
+
+
+def _leafbits(
+    settings: Settings, plan: LeafPlan, path: str | None, scratch: Path, connection: sa.Connection
+) -> pa.Table:
+    """Every served customer's leaf words, sorted by customer (one DuckDB pass)."""
+    duck = _refresh_connection(settings, scratch)
+    try:
+        plan.build(duck, path)
+        connection.commit()
+        return duck.sql("SELECT * FROM leafbits ORDER BY customer_id").to_arrow_table()
+    finally:
+        duck.close()
 
 
 def refresh_group_members(db: sa.Engine, settings: Settings) -> int:
     """Every dynamic group's members as of the served date and their changes since the
-    previous refresh (module doc). Returns how many groups were refreshed.
-
-    The leaves and scopes of all groups are evaluated once into `leafbits` (`group_bits`);
-    groups go in batches of `BATCH`, each one DuckDB statement over it whose members and
-    changes are streamed to scratch files (spilling past `settings.duckdb_memory`); the
-    batches' files, each sorted, are concatenated in group order into the two kept files."""
+    previous refresh (module doc). Returns how many groups were refreshed."""
     with db.connect() as connection:
         snapshot = served_snapshot_on(connection)
         day = snapshot.as_of_date
@@ -356,32 +442,57 @@ def refresh_group_members(db: sa.Engine, settings: Settings) -> int:
         )
         groups = _compiled_groups(connection, plan, rows, snapshot)
         connection.commit()  # the personal fields' audit
-        previous = _previous_sql(settings, day)
-        target = group_members_path(settings)
+        before = _previous(settings, day)
+        target = group_state_path(settings, day)
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".refresh-", dir=target.parent) as tmp:
-            scratch = Path(tmp)
-            duck = _refresh_connection(settings, scratch)
-            try:
-                plan.build(duck, path)
-                _load_labels(duck, groups)
-                connection.commit()
-                outs = []
-                for k, start in enumerate(range(0, len(groups), BATCH)):
-                    out = (
-                        scratch / f"members-{k:05d}.parquet",
-                        scratch / f"changes-{k:05d}.parquet",
+            table = _leafbits(settings, plan, path, Path(tmp), connection)
+    customers = table.column("customer_id").combine_chunks()
+    words = {n: table.column(n).to_numpy() for n in table.column_names if n != "customer_id"}
+    profile, ids = plan.leaf_keys()
+    t = _Today(day, customers, Columns(words, len(customers)), before, None, None, None)
+    if before is not None:
+        t.prev_cols = before.columns(profile, ids)
+        t.to_today = _index(before.customers, customers)
+        t.to_prev = _index(customers, before.customers)
+    meta = {
+        "as_of": day.isoformat(),
+        "profile": profile,
+        "ids": ids,
+        "false": sorted(plan.false_needed),
+        "groups": {str(g.group_id): g.tree for g in groups},
+    }
+    with (
+        atomic_file(group_changes_path(settings, day)) as changes_file,
+        atomic_dir(target) as folder,
+    ):
+        kept = table.append_column("ordinal", pa.array(np.arange(len(customers), dtype=np.int32)))
+        kept = kept.replace_schema_metadata({META: json.dumps(meta).encode()})
+        pq.write_table(kept, folder / "customers.parquet", compression="zstd")
+        with (
+            pq.ParquetWriter(
+                folder / "members.parquet",
+                MEMBERS_SCHEMA,
+                compression="zstd",
+                use_dictionary=["group_id", "as_of_date"],
+                column_encoding={"ordinal": "DELTA_BINARY_PACKED"},
+            ) as members_out,
+            pq.ParquetWriter(changes_file, CHANGES_SCHEMA, compression="zstd") as changes_out,
+        ):
+            for g in groups:
+                ords, changed = _group(t, g)
+                if len(ords):
+                    members_out.write_table(
+                        pa.table(
+                            [
+                                pa.array(np.full(len(ords), g.group_id, np.int64)),
+                                _dates(day, len(ords)),
+                                pa.array(ords),
+                            ],
+                            schema=MEMBERS_SCHEMA,
+                        )
                     )
-                    _refresh_batch(duck, groups[start : start + BATCH], previous, out)
-                    outs.append(out)
-                _concatenate(duck, [m for m, _ in outs], target, day, MEMBERS_SCHEMA)
-                _concatenate(
-                    duck,
-                    [c for _, c in outs],
-                    group_changes_path(settings, day),
-                    day,
-                    CHANGES_SCHEMA,
-                )
-            finally:
-                duck.close()
+                if changed is not None:
+                    changes_out.write_table(changed)
+    _prune(settings, day)
     return sum(1 for g in groups if g.member is not None)

@@ -48,7 +48,7 @@ from brokerlens.publish import publish
 from brokerlens.store import open_store
 from brokerlens.store.alerts_schema import alerts
 from brokerlens.store.schema import org_units, relationships, segments, users
-from brokerlens.warehouse.served import group_members_path, kept_dates, kept_file, parquet_source
+from brokerlens.warehouse.served import group_state_path, kept_dates, kept_file, parquet_source
 
 PREFIX = "bench-groups "
 NUMERIC = (
@@ -285,7 +285,7 @@ def refresh(home: Path) -> str:
     started = time.perf_counter()
     refreshed = refresh_group_members(db, settings)
     seconds = time.perf_counter() - started
-    members = pq.ParquetFile(group_members_path(settings)).metadata.num_rows
+    members = pq.ParquetFile(group_state_path(settings, day) / "members.parquet").metadata.num_rows
     path = kept_file(settings, "group_changes", day)
     changes = pq.ParquetFile(path).metadata.num_rows if path is not None else 0
     return (

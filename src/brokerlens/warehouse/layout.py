@@ -35,7 +35,7 @@ formed here, and nowhere else.
 - `points/awards/<T>.parquet`: the points the earning rules awarded for T (issue 23; one file a
   date, replaced by a re-run of T), sorted by customer; `points/summary/<T>.parquet`: the same
   per branch, rule and expiry (the points report reads these).
-- `groups/members.parquet`: every dynamic group's members as of the newest refresh (issue 25);
+- `groups/state/<T>/`: every dynamic group's members as of the newest refreshes (issue 25);
   `groups/changes/<T>.parquet`: who entered or left each group on T (the first refresh: all
   entered), so the members as of D are those whose last change on or before D is `entered`.
 - `served/<snapshot id>.parquet`: the published profile's columnar copy.
@@ -368,11 +368,20 @@ class WarehouseLayout:
     def groups_dir(self) -> Path:
         return self.root / "groups"
 
-    @property
-    def group_members_file(self) -> Path:
-        """Every dynamic group's members as of the newest refresh (group_id, as_of_date,
-        customer_id, bits): replaced by each refresh."""
-        return self.groups_dir / "members.parquet"
+    def group_state_dir(self, as_of: dt.date) -> Path:
+        """The groups' membership as of a refreshed date T (the newest two kept):
+        `customers.parquet` (ordinal, customer_id, the leaves' bit words of every customer) and
+        `members.parquet` (group_id, as_of_date, ordinal), written whole (an atomic folder)."""
+        return self.groups_dir / "state" / as_of.isoformat()
+
+    def group_state_dates(self) -> list[dt.date]:
+        found = []
+        for path in (self.groups_dir / "state").glob("*/members.parquet"):
+            try:
+                found.append(dt.date.fromisoformat(path.parent.name))
+            except ValueError:
+                continue
+        return sorted(found)
 
     def group_changes_file(self, as_of: dt.date) -> Path:
         """Who entered or left each group on T (one file a refreshed date, replaced by a re-run)."""

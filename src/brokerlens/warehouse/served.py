@@ -159,9 +159,14 @@ def suitability_report_stamp(
     return stamp or None
 
 
-def group_members_path(settings: Settings) -> Path:
-    """Where the groups' current membership is (written by `access.groups`; may be absent)."""
-    return _layout(settings).group_members_file
+def group_state_path(settings: Settings, as_of: dt.date) -> Path:
+    """Where the groups' membership as of T is kept (written by `access.group_refresh`)."""
+    return _layout(settings).group_state_dir(as_of)
+
+
+def group_state_dates(settings: Settings) -> list[dt.date]:
+    """The dates whose group membership is kept (the newest two refreshes), oldest first."""
+    return _layout(settings).group_state_dates()
 
 
 def group_changes_path(settings: Settings, as_of: dt.date) -> Path:

@@ -188,10 +188,13 @@ def create_computed_views(conn: duckdb.DuckDBPyConnection, warehouse: WarehouseL
             )
     # issue 25: group_members = every dynamic group's members as of the newest refresh;
     # group_changes = who entered / left each group on each refreshed date (docs/groups.md)
-    if warehouse.group_members_file.is_file():
+    states = warehouse.group_state_dates()
+    if states:
+        state = warehouse.group_state_dir(states[-1])
         conn.execute(
-            "CREATE OR REPLACE VIEW group_members AS SELECT group_id, as_of_date, customer_id "
-            f"FROM read_parquet({path_list([warehouse.group_members_file])})"
+            "CREATE OR REPLACE VIEW group_members AS SELECT m.group_id, m.as_of_date, "
+            f"c.customer_id FROM read_parquet({path_list([state / 'members.parquet'])}) m "
+            f"JOIN read_parquet({path_list([state / 'customers.parquet'])}) c USING (ordinal)"
         )
     changes = [warehouse.group_changes_file(d) for d in warehouse.group_change_dates()]
     if changes:
