@@ -10,9 +10,12 @@ import datetime as dt
 import pytest
 
 from brokerlens.config import load_settings
+from support import fresh_stores
 from support.brokerage import Brokerage
 from support.skips import pytest_addoption, pytest_configure  # noqa: F401  (no silent skip)
-from support.store import pg_schema_url, store_settings  # noqa: F401  (shared fixtures)
+from support.store import pg_store_url, store_settings  # noqa: F401  (shared fixtures)
+
+fresh_stores.install()  # a new store is a copy of one migrated once per process
 
 SMALL_SEED = 20261122
 SLOW_MARKS = ("slow", "spark", "browser")

@@ -43,7 +43,7 @@ def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> Iterator[StatementsStore]:
     """A fresh store of the brokerage, on SQLite and on PostgreSQL."""
-    url = request.getfixturevalue("pg_schema_url") if request.param == "postgresql" else None
+    url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
     yield published_store(statements_home(tmp_path_factory), tmp_path, url)
     dispose_engines()
 

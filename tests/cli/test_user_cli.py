@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,18 +24,7 @@ def _runner(home: Path, database_url: str | None) -> Run:
     env = {"BROKERLENS_DATABASE_URL": database_url or ""}
 
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        argv = ["--home", str(home), "user", *args]
-        if stdin is None:
-            return brokerlens(*argv, env=env)
-        # support.cli.brokerlens takes no input; the same call with a password on stdin.
-        return subprocess.run(
-            [sys.executable, "-m", "brokerlens", *argv],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "COLUMNS": "200", **env},
-            timeout=120,
-        )
+        return brokerlens("--home", str(home), "user", *args, env=env, stdin=stdin or "")
 
     return run
 

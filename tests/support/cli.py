@@ -29,23 +29,27 @@ WIDTH = 200  # as the subprocess's COLUMNS: rich wraps tables at the console's w
 
 
 def brokerlens(
-    *args: str, env: dict[str, str] | None = None, process: bool = False
+    *args: str, env: dict[str, str] | None = None, process: bool = False, stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
+    """`stdin`: what the command reads on its standard input (a password, a list)."""
     if process or os.environ.get("BROKERLENS_TEST_SUBPROCESS"):
         return subprocess.run(
             [sys.executable, "-m", "brokerlens", *args],
+            input=stdin,
             capture_output=True,
             text=True,
             env={**os.environ, "COLUMNS": str(WIDTH), **(env or {})},
             timeout=120,
         )
-    return _in_process(list(args), env or {})
+    return _in_process(list(args), env or {}, stdin)
 
 
-def _in_process(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _in_process(
+    args: list[str], env: dict[str, str], stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
     """The command run here as its process would run it: a fresh view of the store and the
     served date (caches cleared before and after), output captured, an unexpected exception
-    printed as a traceback with exit code 1 (as Python does), stdin empty."""
+    printed as a traceback with exit code 1 (as Python does), `stdin` on its input."""
     from brokerlens.cli.main import run
 
     out, err = io.StringIO(), io.StringIO()
@@ -57,7 +61,7 @@ def _in_process(args: list[str], env: dict[str, str]) -> subprocess.CompletedPro
     with (
         mock.patch.dict(os.environ, {"COLUMNS": str(WIDTH), **env}),
         mock.patch.object(sys, "argv", ["brokerlens", *args]),
-        mock.patch.object(sys, "stdin", io.StringIO()),
+        mock.patch.object(sys, "stdin", io.StringIO(stdin)),
         contextlib.redirect_stdout(out),
         contextlib.redirect_stderr(err),
     ):

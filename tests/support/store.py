@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from brokerlens.config import Settings, load_settings
 from brokerlens.store import dispose_engines
+from support.fresh_stores import pg_migrated
 from support.needs import missing
 
 PG_URL = os.environ.get(
@@ -76,15 +77,17 @@ def pg_database(prefix: str = "t") -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_schema_url() -> Iterator[str]:
-    """A URL whose connections live in a fresh PostgreSQL schema, dropped afterwards."""
-    with pg_schema() as url:
+def pg_store_url() -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database with the store's schema (a copy of one migrated
+    once per process: support.fresh_stores), dropped afterwards."""
+    require_postgres()
+    with pg_migrated(PG_URL) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def pg_session_schema_url() -> Iterator[str]:
-    """`pg_schema_url` for the whole test session: for a store that is costly to fill (a
+    """A fresh PostgreSQL schema for the whole test session: for a store that is costly to fill (a
     published brokerage) and only read, or written in ways tests tolerate, afterwards."""
     with pg_schema("ts") as url:
         yield url
@@ -93,7 +96,7 @@ def pg_session_schema_url() -> Iterator[str]:
 def settings_for(backend: str, home: Path, request: pytest.FixtureRequest) -> Settings:
     if backend == "sqlite":
         return load_settings(home=home)
-    url = request.getfixturevalue("pg_schema_url")
+    url = request.getfixturevalue("pg_store_url")
     return load_settings(home=home, database_url=url)
 
 
