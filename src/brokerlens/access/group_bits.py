@@ -78,6 +78,7 @@ class Columns:
         keys: dict[str, dict[int, int]] | None = None,
     ) -> None:
         self.words, self.n, self.keys = words, n, keys
+        self.rows: np.ndarray | None = None  # `take`: only these customers (gathered lazily)
         self._cache: dict[tuple[str, int], np.ndarray] = {}
 
     def _bit(self, family: str, k: int) -> np.ndarray:
@@ -92,6 +93,8 @@ class Columns:
         word = self.words.get(f"{family}{k // WORD}")
         if word is None:
             raise UnknownLeaf(k)
+        if self.rows is not None:
+            word = word[self.rows]
         found = (word & np.int64(1 << (k % WORD))) != 0
         if len(self._cache) >= _CACHED:
             self._cache.pop(next(iter(self._cache)))
@@ -105,8 +108,10 @@ class Columns:
         return self._bit("i", k)
 
     def take(self, rows: np.ndarray) -> Columns:
-        """The same leaves for the customers at `rows` only."""
-        return Columns({n: w[rows] for n, w in self.words.items()}, len(rows), self.keys)
+        """The same leaves for the customers at `rows` only (a word is gathered when read)."""
+        out = Columns(self.words, len(rows), self.keys)
+        out.rows = rows if self.rows is None else self.rows[rows]
+        return out
 
 
 class Expr:

@@ -282,7 +282,17 @@ def _reasons(labels: list[str], before: pa.Array, after: pa.Array) -> pa.Diction
     """The why of each change, computed once per distinct (before, after) pair."""
     b = pc.fill_null(before, -1).to_numpy()
     a = pc.fill_null(after, -1).to_numpy()
-    if len(b) and max(int(b.max()), int(a.max())) < 2**31:
+    top = max(int(b.max()), int(a.max())) + 2 if len(b) else 0
+    if len(b) and top * top <= 1 << 22:  # few leaves: pairs found by a lookup table, O(n)
+        code = (b + 1) * top + (a + 1)
+        present = np.zeros(top * top, bool)
+        present[code] = True
+        uniq = np.flatnonzero(present)
+        lookup = np.zeros(top * top, np.int64)
+        lookup[uniq] = np.arange(len(uniq))
+        inverse = lookup[code]
+        pairs = [(int(u // top) - 1, int(u % top) - 1) for u in uniq]
+    elif len(b) and top < 2**31:
         code = ((b + 1) << 32) | (a + 1)
         uniq, inverse = np.unique(code, return_inverse=True)
         pairs = [(int(u >> 32) - 1, int(u & 0xFFFFFFFF) - 1) for u in uniq]
@@ -323,11 +333,10 @@ def _index(values: pa.Array, among: pa.Array) -> np.ndarray:
 
 
 def _changes(
-    t: _Today, g: _Group, entered: np.ndarray, left: np.ndarray, gone: np.ndarray
+    t: _Today, g: _Group, changed: np.ndarray, is_entered: np.ndarray, gone: np.ndarray
 ) -> pa.Table | None:
-    """The group's changes on T with why: `entered` / `left` today's ordinals, `gone` previous
-    ordinals of customers no longer served."""
-    changed = np.union1d(entered, left).astype(np.int64)
+    """The group's changes on T with why: `changed` today's ordinals (sorted) who entered
+    (`is_entered`) or left, `gone` previous ordinals of customers no longer served."""
     if not len(changed) and not len(gone):
         return None
     labels = [f"{path} {leaf_label(leaf)}" for path, leaf in g.leaves[:MAX_BITS]]
@@ -349,7 +358,6 @@ def _changes(
         except UnknownLeaf:
             before[:] = -1
             gone_before[:] = -1
-    is_entered = np.isin(changed, entered, assume_unique=True)
     ids = (
         pa.concat_arrays(
             [t.customers.take(pa.array(changed)), t.before.customers.take(pa.array(gone))]
@@ -390,7 +398,8 @@ def _changes(
 def _group(t: _Today, g: _Group) -> tuple[np.ndarray, pa.Table | None]:
     """One group on T: its member ordinals and its changes."""
     old = t.before.members(g.group_id) if t.before is not None else None
-    gone = np.zeros(0, np.int64)
+    none = np.zeros(0, np.int64)
+    gone = none
     if old is not None:
         assert t.to_today is not None
         mapped = t.to_today[old]
@@ -399,18 +408,15 @@ def _group(t: _Today, g: _Group) -> tuple[np.ndarray, pa.Table | None]:
     if g.member is None:  # skipped: carried (less those no longer served)
         if old is None:
             return np.zeros(0, np.int32), None
-        return old_today.astype(np.int32), _changes(
-            t, g, np.zeros(0, np.int64), np.zeros(0, np.int64), gone
-        )
+        return old_today.astype(np.int32), _changes(t, g, none, np.zeros(0, bool), gone)
     now = g.member.mask(t.cols)
     members = np.flatnonzero(now)
-    if old is None:
-        return members.astype(np.int32), _changes(t, g, members, np.zeros(0, np.int64), gone)
+    if old is None:  # the group's first refresh: every member entered
+        return members.astype(np.int32), _changes(t, g, members, np.ones(len(members), bool), gone)
     was = np.zeros(t.cols.n, bool)
     was[old_today] = True
-    entered = np.flatnonzero(now & ~was)
-    left = np.flatnonzero(was & ~now)
-    return members.astype(np.int32), _changes(t, g, entered, left, gone)
+    changed = np.flatnonzero(now ^ was)
+    return members.astype(np.int32), _changes(t, g, changed, now[changed], gone)
 
 
 def _leafbits(
