@@ -18,6 +18,7 @@ from brokerlens.access.groups import (
     group_members_as_of,
     preview_tree,
     refresh_group_members,
+    refresh_groups,
 )
 from brokerlens.access.home import HomeSummary, home_summary
 from brokerlens.access.masking import (
@@ -111,6 +112,7 @@ __all__ = [
     "record_confirmation",
     "record_warning",
     "refresh_group_members",
+    "refresh_groups",
     "refresh_segment_counts",
     "rescore_findings",
     "reveal",

@@ -432,9 +432,12 @@ def _leafbits(
         duck.close()
 
 
-def refresh_group_members(db: sa.Engine, settings: Settings) -> int:
+def refresh_group_members(
+    db: sa.Engine, settings: Settings, counts: dict[int, int] | None = None
+) -> int:
     """Every dynamic group's members as of the served date and their changes since the
-    previous refresh (module doc). Returns how many groups were refreshed."""
+    previous refresh (module doc). Returns how many groups were refreshed; `counts` receives
+    each refreshed group's member count."""
     with db.connect() as connection:
         snapshot = served_snapshot_on(connection)
         day = snapshot.as_of_date
@@ -487,6 +490,8 @@ def refresh_group_members(db: sa.Engine, settings: Settings) -> int:
         ):
             for g in groups:
                 ords, changed = _group(t, g)
+                if counts is not None and g.member is not None:
+                    counts[g.group_id] = len(ords)
                 if len(ords):
                     members_out.write_table(
                         pa.table(

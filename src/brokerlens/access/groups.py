@@ -47,7 +47,7 @@ from brokerlens.access.group_refresh import leaf_label, refresh_group_members
 from brokerlens.access.masking import mask_row
 from brokerlens.access.render import duckdb_sql
 from brokerlens.access.scope import scope_clause
-from brokerlens.access.segments import _get, check_refs
+from brokerlens.access.segments import _get, check_refs, refresh_segment_counts
 from brokerlens.access.snapshot import Snapshot, served_snapshot_on
 from brokerlens.auth.principal import Principal
 from brokerlens.config import Settings
@@ -67,9 +67,20 @@ __all__ = [
     "leaf_label",
     "preview_tree",
     "refresh_group_members",
+    "refresh_groups",
     "refreshed_dates",
     "tree_lines",
 ]
+
+
+def refresh_groups(db: sa.Engine, settings: Settings) -> tuple[int, int]:
+    """After a publish: every dynamic group's membership on the served date, then every saved
+    segment's count (a dynamic group's is its refreshed member count). Returns (groups
+    refreshed, segments counted)."""
+    counts: dict[int, int] = {}
+    grouped = refresh_group_members(db, settings, counts)
+    return grouped, refresh_segment_counts(db, settings, known=counts)
+
 
 # --- live counts ---------------------------------------------------------------------------------
 

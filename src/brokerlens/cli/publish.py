@@ -31,15 +31,14 @@ def report_line(report: object) -> str:
 
 def publish_and_refresh(settings: Settings, as_of: dt.date | None) -> PublishReport:
     """Publish, then count every saved segment on the newly served date."""
-    from brokerlens.access import refresh_group_members, refresh_segment_counts
+    from brokerlens.access import refresh_groups
     from brokerlens.publish import publish
     from brokerlens.store import open_store
 
     report = publish(settings, as_of=as_of)
     console.print(report_line(report))
-    counted = refresh_segment_counts(open_store(settings), settings)
+    grouped, counted = refresh_groups(open_store(settings), settings)  # issue 25
     console.print(f"refreshed the counts of {counted:,} segment(s) as of {report.as_of_date}")
-    grouped = refresh_group_members(open_store(settings), settings)  # issue 25
     console.print(f"refreshed the membership of {grouped:,} group(s) as of {report.as_of_date}")
     return report
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from brokerlens.access import refresh_group_members, refresh_segment_counts
+from brokerlens.access import refresh_groups
 from brokerlens.config import Settings
 from brokerlens.daily.journal import lake_fingerprint, read_journal
 from brokerlens.daily.report import (
@@ -178,9 +178,9 @@ def _run(
     # 4. the saved segments' counts and the groups' membership on the new date.
     if "segments" not in journal.done:
         clock = time.perf_counter()
-        counted = refresh_segment_counts(open_store(settings), settings)
-        # issue 25: every dynamic group's membership as of T and who entered / left
-        refresh_group_members(open_store(settings), settings)
+        # issue 25: every dynamic group's membership as of T and who entered / left, then
+        # every segment's count (a dynamic group's from its membership)
+        _, counted = refresh_groups(open_store(settings), settings)
         report.segments_counted = counted
         emit(
             StepLine(
