@@ -8,6 +8,8 @@ several roles. Both readers (the store's profile and its columnar copy), SQLite 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +226,11 @@ def test_a_customer_no_longer_served_leaves_every_group_and_a_rerun_writes_the_s
         cid for _, cid in _members(world, AS_OF)
     } - {"C003"}
     written = pq.read_table(group_changes_path(s, later))
+    # a killed refresh's scratch (an hour old) is removed by the next one
+    left_behind = group_state_path(s, later).parent / ".2000-01-01.1-abc.partial"
+    left_behind.mkdir()
+    os.utime(left_behind, (time.time() - 7200, time.time() - 7200))
     refresh_group_members(e, s)  # T again: from the state before T, the same changes
+    assert not left_behind.exists()
     assert pq.read_table(group_changes_path(s, later)).equals(written)
     assert len(list((group_state_path(s, later).parent).iterdir())) == 2  # T and T-1 kept

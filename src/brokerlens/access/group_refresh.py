@@ -22,6 +22,7 @@ import json
 import logging
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,10 +254,22 @@ def _previous(settings: Settings, day: dt.date) -> _State | None:
 
 
 def _prune(settings: Settings, day: dt.date) -> None:
-    """Keep the state of T and the one before it (a re-run of T starts from that)."""
+    """Keep the state of T and the one before it (a re-run of T starts from that); remove the
+    scratch a killed refresh left (an hour old: no refresh runs that long)."""
     dates = [d for d in group_state_dates(settings) if d < day]
     for old in dates[:-1]:
         shutil.rmtree(group_state_path(settings, old), ignore_errors=True)
+    stale = time.time() - 3600
+    for folder in (
+        group_state_path(settings, day).parent,
+        group_changes_path(settings, day).parent,
+    ):
+        for scratch in [*folder.glob(".*.partial"), *folder.glob(".refresh-*")]:
+            if scratch.stat().st_mtime < stale:
+                if scratch.is_dir():
+                    shutil.rmtree(scratch, ignore_errors=True)
+                else:
+                    scratch.unlink(missing_ok=True)
 
 
 # --- the why -------------------------------------------------------------------------------------
