@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
-from brokerlens.atomic import atomic_dir, atomic_file, write_text_atomically
+from brokerlens.atomic import (
+    atomic_dir,
+    atomic_file,
+    remove_stale_scratch,
+    scratch_dir,
+    write_text_atomically,
+)
 
 
 def test_a_file_appears_only_when_written_whole(tmp_path: Path) -> None:
@@ -44,3 +52,22 @@ def test_text_is_replaced_atomically(tmp_path: Path) -> None:
     write_text_atomically(target, "{}")
     write_text_atomically(target, '{"a": 1}', sync=True)
     assert target.read_text() == '{"a": 1}'
+
+
+def test_a_killed_job_s_old_scratch_is_removed_a_live_one_s_and_kept_files_stay(
+    tmp_path: Path,
+) -> None:
+    kept = tmp_path / "2025-03-04.parquet"
+    kept.write_text("kept")
+    with scratch_dir(tmp_path) as live:
+        (live / "spill").mkdir()
+        old_dir = tmp_path / ".work.1-dead.partial"
+        old_dir.mkdir()
+        old_file = tmp_path / ".2025-03-03.parquet.1-dead.partial"
+        old_file.write_text("half")
+        for path in (old_dir, old_file):
+            os.utime(path, (time.time() - 7200, time.time() - 7200))
+        remove_stale_scratch(tmp_path)
+        assert live.is_dir() and kept.read_text() == "kept"
+        assert not old_dir.exists() and not old_file.exists()
+    assert not live.exists()  # removed on leaving

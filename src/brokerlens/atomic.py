@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +55,35 @@ def atomic_dir(path: Path, *, replace: bool = True) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+
+
+@contextmanager
+def scratch_dir(parent: Path) -> Iterator[Path]:
+    """A scratch folder in `parent` for one job's temporary files, removed on leaving (one a
+    killed job left is removed by `remove_stale_scratch`)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    path = _scratch(parent / "work")
+    path.mkdir()
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def remove_stale_scratch(folder: Path, older_than_s: float = 3600.0) -> None:
+    """Remove the scratch files and folders a killed process left in `folder`, those older
+    than `older_than_s` (a live job's scratch is younger)."""
+    stale = time.time() - older_than_s
+    for path in folder.glob(".*.partial"):
+        try:
+            if path.stat().st_mtime >= stale:
+                continue
+        except OSError:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def write_text_atomically(path: Path, text: str, *, sync: bool = False) -> None:

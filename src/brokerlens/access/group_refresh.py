@@ -21,8 +21,6 @@ import datetime as dt
 import json
 import logging
 import shutil
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +49,7 @@ from brokerlens.access.conditions import CustomerQuery, check_personal, personal
 from brokerlens.access.group_bits import Columns, Expr, LeafPlan, UnknownLeaf, tree_bits
 from brokerlens.access.segments import _owner
 from brokerlens.access.snapshot import served_snapshot_on
-from brokerlens.atomic import atomic_dir, atomic_file
+from brokerlens.atomic import atomic_dir, atomic_file, remove_stale_scratch, scratch_dir
 from brokerlens.config import Settings
 from brokerlens.engine.sqltext import literal
 from brokerlens.errors import Forbidden, InvalidRequest
@@ -259,17 +257,11 @@ def _prune(settings: Settings, day: dt.date) -> None:
     dates = [d for d in group_state_dates(settings) if d < day]
     for old in dates[:-1]:
         shutil.rmtree(group_state_path(settings, old), ignore_errors=True)
-    stale = time.time() - 3600
     for folder in (
         group_state_path(settings, day).parent,
         group_changes_path(settings, day).parent,
     ):
-        for scratch in [*folder.glob(".*.partial"), *folder.glob(".refresh-*")]:
-            if scratch.stat().st_mtime < stale:
-                if scratch.is_dir():
-                    shutil.rmtree(scratch, ignore_errors=True)
-                else:
-                    scratch.unlink(missing_ok=True)
+        remove_stale_scratch(folder)
 
 
 # --- the why -------------------------------------------------------------------------------------
@@ -467,8 +459,8 @@ def refresh_group_members(
         before = _previous(settings, day)
         target = group_state_path(settings, day)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=".refresh-", dir=target.parent) as tmp:
-            table = _leafbits(settings, plan, path, Path(tmp), connection)
+        with scratch_dir(target.parent) as tmp:
+            table = _leafbits(settings, plan, path, tmp, connection)
     customers = table.column("customer_id").combine_chunks()
     words = {n: table.column(n).to_numpy() for n in table.column_names if n != "customer_id"}
     profile, ids = plan.leaf_keys()
