@@ -10,12 +10,13 @@ import datetime as dt
 import pytest
 
 from brokerlens.config import load_settings
-from support import fresh_stores
+from support import fast_hashes, fresh_stores
 from support.brokerage import Brokerage
 from support.skips import pytest_addoption, pytest_configure  # noqa: F401  (no silent skip)
 from support.store import pg_store_url, store_settings  # noqa: F401  (shared fixtures)
 
 fresh_stores.install()  # a new store is a copy of one migrated once per process
+fast_hashes.install()  # argon2id with cheap parameters (support/fast_hashes.py)
 
 SMALL_SEED = 20261122
 SLOW_MARKS = ("slow", "spark", "browser")

@@ -14,6 +14,7 @@ from brokerlens.auth import (
 )
 from brokerlens.auth.policy import password_problems
 from brokerlens.errors import InvalidRequest
+from support.fast_hashes import PRODUCTION
 
 
 def test_hash_is_argon2id_and_verifies() -> None:
@@ -24,6 +25,12 @@ def test_hash_is_argon2id_and_verifies() -> None:
     assert not verify_password(hashed, "correct-horse-9")
     assert not verify_password("not a hash", "Correct-horse-9")
     assert hash_password("Correct-horse-9") != hashed  # salted
+
+
+def test_brokerlens_hashes_with_the_rfc_9106_low_memory_profile() -> None:
+    # the suite hashes with cheaper parameters (support/fast_hashes.py); brokerlens does not
+    assert (PRODUCTION.time_cost, PRODUCTION.memory_cost, PRODUCTION.parallelism) == (3, 65536, 4)
+    assert PRODUCTION.hash("Correct-horse-9").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
 def test_weaker_parameters_need_a_rehash() -> None:
