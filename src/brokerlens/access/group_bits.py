@@ -15,8 +15,9 @@ owners, and evaluates each once:
 One DuckDB pass over the served columnar copy (the store's profile table when there is none)
 writes, per customer, each leaf's truth packed into BIGINT words of 63 bits (`p<w>`: profile
 leaf true; `f<w>`: profile leaf false, for leaves under a NOT; `i<w>`: customer among an id set),
-the table `leafbits`. A group's tree then becomes a boolean over bit tests (`Expr`), built here
-from the tree's structure: integers and masks only, no user text. SQL's three-valued logic is
+the table `leafbits`. A group's tree then becomes a boolean over bit tests (`Expr`, evaluated in
+numpy by `group_refresh`), built from the tree's structure: integers and masks only, no user
+text. SQL's three-valued logic is
 kept: a profile leaf may be neither true nor false (a NULL value), so a NOT asks for its false
 bit, as `NOT (x >= 1)` is not true for a NULL `x`.
 """
@@ -115,17 +116,7 @@ class Columns:
 
 
 class Expr:
-    """A node of a group's tree as SQL over `leafbits`: when it is true, when false."""
-
-    def true(self) -> str:
-        raise NotImplementedError
-
-    def false(self) -> str:
-        raise NotImplementedError
-
-    def bit(self) -> str:
-        """1 when true, else 0, as a BIGINT."""
-        return f"(CASE WHEN {self.true()} THEN 1::BIGINT ELSE 0::BIGINT END)"
+    """A node of a group's tree over the leaves' bits: where it is true, where false."""
 
     def mask(self, cols: Columns) -> np.ndarray:
         """Where it is true, over `cols` (numpy)."""
@@ -144,15 +135,6 @@ class _Const(Expr):
     def __init__(self, value: bool) -> None:
         self.value = value
 
-    def true(self) -> str:
-        return "true" if self.value else "false"
-
-    def false(self) -> str:
-        return "false" if self.value else "true"
-
-    def bit(self) -> str:
-        return "1::BIGINT" if self.value else "0::BIGINT"
-
     def mask(self, cols: Columns) -> np.ndarray:
         return np.full(cols.n, self.value)
 
@@ -163,19 +145,8 @@ class _Const(Expr):
 class _Profile(Expr):
     """Profile leaf k: true in `p<w>`, false (not NULL) in `f<w>`."""
 
-    def __init__(self, plan: LeafPlan, k: int) -> None:
-        self.plan, self.k = plan, k
-        self.word, self.bitmask = k // WORD, 1 << (k % WORD)
-
-    def true(self) -> str:
-        return f"(p{self.word} & {self.bitmask}) <> 0"
-
-    def false(self) -> str:
-        self.plan.false_needed.add(self.k)
-        return f"(f{self.word} & {self.bitmask}) <> 0"
-
-    def bit(self) -> str:
-        return f"((p{self.word} >> {self.k % WORD}) & 1)"
+    def __init__(self, k: int) -> None:
+        self.k = k
 
     def mask(self, cols: Columns) -> np.ndarray:
         return cols.profile(self.k, False)
@@ -188,20 +159,7 @@ class _Ids(Expr):
     """Id set k: the customer is among them (`negated`: is not). Never NULL."""
 
     def __init__(self, k: int, negated: bool) -> None:
-        self.k, self.word, self.shift, self.negated = k, k // WORD, k % WORD, negated
-
-    def _among(self, yes: bool) -> str:
-        return f"(i{self.word} & {1 << self.shift}) {'<>' if yes else '='} 0"
-
-    def true(self) -> str:
-        return self._among(not self.negated)
-
-    def false(self) -> str:
-        return self._among(self.negated)
-
-    def bit(self) -> str:
-        one = f"((i{self.word} >> {self.shift}) & 1)"
-        return f"(1 - {one})" if self.negated else one
+        self.k, self.negated = k, negated
 
     def mask(self, cols: Columns) -> np.ndarray:
         among = cols.ids(self.k)
@@ -215,12 +173,6 @@ class _Ids(Expr):
 class _And(Expr):
     def __init__(self, items: list[Expr]) -> None:
         self.items = items
-
-    def true(self) -> str:
-        return "(" + " AND ".join(e.true() for e in self.items) + ")"
-
-    def false(self) -> str:
-        return "(" + " OR ".join(e.false() for e in self.items) + ")"
 
     def mask(self, cols: Columns) -> np.ndarray:
         return _fold(np.logical_and, [e.mask(cols) for e in self.items], cols.n, True)
@@ -236,12 +188,6 @@ class _Or(Expr):
     def __init__(self, items: list[Expr]) -> None:
         self.items = items
 
-    def true(self) -> str:
-        return "(" + " OR ".join(e.true() for e in self.items) + ")"
-
-    def false(self) -> str:
-        return "(" + " AND ".join(e.false() for e in self.items) + ")"
-
     def mask(self, cols: Columns) -> np.ndarray:
         return _fold(np.logical_or, [e.mask(cols) for e in self.items], cols.n, False)
 
@@ -255,12 +201,6 @@ class _Or(Expr):
 class _Not(Expr):
     def __init__(self, item: Expr) -> None:
         self.item = item
-
-    def true(self) -> str:
-        return self.item.false()
-
-    def false(self) -> str:
-        return self.item.true()
 
     def mask(self, cols: Columns) -> np.ndarray:
         return self.item.fmask(cols)
@@ -335,7 +275,7 @@ class LeafPlan:
             self._profile_keys[key] = found
         if isinstance(found, InvalidRequest):
             raise found
-        return _Profile(self, found)
+        return _Profile(found)
 
     def _id_set(self, key: Any, query: sa.Select[tuple[str]], negated: bool = False) -> Expr:
         k = self._id_keys.get(key)
