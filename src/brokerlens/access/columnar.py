@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ _CACHE_ROWS = 20_000
 _answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _weights: dict[tuple[Any, ...], int] = {}
 _answers_lock = threading.Lock()
+_pending: dict[tuple[Any, ...], Future[Any]] = {}  # answers being computed, by key
 _kept_rows = 0
 
 
@@ -61,7 +63,12 @@ def _answer(path: str, sql: str, params: list[Any], compute: Callable[[], Any]) 
 
 
 def remember(path: str, question: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    """The answer to `question` about the served file `path`, computed once while kept."""
+    """The answer to `question` about the served file `path`, computed once while kept.
+
+    Computed once even when asked by several threads at once: the first computes, the others
+    wait for its answer (or its error). On a freshly started server the same list query comes
+    in several times a second; computing each arrival in parallel multiplied the cold work and
+    the queue never drained."""
     global _kept_rows
     try:
         key = (path, Path(path).stat().st_mtime_ns, *question)
@@ -71,8 +78,21 @@ def remember(path: str, question: tuple[Any, ...], compute: Callable[[], Any]) -
         if key in _answers:
             _answers.move_to_end(key)
             return _answers[key]
-    value = compute()
+        pending = _pending.get(key)
+        owner = pending is None
+        if pending is None:
+            pending = _pending[key] = Future()
+    if not owner:
+        return pending.result()
+    try:
+        value = compute()
+    except BaseException as exc:  # the waiters get it too; nothing is kept
+        with _answers_lock:
+            del _pending[key]
+        pending.set_exception(exc)
+        raise
     with _answers_lock:
+        del _pending[key]
         if key not in _answers:
             _answers[key] = value
             _weights[key] = max(1, len(value)) if isinstance(value, list | dict) else 1
@@ -80,6 +100,7 @@ def remember(path: str, question: tuple[Any, ...], compute: Callable[[], Any]) -
         while _kept_rows > _CACHE_ROWS and len(_answers) > 1:
             old, _ = _answers.popitem(last=False)
             _kept_rows -= _weights.pop(old)
+    pending.set_result(value)
     return value
 
 
