@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
@@ -34,7 +35,8 @@ def bulk_load(connection: sa.Connection, table: sa.Table, batches: Iterable[pa.R
 HOLD_SECONDS = 0.5
 PAUSE_SECONDS = 0.11
 SQLITE_CHUNK_ROWS = 5_000
-PG_COMMIT_ROWS = 250_000
+PG_COMMIT_ROWS = 100_000
+PG_STREAMS = 2
 
 
 def between_batches() -> None:
@@ -46,12 +48,34 @@ def load_in_batches(db: sa.Engine, table: sa.Table, batches: Iterable[pa.RecordB
     leaves the batches before it committed: the caller drops or deletes what it loaded."""
     if db.dialect.name == "sqlite":
         return _sqlite_batched(db, table, batches)
-    rows = 0
-    for chunk in _rechunk(batches, PG_COMMIT_ROWS):
-        with db.begin() as connection:
-            rows += _postgres(connection, table, [chunk])
-        between_batches()
-    return rows
+    return _postgres_streams(db, table, _rechunk(batches, PG_COMMIT_ROWS))
+
+
+def _postgres_streams(db: sa.Engine, table: sa.Table, chunks: Iterator[pa.RecordBatch]) -> int:
+    """COPY the chunks over PG_STREAMS connections at once, each chunk its own transaction: a
+    COPY keeps one server process busy parsing, so a second stream uses the other core."""
+    take = threading.Lock()
+    failed = threading.Event()
+
+    def stream() -> int:
+        rows = 0
+        try:
+            while not failed.is_set():
+                with take:
+                    chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                with db.begin() as connection:
+                    rows += _postgres(connection, table, [chunk])
+                between_batches()
+        except BaseException:
+            failed.set()  # the other stream stops after its chunk
+            raise
+        return rows
+
+    with ThreadPoolExecutor(max_workers=PG_STREAMS, thread_name_prefix="publish-copy") as pool:
+        futures = [pool.submit(stream) for _ in range(PG_STREAMS)]
+        return sum(future.result() for future in futures)
 
 
 def _sqlite_batched(db: sa.Engine, table: sa.Table, batches: Iterable[pa.RecordBatch]) -> int:
