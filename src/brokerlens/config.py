@@ -45,6 +45,14 @@ class Settings(BaseSettings):
         default=False,
         description="always mark cookies Secure (they are whenever a request came over HTTPS)",
     )
+    serve_threads: int = Field(
+        default=8,
+        ge=1,
+        le=200,
+        description="threads per `serve` worker process that run requests; few, because "
+        "Python runs one at a time: with 40 (the framework's default) a loaded worker spent "
+        "its time handing the interpreter lock around and fell behind at 200 requests/s",
+    )
     trusted_proxies: str = Field(
         default="",
         description="reverse proxies (addresses or networks, comma-separated) whose "
