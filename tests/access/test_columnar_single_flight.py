@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -73,3 +74,48 @@ def test_a_failed_query_reaches_every_waiter_and_is_asked_again_next_time(served
     assert len(asked) == 1
     monkeypatch.undo()
     assert columnar.count(served, where) > 0  # nothing kept from the failure
+
+
+def _forget_in_memory():
+    with columnar._answers_lock:
+        columnar._answers.clear()
+        columnar._weights.clear()
+        columnar._kept_rows = 0
+
+
+def test_another_worker_reads_the_answer_from_the_served_files_answers(served, monkeypatch):
+    asked = []
+    real = columnar._fetch_all
+    monkeypatch.setattr(columnar, "_fetch_all", lambda s, p: asked.append(1) or real(s, p))
+    where = Where("total_assets_t >= ?", [321.5])
+    order = "total_assets_t DESC, customer_id"
+    first = (columnar.count(served, where), columnar.page_ids(served, where, order, 20, 0))
+    assert len(asked) == 2
+    _forget_in_memory()  # as a second worker process, or this one restarted, would start
+    again = (columnar.count(served, where), columnar.page_ids(served, where, order, 20, 0))
+    assert again == first and len(asked) == 2  # no query: read from the answers folder
+    assert served + ".answers" in {str(p) for p in Path(served).parent.iterdir()}
+
+
+def test_a_rewritten_served_file_is_asked_again(served, monkeypatch):
+    where = Where("total_assets_t >= ?", [500])
+    before = columnar.count(served, where)
+    duckdb.connect().execute(  # the same name written again (a store reset): other rows
+        f"COPY (SELECT printf('D%05d', i) AS customer_id, 999 AS total_assets_t "
+        f"FROM range(10) t(i)) TO '{served}' (FORMAT parquet)"
+    )
+    _forget_in_memory()
+    assert columnar.count(served, where) == 10 != before
+
+
+def test_answers_of_a_served_file_no_longer_there_are_removed(served, tmp_path):
+    columnar.count(served, Where("total_assets_t >= ?", [1]))
+    old = Path(served + ".answers")
+    assert old.is_dir()
+    Path(served).unlink()  # publish dropped the retired snapshot's copy
+    newer = tmp_path / "12.parquet"
+    duckdb.connect().execute(
+        f"COPY (SELECT 'C1' AS customer_id, 5 AS total_assets_t) TO '{newer}' (FORMAT parquet)"
+    )
+    assert columnar.count(str(newer), Where("total_assets_t >= ?", [1])) == 1
+    assert not old.exists()

@@ -9,10 +9,14 @@ same call), rendered for DuckDB (`render`).
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +25,9 @@ import pyarrow as pa
 
 from brokerlens.access.render import Where
 from brokerlens.access.snapshot import Snapshot
+from brokerlens.atomic import atomic_file
 from brokerlens.engine.sqltext import ident
-from brokerlens.warehouse.served import parquet_source, served_profile_file
+from brokerlens.warehouse.served import parquet_source, served_answers_dir, served_profile_file
 
 _duck: duckdb.DuckDBPyConnection | None = None
 _duck_lock = threading.Lock()
@@ -59,7 +64,42 @@ def _frozen(value: Any) -> Any:
 
 
 def _answer(path: str, sql: str, params: list[Any], compute: Callable[[], Any]) -> Any:
-    return remember(path, (sql, _frozen(params)), compute)
+    question = (sql, _frozen(params))
+    return remember(path, question, lambda: _shared(path, question, compute))
+
+
+def _shared(path: str, question: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """The answer from the served file's answers folder (another worker, or this server before
+    a restart, computed it), else computed and put there; one process computes it while the
+    others wait on its lock. Only rows of plain values (ids, counts: what `_fetch_all` returns)
+    are kept there, as JSON; other answers are computed."""
+    try:
+        stat = Path(path).stat()
+        folder = served_answers_dir(path)
+    except OSError:
+        return compute()
+    digest = hashlib.sha256(repr((stat.st_mtime_ns, stat.st_size, question)).encode()).hexdigest()
+    file = folder / f"{digest}.json"
+    with open(folder / f"{digest}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed (or the process dies)
+        try:
+            return [tuple(row) for row in json.loads(file.read_text("utf-8"))["rows"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # not there yet (or unreadable): compute it
+        value = compute()
+        if _plain_rows(value):
+            with suppress(OSError), atomic_file(file) as scratch:
+                scratch.write_text(json.dumps({"rows": value}), "utf-8")
+        return value
+
+
+def _plain_rows(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(row, tuple) and all(v is None or type(v) in _PLAIN for v in row) for row in value
+    )
+
+
+_PLAIN = (str, int, float, bool)
 
 
 def remember(path: str, question: tuple[Any, ...], compute: Callable[[], Any]) -> Any:

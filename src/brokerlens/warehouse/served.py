@@ -8,6 +8,7 @@ newest date with X" or how to read a file in SQL; it never forms a path under
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -180,6 +181,25 @@ def served_profile_file(recorded: str | None) -> str | None:
     if recorded and Path(recorded).is_file():
         return recorded
     return None
+
+
+ANSWERS_SUFFIX = ".answers"
+
+
+def served_answers_dir(served: str) -> Path:
+    """The folder beside a served columnar copy where the serving processes keep the answers
+    they computed over it (`access.columnar`), so one worker's answer serves the others and a
+    restarted server. Made when first asked for; the folders of copies no longer there (publish
+    drops a retired snapshot's copy) are removed then."""
+    path = Path(served)
+    folder = path.with_name(path.name + ANSWERS_SUFFIX)
+    if not folder.is_dir():
+        for old in path.parent.iterdir():
+            kept = old.with_name(old.name.removesuffix(ANSWERS_SUFFIX))
+            if old.name.endswith(ANSWERS_SUFFIX) and old.is_dir() and not kept.exists():
+                shutil.rmtree(old, ignore_errors=True)
+        folder.mkdir(exist_ok=True)
+    return folder
 
 
 def parquet_source(path: str | Path) -> str:
