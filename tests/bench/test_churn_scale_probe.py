@@ -39,7 +39,6 @@ def test_the_probe_scores_the_tiled_features_as_the_untiled_ones(
     fit_model(settings, seed=3)
     assert main(["--home", str(settings.home), "--customers", "200"]) == 0
     figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    # 51 customers on the books less 19 whose churn is known by the last day: 32 scored
     # 46 customers on the books at the last day, 14 of them known to have churned: 32 scored
     assert figures["home_customers"] == 46 and figures["first_copy_rows"] == 32
     assert figures["customers"] == 200 and figures["copies"] == 5  # 4 x 46 + 16
