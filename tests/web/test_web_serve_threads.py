@@ -1,6 +1,7 @@
-"""A serve worker runs at most `serve_threads` requests at once (BROKERLENS_SERVE_THREADS); the
-rest wait their turn. With the framework's 40 threads a loaded worker fell behind at 200
-requests/s, its threads taking turns at the interpreter lock."""
+"""A serve worker under load: it runs at most `serve_threads` requests at once
+(BROKERLENS_SERVE_THREADS) while the rest wait their turn (with the framework's 40 threads a
+loaded worker fell behind at 200 requests/s, its threads taking turns at the interpreter lock),
+and `serve` prepares every route before the first request comes in."""
 
 from __future__ import annotations
 
@@ -38,3 +39,19 @@ def _busiest(threads: int, tmp_path) -> int:
 def test_a_worker_runs_at_most_serve_threads_requests_at_once(tmp_path):
     assert _busiest(3, tmp_path / "a") == 3
     assert _busiest(8, tmp_path / "b") == 8
+
+
+def _first_unmatched_request_seconds(tmp_path, warm: bool) -> float:
+    app = create_app(load_settings(home=tmp_path / "home"), warm=warm)
+    with TestClient(app) as client:  # the startup (lifespan) has run here
+        started = time.perf_counter()
+        assert client.get("/no/such/page").status_code == 404
+        return time.perf_counter() - started
+
+
+def test_a_served_app_prepares_its_routes_before_the_first_request(tmp_path):
+    # `brokerlens serve` builds the app warm: the framework prepares each route the first time
+    # a request is matched against it, and a path no route matches is tried against them all
+    cold = _first_unmatched_request_seconds(tmp_path / "cold", warm=False)
+    warm = _first_unmatched_request_seconds(tmp_path / "warm", warm=True)
+    assert warm * 10 < cold, (warm, cold)
