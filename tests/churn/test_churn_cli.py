@@ -52,7 +52,7 @@ def test_churn_fit_prints_the_stored_models_figures(
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--as-of", DAYS[35].isoformat()], ["too short", "load more trading days"]),
+        (["--as-of", DAYS[35].isoformat()], ["too short", "load at least"]),
         (["--as-of", "2025-02-30"], ["--as-of", "2025-02-30"]),
     ],
     ids=["too-short", "bad-date"],

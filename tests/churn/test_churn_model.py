@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from brokerlens.churn.config import ChurnConfig, parse_config
-from brokerlens.churn.model import sample_dates, split_dates
+from brokerlens.churn.model import days_needed, sample_dates, split_dates
 from brokerlens.churn.reasons import feature_names, top_reasons
 from brokerlens.churn.service import churn_models, fit_model, score, score_prepared
 from brokerlens.config import Settings
@@ -57,7 +57,25 @@ def test_a_lake_too_short_says_what_to_do(churn_home: ChurnHome, tmp_path: Path)
     settings = copy_home(churn_home, tmp_path / "home")
     with pytest.raises(LakeError, match="too short") as info:
         fit_model(settings, as_of=DAYS[35])
-    assert "load more trading days" in str(info.value)
+    assert "load at least" in str(info.value.hint)
+
+
+@pytest.mark.parametrize(("horizon", "lookback", "step"), [(20, 60, 5), (40, 25, 2), (10, 30, 3)])
+def test_the_hint_names_the_fewest_trading_days_that_train(
+    horizon: int, lookback: int, step: int
+) -> None:
+    config = ChurnConfig.model_validate(
+        {
+            "target": {"horizon_days": horizon},
+            "model": {"lookback_days": lookback, "step_days": step},
+        }
+    )
+    need = days_needed(config)
+    with pytest.raises(LakeError, match="too short") as info:
+        split_dates(sample_dates(need - 2, config), config)  # need - 1 days loaded
+    assert f"load at least {need} trading days" in str(info.value.hint)
+    split = split_dates(sample_dates(need - 1, config), config)  # need days loaded
+    assert split.train and split.test
 
 
 GARBAGE = b"not a Parquet file: a churn fit must never read the generator's ground truth"

@@ -35,29 +35,37 @@ def sample_dates(last_di: int, config: ChurnConfig) -> list[int]:
     return sorted(dates)
 
 
-def split_dates(dates: list[int], config: ChurnConfig) -> Split:
-    """Train / calibration / test as-of dates; raises when the lake is too short for all three."""
+def _split(dates: list[int], config: ChurnConfig) -> Split:
     horizon = config.target.horizon_days
     n_test = max(1, math.ceil(len(dates) * config.model.test_share))
     test = dates[-n_test:] if len(dates) > n_test else []
     first_test = test[0] if test else 0
     pool = [t for t in dates if t + horizon < first_test]
     n_cal = max(1, math.ceil(len(pool) * config.model.calibration_share))
-    calibration, train = pool[-n_cal:], pool[:-n_cal]
-    if not test or not train:
-        need = (
-            config.model.lookback_days
-            + 2 * horizon
-            + config.labels.return_days
-            + 2 * config.model.step_days
-        )
+    return Split(train=pool[:-n_cal], calibration=pool[-n_cal:], test=test)
+
+
+def days_needed(config: ChurnConfig) -> int:
+    """The fewest loaded trading days whose as-of dates give both training and test dates."""
+    for days in range(1, 100_000):
+        split = _split(sample_dates(days - 1, config), config)
+        if split.train and split.test:
+            return days
+    raise ValueError("no lake length gives training and test dates with this configuration")
+
+
+def split_dates(dates: list[int], config: ChurnConfig) -> Split:
+    """Train / calibration / test as-of dates; raises when the lake is too short for all three."""
+    split = _split(dates, config)
+    if not split.test or not split.train:
         raise LakeError(
             f"the lake is too short to train and test a churn model: {len(dates)} usable "
-            f"as-of date(s) give {len(train)} to train on and {len(test)} to test",
-            hint=f"load more trading days (about {need}+), or lower target.horizon_days / "
-            "model.lookback_days / model.step_days in <home>/churn/churn.yaml",
+            f"as-of date(s) give {len(split.train)} to train on and {len(split.test)} to test",
+            hint=f"load at least {days_needed(config)} trading days, or lower "
+            "target.horizon_days / model.lookback_days / model.step_days in "
+            "<home>/churn/churn.yaml",
         )
-    return Split(train=train, calibration=calibration, test=test)
+    return split
 
 
 def lgb_params(config: ChurnConfig, seed: int) -> dict[str, Any]:
