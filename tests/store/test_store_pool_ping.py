@@ -44,3 +44,17 @@ def test_a_connection_dropped_by_the_server_while_idle_is_replaced(pg_store_url,
         assert _pid(db) != dropped  # no error: the pool pinged, found it dead, reconnected
     finally:
         db.dispose()
+
+
+def test_a_serving_worker_opens_its_connections_before_the_first_request(pg_store_url):
+    db = _engine(pg_store_url)
+    try:
+        store_db.fill_pool(db, 6)
+        assert db.pool.checkedin() == 6  # kept open in the pool, ready
+        with sa.create_engine(pg_store_url).connect() as connection:
+            opened = connection.execute(
+                sa.text("select count(*) from pg_stat_activity where datname = current_database()")
+            ).scalar_one()
+        assert opened >= 6 + 1  # six server processes, and this one
+    finally:
+        db.dispose()

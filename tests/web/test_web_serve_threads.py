@@ -25,7 +25,7 @@ def _busiest(threads: int, tmp_path) -> int:
         with lock:
             running += 1
             busiest = max(busiest, running)
-        time.sleep(0.15)
+        time.sleep(0.5)  # long enough for every client thread to be in by then
         with lock:
             running -= 1
         return {}

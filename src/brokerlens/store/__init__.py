@@ -3,11 +3,12 @@
 Data flows warehouse -> publish -> store -> access (scope, masking, audit) -> api / web / cli.
 """
 
-from brokerlens.store.db import dispose_engines, is_sqlite, store_engine
+from brokerlens.store.db import dispose_engines, fill_pool, is_sqlite, store_engine
 from brokerlens.store.migrate import open_store, store_if_present, upgrade
 
 __all__ = [
     "dispose_engines",
+    "fill_pool",
     "is_sqlite",
     "open_store",
     "store_engine",

@@ -116,6 +116,20 @@ def store_engine(settings: Settings) -> Engine:
     return _engine_for(settings.store_url)
 
 
+def fill_pool(db: Engine, connections: int) -> None:
+    """Open `connections` pooled connections at once and return them to the pool (a serving
+    worker before its first request: a new PostgreSQL connection starts a server process)."""
+    opened = []
+    try:
+        for _ in range(min(connections, POOL_SIZE)):
+            connection = db.connect()
+            opened.append(connection)
+            connection.exec_driver_sql("SELECT 1")
+    finally:
+        for connection in opened:
+            connection.close()
+
+
 def dispose_engines(*, forget: bool = True) -> None:
     """Close every pooled connection (tests, and before a process forks); `forget=False` keeps
     the engines, whose pools open connections again when next used."""

@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse
 
 from brokerlens import __version__
 from brokerlens.config import Settings, load_settings
-from brokerlens.store import open_store
+from brokerlens.store import fill_pool, open_store
 from brokerlens.web import api, errors, pages, security
 from brokerlens.web.pages import suitability as suitability_pages
 from brokerlens.web.templating import STATIC_DIR
@@ -63,6 +63,8 @@ def create_app(settings: Settings, *, warm: bool = False) -> FastAPI:
         to_thread.current_default_thread_limiter().total_tokens = settings.serve_threads
         if warm:
             await _prepare_routes(app)
+            # the request threads' store connections, opened before the first request
+            await to_thread.run_sync(fill_pool, app.state.db, settings.serve_threads)
         yield
 
     app = FastAPI(
