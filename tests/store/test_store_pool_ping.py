@@ -36,7 +36,9 @@ def test_a_connection_dropped_by_the_server_while_idle_is_replaced(pg_store_url,
     db = _engine(pg_store_url)
     try:
         dropped = _pid(db)
-        admin = sa.create_engine(pg_store_url, isolation_level="AUTOCOMMIT")
+        admin = sa.create_engine(
+            pg_store_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
         with admin.connect() as connection:
             connection.execute(sa.text("select pg_terminate_backend(:p)"), {"p": dropped})
         admin.dispose()
@@ -51,10 +53,12 @@ def test_a_serving_worker_opens_its_connections_before_the_first_request(pg_stor
     try:
         store_db.fill_pool(db, 6)
         assert db.pool.checkedin() == 6  # kept open in the pool, ready
-        with sa.create_engine(pg_store_url).connect() as connection:
+        other = sa.create_engine(pg_store_url, poolclass=sa.pool.NullPool)
+        with other.connect() as connection:
             opened = connection.execute(
                 sa.text("select count(*) from pg_stat_activity where datname = current_database()")
             ).scalar_one()
+        other.dispose()
         assert opened >= 6 + 1  # six server processes, and this one
     finally:
         db.dispose()
