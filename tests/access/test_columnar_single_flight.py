@@ -119,3 +119,8 @@ def test_answers_of_a_served_file_no_longer_there_are_removed(served, tmp_path):
     )
     assert columnar.count(str(newer), Where("total_assets_t >= ?", [1])) == 1
     assert not old.exists()
+
+
+def test_without_a_writable_answers_folder_the_answer_is_still_computed(served):
+    Path(served + ".answers").write_text("not a folder")  # mkdir there fails, as read-only would
+    assert columnar.count(served, Where("total_assets_t >= ?", [999])) == 1

@@ -75,12 +75,14 @@ def _shared(path: str, question: tuple[Any, ...], compute: Callable[[], Any]) ->
     are kept there, as JSON; other answers are computed."""
     try:
         stat = Path(path).stat()
+        key = repr((stat.st_mtime_ns, stat.st_size, question)).encode()
+        digest = hashlib.sha256(key).hexdigest()
         folder = served_answers_dir(path)
-    except OSError:
+        lock = open(folder / f"{digest}.lock", "a")  # noqa: SIM115 (closed by the with below)
+    except OSError:  # no folder this process may write (a read-only warehouse): just compute
         return compute()
-    digest = hashlib.sha256(repr((stat.st_mtime_ns, stat.st_size, question)).encode()).hexdigest()
     file = folder / f"{digest}.json"
-    with open(folder / f"{digest}.lock", "a") as lock:
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed (or the process dies)
         try:
             return [tuple(row) for row in json.loads(file.read_text("utf-8"))["rows"]]
