@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
@@ -86,3 +87,13 @@ def serve_on(
     if tmp_path is not None and getattr(world, "reader", "store") == "columnar":
         use_columnar(world, write_columnar(world, tmp_path / f"profile_{day}.parquet"))
     clear_cache()
+
+
+def thousand_customers(path: Path) -> str:
+    """A served copy of 1,000 customers C00000.. whose assets spread over 0..999 (each value
+    once), written at `path`; its path as access takes it."""
+    duckdb.connect().execute(
+        "COPY (SELECT printf('C%05d', i) AS customer_id, (i * 7919) % 1000 AS total_assets_t "
+        f"FROM range(1000) t(i)) TO '{path}' (FORMAT parquet)"
+    )
+    return str(path)

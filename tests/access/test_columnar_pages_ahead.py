@@ -7,18 +7,14 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from access.columnar_support import thousand_customers
 from brokerlens.access import columnar
 from brokerlens.access.render import Where
 
 
 @pytest.fixture
 def served(tmp_path):
-    path = tmp_path / "9.parquet"
-    duckdb.connect().execute(
-        "COPY (SELECT printf('C%05d', i) AS customer_id, (i * 7919) % 1000 AS total_assets_t "
-        f"FROM range(1000) t(i)) TO '{path}' (FORMAT parquet)"
-    )
-    return str(path)
+    return thousand_customers(tmp_path / "9.parquet")
 
 
 def _alone(path: str, where: Where, order: str, limit: int, offset: int) -> list[str]:

@@ -11,18 +11,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from access.columnar_support import thousand_customers
 from brokerlens.access import columnar
 from brokerlens.access.render import Where
 
 
 @pytest.fixture
 def served(tmp_path):
-    path = tmp_path / "11.parquet"
-    duckdb.connect().execute(
-        "COPY (SELECT printf('C%05d', i) AS customer_id, (i * 7919) % 1000 AS total_assets_t "
-        f"FROM range(1000) t(i)) TO '{path}' (FORMAT parquet)"
-    )
-    return str(path)
+    return thousand_customers(tmp_path / "11.parquet")
 
 
 def _slow_fetch(monkeypatch, release: threading.Event, asked: list[int], fail: bool = False):
