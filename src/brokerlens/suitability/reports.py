@@ -28,14 +28,15 @@ from brokerlens.suitability.report import (
     Holding,
     HoldingsReport,
     holdings_above_class,
-    read_holdings,
+    holdings_tables,
 )
 from brokerlens.suitability.rescore import (
     BranchValidity,
     Finding,
     RescoreReport,
     Validity,
-    rescore,
+    rescore_findings,
+    validity_tables,
 )
 from brokerlens.suitability.rules import load_rules
 from brokerlens.warehouse.layout import WarehouseLayout
@@ -61,33 +62,34 @@ def build_reports(settings: Settings, as_of: dt.date, holdings: Path | None = No
     rules = load_rules(settings)
     kept = kept_facts(settings, as_of)
     with lake_connection(settings) as conn:
-        rescored = rescore(
-            conn,
-            as_of,
-            load_definitions(settings),
-            expiring_days=rules.validity.expiring_days,
-            cache=rescore_cache(settings),
+        assessments, findings = rescore_findings(
+            conn, as_of, load_definitions(settings), rescore_cache(settings)
         )
+        due, branches = validity_tables(conn, as_of, rules.validity.expiring_days)
         if holdings is not None and holdings.exists():
-            held: HoldingsReport | None = read_holdings(holdings, as_of)
+            held_rows, held_branches = holdings_tables(conn, holdings)
+            complete = True
         else:
             held = holdings_above_class(conn, as_of, kept, rules) if kept else None
-    counts = json.dumps(rescored.counts())
-    tables: dict[str, tuple[list[Any], dict[str, str]]] = {
+            held_rows = _columns(held.holdings if held else [])
+            held_branches = _columns(held.branches() if held else [])
+            complete = held is not None
+    counts = json.dumps(RescoreReport(as_of, assessments, findings, []).counts())
+    tables: dict[str, tuple[pa.Table, dict[str, str]]] = {
         "findings": (
-            rescored.findings,
-            {"assessments": str(rescored.assessments), "kinds": counts},
+            _columns(findings),
+            {"assessments": str(assessments), "kinds": counts},
         ),
-        "validity": (rescored.due(), {}),
-        "branches": (rescored.branches(), {}),
-        "holdings": (held.holdings if held else [], {"complete": str(held is not None)}),
-        "holding_branches": (held.branches() if held else [], {}),
+        "validity": (due, {}),
+        "branches": (branches, {}),
+        "holdings": (held_rows, {"complete": str(complete)}),
+        "holding_branches": (held_branches, {}),
     }
     warehouse = WarehouseLayout(settings.warehouse_dir)
     target = warehouse.suitability_reports_dir(as_of)
     with atomic_dir(target) as scratch:
-        for name, (items, meta) in tables.items():
-            _write_rows(scratch / f"{name}.parquet", _columns(items), meta)
+        for name, (table, meta) in tables.items():
+            _write_rows(scratch / f"{name}.parquet", table, meta)
     for day in warehouse.suitability_report_dates()[::-1][KEEP:]:
         if day != as_of:
             shutil.rmtree(warehouse.suitability_reports_dir(day), ignore_errors=True)

@@ -2,7 +2,7 @@
 --   assessment), graded, one row per holder and item, in the report's order
 -- grain: customer_id, kind, item_id
 -- columns: branch_id, customer_id, risk_class, unassessed, lowest, expired, expire_date,
---   allowed, kind, item_id, name, grade, market_value
+--   allowed, kind, item_id, name, grade, market_value, reason (the page's words for the row)
 -- The sources are relations of the caller's (`suitability.report`): held_positions and
 --   held_products (the positions and product holdings of the latest date at or before T),
 --   holder_facts (customer_id, branch_id, investor_class, assessment_id, risk_class,
@@ -37,7 +37,16 @@ judged AS (
     LEFT JOIN grade_allowed a ON a.risk_class = f.risk_class
     WHERE g.held_grade IS NOT NULL AND f.investor_class IS DISTINCT FROM 'professional'
 )
-SELECT j.* FROM judged j
+SELECT j.*,
+       CASE WHEN j.unassessed THEN '无风险测评, 持有 ' || j.grade
+            WHEN j.lowest THEN coalesce(j.risk_class, '') || ' 最低类别, 只可 '
+                 || coalesce(j.allowed, '') || ', 持有 ' || j.grade
+            ELSE coalesce(j.risk_class, '') || ' 可匹配至 ' || coalesce(j.allowed, '')
+                 || ', 持有 ' || j.grade END
+       || CASE WHEN NOT j.unassessed AND j.expired
+               THEN ' (测评已于 ' || CAST(j.expire_date AS STRING) || ' 过期)' ELSE '' END
+       AS reason
+FROM judged j
 LEFT JOIN grade_ranks rh ON rh.grade = j.grade
 LEFT JOIN grade_ranks ra ON ra.grade = j.allowed
 WHERE j.unassessed OR rh.rank > ra.rank
