@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import re
+
 
 class BrokerlensError(Exception):
     """Root of every error raised on purpose. The CLI prints these without a traceback."""
@@ -98,3 +101,35 @@ class RunBusy(BrokerlensError):
     """Another daily run holds the home's lock: this one did nothing."""
 
     exit_code = 4
+
+
+class DiskFull(BrokerlensError):
+    """A write failed for want of disk space: nothing half-written is kept (every file is
+    written to a temporary name first), and the command can simply run again."""
+
+
+_NO_SPACE = "No space left on device"
+
+
+def disk_full(exc: BaseException) -> DiskFull | None:
+    """`exc` as a DiskFull when it (or what caused it) is a write the disk had no room for:
+    an OSError ENOSPC, or DuckDB's IO error saying so. None otherwise."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        file = getattr(seen, "filename", None)
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return _disk_full(str(file) if file else None)
+        if _NO_SPACE in str(seen):
+            named = re.search(r'file \\?"([^"\\]+)\\?"', str(seen))
+            return _disk_full(named.group(1) if named else None)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _disk_full(path: str | None) -> DiskFull:
+    where = f"could not write {path}" if path else "a write failed"
+    return DiskFull(
+        f"the disk is full: {where}",
+        hint="free space on that disk (`df -h` shows it) or move the data home to a bigger one, "
+        "then run the command again; `daily` carries on where it stopped",
+    )

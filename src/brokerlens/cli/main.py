@@ -100,7 +100,7 @@ def _register() -> None:
 
 def run() -> None:
     """Entry point: user errors become one clear message and an exit code, never a traceback."""
-    from brokerlens.errors import BrokerlensError
+    from brokerlens.errors import BrokerlensError, disk_full
 
     _register()
     try:
@@ -109,8 +109,9 @@ def run() -> None:
         if isinstance(code, int) and code:
             raise SystemExit(code)
     except BrokerlensError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
-        raise SystemExit(exc.exit_code) from None
+        said = disk_full(exc) or exc  # its own hint may not know the disk was full
+        err_console.print(f"[bold red]error:[/] {said}")
+        raise SystemExit(said.exit_code) from None
     except typer.Abort:
         err_console.print("aborted")
         raise SystemExit(130) from None
@@ -126,3 +127,9 @@ def run() -> None:
         else:
             err_console.print(f"[bold red]error:[/] {exc}")
         raise SystemExit(getattr(exc, "exit_code", 2)) from None
+    except Exception as exc:  # a full disk is the user's to fix, not a traceback
+        full = disk_full(exc)
+        if full is None:
+            raise
+        err_console.print(f"[bold red]error:[/] {full}")
+        raise SystemExit(full.exit_code) from None
