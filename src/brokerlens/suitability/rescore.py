@@ -191,21 +191,10 @@ def rescore(
         findings = [f for r in delivered for f in rescore_row(r, definitions)]
         count = len(delivered)
     else:
-        count, findings = _rescore_cached(conn, as_of, definitions, cache)
+        count, findings = rescore_findings(conn, as_of, definitions, cache)
     params = {"as_of": as_of, "expiring_days": expiring_days}
     validity = [Validity(**r) for r in rows(conn, VALIDITY_SQL + "ORDER BY customer_id", params)]
     return RescoreReport(as_of, count, findings, validity)
-
-
-def rescore_findings(
-    conn: duckdb.DuckDBPyConnection,
-    as_of: dt.date,
-    definitions: dict[str, Definition],
-    cache: Path,
-) -> tuple[int, list[Finding]]:
-    """The assessments delivered up to `as_of` and their findings, re-scoring only those new or
-    changed since `cache` was written (see `rescore`)."""
-    return _rescore_cached(conn, as_of, definitions, cache)
 
 
 def validity_tables(
@@ -225,12 +214,14 @@ def _definitions_key(definitions: dict[str, Definition]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _rescore_cached(
+def rescore_findings(
     conn: duckdb.DuckDBPyConnection,
     as_of: dt.date,
     definitions: dict[str, Definition],
     cache: Path,
 ) -> tuple[int, list[Finding]]:
+    """The assessments delivered up to `as_of` and their findings, re-scoring only those new or
+    changed since `cache` was written (see `rescore`)."""
     key = _definitions_key(definitions)
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE delivered AS SELECT *, {FINGERPRINT} AS fingerprint "
