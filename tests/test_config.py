@@ -1,8 +1,9 @@
+import os
 from pathlib import Path
 
 import pytest
 
-from brokerlens.config import DEFAULT_HOME, load_settings
+from brokerlens.config import DEFAULT_HOME, load_settings, memory_share
 from brokerlens.errors import ConfigError
 
 
@@ -63,3 +64,12 @@ def test_bad_spark_settings_name_the_variable(
     monkeypatch.setenv(f"BROKERLENS_SPARK_{name}", value)
     with pytest.raises(ConfigError, match=f"BROKERLENS_SPARK_{name}"):
         load_settings()
+
+
+def test_a_share_of_the_duckdb_cap_is_a_size_duckdb_takes() -> None:
+    assert memory_share("6GB", 0.25) == "1430MiB"
+    assert memory_share("2 GiB", 0.5) == "1024MiB"
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert memory_share("25%", 0.6) == f"{int(ram * 0.25 * 0.6 / 2**20)}MiB"
+    settings = load_settings(duckdb_memory=memory_share("25%", 0.6))  # the setting takes it
+    assert settings.duckdb_memory.endswith("MiB")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from pathlib import Path
 
@@ -185,3 +186,17 @@ def load_settings(home: Path | None = None, **overrides: object) -> Settings:
         raise ConfigError(
             f"invalid setting: {problems}", hint="fix the environment variable"
         ) from None
+
+
+_UNITS = {"MB": 10**6, "GB": 10**9, "TB": 10**12, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+
+
+def memory_share(cap: str, share: float) -> str:
+    """`share` of a `duckdb_memory` value ("25%" of this machine's RAM, or a size), as a size
+    DuckDB takes: two DuckDB instances working at once split one cap between them."""
+    if cap.endswith("%"):
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * float(cap[:-1]) / 100
+    else:
+        number, unit = re.fullmatch(r"([0-9.]+)\s*([A-Za-z]+)", cap).groups()  # type: ignore[union-attr]
+        total = float(number) * _UNITS[unit]
+    return f"{max(1, int(total * share / 2**20))}MiB"

@@ -5,17 +5,27 @@ as an uninterrupted run leaves it, while readers see the old date or the new one
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import shutil
+import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from brokerlens.bench.daily import kill_when, newest_report, served
-from brokerlens.bench.home_contents import differences, home_contents
+from brokerlens.bench.home_contents import connected, differences, home_contents, store_url
 from brokerlens.config import load_settings
-from brokerlens.errors import RunBusy
+from brokerlens.daily import run_daily
+from brokerlens.errors import ConfigError, RunBusy
 from brokerlens.generate import GenerateOptions, generate
 from brokerlens.lake.lock import file_lock
+from brokerlens.publish import bulk
+from brokerlens.warehouse import steps as steps_module
+from brokerlens.warehouse.steps import RunContext, StepResult, registered_steps
 from support.cli import brokerlens
 
 pytestmark = pytest.mark.slow
@@ -157,3 +167,75 @@ def test_a_rejected_date_exits_3_and_the_served_date_stays(
     assert served(home)[0] == dates(delivered)[-2]
     report = newest_report(home)
     assert report["dates_rejected"] == [last] and report["status"] == "rejected"
+
+
+def test_the_profile_loads_while_the_run_goes_on_and_ends_as_run_then_publish(
+    yesterday: tuple[Path, Path], today: Path, tmp_path: Path
+) -> None:
+    # the daily job's report (the run that did the work, not a later "nothing new"): the store
+    # took the profile rows before the run's last step ended
+    reports = [json.loads(p.read_text()) for p in sorted((today / "runs").glob("daily-2*.json"))]
+    worked = next(r for r in reports if any(s["phase"] == "run" for s in r["steps"]))
+    steps = [(s["phase"], s["name"]) for s in worked["steps"]]
+    assert steps.index(("publish", "profile rows")) < steps.index(("run", "work list"))
+    assert steps.index(("run", "profile")) < steps.index(("publish", "staging (DuckDB)"))
+    assert steps.index(("publish", "flip (write lock)")) > steps.index(("run", "work list"))
+    # and readers get what the commands one after the other publish (the running aggregates'
+    # files are cut differently by `run` alone, so only the store and the served copy count)
+    home = tmp_path / "home"
+    shutil.copytree(yesterday[0], home, symlinks=True)
+    for command in (("ingest", str(yesterday[1])), ("run",), ("publish",)):
+        done = brokerlens("--home", str(home), *command)
+        assert done.returncode == 0, done.stdout + done.stderr
+    served_now, served_today = _readers_see(home), _readers_see(today)
+    assert served_now["store"] and differences(served_now, served_today) == []
+
+
+def _readers_see(home: Path) -> dict[str, object]:
+    return {k: v for k, v in home_contents(home).items() if not k.startswith("warehouse/")}
+
+
+def test_a_run_failing_after_the_profile_calls_the_publish_off(
+    yesterday: tuple[Path, Path], today: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(yesterday[0], home, symlinks=True)
+    settings = load_settings(home)
+    monkeypatch.setattr(bulk, "SQLITE_CHUNK_ROWS", 20)
+    monkeypatch.setattr(bulk, "HOLD_SECONDS", 0.0)
+    loading = threading.Event()
+
+    def slow() -> None:  # the load is under way, and stays so for a while
+        loading.set()
+        time.sleep(0.3)
+
+    monkeypatch.setattr(bulk, "between_batches", slow)
+    real = registered_steps()["work list"]
+
+    def broken(ctx: RunContext) -> StepResult:
+        assert loading.wait(60), "the publish never began loading during the run"
+        raise ConfigError("the work list's rules are broken")
+
+    monkeypatch.setitem(steps_module._STEPS, "work list", replace(real, func=broken))
+    before = served(home)
+    with pytest.raises(ConfigError, match="work list"):
+        run_daily(settings, yesterday[1])
+    # readers kept the served date; the half-loaded table is gone, its snapshot marked failed
+    assert served(home) == before
+    with connected(store_url(home, None)) as connection:
+        statuses = connection.execute(sa.text("select status from snapshots")).scalars().all()
+        tables = sa.inspect(connection).get_table_names()
+    assert statuses.count("failed") == 1 and "loading" not in statuses
+    assert {t for t in tables if re.fullmatch(r"profile_\d+", t)} <= _served_tables(home)
+    monkeypatch.undo()  # the rules mended: the next run finishes the job (the lock was let go)
+    finished = brokerlens("--home", str(home), "daily", str(yesterday[1]))
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert differences(home_contents(home), home_contents(today)) == []
+
+
+def _served_tables(home: Path) -> set[str]:
+    with connected(store_url(home, None)) as connection:
+        rows = connection.execute(
+            sa.text("select table_name from snapshots where status in ('served', 'retired')")
+        )
+        return {r[0] for r in rows}

@@ -14,8 +14,10 @@ from brokerlens.config import Settings, load_settings
 from brokerlens.ingest import ingest_inbox
 from brokerlens.pipeline import run_pipeline
 from brokerlens.warehouse import run_query
+from brokerlens.warehouse import steps as steps_module
 from brokerlens.warehouse.layout import WarehouseLayout
 from brokerlens.warehouse.state import read_state, write_state
+from brokerlens.warehouse.steps import RunContext, RunStep, StepResult
 from support.brokerage import Brokerage
 
 
@@ -119,3 +121,27 @@ def test_sql_reads_the_profile_history(full_home: Settings) -> None:
     ).rows
     assert {r[0] for r in rows} == {last}
     assert {r[1] for r in rows} <= {"金手指", "金算盘", "金钥匙"}
+
+
+def test_the_steps_run_under_the_memory_cap_the_caller_gives(
+    small_brokerage: Brokerage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The daily job lends part of DuckDB's cap to the publish loading beside the steps after
+    `profile`: those steps, and the DuckDB they open themselves, keep to what is left."""
+    settings = _copy_home(small_brokerage, tmp_path)
+    seen: dict[str, tuple[str, str]] = {}
+
+    def probe(ctx: RunContext) -> StepResult:
+        limit = ctx.engine.fetch("select current_setting('memory_limit') as m").column(0)[0]
+        seen["probe"] = (ctx.settings.duckdb_memory, str(limit))
+        return StepResult()
+
+    monkeypatch.setitem(steps_module._STEPS, "probe", RunStep("probe", probe, reads=("profile",)))
+    done: list[str] = []
+    run_pipeline(
+        settings,
+        on_step=lambda outcome: done.append(outcome.name),
+        memory=lambda: "512MiB" if "profile" in done else settings.duckdb_memory,
+    )
+    assert done.index("profile") < done.index("probe")
+    assert seen["probe"][0] == "512MiB" and seen["probe"][1].startswith("512")

@@ -3,7 +3,8 @@
 1. ingest every date of the inbox the lake lacks, oldest first (each date all or nothing);
 2. run every registered step as of the newest loaded date (incrementally: the running
    aggregates carry on from the last run);
-3. publish that date (readers switch from the old date to the new one in one flip);
+3. publish that date (readers switch from the old date to the new one in one flip); its
+   profile table loads while the run's steps after `profile` still compute;
 4. count every saved segment on it.
 
 One run at a time (`<home>/runs/daily.lock`). A run killed anywhere is finished by the next
@@ -12,12 +13,13 @@ leaves `<home>/runs/daily-<started>.json`."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from brokerlens.access import refresh_groups
-from brokerlens.config import Settings
+from brokerlens.config import Settings, memory_share
 from brokerlens.daily.journal import lake_fingerprint, read_journal
 from brokerlens.daily.report import (
     EXIT_ERROR,
@@ -36,10 +38,16 @@ from brokerlens.lake.catalog import read_catalog
 from brokerlens.lake.layout import LakeLayout
 from brokerlens.lake.lock import file_lock
 from brokerlens.pipeline import StepOutcome, run_pipeline
-from brokerlens.publish import publish
+from brokerlens.publish import Publishing
 from brokerlens.store import open_store
 
 Progress = Callable[[StepLine], None]
+
+PROFILE_STEP = "profile"  # the run step whose output the publish loads
+# DuckDB's cap while the publish loads beside the run: a share to each, together under the cap
+# (the run's own Arrow tables and SQLite's cache come on top, hence not a full split).
+RUN_SHARE = 0.6
+PUBLISH_SHARE = 0.25
 
 
 def _busy(lock: Path) -> Callable[[str], BrokerlensError]:
@@ -101,10 +109,13 @@ def _run(
     engine: str,
     progress: Progress | None,
 ) -> None:
+    printing = threading.Lock()  # the publish reports from its own thread beside the run
+
     def emit(line: StepLine) -> None:
-        report.steps.append(line)
-        if progress is not None:
-            progress(line)
+        with printing:
+            report.steps.append(line)
+            if progress is not None:
+                progress(line)
 
     # 1. ingest: only the dates the lake lacks (a re-run after a kill skips those committed).
     def loaded(date: DateResult) -> None:
@@ -134,10 +145,18 @@ def _run(
         return
     report.resumed = list(journal.done)
 
-    # 2. run every step as of the newest date.
+    # 2. run every step as of the newest date; 3. publish it: readers see the previous date
+    # until the flip, then this one. The publish loads the new profile table while the run's
+    # steps after `profile` compute (they share DuckDB's memory cap meanwhile), and flips once
+    # the run is done: a publish killed or failed before the flip leaves nothing served.
+    def publish_step(name: str, seconds: float) -> None:
+        emit(StepLine("publish", name, seconds, None, "", peak_rss_mb()))
+
+    early: Publishing | None = None
     if "run" not in journal.done:
 
         def step_done(outcome: StepOutcome) -> None:
+            nonlocal early
             emit(
                 StepLine(
                     "run",
@@ -148,19 +167,36 @@ def _run(
                     peak_rss_mb(),
                 )
             )
+            if outcome.name == PROFILE_STEP and "publish" not in journal.done:
+                try:
+                    early = Publishing(
+                        settings,
+                        as_of=latest,
+                        on_step=publish_step,
+                        memory_limit=memory_share(settings.duckdb_memory, PUBLISH_SHARE),
+                    )
+                except Exception:  # the publish after the run meets it again and says so
+                    return
+                early.prepare_in_background()
 
-        run_pipeline(settings, as_of=latest, engine=engine, on_step=step_done)
+        def memory() -> str:
+            if early is None or early.prepared():
+                return settings.duckdb_memory
+            return memory_share(settings.duckdb_memory, RUN_SHARE)
+
+        try:
+            run_pipeline(settings, as_of=latest, engine=engine, on_step=step_done, memory=memory)
+        except BaseException:
+            if early is not None:
+                early.cancel()
+            raise
         journal.mark(journal_path, "run")
 
-    # 3. publish it: readers see the previous date until the flip, then this one.
     if "publish" not in journal.done:
-        published = publish(
-            settings,
-            as_of=latest,
-            on_step=lambda name, seconds: emit(
-                StepLine("publish", name, seconds, None, "", peak_rss_mb())
-            ),
-        )
+        if early is None:
+            early = Publishing(settings, as_of=latest, on_step=publish_step)
+            early.prepare()
+        published = early.finish()
         journal.snapshot_id = published.snapshot_id
         journal.mark(journal_path, "publish")
         emit(

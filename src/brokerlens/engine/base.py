@@ -36,4 +36,9 @@ class Engine(Protocol):
     def fetch(self, sql: str, params: Params | None = None) -> pa.Table:
         """A (small) query result as an Arrow table."""
 
+    def limit_memory(self, limit: str) -> None:
+        """Cap the engine's working memory from the next query on (a share of
+        `duckdb_memory` while a publish loads beside the run); an engine whose memory is its
+        cluster's ignores it."""
+
     def close(self) -> None: ...

@@ -86,5 +86,8 @@ class DuckDBEngine:
     def fetch(self, sql: str, params: Params | None = None) -> pa.Table:
         return self.conn.sql(render(sql, params=params)).to_arrow_table()
 
+    def limit_memory(self, limit: str) -> None:
+        self.conn.execute(f"SET memory_limit = {literal(limit)}")
+
     def close(self) -> None:
         self.conn.close()

@@ -115,6 +115,9 @@ class SparkEngine:
     def fetch(self, sql: str, params: Params | None = None) -> pa.Table:
         return self.spark.sql(render(sql, self.dialect, params)).toArrow()
 
+    def limit_memory(self, limit: str) -> None:
+        """The executors' memory is the cluster's, set when it starts."""
+
     def close(self) -> None:
         # The shared session outlives an engine (other engines and tests reuse it); only this
         # engine's views go. The session is stopped at process exit.

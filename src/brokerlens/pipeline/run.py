@@ -128,13 +128,16 @@ def run_pipeline(
     engine: str = "duckdb",
     full: bool = False,
     on_step: Callable[[StepOutcome], None] | None = None,
+    memory: Callable[[], str] | None = None,
 ) -> RunReport:
     """Bring the running aggregates up to T, then compute indicators, the profile and every
     domain's outputs as of T.
 
     `full` discards the running aggregates first (not the indicators and profiles of other
     dates), so everything is recomputed from the lake. `on_step` hears of each step as it
-    finishes (the daily job prints its progress and notes its memory from it)."""
+    finishes (the daily job prints its progress and notes its memory from it). `memory`, asked
+    before each step, gives DuckDB's cap for it (the daily job lends part of it to the publish
+    that loads beside the later steps)."""
     steps = discover_steps()
     load_indicators(settings)  # a bad indicators file is refused before any step runs
     layout = LakeLayout(settings.lake_dir)
@@ -156,6 +159,10 @@ def run_pipeline(
             calendar=as_of_calendar(as_of, sorted(lake.days)),
         )
         for step in steps:
+            if memory is not None and (limit := memory()) != ctx.settings.duckdb_memory:
+                # the steps that open their own DuckDB read the cap from the settings
+                ctx.settings = ctx.settings.model_copy(update={"duckdb_memory": limit})
+                runner.limit_memory(limit)
             started = time.perf_counter()
             result = step.func(ctx)
             seconds = round(time.perf_counter() - started, 2)

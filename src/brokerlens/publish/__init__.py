@@ -4,6 +4,6 @@ Data flows warehouse profile Parquet + lake reference (DuckDB) -> the store: `pr
 loaded in short transactions, then one short flip (reference differences, scope_daily, the
 `serving` row). See `service` and docs/serving-contract.md."""
 
-from brokerlens.publish.service import PublishError, PublishReport, publish
+from brokerlens.publish.service import PublishError, Publishing, PublishReport, publish
 
-__all__ = ["PublishError", "PublishReport", "publish"]
+__all__ = ["PublishError", "PublishReport", "Publishing", "publish"]

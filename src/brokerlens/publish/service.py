@@ -24,10 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing, contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,45 +137,136 @@ def publish(
 ) -> PublishReport:
     """Publish the profile as of T (default: the latest computed) and serve it; `on_step`
     hears of each step (name, seconds) as it finishes."""
-    started = time.perf_counter()
-    day, profile_path = pick_profile(settings, as_of)
-    catalog = load_active_catalog(settings)
-    loaded = sorted(read_catalog(LakeLayout(settings.lake_dir)).dates)
-    duck = open_warehouse(settings, lock_down=False)
-    try:
-        duck.execute("SET enable_progress_bar = false")  # the CLI prints its own line
-        create_profile_view(duck, profile_path, day)
-        columns = column_specs(duck, PROFILE_VIEW, catalog, load_indicators(settings))
-        job = _Job(
-            settings=settings,
-            duck=duck,
-            day=day,
-            profile_path=profile_path,
-            columns=columns,
-            catalog=catalog,
-            version=_catalog_version(duck, profile_path),
-            loaded=loaded,
-            on_step=on_step,
-        )
+    publishing = Publishing(settings, as_of, on_step)
+    publishing.prepare()
+    return publishing.finish()
+
+
+class PublishCancelled(BrokerlensError):
+    """The publish was called off before its flip (the daily job's run failed meanwhile)."""
+
+
+class Publishing:
+    """One publish in two halves. `prepare` loads the new profile table and its indexes, which
+    readers do not see; `finish` flips readers to it and publishes the rest of the date.
+
+    Only the profile, the lake and the store go into `prepare`, so the daily job starts it in a
+    second thread (`prepare_in_background`) as soon as the run's `profile` step is done, and the
+    store takes the rows while the run's later steps compute (issue 21). `memory_limit` caps
+    this publish's DuckDB meanwhile; `cancel` calls it off if the run fails. The publish lock is
+    held from `prepare` to the end of `finish` (or `cancel`)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        as_of: dt.date | None = None,
+        on_step: Callable[[str, float], None] | None = None,
+        *,
+        memory_limit: str | None = None,
+    ) -> None:
+        self.started = time.perf_counter()
+        day, profile_path = pick_profile(settings, as_of)
+        catalog = load_active_catalog(settings)
+        loaded = sorted(read_catalog(LakeLayout(settings.lake_dir)).dates)
+        self.day = day
+        self.duck = open_warehouse(settings, lock_down=False)
+        self._stack = ExitStack()
+        self._stack.callback(self.duck.close)
+        self._cancelled = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failed: BaseException | None = None
+        self._prepared: _Prepared | None = None
+        with self._errors():
+            if memory_limit:
+                self.duck.execute(f"SET memory_limit = {literal(memory_limit)}")
+            self.duck.execute("SET enable_progress_bar = false")  # the CLI prints its own line
+            create_profile_view(self.duck, profile_path, day)
+            columns = column_specs(self.duck, PROFILE_VIEW, catalog, load_indicators(settings))
+            self.job = _Job(
+                settings=settings,
+                duck=self.duck,
+                day=day,
+                profile_path=profile_path,
+                columns=columns,
+                catalog=catalog,
+                version=_catalog_version(self.duck, profile_path),
+                loaded=loaded,
+                on_step=on_step,
+                cancelled=self._cancelled,
+            )
+            self.db = open_store(settings)
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
         try:
-            report = job.run(open_store(settings))
-        except sa.exc.SQLAlchemyError as exc:
-            raise PublishError(
-                f"publishing {day} to the store failed: {exc.__class__.__name__}: "
-                f"{str(exc).splitlines()[0]}",
-                hint="nothing was changed and the previously published date stays served; "
-                "check the store (BROKERLENS_DATABASE_URL) and run `brokerlens publish` again",
-            ) from None
-        except duckdb.Error as exc:
-            raise PublishError(
-                f"reading the warehouse for {day} failed: {str(exc).splitlines()[0]}",
-                hint="nothing was published; run `brokerlens run` again to recompute the "
-                f"profile as of {day}, then `brokerlens publish`",
-            ) from None
-    finally:
-        duck.close()
-    report.seconds = round(time.perf_counter() - started, 2)
-    return report
+            yield
+        except BaseException:
+            self._stack.close()  # the lock and DuckDB go with a failure
+            raise
+
+    def prepare(self) -> None:
+        """Stage, create and load the new profile table, then its indexes (under the lock)."""
+        with self._errors(), _store_errors(self.day):
+            self._stack.enter_context(publish_lock(self.db))
+            self._prepared = self.job.prepare(self.db)
+
+    def prepare_in_background(self) -> None:
+        def prepare() -> None:
+            try:
+                self.prepare()
+            except BaseException as exc:  # finish() raises it in the caller's thread
+                self._failed = exc
+
+        self._thread = threading.Thread(target=prepare, name="publish-prepare", daemon=True)
+        self._thread.start()
+
+    def prepared(self) -> bool:
+        """Whether `prepare` has ended (loaded, failed or called off)."""
+        return self._thread is None or not self._thread.is_alive()
+
+    def finish(self) -> PublishReport:
+        """Flip readers to the new table and publish the rest of the date; returns the report."""
+        if self._thread is not None:
+            self._thread.join()
+        with self._stack:
+            if self._failed is not None:
+                raise self._failed
+            assert self._prepared is not None, "prepare() first"
+            with _store_errors(self.day):
+                report = self.job.finish(self.db, self._prepared)
+        report.seconds = round(time.perf_counter() - self.started, 2)
+        return report
+
+    def cancel(self) -> None:
+        """Call the publish off before its flip: the new table is dropped and its snapshot
+        marked failed; readers keep the served date."""
+        self._cancelled.set()
+        with suppress(duckdb.Error):  # closed already when prepare failed
+            self.duck.interrupt()  # a staging query stops at once, not when it is done
+        if self._thread is not None:
+            self._thread.join()
+        with self._stack:
+            if self._prepared is not None:  # loaded before the call came
+                abandon(self.db, self._prepared.snapshot_id, self._prepared.name)
+
+
+@contextmanager
+def _store_errors(day: dt.date) -> Iterator[None]:
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as exc:
+        raise PublishError(
+            f"publishing {day} to the store failed: {exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0]}",
+            hint="nothing was changed and the previously published date stays served; "
+            "check the store (BROKERLENS_DATABASE_URL) and run `brokerlens publish` again",
+        ) from None
+    except duckdb.Error as exc:
+        raise PublishError(
+            f"reading the warehouse for {day} failed: {str(exc).splitlines()[0]}",
+            hint="nothing was published; run `brokerlens run` again to recompute the "
+            f"profile as of {day}, then `brokerlens publish`",
+        ) from None
 
 
 def _catalog_version(duck: duckdb.DuckDBPyConnection, path: Path) -> str:
@@ -204,6 +296,16 @@ class _Derived:
 
 
 @dataclass
+class _Prepared:
+    """A loaded, indexed table not served yet, and what its flip needs."""
+
+    snapshot_id: int
+    name: str
+    rows: int
+    derived: _Derived
+
+
+@dataclass
 class _Job:
     settings: Settings
     duck: duckdb.DuckDBPyConnection
@@ -214,6 +316,7 @@ class _Job:
     version: str
     loaded: list[dt.date]
     on_step: Callable[[str, float], None] | None = None
+    cancelled: threading.Event = field(default_factory=threading.Event)
     steps: dict[str, float] = field(default_factory=dict)
 
     def _basis(self, connection: sa.Connection) -> _Basis:
@@ -273,57 +376,69 @@ class _Job:
             self.on_step(step, self.steps[step])
         return now
 
-    def run(self, db: sa.Engine) -> PublishReport:
+    def prepare(self, db: sa.Engine) -> _Prepared:
+        """Clear what a killed publish left, stage the rows, load the new table and index it;
+        the changes and the trend are worked out beside it. Nothing here is served yet."""
         sqlite = db.dialect.name == "sqlite"
-        with publish_lock(db):
-            clock = time.perf_counter()
-            clear_leftovers(db)
-            with db.connect() as connection:
-                basis = self._basis(connection)
-            clock = self._lap("leftovers", clock)
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                derived = pool.submit(self._derive, basis, sqlite)
-                stage_profile(self.duck, self.columns, sqlite=sqlite)
-                stage_reference(self.duck, self.day, basis.previous_date, sqlite=sqlite)
-                clock = self._lap("staging (DuckDB)", clock)
-                snapshot_id, name = self._record(db)
-                try:
-                    report = self._load_and_flip(db, snapshot_id, name, derived, clock)
-                except BaseException:
-                    abandon(db, snapshot_id, name)
-                    raise
-            clock = time.perf_counter()
-            with db.begin() as connection:
-                _drop_older(
-                    connection,
-                    keep={snapshot_id, *_ids(basis.previous)},
-                    keep_changes=_ids(basis.before),
+        clock = time.perf_counter()
+        clear_leftovers(db)
+        with db.connect() as connection:
+            basis = self._basis(connection)
+        clock = self._lap("leftovers", clock)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(self._derive, basis, sqlite)
+            stage_profile(self.duck, self.columns, sqlite=sqlite)
+            stage_reference(self.duck, self.day, basis.previous_date, sqlite=sqlite)
+            clock = self._lap("staging (DuckDB)", clock)
+            snapshot_id, name = self._record(db)
+            try:
+                rows, clock = self._load(db, snapshot_id, name, clock)
+                derived = pending.result()
+                self._lap("changes and trend (wait)", clock)
+            except BaseException:
+                abandon(db, snapshot_id, name)
+                raise
+        return _Prepared(snapshot_id, name, rows, derived)
+
+    def finish(self, db: sa.Engine, prepared: _Prepared) -> PublishReport:
+        """The flip, then what goes after it: older tables dropped, alerts, care messages,
+        campaign outcomes, complaints, call-back tasks, org history."""
+        try:
+            report = self._flip(db, prepared, time.perf_counter())
+        except BaseException:
+            abandon(db, prepared.snapshot_id, prepared.name)
+            raise
+        basis = prepared.derived.basis
+        clock = time.perf_counter()
+        with db.begin() as connection:
+            _drop_older(
+                connection,
+                keep={prepared.snapshot_id, *_ids(basis.previous)},
+                keep_changes=_ids(basis.before),
+            )
+            if basis.before is not None and basis.previous is not None:
+                # the earlier publish of T: its table stays for readers still on it, its
+                # changes are the new snapshot's now
+                connection.execute(
+                    profile_changes.delete().where(profile_changes.c.snapshot_id == basis.previous)
                 )
-                if basis.before is not None and basis.previous is not None:
-                    # the earlier publish of T: its table stays for readers still on it, its
-                    # changes are the new snapshot's now
-                    connection.execute(
-                        profile_changes.delete().where(
-                            profile_changes.c.snapshot_id == basis.previous
-                        )
-                    )
-            clock = self._lap("drop older", clock)
-            report.alerts = publish_alerts(db, self.settings, self.day)
-            clock = self._lap("alerts", clock)
-            report.care = publish_care(db, self.settings, self.day)
-            clock = self._lap("care messages", clock)
-            report.campaign_conversions = publish_campaign_outcomes(db, self.settings, self.day)
-            clock = self._lap("campaign outcomes", clock)
-            merged = publish_complaints(db, self.settings, self.day)
-            report.complaints = merged.changed
-            if merged.inserted >= COMPLAINTS_ANALYZE:  # a first load: plan on fresh statistics
-                refresh_statistics(db, ["complaints", "complaint_events"])
-            clock = self._lap("complaints", clock)
-            report.callbacks = publish_callbacks(db, self.settings, self.day)
-            self._lap("call-back tasks", clock)
-            clock = time.perf_counter()
-            report.org_versions = publish_org_history(db, self.duck, self.day)
-            self._lap("org history", clock)
+        clock = self._lap("drop older", clock)
+        report.alerts = publish_alerts(db, self.settings, self.day)
+        clock = self._lap("alerts", clock)
+        report.care = publish_care(db, self.settings, self.day)
+        clock = self._lap("care messages", clock)
+        report.campaign_conversions = publish_campaign_outcomes(db, self.settings, self.day)
+        clock = self._lap("campaign outcomes", clock)
+        merged = publish_complaints(db, self.settings, self.day)
+        report.complaints = merged.changed
+        if merged.inserted >= COMPLAINTS_ANALYZE:  # a first load: plan on fresh statistics
+            refresh_statistics(db, ["complaints", "complaint_events"])
+        clock = self._lap("complaints", clock)
+        report.callbacks = publish_callbacks(db, self.settings, self.day)
+        self._lap("call-back tasks", clock)
+        clock = time.perf_counter()
+        report.org_versions = publish_org_history(db, self.duck, self.day)
+        self._lap("org history", clock)
         report.steps = self.steps
         return report
 
@@ -378,14 +493,7 @@ class _Job:
             )
         return path
 
-    def _load_and_flip(
-        self,
-        db: sa.Engine,
-        snapshot_id: int,
-        name: str,
-        pending: Future[_Derived],
-        clock: float,
-    ) -> PublishReport:
+    def _load(self, db: sa.Engine, snapshot_id: int, name: str, clock: float) -> tuple[int, float]:
         table = profile_table(name, self.columns)
         with db.begin() as connection:
             table.create(connection)
@@ -397,19 +505,21 @@ class _Job:
         with ThreadPoolExecutor(max_workers=1) as pool:
             columnar = pool.submit(self._write_columnar, snapshot_id)
             # staged in customer order (stage_profile): read as it lies
-            rows = load_profile(db, table, staged_batches(self.duck, PROFILE_ROWS))
+            batches = staged_batches(self.duck, PROFILE_ROWS)
+            rows = load_profile(db, table, _unless(self.cancelled, batches))
             clock = self._lap("profile rows", clock)
             create_indexes(db, table)
             refresh_statistics(db, [table.name])
             clock = self._lap("indexes", clock)
             columnar.result()
-        clock = self._lap("columnar copy (wait)", clock)
-        derived = pending.result()
-        clock = self._lap("changes and trend (wait)", clock)
+        return rows, self._lap("columnar copy (wait)", clock)
+
+    def _flip(self, db: sa.Engine, prepared: _Prepared, clock: float) -> PublishReport:
+        derived = prepared.derived
         # Keyed by a snapshot not served yet: readers ask for the served one's changes only.
         changes = 0
         if derived.changes is not None:
-            changes = write_changes(db, snapshot_id, derived.changes)
+            changes = write_changes(db, prepared.snapshot_id, derived.changes)
         clock = self._lap("changes (write)", clock)
         previous_date = derived.basis.previous_date
         with db.connect() as connection:
@@ -428,22 +538,38 @@ class _Job:
             reference = apply_reference(connection, self.duck, plan)
             handovers = put_back(connection, self.day, touched)  # handovers the feed lacks
             add_scope_days(connection, derived.scope)
-            _flip(connection, snapshot_id, name, rows, derived.basis.previous)
+            _flip(
+                connection,
+                prepared.snapshot_id,
+                prepared.name,
+                prepared.rows,
+                derived.basis.previous,
+            )
         clock = self._lap("flip (write lock)", clock)
         refresh_statistics(db, REFERENCE_STATISTICS)
         self._lap("statistics", clock)
         return PublishReport(
-            rows=rows,
+            rows=prepared.rows,
             seconds=0.0,
-            snapshot_id=snapshot_id,
+            snapshot_id=prepared.snapshot_id,
             as_of_date=self.day,
-            table_name=name,
+            table_name=prepared.name,
             changes=changes,
             scope_days=derived.basis.days,
             reference=plan.rows,
             reference_written=reference,
             handovers=handovers.put_back,
         )
+
+
+def _unless(
+    cancelled: threading.Event, batches: Iterable[pa.RecordBatch]
+) -> Iterator[pa.RecordBatch]:
+    """The batches, until the publish is called off (`Publishing.cancel`)."""
+    for batch in batches:
+        if cancelled.is_set():
+            raise PublishCancelled("the publish was called off before its flip")
+        yield batch
 
 
 ASSETS_ORDER = "total_assets_t"  # the served Parquet copy's order (see _write_columnar)
