@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pyarrow.parquet as pq
 
 from brokerlens.alerts.compile import THRESHOLD_PREFIX, alert_select
 from brokerlens.alerts.model import AlertDefinition
-from brokerlens.alerts.text import render
+from brokerlens.alerts.text import render_columns
 from brokerlens.alerts.thresholds import AlertSet, load_alerts
 from brokerlens.atomic import atomic_file
 from brokerlens.classify.profile import indicator_columns
@@ -76,37 +77,57 @@ def evaluate_alerts(
 def _rows(definition: AlertDefinition, fired: pa.Table, as_of: dt.date) -> pa.Table:
     data = fired.to_pydict()
     n = fired.num_rows
-    explanations = []
-    for i in range(n):
-        figures = {name: _plain(data[name][i]) for name in definition.shows}
-        thresholds = {name: _plain(data[THRESHOLD_PREFIX + name][i]) for name in definition.params}
-        explanations.append(explanation(definition, figures, thresholds))
+    figures = {name: [_plain(v) for v in data[name]] for name in definition.shows}
+    thresholds = {}
+    for name in definition.params:  # a few values (one per branch at most): each made once
+        column = data[THRESHOLD_PREFIX + name]
+        plain = {v: _plain(v) for v in set(column)}
+        thresholds[name] = [plain[v] for v in column]
     return pa.table(
         {
             "as_of_date": pa.array([as_of] * n, pa.date32()),
             "customer_id": pa.array(data["customer_id"], pa.string()),
             "branch_id": pa.array(data["branch_id"], pa.string()),
             "alert_id": pa.array([definition.id] * n, pa.string()),
-            "explanation": pa.array(explanations, pa.string()),
+            "explanation": pa.array(explanations(definition, figures, thresholds, n), pa.string()),
         },
         schema=ALERT_SCHEMA,
     )
 
 
-def explanation(
-    definition: AlertDefinition, figures: dict[str, Any], thresholds: dict[str, float]
-) -> str:
-    """The explanation JSON: the figures and thresholds that fired it, in words zh and en."""
-    values = {**figures, **thresholds}
-    return json.dumps(
-        {
-            "figures": figures,
-            "thresholds": thresholds,
-            "zh": render(definition.text_zh, values, "zh"),
-            "en": render(definition.text_en, values, "en"),
-        },
-        ensure_ascii=False,
-    )
+def explanations(
+    definition: AlertDefinition,
+    figures: dict[str, list[Any]],
+    thresholds: dict[str, list[Any]],
+    rows: int,
+) -> list[str]:
+    """Each row's explanation JSON: the figures and thresholds that fired it, in words zh and
+    en, as `json.dumps({"figures": ..., "thresholds": ..., "zh": ..., "en": ...},
+    ensure_ascii=False)` writes it; built a column at a time (1.3M alerts at 3M customers)."""
+    values = {**figures, **thresholds}  # a threshold named like a figure wins in the words
+    shape, columns = [], []
+    for key, group in (("figures", figures), ("thresholds", thresholds)):
+        shape.append(f"{_ENCODE(key)}: {{")
+        for i, (name, column) in enumerate(group.items()):
+            shape.append(f"{', ' if i else ''}{_ENCODE(name).replace('%', '%%')}: %s")
+            columns.append(_json_values(column))
+        shape.append("}, ")
+    formatted: dict[tuple[str, str, str], list[str]] = {}
+    for language in ("zh", "en"):
+        text = definition.text_zh if language == "zh" else definition.text_en
+        shape.append(f'"{language}": %s' + (", " if language == "zh" else ""))
+        words = render_columns(text, values, rows, language, formatted)
+        columns.append([_ENCODE(t) for t in words])
+    pattern = "{" + "".join(shape) + "}"
+    return [pattern % row for row in zip(*columns, strict=True)]
+
+
+def _json_values(column: list[Any]) -> list[str]:
+    # a finite float is what json writes it as, its repr; anything else goes through json
+    return [repr(v) if type(v) is float and math.isfinite(v) else _ENCODE(v) for v in column]
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # as json.dumps(..., ensure_ascii=False)
 
 
 def _plain(value: Any) -> Any:
