@@ -512,6 +512,9 @@ class _Job:
             refresh_statistics(db, [table.name])
             clock = self._lap("indexes", clock)
             columnar.result()
+        # loaded and copied: its memory goes back before the flip (in the daily job the run's
+        # steps are still computing beside it)
+        self.duck.execute(f"DROP TABLE {PROFILE_ROWS}")
         return rows, self._lap("columnar copy (wait)", clock)
 
     def _flip(self, db: sa.Engine, prepared: _Prepared, clock: float) -> PublishReport:
