@@ -53,15 +53,6 @@ def check_template(template: str, known: Collection[str]) -> None:
             raise ValueError(f"field {{{name}}} is neither a shown indicator nor a threshold")
 
 
-def render(template: str, values: Mapping[str, Any], language: str = "zh") -> str:
-    out = []
-    for literal, name, spec in _parsed(template):
-        out.append(literal)
-        if name is not None:
-            out.append(format_value(values.get(name), spec, language))
-    return "".join(out)
-
-
 def render_columns(
     template: str,
     columns: Mapping[str, Sequence[Any]],
@@ -69,7 +60,7 @@ def render_columns(
     language: str = "zh",
     formatted: dict[tuple[str, str, str], list[str]] | None = None,
 ) -> list[str]:
-    """`render` for `rows` rows at once, `columns` holding each field's values: each field is
+    """Fill a template for `rows` rows at once, `columns` holding each field's values: each field is
     formatted a column at a time, then each row's text made by one %-format (an alert run
     renders millions of texts). `formatted` keeps the formatted columns for the next template
     (only the phrases differ between the languages)."""
