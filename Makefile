@@ -45,12 +45,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# pytest-xdist workers, three on CI's two cores: with one a core the cores were busy 78% of the
-# time (each worker waits on its subprocesses, servers and the disk), and the suite took 31.5
-# minutes on a slow day. Whole test files per worker, the slow files first (tests/conftest.py). Not `--dist loadgroup`: with pytest 9.2 it silently groups nothing
+# pytest-xdist workers, one a core on CI's two: whole test files per worker, the slow files
+# first (tests/conftest.py). Not `--dist loadgroup`: with pytest 9.2 it silently groups nothing
 # (pytest-xdist issue 1386). Then the tests marked `timed` (a tight wall-clock budget) alone,
 # as a second worker's load could break their budget. docs/testing.md.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 
 # Byte-code caches under .venv (not the checkout), even where the machine sets
 # PYTHONDONTWRITEBYTECODE: the suite starts a few hundred `brokerlens` processes, and each would
