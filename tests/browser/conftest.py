@@ -22,9 +22,8 @@ import httpx
 import pytest
 
 from brokerlens.config import load_settings
-from support.brokerage import Brokerage
+from support.brokerage import Brokerage, published_copy
 from support.needs import need_file
-from support.points import long_lived_points
 
 CHROMIUM = Path(os.environ.get("BROKERLENS_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -77,22 +76,8 @@ def _existing_home_users(home: Path) -> dict[str, tuple[str, str]]:
 
 
 def _generated_home(request: pytest.FixtureRequest, tmp: pytest.TempPathFactory) -> Served:
-    from brokerlens.auth import create_demo_users
-    from brokerlens.ingest import ingest_inbox
-    from brokerlens.pipeline import run_pipeline
-    from brokerlens.publish import publish
-    from brokerlens.store import dispose_engines, open_store
-
     small_brokerage: Brokerage = request.getfixturevalue("small_brokerage")
-    home = tmp.mktemp("served") / "home"
-    settings = load_settings(home=home)
-    assert ingest_inbox(settings, small_brokerage.inbox).exit_code == 0
-    long_lived_points(settings)  # issue 23: the 2025 awards still count today
-    run_pipeline(settings)
-    publish(settings)
-    demo = create_demo_users(open_store(settings))
-    dispose_engines()
-    users = {str(u.role): (u.username, u.password or "") for u in demo}
+    home, users = published_copy(tmp, small_brokerage)
     return Served("", users, home)
 
 

@@ -31,9 +31,9 @@ class Recommended:
 def recommended(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recommended]:
     """A brokerage long enough for the recommender (support.recommend), run, published and
     served: the pages read the run's own files."""
-    from support.recommend import build_recommend_run  # the integrator's run (issue 16 main)
+    from support.recommend import recommend_run_copy  # the integrator's run (issue 16 main)
 
-    made = build_recommend_run(tmp_path_factory.mktemp("recommended"))
+    made = recommend_run_copy(tmp_path_factory)
     home = made.settings.home
     users = published_home(home)
     with (

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from support.recommend import RecommendRun, build_recommend_run
+from support.recommend import RecommendRun, recommend_run_copy
 
 # C1 alone gets a 48 MiB code cache, which a long session of Spark queries fills (then the JVM
 # stops compiling: "CodeCache is full. Compiler has been disabled"): give it room.
@@ -22,4 +22,4 @@ os.environ.setdefault("BROKERLENS_SPARK_SHUFFLE_PARTITIONS", "2")
 @pytest.fixture(scope="session")
 def recommend_run(tmp_path_factory: pytest.TempPathFactory) -> RecommendRun:
     """66 days loaded and run: a model fitted and every customer recommended as of the last."""
-    return build_recommend_run(tmp_path_factory.mktemp("recommend_run"))
+    return recommend_run_copy(tmp_path_factory)

@@ -19,8 +19,7 @@ with warnings.catch_warnings():
 
 from brokerlens.config import Settings, load_settings
 from brokerlens.store import dispose_engines, open_store
-from support.brokerage import Brokerage
-from support.points import long_lived_points
+from support.brokerage import Brokerage, published_copy
 from support.store import scope_reader
 
 
@@ -33,22 +32,8 @@ class Published:
 
 @pytest.fixture(scope="session")
 def published(small_brokerage: Brokerage, tmp_path_factory: pytest.TempPathFactory) -> Published:
-    from brokerlens.auth import create_demo_users
-    from brokerlens.ingest import ingest_inbox
-    from brokerlens.pipeline import run_pipeline
-    from brokerlens.publish import publish
-    from brokerlens.store import dispose_engines, open_store
-
-    home = tmp_path_factory.mktemp("web") / "home"
-    settings = load_settings(home=home)
-    assert ingest_inbox(settings, small_brokerage.inbox).exit_code == 0
-    long_lived_points(settings)  # issue 23: the 2025 awards still count today
-    run_pipeline(settings)
-    publish(settings)
-    demo = create_demo_users(open_store(settings))
-    dispose_engines()
-    users = {str(u.role): (u.username, u.password or "") for u in demo}
-    return Published(settings, users, home)
+    home, users = published_copy(tmp_path_factory, small_brokerage)
+    return Published(load_settings(home=home), users, home)
 
 
 @pytest.fixture(params=["columnar", "store"])
