@@ -114,19 +114,6 @@ def serving(home: Path, users: dict[str, tuple[str, str]], log_dir: Path) -> Ite
         log.close()
 
 
-def published_home(home: Path) -> dict[str, tuple[str, str]]:
-    """Publish a computed home and make its demo users: role -> (username, password)."""
-    from brokerlens.auth import create_demo_users
-    from brokerlens.publish import publish
-    from brokerlens.store import dispose_engines, open_store
-
-    settings = load_settings(home=home)
-    publish(settings)
-    demo = create_demo_users(open_store(settings))
-    dispose_engines()
-    return {str(u.role): (u.username, u.password or "") for u in demo}
-
-
 @pytest.fixture(scope="session")
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

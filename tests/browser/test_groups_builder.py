@@ -25,8 +25,8 @@ from brokerlens.auth import get_user, principal_of
 from brokerlens.auth.principal import Role
 from brokerlens.config import load_settings
 from brokerlens.store import dispose_engines, open_store
-from browser.conftest import Served, published_home, serving
-from support.brokerage import Brokerage
+from browser.conftest import Served, serving
+from support.brokerage import Brokerage, published_home
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -20,9 +20,9 @@ from brokerlens.auth.users import add_user
 from brokerlens.config import load_settings
 from brokerlens.store import dispose_engines, open_store
 from brokerlens.store.schema import relationships, serving, snapshots, staff
-from browser.conftest import Served, published_home
+from browser.conftest import Served
 from browser.conftest import serving as serve_home
-from support.brokerage import Brokerage
+from support.brokerage import Brokerage, published_home
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

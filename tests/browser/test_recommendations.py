@@ -14,8 +14,9 @@ import pytest
 
 from brokerlens.auth.principal import Role
 from brokerlens.config import load_settings
-from browser.conftest import Served, published_home, serving
+from browser.conftest import Served, serving
 from browser.test_workbench import sign_in
+from support.brokerage import published_home
 from support.recommendations import served_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

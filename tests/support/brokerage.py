@@ -32,18 +32,25 @@ def published_copy(
 
 
 def _publish(root: Path, small: Brokerage) -> None:
-    from brokerlens.auth import create_demo_users
     from brokerlens.ingest import ingest_inbox
     from brokerlens.pipeline import run_pipeline
-    from brokerlens.publish import publish
-    from brokerlens.store import dispose_engines, open_store
 
     settings = load_settings(home=root / "home")
     assert ingest_inbox(settings, small.inbox).exit_code == 0
     long_lived_points(settings)  # issue 23: the 2025 awards still count today
     run_pipeline(settings)
+    users = published_home(settings.home)
+    (root / "users.json").write_text(json.dumps(users), "utf-8")
+
+
+def published_home(home: Path) -> dict[str, tuple[str, str]]:
+    """Publish a computed home and make its demo users: role -> (username, password)."""
+    from brokerlens.auth import create_demo_users
+    from brokerlens.publish import publish
+    from brokerlens.store import dispose_engines, open_store
+
+    settings = load_settings(home=home)
     publish(settings)
     demo = create_demo_users(open_store(settings))
     dispose_engines()
-    users = {str(u.role): (u.username, u.password or "") for u in demo}
-    (root / "users.json").write_text(json.dumps(users), "utf-8")
+    return {str(u.role): (u.username, u.password or "") for u in demo}
